@@ -1,0 +1,582 @@
+"""Common code of the syncscope plot scripts: loading a run directory,
+parsing benchmark names, picking one value per benchmark, and writing files
+atomically.
+
+What this module offers
+  UsageError / DataError  exceptions that the entry points turn into ONE line
+                          on stderr starting with "error:" and exit code 2.
+  parse_name(name)        -> (family, {key: value}) for '/'-separated names.
+  load_json(path)         -> parsed JSON, or DataError naming the file and the
+                          parse error.
+  load_run(run_dir)       -> Run: context.json, manifest.json and every
+                          <suite>.json (Google Benchmark JSON) of the run.
+  SuiteData               one suite: its GB context, one Result per benchmark
+                          run (median of repetitions) and the ErrorEntry list.
+  Result                  family, params, threads, values (real_time, cpu_time
+                          and every custom counter), label, ...
+  save_figure(fig, dir, name)  write a PNG via a temp file and a rename.
+  write_text_atomic(path, text) the same for report.html / compare.html.
+  flatten(obj)            nested dicts/lists -> [(dotted key, value)].
+  ctx_get(ctx, *paths)    the first present value among dotted key paths.
+  Table                   (title, columns, rows) for summary tables.
+  fmt_num(x)              compact human formatting of a number.
+
+Median selection (Google Benchmark 1.7.1 output)
+  Entries are grouped by run_name (the name without the "_median"-style
+  suffix; derived from name when a producer omits it). For a group, the
+  "median" aggregate is used when present; otherwise the median over its
+  non-errored iteration entries, key by key. Entries with error_occurred are
+  never plotted and never dropped: each distinct (run_name, message) becomes
+  an ErrorEntry that the report lists under its suite.
+
+Suite plot modules (plots/suite_<name>.py) see only these types: a module
+exposes TITLE, figures(run_dir, suite_data, context) -> [(png, caption)] and
+optionally summary_rows(run_dir, suite_data, context) -> [Table],
+notes(run_dir, suite_data, context) -> [str] and
+compare_figures(out_dir, side_a, side_b) -> [(png, caption)] /
+compare_tables(side_a, side_b) -> [Table] for compare.py.
+"""
+
+import json
+import math
+import os
+import re
+import statistics
+import tempfile
+from collections import OrderedDict, namedtuple
+
+import matplotlib
+matplotlib.use("Agg")  # headless: never needs a display
+
+CONTEXT_FILE = "context.json"
+MANIFEST_FILE = "manifest.json"
+# A suite file is <name>.json with a plain name; side files (histograms,
+# traces) that are not Google Benchmark JSON are skipped, never plotted here.
+_SUITE_FILE_RE = re.compile(r"^([A-Za-z0-9_\-]+)\.json$")
+
+# Segments Google Benchmark appends to a name (with a value) or as bare flags.
+GB_KEYS = frozenset({"threads", "repeats", "min_time", "min_warmup_time",
+                     "iterations"})
+GB_FLAGS = frozenset({"real_time", "manual_time", "process_time"})
+AGGREGATE_SUFFIXES = ("_mean", "_median", "_stddev", "_cv")
+
+# Numeric keys of a GB entry that are bookkeeping, not measurements.
+_BOOKKEEPING = frozenset({"family_index", "per_family_instance_index",
+                          "repetitions", "repetition_index", "threads",
+                          "iterations"})
+
+Table = namedtuple("Table", "title columns rows")
+
+
+class UsageError(Exception):
+    """Bad command line or run directory; message names the bad value."""
+
+
+class DataError(Exception):
+    """A file of the run that cannot be read or has the wrong shape."""
+
+
+# --------------------------------------------------------------------------
+# Benchmark names
+# --------------------------------------------------------------------------
+
+def _is_number(text):
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+_KEY_VALUE_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.\-]*):(?!:)(.*)$")
+
+
+def _key_value(seg):
+    """(key, value) when seg is "key:value" with an identifier-like key (so
+    "std::mutex" and "lock<std::mutex>" are not split), else None."""
+    m = _KEY_VALUE_RE.match(seg)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def parse_name(name):
+    """Split a benchmark name into (family, params).
+
+    The first segment is always the family; following segments that are
+    neither key:value pairs, nor numbers, nor Google Benchmark flags extend it
+    ("atomics_overhead/harness"). Every later segment goes into params:
+    "key:value" -> params[key] = value (split at the first ':', so values may
+    contain ':'; the key must look like an identifier, so "std::mutex" stays
+    a word); a bare number -> params["arg0"], params["arg1"], ...; a GB flag
+    such as "real_time" -> params[flag] = "true"; any other bare word ->
+    params[word] = "". Values stay strings (see as_number()).
+    An aggregate suffix ("_median", ...) on the last segment is not stripped:
+    use run_name and aggregate_name, which load_run() does.
+    """
+    if not isinstance(name, str):
+        raise TypeError("benchmark name must be a string, got %r" % (name,))
+    segments = name.split("/")
+    family_parts = [segments[0]]
+    i = 1
+    while i < len(segments):
+        seg = segments[i]
+        if seg == "" or _key_value(seg) or _is_number(seg) or seg in GB_FLAGS:
+            break
+        family_parts.append(seg)
+        i += 1
+    params = {}
+    positional = 0
+    for seg in segments[i:]:
+        if seg == "":
+            continue
+        kv = _key_value(seg)
+        if kv:
+            params[kv[0]] = kv[1]
+        elif _is_number(seg):
+            params["arg%d" % positional] = seg
+            positional += 1
+        elif seg in GB_FLAGS:
+            params[seg] = "true"
+        else:
+            params[seg] = ""
+    return "/".join(family_parts), params
+
+
+def user_params(params):
+    """params without the keys and flags Google Benchmark appends."""
+    return {k: v for k, v in params.items()
+            if k not in GB_KEYS and k not in GB_FLAGS}
+
+
+def as_number(value, default=None):
+    """int or float of a string parameter value, or default."""
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return default
+    if f.is_integer() and not re.search(r"[.eE]", str(value)):
+        return int(f)
+    return f
+
+
+def strip_aggregate_suffix(name):
+    for suffix in AGGREGATE_SUFFIXES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+# --------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------
+
+def load_json(path):
+    """Parse a JSON file; DataError names the file and the parse error."""
+    try:
+        with open(path, "r", encoding="utf-8") as f:
+            return json.load(f)
+    except json.JSONDecodeError as e:
+        raise DataError("%s: corrupt JSON: %s" % (path, e)) from None
+    except UnicodeDecodeError as e:
+        raise DataError("%s: not UTF-8 text: %s" % (path, e)) from None
+    except OSError as e:
+        raise DataError("%s: cannot read: %s" % (path, e.strerror or e)) from None
+
+
+class Result:
+    """One benchmark run (all repetitions folded into one value per key).
+
+    name:        run_name (no aggregate suffix)
+    family:      parse_name(name)[0]
+    params:      parse_name(name)[1] (all keys, GB ones included)
+    threads:     the entry's "threads" (1 when absent)
+    values:      {key: float}: real_time, cpu_time and every custom counter
+    time_unit:   unit of real_time / cpu_time ("ns", "us", "ms", "s")
+    label:       the entry's label ("" when absent)
+    repetitions: how many repetitions the value folds
+    source:      "median aggregate", "median of N iterations" or "single run"
+    cv:          {key: coefficient of variation} when GB wrote a cv aggregate
+    """
+
+    __slots__ = ("name", "family", "params", "threads", "values", "time_unit",
+                 "label", "repetitions", "source", "cv")
+
+    def __init__(self, name, family, params, threads, values, time_unit,
+                 label, repetitions, source, cv):
+        self.name = name
+        self.family = family
+        self.params = params
+        self.threads = threads
+        self.values = values
+        self.time_unit = time_unit
+        self.label = label
+        self.repetitions = repetitions
+        self.source = source
+        self.cv = cv
+
+    def get(self, key, default=None):
+        """A param (string) by key, "threads" as int."""
+        if key == "threads":
+            return self.threads
+        return self.params.get(key, default)
+
+    def value(self, key, default=None):
+        v = self.values.get(key)
+        return default if v is None else v
+
+    def real_time_ns(self):
+        scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}.get(self.time_unit, 1.0)
+        rt = self.values.get("real_time")
+        return None if rt is None else rt * scale
+
+    def __repr__(self):
+        return "Result(%r, threads=%d)" % (self.name, self.threads)
+
+
+ErrorEntry = namedtuple("ErrorEntry", "name family params threads message count")
+
+
+class SuiteData:
+    """One <suite>.json: path, GB context, results, errors."""
+
+    def __init__(self, name, path, context, results, errors, malformed):
+        self.name = name
+        self.path = path
+        self.context = context        # the GB "context" object (dict)
+        self.results = results        # [Result], in file order
+        self.errors = errors          # [ErrorEntry], in file order
+        self.malformed = malformed    # [str]: entries that could not be read
+
+    def family(self, family):
+        return [r for r in self.results if r.family == family]
+
+    def families(self):
+        return list(dict.fromkeys(r.family for r in self.results))
+
+    def errors_of(self, family=None):
+        return [e for e in self.errors if family is None or e.family == family]
+
+
+def _numeric_values(entry):
+    out = {}
+    for k, v in entry.items():
+        if k in _BOOKKEEPING or isinstance(v, bool):
+            continue
+        if isinstance(v, (int, float)) and math.isfinite(v):
+            out[k] = float(v)
+    return out
+
+
+def _median_values(entries):
+    keys = []
+    for e in entries:
+        for k in _numeric_values(e):
+            if k not in keys:
+                keys.append(k)
+    out = {}
+    for k in keys:
+        vals = [_numeric_values(e)[k] for e in entries if k in _numeric_values(e)]
+        if vals:
+            out[k] = statistics.median(vals)
+    return out
+
+
+def parse_suite(name, path, doc):
+    """Build SuiteData from a parsed Google Benchmark JSON document."""
+    if not isinstance(doc, dict):
+        raise DataError("%s: expected a JSON object with a \"benchmarks\" array, got %s"
+                        % (path, type(doc).__name__))
+    benchmarks = doc.get("benchmarks")
+    if not isinstance(benchmarks, list):
+        raise DataError("%s: \"benchmarks\" is missing or not an array" % path)
+    context = doc.get("context")
+    if not isinstance(context, dict):
+        context = {}
+
+    groups = OrderedDict()   # run_name -> {"iter": [], "agg": {name: entry}, "err": []}
+    malformed = []
+    for idx, entry in enumerate(benchmarks):
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            malformed.append("entry %d: no \"name\" string" % idx)
+            continue
+        run_type = entry.get("run_type", "iteration")
+        run_name = entry.get("run_name")
+        if not isinstance(run_name, str) or not run_name:
+            run_name = entry["name"]
+            if run_type == "aggregate":
+                run_name = strip_aggregate_suffix(run_name)
+        g = groups.setdefault(run_name, {"iter": [], "agg": {}, "err": [], "first": entry})
+        if entry.get("error_occurred"):
+            g["err"].append(entry)
+        elif run_type == "aggregate":
+            agg = entry.get("aggregate_name")
+            if isinstance(agg, str):
+                g["agg"][agg] = entry
+        else:
+            g["iter"].append(entry)
+
+    results, errors = [], []
+    for run_name, g in groups.items():
+        family, params = parse_name(run_name)
+        first = g["first"]
+        threads = first.get("threads")
+        if not isinstance(threads, int) or isinstance(threads, bool):
+            threads = as_number(params.get("threads"), 1)
+        if g["err"]:
+            messages = OrderedDict()
+            for e in g["err"]:
+                msg = e.get("error_message") or "error_occurred without a message"
+                messages[str(msg)] = messages.get(str(msg), 0) + 1
+            for msg, count in messages.items():
+                errors.append(ErrorEntry(run_name, family, params, threads, msg, count))
+        chosen = None
+        if "median" in g["agg"]:
+            chosen = g["agg"]["median"]
+            values = _numeric_values(chosen)
+            reps = chosen.get("repetitions", len(g["iter"]))
+            source = "median aggregate"
+        elif g["iter"]:
+            chosen = g["iter"][0]
+            values = _median_values(g["iter"])
+            reps = len(g["iter"])
+            source = ("median of %d iterations" % reps) if reps > 1 else "single run"
+        if chosen is None:
+            continue
+        cv = _numeric_values(g["agg"]["cv"]) if "cv" in g["agg"] else {}
+        label = chosen.get("label", "")
+        results.append(Result(
+            name=run_name, family=family, params=params, threads=threads,
+            values=values, time_unit=str(chosen.get("time_unit", "ns")),
+            label=label if isinstance(label, str) else str(label),
+            repetitions=reps if isinstance(reps, int) else 1,
+            source=source, cv=cv))
+    return SuiteData(name, path, context, results, errors, malformed)
+
+
+class Run:
+    """A run directory: context (dict, {} when absent), manifest (dict or
+    None), suites {name: SuiteData} in sorted order, and missing_context."""
+
+    def __init__(self, path, context, manifest, suites, has_context):
+        self.path = path
+        self.context = context
+        self.manifest = manifest
+        self.suites = suites
+        self.has_context = has_context
+
+    def label(self):
+        if self.manifest and isinstance(self.manifest.get("run_id"), str):
+            return self.manifest["run_id"]
+        return os.path.basename(os.path.normpath(self.path))
+
+
+def check_run_dir(run_dir):
+    """UsageError unless run_dir is an existing directory."""
+    if not os.path.exists(run_dir):
+        raise UsageError("run directory '%s' does not exist" % run_dir)
+    if not os.path.isdir(run_dir):
+        raise UsageError("'%s' is not a directory" % run_dir)
+
+
+def load_run(run_dir):
+    """Load context.json, manifest.json and every suite JSON of run_dir.
+
+    UsageError: run_dir missing / not a directory / holds neither a
+    context.json nor any suite JSON. DataError: a corrupt or ill-shaped file.
+    """
+    check_run_dir(run_dir)
+    ctx_path = os.path.join(run_dir, CONTEXT_FILE)
+    has_context = os.path.isfile(ctx_path)
+    context = {}
+    if has_context:
+        context = load_json(ctx_path)
+        if not isinstance(context, dict):
+            raise DataError("%s: expected a JSON object, got %s"
+                            % (ctx_path, type(context).__name__))
+    manifest = None
+    man_path = os.path.join(run_dir, MANIFEST_FILE)
+    if os.path.isfile(man_path):
+        manifest = load_json(man_path)
+        if not isinstance(manifest, dict):
+            raise DataError("%s: expected a JSON object, got %s"
+                            % (man_path, type(manifest).__name__))
+    suites = OrderedDict()
+    for fname in sorted(os.listdir(run_dir)):
+        m = _SUITE_FILE_RE.match(fname)
+        if not m or fname in (CONTEXT_FILE, MANIFEST_FILE):
+            continue
+        path = os.path.join(run_dir, fname)
+        if not os.path.isfile(path):
+            continue
+        doc = load_json(path)
+        if not (isinstance(doc, dict) and "benchmarks" in doc):
+            continue  # a side file of some suite, not Google Benchmark output
+        suites[m.group(1)] = parse_suite(m.group(1), path, doc)
+    if not has_context and not suites:
+        raise UsageError("run directory '%s' holds neither %s nor any suite JSON "
+                         "(<suite>.json from Google Benchmark)" % (run_dir, CONTEXT_FILE))
+    return Run(run_dir, context, manifest, suites, has_context)
+
+
+# --------------------------------------------------------------------------
+# Context helpers
+# --------------------------------------------------------------------------
+
+def flatten(obj, prefix=""):
+    """[(dotted key, display value)] for nested dicts and lists. Lists of
+    scalars become one comma-separated value; lists of dicts are indexed."""
+    out = []
+    if isinstance(obj, dict):
+        if not obj and prefix:
+            out.append((prefix, "{}"))
+        for k, v in obj.items():
+            key = "%s.%s" % (prefix, k) if prefix else str(k)
+            out.extend(flatten(v, key))
+    elif isinstance(obj, list):
+        if all(not isinstance(v, (dict, list)) for v in obj):
+            out.append((prefix, ", ".join(display(v) for v in obj) if obj else "[]"))
+        else:
+            for i, v in enumerate(obj):
+                out.extend(flatten(v, "%s[%d]" % (prefix, i)))
+    else:
+        out.append((prefix, display(obj)))
+    return out
+
+
+def display(v):
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return fmt_num(v)
+    return str(v)
+
+
+_MISSING = object()
+
+
+def ctx_get(ctx, *paths, default=None):
+    """First value found among dotted key paths ("cpu.model") in ctx."""
+    for path in paths:
+        cur = ctx
+        for part in path.split("."):
+            if isinstance(cur, dict) and part in cur:
+                cur = cur[part]
+            else:
+                cur = _MISSING
+                break
+        if cur is not _MISSING and cur is not None and cur != "":
+            return cur
+    return default
+
+
+def fmt_num(x, digits=3):
+    """Compact number: 3 significant digits, SI suffix for large values."""
+    if x is None:
+        return "—"
+    if isinstance(x, bool):
+        return str(x).lower()
+    if isinstance(x, int):
+        x = float(x)
+        if abs(x) < 1e4:
+            return "%d" % x
+    if not isinstance(x, float):
+        return str(x)
+    if math.isnan(x):
+        return "—"
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    ax = abs(x)
+    for limit, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e4, "k")):
+        if ax >= limit:
+            return _sig(x / (limit if suffix != "k" else 1e3), digits) + suffix
+    return _sig(x, digits)
+
+
+def _sig(x, digits):
+    if x == 0:
+        return "0"
+    if abs(x) < 1e-3:
+        return "%.*e" % (digits - 1, x)
+    mag = math.floor(math.log10(abs(x)))
+    decimals = max(0, digits - 1 - mag)
+    return "%.*f" % (decimals, x)
+
+
+def fmt_rate(x):
+    """ops/s as e.g. '152 M'."""
+    return "—" if x is None else fmt_num(float(x))
+
+
+# --------------------------------------------------------------------------
+# Atomic writes
+# --------------------------------------------------------------------------
+
+def _atomic_write(dest, write):
+    directory = os.path.dirname(os.path.abspath(dest)) or "."
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(dest) + ".",
+                               suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def save_figure(fig, directory, filename):
+    """Write fig as directory/filename (PNG) via a temp file and a rename;
+    closes the figure. Returns filename."""
+    import matplotlib.pyplot as plt
+    try:
+        _atomic_write(os.path.join(directory, filename),
+                      lambda f: fig.savefig(f, format="png",
+                                            metadata={"Software": "syncscope plots"}))
+    finally:
+        plt.close(fig)
+    return filename
+
+
+def write_text_atomic(path, text):
+    _atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+
+
+# --------------------------------------------------------------------------
+# Suite module discovery
+# --------------------------------------------------------------------------
+
+PLOTS_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def suite_modules():
+    """({suite name: module}, {suite name: import error text}) for every
+    plots/suite_<name>.py, sorted by name. A module that fails to import is
+    reported, not fatal: the other suites still get their sections."""
+    import importlib
+    import sys
+    if PLOTS_DIR not in sys.path:
+        sys.path.insert(0, PLOTS_DIR)
+    mods, failures = OrderedDict(), OrderedDict()
+    for fname in sorted(os.listdir(PLOTS_DIR)):
+        m = re.match(r"^suite_([A-Za-z0-9_]+)\.py$", fname)
+        if not m or fname.endswith("_test.py"):
+            continue
+        try:
+            mods[m.group(1)] = importlib.import_module("suite_" + m.group(1))
+        except Exception as e:  # noqa: BLE001 - any error in someone's module
+            failures[m.group(1)] = "%s: %s" % (type(e).__name__, e)
+    return mods, failures
+
+
+class RunSide:
+    """One side of a comparison: label, SuiteData (or None), context."""
+
+    def __init__(self, label, suite, context):
+        self.label = label
+        self.suite = suite
+        self.context = context

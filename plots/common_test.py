@@ -1,0 +1,307 @@
+"""Unit tests of plots/common.py (name parser, median selection, loading,
+context helpers, atomic writes) and plots/style.py (fixed colours)."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import common  # noqa: E402
+import style  # noqa: E402
+import testing_fixtures as fx  # noqa: E402
+from common import DataError, UsageError, parse_name  # noqa: E402
+
+
+class ParseNameTest(unittest.TestCase):
+    def test_family_and_key_values(self):
+        fam, p = parse_name("atomics_latency/op:fetch_add/path:x86_64/bits:64")
+        self.assertEqual(fam, "atomics_latency")
+        self.assertEqual(p, {"op": "fetch_add", "path": "x86_64", "bits": "64"})
+
+    def test_keeps_key_order(self):
+        _, p = parse_name("c2c/pu_a:3/pu_b:1/class:same_l3")
+        self.assertEqual(list(p), ["pu_a", "pu_b", "class"])
+
+    def test_google_benchmark_segments(self):
+        fam, p = parse_name("atomics_contended/op:cas_loop/path:lse/layout:padded/"
+                            "placement:scatter/min_time:0.010/repeats:3/threads:8")
+        self.assertEqual(fam, "atomics_contended")
+        self.assertEqual(p["threads"], "8")
+        self.assertEqual(p["repeats"], "3")
+        self.assertEqual(p["min_time"], "0.010")
+        self.assertEqual(common.user_params(p),
+                         {"op": "cas_loop", "path": "lse", "layout": "padded",
+                          "placement": "scatter"})
+
+    def test_multi_segment_family(self):
+        self.assertEqual(parse_name("atomics_overhead/harness"),
+                         ("atomics_overhead/harness", {}))
+        self.assertEqual(parse_name("atomics_overhead/harness/repeats:3"),
+                         ("atomics_overhead/harness", {"repeats": "3"}))
+
+    def test_positional_args_and_flags(self):
+        fam, p = parse_name("BM_queue/8/1024/real_time/threads:4")
+        self.assertEqual(fam, "BM_queue")
+        self.assertEqual(p, {"arg0": "8", "arg1": "1024", "real_time": "true",
+                             "threads": "4"})
+
+    def test_value_containing_colon_and_bare_word_after_params(self):
+        fam, p = parse_name("maps/impl:std::map/keys:100/warm")
+        self.assertEqual(fam, "maps")
+        self.assertEqual(p, {"impl": "std::map", "keys": "100", "warm": ""})
+
+    def test_family_only_and_template_names(self):
+        self.assertEqual(parse_name("BM_lock<std::mutex>"), ("BM_lock<std::mutex>", {}))
+        self.assertEqual(parse_name("BM_lock<std::mutex>/threads:2"),
+                         ("BM_lock<std::mutex>", {"threads": "2"}))
+        self.assertEqual(parse_name("mutex/impl:absl::Mutex/x:1"),
+                         ("mutex", {"impl": "absl::Mutex", "x": "1"}))
+        self.assertEqual(parse_name("x"), ("x", {}))
+
+    def test_empty_segments_ignored(self):
+        self.assertEqual(parse_name("fam/a:1//b:2/"), ("fam", {"a": "1", "b": "2"}))
+
+    def test_non_string_rejected(self):
+        with self.assertRaises(TypeError):
+            parse_name(None)
+
+    def test_as_number(self):
+        self.assertEqual(common.as_number("64"), 64)
+        self.assertIsInstance(common.as_number("64"), int)
+        self.assertEqual(common.as_number("0.010"), 0.01)
+        self.assertIsNone(common.as_number("x86_64"))
+        self.assertEqual(common.as_number(None, 7), 7)
+
+    def test_strip_aggregate_suffix(self):
+        self.assertEqual(common.strip_aggregate_suffix("a/threads:2_median"), "a/threads:2")
+        self.assertEqual(common.strip_aggregate_suffix("a/threads:2"), "a/threads:2")
+
+
+def _entry(name, run_type="iteration", agg=None, **values):
+    e = {"name": name + ("_" + agg if agg else ""), "run_name": name,
+         "run_type": run_type, "repetitions": 3, "threads": values.pop("threads", 1),
+         "iterations": 1000, "time_unit": "ns"}
+    if agg:
+        e["aggregate_name"] = agg
+    e.update(values)
+    return e
+
+
+class MedianSelectionTest(unittest.TestCase):
+    def test_median_aggregate_preferred(self):
+        n = "f/op:a/repeats:3"
+        doc = {"benchmarks": [
+            _entry(n, real_time=1.0, cpu_time=1.0, ns_per_op=1.0),
+            _entry(n, real_time=9.0, cpu_time=9.0, ns_per_op=9.0),
+            _entry(n, real_time=2.0, cpu_time=2.0, ns_per_op=2.0),
+            _entry(n, "aggregate", "mean", real_time=4.0, cpu_time=4.0, ns_per_op=4.0),
+            _entry(n, "aggregate", "median", real_time=2.5, cpu_time=2.5, ns_per_op=2.5),
+            _entry(n, "aggregate", "cv", real_time=0.5, cpu_time=0.5, ns_per_op=0.5),
+        ]}
+        s = common.parse_suite("x", "x.json", doc)
+        self.assertEqual(len(s.results), 1)
+        r = s.results[0]
+        self.assertEqual(r.value("ns_per_op"), 2.5)   # the aggregate, not recomputed
+        self.assertEqual(r.source, "median aggregate")
+        self.assertEqual(r.cv["real_time"], 0.5)
+        self.assertEqual(r.family, "f")
+        self.assertEqual(r.get("op"), "a")
+
+    def test_median_of_iterations_without_aggregates(self):
+        n = "f/op:a"
+        doc = {"benchmarks": [_entry(n, real_time=v, ns_per_op=v) for v in (5.0, 1.0, 3.0)]}
+        r = common.parse_suite("x", "x.json", doc).results[0]
+        self.assertEqual(r.value("ns_per_op"), 3.0)
+        self.assertEqual(r.repetitions, 3)
+        self.assertIn("median of 3", r.source)
+
+    def test_bookkeeping_keys_not_values(self):
+        doc = {"benchmarks": [_entry("f", real_time=1.0, family_index=0,
+                                     per_family_instance_index=0, repetition_index=0)]}
+        r = common.parse_suite("x", "x.json", doc).results[0]
+        for k in ("family_index", "iterations", "threads", "repetition_index", "repetitions"):
+            self.assertNotIn(k, r.values)
+        self.assertEqual(r.threads, 1)
+
+    def test_run_name_derived_when_missing(self):
+        doc = {"benchmarks": [
+            {"name": "f/a:1/threads:2", "run_type": "iteration", "threads": 2,
+             "real_time": 4.0, "time_unit": "us"},
+            {"name": "f/a:1/threads:2_median", "run_type": "aggregate",
+             "aggregate_name": "median", "threads": 2, "real_time": 3.0, "time_unit": "us"}]}
+        s = common.parse_suite("x", "x.json", doc)
+        self.assertEqual([r.name for r in s.results], ["f/a:1/threads:2"])
+        self.assertEqual(s.results[0].real_time_ns(), 3000.0)
+        self.assertEqual(s.results[0].threads, 2)
+
+    def test_errors_listed_never_dropped(self):
+        msg = "placement 'smt' not honoured on this machine: no SMT"
+        n = "f/placement:smt/repeats:3/threads:2"
+        doc = {"benchmarks": [_entry(n, threads=2, error_occurred=True, error_message=msg,
+                                     real_time=0.0) for _ in range(3)] +
+               [_entry("f/placement:none", real_time=1.0),
+                {"no_name": True}]}
+        s = common.parse_suite("x", "x.json", doc)
+        self.assertEqual([r.name for r in s.results], ["f/placement:none"])
+        self.assertEqual(len(s.errors), 1)
+        e = s.errors[0]
+        self.assertEqual((e.name, e.message, e.count, e.threads), (n, msg, 3, 2))
+        self.assertEqual(e.params["placement"], "smt")
+        self.assertEqual(len(s.malformed), 1)
+
+    def test_partly_errored_run_is_plotted_and_listed(self):
+        n = "f/op:a"
+        doc = {"benchmarks": [_entry(n, real_time=2.0),
+                              _entry(n, error_occurred=True, error_message="boom")]}
+        s = common.parse_suite("x", "x.json", doc)
+        self.assertEqual(len(s.results), 1)
+        self.assertEqual(s.errors[0].message, "boom")
+
+    def test_bad_shape(self):
+        with self.assertRaises(DataError):
+            common.parse_suite("x", "x.json", [])
+        with self.assertRaises(DataError):
+            common.parse_suite("x", "x.json", {"benchmarks": {}})
+
+    def test_synthetic_fixture_round_trip(self):
+        doc = fx.gb_document("atomics", fx.atomics_specs(2))
+        s = common.parse_suite("atomics", "atomics.json", doc)
+        lat = [r for r in s.family("atomics_latency")]
+        self.assertEqual(len(lat), 5 * 2 * 2)
+        self.assertTrue(all(r.source == "median aggregate" for r in lat))
+        self.assertTrue(any("smt" in e.message for e in s.errors))
+        cont = s.family("atomics_contended")
+        self.assertEqual(sorted(set(r.threads for r in cont)), [1, 2])
+        self.assertTrue(all(r.label.startswith("pus=") for r in cont))
+
+
+class LoadRunTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def _write(self, name, text):
+        with open(os.path.join(self.dir, name), "w") as f:
+            f.write(text)
+
+    def test_missing_dir(self):
+        with self.assertRaisesRegex(UsageError, "does not exist"):
+            common.load_run(os.path.join(self.dir, "nope"))
+
+    def test_not_a_dir(self):
+        self._write("f", "x")
+        with self.assertRaisesRegex(UsageError, "not a directory"):
+            common.load_run(os.path.join(self.dir, "f"))
+
+    def test_empty_dir(self):
+        with self.assertRaisesRegex(UsageError, "neither"):
+            common.load_run(self.dir)
+
+    def test_corrupt_names_file_and_error(self):
+        self._write("context.json", "{}")
+        self._write("c2c.json", '{"benchmarks": [')
+        with self.assertRaises(DataError) as cm:
+            common.load_run(self.dir)
+        self.assertIn("c2c.json", str(cm.exception))
+        self.assertIn("line 1", str(cm.exception))
+
+    def test_side_files_skipped(self):
+        self._write("context.json", '{"host": "h"}')
+        self._write("fairness_hist.json", '{"histograms": []}')
+        self._write("notes.txt.json", '{"benchmarks": []}')  # not a plain suite name
+        self._write("atomics.json", '{"context": {}, "benchmarks": []}')
+        run = common.load_run(self.dir)
+        self.assertEqual(list(run.suites), ["atomics"])
+        self.assertIsNone(run.manifest)
+        self.assertEqual(run.context["host"], "h")
+
+    def test_nan_and_infinity_as_google_benchmark_writes_them(self):
+        doc = {"context": {}, "benchmarks": [
+            {"name": "f/a:1", "run_name": "f/a:1", "run_type": "iteration", "threads": 1,
+             "real_time": 1.0, "cpu_time": 1.0, "time_unit": "ns", "x": 2.0}]}
+        text = json.dumps(doc).replace('"x": 2.0', '"x": NaN, "y": -Infinity, "z": 3')
+        self._write("atomics.json", text)
+        r = common.load_run(self.dir).suites["atomics"].results[0]
+        self.assertNotIn("x", r.values)
+        self.assertNotIn("y", r.values)
+        self.assertEqual(r.values["z"], 3.0)
+
+    def test_context_must_be_object(self):
+        self._write("context.json", "[1]")
+        with self.assertRaisesRegex(DataError, "context.json"):
+            common.load_run(self.dir)
+
+
+class HelpersTest(unittest.TestCase):
+    def test_flatten(self):
+        flat = dict(common.flatten({"a": {"b": 1, "c": [1, 2]}, "d": [{"e": True}],
+                                    "f": None, "g": {}}))
+        self.assertEqual(flat, {"a.b": "1", "a.c": "1, 2", "d[0].e": "true",
+                                "f": "null", "g": "{}"})
+
+    def test_ctx_get(self):
+        ctx = {"cpu": {"model": "X"}, "empty": "", "host": "h"}
+        self.assertEqual(common.ctx_get(ctx, "cpu_model", "cpu.model"), "X")
+        self.assertEqual(common.ctx_get(ctx, "empty", "host"), "h")
+        self.assertIsNone(common.ctx_get(ctx, "nope.deeper"))
+
+    def test_fmt_num(self):
+        self.assertEqual(common.fmt_num(None), "—")
+        self.assertEqual(common.fmt_num(12.345), "12.3")
+        self.assertEqual(common.fmt_num(0.5104), "0.510")
+        self.assertEqual(common.fmt_num(152e6), "152M")
+        self.assertEqual(common.fmt_num(2.5e9), "2.50G")
+        self.assertEqual(common.fmt_num(64), "64")
+        self.assertEqual(common.fmt_num(float("nan")), "—")
+        self.assertEqual(common.fmt_num(5.09e-16), "5.09e-16")
+
+    def test_atomic_write_leaves_no_temp_on_failure(self):
+        with tempfile.TemporaryDirectory() as d:
+            def boom(_f):
+                raise RuntimeError("x")
+            with self.assertRaises(RuntimeError):
+                common._atomic_write(os.path.join(d, "out.html"), boom)
+            self.assertEqual(os.listdir(d), [])
+            common.write_text_atomic(os.path.join(d, "out.html"), "é")
+            self.assertEqual(os.listdir(d), ["out.html"])
+
+
+class StyleTest(unittest.TestCase):
+    def test_fixed_colours_distinct_for_paths(self):
+        cols = [style.colour(p) for p in ("portable", "x86_64", "llsc", "lse")]
+        self.assertEqual(len(set(cols)), 4)
+        self.assertNotEqual(style.colour("std_mutex"), style.colour("absl_mutex"))
+
+    def test_fallback_deterministic_across_processes(self):
+        names = ["my_new_lock", "tbb_queuing_mutex", "moodycamel_ConcurrentQueue"]
+        here = [style.colour(n) for n in names]
+        code = ("import sys; sys.path.insert(0, %r); import style; "
+                "print(' '.join(style.colour(n) for n in %r))"
+                % (os.path.dirname(os.path.abspath(__file__)), names))
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env=dict(os.environ, PYTHONHASHSEED="123"), check=True)
+        self.assertEqual(out.stdout.split(), here)
+        for c in here:
+            self.assertRegex(c, r"^#[0-9a-f]{6}$")
+
+    def test_families_share_a_hue(self):
+        greens = {"#006d2c", "#31a354", "#74c476", "#a1d99b", "#00441b", "#238b45"}
+        self.assertIn(style.colour("tbb_spin_mutex"), greens)
+        self.assertIn(style.colour("tbb_anything_new"), greens)
+
+    def test_ordered(self):
+        self.assertEqual(style.ordered(["lse", "zzz", "portable", "lse", "aaa"],
+                                       style.PATH_ORDER),
+                         ["portable", "lse", "aaa", "zzz"])
+        self.assertEqual(style.ordered(["10", "2", "1"], []), ["1", "2", "10"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,474 @@
+#!/usr/bin/python3
+"""report.py — every figure of a syncscope run and one self-contained report.html.
+
+Usage:  /usr/bin/python3 plots/report.py RUN_DIR
+        /usr/bin/python3 plots/report.py --help
+
+Reads only RUN_DIR (results/<host>-<arch>-<UTC timestamp>/): context.json,
+manifest.json (optional) and one <suite>.json per suite (Google Benchmark JSON).
+Writes into RUN_DIR: the PNGs of every suite that has a plot module
+(plots/suite_<name>.py) and data, and report.html (PNGs referenced by relative
+path). Each file is written to a temp name and renamed, so a failure never
+leaves a half-written file.
+
+The report opens with the machine context (host, CPU, compiler, build types
+with a warning for a debug benchmark library, placement support, counter
+status), then one section per suite whose JSON exists: figures with captions,
+headline tables, every errored / not-honoured benchmark with its message, and
+the full result list. A suite JSON without a plot module still gets a section
+(tables only). A suite module that fails is reported in its section and on
+stderr ("warning: ..."), the rest of the report is still written, exit code 1.
+
+Exit codes: 0 ok; 1 report written but a suite module failed; 2 bad usage or
+bad data (RUN_DIR missing or not a directory, holding neither context.json nor
+a suite JSON, a corrupt JSON file) with ONE line on stderr starting "error:".
+"""
+
+import datetime
+import html
+import os
+import sys
+import traceback
+from collections import OrderedDict
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import common  # noqa: E402
+from common import (DataError, Table, UsageError, ctx_get, display,  # noqa: E402
+                    flatten, fmt_num)
+
+USAGE = "usage: report.py RUN_DIR  (a results/<run-id>/ directory)"
+
+CSS = """
+body { font-family: -apple-system, "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif;
+       margin: 0 auto; max-width: 1200px; padding: 1.2em 2em 4em; color: #1a1a1a;
+       line-height: 1.45; }
+h1 { font-size: 1.7em; margin-bottom: 0.1em; }
+h2 { font-size: 1.35em; border-bottom: 2px solid #ddd; padding-bottom: 0.2em; margin-top: 2.2em; }
+h3 { font-size: 1.08em; margin-top: 1.5em; }
+.sub { color: #666; margin-top: 0; }
+table { border-collapse: collapse; margin: 0.6em 0 1em; font-size: 0.9em; }
+th, td { border: 1px solid #d6d6d6; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
+th { background: #f2f2f2; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.bad td { background: #fff1f0; }
+tr.diff td { background: #fffbe6; }
+.warn { background: #fff4e5; border-left: 5px solid #f0a020; padding: 0.5em 1em; margin: 0.5em 0; }
+.err { background: #fff1f0; border-left: 5px solid #d93025; padding: 0.5em 1em; margin: 0.5em 0; }
+.ok { color: #1e7e34; font-weight: bold; }
+.no { color: #c5221f; font-weight: bold; }
+.grid { display: flex; flex-wrap: wrap; gap: 2em; }
+figure { margin: 1.2em 0; }
+figure img { max-width: 100%; border: 1px solid #e4e4e4; }
+figcaption { color: #333; font-size: 0.92em; max-width: 60em; margin-top: 0.3em; }
+details { margin: 0.6em 0; }
+summary { cursor: pointer; color: #0b57d0; }
+code { font-size: 0.92em; background: #f4f4f4; padding: 0 0.2em; }
+nav ul { columns: 2; }
+footer { margin-top: 3em; color: #888; font-size: 0.85em; }
+"""
+
+
+def esc(x):
+    return html.escape(str(x), quote=True)
+
+
+class ArgError(UsageError):
+    pass
+
+
+def parse_args(argv):
+    if any(a in ("-h", "--help") for a in argv):
+        print(__doc__.strip())
+        sys.exit(0)
+    opts = [a for a in argv if a.startswith("-")]
+    if opts:
+        raise ArgError("unknown option '%s'; %s" % (opts[0], USAGE))
+    if len(argv) != 1:
+        raise ArgError("expected exactly one RUN_DIR, got %d arguments; %s"
+                       % (len(argv), USAGE))
+    return argv[0]
+
+
+# --------------------------------------------------------------------------
+# HTML pieces
+# --------------------------------------------------------------------------
+
+def html_table(columns, rows, numeric=(), row_classes=None):
+    """An HTML table; columns whose index is in `numeric` are right-aligned."""
+    out = ["<table><tr>%s</tr>" % "".join("<th>%s</th>" % esc(c) for c in columns)]
+    for i, row in enumerate(rows):
+        cls = row_classes[i] if row_classes else ""
+        cells = []
+        for j, v in enumerate(row):
+            cells.append("<td%s>%s</td>" % (' class="num"' if j in numeric else "", esc(v)))
+        out.append("<tr%s>%s</tr>" % (' class="%s"' % cls if cls else "", "".join(cells)))
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def table_html(t):
+    """A common.Table with a heading; all-numeric columns right-aligned."""
+    numeric = set()
+    for j in range(len(t.columns)):
+        col = [r[j] for r in t.rows if j < len(r)]
+        if col and all(_looks_numeric(v) for v in col) and \
+                any(str(v) not in ("—", "") for v in col):
+            numeric.add(j)
+    head = "<h3>%s</h3>" % esc(t.title) if t.title else ""
+    return head + html_table(t.columns, t.rows, numeric=numeric)
+
+
+def _looks_numeric(v):
+    s = str(v).rstrip("kMGT").strip()
+    if s in ("—", ""):
+        return True
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
+
+
+def _bool_html(v):
+    if v is True or (isinstance(v, str) and v.lower() in ("true", "yes", "1")):
+        return '<span class="ok">yes</span>'
+    if v is False or (isinstance(v, str) and v.lower() in ("false", "no", "0")):
+        return '<span class="no">no</span>'
+    return esc(display(v)) if v is not None else "—"
+
+
+def context_warnings(run):
+    """Warnings a reader must see before trusting numbers."""
+    ctx = run.context
+    warns = []
+    if not run.has_context:
+        warns.append("context.json is missing: the machine and build this run came "
+                     "from are unknown (the suite files' own context is shown below).")
+    bt = ctx_get(ctx, "benchmark_library.build_type")
+    gb_types = sorted(set(str(s.context.get("library_build_type")) for s in run.suites.values()
+                          if s.context.get("library_build_type")))
+    if (isinstance(bt, str) and bt.lower() == "debug") or "debug" in [g.lower() for g in gb_types]:
+        warns.append("The Google Benchmark library reports build type \"debug\" (it was "
+                     "built without NDEBUG, as Debian's package is): its internal checks "
+                     "stay on and may add overhead around each measurement. Compare numbers "
+                     "only with runs that used the same library build.")
+    btype = ctx_get(ctx, "build_type")
+    if isinstance(btype, str) and btype.lower() not in ("release", "relwithdebinfo"):
+        warns.append("syncscope was built as \"%s\", not Release: numbers are not "
+                     "representative." % btype)
+    gov = ctx_get(ctx, "cpu_governor", "cpu.governor")
+    if isinstance(gov, str) and gov and gov.lower() not in ("performance", "unknown", "n/a"):
+        warns.append("CPU frequency governor is \"%s\" (not \"performance\"): expect "
+                     "frequency-scaling noise." % gov)
+    if any(s.context.get("cpu_scaling_enabled") is True for s in run.suites.values()):
+        warns.append("Google Benchmark detected CPU frequency scaling: real time measurements "
+                     "may be noisy.")
+    hv = ctx_get(ctx, "hypervisor")
+    if hv and str(hv).lower() not in ("none", "false", "no", "bare metal", "bare-metal"):
+        warns.append("Virtual machine (hypervisor: %s): PUs are virtual CPUs; topology, "
+                     "placement and cache-to-cache latencies reflect what the guest sees."
+                     % display(hv))
+    if run.manifest and run.manifest.get("profile") == "quick":
+        warns.append("Quick profile: fewer repetitions and shorter runs than the full "
+                     "profile; use it for smoke checks, not for decisions.")
+    return warns
+
+
+_SUMMARY_FIELDS = [
+    ("Host", ("host", "hostname", "host_name")),
+    ("Architecture", ("arch", "architecture", "machine", "cpu.arch")),
+    ("CPU model", ("cpu_model", "cpu.model", "cpu.model_name", "cpu_model_name", "model_name")),
+    ("Kernel", ("kernel", "os.kernel", "uname")),
+    ("Hypervisor", ("hypervisor", "virtualization")),
+    ("SMT", ("smt", "topology.smt", "cpu.smt")),
+    ("CPU governor", ("cpu_governor", "cpu.governor")),
+    ("Compiler", ("compiler", "build.compiler")),
+    ("Build type", ("build_type", "build.type")),
+    ("Benchmark library", ("benchmark_library.version",)),
+    ("Benchmark library build type", ("benchmark_library.build_type",)),
+    ("Git revision", ("git_revision", "git.revision", "git_rev")),
+    ("perf_event_paranoid", ("perf_event_paranoid",)),
+]
+
+
+def _topology_summary(topo):
+    if not isinstance(topo, dict):
+        return None
+    parts = []
+    for key, name in (("packages", "package"), ("numa_nodes", "NUMA node"),
+                      ("cores", "core"), ("pus", "PU")):
+        v = topo.get(key)
+        if isinstance(v, list):
+            v = len(v)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            parts.append("%s %s%s" % (fmt_num(v), name, "" if v == 1 else "s"))
+    return ", ".join(parts) or None
+
+
+def context_section(run):
+    ctx = run.context
+    out = []
+    rows = []
+    for label, paths in _SUMMARY_FIELDS:
+        v = ctx_get(ctx, *paths)
+        if v is not None:
+            rows.append((label, display(v) if not isinstance(v, (dict, list))
+                         else "; ".join("%s=%s" % kv for kv in flatten(v))))
+    topo = _topology_summary(ctx.get("topology"))
+    if topo:
+        rows.insert(3, ("Topology", topo))
+    # What each suite's Google Benchmark context adds.
+    gb_types = sorted(set(str(s.context.get("library_build_type")) for s in run.suites.values()
+                          if s.context.get("library_build_type")))
+    if gb_types and not ctx_get(ctx, "benchmark_library.build_type"):
+        rows.append(("Benchmark library build type", ", ".join(gb_types)))
+    if not run.has_context:
+        for s in run.suites.values():
+            for key, label in (("host_name", "Host (from %s)"), ("num_cpus", "CPUs (from %s)"),
+                               ("mhz_per_cpu", "MHz per CPU (from %s)")):
+                if key in s.context:
+                    rows.append((label % os.path.basename(s.path), display(s.context[key])))
+            break
+    if run.manifest:
+        m = run.manifest
+        for key, label in (("run_id", "Run id"), ("profile", "Profile"),
+                           ("started_utc", "Started (UTC)"), ("finished_utc", "Finished (UTC)"),
+                           ("duration_s", "Duration (s)"), ("command", "Command")):
+            if m.get(key) not in (None, ""):
+                rows.append((label, display(m[key])))
+        if isinstance(m.get("suites"), list):
+            rows.append(("Suites requested", ", ".join(str(s) for s in m["suites"])))
+    out.append("<h2 id=\"context\">Machine and build</h2>")
+    if rows:
+        out.append("<table>%s</table>" % "".join(
+            "<tr><th>%s</th><td>%s</td></tr>" % (esc(k), esc(v)) for k, v in rows))
+
+    # Placement support and counters: prominent, they decide what is measurable.
+    out.append("<div class=\"grid\">")
+    ps = ctx.get("placement_support")
+    out.append("<div><h3>Thread placement support</h3>")
+    if isinstance(ps, dict) and ps:
+        prow, pcls = [], []
+        for policy, info in ps.items():
+            if isinstance(info, dict):
+                honoured = info.get("honoured")
+                reason = info.get("reason") or ""
+            else:
+                honoured, reason = info, ""
+            prow.append((policy, honoured, reason))
+            pcls.append("bad" if honoured is False else "")
+        out.append("<table><tr><th>policy</th><th>honoured</th><th>reason</th></tr>%s</table>"
+                   % "".join("<tr%s><td>%s</td><td>%s</td><td>%s</td></tr>"
+                             % (' class="bad"' if c else "", esc(p), _bool_html(h), esc(r))
+                             for (p, h, r), c in zip(prow, pcls)))
+    else:
+        out.append("<p>Not recorded in context.json.</p>")
+    out.append("</div>")
+    out.append("<div><h3>Hardware counters</h3>")
+    counters = ctx.get("counters")
+    crow = []
+    if isinstance(counters, dict):
+        for key in ("available", "usable"):
+            if key in counters:
+                crow.append((key, _bool_html(counters[key])))
+        if counters.get("reason"):
+            crow.append(("reason", esc(counters["reason"])))
+        for k, v in flatten({k: v for k, v in counters.items()
+                             if k not in ("available", "usable", "reason")}):
+            crow.append((k, esc(v)))
+    for s in run.suites.values():
+        if "counters_available" in s.context and not crow:
+            crow.append(("available (from %s)" % os.path.basename(s.path),
+                         _bool_html(s.context["counters_available"])))
+            if s.context.get("counters_reason"):
+                crow.append(("reason", esc(s.context["counters_reason"])))
+    if crow:
+        out.append("<table>%s</table>" % "".join(
+            "<tr><th>%s</th><td>%s</td></tr>" % (esc(k), v) for k, v in crow))
+    else:
+        out.append("<p>Not recorded in context.json.</p>")
+    out.append("</div></div>")
+
+    if ctx:
+        flat = flatten(ctx)
+        out.append("<details><summary>Full context.json (%d values)</summary>%s</details>"
+                   % (len(flat), html_table(["key", "value"], flat)))
+    return "\n".join(out)
+
+
+def _plural(n, word):
+    return "%d %s%s" % (n, word, "" if n == 1 else "s")
+
+
+def _errors_html(suite):
+    """Every errored benchmark, grouped by message (placements not honoured
+    typically share one message across many thread counts)."""
+    if not suite.errors and not suite.malformed:
+        return ""
+    out = ["<h3>Not plotted: errors and placements not honoured (%s)</h3>"
+           % _plural(len(suite.errors) + len(suite.malformed), "benchmark")]
+    by_msg = OrderedDict()
+    for e in suite.errors:
+        by_msg.setdefault(e.message, []).append(e)
+    rows = []
+    for msg, errs in by_msg.items():
+        names = ["%s (%s)" % (e.name, _plural(e.count, "repetition")) for e in errs]
+        listing = "<br>".join(esc(n) for n in names)
+        if len(names) > 6:
+            listing = "<details><summary>%s</summary>%s</details>" % (
+                esc(_plural(len(names), "benchmark")), listing)
+        rows.append("<tr class=\"bad\"><td>%s</td><td class=\"num\">%d</td><td>%s</td></tr>"
+                    % (esc(msg), len(errs), listing))
+    for m in suite.malformed:
+        rows.append("<tr class=\"bad\"><td>malformed entry: %s</td><td class=\"num\">1</td>"
+                    "<td></td></tr>" % esc(m))
+    out.append("<table><tr><th>message</th><th>benchmarks</th><th>which</th></tr>%s</table>"
+               % "".join(rows))
+    return "\n".join(out)
+
+
+def _results_html(suite):
+    if not suite.results:
+        return "<p>No successful results in %s.</p>" % esc(os.path.basename(suite.path))
+    counter_keys = []
+    for r in suite.results:
+        for k in r.values:
+            if k not in ("real_time", "cpu_time") and k not in counter_keys:
+                counter_keys.append(k)
+    cols = ["benchmark", "threads", "real_time", "cpu_time"] + counter_keys + \
+        ["cv of real_time", "label", "value from"]
+    rows = []
+    for r in suite.results:
+        cv = r.cv.get("real_time")
+        rows.append([r.name, str(r.threads),
+                     "%s %s" % (fmt_num(r.values.get("real_time")), r.time_unit),
+                     "%s %s" % (fmt_num(r.values.get("cpu_time")), r.time_unit)] +
+                    [fmt_num(r.values.get(k)) for k in counter_keys] +
+                    ["%.1f %%" % (cv * 100) if cv is not None else "—", r.label or "",
+                     r.source])
+    return ("<details><summary>All %d results of %s</summary>%s</details>"
+            % (len(rows), esc(os.path.basename(suite.path)),
+               html_table(cols, rows, numeric=set(range(1, len(cols) - 2)))))
+
+
+def _suite_context_html(suite):
+    keep = {k: v for k, v in suite.context.items() if k not in ("caches",)}
+    if not keep:
+        return ""
+    return ("<details><summary>Suite context (Google Benchmark)</summary>%s</details>"
+            % html_table(["key", "value"], flatten(keep)))
+
+
+def suite_section(run_dir, name, suite, module, context, failures):
+    title = getattr(module, "TITLE", None) if module else None
+    out = ["<h2 id=\"suite-%s\">%s</h2>" % (esc(name), esc(title or name))]
+    out.append("<p class=\"sub\">Suite <code>%s</code> — %s, %s, %d errored</p>"
+               % (esc(name), esc(os.path.basename(suite.path)),
+                  _plural(len(suite.results), "result"), len(suite.errors)))
+    if module is None:
+        out.append("<p>No plot module (plots/suite_%s.py) yet: results are listed "
+                   "below without figures.</p>" % esc(name))
+    else:
+        try:
+            for text in (module.notes(run_dir, suite, context)
+                         if hasattr(module, "notes") else []):
+                out.append("<p>%s</p>" % esc(text))
+            figs = module.figures(run_dir, suite, context)
+            for png, caption in figs:
+                out.append("<figure><img src=\"%s\" alt=\"%s\"><figcaption><b>%s</b> — "
+                           "%s</figcaption></figure>"
+                           % (esc(png), esc(caption), esc(png), esc(caption)))
+            if not figs and suite.results:
+                out.append("<p>No figure: none of the results belongs to a family this "
+                           "suite's plot module draws.</p>")
+            if hasattr(module, "summary_rows"):
+                tables = module.summary_rows(run_dir, suite, context) or []
+                if isinstance(tables, Table):
+                    tables = [tables]
+                for t in tables:
+                    out.append(table_html(t))
+        except Exception as e:  # one broken module must not lose the report
+            msg = "plot module suite_%s failed: %s: %s" % (name, type(e).__name__, e)
+            failures.append(msg)
+            out.append("<div class=\"err\"><b>%s</b><pre>%s</pre></div>"
+                       % (esc(msg), esc(traceback.format_exc())))
+    out.append(_errors_html(suite))
+    out.append(_results_html(suite))
+    out.append(_suite_context_html(suite))
+    return "\n".join(x for x in out if x)
+
+
+def build_report(run):
+    run_dir = run.path
+    failures = []
+    modules, import_failures = common.suite_modules()
+    sections = []
+    for name, suite in run.suites.items():
+        if name in import_failures:
+            msg = "plot module suite_%s cannot be imported: %s" % (name, import_failures[name])
+            failures.append(msg)
+            sections.append("<h2 id=\"suite-%s\">%s</h2><div class=\"err\">%s</div>%s%s"
+                            % (esc(name), esc(name), esc(msg), _errors_html(suite),
+                               _results_html(suite)))
+            continue
+        sections.append(suite_section(run_dir, name, suite, modules.get(name),
+                                      run.context, failures))
+
+    title = "syncscope report — %s" % run.label()
+    host = ctx_get(run.context, "host", "hostname")
+    arch = ctx_get(run.context, "arch", "architecture")
+    sub = " · ".join(str(x) for x in (host, arch,
+                                      run.manifest.get("started_utc") if run.manifest else None)
+                     if x)
+    parts = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
+             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+             "<title>%s</title><style>%s</style></head><body>" % (esc(title), CSS),
+             "<h1>%s</h1>" % esc(title)]
+    if sub:
+        parts.append("<p class=\"sub\">%s</p>" % esc(sub))
+    for w in context_warnings(run):
+        parts.append("<div class=\"warn\"><b>Warning:</b> %s</div>" % esc(w))
+    for f in failures:
+        parts.append("<div class=\"err\"><b>Report incomplete:</b> %s</div>" % esc(f))
+    nav = ["<li><a href=\"#context\">Machine and build</a></li>"]
+    for name, suite in run.suites.items():
+        mod = modules.get(name)
+        nav.append("<li><a href=\"#suite-%s\">%s</a> (%s, %d errored)</li>"
+                   % (esc(name), esc(getattr(mod, "TITLE", name) if mod else name),
+                      _plural(len(suite.results), "result"), len(suite.errors)))
+    parts.append("<nav><ul>%s</ul></nav>" % "".join(nav))
+    parts.append(context_section(run))
+    if not run.suites:
+        parts.append("<h2>Suites</h2><p>This run holds no suite results yet "
+                     "(no &lt;suite&gt;.json).</p>")
+    parts.extend(sections)
+    parts.append("<footer>Generated by plots/report.py from %s at %s UTC. Values are "
+                 "medians over repetitions unless stated.</footer>"
+                 % (esc(os.path.abspath(run_dir)),
+                    datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M:%S")))
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n", failures
+
+
+def main(argv):
+    try:
+        run_dir = parse_args(argv)
+        run = common.load_run(run_dir)
+        text, failures = build_report(run)
+        common.write_text_atomic(os.path.join(run_dir, "report.html"), text)
+    except (UsageError, DataError) as e:
+        sys.stderr.write("error: %s\n" % " ".join(str(e).split()))
+        return 2
+    except OSError as e:
+        sys.stderr.write("error: cannot write into '%s': %s\n"
+                         % (argv[0] if argv else "", e.strerror or e))
+        return 2
+    for f in failures:
+        sys.stderr.write("warning: %s\n" % f)
+    print(os.path.join(run_dir, "report.html"))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,124 @@
+// syncscope/go_mutex_2012.h — GoMutex2012: sync.Mutex after Dmitry Vyukov's
+// 2012 redesign (Go commit dd2074c8, Go 1.0.x/1.1).
+//
+// This file offers:
+//   class GoMutex2012   Lockable (lock, unlock, try_lock); works with
+//                       std::lock_guard, std::unique_lock, std::scoped_lock.
+//
+// Go names: Lock -> lock, Unlock -> unlock; try_lock has no 2012 counterpart
+// (added here so the design is Lockable; it follows the later Go TryLock).
+//
+// State word (one int32, like Go's `state`):
+//   bit 0        kLocked       the mutex is held
+//   bit 1        kWoken        a waiter has been woken (or is being woken) and
+//                              is on its way to compete; unlock must not wake
+//                              another one
+//   bits 2..31   waiter count  threads parked, or about to park, on sema_
+//
+// Design (why it works, what it trades): the 2008 mutex handed ownership
+// through the semaphore, so every contended hand-over paid a sleep and a
+// wake-up while the lock sat reserved for a thread that was not running yet.
+// The 2012 design separates "locked" from "waiters": unlock just clears the
+// locked bit and, if there are waiters and nobody has been woken already,
+// wakes one (setting kWoken so concurrent unlocks do not wake a crowd). The
+// woken thread does not own the mutex: it loops and competes with threads
+// that arrive at that moment. A running newcomer usually wins (it is
+// already on a CPU, its cache is warm), which keeps the lock busy and
+// throughput high, at the price of fairness: a woken waiter can lose again
+// and again. When it loses, it re-registers as a waiter and parks again, at
+// the tail of the semaphore queue.
+//
+// Fairness and starvation: unfair by design (newcomers are favoured); a
+// waiter can starve under sustained contention. Go fixed this in 1.9 (see
+// GoMutex in go_mutex.h).
+//
+// Memory ordering: every change to the state word is an RMW. Acquiring CASes
+// are acquire, unlock's fetch_sub is release; since no plain store ever
+// writes the word, each acquire that sees the unlocked state synchronizes
+// with the unlock that produced it (release sequence). The CAS that sets
+// kWoken and the semaphore operations need no ordering of their own for the
+// data the mutex protects.
+//
+// Misuse: unlock() of an unlocked mutex terminates the process with
+// "fatal error: sync: unlock of unlocked mutex".
+//
+// Legal operations per state:
+//   state        lock        try_lock   unlock
+//   unlocked     acquires    true       fatal error
+//   locked       waits       false      releases (wakes one waiter if none
+//                                       is woken already)
+
+#ifndef SYNCSCOPE_GO_MUTEX_2012_H_
+#define SYNCSCOPE_GO_MUTEX_2012_H_
+
+#include <atomic>
+#include <cstdint>
+
+#include <syncscope/go_mutex_common.h>
+#include <syncscope/sema.h>
+
+namespace syncscope {
+
+class GoMutex2012 {
+ public:
+  static constexpr int32_t kLocked = 1 << 0;
+  static constexpr int32_t kWoken = 1 << 1;
+  static constexpr int kWaiterShift = 2;
+  static constexpr int32_t kWaiter = 1 << kWaiterShift;  // one waiter
+  static_assert((kLocked & kWoken) == 0, "flags must be distinct bits");
+  static_assert(((kLocked | kWoken) >> kWaiterShift) == 0,
+                "the waiter count must sit above every flag");
+
+  GoMutex2012() noexcept = default;
+  GoMutex2012(const GoMutex2012&) = delete;
+  GoMutex2012& operator=(const GoMutex2012&) = delete;
+
+  // lock(): acquires the mutex. Fast path: one CAS on an idle mutex.
+  void lock() {
+    int32_t expected = 0;
+    if (state_.compare_exchange_strong(expected, kLocked, std::memory_order_acquire,
+                                       std::memory_order_relaxed)) {
+      return;
+    }
+    lock_slow();
+  }
+
+  // try_lock(): acquires the mutex if it is not held; never blocks, never
+  // registers as a waiter. Like every newcomer of this design it may take
+  // the lock while waiters are parked.
+  bool try_lock() noexcept {
+    int32_t old = state_.load(std::memory_order_relaxed);
+    while ((old & kLocked) == 0) {
+      if (state_.compare_exchange_weak(old, old | kLocked, std::memory_order_acquire,
+                                       std::memory_order_relaxed)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // unlock(): releases the mutex; wakes one waiter if some wait and none is
+  // woken yet. Any thread may unlock. Fast path: one RMW when nobody waits.
+  void unlock() {
+    const int32_t now = state_.fetch_sub(kLocked, std::memory_order_release) - kLocked;
+    if (now != 0) unlock_slow(now);
+  }
+
+ private:
+  // Slow paths, outlined in go_mutex_2012.cc so that the fast paths above
+  // (one CAS / one RMW) stay small enough to inline into every caller; the
+  // slow paths loop, park and wake, where a call costs nothing in comparison.
+  void lock_slow();
+  void unlock_slow(int32_t now);
+
+  // The state word (layout above). Written only by RMWs: lock()/try_lock()
+  // set kLocked; lock_slow() adds/removes waiters and clears kWoken;
+  // unlock() clears kLocked; unlock_slow() sets kWoken and removes a waiter.
+  std::atomic<int32_t> state_{0};
+  // Wake-ups: one unit per waiter woken by unlock_slow().
+  Sema sema_;
+};
+
+}  // namespace syncscope
+
+#endif  // SYNCSCOPE_GO_MUTEX_2012_H_

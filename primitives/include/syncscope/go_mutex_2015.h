@@ -1,0 +1,159 @@
+// syncscope/go_mutex_2015.h — GoMutex2015: sync.Mutex with active spinning
+// (Dmitry Vyukov, Go commit edcad863, Go 1.5).
+//
+// This file offers:
+//   template <bool kInstrumented> class BasicGoMutex2015
+//   using GoMutex2015             = BasicGoMutex2015<false>;
+//   using InstrumentedGoMutex2015 = BasicGoMutex2015<true>;
+//     Lockable (lock, unlock, try_lock): works with std::lock_guard,
+//     std::unique_lock, std::scoped_lock. The instrumented flavour adds
+//     stats() (spins, parks, barges) and reset_stats().
+//
+// Go names: Lock -> lock, Unlock -> unlock; try_lock has no 2015 counterpart
+// (added here so the design is Lockable; it follows the later Go TryLock).
+//
+// State word: the 2012 layout (see go_mutex_2012.h):
+//   bit 0 kLocked, bit 1 kWoken, bits 2..31 waiter count.
+//
+// Design (why it works, what it trades): GoMutex2012 parks a thread as soon
+// as it finds the mutex held. When critical sections are short, the holder
+// releases within a few hundred nanoseconds, far less than a sleep/wake
+// round trip, so the 2015 design first spins a little: up to
+// GoSpinPolicy::kActiveSpin rounds of kActiveSpinCount cpu-relax hints, and
+// only on a multicore (GoSpinPolicy::can_spin; on one CPU the holder cannot
+// run while we spin). While spinning, a thread tries to set kWoken when
+// waiters exist and nobody is woken: unlock then does not wake a parked
+// waiter that would only lose the race to the spinner, saving a useless
+// wake-up. After the spin budget the thread registers as a waiter and parks
+// as in 2012; a woken waiter gets a fresh spin budget.
+//
+// Fairness and starvation: as in 2012, unfair: newcomers (spinning ones
+// even more) are favoured over woken waiters; a waiter can starve under
+// sustained contention. Go 1.9's starvation mode (GoMutex) bounds this.
+//
+// Memory ordering: as GoMutex2012: all changes to the state word are RMWs;
+// acquiring CASes are acquire, unlock's fetch_sub is release. The spinner's
+// CAS that sets kWoken is relaxed (it acquires nothing).
+//
+// Instrumentation (kInstrumented only; the plain flavour has no counters and
+// no counting code): spins (spin rounds), parks (semaphore sleeps), barges
+// (acquisitions in lock_slow by a thread that had not parked, or by
+// try_lock, while the state showed waiters or a woken waiter not its own). Relaxed atomic increments, no
+// locks, no allocation. handoffs and mode switches stay 0 (no starvation
+// mode in this design).
+//
+// Misuse: unlock() of an unlocked mutex terminates the process with
+// "fatal error: sync: unlock of unlocked mutex".
+//
+// Legal operations per state:
+//   state        lock                 try_lock   unlock
+//   unlocked     acquires             true       fatal error
+//   locked       spins, then waits    false      releases (wakes one waiter if
+//                                                none is woken or spinning)
+
+#ifndef SYNCSCOPE_GO_MUTEX_2015_H_
+#define SYNCSCOPE_GO_MUTEX_2015_H_
+
+#include <atomic>
+#include <cstdint>
+#include <type_traits>
+
+#include <syncscope/go_mutex_common.h>
+#include <syncscope/sema.h>
+
+namespace syncscope {
+
+template <bool kInstrumented>
+class BasicGoMutex2015 {
+ public:
+  static constexpr int32_t kLocked = 1 << 0;
+  static constexpr int32_t kWoken = 1 << 1;
+  static constexpr int kWaiterShift = 2;
+  static constexpr int32_t kWaiter = 1 << kWaiterShift;  // one waiter
+  static_assert((kLocked & kWoken) == 0, "flags must be distinct bits");
+  static_assert(((kLocked | kWoken) >> kWaiterShift) == 0,
+                "the waiter count must sit above every flag");
+
+  BasicGoMutex2015() noexcept = default;
+  BasicGoMutex2015(const BasicGoMutex2015&) = delete;
+  BasicGoMutex2015& operator=(const BasicGoMutex2015&) = delete;
+
+  // lock(): acquires the mutex. Fast path: one CAS on an idle mutex.
+  void lock() {
+    int32_t expected = 0;
+    if (state_.compare_exchange_strong(expected, kLocked, std::memory_order_acquire,
+                                       std::memory_order_relaxed)) {
+      return;
+    }
+    lock_slow();
+  }
+
+  // try_lock(): acquires the mutex if it is not held; never blocks, never
+  // spins, never registers as a waiter.
+  bool try_lock() noexcept {
+    int32_t old = state_.load(std::memory_order_relaxed);
+    while ((old & kLocked) == 0) {
+      if (state_.compare_exchange_weak(old, old | kLocked, std::memory_order_acquire,
+                                       std::memory_order_relaxed)) {
+        if constexpr (kInstrumented) {
+          if (old != 0) stats_.add_barge();  // beat waiters or a woken one
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // unlock(): releases the mutex; wakes one waiter if some wait and none is
+  // woken (or spinning with kWoken set). Any thread may unlock.
+  void unlock() {
+    const int32_t now = state_.fetch_sub(kLocked, std::memory_order_release) - kLocked;
+    if (now != 0) unlock_slow(now);
+  }
+
+  // stats() (instrumented only): spins, parks and barges since construction
+  // or reset_stats(); the other GoMutexStats fields stay 0.
+  GoMutexStats stats() const noexcept
+    requires kInstrumented
+  {
+    return stats_.snapshot();
+  }
+  // reset_stats() (instrumented only): zeroes the counters; exact only while
+  // no thread uses the mutex.
+  void reset_stats() noexcept
+    requires kInstrumented
+  {
+    stats_.reset();
+  }
+
+ private:
+  // Slow paths, outlined in go_mutex_2015.cc so that the fast paths above
+  // (one CAS / one RMW) stay small enough to inline into every caller; the
+  // slow paths spin, park and wake, where a call costs nothing in comparison.
+  void lock_slow();
+  void unlock_slow(int32_t now);
+
+  // The state word (layout above). Written only by RMWs: lock()/try_lock()
+  // set kLocked; lock_slow() adds/removes waiters, sets kWoken while
+  // spinning and clears it once woken; unlock() clears kLocked;
+  // unlock_slow() sets kWoken and removes a waiter.
+  std::atomic<int32_t> state_{0};
+  // Wake-ups: one unit per waiter woken by unlock_slow().
+  Sema sema_;
+  // Counters when kInstrumented; otherwise an empty member taking no space.
+  [[no_unique_address]] std::conditional_t<kInstrumented, detail::MutexStatsRecorder,
+                                           detail::NoMutexStats> stats_;
+};
+
+extern template class BasicGoMutex2015<false>;
+extern template class BasicGoMutex2015<true>;
+
+using GoMutex2015 = BasicGoMutex2015<false>;
+using InstrumentedGoMutex2015 = BasicGoMutex2015<true>;
+
+static_assert(sizeof(GoMutex2015) == sizeof(detail::PlainMutexLayout),
+              "the non-instrumented GoMutex2015 carries no stats storage");
+
+}  // namespace syncscope
+
+#endif  // SYNCSCOPE_GO_MUTEX_2015_H_

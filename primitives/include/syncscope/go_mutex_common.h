@@ -1,0 +1,161 @@
+// syncscope/go_mutex_common.h — pieces shared by the Go mutex family
+// (GoMutex2008, GoMutex2012, GoMutex2015, GoMutex, GoRWMutex).
+//
+// This file offers:
+//   go_fatal(msg)            Go's fatal error: "fatal error: <msg>" on stderr,
+//                            then the process aborts (not catchable, like Go's
+//                            throw/fatal, unlike a panic).
+//   GoSpinPolicy             Go's runtime_canSpin / runtime_doSpin for threads.
+//   GoMutexStats             counters of an instrumented mutex.
+//   ModeSwitchEvent,
+//   ModeSwitchTimeline       the timestamped starvation-mode switches of an
+//                            instrumented GoMutex, oldest first.
+//   detail::MutexStatsRecorder / detail::NoMutexStats
+//                            the storage behind stats(): the recorder when a
+//                            mutex is instrumented, an empty type (no bytes,
+//                            no code) when it is not.
+//
+// Messages used by the family (Go's exact texts):
+//   kUnlockOfUnlockedMutex   "sync: unlock of unlocked mutex"
+//   kInconsistentMutexState  "sync: inconsistent mutex state"
+//
+// Memory ordering: the recorder's counters are relaxed atomics — they count,
+// they order nothing, and they never take a lock or allocate, so recording
+// inside a measured lock does not add a synchronization of its own. A
+// stats() snapshot read while other threads record is a set of individually
+// exact counters taken at slightly different instants.
+
+#ifndef SYNCSCOPE_GO_MUTEX_COMMON_H_
+#define SYNCSCOPE_GO_MUTEX_COMMON_H_
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+#include <syncscope/sema.h>
+
+namespace syncscope {
+
+inline constexpr const char* kUnlockOfUnlockedMutex = "sync: unlock of unlocked mutex";
+inline constexpr const char* kInconsistentMutexState = "sync: inconsistent mutex state";
+
+// go_fatal(msg): writes "fatal error: " msg "\n" to stderr with one write(2)
+// (no allocation, no locks: it is safe from any state) and calls
+// std::abort(). Go's fatal errors cannot be recovered, so neither can this.
+[[noreturn]] void go_fatal(const char* msg) noexcept;
+
+// Go's active-spinning policy for sync.Mutex (runtime/proc.go,
+// sync_runtime_canSpin / sync_runtime_doSpin), mapped to OS threads.
+struct GoSpinPolicy {
+  // Go's active_spin: at most this many spin rounds per lock attempt.
+  static constexpr int kActiveSpin = 4;
+  // Go's active_spin_cnt: cpu-relax instructions per round (procyield(30)).
+  static constexpr int kActiveSpinCount = 30;
+
+  // can_spin(iter): Go spins only if the machine is a multicore (spinning on
+  // a single CPU can never see the owner release), fewer than kActiveSpin
+  // rounds were done, and another P is running (the owner may be running).
+  // For threads the last condition has no cheap equivalent; the OS runs the
+  // owner if it is runnable. Usable CPUs come from sched_getaffinity (read
+  // once, at program load, from the main thread's mask), falling back to
+  // std::thread::hardware_concurrency().
+  static bool can_spin(int iter) noexcept {
+    return iter < kActiveSpin && usable_cpus() > 1;
+  }
+  // do_spin(): kActiveSpinCount spin-wait hints (syncscope::arch::cpu_relax).
+  static void do_spin() noexcept;
+  // The number of CPUs this process may run on, computed once.
+  static unsigned usable_cpus() noexcept;
+};
+
+// Counters of an instrumented mutex. All are totals since construction or
+// the last reset_stats().
+struct GoMutexStats {
+  uint64_t spins = 0;               // spin rounds (do_spin calls) in lock()
+  uint64_t parks = 0;               // times a locker slept on the semaphore
+  uint64_t barges = 0;              // acquisitions by a thread that had not
+                                    // parked in this lock() call, while
+                                    // waiters were registered or another
+                                    // thread was woken (incl. try_lock)
+  uint64_t handoffs = 0;            // unlocks that handed ownership directly
+                                    // to the head waiter (starvation mode)
+  uint64_t starvation_entries = 0;  // normal -> starvation switches
+  uint64_t starvation_exits = 0;    // starvation -> normal switches
+  uint64_t mode_switches = 0;       // starvation_entries + starvation_exits
+};
+
+// One switch between normal and starvation mode.
+struct ModeSwitchEvent {
+  int64_t steady_ns = 0;            // std::chrono::steady_clock, ns since its epoch
+  bool entered_starvation = false;  // true: normal -> starvation; false: back
+};
+
+// Capacity of the mode-switch ring of each instrumented mutex (entries are
+// preallocated inside the mutex; older ones are overwritten).
+inline constexpr std::size_t kModeSwitchRingCapacity = 256;
+
+// A copy of the ring: events[0 .. size) oldest first; `dropped` counts the
+// older events the ring had already overwritten.
+struct ModeSwitchTimeline {
+  std::array<ModeSwitchEvent, kModeSwitchRingCapacity> events{};
+  std::size_t size = 0;
+  uint64_t dropped = 0;
+};
+
+namespace detail {
+
+// The stats storage of a non-instrumented mutex: no members, and used with
+// [[no_unique_address]] it takes no space. The mutexes only touch the
+// recorder inside `if constexpr (kInstrumented)`, so no code is emitted.
+struct NoMutexStats {};
+
+// The layout of a Go mutex without instrumentation: a state word and a
+// semaphore. The non-instrumented flavours static_assert that they are
+// exactly this size, i.e. that "instrumentation off" costs no byte.
+struct PlainMutexLayout {
+  std::atomic<int32_t> state;
+  Sema sema;
+};
+
+// The stats storage of an instrumented mutex. Every member is written with
+// relaxed RMWs by the threads using the mutex (any thread, any time; counters
+// only grow, except through reset()) and read relaxed by snapshot()/
+// timeline(). It sits on its own cache lines so that counting does not
+// false-share with the mutex's state word.
+class alignas(64) MutexStatsRecorder {
+ public:
+  void add_spin() noexcept { spins_.fetch_add(1, std::memory_order_relaxed); }
+  void add_park() noexcept { parks_.fetch_add(1, std::memory_order_relaxed); }
+  void add_barge() noexcept { barges_.fetch_add(1, std::memory_order_relaxed); }
+  void add_handoff() noexcept { handoffs_.fetch_add(1, std::memory_order_relaxed); }
+  // Counts the switch and appends it, timestamped now, to the ring.
+  void add_mode_switch(bool entered_starvation) noexcept;
+
+  GoMutexStats snapshot() const noexcept;
+  ModeSwitchTimeline timeline() const noexcept;
+  // Zeroes everything. Exact only while no thread uses the mutex.
+  void reset() noexcept;
+
+ private:
+  std::atomic<uint64_t> spins_{0};
+  std::atomic<uint64_t> parks_{0};
+  std::atomic<uint64_t> barges_{0};
+  std::atomic<uint64_t> handoffs_{0};
+  std::atomic<uint64_t> entries_{0};
+  std::atomic<uint64_t> exits_{0};
+  // Index of the next ring slot to fill (monotonic; slot = next % capacity).
+  std::atomic<uint64_t> ring_next_{0};
+  // Each slot packs one event as (steady_ns << 1) | entered_starvation in one
+  // word, so a reader never sees a torn event; 0 marks a slot never written.
+  // A reader racing with writers may see a slot whose reservation is taken
+  // but not yet filled (it is skipped) or just overwritten (it is sorted by
+  // timestamp like the others).
+  std::array<std::atomic<uint64_t>, kModeSwitchRingCapacity> ring_{};
+};
+
+}  // namespace detail
+}  // namespace syncscope
+
+#endif  // SYNCSCOPE_GO_MUTEX_COMMON_H_

@@ -1,0 +1,191 @@
+// syncscope/sema.h — the parking layer shared by every blocking primitive.
+//
+// This file offers:
+//   class Sema   a futex-based counting semaphore with a FIFO queue of parked
+//                waiters; the analogue of the Go runtime's
+//                  runtime_Semacquire(addr)              -> acquire()
+//                  runtime_SemacquireMutex(addr, lifo)   -> acquire(lifo)
+//                  runtime_Semrelease(addr, handoff)     -> release(handoff)
+//                plus try_acquire(), timed acquire_until()/acquire_for() and a
+//                waiters() gauge for instrumentation.
+//
+// Every lock, condition, wait group and channel of syncscope parks through
+// this one class, so the designs differ only in their algorithms and a
+// benchmark compares algorithms, not sleeping mechanisms.
+//
+// Algorithm (after Go's runtime/sema.go, Russ Cox / Dmitry Vyukov; written
+// here for OS threads on Linux futexes):
+//   * count_ holds the available units. try_acquire() decrements it with a
+//     CAS when it is positive; it never touches the queue.
+//   * A thread that finds no unit takes the small internal queue lock,
+//     announces itself in nwait_, looks at count_ once more (a release may
+//     have happened meanwhile), and otherwise links a Waiter node that lives
+//     on its own stack into the queue (tail, or head when lifo) and sleeps
+//     on the node's own 32-bit futex word. One futex word per waiter means a
+//     wake-up targets exactly that thread: no thundering herd.
+//   * release() without handoff adds a unit, then, if anyone is queued,
+//     unlinks the head and wakes it. The woken thread must still take the
+//     unit with try_acquire(): a thread arriving at that moment may take it
+//     first (barging), and the woken one then queues again — at the tail,
+//     or at the head if it asked for lifo. This is Go's behaviour too; it
+//     favours throughput over strict FIFO.
+//   * release(true) (handoff) does not publish the unit when a waiter is
+//     queued: under the queue lock it unlinks the head and marks its node
+//     "granted"; that thread returns owning the unit without competing. With
+//     nobody queued it just adds the unit. Go's starvation mode relies on
+//     this: ownership passes to the oldest waiter, newcomers cannot steal it.
+//
+// Fairness and starvation: wake-ups are FIFO in arrival order (lifo waiters
+// go first). Without handoff a woken waiter can lose its unit to a newcomer
+// any number of times (it is not starvation-free); with handoff every
+// release serves the head of the queue (starvation-free as long as releases
+// keep coming).
+//
+// Memory ordering: a successful acquire synchronizes with the release that
+// provided its unit: release() publishes the unit with a seq_cst RMW on
+// count_ that try_acquire's CAS reads (acquire), and a handoff publishes the
+// "granted" mark with a release store that the woken waiter reads with an
+// acquire load. So everything the releasing thread wrote before release()
+// is visible to the thread that returns from acquire(). count_ and nwait_
+// are accessed seq_cst where the "waiter announces, then re-checks count" /
+// "releaser adds, then checks nwait" pair must not both miss each other
+// (a Dekker-style handshake that rules out a lost wake-up).
+//
+// Spinning: none in acquire() (the callers — Go's mutexes — do their own
+// bounded spinning); the internal queue lock spins kQueueLockSpins times
+// before sleeping, its critical sections being a few pointer updates.
+//
+// Lifetime note: a releaser sets a waiter's futex word under the queue lock
+// and calls FUTEX_WAKE after dropping it. By then the woken thread may
+// already have returned, so the wake can land on a dead stack slot. A
+// private FUTEX_WAKE only hashes the address (it never dereferences it) and
+// every futex user here re-checks its condition after waking, so a stray
+// wake is a harmless spurious wake-up.
+//
+// Legal operations: all methods may be called concurrently from any thread.
+// The destructor requires that no thread is parked (waiters() == 0).
+
+#ifndef SYNCSCOPE_SEMA_H_
+#define SYNCSCOPE_SEMA_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <ratio>
+
+namespace syncscope {
+
+class Sema {
+ public:
+  // Creates a semaphore holding `initial` units and no waiters.
+  explicit Sema(uint32_t initial = 0) noexcept : count_(initial) {}
+  Sema(const Sema&) = delete;
+  Sema& operator=(const Sema&) = delete;
+
+  // acquire(lifo): takes one unit, parking until one is available.
+  // lifo=false queues at the tail (FIFO). lifo=true queues at the head; Go's
+  // mutex uses it to requeue a waiter that has already waited, so that it is
+  // served next. Go: runtime_SemacquireMutex(&sema, lifo, skipframes).
+  void acquire(bool lifo = false) {
+    if (try_acquire()) return;  // fast path: inline, one CAS
+    acquire_slow(lifo, nullptr);
+  }
+
+  // try_acquire(): takes one unit if one is available right now; never
+  // blocks, never queues. May fail while a unit is being handed off to a
+  // queued waiter (that unit is not "available").
+  bool try_acquire() noexcept {
+    uint32_t c = count_.load(std::memory_order_relaxed);
+    while (c != 0) {
+      if (count_.compare_exchange_weak(c, c - 1, std::memory_order_acquire,
+                                       std::memory_order_relaxed)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // acquire_until(deadline, lifo): like acquire(), but gives up at
+  // `deadline` and returns false. A waiter that gives up unlinks itself from
+  // the queue; no unit is lost (a unit released to it concurrently is either
+  // taken — the call then returns true — or left in the count for others).
+  bool acquire_until(std::chrono::steady_clock::time_point deadline,
+                     bool lifo = false) {
+    if (try_acquire()) return true;
+    return acquire_slow(lifo, &deadline);
+  }
+
+  // acquire_for(d, lifo): acquire_until(now + d, lifo); d <= 0 is a
+  // try_acquire(). Durations that overflow steady_clock wait forever.
+  template <class Rep, class Period>
+  bool acquire_for(std::chrono::duration<Rep, Period> d, bool lifo = false) {
+    using Clock = std::chrono::steady_clock;
+    if (d <= d.zero()) return try_acquire();
+    const Clock::time_point now = Clock::now();
+    const Clock::duration left = Clock::time_point::max() - now;
+    if (std::chrono::duration<long double>(d) >=
+        std::chrono::duration<long double>(left)) {
+      return acquire_until(Clock::time_point::max(), lifo);
+    }
+    return acquire_until(now + std::chrono::ceil<Clock::duration>(d), lifo);
+  }
+
+  // release(handoff): returns one unit. handoff=false: the unit is added to
+  // the count and the head waiter, if any, is woken to compete for it.
+  // handoff=true: if a waiter is queued, the unit goes to the head waiter
+  // itself (it returns from acquire without competing); otherwise the unit
+  // is added to the count. Go: runtime_Semrelease(&sema, handoff, skip).
+  void release(bool handoff = false) {
+    if (handoff) {
+      release_handoff();
+      return;
+    }
+    count_.fetch_add(1, std::memory_order_seq_cst);
+    // Fast path: nobody parked, nobody to wake.
+    if (nwait_.load(std::memory_order_seq_cst) == 0) return;
+    wake_one();
+  }
+
+  // waiters(): number of threads currently queued (parked or about to
+  // park). Approximate under concurrency; meant for instrumentation and for
+  // tests that wait until a thread is parked.
+  uint32_t waiters() const noexcept {
+    return nwait_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  // A parked thread; lives on that thread's stack for the duration of one
+  // acquire_slow() call. Linked while it is in the queue (guarded by lock_).
+  struct Waiter;
+
+  // Slow paths are outlined (sema.cc): they take the queue lock and make
+  // futex syscalls, so inlining them would only bloat every caller's fast
+  // path. deadline == nullptr waits forever.
+  bool acquire_slow(bool lifo, const std::chrono::steady_clock::time_point* deadline);
+  void wake_one();
+  void release_handoff();
+  void lock_queue() noexcept;
+  void unlock_queue() noexcept;
+  void lock_queue_slow() noexcept;
+  void link(Waiter* w, bool lifo) noexcept;
+  void unlink(Waiter* w) noexcept;
+
+  // Available units. Incremented by release() (seq_cst RMW), decremented by
+  // try_acquire()'s CAS (acquire). Never touched for a handoff to a queued
+  // waiter.
+  std::atomic<uint32_t> count_;
+  // Number of linked waiters (== queue length). Written only under lock_
+  // (seq_cst RMW); read without the lock by release() to skip the lock when
+  // nobody waits.
+  std::atomic<uint32_t> nwait_{0};
+  // Queue lock: 0 free, 1 held, 2 held with sleepers (Drepper's futex mutex,
+  // "Futexes Are Tricky", mutex #2). Guards head_, tail_, the links of every
+  // queued Waiter and the Waiter state transitions out of "waiting".
+  std::atomic<uint32_t> lock_{0};
+  Waiter* head_ = nullptr;  // oldest waiter (next served); guarded by lock_
+  Waiter* tail_ = nullptr;  // newest waiter; guarded by lock_
+};
+
+}  // namespace syncscope
+
+#endif  // SYNCSCOPE_SEMA_H_

@@ -1,0 +1,43 @@
+// Slow paths of GoMutex2012 (see syncscope/go_mutex_2012.h).
+#include <syncscope/go_mutex_2012.h>
+
+namespace syncscope {
+
+void GoMutex2012::lock_slow() {
+  bool awoke = false;  // we were woken by unlock_slow and own the kWoken flag
+  int32_t old = state_.load(std::memory_order_relaxed);
+  for (;;) {
+    int32_t desired = old | kLocked;
+    if ((old & kLocked) != 0) desired = old + kWaiter;  // still held: wait
+    // A woken waiter clears kWoken whatever the outcome, so that the next
+    // unlock may wake someone again.
+    if (awoke) desired &= ~kWoken;
+    if (state_.compare_exchange_weak(old, desired, std::memory_order_acquire,
+                                     std::memory_order_relaxed)) {
+      if ((old & kLocked) == 0) return;  // we took the lock
+      sema_.acquire();
+      awoke = true;
+      old = state_.load(std::memory_order_relaxed);
+    }
+    // On CAS failure `old` holds the fresh value; retry.
+  }
+}
+
+void GoMutex2012::unlock_slow(int32_t now) {
+  if (((now + kLocked) & kLocked) == 0) go_fatal(kUnlockOfUnlockedMutex);
+  int32_t old = now;
+  for (;;) {
+    // Nobody waits, or a waiter is already woken, or the lock was already
+    // taken again (its holder will wake someone): nothing to do.
+    if ((old >> kWaiterShift) == 0 || (old & (kLocked | kWoken)) != 0) return;
+    // Take the right to wake one waiter.
+    const int32_t desired = (old - kWaiter) | kWoken;
+    if (state_.compare_exchange_weak(old, desired, std::memory_order_relaxed,
+                                     std::memory_order_relaxed)) {
+      sema_.release();
+      return;
+    }
+  }
+}
+
+}  // namespace syncscope

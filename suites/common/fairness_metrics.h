@@ -1,0 +1,49 @@
+// Fairness metrics over per-thread acquisition counts and over the sequence
+// of acquiring threads.
+//
+// Long-term (counts x_i of n threads):
+//   jain_index      (Σx)² / (n·Σx²): 1 = perfectly even, 1/n = one thread
+//                   got everything (Jain, Chiu, Hawe 1984).
+//   cv              standard deviation / mean of the counts.
+//   min_max_ratio   min / max count (0 when some thread starved completely).
+// Short-term (sequence s_0, s_1, ... of thread ids in acquisition order):
+//   barging_share   share of acquisitions by the same thread as the previous
+//                   one (a releasing thread re-acquiring at once).
+//   lwss            mean number of distinct acquirers per window of
+//                   kLwssWindow consecutive acquisitions (Dice, "Malthusian
+//                   Locks", EuroSys 2017).
+//   mttr            median, over acquisitions, of the number of acquisitions
+//                   since the same thread's previous one (median time to
+//                   reacquire, in acquisitions).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace syncscope::suites {
+
+constexpr size_t kLwssWindow = 1000;
+
+struct CountFairness {
+  double jain_index = 0;
+  double cv = 0;
+  double min_max_ratio = 0;
+};
+CountFairness count_fairness(const std::vector<uint64_t>& counts);
+
+struct SequenceFairness {
+  double barging_share = 0;
+  double lwss = 0;
+  double mttr = 0;
+  size_t length = 0;  // acquisitions in the analysed sequence
+};
+SequenceFairness sequence_fairness(const std::vector<uint16_t>& seq, size_t window = kLwssWindow);
+
+// Rebuilds the acquisition sequence from per-thread order lists: orders[t]
+// holds the global order numbers thread t obtained (ascending). Keeps the
+// longest prefix 0..k-1 in which every order is present.
+std::vector<uint16_t> merge_orders(const std::vector<const std::vector<uint32_t>*>& orders,
+                                   const std::vector<size_t>& lengths);
+
+}  // namespace syncscope::suites

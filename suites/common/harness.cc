@@ -1,0 +1,305 @@
+// syncscope suite harness — see harness.h.
+#include "common/harness.h"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string_view>
+
+#include <syncscope/arch/atomic.h>
+
+namespace syncscope {
+const char* version() noexcept;
+}
+
+namespace syncscope::suites {
+namespace {
+
+SuiteOptions g_options;
+cpu_set_t g_original_affinity;
+bool g_have_original_affinity = false;
+hw::CountersStatus g_counters;
+std::mutex g_side_mu;
+std::map<std::string, nlohmann::json> g_side_files;  // guarded by g_side_mu
+
+// Events the suites ask PAPI for, when the hardware exposes them.
+const std::vector<std::string>& counter_events() {
+  static const std::vector<std::string> kEvents = {"PAPI_TOT_CYC", "PAPI_TOT_INS", "PAPI_L1_DCM"};
+  return kEvents;
+}
+
+std::vector<std::string> split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t end = s.find(sep, start);
+    if (end == std::string_view::npos) end = s.size();
+    out.emplace_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out += sep;
+    out += v[i];
+  }
+  return out;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+}  // namespace
+
+const char* profile_name(Profile p) noexcept { return p == Profile::kQuick ? "quick" : "full"; }
+
+const SuiteOptions& options() noexcept { return g_options; }
+
+std::string parse_suite_flags(int* argc, char** argv, SuiteOptions* out) {
+  out->placements.clear();
+  out->threads.clear();
+  int w = 1;
+  for (int r = 1; r < *argc; ++r) {
+    std::string_view a = argv[r];
+    if (starts_with(a, "--profile=")) {
+      std::string_view v = a.substr(10);
+      if (v == "quick") {
+        out->profile = Profile::kQuick;
+      } else if (v == "full") {
+        out->profile = Profile::kFull;
+      } else {
+        return "error: unknown profile '" + std::string(v) + "' (valid: quick, full)";
+      }
+    } else if (starts_with(a, "--placement=")) {
+      for (const std::string& name : split(a.substr(12), ',')) {
+        if (name == "all") {
+          for (const std::string& n : hw::policy_names()) out->placements.push_back(*hw::parse_policy(n));
+          continue;
+        }
+        auto p = hw::parse_policy(name);
+        if (!p) {
+          return "error: unknown placement policy '" + name + "' (valid: " + join(hw::policy_names(), ", ") +
+                 ", all)";
+        }
+        out->placements.push_back(*p);
+      }
+    } else if (starts_with(a, "--threads=")) {
+      for (const std::string& t : split(a.substr(10), ',')) {
+        char* end = nullptr;
+        long n = std::strtol(t.c_str(), &end, 10);
+        if (t.empty() || *end != '\0' || n < 1 || n > 4096) {
+          return "error: bad thread count '" + t + "' in --threads (valid: comma-separated integers 1..4096)";
+        }
+        out->threads.push_back(static_cast<int>(n));
+      }
+    } else {
+      argv[w++] = argv[r];
+      continue;
+    }
+  }
+  *argc = w;
+  if (out->placements.empty()) {
+    for (const std::string& n : hw::policy_names()) out->placements.push_back(*hw::parse_policy(n));
+  }
+  // Keep order, drop duplicates.
+  std::vector<hw::Policy> uniq;
+  for (hw::Policy p : out->placements)
+    if (std::find(uniq.begin(), uniq.end(), p) == uniq.end()) uniq.push_back(p);
+  out->placements = uniq;
+  std::sort(out->threads.begin(), out->threads.end());
+  out->threads.erase(std::unique(out->threads.begin(), out->threads.end()), out->threads.end());
+  return "";
+}
+
+int usable_pus() noexcept {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
+  return std::max(1, CPU_COUNT(&set));
+}
+
+std::vector<int> thread_sweep(int max_threads) {
+  if (!g_options.threads.empty()) return g_options.threads;
+  std::vector<int> out;
+  if (g_options.profile == Profile::kFull) {
+    for (int t = 1; t <= max_threads; ++t) out.push_back(t);
+  } else {
+    for (int t = 1; t < max_threads; t *= 2) out.push_back(t);
+    out.push_back(max_threads);
+  }
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+int profile_repetitions() noexcept { return g_options.profile == Profile::kQuick ? 3 : 10; }
+double profile_min_time_s() noexcept { return g_options.profile == Profile::kQuick ? 0.05 : 0.5; }
+
+bool pin_to(int os_pu) noexcept {
+  if (os_pu < 0) {
+    if (!g_have_original_affinity) return true;
+    return sched_setaffinity(0, sizeof(g_original_affinity), &g_original_affinity) == 0;
+  }
+  return hw::pin_current_thread(os_pu);
+}
+
+bool place_thread(benchmark::State& state, hw::Policy policy) {
+  // Planning is cheap (the topology is cached) and happens before the loop.
+  hw::Placement plan = hw::plan_placement(policy, state.threads());
+  if (!plan.honoured) {
+    std::string msg = std::string("placement '") + hw::policy_name(policy) +
+                      "' not honoured on this machine: " + plan.reason;
+    state.SkipWithError(msg.c_str());
+    return false;
+  }
+  int pu = plan.pus.empty() ? -1 : plan.pus[static_cast<size_t>(state.thread_index()) % plan.pus.size()];
+  if (!pin_to(pu)) {
+    std::string msg = "could not pin thread " + std::to_string(state.thread_index()) + " to PU " +
+                      std::to_string(pu) + ": " + std::strerror(errno);
+    state.SkipWithError(msg.c_str());
+    return false;
+  }
+  if (state.thread_index() == 0) {
+    std::string label = std::string("placement=") + hw::policy_name(policy) +
+                        ";pus=" + (pu < 0 ? std::string("unpinned") : hw::pus_to_string(plan.pus));
+    if (!plan.reason.empty()) label += ";note=" + plan.reason;
+    state.SetLabel(label);
+  }
+  return true;
+}
+
+ThreadCounterScope::ThreadCounterScope(benchmark::State& state) : state_(state) {
+  if (!g_counters.available) return;
+  counters_ = new hw::ThreadCounters(g_counters.usable);
+  if (!counters_->start()) {
+    delete counters_;
+    counters_ = nullptr;
+  }
+}
+
+ThreadCounterScope::~ThreadCounterScope() {
+  stop();
+  delete counters_;
+}
+
+void ThreadCounterScope::stop() {
+  if (stopped_ || counters_ == nullptr) return;
+  stopped_ = true;
+  for (const auto& [name, value] : counters_->stop()) {
+    state_.counters[name] = benchmark::Counter(static_cast<double>(value), benchmark::Counter::kAvgIterations);
+  }
+}
+
+std::string bench_name(const std::string& family,
+                       const std::vector<std::pair<std::string, std::string>>& kv) {
+  std::string out = family;
+  for (const auto& [k, v] : kv) out += "/" + k + ":" + v;
+  return out;
+}
+
+void record_side_data(const std::string& file, const std::string& key, nlohmann::json value) {
+  std::lock_guard<std::mutex> g(g_side_mu);
+  g_side_files[file][key] = std::move(value);
+}
+
+namespace {
+// Writes the side files next to the --benchmark_out file (or nowhere when
+// the run has no output file). Temp name + rename: never half-written.
+void write_side_files(const std::string& benchmark_out) {
+  std::lock_guard<std::mutex> g(g_side_mu);
+  if (benchmark_out.empty() || g_side_files.empty()) return;
+  std::string dir = ".";
+  size_t slash = benchmark_out.rfind('/');
+  if (slash != std::string::npos) dir = benchmark_out.substr(0, slash);
+  for (const auto& [file, data] : g_side_files) {
+    const std::string path = dir + "/" + file;
+    {
+      std::ofstream out(path + ".tmp");
+      out << data.dump() << "\n";
+    }
+    std::rename((path + ".tmp").c_str(), path.c_str());
+  }
+}
+}  // namespace
+
+int suite_main(int argc, char** argv, const char* suite, void (*register_benchmarks)()) {
+  g_options.suite = suite;
+  std::string err = parse_suite_flags(&argc, argv, &g_options);
+  if (!err.empty()) {
+    std::fprintf(stderr, "%s\n", err.c_str());
+    return 2;
+  }
+  CPU_ZERO(&g_original_affinity);
+  g_have_original_affinity = sched_getaffinity(0, sizeof(g_original_affinity), &g_original_affinity) == 0;
+
+  g_counters = hw::counters_status(counter_events());
+
+  benchmark::AddCustomContext("syncscope_suite", suite);
+  benchmark::AddCustomContext("syncscope_version", syncscope::version());
+  benchmark::AddCustomContext("syncscope_profile", profile_name(g_options.profile));
+  std::vector<std::string> names;
+  for (hw::Policy p : g_options.placements) {
+    names.emplace_back(hw::policy_name(p));
+    hw::Support s = hw::policy_support(p);
+    benchmark::AddCustomContext(std::string("placement_") + hw::policy_name(p),
+                                s.honoured ? std::string("honoured") : "not honoured: " + s.reason);
+  }
+  benchmark::AddCustomContext("syncscope_placements", join(names, ","));
+  benchmark::AddCustomContext("usable_pus", std::to_string(usable_pus()));
+  benchmark::AddCustomContext("counters_available", g_counters.available ? "true" : "false");
+  benchmark::AddCustomContext("counters_usable", join(g_counters.usable, ","));
+  benchmark::AddCustomContext("counters_reason", g_counters.reason);
+  std::vector<std::string> paths;
+  for (arch::Path p : arch::available_paths()) paths.emplace_back(arch::path_name(p));
+  benchmark::AddCustomContext("atomic_paths_available", join(paths, ","));
+  benchmark::AddCustomContext("atomic_path_active", arch::path_name(arch::active_path()));
+
+  std::string benchmark_out;
+  for (int i = 1; i < argc; ++i)
+    if (starts_with(argv[i], "--benchmark_out=")) benchmark_out = argv[i] + std::strlen("--benchmark_out=");
+
+  // The profile's repetitions and minimum time become Google Benchmark's
+  // global defaults (so benchmark names carry no per-benchmark settings);
+  // explicit --benchmark_repetitions / --benchmark_min_time still win.
+  std::vector<std::string> defaults;
+  bool has_reps = false, has_min_time = false;
+  for (int i = 1; i < argc; ++i) {
+    has_reps = has_reps || starts_with(argv[i], "--benchmark_repetitions=");
+    has_min_time = has_min_time || starts_with(argv[i], "--benchmark_min_time=");
+  }
+  if (!has_reps) defaults.push_back("--benchmark_repetitions=" + std::to_string(profile_repetitions()));
+  if (!has_min_time) defaults.push_back("--benchmark_min_time=" + std::to_string(profile_min_time_s()));
+  std::vector<char*> args(argv, argv + argc);
+  for (std::string& d : defaults) args.insert(args.begin() + 1, d.data());
+  args.push_back(nullptr);
+  argc = static_cast<int>(args.size()) - 1;
+  argv = args.data();
+
+  benchmark::Initialize(&argc, argv);
+  if (argc > 1) {
+    std::fprintf(stderr,
+                 "error: unknown flag '%s' (valid: --profile=quick|full, --placement=LIST, --threads=LIST, "
+                 "--benchmark_*)\n",
+                 argv[1]);
+    return 2;
+  }
+  register_benchmarks();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  write_side_files(benchmark_out);
+  pin_to(-1);
+  return 0;
+}
+
+}  // namespace syncscope::suites

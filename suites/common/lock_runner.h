@@ -1,0 +1,184 @@
+// LockRunner — T threads hammer one lock for a fixed duration.
+//
+// Shared by the fairness and starvation suites (the throughput/fairness run
+// and the wait-time run are separate, as in folly's lock benchmarks: timing
+// every wait perturbs throughput). Each thread:
+//
+//   repeat until stop:  non-critical work; [t0 = now]; lock; [wait = now - t0]
+//                       order = next_order++   (protected by the lock itself)
+//                       critical work; unlock
+//
+// Everything a thread records goes into its own preallocated, padded slot:
+// an acquisition count, the global acquisition orders it obtained (up to a
+// fixed capacity), and wait-time histograms. Nothing in the loop locks
+// (other than the lock under test) or allocates.
+//
+// Per-thread roles (cs_ns, ncs_ns, read fraction) let one runner express the
+// plain hammer, the lockskew scenario (a hog and an occasional victim) and
+// read/write mixes on SharedLockable locks.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "common/calibrated_work.h"
+#include "common/harness.h"
+#include "common/histogram.h"
+
+namespace syncscope::suites {
+
+struct ThreadRole {
+  double cs_ns = 100;              // critical-section work (mean)
+  double ncs_ns = 100;             // non-critical work (mean)
+  WorkDist dist = WorkDist::kFixed;
+  double read_fraction = 0;        // > 0 only for SharedLockable locks
+  int pu = -1;                     // OS PU to pin to; -1 unpinned
+};
+
+struct RunnerConfig {
+  std::vector<ThreadRole> roles;   // one per thread
+  double duration_s = 0.1;
+  bool record_order = true;        // keep acquisition orders (fairness)
+  bool record_wait = false;        // time each acquisition (starvation)
+  size_t order_capacity = 1 << 20; // orders kept per thread (below this bound)
+};
+
+struct alignas(128) ThreadRecord {
+  uint64_t acquisitions = 0;       // exclusive + shared
+  uint64_t reads = 0;              // shared acquisitions
+  std::vector<uint32_t> orders;    // sized before the run; first n_orders valid
+  size_t n_orders = 0;
+  LogLinearHistogram write_wait;   // exclusive acquisitions, ns
+  LogLinearHistogram read_wait;    // shared acquisitions, ns
+  bool pinned = true;
+  uint64_t sink = 0;
+};
+
+struct RunnerResult {
+  std::vector<std::unique_ptr<ThreadRecord>> threads;
+  uint64_t total_orders = 0;       // acquisitions counted by the lock-protected counter
+  size_t order_capacity = 0;
+  double elapsed_s = 0;
+  int64_t start_steady_ns = 0;     // steady_clock at the start signal (for timelines)
+  bool pinned = true;
+};
+
+template <class L>
+concept SharedLockable = requires(L l) {
+  l.lock_shared();
+  l.unlock_shared();
+};
+
+namespace detail {
+using Clock = std::chrono::steady_clock;
+
+inline uint64_t now_ns() noexcept {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count());
+}
+}  // namespace detail
+
+template <class L>
+RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
+  const int n = static_cast<int>(cfg.roles.size());
+  RunnerResult result;
+  result.order_capacity = cfg.order_capacity;
+  for (int i = 0; i < n; ++i) {
+    auto r = std::make_unique<ThreadRecord>();
+    if (cfg.record_order) r->orders.resize(cfg.order_capacity);
+    result.threads.push_back(std::move(r));
+  }
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false}, stop{false};
+  uint64_t next_order = 0;  // guarded by `lock` (written only inside the critical section)
+
+  auto body = [&](int t) {
+    const ThreadRole& role = cfg.roles[static_cast<size_t>(t)];
+    ThreadRecord& rec = *result.threads[static_cast<size_t>(t)];
+    rec.pinned = pin_to(role.pu);
+    WorkPlan cs(role.cs_ns, role.dist, 0x9e3779b97f4a7c15ull * (t + 1));
+    WorkPlan ncs(role.ncs_ns, role.dist, 0xc2b2ae3d27d4eb4full * (t + 1));
+    std::vector<uint8_t> read_plan(WorkPlan::kRing, 0);
+    std::mt19937_64 rng(1234 + t);
+    std::bernoulli_distribution is_read(role.read_fraction);
+    for (auto& r : read_plan) r = role.read_fraction > 0 && is_read(rng);
+    size_t step = 0;
+    ready.fetch_add(1);
+    while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+    while (!stop.load(std::memory_order_relaxed)) {
+      rec.sink += ncs.run();
+      bool read = false;
+      if constexpr (SharedLockable<L>) read = read_plan[step++ & (WorkPlan::kRing - 1)];
+      const uint64_t t0 = cfg.record_wait ? detail::now_ns() : 0;
+      if constexpr (SharedLockable<L>) {
+        if (read) {
+          lock.lock_shared();
+        } else {
+          lock.lock();
+        }
+      } else {
+        lock.lock();
+      }
+      if (cfg.record_wait) {
+        const uint64_t w = detail::now_ns() - t0;
+        (read ? rec.read_wait : rec.write_wait).record(w);
+      }
+      if (!read) {
+        const uint64_t order = next_order++;
+        if (cfg.record_order && order < cfg.order_capacity && rec.n_orders < rec.orders.size())
+          rec.orders[rec.n_orders++] = static_cast<uint32_t>(order);
+      }
+      rec.sink += cs.run();
+      if constexpr (SharedLockable<L>) {
+        if (read) {
+          lock.unlock_shared();
+          ++rec.reads;
+        } else {
+          lock.unlock();
+        }
+      } else {
+        lock.unlock();
+      }
+      ++rec.acquisitions;
+    }
+    pin_to(-1);
+  };
+
+  std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(n));
+  for (int t = 0; t < n; ++t) threads.emplace_back(body, t);
+  while (ready.load() < n) std::this_thread::yield();
+  const auto t0 = detail::Clock::now();
+  result.start_steady_ns = static_cast<int64_t>(detail::now_ns());
+  go.store(true, std::memory_order_release);
+  std::this_thread::sleep_for(std::chrono::duration<double>(cfg.duration_s));
+  stop.store(true, std::memory_order_relaxed);
+  for (auto& th : threads) th.join();
+  result.elapsed_s = std::chrono::duration<double>(detail::Clock::now() - t0).count();
+  result.total_orders = next_order;
+  for (auto& r : result.threads) result.pinned = result.pinned && r->pinned;
+  return result;
+}
+
+// Pins the roles' threads under `policy`. Returns "" when honoured, else
+// the reason (the caller reports the run as not honoured; nothing is run).
+inline std::string place_roles(hw::Policy policy, std::vector<ThreadRole>& roles, std::string* pus_used) {
+  hw::Placement plan = hw::plan_placement(policy, static_cast<int>(roles.size()));
+  if (!plan.honoured) {
+    return std::string("placement '") + hw::policy_name(policy) + "' not honoured on this machine: " + plan.reason;
+  }
+  for (size_t i = 0; i < roles.size(); ++i) roles[i].pu = plan.pus.empty() ? -1 : plan.pus[i % plan.pus.size()];
+  if (pus_used) {
+    *pus_used = std::string("placement=") + hw::policy_name(policy) + ";pus=" +
+                (plan.pus.empty() || plan.pus[0] < 0 ? std::string("unpinned") : hw::pus_to_string(plan.pus));
+    if (!plan.reason.empty()) *pus_used += ";note=" + plan.reason;
+  }
+  return "";
+}
+
+}  // namespace syncscope::suites

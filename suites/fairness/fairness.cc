@@ -1,0 +1,152 @@
+// Suite `fairness`: who gets the lock, and how evenly.
+//
+// T threads (1 up to 2x the usable PUs: oversubscription included) hammer
+// one lock for a fixed duration under each placement policy, with calibrated
+// critical and non-critical work (fixed, or exponentially distributed).
+// Acquisitions are not timed here (see the starvation suite): the
+// throughput and fairness run stays unperturbed.
+//
+// Family: fairness/lock:L/threads:T/placement:P/cs_ns:C/ncs_ns:N/dist:D
+// Counters: acq_per_s (all threads), jain_index, cv, min_max_ratio,
+//   barging_share, lwss, mttr, seq_len (acquisitions analysed for the
+//   short-term metrics), acq_t<i> (per-thread acquisitions), and for the
+//   instrumented Go designs spins, parks, barges, handoffs, mode_switches
+//   (starvation-mode entries + exits). Instrumented runs also write their
+//   mode-switch timeline to fairness_timeline.json.
+#include <string>
+#include <vector>
+
+#include "common/fairness_metrics.h"
+#include "common/harness.h"
+#include "common/lock_registry.h"
+#include "common/lock_runner.h"
+
+namespace syncscope::suites {
+namespace {
+
+struct WorkConfig {
+  double cs_ns;
+  double ncs_ns;
+  WorkDist dist;
+};
+
+std::vector<WorkConfig> work_configs() {
+  std::vector<WorkConfig> w = {{100, 100, WorkDist::kFixed}};
+  if (options().profile == Profile::kFull) {
+    w.push_back({1000, 1000, WorkDist::kExponential});
+    w.push_back({50, 5000, WorkDist::kExponential});
+  }
+  return w;
+}
+
+template <class L>
+concept HasStats = requires(const L& l) { l.stats(); };
+template <class L>
+concept HasTimeline = requires(const L& l) { l.mode_switch_timeline(); };
+
+template <class Entry>
+void BM_Fairness(benchmark::State& state, const std::string& name, int threads, hw::Policy policy,
+                 WorkConfig w) {
+  using L = typename Entry::type;
+  std::vector<ThreadRole> roles(static_cast<size_t>(threads), ThreadRole{w.cs_ns, w.ncs_ns, w.dist, 0, -1});
+  std::string label;
+  std::string why = place_roles(policy, roles, &label);
+  if (!why.empty()) {
+    state.SkipWithError(why.c_str());
+    return;
+  }
+  RunnerConfig cfg;
+  cfg.roles = roles;
+  cfg.duration_s = options().profile == Profile::kFull ? 1.0 : 0.1;
+  cfg.record_order = true;
+  cfg.order_capacity = std::max<size_t>(1 << 16, (size_t{1} << 22) / static_cast<size_t>(threads));
+  RunnerResult r;
+  nlohmann::json timeline;
+  [[maybe_unused]] GoMutexStats stats{};
+  for (auto _ : state) {
+    auto lock = std::make_unique<L>();
+    r = run_lock(*lock, cfg);
+    state.SetIterationTime(r.elapsed_s);
+    if constexpr (HasStats<L>) stats = lock->stats();
+    if constexpr (HasTimeline<L>) {
+      auto tl = lock->mode_switch_timeline();
+      timeline = nlohmann::json::array();
+      for (size_t i = 0; i < tl.size; ++i)
+        timeline.push_back({{"t_ms", (tl.events[i].steady_ns - r.start_steady_ns) / 1e6},
+                            {"entered_starvation", tl.events[i].entered_starvation}});
+    }
+  }
+  if (!r.pinned) {
+    state.SkipWithError("a thread could not be pinned to its PU");
+    return;
+  }
+  std::vector<uint64_t> counts;
+  std::vector<const std::vector<uint32_t>*> orders;
+  std::vector<size_t> lengths;
+  uint64_t total = 0;
+  for (auto& t : r.threads) {
+    counts.push_back(t->acquisitions);
+    orders.push_back(&t->orders);
+    lengths.push_back(t->n_orders);
+    total += t->acquisitions;
+  }
+  CountFairness cf = count_fairness(counts);
+  SequenceFairness sf = sequence_fairness(merge_orders(orders, lengths));
+  state.counters["acq_per_s"] = static_cast<double>(total) / r.elapsed_s;
+  state.counters["jain_index"] = cf.jain_index;
+  state.counters["cv"] = cf.cv;
+  state.counters["min_max_ratio"] = cf.min_max_ratio;
+  state.counters["barging_share"] = sf.barging_share;
+  state.counters["lwss"] = sf.lwss;
+  state.counters["mttr"] = sf.mttr;
+  state.counters["seq_len"] = static_cast<double>(sf.length);
+  for (size_t i = 0; i < counts.size(); ++i) state.counters["acq_t" + std::to_string(i)] = static_cast<double>(counts[i]);
+  if constexpr (HasStats<L>) {
+    state.counters["spins"] = static_cast<double>(stats.spins);
+    state.counters["parks"] = static_cast<double>(stats.parks);
+    state.counters["barges"] = static_cast<double>(stats.barges);
+    state.counters["handoffs"] = static_cast<double>(stats.handoffs);
+    state.counters["mode_switches"] = static_cast<double>(stats.mode_switches);
+  }
+  if constexpr (HasTimeline<L>) {
+    record_side_data("fairness_timeline.json", name,
+                     {{"duration_ms", r.elapsed_s * 1e3}, {"events", timeline}});
+  }
+  state.SetLabel(label);
+}
+
+template <class Entry>
+void register_lock() {
+  const int max_threads = 2 * usable_pus();
+  for (const WorkConfig& w : work_configs()) {
+    for (hw::Policy policy : options().placements) {
+      for (int t : thread_sweep(max_threads)) {
+        std::string name = bench_name("fairness", {{"lock", Entry::kName},
+                                                   {"threads", std::to_string(t)},
+                                                   {"placement", hw::policy_name(policy)},
+                                                   {"cs_ns", std::to_string(static_cast<int>(w.cs_ns))},
+                                                   {"ncs_ns", std::to_string(static_cast<int>(w.ncs_ns))},
+                                                   {"dist", work_dist_name(w.dist)}});
+        auto* b = benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& st) {
+          BM_Fairness<Entry>(st, name, t, policy, w);
+        });
+        // One iteration is one timed run (longer than the profile's minimum
+        // time, so Google Benchmark does not repeat it within a repetition).
+        b->UseManualTime();
+      }
+    }
+  }
+}
+
+void register_all() {
+  benchmark::AddCustomContext("calibrated_steps_per_ns", std::to_string(CalibratedWork::steps_per_ns()));
+  for_each_lock(MutexLocks{}, []<class E>() { register_lock<E>(); });
+  for_each_lock(InstrumentedLocks{}, []<class E>() { register_lock<E>(); });
+}
+
+}  // namespace
+}  // namespace syncscope::suites
+
+int main(int argc, char** argv) {
+  return syncscope::suites::suite_main(argc, argv, "fairness", &syncscope::suites::register_all);
+}
