@@ -246,7 +246,7 @@ def context_section(run):
 
     # Placement support and counters: prominent, they decide what is measurable.
     out.append("<div class=\"grid\">")
-    ps = ctx.get("placement_support")
+    ps = ctx.get("placement_support") or ctx.get("placement")
     out.append("<div><h3>Thread placement support</h3>")
     if isinstance(ps, dict) and ps:
         prow, pcls = [], []

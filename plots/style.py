@@ -8,6 +8,9 @@ What this module offers
                          palette): the same name is the same colour in every
                          run, on every machine, in every Python process.
   marker(name)        -> a matplotlib marker, fixed per name the same way.
+  base_name(name)     -> the implementation a variant belongs to
+                         ("GoMutex_instr" -> "GoMutex"); variants share its
+                         colour and marker.
   LAYOUT_LINESTYLE    -> line style per cache-line layout (shared solid,
                          padded dashed).
   ordered(names, order) -> names sorted by a preferred order list, unknown
@@ -43,7 +46,26 @@ _FIXED = {
     "GoMutex2012": "#fdae6b",
     "GoMutex2008": "#a63603",
     "GoRWMutex": "#bcbd22",
+    # Lock designs of the fairness / starvation suites (suites/common/
+    # lock_registry.h). Families keep a hue: TBB greens, test-and-set
+    # spinlocks reds, FIFO (ticket / queue) locks blues. "<name>_instr" (the
+    # instrumented build of a design) takes its base name's colour.
+    "pthread_adaptive": "#7f7f7f",
+    "tbb_spin_mutex": "#31a354",
+    "tbb_queuing_mutex": "#006d2c",
+    "tbb_spin_rw_mutex": "#74c476",
+    "SpinLock": "#d62728",
+    "TtasLock": "#e377c2",
+    "TicketLock": "#1f77b4",
+    "McsLock": "#08306b",
+    "ClhLock": "#6baed6",
+    "SemaMutex": "#17becf",
+    "RecursiveMutex": "#8c6d31",
 }
+
+# Suffixes naming a variant of an implementation that is drawn in the base
+# implementation's colour (and marker).
+_VARIANT_SUFFIXES = ("_instr",)
 
 # Shades for name families: (prefix, [shades]). A member not listed in _FIXED
 # takes the shade chosen by its CRC-32, so siblings stay in one hue.
@@ -106,7 +128,7 @@ def _crc(name):
 
 def colour(name):
     """The fixed colour of an implementation, atomic path or class name."""
-    name = str(name)
+    name = base_name(name)
     if name in _FIXED:
         return _FIXED[name]
     for prefix, shades in _FAMILIES:
@@ -115,9 +137,19 @@ def colour(name):
     return _PALETTE[_crc(name) % len(_PALETTE)]
 
 
+def base_name(name):
+    """The implementation a variant belongs to: "GoMutex_instr" -> "GoMutex";
+    any other name unchanged."""
+    name = str(name)
+    for suffix in _VARIANT_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
 def marker(name):
     """The fixed marker of a name (deterministic for unknown names)."""
-    name = str(name)
+    name = base_name(name)
     if name in _FIXED_MARKERS:
         return _FIXED_MARKERS[name]
     return _MARKERS[_crc(name) % len(_MARKERS)]

@@ -11,10 +11,7 @@
 #include <sstream>
 
 #include "syncscope/arch/atomic.h"
-
-namespace syncscope {
-const char* version() noexcept;  // primitives/src/version.cc
-}  // namespace syncscope
+#include "syncscope/version.h"
 
 // Defined by hw/CMakeLists.txt at configure time; the fallbacks keep the
 // file compilable on its own (e.g. by an IDE indexer).

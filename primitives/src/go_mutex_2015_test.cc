@@ -1,15 +1,14 @@
 // Tests of the 2015 design's spinning and of InstrumentedGoMutex2015's
 // counters (the shared contract is in go_mutex_designs_test.cc). States and
 // counts only, no timing thresholds.
-#include <syncscope/go_mutex_2015.h>
-
 #include <gtest/gtest.h>
-
-#include "go_mutex_test_support.h"
+#include <syncscope/go_mutex_2015.h>
 
 #include <atomic>
 #include <chrono>
 #include <thread>
+
+#include "go_mutex_test_support.h"
 
 namespace syncscope {
 namespace {
@@ -89,9 +88,9 @@ TEST(InstrumentedGoMutex2015Test, RelockAfterWakingAWaiterIsCountedAsBarge) {
     });
     ASSERT_TRUE(eventually([&] { return m.stats().parks == 1; }));
     std::this_thread::sleep_for(1ms);  // let it reach the futex
-    m.unlock();  // wakes the waiter (kWoken)...
-    m.lock();    // ...and competes with it
-    barged = !got.load();  // we won while the woken waiter was competing
+    m.unlock();                        // wakes the waiter (kWoken)...
+    m.lock();                          // ...and competes with it
+    barged = !got.load();              // we won while the woken waiter was competing
     m.unlock();
     waiter.join();
     EXPECT_TRUE(got.load());

@@ -1,9 +1,7 @@
 // Shared pieces of the Go mutex family (see syncscope/go_mutex_common.h).
-#include <syncscope/go_mutex_common.h>
-
-#include <syncscope/arch/atomic.h>
-
 #include <sched.h>
+#include <syncscope/arch/atomic.h>
+#include <syncscope/go_mutex_common.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -87,10 +85,9 @@ ModeSwitchTimeline MutexStatsRecorder::timeline() const noexcept {
     e.steady_ns = static_cast<int64_t>(packed >> 1);
     e.entered_starvation = (packed & 1u) != 0;
   }
-  std::sort(t.events.begin(), t.events.begin() + static_cast<std::ptrdiff_t>(t.size),
-            [](const ModeSwitchEvent& a, const ModeSwitchEvent& b) {
-              return a.steady_ns < b.steady_ns;
-            });
+  std::sort(
+      t.events.begin(), t.events.begin() + static_cast<std::ptrdiff_t>(t.size),
+      [](const ModeSwitchEvent& a, const ModeSwitchEvent& b) { return a.steady_ns < b.steady_ns; });
   return t;
 }
 

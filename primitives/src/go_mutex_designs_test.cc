@@ -3,12 +3,11 @@
 // semantics, the standard lock helpers, no lost wake-ups under
 // oversubscription, unlock from another thread, and Go's fatal error on
 // unlock of an unlocked mutex. Correctness only, no timing thresholds.
+#include <gtest/gtest.h>
 #include <syncscope/go_mutex.h>
 #include <syncscope/go_mutex_2008.h>
 #include <syncscope/go_mutex_2012.h>
 #include <syncscope/go_mutex_2015.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>

@@ -5,17 +5,16 @@
 // states, never on timing numbers; sleeps only set up a situation (a waiter
 // that has waited longer than 1 ms) and the `eventually` waits are hang
 // guards.
-#include <syncscope/go_mutex.h>
-
 #include <gtest/gtest.h>
-
-#include "go_mutex_test_support.h"
+#include <syncscope/go_mutex.h>
 
 #include <atomic>
 #include <chrono>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "go_mutex_test_support.h"
 
 namespace syncscope {
 namespace {

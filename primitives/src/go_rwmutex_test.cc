@@ -3,11 +3,8 @@
 // states, the standard lock helpers, Go's fatal errors, and the seed's
 // recursive-RLock deadlock (reproduced, observed, then unwound). States and
 // orders only; sleeps set up situations, `eventually` waits are hang guards.
-#include <syncscope/go_rwmutex.h>
-
 #include <gtest/gtest.h>
-
-#include "go_mutex_test_support.h"
+#include <syncscope/go_rwmutex.h>
 
 #include <atomic>
 #include <chrono>
@@ -15,6 +12,8 @@
 #include <shared_mutex>
 #include <thread>
 #include <vector>
+
+#include "go_mutex_test_support.h"
 
 namespace syncscope {
 namespace {

@@ -1,15 +1,13 @@
 // Slow paths of syncscope::Sema (see syncscope/sema.h for the design).
-#include <syncscope/sema.h>
-
+#include <linux/futex.h>
 #include <syncscope/arch/atomic.h>
+#include <syncscope/sema.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <climits>
 #include <ctime>
-
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 namespace syncscope {
 namespace {
@@ -22,9 +20,7 @@ static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) &&
 // pointer updates, so a short spin usually wins; kept small on purpose.
 constexpr int kQueueLockSpins = 64;
 
-uint32_t* futex_word(std::atomic<uint32_t>* a) noexcept {
-  return reinterpret_cast<uint32_t*>(a);
-}
+uint32_t* futex_word(std::atomic<uint32_t>* a) noexcept { return reinterpret_cast<uint32_t*>(a); }
 
 // Sleeps while *word == expected. abs_deadline == nullptr: no timeout.
 // Returns false only on timeout; spurious returns are possible.
@@ -32,20 +28,18 @@ bool futex_wait(std::atomic<uint32_t>* word, uint32_t expected,
                 const timespec* abs_deadline) noexcept {
   long rc;
   if (abs_deadline == nullptr) {
-    rc = syscall(SYS_futex, futex_word(word), FUTEX_WAIT_PRIVATE, expected,
-                 nullptr, nullptr, 0);
+    rc = syscall(SYS_futex, futex_word(word), FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
   } else {
     // FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline, the
     // clock behind std::chrono::steady_clock on Linux.
-    rc = syscall(SYS_futex, futex_word(word), FUTEX_WAIT_BITSET_PRIVATE,
-                 expected, abs_deadline, nullptr, FUTEX_BITSET_MATCH_ANY);
+    rc = syscall(SYS_futex, futex_word(word), FUTEX_WAIT_BITSET_PRIVATE, expected, abs_deadline,
+                 nullptr, FUTEX_BITSET_MATCH_ANY);
   }
   return !(rc == -1 && errno == ETIMEDOUT);
 }
 
 void futex_wake(std::atomic<uint32_t>* word, int n) noexcept {
-  syscall(SYS_futex, futex_word(word), FUTEX_WAKE_PRIVATE, n, nullptr,
-          nullptr, 0);
+  syscall(SYS_futex, futex_word(word), FUTEX_WAKE_PRIVATE, n, nullptr, nullptr, 0);
 }
 
 timespec to_timespec(std::chrono::steady_clock::time_point tp) noexcept {
@@ -131,26 +125,37 @@ void Sema::link(Waiter* w, bool lifo) noexcept {
   if (lifo) {
     w->prev = nullptr;
     w->next = head_;
-    if (head_ != nullptr) head_->prev = w; else tail_ = w;
+    if (head_ != nullptr)
+      head_->prev = w;
+    else
+      tail_ = w;
     head_ = w;
   } else {
     w->next = nullptr;
     w->prev = tail_;
-    if (tail_ != nullptr) tail_->next = w; else head_ = w;
+    if (tail_ != nullptr)
+      tail_->next = w;
+    else
+      head_ = w;
     tail_ = w;
   }
   nwait_.fetch_add(1, std::memory_order_seq_cst);
 }
 
 void Sema::unlink(Waiter* w) noexcept {
-  if (w->prev != nullptr) w->prev->next = w->next; else head_ = w->next;
-  if (w->next != nullptr) w->next->prev = w->prev; else tail_ = w->prev;
+  if (w->prev != nullptr)
+    w->prev->next = w->next;
+  else
+    head_ = w->next;
+  if (w->next != nullptr)
+    w->next->prev = w->prev;
+  else
+    tail_ = w->prev;
   w->prev = w->next = nullptr;
   nwait_.fetch_sub(1, std::memory_order_seq_cst);
 }
 
-bool Sema::acquire_slow(bool lifo,
-                        const std::chrono::steady_clock::time_point* deadline) {
+bool Sema::acquire_slow(bool lifo, const std::chrono::steady_clock::time_point* deadline) {
   timespec abs{};
   if (deadline != nullptr) abs = to_timespec(*deadline);
   Waiter w;

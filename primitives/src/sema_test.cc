@@ -2,17 +2,16 @@
 // FIFO wake-up order (with and without handoff), lifo queueing, and
 // no-lost-wake-up stress. Correctness only: no timing thresholds (the waits
 // below are hang guards or "let the other thread run" pauses, never checks).
-#include <syncscope/sema.h>
-
 #include <gtest/gtest.h>
-
-#include "go_mutex_test_support.h"
+#include <syncscope/sema.h>
 
 #include <atomic>
 #include <chrono>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "go_mutex_test_support.h"
 
 namespace syncscope {
 namespace {

@@ -15,10 +15,7 @@
 #include <string_view>
 
 #include <syncscope/arch/atomic.h>
-
-namespace syncscope {
-const char* version() noexcept;
-}
+#include <syncscope/version.h>
 
 namespace syncscope::suites {
 namespace {

@@ -19,10 +19,11 @@
 // no branch out between ldxr and stxr, except the CAS mismatch exit — which
 // is what the Arm ARM requires for the guarantee of forward progress.
 // compare_exchange is strong: it retries after a lost reservation and fails
-// only on a value mismatch. On that exit it executes `clrex` so every load
-// exclusive is paired with a store exclusive or a clear (as LLVM emits):
-// leaving the monitor armed is architecturally harmless but keeps a stale
-// reservation that a later context could observe.
+// only on a value mismatch. On that exit it executes `clrex`, so that every
+// load-exclusive is paired with a store-exclusive or a clear, as the Arm ARM
+// recommends and LLVM emits. Correctness does not depend on it (the next
+// LL/SC sequence re-arms the monitor), but it drops the reservation at once
+// instead of leaving the monitor open on a line this core no longer uses.
 //
 // Memory ordering: the load and the store half each take an acquire /
 // release variant (detail::rmw_order, cas_order):
@@ -66,7 +67,7 @@ namespace syncscope::arch {
     case detail::RmwOrder::kRelaxed: OP(R, "ldxr", "stxr"); break;                 \
     case detail::RmwOrder::kAcquire: OP(R, "ldaxr", "stxr", "memory"); break;      \
     case detail::RmwOrder::kRelease: OP(R, "ldxr", "stlxr", "memory"); break;      \
-    case detail::RmwOrder::kAcqRel: OP(R, "ldaxr", "stlxr", "memory"); break;      \
+    default: /* kAcqRel */ OP(R, "ldaxr", "stlxr", "memory"); break;             \
   }
 
 // Operands: old (value loaded), sum (value stored), fail (stxr status), all

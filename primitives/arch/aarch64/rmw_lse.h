@@ -62,7 +62,7 @@ namespace syncscope::arch {
     case detail::RmwOrder::kRelaxed: OP(R, ""); break;                             \
     case detail::RmwOrder::kAcquire: OP(R, "a", "memory"); break;                  \
     case detail::RmwOrder::kRelease: OP(R, "l", "memory"); break;                  \
-    case detail::RmwOrder::kAcqRel: OP(R, "al", "memory"); break;                  \
+    default: /* kAcqRel */ OP(R, "al", "memory"); break;                         \
   }
 
 #define SYNCSCOPE_LSE_FETCH_ADD(R, SFX, ...)                                       \

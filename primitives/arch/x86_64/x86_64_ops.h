@@ -32,6 +32,9 @@
 //   * A seq_cst store must not let a later seq_cst load pass it (the one
 //     TSO reordering), hence xchg, a locked RMW, instead of mov; seq_cst
 //     loads stay plain movs (the "fence on store" mapping C++ compilers use).
+// Fairness: a locked instruction completes in bounded time once issued
+// (wait-free from the program's view); which core's RMW wins a contended
+// line is decided by the cache-coherence hardware, not by this code.
 // Every asm statement is volatile (never deleted, merged or hoisted out of a
 // spin loop, as for std::atomic) and has a "memory" clobber (compiler
 // barrier) unless the order is relaxed.

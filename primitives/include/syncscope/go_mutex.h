@@ -63,13 +63,13 @@
 #ifndef SYNCSCOPE_GO_MUTEX_H_
 #define SYNCSCOPE_GO_MUTEX_H_
 
+#include <syncscope/go_mutex_common.h>
+#include <syncscope/sema.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <type_traits>
-
-#include <syncscope/go_mutex_common.h>
-#include <syncscope/sema.h>
 
 namespace syncscope {
 
@@ -122,8 +122,7 @@ class BasicGoMutex {
   // caps the damage in the pathological one.
   static constexpr std::chrono::nanoseconds kStarvationThreshold{1'000'000};
 
-  static_assert((kLocked & kWoken) == 0 && (kLocked & kStarving) == 0 &&
-                    (kWoken & kStarving) == 0,
+  static_assert((kLocked & kWoken) == 0 && (kLocked & kStarving) == 0 && (kWoken & kStarving) == 0,
                 "flags must be distinct bits");
   static_assert(((kLocked | kWoken | kStarving) >> kWaiterShift) == 0,
                 "the waiter count must sit above every flag");
@@ -186,9 +185,7 @@ class BasicGoMutex {
   }
   // is_woken(): kWoken is set: a woken waiter or an announced spinner is
   // competing for the lock. Relaxed snapshot.
-  bool is_woken() const noexcept {
-    return (state_.load(std::memory_order_relaxed) & kWoken) != 0;
-  }
+  bool is_woken() const noexcept { return (state_.load(std::memory_order_relaxed) & kWoken) != 0; }
   // is_starving(): the mutex is in starvation mode. Relaxed snapshot.
   bool is_starving() const noexcept {
     return (state_.load(std::memory_order_relaxed) & kStarving) != 0;
@@ -199,25 +196,15 @@ class BasicGoMutex {
 
   // stats() (instrumented only): counters since construction or
   // reset_stats().
-  GoMutexStats stats() const noexcept
-    requires kInstrumented
-  {
-    return stats_.snapshot();
-  }
+  GoMutexStats stats() const noexcept requires kInstrumented { return stats_.snapshot(); }
   // mode_switch_timeline() (instrumented only): the last
   // kModeSwitchRingCapacity mode switches, oldest first.
-  ModeSwitchTimeline mode_switch_timeline() const noexcept
-    requires kInstrumented
-  {
+  ModeSwitchTimeline mode_switch_timeline() const noexcept requires kInstrumented {
     return stats_.timeline();
   }
   // reset_stats() (instrumented only): zeroes counters and timeline; exact
   // only while no thread uses the mutex.
-  void reset_stats() noexcept
-    requires kInstrumented
-  {
-    stats_.reset();
-  }
+  void reset_stats() noexcept requires kInstrumented { stats_.reset(); }
 
  private:
   // Go's lockSlow/unlockSlow, outlined in go_mutex.cc (Go did the same in
@@ -242,7 +229,8 @@ class BasicGoMutex {
   Sema sema_;
   // Counters when kInstrumented; otherwise an empty member taking no space.
   [[no_unique_address]] std::conditional_t<kInstrumented, detail::MutexStatsRecorder,
-                                           detail::NoMutexStats> stats_;
+                                           detail::NoMutexStats>
+      stats_;
 };
 
 extern template class BasicGoMutex<false>;

@@ -45,11 +45,11 @@
 #ifndef SYNCSCOPE_GO_MUTEX_2008_H_
 #define SYNCSCOPE_GO_MUTEX_2008_H_
 
-#include <atomic>
-#include <cstdint>
-
 #include <syncscope/go_mutex_common.h>
 #include <syncscope/sema.h>
+
+#include <atomic>
+#include <cstdint>
 
 namespace syncscope {
 

@@ -1,12 +1,12 @@
 // syncscope/go_mutex_2012.h — GoMutex2012: sync.Mutex after Dmitry Vyukov's
-// 2012 redesign (Go commit dd2074c8, Go 1.0.x/1.1).
+// 2012 redesign (Go commit dd2074c8, Go 1.0).
 //
 // This file offers:
 //   class GoMutex2012   Lockable (lock, unlock, try_lock); works with
 //                       std::lock_guard, std::unique_lock, std::scoped_lock.
 //
 // Go names: Lock -> lock, Unlock -> unlock; try_lock has no 2012 counterpart
-// (added here so the design is Lockable; it follows the later Go TryLock).
+// (added here so the design is Lockable; it fails only if the lock is held).
 //
 // State word (one int32, like Go's `state`):
 //   bit 0        kLocked       the mutex is held
@@ -51,11 +51,11 @@
 #ifndef SYNCSCOPE_GO_MUTEX_2012_H_
 #define SYNCSCOPE_GO_MUTEX_2012_H_
 
-#include <atomic>
-#include <cstdint>
-
 #include <syncscope/go_mutex_common.h>
 #include <syncscope/sema.h>
+
+#include <atomic>
+#include <cstdint>
 
 namespace syncscope {
 

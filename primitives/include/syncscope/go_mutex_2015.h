@@ -1,5 +1,5 @@
 // syncscope/go_mutex_2015.h — GoMutex2015: sync.Mutex with active spinning
-// (Dmitry Vyukov, Go commit edcad863, Go 1.5).
+// (Dmitry Vyukov, Go commit edcad863, Go 1.5; the seed's "2015").
 //
 // This file offers:
 //   template <bool kInstrumented> class BasicGoMutex2015
@@ -10,7 +10,7 @@
 //     stats() (spins, parks, barges) and reset_stats().
 //
 // Go names: Lock -> lock, Unlock -> unlock; try_lock has no 2015 counterpart
-// (added here so the design is Lockable; it follows the later Go TryLock).
+// (added here so the design is Lockable; it fails only if the lock is held).
 //
 // State word: the 2012 layout (see go_mutex_2012.h):
 //   bit 0 kLocked, bit 1 kWoken, bits 2..31 waiter count.
@@ -38,9 +38,9 @@
 // Instrumentation (kInstrumented only; the plain flavour has no counters and
 // no counting code): spins (spin rounds), parks (semaphore sleeps), barges
 // (acquisitions in lock_slow by a thread that had not parked, or by
-// try_lock, while the state showed waiters or a woken waiter not its own). Relaxed atomic increments, no
-// locks, no allocation. handoffs and mode switches stay 0 (no starvation
-// mode in this design).
+// try_lock, while the state showed waiters or a woken waiter not its own).
+// Relaxed atomic increments, no locks, no allocation. handoffs and mode
+// switches stay 0 (no starvation mode in this design).
 //
 // Misuse: unlock() of an unlocked mutex terminates the process with
 // "fatal error: sync: unlock of unlocked mutex".
@@ -54,12 +54,12 @@
 #ifndef SYNCSCOPE_GO_MUTEX_2015_H_
 #define SYNCSCOPE_GO_MUTEX_2015_H_
 
+#include <syncscope/go_mutex_common.h>
+#include <syncscope/sema.h>
+
 #include <atomic>
 #include <cstdint>
 #include <type_traits>
-
-#include <syncscope/go_mutex_common.h>
-#include <syncscope/sema.h>
 
 namespace syncscope {
 
@@ -113,18 +113,10 @@ class BasicGoMutex2015 {
 
   // stats() (instrumented only): spins, parks and barges since construction
   // or reset_stats(); the other GoMutexStats fields stay 0.
-  GoMutexStats stats() const noexcept
-    requires kInstrumented
-  {
-    return stats_.snapshot();
-  }
+  GoMutexStats stats() const noexcept requires kInstrumented { return stats_.snapshot(); }
   // reset_stats() (instrumented only): zeroes the counters; exact only while
   // no thread uses the mutex.
-  void reset_stats() noexcept
-    requires kInstrumented
-  {
-    stats_.reset();
-  }
+  void reset_stats() noexcept requires kInstrumented { stats_.reset(); }
 
  private:
   // Slow paths, outlined in go_mutex_2015.cc so that the fast paths above
@@ -142,7 +134,8 @@ class BasicGoMutex2015 {
   Sema sema_;
   // Counters when kInstrumented; otherwise an empty member taking no space.
   [[no_unique_address]] std::conditional_t<kInstrumented, detail::MutexStatsRecorder,
-                                           detail::NoMutexStats> stats_;
+                                           detail::NoMutexStats>
+      stats_;
 };
 
 extern template class BasicGoMutex2015<false>;

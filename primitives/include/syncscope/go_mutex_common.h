@@ -14,6 +14,8 @@
 //                            the storage behind stats(): the recorder when a
 //                            mutex is instrumented, an empty type (no bytes,
 //                            no code) when it is not.
+//   detail::PlainMutexLayout the layout (state word + Sema) the
+//                            non-instrumented mutexes static_assert to match.
 //
 // Messages used by the family (Go's exact texts):
 //   kUnlockOfUnlockedMutex   "sync: unlock of unlocked mutex"
@@ -28,13 +30,13 @@
 #ifndef SYNCSCOPE_GO_MUTEX_COMMON_H_
 #define SYNCSCOPE_GO_MUTEX_COMMON_H_
 
+#include <syncscope/sema.h>
+
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-
-#include <syncscope/sema.h>
 
 namespace syncscope {
 
@@ -61,9 +63,7 @@ struct GoSpinPolicy {
   // owner if it is runnable. Usable CPUs come from sched_getaffinity (read
   // once, at program load, from the main thread's mask), falling back to
   // std::thread::hardware_concurrency().
-  static bool can_spin(int iter) noexcept {
-    return iter < kActiveSpin && usable_cpus() > 1;
-  }
+  static bool can_spin(int iter) noexcept { return iter < kActiveSpin && usable_cpus() > 1; }
   // do_spin(): kActiveSpinCount spin-wait hints (syncscope::arch::cpu_relax).
   static void do_spin() noexcept;
   // The number of CPUs this process may run on, computed once.

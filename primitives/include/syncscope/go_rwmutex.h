@@ -1,6 +1,7 @@
-// syncscope/go_rwmutex.h — GoRWMutex: Go's sync.RWMutex (writer-preferring
-// reader/writer lock, Dmitry Vyukov's design of Go 1.3+, as in the seed's
-// "RWMutex 当前实现"), built on GoMutex and Sema.
+// syncscope/go_rwmutex.h — GoRWMutex: Go's sync.RWMutex, the
+// writer-preferring reader/writer lock of Go's sync/rwmutex.go (Dmitry
+// Vyukov's 2011 design, in Go since 1.0; the seed's "RWMutex 当前实现"),
+// built on GoMutex and Sema.
 //
 // This file offers:
 //   class GoRWMutex
@@ -61,22 +62,22 @@
 //   unlock_shared() without a read lock  "fatal error: sync: RUnlock of unlocked RWMutex"
 //   unlock() without the write lock      "fatal error: sync: Unlock of unlocked RWMutex"
 //
-// Legal operations per state:
-//   state                     lock_shared   try_lock_shared  lock    try_lock  unlock_shared  unlock
-//   idle                      acquires      true             acq.    true      fatal          fatal
-//   n readers, no writer      acquires      true             waits   false     releases       fatal
-//   readers + writer pending  waits         false            waits   false     releases       fatal
-//   writer holds              waits         false            waits   false     fatal          releases
+// Legal operations per state (acq. = acquires, rel. = releases):
+//   state                     lock_shared  try_lock_shared  lock   try_lock  unlock_shared  unlock
+//   idle                      acq.         true             acq.   true      fatal          fatal
+//   n readers, no writer      acq.         true             waits  false     rel.           fatal
+//   readers + writer pending  waits        false            waits  false     rel.           fatal
+//   writer holds              waits        false            waits  false     fatal          rel.
 
 #ifndef SYNCSCOPE_GO_RWMUTEX_H_
 #define SYNCSCOPE_GO_RWMUTEX_H_
 
-#include <atomic>
-#include <cstdint>
-
 #include <syncscope/go_mutex.h>
 #include <syncscope/go_mutex_common.h>
 #include <syncscope/sema.h>
+
+#include <atomic>
+#include <cstdint>
 
 namespace syncscope {
 
@@ -146,9 +147,7 @@ class GoRWMutex {
   }
   // writer_count(): the seed's WriterCount: writers holding the write lock or
   // waiting for it (w_'s holder plus its waiters). Relaxed snapshot.
-  int32_t writer_count() const noexcept {
-    return w_.waiter_count() + (w_.is_locked() ? 1 : 0);
-  }
+  int32_t writer_count() const noexcept { return w_.waiter_count() + (w_.is_locked() ? 1 : 0); }
 
  private:
   // Outlined (go_rwmutex.cc): a writer is involved, so the caller is about

@@ -109,8 +109,7 @@ class Sema {
   // `deadline` and returns false. A waiter that gives up unlinks itself from
   // the queue; no unit is lost (a unit released to it concurrently is either
   // taken — the call then returns true — or left in the count for others).
-  bool acquire_until(std::chrono::steady_clock::time_point deadline,
-                     bool lifo = false) {
+  bool acquire_until(std::chrono::steady_clock::time_point deadline, bool lifo = false) {
     if (try_acquire()) return true;
     return acquire_slow(lifo, &deadline);
   }
@@ -123,8 +122,7 @@ class Sema {
     if (d <= d.zero()) return try_acquire();
     const Clock::time_point now = Clock::now();
     const Clock::duration left = Clock::time_point::max() - now;
-    if (std::chrono::duration<long double>(d) >=
-        std::chrono::duration<long double>(left)) {
+    if (std::chrono::duration<long double>(d) >= std::chrono::duration<long double>(left)) {
       return acquire_until(Clock::time_point::max(), lifo);
     }
     return acquire_until(now + std::chrono::ceil<Clock::duration>(d), lifo);
@@ -149,9 +147,7 @@ class Sema {
   // waiters(): number of threads currently queued (parked or about to
   // park). Approximate under concurrency; meant for instrumentation and for
   // tests that wait until a thread is parked.
-  uint32_t waiters() const noexcept {
-    return nwait_.load(std::memory_order_relaxed);
-  }
+  uint32_t waiters() const noexcept { return nwait_.load(std::memory_order_relaxed); }
 
  private:
   // A parked thread; lives on that thread's stack for the duration of one

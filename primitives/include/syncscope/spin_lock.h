@@ -63,15 +63,18 @@ namespace syncscope {
 // runnable threads than cores — e.g. the tests: 6+ threads on 2 cores) can
 // burn its whole time slice while the thread it waits for (the holder, or
 // for the FIFO locks the next thread in line) is not even running. Yielding
-// after a bounded spin keeps the lock making progress there; on an idle core
-// the spins absorb short waits without a syscall. A benchmark that wants the
-// pure-spin behaviour must run at most one thread per core.
+// after a bounded spin keeps the lock making progress there; the spins still
+// absorb short waits without a system call. With at most one thread per core
+// a yield finds nothing else to run and returns at once, so a long wait stays
+// a spin — one sched_yield(2) per step once the budget is spent, which adds
+// up to a system call's latency to the hand-over. Benchmarks report this
+// policy with the lock; it is the same for every spinning lock here.
 class SpinWait {
  public:
   // Spin hints before the first yield. 256 `pause` instructions are roughly
-  // 2 to 15 microseconds on current x86 cores (pause latency varies by
-  // generation; `yield` on ARM64 is much cheaper): longer than a short
-  // critical section, far shorter than a scheduler time slice.
+  // 1 to 15 microseconds on x86 cores (pause takes ~10 cycles before
+  // Skylake, ~140 since; `yield` on ARM64 is much cheaper): longer than a
+  // short critical section, far shorter than a scheduler time slice.
   static constexpr uint32_t kSpinsBeforeYield = 256;
 
   // pause(n): n spin hints while budget is left (capped at what is left),

@@ -1,0 +1,954 @@
+"""Figures and tables of the lock fairness suite (fairness.json).
+
+Family read (benchmark names '/'-separated, see common.parse_name):
+  fairness/lock:L/threads:T/placement:P/cs_ns:C/ncs_ns:N/dist:D
+      T threads hammer lock L for a fixed time with critical sections of C ns
+      and non-critical work of N ns (dist: fixed or exponential). Counters:
+      acq_per_s (all threads), jain_index, cv, min_max_ratio, barging_share,
+      lwss, mttr, seq_len, acq_t0 .. acq_t{T-1} (each thread's
+      acquisitions); the instrumented Go designs (names ending "_instr") add
+      spins, parks, barges, handoffs, mode_switches.
+  The thread count is the name's "threads:T" (Google Benchmark itself runs
+  each benchmark on one thread, so the entry's own "threads" is 1).
+Side file fairness_timeline.json (next to fairness.json; last repetition):
+  {name without Google Benchmark's "/manual_time": {"duration_ms": float,
+   "events": [{"t_ms": float, "entered_starvation": bool}, ...]}}
+  for the instrumented designs that have a starvation mode.
+
+A "workload" is one (cs_ns, ncs_ns, dist) triple; figures use the first one
+in the file (the suite's default, 100/100 fixed) unless stated. "Headline
+point": the largest thread count measured under placement "none" (or the
+first placement with data when "none" was not run).
+
+Figures
+  fairness_shares.png    each thread's share of the acquisitions, one bar
+                         group per lock (sorted by Jain's index), dashed line
+                         at the fair share 1/T; headline point.
+  fairness_pareto.png    throughput vs Jain's index, one point per lock, the
+                         Pareto front (maximise both) drawn; one panel per
+                         workload; headline point.
+  fairness_scaling.png   acquisitions/s vs threads, one panel per placement
+                         (a placement that only errored says why), one line
+                         per lock.
+  fairness_go_modes.png  the instrumented Go mutexes: starvation-mode spans
+                         over time, one row per instrumented run (needs the
+                         side file; without it only the counter panel is
+                         drawn), and spins / parks / barges / handoffs /
+                         mode switches per acquisition.
+
+The "_instr" builds are the same algorithms as their base locks, measured to
+obtain counters: they appear in the Go-modes figure and the tables, not in
+the comparison figures (which would show every Go design twice).
+
+suite_starvation.py reuses LOCK_ORDER, lock_sort_key, primary_placement,
+SideFile, side_key, place_labels and fmt_ns from here.
+"""
+
+import math
+import os
+from collections import OrderedDict, namedtuple
+
+import draw
+import style
+from common import (GB_FLAGS, GB_KEYS, DataError, Table, as_number, fmt_num,
+                    load_json, save_figure)
+
+TITLE = "Lock fairness: who gets the lock, and how evenly"
+
+FAMILY = "fairness"
+TIMELINE_FILE = "fairness_timeline.json"
+INSTR_SUFFIX = "_instr"
+GO_COUNTERS = ("spins", "parks", "barges", "handoffs", "mode_switches")
+
+# Registry order (suites/common/lock_registry.h): std::mutex, the baseline,
+# first; tables and legends list locks in this order.
+LOCK_ORDER = ["std_mutex", "pthread_adaptive", "absl_mutex", "tbb_spin_mutex",
+              "tbb_queuing_mutex", "GoMutex2008", "GoMutex2012", "GoMutex2015",
+              "GoMutex", "SpinLock", "TtasLock", "TicketLock", "McsLock", "ClhLock",
+              "SemaMutex", "RecursiveMutex", "GoMutex2015_instr", "GoMutex_instr",
+              "GoRWMutex", "std_shared_mutex", "tbb_spin_rw_mutex"]
+
+# Panels per row before a figure wraps.
+_MAX_COLS = 3
+# Bar groups per row of the share figure.
+_GROUPS_PER_ROW = 8
+# Timeline rows drawn before the figure keeps only the headline placement.
+_MAX_TIMELINE_ROWS = 24
+
+
+# --------------------------------------------------------------------------
+# Helpers shared with suite_starvation.py
+# --------------------------------------------------------------------------
+
+def lock_sort_key(name):
+    """Sort key putting locks in registry order, unknown names after it."""
+    name = str(name)
+    if name in LOCK_ORDER:
+        return (0, LOCK_ORDER.index(name), "")
+    return (1, 0, name)
+
+
+def ordered_locks(names):
+    return sorted(dict.fromkeys(names), key=lock_sort_key)
+
+
+def is_instrumented(lock):
+    return str(lock).endswith(INSTR_SUFFIX)
+
+
+def threads_of(r):
+    """The thread count of a lock benchmark: the name's "threads:T", else the
+    entry's own thread count."""
+    t = as_number(r.params.get("threads"))
+    return t if isinstance(t, int) and t > 0 else r.threads
+
+
+def primary_placement(placements):
+    """"none" when measured, else the first placement in display order."""
+    placements = style.ordered(placements, style.PLACEMENT_ORDER)
+    if "none" in placements:
+        return "none"
+    return placements[0] if placements else None
+
+
+def fmt_ns(ns):
+    """A duration given in ns with a unit: "40 ns", "1.30 µs", "36.0 ms"."""
+    if ns is None or (isinstance(ns, float) and math.isnan(ns)):
+        return "—"
+    ns = float(ns)
+    for scale, unit in ((1e9, "s"), (1e6, "ms"), (1e3, "µs")):
+        if abs(ns) >= scale:
+            return "%s %s" % (fmt_num(ns / scale), unit)
+    return "%s ns" % (("%d" % ns) if ns.is_integer() else fmt_num(ns))
+
+
+def ns_tick(v, _pos=None):
+    """Tick label of a log axis in ns: "100 ns", "1 µs", "10 ms"."""
+    if v <= 0:
+        return ""
+    for scale, unit in ((1e9, "s"), (1e6, "ms"), (1e3, "µs")):
+        if v >= scale:
+            return "%g %s" % (float("%.3g" % (v / scale)), unit)
+    return "%g ns" % float("%.3g" % v)
+
+
+def side_key(name, side):
+    """The key of benchmark `name` in a side-file dict: the name itself, or
+    the name without the segments Google Benchmark appended at its end
+    ("/manual_time", "/repeats:3", ...), longest match first; None if absent."""
+    segs = name.split("/")
+    while segs:
+        key = "/".join(segs)
+        if key in side:
+            return key
+        last = segs[-1]
+        if last in GB_FLAGS or last.split(":", 1)[0] in GB_KEYS:
+            segs.pop()
+        else:
+            break
+    return None
+
+
+class SideFile:
+    """A suite's side file (JSON object keyed by benchmark name).
+
+    data:   the dict ({} when missing or unreadable)
+    status: "ok", "missing" or "unreadable"
+    reason: a sentence for notes/captions when status is not "ok"
+    Looked for next to the suite JSON, then in run_dir. Never raises.
+    """
+
+    def __init__(self, run_dir, suite, filename):
+        self.filename = filename
+        self.data, self.status, self.reason = {}, "missing", None
+        dirs = []
+        if suite is not None and getattr(suite, "path", None):
+            d = os.path.dirname(suite.path)
+            if d:
+                dirs.append(d)
+        if run_dir:
+            dirs.append(run_dir)
+        path = next((os.path.join(d, filename) for d in dirs
+                     if os.path.isfile(os.path.join(d, filename))), None)
+        if path is None:
+            self.reason = ("%s is missing from the run directory" % filename)
+            return
+        try:
+            doc = load_json(path)
+        except DataError as e:
+            self.status = "unreadable"
+            self.reason = str(e)
+            return
+        if not isinstance(doc, dict):
+            self.status = "unreadable"
+            self.reason = "%s: expected a JSON object keyed by benchmark name" % filename
+            return
+        self.data, self.status = doc, "ok"
+
+    @property
+    def ok(self):
+        return self.status == "ok"
+
+    def get(self, name):
+        """The entry of benchmark `name` (a dict), or None."""
+        key = side_key(name, self.data)
+        v = self.data.get(key) if key is not None else None
+        return v if isinstance(v, dict) else None
+
+
+def _overlaps(box, boxes):
+    return any(box.overlaps(b) for b in boxes)
+
+
+def _segment_hits(p0, p1, boxes, skip=0.0):
+    """True when the segment p0-p1 (display coordinates) passes through one
+    of the boxes (sampled every few pixels: labels are tens of pixels),
+    ignoring its first `skip` pixels."""
+    length = math.hypot(p1[0] - p0[0], p1[1] - p0[1])
+    n = max(2, int(length / 3))
+    for k in range(1, n):
+        if length * k / n < skip:  # leaving its own crowd of markers
+            continue
+        x = p0[0] + (p1[0] - p0[0]) * k / n
+        y = p0[1] + (p1[1] - p0[1]) * k / n
+        if any(b.contains(x, y) for b in boxes):
+            return True
+    return False
+
+
+def place_labels(ax, points, bold=()):
+    """Label scatter points without overlaps: points is [(x, y, text,
+    colour)]. Each label tries positions on rings around its point, nearest
+    ring first and, on a ring, directions pointing away from the nearby
+    points first; beyond the first ring a leader line joins label and point.
+    A position is taken when the label overlaps no other label and no point,
+    its leader crosses neither, and it stays inside the axes. Points in
+    crowded places are labelled first, while room is left. Call after the
+    final layout (offsets are in points, positions in display space)."""
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    ax_box = ax.get_window_extent(renderer)
+    pt = fig.dpi / 72.0
+    pix = [tuple(float(v) for v in ax.transData.transform((x, y)))
+           for x, y, _t, _c in points]
+    marks = [Bbox.from_extents(px - 5 * pt, py - 5 * pt, px + 5 * pt, py + 5 * pt)
+             for px, py in pix]
+
+    def near(i):
+        return [j for j, q in enumerate(pix) if j != i and
+                math.hypot(q[0] - pix[i][0], q[1] - pix[i][1]) < 70 * pt]
+
+    def angles(i):
+        base = [0, 180, 30, -30, 150, -150, 60, -60, 120, -120, 90, -90]
+        nb = near(i)
+        if not nb:
+            return base
+        cx = sum(pix[j][0] for j in nb) / len(nb) - pix[i][0]
+        cy = sum(pix[j][1] for j in nb) / len(nb) - pix[i][1]
+        away = math.degrees(math.atan2(-cy, -cx))
+        return sorted(base, key=lambda a: abs((a - away + 180) % 360 - 180))
+
+    order = sorted(range(len(points)),
+                   key=lambda i: (points[i][2] not in bold, -len(near(i)), i))
+    placed = []
+    leaders = []
+    for i in order:
+        x, y, text, colour = points[i]
+        weight = "bold" if text in bold else "normal"
+        others = [m for j, m in enumerate(marks) if j != i]
+        ann = None
+        for radius in (7, 20, 34, 50, 70, 95):
+            for a in angles(i) if radius > 7 else [0, 180, 90, -90]:
+                dx = math.cos(math.radians(a)) * radius
+                dy = math.sin(math.radians(a)) * radius
+                ha = "left" if dx > 1 else ("right" if dx < -1 else "center")
+                va = "center" if abs(dx) > 1 else ("bottom" if dy > 0 else "top")
+                cand = ax.annotate(
+                    text, (x, y), xytext=(dx, dy), textcoords="offset points",
+                    ha=ha, va=va, fontsize=8, fontweight=weight, color="#222222",
+                    zorder=6,
+                    arrowprops=({"arrowstyle": "-", "color": colour, "lw": 0.8,
+                                 "shrinkA": 1, "shrinkB": 4} if radius > 7 else None))
+                # The text alone: an annotation's own extent includes its
+                # leader line, which always touches the crowd it leaves.
+                cand.update_positions(renderer)
+                box = Text.get_window_extent(cand, renderer).expanded(1.06, 1.15)
+                inside = (box.x0 >= ax_box.x0 and box.x1 <= ax_box.x1 and
+                          box.y0 >= ax_box.y0 and box.y1 <= ax_box.y1)
+                end = (pix[i][0] + dx * pt, pix[i][1] + dy * pt)
+                ok = inside and not _overlaps(box, placed) and not _overlaps(box, others)
+                if ok and radius > 7:
+                    ok = not _segment_hits(pix[i], end, placed) and \
+                        not _segment_hits(pix[i], end, others, skip=10 * pt) and \
+                        not any(_segments_cross(pix[i], end, a0, a1) for a0, a1 in leaders)
+                if ok:
+                    ann = cand
+                    placed.append(box)
+                    if radius > 7:
+                        leaders.append((pix[i], end))
+                    break
+                cand.remove()
+            if ann is not None:
+                break
+        if ann is None:  # nowhere free: plain label to the right, overlap accepted
+            ann = ax.annotate(text, (x, y), xytext=(6, 0), textcoords="offset points",
+                              ha="left", va="center", fontsize=8, fontweight=weight,
+                              color="#222222", zorder=6)
+            ann.update_positions(renderer)
+            placed.append(Text.get_window_extent(ann, renderer))
+
+
+def _segments_cross(p1, p2, p3, p4):
+    """True when segments p1-p2 and p3-p4 properly intersect."""
+    def orient(a, b, c):
+        v = float((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]))
+        return 1 if v > 0 else (-1 if v < 0 else 0)
+    return (orient(p1, p2, p3) * orient(p1, p2, p4) < 0 and
+            orient(p3, p4, p1) * orient(p3, p4, p2) < 0)
+
+
+# --------------------------------------------------------------------------
+# Data selection
+# --------------------------------------------------------------------------
+
+Row = namedtuple("Row", "lock threads placement workload result")
+
+
+def workload_of(params):
+    return (params.get("cs_ns", ""), params.get("ncs_ns", ""), params.get("dist", ""))
+
+
+def workload_label(w):
+    cs, ncs, dist = w
+    parts = []
+    if cs != "":
+        parts.append("cs %s ns" % cs)
+    if ncs != "":
+        parts.append("ncs %s ns" % ncs)
+    if dist:
+        parts.append(dist)
+    return ", ".join(parts) or "default workload"
+
+
+def rows_of(suite):
+    """Every fairness result with a lock name, as Row."""
+    out = []
+    for r in suite.family(FAMILY):
+        lock = r.get("lock")
+        if not lock:
+            continue
+        out.append(Row(lock, threads_of(r), r.get("placement", "none"),
+                       workload_of(r.params), r))
+    return out
+
+
+def workloads(rows):
+    return list(dict.fromkeys(row.workload for row in rows))
+
+
+def headline(rows, workload=None):
+    """(threads, placement, {lock: Row}) at the headline point of a
+    workload (default: the first), or (None, None, {})."""
+    wls = workloads(rows)
+    if not wls:
+        return None, None, {}
+    w = workload if workload is not None else wls[0]
+    cand = [row for row in rows if row.workload == w]
+    placement = primary_placement([row.placement for row in cand])
+    cand = [row for row in cand if row.placement == placement]
+    if not cand:
+        return None, None, {}
+    t_max = max(row.threads for row in cand)
+    by_lock = OrderedDict()
+    for lock in ordered_locks(row.lock for row in cand if row.threads == t_max):
+        by_lock[lock] = next(row for row in cand
+                             if row.threads == t_max and row.lock == lock)
+    return t_max, placement, by_lock
+
+
+def comparable(locks):
+    """Locks drawn in comparison figures: an "_instr" build only when its
+    base lock is absent."""
+    locks = list(locks)
+    return [lk for lk in locks
+            if not (is_instrumented(lk) and style.base_name(lk) in locks)]
+
+
+def thread_counts(result, threads):
+    """[acq_t0, ..., acq_t{T-1}] (None where a counter is missing), or []."""
+    vals = [result.value("acq_t%d" % i) for i in range(threads)]
+    return vals if any(v is not None for v in vals) else []
+
+
+def total_acquisitions(result, threads):
+    counts = [v for v in thread_counts(result, threads) if v is not None]
+    if counts:
+        return sum(counts)
+    rate, secs = result.value("acq_per_s"), result.real_time_ns()
+    if rate is not None and secs:
+        return rate * secs / 1e9
+    return None
+
+
+# --------------------------------------------------------------------------
+# (a) per-thread shares
+# --------------------------------------------------------------------------
+
+def _shares_figure(run_dir, rows):
+    t_max, placement, by_lock = headline(rows)
+    data = []
+    for lock in comparable(by_lock):
+        counts = thread_counts(by_lock[lock].result, t_max)
+        total = sum(c for c in counts if c is not None)
+        if not counts or total <= 0:
+            continue
+        shares = [(c or 0.0) / total for c in counts]
+        data.append((lock, shares, by_lock[lock].result.value("jain_index")))
+    if not data:
+        return None
+    data.sort(key=lambda d: (-(d[2] if d[2] is not None else -1.0), lock_sort_key(d[0])))
+    nrows = -(-len(data) // _GROUPS_PER_ROW)
+    per_row = -(-len(data) // nrows)  # balanced rows: 16 -> 8 + 8, 9 -> 5 + 4
+    width = max(6.5, min(15.0, 1.6 + per_row * (0.55 + 0.09 * t_max)))
+    fig, axes = draw.new_figure(width, 2.9 * nrows + 0.8, nrows=nrows, sharey=True)
+    fair = 1.0 / t_max
+    ymax = max(max(s) for _, s, _ in data)
+    ytop = max(ymax * 1.18, fair * 1.6)
+    group = 0.82
+    bar_w = group / t_max
+    for ri in range(nrows):
+        ax = axes[ri][0]
+        chunk = data[ri * per_row:(ri + 1) * per_row]
+        for gi, (lock, shares, jain) in enumerate(chunk):
+            xs = [gi - group / 2 + bar_w * (k + 0.5) for k in range(len(shares))]
+            ax.bar(xs, [s * 100 for s in shares], bar_w * (0.9 if t_max <= 16 else 1.0),
+                   color=style.colour(lock), edgecolor="white",
+                   linewidth=0.4 if t_max <= 32 else 0.0, zorder=3)
+            if jain is not None:
+                ax.text(gi, ytop * 100 * 0.97, "J = %.3f" % jain, ha="center", va="top",
+                        fontsize=8, color="#333333")
+        fair_line = ax.axhline(fair * 100, color="#333333", linestyle="--", linewidth=1.1,
+                               zorder=4)
+        ax.set_xticks(range(len(chunk)))
+        ax.set_xticklabels([d[0] for d in chunk], fontsize=8.5,
+                           rotation=20 if per_row > 6 else 0,
+                           ha="right" if per_row > 6 else "center")
+        ax.set_xlim(-0.6, per_row - 0.4)
+        ax.grid(axis="x", visible=False)
+        ax.set_ylim(0, ytop * 100)
+        ax.set_ylabel("share of acquisitions (%)")
+    draw.finish_with_header(
+        fig, "Per-thread share of acquisitions — %d threads, placement %s"
+        % (t_max, placement), [fair_line],
+        ["fair share 1/%d = %s %%" % (t_max, fmt_num(fair * 100))], ncol=1)
+    fname = save_figure(fig, run_dir, "fairness_shares.png")
+    w = workloads(rows)[0]
+    caption = ("Each thread's share of all acquisitions when %d threads hammer one lock "
+               "(placement %s, %s; per-thread counts are medians over repetitions). One "
+               "group per lock, bars left to right are threads t0…t%d; dashed line: the "
+               "fair share 1/%d. Locks are sorted by Jain's index J (1 = perfectly even, "
+               "1/%d = one thread got everything), most even first."
+               % (t_max, placement, workload_label(w), t_max - 1, t_max, t_max))
+    return fname, caption
+
+
+# --------------------------------------------------------------------------
+# (b) throughput vs fairness, Pareto front
+# --------------------------------------------------------------------------
+
+def pareto_front(points):
+    """Indices of the points not dominated when maximising both x and y
+    (points: [(x, y)]), ordered by x descending."""
+    order = sorted(range(len(points)), key=lambda i: (-points[i][0], -points[i][1]))
+    front, best_y = [], -math.inf
+    for i in order:
+        if points[i][1] > best_y:
+            front.append(i)
+            best_y = points[i][1]
+    return front
+
+
+def _pareto_figure(run_dir, rows):
+    panels = []
+    for w in workloads(rows):
+        t_max, placement, by_lock = headline(rows, w)
+        pts = []
+        for lock in comparable(by_lock):
+            r = by_lock[lock].result
+            j, rate = r.value("jain_index"), r.value("acq_per_s")
+            if j is not None and rate is not None and rate > 0:
+                pts.append((j, rate, lock))
+        if pts:
+            panels.append((w, t_max, placement, pts))
+    if not panels:
+        return None
+    n = len(panels)
+    fig, axes = draw.new_figure(7.4 * n, 5.8, ncols=n)
+    label_jobs = []
+    for ax, (w, t_max, placement, pts) in zip(axes[0], panels):
+        front = pareto_front([(x, y) for x, y, _ in pts])
+        front_names = [pts[i][2] for i in front]
+        fx_ = [pts[i][0] for i in front]
+        fy_ = [pts[i][1] for i in front]
+        for x, y, lock in pts:
+            on = lock in front_names
+            ax.scatter([x], [y], s=70 if on else 46, color=style.colour(lock),
+                       marker=style.marker(lock), edgecolors="#111111" if on else "white",
+                       linewidths=1.3 if on else 0.6, zorder=4)
+        ax.set_yscale("log")
+        xs = [p[0] for p in pts]
+        lo, hi = min(xs), max(xs)
+        span = max(hi - lo, 0.02)
+        ax.set_xlim(max(0.0, lo - 0.12 * span), min(1.0, hi + 0.12 * span) + 0.004)
+        ys = [p[1] for p in pts]
+        ax.set_ylim(min(ys) / 1.6, max(ys) * 1.6)
+        draw.log_ticks(ax)
+        # Front: steps from the fairest point to the fastest one; the region
+        # it dominates is shaded.
+        x0, x1 = ax.get_xlim()
+        y0, _ = ax.get_ylim()
+        step_x = [fx_[0]]
+        step_y = [y0]
+        for k in range(len(front)):
+            step_x += [fx_[k], fx_[k]]
+            step_y += [step_y[-1], fy_[k]]
+            nxt = fx_[k + 1] if k + 1 < len(front) else x0
+            step_x.append(nxt)
+            step_y.append(fy_[k])
+        ax.plot(step_x[1:], step_y[1:], color="#555555", linestyle="--", linewidth=1.1,
+                zorder=3, label="Pareto front")
+        ax.fill_between(step_x[1:], y0, step_y[1:], color="#bbbbbb", alpha=0.18,
+                        zorder=1, step=None)
+        ax.set_xlabel("Jain's fairness index (1 = perfectly even)")
+        ax.set_ylabel("acquisitions/s, all threads (log)")
+        ax.set_title("%d threads, placement %s\n%s" % (t_max, placement, workload_label(w)))
+        label_jobs.append((ax, pts, front_names))
+    fig.suptitle("Throughput vs fairness — up and to the right is better")
+    fig.tight_layout()
+    for ax, pts, front_names in label_jobs:
+        order = sorted(pts, key=lambda p: (p[2] not in front_names, lock_sort_key(p[2])))
+        place_labels(ax, [(x, y, lock, style.colour(lock)) for x, y, lock in order],
+                     bold=front_names)
+    fname = save_figure(fig, run_dir, "fairness_pareto.png")
+    caption = ("Total acquisitions per second against Jain's index of the per-thread "
+               "counts, one point per lock at the largest thread count measured (medians "
+               "over repetitions). Dashed steps: the Pareto front — no other lock is both "
+               "faster and fairer than a lock on it (black-ringed points, bold labels); the "
+               "shaded area is what the front dominates. Up and to the right is better.")
+    if n > 1:
+        caption += " One panel per workload."
+    return fname, caption
+
+
+# --------------------------------------------------------------------------
+# (c) throughput scaling
+# --------------------------------------------------------------------------
+
+def _placement_errors(suite, placement):
+    msgs = OrderedDict()
+    for e in suite.errors_of(FAMILY):
+        if e.params.get("placement", "none") == placement:
+            msgs[e.message] = True
+    return list(msgs)
+
+
+def _scaling_figure(run_dir, suite, rows):
+    wls = workloads(rows)
+    if not wls:
+        return None
+    w = wls[0]
+    cell_rows = [row for row in rows if row.workload == w
+                 and row.result.value("acq_per_s") is not None]
+    if not cell_rows:
+        return None
+    placements = style.ordered([row.placement for row in cell_rows], style.PLACEMENT_ORDER)
+    # Placements that only errored (not honoured here): one line under the
+    # panels, not an empty panel each.
+    missing = [p for p in style.ordered(
+        [e.params.get("placement", "none") for e in suite.errors_of(FAMILY)
+         if workload_of(e.params) == w], style.PLACEMENT_ORDER) if p not in placements]
+    locks = comparable(ordered_locks(row.lock for row in cell_rows))
+    ncols = min(_MAX_COLS, len(placements))
+    nrows = -(-len(placements) // ncols)
+    note_lines = []
+    for p in missing:
+        msgs = _placement_errors(suite, p)
+        text = "; ".join(msgs) or "no data"
+        if "'%s'" % p not in text:
+            text = "placement %s: %s" % (p, text)
+        note_lines.append("Not measured — %s" % text)
+    note_in = 0.22 * len(note_lines) + (0.15 if note_lines else 0.0)
+    fig, axes = draw.new_figure(0.6 + 4.3 * ncols, 3.5 * nrows + 1.5 + note_in,
+                                nrows=nrows, ncols=ncols)
+    all_threads = sorted(set(row.threads for row in cell_rows))
+    data_axes = []
+    for k, placement in enumerate(placements):
+        ax = axes[k // ncols][k % ncols]
+        cell = [row for row in cell_rows if row.placement == placement]
+        data_axes.append(ax)
+        for lock in locks:
+            pts = sorted((row.threads, row.result.value("acq_per_s"))
+                         for row in cell if row.lock == lock)
+            if pts:
+                ax.plot([t for t, _ in pts], [v for _, v in pts], color=style.colour(lock),
+                        marker=style.marker(lock), markersize=4.5, linewidth=1.6,
+                        zorder=3)
+        ax.set_title("placement: %s" % placement)
+        draw.thread_axis(ax, all_threads)
+        ax.set_yscale("log")
+        if k % ncols == 0:
+            ax.set_ylabel("acquisitions/s, all threads (log)")
+    for k in range(len(placements), nrows * ncols):
+        axes[k // ncols][k % ncols].set_visible(False)
+    lo = min(a.get_ylim()[0] for a in data_axes)
+    hi = max(a.get_ylim()[1] for a in data_axes)
+    for a in data_axes:
+        a.set_ylim(lo, hi)
+        draw.log_ticks(a)
+    handles, labels = [], []
+    from matplotlib.lines import Line2D
+    for lock in locks:
+        handles.append(Line2D([], [], color=style.colour(lock), marker=style.marker(lock),
+                              linewidth=1.8, markersize=5))
+        labels.append(lock)
+    ncol = min(len(labels), 6 if ncols >= 3 else 4)
+    draw.finish_with_header(fig, "Lock throughput vs threads (%s)" % workload_label(w),
+                            handles, labels, ncol=ncol)
+    if note_lines:
+        height = fig.get_size_inches()[1]
+        fig.subplots_adjust(bottom=fig.subplotpars.bottom + note_in / height)
+        fig.text(0.01, 0.012, "\n".join(note_lines), ha="left", va="bottom", fontsize=8.5,
+                 color="#555555")
+    fname = save_figure(fig, run_dir, "fairness_scaling.png")
+    caption = ("Total acquisitions per second of all threads (median over repetitions, log "
+               "scale) against the thread count, one panel per thread placement and one "
+               "line per lock; thread counts above the PU count oversubscribe the machine.")
+    if missing:
+        caption += (" Placements the machine could not honour (%s) are named under the "
+                    "panels with the reason." % ", ".join(missing))
+    return fname, caption
+
+
+# --------------------------------------------------------------------------
+# (d) instrumented Go mutexes
+# --------------------------------------------------------------------------
+
+def starvation_spans(entry):
+    """[(start_ms, end_ms)] of starvation mode from a timeline entry; a span
+    still open at the end runs to duration_ms. Malformed events are skipped."""
+    duration = entry.get("duration_ms")
+    events = entry.get("events")
+    if not isinstance(events, list):
+        return []
+    evs = []
+    for e in events:
+        if isinstance(e, dict) and isinstance(e.get("t_ms"), (int, float)) \
+                and isinstance(e.get("entered_starvation"), bool):
+            evs.append((float(e["t_ms"]), e["entered_starvation"]))
+    evs.sort(key=lambda e: e[0])
+    spans, start = [], None
+    for t, entered in evs:
+        if entered and start is None:
+            start = t
+        elif not entered and start is not None:
+            spans.append((start, t))
+            start = None
+    if start is not None:
+        end = float(duration) if isinstance(duration, (int, float)) else evs[-1][0]
+        spans.append((start, max(start, end)))
+    return spans
+
+
+def _timeline_rows(rows, side):
+    """[(label, Row, entry or None)] for the instrumented runs of the first
+    workload: runs with a timeline, plus one row per instrumented lock that has
+    no timeline at all (a design without starvation mode)."""
+    wls = workloads(rows)
+    if not wls:
+        return [], None
+    w = wls[0]
+    instr = [row for row in rows if row.workload == w and is_instrumented(row.lock)]
+    with_tl = [(row, side.get(row.result.name)) for row in instr]
+    with_tl = [(row, e) for row, e in with_tl if e is not None]
+    restricted = None
+    if len(with_tl) > _MAX_TIMELINE_ROWS:
+        restricted = primary_placement([row.placement for row, _ in with_tl])
+        with_tl = [(row, e) for row, e in with_tl if row.placement == restricted]
+    plc = style.ordered([row.placement for row, _ in with_tl], style.PLACEMENT_ORDER)
+    with_tl.sort(key=lambda p: (lock_sort_key(p[0].lock), plc.index(p[0].placement),
+                                p[0].threads))
+    out = [("%s  T=%d  %s" % (row.lock, row.threads, row.placement), row, e)
+           for row, e in with_tl]
+    have = set(row.lock for row, _ in with_tl)
+    for lock in ordered_locks(row.lock for row in instr):
+        if lock not in have:
+            sample = max((row for row in instr if row.lock == lock),
+                         key=lambda row: row.threads)
+            out.append(("%s  (all runs)" % lock, sample, None))
+    return out, restricted
+
+
+def _fmt_count(v):
+    return "%d" % v if float(v).is_integer() and abs(v) < 1e4 else fmt_num(v)
+
+
+def _counter_panel(ax, rows):
+    t_max, placement, by_lock = headline(rows)
+    locks = [lk for lk in by_lock if is_instrumented(lk)
+             and any(by_lock[lk].result.value(c) is not None for c in GO_COUNTERS)]
+    if not locks:
+        return None
+    n = len(locks)
+    width = 0.8 / n
+    vals = []
+    for li, lock in enumerate(locks):
+        r = by_lock[lock].result
+        total = total_acquisitions(r, t_max) or 0.0
+        for ci, c in enumerate(GO_COUNTERS):
+            v = r.value(c)
+            if v is None or total <= 0:
+                continue
+            per = v / total
+            x = ci + (li - (n - 1) / 2.0) * width
+            vals.append((x, per, lock, v))
+    positive = [p for _, p, _, _ in vals if p > 0]
+    floor = (min(positive) / 8.0) if positive else 1e-6
+    top = (max(positive) * 30.0) if positive else 1.0
+    ax.set_yscale("log")
+    ax.set_ylim(floor, top)
+    rotate = any(len(_fmt_count(raw)) > 3 for _, per, _, raw in vals if per > 0) and n > 1
+    for x, per, lock, raw in vals:
+        if per > 0:
+            ax.bar(x, per - floor, width * 0.9, bottom=floor, color=style.colour(lock),
+                   edgecolor="#222222" if lock.endswith("2015" + INSTR_SUFFIX) else "white",
+                   hatch="//" if len(locks) > 1 and locks.index(lock) % 2 else None,
+                   linewidth=0.6, zorder=3)
+            ax.text(x, per * 1.15, _fmt_count(raw), ha="center", va="bottom", fontsize=7,
+                    rotation=90 if rotate else 0, zorder=4)
+        else:
+            ax.text(x, floor * 1.15, "0", ha="center", va="bottom", fontsize=8,
+                    color="#555555", zorder=4)
+    ax.set_xticks(range(len(GO_COUNTERS)))
+    ax.set_xticklabels([c.replace("_", "\n") for c in GO_COUNTERS], fontsize=8.5)
+    ax.set_xlim(-0.6, len(GO_COUNTERS) - 0.4)
+    ax.grid(axis="x", visible=False)
+    draw.log_ticks(ax)
+    from matplotlib.ticker import FuncFormatter
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: "%g" % v))
+    ax.set_ylabel("events per acquisition (log)")
+    ax.set_title("Events per acquisition\n%d threads, placement %s" % (t_max, placement))
+    from matplotlib.patches import Patch
+    handles = [Patch(facecolor=style.colour(lk), edgecolor="#222222",
+                     hatch="//" if len(locks) > 1 and i % 2 else None)
+               for i, lk in enumerate(locks)]
+    ax.legend(handles, locks, loc="upper center", bbox_to_anchor=(0.5, -0.2),
+              ncol=1, fontsize=8, frameon=False)
+    return t_max, placement
+
+
+def _go_modes_figure(run_dir, rows, side):
+    instr_rows = [row for row in rows if is_instrumented(row.lock)]
+    if not instr_rows:
+        return None
+    tl_rows, restricted = _timeline_rows(rows, side) if side.ok else ([], None)
+    show_timeline = bool(tl_rows) and any(e is not None for _, _, e in tl_rows)
+    if show_timeline:
+        height = max(3.6, 0.9 + 0.32 * len(tl_rows))
+        fig, axes = draw.new_figure(13.0, height, ncols=2,
+                                    gridspec_kw={"width_ratios": [2.6, 1.0]})
+        ax_tl, ax_c = axes[0]
+    else:
+        fig, axes = draw.new_figure(6.0, 4.2)
+        ax_tl, ax_c = None, axes[0][0]
+    if ax_tl is not None:
+        durations = [e.get("duration_ms") for _, _, e in tl_rows
+                     if e is not None and isinstance(e.get("duration_ms"), (int, float))]
+        xmax = max(durations) if durations else 1.0
+        n = len(tl_rows)
+        for i, (label, row, entry) in enumerate(tl_rows):
+            y = n - 1 - i
+            colour = style.colour(row.lock)
+            if entry is None:
+                sw = row.result.value("mode_switches")
+                text = ("no timeline: this design has no starvation mode"
+                        if not sw else "no timeline recorded (%s mode switches counted)"
+                        % fmt_num(sw))
+                ax_tl.text(xmax * 0.01, y, text, va="center", ha="left", fontsize=8,
+                           color="#666666", style="italic")
+                continue
+            dur = entry.get("duration_ms")
+            dur = float(dur) if isinstance(dur, (int, float)) else xmax
+            ax_tl.broken_barh([(0, dur)], (y - 0.32, 0.64), facecolors="#ececec",
+                              edgecolor="none", zorder=1)
+            spans = starvation_spans(entry)
+            if spans:
+                ax_tl.broken_barh([(a, max(b - a, 0.0)) for a, b in spans],
+                                  (y - 0.32, 0.64), facecolors=colour, edgecolor="none",
+                                  zorder=2)
+                # Entry ticks keep sub-pixel spans visible.
+                ax_tl.scatter([a for a, _ in spans], [y] * len(spans), marker="|",
+                              s=90, color="#7a2a00", linewidths=1.0, zorder=3)
+            starving = sum(b - a for a, b in spans)
+            ax_tl.text(1.01, y, "%d×  %s %%" % (len(spans), fmt_num(100.0 * starving / dur)
+                                                if dur > 0 else "—"),
+                       transform=ax_tl.get_yaxis_transform(), va="center", ha="left",
+                       fontsize=8, color="#333333")
+        ax_tl.set_yticks(range(n))
+        ax_tl.set_yticklabels([lab for lab, _, _ in reversed(tl_rows)], fontsize=8)
+        ax_tl.set_ylim(-0.7, n - 0.3)
+        ax_tl.set_xlim(0, xmax * 1.005)
+        ax_tl.grid(axis="y", visible=False)
+        ax_tl.set_xlabel("time since the run started (ms)")
+        ax_tl.text(1.01, n - 0.35, "entries  starving", transform=ax_tl.get_yaxis_transform(),
+                   va="bottom", ha="left", fontsize=8, fontweight="bold", color="#333333")
+        ax_tl.set_title("Starvation mode over time (coloured = starving, grey = normal)")
+    headline_point = _counter_panel(ax_c, rows)
+    if headline_point is None and ax_tl is None:
+        import matplotlib.pyplot as plt
+        plt.close(fig)
+        return None
+    if headline_point is None:
+        draw.message_panel(ax_c, "Go mutex events", "no spins / parks / barges / "
+                           "handoffs / mode_switches counters")
+    fig.suptitle("Instrumented Go mutexes: starvation mode and slow-path events")
+    fig.tight_layout()
+    fname = save_figure(fig, run_dir, "fairness_go_modes.png")
+    if ax_tl is not None:
+        caption = ("Left: when the instrumented Go mutex was in starvation mode (coloured "
+                   "spans, with a tick at each entry) and in normal mode (grey), one row per "
+                   "instrumented run (last repetition, from %s); right of each row: how "
+                   "many times it entered starvation mode and the share of the run spent "
+                   "there. " % TIMELINE_FILE)
+        if restricted:
+            caption += ("Only placement %s is shown (more than %d runs). "
+                        % (restricted, _MAX_TIMELINE_ROWS))
+        caption += "Right: "
+    else:
+        caption = ("%s; the starvation-mode timeline is not drawn. "
+                   % (side.reason or "no timeline data")).capitalize()
+    caption += ("spins, parks, barges, handoffs and mode switches per acquisition (log "
+                "scale, raw counts on the bars; medians over repetitions) at the largest "
+                "thread count. GoMutex2015 has no starvation mode: it never hands off and "
+                "never switches mode.")
+    return fname, caption
+
+
+# --------------------------------------------------------------------------
+# Module interface
+# --------------------------------------------------------------------------
+
+def timeline_side(run_dir, suite):
+    return SideFile(run_dir, suite, TIMELINE_FILE)
+
+
+def figures(run_dir, suite_data, context):
+    rows = rows_of(suite_data)
+    out = []
+    for make in (lambda: _shares_figure(run_dir, rows),
+                 lambda: _pareto_figure(run_dir, rows),
+                 lambda: _scaling_figure(run_dir, suite_data, rows),
+                 lambda: _go_modes_figure(run_dir, rows, timeline_side(run_dir, suite_data))):
+        fig = make()
+        if fig:
+            out.append(fig)
+    return out
+
+
+def _f3(v):
+    return "—" if v is None else "%.3f" % v
+
+
+def summary_rows(run_dir, suite_data, context):
+    rows = rows_of(suite_data)
+    tables = []
+    for w in workloads(rows):
+        t_max, placement, by_lock = headline(rows, w)
+        if not by_lock:
+            continue
+        trs = []
+        for lock, row in by_lock.items():
+            r = row.result
+            trs.append([lock, fmt_num(r.value("acq_per_s")), _f3(r.value("jain_index")),
+                        _f3(r.value("cv")), _f3(r.value("min_max_ratio")),
+                        _f3(r.value("barging_share")), fmt_num(r.value("lwss")),
+                        fmt_num(r.value("mttr"))])
+        tables.append(Table(
+            "Fairness at %d threads, placement %s (%s; medians over repetitions)"
+            % (t_max, placement, workload_label(w)),
+            ["lock", "acq/s", "Jain", "CV", "min/max", "barging", "LWSS", "MTTR"], trs))
+    # Instrumented counters, every thread count of the headline placement.
+    if rows:
+        w = workloads(rows)[0]
+        _, placement, _ = headline(rows, w)
+        instr = [row for row in rows if row.workload == w and row.placement == placement
+                 and is_instrumented(row.lock)
+                 and any(row.result.value(c) is not None for c in GO_COUNTERS)]
+        instr.sort(key=lambda row: (lock_sort_key(row.lock), row.threads))
+        if instr:
+            trs = []
+            for row in instr:
+                total = total_acquisitions(row.result, row.threads)
+                trs.append([row.lock, str(row.threads), fmt_num(total)] +
+                           [fmt_num(row.result.value(c)) for c in GO_COUNTERS])
+            tables.append(Table(
+                "Instrumented Go mutexes, placement %s (%s): event counts"
+                % (placement, workload_label(w)),
+                ["lock", "threads", "acquisitions"] + list(GO_COUNTERS), trs))
+    return tables
+
+
+def notes(run_dir, suite_data, context):
+    rows = rows_of(suite_data)
+    if not rows:
+        return []
+    out = []
+    t_max, placement, _ = headline(rows)
+    out.append("Headline point: %d threads, placement %s, %s. Jain's index: 1 = every "
+               "thread got the same number of acquisitions, 1/T = one thread got them "
+               "all. CV: coefficient of variation of the per-thread counts. min/max: "
+               "fewest over most acquisitions of one thread (0 = some thread starved). "
+               "Barging: share of acquisitions by the thread that released the lock just "
+               "before. LWSS: mean distinct acquirers per window of 1000 acquisitions. "
+               "MTTR: median acquisitions between two of the same thread's."
+               % (t_max, placement, workload_label(workloads(rows)[0])))
+    if len(workloads(rows)) > 1:
+        out.append("Workloads measured: %s. Figures use the first unless they say "
+                   "otherwise." % "; ".join(workload_label(w) for w in workloads(rows)))
+    if any(is_instrumented(row.lock) for row in rows):
+        side = timeline_side(run_dir, suite_data)
+        if not side.ok:
+            out.append("Starvation-mode timeline not drawn: %s." % side.reason)
+    return out
+
+
+# --------------------------------------------------------------------------
+# Comparison of two runs (compare.py)
+# --------------------------------------------------------------------------
+
+def compare_figures(out_dir, side_a, side_b):
+    return []
+
+
+def compare_tables(side_a, side_b):
+    heads = []
+    for side in (side_a, side_b):
+        heads.append(headline(rows_of(side.suite)) if side.suite else (None, None, {}))
+    locks = ordered_locks(list(heads[0][2]) + list(heads[1][2]))
+    if not locks:
+        return []
+    trs = []
+    for lock in locks:
+        vals = []
+        for _, _, by_lock in heads:
+            r = by_lock[lock].result if lock in by_lock else None
+            vals.append((r.value("acq_per_s") if r else None,
+                         r.value("jain_index") if r else None))
+        (ra, ja), (rb, jb) = vals
+        trs.append([lock, fmt_num(ra), fmt_num(rb),
+                    fmt_num(rb / ra) if ra and rb else "—", _f3(ja), _f3(jb)])
+    title = "Fairness headline: A at %s threads / %s, B at %s threads / %s" % (
+        heads[0][0] if heads[0][0] else "—", heads[0][1] or "—",
+        heads[1][0] if heads[1][0] else "—", heads[1][1] or "—")
+    return [Table(title, ["lock", "A acq/s", "B acq/s", "B / A", "A Jain", "B Jain"], trs)]

@@ -1,0 +1,622 @@
+"""Figures and tables of the lock starvation suite (starvation.json).
+
+Families read (benchmark names '/'-separated, see common.parse_name):
+  starvation/lock:L/threads:T/placement:P/cs_ns:C/ncs_ns:N     "hammer"
+      T threads hammer lock L; every acquisition's wait (call of lock() to
+      its return) is recorded. Counters wait_p50_ns, wait_p90_ns,
+      wait_p99_ns, wait_p999_ns, wait_max_ns, wait_count, acq_per_s.
+  starvation_lockskew/lock:L                                   "lockskew"
+      A hog re-acquires in a tight loop while a victim asks rarely. Counters
+      victim_wait_p50_ns ... victim_wait_max_ns, victim_wait_count,
+      victim_acq, hog_acq, hog_wait_max_ns. Go's starvation mode (Go 1.9)
+      hands the lock to a waiter that has waited more than 1 ms, which
+      bounds the victim's wait near that threshold; designs without it leave
+      the victim to chance.
+  starvation_rw/lock:L/read_pct:R/threads:T                    "rw"
+      Reader/writer locks with R % reads: reader_wait_* and writer_wait_*
+      (p50, p90, p99, p999, max, count), acq_per_s, reads, writes.
+Side file starvation_hist.json (next to starvation.json; last repetition):
+  {name without Google Benchmark's "/manual_time": {"buckets": [[upper_ns,
+  count], ...]}} for hammer and lockskew (the victim's waits) runs;
+  {"reader_buckets": ..., "writer_buckets": ...} for rw runs. Buckets are
+  the non-empty buckets of a log-linear histogram (< 1.6 % wide), ascending.
+
+Headline hammer point: the largest thread count under placement "none" (or
+the first placement with data when "none" was not run).
+
+Figures
+  starvation_ccdf.png        P(wait > x) against x, log-log, one line per
+                             lock, hammer headline point (needs the side
+                             file).
+  starvation_lockskew.png    the victim's wait CCDF per lock (needs the side
+                             file; without it only the bars are drawn) and
+                             bars of its p99 and max wait per lock against
+                             Go's 1 ms starvation threshold.
+  starvation_rw.png          reader and writer p99 / max wait against the
+                             read percentage, one line per lock.
+  starvation_percentiles.png the hammer's p50 / p90 / p99 / p99.9 / max per
+                             lock (also the first summary table).
+"""
+
+import math
+from collections import OrderedDict
+
+import draw
+import style
+from common import Table, as_number, fmt_num, save_figure
+from suite_fairness import (SideFile, fmt_ns, is_instrumented, lock_sort_key, ns_tick,
+                            ordered_locks, primary_placement, threads_of)
+
+TITLE = "Lock starvation: how long does an acquisition wait, in the tail?"
+
+HAMMER = "starvation"
+LOCKSKEW = "starvation_lockskew"
+RW = "starvation_rw"
+HIST_FILE = "starvation_hist.json"
+
+# Go's starvationThresholdNs: a waiter blocked longer than this switches
+# sync.Mutex to starvation mode (direct hand-off).
+GO_STARVATION_THRESHOLD_NS = 1e6
+
+PERCENTILES = [("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("p999", "p99.9"),
+               ("max", "max")]
+_PCT_MARKERS = {"p50": "o", "p90": "s", "p99": "D", "p999": "^", "max": "X"}
+# Line styles cycled within one hue family so the members stay apart.
+_DASHES = ["-", "--", "-.", ":"]
+
+
+# --------------------------------------------------------------------------
+# Data selection
+# --------------------------------------------------------------------------
+
+def hammer_rows(suite):
+    """[(lock, threads, placement, Result)] of the hammer family."""
+    out = []
+    for r in suite.family(HAMMER):
+        if r.get("lock"):
+            out.append((r.get("lock"), threads_of(r), r.get("placement", "none"), r))
+    return out
+
+
+def hammer_headline(suite):
+    """(threads, placement, {lock: Result}) at the headline point."""
+    rows = [row for row in hammer_rows(suite) if row[3].value("wait_max_ns") is not None
+            or row[3].value("wait_p99_ns") is not None]
+    placement = primary_placement([row[2] for row in rows])
+    rows = [row for row in rows if row[2] == placement]
+    if not rows:
+        return None, None, OrderedDict()
+    t_max = max(row[1] for row in rows)
+    out = OrderedDict()
+    for lock in ordered_locks(row[0] for row in rows if row[1] == t_max):
+        out[lock] = next(row[3] for row in rows if row[1] == t_max and row[0] == lock)
+    return t_max, placement, out
+
+
+def lockskew_results(suite):
+    out = OrderedDict()
+    for r in sorted(suite.family(LOCKSKEW), key=lambda r: lock_sort_key(r.get("lock", ""))):
+        if r.get("lock"):
+            out[r.get("lock")] = r
+    return out
+
+
+def rw_results(suite):
+    """{lock: {read_pct (number): Result}} at each lock's largest thread count."""
+    by = OrderedDict()
+    for r in suite.family(RW):
+        lock, pct = r.get("lock"), as_number(r.get("read_pct"))
+        if not lock or pct is None:
+            continue
+        by.setdefault(lock, []).append((threads_of(r), pct, r))
+    out = OrderedDict()
+    for lock in ordered_locks(by):
+        t_max = max(t for t, _, _ in by[lock])
+        out[lock] = OrderedDict(sorted((pct, r) for t, pct, r in by[lock] if t == t_max))
+    return out
+
+
+def ccdf(buckets):
+    """(xs, ys) of the wait CCDF from [[upper_ns, count], ...]: at each
+    non-empty bucket's upper bound x, the fraction of waits that fell in
+    that bucket or a later one, i.e. P(wait > previous bucket's bound) —
+    P(wait > x) to the histogram's resolution. Malformed pairs and
+    non-positive bounds are skipped; None when no count remains."""
+    pairs = []
+    if isinstance(buckets, list):
+        for b in buckets:
+            if isinstance(b, (list, tuple)) and len(b) == 2 and \
+                    all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in b) \
+                    and b[0] > 0 and b[1] > 0:
+                pairs.append((float(b[0]), float(b[1])))
+    pairs.sort()
+    total = sum(c for _, c in pairs)
+    if total <= 0:
+        return None
+    xs, ys, seen = [], [], 0.0
+    for ub, c in pairs:
+        xs.append(ub)
+        ys.append((total - seen) / total)
+        seen += c
+    return xs, ys
+
+
+def _hist_side(run_dir, suite):
+    return SideFile(run_dir, suite, HIST_FILE)
+
+
+def _line_styles(locks):
+    """{lock: line style}: solid for the first member of each colour,
+    then dashed, dash-dot, dotted for locks that share a hue family."""
+    seen, out = {}, {}
+    for lock in locks:
+        fam = _hue_family(lock)
+        k = seen.get(fam, 0)
+        seen[fam] = k + 1
+        out[lock] = _DASHES[k % len(_DASHES)]
+    return out
+
+
+def _hue_family(lock):
+    base = style.base_name(lock)
+    for prefix in ("GoMutex", "tbb_", "std_", "absl_"):
+        if base.startswith(prefix):
+            return prefix
+    if base in ("SpinLock", "TtasLock"):
+        return "tas"
+    if base in ("TicketLock", "McsLock", "ClhLock"):
+        return "fifo"
+    return base
+
+
+def _ns_axis(ax, axis="x"):
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    a = ax.xaxis if axis == "x" else ax.yaxis
+    (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
+    a.set_major_locator(LogLocator(base=10, numticks=12))
+    a.set_major_formatter(FuncFormatter(ns_tick))
+    a.set_minor_formatter(NullFormatter())
+
+
+def _prob_axis(ax):
+    from matplotlib.ticker import FuncFormatter
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(
+        lambda v, _p: ("%g" % v) if v >= 1e-3 else ("1e%d" % round(math.log10(v)))))
+
+
+def _ccdf_lines(ax, curves, styles):
+    """Draw {lock: (xs, ys)}; returns (handles, labels) in the order given."""
+    handles, labels = [], []
+    for lock, (xs, ys) in curves.items():
+        (line,) = ax.step(xs, ys, where="pre", color=style.colour(lock),
+                          linestyle=styles[lock], linewidth=1.6, zorder=3)
+        handles.append(line)
+        labels.append(lock)
+    return handles, labels
+
+
+def _threshold_line(ax, vertical=True):
+    kw = {"color": "#c00000", "linestyle": (0, (4, 2)), "linewidth": 1.3, "zorder": 5}
+    return (ax.axvline if vertical else ax.axhline)(GO_STARVATION_THRESHOLD_NS, **kw)
+
+
+# --------------------------------------------------------------------------
+# (a) hammer CCDF
+# --------------------------------------------------------------------------
+
+def _hammer_ccdf_figure(run_dir, suite, side):
+    t_max, placement, by_lock = hammer_headline(suite)
+    if not by_lock or not side.ok:
+        return None
+    curves = OrderedDict()
+    for lock, r in by_lock.items():
+        entry = side.get(r.name)
+        c = ccdf(entry.get("buckets")) if entry else None
+        if c:
+            curves[lock] = c
+    if not curves:
+        return None
+    # Legend order = tail order (longest max wait first) so it reads like the
+    # lines' right ends.
+    curves = OrderedDict(sorted(curves.items(), key=lambda kv: -kv[1][0][-1]))
+    styles = _line_styles(ordered_locks(curves))
+    fig, axes = draw.new_figure(10.5, 5.6)
+    ax = axes[0][0]
+    handles, labels = _ccdf_lines(ax, curves, styles)
+    _ns_axis(ax, "x")
+    _prob_axis(ax)
+    ymin = min(min(ys) for _, ys in curves.values())
+    ax.set_ylim(ymin / 2.0, 1.3)
+    th = _threshold_line(ax)
+    ax.set_xlabel("wait time x (time from calling lock() to owning it)")
+    ax.set_ylabel("P(wait > x)  (log)")
+    ax.set_title("Wait-time tail — %d threads hammering one lock, placement %s"
+                 % (t_max, placement))
+    ax.legend(handles + [th], labels + ["1 ms (Go starvation threshold)"],
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False,
+              title="lock (longest tail first)", title_fontsize=8.5)
+    fig.tight_layout()
+    fname = save_figure(fig, run_dir, "starvation_ccdf.png")
+    caption = ("Complementary CDF of every acquisition's wait when %d threads hammer one "
+               "lock (placement %s, critical section and gap %s / %s ns; last repetition, "
+               "from %s): the fraction of acquisitions that waited longer than x, log-log. "
+               "Lower and further left is better; a line that reaches far right with "
+               "a long flat tail means some acquisitions waited that long. Resolution is "
+               "the histogram's (< 1.6 %% per bucket)."
+               % (t_max, placement, _param(by_lock, "cs_ns"), _param(by_lock, "ncs_ns"),
+                  HIST_FILE))
+    return fname, caption
+
+
+def _param(by_lock, key):
+    vals = [r.get(key) for r in by_lock.values() if r.get(key)]
+    return vals[0] if vals else "?"
+
+
+# --------------------------------------------------------------------------
+# (b) lockskew
+# --------------------------------------------------------------------------
+
+def _lockskew_figure(run_dir, suite, side):
+    res = lockskew_results(suite)
+    bars = OrderedDict()
+    for lock, r in res.items():
+        p99, mx = r.value("victim_wait_p99_ns"), r.value("victim_wait_max_ns")
+        if p99 is not None or mx is not None:
+            bars[lock] = r
+    if not bars:
+        return None
+    curves = OrderedDict()
+    if side.ok:
+        for lock, r in res.items():
+            entry = side.get(r.name)
+            c = ccdf(entry.get("buckets")) if entry else None
+            if c:
+                curves[lock] = c
+    # Bars sorted by the victim's worst wait, best (shortest) at the top.
+    order = sorted(bars, key=lambda lk: (bars[lk].value("victim_wait_max_ns") or
+                                         bars[lk].value("victim_wait_p99_ns") or 0.0,
+                                         lock_sort_key(lk)))
+    n = len(order)
+    height = max(4.2, 1.6 + 0.36 * n)
+    if curves:
+        fig, axes = draw.new_figure(14.0, height, ncols=2,
+                                    gridspec_kw={"width_ratios": [1.0, 1.15]})
+        ax_c, ax_b = axes[0]
+    else:
+        fig, axes = draw.new_figure(8.0, height)
+        ax_c, ax_b = None, axes[0][0]
+
+    # Bars: max solid, p99 light, horizontal, log x.
+    ys = list(range(n))[::-1]   # first in `order` at the top
+    h = 0.38
+    vals = []
+    for y, lock in zip(ys, order):
+        r = bars[lock]
+        colour = style.colour(lock)
+        p99, mx = r.value("victim_wait_p99_ns"), r.value("victim_wait_max_ns")
+        if mx is not None and mx > 0:
+            ax_b.barh(y + h / 2, mx, h, color=colour, edgecolor=colour, zorder=3)
+            vals.append(mx)
+        if p99 is not None and p99 > 0:
+            ax_b.barh(y - h / 2, p99, h, color=colour, alpha=0.38, edgecolor=colour,
+                      hatch="///", linewidth=0.6, zorder=3)
+            vals.append(p99)
+    if not vals:
+        vals = [GO_STARVATION_THRESHOLD_NS]
+    lo = min(min(vals), GO_STARVATION_THRESHOLD_NS) / 3.0
+    hi = max(max(vals), GO_STARVATION_THRESHOLD_NS) * 12.0
+    ax_b.set_xlim(lo, hi)
+    _ns_axis(ax_b, "x")
+    for y, lock in zip(ys, order):
+        r = bars[lock]
+        mx, p99 = r.value("victim_wait_max_ns"), r.value("victim_wait_p99_ns")
+        acq = r.value("victim_acq", r.value("victim_wait_count"))
+        if mx is not None and mx > 0:
+            ratio = mx / GO_STARVATION_THRESHOLD_NS
+            ax_b.text(mx * 1.12, y + h / 2, "max %s (%s× 1 ms)" % (fmt_ns(mx), fmt_num(ratio)),
+                      va="center", ha="left", fontsize=7.5, color="#222222", zorder=4)
+        if p99 is not None and p99 > 0:
+            ax_b.text(p99 * 1.12, y - h / 2, "p99 %s" % fmt_ns(p99), va="center", ha="left",
+                      fontsize=7, color="#555555", zorder=4)
+        if acq is not None and acq <= 0:
+            ax_b.text(lo * 1.3, y, "victim never acquired", va="center", ha="left",
+                      fontsize=7.5, color="#c00000", zorder=4)
+    _threshold_line(ax_b)
+    ax_b.text(GO_STARVATION_THRESHOLD_NS, n - 0.45, " 1 ms: Go starvation threshold",
+              color="#c00000", fontsize=8, ha="left", va="bottom")
+    ax_b.set_yticks(ys)
+    ax_b.set_yticklabels(order, fontsize=8.5)
+    for tick, lock in zip(ax_b.get_yticklabels(), order):
+        if style.base_name(lock) in ("GoMutex", "GoMutex2015", "SpinLock"):
+            tick.set_fontweight("bold")
+    ax_b.set_ylim(-0.7, n - 0.1)
+    ax_b.grid(axis="y", visible=False)
+    ax_b.set_xlabel("victim's wait for the lock (log)")
+    ax_b.set_title("Victim's worst (solid) and p99 (hatched) wait")
+
+    if ax_c is not None:
+        styles = _line_styles(ordered_locks(curves))
+        tail_order = OrderedDict(sorted(curves.items(), key=lambda kv: -kv[1][0][-1]))
+        handles, labels = _ccdf_lines(ax_c, tail_order, styles)
+        _ns_axis(ax_c, "x")
+        _prob_axis(ax_c)
+        ymin = min(min(y) for _, y in curves.values())
+        ax_c.set_ylim(ymin / 2.0, 1.3)
+        th = _threshold_line(ax_c)
+        ax_c.set_xlabel("victim's wait time x")
+        ax_c.set_ylabel("P(victim's wait > x)  (log)")
+        ax_c.set_title("Victim's wait-time tail")
+        ax_c.legend(handles + [th], labels + ["1 ms threshold"], loc="lower left",
+                    fontsize=7.5, ncol=2, frameon=True, framealpha=0.9,
+                    title="lock (longest tail first)", title_fontsize=7.5)
+    setup = suite.context.get("lockskew")
+    title = "Lockskew: a hog re-acquires in a tight loop, a victim asks now and then"
+    if isinstance(setup, str) and setup:
+        title += "\n(%s)" % setup
+    fig.suptitle(title)
+    fig.tight_layout()
+    fname = save_figure(fig, run_dir, "starvation_lockskew.png")
+    caption = ""
+    if ax_c is not None:
+        caption += ("Left: complementary CDF of the victim's waits (last repetition, from "
+                    "%s). Right: " % HIST_FILE)
+    caption += ("the victim's longest wait (solid) and 99th-percentile wait (hatched) per "
+                "lock, medians over repetitions, sorted with the best-bounded victim at "
+                "the top; the dashed red line is Go's 1 ms starvation threshold. A design "
+                "with Go's starvation mode (GoMutex) hands the lock to a waiter that has "
+                "waited past 1 ms, so its victim's worst wait should stay near the line; "
+                "designs without it (GoMutex2015, SpinLock, ...) leave the victim to "
+                "chance. Each bar is labelled with its multiple of 1 ms.")
+    if ax_c is None:
+        caption += (" The victim's CCDF is not drawn: %s."
+                    % (side.reason or "no histogram for these runs"))
+    return fname, caption
+
+
+# --------------------------------------------------------------------------
+# (c) reader / writer
+# --------------------------------------------------------------------------
+
+def _rw_figure(run_dir, suite):
+    data = rw_results(suite)
+    if not data:
+        return None
+    pcts = sorted(set(p for per in data.values() for p in per))
+    locks = list(data)
+    styles = _line_styles(locks)
+    panels = [("writer", "p99"), ("writer", "max"), ("reader", "p99"), ("reader", "max")]
+    fig, axes = draw.new_figure(11.0, 8.0, nrows=2, ncols=2, sharex=True)
+    drawn = set()
+    all_vals = []
+    for k, (who, stat) in enumerate(panels):
+        ax = axes[k // 2][k % 2]
+        for lock in locks:
+            pts = []
+            for i, p in enumerate(pcts):
+                r = data[lock].get(p)
+                if r is None:
+                    continue
+                cnt = r.value("%s_wait_count" % who)
+                v = r.value("%s_wait_%s_ns" % (who, stat))
+                # No acquisitions of this kind (0 % reads has no readers).
+                if v is None or v <= 0 or (cnt is not None and cnt <= 0):
+                    continue
+                pts.append((i, v))
+            if pts:
+                ax.plot([i for i, _ in pts], [v for _, v in pts], color=style.colour(lock),
+                        linestyle=styles[lock], marker=style.marker(lock), markersize=5,
+                        linewidth=1.7, zorder=3)
+                drawn.add(lock)
+                all_vals.extend(v for _, v in pts)
+        ax.set_title("%s wait, %s" % (who, "worst (max)" if stat == "max" else "p99"))
+        if k % 2 == 0:
+            ax.set_ylabel("%s's wait (log)" % who)
+        if k >= 2:
+            ax.set_xlabel("reads (% of acquisitions)")
+    if not all_vals:
+        import matplotlib.pyplot as plt
+        plt.close(fig)
+        return None
+    lo, hi = min(all_vals) / 2.0, max(all_vals) * 2.0
+    for row in axes:
+        for ax in row:
+            _ns_axis(ax, "y")
+            ax.set_ylim(min(lo, GO_STARVATION_THRESHOLD_NS / 2), max(hi, GO_STARVATION_THRESHOLD_NS * 2))
+            _threshold_line(ax, vertical=False)
+            ax.set_xticks(range(len(pcts)))
+            ax.set_xticklabels(["%s %%" % fmt_num(p) for p in pcts])
+            ax.tick_params(labelbottom=True)
+            ax.set_xlim(-0.3, len(pcts) - 0.7)
+    from matplotlib.lines import Line2D
+    handles = [Line2D([], [], color=style.colour(lk), linestyle=styles[lk],
+                      marker=style.marker(lk), linewidth=1.7) for lk in locks if lk in drawn]
+    labels = [lk for lk in locks if lk in drawn]
+    handles.append(Line2D([], [], color="#c00000", linestyle=(0, (4, 2)), linewidth=1.3))
+    labels.append("1 ms")
+    threads = sorted(set(threads_of(r) for per in data.values() for r in per.values()))
+    draw.finish_with_header(
+        fig, "Reader/writer locks: who waits as reads dominate (%s threads)"
+        % "/".join(str(t) for t in threads), handles, labels, ncol=min(len(labels), 5))
+    fname = save_figure(fig, run_dir, "starvation_rw.png")
+    caption = ("Wait of writers (top) and readers (bottom) on each reader/writer lock as "
+               "the share of reads grows: 99th percentile (left) and worst wait (right), "
+               "medians over repetitions, log scale. Writer starvation shows as a writer "
+               "worst wait that climbs with the read share (readers keep the lock shared "
+               "and a waiting writer never gets in). With 0 % reads there are no reader "
+               "waits to plot.")
+    return fname, caption
+
+
+# --------------------------------------------------------------------------
+# (d) percentile ladder
+# --------------------------------------------------------------------------
+
+def _percentiles_figure(run_dir, suite):
+    t_max, placement, by_lock = hammer_headline(suite)
+    if not by_lock:
+        return None
+    order = sorted(by_lock, key=lambda lk: (by_lock[lk].value("wait_p99_ns") or 0.0,
+                                            by_lock[lk].value("wait_max_ns") or 0.0,
+                                            lock_sort_key(lk)))
+    n = len(order)
+    fig, axes = draw.new_figure(9.5, max(3.6, 1.5 + 0.34 * n))
+    ax = axes[0][0]
+    ys = list(range(n))[::-1]
+    vals = []
+    for y, lock in zip(ys, order):
+        r = by_lock[lock]
+        pts = [(r.value("wait_%s_ns" % key), key) for key, _ in PERCENTILES]
+        pts = [(v, key) for v, key in pts if v is not None and v > 0]
+        if not pts:
+            continue
+        colour = style.colour(lock)
+        ax.plot([pts[0][0], pts[-1][0]], [y, y], color=colour, linewidth=1.6, alpha=0.6,
+                zorder=2)
+        for v, key in pts:
+            ax.scatter([v], [y], marker=_PCT_MARKERS[key], s=42, color=colour,
+                       edgecolors="#222222", linewidths=0.5, zorder=3)
+            vals.append(v)
+    if not vals:
+        import matplotlib.pyplot as plt
+        plt.close(fig)
+        return None
+    ax.set_xlim(min(vals) / 2.0, max(max(vals), GO_STARVATION_THRESHOLD_NS) * 3.0)
+    _ns_axis(ax, "x")
+    _threshold_line(ax)
+    ax.set_yticks(ys)
+    ax.set_yticklabels(order, fontsize=8.5)
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("wait for the lock (log)")
+    from matplotlib.lines import Line2D
+    handles = [Line2D([], [], linestyle="none", marker=_PCT_MARKERS[k], color="#888888",
+                      markeredgecolor="#222222", markersize=7) for k, _ in PERCENTILES]
+    labels = [lab for _, lab in PERCENTILES]
+    handles.append(Line2D([], [], color="#c00000", linestyle=(0, (4, 2)), linewidth=1.3))
+    labels.append("1 ms")
+    draw.finish_with_header(fig, "Wait percentiles — %d threads, placement %s"
+                            % (t_max, placement), handles, labels, ncol=len(labels))
+    fname = save_figure(fig, run_dir, "starvation_percentiles.png")
+    caption = ("The hammer's wait percentiles per lock at %d threads, placement %s "
+               "(medians over repetitions): p50, p90, p99, p99.9 and the worst wait, joined "
+               "by a line in the lock's colour; locks sorted by p99, shortest at the top. "
+               "The same numbers are in the first table below." % (t_max, placement))
+    return fname, caption
+
+
+# --------------------------------------------------------------------------
+# Module interface
+# --------------------------------------------------------------------------
+
+def figures(run_dir, suite_data, context):
+    side = _hist_side(run_dir, suite_data)
+    out = []
+    for make in (lambda: _hammer_ccdf_figure(run_dir, suite_data, side),
+                 lambda: _lockskew_figure(run_dir, suite_data, side),
+                 lambda: _rw_figure(run_dir, suite_data),
+                 lambda: _percentiles_figure(run_dir, suite_data)):
+        fig = make()
+        if fig:
+            out.append(fig)
+    return out
+
+
+def summary_rows(run_dir, suite_data, context):
+    tables = []
+    t_max, placement, by_lock = hammer_headline(suite_data)
+    if by_lock:
+        rows = []
+        for lock, r in by_lock.items():
+            rows.append([lock] + [fmt_ns(r.value("wait_%s_ns" % k)) for k, _ in PERCENTILES] +
+                        [fmt_num(r.value("wait_count")), fmt_num(r.value("acq_per_s"))])
+        tables.append(Table("Hammer wait percentiles at %d threads, placement %s (medians "
+                            "over repetitions)" % (t_max, placement),
+                            ["lock"] + [lab for _, lab in PERCENTILES] + ["waits", "acq/s"],
+                            rows))
+    skew = lockskew_results(suite_data)
+    if skew:
+        rows = []
+        for lock, r in skew.items():
+            mx = r.value("victim_wait_max_ns")
+            rows.append([lock] +
+                        [fmt_ns(r.value("victim_wait_%s_ns" % k)) for k, _ in PERCENTILES] +
+                        [fmt_num(mx / GO_STARVATION_THRESHOLD_NS) if mx is not None else "—",
+                         fmt_num(r.value("victim_acq")), fmt_num(r.value("hog_acq")),
+                         fmt_ns(r.value("hog_wait_max_ns"))])
+        tables.append(Table("Lockskew: the victim's wait (medians over repetitions)",
+                            ["lock"] + ["victim %s" % lab for _, lab in PERCENTILES] +
+                            ["max / 1 ms", "victim acq", "hog acq", "hog max wait"], rows))
+    rw = rw_results(suite_data)
+    if rw:
+        rows = []
+        for lock, per in rw.items():
+            for pct, r in per.items():
+                rows.append([lock, "%s %%" % fmt_num(pct), str(threads_of(r)),
+                             fmt_ns(r.value("reader_wait_p99_ns")) if r.value("reader_wait_count")
+                             else "—",
+                             fmt_ns(r.value("reader_wait_max_ns")) if r.value("reader_wait_count")
+                             else "—",
+                             fmt_ns(r.value("writer_wait_p99_ns")) if r.value("writer_wait_count")
+                             else "—",
+                             fmt_ns(r.value("writer_wait_max_ns")) if r.value("writer_wait_count")
+                             else "—",
+                             fmt_num(r.value("acq_per_s"))])
+        tables.append(Table("Reader/writer locks (medians over repetitions)",
+                            ["lock", "reads", "threads", "reader p99", "reader max",
+                             "writer p99", "writer max", "acq/s"], rows))
+    return tables
+
+
+def notes(run_dir, suite_data, context):
+    out = []
+    has_hist_users = bool(suite_data.family(HAMMER) or suite_data.family(LOCKSKEW))
+    if has_hist_users:
+        side = _hist_side(run_dir, suite_data)
+        if not side.ok:
+            out.append("Wait-time CCDFs not drawn: %s (the lockskew figure shows its bars "
+                       "only)." % side.reason)
+    if suite_data.family(LOCKSKEW):
+        setup = suite_data.context.get("lockskew")
+        out.append("Lockskew%s: Go's sync.Mutex switches to starvation mode once a waiter "
+                   "has waited more than 1 ms and then hands the lock straight to the "
+                   "longest waiter, so the victim's worst wait is bounded near 1 ms plus "
+                   "a hand-off. Designs without that mode let the hog re-acquire "
+                   "indefinitely." % (" (%s)" % setup if isinstance(setup, str) and setup
+                                      else ""))
+    instr = [r for r in suite_data.results if is_instrumented(r.get("lock", ""))]
+    if instr:
+        out.append("Instrumented (_instr) locks appear with their base lock's colour.")
+    return out
+
+
+# --------------------------------------------------------------------------
+# Comparison of two runs (compare.py)
+# --------------------------------------------------------------------------
+
+def compare_figures(out_dir, side_a, side_b):
+    return []
+
+
+def compare_tables(side_a, side_b):
+    heads = [hammer_headline(s.suite) if s.suite else (None, None, OrderedDict())
+             for s in (side_a, side_b)]
+    skews = [lockskew_results(s.suite) if s.suite else OrderedDict() for s in (side_a, side_b)]
+    locks = ordered_locks(list(heads[0][2]) + list(heads[1][2]) + list(skews[0]) +
+                          list(skews[1]))
+    if not locks:
+        return []
+    rows = []
+    for lock in locks:
+        ra, rb = heads[0][2].get(lock), heads[1][2].get(lock)
+        sa, sb = skews[0].get(lock), skews[1].get(lock)
+        rows.append([lock,
+                     fmt_ns(ra.value("wait_p99_ns")) if ra else "—",
+                     fmt_ns(rb.value("wait_p99_ns")) if rb else "—",
+                     fmt_ns(sa.value("victim_wait_max_ns")) if sa else "—",
+                     fmt_ns(sb.value("victim_wait_max_ns")) if sb else "—"])
+    return [Table("Hammer p99 wait (A at %s threads, B at %s) and lockskew victim max wait"
+                  % (heads[0][0] or "—", heads[1][0] or "—"),
+                  ["lock", "A hammer p99", "B hammer p99", "A victim max", "B victim max"],
+                  rows)]

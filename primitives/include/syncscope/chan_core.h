@@ -1,0 +1,451 @@
+// syncscope/chan_core.h — the untyped core shared by every channel flavour
+// and by select: Go's hchan minus the element type.
+//
+// This file offers (users include syncscope/chan.h; this is its engine room):
+//   class ChanPanic          the exception for Go's channel panics; derives
+//                            from std::logic_error and carries Go's message.
+//   enum class RecvStatus    kValue | kClosed | kWouldBlock
+//   struct ChanStats         this thread's blocking counters (spins, parks...)
+//   chan_thread_stats(), reset_chan_thread_stats()
+//   detail::Waiter           one blocked operation (a send, a receive or a
+//                            whole select): Go's g + selectDone + success.
+//   detail::Sudog            one queue entry of a blocked operation on one
+//                            channel (Go's sudog); lives on the waiter's stack.
+//   detail::WaitQueue        a channel's FIFO of Sudogs (Go's waitq).
+//   detail::ChanCore         lock, queues, closed flag, count, capacity and
+//                            reference count of a channel (Go's hchan without
+//                            buf): the part that does not depend on T.
+//
+// The flavours (syncscope/chan_buffered.h, syncscope/chan_unbuffered.h) add
+// the element type and the transfer rules; syncscope/chan.h is the front end;
+// syncscope/select.h drives several channels at once through the same
+// queues.
+//
+// Structure (after Go's runtime/chan.go and runtime/select.go, Ken Thompson,
+// Russ Cox, Dmitry Vyukov and others; written here for OS threads):
+//   * Every channel has one lock (lock_word_). All state changes — the ring
+//     buffer, sendx/recvx, the two wait queues, closed_ — happen under it.
+//   * A thread that cannot complete an operation links a Sudog (on its own
+//     stack) into recvq_ or sendq_ and waits on its Waiter. The thread that
+//     later completes the operation for it (the "claimer") does the whole
+//     transfer itself, under the channel lock: it moves the value straight
+//     into the waiter's destination (direct handoff, as Go's send() and
+//     recv() do) and then publishes "done". The woken thread never takes the
+//     channel lock again for a single send/receive.
+//   * A select links one Sudog per case, all pointing to one Waiter. The
+//     first claimer wins the Waiter with a CAS (Go's selectDone); later ones
+//     see it claimed, drop that Sudog from their queue and try the next.
+//
+// Invariants (chan.go's, restated for this code):
+//   * At least one of sendq_ and recvq_ holds no claimable Sudog, except
+//     for an unbuffered channel on which one select waits to both send and
+//     receive (then both queues can hold that select's Sudogs; they cannot
+//     be matched with each other because they share one Waiter).
+//   * Buffered channel (cap_ > 0): a claimable Sudog in sendq_ implies
+//     qcount_ == cap_ (the buffer is full); a claimable Sudog in recvq_
+//     implies qcount_ == 0 (the buffer is empty).
+//   * Unbuffered channel: qcount_ == 0 always.
+//   * Once closed_ is set it never clears; after close() both queues are
+//     empty, and no Sudog is linked into a closed channel again.
+//   * A Sudog is linked in at most one queue, and `linked` says whether it
+//     is; an unclaimable (stale) Sudog may stay linked until its owner or a
+//     dequeuer removes it. The owner never leaves the operation with a
+//     linked Sudog.
+//
+// Waiting (Waiter::state, a word of flag bits; see kParked...kCancelled):
+//   waiter:   links its Sudogs, unlocks, then spins a bounded number of
+//             rounds watching for kDone (kSpinLimit rounds of 2^k cpu_relax,
+//             then kYieldLimit - kSpinLimit sched_yield calls), then sets
+//             kParked with a CAS and sleeps on its thread's parking
+//             semaphore (a Sema(0) per thread — the analogue of parking a
+//             goroutine). With a deadline it may instead set kCancelled.
+//   claimer:  CAS sets kClaimed (fails if kClaimed or kCancelled is set),
+//             transfers the value, writes fired/success, then fetch_or sets
+//             kDone. If that fetch_or returns a word with kParked, the waiter
+//             is asleep or about to sleep: the claimer releases its parking
+//             semaphore after dropping the channel lock (Go's goready after
+//             unlock). Without kParked no semaphore is touched at all.
+//   Because kParked and kDone are both set by RMWs on the same word, exactly
+//   one side sees the other: either the waiter sees kDone before parking and
+//   does not sleep, or the claimer sees kParked and wakes it. Every unit
+//   released to a parking semaphore is taken by its owner before the
+//   operation returns, so the semaphores stay balanced (count 0 between
+//   operations).
+//
+// Why a per-thread semaphore and not a Sema inside the Waiter on the stack:
+// Sema::release() still reads the Sema (nwait_) after publishing its unit,
+// and the woken thread may take the unit and return — destroying a stack
+// Sema under the releaser's feet. A thread's parking Sema lives as long as
+// the thread; on thread exit it goes to a free list and is reused, never
+// freed, so a late release() can never touch freed memory.
+//
+// Memory ordering:
+//   * The channel lock: lock() is an acquire CAS/exchange, unlock() a
+//     release exchange; everything done under one channel's lock
+//     happens-before everything done under its next holder.
+//   * The claimer writes the value and fired/success before its release
+//     fetch_or(kDone); the waiter reads them after an acquire load that sees
+//     kDone (or after its parking Sema's acquire, which synchronizes with
+//     the release that follows the fetch_or).
+//   * closed_ is set with a release store under the lock and may be read
+//     without the lock with acquire (Go's non-blocking fast paths).
+//   * qcount_ and the queue heads are written under the lock and read
+//     without it only by the non-blocking fast paths and len(); those
+//     readers only decide "would block", never touch the data, so relaxed
+//     suffices except where noted (see BufferedChan / Chan::try_receive).
+//   Together these give Go's channel rules (the seed's 内存模型/Channel):
+//   the n-th send happens-before the n-th receive completes; the n-th
+//   receive happens-before the (n+m)-th send completes for capacity m; a
+//   close happens-before a receive that returns because of it.
+//
+// Lock fairness: the channel lock is a test-and-set word with bounded
+// spinning and then a Sema for sleepers; it is not fair, but it is held only
+// for a few pointer updates and one element move. Operation fairness comes
+// from the queues: waiters are served in FIFO order per channel and a
+// newcomer cannot overtake a queued waiter (a waiting receiver means an empty
+// buffer, so a sender hands its value to the oldest waiting receiver; a
+// waiting sender means a full buffer, so a receiver refills the slot it
+// frees from the oldest waiting sender).
+
+#ifndef SYNCSCOPE_CHAN_CORE_H_
+#define SYNCSCOPE_CHAN_CORE_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+
+#include <syncscope/sema.h>
+
+namespace syncscope {
+
+// ChanPanic: thrown where Go panics. Messages are Go's:
+//   "send on closed channel", "close of closed channel",
+//   "close of nil channel", and (chan_mutex.h) "unlock of unlocked mutex".
+class ChanPanic : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+inline constexpr const char* kSendOnClosedChannel = "send on closed channel";
+inline constexpr const char* kCloseOfClosedChannel = "close of closed channel";
+inline constexpr const char* kCloseOfNilChannel = "close of nil channel";
+
+// Outcome of a receive that may not wait forever.
+enum class RecvStatus : uint8_t {
+  kValue,       // a value was received
+  kClosed,      // the channel is closed and drained: Go's "zero value, ok=false"
+  kWouldBlock,  // nothing now (try_receive) / nothing before the deadline
+};
+
+// ChanStats: counters of the calling thread's channel operations that did
+// not complete on their fast path. Kept per thread (plain thread_local
+// counters, no atomics), and only incremented on slow paths, so counting
+// never adds a shared write to a fast path. A benchmark reads them in each
+// worker thread at the end of a run and sums.
+struct ChanStats {
+  uint64_t blocked = 0;        // operations (send/receive/select) that queued
+  uint64_t spin_wakeups = 0;   // ... and completed while spinning (no yield/park)
+  uint64_t yield_wakeups = 0;  // ... and completed during the yield phase
+  uint64_t parks = 0;          // ... and slept on the thread's parking Sema
+  uint64_t spins = 0;          // cpu_relax() calls spent waiting for a claim
+  uint64_t timeouts = 0;       // ... that gave up at their deadline
+  uint64_t lock_contended = 0; // channel-lock acquisitions that missed the first CAS
+  uint64_t lock_parks = 0;     // ... that slept on the lock's Sema
+};
+
+// This thread's counters since it started or since the last reset.
+ChanStats chan_thread_stats() noexcept;
+void reset_chan_thread_stats() noexcept;
+
+namespace detail {
+
+using Clock = std::chrono::steady_clock;
+using Deadline = Clock::time_point;
+
+// Result of trying to complete an operation under the channel lock.
+enum class Poll : uint8_t {
+  kDone,    // completed (maybe by handing off to or from a waiter)
+  kBlock,   // would have to wait
+  kClosed,  // the channel is closed: a send panics, a receive returns "closed"
+};
+
+// One blocked operation. Lives on the blocked thread's stack.
+struct Waiter {
+  // state bits. Written with RMWs only (CAS / fetch_or), by the waiter
+  // (kParked, kCancelled) and by claimers (kClaimed, kDone). Transitions:
+  //   0 -> kParked -> kParked|kCancelled                     (timed out)
+  //   0 or kParked -> +kClaimed (-> +kParked) -> +kDone      (completed)
+  // kClaimed and kCancelled exclude each other (both CAS from "neither").
+  static constexpr uint32_t kParked = 1u << 0;     // waiter sleeps (or will) on parker
+  static constexpr uint32_t kClaimed = 1u << 1;    // a claimer owns this operation
+  static constexpr uint32_t kDone = 1u << 2;       // claimer finished writing
+  static constexpr uint32_t kCancelled = 1u << 3;  // deadline passed; nobody may claim
+  static_assert((kParked | kClaimed | kDone | kCancelled) == 0xF &&
+                    (kParked & kClaimed) == 0 && (kDone & kCancelled) == 0,
+                "Waiter::state flags are four distinct bits");
+
+  std::atomic<uint32_t> state{0};
+  // The waiting thread's parking semaphore. Written by the waiter before its
+  // first Sudog is linked (ordered by the channel lock); read by a claimer
+  // that saw kParked.
+  Sema* parker = nullptr;
+  // Index of the case (select) that completed; 0 for a single operation.
+  // Written by the claimer before kDone; read by the waiter after kDone.
+  int32_t fired = -1;
+  // true: a value was transferred; false: the channel was closed (a receive
+  // returns "closed", a send panics). Same writer/reader as `fired`.
+  bool success = false;
+  // close() only: the list of parked waiters to release after unlocking.
+  // Written by the closing thread after it saw kParked (the waiter cannot
+  // return before its semaphore is released, so the node stays alive).
+  Waiter* next_wake = nullptr;
+};
+
+// One queue entry. Lives on the blocked thread's stack (a select keeps one
+// per case). Every field is written by its owner before it is linked, under
+// the lock of the channel it is linked into, and read by claimers under that
+// same lock; prev/next/linked are then maintained under that lock.
+struct Sudog {
+  Waiter* waiter = nullptr;
+  // send: the T to move from; receive: the std::optional<T> to emplace into.
+  void* elem = nullptr;
+  Sudog* prev = nullptr;
+  Sudog* next = nullptr;
+  int32_t case_index = 0;  // copied into Waiter::fired by the claimer
+  bool is_send = false;    // which queue (sendq_ or recvq_) it is in
+  bool linked = false;
+};
+
+// try_claim(w): takes the right to complete w's operation. False if another
+// claimer was first (a select that already fired) or the waiter gave up.
+// Relaxed: the data a claimer touches (the Sudog, the destination) was
+// published to it by the channel lock, not by this word.
+inline bool try_claim(Waiter* w) noexcept {
+  uint32_t s = w->state.load(std::memory_order_relaxed);
+  do {
+    if (s & (Waiter::kClaimed | Waiter::kCancelled)) return false;
+  } while (!w->state.compare_exchange_weak(s, s | Waiter::kClaimed,
+                                           std::memory_order_relaxed,
+                                           std::memory_order_relaxed));
+  return true;
+}
+
+// publish(sg, success): the claimer's last touch of a claimed operation.
+// Returns the Waiter if it is parked: the caller must call wake() on it after
+// dropping the channel lock; nullptr otherwise (the waiter will see kDone by
+// itself and may already be gone once this returns).
+inline Waiter* publish(Sudog* sg, bool success) noexcept {
+  Waiter* w = sg->waiter;
+  w->fired = sg->case_index;
+  w->success = success;
+  const uint32_t prev = w->state.fetch_or(Waiter::kDone, std::memory_order_acq_rel);
+  return (prev & Waiter::kParked) ? w : nullptr;
+}
+
+// wake(w): releases a parked waiter (see publish). Call without any channel
+// lock held.
+inline void wake(Waiter* w) { w->parker->release(); }
+
+// A channel's FIFO of Sudogs (Go's waitq). All members require the channel
+// lock, except empty_hint().
+class WaitQueue {
+ public:
+  // empty_hint(): no Sudog linked. Any thread, without the lock: a snapshot
+  // for the non-blocking fast paths (relaxed).
+  bool empty_hint() const noexcept {
+    return first_.load(std::memory_order_relaxed) == nullptr;
+  }
+  // empty_acquire(): the same with acquire, for a caller that must not let
+  // a later load (closed_) be satisfied before this one.
+  bool empty_acquire() const noexcept {
+    return first_.load(std::memory_order_acquire) == nullptr;
+  }
+
+  void enqueue(Sudog* s) noexcept {
+    s->next = nullptr;
+    s->prev = last_;
+    s->linked = true;
+    if (last_ != nullptr) {
+      last_->next = s;
+    } else {
+      first_.store(s, std::memory_order_relaxed);
+    }
+    last_ = s;
+  }
+
+  // dequeue(): unlinks Sudogs from the head until one can be claimed and
+  // returns it (claimed), or nullptr when none is left. Unclaimable Sudogs
+  // (their select fired elsewhere, or their waiter timed out) are dropped,
+  // as Go's waitq.dequeue does.
+  Sudog* dequeue() noexcept {
+    for (;;) {
+      Sudog* s = first_.load(std::memory_order_relaxed);
+      if (s == nullptr) return nullptr;
+      remove(s);
+      if (try_claim(s->waiter)) return s;
+    }
+  }
+
+  // remove(s): unlinks s (which must be linked in this queue).
+  void remove(Sudog* s) noexcept {
+    if (s->prev != nullptr) {
+      s->prev->next = s->next;
+    } else {
+      first_.store(s->next, std::memory_order_relaxed);
+    }
+    if (s->next != nullptr) {
+      s->next->prev = s->prev;
+    } else {
+      last_ = s->prev;
+    }
+    s->prev = s->next = nullptr;
+    s->linked = false;
+  }
+
+ private:
+  // Oldest Sudog. Written under the lock (relaxed stores: the lock orders
+  // them for lock holders); read without it by empty_hint().
+  std::atomic<Sudog*> first_{nullptr};
+  Sudog* last_ = nullptr;  // newest Sudog; guarded by the channel lock
+};
+
+// The untyped part of a channel. Created by a flavour's create(), owned by
+// the Chan<T> handles through refs_, destroyed by destroy_ when the last
+// handle goes. Laid out so that everything an uncontended send or receive
+// touches (lock word, closed_, qcount_, indexes, queue heads, buffer
+// pointer in the flavour) shares the first cache line.
+class alignas(64) ChanCore {
+ public:
+  ChanCore(const ChanCore&) = delete;
+  ChanCore& operator=(const ChanCore&) = delete;
+
+  // --- the channel lock ---------------------------------------------------
+  // lock(): one CAS when free (inline); otherwise lock_slow() spins a
+  // bounded number of rounds and then sleeps on lock_sema_ (outlined: it is
+  // rare and large).
+  void lock() noexcept {
+    uint32_t expected = kUnlocked;
+    if (lock_word_.compare_exchange_strong(expected, kLocked, std::memory_order_acquire,
+                                           std::memory_order_relaxed)) {
+      return;
+    }
+    lock_slow();
+  }
+  // unlock(): one exchange; a Sema release only if someone may sleep.
+  void unlock() noexcept {
+    if (lock_word_.exchange(kUnlocked, std::memory_order_release) == kLockedSleepers) {
+      lock_sema_.release();
+    }
+  }
+
+  // --- state read by the front end ----------------------------------------
+  uint32_t cap() const noexcept { return cap_; }
+  // len(): buffered values (relaxed snapshot; 0 for unbuffered channels).
+  uint32_t len() const noexcept { return qcount_.load(std::memory_order_relaxed); }
+  bool closed_acquire() const noexcept {
+    return closed_.load(std::memory_order_acquire) != 0;
+  }
+  bool sendq_empty_hint() const noexcept { return sendq_.empty_hint(); }
+  bool recvq_empty_hint() const noexcept { return recvq_.empty_hint(); }
+
+  // close(): Go's closechan. Throws ChanPanic("close of closed channel").
+  // Wakes every queued receiver ("closed") and every queued sender (which
+  // then throws "send on closed channel"). Outlined: rare, loops over queues.
+  void close();
+
+  // block_send / block_recv: the lock is held and the operation cannot
+  // complete now. Links a Sudog on the caller's stack, unlocks, waits
+  // (spin, then park) until claimed or until *deadline (nullptr: forever),
+  // and returns with the lock released. Outlined: the waiting slow path.
+  //   block_send: true = sent; false = deadline passed (the value was not
+  //               taken). Throws ChanPanic if the channel was closed.
+  //   block_recv: kValue (*out emplaced), kClosed, or kWouldBlock (deadline).
+  bool block_send(void* value, const Deadline* deadline);
+  RecvStatus block_recv(void* out, const Deadline* deadline);
+
+  // --- handle ownership -----------------------------------------------------
+  void ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+  // unref(): destroys the channel when the last handle lets go. acq_rel:
+  // every handle's use happens-before the destruction.
+  void unref() noexcept {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy_(this);
+  }
+
+ protected:
+  using DestroyFn = void (*)(ChanCore*) noexcept;
+  ChanCore(uint32_t cap, DestroyFn destroy) noexcept : cap_(cap), destroy_(destroy) {}
+  ~ChanCore() = default;
+
+  // Lock word values (Drepper's "Futexes Are Tricky" mutex #2, sleeping on a
+  // Sema instead of a raw futex so that all parking goes through Sema).
+  static constexpr uint32_t kUnlocked = 0;
+  static constexpr uint32_t kLocked = 1;
+  static constexpr uint32_t kLockedSleepers = 2;
+
+  // --- first cache line: the hot state ------------------------------------
+  // The lock. Written by lock()/unlock() with RMWs (acquire / release).
+  std::atomic<uint32_t> lock_word_{kUnlocked};
+  // 0 open, 1 closed; only 0 -> 1. Written under the lock (release store);
+  // read under it (relaxed) or without it (acquire, fast paths).
+  std::atomic<uint32_t> closed_{0};
+  // Buffered values (Go's qcount); 0..cap_. Written under the lock; read
+  // without it by len() and the fast paths.
+  std::atomic<uint32_t> qcount_{0};
+  // Buffer size (Go's dataqsiz); 0 = unbuffered. Immutable.
+  const uint32_t cap_;
+  // Ring indexes (Go's sendx / recvx), buffered flavour only; guarded by the
+  // lock. sendx_ == recvx_ when the buffer is empty or full.
+  uint32_t sendx_ = 0;
+  uint32_t recvx_ = 0;
+  // Blocked receivers and senders (Go's recvq / sendq); guarded by the lock.
+  WaitQueue recvq_;
+  WaitQueue sendq_;
+  // The ring (Go's buf): cap_ slots of the element type, right after the
+  // flavour object in the same allocation; nullptr when cap_ == 0.
+  unsigned char* buf_ = nullptr;
+
+  // --- second cache line: cold state --------------------------------------
+  // Sleepers on the lock (kLockedSleepers). Released by unlock().
+  alignas(64) Sema lock_sema_{0};
+  // Handles alive. Relaxed increments, acq_rel decrements (see unref()).
+  std::atomic<uint32_t> refs_{1};
+  const DestroyFn destroy_;
+
+ private:
+  void lock_slow() noexcept;
+  bool block(WaitQueue& q, void* elem, bool is_send, const Deadline* deadline,
+             bool* success);
+
+  friend struct SelectEngine;
+};
+
+// The waiting half of the protocol above: spins, then parks. Returns true
+// once a claimer has published kDone, false if the deadline (nullptr: none)
+// passed first and the operation was cancelled (then no claimer can take it
+// any more). Used by the channels and by select.
+bool wait_for_claim(Waiter& w, const Deadline* deadline);
+
+// The calling thread's parking semaphore (created on first use; called with
+// a channel lock held, hence noexcept: running out of memory there
+// terminates).
+Sema* this_thread_parker() noexcept;
+
+// Operations on the nil channel: block forever (Go's "block()"), or until
+// a deadline. Parks on a semaphore nobody releases.
+[[noreturn]] void block_forever();
+void sleep_until(const Deadline& deadline);
+
+// Thrown from outlined code so that the message and the exception
+// machinery stay out of every inlined send.
+[[noreturn]] void throw_chan_panic(const char* msg);
+
+// uniform_below(n): a fast thread-local pseudo-random number in [0, n)
+// (Lemire's multiply-shift on a wyrand stream; select's poll order).
+uint32_t uniform_below(uint32_t n) noexcept;
+
+}  // namespace detail
+}  // namespace syncscope
+
+#endif  // SYNCSCOPE_CHAN_CORE_H_

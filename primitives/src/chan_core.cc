@@ -1,0 +1,322 @@
+// Slow paths of the channel core (see syncscope/chan_core.h for the design):
+// the contended channel lock, waiting for a claim (spin, yield, park),
+// blocking send/receive, close, the per-thread parking semaphores, the
+// per-thread stats and the select RNG.
+#include <syncscope/chan_core.h>
+
+#include <sched.h>
+
+#include <syncscope/arch/atomic.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <thread>
+
+namespace syncscope {
+namespace detail {
+namespace {
+
+// ---- named limits ----------------------------------------------------------
+// Waiting for a claim: rounds 0..kWaitSpinLimit spin 2^round cpu_relax()
+// each (127 in all with 6: a few microseconds, about the time another core
+// needs to take the channel lock and complete a handoff); rounds up to
+// kWaitYieldLimit call sched_yield() (on an oversubscribed core that lets
+// the partner thread run); then the waiter parks. Spinning is skipped when
+// the process may use only one CPU: nobody could complete the handoff while
+// we spin.
+constexpr int kWaitSpinLimit = 6;
+constexpr int kWaitYieldLimit = 10;
+// The channel lock: rounds 0..kLockSpinLimit of 2^round cpu_relax() while
+// the holder finishes its few dozen instructions, then sleep.
+constexpr int kLockSpinLimit = 5;
+
+thread_local ChanStats tls_stats;
+
+unsigned usable_cpus() noexcept {
+  static const unsigned cpus = [] {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+      const int n = CPU_COUNT(&set);
+      if (n > 0) return static_cast<unsigned>(n);
+    }
+    return std::max(1u, std::thread::hardware_concurrency());
+  }();
+  return cpus;
+}
+// Computed at load time from the main thread's mask, so that a thread that
+// pins itself to one CPU does not turn spinning off for the whole process.
+[[maybe_unused]] const unsigned kUsableCpusAtLoad = usable_cpus();
+
+void spin(int round) noexcept {
+  for (int i = 0; i < (1 << round); ++i) arch::cpu_relax();
+  tls_stats.spins += 1u << round;
+}
+
+// ---- per-thread parking semaphores ------------------------------------------
+// A node of the free list. Never freed: a releaser may still be inside
+// Sema::release() on a parker whose thread has just exited (see chan_core.h).
+struct ParkerNode {
+  Sema sema{0};
+  ParkerNode* next = nullptr;
+};
+
+// The free list, guarded by a Sema used as a mutex (one parking layer).
+// Heap-allocated and never destroyed, so threads that exit during static
+// destruction can still return their parker.
+struct ParkerPool {
+  Sema lock{1};
+  ParkerNode* free = nullptr;
+};
+ParkerPool& parker_pool() {
+  static ParkerPool* pool = new ParkerPool;
+  return *pool;
+}
+
+ParkerNode* take_parker() {
+  ParkerPool& p = parker_pool();
+  p.lock.acquire();
+  ParkerNode* n = p.free;
+  if (n != nullptr) p.free = n->next;
+  p.lock.release();
+  if (n == nullptr) n = new ParkerNode;
+  return n;
+}
+
+struct ThreadParker {
+  ParkerNode* node = nullptr;
+  ~ThreadParker() {
+    if (node == nullptr) return;
+    ParkerPool& p = parker_pool();
+    p.lock.acquire();
+    node->next = p.free;
+    p.free = node;
+    p.lock.release();
+  }
+};
+thread_local ThreadParker tls_parker;
+
+// The semaphore nil-channel operations sleep on; nobody releases it.
+Sema& never_released() {
+  static Sema* s = new Sema(0);
+  return *s;
+}
+
+// ---- wyrand (Wang Yi's 64-bit generator), per thread --------------------------
+uint64_t rng_seed() noexcept {
+  static std::atomic<uint64_t> counter{0};
+  const uint64_t t = static_cast<uint64_t>(Clock::now().time_since_epoch().count());
+  const uint64_t c = counter.fetch_add(0x9E3779B97F4A7C15ull, std::memory_order_relaxed);
+  return t ^ c ^ reinterpret_cast<uintptr_t>(&counter);
+}
+thread_local uint64_t tls_rng = 0;
+
+}  // namespace
+
+// ---- the channel lock ---------------------------------------------------------
+void ChanCore::lock_slow() noexcept {
+  static_assert(offsetof(ChanCore, buf_) + sizeof(unsigned char*) <= 64,
+                "the hot fields share the first cache line");
+  static_assert(offsetof(ChanCore, lock_sema_) == 64, "cold fields start the second line");
+  ++tls_stats.lock_contended;
+  if (usable_cpus() > 1) {
+    for (int round = 0; round <= kLockSpinLimit; ++round) {
+      spin(round);
+      uint32_t expected = kUnlocked;
+      if (lock_word_.load(std::memory_order_relaxed) == kUnlocked &&
+          lock_word_.compare_exchange_strong(expected, kLocked, std::memory_order_acquire,
+                                             std::memory_order_relaxed)) {
+        return;
+      }
+    }
+  }
+  // Mark "locked, maybe sleepers" and sleep until we swap it from free.
+  // A unit released by an unlock that nobody needed any more only costs a
+  // later sleeper one extra turn of this loop.
+  while (lock_word_.exchange(kLockedSleepers, std::memory_order_acquire) != kUnlocked) {
+    ++tls_stats.lock_parks;
+    lock_sema_.acquire();
+  }
+}
+
+// ---- waiting for a claim --------------------------------------------------------
+bool wait_for_claim(Waiter& w, const Deadline* deadline) {
+  ChanStats& st = tls_stats;
+  ++st.blocked;
+  bool expired = false;
+
+  // Phase 1 and 2: spin, then yield, watching for kDone.
+  for (int round = usable_cpus() > 1 ? 0 : kWaitSpinLimit + 1; round <= kWaitYieldLimit;
+       ++round) {
+    if (w.state.load(std::memory_order_acquire) & Waiter::kDone) {
+      ++(round <= kWaitSpinLimit ? st.spin_wakeups : st.yield_wakeups);
+      return true;
+    }
+    if (deadline != nullptr && Clock::now() >= *deadline) {
+      expired = true;
+      break;
+    }
+    if (round <= kWaitSpinLimit) {
+      spin(round);
+    } else {
+      sched_yield();
+    }
+  }
+
+  uint32_t s = w.state.load(std::memory_order_acquire);
+  if (expired) {
+    // Cancel unless a claimer got there first (then it is finishing; wait
+    // for it below, without a deadline).
+    for (;;) {
+      if (s & Waiter::kDone) return true;
+      if (s & Waiter::kClaimed) {
+        deadline = nullptr;
+        break;
+      }
+      if (w.state.compare_exchange_weak(s, s | Waiter::kCancelled, std::memory_order_acquire,
+                                        std::memory_order_acquire)) {
+        ++st.timeouts;
+        return false;
+      }
+    }
+  }
+
+  // Phase 3: announce kParked, then sleep. A claimer whose fetch_or(kDone)
+  // sees kParked releases our parker; if kDone is already there we do not
+  // sleep at all.
+  for (;;) {
+    if (s & Waiter::kDone) {
+      ++st.yield_wakeups;
+      return true;
+    }
+    if (w.state.compare_exchange_weak(s, s | Waiter::kParked, std::memory_order_acq_rel,
+                                      std::memory_order_acquire)) {
+      break;
+    }
+  }
+  ++st.parks;
+  if (deadline == nullptr) {
+    w.parker->acquire();
+  } else if (!w.parker->acquire_until(*deadline)) {
+    s = w.state.load(std::memory_order_relaxed);
+    for (;;) {
+      if (s & Waiter::kClaimed) {
+        // Claimed before we could cancel: the claimer saw (or will see)
+        // kParked and releases our parker; take that unit so the semaphore
+        // stays balanced.
+        w.parker->acquire();
+        break;
+      }
+      if (w.state.compare_exchange_weak(s, s | Waiter::kCancelled, std::memory_order_acquire,
+                                        std::memory_order_relaxed)) {
+        ++st.timeouts;
+        return false;
+      }
+    }
+  }
+  // The unit came from the claimer's release after its fetch_or(kDone): the
+  // Sema's acquire synchronizes with it. The load documents the invariant.
+  return (w.state.load(std::memory_order_acquire) & Waiter::kDone) != 0;
+}
+
+// ---- blocking send / receive ------------------------------------------------------
+bool ChanCore::block(WaitQueue& q, void* elem, bool is_send, const Deadline* deadline,
+                     bool* success) {
+  if (deadline != nullptr && Clock::now() >= *deadline) {
+    unlock();
+    return false;
+  }
+  Waiter w;
+  w.parker = this_thread_parker();
+  Sudog sg;
+  sg.waiter = &w;
+  sg.elem = elem;
+  sg.is_send = is_send;
+  q.enqueue(&sg);
+  unlock();
+
+  if (wait_for_claim(w, deadline)) {
+    *success = w.success;
+    return true;
+  }
+  // Cancelled: nobody can claim us any more, but our Sudog may still be
+  // linked (a dequeuer that met it would have dropped it).
+  lock();
+  if (sg.linked) q.remove(&sg);
+  unlock();
+  return false;
+}
+
+bool ChanCore::block_send(void* value, const Deadline* deadline) {
+  bool success = false;
+  if (!block(sendq_, value, true, deadline, &success)) return false;
+  if (!success) throw_chan_panic(kSendOnClosedChannel);
+  return true;
+}
+
+RecvStatus ChanCore::block_recv(void* out, const Deadline* deadline) {
+  bool success = false;
+  if (!block(recvq_, out, false, deadline, &success)) return RecvStatus::kWouldBlock;
+  return success ? RecvStatus::kValue : RecvStatus::kClosed;
+}
+
+// ---- close ----------------------------------------------------------------------
+void ChanCore::close() {
+  lock();
+  if (closed_.load(std::memory_order_relaxed) != 0) {
+    unlock();
+    throw_chan_panic(kCloseOfClosedChannel);
+  }
+  closed_.store(1, std::memory_order_release);
+  // Claim every queued operation with success = false: receivers return
+  // "closed" (their destination stays empty), senders throw. Parked ones are
+  // chained and released after unlocking (Go: glist, goready after unlock).
+  Waiter* wake_list = nullptr;
+  for (WaitQueue* q : {&recvq_, &sendq_}) {
+    while (Sudog* sg = q->dequeue()) {
+      if (Waiter* w = publish(sg, false)) {
+        w->next_wake = wake_list;
+        wake_list = w;
+      }
+    }
+  }
+  unlock();
+  while (wake_list != nullptr) {
+    Waiter* next = wake_list->next_wake;  // read before the release: then it may be gone
+    wake(wake_list);
+    wake_list = next;
+  }
+}
+
+// ---- the rest -------------------------------------------------------------------
+Sema* this_thread_parker() noexcept {
+  ThreadParker& tp = tls_parker;
+  if (tp.node == nullptr) tp.node = take_parker();
+  return &tp.node->sema;
+}
+
+void block_forever() {
+  for (;;) never_released().acquire();
+}
+
+void sleep_until(const Deadline& deadline) {
+  while (Clock::now() < deadline) never_released().acquire_until(deadline);
+}
+
+void throw_chan_panic(const char* msg) { throw ChanPanic(msg); }
+
+uint32_t uniform_below(uint32_t n) noexcept {
+  uint64_t& s = tls_rng;
+  if (s == 0) s = rng_seed() | 1;
+  s += 0xA0761D6478BD642Full;
+  const __uint128_t m = static_cast<__uint128_t>(s) * (s ^ 0xE7037ED1A0B428DBull);
+  const uint64_t r = static_cast<uint64_t>(m >> 64) ^ static_cast<uint64_t>(m);
+  return static_cast<uint32_t>((static_cast<uint64_t>(static_cast<uint32_t>(r)) * n) >> 32);
+}
+
+}  // namespace detail
+
+ChanStats chan_thread_stats() noexcept { return detail::tls_stats; }
+void reset_chan_thread_stats() noexcept { detail::tls_stats = ChanStats{}; }
+
+}  // namespace syncscope
