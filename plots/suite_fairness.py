@@ -8,6 +8,9 @@ Family read (benchmark names '/'-separated, see common.parse_name):
       lwss, mttr, seq_len, acq_t0 .. acq_t{T-1} (each thread's
       acquisitions); the instrumented Go designs (names ending "_instr") add
       spins, parks, barges, handoffs, mode_switches.
+  fairness_uncontended/lock:L
+      One thread, lock() + unlock() in a tight loop: the fast path's cost.
+      Counter ns_per_op (one lock + unlock pair).
   The thread count is the name's "threads:T" (Google Benchmark itself runs
   each benchmark on one thread, so the entry's own "threads" is 1).
 Side file fairness_timeline.json (next to fairness.json; last repetition):
@@ -35,13 +38,17 @@ Figures
                          side file; without it only the counter panel is
                          drawn), and spins / parks / barges / handoffs /
                          mode switches per acquisition.
+  fairness_uncontended.png  ns per uncontended lock + unlock pair, one bar
+                         per lock (instrumented builds included: their
+                         counting cost shows here).
 
 The "_instr" builds are the same algorithms as their base locks, measured to
-obtain counters: they appear in the Go-modes figure and the tables, not in
-the comparison figures (which would show every Go design twice).
+obtain counters: they appear in the Go-modes and uncontended figures and in
+the tables, not in the comparison figures (which would show every Go design
+twice). They share their base lock's colour (style.base_name).
 
-suite_starvation.py reuses LOCK_ORDER, lock_sort_key, primary_placement,
-SideFile, side_key, place_labels and fmt_ns from here.
+suite_starvation.py reuses the helpers of the first section (lock order,
+thread count, headline placement, ns formatting, SideFile, compare_bars).
 """
 
 import math
@@ -56,6 +63,7 @@ from common import (GB_FLAGS, GB_KEYS, DataError, Table, as_number, fmt_num,
 TITLE = "Lock fairness: who gets the lock, and how evenly"
 
 FAMILY = "fairness"
+UNCONTENDED = "fairness_uncontended"
 TIMELINE_FILE = "fairness_timeline.json"
 INSTR_SUFFIX = "_instr"
 GO_COUNTERS = ("spins", "parks", "barges", "handoffs", "mode_switches")
@@ -177,7 +185,8 @@ class SideFile:
             doc = load_json(path)
         except DataError as e:
             self.status = "unreadable"
-            self.reason = str(e)
+            # The file name is enough in a caption; the run directory is known.
+            self.reason = str(e).replace(path, filename, 1)
             return
         if not isinstance(doc, dict):
             self.status = "unreadable"
@@ -222,9 +231,12 @@ def place_labels(ax, points, bold=()):
     ring first and, on a ring, directions pointing away from the nearby
     points first; beyond the first ring a leader line joins label and point.
     A position is taken when the label overlaps no other label and no point,
-    its leader crosses neither, and it stays inside the axes. Points in
-    crowded places are labelled first, while room is left. Call after the
-    final layout (offsets are in points, positions in display space)."""
+    its leader crosses no label and no other leader, and it stays inside the
+    axes. Greedy, crowded points first; when some label finds no place, the
+    placement is redone with those labels first (a few rounds), and the best
+    round is kept; a label that still has no place goes right of its point.
+    Call after the final layout (offsets are in points, positions in display
+    space)."""
     from matplotlib.text import Text
     from matplotlib.transforms import Bbox
     fig = ax.figure
@@ -235,6 +247,13 @@ def place_labels(ax, points, bold=()):
            for x, y, _t, _c in points]
     marks = [Bbox.from_extents(px - 5 * pt, py - 5 * pt, px + 5 * pt, py + 5 * pt)
              for px, py in pix]
+    sizes = []
+    for _x, _y, text, _c in points:
+        probe = ax.text(0, 0, text, fontsize=8,
+                        fontweight="bold" if text in bold else "normal")
+        ext = Text.get_window_extent(probe, renderer)
+        sizes.append((ext.width * 1.06, ext.height * 1.15))
+        probe.remove()
 
     def near(i):
         return [j for j, q in enumerate(pix) if j != i and
@@ -250,54 +269,62 @@ def place_labels(ax, points, bold=()):
         away = math.degrees(math.atan2(-cy, -cx))
         return sorted(base, key=lambda a: abs((a - away + 180) % 360 - 180))
 
-    order = sorted(range(len(points)),
-                   key=lambda i: (points[i][2] not in bold, -len(near(i)), i))
-    placed = []
-    leaders = []
-    for i in order:
-        x, y, text, colour = points[i]
-        weight = "bold" if text in bold else "normal"
-        others = [m for j, m in enumerate(marks) if j != i]
-        ann = None
+    def candidates(i):
         for radius in (7, 20, 34, 50, 70, 95):
             for a in angles(i) if radius > 7 else [0, 180, 90, -90]:
                 dx = math.cos(math.radians(a)) * radius
                 dy = math.sin(math.radians(a)) * radius
                 ha = "left" if dx > 1 else ("right" if dx < -1 else "center")
                 va = "center" if abs(dx) > 1 else ("bottom" if dy > 0 else "top")
-                cand = ax.annotate(
-                    text, (x, y), xytext=(dx, dy), textcoords="offset points",
-                    ha=ha, va=va, fontsize=8, fontweight=weight, color="#222222",
-                    zorder=6,
-                    arrowprops=({"arrowstyle": "-", "color": colour, "lw": 0.8,
-                                 "shrinkA": 1, "shrinkB": 4} if radius > 7 else None))
-                # The text alone: an annotation's own extent includes its
-                # leader line, which always touches the crowd it leaves.
-                cand.update_positions(renderer)
-                box = Text.get_window_extent(cand, renderer).expanded(1.06, 1.15)
-                inside = (box.x0 >= ax_box.x0 and box.x1 <= ax_box.x1 and
-                          box.y0 >= ax_box.y0 and box.y1 <= ax_box.y1)
-                end = (pix[i][0] + dx * pt, pix[i][1] + dy * pt)
-                ok = inside and not _overlaps(box, placed) and not _overlaps(box, others)
-                if ok and radius > 7:
-                    ok = not _segment_hits(pix[i], end, placed) and \
-                        not _segment_hits(pix[i], end, others, skip=10 * pt) and \
-                        not any(_segments_cross(pix[i], end, a0, a1) for a0, a1 in leaders)
-                if ok:
-                    ann = cand
-                    placed.append(box)
-                    if radius > 7:
-                        leaders.append((pix[i], end))
-                    break
-                cand.remove()
-            if ann is not None:
+                ex, ey = pix[i][0] + dx * pt, pix[i][1] + dy * pt
+                w, h = sizes[i]
+                x0 = {"left": ex, "right": ex - w, "center": ex - w / 2}[ha]
+                y0 = {"bottom": ey, "top": ey - h, "center": ey - h / 2}[va]
+                yield (dx, dy, ha, va, radius > 7, (ex, ey),
+                       Bbox.from_extents(x0, y0, x0 + w, y0 + h))
+
+    def attempt(order):
+        placed, leaders, chosen, failed = [], [], {}, []
+        for i in order:
+            others = [m for j, m in enumerate(marks) if j != i]
+            for dx, dy, ha, va, leader, end, box in candidates(i):
+                if not (box.x0 >= ax_box.x0 and box.x1 <= ax_box.x1 and
+                        box.y0 >= ax_box.y0 and box.y1 <= ax_box.y1):
+                    continue
+                if _overlaps(box, placed) or _overlaps(box, others):
+                    continue
+                if leader and (_segment_hits(pix[i], end, placed) or
+                               _segment_hits(pix[i], end, others, skip=10 * pt) or
+                               any(_segments_cross(pix[i], end, a0, a1)
+                                   for a0, a1 in leaders)):
+                    continue
+                chosen[i] = (dx, dy, ha, va, leader)
+                placed.append(box)
+                if leader:
+                    leaders.append((pix[i], end))
                 break
-        if ann is None:  # nowhere free: plain label to the right, overlap accepted
-            ann = ax.annotate(text, (x, y), xytext=(6, 0), textcoords="offset points",
-                              ha="left", va="center", fontsize=8, fontweight=weight,
-                              color="#222222", zorder=6)
-            ann.update_positions(renderer)
-            placed.append(Text.get_window_extent(ann, renderer))
+            else:
+                failed.append(i)
+        return chosen, failed
+
+    order = sorted(range(len(points)),
+                   key=lambda i: (points[i][2] not in bold, -len(near(i)), i))
+    best = None
+    for _round in range(4):
+        chosen, failed = attempt(order)
+        if best is None or len(failed) < len(best[1]):
+            best = (chosen, failed)
+        if not failed:
+            break
+        order = failed + [i for i in order if i not in failed]
+    chosen = best[0]
+    for i, (x, y, text, colour) in enumerate(points):
+        weight = "bold" if text in bold else "normal"
+        dx, dy, ha, va, leader = chosen.get(i, (6, 0, "left", "center", False))
+        ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha,
+                    va=va, fontsize=8, fontweight=weight, color="#222222", zorder=6,
+                    arrowprops=({"arrowstyle": "-", "color": colour, "lw": 0.8,
+                                 "shrinkA": 1, "shrinkB": 4} if leader else None))
 
 
 def _segments_cross(p1, p2, p3, p4):
@@ -415,7 +442,7 @@ def _shares_figure(run_dir, rows):
     fig, axes = draw.new_figure(width, 2.9 * nrows + 0.8, nrows=nrows, sharey=True)
     fair = 1.0 / t_max
     ymax = max(max(s) for _, s, _ in data)
-    ytop = max(ymax * 1.18, fair * 1.6)
+    ytop = min(1.12, max(ymax * 1.18, fair * 1.6))
     group = 0.82
     bar_w = group / t_max
     for ri in range(nrows):
@@ -760,7 +787,7 @@ def _go_modes_figure(run_dir, rows, side):
                                     gridspec_kw={"width_ratios": [2.6, 1.0]})
         ax_tl, ax_c = axes[0]
     else:
-        fig, axes = draw.new_figure(6.0, 4.2)
+        fig, axes = draw.new_figure(6.4, 5.0)
         ax_tl, ax_c = None, axes[0][0]
     if ax_tl is not None:
         durations = [e.get("duration_ms") for _, _, e in tl_rows
@@ -812,7 +839,8 @@ def _go_modes_figure(run_dir, rows, side):
     if headline_point is None:
         draw.message_panel(ax_c, "Go mutex events", "no spins / parks / barges / "
                            "handoffs / mode_switches counters")
-    fig.suptitle("Instrumented Go mutexes: starvation mode and slow-path events")
+    fig.suptitle("Instrumented Go mutexes: starvation mode and slow-path events"
+                 if ax_tl is not None else "Instrumented Go mutexes:\nslow-path events")
     fig.tight_layout()
     fname = save_figure(fig, run_dir, "fairness_go_modes.png")
     if ax_tl is not None:
@@ -824,14 +852,68 @@ def _go_modes_figure(run_dir, rows, side):
         if restricted:
             caption += ("Only placement %s is shown (more than %d runs). "
                         % (restricted, _MAX_TIMELINE_ROWS))
-        caption += "Right: "
+        caption += "Right: spins"
     else:
-        caption = ("%s; the starvation-mode timeline is not drawn. "
-                   % (side.reason or "no timeline data")).capitalize()
-    caption += ("spins, parks, barges, handoffs and mode switches per acquisition (log "
+        caption = "Spins"
+    caption += (", parks, barges, handoffs and mode switches per acquisition (log "
                 "scale, raw counts on the bars; medians over repetitions) at the largest "
                 "thread count. GoMutex2015 has no starvation mode: it never hands off and "
                 "never switches mode.")
+    if ax_tl is None:
+        caption += (" The starvation-mode timeline is not drawn: %s."
+                    % (side.reason or "no timeline data for these runs"))
+    return fname, caption
+
+
+# --------------------------------------------------------------------------
+# (e) uncontended fast path
+# --------------------------------------------------------------------------
+
+def uncontended(suite):
+    """{lock: ns per lock + unlock pair} of the uncontended family, in
+    registry order."""
+    out = OrderedDict()
+    rs = [r for r in suite.family(UNCONTENDED) if r.get("lock")]
+    for r in sorted(rs, key=lambda r: lock_sort_key(r.get("lock"))):
+        v = r.value("ns_per_op")
+        if v is None:
+            v = r.real_time_ns()
+        if v is not None and v > 0:
+            out[r.get("lock")] = v
+    return out
+
+
+def _uncontended_figure(run_dir, suite):
+    data = uncontended(suite)
+    if not data:
+        return None
+    order = sorted(data, key=lambda lk: (data[lk], lock_sort_key(lk)))
+    n = len(order)
+    fig, axes = draw.new_figure(8.0, max(3.0, 1.2 + 0.3 * n))
+    ax = axes[0][0]
+    ys = list(range(n))[::-1]   # fastest at the top
+    for y, lock in zip(ys, order):
+        ax.barh(y, data[lock], 0.7, color=style.colour(lock),
+                hatch="//" if is_instrumented(lock) else None,
+                edgecolor="white" if is_instrumented(lock) else style.colour(lock),
+                linewidth=0.5, zorder=3)
+        ax.text(data[lock], y, "  " + fmt_ns(data[lock]), va="center", ha="left",
+                fontsize=8, zorder=4)
+    ax.set_yticks(ys)
+    ax.set_yticklabels(order, fontsize=8.5)
+    ax.set_ylim(-0.6, n - 0.4)
+    ax.set_xlim(0, max(data.values()) * 1.25)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("ns per lock() + unlock() pair, one thread")
+    ax.set_title("Uncontended fast path")
+    fig.tight_layout()
+    fname = save_figure(fig, run_dir, "fairness_uncontended.png")
+    caption = ("Cost of one lock() + unlock() pair when a single thread takes a free "
+               "lock again and again — the fast path alone, no contention (median over "
+               "repetitions), fastest at the top.")
+    if any(is_instrumented(lk) for lk in order):
+        caption += (" Hatched: the instrumented Go builds; the gap to their plain "
+                    "builds is the cost of counting.")
     return fname, caption
 
 
@@ -849,7 +931,8 @@ def figures(run_dir, suite_data, context):
     for make in (lambda: _shares_figure(run_dir, rows),
                  lambda: _pareto_figure(run_dir, rows),
                  lambda: _scaling_figure(run_dir, suite_data, rows),
-                 lambda: _go_modes_figure(run_dir, rows, timeline_side(run_dir, suite_data))):
+                 lambda: _go_modes_figure(run_dir, rows, timeline_side(run_dir, suite_data)),
+                 lambda: _uncontended_figure(run_dir, suite_data)):
         fig = make()
         if fig:
             out.append(fig)
@@ -863,6 +946,11 @@ def _f3(v):
 def summary_rows(run_dir, suite_data, context):
     rows = rows_of(suite_data)
     tables = []
+    fast = uncontended(suite_data)
+    if fast:
+        tables.append(Table("Uncontended lock + unlock, one thread (median over repetitions)",
+                            ["lock", "ns per pair"],
+                            [[lk, fmt_num(v)] for lk, v in fast.items()]))
     for w in workloads(rows):
         t_max, placement, by_lock = headline(rows, w)
         if not by_lock:
@@ -927,8 +1015,52 @@ def notes(run_dir, suite_data, context):
 # Comparison of two runs (compare.py)
 # --------------------------------------------------------------------------
 
+def compare_bars(ax, locks, per_side, label_fmt=fmt_num):
+    """Grouped bars for compare figures: one group per lock, run A solid and
+    run B hatched, in the lock's colour. per_side: [{lock: value}, {lock:
+    value}]."""
+    series = []
+    for i, vals in enumerate(per_side):
+        for lock in locks:
+            if vals.get(lock) is not None:
+                series.append(draw.Series("%s %s" % ("AB"[i], lock), style.colour(lock),
+                                          style.RUN_HATCH[i], {lock: vals[lock]}))
+    draw.grouped_bars(ax, locks, series, label_fmt=label_fmt)
+    ax.set_xticklabels(locks, rotation=30, ha="right", fontsize=8.5)
+
+
 def compare_figures(out_dir, side_a, side_b):
-    return []
+    heads = [headline(rows_of(s.suite)) if s.suite else (None, None, {})
+             for s in (side_a, side_b)]
+    locks = comparable(ordered_locks(list(heads[0][2]) + list(heads[1][2])))
+    if not locks:
+        return []
+    fig, axes = draw.new_figure(max(8.0, 1.5 + 0.75 * len(locks)), 8.2, nrows=2)
+    rates = [{lk: h[2][lk].result.value("acq_per_s") for lk in h[2]} for h in heads]
+    jains = [{lk: h[2][lk].result.value("jain_index") for lk in h[2]} for h in heads]
+    rates = [{lk: v for lk, v in d.items() if v is not None and v > 0} for d in rates]
+    compare_bars(axes[0][0], locks, rates)
+    vals = [v for d in rates for v in d.values()]
+    if vals:
+        axes[0][0].set_yscale("log")
+        axes[0][0].set_ylim(min(vals) / 2.0, max(vals) * 4.0)
+        draw.log_ticks(axes[0][0])
+    axes[0][0].set_ylabel("acquisitions/s, all threads (log)")
+    axes[0][0].set_title("Throughput")
+    compare_bars(axes[1][0], locks, jains, label_fmt=lambda v: "%.2f" % v)
+    axes[1][0].set_ylabel("Jain's index")
+    axes[1][0].set_ylim(0, 1.15)
+    axes[1][0].set_title("Fairness (1 = perfectly even)")
+    h, lab = draw.run_hatch_handles(
+        "%s (%s threads, %s)" % (side_a.label, heads[0][0] or "—", heads[0][1] or "—"),
+        "%s (%s threads, %s)" % (side_b.label, heads[1][0] or "—", heads[1][1] or "—"))
+    draw.finish_with_header(fig, "Lock throughput and fairness: A vs B", h, lab, ncol=2)
+    fname = save_figure(fig, out_dir, "compare_fairness.png")
+    caption = ("Each run at its own headline point (largest thread count measured, "
+               "placement none): total acquisitions per second (top) and Jain's index of "
+               "the per-thread counts (bottom), medians over repetitions. Solid = run A, "
+               "hatched = run B; colour = lock.")
+    return [(fname, caption)]
 
 
 def compare_tables(side_a, side_b):

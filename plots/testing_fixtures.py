@@ -14,6 +14,12 @@ What this module offers
       A complete run directory: context.json, manifest.json, atomics.json,
       c2c.json for a machine with `pus` PUs (smt/cross placements errored
       where such a machine could not honour them, as the suite does).
+  fairness_specs(pus, ...) / starvation_specs(pus, ...) -> [BenchSpec]
+  fairness_timeline(specs) / starvation_hist(specs) -> the suites' side files
+  add_lock_suites(directory, pus=2, suites=("fairness", "starvation"),
+                  side_files=True, ...) -> directory
+      fairness.json, starvation.json and their side files, shaped like the
+      lock suites' output (names ending "/manual_time", threads in the name).
   png_size(path) -> (width, height)
       Validates a PNG file (signature, chunk CRCs, IHDR ... IEND).
   python3 plots/testing_fixtures.py OUT_DIR [--pus N] [--arch x86_64|aarch64]
@@ -313,3 +319,266 @@ def png_size(path):
         "%s: chunks %r" % (path, chunks[:3])
     assert size and size[0] > 0 and size[1] > 0
     return size
+
+
+# --------------------------------------------------------------------------
+# Lock suites (fairness, starvation): specs, side files, run directories
+# --------------------------------------------------------------------------
+
+MUTEX_LOCKS = ("std_mutex", "pthread_adaptive", "absl_mutex", "tbb_spin_mutex",
+               "tbb_queuing_mutex", "GoMutex2008", "GoMutex2012", "GoMutex2015", "GoMutex",
+               "SpinLock", "TtasLock", "TicketLock", "McsLock", "ClhLock", "SemaMutex",
+               "RecursiveMutex")
+INSTRUMENTED_LOCKS = ("GoMutex2015_instr", "GoMutex_instr")
+RW_LOCKS = ("GoRWMutex", "std_shared_mutex", "absl_mutex", "tbb_spin_rw_mutex")
+
+# Made-up shape per lock: (acquisitions/s at 1 thread, skew of the per-thread
+# counts: 0 = perfectly even, 1 = the first thread gets nearly everything,
+# throughput factor per doubling of threads, victim's worst wait in
+# lockskew in ns). FIFO locks are even but slow when oversubscribed,
+# test-and-set spinlocks fast and skewed, Go's starvation mode bounds the
+# lockskew victim near 1 ms.
+_LOCK_SHAPE = {
+    "std_mutex": (1.1e6, 0.10, 0.85, 3.0e7),
+    "pthread_adaptive": (1.0e6, 0.12, 0.85, 3.2e7),
+    "absl_mutex": (1.2e6, 0.20, 0.80, 2.5e7),
+    "tbb_spin_mutex": (0.9e6, 0.45, 0.80, 4.0e7),
+    "tbb_queuing_mutex": (0.7e6, 0.02, 0.30, 6.0e6),
+    "GoMutex2008": (0.9e6, 0.15, 0.90, 3.5e7),
+    "GoMutex2012": (1.0e6, 0.20, 0.92, 3.8e7),
+    "GoMutex2015": (1.3e6, 0.18, 0.95, 3.0e7),
+    "GoMutex": (1.2e6, 0.12, 0.93, 1.3e6),
+    "SpinLock": (1.6e6, 0.40, 1.10, 4.5e7),
+    "TtasLock": (1.4e6, 0.38, 1.00, 4.2e7),
+    "TicketLock": (1.0e6, 0.01, 0.25, 8.0e6),
+    "McsLock": (0.9e6, 0.01, 0.30, 7.0e6),
+    "ClhLock": (0.8e6, 0.01, 0.28, 7.5e6),
+    "SemaMutex": (1.2e6, 0.15, 0.95, 2.8e7),
+    "RecursiveMutex": (0.8e6, 0.14, 0.85, 3.0e7),
+    "GoMutex2015_instr": (1.25e6, 0.18, 0.95, 3.0e7),
+    "GoMutex_instr": (1.15e6, 0.12, 0.93, 1.3e6),
+}
+
+
+def _shape(lock):
+    return _LOCK_SHAPE.get(lock, (1.0e6, 0.1, 0.9, 2.0e7))
+
+
+def _lock_thread_counts(pus):
+    """1 up to 2x the PUs, as the suites sweep (oversubscription included)."""
+    return _thread_counts(2 * pus)
+
+
+def _placement_error(placement, pus):
+    if placement == "smt" and pus < 4:
+        return "placement 'smt' not honoured on this machine: no SMT: each core has one PU"
+    if placement == "cross" and pus < 64:
+        return ("placement 'cross' not honoured on this machine: one package and one "
+                "NUMA node: nothing to cross")
+    return None
+
+
+def count_fairness(counts):
+    """(jain_index, cv, min_max_ratio) of per-thread counts, as the suite
+    computes them (suites/common/fairness_metrics.h)."""
+    n, total = len(counts), float(sum(counts))
+    sq = sum(c * c for c in counts)
+    jain = total * total / (n * sq) if sq else 0.0
+    mean = total / n
+    var = sum((c - mean) ** 2 for c in counts) / n
+    cv = math.sqrt(var) / mean if mean else 0.0
+    mn, mx = min(counts), max(counts)
+    return jain, cv, (mn / mx if mx else 0.0)
+
+
+def fairness_specs(pus=2, locks=MUTEX_LOCKS + INSTRUMENTED_LOCKS,
+                   placements=("none", "compact", "scatter", "smt", "cross"),
+                   workloads=((100, 100, "fixed"),), per_thread=True, uncontended=False):
+    """BenchSpecs of the fairness suite, named as the suite names them
+    (".../dist:D/manual_time"); placements a machine with `pus` PUs cannot
+    honour are errored. per_thread=False leaves out the acq_t<i> counters;
+    uncontended adds the fairness_uncontended/lock:L family."""
+    specs = []
+    if uncontended:
+        for lock in locks:
+            ns = 1e9 / _shape(lock)[0] / 40.0 * (1.3 if lock.endswith("_instr") else 1.0)
+            specs.append(BenchSpec("fairness_uncontended/lock:%s" % lock,
+                                   counters={"ns_per_op": ns}, explicit_threads=False))
+    for cs, ncs, dist in workloads:
+        for lock in locks:
+            rate1, skew, per_doubling, _ = _shape(lock)
+            for placement in placements:
+                for t in _lock_thread_counts(pus):
+                    name = ("fairness/lock:%s/threads:%d/placement:%s/cs_ns:%d/ncs_ns:%d/"
+                            "dist:%s/manual_time" % (lock, t, placement, cs, ncs, dist))
+                    err = _placement_error(placement, pus)
+                    if err:
+                        specs.append(BenchSpec(name, error=err, explicit_threads=False))
+                        continue
+                    rate = rate1 * per_doubling ** math.log2(t) * (100.0 / (cs + 50.0))
+                    secs = 0.1
+                    total = rate * secs
+                    weights = [(1.0 - skew) + skew * (0.5 ** i) * 2 for i in range(t)]
+                    counts = [round(total * w / sum(weights)) for w in weights]
+                    jain, cv, mm = count_fairness(counts)
+                    c = {"acq_per_s": rate, "jain_index": jain, "cv": cv,
+                         "min_max_ratio": mm,
+                         "barging_share": min(1.0, 0.05 + 2 * skew) if t > 1 else 1.0,
+                         "lwss": 1.0 + (t - 1) * (1.0 - skew) * 0.5,
+                         "mttr": 1.0 if skew > 0.05 else float(t),
+                         "seq_len": float(sum(counts)), "ns_per_op": 1e8}
+                    if per_thread:
+                        for i, n in enumerate(counts):
+                            c["acq_t%d" % i] = float(n)
+                    if lock.endswith("_instr"):
+                        go = lock == "GoMutex_instr"
+                        c.update({"spins": 10.0 * t, "parks": 3.0 * t,
+                                  "barges": float(sum(counts)) * 0.5 if t > 2 else 0.0,
+                                  "handoffs": float(2 * t) if go and t > 1 else 0.0,
+                                  "mode_switches": float(2 * (t // 2)) if go else 0.0})
+                    specs.append(BenchSpec(name, counters=c, label="placement=%s;pus=%s"
+                                           % (placement, ",".join(str(i) for i in range(t))),
+                                           explicit_threads=False))
+    return specs
+
+
+def fairness_timeline(specs):
+    """fairness_timeline.json for the GoMutex_instr runs of `specs` (the
+    only design here with a starvation mode): keys without "/manual_time"."""
+    out = {}
+    for spec in specs:
+        if spec.error or "/lock:GoMutex_instr/" not in spec.name:
+            continue
+        t = int(spec.name.split("/threads:")[1].split("/")[0])
+        events = []
+        for k in range(t // 2):
+            start = 10.0 + 30.0 * k
+            events.append({"t_ms": start, "entered_starvation": True})
+            if k < t // 2 - 1 or t < 4:
+                events.append({"t_ms": start + 12.5, "entered_starvation": False})
+        out[spec.name.replace("/manual_time", "")] = {"duration_ms": 100.0 + t,
+                                                      "events": events}
+    return out
+
+
+def wait_buckets(p50_ns, max_ns, total=20000, steps=14):
+    """Log-linear-histogram-like buckets [[upper_ns, count], ...]: most
+    waits near p50_ns, a tail thinning out geometrically up to max_ns (the
+    last bucket's bound, holding at least one wait)."""
+    if total <= 0:
+        return []
+    lo, hi = max(1.0, float(p50_ns)), max(float(max_ns), float(p50_ns) + 1.0)
+    ratio = (hi / lo) ** (1.0 / (steps - 1))
+    weights = [0.5 ** i for i in range(steps)]
+    counts = [max(1, int(total * w / sum(weights))) for w in weights]
+    counts[0] += max(0, total - sum(counts))
+    bounds = [int(round(lo * ratio ** i)) for i in range(steps)]
+    bounds[-1] = int(hi)
+    out = []
+    for ub, c in zip(bounds, counts):
+        if out and ub <= out[-1][0]:
+            out[-1][1] += c
+        else:
+            out.append([ub, c])
+    return out
+
+
+def starvation_specs(pus=2, locks=MUTEX_LOCKS, rw_locks=RW_LOCKS,
+                     placements=("none", "compact", "smt")):
+    """BenchSpecs of the starvation suite: hammer, lockskew and rw families."""
+    specs = []
+    for lock in locks:
+        rate1, skew, per_doubling, victim_max = _shape(lock)
+        for placement in placements:
+            for t in [x for x in _lock_thread_counts(pus) if x >= 2]:
+                name = ("starvation/lock:%s/threads:%d/placement:%s/cs_ns:100/ncs_ns:100/"
+                        "manual_time" % (lock, t, placement))
+                err = _placement_error(placement, pus)
+                if err:
+                    specs.append(BenchSpec(name, error=err, explicit_threads=False))
+                    continue
+                p50 = 40.0 if skew > 0.05 else 12000.0
+                mx = victim_max * (0.5 + 0.1 * t)
+                c = {"wait_p50_ns": p50, "wait_p90_ns": p50 * 1.5, "wait_p99_ns": p50 * 20,
+                     "wait_p999_ns": p50 * 300, "wait_max_ns": mx,
+                     "wait_count": 20000.0, "acq_per_s": rate1 * per_doubling ** math.log2(t),
+                     "ns_per_op": 2e8}
+                specs.append(BenchSpec(name, counters=c, label="placement=%s" % placement,
+                                       explicit_threads=False))
+        name = "starvation_lockskew/lock:%s/manual_time" % lock
+        specs.append(BenchSpec(name, counters={
+            "victim_wait_p50_ns": 150.0, "victim_wait_p90_ns": 2000.0,
+            "victim_wait_p99_ns": victim_max * 0.6, "victim_wait_p999_ns": victim_max,
+            "victim_wait_max_ns": victim_max, "victim_wait_count": 2400.0,
+            "victim_acq": 2400.0, "hog_acq": 4e5, "hog_wait_max_ns": 1.6e7,
+            "ns_per_op": 5e8}, label="placement=compact;pus=0,1", explicit_threads=False))
+    threads = max(2, 2 * pus)
+    for lock in rw_locks:
+        for pct in (0, 50, 90, 99):
+            name = "starvation_rw/lock:%s/read_pct:%d/threads:%d/manual_time" % (
+                lock, pct, threads)
+            reads = 0.0 if pct == 0 else 2e5 * pct / 100.0
+            writes = 2e5 - reads
+            w_max = 2e6 * (1 + pct / 10.0) if lock == "std_shared_mutex" else 3e6
+            c = {"acq_per_s": 1e6 * (1 + pct / 100.0), "reads": reads, "writes": writes,
+                 "ns_per_op": 2e8}
+            for who, count, p99, mx in (("reader", reads, 300.0, 2e6),
+                                        ("writer", writes, 100.0 * (1 + pct), w_max)):
+                zero = count == 0
+                c.update({"%s_wait_p50_ns" % who: 0.0 if zero else 40.0,
+                          "%s_wait_p90_ns" % who: 0.0 if zero else 60.0,
+                          "%s_wait_p99_ns" % who: 0.0 if zero else p99,
+                          "%s_wait_p999_ns" % who: 0.0 if zero else p99 * 10,
+                          "%s_wait_max_ns" % who: 0.0 if zero else mx,
+                          "%s_wait_count" % who: count})
+            specs.append(BenchSpec(name, counters=c, label="placement=none;pus=unpinned",
+                                   explicit_threads=False))
+    return specs
+
+
+def starvation_hist(specs):
+    """starvation_hist.json for `specs`: "buckets" for hammer and lockskew
+    runs, "reader_buckets"/"writer_buckets" for rw runs."""
+    out = {}
+    for spec in specs:
+        if spec.error:
+            continue
+        key = spec.name.replace("/manual_time", "")
+        c = spec.counters
+        if spec.name.startswith("starvation_rw/"):
+            out[key] = {"reader_buckets": wait_buckets(40, c["reader_wait_max_ns"] or 41,
+                                                       int(c["reads"]) or 0),
+                        "writer_buckets": wait_buckets(40, c["writer_wait_max_ns"],
+                                                       int(c["writes"]))}
+        elif spec.name.startswith("starvation_lockskew/"):
+            out[key] = {"buckets": wait_buckets(150, c["victim_wait_max_ns"], 2400)}
+        else:
+            out[key] = {"buckets": wait_buckets(c["wait_p50_ns"], c["wait_max_ns"])}
+    return out
+
+
+def add_lock_suites(directory, pus=2, suites=("fairness", "starvation"), side_files=True,
+                    fair_specs=None, starv_specs=None, repetitions=3):
+    """Write fairness.json / starvation.json (Google Benchmark 1.7.1 JSON)
+    and, with side_files, fairness_timeline.json / starvation_hist.json into
+    an existing run directory (e.g. one from make_run(..., suites=()))."""
+    os.makedirs(directory, exist_ok=True)
+    if "fairness" in suites:
+        specs = (fair_specs if fair_specs is not None
+                 else fairness_specs(pus, uncontended=True))
+        write_json(os.path.join(directory, "fairness.json"),
+                   gb_document("fairness", specs, repetitions=repetitions,
+                               extra_context={"usable_pus": str(pus)}))
+        if side_files:
+            write_json(os.path.join(directory, "fairness_timeline.json"),
+                       fairness_timeline(specs))
+    if "starvation" in suites:
+        specs = starv_specs if starv_specs is not None else starvation_specs(pus)
+        write_json(os.path.join(directory, "starvation.json"),
+                   gb_document("starvation", specs, repetitions=repetitions,
+                               extra_context={"lockskew": "hog cs 200 ns, gap 20 ns; victim "
+                                                          "every 200 us"}))
+        if side_files:
+            write_json(os.path.join(directory, "starvation_hist.json"),
+                       starvation_hist(specs))
+    return directory

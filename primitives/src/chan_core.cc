@@ -260,6 +260,20 @@ RecvStatus ChanCore::block_recv(void* out, const Deadline* deadline) {
   return success ? RecvStatus::kValue : RecvStatus::kClosed;
 }
 
+std::size_t ChanCore::waiting_receivers() noexcept {
+  lock();
+  const std::size_t n = recvq_.count();
+  unlock();
+  return n;
+}
+
+std::size_t ChanCore::waiting_senders() noexcept {
+  lock();
+  const std::size_t n = sendq_.count();
+  unlock();
+  return n;
+}
+
 // ---- close ----------------------------------------------------------------------
 void ChanCore::close() {
   lock();

@@ -5,6 +5,8 @@
 #include <syncscope/panic.h>
 #include <syncscope/spin_lock.h>
 
+#include <string>
+
 namespace syncscope::detail {
 namespace {
 
@@ -164,3 +166,10 @@ void wait_for_grace_period(RetireList& list) {
 }
 
 }  // namespace syncscope::detail
+
+namespace syncscope {
+
+// Rcu is a header-only template: compile one instantiation in full here.
+template class Rcu<std::string>;
+
+}  // namespace syncscope

@@ -13,6 +13,9 @@
 //   instrumented Go designs spins, parks, barges, handoffs, mode_switches
 //   (starvation-mode entries + exits). Instrumented runs also write their
 //   mode-switch timeline to fairness_timeline.json.
+// Family: fairness_uncontended/lock:L — one thread, lock+unlock in a tight
+//   loop: the fast path's cost. Counter ns_per_op (one lock+unlock pair).
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -116,7 +119,23 @@ void BM_Fairness(benchmark::State& state, const std::string& name, int threads, 
 }
 
 template <class Entry>
+void BM_Uncontended(benchmark::State& state) {
+  auto lock = std::make_unique<typename Entry::type>();
+  int64_t pairs = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    lock->lock();
+    lock->unlock();
+    ++pairs;
+  }
+  const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+  state.counters["ns_per_op"] = ns / static_cast<double>(pairs ? pairs : 1);
+}
+
+template <class Entry>
 void register_lock() {
+  benchmark::RegisterBenchmark(bench_name("fairness_uncontended", {{"lock", Entry::kName}}).c_str(),
+                               BM_Uncontended<Entry>);
   const int max_threads = 2 * usable_pus();
   for (const WorkConfig& w : work_configs()) {
     for (hw::Policy policy : options().placements) {

@@ -16,6 +16,7 @@
 //   ch.len(), ch.cap()                len(ch), cap(ch)
 //   for (T v : ch) ...                for v := range ch (until closed+drained)
 //   ch.is_nil(), ch1 == ch2           nil test; same channel
+//   ch.waiting_receivers()/_senders() threads blocked in ch (instrumentation)
 //   Signal, DoneChan = Chan<Signal>   struct{} and the usual done channel
 //   select over several channels: syncscope/select.h
 //   patterns (or-done, fan-in/out, pipelines...): syncscope/chan_patterns.h
@@ -323,6 +324,17 @@ class Chan {
   std::size_t len() const noexcept { return core_ == nullptr ? 0 : core_->len(); }
   // cap(): the capacity given at construction (0 for unbuffered and nil).
   std::size_t cap() const noexcept { return core_ == nullptr ? 0 : core_->cap(); }
+
+  // waiting_receivers() / waiting_senders(): threads blocked in this
+  // channel right now (0 for nil). Instrumentation, not Go: a snapshot that
+  // takes the channel lock; lets tests and benchmarks wait until threads are
+  // really blocked (see ChanCore::waiting_receivers).
+  std::size_t waiting_receivers() const noexcept {
+    return core_ == nullptr ? 0 : core_->waiting_receivers();
+  }
+  std::size_t waiting_senders() const noexcept {
+    return core_ == nullptr ? 0 : core_->waiting_senders();
+  }
 
   bool is_nil() const noexcept { return core_ == nullptr; }
   explicit operator bool() const noexcept { return core_ != nullptr; }

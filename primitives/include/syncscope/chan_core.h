@@ -288,6 +288,13 @@ class WaitQueue {
     }
   }
 
+  // count(): Sudogs linked (walks the list). Instrumentation only.
+  std::size_t count() const noexcept {
+    std::size_t n = 0;
+    for (const Sudog* s = first_.load(std::memory_order_relaxed); s != nullptr; s = s->next) ++n;
+    return n;
+  }
+
   // remove(s): unlinks s (which must be linked in this queue).
   void remove(Sudog* s) noexcept {
     if (s->prev != nullptr) {
@@ -349,6 +356,13 @@ class alignas(64) ChanCore {
   }
   bool sendq_empty_hint() const noexcept { return sendq_.empty_hint(); }
   bool recvq_empty_hint() const noexcept { return recvq_.empty_hint(); }
+
+  // waiting_receivers() / waiting_senders(): Sudogs queued now (takes the
+  // lock and walks the queue; a select that already fired elsewhere may
+  // still be counted until it cleans up). Instrumentation: lets a test or a
+  // benchmark wait until threads are really blocked in the channel.
+  std::size_t waiting_receivers() noexcept;
+  std::size_t waiting_senders() noexcept;
 
   // close(): Go's closechan. Throws ChanPanic("close of closed channel").
   // Wakes every queued receiver ("closed") and every queued sender (which

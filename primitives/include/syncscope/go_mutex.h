@@ -39,10 +39,11 @@
 // storage, static_assert'ed below, and no counting code): spins, parks,
 // barges (acquisitions in lock_slow/try_lock by a thread that had not parked
 // in this call, while waiters were registered or another thread's kWoken
-// was set), handoffs (starvation-mode
-// unlocks), starvation entries/exits, and a preallocated ring of the last
-// kModeSwitchRingCapacity timestamped mode switches. Counting uses relaxed
-// atomic increments only: no lock, no allocation.
+// was set), handoffs (starvation-mode unlocks), starvation entries/exits,
+// and a preallocated ring of the last kModeSwitchRingCapacity timestamped
+// mode switches (each stamped just after the switch; a snapshot is sorted by
+// time). Counting uses relaxed atomic increments only: no lock, no
+// allocation.
 //
 // Misuse: unlock() of an unlocked mutex terminates the process with
 // "fatal error: sync: unlock of unlocked mutex" (Go's fatal error, not a

@@ -107,6 +107,7 @@
 #include <utility>
 
 #include <syncscope/go_mutex.h>
+#include <syncscope/panic.h>
 
 namespace syncscope {
 namespace detail {

@@ -1,0 +1,923 @@
+// syncscope/pool.h — Pool<T>: Go's sync.Pool, for threads.
+//
+// This file offers:
+//   template <class T, bool kInstrumented> class BasicPool
+//   using Pool<T>             = BasicPool<T, false>;   no counters at all
+//   using InstrumentedPool<T> = BasicPool<T, true>;    + stats()
+//     get()            an object from the pool, else New's, else nullptr
+//     put(obj)         gives an object back (may be dropped: see the cap)
+//     trim()           Go's GC step: primary -> victim, old victim freed
+//     synchronize()    waits for operations in progress, frees what trims
+//                      and steals retired
+//     retained_approx()objects held now (walks the pool)
+//     stats()          (instrumented) gets, puts, news, hits by source,
+//                      steals, drops, trimmed, retained objects and bytes
+//   struct PoolOptions<T>   new_fn (Go's New), size_of + max_size (the
+//                           go#23199 cap)
+//   struct PoolStats
+//   namespace detail: PoolDequeue, PoolChain (Go's poolDequeue/poolChain),
+//                     IndexedArray
+//
+// Go names -> C++: Get -> get, Put -> put, New -> PoolOptions::new_fn (or
+// the constructor argument). Go's interface{} becomes std::unique_ptr<T>:
+// the pool owns what is in it; get() hands ownership out, put() takes it
+// back; Put(nil) is a no-op in both. runtime GC's poolCleanup -> trim().
+//
+// ---------------------------------------------------------------------------
+// Design (after Go's sync/pool.go and sync/poolqueue.go, Austin Clements,
+// Go 1.13; written here for OS threads; the code is this file's own).
+//
+// What a Pool is for: caching allocated-but-unused objects between uses, so
+// that a hot allocation site does not pay the allocator and the memory
+// stays warm in caches. Any object may be dropped at any time (trim), so a
+// pool is not a free list with a guarantee; the seed's slides show why its
+// users must keep entries of similar size (go#23199, below).
+//
+// Per-thread locals. Go keeps one poolLocal per P (GOMAXPROCS of them) and
+// pins the goroutine to its P for the duration of Get/Put, which makes the
+// P the only user of its local. OS threads cannot be pinned like that (and
+// per-CPU data would need restartable sequences to be exclusive), so here a
+// local belongs to a *thread*: the index of the thread's epoch record
+// (rcu.h; dense, 0..threads-1, recycled when a thread exits, so a new thread
+// inherits the local of an old one, with the hand-over ordered by the
+// record's adoption). Locals live in an IndexedArray: segments of doubling
+// size allocated on first use and never moved, so a local never changes
+// address while the array grows.
+//
+// A local has
+//   * private: one object, used only by its owner — the cheapest hit: a
+//     relaxed load and store, no RMW. put() fills it first, get() empties it
+//     first.
+//   * shared: a PoolChain, a lock-free deque with one producer (the owner:
+//     push_head/pop_head) and any number of consumers (other threads:
+//     pop_tail, i.e. stealing from the cold end).
+//
+// get(): private, else own shared head (LIFO: the most recently put object
+// is the warmest), else steal from the tail of every other local's shared
+// (FIFO: the coldest), else the victim cache (own private, then every
+// victim shared), else New.
+//
+// The deque (PoolDequeue, Go's poolDequeue): a ring of atomic pointer slots
+// (a null slot is free) and ONE 64-bit word packing head (high 32 bits:
+// next slot to fill) and tail (low 32 bits: oldest element). The range
+// [tail, head) belongs to consumers; the rest to the producer. Packing both
+// in one word lets a consumer and the producer race for the last element
+// with a single CAS each: whoever moves the word first owns it.
+//   * push_head (producer): full if tail + size == head, or if the slot at
+//     head is still non-null (a consumer moved tail past it but has not
+//     finished reading it). Otherwise store the pointer in the slot, then
+//     fetch_add(1 << 32) (release) to publish it. Adding to the high half
+//     lets the head counter overflow harmlessly off the top of the word.
+//   * pop_head (producer): CAS (head, tail) -> (head - 1, tail); on success
+//     the slot is the producer's again; read it and clear it.
+//   * pop_tail (consumer): CAS (head, tail) -> (head, tail + 1); on success
+//     the slot is this consumer's: read it, then clear it with a release
+//     store, which hands the slot back to the producer.
+// A deque has a fixed size; PoolChain (Go's poolChain) links deques of
+// doubling size (8, 16, ... up to 2^30) from oldest (tail end, where
+// consumers steal) to newest (head end, where the owner pushes). When a
+// consumer finds the oldest deque empty *and* a newer one exists, that
+// deque can never be refilled (the owner only pushes to the newest), so the
+// consumer unlinks it and retires it to epoch reclamation; the owner may
+// still be walking back into it through `prev`, and other consumers may
+// still be inside it, which is why it is not freed on the spot.
+//
+// Why these choices: the private slot makes the common get/put pair free of
+// atomic RMWs; the single-producer deque makes the owner's push a plain
+// store plus one fetch_add and lets stealers coexist with the owner without
+// a lock; one packed word instead of two indices avoids the ABA-style race
+// where owner and thief both take the last element. The cost: stealing
+// scans every local (O(threads)), and a get() that misses everywhere pays
+// that scan before calling New.
+//
+// Trim (Go's poolCleanup, run by the GC with the world stopped): the
+// primary generation of locals becomes the victim cache and the old victim
+// is dropped. Objects thus survive one trim unused and are freed by the
+// second: a pool that is in steady use keeps its objects across a trim
+// (they are found in the victim and put back into the primary), while an
+// idle pool's memory goes away after two. There is no stopped world here:
+// trim() swaps the generation pointers atomically and retires the old
+// victim to epoch reclamation; every get()/put() runs inside a read section
+// (rcu.h), so a generation — and the objects still in it — is freed only
+// after every operation that might be using it has finished. An operation
+// that started before a trim may still put its object into the old
+// generation; it is then found in the victim, or freed with it.
+//
+// The size cap (go#23199; the seed's fmt and encoding/json slides): a pool
+// whose objects carry variably-sized buffers retains, in the worst case,
+// its largest objects forever — one huge request and every pooled buffer
+// may grow to its size. The fix in Go's standard library is in the callers:
+// don't Put objects above a size. PoolOptions offers that as a policy:
+// size_of(obj) and max_size; put() drops (destroys) objects with
+// size_of(obj) > max_size. size_of also feeds the byte counters of
+// InstrumentedPool.
+//
+// Cost of the thread-based design compared with Go's: each get()/put()
+// enters an epoch read section (one seq_cst store, rcu.h) where Go only
+// pins its P. The instrumented flavour adds relaxed, owner-only counter
+// updates (a load and a store each, no RMW) on a per-thread line.
+// ---------------------------------------------------------------------------
+//
+// Memory ordering: an object put() by one thread and got by another: the
+// putter's writes to the object happen-before the getter's use of it (the
+// deque publishes with a release fetch_add that the consumer's acq_rel CAS
+// reads; the private slot and the owner's own deque are used by one thread;
+// generations are handed over through seq_cst pointer swaps and epochs).
+//
+// Fairness: none promised, as in Go. A thread gets its own recent objects
+// first; a stealer takes the oldest object of the next thread in index
+// order.
+//
+// Legal operations: get(), put(), trim(), retained_approx(), stats() from
+// any thread at any time. size_of and T's destructor must not throw (they
+// also run during trim's reclamation). New may throw: get() propagates it.
+// Not copyable or movable (Go: "A Pool must not be copied after first
+// use"). The destructor frees every pooled object; no operation may be in
+// progress then.
+
+#ifndef SYNCSCOPE_POOL_H_
+#define SYNCSCOPE_POOL_H_
+
+#include <atomic>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <type_traits>
+#include <utility>
+
+#include <syncscope/go_mutex.h>
+#include <syncscope/rcu.h>
+
+namespace syncscope {
+namespace detail {
+
+// Distance that keeps per-thread data of two threads on different cache
+// lines (with x86's adjacent-line prefetcher: Go pads poolLocal to 128).
+inline constexpr std::size_t kPoolPad = 128;
+
+// PoolDequeue<T>: Go's poolDequeue — fixed-size, single producer,
+// multiple consumers; slots hold T* (null = free).
+template <class T>
+class PoolDequeue {
+ public:
+  // head_tail_ layout: head in bits 32..63, tail in bits 0..31. Both are
+  // indexes mod 2^32 into the ring (mod size).
+  static constexpr int kDequeueBits = 32;
+  static constexpr uint64_t kTailMask = (uint64_t{1} << kDequeueBits) - 1;
+  static constexpr uint64_t kHeadOne = uint64_t{1} << kDequeueBits;
+  // Go's dequeueLimit: the largest ring, so that head - tail never exceeds
+  // a quarter of the index space.
+  static constexpr uint32_t kDequeueLimit = uint32_t{1} << (kDequeueBits - 2);
+
+  static_assert(kDequeueBits == 32 && kTailMask == 0xffff'ffffu && kHeadOne == (uint64_t{1} << 32),
+                "head and tail are the two 32-bit halves of head_tail_");
+  static_assert(std::atomic<uint64_t>::is_always_lock_free && std::atomic<T*>::is_always_lock_free,
+                "the packed word and the slots must be lock-free atomics");
+
+  // size: a power of two in [1, kDequeueLimit].
+  explicit PoolDequeue(uint32_t size) : mask_(size - 1), slots_(new std::atomic<T*>[size]) {
+    for (uint32_t i = 0; i < size; ++i) slots_[i].store(nullptr, std::memory_order_relaxed);
+  }
+  PoolDequeue(const PoolDequeue&) = delete;
+  PoolDequeue& operator=(const PoolDequeue&) = delete;
+
+  uint32_t size() const noexcept { return mask_ + 1; }
+
+  // push_head(v): producer only. false if full (v not taken).
+  bool push_head(T* v) noexcept {
+    const uint64_t ptrs = head_tail_.load(std::memory_order_acquire);
+    const uint32_t head = static_cast<uint32_t>(ptrs >> kDequeueBits);
+    const uint32_t tail = static_cast<uint32_t>(ptrs & kTailMask);
+    if (static_cast<uint32_t>(tail + size()) == head) return false;  // full
+    std::atomic<T*>& slot = slots_[head & mask_];
+    // A consumer that moved tail past this slot may still be reading it; the
+    // slot is ours only once it cleared it (its release store).
+    if (slot.load(std::memory_order_acquire) != nullptr) return false;
+    slot.store(v, std::memory_order_relaxed);
+    // Publishes the slot: consumers' CAS (acq_rel) reads this or a later
+    // value of the word (RMWs extend the release sequence).
+    head_tail_.fetch_add(kHeadOne, std::memory_order_release);
+    return true;
+  }
+
+  // pop_head(): producer only. The newest element, or nullptr if empty.
+  T* pop_head() noexcept {
+    uint64_t ptrs = head_tail_.load(std::memory_order_acquire);
+    uint32_t head;
+    for (;;) {
+      head = static_cast<uint32_t>(ptrs >> kDequeueBits);
+      const uint32_t tail = static_cast<uint32_t>(ptrs & kTailMask);
+      if (head == tail) return nullptr;
+      // Take the slot back before reading it: a consumer may be racing for
+      // the same (last) element, and only one CAS can win.
+      --head;
+      if (head_tail_.compare_exchange_weak(ptrs, pack(head, tail), std::memory_order_acq_rel,
+                                           std::memory_order_acquire)) {
+        break;
+      }
+    }
+    std::atomic<T*>& slot = slots_[head & mask_];
+    T* v = slot.load(std::memory_order_relaxed);  // we wrote it
+    slot.store(nullptr, std::memory_order_relaxed);  // no consumer owns it
+    return v;
+  }
+
+  // pop_tail(): any thread. The oldest element, or nullptr if empty.
+  T* pop_tail() noexcept {
+    uint64_t ptrs = head_tail_.load(std::memory_order_acquire);
+    uint32_t tail;
+    for (;;) {
+      const uint32_t head = static_cast<uint32_t>(ptrs >> kDequeueBits);
+      tail = static_cast<uint32_t>(ptrs & kTailMask);
+      if (head == tail) return nullptr;
+      if (head_tail_.compare_exchange_weak(ptrs, pack(head, tail + 1), std::memory_order_acq_rel,
+                                           std::memory_order_acquire)) {
+        break;
+      }
+    }
+    std::atomic<T*>& slot = slots_[tail & mask_];
+    T* v = slot.load(std::memory_order_relaxed);  // published by the CAS's acquire
+    // Hands the slot back to the producer (pairs with push_head's acquire).
+    slot.store(nullptr, std::memory_order_release);
+    return v;
+  }
+
+  // count_approx(): head - tail, a snapshot.
+  uint32_t count_approx() const noexcept {
+    const uint64_t ptrs = head_tail_.load(std::memory_order_acquire);
+    return static_cast<uint32_t>(ptrs >> kDequeueBits) - static_cast<uint32_t>(ptrs & kTailMask);
+  }
+
+  // drain_unsafe(f): f(v) for every non-null slot, clearing it. Only when no
+  // other thread can touch the deque.
+  template <class F>
+  void drain_unsafe(F&& f) noexcept {
+    for (uint32_t i = 0; i <= mask_; ++i) {
+      if (T* v = slots_[i].load(std::memory_order_relaxed); v != nullptr) {
+        slots_[i].store(nullptr, std::memory_order_relaxed);
+        f(v);
+      }
+    }
+  }
+
+ private:
+  static uint64_t pack(uint32_t head, uint32_t tail) noexcept {
+    return (static_cast<uint64_t>(head) << kDequeueBits) | tail;
+  }
+
+  // The packed (head, tail) word. head: +1 by push_head (fetch_add, release,
+  // producer), -1 by pop_head (CAS, producer). tail: +1 by pop_tail (CAS,
+  // consumers). Never decreases otherwise.
+  std::atomic<uint64_t> head_tail_{0};
+  const uint32_t mask_;
+  // The ring. A slot is non-null while it holds an element, and stays
+  // non-null after a consumer moved tail past it until that consumer has
+  // read it and cleared it (release). Written by the producer (relaxed, then
+  // published by head_tail_) and by the consumer that clears it.
+  const std::unique_ptr<std::atomic<T*>[]> slots_;
+};
+
+// PoolChain<T>: Go's poolChain — a list of PoolDequeues of doubling size.
+// One producer (push_head/pop_head), any consumers (pop_tail). Every call
+// must run inside an epoch read section (EpochGuard): pop_tail retires
+// drained deques.
+template <class T>
+class PoolChain {
+  // An element of the chain. Immutable links except as noted.
+  struct Elt final : Retired {
+    explicit Elt(uint32_t size) : dequeue(size) {}
+    PoolDequeue<T> dequeue;
+    // The newer element. Written once by the producer (seq_cst store) when
+    // it creates the newer one; read by consumers (seq_cst).
+    std::atomic<Elt*> next{nullptr};
+    // The older element. Set before publication; cleared (seq_cst) by the
+    // consumer that unlinks the older one; read by the producer walking back
+    // in pop_head (seq_cst).
+    std::atomic<Elt*> prev{nullptr};
+    static void free(Retired* r) noexcept {
+      auto* e = static_cast<Elt*>(r);
+      // A retired element is empty once the consumers inside it have left;
+      // the drain is only a safety net.
+      e->dequeue.drain_unsafe([](T* v) { delete v; });
+      delete e;
+    }
+  };
+
+ public:
+  static constexpr uint32_t kInitialSize = 8;  // Go's initSize; a power of two
+
+  PoolChain() noexcept = default;
+  PoolChain(const PoolChain&) = delete;
+  PoolChain& operator=(const PoolChain&) = delete;
+  // Frees the elements still linked (not their objects: drain_unsafe first).
+  ~PoolChain() {
+    Elt* e = tail_.load(std::memory_order_relaxed);
+    while (e != nullptr) {
+      Elt* next = e->next.load(std::memory_order_relaxed);
+      delete e;
+      e = next;
+    }
+  }
+
+  // push_head(v): producer only. May throw std::bad_alloc (growing the
+  // chain); v is then not taken.
+  void push_head(T* v) {
+    Elt* d = head_;
+    if (d == nullptr) {
+      d = new Elt(kInitialSize);
+      head_ = d;
+      tail_.store(d, std::memory_order_seq_cst);
+    }
+    if (d->dequeue.push_head(v)) return;
+    // The newest deque is full: link a new one of twice the size.
+    uint32_t size = d->dequeue.size() * 2;
+    if (size > PoolDequeue<T>::kDequeueLimit) size = PoolDequeue<T>::kDequeueLimit;
+    Elt* d2 = new Elt(size);
+    d2->prev.store(d, std::memory_order_relaxed);
+    d2->dequeue.push_head(v);  // empty: cannot fail
+    head_ = d2;
+    d->next.store(d2, std::memory_order_seq_cst);  // publishes d2 to consumers
+  }
+
+  // pop_head(): producer only. The newest element, or nullptr.
+  T* pop_head() noexcept {
+    for (Elt* d = head_; d != nullptr; d = d->prev.load(std::memory_order_seq_cst)) {
+      if (T* v = d->dequeue.pop_head(); v != nullptr) return v;
+      // Older deques may still hold elements: walk back.
+    }
+    return nullptr;
+  }
+
+  // pop_tail(retired): any thread. The oldest element, or nullptr. Unlinks
+  // the oldest deque when it is drained for good and retires it to
+  // `retired`.
+  T* pop_tail(RetireList& retired) noexcept {
+    Elt* d = tail_.load(std::memory_order_seq_cst);
+    if (d == nullptr) return nullptr;
+    for (;;) {
+      // Load next *before* popping (Go's comment): if next was non-null
+      // before the pop and the pop fails, d is empty for good — the owner
+      // has moved on to a newer deque — and only then may d be dropped.
+      Elt* d2 = d->next.load(std::memory_order_seq_cst);
+      if (T* v = d->dequeue.pop_tail(); v != nullptr) return v;
+      if (d2 == nullptr) return nullptr;  // the only deque; empty for now
+      Elt* expected = d;
+      if (tail_.compare_exchange_strong(expected, d2, std::memory_order_seq_cst,
+                                        std::memory_order_seq_cst)) {
+        // We unlinked d. Clear the back link so pop_head stops walking into
+        // it, then retire it: threads already inside it (the owner walking
+        // back, other consumers) keep it alive through their read sections.
+        // Epoch argument (rcu.h): a thread can reach d only by loading
+        // tail_ or d2->prev, both seq_cst, and both loads precede (in S) the
+        // two seq_cst writes above, which precede retire's tag.
+        d2->prev.store(nullptr, std::memory_order_seq_cst);
+        retired.retire(d, &Elt::free);
+      }
+      d = d2;
+    }
+  }
+
+  // count_approx(): elements in the chain (a snapshot; inside a read
+  // section).
+  std::size_t count_approx() const noexcept {
+    std::size_t n = 0;
+    for (Elt* e = tail_.load(std::memory_order_seq_cst); e != nullptr;
+         e = e->next.load(std::memory_order_seq_cst)) {
+      n += e->dequeue.count_approx();
+    }
+    return n;
+  }
+
+  // drain_unsafe(f): f(v) for every element, leaving the chain empty. Only
+  // when no other thread can touch it.
+  template <class F>
+  void drain_unsafe(F&& f) noexcept {
+    for (Elt* e = tail_.load(std::memory_order_relaxed); e != nullptr;
+         e = e->next.load(std::memory_order_relaxed)) {
+      e->dequeue.drain_unsafe(f);
+    }
+  }
+
+ private:
+  // The newest element; the producer's alone (plain).
+  Elt* head_ = nullptr;
+  // The oldest element still linked. Set by the producer's first push
+  // (seq_cst), advanced by consumers' CAS (seq_cst); read by everyone.
+  std::atomic<Elt*> tail_{nullptr};
+};
+
+// IndexedArray<E>: E objects by dense index, in segments of doubling size
+// (segment k holds kFirstSegment << k elements) allocated on first use with
+// a CAS and never moved or freed before the array. find() never allocates.
+template <class E>
+class IndexedArray {
+ public:
+  static constexpr uint32_t kFirstSegment = 8;
+  static constexpr int kSegments = 27;  // room for 8 * (2^27 - 1) indices
+
+  IndexedArray() noexcept = default;
+  IndexedArray(const IndexedArray&) = delete;
+  IndexedArray& operator=(const IndexedArray&) = delete;
+  ~IndexedArray() {
+    for (auto& s : segments_) delete[] s.load(std::memory_order_relaxed);
+  }
+
+  // find(i): element i, or nullptr if its segment does not exist yet.
+  E* find(uint32_t i) const noexcept {
+    const Where w = locate(i);
+    E* s = segments_[w.segment].load(std::memory_order_acquire);
+    return s == nullptr ? nullptr : s + w.offset;
+  }
+
+  // get(i): element i, allocating its segment if needed (may throw
+  // std::bad_alloc).
+  E& get(uint32_t i) {
+    const Where w = locate(i);
+    E* s = segments_[w.segment].load(std::memory_order_acquire);
+    if (s == nullptr) s = allocate(w.segment);
+    return s[w.offset];
+  }
+
+  // extent(): indices covered by allocated segments (every index below it
+  // may be passed to find(); some may still return nullptr while a lower
+  // segment is being allocated).
+  uint32_t extent() const noexcept { return extent_.load(std::memory_order_acquire); }
+
+  // for_each_unsafe(f): f(E&) for every element of every allocated segment.
+  // Only when no other thread can touch the array.
+  template <class F>
+  void for_each_unsafe(F&& f) {
+    for (int k = 0; k < kSegments; ++k) {
+      E* s = segments_[k].load(std::memory_order_relaxed);
+      if (s == nullptr) continue;
+      for (uint32_t j = 0; j < segment_size(k); ++j) f(s[j]);
+    }
+  }
+
+  static constexpr uint32_t segment_size(int k) noexcept { return kFirstSegment << k; }
+
+ private:
+  struct Where {
+    int segment;
+    uint32_t offset;
+  };
+  // Segment k starts at index kFirstSegment * (2^k - 1).
+  static Where locate(uint32_t i) noexcept {
+    const uint64_t q = static_cast<uint64_t>(i) / kFirstSegment + 1;
+    const int k = static_cast<int>(std::bit_width(q)) - 1;
+    const uint64_t start = static_cast<uint64_t>(kFirstSegment) * ((uint64_t{1} << k) - 1);
+    return Where{k, static_cast<uint32_t>(i - start)};
+  }
+
+  // Outlined in effect (only on a segment's first use): allocate, install
+  // with a CAS, and let the loser of a race delete its copy.
+  E* allocate(int k) {
+    E* fresh = new E[segment_size(k)];
+    E* expected = nullptr;
+    if (!segments_[k].compare_exchange_strong(expected, fresh, std::memory_order_acq_rel,
+                                              std::memory_order_acquire)) {
+      delete[] fresh;
+      return expected;
+    }
+    const uint32_t end = kFirstSegment * ((uint32_t{1} << (k + 1)) - 1);
+    uint32_t e = extent_.load(std::memory_order_relaxed);
+    while (e < end && !extent_.compare_exchange_weak(e, end, std::memory_order_release,
+                                                     std::memory_order_relaxed)) {
+    }
+    return fresh;
+  }
+
+  // Segment k or null. Written once (CAS null -> segment, acq_rel); read
+  // with acquire.
+  std::atomic<E*> segments_[kSegments] = {};
+  // End of the highest allocated segment. Only grows (CAS, release).
+  std::atomic<uint32_t> extent_{0};
+};
+
+}  // namespace detail
+
+// Pool configuration.
+template <class T>
+struct PoolOptions {
+  // Go's New: called by get() when the pool has nothing. May be empty (get
+  // then returns nullptr, as Go's Get returns nil without New).
+  std::function<std::unique_ptr<T>()> new_fn;
+  // The go#23199 cap: if size_of is set, put() destroys objects with
+  // size_of(obj) > max_size instead of keeping them. size_of also feeds the
+  // byte counters of InstrumentedPool. Must not throw.
+  std::function<std::size_t(const T&)> size_of;
+  std::size_t max_size = std::numeric_limits<std::size_t>::max();
+};
+
+// Counters of an InstrumentedPool since construction. Exact when no
+// operation is in progress; a snapshot of individually exact counters
+// otherwise.
+struct PoolStats {
+  uint64_t gets = 0;              // get() calls
+  uint64_t puts = 0;              // put() calls with an object
+  uint64_t news = 0;              // objects made by new_fn
+  uint64_t hits = 0;              // get()s served from the pool (the next four)
+  uint64_t private_hits = 0;      //   own private slot
+  uint64_t shared_hits = 0;       //   own shared deque (head)
+  uint64_t steals = 0;            //   another thread's shared deque (tail)
+  uint64_t victim_hits = 0;       //   victim cache (after a trim)
+  uint64_t misses = 0;            // gets - hits
+  uint64_t dropped_oversize = 0;  // put()s refused by the size cap
+  uint64_t dropped_exiting = 0;   // put()s during thread exit (no local)
+  uint64_t trims = 0;             // trim() calls
+  uint64_t trimmed = 0;           // objects freed because a trim dropped them
+  uint64_t retained_objects = 0;  // objects in the pool now
+  uint64_t retained_bytes = 0;    // sum of size_of over them (0 without size_of)
+};
+
+template <class T, bool kInstrumented>
+class BasicPool {
+  // One thread's cache in one generation. Padded: two threads' locals never
+  // share a cache line.
+  struct alignas(detail::kPoolPad) Local {
+    // The owner's one-object cache. Owner only (relaxed load/store); read by
+    // retained_approx() and by the reclaimer once nobody can use it.
+    std::atomic<T*> private_obj{nullptr};
+    // The owner's deque; others steal from its tail.
+    detail::PoolChain<T> shared;
+  };
+
+  // One generation of locals: the primary or the victim. Retired to epoch
+  // reclamation when a trim drops it.
+  struct Generation final : detail::Retired {
+    explicit Generation(BasicPool* o) : owner(o) {}
+    detail::IndexedArray<Local> locals;
+    // Victim only: a full scan found it empty (Go: victimSize = 0); get()
+    // stops looking. Relaxed: a hint.
+    std::atomic<bool> drained{false};
+    BasicPool* const owner;
+    static void free(detail::Retired* r) noexcept {
+      auto* g = static_cast<Generation*>(r);
+      g->owner->drop(g, /*count_as_trimmed=*/true);
+    }
+  };
+
+  // Per-thread counters (instrumented only). Owner-only updates: a relaxed
+  // load and store, no RMW; read by stats().
+  struct alignas(detail::kPoolPad) Counters {
+    std::atomic<uint64_t> gets{0}, puts{0}, news{0}, private_hits{0}, shared_hits{0},
+        steals{0}, victim_hits{0}, dropped_oversize{0}, dropped_exiting{0}, bytes_in{0},
+        bytes_out{0};
+  };
+  struct NoCounters {};
+
+  enum class Source { kNone, kPrivate, kShared, kSteal, kVictim };
+
+ public:
+  using NewFn = std::function<std::unique_ptr<T>()>;
+
+  // A pool without New: get() on an empty pool returns nullptr.
+  BasicPool() : BasicPool(PoolOptions<T>{}) {}
+  // A pool whose get() calls new_fn when empty.
+  explicit BasicPool(NewFn new_fn) : BasicPool(PoolOptions<T>{std::move(new_fn), {}, kNoCap}) {}
+  explicit BasicPool(PoolOptions<T> options)
+      : new_fn_(std::move(options.new_fn)),
+        size_of_(std::move(options.size_of)),
+        max_size_(options.max_size),
+        primary_(new Generation(this)) {}
+  BasicPool(const BasicPool&) = delete;
+  BasicPool& operator=(const BasicPool&) = delete;
+  // Frees every pooled object. No operation may be in progress.
+  ~BasicPool() {
+    drop(primary_.load(std::memory_order_relaxed), false);
+    if (Generation* v = victim_.load(std::memory_order_relaxed)) drop(v, false);
+    retired_.reclaim_all();
+  }
+
+  // get(): Go's Get. An object from the pool (private, own shared, stolen,
+  // victim — in that order), else new_fn() (whose exception propagates),
+  // else nullptr.
+  std::unique_ptr<T> get() {
+    T* x = nullptr;
+    Source src = Source::kNone;
+    CounterSlot* counters;
+    {
+      EpochGuard pin;
+      const int64_t id = detail::epoch_thread_index();
+      counters = counter_slot(id);  // may allocate: before any change
+      Generation* g = primary_.load(std::memory_order_seq_cst);
+      if (id >= 0) {
+        if (Local* l = g->locals.find(static_cast<uint32_t>(id)); l != nullptr) {
+          x = l->private_obj.load(std::memory_order_relaxed);
+          if (x != nullptr) {
+            l->private_obj.store(nullptr, std::memory_order_relaxed);
+            src = Source::kPrivate;
+          } else if ((x = l->shared.pop_head()) != nullptr) {
+            src = Source::kShared;
+          }
+        }
+      }
+      if (x == nullptr) x = get_slow(id, g, src);
+    }
+    maybe_reclaim();
+    count(counters, &Counters::gets);
+    if (x != nullptr) {
+      count_hit(counters, src, *x);
+      return std::unique_ptr<T>(x);
+    }
+    if (!new_fn_) return nullptr;
+    std::unique_ptr<T> made = new_fn_();
+    count(counters, &Counters::news);
+    return made;
+  }
+
+  // put(obj): Go's Put. Null is ignored. With a size cap, an object whose
+  // size_of exceeds max_size is destroyed instead. During thread exit (the
+  // thread has no local any more) the object is destroyed. May throw
+  // std::bad_alloc (growing the thread's deque); obj is destroyed then.
+  void put(std::unique_ptr<T> obj) {
+    if (obj == nullptr) return;
+    std::size_t bytes = 0;
+    if (size_of_) {
+      bytes = size_of_(*obj);
+      if (bytes > max_size_) {
+        count(counter_slot_outside(), &Counters::dropped_oversize);
+        return;  // obj destroyed: the go#23199 cap
+      }
+    }
+    CounterSlot* counters;
+    bool kept = false;
+    {
+      EpochGuard pin;
+      const int64_t id = detail::epoch_thread_index();
+      counters = counter_slot(id);
+      if (id >= 0) {
+        Generation* g = primary_.load(std::memory_order_seq_cst);
+        Local& l = g->locals.get(static_cast<uint32_t>(id));
+        if (l.private_obj.load(std::memory_order_relaxed) == nullptr) {
+          l.private_obj.store(obj.release(), std::memory_order_relaxed);
+        } else {
+          l.shared.push_head(obj.get());  // may throw before taking it
+          obj.release();
+        }
+        kept = true;
+      }
+    }
+    maybe_reclaim();
+    if (!kept) {
+      count(counters, &Counters::dropped_exiting);
+      return;  // obj destroyed
+    }
+    count(counters, &Counters::puts);
+    count(counters, &Counters::bytes_in, bytes);
+  }
+
+  // trim(): Go's poolCleanup for this pool: the primary generation becomes
+  // the victim cache, the old victim is dropped, and its objects are freed
+  // as soon as no operation can be using them (at once if none is in
+  // progress). Returns the number of objects freed during this call.
+  std::size_t trim() {
+    std::lock_guard<GoMutex> lk(trim_mu_);
+    auto* fresh = new Generation(this);
+    const uint64_t before = trimmed_.load(std::memory_order_relaxed);
+    // The primary is published as victim first and only then replaced, so
+    // its objects are always visible through one of the two pointers.
+    Generation* old_primary = primary_.load(std::memory_order_relaxed);  // only trim writes it
+    Generation* old_victim = victim_.exchange(old_primary, std::memory_order_seq_cst);
+    primary_.store(fresh, std::memory_order_seq_cst);
+    if (old_victim != nullptr) retired_.retire(old_victim, &Generation::free);
+    trims_.fetch_add(1, std::memory_order_relaxed);
+    retired_.reclaim();
+    return static_cast<std::size_t>(trimmed_.load(std::memory_order_relaxed) - before);
+  }
+
+  // synchronize(): waits for the get()/put() calls in progress at the call
+  // to finish, then frees every generation and deque retired so far (a trim
+  // whose generation could not be freed at once, because an operation was
+  // using it, leaves it retired until then). Throws
+  // SyncPanic(kSynchronizeInReadSection) inside a read section.
+  void synchronize() { detail::wait_for_grace_period(retired_); }
+
+  // retained_approx(): objects in the pool (primary and victim) by walking
+  // it. Exact when no operation is in progress (objects of a dropped
+  // generation that is still waiting for its grace period are not counted:
+  // they are on their way out).
+  std::size_t retained_approx() const {
+    EpochGuard pin;
+    std::size_t n = count_generation(primary_.load(std::memory_order_seq_cst));
+    if (const Generation* v = victim_.load(std::memory_order_seq_cst)) n += count_generation(v);
+    return n;
+  }
+
+  // stats(): the counters (instrumented pools only).
+  PoolStats stats() const
+    requires kInstrumented
+  {
+    PoolStats s;
+    auto add = [&s](const Counters& c) {
+      s.gets += c.gets.load(std::memory_order_relaxed);
+      s.puts += c.puts.load(std::memory_order_relaxed);
+      s.news += c.news.load(std::memory_order_relaxed);
+      s.private_hits += c.private_hits.load(std::memory_order_relaxed);
+      s.shared_hits += c.shared_hits.load(std::memory_order_relaxed);
+      s.steals += c.steals.load(std::memory_order_relaxed);
+      s.victim_hits += c.victim_hits.load(std::memory_order_relaxed);
+      s.dropped_oversize += c.dropped_oversize.load(std::memory_order_relaxed);
+      s.dropped_exiting += c.dropped_exiting.load(std::memory_order_relaxed);
+      s.retained_bytes += c.bytes_in.load(std::memory_order_relaxed);
+      s.retained_bytes -= c.bytes_out.load(std::memory_order_relaxed);
+    };
+    const uint32_t n = counters_.extent();
+    for (uint32_t i = 0; i < n; ++i) {
+      if (const Counters* c = counters_.find(i)) add(*c);
+    }
+    add(shared_counters_);
+    s.hits = s.private_hits + s.shared_hits + s.steals + s.victim_hits;
+    s.misses = s.gets - s.hits;
+    s.trims = trims_.load(std::memory_order_relaxed);
+    s.trimmed = trimmed_.load(std::memory_order_relaxed);
+    s.retained_bytes -= trimmed_bytes_.load(std::memory_order_relaxed);
+    s.retained_objects = s.puts - s.hits - s.trimmed;
+    return s;
+  }
+
+  // max_size(): the cap (SIZE_MAX: none).
+  std::size_t max_size() const noexcept { return size_of_ ? max_size_ : kNoCap; }
+
+ private:
+  static constexpr std::size_t kNoCap = std::numeric_limits<std::size_t>::max();
+  // Retired deques and generations are freed in batches of this many by
+  // get()/put() (trim() always tries).
+  static constexpr std::size_t kReclaimBatch = 32;
+
+  using CounterSlot = std::conditional_t<kInstrumented, Counters, NoCounters>;
+
+  // The calling thread's counters (its own slot, or the shared one with RMW
+  // updates when it has no durable index). May allocate the slot.
+  CounterSlot* counter_slot(int64_t id) {
+    if constexpr (kInstrumented) {
+      if (id >= 0) return &counters_.get(static_cast<uint32_t>(id));
+      return &shared_counters_;
+    } else {
+      (void)id;
+      return nullptr;
+    }
+  }
+  // Same, for code outside a read section (the index is stable while the
+  // thread lives; a thread that never entered one uses the shared slot).
+  CounterSlot* counter_slot_outside() {
+    if constexpr (kInstrumented) {
+      EpochGuard pin;
+      return counter_slot(detail::epoch_thread_index());
+    } else {
+      return nullptr;
+    }
+  }
+
+  void count(CounterSlot* slot, std::atomic<uint64_t> Counters::*field, uint64_t n = 1) {
+    if constexpr (kInstrumented) {
+      std::atomic<uint64_t>& c = slot->*field;
+      if (slot == &shared_counters_) {
+        c.fetch_add(n, std::memory_order_relaxed);
+      } else {  // the owner is the only writer: no RMW needed
+        c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+      }
+    } else {
+      (void)slot;
+      (void)field;
+      (void)n;
+    }
+  }
+
+  void count_hit(CounterSlot* slot, Source src, const T& obj) {
+    if constexpr (kInstrumented) {
+      switch (src) {
+        case Source::kPrivate: count(slot, &Counters::private_hits); break;
+        case Source::kShared: count(slot, &Counters::shared_hits); break;
+        case Source::kSteal: count(slot, &Counters::steals); break;
+        case Source::kVictim: count(slot, &Counters::victim_hits); break;
+        case Source::kNone: break;
+      }
+      // The object has not changed since it was put: same size.
+      if (size_of_) count(slot, &Counters::bytes_out, size_of_(obj));
+    } else {
+      (void)slot;
+      (void)src;
+      (void)obj;
+    }
+  }
+
+  // Go's getSlow: steal from the other locals of the primary, then try the
+  // victim. Outlined in spirit: it scans every local.
+  T* get_slow(int64_t id, Generation* g, Source& src) noexcept {
+    const uint32_t n = g->locals.extent();
+    const uint32_t start = id >= 0 ? static_cast<uint32_t>(id) + 1 : 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      const uint32_t j = (start + i) % n;
+      if (id >= 0 && j == static_cast<uint32_t>(id)) continue;  // own: already empty
+      if (Local* l = g->locals.find(j); l != nullptr) {
+        if (T* v = l->shared.pop_tail(retired_); v != nullptr) {
+          src = Source::kSteal;
+          return v;
+        }
+      }
+    }
+    // The victim, after every primary: objects in it should age out if at
+    // all possible (Go's comment).
+    Generation* v = victim_.load(std::memory_order_seq_cst);
+    if (v == nullptr || v->drained.load(std::memory_order_relaxed)) return nullptr;
+    if (id >= 0) {
+      if (Local* l = v->locals.find(static_cast<uint32_t>(id)); l != nullptr) {
+        if (T* p = l->private_obj.load(std::memory_order_relaxed); p != nullptr) {
+          l->private_obj.store(nullptr, std::memory_order_relaxed);
+          src = Source::kVictim;
+          return p;
+        }
+      }
+    }
+    const uint32_t nv = v->locals.extent();
+    for (uint32_t i = 0; i < nv; ++i) {
+      const uint32_t j = (start + i) % nv;
+      if (Local* l = v->locals.find(j); l != nullptr) {
+        if (T* p = l->shared.pop_tail(retired_); p != nullptr) {
+          src = Source::kVictim;
+          return p;
+        }
+      }
+    }
+    v->drained.store(true, std::memory_order_relaxed);
+    return nullptr;
+  }
+
+  void maybe_reclaim() noexcept {
+    if (retired_.pending() >= kReclaimBatch) retired_.reclaim();
+  }
+
+  // Frees a generation and the objects in it (no thread can use it: its
+  // grace period has passed, or the pool is being destroyed).
+  void drop(Generation* g, bool count_as_trimmed) noexcept {
+    uint64_t objects = 0;
+    uint64_t bytes = 0;
+    auto destroy = [&](T* p) {
+      ++objects;
+      if (size_of_) bytes += size_of_(*p);
+      delete p;
+    };
+    g->locals.for_each_unsafe([&](Local& l) {
+      if (T* p = l.private_obj.load(std::memory_order_relaxed); p != nullptr) {
+        l.private_obj.store(nullptr, std::memory_order_relaxed);
+        destroy(p);
+      }
+      l.shared.drain_unsafe(destroy);
+    });
+    delete g;
+    if (count_as_trimmed) {
+      trimmed_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+      trimmed_.fetch_add(objects, std::memory_order_relaxed);
+    }
+  }
+
+  static std::size_t count_generation(const Generation* g) noexcept {
+    std::size_t n = 0;
+    const uint32_t e = g->locals.extent();
+    for (uint32_t i = 0; i < e; ++i) {
+      if (const Local* l = g->locals.find(i); l != nullptr) {
+        if (l->private_obj.load(std::memory_order_relaxed) != nullptr) ++n;
+        n += l->shared.count_approx();
+      }
+    }
+    return n;
+  }
+
+  const NewFn new_fn_;
+  const std::function<std::size_t(const T&)> size_of_;
+  const std::size_t max_size_;
+  // The generation get()/put() use. Replaced only by trim() (under
+  // trim_mu_; seq_cst store); loaded seq_cst inside a read section.
+  std::atomic<Generation*> primary_;
+  // The previous primary, or null before the first trim. Replaced only by
+  // trim() (seq_cst exchange); loaded seq_cst inside a read section.
+  std::atomic<Generation*> victim_{nullptr};
+  // Serialises trim().
+  GoMutex trim_mu_;
+  // Dropped deques and generations waiting for their grace period.
+  detail::RetireList retired_;
+  // Pool-wide totals (relaxed gauges): trims, objects and bytes freed by
+  // trims.
+  std::atomic<uint64_t> trims_{0};
+  std::atomic<uint64_t> trimmed_{0};
+  std::atomic<uint64_t> trimmed_bytes_{0};
+  // Instrumented only: per-thread counters by thread index, and a shared
+  // slot (RMW updates) for threads without an index.
+  [[no_unique_address]] std::conditional_t<kInstrumented, detail::IndexedArray<Counters>,
+                                           NoCounters> counters_;
+  [[no_unique_address]] CounterSlot shared_counters_;
+};
+
+template <class T>
+using Pool = BasicPool<T, false>;
+template <class T>
+using InstrumentedPool = BasicPool<T, true>;
+
+}  // namespace syncscope
+
+#endif  // SYNCSCOPE_POOL_H_

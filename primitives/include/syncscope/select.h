@@ -1,0 +1,475 @@
+// syncscope/select.h — Go's select statement over Chan<T>s.
+//
+// API summary:
+//   Go                                  syncscope
+//   select {                            int i = Select()
+//   case v, ok := <-a:  ...               .recv(a, [](std::optional<A> v) { ... })
+//   case b <- x:        ...               .send(b, x, [] { ... })
+//   case <-c:                             .recv(c)             // callback optional
+//   case <-time.After(d): ...             .timeout(d, [] { ... })
+//   default:            ...               .default_case([] { ... })
+//   }                                     .run();   // i = position of the fired case
+//
+//   Select()                 an empty builder (SelectBuilder<>). Each call
+//                            returns a new builder whose type records the
+//                            case: no allocation, no type erasure, no virtual
+//                            calls. Use it in one expression, ending in run().
+//   .recv(ch [, f])          f(std::optional<T>) — nullopt when ch is closed —
+//                            or f(); none: the value is dropped.
+//   .send(ch, v [, f])       v is copied/moved into the builder now; moved
+//                            into the channel only if this case fires. f().
+//   .default_case([f])       makes the select non-blocking (Go's default).
+//   .timeout(d [, f])        fires if nothing is ready d after run() starts.
+//   .deadline(t [, f])       fires if nothing is ready at time t.
+//   .run() -> int            the position of the fired case in the chain,
+//                            counting every call above from 0; its callback
+//                            has run (after every channel lock was dropped).
+//
+//   DynamicSelect            the analogue of reflect.Select: a run-time list
+//                            of receive and send cases of any element types
+//                            (added, removed, disabled and re-pointed between
+//                            runs; a nil Chan never fires). add_recv(ch),
+//                            add_send(ch[, v]), set_value(i, v), take<T>(i),
+//                            disable(i), remove(i); run(), try_run(),
+//                            run_until(t), run_for(d) -> fired index or kNone.
+//                            Scratch storage is reused: repeated runs do not
+//                            allocate.
+//
+// Semantics (Go's):
+//   * If one or more cases can proceed, one of them is chosen uniformly at
+//     random (the cases are polled in a random permutation; the first ready
+//     one fires), so no case can starve another that is always ready.
+//   * A case on a nil channel never fires. A select with no channel cases
+//     and no default or timeout blocks forever (Go's `select {}`).
+//   * A receive case on a closed channel is ready: it fires with nullopt.
+//     A send case on a closed channel that is chosen throws
+//     ChanPanic("send on closed channel"), as does a blocked send case whose
+//     channel gets closed; no callback runs then.
+//   * default_case: if no case is ready right now, the default fires.
+//     With both default_case and timeout, the default wins (never waits).
+//   * The same channel may appear in several cases (also as send and receive
+//     at once; a select never matches with itself).
+//
+// Algorithm: Go's selectgo (runtime/select.go). Pass 1: lock every involved
+// channel in address order (a global order, so two selects over the same
+// channels cannot deadlock), then poll the cases in a random order and
+// complete the first ready one. Pass 2 (nothing ready, blocking): link one
+// Sudog per case into the channels' queues, all pointing to one Waiter;
+// unlock; wait (spin, then park on the thread's Sema, until a deadline if
+// any). The first thread to complete one of the cases claims the Waiter
+// with a CAS (Go's selectDone); its other Sudogs become stale. Pass 3: lock
+// all again and unlink the Sudogs still queued. See syncscope/chan_core.h.
+//
+// Memory ordering: that of the channel operation that fired (chan.h): the
+// select's receive or send is ordered exactly as a plain one would be.
+//
+// Cost: a ready select takes every distinct channel lock once; a blocking
+// one takes them three times (poll, enqueue, dequeue) — as in Go. The
+// builder needs C++20 and keeps everything on the caller's stack.
+
+#ifndef SYNCSCOPE_SELECT_H_
+#define SYNCSCOPE_SELECT_H_
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <syncscope/chan.h>
+#include <syncscope/chan_core.h>
+
+namespace syncscope {
+namespace detail {
+
+// One case as the engine sees it: untyped.
+struct SelectCase {
+  ChanCore* ch = nullptr;  // nullptr: a nil channel (never ready)
+  void* elem = nullptr;    // send: T* to move from; receive: std::optional<T>* to fill
+  Poll (*poll)(ChanCore*, void*, Waiter**) noexcept = nullptr;  // lock held
+  bool is_send = false;
+};
+
+// select_run's results besides a case index.
+inline constexpr int kSelectDefault = -1;  // non-blocking and nothing ready
+inline constexpr int kSelectTimeout = -2;  // the deadline passed
+
+// select_run(cases, n, scratch, sudogs, block, deadline): Go's selectgo.
+// scratch holds 2*n uint32_t, sudogs n Sudogs (both untouched by callers
+// while it runs). Returns the index of the case that fired (its receive
+// destination filled, or left empty for a closed channel), kSelectDefault
+// (block == false and nothing ready) or kSelectTimeout. Throws ChanPanic for
+// a send case on a closed channel. Outlined (select.cc): it is large and
+// untyped.
+int select_run(SelectCase* cases, uint32_t n, uint32_t* scratch, Sudog* sudogs, bool block,
+               const Deadline* deadline);
+
+// A callback that does nothing (cases given without one).
+struct NoAction {
+  template <class... A>
+  void operator()(A&&...) const noexcept {}
+};
+
+template <class T, class F>
+struct SelectRecvCase {
+  static constexpr bool kChannel = true;
+  static constexpr int kKind = 0;
+  ChanCore* ch;
+  F f;
+  std::optional<T> slot{};
+
+  void describe(SelectCase& c) noexcept {
+    c.ch = ch;
+    c.elem = &slot;
+    c.poll = &poll_recv<T>;
+    c.is_send = false;
+  }
+  void fire() {
+    if constexpr (std::is_invocable_v<F&, std::optional<T>&&>) {
+      f(std::move(slot));
+    } else {
+      f();
+    }
+  }
+};
+
+template <class T, class F>
+struct SelectSendCase {
+  static constexpr bool kChannel = true;
+  static constexpr int kKind = 1;
+  ChanCore* ch;
+  T value;
+  F f;
+
+  void describe(SelectCase& c) noexcept {
+    c.ch = ch;
+    c.elem = &value;
+    c.poll = &poll_send<T>;
+    c.is_send = true;
+  }
+  void fire() { f(); }
+};
+
+template <class F>
+struct SelectDefaultCase {
+  static constexpr bool kChannel = false;
+  static constexpr int kKind = 2;
+  F f;
+  void fire() { f(); }
+};
+
+template <class F>
+struct SelectDeadlineCase {
+  static constexpr bool kChannel = false;
+  static constexpr int kKind = 3;
+  // Either an absolute deadline, or a duration counted from run().
+  std::optional<Deadline> at;
+  Clock::duration after{};
+  F f;
+  Deadline deadline() const { return at ? *at : deadline_after(after); }
+  void fire() { f(); }
+};
+
+}  // namespace detail
+
+template <class... Cases>
+class [[nodiscard]] SelectBuilder {
+ public:
+  SelectBuilder() = default;
+
+  // recv(ch, f): a receive case. f(std::optional<T>) or f(); omitted: drop.
+  template <class T, class F = detail::NoAction>
+  auto recv(const Chan<T>& ch, F f = {}) && {
+    static_assert(std::is_invocable_v<F&, std::optional<T>&&> || std::is_invocable_v<F&>,
+                  "recv callback: f(std::optional<T>) or f()");
+    return std::move(*this).add(detail::SelectRecvCase<T, F>{ch.core(), std::move(f)});
+  }
+
+  // send(ch, v, f): a send case; v is stored in the builder now and moved
+  // into the channel only if this case fires. f(); omitted: nothing.
+  template <class T, class U, class F = detail::NoAction>
+  auto send(const Chan<T>& ch, U&& v, F f = {}) && {
+    static_assert(std::is_constructible_v<T, U&&>, "send value must convert to T");
+    static_assert(std::is_invocable_v<F&>, "send callback: f()");
+    return std::move(*this).add(
+        detail::SelectSendCase<T, F>{ch.core(), T(std::forward<U>(v)), std::move(f)});
+  }
+
+  // default_case(f): the select does not wait; f runs if nothing is ready.
+  template <class F = detail::NoAction>
+  auto default_case(F f = {}) && {
+    static_assert(std::is_invocable_v<F&>, "default callback: f()");
+    return std::move(*this).add(detail::SelectDefaultCase<F>{std::move(f)});
+  }
+
+  // timeout(d, f): fires if no case is ready d after run() starts.
+  template <class Rep, class Period, class F = detail::NoAction>
+  auto timeout(std::chrono::duration<Rep, Period> d, F f = {}) && {
+    static_assert(std::is_invocable_v<F&>, "timeout callback: f()");
+    detail::SelectDeadlineCase<F> c{std::nullopt, {}, std::move(f)};
+    // Saturate instead of overflowing the steady_clock duration.
+    if (std::chrono::duration<long double>(d) >=
+        std::chrono::duration<long double>(detail::Clock::duration::max() / 2)) {
+      c.at = detail::Deadline::max();
+    } else {
+      c.after = std::chrono::ceil<detail::Clock::duration>(d);
+    }
+    return std::move(*this).add(std::move(c));
+  }
+
+  // deadline(t, f): fires if no case is ready at time point t (any clock).
+  template <class C, class Dur, class F = detail::NoAction>
+  auto deadline(const std::chrono::time_point<C, Dur>& t, F f = {}) && {
+    static_assert(std::is_invocable_v<F&>, "deadline callback: f()");
+    return std::move(*this).add(
+        detail::SelectDeadlineCase<F>{detail::to_deadline(t), {}, std::move(f)});
+  }
+
+  // run(): performs the select; returns the fired case's position (0-based,
+  // in the order the cases were added) after running its callback.
+  int run() && {
+    constexpr std::size_t kChannels = (std::size_t{0} + ... + (Cases::kChannel ? 1u : 0u));
+    constexpr std::size_t kDefaults = (std::size_t{0} + ... + (Cases::kKind == 2 ? 1u : 0u));
+    constexpr std::size_t kDeadlines = (std::size_t{0} + ... + (Cases::kKind == 3 ? 1u : 0u));
+    static_assert(kDefaults <= 1, "a select has at most one default_case");
+    static_assert(kDeadlines <= 1, "a select has at most one timeout/deadline");
+    constexpr std::size_t kN = kChannels > 0 ? kChannels : 1;
+
+    std::array<detail::SelectCase, kN> descs{};
+    std::array<int, kN> position{};
+    std::array<detail::Sudog, kN> sudogs{};
+    std::array<uint32_t, 2 * kN> scratch{};
+    int default_pos = -1;
+    int deadline_pos = -1;
+    detail::Deadline deadline{};
+    std::size_t next = 0;
+    describe_all(descs, position, next, default_pos, deadline_pos, deadline,
+                 std::index_sequence_for<Cases...>{});
+
+    const int r = detail::select_run(descs.data(), static_cast<uint32_t>(kChannels),
+                                     scratch.data(), sudogs.data(), default_pos < 0,
+                                     deadline_pos >= 0 ? &deadline : nullptr);
+    const int fired = r >= 0 ? position[r] : (r == detail::kSelectDefault ? default_pos : deadline_pos);
+    fire(fired, std::index_sequence_for<Cases...>{});
+    return fired;
+  }
+
+ private:
+  template <class...>
+  friend class SelectBuilder;
+
+  explicit SelectBuilder(std::tuple<Cases...>&& cases) : cases_(std::move(cases)) {}
+
+  template <class C>
+  SelectBuilder<Cases..., C> add(C&& c) && {
+    return SelectBuilder<Cases..., C>(std::tuple_cat(std::move(cases_), std::tuple<C>(std::move(c))));
+  }
+
+  template <std::size_t kN, std::size_t... I>
+  void describe_all(std::array<detail::SelectCase, kN>& descs, std::array<int, kN>& position,
+                    std::size_t& next, int& default_pos, int& deadline_pos,
+                    detail::Deadline& deadline, std::index_sequence<I...>) {
+    (describe_one<I>(descs, position, next, default_pos, deadline_pos, deadline), ...);
+  }
+  template <std::size_t I, std::size_t kN>
+  void describe_one(std::array<detail::SelectCase, kN>& descs, std::array<int, kN>& position,
+                    std::size_t& next, int& default_pos, int& deadline_pos,
+                    detail::Deadline& deadline) {
+    auto& c = std::get<I>(cases_);
+    using C = std::remove_reference_t<decltype(c)>;
+    if constexpr (C::kChannel) {
+      c.describe(descs[next]);
+      position[next] = static_cast<int>(I);
+      ++next;
+    } else if constexpr (C::kKind == 2) {
+      default_pos = static_cast<int>(I);
+    } else {
+      deadline_pos = static_cast<int>(I);
+      deadline = c.deadline();
+    }
+  }
+
+  template <std::size_t... I>
+  void fire(int fired, std::index_sequence<I...>) {
+    ((fired == static_cast<int>(I) ? std::get<I>(cases_).fire() : void()), ...);
+  }
+
+  std::tuple<Cases...> cases_;
+};
+
+// Select(): the empty builder. `Select().recv(...)....run()`.
+using Select = SelectBuilder<>;
+
+// DynamicSelect: reflect.Select — a select whose cases are built at run
+// time: any number of receive and send cases, of any element types.
+//
+//   DynamicSelect sel;
+//   const std::size_t kDone = sel.add_recv(done);        // Chan<Signal>
+//   for (auto& c : inputs) sel.add_recv(c);              // Chan<int>
+//   for (;;) {
+//     const int i = sel.run();                           // the fired case
+//     if (i == int(kDone)) break;
+//     std::optional<int> v = sel.take<int>(i);           // nullopt: closed
+//     if (!v) { sel.disable(i); continue; }              // Go: cases[i].Chan = nil
+//     use(*v);
+//   }
+//
+// Cases keep their index until remove(i) (which shifts later ones down, as
+// erasing from a slice does). A case on a nil channel, or disabled, never
+// fires. A send case sends the value last given to add_send/set_value and
+// then has none: it is disabled until set_value() gives it another — so
+// "send v to every output once, in whatever order they become ready" is:
+// set_value on each, then run() once per output (the seed's fanOutReflect).
+// take<T>(i) moves out what the last run received on receive case i.
+// Typed accessors check the element type and throw std::invalid_argument on
+// a mismatch. Scratch storage is reused: after the first run, runs with
+// the same number of cases do not allocate. Move-only; one thread at a time.
+class DynamicSelect {
+ public:
+  // Returned by the run functions when no case fired (default / timeout).
+  static constexpr int kNone = -1;
+
+  DynamicSelect() = default;
+  DynamicSelect(DynamicSelect&&) noexcept = default;
+  DynamicSelect& operator=(DynamicSelect&&) noexcept = default;
+
+  template <class T>
+  std::size_t add_recv(Chan<T> ch) {
+    cases_.push_back(std::make_unique<RecvCase<T>>(std::move(ch)));
+    return cases_.size() - 1;
+  }
+  template <class T>
+  std::size_t add_send(Chan<T> ch, T value) {
+    cases_.push_back(std::make_unique<SendCase<T>>(std::move(ch), std::optional<T>(std::move(value))));
+    return cases_.size() - 1;
+  }
+  // add_send(ch): a send case with no value yet (off until set_value).
+  template <class T>
+  std::size_t add_send(Chan<T> ch) {
+    cases_.push_back(std::make_unique<SendCase<T>>(std::move(ch), std::nullopt));
+    return cases_.size() - 1;
+  }
+  // set_chan(i, ch): re-points case i (a nil Chan disables it).
+  template <class T>
+  void set_chan(std::size_t i, Chan<T> ch) {
+    CaseBase& c = at(i);
+    if (auto* r = dynamic_cast<RecvCase<T>*>(&c)) {
+      r->ch = std::move(ch);
+    } else if (auto* s = dynamic_cast<SendCase<T>*>(&c)) {
+      s->ch = std::move(ch);
+    } else {
+      throw std::invalid_argument("DynamicSelect::set_chan: element type mismatch");
+    }
+  }
+  // set_value(i, v): the value send case i sends next (re-enables it).
+  template <class T>
+  void set_value(std::size_t i, T value) {
+    auto* s = dynamic_cast<SendCase<T>*>(&at(i));
+    if (s == nullptr) throw std::invalid_argument("DynamicSelect::set_value: not a send case of T");
+    s->value.emplace(std::move(value));
+  }
+  // take<T>(i): what the last run received on receive case i (nullopt: the
+  // channel was closed, or nothing was received there).
+  template <class T>
+  std::optional<T> take(std::size_t i) {
+    auto* r = dynamic_cast<RecvCase<T>*>(&at(i));
+    if (r == nullptr) throw std::invalid_argument("DynamicSelect::take: not a receive case of T");
+    std::optional<T> v = std::move(r->slot);
+    r->slot.reset();
+    return v;
+  }
+  // disable(i): case i never fires (its channel becomes nil).
+  void disable(std::size_t i) { at(i).disable(); }
+  void remove(std::size_t i) {
+    at(i);
+    cases_.erase(cases_.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+  std::size_t size() const noexcept { return cases_.size(); }
+  bool is_send(std::size_t i) const { return cases_.at(i)->is_send; }
+
+  // run(): blocks until a case fires; returns its index. try_run(): kNone if
+  // none is ready now. run_until(t) / run_for(d): kNone if none fired before
+  // the deadline. Throws ChanPanic for a send case on a closed channel.
+  int run() { return run_impl(true, nullptr); }
+  int try_run() { return run_impl(false, nullptr); }
+  template <class C, class Dur>
+  int run_until(const std::chrono::time_point<C, Dur>& t) {
+    const detail::Deadline d = detail::to_deadline(t);
+    return run_impl(true, &d);
+  }
+  template <class Rep, class Period>
+  int run_for(std::chrono::duration<Rep, Period> d) {
+    const detail::Deadline dl = detail::deadline_after(d);
+    return run_impl(true, &dl);
+  }
+
+ private:
+  struct CaseBase {
+    explicit CaseBase(bool send) : is_send(send) {}
+    virtual ~CaseBase() = default;
+    // Fills the engine's view of this case for one run (ch nullptr: off).
+    virtual void describe(detail::SelectCase& d) = 0;
+    virtual void fired() = 0;
+    virtual void disable() = 0;
+    const bool is_send;
+  };
+  template <class T>
+  struct RecvCase final : CaseBase {
+    explicit RecvCase(Chan<T> c) : CaseBase(false), ch(std::move(c)) {}
+    void describe(detail::SelectCase& d) override {
+      slot.reset();
+      d = {ch.core(), &slot, &detail::poll_recv<T>, false};
+    }
+    void fired() override {}
+    void disable() override { ch = Chan<T>(); }
+    Chan<T> ch;
+    std::optional<T> slot;  // destination of the receive
+  };
+  template <class T>
+  struct SendCase final : CaseBase {
+    SendCase(Chan<T> c, std::optional<T> v) : CaseBase(true), ch(std::move(c)), value(std::move(v)) {}
+    void describe(detail::SelectCase& d) override {
+      // Without a value the case is off, like a nil channel.
+      d = {value ? ch.core() : nullptr, value ? static_cast<void*>(&*value) : nullptr,
+           &detail::poll_send<T>, true};
+    }
+    void fired() override { value.reset(); }
+    void disable() override { ch = Chan<T>(); }
+    Chan<T> ch;
+    std::optional<T> value;  // the value to send; moved from when it fires
+  };
+
+  CaseBase& at(std::size_t i) {
+    if (i >= cases_.size()) throw std::out_of_range("DynamicSelect: no such case");
+    return *cases_[i];
+  }
+
+  int run_impl(bool block, const detail::Deadline* deadline) {
+    const std::size_t n = cases_.size();
+    descs_.resize(n);
+    sudogs_.resize(n);
+    scratch_.resize(2 * n);
+    for (std::size_t i = 0; i < n; ++i) cases_[i]->describe(descs_[i]);
+    const int r = detail::select_run(descs_.data(), static_cast<uint32_t>(n), scratch_.data(),
+                                     sudogs_.data(), block, deadline);
+    if (r < 0) return kNone;
+    cases_[static_cast<std::size_t>(r)]->fired();
+    return r;
+  }
+
+  std::vector<std::unique_ptr<CaseBase>> cases_;
+  // Scratch reused by every run (sized to the case count).
+  std::vector<detail::SelectCase> descs_;
+  std::vector<detail::Sudog> sudogs_;
+  std::vector<uint32_t> scratch_;
+};
+
+}  // namespace syncscope
+
+#endif  // SYNCSCOPE_SELECT_H_

@@ -1,0 +1,139 @@
+// The select engine (Go's selectgo, runtime/select.go); see
+// syncscope/select.h for the semantics and syncscope/chan_core.h for the
+// queues and the waiting protocol.
+#include <syncscope/select.h>
+
+#include <algorithm>
+#include <functional>
+
+namespace syncscope {
+namespace detail {
+
+struct SelectEngine {
+  static WaitQueue& queue(ChanCore* c, bool is_send) noexcept {
+    return is_send ? c->sendq_ : c->recvq_;
+  }
+
+  // Go's sellock: every distinct channel once, in lockorder (address order).
+  static void lock_all(const SelectCase* cases, const uint32_t* lockorder, uint32_t n) noexcept {
+    ChanCore* prev = nullptr;
+    for (uint32_t k = 0; k < n; ++k) {
+      ChanCore* c = cases[lockorder[k]].ch;
+      if (c != prev) {
+        c->lock();
+        prev = c;
+      }
+    }
+  }
+
+  // Go's selunlock: in reverse, each distinct channel once.
+  static void unlock_all(const SelectCase* cases, const uint32_t* lockorder, uint32_t n) noexcept {
+    for (uint32_t k = n; k-- > 0;) {
+      ChanCore* c = cases[lockorder[k]].ch;
+      if (k > 0 && cases[lockorder[k - 1]].ch == c) continue;
+      c->unlock();
+    }
+  }
+
+  static int run(SelectCase* cases, uint32_t n, uint32_t* scratch, Sudog* sudogs, bool block,
+                 const Deadline* deadline) {
+    uint32_t* const pollorder = scratch;
+    uint32_t* const lockorder = scratch + n;
+
+    // Poll order: a uniformly random permutation of the non-nil cases
+    // (inside-out Fisher-Yates, as Go builds it). Nil channels are left out:
+    // they are never ready and are not locked.
+    uint32_t norder = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      if (cases[i].ch == nullptr) continue;
+      const uint32_t j = uniform_below(norder + 1);
+      pollorder[norder] = pollorder[j];
+      pollorder[j] = i;
+      ++norder;
+    }
+    if (norder == 0) {
+      // Only nil channels (or none): Go's `select {}` or a bare default/timeout.
+      if (!block) return kSelectDefault;
+      if (deadline == nullptr) block_forever();
+      sleep_until(*deadline);
+      return kSelectTimeout;
+    }
+
+    // Lock order: by channel address, so that concurrent selects over
+    // overlapping channels always lock in one global order (no deadlock).
+    std::copy(pollorder, pollorder + norder, lockorder);
+    const auto by_address = [cases](uint32_t a, uint32_t b) {
+      return std::less<ChanCore*>()(cases[a].ch, cases[b].ch);
+    };
+    if (norder <= 16) {
+      // Insertion sort: the usual select has a handful of cases.
+      for (uint32_t k = 1; k < norder; ++k) {
+        const uint32_t v = lockorder[k];
+        uint32_t m = k;
+        for (; m > 0 && by_address(v, lockorder[m - 1]); --m) lockorder[m] = lockorder[m - 1];
+        lockorder[m] = v;
+      }
+    } else {
+      std::sort(lockorder, lockorder + norder, by_address);
+    }
+
+    lock_all(cases, lockorder, norder);
+
+    // Pass 1: the first ready case in poll order fires.
+    for (uint32_t k = 0; k < norder; ++k) {
+      const uint32_t i = pollorder[k];
+      SelectCase& c = cases[i];
+      Waiter* wake_me = nullptr;
+      const Poll p = c.poll(c.ch, c.elem, &wake_me);
+      if (p == Poll::kBlock) continue;
+      unlock_all(cases, lockorder, norder);
+      if (p == Poll::kClosed && c.is_send) throw_chan_panic(kSendOnClosedChannel);
+      if (wake_me != nullptr) wake(wake_me);
+      return static_cast<int>(i);
+    }
+
+    if (!block || (deadline != nullptr && Clock::now() >= *deadline)) {
+      unlock_all(cases, lockorder, norder);
+      return block ? kSelectTimeout : kSelectDefault;
+    }
+
+    // Pass 2: queue on every channel, all Sudogs sharing one Waiter.
+    Waiter w;
+    w.parker = this_thread_parker();
+    for (uint32_t k = 0; k < norder; ++k) {
+      const uint32_t i = lockorder[k];
+      Sudog& sg = sudogs[i];
+      sg = Sudog{};
+      sg.waiter = &w;
+      sg.elem = cases[i].elem;
+      sg.case_index = static_cast<int32_t>(i);
+      sg.is_send = cases[i].is_send;
+      queue(cases[i].ch, sg.is_send).enqueue(&sg);
+    }
+    unlock_all(cases, lockorder, norder);
+
+    const bool completed = wait_for_claim(w, deadline);
+
+    // Pass 3: unlink what is still queued (every Sudog but the one claimed,
+    // minus any that a dequeuer already dropped as stale).
+    lock_all(cases, lockorder, norder);
+    for (uint32_t k = 0; k < norder; ++k) {
+      const uint32_t i = lockorder[k];
+      if (sudogs[i].linked) queue(cases[i].ch, sudogs[i].is_send).remove(&sudogs[i]);
+    }
+    unlock_all(cases, lockorder, norder);
+
+    if (!completed) return kSelectTimeout;
+    const int fired = w.fired;
+    if (!w.success && cases[fired].is_send) throw_chan_panic(kSendOnClosedChannel);
+    return fired;
+  }
+};
+
+int select_run(SelectCase* cases, uint32_t n, uint32_t* scratch, Sudog* sudogs, bool block,
+               const Deadline* deadline) {
+  return SelectEngine::run(cases, n, scratch, sudogs, block, deadline);
+}
+
+}  // namespace detail
+}  // namespace syncscope

@@ -1,0 +1,414 @@
+// Tests of select (syncscope/select.h): readiness, default, timeout and
+// deadline, nil-channel cases, closed channels, blocking selects woken by
+// every kind of partner, uniform randomness (chi-square), duplicate and
+// self cases, lock-order safety, move-only send values, and DynamicSelect.
+// Correctness only: timeouts below are hang guards or semantics (a timeout
+// case fires only when nothing else can), never speed checks.
+#include <syncscope/select.h>
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "chan_test_support.h"
+
+namespace syncscope {
+namespace {
+
+using namespace std::chrono_literals;
+using chan_testing::eventually;
+using chan_testing::scaled;
+using chan_testing::Threads;
+
+// ---- readiness, default, timeout --------------------------------------------
+
+TEST(SelectTest, ReadyReceiveFiresWithItsValue) {
+  Chan<int> a(1);
+  Chan<std::string> b(1);
+  b.send("hello");
+  std::string got;
+  const int i = Select()
+                    .recv(a, [](std::optional<int>) { ADD_FAILURE() << "a is empty"; })
+                    .recv(b, [&](std::optional<std::string> v) { got = *v; })
+                    .run();
+  EXPECT_EQ(i, 1);
+  EXPECT_EQ(got, "hello");
+}
+
+TEST(SelectTest, ReadySendFires) {
+  Chan<int> full(1);
+  full.send(0);
+  Chan<int> room(1);
+  bool fired = false;
+  EXPECT_EQ(Select().send(full, 1).send(room, 2, [&] { fired = true; }).run(), 1);
+  EXPECT_TRUE(fired);
+  EXPECT_EQ(room.receive(), 2);
+  EXPECT_EQ(full.receive(), 0);
+}
+
+TEST(SelectTest, DefaultFiresWhenNothingIsReady) {
+  Chan<int> a(0);
+  Chan<int> b(1);
+  b.send(1);  // b is full: a send case on it is not ready
+  bool dflt = false;
+  EXPECT_EQ(Select().recv(a).send(b, 2).default_case([&] { dflt = true; }).run(), 2);
+  EXPECT_TRUE(dflt);
+  // ...and does not fire when a case is ready.
+  EXPECT_EQ(Select().recv(b).default_case().run(), 0);
+  // A select of nothing but a default.
+  EXPECT_EQ(Select().default_case().run(), 0);
+}
+
+TEST(SelectTest, TimeoutFiresOnlyWhenNothingArrives) {
+  Chan<int> a(0);
+  const auto t0 = std::chrono::steady_clock::now();
+  bool timed_out = false;
+  EXPECT_EQ(Select().recv(a).timeout(20ms, [&] { timed_out = true; }).run(), 1);
+  EXPECT_TRUE(timed_out);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 20ms);  // not before the deadline
+  EXPECT_EQ(a.waiting_receivers(), 0u);                     // cleaned up
+
+  // A value arriving while the select waits wins over a long timeout.
+  Threads threads;
+  threads.spawn([&] {
+    ASSERT_TRUE(eventually([&] { return a.waiting_receivers() == 1; }));
+    a.send(5);
+  });
+  int got = 0;
+  EXPECT_EQ(Select().recv(a, [&](std::optional<int> v) { got = *v; }).timeout(1h).run(), 0);
+  EXPECT_EQ(got, 5);
+}
+
+TEST(SelectTest, DeadlineOfAnyClock) {
+  Chan<int> a(0);
+  EXPECT_EQ(Select().recv(a).deadline(std::chrono::system_clock::now() + 5ms).run(), 1);
+  EXPECT_EQ(Select().recv(a).deadline(std::chrono::steady_clock::now() - 1s).run(), 1);
+  EXPECT_EQ(Select().timeout(1ms).run(), 0);  // only a timeout
+}
+
+TEST(SelectTest, DefaultWinsOverTimeout) {
+  Chan<int> a(0);
+  EXPECT_EQ(Select().recv(a).timeout(1h).default_case().run(), 2);
+}
+
+// ---- nil and closed channels ------------------------------------------------
+
+TEST(SelectTest, NilChannelCaseNeverFires) {
+  Chan<int> nil;
+  Chan<int> ready(1);
+  for (int i = 0; i < 100; ++i) {
+    ready.send(i);
+    EXPECT_EQ(Select().recv(nil).send(nil, 1).recv(ready).run(), 2);
+  }
+  EXPECT_EQ(Select().recv(nil).send(nil, 1).default_case().run(), 2);
+  EXPECT_EQ(Select().recv(nil).timeout(5ms).run(), 1);
+}
+
+TEST(SelectTest, EmptySelectBlocksForever) {
+  // Go's `select {}`: no case can ever fire. The thread is detached; the
+  // test checks it is still blocked after giving it every chance.
+  static std::atomic<bool> returned{false};
+  std::thread([] {
+    Chan<int> nil;
+    Select().recv(nil).run();
+    returned = true;
+  }).detach();
+  std::this_thread::sleep_for(30ms);
+  EXPECT_FALSE(returned.load());
+}
+
+TEST(SelectTest, ReceiveFromClosedFiresWithNullopt) {
+  Chan<int> c(3);
+  c.send(1);
+  c.close();
+  std::vector<std::optional<int>> got;
+  for (int i = 0; i < 2; ++i) {
+    Select().recv(c, [&](std::optional<int> v) { got.push_back(v); }).run();
+  }
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0], 1);
+  EXPECT_FALSE(got[1].has_value());
+}
+
+TEST(SelectTest, SendToClosedPanicsWithoutRunningTheCallback) {
+  Chan<int> c(1);
+  c.close();
+  bool ran = false;
+  try {
+    Select().send(c, 1, [&] { ran = true; }).default_case().run();
+    ADD_FAILURE() << "expected ChanPanic";
+  } catch (const ChanPanic& e) {
+    EXPECT_EQ(std::string(e.what()), "send on closed channel");
+  }
+  EXPECT_FALSE(ran);
+}
+
+TEST(SelectTest, CloseWakesABlockedSelect) {
+  for (std::size_t cap : {std::size_t{0}, std::size_t{2}}) {
+    Chan<int> a(cap);
+    Chan<int> b(cap);
+    Threads threads;
+    int fired = -1;
+    bool closed = false;
+    threads.spawn([&] {
+      fired = Select()
+                  .recv(a, [&](std::optional<int> v) { closed = !v; })
+                  .recv(b, [&](std::optional<int> v) { closed = !v; })
+                  .run();
+    });
+    ASSERT_TRUE(eventually([&] { return b.waiting_receivers() == 1; }));
+    b.close();
+    threads.join();
+    EXPECT_EQ(fired, 1);
+    EXPECT_TRUE(closed);
+    EXPECT_EQ(a.waiting_receivers(), 0u);  // its other Sudog was unlinked
+  }
+}
+
+TEST(SelectTest, CloseMakesABlockedSendCasePanic) {
+  Chan<int> a(0);
+  Chan<int> b(0);
+  Threads threads;
+  std::string what;
+  threads.spawn([&] {
+    try {
+      Select().send(a, 1).recv(b).run();
+    } catch (const ChanPanic& e) {
+      what = e.what();
+    }
+  });
+  ASSERT_TRUE(eventually([&] { return a.waiting_senders() == 1; }));
+  a.close();
+  threads.join();
+  EXPECT_EQ(what, "send on closed channel");
+  EXPECT_EQ(b.waiting_receivers(), 0u);
+}
+
+// ---- blocking selects and their partners -------------------------------------
+
+TEST(SelectTest, BlockedSelectIsCompletedByAPlainSendOrReceive) {
+  for (std::size_t cap : {std::size_t{0}, std::size_t{1}}) {
+    Chan<int> in(cap);
+    Chan<int> out(cap);
+    if (cap > 0) out.send(-1);  // full, so the send case must wait
+    Threads threads;
+    int got = 0;
+    threads.spawn([&] {
+      Select().recv(in, [&](std::optional<int> v) { got = *v; }).send(out, 7).run();
+    });
+    ASSERT_TRUE(eventually([&] { return in.waiting_receivers() == 1; }));
+    in.send(3);  // completes the receive case
+    threads.join();
+    EXPECT_EQ(got, 3);
+    EXPECT_EQ(out.waiting_senders(), 0u);
+
+    threads.spawn([&] {
+      Select().recv(in).send(out, 7).run();
+    });
+    ASSERT_TRUE(eventually([&] { return out.waiting_senders() == 1; }));
+    if (cap > 0) EXPECT_EQ(out.receive(), -1);  // frees the slot: the send case refills it
+    EXPECT_EQ(out.receive(), 7);
+    threads.join();
+  }
+}
+
+TEST(SelectTest, TwoSelectsMeetOnAnUnbufferedChannel) {
+  Chan<int> c(0);
+  Chan<int> never(0);
+  const int n = scaled(2000);
+  Threads threads;
+  threads.spawn([&] {
+    for (int i = 0; i < n; ++i) Select().send(c, i).recv(never).run();
+  });
+  for (int i = 0; i < n; ++i) {
+    int got = -1;
+    Select().recv(c, [&](std::optional<int> v) { got = *v; }).send(never, 0).run();
+    ASSERT_EQ(got, i);
+  }
+}
+
+TEST(SelectTest, OppositeCaseOrdersDoNotDeadlock) {
+  // Two threads select over the same two channels with their cases listed
+  // in opposite orders (channel locks are taken in address order).
+  Chan<int> a(0);
+  Chan<int> b(0);
+  const int n = scaled(5000);
+  std::atomic<int> total{0};
+  Threads threads;
+  threads.spawn([&] {
+    for (int i = 0; i < n; ++i) Select().send(a, 1).send(b, 1).run();
+  });
+  threads.spawn([&] {
+    for (int i = 0; i < n; ++i) {
+      Select()
+          .recv(b, [&](std::optional<int> v) { total += *v; })
+          .recv(a, [&](std::optional<int> v) { total += *v; })
+          .run();
+    }
+  });
+  threads.join();
+  EXPECT_EQ(total.load(), n);
+}
+
+TEST(SelectTest, SameChannelInSeveralCases) {
+  Chan<int> c(0);
+  Threads threads;
+  int fired = -1;
+  threads.spawn([&] { fired = Select().recv(c).recv(c).recv(c).run(); });
+  ASSERT_TRUE(eventually([&] { return c.waiting_receivers() == 3; }));
+  c.send(1);
+  threads.join();
+  EXPECT_GE(fired, 0);
+  EXPECT_LE(fired, 2);
+  EXPECT_EQ(c.waiting_receivers(), 0u);
+}
+
+TEST(SelectTest, MoveOnlySendValue) {
+  Chan<std::unique_ptr<int>> c(0);
+  Threads threads;
+  threads.spawn([&] {
+    Select().send(c, std::make_unique<int>(42)).run();
+  });
+  std::unique_ptr<int> got;
+  Select().recv(c, [&](std::optional<std::unique_ptr<int>> v) { got = std::move(*v); }).run();
+  ASSERT_NE(got, nullptr);
+  EXPECT_EQ(*got, 42);
+}
+
+// ---- randomness ----------------------------------------------------------------
+
+// With every case ready, each must be chosen with probability 1/k. Pearson's
+// chi-square over many selections, against a generous fixed critical value
+// (a correctness check of the random poll order, not of timing): with 3
+// degrees of freedom P(chi2 > 30) is about 1e-6.
+TEST(SelectTest, ReadyCasesAreChosenUniformly) {
+  constexpr int kCases = 4;
+  const int trials = scaled(8000);
+  std::array<Chan<int>, kCases> c{Chan<int>(1), Chan<int>(1), Chan<int>(1), Chan<int>(1)};
+  for (Chan<int>& ch : c) ch.send(0);
+  std::array<int, kCases> counts{};
+  for (int t = 0; t < trials; ++t) {
+    const int i = Select().recv(c[0]).recv(c[1]).recv(c[2]).recv(c[3]).run();
+    ++counts[static_cast<std::size_t>(i)];
+    c[static_cast<std::size_t>(i)].send(0);  // make it ready again
+  }
+  const double expected = static_cast<double>(trials) / kCases;
+  double chi2 = 0;
+  for (int n : counts) chi2 += (n - expected) * (n - expected) / expected;
+  EXPECT_LT(chi2, 30.0) << counts[0] << " " << counts[1] << " " << counts[2] << " " << counts[3];
+}
+
+TEST(SelectTest, ReadySendCasesAreChosenUniformly) {
+  constexpr int kCases = 3;
+  const int trials = scaled(6000);
+  Chan<int> c(static_cast<std::size_t>(trials));
+  std::array<int, kCases> counts{};
+  for (int t = 0; t < trials; ++t) {
+    ++counts[static_cast<std::size_t>(Select().send(c, 0).send(c, 1).send(c, 2).run())];
+  }
+  // The values sent match the chosen cases.
+  std::array<int, kCases> values{};
+  for (int t = 0; t < trials; ++t) ++values[static_cast<std::size_t>(*c.receive())];
+  EXPECT_EQ(values, counts);
+  const double expected = static_cast<double>(trials) / kCases;
+  double chi2 = 0;
+  for (int n : counts) chi2 += (n - expected) * (n - expected) / expected;
+  EXPECT_LT(chi2, 30.0);  // 2 degrees of freedom: P(chi2 > 30) ~ 3e-7
+}
+
+// ---- DynamicSelect ----------------------------------------------------------
+
+TEST(DynamicSelectTest, MixedTypesTakeDisableRemove) {
+  DynamicSelect sel;
+  Chan<int> ints(2);
+  Chan<std::string> strs(2);
+  DoneChan done(0);
+  const std::size_t kDone = sel.add_recv(done);
+  const std::size_t kInts = sel.add_recv(ints);
+  const std::size_t kStrs = sel.add_recv(strs);
+  EXPECT_EQ(sel.size(), 3u);
+  EXPECT_EQ(sel.try_run(), DynamicSelect::kNone);
+
+  ints.send(4);
+  EXPECT_EQ(sel.run(), static_cast<int>(kInts));
+  EXPECT_EQ(sel.take<int>(kInts), 4);
+  EXPECT_THROW(sel.take<std::string>(kInts), std::invalid_argument);
+
+  strs.send("x");
+  EXPECT_EQ(sel.run_for(1h), static_cast<int>(kStrs));
+  EXPECT_EQ(sel.take<std::string>(kStrs), "x");
+
+  ints.close();
+  EXPECT_EQ(sel.run(), static_cast<int>(kInts));
+  EXPECT_FALSE(sel.take<int>(kInts).has_value());  // closed
+  sel.disable(kInts);
+  EXPECT_EQ(sel.run_for(2ms), DynamicSelect::kNone);
+
+  done.close();
+  EXPECT_EQ(sel.run(), static_cast<int>(kDone));
+  sel.remove(kDone);
+  EXPECT_EQ(sel.size(), 2u);
+  EXPECT_FALSE(sel.is_send(0));
+  EXPECT_THROW(sel.remove(5), std::out_of_range);
+}
+
+TEST(DynamicSelectTest, SendCasesDisableThemselvesUntilGivenAValue) {
+  DynamicSelect sel;
+  std::array<Chan<int>, 3> outs{Chan<int>(1), Chan<int>(1), Chan<int>(1)};
+  for (Chan<int>& o : outs) sel.add_send(o);  // no value yet: off
+  EXPECT_EQ(sel.try_run(), DynamicSelect::kNone);
+  for (std::size_t i = 0; i < outs.size(); ++i) sel.set_value(i, 10);
+  std::array<int, 3> hits{};
+  for (std::size_t k = 0; k < outs.size(); ++k) ++hits[static_cast<std::size_t>(sel.run())];
+  EXPECT_EQ(hits, (std::array<int, 3>{1, 1, 1}));  // each output exactly once
+  EXPECT_EQ(sel.try_run(), DynamicSelect::kNone);
+  for (Chan<int>& o : outs) EXPECT_EQ(o.receive(), 10);
+  EXPECT_THROW(sel.set_value(0, std::string("no")), std::invalid_argument);
+  sel.set_chan(0, Chan<int>());  // nil
+  sel.set_value(0, 1);
+  EXPECT_EQ(sel.try_run(), DynamicSelect::kNone);
+}
+
+TEST(DynamicSelectTest, ManyCasesMergeEverything) {
+  // More cases than the insertion-sort cutoff, with duplicates and nils.
+  constexpr int kChans = 40;
+  std::vector<Chan<int>> chans;
+  DynamicSelect sel;
+  for (int i = 0; i < kChans; ++i) {
+    chans.emplace_back(i % 3 == 0 ? 0 : 2);
+    sel.add_recv(chans.back());
+  }
+  sel.add_recv(chans[5]);  // duplicate
+  sel.add_recv(Chan<int>());  // nil
+  const int per = scaled(100);
+  Threads threads;
+  for (int i = 0; i < kChans; ++i) {
+    threads.spawn([&, i] {
+      for (int k = 0; k < per; ++k) chans[static_cast<std::size_t>(i)].send(i);
+      chans[static_cast<std::size_t>(i)].close();
+    });
+  }
+  std::vector<int> counts(kChans, 0);
+  int open_cases = static_cast<int>(sel.size()) - 1;  // minus the nil one
+  while (open_cases > 0) {
+    const int i = sel.run();
+    ASSERT_GE(i, 0);
+    std::optional<int> v = sel.take<int>(static_cast<std::size_t>(i));
+    if (!v) {
+      sel.disable(static_cast<std::size_t>(i));
+      --open_cases;
+      continue;
+    }
+    ++counts[static_cast<std::size_t>(*v)];
+  }
+  for (int n : counts) EXPECT_EQ(n, per);
+}
+
+}  // namespace
+}  // namespace syncscope
