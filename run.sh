@@ -233,6 +233,16 @@ run_suite() {  # index, count, suite, run dir, suite flags...
     tail -n 20 "$dir/logs/$s.log" >&2
     return 1
   fi
+  # Peer hook: an executable suites/<suite>/peer.sh runs after the suite as
+  # `peer.sh RUN_TMP_DIR PROFILE BUILD_DIR` (e.g. the Go runtime's side of
+  # `channels`); its failure is the suite's failure.
+  local peer="$ROOT/suites/$s/peer.sh" profile=quick a
+  for a in "$@"; do case "$a" in --profile=*) profile="${a#--profile=}" ;; esac; done
+  if [ -x "$peer" ] && ! "$peer" "$dir" "$profile" "$BUILD/release" >>"$dir/logs/$s.log" 2>&1; then
+    echo "error: peer of suite '$s' failed; its log: $dir/logs/$s.log" >&2
+    tail -n 20 "$dir/logs/$s.log" >&2
+    return 1
+  fi
   echo "[$i/$n] $s: $total benchmarks in $((SECONDS - start)) s"
 }
 

@@ -61,6 +61,37 @@ _FIXED = {
     "ClhLock": "#6baed6",
     "SemaMutex": "#17becf",
     "RecursiveMutex": "#8c6d31",
+    # Object-reuse peers of the pool suite (suites/pool/pool_peers.h):
+    # syncscope's Pool magenta (its no-victim-cache emulation a light shade
+    # of it), the free lists blue / brown / dark grey, the allocators light
+    # grey (no reuse) and a TBB green.
+    "Pool": "#d01c8b",
+    "Pool_no_victim": "#f1b6da",
+    "no_pool": "#a0a0a0",
+    "mutex_free_list": "#525252",
+    "linked_free_list": "#8c510a",
+    "thread_local_free_list": "#2166ac",
+    "tbb_scalable": "#238b45",
+    # Maps of the maps suite (suites/maps/map_adapters.h); a map behind one
+    # lock takes that lock's colour.
+    "SyncMap": "#1b9e77",
+    "ConcurrentMap": "#7570b3",
+    "umap_GoMutex": "#e6550d",
+    "umap_GoRWMutex": "#bcbd22",
+    "umap_std_shared_mutex": "#4d4d4d",
+    # The overhead suite: syncscope's primitives one orange, the standard
+    # library's equivalents greys.
+    "Once": "#d95f02",
+    "WaitGroup": "#d95f02",
+    "Cond": "#d95f02",
+    "Context": "#d95f02",
+    "Semaphore": "#d95f02",
+    "SingleFlight": "#d95f02",
+    "ErrGroup": "#d95f02",
+    "std_call_once": "#000000",
+    "std_condition_variable": "#4d4d4d",
+    "std_counting_semaphore": "#737373",
+    "std_thread": "#969696",
 }
 
 # Suffixes naming a variant of an implementation that is drawn in the base

@@ -11,24 +11,37 @@
 #include <algorithm>
 #include <cstddef>
 #include <thread>
+#include <utility>
 
 namespace syncscope {
 namespace detail {
 namespace {
 
 // ---- named limits ----------------------------------------------------------
-// Waiting for a claim: rounds 0..kWaitSpinLimit spin 2^round cpu_relax()
-// each (127 in all with 6: a few microseconds, about the time another core
-// needs to take the channel lock and complete a handoff); rounds up to
-// kWaitYieldLimit call sched_yield() (on an oversubscribed core that lets
-// the partner thread run); then the waiter parks. Spinning is skipped when
-// the process may use only one CPU: nobody could complete the handoff while
-// we spin.
+// Waiting for a claim: rounds 0..spin limit spin 2^round cpu_relax() each
+// (127 in all at kWaitSpinLimit = 6: a few microseconds, about the time
+// another core needs to take the channel lock and complete a handoff); then
+// kWaitYields calls of sched_yield() (on an oversubscribed or shared core
+// that lets the partner thread run); then the waiter parks.
+//
+// Adaptive spinning: the spin limit is kept per thread, between
+// kWaitSpinMin and kWaitSpinLimit. A wait that ends while spinning raises it
+// by one round, a wait that had to yield or park lowers it by one (halving
+// the spin time). When the partner runs on another core, handoffs land
+// within the spin and the limit stays high; when both threads share one
+// core (an oversubscribed machine) the partner cannot run while we spin,
+// and after a few waits we go almost straight to sched_yield(), which hands
+// it the core. (glibc's adaptive mutex and Go's canSpin make the same bet.)
+// Spinning is skipped entirely when the process may use only one CPU.
+constexpr int kWaitSpinMin = 1;
 constexpr int kWaitSpinLimit = 6;
-constexpr int kWaitYieldLimit = 10;
+constexpr int kWaitYields = 4;
 // The channel lock: rounds 0..kLockSpinLimit of 2^round cpu_relax() while
 // the holder finishes its few dozen instructions, then sleep.
 constexpr int kLockSpinLimit = 5;
+
+// This thread's current spin limit (see "Adaptive spinning").
+thread_local int tls_spin_limit = kWaitSpinLimit;
 
 thread_local ChanStats tls_stats;
 
@@ -83,9 +96,20 @@ ParkerNode* take_parker() {
   return n;
 }
 
-struct ThreadParker {
-  ParkerNode* node = nullptr;
-  ~ThreadParker() {
+// The thread's parker. A plain pointer (trivially destructible), so that it
+// stays usable even from another thread_local's destructor at thread exit.
+thread_local ParkerNode* tls_parker = nullptr;
+// Set once this thread's ParkerReturner has run: a parker taken after that
+// (a channel operation in a later thread_local destructor) is never
+// returned — one leaked node, instead of a use of a destroyed object.
+thread_local bool tls_parker_returned = false;
+
+// Returns the thread's parker to the free list at thread exit.
+struct ParkerReturner {
+  bool armed = false;  // written on first use: the odr-use that constructs it
+  ~ParkerReturner() {
+    tls_parker_returned = true;
+    ParkerNode* node = std::exchange(tls_parker, nullptr);
     if (node == nullptr) return;
     ParkerPool& p = parker_pool();
     p.lock.acquire();
@@ -94,7 +118,7 @@ struct ThreadParker {
     p.lock.release();
   }
 };
-thread_local ThreadParker tls_parker;
+thread_local ParkerReturner tls_parker_returner;
 
 // The semaphore nil-channel operations sleep on; nobody releases it.
 Sema& never_released() {
@@ -145,23 +169,34 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline) {
   ++st.blocked;
   bool expired = false;
 
-  // Phase 1 and 2: spin, then yield, watching for kDone.
-  for (int round = usable_cpus() > 1 ? 0 : kWaitSpinLimit + 1; round <= kWaitYieldLimit;
-       ++round) {
+  // Phase 1 and 2: spin (up to this thread's adaptive limit), then yield,
+  // watching for kDone.
+  const bool multi_cpu = usable_cpus() > 1;
+  const int spin_limit = multi_cpu ? tls_spin_limit : -1;
+  int yields = 0;
+  for (int round = 0; round <= spin_limit || yields < kWaitYields; ++round) {
     if (w.state.load(std::memory_order_acquire) & Waiter::kDone) {
-      ++(round <= kWaitSpinLimit ? st.spin_wakeups : st.yield_wakeups);
+      if (round <= spin_limit) {
+        ++st.spin_wakeups;
+        if (tls_spin_limit < kWaitSpinLimit) ++tls_spin_limit;
+      } else {
+        ++st.yield_wakeups;
+        if (multi_cpu && tls_spin_limit > kWaitSpinMin) --tls_spin_limit;
+      }
       return true;
     }
     if (deadline != nullptr && Clock::now() >= *deadline) {
       expired = true;
       break;
     }
-    if (round <= kWaitSpinLimit) {
+    if (round <= spin_limit) {
       spin(round);
     } else {
       sched_yield();
+      ++yields;
     }
   }
+  if (multi_cpu && tls_spin_limit > kWaitSpinMin) --tls_spin_limit;
 
   uint32_t s = w.state.load(std::memory_order_acquire);
   if (expired) {
@@ -304,9 +339,13 @@ void ChanCore::close() {
 
 // ---- the rest -------------------------------------------------------------------
 Sema* this_thread_parker() noexcept {
-  ThreadParker& tp = tls_parker;
-  if (tp.node == nullptr) tp.node = take_parker();
-  return &tp.node->sema;
+  if (tls_parker == nullptr) {
+    tls_parker = take_parker();
+    // First use in this thread: make sure the returner exists (constructing
+    // a thread_local registers its destructor), unless it already ran.
+    if (!tls_parker_returned) tls_parker_returner.armed = true;
+  }
+  return &tls_parker->sema;
 }
 
 void block_forever() {

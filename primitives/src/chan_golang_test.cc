@@ -149,7 +149,8 @@ TEST_P(GoTestChan, FifoAndManySendersReceivers) {
   }
   std::map<int, int> recv;
   for (int p = 0; p < kP; ++p) {
-    for (auto [k, v] : **done.receive()) recv[k] += v;
+    const std::shared_ptr<std::map<int, int>> part = *done.receive();
+    for (auto [k, v] : *part) recv[k] += v;
   }
   ASSERT_EQ(static_cast<int>(recv.size()), kL);
   for (auto [k, v] : recv) EXPECT_EQ(v, kP) << k;

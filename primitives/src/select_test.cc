@@ -212,7 +212,9 @@ TEST(SelectTest, BlockedSelectIsCompletedByAPlainSendOrReceive) {
       Select().recv(in).send(out, 7).run();
     });
     ASSERT_TRUE(eventually([&] { return out.waiting_senders() == 1; }));
-    if (cap > 0) EXPECT_EQ(out.receive(), -1);  // frees the slot: the send case refills it
+    if (cap > 0) {
+      EXPECT_EQ(out.receive(), -1);  // frees the slot: the send case refills it
+    }
     EXPECT_EQ(out.receive(), 7);
     threads.join();
   }
@@ -220,15 +222,16 @@ TEST(SelectTest, BlockedSelectIsCompletedByAPlainSendOrReceive) {
 
 TEST(SelectTest, TwoSelectsMeetOnAnUnbufferedChannel) {
   Chan<int> c(0);
-  Chan<int> never(0);
+  Chan<int> never1(0);  // nobody sends here
+  Chan<int> never2(0);  // nobody receives here
   const int n = scaled(2000);
   Threads threads;
   threads.spawn([&] {
-    for (int i = 0; i < n; ++i) Select().send(c, i).recv(never).run();
+    for (int i = 0; i < n; ++i) Select().send(c, i).recv(never1).run();
   });
   for (int i = 0; i < n; ++i) {
     int got = -1;
-    Select().recv(c, [&](std::optional<int> v) { got = *v; }).send(never, 0).run();
+    Select().recv(c, [&](std::optional<int> v) { got = *v; }).send(never2, 0).run();
     ASSERT_EQ(got, i);
   }
 }

@@ -239,7 +239,7 @@ TEST(SemaphoreTest, FifoWakeUpOrder) {
 TEST(SemaphoreTest, StressNoOverflowNoLostWakeup) {
   constexpr int64_t kSize = 6;
   constexpr int kThreads = 6;
-  constexpr int kIters = 400;
+  constexpr int kIters = 1500;
   Semaphore sem(kSize);
   std::atomic<int64_t> inside{0};
   std::atomic<bool> overflow{false};

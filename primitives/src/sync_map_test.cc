@@ -269,7 +269,7 @@ TEST(SyncMapTest, EveryBoxAndEntryIsFreedExactlyOnce) {
 TEST(SyncMapTest, StressDisjointKeysMatchModels) {
   constexpr int kThreads = 4;
   constexpr int kKeysPerThread = 64;
-  constexpr int kOps = 6000;
+  constexpr int kOps = 15000;
   auto make = [](uint64_t a) { return Val{a, ~a}; };
   Map<uint64_t, Val> m;
   std::vector<std::map<uint64_t, uint64_t>> models(kThreads);
@@ -339,7 +339,7 @@ TEST(SyncMapTest, StressDisjointKeysMatchModels) {
 TEST(SyncMapTest, StressSharedKeysCasIncrementsAreNotLost) {
   constexpr int kThreads = 4;
   constexpr int kCounters = 8;
-  constexpr int kIncrements = 1500;
+  constexpr int kIncrements = 3000;
   Map<int, uint64_t> m;
   for (int c = 0; c < kCounters; ++c) m.store(c, 0);
   std::vector<std::thread> ts;

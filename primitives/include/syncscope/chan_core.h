@@ -54,11 +54,12 @@
 //
 // Waiting (Waiter::state, a word of flag bits; see kParked...kCancelled):
 //   waiter:   links its Sudogs, unlocks, then spins a bounded number of
-//             rounds watching for kDone (kSpinLimit rounds of 2^k cpu_relax,
-//             then kYieldLimit - kSpinLimit sched_yield calls), then sets
-//             kParked with a CAS and sleeps on its thread's parking
-//             semaphore (a Sema(0) per thread — the analogue of parking a
-//             goroutine). With a deadline it may instead set kCancelled.
+//             rounds watching for kDone (up to kWaitSpinLimit rounds of 2^k
+//             cpu_relax — the limit adapts per thread, see chan_core.cc —
+//             then kWaitYields sched_yield calls), then sets kParked with a
+//             CAS and sleeps on its thread's parking semaphore (a Sema(0)
+//             per thread — the analogue of parking a goroutine). With a
+//             deadline it may instead set kCancelled.
 //   claimer:  CAS sets kClaimed (fails if kClaimed or kCancelled is set),
 //             transfers the value, writes fired/success, then fetch_or sets
 //             kDone. If that fetch_or returns a word with kParked, the waiter

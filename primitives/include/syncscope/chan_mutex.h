@@ -10,7 +10,7 @@
 //                          unlock() takes it out. (The seed's second Locker.)
 // Both are Lockable and TimedLockable (std::lock_guard, std::unique_lock,
 // std::scoped_lock work): lock(), unlock(), try_lock(), try_lock_for(d),
-// try_lock_until(t), plus is_locked().
+// try_lock_until(t), plus is_locked() and waiters().
 //
 // Go names -> C++: Lock -> lock, Unlock -> unlock, TryLock() -> try_lock(),
 // TryLock(timeout) -> try_lock_for(timeout), IsLocked -> is_locked.
@@ -56,6 +56,7 @@
 #define SYNCSCOPE_CHAN_MUTEX_H_
 
 #include <chrono>
+#include <cstddef>
 
 #include <syncscope/chan.h>
 #include <syncscope/chan_core.h>
@@ -89,6 +90,9 @@ class TokenChanMutex {
   }
   // is_locked(): len(ch) == 0 (snapshot).
   bool is_locked() const noexcept { return ch_.len() == 0; }
+  // waiters(): threads blocked in lock() now (instrumentation; the
+  // channel's waiting_receivers()).
+  std::size_t waiters() const noexcept { return ch_.waiting_receivers(); }
 
  private:
   // Capacity 1; holds the token exactly while the mutex is free.
@@ -119,6 +123,9 @@ class SlotChanMutex {
   }
   // is_locked(): len(ch) == 1 (snapshot).
   bool is_locked() const noexcept { return ch_.len() == 1; }
+  // waiters(): threads blocked in lock() now (instrumentation; the
+  // channel's waiting_senders()).
+  std::size_t waiters() const noexcept { return ch_.waiting_senders(); }
 
  private:
   // Capacity 1; holds a token exactly while the mutex is held.

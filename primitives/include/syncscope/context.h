@@ -103,6 +103,9 @@
 // publishing the Context handle to another thread (by any synchronising
 // means) publishes them.
 //
+// Fairness: nothing waits on a lock for long here; threads waiting for a
+// context wait on its done channel, and close() wakes them all at once.
+//
 // Cost: with_cancel/with_deadline allocate the node and the done channel and
 // take the parent canceller's mutex once; with_value allocates the node and
 // the value. err() is one acquire load (after following one pointer);

@@ -15,8 +15,11 @@
 //                              period from inside a read-side section would
 //                              wait for itself (see rcu.h)
 //
-// Where Go panics on misuse of a sync primitive, syncscope throws SyncPanic
-// with Go's message, so a test can catch it and compare the text. Go's
+// Where Go panics on misuse of a sync primitive (the standard library's
+// sync and sync/atomic, and golang.org/x/sync), syncscope throws SyncPanic
+// with Go's message, so a test can catch it and compare the text. The
+// messages of this file's primitives are defined here; other headers define
+// their own next to the primitive (semaphore.h, err_group.h). Go's
 // *fatal errors* (unlock of an unlocked mutex) are not panics: they terminate
 // the process (go_fatal in go_mutex_common.h). Channel panics have their own
 // type, ChanPanic (chan_core.h): the two families stay separate so a caller

@@ -807,8 +807,9 @@ class BasicPool {
   }
 
   // Go's getSlow: steal from the other locals of the primary, then try the
-  // victim. Outlined in spirit: it scans every local.
-  T* get_slow(int64_t id, Generation* g, Source& src) noexcept {
+  // victim. Outlined: it scans every local, and inlining it would only bloat
+  // get()'s fast path (private slot, own deque).
+  [[gnu::noinline]] T* get_slow(int64_t id, Generation* g, Source& src) noexcept {
     const uint32_t n = g->locals.extent();
     const uint32_t start = id >= 0 ? static_cast<uint32_t>(id) + 1 : 0;
     for (uint32_t i = 0; i < n; ++i) {
@@ -853,8 +854,9 @@ class BasicPool {
   }
 
   // Frees a generation and the objects in it (no thread can use it: its
-  // grace period has passed, or the pool is being destroyed).
-  void drop(Generation* g, bool count_as_trimmed) noexcept {
+  // grace period has passed, or the pool is being destroyed). Outlined: it
+  // runs once per trim and walks everything.
+  [[gnu::noinline]] void drop(Generation* g, bool count_as_trimmed) noexcept {
     uint64_t objects = 0;
     uint64_t bytes = 0;
     auto destroy = [&](T* p) {

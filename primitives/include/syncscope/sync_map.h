@@ -175,8 +175,8 @@ class Map {
   using key_type = K;
   using mapped_type = V;
 
-  // Retired objects are freed once this many are pending (a reclaim scans
-  // every thread's epoch record, so it is batched).
+  // Retired objects are freed in batches of about this many (a reclaim scans
+  // every thread's epoch record).
   static constexpr std::size_t kReclaimBatch = 64;
 
   Map() : read_(new ReadOnly) {}
@@ -338,9 +338,15 @@ class Map {
     return it == r->m.end() ? nullptr : it->second;
   }
 
+  // Retires x; every kReclaimBatch retirements, frees what is safe. The
+  // threshold moves past what a reclaim could not free, so a reader parked
+  // in a section does not turn every later retire into a full scan.
   void retire(detail::Retired* x, void (*fn)(detail::Retired*) noexcept) const noexcept {
     retired_.retire(x, fn);
-    if (retired_.pending() >= kReclaimBatch) retired_.reclaim();
+    if (retired_.pending() >= reclaim_at_.load(std::memory_order_relaxed)) {
+      retired_.reclaim();
+      reclaim_at_.store(retired_.pending() + kReclaimBatch, std::memory_order_relaxed);
+    }
   }
   void retire(ValueNode* v) const noexcept { retire(v, &ValueNode::free); }
 
@@ -652,6 +658,9 @@ class Map {
   mutable std::vector<Entry*> expunged_;
   // Unlinked snapshots, entries and boxes waiting for their grace period.
   mutable detail::RetireList retired_;
+  // Pending count at which the next reclaim runs. Relaxed: a heuristic,
+  // written by whichever thread reclaimed last.
+  mutable std::atomic<std::size_t> reclaim_at_{kReclaimBatch};
 };
 
 // Compiled once in sync_map.cc (the `maps` suite's key/value types).

@@ -1,0 +1,324 @@
+"""Tests of suite_channels.py on synthetic channels runs: every figure written
+and valid through report.py, the Chan / Go ratio table (arithmetic, headline
+order, verdicts), names parsed from the suite's own "threads" key, the
+latency CDF from the side file, and partial data — no Go peer, Go marked
+absent, a missing or corrupt side file, a single implementation, errored
+entries, a comparison with one side missing. Nothing here looks at timing."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import common  # noqa: E402
+import suite_channels as sc  # noqa: E402
+import testing_fixtures as fx  # noqa: E402
+from common import RunSide  # noqa: E402
+
+PNGS = ["channels_crossbeam.png", "channels_threads.png", "channels_go_cases.png",
+        "channels_latency_cdf.png"]
+SUFFIX = "/iterations:1/manual_time"
+
+# Made-up ns per message by implementation (shape only).
+BASE_NS = {"Chan": 100.0, "go_chan": 120.0, "boost_fiber": 400.0, "moodycamel_blocking": 60.0,
+           "moodycamel_rw": 30.0, "moodycamel_rw_circular": 40.0, "tbb_bounded_queue": 150.0}
+CAPS = {"Chan": ["0", "1", "16", "1024"], "go_chan": ["0", "1", "16", "1024"],
+        "boost_fiber": ["0", "1", "16", "1024"], "moodycamel_blocking": ["unbounded"],
+        "moodycamel_rw": ["unbounded"], "moodycamel_rw_circular": ["1", "16", "1024"],
+        "tbb_bounded_queue": ["1", "16", "1024", "unbounded"]}
+SELECT = ("Chan", "go_chan")
+SPSC_ONLY = ("moodycamel_rw", "moodycamel_rw_circular")
+
+
+def name(impl, case, cap, threads, msg="8", work=None):
+    n = "channels/impl:%s/case:%s/cap:%s/msg:%s/threads:%d" % (impl, case, cap, msg, threads)
+    if work is not None:
+        n += "/work_ns:%d" % work
+    return n
+
+
+def counters(ns, lat=True):
+    c = {"ns_per_msg": ns, "msgs_per_s": 1e9 / ns, "units": 1000.0, "messages": 1000.0,
+         "cpu_ns_per_msg": ns * 1.5, "ctx_switches_per_msg": 0.01}
+    if lat:
+        c.update({"lat_p50_ns": ns * 3, "lat_p99_ns": ns * 10, "lat_p999_ns": ns * 30,
+                  "lat_samples": 64.0})
+    return c
+
+
+def channel_specs(impls=tuple(BASE_NS), ratio_overrides=None):
+    """BenchSpecs of a quick run on 2 PUs: the crossbeam matrix, the Go
+    cases and message sizes, for each implementation that can express them."""
+    ratio_overrides = ratio_overrides or {}
+    specs = []
+
+    def add(impl, case, cap, threads, msg="8", work=None, factor=1.0, lat=True):
+        ns = BASE_NS[impl] * factor * ratio_overrides.get((impl, case, cap), 1.0)
+        specs.append(fx.BenchSpec(name(impl, case, cap, threads, msg, work) + SUFFIX,
+                                  counters=counters(ns, lat), label="placement=none;pus=unpinned",
+                                  explicit_threads=False))
+    for impl in impls:
+        for cap in CAPS[impl]:
+            capf = {"0": 20.0, "1": 8.0, "16": 2.0}.get(cap, 1.0)
+            if cap != "0":
+                add(impl, "seq", cap, 1, factor=0.3)
+            add(impl, "spsc", cap, 2, factor=capf)
+            if impl not in SPSC_ONLY:
+                add(impl, "mpsc", cap, 4, factor=capf * 1.3)
+                add(impl, "mpmc", cap, 4, factor=capf * 1.6)
+            if impl in SELECT:
+                add(impl, "select_rx", cap, 5, factor=capf * 2)
+                add(impl, "select_both", cap, 8, factor=capf * 3)
+            if cap in ("0", "1"):
+                add(impl, "pingpong", cap, 2, factor=capf * 2)
+            if cap in ("0", "16", "unbounded"):
+                for w in (0, 100):
+                    add(impl, "prodcons", cap, 2, work=w, factor=capf + w / 100.0)
+                if cap != "0" or impl in SELECT:
+                    add(impl, "try_recv", cap, 1, factor=0.05, lat=False)
+            if cap in ("1024", "unbounded"):
+                for msg in ("64", "1024"):
+                    add(impl, "spsc", cap, 2, msg=msg, factor=1.5 if msg == "64" else 4)
+        if impl in SELECT:
+            add(impl, "popular", "0", 33, factor=30)
+        if impl in SELECT + ("boost_fiber",):
+            add(impl, "close", "0", 5, factor=200)
+    return specs
+
+
+def hist_doc(specs):
+    """channels_hist.json for the specs that have latencies."""
+    out = {}
+    for s in specs:
+        if "lat_p50_ns" not in s.counters:
+            continue
+        p50 = s.counters["lat_p50_ns"]
+        out[s.name[: -len(SUFFIX)]] = {
+            "what": "send to receive", "unit": "ns", "sample_every": 16, "count": 100,
+            "min": int(p50 / 2), "max": int(p50 * 30),
+            "buckets": [[int(p50 / 2), 10], [int(p50), 40], [int(p50 * 3), 45], [int(p50 * 30), 5]]}
+    return out
+
+
+def go_context(state="present"):
+    if state == "present":
+        return {"channels_peer_go": "go1.19.8 linux/amd64, GOMAXPROCS=2, 40 cases replayed from impl:Chan",
+                "channels_coverage_go_chan": "spsc@0,spsc@1024"}
+    if state == "absent":
+        return {"channels_peer_go": "absent: no 'go' on PATH, Go's channels not measured"}
+    return {}
+
+
+def make_channels_run(directory, impls=tuple(BASE_NS), side="ok", go="present", extra_specs=(),
+                      ratio_overrides=None):
+    fx.make_run(directory, suites=())
+    specs = channel_specs(impls, ratio_overrides) + list(extra_specs)
+    ctx = {"channels_placement": "none",
+           "channels_latency_sampling": "1 message in 16 carries a send timestamp",
+           "channels_boost_fiber": "one fiber per std::thread"}
+    ctx.update(go_context(go))
+    fx.write_json(os.path.join(directory, "channels.json"),
+                  fx.gb_document("channels", specs, extra_context=ctx))
+    hist_path = os.path.join(directory, sc.HIST_FILE)
+    if side == "ok":
+        fx.write_json(hist_path, hist_doc(specs))
+    elif side == "corrupt":
+        with open(hist_path, "w") as f:
+            f.write("{not json")
+    return directory
+
+
+def suite_from(specs, ctx=None, repetitions=1):
+    doc = fx.gb_document("channels", specs, repetitions=repetitions, extra_context=ctx, jitter=0.0)
+    return common.parse_suite("channels", "channels.json", doc)
+
+
+def run_report(run_dir):
+    return subprocess.run([sys.executable, os.path.join(HERE, "report.py"), run_dir],
+                          capture_output=True, text=True, timeout=300)
+
+
+class FullRunTest(unittest.TestCase):
+    """Every implementation, Go present, side file present, through report.py."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.dir = make_channels_run(os.path.join(cls.tmp.name, "vm-x86_64-20261128T180000Z"))
+        cls.proc = run_report(cls.dir)
+        with open(os.path.join(cls.dir, "report.html"), encoding="utf-8") as f:
+            cls.html = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_exit_code_and_quiet(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        self.assertEqual(self.proc.stderr, "")
+
+    def test_every_figure_written_valid_and_referenced(self):
+        for png in PNGS:
+            w, h = fx.png_size(os.path.join(self.dir, png))
+            self.assertGreater(w, 300)
+            self.assertGreater(h, 200)
+            self.assertIn('src="%s"' % png, self.html)
+
+    def test_report_has_ratio_table_and_notes(self):
+        self.assertIn("Chan vs Go", self.html)
+        self.assertIn("Chan ÷ Go", self.html)
+        self.assertIn("Go runtime: go1.19.8", self.html)
+        self.assertIn("Headline (Chan ÷ Go, ns per message)", self.html)
+
+
+class RatioTableTest(unittest.TestCase):
+    def setUp(self):
+        # Chan twice as fast as Go at spsc/1024, slower at mpmc/1024, equal at spsc/0.
+        overrides = {("Chan", "spsc", "1024"): 0.6, ("go_chan", "spsc", "1024"): 1.0,
+                     ("Chan", "mpmc", "1024"): 1.8, ("go_chan", "mpmc", "1024"): 1 / 1.2,
+                     ("Chan", "spsc", "0"): 1.2}
+        self.suite = suite_from(channel_specs(("Chan", "go_chan", "tbb_bounded_queue"), overrides))
+        self.rows = sc.rows_of(self.suite)
+
+    def test_headline_cases_first_with_exact_ratios(self):
+        pairs = sc.chan_vs_go(self.rows)
+        head = [(k[0], k[1], k[3]) for k, _, _, _ in pairs[:3]]
+        self.assertEqual(head, [("spsc", "1024", 2), ("mpmc", "1024", 4), ("spsc", "0", 2)])
+        ratios = [round(r, 6) for _, _, _, r in pairs[:3]]
+        # spsc/1024: 100*0.6 / (120*1.0); mpmc/1024: 100*1.6*1.8 / (120*1.6/1.2); spsc/0: 100*20*1.2 / (120*20)
+        self.assertEqual(ratios, [0.5, round(1.8 * 1.2 * 100 / 120, 6), 1.0])
+
+    def test_table_rows_and_verdicts(self):
+        t = sc.summary_rows("/nonexistent", self.suite, {})[0]
+        self.assertEqual(t.columns, ["case", "Chan", "go_chan", "Chan ÷ Go", ""])
+        self.assertEqual(t.rows[0], ["★ spsc cap 1024", "60.0 ns", "120 ns", "0.50", "Chan faster"])
+        self.assertEqual(t.rows[1][-1], "Go faster")
+        self.assertEqual(t.rows[2][-2:], ["1.00", "equal"])
+        # Every case both ran is in the table, Go-only or Chan-only cases are not.
+        both = {r.key() for r in self.rows if r.impl == "Chan"} & \
+            {r.key() for r in self.rows if r.impl == "go_chan"}
+        self.assertEqual(len(t.rows), len(both))
+        self.assertEqual(sum(1 for row in t.rows if row[0].startswith("★")), 3)
+
+    def test_every_implementation_table_marks_missing(self):
+        t = sc.summary_rows("/nonexistent", self.suite, {})[1]
+        self.assertEqual(t.columns, ["case", "Chan", "go_chan", "tbb_bounded_queue"])
+        spsc0 = next(row for row in t.rows if row[0] == "spsc cap 0")
+        self.assertEqual(spsc0[3], "—")  # tbb has no rendezvous
+
+    def test_threads_come_from_the_name_not_gb_threads(self):
+        mpmc = [r for r in self.rows if r.case == "mpmc"]
+        self.assertTrue(mpmc)
+        self.assertTrue(all(r.threads == 4 and r.result.threads == 1 for r in mpmc))
+        self.assertEqual(sc.key_label(mpmc[0].key()), "mpmc cap %s, 4 threads" % mpmc[0].cap)
+
+    def test_key_labels(self):
+        self.assertEqual(sc.key_label(("prodcons", "16", "8", 2, "100")), "prodcons cap 16, work 100 ns")
+        self.assertEqual(sc.key_label(("spsc", "1024", "64", 2, None)), "spsc cap 1024, 64 B")
+
+
+class PartialDataTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def test_go_absent(self):
+        d = make_channels_run(os.path.join(self.tmp.name, "r"), impls=("Chan", "boost_fiber"), go="absent")
+        proc = run_report(d)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        html = open(os.path.join(d, "report.html"), encoding="utf-8").read()
+        self.assertIn("Go runtime not measured: no &#x27;go&#x27; on PATH", html)
+        self.assertNotIn("Chan vs Go", html)
+        for png in PNGS:
+            fx.png_size(os.path.join(d, png))
+
+    def test_peer_never_ran(self):
+        s = suite_from(channel_specs(("Chan",)))
+        notes = sc.notes("/nonexistent", s, {})
+        self.assertTrue(notes[0].startswith("The Go peer did not run"))
+        self.assertTrue(any("No latency CDF" in n for n in notes))
+
+    def test_missing_and_corrupt_side_file_skip_only_the_cdf(self):
+        for side in ("missing", "corrupt"):
+            d = make_channels_run(os.path.join(self.tmp.name, side), side=side)
+            run = common.load_run(d)
+            suite = run.suites["channels"]
+            figs = [f for f, _ in sc.figures(d, suite, run.context)]
+            self.assertEqual(figs, PNGS[:3], side)
+            self.assertTrue(any("No latency CDF" in n for n in sc.notes(d, suite, run.context)), side)
+
+    def test_single_implementation_unbounded_only(self):
+        d = make_channels_run(os.path.join(self.tmp.name, "mc"), impls=("moodycamel_blocking",), go="none")
+        run = common.load_run(d)
+        figs = sc.figures(d, run.suites["channels"], run.context)
+        self.assertEqual([f for f, _ in figs], PNGS)
+        for png, caption in figs:
+            fx.png_size(os.path.join(d, png))
+            self.assertTrue(caption)
+        self.assertEqual(len(sc.summary_rows(d, run.suites["channels"], run.context)), 2)
+
+    def test_errored_entries_are_not_plotted(self):
+        err = fx.BenchSpec(name("Chan", "spsc", "16", 2) + SUFFIX,
+                           error="placement 'smt' not honoured on this machine: no SMT",
+                           explicit_threads=False)
+        s = suite_from([err])
+        self.assertEqual(sc.rows_of(s), [])
+        self.assertEqual(sc.figures(tempfile.gettempdir(), s, {}), [])
+        self.assertEqual(sc.summary_rows("/nonexistent", s, {}), [])
+        self.assertEqual(len(s.errors), 1)
+
+    def test_unrelated_family_ignored(self):
+        s = suite_from([fx.BenchSpec("something/x:1", counters={"ns_per_op": 1.0})])
+        self.assertEqual(sc.figures(tempfile.gettempdir(), s, {}), [])
+
+
+class HelpersTest(unittest.TestCase):
+    def test_cdf(self):
+        xs, ys = sc._cdf([[100, 1], [10, 3], ["bad"], [1000, 0]])
+        self.assertEqual(xs, [10.0, 100.0])
+        self.assertEqual(ys, [0.75, 1.0])
+        self.assertIsNone(sc._cdf([]))
+        self.assertIsNone(sc._cdf(None))
+
+    def test_side_file_keys_match_result_names(self):
+        specs = channel_specs(("Chan",))
+        s = suite_from(specs)
+        side = hist_doc(specs)
+        for title, pick in sc.latency_panels(sc.rows_of(s)):
+            for r in pick:
+                self.assertIn(sc.side_key(r.result.name, side), side, title)
+
+    def test_median_of_repetitions_is_used(self):
+        s = suite_from(channel_specs(("Chan",)), repetitions=3)
+        rows = sc.rows_of(s)
+        self.assertTrue(all(r.result.source == "median aggregate" for r in rows))
+
+
+class CompareTest(unittest.TestCase):
+    def test_compare_tables_one_side_missing(self):
+        s = suite_from(channel_specs(("Chan", "go_chan")))
+        a, b = RunSide("A", s, {}), RunSide("B", None, {})
+        t = sc.compare_tables(a, b)[0]
+        self.assertEqual(t.columns, ["case", "implementation", "A", "B", "B / A"])
+        self.assertTrue(all(row[3] == "—" and row[4] == "—" for row in t.rows))
+        self.assertEqual(sc.compare_tables(b, b), [])
+
+    def test_compare_through_compare_py(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            a = make_channels_run(os.path.join(tmp, "a"), impls=("Chan", "go_chan"))
+            b = make_channels_run(os.path.join(tmp, "b"), impls=("Chan",), go="absent")
+            proc = subprocess.run([sys.executable, os.path.join(HERE, "compare.py"), a, b, "--out",
+                                   os.path.join(tmp, "cmp")], capture_output=True, text=True,
+                                  timeout=300)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            html = open(os.path.join(tmp, "cmp", "compare.html"), encoding="utf-8").read()
+            self.assertIn("Chan and go_chan (A vs B)", html)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,499 @@
+"""Figures and tables of the channels suite (channels.json, channels_hist.json).
+
+Family read (suites/channels/channels.cc; the Go peer adds impl:go_chan):
+  channels/impl:I/case:C/cap:K/msg:B/threads:T[/work_ns:W]
+      ns_per_msg (run time per message; pingpong: per one-way message,
+      try_recv: per call, close: close() -> last receiver running, per round),
+      msgs_per_s, lat_p50_ns / lat_p99_ns / lat_p999_ns, cpu_ns_per_msg,
+      ctx_switches_per_msg, units, messages; Chan also blocked_per_msg,
+      parks_per_msg, lock_contended_per_msg.
+  "threads" is the name's key (every thread of the case), not Google
+  Benchmark's threads field (always 1: the suite runs its own threads).
+Side file channels_hist.json: {benchmark name without GB suffixes:
+  {"what", "unit", "sample_every", "count", "min", "max",
+   "buckets": [[upper_ns, count], ...]}} (last repetition).
+
+Figures
+  channels_crossbeam.png  crossbeam-style 2x2 grouped bars, ns per message
+                          (log): capacity 0 / capacity 1 / capacity 16 and
+                          1024 / unbounded; cases seq spsc mpsc mpmc
+                          select_rx select_both (8-byte messages; mpsc/mpmc at
+                          their largest thread count); one bar per
+                          implementation.
+  channels_threads.png    ns per message against threads: rows mpsc, mpmc;
+                          one column per capacity; spsc is the 2-thread point.
+  channels_go_cases.png   the Go runtime benchmark cases: pingpong,
+                          prodcons, try_recv, popular, close, message sizes.
+  channels_latency_cdf.png  latency CDF per implementation for the headline
+                          cases (needs channels_hist.json).
+Tables
+  Chan vs Go: Chan ns/msg / go_chan ns/msg for every case both ran, the
+  headline cases (spsc cap 1024, mpmc cap 1024, spsc cap 0) first.
+  ns per message of every implementation per case; latency percentiles.
+"""
+
+from collections import OrderedDict
+
+import draw
+import style
+from common import Table, as_number, fmt_num, save_figure
+from suite_fairness import SideFile, fmt_ns, ns_tick, side_key
+
+TITLE = "Channels: Chan<T> vs Go, Boost.Fiber, moodycamel and TBB"
+
+FAMILY = "channels"
+HIST_FILE = "channels_hist.json"
+CHAN = "Chan"
+GO = "go_chan"
+
+IMPL_ORDER = [CHAN, GO, "boost_fiber", "moodycamel_blocking", "moodycamel_rw",
+              "moodycamel_rw_circular", "tbb_bounded_queue"]
+CASE_ORDER = ["seq", "spsc", "mpsc", "mpmc", "select_rx", "select_both", "pingpong",
+              "prodcons", "try_recv", "popular", "close"]
+CROSSBEAM_CASES = ["seq", "spsc", "mpsc", "mpmc", "select_rx", "select_both"]
+GO_CASES = ["pingpong", "prodcons", "try_recv", "popular", "close"]
+CAP_ORDER = ["0", "1", "16", "1024", "unbounded"]
+# Panels of the crossbeam figure: (title, capacities).
+CROSSBEAM_PANELS = [("capacity 0 (rendezvous)", ["0"]), ("capacity 1", ["1"]),
+                    ("capacity 16 and 1024", ["16", "1024"]), ("unbounded", ["unbounded"])]
+# (case, cap) pairs whose ratio is the suite's headline (the issue's bar:
+# Chan at least as fast as Go's chan).
+HEADLINE = [("spsc", "1024"), ("mpmc", "1024"), ("spsc", "0")]
+
+
+# --------------------------------------------------------------------------
+# Data selection
+# --------------------------------------------------------------------------
+
+class Row:
+    """One channels result: impl, case, cap, msg, threads, work and values."""
+
+    __slots__ = ("impl", "case", "cap", "msg", "threads", "work", "result")
+
+    def __init__(self, r):
+        self.result = r
+        self.impl = r.params.get("impl", "?")
+        self.case = r.params.get("case", "?")
+        self.cap = r.params.get("cap", "?")
+        self.msg = r.params.get("msg", "8")
+        self.threads = as_number(r.params.get("threads"), r.threads) or r.threads
+        self.work = r.params.get("work_ns")
+
+    def key(self):
+        """The case without the implementation."""
+        return (self.case, self.cap, self.msg, self.threads, self.work)
+
+    def value(self, k):
+        return self.result.value(k)
+
+    @property
+    def ns(self):
+        v = self.result.value("ns_per_msg")
+        if v is None and self.result.value("msgs_per_s"):
+            v = 1e9 / self.result.value("msgs_per_s")
+        return v
+
+
+def rows_of(suite):
+    return [Row(r) for r in suite.family(FAMILY) if r.params.get("impl") and r.params.get("case")]
+
+
+def impls_of(rows):
+    return style.ordered([r.impl for r in rows], IMPL_ORDER)
+
+
+def _key_sort(key):
+    case, cap, msg, threads, work = key
+    ci = CASE_ORDER.index(case) if case in CASE_ORDER else len(CASE_ORDER)
+    ki = CAP_ORDER.index(cap) if cap in CAP_ORDER else len(CAP_ORDER)
+    return (ci, ki, as_number(msg, 0), threads, as_number(work, -1) if work is not None else -1)
+
+
+def key_label(key, with_threads=True):
+    """"spsc cap 1024" (+ " 64 B", " 4 threads", " work 100 ns")."""
+    case, cap, msg, threads, work = key
+    parts = ["%s cap %s" % (case, cap)]
+    if msg != "8":
+        parts.append("%s B" % msg)
+    if with_threads and case in ("mpsc", "mpmc", "popular", "close"):
+        parts.append("%s threads" % threads)
+    if work is not None:
+        parts.append("work %s ns" % work)
+    return ", ".join(parts)
+
+
+def by_key(rows):
+    """{key: {impl: Row}} ordered by case."""
+    out = {}
+    for r in rows:
+        out.setdefault(r.key(), {})[r.impl] = r
+    return OrderedDict((k, out[k]) for k in sorted(out, key=_key_sort))
+
+
+def _max_threads(rows, case, cap, msg="8"):
+    ts = [r.threads for r in rows if r.case == case and r.cap == cap and r.msg == msg]
+    return max(ts) if ts else None
+
+
+def _ns_log_axis(ax):
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=10))
+    ax.yaxis.set_major_formatter(FuncFormatter(ns_tick))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _bars_panel(ax, cats, per_impl, title, labels):
+    """Grouped bars (log scale) of {impl: {cat: ns}}; returns legend pairs."""
+    series = [draw.Series(impl, style.colour(impl), "", vals) for impl, vals in per_impl.items()
+              if any(vals.get(c) is not None for c in cats)]
+    h, lab = draw.grouped_bars(ax, cats, series, label_fmt=lambda v: fmt_ns(v).replace(" ", "\u2009"))
+    vals = [v for s in series for v in s.values.values() if v]
+    _ns_log_axis(ax)
+    if vals:
+        ax.set_ylim(min(vals) / 2.0, max(vals) * 6.0)
+    ax.set_xticklabels(labels)
+    if title:
+        ax.set_title(title)
+    return h, lab
+
+
+# --------------------------------------------------------------------------
+# Figures
+# --------------------------------------------------------------------------
+
+def _crossbeam_figure(run_dir, rows):
+    data = [r for r in rows if r.case in CROSSBEAM_CASES and r.msg == "8" and r.ns]
+    if not data:
+        return None
+    fig, axes = draw.new_figure(15.0, 9.4, nrows=2, ncols=2)
+    handles, labels = [], []
+    for ax, (title, caps) in zip(axes.flat, CROSSBEAM_PANELS):
+        cats, cat_labels, per_impl = [], [], OrderedDict((i, {}) for i in impls_of(data))
+        for cap in caps:
+            for case in CROSSBEAM_CASES:
+                top = _max_threads(data, case, cap)
+                pick = [r for r in data if r.case == case and r.cap == cap and r.threads == top]
+                if not pick:
+                    continue
+                cats.append((case, cap))
+                suffix = ("\n%d thr" % top) if case in ("mpsc", "mpmc") else ""
+                cat_labels.append(case + (("\ncap %s" % cap) if len(caps) > 1 else "") + suffix)
+                for r in pick:
+                    per_impl[r.impl][(case, cap)] = r.ns
+        if not cats:
+            draw.message_panel(ax, title, "no implementation measured this capacity")
+            continue
+        h, lab = _bars_panel(ax, cats, per_impl, title, cat_labels)
+        for hh, ll in zip(h, lab):
+            if ll not in labels:
+                handles.append(hh)
+                labels.append(ll)
+        ax.set_ylabel("time per message (log)")
+    order = style.ordered(labels, IMPL_ORDER)
+    handles = [handles[labels.index(x)] for x in order]
+    draw.finish_with_header(fig, "Channel throughput, crossbeam's benchmark matrix", handles, order,
+                            ncol=min(len(order), 7))
+    fname = save_figure(fig, run_dir, "channels_crossbeam.png")
+    return fname, ("Time per message (run time divided by messages moved, median over repetitions; "
+                   "lower is better; log scale) for crossbeam-channel's cases, one panel per "
+                   "capacity and one bar per implementation. seq: one thread fills and drains "
+                   "the buffer; spsc/mpsc/mpmc: producers and consumers on separate threads; "
+                   "select_rx / select_both: 4 channels under Go-style select. 8-byte messages; "
+                   "mpsc and mpmc at their largest thread count. An implementation without a "
+                   "bar cannot express that case (no rendezvous, no select, no bound, or SPSC only).")
+
+
+def _threads_figure(run_dir, rows):
+    data = [r for r in rows if r.msg == "8" and r.ns and r.case in ("spsc", "mpsc", "mpmc")]
+    cases = [c for c in ("mpsc", "mpmc") if any(r.case == c for r in data)]
+    caps = style.ordered([r.cap for r in data if r.case in cases], CAP_ORDER)
+    if not cases or not caps:
+        return None
+    fig, axes = draw.new_figure(max(4.5, 3.3 * len(caps)) + 0.4, 3.2 * len(cases) + 1.0,
+                                nrows=len(cases), ncols=len(caps))
+    seen = []
+    for ri, case in enumerate(cases):
+        for ci, cap in enumerate(caps):
+            ax = axes[ri][ci]
+            cell = [r for r in data if r.cap == cap and r.case in (case, "spsc")]
+            impls = impls_of([r for r in cell if r.case == case])
+            if not impls:
+                draw.message_panel(ax, "%s — cap %s" % (case, cap), "not measured")
+                continue
+            threads = []
+            for impl in impls:
+                pts = sorted((r.threads, r.ns) for r in cell if r.impl == impl)
+                if not pts:
+                    continue
+                threads += [t for t, _ in pts]
+                ax.plot([t for t, _ in pts], [v for _, v in pts], color=style.colour(impl),
+                        marker=style.marker(impl), linewidth=1.8, markersize=5, zorder=3)
+                if impl not in seen:
+                    seen.append(impl)
+            ax.set_title("%s — cap %s" % (case, cap))
+            draw.thread_axis(ax, threads)
+            _ns_log_axis(ax)
+            if ci == 0:
+                ax.set_ylabel("time per message (log)")
+    handles, labels = draw.path_layout_handles(style.ordered(seen, IMPL_ORDER), [])
+    draw.finish_with_header(fig, "Time per message against threads", handles, labels,
+                            ncol=min(len(labels), 7))
+    fname = save_figure(fig, run_dir, "channels_threads.png")
+    return fname, ("Time per message (median over repetitions, log scale) against the number of "
+                   "threads of the case: mpsc = threads-1 producers and 1 consumer, mpmc = half "
+                   "producers, half consumers; the 2-thread point is spsc. One column per "
+                   "capacity, 8-byte messages, one line per implementation.")
+
+
+def _go_cases_figure(run_dir, rows):
+    data = [r for r in rows if r.ns and (r.case in GO_CASES or r.msg != "8")]
+    if not data:
+        return None
+    keys = sorted(set(r.key() for r in data), key=_key_sort)
+    per_impl = OrderedDict((i, {}) for i in impls_of(data))
+    for r in data:
+        per_impl[r.impl][r.key()] = r.ns
+    width = max(9.0, min(22.0, 2.0 + len(keys) * (0.3 + 0.16 * len(per_impl))))
+    fig, axes = draw.new_figure(width, 5.6)
+    ax = axes[0][0]
+    labels = []
+    for k in keys:
+        text = key_label(k).replace(", ", "\n").replace(" cap ", "\ncap ")
+        labels.append(text)
+    h, lab = _bars_panel(ax, keys, per_impl, None, labels)
+    ax.tick_params(axis="x", labelsize=7.5)
+    ax.set_ylabel("time per message / round trip leg /\ncall / wake-up (log)")
+    order = style.ordered(lab, IMPL_ORDER)
+    h = [h[lab.index(x)] for x in order]
+    draw.finish_with_header(fig, "Go runtime benchmark cases and message sizes", h, order,
+                            ncol=min(len(order), 7))
+    fname = save_figure(fig, run_dir, "channels_go_cases.png")
+    return fname, ("The cases of Go's runtime chan benchmarks (median over repetitions, lower is "
+                   "better, log scale): pingpong = time per one-way message of a round trip over "
+                   "two channels; prodcons = 1 producer and 1 consumer with 0 or 100 ns of local "
+                   "work per message; try_recv = one non-blocking receive on an empty channel; "
+                   "popular = time per message when K receivers each select on one shared, "
+                   "never-ready channel and their own; close = close() until the last of K "
+                   "blocked receivers runs again. Then spsc with 64-byte and 1 KiB messages.")
+
+
+def _cdf(buckets):
+    pairs = []
+    for b in buckets or []:
+        try:
+            ub, c = float(b[0]), float(b[1])
+        except (TypeError, ValueError, IndexError):
+            continue
+        if c > 0 and ub >= 0:
+            pairs.append((max(ub, 1.0), c))
+    pairs.sort()
+    total = sum(c for _, c in pairs)
+    if total <= 0:
+        return None
+    xs, ys, seen = [], [], 0.0
+    for ub, c in pairs:
+        seen += c
+        xs.append(ub)
+        ys.append(seen / total)
+    return xs, ys
+
+
+def latency_panels(rows):
+    """[(title, [Row])]: the headline cases with a latency per implementation."""
+    panels = []
+    wanted = [("spsc", "0", "8"), ("spsc", "1024", "8"), ("mpmc", "1024", "8"),
+              ("pingpong", "0", "8"), ("popular", "0", "8"), ("close", "0", "8")]
+    for case, cap, msg in wanted:
+        top = _max_threads(rows, case, cap, msg)
+        pick = [r for r in rows if (r.case, r.cap, r.msg) == (case, cap, msg) and r.threads == top]
+        if pick:
+            panels.append((key_label(pick[0].key()), pick))
+    return panels
+
+
+def _latency_figure(run_dir, rows, side):
+    if not side.ok:
+        return None
+    panels = []
+    for title, pick in latency_panels(rows):
+        curves = OrderedDict()
+        what = None
+        for r in sorted(pick, key=lambda r: IMPL_ORDER.index(r.impl) if r.impl in IMPL_ORDER else 99):
+            k = side_key(r.result.name, side.data)
+            entry = side.data.get(k) if k else None
+            if not isinstance(entry, dict):
+                continue
+            c = _cdf(entry.get("buckets"))
+            if c:
+                curves[r.impl] = c
+                what = what or entry.get("what")
+        if curves:
+            panels.append((title, what, curves))
+    if not panels:
+        return None
+    ncols = min(3, len(panels))
+    nrows = (len(panels) + ncols - 1) // ncols
+    fig, axes = draw.new_figure(4.6 * ncols + 0.4, 3.4 * nrows + 1.0, nrows=nrows, ncols=ncols)
+    seen = []
+    for i, ax in enumerate(axes.flat):
+        if i >= len(panels):
+            ax.set_visible(False)
+            continue
+        title, what, curves = panels[i]
+        for impl, (xs, ys) in curves.items():
+            ax.step(xs, ys, where="post", color=style.colour(impl), linewidth=1.7, zorder=3)
+            if impl not in seen:
+                seen.append(impl)
+        from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(base=10, numticks=10))
+        ax.xaxis.set_major_formatter(FuncFormatter(ns_tick))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_ylim(0, 1.02)
+        ax.set_title(title)
+        ax.set_xlabel(what or "latency")
+        if i % ncols == 0:
+            ax.set_ylabel("fraction of samples ≤ x")
+    handles, labels = draw.path_layout_handles(style.ordered(seen, IMPL_ORDER), [])
+    draw.finish_with_header(fig, "Latency distribution per implementation", handles, labels,
+                            ncol=min(len(labels), 7))
+    fname = save_figure(fig, run_dir, "channels_latency_cdf.png")
+    return fname, ("Cumulative distribution of sampled latencies (last repetition, from "
+                   "channels_hist.json; 1 message in 16 is timestamped): send to receive for "
+                   "the transfer cases, the round trip for pingpong, close() to each receiver "
+                   "running again for close. A curve further left is faster; its upper tail "
+                   "shows waits behind a full or empty channel and sleeps.")
+
+
+def figures(run_dir, suite_data, context):
+    rows = rows_of(suite_data)
+    side = SideFile(run_dir, suite_data, HIST_FILE)
+    out = []
+    for make in (lambda: _crossbeam_figure(run_dir, rows), lambda: _threads_figure(run_dir, rows),
+                 lambda: _go_cases_figure(run_dir, rows),
+                 lambda: _latency_figure(run_dir, rows, side)):
+        fig = make()
+        if fig:
+            out.append(fig)
+    return out
+
+
+# --------------------------------------------------------------------------
+# Tables and notes
+# --------------------------------------------------------------------------
+
+def chan_vs_go(rows):
+    """[(key, chan Row, go Row, ratio)] for every case both ran, headline
+    cases first (in HEADLINE order), then by case."""
+    pairs = []
+    for key, impls in by_key(rows).items():
+        c, g = impls.get(CHAN), impls.get(GO)
+        if c and g and c.ns and g.ns:
+            pairs.append((key, c, g, c.ns / g.ns))
+
+    def rank(p):
+        case, cap, msg = p[0][0], p[0][1], p[0][2]
+        for i, (hc, hk) in enumerate(HEADLINE):
+            if (case, cap, msg) == (hc, hk, "8") and p[0][3] == _max_threads(rows, case, cap):
+                return (0, i)
+        return (1, 0)
+    pairs.sort(key=lambda p: (rank(p), _key_sort(p[0])))
+    return pairs
+
+
+def is_headline(key, rows):
+    case, cap, msg, threads, _ = key
+    return (case, cap) in HEADLINE and msg == "8" and threads == _max_threads(rows, case, cap)
+
+
+def summary_rows(run_dir, suite_data, context):
+    rows = rows_of(suite_data)
+    tables = []
+    pairs = chan_vs_go(rows)
+    if pairs:
+        out = []
+        for key, c, g, ratio in pairs:
+            verdict = "Chan faster" if ratio < 0.995 else ("Go faster" if ratio > 1.005 else "equal")
+            out.append([("★ " if is_headline(key, rows) else "") + key_label(key),
+                        fmt_ns(c.ns), fmt_ns(g.ns), "%.2f" % ratio, verdict])
+        tables.append(Table("Chan vs Go's chan: ns per message, ratio = Chan ÷ Go (below 1: Chan "
+                            "faster; ★ = headline case)",
+                            ["case", "Chan", "go_chan", "Chan ÷ Go", ""], out))
+    keys = by_key(rows)
+    impls = impls_of(rows)
+    if keys:
+        out = []
+        for key, per in keys.items():
+            out.append([key_label(key)] + [fmt_ns(per[i].ns) if i in per else "—" for i in impls])
+        tables.append(Table("Time per message, every implementation (median over repetitions; — = "
+                            "not expressible)", ["case"] + impls, out))
+    lat = []
+    for _, pick in latency_panels(rows):
+        for r in sorted(pick, key=lambda r: IMPL_ORDER.index(r.impl) if r.impl in IMPL_ORDER else 99):
+            if r.value("lat_p50_ns") is None:
+                continue
+            lat.append([key_label(r.key()), r.impl, fmt_ns(r.value("lat_p50_ns")),
+                        fmt_ns(r.value("lat_p99_ns")), fmt_ns(r.value("lat_p999_ns")),
+                        fmt_num(r.value("cpu_ns_per_msg")), fmt_num(r.value("ctx_switches_per_msg"))])
+    if lat:
+        tables.append(Table("Latency percentiles and cost per message (headline cases)",
+                            ["case", "implementation", "p50", "p99", "p99.9", "CPU ns / msg",
+                             "context switches / msg"], lat))
+    return tables
+
+
+def notes(run_dir, suite_data, context):
+    ctx = suite_data.context or {}
+    rows = rows_of(suite_data)
+    out = []
+    go = ctx.get("channels_peer_go")
+    if go is None:
+        out.append("The Go peer did not run (no channels_peer_go in the suite's context): no "
+                   "go_chan results.")
+    elif str(go).startswith("absent"):
+        out.append("Go runtime not measured: %s." % str(go)[len("absent: "):])
+    else:
+        out.append("Go runtime: %s." % go)
+    pairs = [p for p in chan_vs_go(rows) if is_headline(p[0], rows)]
+    if pairs:
+        out.append("Headline (Chan ÷ Go, ns per message): " + "; ".join(
+            "%s %.2f" % (key_label(k), ratio) for k, _, _, ratio in pairs) + ".")
+    if ctx.get("channels_placement"):
+        out.append("Placement: %s for every implementation (goroutines cannot be pinned). "
+                   "Latencies are sampled: %s." % (ctx["channels_placement"],
+                                                   ctx.get("channels_latency_sampling", "")))
+    if ctx.get("channels_boost_fiber"):
+        out.append("Boost.Fiber: %s." % ctx["channels_boost_fiber"])
+    if ctx.get("channels_not_registered"):
+        out.append("Not registered (cannot be expressed): %s." % ctx["channels_not_registered"])
+    side = SideFile(run_dir, suite_data, HIST_FILE)
+    if not side.ok:
+        out.append("No latency CDF: %s." % side.reason)
+    return out
+
+
+# --------------------------------------------------------------------------
+# Comparison of two runs (compare.py)
+# --------------------------------------------------------------------------
+
+def compare_tables(side_a, side_b):
+    data = []
+    for s in (side_a, side_b):
+        d = {}
+        if s.suite is not None:
+            for r in rows_of(s.suite):
+                if r.impl in (CHAN, GO) and r.ns:
+                    d[(r.key(), r.impl)] = r.ns
+        data.append(d)
+    keys = sorted(set(data[0]) | set(data[1]),
+                  key=lambda k: (_key_sort(k[0]), IMPL_ORDER.index(k[1])))
+    if not keys:
+        return []
+    out = []
+    for key, impl in keys:
+        a, b = data[0].get((key, impl)), data[1].get((key, impl))
+        out.append([key_label(key), impl, fmt_ns(a), fmt_ns(b),
+                    "%.2f" % (b / a) if a and b else "—"])
+    return [Table("Channels: ns per message, Chan and go_chan (A vs B)",
+                  ["case", "implementation", "A", "B", "B / A"], out)]

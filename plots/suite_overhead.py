@@ -1,0 +1,293 @@
+"""Figures and tables of the overhead suite (overhead.json).
+
+Families read (every one reports ns_per_op, its headline value; see
+suites/overhead/overhead.cc for what one "op" is in each):
+  overhead_once/impl:Once|std_call_once
+  overhead_wait_group/impl:WaitGroup
+  overhead_cond_broadcast/impl:Cond|std_condition_variable/waiters:K
+      last_wake_p50_ns, last_wake_p99_ns, first_wake_p50_ns
+  overhead_context_cancel/depth:D/width:W
+      all_done_p50_ns, all_done_p99_ns, cancel_call_p50_ns, nodes, leaves
+  overhead_semaphore/impl:Semaphore|std_counting_semaphore/mode:M
+      (mode:contended runs under several GB thread counts)
+  overhead_single_flight/burst:B
+      fn_calls_per_do, ideal_fn_calls_per_do, shared_rate, do_p99_ns
+  overhead_err_group/impl:ErrGroup|std_thread/tasks:N
+
+Figures
+  overhead_table.png    the overhead table as a figure: one row per
+                        operation, syncscope's primitive next to the
+                        standard library's equivalent and their ratio.
+  overhead_latency.png  Cond broadcast: last waiter awake vs waiters, both
+                        condition variables; Context: all leaves done vs
+                        nodes below the root, by tree shape.
+"""
+
+from collections import OrderedDict, namedtuple
+
+import draw
+import style
+from common import Table, as_number, fmt_num, save_figure
+
+TITLE = "Overhead: one operation of each primitive"
+
+Row = namedtuple("Row", "operation ours ours_ns base base_ns")
+
+# syncscope primitive -> the standard library's equivalent measured with it.
+BASELINES = OrderedDict([
+    ("Once", "std_call_once"),
+    ("Cond", "std_condition_variable"),
+    ("Semaphore", "std_counting_semaphore"),
+    ("ErrGroup", "std_thread"),
+])
+
+
+def fmt_ns(v):
+    """ns as ns / µs / ms with three significant digits."""
+    if v is None:
+        return "—"
+    if v >= 1e6:
+        return "%s ms" % fmt_num(v / 1e6)
+    if v >= 1e3:
+        return "%s µs" % fmt_num(v / 1e3)
+    return "%s ns" % fmt_num(float(v))
+
+
+def _by(suite, family, **match):
+    out = []
+    for r in suite.family(family):
+        if all(r.get(k) == v for k, v in match.items()):
+            out.append(r)
+    return out
+
+
+def _ns(r):
+    return None if r is None else r.value("ns_per_op")
+
+
+def _one(rows):
+    return rows[0] if rows else None
+
+
+def _threads(r):
+    return r.threads
+
+
+def table_rows(suite):
+    """[Row] in a fixed order, only where something was measured."""
+    rows = []
+    once, std_once = _one(_by(suite, "overhead_once", impl="Once")), \
+        _one(_by(suite, "overhead_once", impl="std_call_once"))
+    if once or std_once:
+        rows.append(Row("Once: call() when already done (fast path)", "Once", _ns(once),
+                        "std::call_once", _ns(std_once)))
+    wg = _one(_by(suite, "overhead_wait_group", impl="WaitGroup"))
+    if wg:
+        rows.append(Row("WaitGroup: add(1) + done() + wait(), one thread", "WaitGroup", _ns(wg),
+                        None, None))
+    cond = suite.family("overhead_cond_broadcast")
+    for k in sorted(set(as_number(r.get("waiters"), 0) for r in cond)):
+        ours = _one([r for r in cond if r.get("impl") == "Cond" and as_number(r.get("waiters")) == k])
+        base = _one([r for r in cond if r.get("impl") == "std_condition_variable"
+                     and as_number(r.get("waiters")) == k])
+        rows.append(Row("Cond: broadcast() until the last of %d waiter%s is awake (p50)"
+                        % (k, "s" if k != 1 else ""), "Cond", _ns(ours),
+                        "std::condition_variable", _ns(base)))
+    ctx = suite.family("overhead_context_cancel")
+    ctx.sort(key=lambda r: (as_number(r.value("nodes"), 0) or 0, r.get("depth", "")))
+    for r in ctx:
+        n = int(r.value("nodes") or 0)
+        rows.append(Row("Context: root cancel() until every leaf is done, depth %s, width %s "
+                        "(%d node%s) (p50)" % (r.get("depth"), r.get("width"), n,
+                                              "s" if n != 1 else ""),
+                        "Context", _ns(r), None, None))
+    sem = suite.family("overhead_semaphore")
+    keys = []
+    for r in sem:
+        key = (r.get("mode", "?"), _threads(r))
+        if key not in keys:
+            keys.append(key)
+    keys.sort(key=lambda k: (k[0] != "uncontended", k[1]))
+    for mode, t in keys:
+        ours = _one([r for r in sem if r.get("impl") == "Semaphore" and r.get("mode") == mode
+                     and _threads(r) == t])
+        base = _one([r for r in sem if r.get("impl") == "std_counting_semaphore"
+                     and r.get("mode") == mode and _threads(r) == t])
+        what = "one thread" if mode == "uncontended" else "%d threads, size 1" % t
+        rows.append(Row("Semaphore: acquire(1) + release(1), %s" % what, "Semaphore", _ns(ours),
+                        "std::counting_semaphore", _ns(base)))
+    sf = suite.family("overhead_single_flight")
+    sf.sort(key=lambda r: as_number(r.get("burst"), 0) or 0)
+    for r in sf:
+        rows.append(Row("SingleFlight: do_call(), burst of %s, one key: %s fn calls per "
+                        "do_call (ideal %s) (p50)"
+                        % (r.get("burst"), _f3(r.value("fn_calls_per_do")),
+                           _f3(r.value("ideal_fn_calls_per_do"))),
+                        "SingleFlight", _ns(r), None, None))
+    eg = suite.family("overhead_err_group")
+    for n in sorted(set(as_number(r.get("tasks"), 0) for r in eg)):
+        ours = _one([r for r in eg if r.get("impl") == "ErrGroup" and as_number(r.get("tasks")) == n])
+        base = _one([r for r in eg if r.get("impl") == "std_thread" and as_number(r.get("tasks")) == n])
+        rows.append(Row("ErrGroup: go() + wait(), %d task%s (per task)" % (n, "s" if n != 1 else ""),
+                        "ErrGroup", _ns(ours), "std::thread + join()", _ns(base)))
+    return rows
+
+
+def _f3(v):
+    return "—" if v is None else "%.3f" % v
+
+
+def _ratio(row):
+    if row.ours_ns and row.base_ns:
+        return row.ours_ns / row.base_ns
+    return None
+
+
+def _cells(row):
+    r = _ratio(row)
+    return [row.operation, row.ours, fmt_ns(row.ours_ns), row.base or "—", fmt_ns(row.base_ns),
+            ("%s×" % fmt_num(r)) if r is not None else "—"]
+
+
+COLUMNS = ["operation", "syncscope", "time per op", "standard library", "time per op",
+           "syncscope / std"]
+
+
+def _table_figure(run_dir, suite):
+    rows = table_rows(suite)
+    if not rows:
+        return None
+    import textwrap
+    cells = []
+    for row in rows:
+        c = _cells(row)
+        c[0] = "\n".join(textwrap.wrap(c[0], 96))
+        cells.append(c)
+    heights = [1] + [c[0].count("\n") + 1 for c in cells]   # text lines per row, header first
+    total = float(sum(heights))
+    line_in = 0.235                                          # inches per text line
+    fig, axes = draw.new_figure(13.0, 0.55 + line_in * total + 0.06 * len(heights))
+    ax = axes[0][0]
+    ax.axis("off")
+    tab = ax.table(cellText=cells, colLabels=COLUMNS, cellLoc="left", colLoc="left",
+                   colWidths=[0.50, 0.085, 0.085, 0.15, 0.085, 0.095], bbox=[0.0, 0.0, 1.0, 1.0])
+    tab.auto_set_font_size(False)
+    tab.set_fontsize(8.5)
+    for (ri, ci), cell in tab.get_celld().items():
+        cell.PAD = 0.03 if ci == 0 else 0.06
+        cell.set_edgecolor("#cccccc")
+        cell.set_height(heights[ri] / total)  # the bbox keeps these proportions
+        if ri == 0:
+            cell.set_facecolor("#eeeeee")
+            cell.get_text().set_fontweight("bold")
+            continue
+        if ci in (2, 4, 5):
+            cell.get_text().set_horizontalalignment("right")
+            cell._loc = "right"
+        if ci == 5:
+            r = _ratio(rows[ri - 1])
+            if r is not None:
+                cell.set_facecolor("#e5f5e0" if r <= 1.0 else "#fee6ce")
+        if ci == 1:
+            cell.get_text().set_color(style.colour(rows[ri - 1].ours))
+    ax.set_title("Overhead per operation (medians over repetitions)", pad=6)
+    fig.tight_layout()
+    fname = save_figure(fig, run_dir, "overhead_table.png")
+    caption = ("The overhead table: one row per operation, syncscope's primitive next to the "
+               "C++ standard library's equivalent where there is one, and their ratio (green: "
+               "syncscope is faster or equal; orange: slower). Latencies are medians over the "
+               "run's rounds (p50), per-op costs wall time per operation; the same numbers "
+               "are in the table below as text.")
+    return fname, caption
+
+
+def _latency_figure(run_dir, suite):
+    cond = [r for r in suite.family("overhead_cond_broadcast") if r.value("ns_per_op")]
+    ctx = [r for r in suite.family("overhead_context_cancel")
+           if r.value("ns_per_op") and r.value("nodes")]
+    panels = [p for p, rows in (("cond", cond), ("ctx", ctx)) if rows]
+    if not panels:
+        return None
+    fig, axes = draw.new_figure(5.4 * len(panels) + 0.6, 4.4, ncols=len(panels))
+    for ax, panel in zip(axes[0], panels):
+        if panel == "cond":
+            impls = style.ordered([r.get("impl") for r in cond], ["Cond", "std_condition_variable"])
+            ks = sorted(set(as_number(r.get("waiters"), 0) for r in cond))
+            for impl in impls:
+                pts = sorted((as_number(r.get("waiters"), 0), r.value("ns_per_op"))
+                             for r in cond if r.get("impl") == impl)
+                ax.plot([k for k, _ in pts], [v / 1e3 for _, v in pts], color=style.colour(impl),
+                        marker=style.marker(impl), linewidth=1.8,
+                        label=impl if impl != "Cond" else "Cond (GoMutex)")
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(ks)
+            ax.set_xticklabels([str(k) for k in ks])
+            ax.set_xlabel("waiters woken by one broadcast")
+            ax.set_ylabel("until the last one is awake, p50 (µs)")
+            ax.set_title("Cond broadcast wake-up")
+            ax.legend(loc="upper left")
+        else:
+            shapes = OrderedDict([("chain", []), ("star", []), ("tree", [])])
+            for r in ctx:
+                d, w = as_number(r.get("depth"), 0), as_number(r.get("width"), 0)
+                kind = "chain" if w == 1 else "star" if d == 1 else "tree"
+                shapes[kind].append((r.value("nodes"), r.value("ns_per_op")))
+            markers = {"chain": "o", "star": "s", "tree": "^"}
+            for kind, pts in shapes.items():
+                if not pts:
+                    continue
+                pts.sort()
+                ax.plot([n for n, _ in pts], [v / 1e3 for _, v in pts], color=style.colour("Context"),
+                        marker=markers[kind], linestyle={"chain": "-", "star": "--", "tree": ":"}[kind],
+                        linewidth=1.6, label={"chain": "chain (width 1)", "star": "star (depth 1)",
+                                              "tree": "tree"}[kind])
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel("cancellable contexts below the root")
+            ax.set_ylabel("cancel() → every leaf done, p50 (µs)")
+            ax.set_title("Context cancellation")
+            ax.legend(loc="upper left")
+    fig.tight_layout()
+    fname = save_figure(fig, run_dir, "overhead_latency.png")
+    caption = ("Left: time from broadcast() until the last of K parked waiters is awake "
+               "(and holds the lock again), median over rounds, Go's Cond on a GoMutex vs "
+               "std::condition_variable on a std::mutex. Right: time from cancel() of a root "
+               "context until a thread blocked on every leaf's done() has seen them all "
+               "closed, by the number of contexts below the root and the tree's shape "
+               "(log-log).")
+    return fname, caption
+
+
+def figures(run_dir, suite_data, context):
+    out = []
+    for fn in (_table_figure, _latency_figure):
+        fig = fn(run_dir, suite_data)
+        if fig:
+            out.append(fig)
+    return out
+
+
+def summary_rows(run_dir, suite_data, context):
+    rows = table_rows(suite_data)
+    tables = []
+    if rows:
+        tables.append(Table("Overhead per operation (medians over repetitions)", COLUMNS,
+                            [_cells(r) for r in rows]))
+    sf = suite_data.family("overhead_single_flight")
+    if sf:
+        sf.sort(key=lambda r: as_number(r.get("burst"), 0) or 0)
+        tables.append(Table(
+            "SingleFlight de-duplication under a burst of one key",
+            ["burst", "fn calls per do_call", "ideal", "results shared", "do_call p50", "p99"],
+            [[r.get("burst"), _f3(r.value("fn_calls_per_do")), _f3(r.value("ideal_fn_calls_per_do")),
+              "%.1f %%" % (100 * r.value("shared_rate")) if r.value("shared_rate") is not None else "—",
+              fmt_ns(r.value("ns_per_op")), fmt_ns(r.value("do_p99_ns"))] for r in sf]))
+    return tables
+
+
+def notes(run_dir, suite_data, context):
+    if not suite_data.results:
+        return []
+    return ["Every figure and table uses ns_per_op, the family's headline value: a wall-time "
+            "cost per operation for the tight loops (Once, WaitGroup, Semaphore, ErrGroup), "
+            "a median latency over the run's rounds for Cond, Context and SingleFlight."]

@@ -1,0 +1,3 @@
+module syncscope/channels/peer
+
+go 1.19

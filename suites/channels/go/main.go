@@ -1,0 +1,385 @@
+// Command channels_go is the Go peer of the syncscope `channels` suite: it
+// runs the suite's cases with goroutines and Go's own chans, and writes the
+// results in the shape Google Benchmark gives the C++ implementations, so
+// they sit in the same channels.json under impl:go_chan.
+//
+// Usage (suites/channels/peer.sh runs it; nothing else needs to):
+//
+//	channels_go -plan RUN/channels.json -out GO.json -hist GO_HIST.json
+//	            [-gomaxprocs N] [-profile quick|full]
+//
+// The plan is the C++ suite's own output: every benchmark of impl:Chan that
+// ran without error is replayed with the same name (impl:go_chan), the same
+// number of repetitions and the same units (messages, round trips, ...), so
+// Chan and go_chan always move the same number of messages. The case
+// bodies (cases.go) mirror suites/channels/cases.h.
+//
+// Output: -out gets {"context": {...}, "benchmarks": [...]}: per case one
+// "iteration" entry per repetition and the mean/median/stddev/cv
+// aggregates, with run_name, run_type, repetitions, threads, real_time,
+// cpu_time, time_unit and every counter as a top-level number, as Google
+// Benchmark 1.7.1 writes them. cpu_time is the process's CPU time over the
+// run (the C++ entries' cpu_time is their benchmark thread's only: compare
+// cpu_ns_per_msg instead). -hist gets {name: histogram} like the suite's
+// channels_hist.json. Placement: goroutines cannot be pinned; GOMAXPROCS is
+// the number of usable CPUs unless -gomaxprocs says otherwise.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+const implName = "go_chan"
+
+// nonFinite matches a bare NaN / inf value after a key.
+var nonFinite = regexp.MustCompile(`(:\s*)-?(?:NaN|nan|Infinity|inf)\b`)
+
+type planEntry struct {
+	runName     string
+	spec        caseSpec
+	units       uint64
+	repetitions int
+}
+
+func fail(format string, a ...interface{}) {
+	fmt.Fprintf(os.Stderr, "channels_go: error: "+format+"\n", a...)
+	os.Exit(1)
+}
+
+// parseName: "channels/impl:Chan/case:spsc/cap:16/msg:8/threads:2/iterations:1/manual_time"
+// -> the case and the name's segments.
+func parseName(name string) (caseSpec, []string, bool) {
+	segs := strings.Split(name, "/")
+	var c caseSpec
+	c.msgBytes = 8
+	seen := map[string]bool{}
+	for _, s := range segs[1:] {
+		kv := strings.SplitN(s, ":", 2)
+		if len(kv) != 2 {
+			continue
+		}
+		k, v := kv[0], kv[1]
+		seen[k] = true
+		n, err := strconv.Atoi(v)
+		switch k {
+		case "case":
+			c.kind = v
+		case "cap":
+			if v == "unbounded" {
+				c.capacity = -1
+			} else if err == nil {
+				c.capacity = n
+			} else {
+				return c, nil, false
+			}
+		case "msg":
+			c.msgBytes = n
+		case "threads":
+			c.threads = n
+		case "work_ns":
+			c.workNs = n
+		}
+	}
+	if !seen["case"] || !seen["cap"] || !seen["threads"] || c.threads < 1 {
+		return c, nil, false
+	}
+	switch c.kind {
+	case "seq", "try_recv":
+		c.producers, c.consumers = 1, 1
+	case "spsc", "pingpong", "prodcons":
+		c.producers, c.consumers = 1, 1
+	case "mpsc":
+		c.producers, c.consumers = c.threads-1, 1
+	case "mpmc":
+		c.producers, c.consumers = c.threads/2, c.threads/2
+	case "select_rx":
+		c.producers, c.consumers = selectWays, 1
+	case "select_both":
+		c.producers, c.consumers = selectWays, selectWays
+	case "popular", "close":
+		c.producers, c.consumers = 1, c.threads-1
+	default:
+		return c, nil, false
+	}
+	if c.producers < 1 || c.consumers < 1 {
+		return c, nil, false
+	}
+	return c, segs, true
+}
+
+func readPlan(path string) ([]planEntry, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Benchmarks []map[string]interface{} `json:"benchmarks"`
+	}
+	// Google Benchmark writes NaN / inf for some aggregates (the cv of a
+	// counter that is 0 in every repetition); encoding/json rejects them.
+	raw = nonFinite.ReplaceAll(raw, []byte("${1}null"))
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	var plan []planEntry
+	index := map[string]int{}
+	for _, b := range doc.Benchmarks {
+		name, _ := b["run_name"].(string)
+		if name == "" {
+			name, _ = b["name"].(string)
+		}
+		if !strings.HasPrefix(name, "channels/impl:Chan/") {
+			continue
+		}
+		if rt, _ := b["run_type"].(string); rt == "aggregate" {
+			continue
+		}
+		if e, _ := b["error_occurred"].(bool); e {
+			continue
+		}
+		units, ok := b["units"].(float64)
+		if !ok || units < 1 {
+			continue
+		}
+		if _, dup := index[name]; dup {
+			continue
+		}
+		spec, _, ok := parseName(name)
+		if !ok || !supported(spec) {
+			continue
+		}
+		reps := 1
+		if r, ok := b["repetitions"].(float64); ok && r >= 1 {
+			reps = int(r)
+		}
+		index[name] = len(plan)
+		plan = append(plan, planEntry{runName: name, spec: spec, units: uint64(units), repetitions: reps})
+	}
+	return plan, nil
+}
+
+// goName: the Chan run name with impl:go_chan.
+func goName(chanName string) string {
+	return strings.Replace(chanName, "/impl:Chan/", "/impl:"+implName+"/", 1)
+}
+
+// baseName: the name without Google Benchmark's suffixes (the side-file key).
+func baseName(name string) string {
+	var keep []string
+	for _, s := range strings.Split(name, "/") {
+		if strings.HasPrefix(s, "iterations:") || strings.HasPrefix(s, "repeats:") ||
+			s == "manual_time" || s == "real_time" {
+			continue
+		}
+		keep = append(keep, s)
+	}
+	return strings.Join(keep, "/")
+}
+
+func counters(c caseSpec, o outcome) map[string]float64 {
+	msgs := math.Max(float64(o.messages), 1)
+	ns := o.measuredS * 1e9
+	k := map[string]float64{
+		"units":                float64(o.units),
+		"messages":             float64(o.messages),
+		"cpu_ns_per_msg":       o.cpuS * 1e9 / msgs,
+		"ctx_switches_per_msg": o.ctxSwitches / msgs,
+	}
+	if c.kind == "close" {
+		k["ns_per_msg"] = ns / math.Max(float64(o.units), 1)
+		k["msgs_per_s"] = float64(o.units) / math.Max(o.measuredS, 1e-12)
+	} else {
+		k["ns_per_msg"] = ns / msgs
+		k["msgs_per_s"] = msgs / math.Max(o.measuredS, 1e-12)
+	}
+	if c.kind == "pingpong" {
+		k["ns_per_roundtrip"] = ns / math.Max(float64(o.units), 1)
+	}
+	if o.hist.count > 0 {
+		k["lat_p50_ns"] = float64(o.hist.percentile(0.50))
+		k["lat_p99_ns"] = float64(o.hist.percentile(0.99))
+		k["lat_p999_ns"] = float64(o.hist.percentile(0.999))
+		k["lat_samples"] = float64(o.hist.count)
+	}
+	return k
+}
+
+func histJSON(c caseSpec, h *logLinearHistogram) map[string]interface{} {
+	what := "send to receive"
+	every := sampleEvery
+	switch c.kind {
+	case "pingpong":
+		what = "round trip"
+	case "close":
+		what = "close to receiver running"
+		every = 1
+	}
+	return map[string]interface{}{
+		"what": what, "unit": "ns", "sample_every": every, "count": h.count,
+		"min": h.minValue(), "max": h.max, "buckets": h.buckets(),
+	}
+}
+
+func stats(vals []float64) (mean, median, stddev float64) {
+	s := append([]float64(nil), vals...)
+	sort.Float64s(s)
+	n := float64(len(s))
+	for _, v := range s {
+		mean += v
+	}
+	mean /= n
+	if len(s)%2 == 1 {
+		median = s[len(s)/2]
+	} else {
+		median = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	if len(s) > 1 {
+		for _, v := range s {
+			stddev += (v - mean) * (v - mean)
+		}
+		stddev = math.Sqrt(stddev / (n - 1))
+	}
+	return
+}
+
+func main() {
+	planPath := flag.String("plan", "", "the C++ suite's channels.json (Google Benchmark JSON)")
+	outPath := flag.String("out", "", "where to write the go_chan entries (JSON)")
+	histPath := flag.String("hist", "", "where to write the go_chan latency histograms (JSON)")
+	procs := flag.Int("gomaxprocs", 0, "GOMAXPROCS (default: the usable CPUs)")
+	profile := flag.String("profile", "quick", "the run's profile (recorded in the context)")
+	flag.Parse()
+	if *planPath == "" || *outPath == "" || *histPath == "" || flag.NArg() != 0 {
+		fmt.Fprintln(os.Stderr, "usage: channels_go -plan CHANNELS_JSON -out OUT_JSON -hist HIST_JSON [-gomaxprocs N] [-profile quick|full]")
+		os.Exit(2)
+	}
+	if *profile != "quick" && *profile != "full" {
+		fmt.Fprintf(os.Stderr, "channels_go: error: unknown profile '%s' (valid: quick, full)\n", *profile)
+		os.Exit(2)
+	}
+	n := runtime.NumCPU() // the affinity mask's CPUs
+	if *procs > 0 {
+		n = *procs
+	}
+	runtime.GOMAXPROCS(n)
+
+	plan, err := readPlan(*planPath)
+	if err != nil {
+		fail("%v", err)
+	}
+	label := fmt.Sprintf("placement=none;pus=unpinned;GOMAXPROCS=%d", n)
+	var benchmarks []map[string]interface{}
+	hists := map[string]interface{}{}
+	covered := []string{}
+	seenCov := map[string]bool{}
+	for fi, p := range plan {
+		name := goName(p.runName)
+		var entries []map[string]interface{}
+		var last outcome
+		for rep := 0; rep < p.repetitions; rep++ {
+			o := runCase(p.spec, p.units)
+			last = o
+			e := map[string]interface{}{
+				"name": name, "family_index": fi, "per_family_instance_index": 0,
+				"run_name": name, "run_type": "iteration", "repetitions": p.repetitions,
+				"repetition_index": rep, "threads": 1, "iterations": 1,
+				"real_time": math.Max(o.measuredS, 1e-9) * 1e3, "cpu_time": o.cpuS * 1e3,
+				"time_unit": "ms", "label": label,
+			}
+			for k, v := range counters(p.spec, o) {
+				e[k] = v
+			}
+			entries = append(entries, e)
+		}
+		benchmarks = append(benchmarks, entries...)
+		if p.repetitions > 1 {
+			keys := []string{"real_time", "cpu_time"}
+			for k := range counters(p.spec, last) {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys[2:])
+			for _, agg := range []string{"mean", "median", "stddev", "cv"} {
+				a := map[string]interface{}{
+					"name": name + "_" + agg, "family_index": fi, "per_family_instance_index": 0,
+					"run_name": name, "run_type": "aggregate", "repetitions": p.repetitions,
+					"threads": 1, "aggregate_name": agg, "aggregate_unit": "time",
+					"iterations": p.repetitions, "time_unit": "ms", "label": label,
+				}
+				if agg == "cv" {
+					a["aggregate_unit"] = "percentage"
+				}
+				for _, k := range keys {
+					var vals []float64
+					for _, e := range entries {
+						if v, ok := e[k].(float64); ok {
+							vals = append(vals, v)
+						}
+					}
+					if len(vals) == 0 {
+						continue
+					}
+					mean, median, sd := stats(vals)
+					switch agg {
+					case "mean":
+						a[k] = mean
+					case "median":
+						a[k] = median
+					case "stddev":
+						a[k] = sd
+					case "cv":
+						if mean != 0 {
+							a[k] = sd / mean
+						} else {
+							a[k] = 0.0
+						}
+					}
+				}
+				benchmarks = append(benchmarks, a)
+			}
+		}
+		if last.hist != nil && last.hist.count > 0 {
+			hists[baseName(name)] = histJSON(p.spec, last.hist)
+		}
+		capName := strconv.Itoa(p.spec.capacity)
+		cov := p.spec.kind + "@" + capName
+		if !seenCov[cov] {
+			seenCov[cov] = true
+			covered = append(covered, cov)
+		}
+		fmt.Printf("%-72s %10.1f ns/msg\n", name, counters(p.spec, last)["ns_per_msg"])
+	}
+	doc := map[string]interface{}{
+		"context": map[string]interface{}{
+			"channels_peer_go": fmt.Sprintf("%s %s/%s, GOMAXPROCS=%d, %d cases replayed from impl:Chan",
+				runtime.Version(), runtime.GOOS, runtime.GOARCH, n, len(plan)),
+			"channels_coverage_" + implName: strings.Join(covered, ","),
+			"channels_go_profile":           *profile,
+		},
+		"benchmarks": benchmarks,
+	}
+	writeJSON(*outPath, doc)
+	writeJSON(*histPath, hists)
+}
+
+func writeJSON(path string, v interface{}) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		fail("%v", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(raw, '\n'), 0o644); err != nil {
+		fail("%v", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		fail("%v", err)
+	}
+}

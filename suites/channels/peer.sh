@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# suites/channels/peer.sh — the Go runtime's side of the `channels` suite.
+#
+# run.sh calls it after syncscope_channels has written RUN_TMP_DIR/channels.json:
+#   suites/channels/peer.sh RUN_TMP_DIR PROFILE BUILD_DIR
+# It builds the Go peer (suites/channels/go/, package main, standard library
+# only) with `go build` into BUILD_DIR/suites/channels/go-peer/, runs it on
+# the cases impl:Chan ran (same names with impl:go_chan, same units, same
+# repetitions), and merges its entries into channels.json and its histograms
+# into channels_hist.json (peer_merge.py, atomic replace).
+#
+# Go stays inside the build directory and offline: GOCACHE and GOPATH live
+# under BUILD_DIR, GOENV=off (no $HOME config), GOTOOLCHAIN=local,
+# GOPROXY=off, GOFLAGS empty, CGO_ENABLED=0. GOMAXPROCS = the usable CPUs.
+#
+# When `go` is absent it says so — a line in the log and the context key
+# channels_peer_go — and exits 0: the suite's other results stand. A Go that
+# is present but fails to build or run is an error (exit 1). Bad usage: one
+# line naming the problem, exit 2.
+set -euo pipefail
+
+usage() {
+  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+}
+
+case "${1:-}" in
+  -h|--help) usage; exit 0 ;;
+esac
+if [ $# -ne 3 ]; then
+  echo "error: peer.sh takes RUN_TMP_DIR PROFILE BUILD_DIR (got $# arguments)" >&2
+  exit 2
+fi
+run="$1" profile="$2" build="$3"
+case "$profile" in
+  quick|full) ;;
+  *) echo "error: unknown profile '$profile' (valid: quick, full)" >&2; exit 2 ;;
+esac
+[ -f "$run/channels.json" ] || { echo "error: '$run/channels.json' does not exist (valid: a run directory the channels suite wrote)" >&2; exit 2; }
+[ -d "$build" ] || { echo "error: build directory '$build' does not exist (valid: the CMake build directory of the suites)" >&2; exit 2; }
+
+build="$(cd "$build" && pwd)"  # Go wants absolute GOCACHE / GOPATH
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PY=/usr/bin/python3
+merge="$here/peer_merge.py"
+
+if ! command -v go >/dev/null 2>&1; then
+  note="absent: no 'go' on PATH, Go's channels not measured (./run.sh setup installs golang-go)"
+  echo "channels peer: Go runtime $note"
+  "$PY" "$merge" "$run" --note "$note"
+  exit 0
+fi
+
+out="$build/suites/channels/go-peer"
+mkdir -p "$out/cache" "$out/gopath"
+export GOCACHE="$out/cache" GOPATH="$out/gopath" GOENV=off GOTOOLCHAIN=local GOPROXY=off \
+  GOFLAGS= CGO_ENABLED=0 GO111MODULE=on
+echo "channels peer: $(go version), building $here/go"
+(cd "$here/go" && go build -o "$out/channels_go" .)
+
+cpus="$(nproc)"
+tmp_json="$run/.channels_go.json" tmp_hist="$run/.channels_go_hist.json"
+trap 'rm -f "$tmp_json" "$tmp_hist" "$tmp_json.tmp" "$tmp_hist.tmp"' EXIT
+echo "channels peer: replaying impl:Chan's cases with goroutines (GOMAXPROCS=$cpus, profile $profile)"
+"$out/channels_go" -plan "$run/channels.json" -out "$tmp_json" -hist "$tmp_hist" \
+  -gomaxprocs "$cpus" -profile "$profile"
+"$PY" "$merge" "$run" --go-json "$tmp_json" --go-hist "$tmp_hist"
+echo "channels peer: go_chan entries merged into $run/channels.json"
