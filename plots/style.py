@@ -40,6 +40,11 @@ _FIXED = {
     "go_chan": "#17becf",       # the Go runtime's own channels
     "go_runtime": "#17becf",
     "Chan": "#ff7f0e",          # syncscope's channel
+    # The channels suite's moodycamel queues: three clearly different shades
+    # of the moodycamel hue (suites/channels/adapters.h).
+    "moodycamel_blocking": "#c51b7d",
+    "moodycamel_rw": "#f768a1",
+    "moodycamel_rw_circular": "#7a0177",
     # syncscope's Go-design mutexes: one orange/brown family, newest darkest.
     "GoMutex": "#e6550d",
     "GoMutex2015": "#fd8d3c",

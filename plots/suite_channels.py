@@ -25,7 +25,11 @@ Figures
   channels_go_cases.png   the Go runtime benchmark cases: pingpong,
                           prodcons, try_recv, popular, close, message sizes.
   channels_latency_cdf.png  latency CDF per implementation for the headline
-                          cases (needs channels_hist.json).
+                          cases and spsc unbounded, pingpong, popular and
+                          close (needs channels_hist.json).
+Comparison (compare.py): compare_channels.png, Chan and go_chan ns per
+  message for the crossbeam cases, run A solid, run B hatched; a table of
+  both implementations' ns per message in A and B.
 Tables
   Chan vs Go: Chan ns/msg / go_chan ns/msg for every case both ran, the
   headline cases (spsc cap 1024, mpmc cap 1024, spsc cap 0) first.
@@ -303,7 +307,8 @@ def latency_panels(rows):
     """[(title, [Row])]: the headline cases with a latency per implementation."""
     panels = []
     wanted = [("spsc", "0", "8"), ("spsc", "1024", "8"), ("mpmc", "1024", "8"),
-              ("pingpong", "0", "8"), ("popular", "0", "8"), ("close", "0", "8")]
+              ("spsc", "unbounded", "8"), ("pingpong", "0", "8"), ("popular", "0", "8"),
+              ("close", "0", "8")]
     for case, cap, msg in wanted:
         top = _max_threads(rows, case, cap, msg)
         pick = [r for r in rows if (r.case, r.cap, r.msg) == (case, cap, msg) and r.threads == top]
@@ -476,6 +481,47 @@ def notes(run_dir, suite_data, context):
 # --------------------------------------------------------------------------
 # Comparison of two runs (compare.py)
 # --------------------------------------------------------------------------
+
+def compare_figures(out_dir, side_a, side_b):
+    data = []
+    for s in (side_a, side_b):
+        d = {}
+        if s.suite is not None:
+            for r in rows_of(s.suite):
+                if r.impl in (CHAN, GO) and r.case in CROSSBEAM_CASES and r.msg == "8" and r.ns \
+                        and r.threads == _max_threads(rows_of(s.suite), r.case, r.cap):
+                    d.setdefault(r.impl, {})[(r.case, r.cap)] = r.ns
+        data.append(d)
+    cats = sorted({c for d in data for vals in d.values() for c in vals},
+                  key=lambda c: (CAP_ORDER.index(c[1]) if c[1] in CAP_ORDER else 99,
+                                 CASE_ORDER.index(c[0])))
+    if not cats:
+        return []
+    series = []
+    for i, d in enumerate(data):
+        for impl in style.ordered(list(d), IMPL_ORDER):
+            series.append(draw.Series("%s %s" % ("AB"[i], impl), style.colour(impl),
+                                      style.RUN_HATCH[i], d[impl]))
+    width = max(9.0, min(22.0, 2.0 + len(cats) * (0.3 + 0.18 * len(series))))
+    fig, axes = draw.new_figure(width, 5.2)
+    ax = axes[0][0]
+    draw.grouped_bars(ax, cats, series, label_fmt=lambda v: fmt_ns(v).replace(" ", "\u2009"))
+    vals = [v for s in series for v in s.values.values() if v]
+    _ns_log_axis(ax)
+    ax.set_ylim(min(vals) / 2.0, max(vals) * 6.0)
+    ax.set_xticklabels(["%s\ncap %s" % c for c in cats])
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_ylabel("time per message (log)")
+    impls = style.ordered([x for d in data for x in d], IMPL_ORDER)
+    handles, labels = draw.path_layout_handles(impls, [])
+    h2, l2 = draw.run_hatch_handles(side_a.label, side_b.label)
+    draw.finish_with_header(fig, "Chan and Go's chan: A vs B", handles + h2, labels + l2,
+                            ncol=min(4, len(labels + l2)))
+    fname = save_figure(fig, out_dir, "compare_channels.png")
+    return [(fname, "Time per message of Chan and go_chan on crossbeam's cases (8-byte messages, "
+                    "mpsc/mpmc at their largest thread count; median over repetitions; log scale). "
+                    "Colour = implementation; solid bars = run A, hatched bars = run B.")]
+
 
 def compare_tables(side_a, side_b):
     data = []

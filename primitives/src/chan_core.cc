@@ -1,5 +1,5 @@
 // Slow paths of the channel core (see syncscope/chan_core.h for the design):
-// the contended channel lock, waiting for a claim (spin, yield, park),
+// the contended channel lock, waiting for a claim (adaptive spin, park),
 // blocking send/receive, close, the per-thread parking semaphores, the
 // per-thread stats and the select RNG.
 #include <syncscope/chan_core.h>
@@ -21,21 +21,25 @@ namespace {
 // Waiting for a claim: rounds 0..spin limit spin 2^round cpu_relax() each
 // (127 in all at kWaitSpinLimit = 6: a few microseconds, about the time
 // another core needs to take the channel lock and complete a handoff); then
-// kWaitYields calls of sched_yield() (on an oversubscribed or shared core
-// that lets the partner thread run); then the waiter parks.
+// the waiter parks on its Sema.
 //
 // Adaptive spinning: the spin limit is kept per thread, between
 // kWaitSpinMin and kWaitSpinLimit. A wait that ends while spinning raises it
-// by one round, a wait that had to yield or park lowers it by one (halving
-// the spin time). When the partner runs on another core, handoffs land
-// within the spin and the limit stays high; when both threads share one
-// core (an oversubscribed machine) the partner cannot run while we spin,
-// and after a few waits we go almost straight to sched_yield(), which hands
-// it the core. (glibc's adaptive mutex and Go's canSpin make the same bet.)
+// by one round, a wait that had to park lowers it by one (halving the spin
+// time). When the partner runs on another core, handoffs land within the
+// spin and the limit stays high; when both threads end up on one core (an
+// oversubscribed machine, or the scheduler's wake-affine placement) the
+// partner cannot run while we spin, and after a few waits we park almost at
+// once. (glibc's adaptive mutex and Go's canSpin make the same bet.)
 // Spinning is skipped entirely when the process may use only one CPU.
+//
+// No sched_yield() phase, on purpose: measured on an oversubscribed 2-CPU
+// VM, a yielding waiter hands its core to unrelated runnable processes and
+// gets it back only after their time slices (tens of microseconds per
+// message), while a parked thread woken through the futex gets the
+// scheduler's wake-up preference (a few microseconds).
 constexpr int kWaitSpinMin = 1;
 constexpr int kWaitSpinLimit = 6;
-constexpr int kWaitYields = 4;
 // The channel lock: rounds 0..kLockSpinLimit of 2^round cpu_relax() while
 // the holder finishes its few dozen instructions, then sleep.
 constexpr int kLockSpinLimit = 5;
@@ -155,12 +159,17 @@ void ChanCore::lock_slow() noexcept {
     }
   }
   // Mark "locked, maybe sleepers" and sleep until we swap it from free.
-  // A unit released by an unlock that nobody needed any more only costs a
-  // later sleeper one extra turn of this loop.
   while (lock_word_.exchange(kLockedSleepers, std::memory_order_acquire) != kUnlocked) {
     ++tls_stats.lock_parks;
     lock_sema_.acquire();
   }
+  // We hold the lock with the word at kLockedSleepers, so our unlock() will
+  // release one unit. Take back a unit released earlier that no sleeper has
+  // consumed yet (its sleeper, if any, will be woken by our unlock instead).
+  // Without this, every slow-path acquisition that found nobody else
+  // waiting would leave a surplus unit behind, and surplus units would pile
+  // up and make later sleepers loop through them before sleeping.
+  lock_sema_.try_acquire();
 }
 
 // ---- waiting for a claim --------------------------------------------------------
@@ -169,32 +178,20 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline) {
   ++st.blocked;
   bool expired = false;
 
-  // Phase 1 and 2: spin (up to this thread's adaptive limit), then yield,
-  // watching for kDone.
+  // Phase 1: spin (up to this thread's adaptive limit), watching for kDone.
   const bool multi_cpu = usable_cpus() > 1;
   const int spin_limit = multi_cpu ? tls_spin_limit : -1;
-  int yields = 0;
-  for (int round = 0; round <= spin_limit || yields < kWaitYields; ++round) {
+  for (int round = 0; round <= spin_limit; ++round) {
     if (w.state.load(std::memory_order_acquire) & Waiter::kDone) {
-      if (round <= spin_limit) {
-        ++st.spin_wakeups;
-        if (tls_spin_limit < kWaitSpinLimit) ++tls_spin_limit;
-      } else {
-        ++st.yield_wakeups;
-        if (multi_cpu && tls_spin_limit > kWaitSpinMin) --tls_spin_limit;
-      }
+      ++st.spin_wakeups;
+      if (tls_spin_limit < kWaitSpinLimit) ++tls_spin_limit;
       return true;
     }
     if (deadline != nullptr && Clock::now() >= *deadline) {
       expired = true;
       break;
     }
-    if (round <= spin_limit) {
-      spin(round);
-    } else {
-      sched_yield();
-      ++yields;
-    }
+    spin(round);
   }
   if (multi_cpu && tls_spin_limit > kWaitSpinMin) --tls_spin_limit;
 
@@ -216,12 +213,12 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline) {
     }
   }
 
-  // Phase 3: announce kParked, then sleep. A claimer whose fetch_or(kDone)
+  // Phase 2: announce kParked, then sleep. A claimer whose fetch_or(kDone)
   // sees kParked releases our parker; if kDone is already there we do not
   // sleep at all.
   for (;;) {
     if (s & Waiter::kDone) {
-      ++st.yield_wakeups;
+      ++st.late_wakeups;
       return true;
     }
     if (w.state.compare_exchange_weak(s, s | Waiter::kParked, std::memory_order_acq_rel,

@@ -26,9 +26,9 @@
 namespace syncscope::chan_testing {
 
 #if defined(SYNCSCOPE_TSAN) || defined(__SANITIZE_THREAD__)
-inline constexpr int kScale = 8;
-#elif defined(__aarch64__)
 inline constexpr int kScale = 4;
+#elif defined(__aarch64__)
+inline constexpr int kScale = 2;
 #else
 inline constexpr int kScale = 1;
 #endif

@@ -79,98 +79,129 @@ bool try_take(std::atomic<uint32_t>& count) noexcept {
 // with acquire loads. A waiter that times out and is still kWaiting unlinks
 // itself under the lock, so the state never changes after that.
 enum : uint32_t {
-  kWaiting = 0,  // linked in the queue, parked or about to park
+  kWaiting = 0,  // queued, parked or about to park (or unlinked, mark pending)
   kWoken = 1,    // unlinked by release(): retry try_acquire
   kGranted = 2,  // unlinked by release(true): the unit is ours
 };
 
 struct Sema::Waiter {
   std::atomic<uint32_t> state{kWaiting};  // futex word; see the states above
-  Waiter* prev = nullptr;                 // guarded by Sema::lock_
-  Waiter* next = nullptr;                 // guarded by Sema::lock_
+  const Sema* key = nullptr;              // the Sema waited on (compared, never dereferenced by releasers)
+  Waiter* prev = nullptr;                 // guarded by the bucket lock
+  Waiter* next = nullptr;                 // guarded by the bucket lock
+  bool linked = false;                    // guarded by the bucket lock
 };
 
-void Sema::lock_queue() noexcept {
-  uint32_t expected = 0;
-  if (lock_.compare_exchange_strong(expected, 1, std::memory_order_acquire,
-                                    std::memory_order_relaxed)) {
-    return;
-  }
-  lock_queue_slow();
+namespace {
+
+// The global wait table (Go's semtable): waiters of every Sema, hashed by
+// the Sema's address. Buckets are never freed.
+struct alignas(64) Bucket {
+  // 0 free, 1 held, 2 held with sleepers (Drepper, "Futexes Are Tricky",
+  // mutex #2). Guards head/tail and every linked Waiter's links.
+  std::atomic<uint32_t> lock{0};
+  // Linked waiters of all keys in this bucket. Written under `lock`
+  // (seq_cst RMW); read without it by release() to skip the lock: the
+  // "waiter links, then re-checks count" / "releaser adds count, then
+  // checks nwait" Dekker pair (both seq_cst) rules out a lost wake-up.
+  std::atomic<uint32_t> nwait{0};
+  Sema::Waiter* head = nullptr;  // oldest first; guarded by lock
+  Sema::Waiter* tail = nullptr;  // guarded by lock
+};
+
+constexpr size_t kBuckets = 251;  // prime, as Go's semTabSize
+Bucket g_table[kBuckets];
+
+Bucket& bucket_of(const Sema* s) noexcept {
+  return g_table[(reinterpret_cast<uintptr_t>(s) >> 3) % kBuckets];
 }
 
-void Sema::lock_queue_slow() noexcept {
+void lock_bucket(Bucket& b) noexcept {
+  uint32_t expected = 0;
+  if (b.lock.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed)) return;
   for (int i = 0; i < kQueueLockSpins; ++i) {
     arch::cpu_relax();
-    uint32_t expected = 0;
-    if (lock_.load(std::memory_order_relaxed) == 0 &&
-        lock_.compare_exchange_weak(expected, 1, std::memory_order_acquire,
-                                    std::memory_order_relaxed)) {
+    expected = 0;
+    if (b.lock.load(std::memory_order_relaxed) == 0 &&
+        b.lock.compare_exchange_weak(expected, 1, std::memory_order_acquire, std::memory_order_relaxed)) {
       return;
     }
   }
-  // Mark the lock contended (2) and sleep until we swap it from free.
-  while (lock_.exchange(2, std::memory_order_acquire) != 0) {
-    futex_wait(&lock_, 2, nullptr);
-  }
+  while (b.lock.exchange(2, std::memory_order_acquire) != 0) futex_wait(&b.lock, 2, nullptr);
 }
 
-void Sema::unlock_queue() noexcept {
-  if (lock_.exchange(0, std::memory_order_release) == 2) {
-    futex_wake(&lock_, 1);
-  }
+void unlock_bucket(Bucket& b) noexcept {
+  if (b.lock.exchange(0, std::memory_order_release) == 2) futex_wake(&b.lock, 1);
 }
 
-void Sema::link(Waiter* w, bool lifo) noexcept {
+}  // namespace
+
+// lifo: ahead of every waiter (of any key) in the bucket, so ahead of every
+// waiter of its own key; fifo: behind all of them.
+static void link_waiter(Bucket& b, Sema::Waiter* w, bool lifo) noexcept {
   if (lifo) {
     w->prev = nullptr;
-    w->next = head_;
-    if (head_ != nullptr)
-      head_->prev = w;
+    w->next = b.head;
+    if (b.head != nullptr)
+      b.head->prev = w;
     else
-      tail_ = w;
-    head_ = w;
+      b.tail = w;
+    b.head = w;
   } else {
     w->next = nullptr;
-    w->prev = tail_;
-    if (tail_ != nullptr)
-      tail_->next = w;
+    w->prev = b.tail;
+    if (b.tail != nullptr)
+      b.tail->next = w;
     else
-      head_ = w;
-    tail_ = w;
+      b.head = w;
+    b.tail = w;
   }
-  nwait_.fetch_add(1, std::memory_order_seq_cst);
+  w->linked = true;
+  b.nwait.fetch_add(1, std::memory_order_seq_cst);
 }
 
-void Sema::unlink(Waiter* w) noexcept {
+static void unlink_waiter(Bucket& b, Sema::Waiter* w) noexcept {
   if (w->prev != nullptr)
     w->prev->next = w->next;
   else
-    head_ = w->next;
+    b.head = w->next;
   if (w->next != nullptr)
     w->next->prev = w->prev;
   else
-    tail_ = w->prev;
+    b.tail = w->prev;
   w->prev = w->next = nullptr;
-  nwait_.fetch_sub(1, std::memory_order_seq_cst);
+  w->linked = false;
+  b.nwait.fetch_sub(1, std::memory_order_seq_cst);
+}
+
+// The oldest linked waiter of `key`, or null. Under the bucket lock.
+static Sema::Waiter* first_waiter(Bucket& b, const Sema* key) noexcept {
+  for (Sema::Waiter* w = b.head; w != nullptr; w = w->next)
+    if (w->key == key) return w;
+  return nullptr;
 }
 
 bool Sema::acquire_slow(bool lifo, const std::chrono::steady_clock::time_point* deadline) {
   timespec abs{};
   if (deadline != nullptr) abs = to_timespec(*deadline);
+  Bucket& b = bucket_of(this);
   Waiter w;
+  w.key = this;
+  nwait_.fetch_add(1, std::memory_order_relaxed);
+  struct Leave {  // the waiter itself keeps nwait_ (releasers never touch *this)
+    std::atomic<uint32_t>& n;
+    ~Leave() { n.fetch_sub(1, std::memory_order_relaxed); }
+  } leave{nwait_};
   for (;;) {
     w.state.store(kWaiting, std::memory_order_relaxed);
-    lock_queue();
-    // Announce first, then re-check: a release() that added its unit before
-    // seeing our announcement is caught here.
-    link(&w, lifo);
+    lock_bucket(b);
+    link_waiter(b, &w, lifo);
     if (try_take(count_)) {
-      unlink(&w);
-      unlock_queue();
+      unlink_waiter(b, &w);
+      unlock_bucket(b);
       return true;
     }
-    unlock_queue();
+    unlock_bucket(b);
 
     bool timed_out = false;
     while (w.state.load(std::memory_order_acquire) == kWaiting) {
@@ -180,17 +211,21 @@ bool Sema::acquire_slow(bool lifo, const std::chrono::steady_clock::time_point* 
       }
     }
     if (timed_out) {
-      lock_queue();
-      if (w.state.load(std::memory_order_acquire) == kWaiting) {
-        unlink(&w);  // still queued: leave; nobody gave us anything
-        unlock_queue();
+      lock_bucket(b);
+      if (w.linked) {
+        unlink_waiter(b, &w);  // still queued: leave; nobody gave us anything
+        unlock_bucket(b);
         return false;
       }
-      unlock_queue();  // a release reached us in the meantime: honour it
+      unlock_bucket(b);
+      // A releaser unlinked us and is about to mark the node: wait for it
+      // (it does so right after dropping the bucket lock), then honour it.
+      while (w.state.load(std::memory_order_acquire) == kWaiting) futex_wait(&w.state, kWaiting, nullptr);
     }
     const uint32_t s = w.state.load(std::memory_order_acquire);
     if (s == kGranted) return true;
-    // kWoken: compete for the unit; a newcomer may have taken it.
+    // Woken (possibly spuriously, by a releaser of a dead Sema that had this
+    // address): compete for the unit like a newcomer; requeue if it is gone.
     if (try_acquire()) return true;
     if (deadline != nullptr && std::chrono::steady_clock::now() >= *deadline) {
       return false;
@@ -198,32 +233,42 @@ bool Sema::acquire_slow(bool lifo, const std::chrono::steady_clock::time_point* 
   }
 }
 
-void Sema::wake_one() {
-  lock_queue();
-  Waiter* w = head_;
+// Called after the unit was published: touches only the table and the
+// waiter node, never *this (see "Where the queue lives" in sema.h). `this`
+// is used as a key only.
+void Sema::wake_one() noexcept {
+  Bucket& b = bucket_of(this);
+  if (b.nwait.load(std::memory_order_seq_cst) == 0) return;  // nobody parked anywhere here
+  lock_bucket(b);
+  Waiter* w = first_waiter(b, this);
   if (w == nullptr) {
-    unlock_queue();
+    unlock_bucket(b);
     return;
   }
-  unlink(w);
+  unlink_waiter(b, w);
+  unlock_bucket(b);
+  // w stays valid until its state leaves kWaiting: an unlinked waiter waits
+  // for this mark even after a timeout.
   w->state.store(kWoken, std::memory_order_release);
-  unlock_queue();
   futex_wake(&w->state, 1);  // see "Lifetime note" in sema.h
 }
 
-void Sema::release_handoff() {
-  lock_queue();
-  Waiter* w = head_;
+void Sema::release_handoff() noexcept {
+  Bucket& b = bucket_of(this);
+  lock_bucket(b);
+  Waiter* w = first_waiter(b, this);
   if (w == nullptr) {
-    // Nobody queued: publish the unit. Waiters link and re-check count_
-    // under this same lock, so they cannot miss it.
+    // Nobody queued: publish the unit. Under the bucket lock, so a waiter
+    // linking now either was found above or sees the count when it
+    // re-checks. The bucket is global: unlocking it after the publication
+    // is safe even if the Sema dies at once.
     count_.fetch_add(1, std::memory_order_seq_cst);
-    unlock_queue();
+    unlock_bucket(b);
     return;
   }
-  unlink(w);
+  unlink_waiter(b, w);
+  unlock_bucket(b);
   w->state.store(kGranted, std::memory_order_release);
-  unlock_queue();
   futex_wake(&w->state, 1);  // see "Lifetime note" in sema.h
 }
 

@@ -95,6 +95,8 @@ struct CountingLock {
 };
 
 TEST(LockedMapTest, LoadsTakeReaderWriterLocksShared) {
+  CountingSharedLock::exclusive = 0;
+  CountingSharedLock::shared = 0;
   LockedMap<CountingSharedLock> m;
   m.store(1, 2);
   EXPECT_EQ(m.load(1), 2u);
@@ -104,6 +106,7 @@ TEST(LockedMapTest, LoadsTakeReaderWriterLocksShared) {
 }
 
 TEST(LockedMapTest, LoadsTakePlainLocksExclusively) {
+  CountingLock::exclusive = 0;
   LockedMap<CountingLock> m;
   m.store(1, 2);
   EXPECT_EQ(m.load(1), 2u);

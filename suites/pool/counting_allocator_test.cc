@@ -13,9 +13,11 @@
 #include <thread>
 #include <vector>
 
-// Under AddressSanitizer an impossible request would be reported as an
-// error instead of failing: let it fail the way malloc does.
+// Under AddressSanitizer or ThreadSanitizer an impossible request would be
+// reported as an error instead of failing: let it fail the way malloc does.
+// (Unused symbols in a build without sanitizers.)
 extern "C" const char* __asan_default_options() { return "allocator_may_return_null=1"; }
+extern "C" const char* __tsan_default_options() { return "allocator_may_return_null=1"; }
 
 namespace syncscope::suites {
 namespace {

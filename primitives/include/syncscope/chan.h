@@ -82,7 +82,7 @@
 // receive. Mechanism: chan_core.h ("Memory ordering").
 //
 // Blocking and cost: an operation that cannot complete links a waiter and
-// spins a bounded number of rounds (cpu_relax, then a few sched_yield),
+// spins a bounded, per-thread adaptive number of rounds of cpu_relax,
 // then parks on the thread's Sema (syncscope/sema.h). Fast paths (a free
 // slot, a value in the ring, a waiting partner) take the channel lock once
 // and never allocate or make a system call. try_send/try_receive that would

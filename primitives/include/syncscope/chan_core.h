@@ -12,9 +12,9 @@
 //   detail::Sudog            one queue entry of a blocked operation on one
 //                            channel (Go's sudog); lives on the waiter's stack.
 //   detail::WaitQueue        a channel's FIFO of Sudogs (Go's waitq).
-//   detail::ChanCore         lock, queues, closed flag, count, capacity and
-//                            reference count of a channel (Go's hchan without
-//                            buf): the part that does not depend on T.
+//   detail::ChanCore         lock, queues, closed flag, count, capacity, ring
+//                            pointer and reference count of a channel (Go's
+//                            hchan): the part that does not depend on T.
 //
 // The flavours (syncscope/chan_buffered.h, syncscope/chan_unbuffered.h) add
 // the element type and the transfer rules; syncscope/chan.h is the front end;
@@ -55,11 +55,11 @@
 // Waiting (Waiter::state, a word of flag bits; see kParked...kCancelled):
 //   waiter:   links its Sudogs, unlocks, then spins a bounded number of
 //             rounds watching for kDone (up to kWaitSpinLimit rounds of 2^k
-//             cpu_relax — the limit adapts per thread, see chan_core.cc —
-//             then kWaitYields sched_yield calls), then sets kParked with a
-//             CAS and sleeps on its thread's parking semaphore (a Sema(0)
-//             per thread — the analogue of parking a goroutine). With a
-//             deadline it may instead set kCancelled.
+//             cpu_relax; the limit adapts per thread, see chan_core.cc),
+//             then sets kParked with a CAS and sleeps on its thread's
+//             parking semaphore (a Sema(0) per thread — the analogue of
+//             parking a goroutine). With a deadline it may instead set
+//             kCancelled.
 //   claimer:  CAS sets kClaimed (fails if kClaimed or kCancelled is set),
 //             transfers the value, writes fired/success, then fetch_or sets
 //             kDone. If that fetch_or returns a word with kParked, the waiter
@@ -147,8 +147,8 @@ enum class RecvStatus : uint8_t {
 // worker thread at the end of a run and sums.
 struct ChanStats {
   uint64_t blocked = 0;        // operations (send/receive/select) that queued
-  uint64_t spin_wakeups = 0;   // ... and completed while spinning (no yield/park)
-  uint64_t yield_wakeups = 0;  // ... and completed during the yield phase
+  uint64_t spin_wakeups = 0;   // ... and completed while spinning
+  uint64_t late_wakeups = 0;   // ... and completed after the spin, before parking
   uint64_t parks = 0;          // ... and slept on the thread's parking Sema
   uint64_t spins = 0;          // cpu_relax() calls spent waiting for a claim
   uint64_t timeouts = 0;       // ... that gave up at their deadline

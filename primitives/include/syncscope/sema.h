@@ -55,15 +55,27 @@
 // bounded spinning); the internal queue lock spins kQueueLockSpins times
 // before sleeping, its critical sections being a few pointer updates.
 //
-// Lifetime note: a releaser sets a waiter's futex word under the queue lock
-// and calls FUTEX_WAKE after dropping it. By then the woken thread may
+// Where the queue lives (and why): as in Go's runtime (semtable), waiters
+// are not queued inside the Sema but in a global table of buckets keyed by
+// the Sema's address; the Sema itself holds only its count. A releaser
+// publishes the unit as its last access to the object and then works only
+// on the table and the waiter node, so the thread that takes the unit may
+// destroy the Sema (and the mutex around it) at once — the C++ rule that a
+// mutex may be destroyed as soon as it is unlocked. The price: a releaser
+// of a Sema that was destroyed and whose address was reused may wake a
+// waiter of the new one; that waiter re-checks the count and queues again
+// (a spurious wake-up, which every waiter tolerates).
+//
+// Lifetime note: a releaser sets a waiter's futex word after unlinking it
+// under the bucket lock and calls FUTEX_WAKE right after. By then the woken thread may
 // already have returned, so the wake can land on a dead stack slot. A
 // private FUTEX_WAKE only hashes the address (it never dereferences it) and
 // every futex user here re-checks its condition after waking, so a stray
 // wake is a harmless spurious wake-up.
 //
 // Legal operations: all methods may be called concurrently from any thread.
-// The destructor requires that no thread is parked (waiters() == 0).
+// The destructor requires that no thread is parked (waiters() == 0); a
+// releaser may still be running when the Sema is destroyed (see above).
 
 #ifndef SYNCSCOPE_SEMA_H_
 #define SYNCSCOPE_SEMA_H_
@@ -138,10 +150,8 @@ class Sema {
       release_handoff();
       return;
     }
-    count_.fetch_add(1, std::memory_order_seq_cst);
-    // Fast path: nobody parked, nobody to wake.
-    if (nwait_.load(std::memory_order_seq_cst) == 0) return;
-    wake_one();
+    count_.fetch_add(1, std::memory_order_seq_cst);  // last access to *this
+    wake_one();  // touches only the global wait table and the waiter
   }
 
   // waiters(): number of threads currently queued (parked or about to
@@ -149,37 +159,30 @@ class Sema {
   // tests that wait until a thread is parked.
   uint32_t waiters() const noexcept { return nwait_.load(std::memory_order_relaxed); }
 
- private:
-  // A parked thread; lives on that thread's stack for the duration of one
-  // acquire_slow() call. Linked while it is in the queue (guarded by lock_).
+  // A parked thread's node; lives on that thread's stack for the duration
+  // of one acquire_slow() call, linked into the global wait table's bucket
+  // while queued. An implementation detail of sema.cc.
   struct Waiter;
+
+ private:
 
   // Slow paths are outlined (sema.cc): they take the queue lock and make
   // futex syscalls, so inlining them would only bloat every caller's fast
   // path. deadline == nullptr waits forever.
   bool acquire_slow(bool lifo, const std::chrono::steady_clock::time_point* deadline);
-  void wake_one();
-  void release_handoff();
-  void lock_queue() noexcept;
-  void unlock_queue() noexcept;
-  void lock_queue_slow() noexcept;
-  void link(Waiter* w, bool lifo) noexcept;
-  void unlink(Waiter* w) noexcept;
+  void wake_one() noexcept;
+  void release_handoff() noexcept;
 
   // Available units. Incremented by release() (seq_cst RMW), decremented by
   // try_acquire()'s CAS (acquire). Never touched for a handoff to a queued
-  // waiter.
+  // waiter. In release() the increment is the LAST access to this object:
+  // once a unit is published, its taker may destroy the Sema.
   std::atomic<uint32_t> count_;
-  // Number of linked waiters (== queue length). Written only under lock_
-  // (seq_cst RMW); read without the lock by release() to skip the lock when
-  // nobody waits.
+  // Threads inside acquire_slow() (queued or about to leave the queue).
+  // Written only by those threads themselves (relaxed RMW), never by a
+  // releaser — a releaser must not touch the object after publishing.
+  // Read by waiters() for instrumentation only.
   std::atomic<uint32_t> nwait_{0};
-  // Queue lock: 0 free, 1 held, 2 held with sleepers (Drepper's futex mutex,
-  // "Futexes Are Tricky", mutex #2). Guards head_, tail_, the links of every
-  // queued Waiter and the Waiter state transitions out of "waiting".
-  std::atomic<uint32_t> lock_{0};
-  Waiter* head_ = nullptr;  // oldest waiter (next served); guarded by lock_
-  Waiter* tail_ = nullptr;  // newest waiter; guarded by lock_
 };
 
 }  // namespace syncscope

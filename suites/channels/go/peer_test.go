@@ -1,0 +1,172 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// The histogram must bin exactly like suites/common/histogram.h so that the
+// C++ and Go latency CDFs are comparable.
+func TestHistogramLayoutMatchesCpp(t *testing.T) {
+	if bucketCount != 64*57+128 {
+		t.Fatalf("bucketCount = %d, want %d", bucketCount, 64*57+128)
+	}
+	for _, v := range []uint64{0, 1, 127, 128, 129, 255, 256, 1000, 1 << 20, 1<<63 + 5} {
+		b := bucketOf(v)
+		if v < lowerBound(b) || v > upperBound(b) {
+			t.Errorf("value %d in bucket %d = [%d, %d]", v, b, lowerBound(b), upperBound(b))
+		}
+	}
+	for b := 0; b+1 < bucketCount; b++ {
+		if upperBound(b)+1 != lowerBound(b+1) {
+			t.Fatalf("bucket %d and %d are not contiguous", b, b+1)
+		}
+	}
+	if bucketOf(128) != 128 || bucketOf(130) != 129 || bucketOf(256) != 192 {
+		t.Errorf("bucketOf(128, 130, 256) = %d, %d, %d; want 128, 129, 192",
+			bucketOf(128), bucketOf(130), bucketOf(256))
+	}
+}
+
+func TestHistogramPercentilesAndMerge(t *testing.T) {
+	a, b := newHistogram(), newHistogram()
+	for v := uint64(1); v <= 100; v++ {
+		a.record(v)
+	}
+	b.record(1000)
+	a.merge(b)
+	if a.count != 101 || a.minValue() != 1 || a.max != 1000 {
+		t.Fatalf("count/min/max = %d/%d/%d", a.count, a.minValue(), a.max)
+	}
+	if p := a.percentile(0.5); p != 51 {
+		t.Errorf("p50 = %d, want 51 (exact below 128)", p)
+	}
+	if p := a.percentile(1); p != 1000 {
+		t.Errorf("p100 = %d, want the max 1000", p)
+	}
+	bs := a.buckets()
+	if len(bs) != 101 || bs[len(bs)-1] != [2]uint64{1000, 1} {
+		t.Errorf("buckets: %d entries, last %v", len(bs), bs[len(bs)-1])
+	}
+	if newHistogram().percentile(0.5) != 0 || newHistogram().minValue() != 0 {
+		t.Error("an empty histogram reports 0")
+	}
+}
+
+func TestParseName(t *testing.T) {
+	cases := []struct {
+		name string
+		want caseSpec
+	}{
+		{"channels/impl:Chan/case:spsc/cap:1024/msg:8/threads:2/iterations:1/manual_time",
+			caseSpec{kind: "spsc", capacity: 1024, msgBytes: 8, threads: 2, producers: 1, consumers: 1}},
+		{"channels/impl:Chan/case:mpsc/cap:0/msg:64/threads:4",
+			caseSpec{kind: "mpsc", capacity: 0, msgBytes: 64, threads: 4, producers: 3, consumers: 1}},
+		{"channels/impl:Chan/case:mpmc/cap:16/msg:8/threads:6",
+			caseSpec{kind: "mpmc", capacity: 16, msgBytes: 8, threads: 6, producers: 3, consumers: 3}},
+		{"channels/impl:Chan/case:select_both/cap:1/msg:8/threads:8",
+			caseSpec{kind: "select_both", capacity: 1, msgBytes: 8, threads: 8, producers: 4, consumers: 4}},
+		{"channels/impl:Chan/case:close/cap:0/msg:8/threads:5",
+			caseSpec{kind: "close", capacity: 0, msgBytes: 8, threads: 5, producers: 1, consumers: 4}},
+		{"channels/impl:Chan/case:prodcons/cap:16/msg:8/threads:2/work_ns:100",
+			caseSpec{kind: "prodcons", capacity: 16, msgBytes: 8, threads: 2, producers: 1, consumers: 1, workNs: 100}},
+	}
+	for _, c := range cases {
+		got, _, ok := parseName(c.name)
+		if !ok || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("parseName(%q) = %+v, %v; want %+v", c.name, got, ok, c.want)
+		}
+	}
+	for _, bad := range []string{"channels/impl:Chan/case:spsc", "channels/impl:Chan/case:nope/cap:1/threads:2",
+		"channels/impl:Chan/case:spsc/cap:x/threads:2"} {
+		if _, _, ok := parseName(bad); ok {
+			t.Errorf("parseName(%q) accepted", bad)
+		}
+	}
+	if s, _, _ := parseName("channels/impl:Chan/case:spsc/cap:unbounded/msg:8/threads:2"); supported(s) {
+		t.Error("Go's channels have no unbounded capacity")
+	}
+	if goName("channels/impl:Chan/case:spsc/cap:1/msg:8/threads:2") != "channels/impl:go_chan/case:spsc/cap:1/msg:8/threads:2" {
+		t.Error("goName")
+	}
+	if baseName("a/impl:go_chan/x:1/iterations:1/manual_time") != "a/impl:go_chan/x:1" {
+		t.Error("baseName")
+	}
+}
+
+// readPlan takes each Chan benchmark once (its units and repetitions), skips
+// aggregates, errors, other implementations, and tolerates Google
+// Benchmark's bare NaN values.
+func TestReadPlan(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "channels.json")
+	doc := `{"benchmarks": [
+  {"name": "channels/impl:Chan/case:spsc/cap:16/msg:8/threads:2/iterations:1/manual_time", "run_name": "channels/impl:Chan/case:spsc/cap:16/msg:8/threads:2/iterations:1/manual_time", "run_type": "iteration", "repetitions": 3, "units": 4000, "parks_per_msg": 0},
+  {"name": "channels/impl:Chan/case:spsc/cap:16/msg:8/threads:2/iterations:1/manual_time", "run_name": "channels/impl:Chan/case:spsc/cap:16/msg:8/threads:2/iterations:1/manual_time", "run_type": "iteration", "repetitions": 3, "units": 4000},
+  {"name": "channels/impl:Chan/case:spsc/cap:16/msg:8/threads:2/iterations:1/manual_time_cv", "run_name": "channels/impl:Chan/case:spsc/cap:16/msg:8/threads:2/iterations:1/manual_time", "run_type": "aggregate", "parks_per_msg": NaN, "units": 0},
+  {"name": "channels/impl:Chan/case:mpmc/cap:0/msg:8/threads:4", "run_type": "iteration", "error_occurred": true, "units": 8},
+  {"name": "channels/impl:boost_fiber/case:spsc/cap:16/msg:8/threads:2", "run_type": "iteration", "units": 8},
+  {"name": "channels/impl:Chan/case:seq/cap:unbounded/msg:8/threads:1", "run_type": "iteration", "units": 8},
+  {"name": "channels/impl:Chan/case:close/cap:0/msg:8/threads:5", "run_type": "iteration", "units": 7}
+]}`
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := readPlan(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan) != 2 {
+		t.Fatalf("plan has %d entries, want 2: %+v", len(plan), plan)
+	}
+	if plan[0].units != 4000 || plan[0].repetitions != 3 || plan[0].spec.kind != "spsc" {
+		t.Errorf("plan[0] = %+v", plan[0])
+	}
+	if plan[1].units != 7 || plan[1].repetitions != 1 || plan[1].spec.consumers != 4 {
+		t.Errorf("plan[1] = %+v", plan[1])
+	}
+}
+
+// Every case runs to completion with tiny unit counts and reports what it did.
+func TestEveryCaseRuns(t *testing.T) {
+	specs := []caseSpec{
+		{kind: "seq", capacity: 16, msgBytes: 8, threads: 1, producers: 1, consumers: 1},
+		{kind: "spsc", capacity: 0, msgBytes: 1024, threads: 2, producers: 1, consumers: 1},
+		{kind: "mpsc", capacity: 1, msgBytes: 8, threads: 4, producers: 3, consumers: 1},
+		{kind: "mpmc", capacity: 16, msgBytes: 64, threads: 4, producers: 2, consumers: 2},
+		{kind: "select_rx", capacity: 0, msgBytes: 8, threads: 5, producers: 4, consumers: 1},
+		{kind: "select_both", capacity: 1, msgBytes: 8, threads: 8, producers: 4, consumers: 4},
+		{kind: "pingpong", capacity: 0, msgBytes: 8, threads: 2, producers: 1, consumers: 1},
+		{kind: "prodcons", capacity: 16, msgBytes: 8, threads: 2, producers: 1, consumers: 1, workNs: 100},
+		{kind: "try_recv", capacity: 0, msgBytes: 8, threads: 1, producers: 1, consumers: 1},
+		{kind: "popular", capacity: 0, msgBytes: 8, threads: 5, producers: 1, consumers: 4},
+		{kind: "close", capacity: 0, msgBytes: 8, threads: 3, producers: 1, consumers: 2},
+	}
+	for _, c := range specs {
+		units := uint64(48)
+		if c.kind == "close" {
+			units = 2
+		}
+		o := runCase(c, units)
+		if o.units != units || o.messages != messagesOf(c, units) || o.wallS <= 0 {
+			t.Errorf("%s: units %d messages %d wall %g", c.kind, o.units, o.messages, o.wallS)
+		}
+		k := counters(c, o)
+		if k["ns_per_msg"] <= 0 || k["messages"] != float64(o.messages) {
+			t.Errorf("%s: counters %v", c.kind, k)
+		}
+		if c.kind != "try_recv" && o.hist.count == 0 {
+			t.Errorf("%s: no latency sample", c.kind)
+		}
+		if c.kind == "close" && o.hist.count != units*uint64(c.consumers) {
+			t.Errorf("close: %d wake-ups recorded, want %d", o.hist.count, units*uint64(c.consumers))
+		}
+		raw, err := json.Marshal(histJSON(c, o.hist))
+		if err != nil || len(raw) == 0 {
+			t.Errorf("%s: histogram JSON: %v", c.kind, err)
+		}
+	}
+}
