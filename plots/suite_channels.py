@@ -189,6 +189,8 @@ def _crossbeam_figure(run_dir, rows):
             draw.message_panel(ax, title, "no implementation measured this capacity")
             continue
         h, lab = _bars_panel(ax, cats, per_impl, title, cat_labels)
+        if len(cats) > 6:
+            ax.tick_params(axis="x", labelsize=7.5)
         for hh, ll in zip(h, lab):
             if ll not in labels:
                 handles.append(hh)
@@ -464,6 +466,14 @@ def notes(run_dir, suite_data, context):
     if pairs:
         out.append("Headline (Chan ÷ Go, ns per message): " + "; ".join(
             "%s %.2f" % (key_label(k), ratio) for k, _, _, ratio in pairs) + ".")
+    load, cpus = ctx.get("load_avg"), ctx.get("num_cpus")
+    if isinstance(load, list) and load and isinstance(cpus, (int, float)) and cpus > 0 \
+            and isinstance(load[0], (int, float)) and load[0] > 0.5 * cpus:
+        out.append("The machine was busy when the suite ran (load average %s on %d CPUs): "
+                   "cases that block are dominated by how the OS schedules the threads, and "
+                   "goroutines (which hand off on one CPU) suffer less from it than threads. "
+                   "Compare with a run on an idle machine before concluding."
+                   % (fmt_num(float(load[0])), int(cpus)))
     if ctx.get("channels_placement"):
         out.append("Placement: %s for every implementation (goroutines cannot be pinned). "
                    "Latencies are sampled: %s." % (ctx["channels_placement"],

@@ -1,7 +1,6 @@
 // Slow paths of the channel core (see syncscope/chan_core.h for the design):
 // the contended channel lock, waiting for a claim (adaptive spin, park),
-// blocking send/receive, close, the per-thread parking semaphores, the
-// per-thread stats and the select RNG.
+// blocking send/receive, close, the per-thread stats and the select RNG.
 #include <syncscope/chan_core.h>
 
 #include <sched.h>
@@ -11,41 +10,43 @@
 #include <algorithm>
 #include <cstddef>
 #include <thread>
-#include <utility>
 
 namespace syncscope {
 namespace detail {
 namespace {
 
 // ---- named limits ----------------------------------------------------------
-// Waiting for a claim: rounds 0..spin limit spin 2^round cpu_relax() each
-// (127 in all at kWaitSpinLimit = 6: a few microseconds, about the time
-// another core needs to take the channel lock and complete a handoff); then
-// the waiter parks on its Sema.
+// Waiting for a claim: the waiter spins (cpu_relax, watching Waiter::state)
+// for a per-thread budget, then parks on its Sema. Budgets are in
+// nanoseconds and turned into cpu_relax() counts with a calibration made on
+// first use, because the cost of one spin hint differs a lot between CPUs
+// (about 50 ns for `pause` on recent AMD and Intel parts, a few ns on older
+// ones, anything under qemu).
 //
-// Adaptive spinning: the spin limit is kept per thread, between
-// kWaitSpinMin and kWaitSpinLimit. A wait that ends while spinning raises it
-// by one round, a wait that had to park lowers it by one (halving the spin
-// time). When the partner runs on another core, handoffs land within the
-// spin and the limit stays high; when both threads end up on one core (an
-// oversubscribed machine, or the scheduler's wake-affine placement) the
-// partner cannot run while we spin, and after a few waits we park almost at
-// once. (glibc's adaptive mutex and Go's canSpin make the same bet.)
-// Spinning is skipped entirely when the process may use only one CPU.
+// Adaptive spinning: the budget is kept per thread between kWaitSpinMinNs
+// and kWaitSpinMaxNs. A wait that ends while spinning doubles it, a wait
+// that had to park halves it. When the partner runs on another core, a
+// handoff lands within a microsecond and the budget stays high; when both
+// threads end up on one core (an oversubscribed machine, or the scheduler's
+// wake-affine placement) the partner cannot run while we spin, and after a
+// few waits we spin only the floor before parking. The floor is long enough
+// for an uncontended handoff from another core, so a thread whose budget
+// has shrunk can still notice that spinning pays again and grow it back.
+// (glibc's adaptive mutex and Go's canSpin make the same bet.) Spinning is
+// skipped entirely when the process may use only one CPU.
 //
 // No sched_yield() phase, on purpose: measured on an oversubscribed 2-CPU
 // VM, a yielding waiter hands its core to unrelated runnable processes and
 // gets it back only after their time slices (tens of microseconds per
 // message), while a parked thread woken through the futex gets the
 // scheduler's wake-up preference (a few microseconds).
-constexpr int kWaitSpinMin = 1;
-constexpr int kWaitSpinLimit = 6;
+constexpr int64_t kWaitSpinMinNs = 1000;
+constexpr int64_t kWaitSpinMaxNs = 8000;
+// With a deadline, the clock is read once per this many spin hints.
+constexpr uint32_t kDeadlineCheckEvery = 64;
 // The channel lock: rounds 0..kLockSpinLimit of 2^round cpu_relax() while
 // the holder finishes its few dozen instructions, then sleep.
 constexpr int kLockSpinLimit = 5;
-
-// This thread's current spin limit (see "Adaptive spinning").
-thread_local int tls_spin_limit = kWaitSpinLimit;
 
 thread_local ChanStats tls_stats;
 
@@ -65,64 +66,33 @@ unsigned usable_cpus() noexcept {
 // pins itself to one CPU does not turn spinning off for the whole process.
 [[maybe_unused]] const unsigned kUsableCpusAtLoad = usable_cpus();
 
+// Nanoseconds per cpu_relax(), measured once (the best of a few short
+// trials, so that a preemption during one does not inflate it).
+double relax_ns() noexcept {
+  static const double ns = [] {
+    double best = 1e9;
+    for (int trial = 0; trial < 5; ++trial) {
+      const Clock::time_point t0 = Clock::now();
+      for (int i = 0; i < 256; ++i) arch::cpu_relax();
+      const double d = std::chrono::duration<double, std::nano>(Clock::now() - t0).count() / 256;
+      best = std::min(best, d);
+    }
+    return std::max(best, 0.5);
+  }();
+  return ns;
+}
+
+uint32_t spins_for(int64_t budget_ns) noexcept {
+  return static_cast<uint32_t>(static_cast<double>(budget_ns) / relax_ns()) + 1;
+}
+
+// This thread's spin budget (see "Adaptive spinning").
+thread_local int64_t tls_spin_budget_ns = kWaitSpinMaxNs;
+
 void spin(int round) noexcept {
   for (int i = 0; i < (1 << round); ++i) arch::cpu_relax();
   tls_stats.spins += 1u << round;
 }
-
-// ---- per-thread parking semaphores ------------------------------------------
-// A node of the free list. Never freed: a releaser may still be inside
-// Sema::release() on a parker whose thread has just exited (see chan_core.h).
-struct ParkerNode {
-  Sema sema{0};
-  ParkerNode* next = nullptr;
-};
-
-// The free list, guarded by a Sema used as a mutex (one parking layer).
-// Heap-allocated and never destroyed, so threads that exit during static
-// destruction can still return their parker.
-struct ParkerPool {
-  Sema lock{1};
-  ParkerNode* free = nullptr;
-};
-ParkerPool& parker_pool() {
-  static ParkerPool* pool = new ParkerPool;
-  return *pool;
-}
-
-ParkerNode* take_parker() {
-  ParkerPool& p = parker_pool();
-  p.lock.acquire();
-  ParkerNode* n = p.free;
-  if (n != nullptr) p.free = n->next;
-  p.lock.release();
-  if (n == nullptr) n = new ParkerNode;
-  return n;
-}
-
-// The thread's parker. A plain pointer (trivially destructible), so that it
-// stays usable even from another thread_local's destructor at thread exit.
-thread_local ParkerNode* tls_parker = nullptr;
-// Set once this thread's ParkerReturner has run: a parker taken after that
-// (a channel operation in a later thread_local destructor) is never
-// returned — one leaked node, instead of a use of a destroyed object.
-thread_local bool tls_parker_returned = false;
-
-// Returns the thread's parker to the free list at thread exit.
-struct ParkerReturner {
-  bool armed = false;  // written on first use: the odr-use that constructs it
-  ~ParkerReturner() {
-    tls_parker_returned = true;
-    ParkerNode* node = std::exchange(tls_parker, nullptr);
-    if (node == nullptr) return;
-    ParkerPool& p = parker_pool();
-    p.lock.acquire();
-    node->next = p.free;
-    p.free = node;
-    p.lock.release();
-  }
-};
-thread_local ParkerReturner tls_parker_returner;
 
 // The semaphore nil-channel operations sleep on; nobody releases it.
 Sema& never_released() {
@@ -178,22 +148,29 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline) {
   ++st.blocked;
   bool expired = false;
 
-  // Phase 1: spin (up to this thread's adaptive limit), watching for kDone.
+  // Phase 1: spin for this thread's adaptive budget, watching for kDone.
   const bool multi_cpu = usable_cpus() > 1;
-  const int spin_limit = multi_cpu ? tls_spin_limit : -1;
-  for (int round = 0; round <= spin_limit; ++round) {
-    if (w.state.load(std::memory_order_acquire) & Waiter::kDone) {
-      ++st.spin_wakeups;
-      if (tls_spin_limit < kWaitSpinLimit) ++tls_spin_limit;
-      return true;
+  if (multi_cpu) {
+    const uint32_t limit = spins_for(tls_spin_budget_ns);
+    uint32_t i = 0;
+    for (; i < limit; ++i) {
+      if (w.state.load(std::memory_order_acquire) & Waiter::kDone) {
+        st.spins += i;
+        ++st.spin_wakeups;
+        tls_spin_budget_ns = std::min(2 * tls_spin_budget_ns, kWaitSpinMaxNs);
+        return true;
+      }
+      if (deadline != nullptr && i % kDeadlineCheckEvery == 0 && Clock::now() >= *deadline) {
+        expired = true;
+        break;
+      }
+      arch::cpu_relax();
     }
-    if (deadline != nullptr && Clock::now() >= *deadline) {
-      expired = true;
-      break;
-    }
-    spin(round);
+    st.spins += i;
+    tls_spin_budget_ns = std::max(tls_spin_budget_ns / 2, kWaitSpinMinNs);
+  } else if (deadline != nullptr && Clock::now() >= *deadline) {
+    expired = true;
   }
-  if (multi_cpu && tls_spin_limit > kWaitSpinMin) --tls_spin_limit;
 
   uint32_t s = w.state.load(std::memory_order_acquire);
   if (expired) {
@@ -228,15 +205,15 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline) {
   }
   ++st.parks;
   if (deadline == nullptr) {
-    w.parker->acquire();
-  } else if (!w.parker->acquire_until(*deadline)) {
+    w.parker.acquire();
+  } else if (!w.parker.acquire_until(*deadline)) {
     s = w.state.load(std::memory_order_relaxed);
     for (;;) {
       if (s & Waiter::kClaimed) {
         // Claimed before we could cancel: the claimer saw (or will see)
-        // kParked and releases our parker; take that unit so the semaphore
-        // stays balanced.
-        w.parker->acquire();
+        // kParked and releases our Sema; wait for that unit (the claimer
+        // is finishing its transfer).
+        w.parker.acquire();
         break;
       }
       if (w.state.compare_exchange_weak(s, s | Waiter::kCancelled, std::memory_order_acquire,
@@ -259,7 +236,6 @@ bool ChanCore::block(WaitQueue& q, void* elem, bool is_send, const Deadline* dea
     return false;
   }
   Waiter w;
-  w.parker = this_thread_parker();
   Sudog sg;
   sg.waiter = &w;
   sg.elem = elem;
@@ -335,16 +311,6 @@ void ChanCore::close() {
 }
 
 // ---- the rest -------------------------------------------------------------------
-Sema* this_thread_parker() noexcept {
-  if (tls_parker == nullptr) {
-    tls_parker = take_parker();
-    // First use in this thread: make sure the returner exists (constructing
-    // a thread_local registers its destructor), unless it already ran.
-    if (!tls_parker_returned) tls_parker_returner.armed = true;
-  }
-  return &tls_parker->sema;
-}
-
 void block_forever() {
   for (;;) never_released().acquire();
 }

@@ -99,7 +99,6 @@ struct SelectEngine {
 
     // Pass 2: queue on every channel, all Sudogs sharing one Waiter.
     Waiter w;
-    w.parker = this_thread_parker();
     for (uint32_t k = 0; k < norder; ++k) {
       const uint32_t i = lockorder[k];
       Sudog& sg = sudogs[i];

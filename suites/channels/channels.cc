@@ -17,8 +17,8 @@
 // Every benchmark is one run per repetition (Iterations(1), manual time):
 // `units` units of work with fresh threads (cases.h). units starts at the
 // profile's planned count and is lowered, once per benchmark, so a run fits
-// the profile's time budget: a pilot run (growing from 256 units until it
-// lasts 10 ms) measures the rate first. The Go peer replays the units each
+// the profile's time budget: a pilot run (growing from 256 units, 2 for
+// close, until it lasts 10 ms) measures the rate first. The Go peer replays the units each
 // Chan benchmark used, so Chan and go_chan always move the same number of
 // messages.
 //

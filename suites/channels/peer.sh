@@ -64,4 +64,4 @@ echo "channels peer: replaying impl:Chan's cases with goroutines (GOMAXPROCS=$cp
 "$out/channels_go" -plan "$run/channels.json" -out "$tmp_json" -hist "$tmp_hist" \
   -gomaxprocs "$cpus" -profile "$profile"
 "$PY" "$merge" "$run" --go-json "$tmp_json" --go-hist "$tmp_hist"
-echo "channels peer: go_chan entries merged into $run/channels.json"
+echo "channels peer: go_chan entries merged into channels.json and channels_hist.json"

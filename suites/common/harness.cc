@@ -277,6 +277,13 @@ int suite_main(int argc, char** argv, const char* suite, void (*register_benchma
   }
   if (!has_reps) defaults.push_back("--benchmark_repetitions=" + std::to_string(profile_repetitions()));
   if (!has_min_time) defaults.push_back("--benchmark_min_time=" + std::to_string(profile_min_time_s()));
+  // Repetitions of different benchmarks are interleaved in random order, so
+  // drift on a shared machine spreads over all of them instead of biasing
+  // whichever ran during a noisy spell: side-by-side ratios stay honest.
+  bool has_interleave = false;
+  for (int i = 1; i < argc; ++i)
+    has_interleave = has_interleave || starts_with(argv[i], "--benchmark_enable_random_interleaving=");
+  if (!has_interleave) defaults.push_back("--benchmark_enable_random_interleaving=true");
   std::vector<char*> args(argv, argv + argc);
   for (std::string& d : defaults) args.insert(args.begin() + 1, d.data());
   args.push_back(nullptr);

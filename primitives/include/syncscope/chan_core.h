@@ -56,10 +56,9 @@
 //   waiter:   links its Sudogs, unlocks, then spins a bounded number of
 //             rounds watching for kDone (up to kWaitSpinLimit rounds of 2^k
 //             cpu_relax; the limit adapts per thread, see chan_core.cc),
-//             then sets kParked with a CAS and sleeps on its thread's
-//             parking semaphore (a Sema(0) per thread — the analogue of
-//             parking a goroutine). With a deadline it may instead set
-//             kCancelled.
+//             then sets kParked with a CAS and sleeps on the Waiter's
+//             Sema(0) (the analogue of parking a goroutine). With a
+//             deadline it may instead set kCancelled.
 //   claimer:  CAS sets kClaimed (fails if kClaimed or kCancelled is set),
 //             transfers the value, writes fired/success, then fetch_or sets
 //             kDone. If that fetch_or returns a word with kParked, the waiter
@@ -68,17 +67,12 @@
 //             unlock). Without kParked no semaphore is touched at all.
 //   Because kParked and kDone are both set by RMWs on the same word, exactly
 //   one side sees the other: either the waiter sees kDone before parking and
-//   does not sleep, or the claimer sees kParked and wakes it. Every unit
-//   released to a parking semaphore is taken by its owner before the
-//   operation returns, so the semaphores stay balanced (count 0 between
-//   operations).
+//   does not sleep, or the claimer sees kParked and wakes it.
 //
-// Why a per-thread semaphore and not a Sema inside the Waiter on the stack:
-// Sema::release() still reads the Sema (nwait_) after publishing its unit,
-// and the woken thread may take the unit and return — destroying a stack
-// Sema under the releaser's feet. A thread's parking Sema lives as long as
-// the thread; on thread exit it goes to a free list and is reused, never
-// freed, so a late release() can never touch freed memory.
+// Parking: the Waiter (on the waiter's stack) holds a Sema(0). Sema's
+// release() publishes its unit as its last access to the object, so the
+// woken thread may return and pop the Waiter at once; each unit released to
+// it is taken before the operation returns, so nothing is left behind.
 //
 // Memory ordering:
 //   * The channel lock: lock() is an acquire CAS/exchange, unlock() a
@@ -188,10 +182,11 @@ struct Waiter {
                 "Waiter::state flags are four distinct bits");
 
   std::atomic<uint32_t> state{0};
-  // The waiting thread's parking semaphore. Written by the waiter before its
-  // first Sudog is linked (ordered by the channel lock); read by a claimer
-  // that saw kParked.
-  Sema* parker = nullptr;
+  // The waiting thread parks here (acquire); a claimer that saw kParked
+  // releases it. Sema::release() does not touch the Sema after publishing
+  // its unit (sema.h, "Where the queue lives"), so the waiter may return and
+  // pop this frame as soon as it has the unit.
+  Sema parker{0};
   // Index of the case (select) that completed; 0 for a single operation.
   // Written by the claimer before kDone; read by the waiter after kDone.
   int32_t fired = -1;
@@ -200,7 +195,7 @@ struct Waiter {
   bool success = false;
   // close() only: the list of parked waiters to release after unlocking.
   // Written by the closing thread after it saw kParked (the waiter cannot
-  // return before its semaphore is released, so the node stays alive).
+  // return before its Sema is released, so the node stays alive).
   Waiter* next_wake = nullptr;
 };
 
@@ -247,7 +242,7 @@ inline Waiter* publish(Sudog* sg, bool success) noexcept {
 
 // wake(w): releases a parked waiter (see publish). Call without any channel
 // lock held.
-inline void wake(Waiter* w) { w->parker->release(); }
+inline void wake(Waiter* w) { w->parker.release(); }
 
 // A channel's FIFO of Sudogs (Go's waitq). All members require the channel
 // lock, except empty_hint().
@@ -441,11 +436,6 @@ class alignas(64) ChanCore {
 // passed first and the operation was cancelled (then no claimer can take it
 // any more). Used by the channels and by select.
 bool wait_for_claim(Waiter& w, const Deadline* deadline);
-
-// The calling thread's parking semaphore (created on first use; called with
-// a channel lock held, hence noexcept: running out of memory there
-// terminates).
-Sema* this_thread_parker() noexcept;
 
 // Operations on the nil channel: block forever (Go's "block()"), or until
 // a deadline. Parks on a semaphore nobody releases.

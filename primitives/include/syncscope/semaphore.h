@@ -50,9 +50,10 @@
 // context becomes done. The waiter then looks at `ready` under the lock to
 // learn which happened. (Go selects on ctx.Done() and a per-waiter ready
 // channel; the callback gives the same two-way wake-up without a select
-// and without a channel per waiter.) The node is shared so that a releaser
-// still inside Sema::release cannot touch a waiter that has already
-// returned (see sema.h's lifetime note); a waiter with a never-done
+// and without a channel per waiter.) The node is reference-counted because
+// both wakers may act after the acquirer has returned: the releaser wakes
+// it after dropping the lock, and the callback may run on the cancelling
+// thread at any time until it is unregistered. A waiter with a never-done
 // context (background()) registers no callback.
 //
 // Fairness and starvation: strict FIFO. A request that does not fit blocks
