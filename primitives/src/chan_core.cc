@@ -24,16 +24,25 @@ namespace {
 // ones, anything under qemu).
 //
 // Adaptive spinning: the budget is kept per thread between kWaitSpinMinNs
-// and kWaitSpinMaxNs. A wait that ends while spinning doubles it, a wait
-// that had to park halves it. When the partner runs on another core, a
-// handoff lands within a microsecond and the budget stays high; when both
-// threads end up on one core (an oversubscribed machine, or the scheduler's
-// wake-affine placement) the partner cannot run while we spin, and after a
-// few waits we spin only the floor before parking. The floor is long enough
-// for an uncontended handoff from another core, so a thread whose budget
-// has shrunk can still notice that spinning pays again and grow it back.
-// (glibc's adaptive mutex and Go's canSpin make the same bet.) Spinning is
-// skipped entirely when the process may use only one CPU.
+// and kWaitSpinMaxNs. A wait that ends while spinning doubles it. A wait
+// that had to park looks at where its claimer ran (Waiter::claimer_cpu): on
+// another CPU, a longer spin might have caught the handoff, so the budget
+// doubles; on our own CPU, the partner could not run while we spun (both
+// threads share a core: an oversubscribed machine, or the scheduler's
+// wake-affine placement), so it halves. On dedicated cores the budget stays
+// high and handoffs never sleep; on a shared core it sinks to the floor and
+// the waiter parks almost at once, handing the core to its partner. The
+// floor is long enough for an uncontended handoff from another core, so a
+// thread can always find out that spinning pays again. (glibc's adaptive
+// mutex and Go's canSpin make the same kind of bet.) Spinning is skipped
+// entirely when the process may use only one CPU.
+//
+// Why so long a ceiling: parking and waking cost a futex round trip plus,
+// in a VM, the wake-up of an idle virtual CPU — measured at tens to a
+// hundred microseconds on the 2-CPU KVM guest this was tuned on — and a
+// parked partner makes the other side's spin run out too, so the two fall
+// into a park/wake cascade. Spinning a few microseconds longer is far
+// cheaper than one such wake-up.
 //
 // No sched_yield() phase, on purpose: measured on an oversubscribed 2-CPU
 // VM, a yielding waiter hands its core to unrelated runnable processes and
@@ -41,12 +50,14 @@ namespace {
 // message), while a parked thread woken through the futex gets the
 // scheduler's wake-up preference (a few microseconds).
 constexpr int64_t kWaitSpinMinNs = 1000;
-constexpr int64_t kWaitSpinMaxNs = 8000;
+constexpr int64_t kWaitSpinMaxNs = 50000;
 // With a deadline, the clock is read once per this many spin hints.
 constexpr uint32_t kDeadlineCheckEvery = 64;
-// The channel lock: rounds 0..kLockSpinLimit of 2^round cpu_relax() while
-// the holder finishes its few dozen instructions, then sleep.
-constexpr int kLockSpinLimit = 5;
+// The channel lock: a contended locker polls the lock word with
+// exponential backoff (Backoff below) for up to kLockSpinNs — the holder's
+// critical section is a few dozen instructions — then sleeps on the lock's
+// Sema.
+constexpr int64_t kLockSpinNs = 4000;
 
 thread_local ChanStats tls_stats;
 
@@ -86,13 +97,44 @@ uint32_t spins_for(int64_t budget_ns) noexcept {
   return static_cast<uint32_t>(static_cast<double>(budget_ns) / relax_ns()) + 1;
 }
 
+// Exponential backoff between polls of a shared word (crossbeam's
+// Backoff::spin): after poll k, wait 2^min(k, kBackoffMaxStep) spin hints.
+// Polling a cache line that another core is writing pulls it away from that
+// core each time; polling it less and less often lets a producer that is
+// busy on the line (the lock word, the count) work undisturbed, so values
+// pile up and are then taken in a run, while the first polls still come
+// quickly after a short wait.
+constexpr uint32_t kBackoffMaxStep = 6;
+constexpr uint32_t kTightPolls = 16;
+
+class Backoff {
+ public:
+  // Waits before the next poll; returns the spin hints used. The first
+  // kTightPolls polls come back to back, with no hint at all: a spin hint
+  // costs about 50 ns on some CPUs, longer than the critical section being
+  // waited for.
+  uint32_t snooze() noexcept {
+    if (tight_ < kTightPolls) {
+      ++tight_;
+      return 0;
+    }
+    const uint32_t n = 1u << (step_ < kBackoffMaxStep ? step_ : kBackoffMaxStep);
+    for (uint32_t i = 0; i < n; ++i) arch::cpu_relax();
+    ++step_;
+    return n;
+  }
+
+ private:
+  uint32_t step_ = 0;
+  uint32_t tight_ = 0;
+};
+
 // This thread's spin budget (see "Adaptive spinning").
 thread_local int64_t tls_spin_budget_ns = kWaitSpinMaxNs;
 
-void spin(int round) noexcept {
-  for (int i = 0; i < (1 << round); ++i) arch::cpu_relax();
-  tls_stats.spins += 1u << round;
-}
+void spin_paid_off() noexcept { tls_spin_budget_ns = std::min(2 * tls_spin_budget_ns, kWaitSpinMaxNs); }
+void spin_was_futile() noexcept { tls_spin_budget_ns = std::max(tls_spin_budget_ns / 2, kWaitSpinMinNs); }
+
 
 // The semaphore nil-channel operations sleep on; nobody releases it.
 Sema& never_released() {
@@ -118,15 +160,19 @@ void ChanCore::lock_slow() noexcept {
   static_assert(offsetof(ChanCore, lock_sema_) == 64, "cold fields start the second line");
   ++tls_stats.lock_contended;
   if (usable_cpus() > 1) {
-    for (int round = 0; round <= kLockSpinLimit; ++round) {
-      spin(round);
+    const uint32_t limit = spins_for(kLockSpinNs);
+    Backoff backoff;
+    for (uint32_t spun = 0; spun < limit;) {
+      spun += backoff.snooze();
       uint32_t expected = kUnlocked;
       if (lock_word_.load(std::memory_order_relaxed) == kUnlocked &&
           lock_word_.compare_exchange_strong(expected, kLocked, std::memory_order_acquire,
                                              std::memory_order_relaxed)) {
+        tls_stats.spins += spun;
         return;
       }
     }
+    tls_stats.spins += limit;
   }
   // Mark "locked, maybe sleepers" and sleep until we swap it from free.
   while (lock_word_.exchange(kLockedSleepers, std::memory_order_acquire) != kUnlocked) {
@@ -143,21 +189,30 @@ void ChanCore::lock_slow() noexcept {
 }
 
 // ---- waiting for a claim --------------------------------------------------------
-bool wait_for_claim(Waiter& w, const Deadline* deadline) {
+bool wait_for_claim(Waiter& w, const Deadline* deadline, bool spin) {
   ChanStats& st = tls_stats;
   ++st.blocked;
   bool expired = false;
 
   // Phase 1: spin for this thread's adaptive budget, watching for kDone.
-  const bool multi_cpu = usable_cpus() > 1;
-  if (multi_cpu) {
+  if (spin && usable_cpus() > 1) {
     const uint32_t limit = spins_for(tls_spin_budget_ns);
+    // First a few back-to-back polls (a handoff often lands within them),
+    // then one poll per spin hint. The line polled is the Waiter's own: no
+    // other core reads it, so polling it often disturbs nobody.
+    for (uint32_t k = 0; k < kTightPolls; ++k) {
+      if (w.state.load(std::memory_order_acquire) & Waiter::kDone) {
+        ++st.spin_wakeups;
+        spin_paid_off();
+        return true;
+      }
+    }
     uint32_t i = 0;
     for (; i < limit; ++i) {
       if (w.state.load(std::memory_order_acquire) & Waiter::kDone) {
         st.spins += i;
         ++st.spin_wakeups;
-        tls_spin_budget_ns = std::min(2 * tls_spin_budget_ns, kWaitSpinMaxNs);
+        spin_paid_off();
         return true;
       }
       if (deadline != nullptr && i % kDeadlineCheckEvery == 0 && Clock::now() >= *deadline) {
@@ -167,7 +222,6 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline) {
       arch::cpu_relax();
     }
     st.spins += i;
-    tls_spin_budget_ns = std::max(tls_spin_budget_ns / 2, kWaitSpinMinNs);
   } else if (deadline != nullptr && Clock::now() >= *deadline) {
     expired = true;
   }
@@ -224,26 +278,29 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline) {
     }
   }
   // The unit came from the claimer's release after its fetch_or(kDone): the
-  // Sema's acquire synchronizes with it. The load documents the invariant.
-  return (w.state.load(std::memory_order_acquire) & Waiter::kDone) != 0;
+  // Sema's acquire synchronizes with it.
+  const bool done = (w.state.load(std::memory_order_acquire) & Waiter::kDone) != 0;
+  // Learn from where the claimer ran (see "Adaptive spinning").
+  if (w.claimer_cpu >= 0 && w.claimer_cpu == current_cpu()) {
+    spin_was_futile();
+  } else {
+    spin_paid_off();
+  }
+  return done;
 }
 
 // ---- blocking send / receive ------------------------------------------------------
-bool ChanCore::block(WaitQueue& q, void* elem, bool is_send, const Deadline* deadline,
+bool ChanCore::block(WaitQueue& q, Waiter& w, Sudog& sg, const Deadline* deadline, bool spin,
                      bool* success) {
   if (deadline != nullptr && Clock::now() >= *deadline) {
     unlock();
     return false;
   }
-  Waiter w;
-  Sudog sg;
   sg.waiter = &w;
-  sg.elem = elem;
-  sg.is_send = is_send;
   q.enqueue(&sg);
   unlock();
 
-  if (wait_for_claim(w, deadline)) {
+  if (wait_for_claim(w, deadline, spin)) {
     *success = w.success;
     return true;
   }
@@ -255,16 +312,18 @@ bool ChanCore::block(WaitQueue& q, void* elem, bool is_send, const Deadline* dea
   return false;
 }
 
-bool ChanCore::block_send(void* value, const Deadline* deadline) {
+bool ChanCore::block_send(Waiter& w, Sudog& sg, const Deadline* deadline, bool spin) {
   bool success = false;
-  if (!block(sendq_, value, true, deadline, &success)) return false;
+  sg.is_send = true;
+  if (!block(sendq_, w, sg, deadline, spin, &success)) return false;
   if (!success) throw_chan_panic(kSendOnClosedChannel);
   return true;
 }
 
-RecvStatus ChanCore::block_recv(void* out, const Deadline* deadline) {
+RecvStatus ChanCore::block_recv(Waiter& w, Sudog& sg, const Deadline* deadline, bool spin) {
   bool success = false;
-  if (!block(recvq_, out, false, deadline, &success)) return RecvStatus::kWouldBlock;
+  sg.is_send = false;
+  if (!block(recvq_, w, sg, deadline, spin, &success)) return RecvStatus::kWouldBlock;
   return success ? RecvStatus::kValue : RecvStatus::kClosed;
 }
 
@@ -282,6 +341,30 @@ std::size_t ChanCore::waiting_senders() noexcept {
   return n;
 }
 
+bool ChanCore::spin_until_ready(bool for_send, const Deadline* deadline) noexcept {
+  if (usable_cpus() <= 1) return false;
+  ChanStats& st = tls_stats;
+  const uint32_t limit = spins_for(tls_spin_budget_ns);
+  Backoff backoff;
+  for (uint32_t spun = 0; spun < limit;) {
+    const uint32_t q = qcount_.load(std::memory_order_relaxed);
+    if ((for_send ? q != cap_ : q != 0) || closed_.load(std::memory_order_relaxed) != 0) {
+      st.spins += spun;
+      ++st.prespin_wins;
+      spin_paid_off();
+      return true;
+    }
+    if (deadline != nullptr && Clock::now() >= *deadline) {
+      st.spins += spun;
+      return false;
+    }
+    spun += backoff.snooze();
+  }
+  // No verdict yet: the wait that follows learns where its claimer ran.
+  st.spins += limit;
+  return false;
+}
+
 // ---- close ----------------------------------------------------------------------
 void ChanCore::close() {
   lock();
@@ -292,20 +375,22 @@ void ChanCore::close() {
   closed_.store(1, std::memory_order_release);
   // Claim every queued operation with success = false: receivers return
   // "closed" (their destination stays empty), senders throw. Parked ones are
-  // chained and released after unlocking (Go: glist, goready after unlock).
-  Waiter* wake_list = nullptr;
+  // chained through their (claimed, unlinked) Sudog and released after
+  // unlocking (Go: glist, goready after unlock). A parked waiter cannot
+  // return before its release, so its Sudog stays alive until then.
+  Sudog* wake_list = nullptr;
   for (WaitQueue* q : {&recvq_, &sendq_}) {
     while (Sudog* sg = q->dequeue()) {
-      if (Waiter* w = publish(sg, false)) {
-        w->next_wake = wake_list;
-        wake_list = w;
+      if (publish(sg, false) != nullptr) {
+        sg->next = wake_list;
+        wake_list = sg;
       }
     }
   }
   unlock();
   while (wake_list != nullptr) {
-    Waiter* next = wake_list->next_wake;  // read before the release: then it may be gone
-    wake(wake_list);
+    Sudog* next = wake_list->next;  // read before the release: then it may be gone
+    wake(wake_list->waiter);
     wake_list = next;
   }
 }
@@ -320,6 +405,8 @@ void sleep_until(const Deadline& deadline) {
 }
 
 void throw_chan_panic(const char* msg) { throw ChanPanic(msg); }
+
+int32_t current_cpu() noexcept { return sched_getcpu(); }
 
 uint32_t uniform_below(uint32_t n) noexcept {
   uint64_t& s = tls_rng;

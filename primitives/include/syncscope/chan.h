@@ -81,9 +81,11 @@
 // So plain data written before a send is visible after the matching
 // receive. Mechanism: chan_core.h ("Memory ordering").
 //
-// Blocking and cost: an operation that cannot complete links a waiter and
-// spins a bounded, per-thread adaptive number of rounds of cpu_relax,
-// then parks on the thread's Sema (syncscope/sema.h). Fast paths (a free
+// Blocking and cost: an operation that cannot complete spins for a bounded,
+// per-thread adaptive budget of cpu_relax — on a buffered channel before
+// queueing (polling for a value / a free slot), on an unbuffered one after
+// queueing (waiting for a partner's handoff) — then parks on a Sema
+// (syncscope/sema.h). Fast paths (a free
 // slot, a value in the ring, a waiting partner) take the channel lock once
 // and never allocate or make a system call. try_send/try_receive that would
 // block usually return without taking the lock (Go's fast path).
@@ -409,28 +411,35 @@ class Chan {
     return false;
   }
 
-  // send_op: the whole send. Inline: lock, try, unlock. Outlined: waiting
-  // (ChanCore::block_send) and throwing.
+  // send_op: the whole send. Inline: lock, try, unlock. Outlined: spinning
+  // before queueing (buffered), waiting (ChanCore::block_send), throwing.
   bool send_op(T& v, const detail::Deadline* d, bool block) const {
     if (core_ == nullptr) return nil_wait(d, block);
     return visit([&](auto* c) {
-      detail::Waiter* wake = nullptr;
-      c->lock();
-      const detail::Poll p = c->send_locked(v, &wake);
-      if (p == detail::Poll::kDone) {
+      // Buffered channels first spin outside the queue, once (see
+      // ChanCore::spin_until_ready), then retry; then they queue without
+      // spinning again.
+      for (bool may_spin = c->cap() != 0;; may_spin = false) {
+        detail::Waiter* wake = nullptr;
+        c->lock();
+        const detail::Poll p = c->send_locked(v, &wake);
+        if (p == detail::Poll::kDone) {
+          c->unlock();
+          if (wake != nullptr) detail::wake(wake);
+          return true;
+        }
+        if (p == detail::Poll::kClosed) {
+          c->unlock();
+          detail::throw_chan_panic(kSendOnClosedChannel);
+        }
+        if (!block) {
+          c->unlock();
+          return false;
+        }
+        if (!may_spin) return block_send(c, v, d);
         c->unlock();
-        if (wake != nullptr) detail::wake(wake);
-        return true;
+        c->spin_until_ready(true, d);
       }
-      if (p == detail::Poll::kClosed) {
-        c->unlock();
-        detail::throw_chan_panic(kSendOnClosedChannel);
-      }
-      if (!block) {
-        c->unlock();
-        return false;
-      }
-      return c->block_send(&v, d);
     });
   }
 
@@ -441,24 +450,61 @@ class Chan {
       return RecvStatus::kWouldBlock;
     }
     return visit([&](auto* c) {
-      detail::Waiter* wake = nullptr;
-      c->lock();
-      const detail::Poll p = c->recv_locked(out, &wake);
-      if (p == detail::Poll::kDone) {
+      for (bool may_spin = c->cap() != 0;; may_spin = false) {
+        detail::Waiter* wake = nullptr;
+        c->lock();
+        const detail::Poll p = c->recv_locked(out, &wake);
+        if (p == detail::Poll::kDone) {
+          c->unlock();
+          if (wake != nullptr) detail::wake(wake);
+          return RecvStatus::kValue;
+        }
+        if (p == detail::Poll::kClosed) {
+          c->unlock();
+          return RecvStatus::kClosed;
+        }
+        if (!block) {
+          c->unlock();
+          return RecvStatus::kWouldBlock;
+        }
+        if (!may_spin) return block_recv(c, out, d);
         c->unlock();
-        if (wake != nullptr) detail::wake(wake);
-        return RecvStatus::kValue;
+        c->spin_until_ready(false, d);
       }
-      if (p == detail::Poll::kClosed) {
-        c->unlock();
-        return RecvStatus::kClosed;
-      }
-      if (!block) {
-        c->unlock();
-        return RecvStatus::kWouldBlock;
-      }
-      return c->block_recv(out, d);
     });
+  }
+
+  // block_send / block_recv: the waiting slow path (lock held on entry,
+  // released inside ChanCore::block_*). The value travels in the WaitNode's
+  // first cache line, next to the Waiter (see WaitNode). Unbuffered channels
+  // spin after queueing; buffered ones already spun before it.
+  static bool block_send(detail::ChanCore* c, T& v, const detail::Deadline* d) {
+    detail::WaitNode<T> node;
+    if constexpr (std::is_nothrow_move_assignable_v<T>) {
+      node.value.emplace(std::move(v));
+      node.sg.elem = &*node.value;
+      struct Restore {  // v untouched unless sent: move it back otherwise
+        detail::WaitNode<T>& n;
+        T& v;
+        bool sent = false;
+        ~Restore() {
+          if (!sent) v = std::move(*n.value);
+        }
+      } restore{node, v};
+      restore.sent = c->block_send(node.w, node.sg, d, c->cap() == 0);
+      return restore.sent;
+    } else {
+      node.sg.elem = &v;
+      return c->block_send(node.w, node.sg, d, c->cap() == 0);
+    }
+  }
+  static RecvStatus block_recv(detail::ChanCore* c, std::optional<T>* out,
+                               const detail::Deadline* d) {
+    detail::WaitNode<T> node;
+    node.sg.elem = &node.value;
+    const RecvStatus st = c->block_recv(node.w, node.sg, d, c->cap() == 0);
+    if (st == RecvStatus::kValue) out->emplace(std::move(*node.value));
+    return st;
   }
 
   // The channel, or nullptr (nil). Owns one reference.

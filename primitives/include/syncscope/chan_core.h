@@ -53,18 +53,19 @@
 //     linked Sudog.
 //
 // Waiting (Waiter::state, a word of flag bits; see kParked...kCancelled):
-//   waiter:   links its Sudogs, unlocks, then spins a bounded number of
-//             rounds watching for kDone (up to kWaitSpinLimit rounds of 2^k
-//             cpu_relax; the limit adapts per thread, see chan_core.cc),
-//             then sets kParked with a CAS and sleeps on the Waiter's
-//             Sema(0) (the analogue of parking a goroutine). With a
-//             deadline it may instead set kCancelled.
+//   waiter:   links its Sudogs, unlocks, then spins watching for kDone
+//             for a per-thread adaptive budget (1 to 50 microseconds; see
+//             "Adaptive spinning" in chan_core.cc), then sets kParked with
+//             a CAS and sleeps on the Waiter's Sema(0) (the analogue of
+//             parking a goroutine). With a deadline it may instead set
+//             kCancelled. (A buffered channel's send/receive spins before
+//             queueing instead, polling the count; see spin_until_ready.)
 //   claimer:  CAS sets kClaimed (fails if kClaimed or kCancelled is set),
-//             transfers the value, writes fired/success, then fetch_or sets
-//             kDone. If that fetch_or returns a word with kParked, the waiter
-//             is asleep or about to sleep: the claimer releases its parking
-//             semaphore after dropping the channel lock (Go's goready after
-//             unlock). Without kParked no semaphore is touched at all.
+//             transfers the value, writes fired/success/claimer_cpu, then
+//             fetch_or sets kDone. If that fetch_or returns a word with
+//             kParked, the waiter is asleep or about to sleep: the claimer
+//             releases its Sema after dropping the channel lock (Go's
+//             goready after unlock). Without kParked no Sema is touched.
 //   Because kParked and kDone are both set by RMWs on the same word, exactly
 //   one side sees the other: either the waiter sees kDone before parking and
 //   does not sleep, or the claimer sees kParked and wakes it.
@@ -109,6 +110,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 
 #include <syncscope/sema.h>
@@ -144,7 +146,8 @@ struct ChanStats {
   uint64_t spin_wakeups = 0;   // ... and completed while spinning
   uint64_t late_wakeups = 0;   // ... and completed after the spin, before parking
   uint64_t parks = 0;          // ... and slept on the thread's parking Sema
-  uint64_t spins = 0;          // cpu_relax() calls spent waiting for a claim
+  uint64_t spins = 0;          // cpu_relax() calls spent waiting (both spins below)
+  uint64_t prespin_wins = 0;   // buffered: waits avoided by spinning before queueing
   uint64_t timeouts = 0;       // ... that gave up at their deadline
   uint64_t lock_contended = 0; // channel-lock acquisitions that missed the first CAS
   uint64_t lock_parks = 0;     // ... that slept on the lock's Sema
@@ -182,21 +185,21 @@ struct Waiter {
                 "Waiter::state flags are four distinct bits");
 
   std::atomic<uint32_t> state{0};
+  // Index of the case (select) that completed; 0 for a single operation.
+  // Written by the claimer before kDone; read by the waiter after kDone.
+  int32_t fired = -1;
+  // The CPU the claimer ran on (sched_getcpu), for the adaptive spinning:
+  // a waiter that parked and was then served from its own CPU learns that
+  // spinning could not have helped. Same writer/reader as `fired`.
+  int32_t claimer_cpu = -1;
+  // true: a value was transferred; false: the channel was closed (a receive
+  // returns "closed", a send panics). Same writer/reader as `fired`.
+  bool success = false;
   // The waiting thread parks here (acquire); a claimer that saw kParked
   // releases it. Sema::release() does not touch the Sema after publishing
   // its unit (sema.h, "Where the queue lives"), so the waiter may return and
   // pop this frame as soon as it has the unit.
   Sema parker{0};
-  // Index of the case (select) that completed; 0 for a single operation.
-  // Written by the claimer before kDone; read by the waiter after kDone.
-  int32_t fired = -1;
-  // true: a value was transferred; false: the channel was closed (a receive
-  // returns "closed", a send panics). Same writer/reader as `fired`.
-  bool success = false;
-  // close() only: the list of parked waiters to release after unlocking.
-  // Written by the closing thread after it saw kParked (the waiter cannot
-  // return before its Sema is released, so the node stays alive).
-  Waiter* next_wake = nullptr;
 };
 
 // One queue entry. Lives on the blocked thread's stack (a select keeps one
@@ -212,6 +215,23 @@ struct Sudog {
   int32_t case_index = 0;  // copied into Waiter::fired by the claimer
   bool is_send = false;    // which queue (sendq_ or recvq_) it is in
   bool linked = false;
+};
+
+// current_cpu(): the CPU the calling thread runs on (sched_getcpu, a vDSO
+// call of a few ns; -1 if unknown).
+int32_t current_cpu() noexcept;
+
+// The on-stack state of one blocking send or receive (the front end builds
+// it, ChanCore::block_* links it). The Waiter and the value share the first
+// cache line: the claimer writes both (the received value, or it moves the
+// sent value out) and the waiter polls the Waiter and then reads the value,
+// so a handoff moves one line to the waiter instead of two. The Sudog, which
+// only the claimer reads, has the second line.
+template <class T>
+struct alignas(64) WaitNode {
+  Waiter w;
+  std::optional<T> value;  // receive: filled by the claimer; send: moved from
+  alignas(64) Sudog sg;
 };
 
 // try_claim(w): takes the right to complete w's operation. False if another
@@ -236,6 +256,7 @@ inline Waiter* publish(Sudog* sg, bool success) noexcept {
   Waiter* w = sg->waiter;
   w->fired = sg->case_index;
   w->success = success;
+  w->claimer_cpu = current_cpu();
   const uint32_t prev = w->state.fetch_or(Waiter::kDone, std::memory_order_acq_rel);
   return (prev & Waiter::kParked) ? w : nullptr;
 }
@@ -367,13 +388,33 @@ class alignas(64) ChanCore {
 
   // block_send / block_recv: the lock is held and the operation cannot
   // complete now. Links a Sudog on the caller's stack, unlocks, waits
-  // (spin, then park) until claimed or until *deadline (nullptr: forever),
-  // and returns with the lock released. Outlined: the waiting slow path.
+  // (spin unless `spin` is false, then park) until claimed or until
+  // *deadline (nullptr: forever), and returns with the lock released.
+  // Outlined: the waiting slow path.
   //   block_send: true = sent; false = deadline passed (the value was not
   //               taken). Throws ChanPanic if the channel was closed.
   //   block_recv: kValue (*out emplaced), kClosed, or kWouldBlock (deadline).
-  bool block_send(void* value, const Deadline* deadline);
-  RecvStatus block_recv(void* out, const Deadline* deadline);
+  //   w/sg: the caller's WaitNode (sg.elem already points at the value).
+  bool block_send(Waiter& w, Sudog& sg, const Deadline* deadline, bool spin);
+  RecvStatus block_recv(Waiter& w, Sudog& sg, const Deadline* deadline, bool spin);
+
+  // spin_until_ready(for_send, deadline): buffered channels only; the lock
+  // is NOT held. Polls, without the lock, for a moment when the operation
+  // could proceed (for_send: a free slot; else: a value), or the channel is
+  // closed, spinning for at most this thread's adaptive spin budget. True
+  // if that moment came (the caller then retries under the lock, and may
+  // still lose the race). Outlined: a slow path.
+  //
+  // Why spin here, before queueing, and not only after: a receiver that
+  // queues on an empty buffered channel turns every later send into a
+  // direct handoff to it, which costs both threads a cache miss on the
+  // waiter's state on top of the lock. Spinning outside the queue lets the
+  // sender drop values into the ring as usual and the receiver take them
+  // with one lock round-trip each; the same holds for a sender waiting for
+  // room. Only threads outside the queues spin, so FIFO service of queued
+  // waiters is unchanged (a queued receiver means an empty ring: nothing
+  // for a spinner to take).
+  bool spin_until_ready(bool for_send, const Deadline* deadline) noexcept;
 
   // --- handle ownership -----------------------------------------------------
   void ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
@@ -425,17 +466,17 @@ class alignas(64) ChanCore {
 
  private:
   void lock_slow() noexcept;
-  bool block(WaitQueue& q, void* elem, bool is_send, const Deadline* deadline,
+  bool block(WaitQueue& q, Waiter& w, Sudog& sg, const Deadline* deadline, bool spin,
              bool* success);
 
   friend struct SelectEngine;
 };
 
-// The waiting half of the protocol above: spins, then parks. Returns true
-// once a claimer has published kDone, false if the deadline (nullptr: none)
-// passed first and the operation was cancelled (then no claimer can take it
-// any more). Used by the channels and by select.
-bool wait_for_claim(Waiter& w, const Deadline* deadline);
+// The waiting half of the protocol above: spins (unless `spin` is false),
+// then parks. Returns true once a claimer has published kDone, false if the
+// deadline (nullptr: none) passed first and the operation was cancelled
+// (then no claimer can take it any more). Used by the channels and select.
+bool wait_for_claim(Waiter& w, const Deadline* deadline, bool spin = true);
 
 // Operations on the nil channel: block forever (Go's "block()"), or until
 // a deadline. Parks on a semaphore nobody releases.
