@@ -18,11 +18,16 @@
 // read/write mixes on SharedLockable locks.
 #pragma once
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -38,6 +43,7 @@ struct ThreadRole {
   WorkDist dist = WorkDist::kFixed;
   double read_fraction = 0;        // > 0 only for SharedLockable locks
   int pu = -1;                     // OS PU to pin to; -1 unpinned
+  int rt_priority = 0;             // > 0: run under SCHED_FIFO at this priority (see RtScope)
 };
 
 struct RunnerConfig {
@@ -46,6 +52,9 @@ struct RunnerConfig {
   bool record_order = true;        // keep acquisition orders (fairness)
   bool record_wait = false;        // time each acquisition (starvation)
   size_t order_capacity = 1 << 20; // orders kept per thread (below this bound)
+  int coordinator_rt_priority = 0; // > 0: the coordinator runs SCHED_FIFO from the start signal
+                                   // until the threads are joined (above the workers' priority,
+                                   // so the stop signal is not delayed by a busy worker)
 };
 
 struct alignas(128) ThreadRecord {
@@ -56,6 +65,7 @@ struct alignas(128) ThreadRecord {
   LogLinearHistogram write_wait;   // exclusive acquisitions, ns
   LogLinearHistogram read_wait;    // shared acquisitions, ns
   bool pinned = true;
+  bool realtime = false;           // rt_priority was asked for and granted
   uint64_t sink = 0;
 };
 
@@ -66,12 +76,56 @@ struct RunnerResult {
   double elapsed_s = 0;
   int64_t start_steady_ns = 0;     // steady_clock at the start signal (for timelines)
   bool pinned = true;
+  bool coordinator_realtime = false;
+  std::string rt_refused;          // why SCHED_FIFO was refused ("" when granted or not asked)
 };
 
 template <class L>
 concept SharedLockable = requires(L l) {
   l.lock_shared();
   l.unlock_shared();
+};
+
+// RtScope(priority): while alive, the calling thread runs under SCHED_FIFO
+// at `priority` (1..99), then gets its previous policy back. On a shared
+// machine this keeps ordinary processes (compilers, other jobs) from
+// preempting a measured thread for a whole time slice (~4 ms), which would
+// otherwise dominate a tail such as lockskew's victim wait. Needs
+// CAP_SYS_NICE (root); when refused, ok() is false and reason() says why,
+// and the thread keeps its normal policy. Only for threads pinned one per
+// PU: two busy SCHED_FIFO threads sharing a PU would never yield to each
+// other. Linux's RT throttling (sched_rt_runtime_us, 95% by default)
+// still leaves the rest of the system some time.
+class RtScope {
+ public:
+  explicit RtScope(int priority) noexcept {
+    if (priority <= 0) return;
+    if (pthread_getschedparam(pthread_self(), &old_policy_, &old_param_) != 0) {
+      reason_ = "pthread_getschedparam failed";
+      return;
+    }
+    sched_param p{};
+    p.sched_priority = priority;
+    const int rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &p);
+    if (rc == 0) {
+      ok_ = true;
+    } else {
+      reason_ = std::string("SCHED_FIFO refused: ") + std::strerror(rc);
+    }
+  }
+  ~RtScope() {
+    if (ok_) pthread_setschedparam(pthread_self(), old_policy_, &old_param_);
+  }
+  RtScope(const RtScope&) = delete;
+  RtScope& operator=(const RtScope&) = delete;
+  bool ok() const noexcept { return ok_; }
+  const std::string& reason() const noexcept { return reason_; }
+
+ private:
+  bool ok_ = false;
+  int old_policy_ = SCHED_OTHER;
+  sched_param old_param_{};
+  std::string reason_;
 };
 
 namespace detail {
@@ -110,6 +164,10 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
     size_t step = 0;
     ready.fetch_add(1);
     while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+    // Real-time only from here: a SCHED_FIFO thread spinning on `go` would
+    // keep the (normal) coordinator off its PU.
+    RtScope rt(role.rt_priority);
+    rec.realtime = rt.ok();
     while (!stop.load(std::memory_order_relaxed)) {
       rec.sink += ncs.run();
       bool read = false;
@@ -155,6 +213,9 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
   while (ready.load() < n) std::this_thread::yield();
   const auto t0 = detail::Clock::now();
   result.start_steady_ns = static_cast<int64_t>(detail::now_ns());
+  RtScope coordinator_rt(cfg.coordinator_rt_priority);
+  result.coordinator_realtime = coordinator_rt.ok();
+  result.rt_refused = coordinator_rt.reason();
   go.store(true, std::memory_order_release);
   std::this_thread::sleep_for(std::chrono::duration<double>(cfg.duration_s));
   stop.store(true, std::memory_order_relaxed);
