@@ -689,6 +689,14 @@ def notes(run_dir, suite_data, context):
                    "as it wins the race. On a virtual or oversubscribed machine, threads "
                    "descheduled by the OS add waits no lock design can bound."
                    % (" (%s)" % setup if isinstance(setup, str) and setup else ""))
+        rt = [r.value("realtime") for r in lockskew_results(suite_data).values()]
+        rt = [v for v in rt if v is not None]
+        if rt:
+            n_rt = sum(1 for v in rt if v >= 0.5)
+            out.append("Lockskew scheduling: %d of %d locks ran hog and victim under "
+                       "SCHED_FIFO%s." % (n_rt, len(rt), "" if n_rt == len(rt) else
+                                          " (the others ran at normal priority: see each "
+                                          "result's label for why)"))
     instr = [r for r in suite_data.results if is_instrumented(r.get("lock", ""))]
     if instr:
         out.append("Instrumented (_instr) locks appear with their base lock's colour.")

@@ -45,7 +45,7 @@ constexpr int kCoordinatorRtPriority = 20;
 constexpr double kCsNs = 100;
 constexpr double kNcsNs = 100;
 
-double duration_s() { return options().profile == Profile::kFull ? 2.0 : 0.2; }
+double duration_s() { return options().profile == Profile::kFull ? 2.0 : 0.1; }
 
 nlohmann::json buckets_json(const LogLinearHistogram& h) {
   nlohmann::json b = nlohmann::json::array();
