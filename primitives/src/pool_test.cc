@@ -5,18 +5,28 @@
 // bytes, puts during thread exit, chain growth and retirement of drained
 // deques, the PoolDequeue's owner/thief race for the last element, and a
 // many-thread stress run with concurrent trims in which no object is lost
-// or handed out twice. Correctness only.
+// or handed out twice. The fast path's machinery, with both fence
+// flavours (membarrier where the kernel offers it, full fences): a trim
+// invalidates the cached binding, bindings never leak between pools (same
+// address, shared cache ways), a thread that exits leaves its slot and
+// private object to the next owner of its index, and trims racing tight
+// get/put loops lose or duplicate nothing. Correctness only.
 #include <syncscope/pool.h>
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstddef>
+#include <cstdio>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
+#include <string>
 #include <thread>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace syncscope {
@@ -353,6 +363,304 @@ void stress_pool() {
 TEST(PoolTest, StressNoObjectLostOrDuplicatedInstrumented) { stress_pool<InstrumentedPool<Obj>>(); }
 
 TEST(PoolTest, StressNoObjectLostOrDuplicatedPlain) { stress_pool<Pool<Obj>>(); }
+
+// ---------------------------------------------------------------- fast path
+
+constexpr PoolFences kBothFences[] = {PoolFences::kAsymmetricIfAvailable, PoolFences::kSymmetric};
+
+std::string fences_name(PoolFences f) {
+  return f == PoolFences::kSymmetric ? "symmetric" : "asymmetric-if-available";
+}
+
+template <class P>
+P make_pool(PoolFences fences, std::function<std::unique_ptr<Obj>()> new_fn = {}) {
+  PoolOptions<Obj> o;
+  o.new_fn = std::move(new_fn);
+  o.fences = fences;
+  return P(std::move(o));
+}
+
+// The flavour a pool reports follows the option and the run-time probe
+// (never membarrier under ThreadSanitizer). Prints which one this machine
+// (or emulator) gives, so a test log shows which path the other tests ran.
+TEST(PoolFastPathTest, FenceFlavourFollowsOptionAndProbe) {
+  Pool<Obj> symmetric = make_pool<Pool<Obj>>(PoolFences::kSymmetric);
+  Pool<Obj> preferred = make_pool<Pool<Obj>>(PoolFences::kAsymmetricIfAvailable);
+  EXPECT_FALSE(symmetric.asymmetric_fences());
+  EXPECT_EQ(preferred.asymmetric_fences(), detail::pool_membarrier_available());
+#if SYNCSCOPE_TSAN
+  EXPECT_FALSE(detail::pool_membarrier_available()) << "TSan cannot see membarrier";
+#endif
+  std::printf("membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED): %s\n",
+              detail::pool_membarrier_available() ? "available (asymmetric fences)"
+                                                  : "unavailable (symmetric fallback)");
+}
+
+// A trim changes the primary's stamp: the binding the thread cached for the
+// old primary must not be used again (the object is found in the victim,
+// through the slow path), and once that generation is freed a stale binding
+// must not reach it.
+void generation_change_invalidates_binding(PoolFences fences) {
+  SCOPED_TRACE(fences_name(fences));
+  const int64_t base = Obj::alive.load();
+  auto pool = make_pool<InstrumentedPool<Obj>>(fences);
+  auto a = std::make_unique<Obj>(1);
+  Obj* pa = a.get();
+  pool.put(std::move(a));              // slow path: binds the primary
+  std::unique_ptr<Obj> got = pool.get();  // fast path
+  EXPECT_EQ(got.get(), pa);
+  EXPECT_EQ(pool.stats().private_hits, 1u);
+  pool.put(std::move(got));  // fast path: private slot of the primary
+
+  pool.trim();  // primary -> victim: the binding is stale now
+  got = pool.get();
+  EXPECT_EQ(got.get(), pa);
+  EXPECT_EQ(pool.stats().victim_hits, 1u) << "found in the victim, not through the stale binding";
+  EXPECT_EQ(pool.stats().private_hits, 1u);
+
+  pool.put(std::move(got));  // slow path: rebinds to the new primary
+  got = pool.get();
+  EXPECT_EQ(got.get(), pa);
+  EXPECT_EQ(pool.stats().private_hits, 2u) << "fast path again after rebinding";
+
+  pool.put(std::move(got));  // fast path
+  pool.trim();
+  EXPECT_EQ(pool.trim(), 1u) << "the second trim frees the generation the binding pointed into";
+  EXPECT_EQ(Obj::alive.load(), base);
+  EXPECT_EQ(pool.get(), nullptr) << "nothing reached through the freed generation";
+  auto b = std::make_unique<Obj>(2);
+  Obj* pb = b.get();
+  pool.put(std::move(b));
+  EXPECT_EQ(pool.get().get(), pb);
+  const PoolStats s = pool.stats();
+  EXPECT_EQ(s.trims, 3u);
+  EXPECT_EQ(s.trimmed, 1u);
+  EXPECT_EQ(s.gets, s.hits + 1) << "one miss (the empty pool), no New";
+}
+
+TEST(PoolFastPathTest, GenerationChangeInvalidatesCachedBinding) {
+  for (PoolFences f : kBothFences) generation_change_invalidates_binding(f);
+}
+
+// Stamps are unique per process: a pool built where a destroyed one lived
+// (same address, same cache way) does not inherit the old pool's bindings.
+TEST(PoolFastPathTest, PoolAtAReusedAddressDoesNotSeeOldBindings) {
+  const int64_t base = Obj::alive.load();
+  std::optional<Pool<Obj>> pool;
+  pool.emplace();
+  const void* first_address = &*pool;
+  pool->put(std::make_unique<Obj>(1));
+  pool->put(std::make_unique<Obj>(2));
+  std::unique_ptr<Obj> x = pool->get();  // fast path: the binding is live
+  pool->put(std::move(x));
+  pool.reset();  // frees both objects; the thread's binding stays behind
+  EXPECT_EQ(Obj::alive.load(), base);
+  pool.emplace();
+  EXPECT_EQ(static_cast<const void*>(&*pool), first_address) << "std::optional reuses its storage";
+  EXPECT_EQ(pool->get(), nullptr) << "an empty pool: no object of the old one";
+  EXPECT_EQ(pool->retained_approx(), 0u);
+  pool->put(std::make_unique<Obj>(3));
+  EXPECT_EQ(pool->get()->id, 3);
+}
+
+// More pools than cache ways, used in turn by one thread: pools that share a
+// way evict each other's binding (slow path), and no object ever crosses
+// to another pool.
+TEST(PoolFastPathTest, PoolsSharingCacheWaysKeepTheirOwnObjects) {
+  constexpr int kPools = 3 * static_cast<int>(detail::kPoolCacheWays) + 1;
+  std::vector<std::unique_ptr<Pool<Obj>>> pools;
+  for (int i = 0; i < kPools; ++i) pools.push_back(std::make_unique<Pool<Obj>>());
+  for (int i = 0; i < kPools; ++i) pools[i]->put(std::make_unique<Obj>(i));
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < kPools; ++i) {
+      std::unique_ptr<Obj> o = pools[i]->get();
+      ASSERT_NE(o, nullptr) << "pool " << i << " round " << round;
+      EXPECT_EQ(o->id, i) << "round " << round;
+      pools[i]->put(std::move(o));
+    }
+    if (round == 2) {
+      for (int i = 0; i < kPools; i += 2) pools[i]->trim();  // half of them change stamp
+    }
+  }
+  for (int i = 0; i < kPools; ++i) EXPECT_EQ(pools[i]->retained_approx(), 1u) << "pool " << i;
+}
+
+// A thread that exits releases its slot: trim() does not wait for it, and
+// its private object (now in the victim) goes to the next thread that
+// adopts the same thread index — through that thread's own, fresh binding.
+void exited_thread_releases_slot(PoolFences fences) {
+  SCOPED_TRACE(fences_name(fences));
+  adopt_thread_index();
+  auto pool = make_pool<InstrumentedPool<Obj>>(fences);
+  auto x = std::make_unique<Obj>(42);
+  Obj* px = x.get();
+  int64_t exited_index = -1;
+  std::thread([&] {
+    {
+      EpochGuard g;
+      exited_index = detail::epoch_thread_index();
+    }
+    pool.put(std::move(x));        // slow path: binds, private slot
+    std::unique_ptr<Obj> o = pool.get();  // fast path
+    pool.put(std::move(o));        // fast path: private slot again
+  }).join();
+  ASSERT_GE(exited_index, 0);
+  pool.trim();  // must not wait for the exited thread
+  EXPECT_EQ(pool.retained_approx(), 1u) << "the object is in the victim";
+
+  // Start threads (each holding its index) until one adopts the exited
+  // thread's index: records are taken first-free from the list head, so
+  // this ends within epoch_record_count() threads.
+  std::atomic<bool> release{false};
+  std::vector<std::thread> holders;
+  Obj* inherited = nullptr;
+  uint64_t private_after = 0;
+  const uint32_t limit = detail::epoch_record_count() + 2;
+  bool found = false;
+  for (uint32_t i = 0; i < limit && !found; ++i) {
+    std::atomic<int> state{0};  // 1: other index, 2: done with the inherited local
+    holders.emplace_back([&] {
+      int64_t mine;
+      {
+        EpochGuard g;
+        mine = detail::epoch_thread_index();
+      }
+      if (mine == exited_index) {
+        std::unique_ptr<Obj> o = pool.get();  // slow path: the victim's private slot for this index
+        inherited = o.get();
+        pool.put(std::move(o));            // slow path: binds
+        o = pool.get();                    // fast path
+        pool.put(std::move(o));
+        private_after = pool.stats().private_hits;
+        state.store(2);
+      } else {
+        state.store(1);
+      }
+      while (!release.load()) std::this_thread::yield();
+    });
+    while (state.load() == 0) std::this_thread::yield();
+    found = state.load() == 2;
+  }
+  release.store(true);
+  for (auto& t : holders) t.join();
+  ASSERT_TRUE(found) << "no thread adopted index " << exited_index;
+  EXPECT_EQ(inherited, px) << "the new owner of the index found the exited thread's object";
+  const PoolStats s = pool.stats();
+  EXPECT_EQ(s.victim_hits, 1u);
+  EXPECT_EQ(private_after, 2u) << "one fast-path hit per owner";
+  EXPECT_EQ(pool.retained_approx(), 1u);
+}
+
+TEST(PoolFastPathTest, ExitedThreadReleasesItsSlot) {
+  for (PoolFences f : kBothFences) exited_thread_releases_slot(f);
+}
+
+// A put() from a thread_local destructor that runs *before* the pool's
+// exit hook (it was constructed after the thread's first pool call): the
+// thread still holds its index, so the object is kept.
+struct PutEarlyAtThreadExit {
+  InstrumentedPool<Obj>* pool = nullptr;
+  ~PutEarlyAtThreadExit() {
+    if (pool != nullptr) pool->put(std::make_unique<Obj>(98));
+  }
+};
+
+TEST(PoolFastPathTest, PutFromAnEarlierThreadExitDestructorIsKept) {
+  const int64_t base = Obj::alive.load();
+  InstrumentedPool<Obj> pool;
+  std::thread([&] {
+    pool.put(std::make_unique<Obj>(1));  // binds: constructs the exit hook
+    thread_local PutEarlyAtThreadExit at_exit;  // destroyed before the hook
+    at_exit.pool = &pool;
+  }).join();
+  const PoolStats s = pool.stats();
+  EXPECT_EQ(s.dropped_exiting, 0u);
+  EXPECT_EQ(s.puts, 2u);
+  EXPECT_EQ(pool.retained_approx(), 2u);
+  EXPECT_EQ(Obj::alive.load(), base + 2);
+}
+
+// Rotation while other threads get/put: each worker runs tight put/get
+// pairs on the fast path (plus an occasional second object through the
+// slow path) while a trimmer rotates generations as fast as it can; the
+// workers keep going until they have done kPairs pairs each and seen
+// kMinTrims trims, so the two really overlap. No object is ever held twice,
+// none is lost: at the end every live object is in the pool or was freed,
+// and the destructor frees the rest.
+template <class P>
+void rotation_stress(PoolFences fences) {
+  SCOPED_TRACE(fences_name(fences));
+  constexpr int kThreads = 3;
+  constexpr int kPairs = 20000;
+  constexpr int64_t kMinTrims = 200;
+  const int64_t base = Obj::alive.load();
+  std::atomic<int64_t> made{0};
+  std::atomic<int> duplicates{0};
+  std::atomic<int> nulls{0};
+  {
+    P pool = make_pool<P>(fences, [&] {
+      made.fetch_add(1);
+      return std::make_unique<Obj>();
+    });
+    std::atomic<bool> stop{false};
+    std::atomic<int64_t> trims{0};
+    std::thread trimmer([&] {
+      while (!stop.load()) {
+        pool.trim();
+        trims.fetch_add(1);
+      }
+    });
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        std::unique_ptr<Obj> o = pool.get();
+        for (int i = 0; i < kPairs || trims.load(std::memory_order_relaxed) < kMinTrims; ++i) {
+          o->in_use.store(false);
+          pool.put(std::move(o));
+          o = pool.get();
+          if (o == nullptr) {
+            nulls.fetch_add(1);
+            return;
+          }
+          if (o->in_use.exchange(true)) duplicates.fetch_add(1);
+          if ((i + t) % 64 == 0) {  // a second object: the deque and the slow path
+            std::unique_ptr<Obj> extra = pool.get();
+            if (extra->in_use.exchange(true)) duplicates.fetch_add(1);
+            extra->in_use.store(false);
+            pool.put(std::move(extra));
+          }
+        }
+        o->in_use.store(false);
+        pool.put(std::move(o));
+      });
+    }
+    for (auto& th : threads) th.join();
+    stop = true;
+    trimmer.join();
+    pool.synchronize();
+    EXPECT_EQ(nulls.load(), 0);
+    EXPECT_EQ(duplicates.load(), 0);
+    EXPECT_GE(trims.load(), kMinTrims);
+    EXPECT_EQ(static_cast<int64_t>(pool.retained_approx()), Obj::alive.load() - base)
+        << "every live object is in the pool";
+    if constexpr (std::is_same_v<P, InstrumentedPool<Obj>>) {
+      const PoolStats s = pool.stats();
+      EXPECT_EQ(s.news, static_cast<uint64_t>(made.load()));
+      EXPECT_EQ(s.gets, s.hits + s.news);
+      EXPECT_EQ(static_cast<int64_t>(s.trimmed + s.retained_objects), made.load());
+      EXPECT_GT(s.private_hits, 0u);
+    }
+  }
+  EXPECT_EQ(Obj::alive.load(), base) << "the destructor freed everything";
+}
+
+TEST(PoolFastPathTest, RotationWhileThreadsGetAndPutPlain) {
+  for (PoolFences f : kBothFences) rotation_stress<Pool<Obj>>(f);
+}
+
+TEST(PoolFastPathTest, RotationWhileThreadsGetAndPutInstrumented) {
+  for (PoolFences f : kBothFences) rotation_stress<InstrumentedPool<Obj>>(f);
+}
 
 }  // namespace
 }  // namespace syncscope

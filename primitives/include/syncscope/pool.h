@@ -12,11 +12,14 @@
 //     retained_approx()objects held now (walks the pool)
 //     stats()          (instrumented) gets, puts, news, hits by source,
 //                      steals, drops, trimmed, retained objects and bytes
+//     asymmetric_fences()  which fence flavour the fast path uses
 //   struct PoolOptions<T>   new_fn (Go's New), size_of + max_size (the
-//                           go#23199 cap)
+//                           go#23199 cap), fences
+//   enum class PoolFences   kAsymmetricIfAvailable (membarrier) | kSymmetric
 //   struct PoolStats
 //   namespace detail: PoolDequeue, PoolChain (Go's poolDequeue/poolChain),
-//                     IndexedArray
+//                     IndexedArray, the per-thread binding cache
+//                     (PoolThreadCache) and the membarrier probe
 //
 // Go names -> C++: Get -> get, Put -> put, New -> PoolOptions::new_fn (or
 // the constructor argument). Go's interface{} becomes std::unique_ptr<T>:
@@ -96,9 +99,10 @@
 // second: a pool that is in steady use keeps its objects across a trim
 // (they are found in the victim and put back into the primary), while an
 // idle pool's memory goes away after two. There is no stopped world here:
-// trim() swaps the generation pointers atomically and retires the old
-// victim to epoch reclamation; every get()/put() runs inside a read section
-// (rcu.h), so a generation — and the objects still in it — is freed only
+// trim() swaps the generation pointers atomically, waits out the fast
+// paths still inside the old primary ("Fast path", below), and retires the
+// old victim to epoch reclamation; every slow-path get()/put() runs inside
+// a read section (rcu.h), so a generation — and the objects still in it — is freed only
 // after every operation that might be using it has finished. An operation
 // that started before a trim may still put its object into the old
 // generation; it is then found in the victim, or freed with it.
@@ -112,21 +116,91 @@
 // size_of(obj) > max_size. size_of also feeds the byte counters of
 // InstrumentedPool.
 //
-// Cost of the thread-based design compared with Go's: each get()/put()
-// enters an epoch read section (one seq_cst store, rcu.h) where Go only
-// pins its P. The instrumented flavour adds relaxed, owner-only counter
-// updates (a load and a store each, no RMW) on a per-thread line.
+// Fast path (the private slot). Go's Get/Put pin the goroutine to its P —
+// a per-P operation with no atomic RMW and no fence — and index pool.local
+// by the P id. The thread-based equivalent was an epoch read section (a
+// seq_cst store: xchg on x86-64) plus the thread-index and generation
+// lookups on every call. Now:
+//   * Each thread keeps a small direct-mapped cache (PoolThreadCache, one
+//     entry per "way"; a pool's way is fixed at construction) binding a
+//     generation stamp to (its Local in that generation, its ThreadSlot of
+//     counters in this pool). Stamps come from one process-wide counter,
+//     so a stamp names one generation of one pool: an entry is valid for
+//     pool P exactly when its stamp equals P's current stamp_, and a pool
+//     or generation reallocated at a freed address can never match it.
+//   * Each thread that has bound anything holds a PoolThreadRecord (pool.cc:
+//     a process-wide list like rcu.h's epoch records, recycled at thread
+//     exit, never freed) whose `active` word holds the stamp of the
+//     generation its fast path is using, or 0. One word per thread, for
+//     all pools: a thread is in at most one fast path at a time (they call
+//     no user code), and stamps say which pool and generation it is in.
+//     The cache keeps a pointer to it (to a dummy before the first bind).
+//   * get()/put() (inline): entry = cache[way]; active = entry.stamp
+//     (release store); fence; if stamp_ == entry.stamp, use the Local's
+//     private slot with a relaxed load and store; active = 0 (release
+//     store). No RMW, no read section, no lookup. Anything else — an empty
+//     or stale entry, an empty private slot on get or a full one on put, a
+//     trim racing — takes the outlined slow path, which works inside a read
+//     section as before and refills the entry.
+//   * The generation protocol. trim() stores the new primary and stamp_,
+//     then a fence, then waits while any record's active word still holds
+//     the old primary's stamp. Store, fence, load on both sides (Dekker): a
+//     fast path either sees the new stamp and backs out, or trim sees its
+//     active word and waits for the leave. So when trim() returns no fast path is
+//     inside the old primary, and the old primary is dropped (one trim
+//     later) only through epoch reclamation, which covers the slow paths.
+//     The wait lasts a few instructions unless the owner was preempted
+//     inside them.
+//   * The fences are asymmetric (PoolFences::kAsymmetricIfAvailable, the
+//     default): the fast path's fence is a compiler barrier and trim()
+//     issues membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), which runs a
+//     full barrier on every CPU currently running a thread of the process:
+//     the scheme of liburcu's urcu-memb flavour (M. Desnoyers et al.,
+//     "User-Level Implementations of Read-Copy Update", IEEE TPDS 2012) and
+//     of folly's asymmetric_thread_fence_light / _heavy. The cost moves to
+//     the rare trim (a system call, microseconds). Where membarrier is
+//     missing or refused (probed once at run time: old kernels, seccomp,
+//     emulators that do not pass it through) the pool uses
+//     PoolFences::kSymmetric: a full fence on each fast-path operation and
+//     in trim. ThreadSanitizer understands neither membarrier nor fences, so
+//     a TSan build (SYNCSCOPE_TSAN) makes the two stores and two loads of
+//     the protocol seq_cst instead.
+//
+// Thread exit. A thread's cache entries point at Locals and slots indexed
+// by its epoch record's index, which goes to a new thread when this one
+// exits. The cache is emptied and closed, and its PoolThreadRecord given
+// back (active word 0, so trim never waits for it), by a thread_local hook
+// (pool.cc) that is constructed after the epoch domain's own exit hook and
+// therefore destroyed before it: puts made by later thread_local
+// destructors take the slow path, which destroys the object once the index
+// is gone.
+//
+// Cost compared with Go's: the fast path is two TLS reads (the entry and
+// the active-word pointer), one load of stamp_, two release stores to the
+// thread's own record line and the private slot's load and store — plain
+// moves on x86-64, stlr for the release stores on ARM64; kSymmetric adds a
+// full fence. Misses of the
+// private slot (own deque, steals, victim, New) enter an epoch read section
+// (one seq_cst store, rcu.h) as before. The instrumented flavour adds
+// relaxed, owner-only counter updates (a load and a store each, no RMW) on
+// the thread's slot.
 // ---------------------------------------------------------------------------
 //
 // Memory ordering: an object put() by one thread and got by another: the
 // putter's writes to the object happen-before the getter's use of it (the
 // deque publishes with a release fetch_add that the consumer's acq_rel CAS
 // reads; the private slot and the owner's own deque are used by one thread;
-// generations are handed over through seq_cst pointer swaps and epochs).
+// generations are handed over through seq_cst pointer swaps and epochs). A
+// fast path's use of a Local happens-before its generation is freed: its
+// leave() is a release store that trim() reads with acquire before it
+// retires anything. A thread index handed to a new thread carries its slot
+// and Locals with it, ordered by the epoch record's adoption (rcu.h).
 //
 // Fairness: none promised, as in Go. A thread gets its own recent objects
 // first; a stealer takes the oldest object of the next thread in index
-// order.
+// order. trim() waits only for fast paths that entered the old primary
+// before it published the new one; later ones see the new stamp and back
+// out, so a stream of get()/put() cannot starve it.
 //
 // Legal operations: get(), put(), trim(), retained_approx(), stats() from
 // any thread at any time. size_of and T's destructor must not throw (they
@@ -413,6 +487,7 @@ class PoolChain {
 // IndexedArray<E>: E objects by dense index, in segments of doubling size
 // (segment k holds kFirstSegment << k elements) allocated on first use with
 // a CAS and never moved or freed before the array. find() never allocates.
+//
 template <class E>
 class IndexedArray {
  public:
@@ -446,6 +521,18 @@ class IndexedArray {
   // may be passed to find(); some may still return nullptr while a lower
   // segment is being allocated).
   uint32_t extent() const noexcept { return extent_.load(std::memory_order_acquire); }
+
+  // for_each(f): f(E&) for every element of every segment installed before
+  // this call's load of its pointer. Safe while other threads use the
+  // array.
+  template <class F>
+  void for_each(F&& f) const {
+    for (int k = 0; k < kSegments; ++k) {
+      E* s = segments_[k].load(std::memory_order_acquire);
+      if (s == nullptr) continue;
+      for (uint32_t j = 0; j < segment_size(k); ++j) f(s[j]);
+    }
+  }
 
   // for_each_unsafe(f): f(E&) for every element of every allocated segment.
   // Only when no other thread can touch the array.
@@ -498,7 +585,99 @@ class IndexedArray {
   std::atomic<uint32_t> extent_{0};
 };
 
+// ---------------------------------------------------------------------------
+// The fast path's per-thread cache (see "Fast path" in the design above).
+
+// One cached (pool, generation) -> (thread slot, local) binding.
+struct PoolCacheEntry {
+  // The generation stamp the entry was filled for, or 0 (empty). Stamps are
+  // unique across every pool and generation of the process
+  // (pool_next_stamp), so the entry belongs to pool P's current generation
+  // exactly when stamp == P's current stamp: no pool id is needed, and a
+  // pool or generation freed and reallocated at the same address can never
+  // match a stale entry.
+  uint64_t stamp = 0;
+  void* slot = nullptr;   // the pool's ThreadSlot of this thread (pool lifetime; counters)
+  void* local = nullptr;  // this thread's Local in generation `stamp`
+};
+
+// The active word of threads that have no PoolThreadRecord yet (nothing
+// bound: every entry is empty, so only 0 is ever stored here) or no longer
+// have one (exiting). Lets the fast path store without a null check.
+inline constinit std::atomic<uint64_t> g_pool_unbound_active{0};
+
+// Ways of the cache: a pool uses way (its creation number mod kPoolCacheWays),
+// so up to this many pools created in a row never evict one another; two
+// pools sharing a way and used alternately by one thread both take the slow
+// path (still correct).
+inline constexpr uint32_t kPoolCacheWays = 16;
+static_assert((kPoolCacheWays & (kPoolCacheWays - 1)) == 0, "ways: a power of two");
+
+// The calling thread's cache. Trivially destructible and constant
+// initialised: reading it is one %fs-relative access, no TLS guard.
+// Written only by its thread.
+struct PoolThreadCache {
+  PoolCacheEntry entries[kPoolCacheWays];
+  // The thread's active word: the `active` field of the PoolThreadRecord it
+  // holds (pool.cc), or g_pool_unbound_active. The fast path stores the
+  // stamp of the generation it is using here, and 0 when it leaves.
+  std::atomic<uint64_t>* active = &g_pool_unbound_active;
+  bool closed = false;  // the thread is exiting: never filled again
+  bool armed = false;   // the thread holds a record and its exit hook is registered
+};
+inline constinit thread_local PoolThreadCache t_pool_cache{};
+
+// Outlined (pool.cc): gives the calling thread a PoolThreadRecord (adopts a
+// free one or allocates one; may throw std::bad_alloc, changing nothing)
+// and registers the thread-exit hook that empties and closes its cache and
+// gives the record back before its thread index is given back (see "Thread
+// exit" above). Runs once per thread.
+void pool_cache_arm();
+
+// pool_cache_may_fill(): the calling thread may cache bindings (not during
+// its exit). Arms it on first use.
+inline bool pool_cache_may_fill() {
+  PoolThreadCache& c = t_pool_cache;
+  if (c.closed) return false;
+  if (!c.armed) pool_cache_arm();
+  return true;
+}
+
+// A new generation stamp: unique in the process, never 0 (a relaxed
+// fetch_add on a global counter; 2^64 stamps do not run out).
+uint64_t pool_next_stamp() noexcept;
+// The cache way of a new pool (round robin).
+uint32_t pool_next_way() noexcept;
+
+// Asymmetric fences (pool.cc). pool_membarrier_available(): the kernel
+// offers membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) and this process is
+// registered for it (probed once, at the first call; false under
+// ThreadSanitizer, and where the system call fails, e.g. an emulator
+// without it). pool_heavy_fence(): one such membarrier; only after
+// pool_membarrier_available() returned true (terminates if the kernel then
+// refuses: readers would be unprotected).
+bool pool_membarrier_available() noexcept;
+void pool_heavy_fence() noexcept;
+
+// pool_wait_for_fast_paths(stamp): waits (spin, then yield) until no
+// thread's active word holds `stamp`, visiting every PoolThreadRecord
+// published before its (seq_cst) load of the list head. trim() only;
+// outlined, and it keeps spin_lock.h out of this header.
+void pool_wait_for_fast_paths(uint64_t stamp) noexcept;
+
 }  // namespace detail
+
+// How a pool's fast path orders its check of the generation against a
+// concurrent trim() (see "Fast path" above).
+enum class PoolFences {
+  // membarrier(2) when the kernel offers it (get/put pay a compiler barrier,
+  // trim pays a system call), else kSymmetric. The default.
+  kAsymmetricIfAvailable,
+  // A full fence on every fast-path get/put (mfence / dmb ish), no system
+  // call in trim. What kAsymmetricIfAvailable falls back to; selectable to
+  // measure or test that path where membarrier exists.
+  kSymmetric,
+};
 
 // Pool configuration.
 template <class T>
@@ -511,6 +690,8 @@ struct PoolOptions {
   // byte counters of InstrumentedPool. Must not throw.
   std::function<std::size_t(const T&)> size_of;
   std::size_t max_size = std::numeric_limits<std::size_t>::max();
+  // Fence flavour of the fast path (above). Fixed for the pool's lifetime.
+  PoolFences fences = PoolFences::kAsymmetricIfAvailable;
 };
 
 // Counters of an InstrumentedPool since construction. Exact when no
@@ -539,8 +720,10 @@ class BasicPool {
   // One thread's cache in one generation. Padded: two threads' locals never
   // share a cache line.
   struct alignas(detail::kPoolPad) Local {
-    // The owner's one-object cache. Owner only (relaxed load/store); read by
-    // retained_approx() and by the reclaimer once nobody can use it.
+    // The owner's one-object cache. Owner only (relaxed load/store: on its
+    // fast path between enter() and leave(), or inside a read section on
+    // its slow path); read by retained_approx() and by the reclaimer once
+    // nobody can use it.
     std::atomic<T*> private_obj{nullptr};
     // The owner's deque; others steal from its tail.
     detail::PoolChain<T> shared;
@@ -549,12 +732,14 @@ class BasicPool {
   // One generation of locals: the primary or the victim. Retired to epoch
   // reclamation when a trim drops it.
   struct Generation final : detail::Retired {
-    explicit Generation(BasicPool* o) : owner(o) {}
+    Generation(BasicPool* o, uint64_t s) : owner(o), stamp(s) {}
     detail::IndexedArray<Local> locals;
     // Victim only: a full scan found it empty (Go: victimSize = 0); get()
     // stops looking. Relaxed: a hint.
     std::atomic<bool> drained{false};
     BasicPool* const owner;
+    // pool_next_stamp() at creation: unique in the process.
+    const uint64_t stamp;
     static void free(detail::Retired* r) noexcept {
       auto* g = static_cast<Generation*>(r);
       g->owner->drop(g, /*count_as_trimmed=*/true);
@@ -563,14 +748,35 @@ class BasicPool {
 
   // Per-thread counters (instrumented only). Owner-only updates: a relaxed
   // load and store, no RMW; read by stats().
-  struct alignas(detail::kPoolPad) Counters {
+  struct Counters {
     std::atomic<uint64_t> gets{0}, puts{0}, news{0}, private_hits{0}, shared_hits{0},
         steals{0}, victim_hits{0}, dropped_oversize{0}, dropped_exiting{0}, bytes_in{0},
         bytes_out{0};
   };
   struct NoCounters {};
+  using CounterSlot = std::conditional_t<kInstrumented, Counters, NoCounters>;
+
+  // One per thread index for the pool's whole life (never freed before the
+  // pool, so a thread's cache may point at it across generations): the
+  // instrumented counters. Padded: the owner writes it on every operation.
+  struct alignas(detail::kPoolPad) ThreadSlot {
+    [[no_unique_address]] CounterSlot counters;
+  };
 
   enum class Source { kNone, kPrivate, kShared, kSteal, kVictim };
+
+#if SYNCSCOPE_TSAN
+  // ThreadSanitizer does not model fences (g++ warns: -Wtsan) nor
+  // membarrier: the Dekker pair of enter()/trim() uses seq_cst accesses,
+  // which it does understand, instead.
+  static constexpr std::memory_order kEnterOrder = std::memory_order_seq_cst;
+  static constexpr std::memory_order kCheckOrder = std::memory_order_seq_cst;
+  static constexpr std::memory_order kScanOrder = std::memory_order_seq_cst;
+#else
+  static constexpr std::memory_order kEnterOrder = std::memory_order_release;
+  static constexpr std::memory_order kCheckOrder = std::memory_order_relaxed;
+  static constexpr std::memory_order kScanOrder = std::memory_order_acquire;
+#endif
 
  public:
   using NewFn = std::function<std::unique_ptr<T>()>;
@@ -578,15 +784,21 @@ class BasicPool {
   // A pool without New: get() on an empty pool returns nullptr.
   BasicPool() : BasicPool(PoolOptions<T>{}) {}
   // A pool whose get() calls new_fn when empty.
-  explicit BasicPool(NewFn new_fn) : BasicPool(PoolOptions<T>{std::move(new_fn), {}, kNoCap}) {}
+  explicit BasicPool(NewFn new_fn) : BasicPool(make_options(std::move(new_fn))) {}
   explicit BasicPool(PoolOptions<T> options)
       : new_fn_(std::move(options.new_fn)),
         size_of_(std::move(options.size_of)),
         max_size_(options.max_size),
-        primary_(new Generation(this)) {}
+        asymmetric_(options.fences == PoolFences::kAsymmetricIfAvailable &&
+                    detail::pool_membarrier_available()),
+        way_(detail::pool_next_way() % detail::kPoolCacheWays),
+        primary_(new Generation(this, detail::pool_next_stamp())),
+        stamp_(primary_.load(std::memory_order_relaxed)->stamp) {}
   BasicPool(const BasicPool&) = delete;
   BasicPool& operator=(const BasicPool&) = delete;
-  // Frees every pooled object. No operation may be in progress.
+  // Frees every pooled object. No operation may be in progress. Threads'
+  // cache entries for this pool stay behind, inert (their stamps can never
+  // match another pool's).
   ~BasicPool() {
     drop(primary_.load(std::memory_order_relaxed), false);
     if (Generation* v = victim_.load(std::memory_order_relaxed)) drop(v, false);
@@ -595,45 +807,33 @@ class BasicPool {
 
   // get(): Go's Get. An object from the pool (private, own shared, stolen,
   // victim — in that order), else new_fn() (whose exception propagates),
-  // else nullptr.
+  // else nullptr. Fast path (inline): the private slot through the thread's
+  // cache. Everything else: get_slow().
   std::unique_ptr<T> get() {
-    T* x = nullptr;
-    Source src = Source::kNone;
-    CounterSlot* counters;
-    {
-      EpochGuard pin;
-      const int64_t id = detail::epoch_thread_index();
-      counters = counter_slot(id);  // may allocate: before any change
-      Generation* g = primary_.load(std::memory_order_seq_cst);
-      if (id >= 0) {
-        if (Local* l = g->locals.find(static_cast<uint32_t>(id)); l != nullptr) {
-          x = l->private_obj.load(std::memory_order_relaxed);
-          if (x != nullptr) {
-            l->private_obj.store(nullptr, std::memory_order_relaxed);
-            src = Source::kPrivate;
-          } else if ((x = l->shared.pop_head()) != nullptr) {
-            src = Source::kShared;
-          }
-        }
+    detail::PoolThreadCache& c = detail::t_pool_cache;
+    const detail::PoolCacheEntry& e = c.entries[way_];
+    std::atomic<uint64_t>& active = *c.active;
+    if (enter(e.stamp, active)) {
+      auto* l = static_cast<Local*>(e.local);
+      T* x = l->private_obj.load(std::memory_order_relaxed);
+      if (x != nullptr) {
+        l->private_obj.store(nullptr, std::memory_order_relaxed);
+        leave(active);
+        CounterSlot* counters = &static_cast<ThreadSlot*>(e.slot)->counters;
+        count(counters, &Counters::gets);
+        count_hit(counters, Source::kPrivate, *x);
+        return std::unique_ptr<T>(x);
       }
-      if (x == nullptr) x = get_slow(id, g, src);
+      leave(active);
     }
-    maybe_reclaim();
-    count(counters, &Counters::gets);
-    if (x != nullptr) {
-      count_hit(counters, src, *x);
-      return std::unique_ptr<T>(x);
-    }
-    if (!new_fn_) return nullptr;
-    std::unique_ptr<T> made = new_fn_();
-    count(counters, &Counters::news);
-    return made;
+    return get_slow();
   }
 
   // put(obj): Go's Put. Null is ignored. With a size cap, an object whose
   // size_of exceeds max_size is destroyed instead. During thread exit (the
   // thread has no local any more) the object is destroyed. May throw
   // std::bad_alloc (growing the thread's deque); obj is destroyed then.
+  // Fast path (inline): an empty private slot through the thread's cache.
   void put(std::unique_ptr<T> obj) {
     if (obj == nullptr) return;
     std::size_t bytes = 0;
@@ -644,46 +844,41 @@ class BasicPool {
         return;  // obj destroyed: the go#23199 cap
       }
     }
-    CounterSlot* counters;
-    bool kept = false;
-    {
-      EpochGuard pin;
-      const int64_t id = detail::epoch_thread_index();
-      counters = counter_slot(id);
-      if (id >= 0) {
-        Generation* g = primary_.load(std::memory_order_seq_cst);
-        Local& l = g->locals.get(static_cast<uint32_t>(id));
-        if (l.private_obj.load(std::memory_order_relaxed) == nullptr) {
-          l.private_obj.store(obj.release(), std::memory_order_relaxed);
-        } else {
-          l.shared.push_head(obj.get());  // may throw before taking it
-          obj.release();
-        }
-        kept = true;
+    detail::PoolThreadCache& c = detail::t_pool_cache;
+    const detail::PoolCacheEntry& e = c.entries[way_];
+    std::atomic<uint64_t>& active = *c.active;
+    if (enter(e.stamp, active)) {
+      auto* l = static_cast<Local*>(e.local);
+      if (l->private_obj.load(std::memory_order_relaxed) == nullptr) {
+        l->private_obj.store(obj.release(), std::memory_order_relaxed);
+        leave(active);
+        CounterSlot* counters = &static_cast<ThreadSlot*>(e.slot)->counters;
+        count(counters, &Counters::puts);
+        count(counters, &Counters::bytes_in, bytes);
+        return;
       }
+      leave(active);
     }
-    maybe_reclaim();
-    if (!kept) {
-      count(counters, &Counters::dropped_exiting);
-      return;  // obj destroyed
-    }
-    count(counters, &Counters::puts);
-    count(counters, &Counters::bytes_in, bytes);
+    put_slow(obj.release(), bytes);
   }
 
   // trim(): Go's poolCleanup for this pool: the primary generation becomes
   // the victim cache, the old victim is dropped, and its objects are freed
   // as soon as no operation can be using them (at once if none is in
-  // progress). Returns the number of objects freed during this call.
+  // progress). Waits for fast-path operations that are using the old
+  // primary (a few instructions each, unless their thread is preempted
+  // there). Returns the number of objects freed during this call.
   std::size_t trim() {
     std::lock_guard<GoMutex> lk(trim_mu_);
-    auto* fresh = new Generation(this);
+    auto* fresh = new Generation(this, detail::pool_next_stamp());
     const uint64_t before = trimmed_.load(std::memory_order_relaxed);
     // The primary is published as victim first and only then replaced, so
     // its objects are always visible through one of the two pointers.
     Generation* old_primary = primary_.load(std::memory_order_relaxed);  // only trim writes it
     Generation* old_victim = victim_.exchange(old_primary, std::memory_order_seq_cst);
     primary_.store(fresh, std::memory_order_seq_cst);
+    stamp_.store(fresh->stamp, std::memory_order_seq_cst);
+    wait_for_fast_paths(old_primary->stamp);
     if (old_victim != nullptr) retired_.retire(old_victim, &Generation::free);
     trims_.fetch_add(1, std::memory_order_relaxed);
     retired_.reclaim();
@@ -726,10 +921,7 @@ class BasicPool {
       s.retained_bytes += c.bytes_in.load(std::memory_order_relaxed);
       s.retained_bytes -= c.bytes_out.load(std::memory_order_relaxed);
     };
-    const uint32_t n = counters_.extent();
-    for (uint32_t i = 0; i < n; ++i) {
-      if (const Counters* c = counters_.find(i)) add(*c);
-    }
+    slots_.for_each([&](const ThreadSlot& t) { add(t.counters); });
     add(shared_counters_);
     s.hits = s.private_hits + s.shared_hits + s.steals + s.victim_hits;
     s.misses = s.gets - s.hits;
@@ -743,31 +935,193 @@ class BasicPool {
   // max_size(): the cap (SIZE_MAX: none).
   std::size_t max_size() const noexcept { return size_of_ ? max_size_ : kNoCap; }
 
+  // asymmetric_fences(): the fast path uses membarrier (true) or a full
+  // fence per operation (false: PoolFences::kSymmetric was asked for, or
+  // membarrier is unavailable, or this is a ThreadSanitizer build).
+  bool asymmetric_fences() const noexcept { return asymmetric_; }
+
  private:
   static constexpr std::size_t kNoCap = std::numeric_limits<std::size_t>::max();
   // Retired deques and generations are freed in batches of this many by
-  // get()/put() (trim() always tries).
+  // get()/put() slow paths (trim() always tries).
   static constexpr std::size_t kReclaimBatch = 32;
 
-  using CounterSlot = std::conditional_t<kInstrumented, Counters, NoCounters>;
-
-  // The calling thread's counters (its own slot, or the shared one with RMW
-  // updates when it has no durable index). May allocate the slot.
-  CounterSlot* counter_slot(int64_t id) {
-    if constexpr (kInstrumented) {
-      if (id >= 0) return &counters_.get(static_cast<uint32_t>(id));
-      return &shared_counters_;
-    } else {
-      (void)id;
-      return nullptr;
-    }
+  static PoolOptions<T> make_options(NewFn new_fn) {
+    PoolOptions<T> o;
+    o.new_fn = std::move(new_fn);
+    return o;
   }
-  // Same, for code outside a read section (the index is stable while the
-  // thread lives; a thread that never entered one uses the shared slot).
+
+  // enter(stamp, active): starts a fast-path operation with the entry of
+  // this pool's way, whose stamp is `stamp`, on the thread's active word.
+  // True when the entry is this pool's current generation: its Local (and
+  // slot) are then the owner's to use until leave(). False for an empty
+  // entry, another pool's or generation's, or a trim that got there first:
+  // take the slow path. Storing a stamp that turns out to be stale or
+  // another pool's is harmless: the word is the thread's own, and at worst
+  // a trim of that other generation waits for the 0 that follows at once.
+  bool enter(uint64_t stamp, std::atomic<uint64_t>& active) const noexcept {
+    active.store(stamp, kEnterOrder);
+    light_fence();
+    if (stamp_.load(kCheckOrder) == stamp) return true;
+    active.store(0, std::memory_order_release);
+    return false;
+  }
+
+  // leave(active): ends a fast-path operation; everything it did to the
+  // Local happens-before a trim that reads the 0.
+  static void leave(std::atomic<uint64_t>& active) noexcept {
+    active.store(0, std::memory_order_release);
+  }
+
+  // The reader's half of the Dekker pair: orders enter()'s store of the
+  // stamp before its re-load of stamp_. Asymmetric: a compiler barrier,
+  // trim's membarrier supplies the CPU barrier on every running thread
+  // (liburcu's urcu-memb flavour; folly's asymmetric_thread_fence_light).
+  // Symmetric: a full fence.
+  void light_fence() const noexcept {
+#if SYNCSCOPE_TSAN
+    // kEnterOrder/kCheckOrder are seq_cst: the pair needs no fence.
+#else
+    if (asymmetric_) {
+      std::atomic_signal_fence(std::memory_order_seq_cst);
+    } else {
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+    }
+#endif
+  }
+
+  // The writer's half: after publishing the new stamp, before reading the
+  // slots. membarrier = a full barrier on every CPU running a thread of
+  // this process (folly's asymmetric_thread_fence_heavy).
+  void heavy_fence() const noexcept {
+#if SYNCSCOPE_TSAN
+    // trim's stamp_ store and kScanOrder loads are seq_cst.
+#else
+    if (asymmetric_) {
+      detail::pool_heavy_fence();
+    } else {
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+    }
+#endif
+  }
+
+  // After trim() published the new primary and stamp: waits until no
+  // thread is inside a fast-path operation on the old primary (stamp
+  // `old`), so that from here on only slow paths (inside read sections,
+  // which epoch reclamation waits for) can touch it. Outlined: once per
+  // trim, and it walks every thread slot.
+  //
+  // Why it suffices. A fast path in generation `old` did: store active =
+  // old; fence; load stamp_ == old. trim did: store stamp_ = new; fence;
+  // load active. The fences (membarrier or full fences) forbid both loads
+  // missing both stores: either trim sees active == old and waits for the
+  // 0, or the fast path sees the new stamp and backs out without touching
+  // the Local. A thread whose record trim did not visit at all got it
+  // after trim's load of the list head, and bound its cache after that:
+  // its record push and its primary_ load are seq_cst, as are trim's
+  // primary_ store and list-head load, so it read the new primary.
+  void wait_for_fast_paths(uint64_t old) const noexcept {
+    heavy_fence();
+    detail::pool_wait_for_fast_paths(old);
+  }
+
+  // The rest of get(): own private and shared (inside a read section), then
+  // steal and victim (get_from_others), then New. Fills the thread's cache.
+  // Outlined: the read section, the scan and New do not belong in callers.
+  [[gnu::noinline]] std::unique_ptr<T> get_slow() {
+    T* x = nullptr;
+    Source src = Source::kNone;
+    CounterSlot* counters;
+    {
+      EpochGuard pin;
+      const int64_t id = detail::epoch_thread_index();
+      Generation* g = nullptr;
+      if (id >= 0) {
+        ThreadSlot& slot = slots_.get(static_cast<uint32_t>(id));  // may allocate: before any change
+        counters = &slot.counters;
+        g = primary_.load(std::memory_order_seq_cst);
+        Local& l = g->locals.get(static_cast<uint32_t>(id));
+        bind(slot, g, l);
+        x = l.private_obj.load(std::memory_order_relaxed);
+        if (x != nullptr) {
+          l.private_obj.store(nullptr, std::memory_order_relaxed);
+          src = Source::kPrivate;
+        } else if ((x = l.shared.pop_head()) != nullptr) {
+          src = Source::kShared;
+        }
+      } else {
+        counters = &shared_counters_;
+        g = primary_.load(std::memory_order_seq_cst);
+      }
+      if (x == nullptr) x = get_from_others(id, g, src);
+    }
+    maybe_reclaim();
+    count(counters, &Counters::gets);
+    if (x != nullptr) {
+      count_hit(counters, src, *x);
+      return std::unique_ptr<T>(x);
+    }
+    if (!new_fn_) return nullptr;
+    std::unique_ptr<T> made = new_fn_();
+    count(counters, &Counters::news);
+    return made;
+  }
+
+  // The rest of put(): private or own shared (inside a read section), or
+  // destroy during thread exit. Takes ownership of raw. Fills the thread's
+  // cache. Outlined like get_slow.
+  [[gnu::noinline]] void put_slow(T* raw, std::size_t bytes) {
+    std::unique_ptr<T> obj(raw);
+    CounterSlot* counters = &shared_counters_;
+    bool kept = false;
+    {
+      EpochGuard pin;
+      const int64_t id = detail::epoch_thread_index();
+      if (id >= 0) {
+        ThreadSlot& slot = slots_.get(static_cast<uint32_t>(id));
+        counters = &slot.counters;
+        Generation* g = primary_.load(std::memory_order_seq_cst);
+        Local& l = g->locals.get(static_cast<uint32_t>(id));
+        bind(slot, g, l);
+        if (l.private_obj.load(std::memory_order_relaxed) == nullptr) {
+          l.private_obj.store(obj.release(), std::memory_order_relaxed);
+        } else {
+          l.shared.push_head(obj.get());  // may throw before taking it
+          obj.release();
+        }
+        kept = true;
+      }
+    }
+    maybe_reclaim();
+    if (!kept) {
+      count(counters, &Counters::dropped_exiting);
+      return;  // obj destroyed
+    }
+    count(counters, &Counters::puts);
+    count(counters, &Counters::bytes_in, bytes);
+  }
+
+  // Caches (this pool, generation g) -> (slot, l) in the calling thread's
+  // way; the next fast path finds it if g is still the primary. Inside a
+  // read section, with slot and l obtained after the thread's index.
+  void bind(ThreadSlot& slot, const Generation* g, Local& l) {
+    if (!detail::pool_cache_may_fill()) return;  // exiting: stay on the slow path
+    detail::PoolCacheEntry& e = detail::t_pool_cache.entries[way_];
+    e.stamp = g->stamp;
+    e.slot = &slot;
+    e.local = &l;
+  }
+
+  // The calling thread's counters outside a read section (the index is
+  // stable while the thread lives; a thread without a durable index uses
+  // the shared slot).
   CounterSlot* counter_slot_outside() {
     if constexpr (kInstrumented) {
       EpochGuard pin;
-      return counter_slot(detail::epoch_thread_index());
+      const int64_t id = detail::epoch_thread_index();
+      if (id >= 0) return &slots_.get(static_cast<uint32_t>(id)).counters;
+      return &shared_counters_;
     } else {
       return nullptr;
     }
@@ -807,9 +1161,8 @@ class BasicPool {
   }
 
   // Go's getSlow: steal from the other locals of the primary, then try the
-  // victim. Outlined: it scans every local, and inlining it would only bloat
-  // get()'s fast path (private slot, own deque).
-  [[gnu::noinline]] T* get_slow(int64_t id, Generation* g, Source& src) noexcept {
+  // victim. Inside get_slow's read section.
+  T* get_from_others(int64_t id, Generation* g, Source& src) noexcept {
     const uint32_t n = g->locals.extent();
     const uint32_t start = id >= 0 ? static_cast<uint32_t>(id) + 1 : 0;
     for (uint32_t i = 0; i < n; ++i) {
@@ -893,9 +1246,17 @@ class BasicPool {
   const NewFn new_fn_;
   const std::function<std::size_t(const T&)> size_of_;
   const std::size_t max_size_;
-  // The generation get()/put() use. Replaced only by trim() (under
-  // trim_mu_; seq_cst store); loaded seq_cst inside a read section.
+  // Fence flavour of enter()/trim(), fixed at construction.
+  const bool asymmetric_;
+  // This pool's entry in every thread's PoolThreadCache.
+  const uint32_t way_;
+  // The generation get()/put() slow paths use. Replaced only by trim()
+  // (under trim_mu_; seq_cst store); loaded seq_cst inside a read section.
   std::atomic<Generation*> primary_;
+  // primary_->stamp, for the fast path (one load, no dereference). Written
+  // only by trim() (seq_cst), right after primary_; read by enter()
+  // (relaxed, kCheckOrder). Only changes to fresh, larger stamps.
+  std::atomic<uint64_t> stamp_;
   // The previous primary, or null before the first trim. Replaced only by
   // trim() (seq_cst exchange); loaded seq_cst inside a read section.
   std::atomic<Generation*> victim_{nullptr};
@@ -908,10 +1269,13 @@ class BasicPool {
   std::atomic<uint64_t> trims_{0};
   std::atomic<uint64_t> trimmed_{0};
   std::atomic<uint64_t> trimmed_bytes_{0};
-  // Instrumented only: per-thread counters by thread index, and a shared
-  // slot (RMW updates) for threads without an index.
-  [[no_unique_address]] std::conditional_t<kInstrumented, detail::IndexedArray<Counters>,
-                                           NoCounters> counters_;
+  // The thread slots by thread index (instrumented counters);
+  // a slot is created by its thread's first slow path and lives as long as
+  // the pool. A recycled index hands its slot to the next thread, ordered
+  // by the epoch record's adoption.
+  detail::IndexedArray<ThreadSlot> slots_;
+  // Instrumented only: counters of threads without a durable index (RMW
+  // updates).
   [[no_unique_address]] CounterSlot shared_counters_;
 };
 
