@@ -24,25 +24,38 @@ namespace {
 // ones, anything under qemu).
 //
 // Adaptive spinning: the budget is kept per thread between kWaitSpinMinNs
-// and kWaitSpinMaxNs. A wait that ends while spinning doubles it. A wait
-// that had to park looks at where its claimer ran (Waiter::claimer_cpu): on
-// another CPU, a longer spin might have caught the handoff, so the budget
-// doubles; on our own CPU, the partner could not run while we spun (both
-// threads share a core: an oversubscribed machine, or the scheduler's
-// wake-affine placement), so it halves. On dedicated cores the budget stays
-// high and handoffs never sleep; on a shared core it sinks to the floor and
-// the waiter parks almost at once, handing the core to its partner. The
-// floor is long enough for an uncontended handoff from another core, so a
-// thread can always find out that spinning pays again. (glibc's adaptive
-// mutex and Go's canSpin make the same kind of bet.) Spinning is skipped
-// entirely when the process may use only one CPU.
+// and the calibrated ceiling (below). A wait that ends while spinning
+// doubles it. A wait that had to park compares the CPU it spun on (read
+// just before parking) with the CPU its claimer ran on (Waiter::
+// claimer_cpu): on another CPU, a longer spin might have caught the
+// handoff, so the budget doubles; on the very CPU we spun on, the partner
+// could not run while we spun (both threads share a core: an
+// oversubscribed machine), so it halves. On dedicated cores the budget
+// stays high and handoffs never sleep; on a shared core it sinks to the
+// floor and the waiter parks almost at once, handing the core to its
+// partner. (glibc's adaptive mutex and Go's canSpin make the same kind of
+// bet.) Spinning is skipped entirely when the process may use only one CPU.
 //
-// Why so long a ceiling: parking and waking cost a futex round trip plus,
-// in a VM, the wake-up of an idle virtual CPU — measured at tens to a
-// hundred microseconds on the 2-CPU KVM guest this was tuned on — and a
-// parked partner makes the other side's spin run out too, so the two fall
-// into a park/wake cascade. Spinning a few microseconds longer is far
-// cheaper than one such wake-up.
+// The obvious wrong version, kept here because it was the first one: compare
+// the claimer's CPU with the CPU the waiter runs on *after* waking. The
+// kernel's wake-affine placement often moves the wakee to the waker's CPU,
+// so after one unlucky park the two always look co-located, the budget
+// sinks to the floor, every later handoff parks, and each park causes the
+// next wake-affine move: a stable trap measured at 25x Go's cost on an
+// unbuffered ping-pong.
+//
+// Calibration: the ceiling is twice the measured unpark latency (ski
+// rental: spinning as long as what parking costs is never worse than twice
+// the optimum), between kWaitSpinMinNs and kWaitSpinCapNs. The latency is
+// sampled on every park that a claimer ended: the claimer stamps
+// Waiter::wake_ns just before releasing the parker, the woken waiter reads
+// the clock and folds now - wake_ns into a process-wide moving average
+// (kUnparkEwmaShift). It starts at kUnparkInitialNs. The clock is read only
+// on the park path, which costs microseconds anyway. On the 2-CPU KVM guest
+// this was tuned on an unpark costs tens of microseconds (a futex wake plus
+// the wake-up of an idle virtual CPU), and a parked partner makes the other
+// side's spin run out too, so the two fall into a park/wake cascade:
+// spinning a few microseconds longer is far cheaper than one such wake-up.
 //
 // No sched_yield() phase, on purpose: measured on an oversubscribed 2-CPU
 // VM, a yielding waiter hands its core to unrelated runnable processes and
@@ -50,7 +63,9 @@ namespace {
 // message), while a parked thread woken through the futex gets the
 // scheduler's wake-up preference (a few microseconds).
 constexpr int64_t kWaitSpinMinNs = 1000;
-constexpr int64_t kWaitSpinMaxNs = 50000;
+constexpr int64_t kWaitSpinCapNs = 100000;
+constexpr int64_t kUnparkInitialNs = 25000;
+constexpr int kUnparkEwmaShift = 3;  // each sample moves the average by 1/8
 // With a deadline, the clock is read once per this many spin hints.
 constexpr uint32_t kDeadlineCheckEvery = 64;
 // The channel lock: a contended locker polls the lock word with
@@ -105,19 +120,15 @@ uint32_t spins_for(int64_t budget_ns) noexcept {
 // pile up and are then taken in a run, while the first polls still come
 // quickly after a short wait.
 constexpr uint32_t kBackoffMaxStep = 6;
+// Back-to-back polls of the Waiter's own state before the first spin hint.
 constexpr uint32_t kTightPolls = 16;
 
 class Backoff {
  public:
-  // Waits before the next poll; returns the spin hints used. The first
-  // kTightPolls polls come back to back, with no hint at all: a spin hint
-  // costs about 50 ns on some CPUs, longer than the critical section being
-  // waited for.
+  // Waits before the next poll; returns the spin hints used. (Polling back
+  // to back first was measured and made things worse: the tight polls pull
+  // the line away from its writer just when it is busiest.)
   uint32_t snooze() noexcept {
-    if (tight_ < kTightPolls) {
-      ++tight_;
-      return 0;
-    }
     const uint32_t n = 1u << (step_ < kBackoffMaxStep ? step_ : kBackoffMaxStep);
     for (uint32_t i = 0; i < n; ++i) arch::cpu_relax();
     ++step_;
@@ -126,14 +137,36 @@ class Backoff {
 
  private:
   uint32_t step_ = 0;
-  uint32_t tight_ = 0;
 };
 
-// This thread's spin budget (see "Adaptive spinning").
-thread_local int64_t tls_spin_budget_ns = kWaitSpinMaxNs;
+// The moving average of the unpark latency (see "Calibration"). Any thread
+// that was woken from a park writes it (relaxed load and store: a lost
+// update only drops one sample); spinners read it relaxed.
+std::atomic<int64_t> g_unpark_ns{kUnparkInitialNs};
 
-void spin_paid_off() noexcept { tls_spin_budget_ns = std::min(2 * tls_spin_budget_ns, kWaitSpinMaxNs); }
-void spin_was_futile() noexcept { tls_spin_budget_ns = std::max(tls_spin_budget_ns / 2, kWaitSpinMinNs); }
+int64_t spin_ceiling_ns() noexcept {
+  return std::clamp<int64_t>(2 * g_unpark_ns.load(std::memory_order_relaxed), kWaitSpinMinNs,
+                             kWaitSpinCapNs);
+}
+
+void record_unpark_latency(int64_t wake_ns) noexcept {
+  const int64_t sample = Clock::now().time_since_epoch().count() - wake_ns;
+  if (sample <= 0) return;
+  const int64_t avg = g_unpark_ns.load(std::memory_order_relaxed);
+  g_unpark_ns.store(avg + ((sample - avg) >> kUnparkEwmaShift), std::memory_order_relaxed);
+}
+
+// This thread's spin budget (see "Adaptive spinning"); a fresh thread
+// starts at the ceiling.
+thread_local int64_t tls_spin_budget_ns = 0;
+
+int64_t spin_budget_ns() noexcept {
+  const int64_t ceiling = spin_ceiling_ns();
+  if (tls_spin_budget_ns == 0 || tls_spin_budget_ns > ceiling) tls_spin_budget_ns = ceiling;
+  return tls_spin_budget_ns;
+}
+void spin_paid_off() noexcept { tls_spin_budget_ns = std::min(2 * spin_budget_ns(), spin_ceiling_ns()); }
+void spin_was_futile() noexcept { tls_spin_budget_ns = std::max(spin_budget_ns() / 2, kWaitSpinMinNs); }
 
 
 // The semaphore nil-channel operations sleep on; nobody releases it.
@@ -196,7 +229,7 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline, bool spin) {
 
   // Phase 1: spin for this thread's adaptive budget, watching for kDone.
   if (spin && usable_cpus() > 1) {
-    const uint32_t limit = spins_for(tls_spin_budget_ns);
+    const uint32_t limit = spins_for(spin_budget_ns());
     // First a few back-to-back polls (a handoff often lands within them),
     // then one poll per spin hint. The line polled is the Waiter's own: no
     // other core reads it, so polling it often disturbs nobody.
@@ -247,6 +280,7 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline, bool spin) {
   // Phase 2: announce kParked, then sleep. A claimer whose fetch_or(kDone)
   // sees kParked releases our parker; if kDone is already there we do not
   // sleep at all.
+  const int32_t spun_on = current_cpu();  // see "Adaptive spinning"
   for (;;) {
     if (s & Waiter::kDone) {
       ++st.late_wakeups;
@@ -278,10 +312,12 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline, bool spin) {
     }
   }
   // The unit came from the claimer's release after its fetch_or(kDone): the
-  // Sema's acquire synchronizes with it.
+  // Sema's acquire synchronizes with it, so wake_ns and claimer_cpu are
+  // visible.
   const bool done = (w.state.load(std::memory_order_acquire) & Waiter::kDone) != 0;
+  record_unpark_latency(w.wake_ns);
   // Learn from where the claimer ran (see "Adaptive spinning").
-  if (w.claimer_cpu >= 0 && w.claimer_cpu == current_cpu()) {
+  if (w.claimer_cpu >= 0 && w.claimer_cpu == spun_on) {
     spin_was_futile();
   } else {
     spin_paid_off();
@@ -341,14 +377,13 @@ std::size_t ChanCore::waiting_senders() noexcept {
   return n;
 }
 
-bool ChanCore::spin_until_ready(bool for_send, const Deadline* deadline) noexcept {
+bool spin_until(bool (*ready)(const void*), const void* ctx, const Deadline* deadline) noexcept {
   if (usable_cpus() <= 1) return false;
   ChanStats& st = tls_stats;
-  const uint32_t limit = spins_for(tls_spin_budget_ns);
+  const uint32_t limit = spins_for(spin_budget_ns());
   Backoff backoff;
   for (uint32_t spun = 0; spun < limit;) {
-    const uint32_t q = qcount_.load(std::memory_order_relaxed);
-    if ((for_send ? q != cap_ : q != 0) || closed_.load(std::memory_order_relaxed) != 0) {
+    if (ready(ctx)) {
       st.spins += spun;
       ++st.prespin_wins;
       spin_paid_off();
@@ -363,6 +398,19 @@ bool ChanCore::spin_until_ready(bool for_send, const Deadline* deadline) noexcep
   // No verdict yet: the wait that follows learns where its claimer ran.
   st.spins += limit;
   return false;
+}
+
+bool ChanCore::spin_until_ready(bool for_send, const Deadline* deadline) noexcept {
+  struct Ctx {
+    const ChanCore* c;
+    bool for_send;
+  } ctx{this, for_send};
+  return spin_until(
+      [](const void* p) {
+        const auto* x = static_cast<const Ctx*>(p);
+        return x->c->ready_hint(x->for_send);
+      },
+      &ctx, deadline);
 }
 
 // ---- close ----------------------------------------------------------------------

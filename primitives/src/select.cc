@@ -77,24 +77,57 @@ struct SelectEngine {
       std::sort(lockorder, lockorder + norder, by_address);
     }
 
-    lock_all(cases, lockorder, norder);
+    // Spinning before queueing pays only when every case's channel is
+    // buffered. On an unbuffered channel a partner becomes visible only by
+    // queueing, and a partner that is itself a select would spin before
+    // queueing too: two such selects would each wait out their whole budget
+    // for the other and then meet through a park and a wake-up. So with an
+    // unbuffered case the select queues at once and spins after queueing
+    // (wait_for_claim), as a plain unbuffered operation does.
+    bool all_buffered = true;
+    for (uint32_t k = 0; k < norder; ++k) all_buffered = all_buffered && cases[pollorder[k]].ch->cap() != 0;
 
-    // Pass 1: the first ready case in poll order fires.
-    for (uint32_t k = 0; k < norder; ++k) {
-      const uint32_t i = pollorder[k];
-      SelectCase& c = cases[i];
-      Waiter* wake_me = nullptr;
-      const Poll p = c.poll(c.ch, c.elem, &wake_me);
-      if (p == Poll::kBlock) continue;
-      unlock_all(cases, lockorder, norder);
-      if (p == Poll::kClosed && c.is_send) throw_chan_panic(kSendOnClosedChannel);
-      if (wake_me != nullptr) wake(wake_me);
-      return static_cast<int>(i);
-    }
+    for (bool may_spin = block && all_buffered;; may_spin = false) {
+      lock_all(cases, lockorder, norder);
 
-    if (!block || (deadline != nullptr && Clock::now() >= *deadline)) {
+      // Pass 1: the first ready case in poll order fires.
+      for (uint32_t k = 0; k < norder; ++k) {
+        const uint32_t i = pollorder[k];
+        SelectCase& c = cases[i];
+        Waiter* wake_me = nullptr;
+        const Poll p = c.poll(c.ch, c.elem, &wake_me);
+        if (p == Poll::kBlock) continue;
+        unlock_all(cases, lockorder, norder);
+        if (p == Poll::kClosed && c.is_send) throw_chan_panic(kSendOnClosedChannel);
+        if (wake_me != nullptr) wake(wake_me);
+        return static_cast<int>(i);
+      }
+
+      if (!block || (deadline != nullptr && Clock::now() >= *deadline)) {
+        unlock_all(cases, lockorder, norder);
+        return block ? kSelectTimeout : kSelectDefault;
+      }
+      if (!may_spin) break;
+      // Nothing ready. Before queueing on every channel (and paying for a
+      // third round of locks to dequeue afterwards), spin once outside the
+      // locks until some case looks ready, then poll again (as the
+      // channels' own operations do; see ChanCore::spin_until_ready).
       unlock_all(cases, lockorder, norder);
-      return block ? kSelectTimeout : kSelectDefault;
+      struct Ctx {
+        const SelectCase* cases;
+        const uint32_t* order;
+        uint32_t n;
+      } ctx{cases, pollorder, norder};
+      spin_until(
+          [](const void* p) {
+            const auto* x = static_cast<const Ctx*>(p);
+            for (uint32_t k = 0; k < x->n; ++k) {
+              const SelectCase& c = x->cases[x->order[k]];
+              if (c.ch->ready_hint(c.is_send)) return true;
+            }
+            return false;
+          },
+          &ctx, deadline);
     }
 
     // Pass 2: queue on every channel, all Sudogs sharing one Waiter.
@@ -111,7 +144,8 @@ struct SelectEngine {
     }
     unlock_all(cases, lockorder, norder);
 
-    const bool completed = wait_for_claim(w, deadline);
+    // All-buffered selects spun above; the others spin here.
+    const bool completed = wait_for_claim(w, deadline, /*spin=*/!all_buffered);
 
     // Pass 3: unlink what is still queued (every Sudog but the one claimed,
     // minus any that a dequeuer already dropped as stale).

@@ -133,6 +133,7 @@ struct BlockStats {
   uint64_t blocked = 0;         // operations that had to wait
   uint64_t parks = 0;           // ... and slept (futex)
   uint64_t lock_contended = 0;  // channel-lock acquisitions that missed the first CAS
+  uint64_t spins = 0;           // cpu_relax() hints spent waiting (bounded spinning)
 };
 
 template <class A>
@@ -201,7 +202,7 @@ struct ChanAdapter {
 
   static BlockStats thread_stats() {
     const ChanStats s = chan_thread_stats();
-    return BlockStats{s.blocked, s.parks, s.lock_contended};
+    return BlockStats{s.blocked, s.parks, s.lock_contended, s.spins};
   }
 };
 

@@ -240,6 +240,7 @@ Outcome run_team(int n, const std::vector<int>& pus, Body&& body) {
     o.stats.blocked += s->stats.blocked;
     o.stats.parks += s->stats.parks;
     o.stats.lock_contended += s->stats.lock_contended;
+    o.stats.spins += s->stats.spins;
     o.measured_s += s->spans_ns * 1e-9;
   }
   o.wall_s = static_cast<double>(last - t0) * 1e-9;

@@ -33,9 +33,11 @@
 //                     close: wake-up delay of each receiver)
 //   cpu_ns_per_msg, ctx_switches_per_msg   getrusage(RUSAGE_SELF) deltas
 //   units, messages   what the run did
-//   blocked_per_msg, parks_per_msg, lock_contended_per_msg   Chan only: its
-//                     per-thread ChanStats (operations that waited, slept,
-//                     and channel-lock acquisitions that missed the first CAS)
+//   blocked_per_msg, parks_per_msg, lock_contended_per_msg, spins_per_msg
+//                     Chan only: its per-thread ChanStats (operations that
+//                     waited, slept, channel-lock acquisitions that missed
+//                     the first CAS, and cpu_relax hints spent spinning —
+//                     the bounded spinning before parking, measured)
 // Side file channels_hist.json: per benchmark name, the merged latency
 // histogram of the last repetition (non-empty buckets [upper_ns, count]).
 //
@@ -299,6 +301,7 @@ void BM_Channel(benchmark::State& state, CaseSpec c, std::string name) {
     k["blocked_per_msg"] = static_cast<double>(o.stats.blocked) / msgs;
     k["parks_per_msg"] = static_cast<double>(o.stats.parks) / msgs;
     k["lock_contended_per_msg"] = static_cast<double>(o.stats.lock_contended) / msgs;
+    k["spins_per_msg"] = static_cast<double>(o.stats.spins) / msgs;
   }
   state.SetLabel(std::string("placement=") + hw::policy_name(policy) + ";pus=" +
                  (pus.empty() ? std::string("unpinned") : hw::pus_to_string(pus)));

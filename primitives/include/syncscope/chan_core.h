@@ -54,12 +54,17 @@
 //
 // Waiting (Waiter::state, a word of flag bits; see kParked...kCancelled):
 //   waiter:   links its Sudogs, unlocks, then spins watching for kDone
-//             for a per-thread adaptive budget (1 to 50 microseconds; see
-//             "Adaptive spinning" in chan_core.cc), then sets kParked with
+//             for a per-thread adaptive budget (1 microsecond up to twice
+//             the measured unpark latency; see "Adaptive spinning" and
+//             "Calibration" in chan_core.cc), then sets kParked with
 //             a CAS and sleeps on the Waiter's Sema(0) (the analogue of
 //             parking a goroutine). With a deadline it may instead set
 //             kCancelled. (A buffered channel's send/receive spins before
-//             queueing instead, polling the count; see spin_until_ready.)
+//             queueing instead, polling the count; see spin_until_ready;
+//             so does a select whose channels are all buffered.)
+//   Spinning is bounded by that budget; nothing waits in a spin loop
+//   without bound. ChanStats counts the spin hints, the waits that ended
+//   while spinning and those that parked, so the spinning is measured.
 //   claimer:  CAS sets kClaimed (fails if kClaimed or kCancelled is set),
 //             transfers the value, writes fired/success/claimer_cpu, then
 //             fetch_or sets kDone. If that fetch_or returns a word with
@@ -189,12 +194,18 @@ struct Waiter {
   // Written by the claimer before kDone; read by the waiter after kDone.
   int32_t fired = -1;
   // The CPU the claimer ran on (sched_getcpu), for the adaptive spinning:
-  // a waiter that parked and was then served from its own CPU learns that
+  // a waiter that parked after spinning on that same CPU learns that
   // spinning could not have helped. Same writer/reader as `fired`.
   int32_t claimer_cpu = -1;
   // true: a value was transferred; false: the channel was closed (a receive
   // returns "closed", a send panics). Same writer/reader as `fired`.
   bool success = false;
+  // steady_clock nanoseconds at which a claimer that found kParked called
+  // wake(); written just before the parker's release, read by the waiter
+  // after its acquire (the Sema orders them). The waiter turns "now minus
+  // this" into a sample of the unpark latency, which calibrates how long
+  // spinning may last (see "Calibration" in chan_core.cc).
+  int64_t wake_ns = 0;
   // The waiting thread parks here (acquire); a claimer that saw kParked
   // releases it. Sema::release() does not touch the Sema after publishing
   // its unit (sema.h, "Where the queue lives"), so the waiter may return and
@@ -262,8 +273,12 @@ inline Waiter* publish(Sudog* sg, bool success) noexcept {
 }
 
 // wake(w): releases a parked waiter (see publish). Call without any channel
-// lock held.
-inline void wake(Waiter* w) { w->parker.release(); }
+// lock held. The waiter cannot return before the release, so writing
+// wake_ns first is safe; the clock read is paid only on this park path.
+inline void wake(Waiter* w) {
+  w->wake_ns = Clock::now().time_since_epoch().count();
+  w->parker.release();
+}
 
 // A channel's FIFO of Sudogs (Go's waitq). All members require the channel
 // lock, except empty_hint().
@@ -398,6 +413,17 @@ class alignas(64) ChanCore {
   bool block_send(Waiter& w, Sudog& sg, const Deadline* deadline, bool spin);
   RecvStatus block_recv(Waiter& w, Sudog& sg, const Deadline* deadline, bool spin);
 
+  // ready_hint(for_send): a lock-free guess (relaxed loads) that a send /
+  // receive could proceed now: the channel is closed, or (buffered) there
+  // is room / a value, or (unbuffered) a partner is queued. Used to spin
+  // before queueing; the caller always re-checks under the lock.
+  bool ready_hint(bool for_send) const noexcept {
+    if (closed_.load(std::memory_order_relaxed) != 0) return true;
+    if (cap_ == 0) return for_send ? !recvq_.empty_hint() : !sendq_.empty_hint();
+    const uint32_t q = qcount_.load(std::memory_order_relaxed);
+    return for_send ? q != cap_ : q != 0;
+  }
+
   // spin_until_ready(for_send, deadline): buffered channels only; the lock
   // is NOT held. Polls, without the lock, for a moment when the operation
   // could proceed (for_send: a free slot; else: a value), or the channel is
@@ -471,6 +497,13 @@ class alignas(64) ChanCore {
 
   friend struct SelectEngine;
 };
+
+// spin_until(ready, ctx, deadline): polls ready(ctx) with exponential
+// backoff for at most the calling thread's adaptive spin budget (see
+// chan_core.cc); true as soon as it holds, false when the budget or the
+// deadline runs out. The spinning-before-queueing of buffered channels and
+// of select.
+bool spin_until(bool (*ready)(const void*), const void* ctx, const Deadline* deadline) noexcept;
 
 // The waiting half of the protocol above: spins (unless `spin` is false),
 // then parks. Returns true once a claimer has published kDone, false if the

@@ -53,12 +53,17 @@
 // Algorithm: Go's selectgo (runtime/select.go). Pass 1: lock every involved
 // channel in address order (a global order, so two selects over the same
 // channels cannot deadlock), then poll the cases in a random order and
-// complete the first ready one. Pass 2 (nothing ready, blocking): link one
-// Sudog per case into the channels' queues, all pointing to one Waiter;
-// unlock; wait (spin, then park on the thread's Sema, until a deadline if
-// any). The first thread to complete one of the cases claims the Waiter
-// with a CAS (Go's selectDone); its other Sudogs become stale. Pass 3: lock
-// all again and unlink the Sudogs still queued. See syncscope/chan_core.h.
+// complete the first ready one. If none is, the select blocks, and every
+// case's channel is buffered: unlock, spin (the adaptive budget of a
+// channel operation) until some case looks ready from outside the locks,
+// and run pass 1 once more — most waits end here, without queueing. Pass 2
+// (still nothing): link one Sudog per case into the channels' queues, all
+// pointing to one Waiter; unlock; wait on the Waiter (with an unbuffered
+// case, which skipped the spin above: spin, then park; otherwise park at
+// once), until the deadline, if any. The first thread to
+// complete one of the cases claims the Waiter with a CAS (Go's
+// selectDone); its other Sudogs become stale. Pass 3: lock all again and
+// unlink the Sudogs still queued. See syncscope/chan_core.h.
 //
 // Memory ordering: that of the channel operation that fired (chan.h): the
 // select's receive or send is ordered exactly as a plain one would be.
