@@ -5,12 +5,14 @@
 // bytes, puts during thread exit, chain growth and retirement of drained
 // deques, the PoolDequeue's owner/thief race for the last element, and a
 // many-thread stress run with concurrent trims in which no object is lost
-// or handed out twice. The fast path's machinery, with both fence
-// flavours (membarrier where the kernel offers it, full fences): a trim
-// invalidates the cached binding, bindings never leak between pools (same
-// address, shared cache ways), a thread that exits leaves its slot and
-// private object to the next owner of its index, and trims racing tight
-// get/put loops lose or duplicate nothing. Correctness only.
+// or handed out twice. The fast path's machinery: a trim invalidates the
+// cached binding, bindings never leak between pools (same address, shared
+// cache ways), a thread that exits leaves its slot and private object to
+// the next owner of its index, another thread's private object is aged by
+// its owner (victim after one trim, dropped after two) and not by trim(),
+// and trims racing tight get/put loops — with idle stretches that let
+// private objects age — lose, duplicate or free-while-held nothing.
+// Correctness only.
 #include <syncscope/pool.h>
 
 #include <gtest/gtest.h>
@@ -35,11 +37,17 @@ namespace {
 static_assert(!std::is_copy_constructible_v<Pool<int>> && !std::is_move_constructible_v<Pool<int>>,
               "Go: a Pool must not be copied after first use");
 
-// Counts live objects; `in_use` catches an object handed out twice.
+// Counts live objects; `in_use` catches an object handed out twice, and
+// `freed_in_use` one destroyed (by a trim, an aging owner or the pool)
+// while a holder still had it.
 struct Obj {
   static inline std::atomic<int64_t> alive{0};
+  static inline std::atomic<int64_t> freed_in_use{0};
   explicit Obj(int i = 0, std::size_t bytes = 0) : id(i), buffer(bytes) { alive.fetch_add(1); }
-  ~Obj() { alive.fetch_sub(1); }
+  ~Obj() {
+    if (in_use.load()) freed_in_use.fetch_add(1);
+    alive.fetch_sub(1);
+  }
   Obj(const Obj&) = delete;
   Obj& operator=(const Obj&) = delete;
   int id;
@@ -366,44 +374,20 @@ TEST(PoolTest, StressNoObjectLostOrDuplicatedPlain) { stress_pool<Pool<Obj>>(); 
 
 // ---------------------------------------------------------------- fast path
 
-constexpr PoolFences kBothFences[] = {PoolFences::kAsymmetricIfAvailable, PoolFences::kSymmetric};
-
-std::string fences_name(PoolFences f) {
-  return f == PoolFences::kSymmetric ? "symmetric" : "asymmetric-if-available";
-}
-
 template <class P>
-P make_pool(PoolFences fences, std::function<std::unique_ptr<Obj>()> new_fn = {}) {
+P make_pool(std::function<std::unique_ptr<Obj>()> new_fn = {}) {
   PoolOptions<Obj> o;
   o.new_fn = std::move(new_fn);
-  o.fences = fences;
   return P(std::move(o));
-}
-
-// The flavour a pool reports follows the option and the run-time probe
-// (never membarrier under ThreadSanitizer). Prints which one this machine
-// (or emulator) gives, so a test log shows which path the other tests ran.
-TEST(PoolFastPathTest, FenceFlavourFollowsOptionAndProbe) {
-  Pool<Obj> symmetric = make_pool<Pool<Obj>>(PoolFences::kSymmetric);
-  Pool<Obj> preferred = make_pool<Pool<Obj>>(PoolFences::kAsymmetricIfAvailable);
-  EXPECT_FALSE(symmetric.asymmetric_fences());
-  EXPECT_EQ(preferred.asymmetric_fences(), detail::pool_membarrier_available());
-#if SYNCSCOPE_TSAN
-  EXPECT_FALSE(detail::pool_membarrier_available()) << "TSan cannot see membarrier";
-#endif
-  std::printf("membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED): %s\n",
-              detail::pool_membarrier_available() ? "available (asymmetric fences)"
-                                                  : "unavailable (symmetric fallback)");
 }
 
 // A trim changes the primary's stamp: the binding the thread cached for the
 // old primary must not be used again (the object is found in the victim,
 // through the slow path), and once that generation is freed a stale binding
 // must not reach it.
-void generation_change_invalidates_binding(PoolFences fences) {
-  SCOPED_TRACE(fences_name(fences));
+TEST(PoolFastPathTest, GenerationChangeInvalidatesCachedBinding) {
   const int64_t base = Obj::alive.load();
-  auto pool = make_pool<InstrumentedPool<Obj>>(fences);
+  auto pool = make_pool<InstrumentedPool<Obj>>();
   auto a = std::make_unique<Obj>(1);
   Obj* pa = a.get();
   pool.put(std::move(a));              // slow path: binds the primary
@@ -412,13 +396,13 @@ void generation_change_invalidates_binding(PoolFences fences) {
   EXPECT_EQ(pool.stats().private_hits, 1u);
   pool.put(std::move(got));  // fast path: private slot of the primary
 
-  pool.trim();  // primary -> victim: the binding is stale now
+  pool.trim();  // primary -> victim (with this thread's private object): the binding is stale now
   got = pool.get();
   EXPECT_EQ(got.get(), pa);
   EXPECT_EQ(pool.stats().victim_hits, 1u) << "found in the victim, not through the stale binding";
   EXPECT_EQ(pool.stats().private_hits, 1u);
 
-  pool.put(std::move(got));  // slow path: rebinds to the new primary
+  pool.put(std::move(got));  // the get's slow path rebound to the new primary: fast path
   got = pool.get();
   EXPECT_EQ(got.get(), pa);
   EXPECT_EQ(pool.stats().private_hits, 2u) << "fast path again after rebinding";
@@ -436,10 +420,6 @@ void generation_change_invalidates_binding(PoolFences fences) {
   EXPECT_EQ(s.trims, 3u);
   EXPECT_EQ(s.trimmed, 1u);
   EXPECT_EQ(s.gets, s.hits + 1) << "one miss (the empty pool), no New";
-}
-
-TEST(PoolFastPathTest, GenerationChangeInvalidatesCachedBinding) {
-  for (PoolFences f : kBothFences) generation_change_invalidates_binding(f);
 }
 
 // Stamps are unique per process: a pool built where a destroyed one lived
@@ -485,13 +465,13 @@ TEST(PoolFastPathTest, PoolsSharingCacheWaysKeepTheirOwnObjects) {
   for (int i = 0; i < kPools; ++i) EXPECT_EQ(pools[i]->retained_approx(), 1u) << "pool " << i;
 }
 
-// A thread that exits releases its slot: trim() does not wait for it, and
-// its private object (now in the victim) goes to the next thread that
-// adopts the same thread index — through that thread's own, fresh binding.
-void exited_thread_releases_slot(PoolFences fences) {
-  SCOPED_TRACE(fences_name(fences));
+// A thread that exits leaves its slot behind: trim() does not touch it,
+// and its private object (one trim old: a victim object) goes to the next
+// thread that adopts the same thread index — through that thread's own,
+// fresh binding.
+TEST(PoolFastPathTest, ExitedThreadLeavesItsSlotToTheNextOwner) {
   adopt_thread_index();
-  auto pool = make_pool<InstrumentedPool<Obj>>(fences);
+  auto pool = make_pool<InstrumentedPool<Obj>>();
   auto x = std::make_unique<Obj>(42);
   Obj* px = x.get();
   int64_t exited_index = -1;
@@ -505,8 +485,8 @@ void exited_thread_releases_slot(PoolFences fences) {
     pool.put(std::move(o));        // fast path: private slot again
   }).join();
   ASSERT_GE(exited_index, 0);
-  pool.trim();  // must not wait for the exited thread
-  EXPECT_EQ(pool.retained_approx(), 1u) << "the object is in the victim";
+  pool.trim();  // does not touch the exited thread's private slot
+  EXPECT_EQ(pool.retained_approx(), 1u) << "the object is still in that slot";
 
   // Start threads (each holding its index) until one adopts the exited
   // thread's index: records are taken first-free from the list head, so
@@ -526,9 +506,9 @@ void exited_thread_releases_slot(PoolFences fences) {
         mine = detail::epoch_thread_index();
       }
       if (mine == exited_index) {
-        std::unique_ptr<Obj> o = pool.get();  // slow path: the victim's private slot for this index
+        std::unique_ptr<Obj> o = pool.get();  // slow path: ages the inherited private object
         inherited = o.get();
-        pool.put(std::move(o));            // slow path: binds
+        pool.put(std::move(o));            // fast path: the get bound the primary
         o = pool.get();                    // fast path
         pool.put(std::move(o));
         private_after = pool.stats().private_hits;
@@ -549,10 +529,6 @@ void exited_thread_releases_slot(PoolFences fences) {
   EXPECT_EQ(s.victim_hits, 1u);
   EXPECT_EQ(private_after, 2u) << "one fast-path hit per owner";
   EXPECT_EQ(pool.retained_approx(), 1u);
-}
-
-TEST(PoolFastPathTest, ExitedThreadReleasesItsSlot) {
-  for (PoolFences f : kBothFences) exited_thread_releases_slot(f);
 }
 
 // A put() from a thread_local destructor that runs *before* the pool's
@@ -582,23 +558,28 @@ TEST(PoolFastPathTest, PutFromAnEarlierThreadExitDestructorIsKept) {
 
 // Rotation while other threads get/put: each worker runs tight put/get
 // pairs on the fast path (plus an occasional second object through the
-// slow path) while a trimmer rotates generations as fast as it can; the
-// workers keep going until they have done kPairs pairs each and seen
-// kMinTrims trims, so the two really overlap. No object is ever held twice,
-// none is lost: at the end every live object is in the pool or was freed,
-// and the destructor frees the rest.
+// slow path, and an occasional idle stretch: it leaves its object in its
+// private slot until the trimmer has done two more trims, so that its next
+// get() finds it two trims old and drops it) while a trimmer rotates
+// generations as fast as it can; the workers keep going until they have
+// done kPairs pairs each and seen kMinTrims trims, so the two really
+// overlap. No object is ever held twice or freed while held, none is lost:
+// at the end every live object is in the pool or was freed, and the
+// destructor frees the rest.
 template <class P>
-void rotation_stress(PoolFences fences) {
-  SCOPED_TRACE(fences_name(fences));
+void rotation_stress() {
   constexpr int kThreads = 3;
   constexpr int kPairs = 20000;
   constexpr int64_t kMinTrims = 200;
+  constexpr int kIdleEvery = 2500;  // pairs between idle stretches
   const int64_t base = Obj::alive.load();
+  const int64_t freed_in_use_before = Obj::freed_in_use.load();
   std::atomic<int64_t> made{0};
   std::atomic<int> duplicates{0};
   std::atomic<int> nulls{0};
+  std::atomic<int64_t> idle_stretches{0};
   {
-    P pool = make_pool<P>(fences, [&] {
+    P pool = make_pool<P>([&] {
       made.fetch_add(1);
       return std::make_unique<Obj>();
     });
@@ -614,9 +595,15 @@ void rotation_stress(PoolFences fences) {
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&, t] {
         std::unique_ptr<Obj> o = pool.get();
+        if (o->in_use.exchange(true)) duplicates.fetch_add(1);
         for (int i = 0; i < kPairs || trims.load(std::memory_order_relaxed) < kMinTrims; ++i) {
           o->in_use.store(false);
-          pool.put(std::move(o));
+          pool.put(std::move(o));  // into the private slot (fast or slow path)
+          if ((i + 1) % kIdleEvery == 0) {
+            const int64_t seen = trims.load();
+            while (trims.load() < seen + 3) std::this_thread::yield();
+            idle_stretches.fetch_add(1);
+          }
           o = pool.get();
           if (o == nullptr) {
             nulls.fetch_add(1);
@@ -640,7 +627,9 @@ void rotation_stress(PoolFences fences) {
     pool.synchronize();
     EXPECT_EQ(nulls.load(), 0);
     EXPECT_EQ(duplicates.load(), 0);
+    EXPECT_EQ(Obj::freed_in_use.load(), freed_in_use_before) << "an object was freed while held";
     EXPECT_GE(trims.load(), kMinTrims);
+    EXPECT_GT(idle_stretches.load(), 0);
     EXPECT_EQ(static_cast<int64_t>(pool.retained_approx()), Obj::alive.load() - base)
         << "every live object is in the pool";
     if constexpr (std::is_same_v<P, InstrumentedPool<Obj>>) {
@@ -649,17 +638,102 @@ void rotation_stress(PoolFences fences) {
       EXPECT_EQ(s.gets, s.hits + s.news);
       EXPECT_EQ(static_cast<int64_t>(s.trimmed + s.retained_objects), made.load());
       EXPECT_GT(s.private_hits, 0u);
+      // Each idle stretch left a private object for two trims or more: its
+      // owner's next get() dropped it.
+      EXPECT_GE(static_cast<int64_t>(s.trimmed), idle_stretches.load());
     }
   }
   EXPECT_EQ(Obj::alive.load(), base) << "the destructor freed everything";
 }
 
-TEST(PoolFastPathTest, RotationWhileThreadsGetAndPutPlain) {
-  for (PoolFences f : kBothFences) rotation_stress<Pool<Obj>>(f);
-}
+TEST(PoolFastPathTest, RotationWhileThreadsGetAndPutPlain) { rotation_stress<Pool<Obj>>(); }
 
 TEST(PoolFastPathTest, RotationWhileThreadsGetAndPutInstrumented) {
-  for (PoolFences f : kBothFences) rotation_stress<InstrumentedPool<Obj>>(f);
+  rotation_stress<InstrumentedPool<Obj>>();
+}
+
+// The documented departure from Go: trim() never touches another thread's
+// private slot. An idle thread's private object outlives trims; its owner
+// ages it when it next uses the pool — one trim old: a victim hit; two
+// trims old: dropped (counted as trimmed), and get() goes on as if the
+// slot were empty.
+TEST(PoolFastPathTest, AnotherThreadsPrivateObjectIsAgedByItsOwner) {
+  const int64_t base = Obj::alive.load();
+  InstrumentedPool<Obj> pool;  // no New: an empty pool's get() is null
+  auto x = std::make_unique<Obj>(5);
+  Obj* px = x.get();
+  std::atomic<int> step{0};  // odd: the owner's turn is over
+  auto wait_for = [&](int s) {
+    while (step.load() != s) std::this_thread::yield();
+  };
+  Obj* after_one_trim = nullptr;
+  bool null_after_two = false;
+  std::thread owner([&] {
+    pool.put(std::move(x));  // private slot
+    step.store(1);
+    wait_for(2);
+    std::unique_ptr<Obj> o = pool.get();  // one trim later
+    after_one_trim = o.get();
+    pool.put(std::move(o));  // private slot of the new primary
+    step.store(3);
+    wait_for(4);
+    null_after_two = pool.get() == nullptr;  // two trims later
+    step.store(5);
+  });
+  wait_for(1);
+  EXPECT_EQ(pool.trim(), 0u);
+  EXPECT_EQ(pool.retained_approx(), 1u);
+  step.store(2);
+  wait_for(3);
+  EXPECT_EQ(after_one_trim, px) << "one trim old: found, as a victim object";
+  EXPECT_EQ(pool.stats().victim_hits, 1u);
+  EXPECT_EQ(pool.trim(), 0u);
+  EXPECT_EQ(pool.trim(), 0u) << "the idle owner's private object is not trim()'s to free";
+  EXPECT_EQ(pool.retained_approx(), 1u);
+  EXPECT_EQ(Obj::alive.load(), base + 1);
+  step.store(4);
+  wait_for(5);
+  owner.join();
+  EXPECT_TRUE(null_after_two) << "two trims old: dropped by its owner, not handed out";
+  EXPECT_EQ(Obj::alive.load(), base);
+  EXPECT_EQ(pool.retained_approx(), 0u);
+  const PoolStats s = pool.stats();
+  EXPECT_EQ(s.trimmed, 1u);
+  EXPECT_EQ(s.retained_objects, 0u);
+  EXPECT_EQ(s.gets, 2u);
+  EXPECT_EQ(s.hits, 1u);
+}
+
+// A put() that finds its private object one trim old moves it to the
+// victim (its own chain there), where other threads find it; the next trim
+// frees it with the victim.
+TEST(PoolFastPathTest, AgedPrivateObjectMovesToTheVictimOnPut) {
+  const int64_t base = Obj::alive.load();
+  adopt_thread_index();
+  InstrumentedPool<Obj> pool;
+  auto a = std::make_unique<Obj>(1);
+  Obj* pa = a.get();
+  std::atomic<int> step{0};
+  std::thread owner([&] {
+    pool.put(std::move(a));
+    step.store(1);
+    while (step.load() != 2) std::this_thread::yield();
+    pool.put(std::make_unique<Obj>(2));  // ages object 1: to the victim
+    step.store(3);
+  });
+  while (step.load() != 1) std::this_thread::yield();
+  pool.trim();
+  step.store(2);
+  while (step.load() != 3) std::this_thread::yield();
+  owner.join();
+  EXPECT_EQ(pool.retained_approx(), 2u);
+  std::unique_ptr<Obj> got = pool.get();  // this thread: nothing of its own, nothing to steal
+  EXPECT_EQ(got.get(), pa) << "found in the victim";
+  EXPECT_EQ(pool.stats().victim_hits, 1u);
+  pool.put(std::move(got));  // this thread's private slot, current primary
+  EXPECT_EQ(pool.trim(), 0u) << "object 1 moves to the victim again; object 2 is the owner's";
+  EXPECT_EQ(pool.trim(), 1u) << "object 1 freed with the victim";
+  EXPECT_EQ(Obj::alive.load(), base + 1) << "object 2 waits in the exited owner's slot";
 }
 
 }  // namespace

@@ -5,9 +5,7 @@
 // Peers (pool_peers.h): Pool, no_pool (new/delete), mutex_free_list,
 // linked_free_list (the seed's net/rpc list), thread_local_free_list (the
 // baseline of "Pool uncontended get+put within 2x"), tbb_scalable (TBB's
-// scalable allocator, no reuse); Pool_no_victim where a GC is simulated;
-// Pool_symmetric_fences (Pool forced onto its no-membarrier fallback) in
-// pool_put_get only.
+// scalable allocator, no reuse); Pool_no_victim where a GC is simulated.
 // Objects: Item (64 bytes, one allocation) unless stated.
 //
 // Metrics (counters), per operation unless stated:
@@ -30,9 +28,7 @@
 //       puts its object back and gets one (op = one put + get pair; a
 //       compiler barrier between the two keeps the compiler from fusing
 //       them).
-//       Thread sweep; every placement for 2+ threads. Pool peers add the
-//       counter asymmetric_fences: 1 when the fast path got membarrier,
-//       0 when it runs full fences.
+//       Thread sweep; every placement for 2+ threads.
 //   pool_overflow/peer:P/placement:X       Go's BenchmarkPoolOverflow: 100
 //       puts then 100 gets per iteration (op = one put + get pair).
 //   pool_starvation/peer:P/placement:X     Go's BenchmarkPoolStarvation: 67
@@ -173,8 +169,6 @@ template <class T>
 using PoolP = PoolPeer<T, 1>;
 template <class T>
 using PoolNoVictimP = PoolPeer<T, 2>;
-template <class T>
-using PoolSymmetricP = PoolPeer<T, 1, PoolFences::kSymmetric>;
 
 template <template <class> class... Ps>
 struct PeerList {};
@@ -189,12 +183,6 @@ using AllPeers = PeerList<PoolP, NoPoolPeer, MutexFreeListPeer, LinkedFreeListPe
 using GcPeers = PeerList<PoolP, PoolNoVictimP, NoPoolPeer, MutexFreeListPeer, LinkedFreeListPeer,
                          ThreadLocalFreeListPeer, TbbScalablePeer>;
 using VictimPeers = PeerList<PoolP, PoolNoVictimP>;
-// pool_put_get measures the fast path, so it also shows the fence fallback.
-using PutGetPeers = PeerList<PoolP, PoolSymmetricP, NoPoolPeer, MutexFreeListPeer, LinkedFreeListPeer,
-                             ThreadLocalFreeListPeer, TbbScalablePeer>;
-
-template <class P>
-concept HasFences = requires(const P& p) { p.asymmetric_fences(); };
 
 template <class P>
 concept HasTrims = requires { P::kTrims; };
@@ -238,7 +226,8 @@ void BM_PutGet(benchmark::State& state, hw::Policy policy) {
     // them, inlined peers made of plain thread-local loads and stores
     // (thread_local_free_list) are folded into one store per iteration —
     // the "get+put" measured nothing. A caller always has code between the
-    // two; Pool's fast path has a barrier of its own, so it is unaffected.
+    // two. The barrier is the same for every peer (Pool's fast path, also
+    // plain loads and stores now, would be folded as well without it).
     benchmark::ClobberMemory();
     obj = peer.get();
     benchmark::DoNotOptimize(obj);
@@ -247,10 +236,7 @@ void BM_PutGet(benchmark::State& state, hw::Policy policy) {
   const Meter b = Meter::now();
   peer.put(obj);
   report_symmetric(state, a, b, static_cast<double>(n), static_cast<double>(n));
-  if (state.thread_index() == 0) {
-    report_retained(state, peer.retained());
-    if constexpr (HasFences<Peer>) state.counters["asymmetric_fences"] = peer.asymmetric_fences() ? 1 : 0;
-  }
+  if (state.thread_index() == 0) report_retained(state, peer.retained());
   peer.thread_done();
   pin_to(-1);
 }
@@ -628,7 +614,7 @@ void register_all() {
   const std::vector<hw::Policy> first(all.begin(), all.begin() + 1);
   const std::vector<int> sweep = thread_sweep(pus);
 
-  for_each_peer(PutGetPeers{}, [&]<class P>() {
+  for_each_peer(AllPeers{}, [&]<class P>() {
     register_threaded<P>("pool_put_get", &BM_PutGet<P>, all, sweep, true);
   });
   for_each_peer(AllPeers{}, [&]<class P>() {

@@ -6,11 +6,8 @@
 //   struct Item                    the 64-byte object most scenarios recycle
 //   struct Buffer                  a variably sized byte buffer (go#23199)
 //   struct PeerConfig<T>           on_new (Go's New), size_of + max_size (cap)
-//   class PoolPeer<T, kTrimsPerGc, kFences>
-//                                  syncscope::Pool; kTrimsPerGc = 2 emulates
-//                                  "no victim cache" (see below); kFences =
-//                                  PoolFences::kSymmetric forces the fast
-//                                  path's full-fence fallback (no membarrier)
+//   class PoolPeer<T, kTrimsPerGc>  syncscope::Pool; kTrimsPerGc = 2
+//                                  emulates "no victim cache" (see below)
 //   class NoPoolPeer<T>            plain new / delete: every get is a New
 //   class MutexFreeListPeer<T>     std::vector<T*> stack under a std::mutex
 //   class LinkedFreeListPeer<T>    the seed's net/rpc free list: an
@@ -118,19 +115,13 @@ T* make_with_new(const PeerConfig<T>& cfg) {
 // gc() trims twice, so the primary generation becomes the victim and is
 // then dropped at once: what Go did before 1.13 (go#22950: "Pool is
 // cleared on every GC"). Pool has no switch to turn the victim cache off;
-// this emulates it. kFences: the pool's fence flavour; kSymmetric
-// ("Pool_symmetric_fences") measures the fallback a machine without
-// membarrier gets (a full fence per fast-path get/put).
-template <class T, int kTrimsPerGc = 1, PoolFences kFences = PoolFences::kAsymmetricIfAvailable>
+// this emulates it.
+template <class T, int kTrimsPerGc = 1>
 class PoolPeer {
   static_assert(kTrimsPerGc == 1 || kTrimsPerGc == 2, "one trim per GC, or two (no victim cache)");
-  static_assert(kTrimsPerGc == 1 || kFences == PoolFences::kAsymmetricIfAvailable,
-                "one variation per peer");
 
  public:
-  static constexpr const char* kName = kFences == PoolFences::kSymmetric ? "Pool_symmetric_fences"
-                                       : kTrimsPerGc == 1                ? "Pool"
-                                                                         : "Pool_no_victim";
+  static constexpr const char* kName = kTrimsPerGc == 1 ? "Pool" : "Pool_no_victim";
   static constexpr int kTrims = kTrimsPerGc;
 
   explicit PoolPeer(PeerConfig<T> cfg) : pool_(make_options(std::move(cfg))) {}
@@ -143,8 +134,6 @@ class PoolPeer {
   }
   void thread_done() noexcept {}
   std::size_t retained() const { return pool_.retained_approx(); }
-  // Whether the pool's fast path got membarrier (false: full fences).
-  bool asymmetric_fences() const noexcept { return pool_.asymmetric_fences(); }
 
  private:
   static PoolOptions<T> make_options(PeerConfig<T> cfg) {
@@ -156,7 +145,6 @@ class PoolPeer {
     };
     o.size_of = std::move(cfg.size_of);
     o.max_size = cfg.max_size;
-    o.fences = kFences;
     return o;
   }
 

@@ -12,14 +12,12 @@
 //     retained_approx()objects held now (walks the pool)
 //     stats()          (instrumented) gets, puts, news, hits by source,
 //                      steals, drops, trimmed, retained objects and bytes
-//     asymmetric_fences()  which fence flavour the fast path uses
 //   struct PoolOptions<T>   new_fn (Go's New), size_of + max_size (the
-//                           go#23199 cap), fences
-//   enum class PoolFences   kAsymmetricIfAvailable (membarrier) | kSymmetric
+//                           go#23199 cap)
 //   struct PoolStats
 //   namespace detail: PoolDequeue, PoolChain (Go's poolDequeue/poolChain),
-//                     IndexedArray, the per-thread binding cache
-//                     (PoolThreadCache) and the membarrier probe
+//                     IndexedArray and the per-thread binding cache
+//                     (PoolThreadCache)
 //
 // Go names -> C++: Get -> get, Put -> put, New -> PoolOptions::new_fn (or
 // the constructor argument). Go's interface{} becomes std::unique_ptr<T>:
@@ -36,29 +34,30 @@
 // pool is not a free list with a guarantee; the seed's slides show why its
 // users must keep entries of similar size (go#23199, below).
 //
-// Per-thread locals. Go keeps one poolLocal per P (GOMAXPROCS of them) and
+// Per-thread state. Go keeps one poolLocal per P (GOMAXPROCS of them) and
 // pins the goroutine to its P for the duration of Get/Put, which makes the
 // P the only user of its local. OS threads cannot be pinned like that (and
-// per-CPU data would need restartable sequences to be exclusive), so here a
-// local belongs to a *thread*: the index of the thread's epoch record
-// (rcu.h; dense, 0..threads-1, recycled when a thread exits, so a new thread
-// inherits the local of an old one, with the hand-over ordered by the
-// record's adoption). Locals live in an IndexedArray: segments of doubling
-// size allocated on first use and never moved, so a local never changes
-// address while the array grows.
-//
-// A local has
-//   * private: one object, used only by its owner — the cheapest hit: a
-//     relaxed load and store, no RMW. put() fills it first, get() empties it
-//     first.
-//   * shared: a PoolChain, a lock-free deque with one producer (the owner:
-//     push_head/pop_head) and any number of consumers (other threads:
-//     pop_tail, i.e. stealing from the cold end).
+// per-CPU data would need restartable sequences to be exclusive), so here
+// per-thread state belongs to a *thread*: the index of the thread's epoch
+// record (rcu.h; dense, 0..threads-1, recycled when a thread exits, so a
+// new thread inherits the state of an old one, with the hand-over ordered
+// by the record's adoption). It lives in IndexedArrays: segments of
+// doubling size allocated on first use and never moved, so an element never
+// changes address while the array grows. A thread has, in each pool,
+//   * private (in its ThreadSlot, which lives as long as the pool): one
+//     object, used only by its owner — the cheapest hit: a relaxed load and
+//     store, no RMW. put() fills it first, get() empties it first. Nobody
+//     else ever reads or writes it while the owner lives, trim() included
+//     (see "Trim and the private slot").
+//   * shared (in its Local of each generation): a PoolChain, a lock-free
+//     deque with one producer (the owner: push_head/pop_head) and any
+//     number of consumers (other threads: pop_tail, i.e. stealing from the
+//     cold end).
 //
 // get(): private, else own shared head (LIFO: the most recently put object
 // is the warmest), else steal from the tail of every other local's shared
-// (FIFO: the coldest), else the victim cache (own private, then every
-// victim shared), else New.
+// (FIFO: the coldest), else the victim cache (own victim shared, then every
+// other victim shared), else New.
 //
 // The deque (PoolDequeue, Go's poolDequeue): a ring of atomic pointer slots
 // (a null slot is free) and ONE 64-bit word packing head (high 32 bits:
@@ -99,13 +98,45 @@
 // second: a pool that is in steady use keeps its objects across a trim
 // (they are found in the victim and put back into the primary), while an
 // idle pool's memory goes away after two. There is no stopped world here:
-// trim() swaps the generation pointers atomically, waits out the fast
-// paths still inside the old primary ("Fast path", below), and retires the
-// old victim to epoch reclamation; every slow-path get()/put() runs inside
-// a read section (rcu.h), so a generation — and the objects still in it — is freed only
-// after every operation that might be using it has finished. An operation
-// that started before a trim may still put its object into the old
-// generation; it is then found in the victim, or freed with it.
+// trim() swaps the generation pointers atomically and retires the old
+// victim to epoch reclamation; every slow-path get()/put() runs inside a
+// read section (rcu.h), so a generation — and the objects still in its
+// shared chains — is freed only after every operation that might be using
+// it has finished. An operation that started before a trim may still put
+// its object into the old generation; it is then found in the victim, or
+// freed with it. The fast path never touches a generation at all, so trim()
+// never waits for anybody but other trims.
+//
+// Trim and the private slot (where this pool departs from Go). Go's
+// poolCleanup runs with the world stopped, so it can move every P's private
+// object along with the rest. Here the private slot is the owner's alone:
+// trim() rotates only the shared chains, and each private object carries
+// the stamp of the generation it was put in (ThreadSlot::private_stamp).
+// Its owner ages it lazily, on its next get()/put() slow path (a trim makes
+// the fast path's stamp check fail) or in its own trim() calls:
+//   * put in the current primary: still private;
+//   * put in what is now the victim (one trim ago): a victim object — a
+//     get() takes it (a victim hit), a put() moves it to the owner's shared
+//     chain of the victim generation, where others may steal it and the next
+//     trim frees it with the rest of that generation;
+//   * older (two trims or more): dropped (destroyed, counted as trimmed).
+// So an object that its owner keeps using behaves exactly as in Go. The
+// difference: an idle thread's private object — at most one per thread per
+// pool, each within the byte cap — outlives trims until that thread next
+// touches the pool (get, put or trim); a thread that exits leaves it with
+// its thread index, to the next thread that adopts the index, or to the
+// pool's destructor. Retention stays bounded by one object per thread
+// index plus what the shared chains hold (two trims' worth, each object
+// within the cap). retained_approx() and stats() count these objects as
+// retained. The gain: no fast-path operation has to announce itself to
+// trim(), so get()/put() are plain loads and stores. The tempting version
+// — trim() emptying every thread's private slot itself — races with an
+// owner between its stamp check and its store (trim frees the object the
+// owner is about to hand out, or misses the one it is storing); making it
+// safe takes what Go gets from pinning a P: a per-thread "busy" word
+// written around every operation and a trim() that waits on it, with
+// fences (or membarrier) on both sides. That is two more stores per
+// operation on the fast path, which is what this design removes.
 //
 // The size cap (go#23199; the seed's fmt and encoding/json slides): a pool
 // whose objects carry variably-sized buffers retains, in the worst case,
@@ -118,89 +149,63 @@
 //
 // Fast path (the private slot). Go's Get/Put pin the goroutine to its P —
 // a per-P operation with no atomic RMW and no fence — and index pool.local
-// by the P id. The thread-based equivalent was an epoch read section (a
-// seq_cst store: xchg on x86-64) plus the thread-index and generation
-// lookups on every call. Now:
-//   * Each thread keeps a small direct-mapped cache (PoolThreadCache, one
-//     entry per "way"; a pool's way is fixed at construction) binding a
-//     generation stamp to (its Local in that generation, its ThreadSlot of
-//     counters in this pool). Stamps come from one process-wide counter,
-//     so a stamp names one generation of one pool: an entry is valid for
-//     pool P exactly when its stamp equals P's current stamp_, and a pool
-//     or generation reallocated at a freed address can never match it.
-//   * Each thread that has bound anything holds a PoolThreadRecord (pool.cc:
-//     a process-wide list like rcu.h's epoch records, recycled at thread
-//     exit, never freed) whose `active` word holds the stamp of the
-//     generation its fast path is using, or 0. One word per thread, for
-//     all pools: a thread is in at most one fast path at a time (they call
-//     no user code), and stamps say which pool and generation it is in.
-//     The cache keeps a pointer to it (to a dummy before the first bind).
-//   * get()/put() (inline): entry = cache[way]; active = entry.stamp
-//     (release store); fence; if stamp_ == entry.stamp, use the Local's
-//     private slot with a relaxed load and store; active = 0 (release
-//     store). No RMW, no read section, no lookup. Anything else — an empty
-//     or stale entry, an empty private slot on get or a full one on put, a
-//     trim racing — takes the outlined slow path, which works inside a read
-//     section as before and refills the entry.
-//   * The generation protocol. trim() stores the new primary and stamp_,
-//     then a fence, then waits while any record's active word still holds
-//     the old primary's stamp. Store, fence, load on both sides (Dekker): a
-//     fast path either sees the new stamp and backs out, or trim sees its
-//     active word and waits for the leave. So when trim() returns no fast path is
-//     inside the old primary, and the old primary is dropped (one trim
-//     later) only through epoch reclamation, which covers the slow paths.
-//     The wait lasts a few instructions unless the owner was preempted
-//     inside them.
-//   * The fences are asymmetric (PoolFences::kAsymmetricIfAvailable, the
-//     default): the fast path's fence is a compiler barrier and trim()
-//     issues membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), which runs a
-//     full barrier on every CPU currently running a thread of the process:
-//     the scheme of liburcu's urcu-memb flavour (M. Desnoyers et al.,
-//     "User-Level Implementations of Read-Copy Update", IEEE TPDS 2012) and
-//     of folly's asymmetric_thread_fence_light / _heavy. The cost moves to
-//     the rare trim (a system call, microseconds). Where membarrier is
-//     missing or refused (probed once at run time: old kernels, seccomp,
-//     emulators that do not pass it through) the pool uses
-//     PoolFences::kSymmetric: a full fence on each fast-path operation and
-//     in trim. ThreadSanitizer understands neither membarrier nor fences, so
-//     a TSan build (SYNCSCOPE_TSAN) makes the two stores and two loads of
-//     the protocol seq_cst instead.
+// by the P id. Here:
+//   * Each thread keeps a small cache (PoolThreadCache): a most-recently-
+//     used entry checked first, then a direct-mapped array of entries (one
+//     per "way"; a pool's way is fixed at construction). An entry binds a
+//     generation stamp to the thread's ThreadSlot in that pool. Stamps come
+//     from one process-wide counter, so a stamp names one generation of one
+//     pool: an entry is valid for pool P exactly when its stamp equals P's
+//     current stamp_, and a pool reallocated at a freed address can never
+//     match it.
+//   * get()/put() (inline): find the entry whose stamp equals stamp_
+//     (relaxed load) — the MRU entry, else the pool's way — and use the
+//     ThreadSlot's private slot with a relaxed load and store. No RMW, no
+//     fence, no read section. Anything else — no valid entry, an empty
+//     private slot on get or a full one on put — takes the outlined slow
+//     path, which works inside a read section, ages the private object (a
+//     trim changed the stamp) and refills the entries.
+//   * Why no fence is needed against trim(): the fast path touches only the
+//     ThreadSlot, which lives as long as the pool and which trim() never
+//     touches (trim ages the *caller's* private object only). A fast path
+//     that read the old stamp just before a trim used its private slot as
+//     of the old generation; the slot's private_stamp says so, and the next
+//     slow path ages the object from there.
+//   * Invariant binding the two: while an entry of this thread holds stamp
+//     s and slot t, t.private_stamp == s (the slow path sets private_stamp
+//     before it fills an entry; only the owner writes either).
 //
-// Thread exit. A thread's cache entries point at Locals and slots indexed
-// by its epoch record's index, which goes to a new thread when this one
-// exits. The cache is emptied and closed, and its PoolThreadRecord given
-// back (active word 0, so trim never waits for it), by a thread_local hook
-// (pool.cc) that is constructed after the epoch domain's own exit hook and
-// therefore destroyed before it: puts made by later thread_local
-// destructors take the slow path, which destroys the object once the index
-// is gone.
+// Thread exit. A thread's cache entries point at slots indexed by its epoch
+// record's index, which goes to a new thread when this one exits. The cache
+// is emptied and closed by a thread_local hook (pool.cc) that is
+// constructed after the epoch domain's own exit hook and therefore
+// destroyed before it: puts made by later thread_local destructors take the
+// slow path, which destroys the object once the index is gone. The private
+// object stays in the slot, for the next owner of the index (see above).
 //
-// Cost compared with Go's: the fast path is two TLS reads (the entry and
-// the active-word pointer), one load of stamp_, two release stores to the
-// thread's own record line and the private slot's load and store — plain
-// moves on x86-64, stlr for the release stores on ARM64; kSymmetric adds a
-// full fence. Misses of the
-// private slot (own deque, steals, victim, New) enter an epoch read section
-// (one seq_cst store, rcu.h) as before. The instrumented flavour adds
-// relaxed, owner-only counter updates (a load and a store each, no RMW) on
-// the thread's slot.
+// Cost compared with Go's: the fast path is one TLS read of the MRU entry
+// (its stamp and slot), one load of stamp_, and the private slot's load and
+// store — plain moves on x86-64 and ARM64, and no stores outside the slot.
+// A put() with a size cap also calls size_of. Misses of the private slot
+// (own deque, steals, victim, New) enter an epoch read section (one seq_cst
+// store, rcu.h) as before. The instrumented flavour adds relaxed,
+// owner-only counter updates (a load and a store each, no RMW) on the
+// thread's slot.
 // ---------------------------------------------------------------------------
 //
 // Memory ordering: an object put() by one thread and got by another: the
 // putter's writes to the object happen-before the getter's use of it (the
 // deque publishes with a release fetch_add that the consumer's acq_rel CAS
 // reads; the private slot and the owner's own deque are used by one thread;
-// generations are handed over through seq_cst pointer swaps and epochs). A
-// fast path's use of a Local happens-before its generation is freed: its
-// leave() is a release store that trim() reads with acquire before it
-// retires anything. A thread index handed to a new thread carries its slot
-// and Locals with it, ordered by the epoch record's adoption (rcu.h).
+// generations are handed over through seq_cst pointer swaps and epochs).
+// stamp_ is read relaxed by the fast path: it only selects which entry to
+// trust, and the data behind an entry is the thread's own. A thread index
+// handed to a new thread carries its slots and Locals with it, ordered by
+// the epoch record's adoption (rcu.h).
 //
 // Fairness: none promised, as in Go. A thread gets its own recent objects
 // first; a stealer takes the oldest object of the next thread in index
-// order. trim() waits only for fast paths that entered the old primary
-// before it published the new one; later ones see the new stamp and back
-// out, so a stream of get()/put() cannot starve it.
+// order. trim() waits for nobody but other trims (a GoMutex).
 //
 // Legal operations: get(), put(), trim(), retained_approx(), stats() from
 // any thread at any time. size_of and T's destructor must not throw (they
@@ -220,6 +225,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <type_traits>
 #include <utility>
 
@@ -588,23 +594,20 @@ class IndexedArray {
 // ---------------------------------------------------------------------------
 // The fast path's per-thread cache (see "Fast path" in the design above).
 
-// One cached (pool, generation) -> (thread slot, local) binding.
+// One cached (pool, generation) -> thread slot binding.
 struct PoolCacheEntry {
   // The generation stamp the entry was filled for, or 0 (empty). Stamps are
   // unique across every pool and generation of the process
   // (pool_next_stamp), so the entry belongs to pool P's current generation
   // exactly when stamp == P's current stamp: no pool id is needed, and a
-  // pool or generation freed and reallocated at the same address can never
-  // match a stale entry.
+  // pool freed and reallocated at the same address can never match a stale
+  // entry.
   uint64_t stamp = 0;
-  void* slot = nullptr;   // the pool's ThreadSlot of this thread (pool lifetime; counters)
-  void* local = nullptr;  // this thread's Local in generation `stamp`
+  // The pool's ThreadSlot of this thread (pool lifetime: private object,
+  // counters). Dereferenced only after the stamp matched, i.e. while the
+  // pool is alive.
+  void* slot = nullptr;
 };
-
-// The active word of threads that have no PoolThreadRecord yet (nothing
-// bound: every entry is empty, so only 0 is ever stored here) or no longer
-// have one (exiting). Lets the fast path store without a null check.
-inline constinit std::atomic<uint64_t> g_pool_unbound_active{0};
 
 // Ways of the cache: a pool uses way (its creation number mod kPoolCacheWays),
 // so up to this many pools created in a row never evict one another; two
@@ -614,24 +617,23 @@ inline constexpr uint32_t kPoolCacheWays = 16;
 static_assert((kPoolCacheWays & (kPoolCacheWays - 1)) == 0, "ways: a power of two");
 
 // The calling thread's cache. Trivially destructible and constant
-// initialised: reading it is one %fs-relative access, no TLS guard.
-// Written only by its thread.
+// initialised: reading it is one %fs-relative access (TPIDR_EL0 on ARM64),
+// no TLS guard. Written only by its thread.
 struct PoolThreadCache {
+  // The entry used last, checked first: a thread working with one pool
+  // finds it at a fixed TLS offset, without reading the pool's way_. A copy
+  // of entries[way] of the pool it belongs to.
+  PoolCacheEntry mru;
   PoolCacheEntry entries[kPoolCacheWays];
-  // The thread's active word: the `active` field of the PoolThreadRecord it
-  // holds (pool.cc), or g_pool_unbound_active. The fast path stores the
-  // stamp of the generation it is using here, and 0 when it leaves.
-  std::atomic<uint64_t>* active = &g_pool_unbound_active;
   bool closed = false;  // the thread is exiting: never filled again
-  bool armed = false;   // the thread holds a record and its exit hook is registered
+  bool armed = false;   // the thread's exit hook is registered
 };
 inline constinit thread_local PoolThreadCache t_pool_cache{};
 
-// Outlined (pool.cc): gives the calling thread a PoolThreadRecord (adopts a
-// free one or allocates one; may throw std::bad_alloc, changing nothing)
-// and registers the thread-exit hook that empties and closes its cache and
-// gives the record back before its thread index is given back (see "Thread
-// exit" above). Runs once per thread.
+// Outlined (pool.cc): registers the thread-exit hook that empties and
+// closes the calling thread's cache before its thread index is given back
+// (see "Thread exit" above). Runs once per thread; may throw std::bad_alloc
+// (thread_local registration), changing nothing.
 void pool_cache_arm();
 
 // pool_cache_may_fill(): the calling thread may cache bindings (not during
@@ -649,35 +651,7 @@ uint64_t pool_next_stamp() noexcept;
 // The cache way of a new pool (round robin).
 uint32_t pool_next_way() noexcept;
 
-// Asymmetric fences (pool.cc). pool_membarrier_available(): the kernel
-// offers membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) and this process is
-// registered for it (probed once, at the first call; false under
-// ThreadSanitizer, and where the system call fails, e.g. an emulator
-// without it). pool_heavy_fence(): one such membarrier; only after
-// pool_membarrier_available() returned true (terminates if the kernel then
-// refuses: readers would be unprotected).
-bool pool_membarrier_available() noexcept;
-void pool_heavy_fence() noexcept;
-
-// pool_wait_for_fast_paths(stamp): waits (spin, then yield) until no
-// thread's active word holds `stamp`, visiting every PoolThreadRecord
-// published before its (seq_cst) load of the list head. trim() only;
-// outlined, and it keeps spin_lock.h out of this header.
-void pool_wait_for_fast_paths(uint64_t stamp) noexcept;
-
 }  // namespace detail
-
-// How a pool's fast path orders its check of the generation against a
-// concurrent trim() (see "Fast path" above).
-enum class PoolFences {
-  // membarrier(2) when the kernel offers it (get/put pay a compiler barrier,
-  // trim pays a system call), else kSymmetric. The default.
-  kAsymmetricIfAvailable,
-  // A full fence on every fast-path get/put (mfence / dmb ish), no system
-  // call in trim. What kAsymmetricIfAvailable falls back to; selectable to
-  // measure or test that path where membarrier exists.
-  kSymmetric,
-};
 
 // Pool configuration.
 template <class T>
@@ -690,8 +664,6 @@ struct PoolOptions {
   // byte counters of InstrumentedPool. Must not throw.
   std::function<std::size_t(const T&)> size_of;
   std::size_t max_size = std::numeric_limits<std::size_t>::max();
-  // Fence flavour of the fast path (above). Fixed for the pool's lifetime.
-  PoolFences fences = PoolFences::kAsymmetricIfAvailable;
 };
 
 // Counters of an InstrumentedPool since construction. Exact when no
@@ -710,22 +682,22 @@ struct PoolStats {
   uint64_t dropped_oversize = 0;  // put()s refused by the size cap
   uint64_t dropped_exiting = 0;   // put()s during thread exit (no local)
   uint64_t trims = 0;             // trim() calls
-  uint64_t trimmed = 0;           // objects freed because a trim dropped them
+  uint64_t trimmed = 0;           // objects freed because they aged out: a
+                                  // trim dropped their generation, or their
+                                  // owner found its private object two
+                                  // trims old
   uint64_t retained_objects = 0;  // objects in the pool now
   uint64_t retained_bytes = 0;    // sum of size_of over them (0 without size_of)
 };
 
 template <class T, bool kInstrumented>
 class BasicPool {
-  // One thread's cache in one generation. Padded: two threads' locals never
-  // share a cache line.
+  // One thread's shared chain in one generation. Padded: two threads'
+  // locals never share a cache line.
   struct alignas(detail::kPoolPad) Local {
-    // The owner's one-object cache. Owner only (relaxed load/store: on its
-    // fast path between enter() and leave(), or inside a read section on
-    // its slow path); read by retained_approx() and by the reclaimer once
-    // nobody can use it.
-    std::atomic<T*> private_obj{nullptr};
-    // The owner's deque; others steal from its tail.
+    // The owner's deque; others steal from its tail. The owner (its
+    // thread index's current holder) is the only producer, in the primary
+    // and, when it moves an aged private object there, in the victim.
     detail::PoolChain<T> shared;
   };
 
@@ -735,7 +707,9 @@ class BasicPool {
     Generation(BasicPool* o, uint64_t s) : owner(o), stamp(s) {}
     detail::IndexedArray<Local> locals;
     // Victim only: a full scan found it empty (Go: victimSize = 0); get()
-    // stops looking. Relaxed: a hint.
+    // stops looking. Cleared again when an owner moves an aged private
+    // object into it. Relaxed: a hint (a scan racing that move may set it
+    // anyway; the object is then freed with the generation).
     std::atomic<bool> drained{false};
     BasicPool* const owner;
     // pool_next_stamp() at creation: unique in the process.
@@ -758,25 +732,23 @@ class BasicPool {
 
   // One per thread index for the pool's whole life (never freed before the
   // pool, so a thread's cache may point at it across generations): the
-  // instrumented counters. Padded: the owner writes it on every operation.
+  // private slot and the instrumented counters. Padded: the owner writes it
+  // on every operation.
   struct alignas(detail::kPoolPad) ThreadSlot {
+    // The owner's one-object cache. Written only by the owner (relaxed
+    // loads and stores, fast or slow path, or its own trim()); read
+    // (relaxed) by retained_approx() and by the destructor. Never touched by
+    // another thread's trim: see "Trim and the private slot".
+    std::atomic<T*> private_obj{nullptr};
+    // The stamp of the generation private_obj was put in; meaningful while
+    // private_obj is non-null. Owner only (plain). Set by the slow path to
+    // the primary it loaded, before it binds a cache entry with that stamp
+    // (so a valid entry always names the private object's generation).
+    uint64_t private_stamp = 0;
     [[no_unique_address]] CounterSlot counters;
   };
 
   enum class Source { kNone, kPrivate, kShared, kSteal, kVictim };
-
-#if SYNCSCOPE_TSAN
-  // ThreadSanitizer does not model fences (g++ warns: -Wtsan) nor
-  // membarrier: the Dekker pair of enter()/trim() uses seq_cst accesses,
-  // which it does understand, instead.
-  static constexpr std::memory_order kEnterOrder = std::memory_order_seq_cst;
-  static constexpr std::memory_order kCheckOrder = std::memory_order_seq_cst;
-  static constexpr std::memory_order kScanOrder = std::memory_order_seq_cst;
-#else
-  static constexpr std::memory_order kEnterOrder = std::memory_order_release;
-  static constexpr std::memory_order kCheckOrder = std::memory_order_relaxed;
-  static constexpr std::memory_order kScanOrder = std::memory_order_acquire;
-#endif
 
  public:
   using NewFn = std::function<std::unique_ptr<T>()>;
@@ -789,19 +761,21 @@ class BasicPool {
       : new_fn_(std::move(options.new_fn)),
         size_of_(std::move(options.size_of)),
         max_size_(options.max_size),
-        asymmetric_(options.fences == PoolFences::kAsymmetricIfAvailable &&
-                    detail::pool_membarrier_available()),
         way_(detail::pool_next_way() % detail::kPoolCacheWays),
         primary_(new Generation(this, detail::pool_next_stamp())),
         stamp_(primary_.load(std::memory_order_relaxed)->stamp) {}
   BasicPool(const BasicPool&) = delete;
   BasicPool& operator=(const BasicPool&) = delete;
-  // Frees every pooled object. No operation may be in progress. Threads'
-  // cache entries for this pool stay behind, inert (their stamps can never
-  // match another pool's).
+  // Frees every pooled object, private ones included. No operation may be
+  // in progress. Threads' cache entries for this pool stay behind, inert
+  // (their stamps can never match another pool's).
   ~BasicPool() {
     drop(primary_.load(std::memory_order_relaxed), false);
     if (Generation* v = victim_.load(std::memory_order_relaxed)) drop(v, false);
+    slots_.for_each_unsafe([](ThreadSlot& t) {
+      delete t.private_obj.load(std::memory_order_relaxed);
+      t.private_obj.store(nullptr, std::memory_order_relaxed);
+    });
     retired_.reclaim_all();
   }
 
@@ -811,22 +785,17 @@ class BasicPool {
   // cache. Everything else: get_slow().
   std::unique_ptr<T> get() {
     detail::PoolThreadCache& c = detail::t_pool_cache;
-    const detail::PoolCacheEntry& e = c.entries[way_];
-    std::atomic<uint64_t>& active = *c.active;
-    if (enter(e.stamp, active)) {
-      auto* l = static_cast<Local*>(e.local);
-      T* x = l->private_obj.load(std::memory_order_relaxed);
-      if (x != nullptr) {
-        l->private_obj.store(nullptr, std::memory_order_relaxed);
-        leave(active);
-        CounterSlot* counters = &static_cast<ThreadSlot*>(e.slot)->counters;
-        count(counters, &Counters::gets);
-        count_hit(counters, Source::kPrivate, *x);
+    if (c.mru.stamp == stamp_.load(std::memory_order_relaxed)) [[likely]] {
+      auto* t = static_cast<ThreadSlot*>(c.mru.slot);
+      if (T* x = t->private_obj.load(std::memory_order_relaxed); x != nullptr) [[likely]] {
+        t->private_obj.store(nullptr, std::memory_order_relaxed);
+        count(&t->counters, &Counters::gets);
+        count_hit(&t->counters, Source::kPrivate, *x);
         return std::unique_ptr<T>(x);
       }
-      leave(active);
+      return get_slow();
     }
-    return get_slow();
+    return get_via_way();
   }
 
   // put(obj): Go's Put. Null is ignored. With a size cap, an object whose
@@ -845,30 +814,29 @@ class BasicPool {
       }
     }
     detail::PoolThreadCache& c = detail::t_pool_cache;
-    const detail::PoolCacheEntry& e = c.entries[way_];
-    std::atomic<uint64_t>& active = *c.active;
-    if (enter(e.stamp, active)) {
-      auto* l = static_cast<Local*>(e.local);
-      if (l->private_obj.load(std::memory_order_relaxed) == nullptr) {
-        l->private_obj.store(obj.release(), std::memory_order_relaxed);
-        leave(active);
-        CounterSlot* counters = &static_cast<ThreadSlot*>(e.slot)->counters;
-        count(counters, &Counters::puts);
-        count(counters, &Counters::bytes_in, bytes);
+    if (c.mru.stamp == stamp_.load(std::memory_order_relaxed)) [[likely]] {
+      auto* t = static_cast<ThreadSlot*>(c.mru.slot);
+      if (t->private_obj.load(std::memory_order_relaxed) == nullptr) [[likely]] {
+        t->private_obj.store(obj.release(), std::memory_order_relaxed);
+        count(&t->counters, &Counters::puts);
+        count(&t->counters, &Counters::bytes_in, bytes);
         return;
       }
-      leave(active);
+      return put_slow(obj.release(), bytes);
     }
-    put_slow(obj.release(), bytes);
+    put_via_way(obj.release(), bytes);
   }
 
   // trim(): Go's poolCleanup for this pool: the primary generation becomes
-  // the victim cache, the old victim is dropped, and its objects are freed
-  // as soon as no operation can be using them (at once if none is in
-  // progress). Waits for fast-path operations that are using the old
-  // primary (a few instructions each, unless their thread is preempted
-  // there). Returns the number of objects freed during this call.
+  // the victim cache, the old victim is dropped, and the objects in its
+  // shared chains are freed as soon as no operation can be using them (at
+  // once if none is in progress). The calling thread's own private object
+  // is aged with the rest (moved to the victim, or dropped if it was
+  // already there); other threads' private objects are aged by their
+  // owners ("Trim and the private slot"). Waits for nothing but other
+  // trims. Returns the number of objects freed during this call.
   std::size_t trim() {
+    const int64_t id = own_thread_index();  // may throw: before any change
     std::lock_guard<GoMutex> lk(trim_mu_);
     auto* fresh = new Generation(this, detail::pool_next_stamp());
     const uint64_t before = trimmed_.load(std::memory_order_relaxed);
@@ -877,9 +845,11 @@ class BasicPool {
     Generation* old_primary = primary_.load(std::memory_order_relaxed);  // only trim writes it
     Generation* old_victim = victim_.exchange(old_primary, std::memory_order_seq_cst);
     primary_.store(fresh, std::memory_order_seq_cst);
-    stamp_.store(fresh->stamp, std::memory_order_seq_cst);
-    wait_for_fast_paths(old_primary->stamp);
+    // Every thread's cached binding is stale from here on: its next
+    // get()/put() takes the slow path, which ages its private object.
+    stamp_.store(fresh->stamp, std::memory_order_relaxed);
     if (old_victim != nullptr) retired_.retire(old_victim, &Generation::free);
+    age_own_private(id);
     trims_.fetch_add(1, std::memory_order_relaxed);
     retired_.reclaim();
     return static_cast<std::size_t>(trimmed_.load(std::memory_order_relaxed) - before);
@@ -892,14 +862,18 @@ class BasicPool {
   // SyncPanic(kSynchronizeInReadSection) inside a read section.
   void synchronize() { detail::wait_for_grace_period(retired_); }
 
-  // retained_approx(): objects in the pool (primary and victim) by walking
-  // it. Exact when no operation is in progress (objects of a dropped
-  // generation that is still waiting for its grace period are not counted:
-  // they are on their way out).
+  // retained_approx(): objects in the pool (primary, victim and every
+  // thread's private slot, aged or not) by walking it. Exact when no
+  // operation is in progress (objects of a dropped generation that is
+  // still waiting for its grace period are not counted: they are on their
+  // way out).
   std::size_t retained_approx() const {
     EpochGuard pin;
     std::size_t n = count_generation(primary_.load(std::memory_order_seq_cst));
     if (const Generation* v = victim_.load(std::memory_order_seq_cst)) n += count_generation(v);
+    slots_.for_each([&n](const ThreadSlot& t) {
+      if (t.private_obj.load(std::memory_order_relaxed) != nullptr) ++n;
+    });
     return n;
   }
 
@@ -935,11 +909,6 @@ class BasicPool {
   // max_size(): the cap (SIZE_MAX: none).
   std::size_t max_size() const noexcept { return size_of_ ? max_size_ : kNoCap; }
 
-  // asymmetric_fences(): the fast path uses membarrier (true) or a full
-  // fence per operation (false: PoolFences::kSymmetric was asked for, or
-  // membarrier is unavailable, or this is a ThreadSanitizer build).
-  bool asymmetric_fences() const noexcept { return asymmetric_; }
-
  private:
   static constexpr std::size_t kNoCap = std::numeric_limits<std::size_t>::max();
   // Retired deques and generations are freed in batches of this many by
@@ -952,83 +921,62 @@ class BasicPool {
     return o;
   }
 
-  // enter(stamp, active): starts a fast-path operation with the entry of
-  // this pool's way, whose stamp is `stamp`, on the thread's active word.
-  // True when the entry is this pool's current generation: its Local (and
-  // slot) are then the owner's to use until leave(). False for an empty
-  // entry, another pool's or generation's, or a trim that got there first:
-  // take the slow path. Storing a stamp that turns out to be stale or
-  // another pool's is harmless: the word is the thread's own, and at worst
-  // a trim of that other generation waits for the 0 that follows at once.
-  bool enter(uint64_t stamp, std::atomic<uint64_t>& active) const noexcept {
-    active.store(stamp, kEnterOrder);
-    light_fence();
-    if (stamp_.load(kCheckOrder) == stamp) return true;
-    active.store(0, std::memory_order_release);
-    return false;
-  }
-
-  // leave(active): ends a fast-path operation; everything it did to the
-  // Local happens-before a trim that reads the 0.
-  static void leave(std::atomic<uint64_t>& active) noexcept {
-    active.store(0, std::memory_order_release);
-  }
-
-  // The reader's half of the Dekker pair: orders enter()'s store of the
-  // stamp before its re-load of stamp_. Asymmetric: a compiler barrier,
-  // trim's membarrier supplies the CPU barrier on every running thread
-  // (liburcu's urcu-memb flavour; folly's asymmetric_thread_fence_light).
-  // Symmetric: a full fence.
-  void light_fence() const noexcept {
-#if SYNCSCOPE_TSAN
-    // kEnterOrder/kCheckOrder are seq_cst: the pair needs no fence.
-#else
-    if (asymmetric_) {
-      std::atomic_signal_fence(std::memory_order_seq_cst);
-    } else {
-      std::atomic_thread_fence(std::memory_order_seq_cst);
+  // The fast path's lookup, in get()/put() (inline): the MRU entry of the
+  // thread's cache, when its stamp is this pool's current stamp_. stamp_ is
+  // loaded relaxed: a stale value only makes a valid entry miss, or selects
+  // an entry that was valid an instant ago, whose slot is still this
+  // thread's (only its generation label is old, and the slot's
+  // private_stamp carries that label). When the MRU entry is another
+  // pool's (a thread alternating between pools), get_via_way/put_via_way
+  // try the pool's way; outlined, so that the inline path stays a handful
+  // of instructions.
+  [[gnu::noinline]] std::unique_ptr<T> get_via_way() {
+    if (ThreadSlot* t = way_slot(); t != nullptr) {
+      if (T* x = t->private_obj.load(std::memory_order_relaxed); x != nullptr) {
+        t->private_obj.store(nullptr, std::memory_order_relaxed);
+        count(&t->counters, &Counters::gets);
+        count_hit(&t->counters, Source::kPrivate, *x);
+        return std::unique_ptr<T>(x);
+      }
     }
-#endif
+    return get_slow();
   }
 
-  // The writer's half: after publishing the new stamp, before reading the
-  // slots. membarrier = a full barrier on every CPU running a thread of
-  // this process (folly's asymmetric_thread_fence_heavy).
-  void heavy_fence() const noexcept {
-#if SYNCSCOPE_TSAN
-    // trim's stamp_ store and kScanOrder loads are seq_cst.
-#else
-    if (asymmetric_) {
-      detail::pool_heavy_fence();
-    } else {
-      std::atomic_thread_fence(std::memory_order_seq_cst);
+  [[gnu::noinline]] void put_via_way(T* raw, std::size_t bytes) {
+    if (ThreadSlot* t = way_slot(); t != nullptr) {
+      if (t->private_obj.load(std::memory_order_relaxed) == nullptr) {
+        t->private_obj.store(raw, std::memory_order_relaxed);
+        count(&t->counters, &Counters::puts);
+        count(&t->counters, &Counters::bytes_in, bytes);
+        return;
+      }
     }
-#endif
+    put_slow(raw, bytes);
   }
 
-  // After trim() published the new primary and stamp: waits until no
-  // thread is inside a fast-path operation on the old primary (stamp
-  // `old`), so that from here on only slow paths (inside read sections,
-  // which epoch reclamation waits for) can touch it. Outlined: once per
-  // trim, and it walks every thread slot.
-  //
-  // Why it suffices. A fast path in generation `old` did: store active =
-  // old; fence; load stamp_ == old. trim did: store stamp_ = new; fence;
-  // load active. The fences (membarrier or full fences) forbid both loads
-  // missing both stores: either trim sees active == old and waits for the
-  // 0, or the fast path sees the new stamp and backs out without touching
-  // the Local. A thread whose record trim did not visit at all got it
-  // after trim's load of the list head, and bound its cache after that:
-  // its record push and its primary_ load are seq_cst, as are trim's
-  // primary_ store and list-head load, so it read the new primary.
-  void wait_for_fast_paths(uint64_t old) const noexcept {
-    heavy_fence();
-    detail::pool_wait_for_fast_paths(old);
+  // way_slot(): the calling thread's ThreadSlot if the pool's way binds it
+  // to the current generation (that entry then becomes the MRU), else
+  // nullptr.
+  ThreadSlot* way_slot() const noexcept {
+    detail::PoolThreadCache& c = detail::t_pool_cache;
+    const detail::PoolCacheEntry& e = c.entries[way_];
+    if (e.stamp != stamp_.load(std::memory_order_relaxed)) return nullptr;
+    c.mru = e;
+    return static_cast<ThreadSlot*>(e.slot);
   }
 
-  // The rest of get(): own private and shared (inside a read section), then
-  // steal and victim (get_from_others), then New. Fills the thread's cache.
-  // Outlined: the read section, the scan and New do not belong in callers.
+  // The calling thread's index (-1 while it exits), outside a read
+  // section: stable while the thread lives. May throw std::bad_alloc on a
+  // thread's first read section.
+  static int64_t own_thread_index() {
+    EpochGuard pin;
+    return detail::epoch_thread_index();
+  }
+
+  // The rest of get(): own private (aged) and shared (inside a read
+  // section), then steal and victim (get_from_others), then New. Fills the
+  // thread's cache. Outlined: the read section, the scan and New do not
+  // belong in callers.
   [[gnu::noinline]] std::unique_ptr<T> get_slow() {
     T* x = nullptr;
     Source src = Source::kNone;
@@ -1038,18 +986,25 @@ class BasicPool {
       const int64_t id = detail::epoch_thread_index();
       Generation* g = nullptr;
       if (id >= 0) {
-        ThreadSlot& slot = slots_.get(static_cast<uint32_t>(id));  // may allocate: before any change
-        counters = &slot.counters;
+        ThreadSlot& t = slots_.get(static_cast<uint32_t>(id));  // may allocate: before any change
         g = primary_.load(std::memory_order_seq_cst);
         Local& l = g->locals.get(static_cast<uint32_t>(id));
-        bind(slot, g, l);
-        x = l.private_obj.load(std::memory_order_relaxed);
+        counters = &t.counters;
+        x = t.private_obj.load(std::memory_order_relaxed);
         if (x != nullptr) {
-          l.private_obj.store(nullptr, std::memory_order_relaxed);
-          src = Source::kPrivate;
-        } else if ((x = l.shared.pop_head()) != nullptr) {
-          src = Source::kShared;
+          t.private_obj.store(nullptr, std::memory_order_relaxed);
+          if (t.private_stamp == g->stamp) {
+            src = Source::kPrivate;
+          } else if (is_victim(t.private_stamp)) {
+            src = Source::kVictim;  // Go would find it in the victim's private slot
+          } else {
+            drop_private(x);  // two trims old
+            x = nullptr;
+          }
         }
+        t.private_stamp = g->stamp;
+        bind(t, g);
+        if (x == nullptr && (x = l.shared.pop_head()) != nullptr) src = Source::kShared;
       } else {
         counters = &shared_counters_;
         g = primary_.load(std::memory_order_seq_cst);
@@ -1068,9 +1023,9 @@ class BasicPool {
     return made;
   }
 
-  // The rest of put(): private or own shared (inside a read section), or
-  // destroy during thread exit. Takes ownership of raw. Fills the thread's
-  // cache. Outlined like get_slow.
+  // The rest of put(): private (after aging what is there) or own shared
+  // (inside a read section), or destroy during thread exit. Takes ownership
+  // of raw. Fills the thread's cache. Outlined like get_slow.
   [[gnu::noinline]] void put_slow(T* raw, std::size_t bytes) {
     std::unique_ptr<T> obj(raw);
     CounterSlot* counters = &shared_counters_;
@@ -1079,17 +1034,24 @@ class BasicPool {
       EpochGuard pin;
       const int64_t id = detail::epoch_thread_index();
       if (id >= 0) {
-        ThreadSlot& slot = slots_.get(static_cast<uint32_t>(id));
-        counters = &slot.counters;
+        ThreadSlot& t = slots_.get(static_cast<uint32_t>(id));  // may allocate: before any change
         Generation* g = primary_.load(std::memory_order_seq_cst);
         Local& l = g->locals.get(static_cast<uint32_t>(id));
-        bind(slot, g, l);
-        if (l.private_obj.load(std::memory_order_relaxed) == nullptr) {
-          l.private_obj.store(obj.release(), std::memory_order_relaxed);
+        counters = &t.counters;
+        T* p = t.private_obj.load(std::memory_order_relaxed);
+        if (p != nullptr && t.private_stamp != g->stamp) {
+          t.private_obj.store(nullptr, std::memory_order_relaxed);
+          retire_private(static_cast<uint32_t>(id), p, t.private_stamp);
+          p = nullptr;
+        }
+        t.private_stamp = g->stamp;
+        if (p == nullptr) {
+          t.private_obj.store(obj.release(), std::memory_order_relaxed);
         } else {
           l.shared.push_head(obj.get());  // may throw before taking it
           obj.release();
         }
+        bind(t, g);
         kept = true;
       }
     }
@@ -1102,15 +1064,68 @@ class BasicPool {
     count(counters, &Counters::bytes_in, bytes);
   }
 
-  // Caches (this pool, generation g) -> (slot, l) in the calling thread's
-  // way; the next fast path finds it if g is still the primary. Inside a
-  // read section, with slot and l obtained after the thread's index.
-  void bind(ThreadSlot& slot, const Generation* g, Local& l) {
+  // is_victim(stamp): `stamp` is the current victim's. Inside a read
+  // section.
+  bool is_victim(uint64_t stamp) const noexcept {
+    const Generation* v = victim_.load(std::memory_order_seq_cst);
+    return v != nullptr && v->stamp == stamp;
+  }
+
+  // retire_private(id, p, stamp): the owner of thread index id took its
+  // private object p, put in generation `stamp`, out of its slot because
+  // the primary has moved on. One trim old (`stamp` is the victim's): p
+  // goes to the owner's shared chain of the victim, where it is found by
+  // get()s and freed with the victim by the next trim — Go's fate for a
+  // victim's private object, except that others may take it too. Older, or
+  // if the victim's chain cannot grow (std::bad_alloc): dropped. Inside a
+  // read section (the victim may be retired meanwhile; it is then freed
+  // after the section, with p in it). Outlined: once per trim per thread.
+  [[gnu::noinline]] void retire_private(uint32_t id, T* p, uint64_t stamp) noexcept {
+    Generation* v = victim_.load(std::memory_order_seq_cst);
+    if (v != nullptr && v->stamp == stamp) {
+      try {
+        v->locals.get(id).shared.push_head(p);  // the owner is the chain's producer
+        v->drained.store(false, std::memory_order_relaxed);
+        return;
+      } catch (const std::bad_alloc&) {
+        // Could not keep it: drop it, as the next trim would have.
+      }
+    }
+    drop_private(p);
+  }
+
+  // trim()'s share of the aging: the calling thread's own private object,
+  // if any, is at least one trim old now: it moves to the victim (the
+  // generation this trim demoted: still the victim, under trim_mu_) or is
+  // dropped. Nobody else's private object is touched.
+  void age_own_private(int64_t id) noexcept {
+    if (id < 0) return;
+    ThreadSlot* t = slots_.find(static_cast<uint32_t>(id));
+    if (t == nullptr) return;
+    T* p = t->private_obj.load(std::memory_order_relaxed);
+    if (p == nullptr) return;
+    t->private_obj.store(nullptr, std::memory_order_relaxed);
+    EpochGuard pin;  // the thread already has a record (own_thread_index): cannot throw
+    retire_private(static_cast<uint32_t>(id), p, t->private_stamp);
+  }
+
+  // drop_private(p): frees an aged-out private object, counted as trimmed.
+  void drop_private(T* p) noexcept {
+    if (size_of_) trimmed_bytes_.fetch_add(size_of_(*p), std::memory_order_relaxed);
+    trimmed_.fetch_add(1, std::memory_order_relaxed);
+    delete p;
+  }
+
+  // Caches (this pool, generation g) -> t in the calling thread's way and
+  // MRU entry; the next fast path finds it if g is still the primary.
+  // t.private_stamp must already be g's stamp.
+  void bind(ThreadSlot& t, const Generation* g) {
     if (!detail::pool_cache_may_fill()) return;  // exiting: stay on the slow path
-    detail::PoolCacheEntry& e = detail::t_pool_cache.entries[way_];
+    detail::PoolThreadCache& c = detail::t_pool_cache;
+    detail::PoolCacheEntry& e = c.entries[way_];
     e.stamp = g->stamp;
-    e.slot = &slot;
-    e.local = &l;
+    e.slot = &t;
+    c.mru = e;
   }
 
   // The calling thread's counters outside a read section (the index is
@@ -1161,7 +1176,8 @@ class BasicPool {
   }
 
   // Go's getSlow: steal from the other locals of the primary, then try the
-  // victim. Inside get_slow's read section.
+  // victim (own chain first, from its warm end). Inside get_slow's read
+  // section.
   T* get_from_others(int64_t id, Generation* g, Source& src) noexcept {
     const uint32_t n = g->locals.extent();
     const uint32_t start = id >= 0 ? static_cast<uint32_t>(id) + 1 : 0;
@@ -1181,8 +1197,7 @@ class BasicPool {
     if (v == nullptr || v->drained.load(std::memory_order_relaxed)) return nullptr;
     if (id >= 0) {
       if (Local* l = v->locals.find(static_cast<uint32_t>(id)); l != nullptr) {
-        if (T* p = l->private_obj.load(std::memory_order_relaxed); p != nullptr) {
-          l->private_obj.store(nullptr, std::memory_order_relaxed);
+        if (T* p = l->shared.pop_head(); p != nullptr) {  // the owner is its producer
           src = Source::kVictim;
           return p;
         }
@@ -1217,13 +1232,7 @@ class BasicPool {
       if (size_of_) bytes += size_of_(*p);
       delete p;
     };
-    g->locals.for_each_unsafe([&](Local& l) {
-      if (T* p = l.private_obj.load(std::memory_order_relaxed); p != nullptr) {
-        l.private_obj.store(nullptr, std::memory_order_relaxed);
-        destroy(p);
-      }
-      l.shared.drain_unsafe(destroy);
-    });
+    g->locals.for_each_unsafe([&](Local& l) { l.shared.drain_unsafe(destroy); });
     delete g;
     if (count_as_trimmed) {
       trimmed_bytes_.fetch_add(bytes, std::memory_order_relaxed);
@@ -1235,10 +1244,7 @@ class BasicPool {
     std::size_t n = 0;
     const uint32_t e = g->locals.extent();
     for (uint32_t i = 0; i < e; ++i) {
-      if (const Local* l = g->locals.find(i); l != nullptr) {
-        if (l->private_obj.load(std::memory_order_relaxed) != nullptr) ++n;
-        n += l->shared.count_approx();
-      }
+      if (const Local* l = g->locals.find(i); l != nullptr) n += l->shared.count_approx();
     }
     return n;
   }
@@ -1246,16 +1252,15 @@ class BasicPool {
   const NewFn new_fn_;
   const std::function<std::size_t(const T&)> size_of_;
   const std::size_t max_size_;
-  // Fence flavour of enter()/trim(), fixed at construction.
-  const bool asymmetric_;
   // This pool's entry in every thread's PoolThreadCache.
   const uint32_t way_;
   // The generation get()/put() slow paths use. Replaced only by trim()
   // (under trim_mu_; seq_cst store); loaded seq_cst inside a read section.
   std::atomic<Generation*> primary_;
   // primary_->stamp, for the fast path (one load, no dereference). Written
-  // only by trim() (seq_cst), right after primary_; read by enter()
-  // (relaxed, kCheckOrder). Only changes to fresh, larger stamps.
+  // only by trim() (relaxed), right after primary_; read relaxed by
+  // get()/put() — it orders nothing: the slot it selects is the reader's
+  // own. Only changes to fresh, larger stamps.
   std::atomic<uint64_t> stamp_;
   // The previous primary, or null before the first trim. Replaced only by
   // trim() (seq_cst exchange); loaded seq_cst inside a read section.
@@ -1265,14 +1270,14 @@ class BasicPool {
   // Dropped deques and generations waiting for their grace period.
   detail::RetireList retired_;
   // Pool-wide totals (relaxed gauges): trims, objects and bytes freed by
-  // trims.
+  // trims and by owners dropping aged private objects.
   std::atomic<uint64_t> trims_{0};
   std::atomic<uint64_t> trimmed_{0};
   std::atomic<uint64_t> trimmed_bytes_{0};
-  // The thread slots by thread index (instrumented counters);
+  // The thread slots by thread index (private slot, instrumented counters);
   // a slot is created by its thread's first slow path and lives as long as
-  // the pool. A recycled index hands its slot to the next thread, ordered
-  // by the epoch record's adoption.
+  // the pool. A recycled index hands its slot, private object included, to
+  // the next thread, ordered by the epoch record's adoption.
   detail::IndexedArray<ThreadSlot> slots_;
   // Instrumented only: counters of threads without a durable index (RMW
   // updates).
