@@ -40,7 +40,10 @@ EpochRecord* adopt_record() {
 }
 
 void give_back(EpochRecord* r) noexcept {
-  r->local.store(0, std::memory_order_relaxed);  // already 0 outside a section
+  // Already 0 outside a section; a release store, not relaxed, so that a
+  // reclaimer reading this 0 (rather than the last unpin's) still
+  // synchronises with the thread's last read section.
+  r->local.store(0, std::memory_order_release);
   r->in_use.store(false, std::memory_order_release);
 }
 

@@ -834,7 +834,9 @@ class BasicPool {
   // is aged with the rest (moved to the victim, or dropped if it was
   // already there); other threads' private objects are aged by their
   // owners ("Trim and the private slot"). Waits for nothing but other
-  // trims. Returns the number of objects freed during this call.
+  // trims. Returns the number of objects freed during this call (a pool-wide
+  // count: it includes private objects that their owners age out while the
+  // call runs, so it is exact only when no other thread uses the pool).
   std::size_t trim() {
     const int64_t id = own_thread_index();  // may throw: before any change
     std::lock_guard<GoMutex> lk(trim_mu_);
@@ -1194,7 +1196,12 @@ class BasicPool {
     // The victim, after every primary: objects in it should age out if at
     // all possible (Go's comment).
     Generation* v = victim_.load(std::memory_order_seq_cst);
-    if (v == nullptr || v->drained.load(std::memory_order_relaxed)) return nullptr;
+    // v == g: a trim is between publishing the primary as victim and
+    // installing the fresh primary; g was just scanned, and marking it
+    // drained would hide what puts still add to it until the next trim.
+    if (v == nullptr || v == g) return nullptr;
+    // The caller's own victim chain first, before the drained hint: a put
+    // that raced with the trim may have added to it after a scan.
     if (id >= 0) {
       if (Local* l = v->locals.find(static_cast<uint32_t>(id)); l != nullptr) {
         if (T* p = l->shared.pop_head(); p != nullptr) {  // the owner is its producer
@@ -1203,6 +1210,11 @@ class BasicPool {
         }
       }
     }
+    // `drained` is a hint (a put that loaded the primary just before a
+    // trim can still push into what became the victim after a scan found
+    // it empty): such objects are missed by other threads' gets until the
+    // next trim frees them — reuse lost, never safety.
+    if (v->drained.load(std::memory_order_relaxed)) return nullptr;
     const uint32_t nv = v->locals.extent();
     for (uint32_t i = 0; i < nv; ++i) {
       const uint32_t j = (start + i) % nv;
