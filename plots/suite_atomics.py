@@ -11,6 +11,10 @@ Families read (benchmark names '/'-separated, see common.parse_name):
                                               label "pus=0,1"
   atomics_overhead/harness                    ns_per_op: the harness's own cost
                                               per measured op (reference line)
+  atomics_litmus/test:T/order:O               trials, weak, weak_per_million,
+                                              allowed_by_cxx (1 allowed, 0
+                                              forbidden by C++), ns_per_trial;
+                                              one run each (no repetitions)
 
 Figures
   atomics_latency.png   grouped bars, op on x, one bar per path; a latency
@@ -20,9 +24,17 @@ Figures
                         dashed = padded line. A placement that only produced
                         errors gets a panel saying why.
   atomics_cas_fail.png  CAS failure rate vs threads (when cas_loop data exist).
+  atomics_litmus.png    one panel per litmus test (SB, MP, LB, 2+2W): weak
+                        outcomes per million trials per memory order, symlog y
+                        (zero drawn as zero), each bar labelled with its count
+                        and trials and marked allowed / forbidden by C++; a
+                        forbidden outcome that was observed is drawn red and
+                        warned about in the notes (it would be a bug).
 """
 
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
+
+from matplotlib.patches import Patch
 
 import draw
 import style
@@ -34,6 +46,17 @@ LATENCY = "atomics_latency"
 THROUGHPUT = "atomics_throughput"
 CONTENDED = "atomics_contended"
 OVERHEAD_PREFIX = "atomics_overhead"
+LITMUS = "atomics_litmus"
+
+LITMUS_TEST_ORDER = ["SB", "MP", "LB", "2+2W"]
+LITMUS_ORDER_ORDER = ["relaxed", "acq_rel", "seq_cst"]
+LITMUS_TEST_TITLE = {"SB": "SB (store buffering)", "MP": "MP (message passing)",
+                     "LB": "LB (load buffering)", "2+2W": "2+2W (two writes each)"}
+# Bar colours by verdict, not by order: what a reader must see is whether an
+# observed weak outcome is one the C++ model allows.
+LITMUS_ALLOWED = "#1f77b4"     # allowed by C++
+LITMUS_FORBIDDEN = "#bdbdbd"   # forbidden by C++, not observed (as it must be)
+LITMUS_BUG = "#d62728"         # forbidden by C++ and observed: a bug
 
 
 # --------------------------------------------------------------------------
@@ -268,9 +291,124 @@ def _cas_fail_figure(run_dir, suite):
     return fname, caption
 
 
+# --------------------------------------------------------------------------
+# Litmus tests
+# --------------------------------------------------------------------------
+
+LitmusCell = namedtuple("LitmusCell", "test order trials weak per_million allowed")
+
+
+def litmus_cells(suite):
+    """[LitmusCell] of the litmus family in display order (tests, then
+    orders). allowed: True / False from allowed_by_cxx, None when absent."""
+    cells = []
+    for r in suite.family(LITMUS):
+        test, order = r.get("test"), r.get("order")
+        trials, weak = r.value("trials"), r.value("weak")
+        if not test or not order or not trials or weak is None:
+            continue
+        per_million = r.value("weak_per_million")
+        if per_million is None:
+            per_million = 1e6 * weak / trials
+        flag = r.value("allowed_by_cxx")
+        allowed = None if flag is None else flag >= 0.5
+        cells.append(LitmusCell(test, order, int(round(trials)), int(round(weak)),
+                                per_million, allowed))
+    tests = style.ordered([c.test for c in cells], LITMUS_TEST_ORDER)
+    orders = style.ordered([c.order for c in cells], LITMUS_ORDER_ORDER)
+    cells.sort(key=lambda c: (tests.index(c.test), orders.index(c.order)))
+    return cells
+
+
+def litmus_violations(cells):
+    """Cells whose weak outcome C++ forbids and that observed it anyway."""
+    return [c for c in cells if c.allowed is False and c.weak > 0]
+
+
+def _verdict(cell):
+    if cell.allowed is None:
+        return "verdict unknown"
+    return "allowed" if cell.allowed else "forbidden by C++"
+
+
+def _litmus_colour(cell):
+    if cell.allowed is False:
+        return LITMUS_BUG if cell.weak > 0 else LITMUS_FORBIDDEN
+    return LITMUS_ALLOWED
+
+
+def _count(n):
+    """Trial and outcome counts: exact below 10 000, compact above."""
+    return str(n) if n < 10000 else fmt_num(float(n))
+
+
+def _litmus_figure(run_dir, suite, fname="atomics_litmus.png"):
+    cells = litmus_cells(suite)
+    errors = suite.errors_of(LITMUS)
+    if not cells and not errors:
+        return None
+    tests = style.ordered([c.test for c in cells], LITMUS_TEST_ORDER)
+    n = max(1, len(tests))
+    ncols = min(n, 2)
+    nrows = -(-n // ncols)
+    fig, axes = draw.new_figure(4.6 * ncols + 0.4, 3.5 * nrows + 0.9, nrows=nrows,
+                                ncols=ncols)
+    flat = [ax for row in axes for ax in row]
+    if not cells:
+        msgs = list(OrderedDict((e.message, True) for e in errors))
+        draw.message_panel(flat[0], "Litmus tests",
+                           "not measured:\n" + draw.wrap("; ".join(msgs)))
+    top = max([c.per_million for c in cells] + [1.0])
+    for k, (ax, test) in enumerate(zip(flat, tests)):
+        row = [c for c in cells if c.test == test]
+        for i, c in enumerate(row):
+            ax.bar(i, c.per_million, 0.62, color=_litmus_colour(c),
+                   edgecolor="#333333", linewidth=0.6, zorder=3,
+                   hatch="//" if c.allowed is False else None)
+            ax.annotate("%s of %s" % (_count(c.weak), _count(c.trials)),
+                        (i, c.per_million), xytext=(0, 3), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=8, zorder=4,
+                        color=LITMUS_BUG if c in litmus_violations(row) else "#222222",
+                        fontweight="bold" if c in litmus_violations(row) else "normal")
+        ax.set_xticks(range(len(row)))
+        ax.set_xticklabels(["%s\n%s" % (c.order, _verdict(c)) for c in row], fontsize=8)
+        ax.set_xlim(-0.6, len(row) - 0.4)
+        ax.set_yscale("symlog", linthresh=1.0, linscale=0.6)
+        ax.set_ylim(0, top * 4.0)
+        ax.grid(axis="x", visible=False)
+        ax.set_title(LITMUS_TEST_TITLE.get(test, test))
+        if k % ncols == 0:
+            ax.set_ylabel("weak outcomes per million trials")
+    for ax in flat[len(tests) if cells else 1:]:
+        ax.set_visible(False)
+    handles = [Patch(facecolor=LITMUS_ALLOWED, edgecolor="#333333"),
+               Patch(facecolor=LITMUS_FORBIDDEN, edgecolor="#333333", hatch="//"),
+               Patch(facecolor=LITMUS_BUG, edgecolor="#333333", hatch="//")]
+    labels = ["allowed by C++", "forbidden by C++, not observed",
+              "forbidden by C++ but observed (bug)"]
+    draw.finish_with_header(fig, "Memory-model litmus tests: weak outcomes observed",
+                            handles, labels, ncol=3)
+    save_figure(fig, run_dir, fname)
+    caption = ("How often this machine produced each litmus test's weak outcome "
+               "(impossible under sequential consistency), per C++ memory order: "
+               "weak outcomes per million trials, symmetric-log scale, zero drawn as "
+               "zero; the label gives the count and the trials. Each test ran once "
+               "as two threads on two different PUs (no repetitions: the count is "
+               "the result). Blue: C++ allows the outcome, the hardware may or may "
+               "not show it; hatched grey: C++ forbids it and it was not seen; red: "
+               "C++ forbids it and it was seen, which is a bug. Tests (herd7 "
+               "catalogue): SB x=1;r0=y || y=1;r1=x, weak r0=r1=0; MP data=1;flag=1 "
+               "|| r0=flag;r1=data, weak r0=1,r1=0; LB r0=x;y=1 || r1=y;x=1, weak "
+               "r0=r1=1; 2+2W x=1;y=2 || y=1;x=2, weak finally x=y=1.")
+    if errors:
+        msgs = list(OrderedDict((e.message, True) for e in errors))
+        caption += " Not measured: %s." % "; ".join(msgs)
+    return fname, caption
+
+
 def figures(run_dir, suite_data, context):
     out = []
-    for make in (_latency_figure, _scaling_figure, _cas_fail_figure):
+    for make in (_latency_figure, _scaling_figure, _cas_fail_figure, _litmus_figure):
         fig = make(run_dir, suite_data)
         if fig:
             out.append(fig)
@@ -328,6 +466,15 @@ def summary_rows(run_dir, suite_data, context):
                             "measured",
                             ["op", "placement", "threads"] +
                             ["%s %s" % (p, lay) for p, lay in cols], rows))
+    cells = litmus_cells(suite_data)
+    if cells:
+        tables.append(Table(
+            "Litmus tests: weak outcomes observed (one run each)",
+            ["test", "order", "C++", "trials", "weak", "per million", ""],
+            [[c.test, c.order, _verdict(c), str(c.trials), str(c.weak),
+              fmt_num(c.per_million),
+              "BUG: forbidden outcome observed" if c in litmus_violations(cells) else ""]
+             for c in cells]))
     return tables
 
 
@@ -342,6 +489,34 @@ def notes(run_dir, suite_data, context):
                           style.PATH_ORDER)
     if paths:
         out.append("Atomic paths measured: %s." % ", ".join(paths))
+    out += _litmus_notes(suite_data)
+    return out
+
+
+def _litmus_notes(suite_data):
+    cells = litmus_cells(suite_data)
+    if not cells:
+        return []
+    out = []
+    bad = litmus_violations(cells)
+    if bad:
+        out.append("WARNING: weak outcomes the C++ memory model forbids were observed: "
+                   "%s. That is a bug in the compiler, the hardware or the test rig, "
+                   "not a property of the memory order."
+                   % "; ".join("%s %s %d of %d trials" % (c.test, c.order, c.weak, c.trials)
+                               for c in bad))
+    seen = [c for c in cells if c.weak > 0 and c not in bad]
+    if seen:
+        out.append("Litmus tests: reorderings observed on this machine: %s; every other "
+                   "(test, order) showed none." % ", ".join(
+                       "%s %s (%s per million)" % (c.test, c.order, fmt_num(c.per_million))
+                       for c in seen))
+    else:
+        out.append("Litmus tests: no weak outcome observed for any (test, order) in "
+                   "%s trials each at most." % _count(max(c.trials for c in cells)))
+    note = suite_data.context.get("atomics_litmus_note")
+    if note:
+        out.append("%s." % str(note).rstrip("."))
     return out
 
 

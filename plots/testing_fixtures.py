@@ -582,3 +582,39 @@ def add_lock_suites(directory, pus=2, suites=("fairness", "starvation"), side_fi
             write_json(os.path.join(directory, "starvation_hist.json"),
                        starvation_hist(specs))
     return directory
+
+
+# Weak outcomes per million trials of the atomics suite's litmus family as an
+# x86-64 (TSO) machine shows them: only SB without seq_cst; and as an ARM64
+# machine might (MP relaxed too). The C++ verdict per (test, order).
+LITMUS_CXX_ALLOWED = {
+    ("SB", "relaxed"): True, ("SB", "acq_rel"): True, ("SB", "seq_cst"): False,
+    ("MP", "relaxed"): True, ("MP", "acq_rel"): False, ("MP", "seq_cst"): False,
+    ("LB", "relaxed"): True, ("LB", "acq_rel"): False, ("LB", "seq_cst"): False,
+    ("2+2W", "relaxed"): True, ("2+2W", "acq_rel"): True, ("2+2W", "seq_cst"): False,
+}
+
+
+def litmus_specs(arch="x86_64", trials=100000, weak=None, error=None):
+    """BenchSpecs of atomics_litmus/test:T/order:O, named as the suite names
+    them (Threads(2), Iterations(1), Repetitions(1), UseRealTime). weak:
+    {(test, order): count} overriding the made-up counts (e.g. a forbidden
+    outcome observed); error: every entry errored with this message (one
+    usable PU). Use with gb_document(..., repetitions=1)."""
+    made_up = {("SB", "relaxed"): 0.05, ("SB", "acq_rel"): 0.048}
+    if arch != "x86_64":
+        made_up.update({("MP", "relaxed"): 0.002, ("2+2W", "relaxed"): 0.0004})
+    specs = []
+    for (test, order), allowed in LITMUS_CXX_ALLOWED.items():
+        name = ("atomics_litmus/test:%s/order:%s/iterations:1/repeats:1/real_time"
+                % (test, order))
+        if error:
+            specs.append(BenchSpec(name, 2, error=error))
+            continue
+        count = (weak or {}).get((test, order), int(made_up.get((test, order), 0.0) * trials))
+        specs.append(BenchSpec(name, 2, {
+            "trials": float(trials), "weak": float(count),
+            "weak_per_million": 1e6 * count / trials,
+            "allowed_by_cxx": 1.0 if allowed else 0.0, "ns_per_trial": 450.0},
+            "placement=scatter;pus=0,1"))
+    return specs

@@ -12,11 +12,22 @@
 //       threads), ns_per_op (per thread), cas_fail_rate (op:cas_loop).
 //   atomics_overhead/harness               the same loop with no atomic in
 //       it: the harness's own cost per measured operation.
+//   atomics_litmus/test:T/order:O          memory-model litmus tests (SB, MP,
+//       LB, 2+2W) run as many two-thread trials on two different PUs: how
+//       often this machine shows each test's weak (reordered) outcome under
+//       each C++ memory order (relaxed, acq_rel, seq_cst). Counters trials,
+//       weak, weak_per_million, allowed_by_cxx (1: the C++ model allows the
+//       weak outcome, 0: it forbids it, so observing it would be a bug),
+//       ns_per_trial. See "Litmus tests" below.
 //
 // Paths: portable (std::atomic, what the compiler emits), x86_64 (inline
 // `lock xadd` / `lock cmpxchg` / `xchg`), llsc (ldaxr/stlxr loops), lse
 // (ldaddal/casal/swpal). A path is registered only where it is available.
-// All operations use memory_order_seq_cst, the default of std::atomic.
+// All operations use memory_order_seq_cst, the default of std::atomic,
+// except in the litmus family, which is about the orders.
+#include <sched.h>
+
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -207,6 +218,322 @@ void BM_HarnessOverhead(benchmark::State& state) {
   state.counters["ns_per_op"] = ns / static_cast<double>(ops ? ops : 1);
 }
 
+// ---------------------------------------------------------------------------
+// Litmus tests: which reorderings this machine actually exhibits.
+//
+// The practical face of the memory model (the seed's "内存模型" section and
+// its happens-before rules): each test is two tiny threads whose outcome
+// "weak" is impossible under sequential consistency. The C++ model allows it
+// for some memory orders and forbids it for others; the hardware may or may
+// not ever produce an allowed one. The tests and their names are the classic
+// ones of the herd7 litmus catalogue (Alglave, Maranget, Sarkar, Sewell et
+// al., "Understanding POWER multiprocessors", PLDI 2011; Alglave, Maranget,
+// Tautschnig, "Herding cats", TOPLAS 2014); SB on x86 is the experiment of
+// Preshing, "Memory Reordering Caught in the Act" (2012). x, y start at 0.
+//
+//   SB   (store buffering)  T0: x=1; r0=y       T1: y=1; r1=x
+//        weak: r0==0 && r1==0. C++: allowed relaxed and acq_rel, forbidden
+//        seq_cst. x86-TSO shows it (each core's store buffer), ARM too.
+//   MP   (message passing)  T0: x=1; y=1        T1: r0=y; r1=x
+//        weak: r0==1 && r1==0 (flag seen, data not). C++: allowed relaxed,
+//        forbidden acq_rel and seq_cst. Never on x86 (TSO keeps store-store
+//        and load-load order); ARM may show it with relaxed.
+//   LB   (load buffering)   T0: r0=x; y=1       T1: r1=y; x=1
+//        weak: r0==1 && r1==1. C++: allowed relaxed, forbidden acq_rel and
+//        seq_cst. Never on x86; architecturally allowed on ARM but rarely
+//        seen on real cores.
+//   2+2W (two writes each)  T0: x=1; y=2        T1: y=1; x=2
+//        weak: finally x==1 && y==1 (each thread's first write last in
+//        coherence order). C++: allowed relaxed and acq_rel (release stores
+//        alone do not order coherence between two writers), forbidden
+//        seq_cst. Never on x86.
+//
+// Orders: relaxed = every access memory_order_relaxed; acq_rel = release
+// stores and acquire loads; seq_cst = every access seq_cst.
+//
+// Method (after litmus7's run loop): two benchmark threads pinned to two
+// different PUs (the scatter plan of hw/placement.h; with one usable PU the
+// family is "not honoured") run T0 and T1 of N trials. Trials go over a batch
+// of fresh slots, each variable on its own padded line, zeroed by T0 before
+// the batch; a two-party barrier (each thread publishes how many sync points
+// it reached and waits for the other) starts every trial. Before that barrier
+// both threads read the trial's variables, so the lines are shared by both
+// caches when the trial starts: every store then needs an ownership request
+// while the loads hit locally, the window in which a store buffer lets a
+// later load pass an earlier store. After the batch a barrier publishes the
+// outcomes (plain per-thread arrays) and T0 counts the weak ones.
+//
+// A single run of N trials (Repetitions(1), Iterations(1)): the count is
+// the result, and a median over repetitions could hide a rare forbidden one.
+//
+// Memory ordering of the rig: the barrier's release store / acquire load
+// make the zeroing happen-before every trial of the batch and every trial's
+// accesses happen-before the count. Inside a trial only the tested orders
+// act; the barrier accesses sit outside the tested pair of accesses.
+//
+// Emulation caveat: qemu-user translates guest atomics into host ones, so an
+// aarch64 build run under qemu on an x86 host shows x86's orderings, not
+// ARM's. That cannot be detected reliably from inside the process; the
+// context says so for aarch64 builds.
+
+enum class Litmus { kSB, kMP, kLB, k2Plus2W };
+enum class LitmusOrder { kRelaxed, kAcqRel, kSeqCst };
+
+const char* litmus_name(Litmus t) {
+  switch (t) {
+    case Litmus::kSB: return "SB";
+    case Litmus::kMP: return "MP";
+    case Litmus::kLB: return "LB";
+    case Litmus::k2Plus2W: return "2+2W";
+  }
+  return "?";
+}
+
+const char* litmus_order_name(LitmusOrder o) {
+  switch (o) {
+    case LitmusOrder::kRelaxed: return "relaxed";
+    case LitmusOrder::kAcqRel: return "acq_rel";
+    case LitmusOrder::kSeqCst: return "seq_cst";
+  }
+  return "?";
+}
+
+// The C++ model's verdict on the weak outcome (see the table above).
+constexpr bool cxx_allows_weak(Litmus t, LitmusOrder o) {
+  if (o == LitmusOrder::kSeqCst) return false;  // SC for DRF-free seq_cst programs
+  if (o == LitmusOrder::kRelaxed) return true;
+  return t == Litmus::kSB || t == Litmus::k2Plus2W;  // acq_rel
+}
+
+constexpr std::memory_order litmus_store_order(LitmusOrder o) {
+  return o == LitmusOrder::kRelaxed ? std::memory_order_relaxed
+         : o == LitmusOrder::kAcqRel ? std::memory_order_release
+                                     : std::memory_order_seq_cst;
+}
+
+constexpr std::memory_order litmus_load_order(LitmusOrder o) {
+  return o == LitmusOrder::kRelaxed ? std::memory_order_relaxed
+         : o == LitmusOrder::kAcqRel ? std::memory_order_acquire
+                                     : std::memory_order_seq_cst;
+}
+
+// Trials per batch of fresh slots: 2048 slots of 256 bytes = 512 KiB.
+constexpr int kLitmusBatch = 2048;
+// Trials per benchmark: small in quick (the family stays well under 10 s on
+// two cores), large in full (rare outcomes need many chances).
+constexpr int64_t kLitmusTrialsQuick = 500'000;
+constexpr int64_t kLitmusTrialsFull = 20'000'000;
+// Spin-wait hints between sched_yield calls while the partner is away (it
+// was preempted: the machine may be shared), so a stall costs little.
+constexpr int kLitmusSpinsBeforeYield = 1 << 14;
+
+// One trial's variables, each on its own padded line.
+struct LitmusSlot {
+  PaddedAtomic<uint32_t> x;
+  PaddedAtomic<uint32_t> y;
+};
+static_assert(sizeof(LitmusSlot) == 2 * kLine, "one line pair per variable");
+
+// Shared by the two threads of the litmus benchmark that is running (Google
+// Benchmark runs one benchmark at a time).
+struct LitmusRig {
+  // arrived[t]: sync points thread t has reached in this run. Written only by
+  // thread t (release), read by the other thread (acquire); only grows
+  // during a run; thread 0 zeroes both before the measured loop (ordered
+  // before thread 1's first use by Google Benchmark's start barrier).
+  std::array<PaddedAtomic<uint64_t>, 2> arrived;
+  // The batch's trial variables: zeroed by thread 0 between batches (no
+  // trial running), then accessed by both threads with the tested orders.
+  std::array<LitmusSlot, kLitmusBatch> slots;
+  // out[t][i]: thread t's registers in trial i (bit 0: r0 or the first load,
+  // bit 1: the second load). Plain memory: written by thread t during the
+  // batch, read by thread 0 after the batch-end barrier.
+  alignas(kLine) std::array<std::array<uint8_t, kLitmusBatch>, 2> out;
+};
+LitmusRig g_litmus;
+// PUs the process may use, taken at registration: usable_pus() later reads
+// the calling thread's affinity, which an earlier benchmark may have pinned.
+int g_litmus_usable_pus = 0;
+
+// Two-party barrier: sync point `seq` (1, 2, ...) of thread t.
+void litmus_sync(int t, uint64_t seq) noexcept {
+  g_litmus.arrived[t].value.store(seq, std::memory_order_release);
+  int spins = 0;
+  while (g_litmus.arrived[1 - t].value.load(std::memory_order_acquire) < seq) {
+    arch::cpu_relax();
+    if (++spins == kLitmusSpinsBeforeYield) {
+      spins = 0;
+      sched_yield();
+    }
+  }
+}
+
+// Thread kT's part of one trial; returns its registers (see LitmusRig::out).
+template <Litmus kTest, LitmusOrder kOrder, int kT>
+inline uint8_t litmus_part(LitmusSlot& s) noexcept {
+  constexpr std::memory_order st = litmus_store_order(kOrder);
+  constexpr std::memory_order ld = litmus_load_order(kOrder);
+  std::atomic<uint32_t>& x = s.x.value;
+  std::atomic<uint32_t>& y = s.y.value;
+  if constexpr (kTest == Litmus::kSB) {
+    if constexpr (kT == 0) {
+      x.store(1, st);
+      return static_cast<uint8_t>(y.load(ld));
+    } else {
+      y.store(1, st);
+      return static_cast<uint8_t>(x.load(ld));
+    }
+  } else if constexpr (kTest == Litmus::kMP) {
+    if constexpr (kT == 0) {
+      x.store(1, st);  // data
+      y.store(1, st);  // flag
+      return 0;
+    } else {
+      const uint32_t flag = y.load(ld);
+      const uint32_t data = x.load(ld);
+      return static_cast<uint8_t>(flag | (data << 1));
+    }
+  } else if constexpr (kTest == Litmus::kLB) {
+    if constexpr (kT == 0) {
+      const uint32_t r0 = x.load(ld);
+      y.store(1, st);
+      return static_cast<uint8_t>(r0);
+    } else {
+      const uint32_t r1 = y.load(ld);
+      x.store(1, st);
+      return static_cast<uint8_t>(r1);
+    }
+  } else {
+    if constexpr (kT == 0) {
+      x.store(1, st);
+      y.store(2, st);
+    } else {
+      y.store(1, st);
+      x.store(2, st);
+    }
+    return 0;
+  }
+}
+
+// Whether trial i of the batch ended in the weak outcome (thread 0, after
+// the batch-end barrier).
+template <Litmus kTest>
+bool litmus_weak(int i) noexcept {
+  const uint8_t o0 = g_litmus.out[0][i];
+  const uint8_t o1 = g_litmus.out[1][i];
+  if constexpr (kTest == Litmus::kSB) return o0 == 0 && o1 == 0;
+  if constexpr (kTest == Litmus::kMP) return o1 == 1;  // flag 1, data 0
+  if constexpr (kTest == Litmus::kLB) return o0 == 1 && o1 == 1;
+  const LitmusSlot& s = g_litmus.slots[i];
+  return s.x.value.load(std::memory_order_relaxed) == 1 && s.y.value.load(std::memory_order_relaxed) == 1;
+}
+
+// Both threads' trial loop over one batch of n fresh slots.
+template <Litmus kTest, LitmusOrder kOrder, int kT>
+void litmus_batch(int n, uint64_t& seq) noexcept {
+  uint32_t warm = 0;
+  for (int i = 0; i < n; ++i) {
+    LitmusSlot& s = g_litmus.slots[i];
+    // Share both lines with the partner's cache before the trial starts.
+    warm += s.x.value.load(std::memory_order_relaxed) + s.y.value.load(std::memory_order_relaxed);
+    litmus_sync(kT, ++seq);
+    g_litmus.out[kT][i] = litmus_part<kTest, kOrder, kT>(s);
+  }
+  benchmark::DoNotOptimize(warm);
+}
+
+template <Litmus kTest, LitmusOrder kOrder>
+void BM_Litmus(benchmark::State& state) {
+  // Two different PUs, or the test means nothing: with one PU the threads
+  // take turns and no reordering can be seen.
+  const hw::Placement plan = hw::plan_placement(hw::Policy::kScatter, 2);
+  if (g_litmus_usable_pus < 2 || plan.pus.size() != 2 || plan.pus[0] == plan.pus[1]) {
+    const std::string msg =
+        "placement 'scatter' not honoured on this machine: litmus tests need two different PUs, this "
+        "process may use " +
+        std::to_string(g_litmus_usable_pus);
+    state.SkipWithError(msg.c_str());
+    return;
+  }
+  if (!place_thread(state, hw::Policy::kScatter)) return;
+  const int t = state.thread_index();
+  if (t == 0) {
+    for (auto& a : g_litmus.arrived) a.value.store(0, std::memory_order_relaxed);
+  }
+  const int64_t trials = options().profile == Profile::kFull ? kLitmusTrialsFull : kLitmusTrialsQuick;
+  int64_t weak = 0;
+  uint64_t seq = 0;
+  const auto t0 = Clock::now();
+  for (auto _ : state) {
+    for (int64_t done = 0; done < trials; done += kLitmusBatch) {
+      const int n = static_cast<int>(std::min<int64_t>(kLitmusBatch, trials - done));
+      if (t == 0) {
+        for (int i = 0; i < n; ++i) {
+          g_litmus.slots[i].x.value.store(0, std::memory_order_relaxed);
+          g_litmus.slots[i].y.value.store(0, std::memory_order_relaxed);
+        }
+      }
+      litmus_sync(t, ++seq);  // the zeroed slots happen-before every trial
+      if (t == 0) {
+        litmus_batch<kTest, kOrder, 0>(n, seq);
+      } else {
+        litmus_batch<kTest, kOrder, 1>(n, seq);
+      }
+      litmus_sync(t, ++seq);  // every trial happens-before the count
+      if (t == 0) {
+        for (int i = 0; i < n; ++i) weak += litmus_weak<kTest>(i) ? 1 : 0;
+      }
+    }
+  }
+  const auto t1 = Clock::now();
+  // Google Benchmark sums counters over threads: only thread 0 reports.
+  if (t == 0) {
+    const double ns = std::chrono::duration<double, std::nano>(t1 - t0).count();
+    state.counters["trials"] = static_cast<double>(trials);
+    state.counters["weak"] = static_cast<double>(weak);
+    state.counters["weak_per_million"] = 1e6 * static_cast<double>(weak) / static_cast<double>(trials);
+    state.counters["allowed_by_cxx"] = cxx_allows_weak(kTest, kOrder) ? 1.0 : 0.0;
+    state.counters["ns_per_trial"] = ns / static_cast<double>(trials);
+  }
+}
+
+template <Litmus kTest, LitmusOrder kOrder>
+void register_litmus_case() {
+  benchmark::RegisterBenchmark(
+      bench_name("atomics_litmus", {{"test", litmus_name(kTest)}, {"order", litmus_order_name(kOrder)}}).c_str(),
+      BM_Litmus<kTest, kOrder>)
+      ->Threads(2)
+      ->Iterations(1)
+      ->Repetitions(1)
+      ->UseRealTime();
+}
+
+template <Litmus kTest>
+void register_litmus_test() {
+  register_litmus_case<kTest, LitmusOrder::kRelaxed>();
+  register_litmus_case<kTest, LitmusOrder::kAcqRel>();
+  register_litmus_case<kTest, LitmusOrder::kSeqCst>();
+}
+
+void register_litmus() {
+  g_litmus_usable_pus = usable_pus();
+#if defined(__aarch64__)
+  benchmark::AddCustomContext(
+      "atomics_litmus_note",
+      "Litmus tests in an aarch64 build: under qemu-user on an x86 host the litmus family shows x86's orderings, not ARM's "
+      "(qemu maps guest atomics onto host ones); only a run on ARM hardware shows ARM's weak outcomes. "
+      "Emulation is not detected by the suite.");
+#else
+  benchmark::AddCustomContext("atomics_litmus_note",
+                              "Litmus outcomes are those of this machine's hardware and compiler; a weak "
+                              "outcome the C++ model forbids (allowed_by_cxx = 0) would be a bug");
+#endif
+  register_litmus_test<Litmus::kSB>();
+  register_litmus_test<Litmus::kMP>();
+  register_litmus_test<Litmus::kLB>();
+  register_litmus_test<Litmus::k2Plus2W>();
+}
+
 template <class Ops>
 bool path_available() {
   for (arch::Path p : arch::available_paths())
@@ -264,6 +591,7 @@ void register_path() {
 
 void register_all() {
   benchmark::RegisterBenchmark("atomics_overhead/harness", BM_HarnessOverhead);
+  register_litmus();
   register_path<arch::PortableOps>();
 #if defined(__x86_64__)
   register_path<arch::X86Ops>();

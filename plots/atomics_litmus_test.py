@@ -1,0 +1,135 @@
+"""Tests of the atomics suite's litmus figure, table and notes (in-process):
+the x86 shape (SB only), an observed forbidden outcome flagged as a bug, a
+family that was not honoured (one PU), litmus next to the other atomics
+families, and a missing verdict counter."""
+
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import common  # noqa: E402
+import suite_atomics  # noqa: E402
+import testing_fixtures as fx  # noqa: E402
+
+
+def litmus_suite(extra_context=None, **kw):
+    doc = fx.gb_document("atomics", fx.litmus_specs(**kw), repetitions=1,
+                         extra_context=extra_context, jitter=0.0)
+    return common.parse_suite("atomics", "atomics.json", doc)
+
+
+class AtomicsLitmusTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.dir = self.tmp.name
+
+    def litmus_table(self, suite):
+        tables = [t for t in suite_atomics.summary_rows(self.dir, suite, {})
+                  if t.title.startswith("Litmus")]
+        self.assertEqual(len(tables), 1)
+        return tables[0]
+
+    def test_cells_parse_suite_names_in_display_order(self):
+        cells = suite_atomics.litmus_cells(litmus_suite())
+        self.assertEqual([(c.test, c.order) for c in cells][:4],
+                         [("SB", "relaxed"), ("SB", "acq_rel"), ("SB", "seq_cst"),
+                          ("MP", "relaxed")])
+        self.assertEqual([c.test for c in cells[-3:]], ["2+2W"] * 3)
+        sb = cells[0]
+        self.assertEqual((sb.trials, sb.weak, sb.allowed), (100000, 5000, True))
+        self.assertAlmostEqual(sb.per_million, 50000.0)
+        self.assertIs(cells[2].allowed, False)
+
+    def test_x86_shape_figure_table_and_notes(self):
+        s = litmus_suite(extra_context={"atomics_litmus_note": "Outcomes of this machine"})
+        figs = suite_atomics.figures(self.dir, s, {})
+        self.assertEqual([f for f, _ in figs], ["atomics_litmus.png"])
+        fx.png_size(os.path.join(self.dir, "atomics_litmus.png"))
+        self.assertIn("forbids it and it was seen", figs[0][1])
+        table = self.litmus_table(s)
+        self.assertEqual(table.rows[0][:6],
+                         ["SB", "relaxed", "allowed", "100000", "5000", "50.0k"])
+        self.assertEqual(table.rows[2][:6],
+                         ["SB", "seq_cst", "forbidden by C++", "100000", "0", "0"])
+        self.assertTrue(all(r[6] == "" for r in table.rows))
+        notes = suite_atomics.notes(self.dir, s, {})
+        self.assertFalse(any(n.startswith("WARNING") for n in notes))
+        self.assertIn("SB relaxed (50.0k per million)", notes[0])
+        self.assertIn("SB acq_rel", notes[0])
+        self.assertNotIn("MP", notes[0])
+        self.assertEqual(notes[-1], "Outcomes of this machine.")
+
+    def test_forbidden_outcome_observed_is_flagged(self):
+        s = litmus_suite(weak={("MP", "acq_rel"): 3})
+        notes = suite_atomics.notes(self.dir, s, {})
+        self.assertTrue(notes[0].startswith("WARNING"))
+        self.assertIn("MP acq_rel 3 of 100000 trials", notes[0])
+        bad = suite_atomics.litmus_violations(suite_atomics.litmus_cells(s))
+        self.assertEqual([(c.test, c.order) for c in bad], [("MP", "acq_rel")])
+        self.assertEqual(suite_atomics._litmus_colour(bad[0]), suite_atomics.LITMUS_BUG)
+        row = [r for r in self.litmus_table(s).rows if r[:2] == ["MP", "acq_rel"]][0]
+        self.assertEqual(row[6], "BUG: forbidden outcome observed")
+        figs = suite_atomics.figures(self.dir, s, {})
+        fx.png_size(os.path.join(self.dir, figs[0][0]))
+
+    def test_nothing_observed(self):
+        s = litmus_suite(weak={("SB", "relaxed"): 0, ("SB", "acq_rel"): 0}, trials=5000)
+        notes = suite_atomics.notes(self.dir, s, {})
+        self.assertEqual(notes, ["Litmus tests: no weak outcome observed for any "
+                                 "(test, order) in 5000 trials each at most."])
+        self.assertEqual([f for f, _ in suite_atomics.figures(self.dir, s, {})],
+                         ["atomics_litmus.png"])
+
+    def test_not_honoured_on_one_pu(self):
+        msg = ("placement 'scatter' not honoured on this machine: litmus tests need two "
+               "different PUs, this process may use 1")
+        s = litmus_suite(error=msg)
+        self.assertEqual(suite_atomics.litmus_cells(s), [])
+        figs = suite_atomics.figures(self.dir, s, {})
+        self.assertEqual([f for f, _ in figs], ["atomics_litmus.png"])
+        fx.png_size(os.path.join(self.dir, "atomics_litmus.png"))
+        self.assertIn("Not measured: " + msg, figs[0][1])
+        self.assertEqual(suite_atomics.summary_rows(self.dir, s, {}), [])
+        self.assertEqual(suite_atomics.notes(self.dir, s, {}), [])
+
+    def test_aarch64_shape_and_missing_verdict(self):
+        specs = fx.litmus_specs(arch="aarch64")
+        # An older producer without the verdict counter.
+        first = specs[0]
+        counters = dict(first.counters)
+        del counters["allowed_by_cxx"]
+        specs[0] = first._replace(counters=counters)
+        doc = fx.gb_document("atomics", specs, repetitions=1, jitter=0.0)
+        s = common.parse_suite("atomics", "atomics.json", doc)
+        cells = suite_atomics.litmus_cells(s)
+        self.assertIsNone(cells[0].allowed)
+        self.assertEqual(suite_atomics.litmus_violations(cells), [])
+        self.assertEqual(self.litmus_table(s).rows[0][2], "verdict unknown")
+        notes = suite_atomics.notes(self.dir, s, {})
+        self.assertIn("MP relaxed", notes[0])
+        self.assertIn("2+2W relaxed", notes[0])
+        fx.png_size(os.path.join(self.dir, suite_atomics.figures(self.dir, s, {})[0][0]))
+
+    def test_litmus_next_to_the_other_families(self):
+        doc = fx.gb_document("atomics", fx.atomics_specs(2), repetitions=3)
+        lit = fx.gb_document("atomics", fx.litmus_specs(), repetitions=1, jitter=0.0)
+        doc["benchmarks"] += lit["benchmarks"]
+        s = common.parse_suite("atomics", "atomics.json", doc)
+        figs = suite_atomics.figures(self.dir, s, {})
+        self.assertEqual([f for f, _ in figs],
+                         ["atomics_latency.png", "atomics_scaling.png",
+                          "atomics_cas_fail.png", "atomics_litmus.png"])
+        tables = suite_atomics.summary_rows(self.dir, s, {})
+        self.assertEqual(len(tables), 3)
+        self.assertEqual(len(tables[2].rows), 12)
+        notes = suite_atomics.notes(self.dir, s, {})
+        self.assertEqual(notes[1], "Atomic paths measured: portable, x86_64.")
+        self.assertTrue(notes[2].startswith("Litmus tests: reorderings observed"))
+
+
+if __name__ == "__main__":
+    unittest.main()
