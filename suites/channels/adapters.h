@@ -269,6 +269,50 @@ struct BoostFiberAdapter {
 };
 
 // ---------------------------------------------------------------------------
+// The three moodycamel queues share one channel: Q is the queue type,
+// kBounded says whether it is built with the capacity and whether a send
+// waits for room (wait_enqueue) or never blocks (enqueue allocates).
+template <class Q, class T, bool kBounded>
+class MoodycamelChannel {
+ public:
+  explicit MoodycamelChannel(Capacity c) : q_(make(c)) {}
+  MoodycamelChannel(const MoodycamelChannel&) = delete;
+  MoodycamelChannel& operator=(const MoodycamelChannel&) = delete;
+
+  void send(T&& v) {
+    if constexpr (kBounded) {
+      q_.wait_enqueue(std::move(v));
+    } else {
+      q_.enqueue(std::move(v));
+    }
+  }
+  template <class F>
+  bool recv(F&& f) {
+    T v;
+    q_.wait_dequeue(v);
+    f(v);
+    return true;
+  }
+  template <class F>
+  bool try_recv(F&& f) {
+    T v;
+    if (!q_.try_dequeue(v)) return false;
+    f(v);
+    return true;
+  }
+
+ private:
+  static Q make(Capacity c) {
+    if constexpr (kBounded) {
+      return Q(c);
+    } else {
+      (void)c;
+      return Q();
+    }
+  }
+  Q q_;
+};
+
 // moodycamel::BlockingConcurrentQueue: unbounded MPMC (enqueue never blocks;
 // it allocates a block when the current ones are full). Implicit producers
 // (no tokens), as most users write it.
@@ -278,33 +322,8 @@ struct MoodycamelBlockingAdapter {
   static constexpr bool kMultiConsumer = true;
   static bool supports(Capacity c) { return c == kUnbounded; }
   static Capacity usable_capacity(Capacity c) { return c; }
-
   template <class T>
-  class Channel {
-   public:
-    explicit Channel(Capacity) {}
-    Channel(const Channel&) = delete;
-    Channel& operator=(const Channel&) = delete;
-
-    void send(T&& v) { q_.enqueue(std::move(v)); }
-    template <class F>
-    bool recv(F&& f) {
-      T v;
-      q_.wait_dequeue(v);
-      f(v);
-      return true;
-    }
-    template <class F>
-    bool try_recv(F&& f) {
-      T v;
-      if (!q_.try_dequeue(v)) return false;
-      f(v);
-      return true;
-    }
-
-   private:
-    moodycamel::BlockingConcurrentQueue<T> q_;
-  };
+  using Channel = MoodycamelChannel<moodycamel::BlockingConcurrentQueue<T>, T, false>;
 };
 
 // moodycamel::BlockingReaderWriterQueue: unbounded SPSC.
@@ -314,33 +333,8 @@ struct MoodycamelRwAdapter {
   static constexpr bool kMultiConsumer = false;
   static bool supports(Capacity c) { return c == kUnbounded; }
   static Capacity usable_capacity(Capacity c) { return c; }
-
   template <class T>
-  class Channel {
-   public:
-    explicit Channel(Capacity) {}
-    Channel(const Channel&) = delete;
-    Channel& operator=(const Channel&) = delete;
-
-    void send(T&& v) { q_.enqueue(std::move(v)); }
-    template <class F>
-    bool recv(F&& f) {
-      T v;
-      q_.wait_dequeue(v);
-      f(v);
-      return true;
-    }
-    template <class F>
-    bool try_recv(F&& f) {
-      T v;
-      if (!q_.try_dequeue(v)) return false;
-      f(v);
-      return true;
-    }
-
-   private:
-    moodycamel::BlockingReaderWriterQueue<T> q_;
-  };
+  using Channel = MoodycamelChannel<moodycamel::BlockingReaderWriterQueue<T>, T, false>;
 };
 
 // moodycamel::BlockingReaderWriterCircularBuffer: bounded SPSC (a producer
@@ -351,33 +345,8 @@ struct MoodycamelRwCircularAdapter {
   static constexpr bool kMultiConsumer = false;
   static bool supports(Capacity c) { return c != 0 && c != kUnbounded; }
   static Capacity usable_capacity(Capacity c) { return c; }
-
   template <class T>
-  class Channel {
-   public:
-    explicit Channel(Capacity c) : q_(c) {}
-    Channel(const Channel&) = delete;
-    Channel& operator=(const Channel&) = delete;
-
-    void send(T&& v) { q_.wait_enqueue(std::move(v)); }
-    template <class F>
-    bool recv(F&& f) {
-      T v;
-      q_.wait_dequeue(v);
-      f(v);
-      return true;
-    }
-    template <class F>
-    bool try_recv(F&& f) {
-      T v;
-      if (!q_.try_dequeue(v)) return false;
-      f(v);
-      return true;
-    }
-
-   private:
-    moodycamel::BlockingReaderWriterCircularBuffer<T> q_;
-  };
+  using Channel = MoodycamelChannel<moodycamel::BlockingReaderWriterCircularBuffer<T>, T, true>;
 };
 
 // ---------------------------------------------------------------------------
