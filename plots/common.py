@@ -508,6 +508,23 @@ def fmt_rate(x):
     return "—" if x is None else fmt_num(float(x))
 
 
+def histogram_pairs(buckets):
+    """Sorted [(upper_bound, count), ...] (floats) of a histogram side file's
+    [[upper, count], ...]: pairs that are not two numbers, and pairs with a
+    non-positive count or a negative bound, are skipped. [] for anything
+    that is not a list. Shared by the wait-time (starvation) and latency
+    (channels) distribution plots."""
+    pairs = []
+    if isinstance(buckets, list):
+        for b in buckets:
+            if isinstance(b, (list, tuple)) and len(b) == 2 and \
+                    all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in b) \
+                    and b[0] >= 0 and b[1] > 0:
+                pairs.append((float(b[0]), float(b[1])))
+    pairs.sort()
+    return pairs
+
+
 # --------------------------------------------------------------------------
 # Atomic writes
 # --------------------------------------------------------------------------

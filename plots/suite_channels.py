@@ -40,7 +40,7 @@ from collections import OrderedDict
 
 import draw
 import style
-from common import Table, as_number, fmt_num, save_figure
+from common import Table, as_number, fmt_num, histogram_pairs, save_figure
 from suite_fairness import SideFile, fmt_ns, ns_tick, side_key
 
 TITLE = "Channels: Chan<T> vs Go, Boost.Fiber, moodycamel and TBB"
@@ -285,15 +285,8 @@ def _go_cases_figure(run_dir, rows):
 
 
 def _cdf(buckets):
-    pairs = []
-    for b in buckets or []:
-        try:
-            ub, c = float(b[0]), float(b[1])
-        except (TypeError, ValueError, IndexError):
-            continue
-        if c > 0 and ub >= 0:
-            pairs.append((max(ub, 1.0), c))
-    pairs.sort()
+    # Bounds below 1 ns are drawn at 1 ns (log axis); clamping keeps the order.
+    pairs = [(max(ub, 1.0), c) for ub, c in histogram_pairs(buckets)]
     total = sum(c for _, c in pairs)
     if total <= 0:
         return None

@@ -43,7 +43,7 @@ from collections import OrderedDict
 
 import draw
 import style
-from common import Table, as_number, fmt_num, save_figure
+from common import Table, as_number, fmt_num, histogram_pairs, save_figure
 from suite_fairness import (SideFile, compare_bars, fmt_ns, is_instrumented,
                             lock_sort_key, ns_tick, ordered_locks, primary_placement,
                             threads_of)
@@ -140,14 +140,7 @@ def ccdf(buckets):
     that bucket or a later one, i.e. P(wait > previous bucket's bound) —
     P(wait > x) to the histogram's resolution. Malformed pairs and
     non-positive bounds are skipped; None when no count remains."""
-    pairs = []
-    if isinstance(buckets, list):
-        for b in buckets:
-            if isinstance(b, (list, tuple)) and len(b) == 2 and \
-                    all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in b) \
-                    and b[0] > 0 and b[1] > 0:
-                pairs.append((float(b[0]), float(b[1])))
-    pairs.sort()
+    pairs = [(ub, c) for ub, c in histogram_pairs(buckets) if ub > 0]
     total = sum(c for _, c in pairs)
     if total <= 0:
         return None
