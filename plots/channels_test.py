@@ -7,7 +7,6 @@ entries, a comparison with one side missing. Nothing here looks at timing."""
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -139,8 +138,7 @@ def suite_from(specs, ctx=None, repetitions=1):
 
 
 def run_report(run_dir):
-    return subprocess.run([sys.executable, os.path.join(HERE, "report.py"), run_dir],
-                          capture_output=True, text=True, timeout=300)
+    return fx.run_script("report.py", run_dir)
 
 
 class FullRunTest(unittest.TestCase):
@@ -325,8 +323,7 @@ class CompareTest(unittest.TestCase):
             b = make_channels_run(os.path.join(tmp, "b"), impls=("Chan",), go="absent",
                                   side="missing")
             out = os.path.join(tmp, "cmp")
-            proc = subprocess.run([sys.executable, os.path.join(HERE, "compare.py"), a, b, "--out",
-                                   out], capture_output=True, text=True, timeout=300)
+            proc = fx.run_script("compare.py", a, b, "--out", out)
             self.assertEqual(proc.returncode, 0, proc.stderr)
             with open(os.path.join(out, "compare.html"), encoding="utf-8") as f:
                 html = f.read()

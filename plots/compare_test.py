@@ -2,7 +2,6 @@
 missing a suite, and the one-line / exit 2 error contract."""
 
 import os
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -13,13 +12,11 @@ sys.path.insert(0, HERE)
 import testing_fixtures as fx  # noqa: E402
 from report_test import check_html  # noqa: E402
 
-COMPARE = os.path.join(HERE, "compare.py")
 PNGS = ["compare_atomics_latency.png", "compare_c2c_by_class.png"]
 
 
 def run_compare(*args):
-    return subprocess.run([sys.executable, COMPARE] + list(args), capture_output=True,
-                          text=True, timeout=300)
+    return fx.run_script("compare.py", *args)
 
 
 class CompareTest(unittest.TestCase):

@@ -8,7 +8,6 @@ crash."""
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -29,9 +28,7 @@ STARVATION_PNGS = ["starvation_ccdf.png", "starvation_lockskew.png", "starvation
                    "starvation_percentiles.png"]
 
 
-def run_script(name, *args):
-    return subprocess.run([sys.executable, os.path.join(HERE, name)] + list(args),
-                          capture_output=True, text=True, timeout=300)
+run_script = fx.run_script
 
 
 SMALL_MUTEXES = ("std_mutex", "GoMutex2015", "GoMutex", "SpinLock")
@@ -52,9 +49,7 @@ def make_lock_run(directory, side_files=True, pus=2, small=False):
                               starv_specs=starv)
 
 
-def read(path):
-    with open(path, encoding="utf-8") as f:
-        return f.read()
+read = fx.read_text
 
 
 class FullLockRunTest(unittest.TestCase):

@@ -7,7 +7,6 @@ never crash and drop only what they must."""
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -191,15 +190,8 @@ def suite_from(name, specs, repetitions=1):
     return common.parse_suite(name, name + ".json", doc)
 
 
-def run_script(name, *args):
-    env = dict(os.environ, MPLBACKEND="Agg")
-    return subprocess.run([sys.executable, os.path.join(HERE, name)] + list(args),
-                          capture_output=True, text=True, timeout=300, env=env)
-
-
-def read(path):
-    with open(path, encoding="utf-8") as f:
-        return f.read()
+run_script = fx.run_script
+read = fx.read_text
 
 
 # --------------------------------------------------------------------------

@@ -6,7 +6,6 @@ import html.parser
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import types
@@ -19,14 +18,12 @@ import common  # noqa: E402
 import report  # noqa: E402
 import testing_fixtures as fx  # noqa: E402
 
-REPORT = os.path.join(HERE, "report.py")
 ATOMICS_PNGS = ["atomics_latency.png", "atomics_scaling.png", "atomics_cas_fail.png"]
 C2C_PNGS = ["c2c_heatmap.png", "c2c_by_class.png"]
 
 
 def run_report(*args):
-    return subprocess.run([sys.executable, REPORT] + list(args), capture_output=True,
-                          text=True, timeout=300)
+    return fx.run_script("report.py", *args)
 
 
 class _TagChecker(html.parser.HTMLParser):

@@ -34,6 +34,8 @@ import json
 import math
 import os
 import random
+import subprocess
+import sys
 from collections import namedtuple
 
 BenchSpec = namedtuple("BenchSpec", "name threads counters label error explicit_threads")
@@ -294,6 +296,22 @@ def main():
 
 if __name__ == "__main__":
     main()
+
+
+PLOTS_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def run_script(name, *args):
+    """Runs plots/<name> (report.py, compare.py, ...) under this Python with
+    the Agg backend; the CompletedProcess (text output captured)."""
+    env = dict(os.environ, MPLBACKEND="Agg")
+    return subprocess.run([sys.executable, os.path.join(PLOTS_DIR, name)] + list(args),
+                          capture_output=True, text=True, timeout=300, env=env)
+
+
+def read_text(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
 
 
 def png_size(path):
