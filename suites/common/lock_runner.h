@@ -223,6 +223,13 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
   result.elapsed_s = std::chrono::duration<double>(detail::Clock::now() - t0).count();
   result.total_orders = next_order;
   for (auto& r : result.threads) result.pinned = result.pinned && r->pinned;
+  // After a real-time run, idle as long as it ran (outside the measured
+  // time): Linux throttles SCHED_FIFO threads that use more than
+  // sched_rt_runtime_us (95%) of a 1 s period, and a throttle (tens of ms,
+  // everything stopped) in the next run would be read as the lock's.
+  bool realtime = result.coordinator_realtime;
+  for (auto& r : result.threads) realtime = realtime || r->realtime;
+  if (realtime) std::this_thread::sleep_for(std::chrono::duration<double>(result.elapsed_s));
   return result;
 }
 

@@ -69,11 +69,6 @@ RunnerResult run_fresh(const RunnerConfig& cfg, benchmark::State& state) {
     auto lock = std::make_unique<L>();
     r = run_lock(*lock, cfg);
     state.SetIterationTime(r.elapsed_s);
-    // After a real-time run, idle as long as it ran: Linux throttles
-    // SCHED_FIFO threads that use more than sched_rt_runtime_us (95%) of a
-    // 1 s period, and a throttle (tens of ms, everything stopped) in the
-    // next run would be read as the lock's starvation.
-    if (r.coordinator_realtime) std::this_thread::sleep_for(std::chrono::duration<double>(r.elapsed_s));
   }
   return r;
 }
