@@ -493,6 +493,18 @@ def fmt_num(x, digits=3):
     return _sig(x, digits)
 
 
+def fmt_ns_sig(v):
+    """ns as ns / µs / ms, always three significant digits ("4.00 ns",
+    "23.3 µs"): for tables where values line up. "—" for None."""
+    if v is None:
+        return "—"
+    if v >= 1e6:
+        return "%s ms" % fmt_num(v / 1e6)
+    if v >= 1e3:
+        return "%s µs" % fmt_num(v / 1e3)
+    return "%s ns" % fmt_num(float(v))
+
+
 def _sig(x, digits):
     if x == 0:
         return "0"

@@ -27,7 +27,7 @@ from collections import OrderedDict, namedtuple
 
 import draw
 import style
-from common import Table, as_number, fmt_num, save_figure
+from common import Table, as_number, fmt_ns_sig, fmt_num, save_figure
 
 TITLE = "Overhead: one operation of each primitive"
 
@@ -42,15 +42,7 @@ BASELINES = OrderedDict([
 ])
 
 
-def fmt_ns(v):
-    """ns as ns / µs / ms with three significant digits."""
-    if v is None:
-        return "—"
-    if v >= 1e6:
-        return "%s ms" % fmt_num(v / 1e6)
-    if v >= 1e3:
-        return "%s µs" % fmt_num(v / 1e3)
-    return "%s ns" % fmt_num(float(v))
+fmt_ns = fmt_ns_sig  # ns as ns / µs / ms with three significant digits
 
 
 def _by(suite, family, **match):

@@ -36,13 +36,12 @@ Figures
                        (when more than one thread count was measured).
 """
 
-import math
 import os
 from collections import OrderedDict
 
 import draw
 import style
-from common import DataError, Table, as_number, fmt_num, load_json, save_figure
+from common import DataError, Table, as_number, fmt_ns_sig, fmt_num, load_json, save_figure
 
 TITLE = "Pool: object reuse (sync.Pool and its alternatives)"
 
@@ -492,14 +491,7 @@ def summary_rows(run_dir, suite_data, context):
     return tables
 
 
-def _ns(v):
-    if v is None:
-        return "—"
-    if v >= 1e6:
-        return "%s ms" % fmt_num(v / 1e6)
-    if v >= 1e3:
-        return "%s µs" % fmt_num(v / 1e3)
-    return "%s ns" % fmt_num(v)
+_ns = fmt_ns_sig
 
 
 def notes(run_dir, suite_data, context):
