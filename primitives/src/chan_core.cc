@@ -6,6 +6,7 @@
 #include <sched.h>
 
 #include <syncscope/arch/atomic.h>
+#include <syncscope/go_mutex_common.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -76,21 +77,10 @@ constexpr int64_t kLockSpinNs = 4000;
 
 thread_local ChanStats tls_stats;
 
-unsigned usable_cpus() noexcept {
-  static const unsigned cpus = [] {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (sched_getaffinity(0, sizeof set, &set) == 0) {
-      const int n = CPU_COUNT(&set);
-      if (n > 0) return static_cast<unsigned>(n);
-    }
-    return std::max(1u, std::thread::hardware_concurrency());
-  }();
-  return cpus;
-}
-// Computed at load time from the main thread's mask, so that a thread that
-// pins itself to one CPU does not turn spinning off for the whole process.
-[[maybe_unused]] const unsigned kUsableCpusAtLoad = usable_cpus();
+// The CPUs this process may run on: the count the Go mutexes' spin policy
+// already computes once, at load time, from the main thread's mask (so a
+// thread that pins itself to one CPU does not turn spinning off).
+unsigned usable_cpus() noexcept { return GoSpinPolicy::usable_cpus(); }
 
 // Nanoseconds per cpu_relax(), measured once (the best of a few short
 // trials, so that a preemption during one does not inflate it).
