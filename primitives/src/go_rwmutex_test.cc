@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <shared_mutex>
 #include <thread>
@@ -40,6 +41,12 @@ bool writer_pending(GoRWMutex& rw) {
   }
   return true;
 }
+
+// True once a writer is pending and has registered the n active readers it
+// waits for. A writer announces itself (reader_count_ goes negative) a moment
+// before it adds those readers to reader_wait_; in between, reader_count()
+// reads 0. Waiting for both closes that window.
+bool writer_waits_for(GoRWMutex& rw, int32_t n) { return writer_pending(rw) && rw.reader_count() == n; }
 
 TEST(GoRWMutexTest, ReadersShareTheLock) {
   GoRWMutex rw;
@@ -135,9 +142,10 @@ TEST(GoRWMutexTest, PendingWriterBlocksNewReaders) {
     log(1);
     rw.unlock();
   });
-  ASSERT_TRUE(eventually([&] { return writer_pending(rw); }));
+  // The two active readers are what the writer waits for.
+  ASSERT_TRUE(eventually([&] { return writer_waits_for(rw, 2); }));
   EXPECT_EQ(rw.writer_count(), 1);
-  EXPECT_EQ(rw.reader_count(), 2);  // the active readers the writer waits for
+  EXPECT_EQ(rw.reader_count(), 2);
   EXPECT_FALSE(rw.try_lock_shared());
   EXPECT_FALSE(rw.try_lock());
   std::thread late_reader([&] {
@@ -276,7 +284,7 @@ TEST(GoRWMutexTest, RecursiveReadLockDeadlocksWhileAWriterWaits) {
     writer_at = seq.fetch_add(1) + 1;
     rw.unlock();
   });
-  ASSERT_TRUE(eventually([&] { return writer_pending(rw); }));
+  ASSERT_TRUE(eventually([&] { return writer_waits_for(rw, 1); }));
   go_recursive = true;
   ASSERT_TRUE(eventually([&] { return step.load() == 2; }));
   EXPECT_TRUE(try_again_failed.load());

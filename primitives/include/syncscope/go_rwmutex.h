@@ -138,7 +138,9 @@ class GoRWMutex {
   // reader_count(): the seed's ReaderCount: readers holding read locks with
   // no writer pending (including readers that have just incremented); with a
   // writer pending, the active readers it still waits for (reader_wait_).
-  // Relaxed snapshot.
+  // Relaxed snapshot. Between a writer's announcement and its adding of the
+  // active readers to reader_wait_ (two RMWs in lock()), it reads 0 for an
+  // instant, as Go's would.
   int32_t reader_count() const noexcept {
     const int32_t c = reader_count_.load(std::memory_order_relaxed);
     if (c >= 0) return c;
