@@ -649,7 +649,15 @@ Path some_unavailable_path() {
   return Path::kPortable;  // unreachable: no build has all four paths
 }
 
+// ThreadSanitizer runs a background thread, and forking a multi-threaded
+// process (gtest's default "fast" death-test style) is unsafe: re-execute
+// the test binary instead ("threadsafe") there.
+void use_safe_death_test_style() {
+  if constexpr (kTsan) GTEST_FLAG_SET(death_test_style, "threadsafe");
+}
+
 TEST(ArchEnvDeathTest, UnknownValueExitsWithStatus2) {
+  use_safe_death_test_style();
   EXPECT_EXIT(
       {
         setenv("SYNCSCOPE_ATOMIC_PATH", "bogus", 1);
@@ -661,6 +669,7 @@ TEST(ArchEnvDeathTest, UnknownValueExitsWithStatus2) {
 }
 
 TEST(ArchEnvDeathTest, UnavailableValueExitsWithStatus2) {
+  use_safe_death_test_style();
   const std::string bad = path_name(some_unavailable_path());
   ASSERT_FALSE(is_available(some_unavailable_path()));
   EXPECT_EXIT(
@@ -675,6 +684,7 @@ TEST(ArchEnvDeathTest, UnavailableValueExitsWithStatus2) {
 }
 
 TEST(ArchEnvDeathTest, ForcePathAlsoReportsBadValue) {
+  use_safe_death_test_style();
   EXPECT_EXIT(
       {
         setenv("SYNCSCOPE_ATOMIC_PATH", "LSE", 1);

@@ -165,7 +165,10 @@ TEST(AtomicValueTest, SynchronizeWaitsForTheReader) {
 
 // Stress: writers store pairs (v, 2v); readers check every value they load
 // is consistent (a torn or freed value would fail, and ThreadSanitizer would
-// report the race or the use after free).
+// report the race or the use after free). The overlap is enforced, not
+// hoped for: the writers start only after every reader has loaded once, and
+// keep storing until the readers have done kReaders more loads since then
+// (a reader may be descheduled for the writers' whole run otherwise).
 TEST(AtomicValueTest, StressStoresAndLoads) {
   constexpr int kWriters = 2;
   constexpr int kReaders = 3;
@@ -174,23 +177,32 @@ TEST(AtomicValueTest, StressStoresAndLoads) {
   std::atomic<bool> stop{false};
   std::atomic<int> bad{0};
   std::atomic<long long> loads{0};
+  std::latch readers_started(kReaders);
   std::vector<std::thread> threads;
   for (int r = 0; r < kReaders; ++r) {
     threads.emplace_back([&] {
-      while (!stop.load(std::memory_order_relaxed)) {
+      bool first = true;
+      do {
         std::optional<Tracked> t = v.load();
         if (!t || t->twice != 2 * t->value) bad.fetch_add(1);
         v.visit([&](const Tracked* p) {
           if (p == nullptr || p->twice != 2 * p->value) bad.fetch_add(1);
         });
         loads.fetch_add(1, std::memory_order_relaxed);
-      }
+        if (first) {
+          readers_started.count_down();
+          first = false;
+        }
+      } while (!stop.load(std::memory_order_relaxed));
     });
   }
   std::vector<std::thread> writers;
   for (int w = 0; w < kWriters; ++w) {
     writers.emplace_back([&, w] {
-      for (int i = 0; i < kStores; ++i) {
+      readers_started.wait();
+      const long long loads_at_start = loads.load(std::memory_order_relaxed);
+      for (int i = 0; i < kStores || loads.load(std::memory_order_relaxed) < loads_at_start + kReaders;
+           ++i) {
         if (i % 3 == 0) {
           v.swap(Tracked(w * kStores + i));
         } else {
@@ -203,7 +215,7 @@ TEST(AtomicValueTest, StressStoresAndLoads) {
   stop = true;
   for (auto& t : threads) t.join();
   EXPECT_EQ(bad.load(), 0);
-  EXPECT_GT(loads.load(), 0);
+  EXPECT_GE(loads.load(), 2 * kReaders) << "one load per reader before the writers, kReaders during";
 }
 
 // Stress: compare_and_swap as an atomic increment; no increment is lost.

@@ -254,7 +254,10 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline, bool spin) {
     // Cancel unless a claimer got there first (then it is finishing; wait
     // for it below, without a deadline).
     for (;;) {
-      if (s & Waiter::kDone) return true;
+      if (s & Waiter::kDone) {
+        ++st.late_wakeups;  // completed between the last poll and the expiry check
+        return true;
+      }
       if (s & Waiter::kClaimed) {
         deadline = nullptr;
         break;

@@ -305,8 +305,13 @@ TEST(GoChanTest, SelectStress) {
 // ---- TestSelectFairness -----------------------------------------------------------
 
 // Two always-ready buffered channels and two never-ready unbuffered ones: the
-// ready pair must be chosen about equally often. Go's bound: |r - 1/2| <=
-// 4.891676 / (2 sqrt(trials)), six nines of confidence.
+// ready pair must be chosen about equally often. Go's bound is |r - 1/2| <=
+// 4.891676 / (2 sqrt(trials)): a two-sided normal z of 4.89, i.e. a false
+// failure once in 1e6 runs, too often for a suite of thousands of tests run
+// on every change. The select's random stream cannot be seeded from here,
+// so the bound is widened to z = 5.730729 (a false failure once in 1e8
+// runs); a select that favoured one case 40/60 would still fail it (45/55
+// too, natively and under qemu).
 TEST(GoChanTest, SelectFairness) {
   const int trials = scaled(10000);
   Chan<uint8_t> c1(static_cast<std::size_t>(trials) + 1);
@@ -341,7 +346,7 @@ TEST(GoChanTest, SelectFairness) {
   }
   const double r = static_cast<double>(cnt1) / trials;
   const double e = std::abs(r - 0.5);
-  EXPECT_LE(e, 4.891676 / (2 * std::sqrt(static_cast<double>(trials))))
+  EXPECT_LE(e, 5.730729 / (2 * std::sqrt(static_cast<double>(trials))))
       << "unfair select: in " << trials << " trials, results were " << cnt1 << ", " << cnt2;
   done.close();
 }

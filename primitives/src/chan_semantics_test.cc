@@ -598,7 +598,20 @@ TEST(ChanStatsTest, BlockingIsCountedPerThread) {
   const ChanStats st = chan_thread_stats();
   EXPECT_EQ(st.blocked, 1u);
   EXPECT_EQ(st.spin_wakeups + st.late_wakeups + st.parks, 1u);
-  EXPECT_EQ(c.receive_for(1ms).status, RecvStatus::kWouldBlock);
+  // A timed receive that queues and gives up counts one timeout. One whose
+  // deadline has already passed when it reaches the queue (this thread was
+  // descheduled for longer than the timeout after computing it) returns at
+  // once without queueing: neither counter moves. So each attempt must move
+  // both counters or neither; retry until one really queued.
+  bool queued = false;
+  for (int attempt = 0; attempt < 1000 && !queued; ++attempt) {
+    const ChanStats before = chan_thread_stats();
+    EXPECT_EQ(c.receive_for(1ms).status, RecvStatus::kWouldBlock);
+    const ChanStats after = chan_thread_stats();
+    queued = after.blocked != before.blocked;
+    EXPECT_EQ(after.blocked - before.blocked, after.timeouts - before.timeouts);
+  }
+  ASSERT_TRUE(queued);
   EXPECT_EQ(chan_thread_stats().timeouts, 1u);
   reset_chan_thread_stats();
   EXPECT_EQ(chan_thread_stats().blocked, 0u);

@@ -23,6 +23,7 @@ using namespace std::chrono_literals;
 
 using testing_support::eventually;
 using testing_support::SchedulingControl;
+using testing_support::SleepProbe;
 
 template <class M>
 concept HasStats = requires(M& m) {
@@ -100,7 +101,10 @@ TYPED_TEST(GoMutexTest, ExtensionsWithTwoParkedWaiters) {
 //  2. We unlock (waking the victim) and re-lock at once: the victim cannot
 //     run before we sleep, so it finds the lock held after having waited
 //     > 1 ms, and switches the mutex to starvation mode.
-//  3. A newcomer arrives: it must queue behind the victim, not grab.
+//  3. A newcomer arrives: it must queue behind the victim, not grab. It is
+//     started only once the victim is asleep again: parked_count() counts
+//     the victim before it is back in the queue, and a victim not yet
+//     queued would let the hand-off go to the newcomer.
 //  4. We unlock: ownership goes to the victim (head), then to the
 //     newcomer; the last one ends starvation mode.
 template <class M>
@@ -114,8 +118,10 @@ bool starvation_round(M& m, std::vector<int>& order) {
   };
   m.lock();
   std::atomic<bool> victim_done{false};
+  SleepProbe victim_sleep;
   std::thread victim([&] {
     sched.pin_as_idle_victim();
+    victim_sleep.arm();
     m.lock();
     log(1);
     victim_done = true;
@@ -133,6 +139,10 @@ bool starvation_round(M& m, std::vector<int>& order) {
   }
   // We hold the lock; the victim was woken, finds it held, has waited > 1 ms.
   EXPECT_TRUE(eventually([&] { return m.is_starving(); }));
+  // It set kStarving and is re-queueing (at the head): wait until it is
+  // parked there, not just counted.
+  EXPECT_TRUE(victim_sleep.wait_asleep());
+  EXPECT_EQ(m.parked_count(), 1u);
   EXPECT_TRUE(m.is_locked());
   EXPECT_EQ(m.waiter_count(), 1);
   bool stolen = true;

@@ -10,13 +10,29 @@
 //                           such as "the woken waiter finds the lock taken
 //                           again" without depending on wake-up latency,
 //                           which in a VM often lets the woken thread win.
+//   current_tid()           the calling thread's kernel id.
+//   SleepProbe              lets a test wait until another thread is asleep
+//                           in the kernel, i.e. really parked, not merely
+//                           counted: see "Counted is not queued" below.
+//
+// Counted is not queued. Sema::waiters() (so every parked_count() built on
+// it) is incremented when a thread enters the slow path, before it links
+// itself into the wait queue and parks; a thread can be descheduled between
+// the two for as long as the scheduler likes. A test that needs the queue
+// order (who gets a hand-off, FIFO among waiters) must therefore wait until
+// each waiter is asleep before it starts the next one or releases.
 #ifndef SYNCSCOPE_PRIMITIVES_SRC_GO_MUTEX_TEST_SUPPORT_H_
 #define SYNCSCOPE_PRIMITIVES_SRC_GO_MUTEX_TEST_SUPPORT_H_
 
 #include <pthread.h>
 #include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <fstream>
+#include <string>
 #include <thread>
 
 namespace syncscope::testing_support {
@@ -77,6 +93,91 @@ class SchedulingControl {
   cpu_set_t original_;
   int cpu_ = -1;
   bool pinned_self_ = false;
+};
+
+// The kernel's id of the calling thread: its /proc/self/task/ entry. Under
+// qemu-user, guest threads are host threads and this is the host id.
+inline pid_t current_tid() noexcept { return static_cast<pid_t>(::syscall(SYS_gettid)); }
+
+// Watches one thread until it is asleep in the kernel.
+//
+// The watched thread calls arm() just before the call that may block. The
+// watcher calls wait_asleep() (or asleep() inside its own `eventually`): true
+// once the thread is seen in state S twice, kPause apart, with its count of
+// voluntary context switches unchanged — one and the same sleep, not a
+// thread that happened to be between two short sleeps. still_in_same_sleep()
+// then tells whether it has slept on since (e.g. a timed waiter that has not
+// timed out yet).
+//
+// Why this means "parked": between "counted" and "queued" a waiter can only
+// sleep on a lock held by another thread of the same primitive; the tests
+// that use this start waiters one at a time, each after the previous one is
+// asleep in its wait (where it holds nothing), so the only sleep left is the
+// wait itself. (A runtime's internal lock — ThreadSanitizer's, qemu's — is
+// not held across kPause by a thread that is itself waiting here.)
+class SleepProbe {
+ public:
+  static constexpr std::chrono::milliseconds kPause{2};
+
+  // From the watched thread, before the blocking call.
+  void arm() noexcept { tid_.store(current_tid(), std::memory_order_release); }
+
+  // From the watcher: one check (takes kPause). Remembers the sleep seen.
+  bool asleep() {
+    const pid_t tid = tid_.load(std::memory_order_acquire);
+    if (tid == 0) return false;
+    Status a;
+    if (!read(tid, a) || !a.sleeping) return false;
+    std::this_thread::sleep_for(kPause);
+    Status b;
+    if (!read(tid, b) || !b.sleeping || b.voluntary_switches != a.voluntary_switches) return false;
+    sleep_id_ = b.voluntary_switches;
+    seen_ = true;
+    return true;
+  }
+
+  // From the watcher: polls asleep() under the usual hang guard.
+  bool wait_asleep() {
+    return eventually([&] { return asleep(); });
+  }
+
+  // From the watcher, after asleep() returned true: the thread has not
+  // woken since (it is still in the sleep asleep() saw).
+  bool still_in_same_sleep() const {
+    const pid_t tid = tid_.load(std::memory_order_acquire);
+    Status now;
+    return seen_ && read(tid, now) && now.sleeping && now.voluntary_switches == sleep_id_;
+  }
+
+ private:
+  struct Status {
+    bool sleeping = false;               // "State:\tS (sleeping)"
+    unsigned long long voluntary_switches = 0;  // +1 each time it goes to sleep
+  };
+
+  // Parses /proc/self/task/<tid>/status; false if unreadable (thread gone).
+  static bool read(pid_t tid, Status& out) {
+    std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/status");
+    if (!in) return false;
+    bool have_state = false;
+    bool have_switches = false;
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("State:", 0) == 0) {
+        const std::size_t c = line.find_first_not_of(" \t", 6);
+        out.sleeping = c != std::string::npos && line[c] == 'S';
+        have_state = true;
+      } else if (line.rfind("voluntary_ctxt_switches:", 0) == 0) {
+        out.voluntary_switches = std::stoull(line.substr(24));
+        have_switches = true;
+      }
+    }
+    return have_state && have_switches;
+  }
+
+  std::atomic<pid_t> tid_{0};        // written once by the watched thread
+  unsigned long long sleep_id_ = 0;  // watcher only: the sleep asleep() saw
+  bool seen_ = false;                // watcher only
 };
 
 }  // namespace syncscope::testing_support

@@ -288,8 +288,11 @@ TEST(SelectTest, MoveOnlySendValue) {
 
 // With every case ready, each must be chosen with probability 1/k. Pearson's
 // chi-square over many selections, against a generous fixed critical value
-// (a correctness check of the random poll order, not of timing): with 3
-// degrees of freedom P(chi2 > 30) is about 1e-6.
+// (a correctness check of the random poll order, not of timing). The poll
+// order's random stream cannot be seeded from a test, so the critical value
+// is set for a false-failure probability far below one in a million runs:
+// with 3 degrees of freedom P(chi2 > 40) is about 1.1e-8 (P(chi2 > 30), the
+// earlier bound, is 1.4e-6: too often for a suite run on every change).
 TEST(SelectTest, ReadyCasesAreChosenUniformly) {
   constexpr int kCases = 4;
   const int trials = scaled(8000);
@@ -304,7 +307,7 @@ TEST(SelectTest, ReadyCasesAreChosenUniformly) {
   const double expected = static_cast<double>(trials) / kCases;
   double chi2 = 0;
   for (int n : counts) chi2 += (n - expected) * (n - expected) / expected;
-  EXPECT_LT(chi2, 30.0) << counts[0] << " " << counts[1] << " " << counts[2] << " " << counts[3];
+  EXPECT_LT(chi2, 40.0) << counts[0] << " " << counts[1] << " " << counts[2] << " " << counts[3];
 }
 
 TEST(SelectTest, ReadySendCasesAreChosenUniformly) {
@@ -322,7 +325,7 @@ TEST(SelectTest, ReadySendCasesAreChosenUniformly) {
   const double expected = static_cast<double>(trials) / kCases;
   double chi2 = 0;
   for (int n : counts) chi2 += (n - expected) * (n - expected) / expected;
-  EXPECT_LT(chi2, 30.0);  // 2 degrees of freedom: P(chi2 > 30) ~ 3e-7
+  EXPECT_LT(chi2, 40.0);  // 2 degrees of freedom: P(chi2 > 40) ~ 2e-9
 }
 
 // ---- DynamicSelect ----------------------------------------------------------

@@ -18,9 +18,19 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// ThreadSanitizer runs a background thread, and forking a multi-threaded
+// process (gtest's default "fast" death-test style) is unsafe: re-execute
+// the test binary instead ("threadsafe") there.
+void use_safe_death_test_style() {
+#if defined(SYNCSCOPE_TSAN)
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+#endif
+}
+
 // Death tests first (gtest runs *DeathTest suites first), while the process
-// has no other thread.
+// has no thread of the tests' own.
 TEST(SemaMutexDeathTest, UnlockOfUnlockedIsFatal) {
+  use_safe_death_test_style();
   EXPECT_DEATH(
       {
         SemaMutex m;
@@ -30,6 +40,7 @@ TEST(SemaMutexDeathTest, UnlockOfUnlockedIsFatal) {
 }
 
 TEST(SemaMutexDeathTest, DoubleUnlockIsFatal) {
+  use_safe_death_test_style();
   EXPECT_DEATH(
       {
         SemaMutex m;

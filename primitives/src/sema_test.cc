@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -19,6 +20,7 @@ namespace {
 using namespace std::chrono_literals;
 
 using testing_support::eventually;
+using testing_support::SleepProbe;
 
 // Records the order in which threads get through.
 class OrderLog {
@@ -114,17 +116,21 @@ TEST(SemaTest, TimeoutRacingWithReleaseLosesNoUnit) {
 }
 
 // Starts threads one at a time, each after the previous one is queued, so
-// the queue order is the start order; each acquires and logs.
+// the queue order is the start order; each acquires and logs. "Queued" is
+// "asleep", not "s.waiters() went up": waiters() counts a thread before it
+// links itself into the queue (see go_mutex_test_support.h).
 std::vector<std::thread> queue_in_order(Sema& s, OrderLog& log, const std::vector<int>& ids,
                                         const std::vector<bool>& lifo) {
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    const uint32_t before = s.waiters();
-    threads.emplace_back([&s, &log, id = ids[i], l = lifo[i]] {
+    auto probe = std::make_shared<SleepProbe>();
+    threads.emplace_back([&s, &log, probe, id = ids[i], l = lifo[i]] {
+      probe->arm();
       s.acquire(l);
       log.add(id);
     });
-    EXPECT_TRUE(eventually([&] { return s.waiters() == before + 1; }));
+    EXPECT_TRUE(probe->wait_asleep()) << "waiter " << ids[i] << " never parked";
+    EXPECT_EQ(s.waiters(), i + 1);
   }
   return threads;
 }
@@ -166,31 +172,62 @@ TEST(SemaTest, LifoWaiterQueuesAtTheHead) {
   EXPECT_EQ(log.get(), (std::vector<int>{2, 0, 1, 3}));
 }
 
+// A timed waiter queued between two others times out and leaves; the two
+// keep their order. The round counts only if the quitter was still in its
+// one sleep (queued) after the third waiter had queued behind it; if its
+// deadline came first (a slow or loaded machine), the round is repeated with
+// a doubled deadline. The units go only to the two plain waiters.
 TEST(SemaTest, TimedOutWaiterLeavesTheQueueInPlace) {
-  Sema s;
-  OrderLog log;
-  std::vector<std::thread> threads;
-  threads.emplace_back([&] {
-    s.acquire();
-    log.add(0);
-  });
-  ASSERT_TRUE(eventually([&] { return s.waiters() == 1; }));
-  std::atomic<bool> timed_out{false};
-  // The deadline only has to outlast queueing one more thread.
-  std::thread quitter([&] { timed_out = !s.acquire_until(std::chrono::steady_clock::now() + 1s); });
-  ASSERT_TRUE(eventually([&] { return s.waiters() == 2; }));
-  threads.emplace_back([&] {
-    s.acquire();
-    log.add(2);
-  });
-  ASSERT_TRUE(eventually([&] { return s.waiters() == 3; }));
-  quitter.join();  // times out in the middle of the queue
-  EXPECT_TRUE(timed_out);
-  EXPECT_EQ(s.waiters(), 2u);
-  release_one_by_one(s, log, 2, /*handoff=*/true);
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(log.get(), (std::vector<int>{0, 2}));
-  EXPECT_EQ(s.waiters(), 0u);
+  bool in_the_middle = false;
+  std::chrono::milliseconds deadline(200);
+  for (int attempt = 0; attempt < 10 && !in_the_middle; ++attempt, deadline *= 2) {
+    Sema s;
+    OrderLog log;
+    std::vector<std::thread> threads;
+    auto first = std::make_shared<SleepProbe>();
+    threads.emplace_back([&s, &log, first] {
+      first->arm();
+      s.acquire();
+      log.add(0);
+    });
+    ASSERT_TRUE(first->wait_asleep());
+    std::atomic<bool> timed_out{false};
+    std::atomic<bool> quitter_returned{false};
+    auto quitter_probe = std::make_shared<SleepProbe>();
+    std::thread quitter([&s, &timed_out, &quitter_returned, quitter_probe, deadline] {
+      quitter_probe->arm();
+      timed_out = !s.acquire_until(std::chrono::steady_clock::now() + deadline);
+      quitter_returned = true;
+    });
+    ASSERT_TRUE(eventually([&] { return quitter_returned.load() || quitter_probe->asleep(); }));
+    if (!quitter_returned.load()) {
+      auto last = std::make_shared<SleepProbe>();
+      threads.emplace_back([&s, &log, last] {
+        last->arm();
+        s.acquire();
+        log.add(2);
+      });
+      ASSERT_TRUE(eventually([&] {
+        return !quitter_probe->still_in_same_sleep() || last->asleep();
+      }));
+      // Queued behind a quitter that is still queued now (it never woke).
+      in_the_middle = quitter_probe->still_in_same_sleep();
+    }
+    quitter.join();  // times out: nothing was released
+    EXPECT_TRUE(timed_out);
+    if (in_the_middle) {
+      EXPECT_EQ(s.waiters(), 2u) << "the timed-out waiter left";
+      release_one_by_one(s, log, 2, /*handoff=*/true);
+      for (auto& t : threads) t.join();
+      EXPECT_EQ(log.get(), (std::vector<int>{0, 2}));
+    } else {
+      for (std::size_t i = 0; i < threads.size(); ++i) s.release(/*handoff=*/true);
+      for (auto& t : threads) t.join();
+    }
+    EXPECT_EQ(s.waiters(), 0u);
+    EXPECT_FALSE(s.try_acquire());
+  }
+  EXPECT_TRUE(in_the_middle) << "the timed waiter always timed out before a third one queued";
 }
 
 // The documented barging: a plain release wakes the head, but a thread that

@@ -21,8 +21,8 @@
 //   round:  once `waiting == k` is seen under the lock, every waiter is
 //           inside wait(): the lock is only released by wait() itself
 //           (std::condition_variable atomically; Cond after taking its
-//           ticket, which is what makes a later broadcast count it). Bump
-//           the generation, unlock, stamp t0, broadcast(), then wait for
+//           ticket, which is what makes a later broadcast count it). Stamp
+//           t0, bump the generation, unlock, broadcast(), then wait for
 //           the k announcements (acquire) and read the wake times.
 // Waking includes re-acquiring the lock, one waiter after another: for k
 // waiters the last wake-up measures the whole herd, as a user would see it.
@@ -99,10 +99,13 @@ class BroadcastRig {
       std::this_thread::yield();
     }
     waiting_ = 0;
+    // Stamped under the lock, before the new generation is visible: a
+    // std::condition_variable waiter that returns spuriously needs the lock
+    // to see it, so no wake time can precede t0 (the unlock is measured).
+    const int64_t t0 = now_ns();
     ++generation_;
     woke_.store(0, std::memory_order_relaxed);
     peer_.unlock();
-    const int64_t t0 = now_ns();
     peer_.broadcast();
     while (woke_.load(std::memory_order_acquire) != k_) std::this_thread::yield();
     RoundTimes r{std::numeric_limits<int64_t>::max(), 0};

@@ -191,8 +191,9 @@ class BasicGoMutex {
   bool is_starving() const noexcept {
     return (state_.load(std::memory_order_relaxed) & kStarving) != 0;
   }
-  // parked_count(): threads queued on the mutex's semaphore right now
-  // (Sema::waiters()); at most waiter_count() once the state settles.
+  // parked_count(): threads in the mutex's semaphore's slow path right now
+  // (Sema::waiters(): counted before they are queued, so not a statement
+  // of queue order); at most waiter_count() once the state settles.
   uint32_t parked_count() const noexcept { return sema_.waiters(); }
 
   // stats() (instrumented only): counters since construction or

@@ -154,9 +154,11 @@ class Sema {
     wake_one();  // touches only the global wait table and the waiter
   }
 
-  // waiters(): number of threads currently queued (parked or about to
-  // park). Approximate under concurrency; meant for instrumentation and for
-  // tests that wait until a thread is parked.
+  // waiters(): number of threads inside the slow path of acquire: counted
+  // on entry, before the thread links itself into the wait queue, so a
+  // counted thread may not be queued (or parked) yet, and the count says
+  // nothing about queue order. Relaxed snapshot; meant for instrumentation
+  // and for tests that wait until a thread has at least entered the wait.
   uint32_t waiters() const noexcept { return nwait_.load(std::memory_order_relaxed); }
 
   // A parked thread's node; lives on that thread's stack for the duration
