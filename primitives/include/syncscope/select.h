@@ -50,7 +50,10 @@
 //   * The same channel may appear in several cases (also as send and receive
 //     at once; a select never matches with itself).
 //
-// Algorithm: Go's selectgo (runtime/select.go). Pass 1: lock every involved
+// Algorithm: Go's selectgo (runtime/select.go), with crossbeam-channel's
+// first step in front. Pass 0: in a random order, each case whose channel
+// looks ready from outside the locks is tried under its own channel's lock
+// alone; the first that really is ready fires. Pass 1: lock every involved
 // channel in address order (a global order, so two selects over the same
 // channels cannot deadlock), then poll the cases in a random order and
 // complete the first ready one. If none is, the select blocks, and every
@@ -68,8 +71,9 @@
 // Memory ordering: that of the channel operation that fired (chan.h): the
 // select's receive or send is ordered exactly as a plain one would be.
 //
-// Cost: a ready select takes every distinct channel lock once; a blocking
-// one takes them three times (poll, enqueue, dequeue) — as in Go. The
+// Cost: a ready select usually takes one channel lock (pass 0); one that
+// finds nothing ready takes every distinct channel lock three times (poll,
+// enqueue, dequeue) — as in Go. The
 // builder needs C++20 and keeps everything on the caller's stack.
 
 #ifndef SYNCSCOPE_SELECT_H_
