@@ -60,8 +60,10 @@
 //             a CAS and sleeps on the Waiter's Sema(0) (the analogue of
 //             parking a goroutine). With a deadline it may instead set
 //             kCancelled. (A buffered channel's send/receive spins before
-//             queueing instead, polling the count; see spin_until_ready;
-//             so does a select whose channels are all buffered.)
+//             queueing instead, polling the count with exponential
+//             backoff that turns into sched_yield() after its longest
+//             pause; see spin_until_ready; so does a select whose
+//             channels are all buffered.)
 //   Spinning is bounded by that budget; nothing waits in a spin loop
 //   without bound. ChanStats counts the spin hints, the waits that ended
 //   while spinning and those that parked, so the spinning is measured.
