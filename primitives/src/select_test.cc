@@ -1,7 +1,8 @@
 // Tests of select (syncscope/select.h): readiness, default, timeout and
 // deadline, nil-channel cases, closed channels, blocking selects woken by
 // every kind of partner, uniform randomness (chi-square), duplicate and
-// self cases, lock-order safety, move-only send values, and DynamicSelect.
+// self cases, lock-order safety, a ready case needing only its own lock,
+// move-only send values, and DynamicSelect.
 // Correctness only: timeouts below are hang guards or semantics (a timeout
 // case fires only when nothing else can), never speed checks.
 #include <syncscope/select.h>
@@ -12,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,6 +41,34 @@ TEST(SelectTest, ReadyReceiveFiresWithItsValue) {
                     .run();
   EXPECT_EQ(i, 1);
   EXPECT_EQ(got, "hello");
+}
+
+// A ready case is tried under its own channel's lock alone (select.h, pass
+// 0): a select completes while another of its channels is locked by some
+// other thread for as long as that thread likes.
+TEST(SelectTest, AReadyCaseNeedsOnlyItsOwnChannelsLock) {
+  Chan<int> ready(1);
+  Chan<int> busy(1);
+  ready.send(7);
+  std::atomic<bool> locked{false};
+  std::atomic<bool> done{false};
+  std::atomic<bool> released{false};
+  std::thread holder([&] {
+    busy.core()->lock();
+    locked = true;
+    eventually([&] { return done.load(); });  // a regression hangs here, then fails below
+    released = true;
+    busy.core()->unlock();
+  });
+  ASSERT_TRUE(eventually([&] { return locked.load(); }));
+  std::optional<int> got;
+  const int i = Select().recv(busy).recv(ready, [&](std::optional<int> v) { got = v; }).run();
+  const bool waited_for_busy = released.load();
+  done = true;
+  holder.join();
+  EXPECT_FALSE(waited_for_busy) << "the select took the lock of a channel it did not use";
+  EXPECT_EQ(i, 1);
+  EXPECT_EQ(got, std::optional<int>(7));
 }
 
 TEST(SelectTest, ReadySendFires) {
