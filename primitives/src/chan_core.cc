@@ -58,11 +58,15 @@ namespace {
 // side's spin run out too, so the two fall into a park/wake cascade:
 // spinning a few microseconds longer is far cheaper than one such wake-up.
 //
-// No sched_yield() phase, on purpose: measured on an oversubscribed 2-CPU
-// VM, a yielding waiter hands its core to unrelated runnable processes and
-// gets it back only after their time slices (tens of microseconds per
-// message), while a parked thread woken through the futex gets the
-// scheduler's wake-up preference (a few microseconds).
+// No sched_yield() phase in a queued wait (wait_for_claim), on purpose:
+// measured on an oversubscribed 2-CPU VM, a yielding waiter hands its core
+// to unrelated runnable processes and gets it back only after their time
+// slices (tens of microseconds per message), while a parked thread woken
+// through the futex gets the scheduler's wake-up preference (a few
+// microseconds). The wait before queueing (spin_until) is different: its
+// partner never wakes it (it only changes the count), so the alternative
+// to yielding is spinning on or queueing, and there yielding past the
+// longest backoff pause measured better (see Backoff).
 constexpr int64_t kWaitSpinMinNs = 1000;
 constexpr int64_t kWaitSpinCapNs = 100000;
 constexpr int64_t kUnparkInitialNs = 25000;
@@ -116,7 +120,10 @@ uint32_t spins_for(int64_t budget_ns) noexcept {
 // profile, old and new build side by side, two runs): Chan's select_rx at
 // capacity 1024 went from 3.2-3.4x Go's ns/msg to 1.0-1.3x, mpsc 3->1 at
 // capacity 1024 from 1.5-1.7x to 0.9-1.2x; spsc unchanged or faster. In
-// the channel lock's backoff it was worse (the holder is running).
+// the channel lock's backoff it was worse (the holder is running). The
+// spinning locks' SpinWait (spin_lock.h) has the same spin-then-yield shape
+// with a fixed 256-hint budget; this one keeps the exponential pauses and
+// the time accounting spin_until's budget needs.
 constexpr uint32_t kBackoffMaxStep = 6;
 // Back-to-back polls of the Waiter's own state before the first spin hint.
 constexpr uint32_t kTightPolls = 16;

@@ -35,6 +35,15 @@ struct SelectEngine {
     }
   }
 
+  // After a case's poll found it ready and its lock(s) were dropped: a send
+  // on a closed channel panics; a partner the operation completed is woken.
+  // Returns the case index.
+  static int complete(const SelectCase& c, uint32_t i, Poll p, Waiter* wake_me) {
+    if (p == Poll::kClosed && c.is_send) throw_chan_panic(kSendOnClosedChannel);
+    if (wake_me != nullptr) wake(wake_me);
+    return static_cast<int>(i);
+  }
+
   // Pass 0: in poll order, each case whose channel looks ready from outside
   // (ChanCore::ready_hint, relaxed loads) is polled under its own channel's
   // lock alone; the first that really is ready fires. Returns its index, or
@@ -58,9 +67,7 @@ struct SelectEngine {
       const Poll p = c.poll(c.ch, c.elem, &wake_me);
       c.ch->unlock();
       if (p == Poll::kBlock) continue;  // lost the race for it
-      if (p == Poll::kClosed && c.is_send) throw_chan_panic(kSendOnClosedChannel);
-      if (wake_me != nullptr) wake(wake_me);
-      return static_cast<int>(i);
+      return complete(c, i, p, wake_me);
     }
     return -1;
   }
@@ -129,9 +136,7 @@ struct SelectEngine {
         const Poll p = c.poll(c.ch, c.elem, &wake_me);
         if (p == Poll::kBlock) continue;
         unlock_all(cases, lockorder, norder);
-        if (p == Poll::kClosed && c.is_send) throw_chan_panic(kSendOnClosedChannel);
-        if (wake_me != nullptr) wake(wake_me);
-        return static_cast<int>(i);
+        return complete(c, i, p, wake_me);
       }
 
       if (!block || (deadline != nullptr && Clock::now() >= *deadline)) {
