@@ -26,7 +26,8 @@ std::vector<std::string> documented_keys() {
   bool in_schema = false;
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("## ", 0) == 0) in_schema = line.find("context.json schema") != std::string::npos;
+    if (line.rfind("## ", 0) == 0)
+      in_schema = line.find("context.json schema") != std::string::npos;
     std::smatch m;
     if (in_schema && std::regex_search(line, m, row)) keys.push_back(m[1]);
   }

@@ -52,9 +52,11 @@ int cmd_context(const std::vector<std::string>& args, std::ostream& out, std::os
   std::string file;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--out") {
-      if (i + 1 >= args.size()) return bad_usage(err, "context: --out needs a FILE (usage: context [--out FILE])");
+      if (i + 1 >= args.size())
+        return bad_usage(err, "context: --out needs a FILE (usage: context [--out FILE])");
       file = args[++i];
-      if (file.empty()) return bad_usage(err, "context: empty FILE after --out (usage: context [--out FILE])");
+      if (file.empty())
+        return bad_usage(err, "context: empty FILE after --out (usage: context [--out FILE])");
     } else {
       return bad_usage(err, "context: unknown argument '" + args[i] + "' (valid: --out FILE)");
     }
@@ -90,7 +92,8 @@ int cmd_plan(const std::vector<std::string>& args, std::ostream& out, std::ostre
                               joined_policy_names() + ")");
   const auto policy = parse_policy(args[0]);
   if (!policy)
-    return bad_usage(err, "unknown policy '" + args[0] + "' (valid: " + joined_policy_names() + ")");
+    return bad_usage(err,
+                     "unknown policy '" + args[0] + "' (valid: " + joined_policy_names() + ")");
   long n = 0;
   const std::string& ns = args[1];
   bool ok = !ns.empty() && ns.size() <= 9;

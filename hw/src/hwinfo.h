@@ -11,7 +11,8 @@
 // Exit status: 0 success; 1 the request is valid but cannot be met (POLICY
 // unsupported here, FILE not writable); 2 bad usage, with one line on
 // stderr naming the bad value and the valid ones.
-#pragma once
+#ifndef SYNCSCOPE_HW_SRC_HWINFO_H_
+#define SYNCSCOPE_HW_SRC_HWINFO_H_
 
 #include <iosfwd>
 
@@ -24,3 +25,5 @@ inline constexpr int kExitUsage = 2;
 int hwinfo_main(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 
 }  // namespace syncscope::hw
+
+#endif  // SYNCSCOPE_HW_SRC_HWINFO_H_

@@ -38,8 +38,9 @@ constexpr std::memory_order kLoadOrders[] = {std::memory_order_relaxed, std::mem
                                              std::memory_order_acquire, std::memory_order_seq_cst};
 constexpr std::memory_order kStoreOrders[] = {std::memory_order_relaxed, std::memory_order_release,
                                               std::memory_order_seq_cst};
-constexpr std::memory_order kFailureOrders[] = {std::memory_order_relaxed, std::memory_order_consume,
-                                                std::memory_order_acquire, std::memory_order_seq_cst};
+constexpr std::memory_order kFailureOrders[] = {
+    std::memory_order_relaxed, std::memory_order_consume, std::memory_order_acquire,
+    std::memory_order_seq_cst};
 constexpr Path kAllPaths[] = {Path::kPortable, Path::kX86_64, Path::kLlsc, Path::kLse};
 
 constexpr bool kTsan =
@@ -451,8 +452,8 @@ TEST(ArchMixedPaths, AllPathsOnOneCounter) {
       for (int i = 0; i < kAdds; ++i) {
         Ops::fetch_add(counter, uint64_t{1}, std::memory_order_seq_cst);
         uint32_t expected = Ops::load(cas_counter, std::memory_order_relaxed);
-        while (!Ops::compare_exchange(cas_counter, expected, expected + 1, std::memory_order_acq_rel,
-                                      std::memory_order_relaxed)) {
+        while (!Ops::compare_exchange(cas_counter, expected, expected + 1,
+                                      std::memory_order_acq_rel, std::memory_order_relaxed)) {
         }
       }
     });
@@ -497,7 +498,8 @@ TEST(ArchDispatch, AvailablePathsMatchBuildAndCpu) {
   ASSERT_FALSE(paths.empty());
   EXPECT_EQ(paths.front(), Path::kPortable);
   EXPECT_TRUE(is_available(native_path()));
-  for (size_t i = 1; i < paths.size(); ++i) EXPECT_LT(paths[i - 1], paths[i]);  // enum order, no duplicates
+  for (size_t i = 1; i < paths.size(); ++i)
+    EXPECT_LT(paths[i - 1], paths[i]);  // enum order, no duplicates
   std::vector<Path> want{Path::kPortable};
   if (!kTsan) {
 #if defined(__x86_64__)

@@ -16,7 +16,8 @@
 // Each function has its order as a constant, so it holds exactly one
 // variant of the operation; the test compiles probes with -O2 -fno-ipa-icf
 // so identical bodies are not merged into one symbol.
-#pragma once
+#ifndef SYNCSCOPE_PRIMITIVES_ARCH_PROBE_H_
+#define SYNCSCOPE_PRIMITIVES_ARCH_PROBE_H_
 
 #include <atomic>
 #include <cstdint>
@@ -25,48 +26,48 @@
 
 #define SYNCSCOPE_PROBE extern "C" __attribute__((noinline, used))
 
-#define SYNCSCOPE_PROBE_RMW(OPS, TAG, B, ON, O, FAIL)                                              \
-  SYNCSCOPE_PROBE std::uint##B##_t syncscope_probe_##TAG##_fetch_add_##B##_##ON(                    \
-      std::atomic<std::uint##B##_t>* a, std::uint##B##_t v) {                                       \
-    return OPS::fetch_add(*a, v, O);                                                                \
-  }                                                                                                 \
-  SYNCSCOPE_PROBE std::uint##B##_t syncscope_probe_##TAG##_exchange_##B##_##ON(                     \
-      std::atomic<std::uint##B##_t>* a, std::uint##B##_t v) {                                       \
-    return OPS::exchange(*a, v, O);                                                                 \
-  }                                                                                                 \
-  SYNCSCOPE_PROBE bool syncscope_probe_##TAG##_cas_##B##_##ON(                                      \
-      std::atomic<std::uint##B##_t>* a, std::uint##B##_t* expected, std::uint##B##_t desired) {     \
-    return OPS::compare_exchange(*a, *expected, desired, O, FAIL);                                  \
+#define SYNCSCOPE_PROBE_RMW(OPS, TAG, B, ON, O, FAIL)                                           \
+  SYNCSCOPE_PROBE std::uint##B##_t syncscope_probe_##TAG##_fetch_add_##B##_##ON(                \
+      std::atomic<std::uint##B##_t>* a, std::uint##B##_t v) {                                   \
+    return OPS::fetch_add(*a, v, O);                                                            \
+  }                                                                                             \
+  SYNCSCOPE_PROBE std::uint##B##_t syncscope_probe_##TAG##_exchange_##B##_##ON(                 \
+      std::atomic<std::uint##B##_t>* a, std::uint##B##_t v) {                                   \
+    return OPS::exchange(*a, v, O);                                                             \
+  }                                                                                             \
+  SYNCSCOPE_PROBE bool syncscope_probe_##TAG##_cas_##B##_##ON(                                  \
+      std::atomic<std::uint##B##_t>* a, std::uint##B##_t* expected, std::uint##B##_t desired) { \
+    return OPS::compare_exchange(*a, *expected, desired, O, FAIL);                              \
   }
 
-#define SYNCSCOPE_PROBE_LOAD(OPS, TAG, B, ON, O)                                                   \
-  SYNCSCOPE_PROBE std::uint##B##_t syncscope_probe_##TAG##_load_##B##_##ON(                         \
-      const std::atomic<std::uint##B##_t>* a) {                                                     \
-    return OPS::load(*a, O);                                                                        \
+#define SYNCSCOPE_PROBE_LOAD(OPS, TAG, B, ON, O)                            \
+  SYNCSCOPE_PROBE std::uint##B##_t syncscope_probe_##TAG##_load_##B##_##ON( \
+      const std::atomic<std::uint##B##_t>* a) {                             \
+    return OPS::load(*a, O);                                                \
   }
 
-#define SYNCSCOPE_PROBE_STORE(OPS, TAG, B, ON, O)                                                  \
-  SYNCSCOPE_PROBE void syncscope_probe_##TAG##_store_##B##_##ON(std::atomic<std::uint##B##_t>* a,  \
-                                                                std::uint##B##_t v) {               \
-    OPS::store(*a, v, O);                                                                           \
+#define SYNCSCOPE_PROBE_STORE(OPS, TAG, B, ON, O)                                                 \
+  SYNCSCOPE_PROBE void syncscope_probe_##TAG##_store_##B##_##ON(std::atomic<std::uint##B##_t>* a, \
+                                                                std::uint##B##_t v) {             \
+    OPS::store(*a, v, O);                                                                         \
   }
 
-#define SYNCSCOPE_PROBE_WIDTH(OPS, TAG, B)                                                         \
-  SYNCSCOPE_PROBE_RMW(OPS, TAG, B, relaxed, std::memory_order_relaxed, std::memory_order_relaxed)  \
-  SYNCSCOPE_PROBE_RMW(OPS, TAG, B, acquire, std::memory_order_acquire, std::memory_order_acquire)  \
-  SYNCSCOPE_PROBE_RMW(OPS, TAG, B, release, std::memory_order_release, std::memory_order_relaxed)  \
-  SYNCSCOPE_PROBE_RMW(OPS, TAG, B, acq_rel, std::memory_order_acq_rel, std::memory_order_acquire)  \
-  SYNCSCOPE_PROBE_RMW(OPS, TAG, B, seq_cst, std::memory_order_seq_cst, std::memory_order_seq_cst)  \
-  SYNCSCOPE_PROBE bool syncscope_probe_##TAG##_cas_##B##_relaxed_fail_acquire(                      \
-      std::atomic<std::uint##B##_t>* a, std::uint##B##_t* expected, std::uint##B##_t desired) {     \
-    return OPS::compare_exchange(*a, *expected, desired, std::memory_order_relaxed,                 \
-                                 std::memory_order_acquire);                                        \
-  }                                                                                                 \
-  SYNCSCOPE_PROBE_LOAD(OPS, TAG, B, relaxed, std::memory_order_relaxed)                             \
-  SYNCSCOPE_PROBE_LOAD(OPS, TAG, B, acquire, std::memory_order_acquire)                             \
-  SYNCSCOPE_PROBE_LOAD(OPS, TAG, B, seq_cst, std::memory_order_seq_cst)                             \
-  SYNCSCOPE_PROBE_STORE(OPS, TAG, B, relaxed, std::memory_order_relaxed)                            \
-  SYNCSCOPE_PROBE_STORE(OPS, TAG, B, release, std::memory_order_release)                            \
+#define SYNCSCOPE_PROBE_WIDTH(OPS, TAG, B)                                                        \
+  SYNCSCOPE_PROBE_RMW(OPS, TAG, B, relaxed, std::memory_order_relaxed, std::memory_order_relaxed) \
+  SYNCSCOPE_PROBE_RMW(OPS, TAG, B, acquire, std::memory_order_acquire, std::memory_order_acquire) \
+  SYNCSCOPE_PROBE_RMW(OPS, TAG, B, release, std::memory_order_release, std::memory_order_relaxed) \
+  SYNCSCOPE_PROBE_RMW(OPS, TAG, B, acq_rel, std::memory_order_acq_rel, std::memory_order_acquire) \
+  SYNCSCOPE_PROBE_RMW(OPS, TAG, B, seq_cst, std::memory_order_seq_cst, std::memory_order_seq_cst) \
+  SYNCSCOPE_PROBE bool syncscope_probe_##TAG##_cas_##B##_relaxed_fail_acquire(                    \
+      std::atomic<std::uint##B##_t>* a, std::uint##B##_t* expected, std::uint##B##_t desired) {   \
+    return OPS::compare_exchange(*a, *expected, desired, std::memory_order_relaxed,               \
+                                 std::memory_order_acquire);                                      \
+  }                                                                                               \
+  SYNCSCOPE_PROBE_LOAD(OPS, TAG, B, relaxed, std::memory_order_relaxed)                           \
+  SYNCSCOPE_PROBE_LOAD(OPS, TAG, B, acquire, std::memory_order_acquire)                           \
+  SYNCSCOPE_PROBE_LOAD(OPS, TAG, B, seq_cst, std::memory_order_seq_cst)                           \
+  SYNCSCOPE_PROBE_STORE(OPS, TAG, B, relaxed, std::memory_order_relaxed)                          \
+  SYNCSCOPE_PROBE_STORE(OPS, TAG, B, release, std::memory_order_release)                          \
   SYNCSCOPE_PROBE_STORE(OPS, TAG, B, seq_cst, std::memory_order_seq_cst)
 
 #define SYNCSCOPE_PROBE_FENCE(OPS, TAG, ON, O) \
@@ -80,3 +81,5 @@
   SYNCSCOPE_PROBE_FENCE(OPS, TAG, acq_rel, std::memory_order_acq_rel)           \
   SYNCSCOPE_PROBE_FENCE(OPS, TAG, seq_cst, std::memory_order_seq_cst)           \
   SYNCSCOPE_PROBE void syncscope_probe_##TAG##_pause() { OPS::pause(); }
+
+#endif  // SYNCSCOPE_PRIMITIVES_ARCH_PROBE_H_

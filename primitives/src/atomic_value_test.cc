@@ -201,8 +201,8 @@ TEST(AtomicValueTest, StressStoresAndLoads) {
     writers.emplace_back([&, w] {
       readers_started.wait();
       const long long loads_at_start = loads.load(std::memory_order_relaxed);
-      for (int i = 0; i < kStores || loads.load(std::memory_order_relaxed) < loads_at_start + kReaders;
-           ++i) {
+      for (int i = 0;
+           i < kStores || loads.load(std::memory_order_relaxed) < loads_at_start + kReaders; ++i) {
         if (i % 3 == 0) {
           v.swap(Tracked(w * kStores + i));
         } else {
@@ -215,7 +215,8 @@ TEST(AtomicValueTest, StressStoresAndLoads) {
   stop = true;
   for (auto& t : threads) t.join();
   EXPECT_EQ(bad.load(), 0);
-  EXPECT_GE(loads.load(), 2 * kReaders) << "one load per reader before the writers, kReaders during";
+  EXPECT_GE(loads.load(), 2 * kReaders)
+      << "one load per reader before the writers, kReaders during";
 }
 
 // Stress: compare_and_swap as an atomic increment; no increment is lost.

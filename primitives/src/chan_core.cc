@@ -187,9 +187,12 @@ int64_t spin_budget_ns() noexcept {
   if (tls_spin_budget_ns == 0 || tls_spin_budget_ns > ceiling) tls_spin_budget_ns = ceiling;
   return tls_spin_budget_ns;
 }
-void spin_paid_off() noexcept { tls_spin_budget_ns = std::min(2 * spin_budget_ns(), spin_ceiling_ns()); }
-void spin_was_futile() noexcept { tls_spin_budget_ns = std::max(spin_budget_ns() / 2, kWaitSpinMinNs); }
-
+void spin_paid_off() noexcept {
+  tls_spin_budget_ns = std::min(2 * spin_budget_ns(), spin_ceiling_ns());
+}
+void spin_was_futile() noexcept {
+  tls_spin_budget_ns = std::max(spin_budget_ns() / 2, kWaitSpinMinNs);
+}
 
 // The semaphore nil-channel operations sleep on; nobody releases it.
 Sema& never_released() {

@@ -295,7 +295,12 @@ TEST(GoChanTest, SelectStress) {
       };
     };
     for (int i = 0; i < 4 * n; ++i) {
-      Select().recv(c1[0], got(0)).recv(c1[1], got(1)).recv(c1[2], got(2)).recv(c1[3], got(3)).run();
+      Select()
+          .recv(c1[0], got(0))
+          .recv(c1[1], got(1))
+          .recv(c1[2], got(2))
+          .recv(c1[3], got(3))
+          .run();
     }
   });
   threads.join();
@@ -469,7 +474,8 @@ TEST(GoChanTest, DoubleSelect) {
   Chan<int> cmux(0);
   Threads threads;
   threads.spawn([&] {
-    for (int i = 0; i < iterations; ++i) Select().send(c[0], i).send(c[1], i).send(c[2], i).send(c[3], i).run();
+    for (int i = 0; i < iterations; ++i)
+      Select().send(c[0], i).send(c[1], i).send(c[2], i).send(c[3], i).run();
     for (Chan<int>& ch : c) ch.close();
   });
   std::atomic<int> muxes{4};

@@ -114,7 +114,8 @@ class OrChannelTest : public PatternsTest, public ::testing::WithParamInterface<
 INSTANTIATE_TEST_SUITE_P(
     Variants, OrChannelTest,
     ::testing::Values(OrVariant{"threads", [](auto v) { return or_channel_threads(std::move(v)); }},
-                      OrVariant{"recursive", [](auto v) { return or_channel_recursive(std::move(v)); }},
+                      OrVariant{"recursive",
+                                [](auto v) { return or_channel_recursive(std::move(v)); }},
                       OrVariant{"select", [](auto v) { return or_channel_select(std::move(v)); }}),
     [](const auto& info) { return std::string(info.param.name); });
 
@@ -167,9 +168,11 @@ struct FanInVariant {
 class FanInTest : public PatternsTest, public ::testing::WithParamInterface<FanInVariant> {};
 INSTANTIATE_TEST_SUITE_P(
     Variants, FanInTest,
-    ::testing::Values(FanInVariant{"threads", [](DoneChan d, auto v) { return fan_in_threads(d, std::move(v)); }},
-                      FanInVariant{"recursive", [](DoneChan d, auto v) { return fan_in_recursive(d, std::move(v)); }},
-                      FanInVariant{"select", [](DoneChan d, auto v) { return fan_in_select(d, std::move(v)); }}),
+    ::testing::Values(
+        FanInVariant{"threads", [](DoneChan d, auto v) { return fan_in_threads(d, std::move(v)); }},
+        FanInVariant{"recursive",
+                     [](DoneChan d, auto v) { return fan_in_recursive(d, std::move(v)); }},
+        FanInVariant{"select", [](DoneChan d, auto v) { return fan_in_select(d, std::move(v)); }}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST_P(FanInTest, MergesEveryValueOnceAndCloses) {
@@ -215,7 +218,8 @@ TEST_P(FanInTest, StopsWhenDoneCloses) {
 
 TEST_F(PatternsTest, MergeTwoHandlesOneSideClosingFirst) {
   DoneChan done(0);
-  std::vector<int> got = drain(merge_two(done, generate(done, iota_vec(0, 3)), generate(done, iota_vec(3, 40))));
+  std::vector<int> got =
+      drain(merge_two(done, generate(done, iota_vec(0, 3)), generate(done, iota_vec(3, 40))));
   std::sort(got.begin(), got.end());
   EXPECT_EQ(got, iota_vec(0, 43));
   done.close();
@@ -262,7 +266,8 @@ TEST_F(PatternsTest, FanOutAsyncStopsOnDoneWithoutSendingOnClosed) {
   Chan<int> in(0);
   fan_out(done, in, outs, FanOutMode::kAsync);
   for (int i = 0; i < 5; ++i) in.send(i);
-  ASSERT_TRUE(eventually([&] { return outs[0].waiting_senders() + outs[1].waiting_senders() == 10; }));
+  ASSERT_TRUE(
+      eventually([&] { return outs[0].waiting_senders() + outs[1].waiting_senders() == 10; }));
   done.close();
   EXPECT_TRUE(workers_drained());
   EXPECT_EQ(outs[0].try_receive().status, RecvStatus::kClosed);
@@ -376,11 +381,12 @@ TEST_F(PatternsTest, MoveOnlyValuesFlowThroughStages) {
     }
     in.close();
   });
-  auto out = map_chan(done, filter_chan(done, in, [](const std::unique_ptr<int>& p) { return *p % 2 == 0; }),
-                      [](std::unique_ptr<int> p) {
-                        *p *= 10;
-                        return p;
-                      });
+  auto out = map_chan(
+      done, filter_chan(done, in, [](const std::unique_ptr<int>& p) { return *p % 2 == 0; }),
+      [](std::unique_ptr<int> p) {
+        *p *= 10;
+        return p;
+      });
   std::vector<int> got;
   for (std::unique_ptr<int>& p : out) got.push_back(*p);
   EXPECT_EQ(got, (std::vector<int>{0, 20, 40}));
@@ -392,7 +398,8 @@ TEST_F(PatternsTest, MoveOnlyValuesFlowThroughStages) {
 TEST_F(PatternsTest, TakeAndSkip) {
   DoneChan done(0);
   EXPECT_EQ(drain(take_n(done, naturals(done), 5)), iota_vec(0, 5));
-  EXPECT_EQ(drain(take_n(done, generate(done, iota_vec(0, 3)), 10)), iota_vec(0, 3));  // short input
+  EXPECT_EQ(drain(take_n(done, generate(done, iota_vec(0, 3)), 10)),
+            iota_vec(0, 3));  // short input
   EXPECT_EQ(drain(take_n(done, skip_n(done, naturals(done), 7), 3)), iota_vec(7, 3));
   EXPECT_EQ(drain(skip_n(done, generate(done, iota_vec(0, 3)), 10)), std::vector<int>{});
   EXPECT_EQ(drain(take_while(done, naturals(done), [](int v) { return v < 4; })), iota_vec(0, 4));
@@ -405,13 +412,16 @@ TEST_F(PatternsTest, TakeAndSkip) {
 
 TEST_F(PatternsTest, MapFilterReduce) {
   DoneChan done(0);
-  Chan<std::string> strings =
-      map_chan(done, generate(done, iota_vec(1, 5)), [](int v) { return std::string(static_cast<std::size_t>(v), '*'); });
+  Chan<std::string> strings = map_chan(done, generate(done, iota_vec(1, 5)), [](int v) {
+    return std::string(static_cast<std::size_t>(v), '*');
+  });
   EXPECT_EQ(strings.receive(), "*");
   EXPECT_EQ(strings.receive(), "**");
-  EXPECT_EQ(drain(filter_chan(done, generate(done, iota_vec(0, 10)), [](int v) { return v % 3 == 0; })),
-            (std::vector<int>{0, 3, 6, 9}));
-  EXPECT_EQ(reduce_chan(done, generate(done, iota_vec(1, 100)), 0L, [](long acc, int v) { return acc + v; }),
+  EXPECT_EQ(
+      drain(filter_chan(done, generate(done, iota_vec(0, 10)), [](int v) { return v % 3 == 0; })),
+      (std::vector<int>{0, 3, 6, 9}));
+  EXPECT_EQ(reduce_chan(done, generate(done, iota_vec(1, 100)), 0L,
+                        [](long acc, int v) { return acc + v; }),
             5050L);
   // A nil input maps to a closed channel (the seed's `if in == nil`).
   EXPECT_FALSE(map_chan(done, Chan<int>(), [](int v) { return v; }).receive().has_value());

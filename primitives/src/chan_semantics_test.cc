@@ -311,7 +311,8 @@ TEST(ChanBlockingTest, WaitersAreServedInArrivalOrder) {
   Threads threads;
   for (int i = 0; i < kReceivers; ++i) {
     threads.spawn([&, i] { got[i] = *c.receive(); });
-    ASSERT_TRUE(eventually([&] { return c.waiting_receivers() == static_cast<std::size_t>(i) + 1; }));
+    ASSERT_TRUE(
+        eventually([&] { return c.waiting_receivers() == static_cast<std::size_t>(i) + 1; }));
   }
   for (int i = 0; i < kReceivers; ++i) c.send(i * 10);
   threads.join();

@@ -2,7 +2,7 @@
 // error category (see syncscope/context.h for the design).
 #include <syncscope/context.h>
 
-#include <syncscope/sema.h>
+#include <syncscope/internal/sema.h>
 
 #include <exception>
 #include <mutex>
@@ -172,7 +172,8 @@ class TimerService {
         continue;
       }
       lk.unlock();
-      // Woken early by add() (a new earliest timer); a stale unit from an earlier add() only costs one extra loop.
+      // Woken early by add() (a new earliest timer); a stale unit from an earlier add() only costs
+      // one extra loop.
       (void)wake_.acquire_until(when);
     }
   }

@@ -165,7 +165,8 @@ TEST(ErrGroupTest, TryGoAndLimitChanges) {
     g.set_limit(2);
     FAIL() << "expected SyncPanic";
   } catch (const SyncPanic& p) {
-    EXPECT_STREQ(p.what(), "errgroup: modify limit while 1 goroutines in the group are still active");
+    EXPECT_STREQ(p.what(),
+                 "errgroup: modify limit while 1 goroutines in the group are still active");
   }
   EXPECT_FALSE(g.try_go([] {}));  // the limit is unchanged
   gate.close();

@@ -46,7 +46,9 @@ bool writer_pending(GoRWMutex& rw) {
 // waits for. A writer announces itself (reader_count_ goes negative) a moment
 // before it adds those readers to reader_wait_; in between, reader_count()
 // reads 0. Waiting for both closes that window.
-bool writer_waits_for(GoRWMutex& rw, int32_t n) { return writer_pending(rw) && rw.reader_count() == n; }
+bool writer_waits_for(GoRWMutex& rw, int32_t n) {
+  return writer_pending(rw) && rw.reader_count() == n;
+}
 
 TEST(GoRWMutexTest, ReadersShareTheLock) {
   GoRWMutex rw;

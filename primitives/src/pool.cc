@@ -57,7 +57,8 @@ namespace {
 using Dequeue = detail::PoolDequeue<int>;
 static_assert(Dequeue::kDequeueLimit == (uint32_t{1} << 30),
               "Go's dequeueLimit: (1 << dequeueBits) / 4");
-static_assert((detail::PoolChain<int>::kInitialSize & (detail::PoolChain<int>::kInitialSize - 1)) == 0,
+static_assert((detail::PoolChain<int>::kInitialSize & (detail::PoolChain<int>::kInitialSize - 1)) ==
+                  0,
               "deque sizes are powers of two");
 
 // IndexedArray: segment k holds kFirstSegment << k elements; the segments
@@ -75,8 +76,9 @@ static_assert(static_cast<uint64_t>(Segments::kFirstSegment) *
 // The fast path reads one entry: a stamp and a slot.
 static_assert(std::is_trivially_destructible_v<detail::PoolThreadCache>,
               "the per-thread cache must stay usable during thread exit (no TLS guard)");
-static_assert(sizeof(detail::PoolCacheEntry) == 2 * sizeof(uint64_t),
-              "an entry is a stamp and a pointer: 16 bytes on 64-bit targets (12 + padding on 32-bit)");
+static_assert(
+    sizeof(detail::PoolCacheEntry) == 2 * sizeof(uint64_t),
+    "an entry is a stamp and a pointer: 16 bytes on 64-bit targets (12 + padding on 32-bit)");
 static_assert(offsetof(detail::PoolThreadCache, mru) == 0,
               "the MRU entry sits at the cache's own TLS offset");
 

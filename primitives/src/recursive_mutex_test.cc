@@ -80,8 +80,8 @@ TEST(ThreadIdTest, ForkedChildReadsItsOwnId) {
 
 template <class M>
 class RecursiveMutexTest : public ::testing::Test {};
-using RecursiveTypes =
-    ::testing::Types<RecursiveMutex, BasicRecursiveMutex<std::mutex>, BasicRecursiveMutex<SpinLock>>;
+using RecursiveTypes = ::testing::Types<RecursiveMutex, BasicRecursiveMutex<std::mutex>,
+                                        BasicRecursiveMutex<SpinLock>>;
 class RecursiveNames {
  public:
   template <class T>

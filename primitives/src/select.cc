@@ -122,7 +122,8 @@ struct SelectEngine {
     // unbuffered case the select queues at once and spins after queueing
     // (wait_for_claim), as a plain unbuffered operation does.
     bool all_buffered = true;
-    for (uint32_t k = 0; k < norder; ++k) all_buffered = all_buffered && cases[pollorder[k]].ch->cap() != 0;
+    for (uint32_t k = 0; k < norder; ++k)
+      all_buffered = all_buffered && cases[pollorder[k]].ch->cap() != 0;
 
     for (bool may_spin = block && all_buffered;; may_spin = false) {
       if (const int i = try_each(cases, pollorder, norder); i >= 0) return i;

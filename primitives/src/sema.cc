@@ -1,7 +1,7 @@
-// Slow paths of syncscope::Sema (see syncscope/sema.h for the design).
+// Slow paths of syncscope::Sema (see syncscope/internal/sema.h for the design).
 #include <linux/futex.h>
 #include <syncscope/arch/atomic.h>
-#include <syncscope/sema.h>
+#include <syncscope/internal/sema.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -86,7 +86,7 @@ enum : uint32_t {
 
 struct Sema::Waiter {
   std::atomic<uint32_t> state{kWaiting};  // futex word; see the states above
-  const Sema* key = nullptr;              // the Sema waited on (compared, never dereferenced by releasers)
+  const Sema* key = nullptr;  // the Sema waited on (compared, never dereferenced by releasers)
   Waiter* prev = nullptr;                 // guarded by the bucket lock
   Waiter* next = nullptr;                 // guarded by the bucket lock
   bool linked = false;                    // guarded by the bucket lock
@@ -118,12 +118,15 @@ Bucket& bucket_of(const Sema* s) noexcept {
 
 void lock_bucket(Bucket& b) noexcept {
   uint32_t expected = 0;
-  if (b.lock.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed)) return;
+  if (b.lock.compare_exchange_strong(expected, 1, std::memory_order_acquire,
+                                     std::memory_order_relaxed))
+    return;
   for (int i = 0; i < kQueueLockSpins; ++i) {
     arch::cpu_relax();
     expected = 0;
     if (b.lock.load(std::memory_order_relaxed) == 0 &&
-        b.lock.compare_exchange_weak(expected, 1, std::memory_order_acquire, std::memory_order_relaxed)) {
+        b.lock.compare_exchange_weak(expected, 1, std::memory_order_acquire,
+                                     std::memory_order_relaxed)) {
       return;
     }
   }
@@ -220,7 +223,8 @@ bool Sema::acquire_slow(bool lifo, const std::chrono::steady_clock::time_point* 
       unlock_bucket(b);
       // A releaser unlinked us and is about to mark the node: wait for it
       // (it does so right after dropping the bucket lock), then honour it.
-      while (w.state.load(std::memory_order_acquire) == kWaiting) futex_wait(&w.state, kWaiting, nullptr);
+      while (w.state.load(std::memory_order_acquire) == kWaiting)
+        futex_wait(&w.state, kWaiting, nullptr);
     }
     const uint32_t s = w.state.load(std::memory_order_acquire);
     if (s == kGranted) return true;

@@ -3,7 +3,7 @@
 // no-lost-wake-up stress. Correctness only: no timing thresholds (the waits
 // below are hang guards or "let the other thread run" pauses, never checks).
 #include <gtest/gtest.h>
-#include <syncscope/sema.h>
+#include <syncscope/internal/sema.h>
 
 #include <atomic>
 #include <chrono>

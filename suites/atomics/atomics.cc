@@ -425,7 +425,8 @@ bool litmus_weak(int i) noexcept {
   if constexpr (kTest == Litmus::kMP) return o1 == 1;  // flag 1, data 0
   if constexpr (kTest == Litmus::kLB) return o0 == 1 && o1 == 1;
   const LitmusSlot& s = g_litmus.slots[i];
-  return s.x.value.load(std::memory_order_relaxed) == 1 && s.y.value.load(std::memory_order_relaxed) == 1;
+  return s.x.value.load(std::memory_order_relaxed) == 1 &&
+         s.y.value.load(std::memory_order_relaxed) == 1;
 }
 
 // Both threads' trial loop over one batch of n fresh slots.
@@ -449,7 +450,8 @@ void BM_Litmus(benchmark::State& state) {
   const hw::Placement plan = hw::plan_placement(hw::Policy::kScatter, 2);
   if (g_litmus_usable_pus < 2 || plan.pus.size() != 2 || plan.pus[0] == plan.pus[1]) {
     const std::string msg =
-        "placement 'scatter' not honoured on this machine: litmus tests need two different PUs, this "
+        "placement 'scatter' not honoured on this machine: litmus tests need two different PUs, "
+        "this "
         "process may use " +
         std::to_string(g_litmus_usable_pus);
     state.SkipWithError(msg.c_str());
@@ -460,7 +462,8 @@ void BM_Litmus(benchmark::State& state) {
   if (t == 0) {
     for (auto& a : g_litmus.arrived) a.value.store(0, std::memory_order_relaxed);
   }
-  const int64_t trials = options().profile == Profile::kFull ? kLitmusTrialsFull : kLitmusTrialsQuick;
+  const int64_t trials =
+      options().profile == Profile::kFull ? kLitmusTrialsFull : kLitmusTrialsQuick;
   int64_t weak = 0;
   uint64_t seq = 0;
   const auto t0 = Clock::now();
@@ -491,7 +494,8 @@ void BM_Litmus(benchmark::State& state) {
     const double ns = std::chrono::duration<double, std::nano>(t1 - t0).count();
     state.counters["trials"] = static_cast<double>(trials);
     state.counters["weak"] = static_cast<double>(weak);
-    state.counters["weak_per_million"] = 1e6 * static_cast<double>(weak) / static_cast<double>(trials);
+    state.counters["weak_per_million"] =
+        1e6 * static_cast<double>(weak) / static_cast<double>(trials);
     state.counters["allowed_by_cxx"] = cxx_allows_weak(kTest, kOrder) ? 1.0 : 0.0;
     state.counters["ns_per_trial"] = ns / static_cast<double>(trials);
   }
@@ -499,9 +503,10 @@ void BM_Litmus(benchmark::State& state) {
 
 template <Litmus kTest, LitmusOrder kOrder>
 void register_litmus_case() {
-  benchmark::RegisterBenchmark(
-      bench_name("atomics_litmus", {{"test", litmus_name(kTest)}, {"order", litmus_order_name(kOrder)}}).c_str(),
-      BM_Litmus<kTest, kOrder>)
+  benchmark::RegisterBenchmark(bench_name("atomics_litmus", {{"test", litmus_name(kTest)},
+                                                             {"order", litmus_order_name(kOrder)}})
+                                   .c_str(),
+                               BM_Litmus<kTest, kOrder>)
       ->Threads(2)
       ->Iterations(1)
       ->Repetitions(1)
@@ -518,15 +523,17 @@ void register_litmus_test() {
 void register_litmus() {
   g_litmus_usable_pus = usable_pus();
 #if defined(__aarch64__)
+  benchmark::AddCustomContext("atomics_litmus_note",
+                              "Litmus tests in an aarch64 build: under qemu-user on an x86 host "
+                              "the litmus family shows x86's orderings, not ARM's "
+                              "(qemu maps guest atomics onto host ones); only a run on ARM "
+                              "hardware shows ARM's weak outcomes. "
+                              "Emulation is not detected by the suite.");
+#else
   benchmark::AddCustomContext(
       "atomics_litmus_note",
-      "Litmus tests in an aarch64 build: under qemu-user on an x86 host the litmus family shows x86's orderings, not ARM's "
-      "(qemu maps guest atomics onto host ones); only a run on ARM hardware shows ARM's weak outcomes. "
-      "Emulation is not detected by the suite.");
-#else
-  benchmark::AddCustomContext("atomics_litmus_note",
-                              "Litmus outcomes are those of this machine's hardware and compiler; a weak "
-                              "outcome the C++ model forbids (allowed_by_cxx = 0) would be a bug");
+      "Litmus outcomes are those of this machine's hardware and compiler; a weak "
+      "outcome the C++ model forbids (allowed_by_cxx = 0) would be a bug");
 #endif
   register_litmus_test<Litmus::kSB>();
   register_litmus_test<Litmus::kMP>();
@@ -544,7 +551,9 @@ bool path_available() {
 template <class Ops, Op kOp, class T>
 void register_latency() {
   benchmark::RegisterBenchmark(
-      bench_name("atomics_latency", {{"op", op_name(kOp)}, {"path", Ops::kName}, {"bits", std::to_string(sizeof(T) * 8)}})
+      bench_name(
+          "atomics_latency",
+          {{"op", op_name(kOp)}, {"path", Ops::kName}, {"bits", std::to_string(sizeof(T) * 8)}})
           .c_str(),
       BM_Latency<Ops, kOp, T>);
 }
@@ -554,7 +563,8 @@ void register_path_op() {
   register_latency<Ops, kOp, uint32_t>();
   register_latency<Ops, kOp, uint64_t>();
   benchmark::RegisterBenchmark(
-      bench_name("atomics_throughput", {{"op", op_name(kOp)}, {"path", Ops::kName}, {"bits", "64"}}).c_str(),
+      bench_name("atomics_throughput", {{"op", op_name(kOp)}, {"path", Ops::kName}, {"bits", "64"}})
+          .c_str(),
       BM_Throughput<Ops, kOp>);
 }
 

@@ -53,7 +53,8 @@ inline void hand_over(std::atomic<uint64_t>& cell, uint64_t from) noexcept {
   for (;;) {
     while (cell.load(std::memory_order_relaxed) != from) arch::cpu_relax();
     uint64_t expected = from;
-    if (cell.compare_exchange_strong(expected, from + 1, std::memory_order_acq_rel, std::memory_order_relaxed))
+    if (cell.compare_exchange_strong(expected, from + 1, std::memory_order_acq_rel,
+                                     std::memory_order_relaxed))
       return;
   }
 }
@@ -78,7 +79,8 @@ PairResult measure_pair(int pu_a, int pu_b, int rounds, int samples) {
     const uint64_t end = 2 * (uint64_t(s) * rounds + rounds);
     while (cell->value.load(std::memory_order_acquire) != end) arch::cpu_relax();
     const auto t1 = Clock::now();
-    if (s > 0) one_way.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() / (2.0 * rounds));
+    if (s > 0)
+      one_way.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() / (2.0 * rounds));
   }
   pong.join();
   pin_to(-1);
@@ -97,7 +99,8 @@ void BM_Pair(benchmark::State& state, int pu_a, int pu_b) {
     state.SetIterationTime(r.one_way_ns.median * 1e-9);
   }
   if (!r.pinned) {
-    state.SkipWithError(("could not pin to PU " + std::to_string(pu_a) + " and " + std::to_string(pu_b)).c_str());
+    state.SkipWithError(
+        ("could not pin to PU " + std::to_string(pu_a) + " and " + std::to_string(pu_b)).c_str());
     return;
   }
   state.counters["one_way_ns"] = r.one_way_ns.median;
@@ -150,10 +153,11 @@ void register_all() {
     return;
   }
   for (auto [a, b] : pairs) {
-    benchmark::RegisterBenchmark(
-        bench_name("c2c", {{"pu_a", std::to_string(a)}, {"pu_b", std::to_string(b)}, {"class", hw::distance_class(a, b)}})
-            .c_str(),
-        [a = a, b = b](benchmark::State& st) { BM_Pair(st, a, b); })
+    benchmark::RegisterBenchmark(bench_name("c2c", {{"pu_a", std::to_string(a)},
+                                                    {"pu_b", std::to_string(b)},
+                                                    {"class", hw::distance_class(a, b)}})
+                                     .c_str(),
+                                 [a = a, b = b](benchmark::State& st) { BM_Pair(st, a, b); })
         ->Iterations(1)
         ->UseManualTime();
   }

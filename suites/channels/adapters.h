@@ -60,7 +60,8 @@
 //
 // Memory ordering: each implementation's own (all are linearizable queues
 // whose send happens-before the matching receive); the suite adds nothing.
-#pragma once
+#ifndef SYNCSCOPE_SUITES_CHANNELS_ADAPTERS_H_
+#define SYNCSCOPE_SUITES_CHANNELS_ADAPTERS_H_
 
 #include <array>
 #include <concepts>
@@ -102,7 +103,8 @@ struct ProbeFn {
 };
 
 template <class A>
-concept ChannelAdapter = requires(typename A::template Channel<ProbeMsg>& ch, ProbeMsg m, ProbeFn f) {
+concept ChannelAdapter = requires(typename A::template Channel<ProbeMsg>& ch, ProbeMsg m,
+                                  ProbeFn f) {
   { A::kName } -> std::convertible_to<const char*>;
   { A::kMultiProducer } -> std::convertible_to<bool>;
   { A::kMultiConsumer } -> std::convertible_to<bool>;
@@ -213,7 +215,9 @@ struct BoostFiberAdapter {
   static constexpr const char* kName = "boost_fiber";
   static constexpr bool kMultiProducer = true;
   static constexpr bool kMultiConsumer = true;
-  static bool supports(Capacity c) { return c != kUnbounded && (c == 0 || c == 1 || (c & (c - 1)) == 0); }
+  static bool supports(Capacity c) {
+    return c != kUnbounded && (c == 0 || c == 1 || (c & (c - 1)) == 0);
+  }
   static std::size_t boost_capacity(Capacity c) { return c == 1 ? 2 : c; }
   static Capacity usable_capacity(Capacity c) { return c == 0 ? 0 : boost_capacity(c) - 1; }
 
@@ -399,3 +403,5 @@ static_assert(ChannelAdapter<MoodycamelRwAdapter> && ChannelAdapter<MoodycamelRw
 static_assert(ChannelAdapter<TbbBoundedQueueAdapter> && !HasClose<TbbBoundedQueueAdapter>);
 
 }  // namespace syncscope::suites::channels
+
+#endif  // SYNCSCOPE_SUITES_CHANNELS_ADAPTERS_H_

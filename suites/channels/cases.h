@@ -62,7 +62,8 @@
 // a preallocated, padded slot; the measured loops never lock (other than the
 // channel under test) or allocate (except what an implementation allocates
 // itself, e.g. moodycamel's blocks).
-#pragma once
+#ifndef SYNCSCOPE_SUITES_CHANNELS_CASES_H_
+#define SYNCSCOPE_SUITES_CHANNELS_CASES_H_
 
 #include <sys/resource.h>
 
@@ -98,7 +99,19 @@ struct Msg {
 };
 static_assert(sizeof(Msg<8>) == 8 && sizeof(Msg<64>) == 64 && sizeof(Msg<1024>) == 1024);
 
-enum class Case { kSeq, kSpsc, kMpsc, kMpmc, kSelectRx, kSelectBoth, kPingPong, kProdCons, kTryRecv, kPopular, kClose };
+enum class Case {
+  kSeq,
+  kSpsc,
+  kMpsc,
+  kMpmc,
+  kSelectRx,
+  kSelectBoth,
+  kPingPong,
+  kProdCons,
+  kTryRecv,
+  kPopular,
+  kClose
+};
 
 inline const char* case_name(Case c) {
   switch (c) {
@@ -254,7 +267,8 @@ Outcome run_team(int n, const std::vector<int>& pus, Body&& body) {
 template <class A, class M>
 Outcome run_seq(const CaseSpec& c, uint64_t units, const std::vector<int>& pus) {
   typename A::template Channel<M> ch(c.cap);
-  const uint64_t batch = c.cap == kUnbounded ? units : std::max<Capacity>(1, A::usable_capacity(c.cap));
+  const uint64_t batch =
+      c.cap == kUnbounded ? units : std::max<Capacity>(1, A::usable_capacity(c.cap));
   return run_team<A>(1, pus, [&](int, Slot& s) {
     uint64_t k = 0;
     while (k < units) {
@@ -311,7 +325,8 @@ Outcome run_select(const CaseSpec& c, uint64_t units, const std::vector<int>& pu
         }
       }
     } else {
-      for (uint64_t k = 0; k < per_consumer; ++k) A::select_recv4(chs, [&s](const M& m) { take(s, m); });
+      for (uint64_t k = 0; k < per_consumer; ++k)
+        A::select_recv4(chs, [&s](const M& m) { take(s, m); });
     }
   });
 }
@@ -364,7 +379,8 @@ Outcome run_popular(const CaseSpec& c, uint64_t units, const std::vector<int>& p
         for (auto& ch : own) ch->send(make_msg<M>(k++));
     } else {
       Ch& mine = *own[static_cast<size_t>(i - 1)];
-      for (uint64_t r = 0; r < units; ++r) A::select_recv2(popular, mine, [&s](const M& m) { take(s, m); });
+      for (uint64_t r = 0; r < units; ++r)
+        A::select_recv2(popular, mine, [&s](const M& m) { take(s, m); });
     }
   });
 }
@@ -449,3 +465,5 @@ Outcome run_case(const CaseSpec& c, uint64_t units, const std::vector<int>& pus)
 }
 
 }  // namespace syncscope::suites::channels
+
+#endif  // SYNCSCOPE_SUITES_CHANNELS_CASES_H_

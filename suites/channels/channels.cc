@@ -126,7 +126,8 @@ std::vector<int> mpmc_threads() {
   return out;
 }
 
-CaseSpec transfer(Case kind, Capacity cap, int producers, int consumers, int msg = 8, int work = 0) {
+CaseSpec transfer(Case kind, Capacity cap, int producers, int consumers, int msg = 8,
+                  int work = 0) {
   CaseSpec c;
   c.kind = kind;
   c.cap = cap;
@@ -166,7 +167,8 @@ std::vector<CaseSpec> all_cases() {
     v.push_back(c);
   }
   for (int work : {0, 100})
-    for (Capacity cap : {Capacity{0}, Capacity{16}, kUnbounded}) v.push_back(transfer(Case::kProdCons, cap, 1, 1, 8, work));
+    for (Capacity cap : {Capacity{0}, Capacity{16}, kUnbounded})
+      v.push_back(transfer(Case::kProdCons, cap, 1, 1, 8, work));
   for (Capacity cap : {Capacity{0}, Capacity{16}, kUnbounded}) {
     CaseSpec c = transfer(Case::kTryRecv, cap, 1, 0);
     c.threads = 1;
@@ -288,7 +290,8 @@ void BM_Channel(benchmark::State& state, CaseSpec c, std::string name) {
     k["ns_per_msg"] = ns / msgs;
     k["msgs_per_s"] = msgs / std::max(o.measured_s, 1e-12);
   }
-  if (c.kind == Case::kPingPong) k["ns_per_roundtrip"] = ns / static_cast<double>(std::max<uint64_t>(o.units, 1));
+  if (c.kind == Case::kPingPong)
+    k["ns_per_roundtrip"] = ns / static_cast<double>(std::max<uint64_t>(o.units, 1));
   if (o.hist.count() > 0) {
     k["lat_p50_ns"] = static_cast<double>(o.hist.percentile(0.50));
     k["lat_p99_ns"] = static_cast<double>(o.hist.percentile(0.99));
@@ -333,7 +336,8 @@ std::map<std::string, std::vector<std::string>>& coverage() {
 template <class A, class M>
 void register_one(const CaseSpec& c) {
   const std::string name = case_bench_name(A::kName, c);
-  benchmark::RegisterBenchmark(name.c_str(), [c, name](benchmark::State& st) { BM_Channel<A, M>(st, c, name); })
+  benchmark::RegisterBenchmark(name.c_str(),
+                               [c, name](benchmark::State& st) { BM_Channel<A, M>(st, c, name); })
       ->Iterations(1)
       ->UseManualTime()
       ->Unit(benchmark::kMillisecond);
@@ -369,25 +373,30 @@ void register_all() {
     register_case<MoodycamelRwCircularAdapter>(c);
     register_case<TbbBoundedQueueAdapter>(c);
   }
-  for (const auto& [impl, list] : coverage()) benchmark::AddCustomContext("channels_coverage_" + impl, join(list));
+  for (const auto& [impl, list] : coverage())
+    benchmark::AddCustomContext("channels_coverage_" + impl, join(list));
   benchmark::AddCustomContext("channels_placement", hw::policy_name(channel_policy()));
-  benchmark::AddCustomContext("channels_latency_sampling",
-                              "1 message in " + std::to_string(kSampleEvery) + " carries a send timestamp");
+  benchmark::AddCustomContext(
+      "channels_latency_sampling",
+      "1 message in " + std::to_string(kSampleEvery) + " carries a send timestamp");
   benchmark::AddCustomContext("channels_budget_s_per_run", std::to_string(budget_s()));
-  benchmark::AddCustomContext("channels_not_registered",
-                              "select/popular: only Chan and go_chan have select; close: tbb abort() "
-                              "wakes only current waiters and moodycamel has no close; cap 0: tbb, "
-                              "moodycamel have no rendezvous; unbounded: Chan, go_chan, boost_fiber "
-                              "are bounded; mpsc/mpmc: moodycamel_rw* are SPSC");
-  benchmark::AddCustomContext("channels_boost_fiber",
-                              "one fiber per std::thread (each thread's own round_robin scheduler); "
-                              "cap 0 = unbuffered_channel, cap 1 = buffered_channel(2) (1 slot), "
-                              "cap N = buffered_channel(N) (N-1 usable slots)");
+  benchmark::AddCustomContext(
+      "channels_not_registered",
+      "select/popular: only Chan and go_chan have select; close: tbb abort() "
+      "wakes only current waiters and moodycamel has no close; cap 0: tbb, "
+      "moodycamel have no rendezvous; unbounded: Chan, go_chan, boost_fiber "
+      "are bounded; mpsc/mpmc: moodycamel_rw* are SPSC");
+  benchmark::AddCustomContext(
+      "channels_boost_fiber",
+      "one fiber per std::thread (each thread's own round_robin scheduler); "
+      "cap 0 = unbuffered_channel, cap 1 = buffered_channel(2) (1 slot), "
+      "cap N = buffered_channel(N) (N-1 usable slots)");
 }
 
 }  // namespace
 }  // namespace syncscope::suites::channels
 
 int main(int argc, char** argv) {
-  return syncscope::suites::suite_main(argc, argv, "channels", &syncscope::suites::channels::register_all);
+  return syncscope::suites::suite_main(argc, argv, "channels",
+                                       &syncscope::suites::channels::register_all);
 }

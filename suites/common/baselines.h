@@ -2,7 +2,8 @@
 // interface the suites use. std::mutex, std::shared_mutex, tbb::spin_mutex,
 // tbb::queuing_mutex and tbb::spin_rw_mutex need none (TBB's scoped-lock
 // style mutexes also offer lock/unlock/try_lock since oneTBB 2021).
-#pragma once
+#ifndef SYNCSCOPE_SUITES_COMMON_BASELINES_H_
+#define SYNCSCOPE_SUITES_COMMON_BASELINES_H_
 
 #include <pthread.h>
 
@@ -50,7 +51,8 @@ class PthreadAdaptiveMutex {
     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
     int rc = pthread_mutex_init(&mu_, &attr);
     pthread_mutexattr_destroy(&attr);
-    if (rc != 0) throw std::system_error(rc, std::generic_category(), "pthread_mutex_init(adaptive)");
+    if (rc != 0)
+      throw std::system_error(rc, std::generic_category(), "pthread_mutex_init(adaptive)");
   }
   ~PthreadAdaptiveMutex() { pthread_mutex_destroy(&mu_); }
   PthreadAdaptiveMutex(const PthreadAdaptiveMutex&) = delete;
@@ -82,3 +84,5 @@ class TbbQueuingMutex {
 };
 
 }  // namespace syncscope::suites
+
+#endif  // SYNCSCOPE_SUITES_COMMON_BASELINES_H_

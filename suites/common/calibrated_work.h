@@ -10,7 +10,8 @@
 // WorkPlan precomputes a per-thread ring of step counts — fixed, or drawn
 // from an exponential distribution with the given mean — so the measured loop
 // draws no random numbers and allocates nothing.
-#pragma once
+#ifndef SYNCSCOPE_SUITES_COMMON_CALIBRATED_WORK_H_
+#define SYNCSCOPE_SUITES_COMMON_CALIBRATED_WORK_H_
 
 #include <algorithm>
 #include <chrono>
@@ -71,7 +72,8 @@ class WorkPlan {
   WorkPlan(double mean_ns, WorkDist dist, uint64_t seed) : steps_(kRing) {
     std::mt19937_64 rng(seed);
     std::exponential_distribution<double> exp(mean_ns > 0 ? 1.0 / mean_ns : 1.0);
-    for (auto& s : steps_) s = CalibratedWork::steps_for(dist == WorkDist::kFixed ? mean_ns : exp(rng));
+    for (auto& s : steps_)
+      s = CalibratedWork::steps_for(dist == WorkDist::kFixed ? mean_ns : exp(rng));
   }
 
   // Runs the next planned amount of work; returns a value to keep alive.
@@ -83,3 +85,5 @@ class WorkPlan {
 };
 
 }  // namespace syncscope::suites
+
+#endif  // SYNCSCOPE_SUITES_COMMON_CALIBRATED_WORK_H_

@@ -15,7 +15,8 @@
 //   mttr            median, over acquisitions, of the number of acquisitions
 //                   since the same thread's previous one (median time to
 //                   reacquire, in acquisitions).
-#pragma once
+#ifndef SYNCSCOPE_SUITES_COMMON_FAIRNESS_METRICS_H_
+#define SYNCSCOPE_SUITES_COMMON_FAIRNESS_METRICS_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -47,3 +48,5 @@ std::vector<uint16_t> merge_orders(const std::vector<const std::vector<uint32_t>
                                    const std::vector<size_t>& lengths);
 
 }  // namespace syncscope::suites
+
+#endif  // SYNCSCOPE_SUITES_COMMON_FAIRNESS_METRICS_H_

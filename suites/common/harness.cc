@@ -82,13 +82,14 @@ std::string parse_suite_flags(int* argc, char** argv, SuiteOptions* out) {
     } else if (starts_with(a, "--placement=")) {
       for (const std::string& name : split(a.substr(12), ',')) {
         if (name == "all") {
-          for (const std::string& n : hw::policy_names()) out->placements.push_back(*hw::parse_policy(n));
+          for (const std::string& n : hw::policy_names())
+            out->placements.push_back(*hw::parse_policy(n));
           continue;
         }
         auto p = hw::parse_policy(name);
         if (!p) {
-          return "error: unknown placement policy '" + name + "' (valid: " + join(hw::policy_names(), ", ") +
-                 ", all)";
+          return "error: unknown placement policy '" + name +
+                 "' (valid: " + join(hw::policy_names(), ", ") + ", all)";
         }
         out->placements.push_back(*p);
       }
@@ -97,7 +98,8 @@ std::string parse_suite_flags(int* argc, char** argv, SuiteOptions* out) {
         char* end = nullptr;
         long n = std::strtol(t.c_str(), &end, 10);
         if (t.empty() || *end != '\0' || n < 1 || n > 4096) {
-          return "error: bad thread count '" + t + "' in --threads (valid: comma-separated integers 1..4096)";
+          return "error: bad thread count '" + t +
+                 "' in --threads (valid: comma-separated integers 1..4096)";
         }
         out->threads.push_back(static_cast<int>(n));
       }
@@ -160,7 +162,8 @@ bool place_thread(benchmark::State& state, hw::Policy policy) {
     state.SkipWithError(msg.c_str());
     return false;
   }
-  int pu = plan.pus.empty() ? -1 : plan.pus[static_cast<size_t>(state.thread_index()) % plan.pus.size()];
+  int pu =
+      plan.pus.empty() ? -1 : plan.pus[static_cast<size_t>(state.thread_index()) % plan.pus.size()];
   if (!pin_to(pu)) {
     std::string msg = "could not pin thread " + std::to_string(state.thread_index()) + " to PU " +
                       std::to_string(pu) + ": " + std::strerror(errno);
@@ -194,7 +197,8 @@ void ThreadCounterScope::stop() {
   if (stopped_ || counters_ == nullptr) return;
   stopped_ = true;
   for (const auto& [name, value] : counters_->stop()) {
-    state_.counters[name] = benchmark::Counter(static_cast<double>(value), benchmark::Counter::kAvgIterations);
+    state_.counters[name] =
+        benchmark::Counter(static_cast<double>(value), benchmark::Counter::kAvgIterations);
   }
 }
 
@@ -238,7 +242,8 @@ int suite_main(int argc, char** argv, const char* suite, void (*register_benchma
     return 2;
   }
   CPU_ZERO(&g_original_affinity);
-  g_have_original_affinity = sched_getaffinity(0, sizeof(g_original_affinity), &g_original_affinity) == 0;
+  g_have_original_affinity =
+      sched_getaffinity(0, sizeof(g_original_affinity), &g_original_affinity) == 0;
 
   g_counters = hw::counters_status(counter_events());
 
@@ -264,7 +269,8 @@ int suite_main(int argc, char** argv, const char* suite, void (*register_benchma
 
   std::string benchmark_out;
   for (int i = 1; i < argc; ++i)
-    if (starts_with(argv[i], "--benchmark_out=")) benchmark_out = argv[i] + std::strlen("--benchmark_out=");
+    if (starts_with(argv[i], "--benchmark_out="))
+      benchmark_out = argv[i] + std::strlen("--benchmark_out=");
 
   // The profile's repetitions and minimum time become Google Benchmark's
   // global defaults (so benchmark names carry no per-benchmark settings);
@@ -275,14 +281,17 @@ int suite_main(int argc, char** argv, const char* suite, void (*register_benchma
     has_reps = has_reps || starts_with(argv[i], "--benchmark_repetitions=");
     has_min_time = has_min_time || starts_with(argv[i], "--benchmark_min_time=");
   }
-  if (!has_reps) defaults.push_back("--benchmark_repetitions=" + std::to_string(profile_repetitions()));
-  if (!has_min_time) defaults.push_back("--benchmark_min_time=" + std::to_string(profile_min_time_s()));
+  if (!has_reps)
+    defaults.push_back("--benchmark_repetitions=" + std::to_string(profile_repetitions()));
+  if (!has_min_time)
+    defaults.push_back("--benchmark_min_time=" + std::to_string(profile_min_time_s()));
   // Repetitions of different benchmarks are interleaved in random order, so
   // drift on a shared machine spreads over all of them instead of biasing
   // whichever ran during a noisy spell: side-by-side ratios stay honest.
   bool has_interleave = false;
   for (int i = 1; i < argc; ++i)
-    has_interleave = has_interleave || starts_with(argv[i], "--benchmark_enable_random_interleaving=");
+    has_interleave =
+        has_interleave || starts_with(argv[i], "--benchmark_enable_random_interleaving=");
   if (!has_interleave) defaults.push_back("--benchmark_enable_random_interleaving=true");
   std::vector<char*> args(argv, argv + argc);
   for (std::string& d : defaults) args.insert(args.begin() + 1, d.data());
@@ -292,10 +301,11 @@ int suite_main(int argc, char** argv, const char* suite, void (*register_benchma
 
   benchmark::Initialize(&argc, argv);
   if (argc > 1) {
-    std::fprintf(stderr,
-                 "error: unknown flag '%s' (valid: --profile=quick|full, --placement=LIST, --threads=LIST, "
-                 "--benchmark_*)\n",
-                 argv[1]);
+    std::fprintf(
+        stderr,
+        "error: unknown flag '%s' (valid: --profile=quick|full, --placement=LIST, --threads=LIST, "
+        "--benchmark_*)\n",
+        argv[1]);
     return 2;
   }
   register_benchmarks();

@@ -21,7 +21,8 @@
 //
 // Measurement hygiene: nothing here locks or allocates inside a measured
 // loop. Placement and counters are set up before the loop and read after it.
-#pragma once
+#ifndef SYNCSCOPE_SUITES_COMMON_HARNESS_H_
+#define SYNCSCOPE_SUITES_COMMON_HARNESS_H_
 
 #include <benchmark/benchmark.h>
 
@@ -113,3 +114,5 @@ void record_side_data(const std::string& file, const std::string& key, nlohmann:
 int suite_main(int argc, char** argv, const char* suite, void (*register_benchmarks)());
 
 }  // namespace syncscope::suites
+
+#endif  // SYNCSCOPE_SUITES_COMMON_HARNESS_H_

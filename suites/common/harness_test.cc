@@ -29,7 +29,8 @@ TEST(SuiteFlags, Defaults) {
 TEST(SuiteFlags, ParsesAndLeavesBenchmarkFlags) {
   SuiteOptions o;
   int left = 0;
-  EXPECT_EQ(parse({"--profile=full", "--benchmark_filter=x", "--placement=scatter,none,scatter", "--threads=4,1,4"},
+  EXPECT_EQ(parse({"--profile=full", "--benchmark_filter=x", "--placement=scatter,none,scatter",
+                   "--threads=4,1,4"},
                   &o, &left),
             "");
   EXPECT_EQ(o.profile, Profile::kFull);

@@ -18,7 +18,8 @@
 //   buckets()            non-empty buckets as (upper bound, count), ascending
 //
 // Not thread-safe: each thread records into its own histogram.
-#pragma once
+#ifndef SYNCSCOPE_SUITES_COMMON_HISTOGRAM_H_
+#define SYNCSCOPE_SUITES_COMMON_HISTOGRAM_H_
 
 #include <algorithm>
 #include <array>
@@ -36,8 +37,10 @@ class LogLinearHistogram {
   static constexpr int kSubBucketBits = 6;
   static constexpr uint64_t kSubBuckets = uint64_t{1} << kSubBucketBits;  // 64
   static constexpr uint64_t kLinearLimit = 2 * kSubBuckets;              // 128: exact below
-  static constexpr int kBucketCount = static_cast<int>(kSubBuckets * (64 - kSubBucketBits - 1) + 2 * kSubBuckets);
-  static_assert(kBucketCount == 64 * 57 + 128, "bucket count for 64-bit values with 64 sub-buckets");
+  static constexpr int kBucketCount =
+      static_cast<int>(kSubBuckets * (64 - kSubBucketBits - 1) + 2 * kSubBuckets);
+  static_assert(kBucketCount == 64 * 57 + 128,
+                "bucket count for 64-bit values with 64 sub-buckets");
 
   // Bucket index of v: exact below kLinearLimit; else v >> shift lies in
   // [kSubBuckets, 2*kSubBuckets) and the index is kSubBuckets*shift + that.
@@ -99,7 +102,8 @@ class LogLinearHistogram {
   std::vector<std::pair<uint64_t, uint64_t>> buckets() const {
     std::vector<std::pair<uint64_t, uint64_t>> out;
     for (int b = 0; b < kBucketCount; ++b)
-      if (counts_[static_cast<size_t>(b)]) out.emplace_back(std::min(upper_bound(b), max_), counts_[static_cast<size_t>(b)]);
+      if (counts_[static_cast<size_t>(b)])
+        out.emplace_back(std::min(upper_bound(b), max_), counts_[static_cast<size_t>(b)]);
     return out;
   }
 
@@ -112,3 +116,5 @@ class LogLinearHistogram {
 };
 
 }  // namespace syncscope::suites
+
+#endif  // SYNCSCOPE_SUITES_COMMON_HISTOGRAM_H_

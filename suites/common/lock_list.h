@@ -7,7 +7,8 @@
 // for_each_lock<List>(f) calls f.template operator()<Entry>() for each entry;
 // Entry::type is the lock class and Entry::kName its name in results (one
 // fixed colour per name in every plot).
-#pragma once
+#ifndef SYNCSCOPE_SUITES_COMMON_LOCK_LIST_H_
+#define SYNCSCOPE_SUITES_COMMON_LOCK_LIST_H_
 
 #include <algorithm>
 #include <cstddef>
@@ -17,7 +18,9 @@ namespace syncscope::suites {
 template <size_t N>
 struct FixedString {
   char value[N];
-  constexpr FixedString(const char (&s)[N]) { std::copy_n(s, N, value); }  // NOLINT: implicit by design
+  constexpr FixedString(const char (&s)[N]) {
+    std::copy_n(s, N, value);
+  }  // NOLINT: implicit by design
 };
 
 template <FixedString Name, class L>
@@ -35,3 +38,5 @@ void for_each_lock(LockList<Entries...>, F&& f) {
 }
 
 }  // namespace syncscope::suites
+
+#endif  // SYNCSCOPE_SUITES_COMMON_LOCK_LIST_H_

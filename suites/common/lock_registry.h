@@ -6,7 +6,8 @@
 // InstrumentedLocks: the Go designs built with their counters compiled in;
 // the fairness suite reports mode switches, handoffs, barges, spins and
 // parks from these next to the plain runs.
-#pragma once
+#ifndef SYNCSCOPE_SUITES_COMMON_LOCK_REGISTRY_H_
+#define SYNCSCOPE_SUITES_COMMON_LOCK_REGISTRY_H_
 
 #include <mutex>
 #include <shared_mutex>
@@ -61,3 +62,5 @@ using InstrumentedLocks = LockList<
     Lock<"GoMutex_instr", InstrumentedGoMutex>>;
 
 }  // namespace syncscope::suites
+
+#endif  // SYNCSCOPE_SUITES_COMMON_LOCK_REGISTRY_H_

@@ -16,7 +16,8 @@
 // Per-thread roles (cs_ns, ncs_ns, read fraction) let one runner express the
 // plain hammer, the lockskew scenario (a hog and an occasional victim) and
 // read/write mixes on SharedLockable locks.
-#pragma once
+#ifndef SYNCSCOPE_SUITES_COMMON_LOCK_RUNNER_H_
+#define SYNCSCOPE_SUITES_COMMON_LOCK_RUNNER_H_
 
 #include <pthread.h>
 #include <sched.h>
@@ -133,7 +134,8 @@ using Clock = std::chrono::steady_clock;
 
 inline uint64_t now_ns() noexcept {
   return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count());
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+          .count());
 }
 }  // namespace detail
 
@@ -235,18 +237,24 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
 
 // Pins the roles' threads under `policy`. Returns "" when honoured, else
 // the reason (the caller reports the run as not honoured; nothing is run).
-inline std::string place_roles(hw::Policy policy, std::vector<ThreadRole>& roles, std::string* pus_used) {
+inline std::string place_roles(hw::Policy policy, std::vector<ThreadRole>& roles,
+                               std::string* pus_used) {
   hw::Placement plan = hw::plan_placement(policy, static_cast<int>(roles.size()));
   if (!plan.honoured) {
-    return std::string("placement '") + hw::policy_name(policy) + "' not honoured on this machine: " + plan.reason;
+    return std::string("placement '") + hw::policy_name(policy) +
+           "' not honoured on this machine: " + plan.reason;
   }
-  for (size_t i = 0; i < roles.size(); ++i) roles[i].pu = plan.pus.empty() ? -1 : plan.pus[i % plan.pus.size()];
+  for (size_t i = 0; i < roles.size(); ++i)
+    roles[i].pu = plan.pus.empty() ? -1 : plan.pus[i % plan.pus.size()];
   if (pus_used) {
     *pus_used = std::string("placement=") + hw::policy_name(policy) + ";pus=" +
-                (plan.pus.empty() || plan.pus[0] < 0 ? std::string("unpinned") : hw::pus_to_string(plan.pus));
+                (plan.pus.empty() || plan.pus[0] < 0 ? std::string("unpinned")
+                                                     : hw::pus_to_string(plan.pus));
     if (!plan.reason.empty()) *pus_used += ";note=" + plan.reason;
   }
   return "";
 }
 
 }  // namespace syncscope::suites
+
+#endif  // SYNCSCOPE_SUITES_COMMON_LOCK_RUNNER_H_

@@ -26,7 +26,8 @@ Summary summarize(std::vector<double> samples) {
   s.p10 = percentile(samples, 0.10);
   s.median = percentile(samples, 0.50);
   s.p90 = percentile(samples, 0.90);
-  s.mean = std::accumulate(samples.begin(), samples.end(), 0.0) / static_cast<double>(samples.size());
+  s.mean =
+      std::accumulate(samples.begin(), samples.end(), 0.0) / static_cast<double>(samples.size());
   return s;
 }
 

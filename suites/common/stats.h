@@ -3,7 +3,8 @@
 //
 //   Summary summarize(samples)   min, p10, median, p90, max, mean, count
 //   double percentile(sorted, q) nearest-rank percentile of sorted samples
-#pragma once
+#ifndef SYNCSCOPE_SUITES_COMMON_STATS_H_
+#define SYNCSCOPE_SUITES_COMMON_STATS_H_
 
 #include <cstddef>
 #include <vector>
@@ -23,3 +24,5 @@ struct Summary {
 Summary summarize(std::vector<double> samples);
 
 }  // namespace syncscope::suites
+
+#endif  // SYNCSCOPE_SUITES_COMMON_STATS_H_

@@ -51,7 +51,8 @@ template <class Entry>
 void BM_Fairness(benchmark::State& state, const std::string& name, int threads, hw::Policy policy,
                  WorkConfig w) {
   using L = typename Entry::type;
-  std::vector<ThreadRole> roles(static_cast<size_t>(threads), ThreadRole{w.cs_ns, w.ncs_ns, w.dist, 0, -1});
+  std::vector<ThreadRole> roles(static_cast<size_t>(threads),
+                                ThreadRole{w.cs_ns, w.ncs_ns, w.dist, 0, -1});
   std::string label;
   std::string why = place_roles(policy, roles, &label);
   if (!why.empty()) {
@@ -103,7 +104,8 @@ void BM_Fairness(benchmark::State& state, const std::string& name, int threads, 
   state.counters["lwss"] = sf.lwss;
   state.counters["mttr"] = sf.mttr;
   state.counters["seq_len"] = static_cast<double>(sf.length);
-  for (size_t i = 0; i < counts.size(); ++i) state.counters["acq_t" + std::to_string(i)] = static_cast<double>(counts[i]);
+  for (size_t i = 0; i < counts.size(); ++i)
+    state.counters["acq_t" + std::to_string(i)] = static_cast<double>(counts[i]);
   if constexpr (HasStats<L>) {
     state.counters["spins"] = static_cast<double>(stats.spins);
     state.counters["parks"] = static_cast<double>(stats.parks);
@@ -128,7 +130,8 @@ void BM_Uncontended(benchmark::State& state) {
     lock->unlock();
     ++pairs;
   }
-  const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+  const double ns =
+      std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
   state.counters["ns_per_op"] = ns / static_cast<double>(pairs ? pairs : 1);
 }
 
@@ -140,12 +143,13 @@ void register_lock() {
   for (const WorkConfig& w : work_configs()) {
     for (hw::Policy policy : options().placements) {
       for (int t : thread_sweep(max_threads)) {
-        std::string name = bench_name("fairness", {{"lock", Entry::kName},
-                                                   {"threads", std::to_string(t)},
-                                                   {"placement", hw::policy_name(policy)},
-                                                   {"cs_ns", std::to_string(static_cast<int>(w.cs_ns))},
-                                                   {"ncs_ns", std::to_string(static_cast<int>(w.ncs_ns))},
-                                                   {"dist", work_dist_name(w.dist)}});
+        std::string name =
+            bench_name("fairness", {{"lock", Entry::kName},
+                                    {"threads", std::to_string(t)},
+                                    {"placement", hw::policy_name(policy)},
+                                    {"cs_ns", std::to_string(static_cast<int>(w.cs_ns))},
+                                    {"ncs_ns", std::to_string(static_cast<int>(w.ncs_ns))},
+                                    {"dist", work_dist_name(w.dist)}});
         auto* b = benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& st) {
           BM_Fairness<Entry>(st, name, t, policy, w);
         });
@@ -158,7 +162,8 @@ void register_lock() {
 }
 
 void register_all() {
-  benchmark::AddCustomContext("calibrated_steps_per_ns", std::to_string(CalibratedWork::steps_per_ns()));
+  benchmark::AddCustomContext("calibrated_steps_per_ns",
+                              std::to_string(CalibratedWork::steps_per_ns()));
   for_each_lock(MutexLocks{}, []<class E>() { register_lock<E>(); });
   for_each_lock(InstrumentedLocks{}, []<class E>() { register_lock<E>(); });
 }

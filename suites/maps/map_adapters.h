@@ -16,7 +16,8 @@
 //   std::optional<uint64_t> load(key) const    the value, or nullopt
 //   void store(key, value)                     insert or overwrite
 // Both callable from any thread concurrently.
-#pragma once
+#ifndef SYNCSCOPE_SUITES_MAPS_MAP_ADAPTERS_H_
+#define SYNCSCOPE_SUITES_MAPS_MAP_ADAPTERS_H_
 
 #include <cstdint>
 #include <mutex>
@@ -99,3 +100,5 @@ class LockedMap {
 };
 
 }  // namespace syncscope::suites
+
+#endif  // SYNCSCOPE_SUITES_MAPS_MAP_ADAPTERS_H_

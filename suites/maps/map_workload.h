@@ -24,7 +24,8 @@
 //                         the operations load and 10 % overwrite a
 //                         uniformly random one of them (all threads on the
 //                         same keys).
-#pragma once
+#ifndef SYNCSCOPE_SUITES_MAPS_MAP_WORKLOAD_H_
+#define SYNCSCOPE_SUITES_MAPS_MAP_WORKLOAD_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -84,3 +85,5 @@ inline std::vector<uint64_t> make_plan(MapScenario s, int thread, std::size_t n)
 }
 
 }  // namespace syncscope::suites
+
+#endif  // SYNCSCOPE_SUITES_MAPS_MAP_WORKLOAD_H_

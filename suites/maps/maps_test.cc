@@ -54,7 +54,8 @@ TYPED_TEST(MapAdapterTest, ConcurrentDisjointStoresAreAllVisible) {
   for (auto& t : ts) t.join();
   for (int t = 0; t < kThreads; ++t) {
     const uint64_t first = own_keys(MapScenario::kDisjointKeys, t).first;
-    for (uint64_t k = first; k < first + kPerThread; ++k) ASSERT_EQ(m.load(k), k + 2) << "key " << k;
+    for (uint64_t k = first; k < first + kPerThread; ++k)
+      ASSERT_EQ(m.load(k), k + 2) << "key " << k;
   }
 }
 
@@ -166,8 +167,10 @@ TEST(MapWorkloadTest, DisjointKeysStayInTheThreadsOwnRange) {
 }
 
 TEST(MapWorkloadTest, PlansAreDeterministicPerThread) {
-  EXPECT_EQ(make_plan(MapScenario::kRead90Write10, 2, 100), make_plan(MapScenario::kRead90Write10, 2, 100));
-  EXPECT_NE(make_plan(MapScenario::kRead90Write10, 2, 100), make_plan(MapScenario::kRead90Write10, 3, 100));
+  EXPECT_EQ(make_plan(MapScenario::kRead90Write10, 2, 100),
+            make_plan(MapScenario::kRead90Write10, 2, 100));
+  EXPECT_NE(make_plan(MapScenario::kRead90Write10, 2, 100),
+            make_plan(MapScenario::kRead90Write10, 3, 100));
 }
 
 }  // namespace

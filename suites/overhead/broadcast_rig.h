@@ -26,7 +26,8 @@
 //           the k announcements (acquire) and read the wake times.
 // Waking includes re-acquiring the lock, one waiter after another: for k
 // waiters the last wake-up measures the whole herd, as a user would see it.
-#pragma once
+#ifndef SYNCSCOPE_SUITES_OVERHEAD_BROADCAST_RIG_H_
+#define SYNCSCOPE_SUITES_OVERHEAD_BROADCAST_RIG_H_
 
 #include <algorithm>
 #include <atomic>
@@ -156,3 +157,5 @@ class BroadcastRig {
 };
 
 }  // namespace syncscope::suites
+
+#endif  // SYNCSCOPE_SUITES_OVERHEAD_BROADCAST_RIG_H_

@@ -15,7 +15,8 @@
 // call) and "done" (everyone arrives after calling). The caller decides
 // between rounds whether to stop: it sets the flag before the next "go", so
 // every thread reads it after that barrier (which orders it).
-#pragma once
+#ifndef SYNCSCOPE_SUITES_OVERHEAD_BURST_RIG_H_
+#define SYNCSCOPE_SUITES_OVERHEAD_BURST_RIG_H_
 
 #include <atomic>
 #include <barrier>
@@ -46,7 +47,9 @@ class BurstRig {
     const auto t0 = std::chrono::steady_clock::now();
     barrier_.arrive_and_wait();  // go
     barrier_.arrive_and_wait();  // done
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                                t0)
+        .count();
   }
 
  private:
@@ -67,3 +70,5 @@ class BurstRig {
 };
 
 }  // namespace syncscope::suites
+
+#endif  // SYNCSCOPE_SUITES_OVERHEAD_BURST_RIG_H_

@@ -18,7 +18,8 @@
 // The tree keeps every node's CancelFunc and calls them all when destroyed
 // (Go's "defer cancel()": it unlinks the nodes from their parents; a node
 // already cancelled through its root is unaffected).
-#pragma once
+#ifndef SYNCSCOPE_SUITES_OVERHEAD_CONTEXT_TREE_H_
+#define SYNCSCOPE_SUITES_OVERHEAD_CONTEXT_TREE_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -99,3 +100,5 @@ class ContextTree {
 };
 
 }  // namespace syncscope::suites
+
+#endif  // SYNCSCOPE_SUITES_OVERHEAD_CONTEXT_TREE_H_

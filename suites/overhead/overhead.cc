@@ -92,7 +92,9 @@ double thread_cpu_ns() noexcept {
   return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
 }
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 // Runs round() until the run is long enough; returns rounds done.
 template <class Round>
@@ -196,7 +198,8 @@ void BM_CondBroadcast(benchmark::State& state, int waiters) {
   state.counters["last_wake_p99_ns"] = static_cast<double>(last->percentile(0.99));
   state.counters["first_wake_p50_ns"] = static_cast<double>(first->percentile(0.5));
   state.counters["rounds"] = rounds;
-  state.SetLabel(std::string(C::kName) + (std::is_same_v<C, GoCondPeer> ? " on GoMutex" : " on std::mutex"));
+  state.SetLabel(std::string(C::kName) +
+                 (std::is_same_v<C, GoCondPeer> ? " on GoMutex" : " on std::mutex"));
 }
 
 // ---------------------------------------------------------------- Context
@@ -210,7 +213,8 @@ struct CancelWaiter {
 };
 
 int64_t steady_ns() noexcept {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
 }
 
 void BM_ContextCancel(benchmark::State& state, int depth, int width) {
@@ -337,8 +341,8 @@ void BM_SingleFlight(benchmark::State& state, int burst) {
           return 42;
         });
         const auto c1 = Clock::now();
-        lat[static_cast<std::size_t>(t)]->record(
-            static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(c1 - c0).count()));
+        lat[static_cast<std::size_t>(t)]->record(static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(c1 - c0).count()));
         dos.fetch_add(1, std::memory_order_relaxed);
         if (r.shared) shared.fetch_add(1, std::memory_order_relaxed);
       };
@@ -380,7 +384,8 @@ void BM_StdThread(benchmark::State& state, int tasks) {
   int64_t ops = 0;
   LoopTimer timer;
   for (auto _ : state) {
-    for (int i = 0; i < tasks; ++i) ts.emplace_back([&ran] { ran.fetch_add(1, std::memory_order_relaxed); });
+    for (int i = 0; i < tasks; ++i)
+      ts.emplace_back([&ran] { ran.fetch_add(1, std::memory_order_relaxed); });
     for (auto& t : ts) t.join();
     ts.clear();
     ops += tasks;
@@ -397,11 +402,15 @@ void register_all() {
 
   for (int k : {1, 4, 16}) {
     benchmark::RegisterBenchmark(
-        bench_name("overhead_cond_broadcast", {{"impl", GoCondPeer::kName}, {"waiters", std::to_string(k)}}).c_str(),
+        bench_name("overhead_cond_broadcast",
+                   {{"impl", GoCondPeer::kName}, {"waiters", std::to_string(k)}})
+            .c_str(),
         [k](benchmark::State& st) { BM_CondBroadcast<GoCondPeer>(st, k); })
         ->UseManualTime();
     benchmark::RegisterBenchmark(
-        bench_name("overhead_cond_broadcast", {{"impl", StdCondPeer::kName}, {"waiters", std::to_string(k)}}).c_str(),
+        bench_name("overhead_cond_broadcast",
+                   {{"impl", StdCondPeer::kName}, {"waiters", std::to_string(k)}})
+            .c_str(),
         [k](benchmark::State& st) { BM_CondBroadcast<StdCondPeer>(st, k); })
         ->UseManualTime();
   }
@@ -412,7 +421,9 @@ void register_all() {
   }
   for (auto [d, w] : shapes) {
     benchmark::RegisterBenchmark(
-        bench_name("overhead_context_cancel", {{"depth", std::to_string(d)}, {"width", std::to_string(w)}}).c_str(),
+        bench_name("overhead_context_cancel",
+                   {{"depth", std::to_string(d)}, {"width", std::to_string(w)}})
+            .c_str(),
         [d = d, w = w](benchmark::State& st) { BM_ContextCancel(st, d, w); })
         ->UseManualTime();
   }
@@ -421,12 +432,14 @@ void register_all() {
   std::vector<int> contended = {std::max(2, pus), std::max(2, pus) * 2};
   auto sem = [&]<class S>() {
     benchmark::RegisterBenchmark(
-        bench_name("overhead_semaphore", {{"impl", S::kName}, {"mode", "uncontended"}}).c_str(), BM_Semaphore<S>)
+        bench_name("overhead_semaphore", {{"impl", S::kName}, {"mode", "uncontended"}}).c_str(),
+        BM_Semaphore<S>)
         ->Setup(&setup_sem<S>)
         ->Teardown(&teardown_sem<S>)
         ->UseRealTime();
     auto* b = benchmark::RegisterBenchmark(
-        bench_name("overhead_semaphore", {{"impl", S::kName}, {"mode", "contended"}}).c_str(), BM_Semaphore<S>);
+        bench_name("overhead_semaphore", {{"impl", S::kName}, {"mode", "contended"}}).c_str(),
+        BM_Semaphore<S>);
     for (int t : contended) b->Threads(t);
     b->Setup(&setup_sem<S>)->Teardown(&teardown_sem<S>)->UseRealTime();
   };
@@ -436,18 +449,21 @@ void register_all() {
   std::vector<int> bursts = {4, 16};
   if (full()) bursts.push_back(64);
   for (int b : bursts) {
-    benchmark::RegisterBenchmark(bench_name("overhead_single_flight", {{"burst", std::to_string(b)}}).c_str(),
-                                 [b](benchmark::State& st) { BM_SingleFlight(st, b); })
+    benchmark::RegisterBenchmark(
+        bench_name("overhead_single_flight", {{"burst", std::to_string(b)}}).c_str(),
+        [b](benchmark::State& st) { BM_SingleFlight(st, b); })
         ->UseManualTime();
   }
 
   for (int n : {1, 8}) {
     benchmark::RegisterBenchmark(
-        bench_name("overhead_err_group", {{"impl", "ErrGroup"}, {"tasks", std::to_string(n)}}).c_str(),
+        bench_name("overhead_err_group", {{"impl", "ErrGroup"}, {"tasks", std::to_string(n)}})
+            .c_str(),
         [n](benchmark::State& st) { BM_ErrGroup(st, n); })
         ->UseRealTime();
     benchmark::RegisterBenchmark(
-        bench_name("overhead_err_group", {{"impl", "std_thread"}, {"tasks", std::to_string(n)}}).c_str(),
+        bench_name("overhead_err_group", {{"impl", "std_thread"}, {"tasks", std::to_string(n)}})
+            .c_str(),
         [n](benchmark::State& st) { BM_StdThread(st, n); })
         ->UseRealTime();
   }

@@ -75,8 +75,12 @@ using syncscope::suites::release;
 // ---- allocation ----------------------------------------------------------
 void* operator new(std::size_t n) { return allocate_or_throw(n, kDefault); }
 void* operator new[](std::size_t n) { return allocate_or_throw(n, kDefault); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return allocate_nothrow(n, kDefault); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return allocate_nothrow(n, kDefault); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  return allocate_nothrow(n, kDefault);
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  return allocate_nothrow(n, kDefault);
+}
 void* operator new(std::size_t n, std::align_val_t a) {
   return allocate_or_throw(n, static_cast<std::size_t>(a));
 }

@@ -28,7 +28,8 @@
 // Linking: the replacements live in counting_allocator.cc, which must be
 // listed in the executable's own SOURCES (a replacement inside a static
 // library is only linked if something else pulls its object file in).
-#pragma once
+#ifndef SYNCSCOPE_SUITES_POOL_COUNTING_ALLOCATOR_H_
+#define SYNCSCOPE_SUITES_POOL_COUNTING_ALLOCATOR_H_
 
 #include <cstdint>
 
@@ -49,3 +50,5 @@ struct AllocCounts {
 AllocCounts thread_alloc_counts() noexcept;
 
 }  // namespace syncscope::suites
+
+#endif  // SYNCSCOPE_SUITES_POOL_COUNTING_ALLOCATOR_H_

@@ -151,7 +151,8 @@ double ratio(double num, double den) { return den > 0 ? num / den : 0.0; }
 
 // Counters of a symmetric GB-threaded family: every thread does `ops` ops
 // of which `gets` are gets; per-thread ratios averaged over threads.
-void report_symmetric(benchmark::State& state, const Meter& a, const Meter& b, double ops, double gets) {
+void report_symmetric(benchmark::State& state, const Meter& a, const Meter& b, double ops,
+                      double gets) {
   using benchmark::Counter;
   const double ns = ns_between(a, b);
   const double news = static_cast<double>(b.news - a.news);
@@ -178,8 +179,8 @@ void for_each_peer(PeerList<Ps...>, F&& f) {
   (f.template operator()<Ps<Item>>(), ...);
 }
 
-using AllPeers = PeerList<PoolP, NoPoolPeer, MutexFreeListPeer, LinkedFreeListPeer, ThreadLocalFreeListPeer,
-                          TbbScalablePeer>;
+using AllPeers = PeerList<PoolP, NoPoolPeer, MutexFreeListPeer, LinkedFreeListPeer,
+                          ThreadLocalFreeListPeer, TbbScalablePeer>;
 using GcPeers = PeerList<PoolP, PoolNoVictimP, NoPoolPeer, MutexFreeListPeer, LinkedFreeListPeer,
                          ThreadLocalFreeListPeer, TbbScalablePeer>;
 using VictimPeers = PeerList<PoolP, PoolNoVictimP>;
@@ -449,8 +450,10 @@ void BM_TrimPause(benchmark::State& state) {
         const auto t1 = Clock::now();
         freed += pool.trim();  // drops that victim: frees the 100k objects
         const auto t2 = Clock::now();
-        swap_h->record(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
-        free_h->record(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t2 - t1).count()));
+        swap_h->record(static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
+        free_h->record(static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(t2 - t1).count()));
         ++samples;
       }
     }
@@ -461,7 +464,8 @@ void BM_TrimPause(benchmark::State& state) {
   state.counters["trim_free_max_ns"] = static_cast<double>(free_h->max());
   state.counters["trim_swap_p50_ns"] = static_cast<double>(swap_h->percentile(0.50));
   state.counters["trim_swap_p95_ns"] = static_cast<double>(swap_h->percentile(0.95));
-  state.counters["freed_per_trim"] = ratio(static_cast<double>(freed), static_cast<double>(samples));
+  state.counters["freed_per_trim"] =
+      ratio(static_cast<double>(freed), static_cast<double>(samples));
   state.counters["samples"] = static_cast<double>(samples);
 }
 
@@ -516,7 +520,8 @@ std::vector<uint32_t> request_sizes(std::size_t n) {
 void BM_VariableSizes(benchmark::State& state, std::size_t cap, const std::string& name) {
   using benchmark::Counter;
   const int rounds = variable_rounds();
-  const std::vector<uint32_t> sizes = request_sizes(static_cast<std::size_t>(rounds) * kBuffersHeld);
+  const std::vector<uint32_t> sizes =
+      request_sizes(static_cast<std::size_t>(rounds) * kBuffersHeld);
   std::vector<double> series_bytes, series_objects, series_ms;
   series_bytes.reserve(static_cast<size_t>(rounds));
   series_objects.reserve(static_cast<size_t>(rounds));
@@ -629,24 +634,28 @@ void register_all() {
   for_each_peer(GcPeers{}, [&]<class P>() {
     const std::string name =
         bench_name("pool_expensive_new", {{"peer", P::kName}, {"threads", std::to_string(pus)}});
-    benchmark::RegisterBenchmark(name.c_str(), [pus](benchmark::State& st) { BM_ExpensiveNew<P>(st, pus); })
-        ->UseManualTime();
+    benchmark::RegisterBenchmark(name.c_str(), [pus](benchmark::State& st) {
+      BM_ExpensiveNew<P>(st, pus);
+    })->UseManualTime();
   });
   benchmark::RegisterBenchmark(
-      bench_name("pool_trim_pause", {{"peer", "Pool"}, {"objects", std::to_string(kTrimObjects)}}).c_str(),
+      bench_name("pool_trim_pause", {{"peer", "Pool"}, {"objects", std::to_string(kTrimObjects)}})
+          .c_str(),
       BM_TrimPause)
       ->UseManualTime();
   for_each_peer(VictimPeers{}, [&]<class P>() {
     benchmark::RegisterBenchmark(
-        bench_name("pool_victim", {{"peer", P::kName}, {"held", std::to_string(kVictimHeld)}}).c_str(),
+        bench_name("pool_victim", {{"peer", P::kName}, {"held", std::to_string(kVictimHeld)}})
+            .c_str(),
         BM_Victim<P>);
   });
   for (std::size_t cap : {SIZE_MAX, kCapBytes}) {
-    const std::string name = bench_name(
-        "pool_variable_sizes", {{"peer", "Pool"}, {"cap", cap == SIZE_MAX ? "none" : std::to_string(cap)}});
-    benchmark::RegisterBenchmark(name.c_str(),
-                                 [cap, name](benchmark::State& st) { BM_VariableSizes(st, cap, name); })
-        ->UseManualTime();
+    const std::string name =
+        bench_name("pool_variable_sizes",
+                   {{"peer", "Pool"}, {"cap", cap == SIZE_MAX ? "none" : std::to_string(cap)}});
+    benchmark::RegisterBenchmark(name.c_str(), [cap, name](benchmark::State& st) {
+      BM_VariableSizes(st, cap, name);
+    })->UseManualTime();
   }
 }
 

@@ -45,7 +45,8 @@
 // Objects still held by a peer are freed by its destructor (thread-local
 // lists: by thread_done on each thread — the destructor can only reach the
 // destroying thread's list).
-#pragma once
+#ifndef SYNCSCOPE_SUITES_POOL_POOL_PEERS_H_
+#define SYNCSCOPE_SUITES_POOL_POOL_PEERS_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -364,3 +365,5 @@ class TbbScalablePeer {
 };
 
 }  // namespace syncscope::suites
+
+#endif  // SYNCSCOPE_SUITES_POOL_POOL_PEERS_H_

@@ -31,7 +31,9 @@ template <class Peer>
 class PeerTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_EQ(Tracked::live.load(), 0); }
-  void TearDown() override { EXPECT_EQ(Tracked::live.load(), 0) << "a peer leaked or double-freed"; }
+  void TearDown() override {
+    EXPECT_EQ(Tracked::live.load(), 0) << "a peer leaked or double-freed";
+  }
   static PeerConfig<Tracked> counting(std::atomic<int>* news) {
     return PeerConfig<Tracked>{[news](Tracked& t) {
                                  news->fetch_add(1);
@@ -52,7 +54,8 @@ TYPED_TEST_SUITE(PeerTest, Peers);
 
 // Peers that keep objects for reuse (the allocator peers never do).
 template <class Peer>
-constexpr bool kReuses = !std::is_same_v<Peer, NoPoolPeer<Tracked>> && !std::is_same_v<Peer, TbbScalablePeer<Tracked>>;
+constexpr bool kReuses =
+    !std::is_same_v<Peer, NoPoolPeer<Tracked>> && !std::is_same_v<Peer, TbbScalablePeer<Tracked>>;
 
 TYPED_TEST(PeerTest, EmptyPeerMakesObjectsWithOnNew) {
   std::atomic<int> news{0};

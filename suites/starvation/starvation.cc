@@ -13,8 +13,8 @@
 //       section kHogCsNs, gap kHogGapNs) while a victim acquires once every
 //       kVictimGapNs. Counters victim_wait_p50_ns ... victim_wait_max_ns,
 //       victim_acq, hog_acq, realtime (1: both ran under SCHED_FIFO).
-//       Go 1.9's starvation mode bounds the victim's wait near its 1 ms threshold; designs without it (GoMutex2015, a
-//       test-and-set spinlock) leave the victim to chance.
+//       Go 1.9's starvation mode bounds the victim's wait near its 1 ms threshold; designs without
+//       it (GoMutex2015, a test-and-set spinlock) leave the victim to chance.
 //   starvation_rw/lock:L/read_pct:R/threads:T
 //       Reader/writer locks with R % reads: reader_wait_* and writer_wait_*
 //       percentiles (writer starvation is writer_wait_max_ns), acq_per_s,
@@ -53,7 +53,8 @@ nlohmann::json buckets_json(const LogLinearHistogram& h) {
   return b;
 }
 
-void set_wait_counters(benchmark::State& state, const std::string& prefix, const LogLinearHistogram& h) {
+void set_wait_counters(benchmark::State& state, const std::string& prefix,
+                       const LogLinearHistogram& h) {
   state.counters[prefix + "_p50_ns"] = static_cast<double>(h.percentile(0.50));
   state.counters[prefix + "_p90_ns"] = static_cast<double>(h.percentile(0.90));
   state.counters[prefix + "_p99_ns"] = static_cast<double>(h.percentile(0.99));
@@ -75,7 +76,8 @@ RunnerResult run_fresh(const RunnerConfig& cfg, benchmark::State& state) {
 
 template <class Entry>
 void BM_Hammer(benchmark::State& state, const std::string& name, int threads, hw::Policy policy) {
-  std::vector<ThreadRole> roles(static_cast<size_t>(threads), ThreadRole{kCsNs, kNcsNs, WorkDist::kFixed, 0, -1});
+  std::vector<ThreadRole> roles(static_cast<size_t>(threads),
+                                ThreadRole{kCsNs, kNcsNs, WorkDist::kFixed, 0, -1});
   std::string label;
   if (std::string why = place_roles(policy, roles, &label); !why.empty()) {
     state.SkipWithError(why.c_str());
@@ -151,8 +153,9 @@ void BM_ReadWrite(benchmark::State& state, const std::string& name, int threads,
   state.counters["acq_per_s"] = static_cast<double>(total) / r.elapsed_s;
   state.counters["reads"] = static_cast<double>(nreads);
   state.counters["writes"] = static_cast<double>(total - nreads);
-  record_side_data("starvation_hist.json", name,
-                   {{"reader_buckets", buckets_json(reads)}, {"writer_buckets", buckets_json(writes)}});
+  record_side_data(
+      "starvation_hist.json", name,
+      {{"reader_buckets", buckets_json(reads)}, {"writer_buckets", buckets_json(writes)}});
   state.SetLabel("placement=none;pus=unpinned");
 }
 
@@ -168,18 +171,20 @@ void register_mutex() {
     if (t >= 2) sweep.push_back(t);
   for (hw::Policy policy : options().placements) {
     for (int t : sweep) {
-      std::string name = bench_name("starvation", {{"lock", Entry::kName},
-                                                   {"threads", std::to_string(t)},
-                                                   {"placement", hw::policy_name(policy)},
-                                                   {"cs_ns", std::to_string(static_cast<int>(kCsNs))},
-                                                   {"ncs_ns", std::to_string(static_cast<int>(kNcsNs))}});
+      std::string name =
+          bench_name("starvation", {{"lock", Entry::kName},
+                                    {"threads", std::to_string(t)},
+                                    {"placement", hw::policy_name(policy)},
+                                    {"cs_ns", std::to_string(static_cast<int>(kCsNs))},
+                                    {"ncs_ns", std::to_string(static_cast<int>(kNcsNs))}});
       finish(benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& st) {
         BM_Hammer<Entry>(st, name, t, policy);
       }));
     }
   }
   std::string skew = bench_name("starvation_lockskew", {{"lock", Entry::kName}});
-  finish(benchmark::RegisterBenchmark(skew.c_str(), [=](benchmark::State& st) { BM_Lockskew<Entry>(st, skew); }));
+  finish(benchmark::RegisterBenchmark(skew.c_str(),
+                                      [=](benchmark::State& st) { BM_Lockskew<Entry>(st, skew); }));
 }
 
 template <class Entry>
@@ -196,11 +201,13 @@ void register_shared() {
 }
 
 void register_all() {
-  benchmark::AddCustomContext("calibrated_steps_per_ns", std::to_string(CalibratedWork::steps_per_ns()));
-  benchmark::AddCustomContext("lockskew", "hog cs " + std::to_string(static_cast<int>(kHogCsNs)) + " ns, gap " +
-                                              std::to_string(static_cast<int>(kHogGapNs)) + " ns; victim every " +
-                                              std::to_string(static_cast<int>(kVictimGapNs / 1000)) +
-                                              " us; pinned one per PU under SCHED_FIFO when permitted");
+  benchmark::AddCustomContext("calibrated_steps_per_ns",
+                              std::to_string(CalibratedWork::steps_per_ns()));
+  benchmark::AddCustomContext(
+      "lockskew", "hog cs " + std::to_string(static_cast<int>(kHogCsNs)) + " ns, gap " +
+                      std::to_string(static_cast<int>(kHogGapNs)) + " ns; victim every " +
+                      std::to_string(static_cast<int>(kVictimGapNs / 1000)) +
+                      " us; pinned one per PU under SCHED_FIFO when permitted");
   for_each_lock(MutexLocks{}, []<class E>() { register_mutex<E>(); });
   for_each_lock(SharedLocks{}, []<class E>() { register_shared<E>(); });
 }

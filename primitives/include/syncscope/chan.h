@@ -85,7 +85,7 @@
 // per-thread adaptive budget of cpu_relax — on a buffered channel before
 // queueing (polling for a value / a free slot), on an unbuffered one after
 // queueing (waiting for a partner's handoff) — then parks on a Sema
-// (syncscope/sema.h). The budget's ceiling is calibrated at run time from
+// (syncscope/internal/sema.h). The budget's ceiling is calibrated at run time from
 // the measured unpark latency (chan_core.cc). Fast paths (a free
 // slot, a value in the ring, a waiting partner) take the channel lock once
 // and never allocate or make a system call. try_send/try_receive that would

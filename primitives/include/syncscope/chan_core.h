@@ -120,7 +120,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include <syncscope/sema.h>
+#include <syncscope/internal/sema.h>
 
 namespace syncscope {
 

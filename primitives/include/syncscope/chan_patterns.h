@@ -78,7 +78,7 @@
 
 #include <syncscope/chan.h>
 #include <syncscope/select.h>
-#include <syncscope/sema.h>
+#include <syncscope/internal/sema.h>
 
 namespace syncscope {
 
@@ -300,7 +300,8 @@ Chan<T> fan_in_recursive(DoneChan done, std::vector<Chan<T>> ins) {
       return merge_two(done, ins[0], ins[1]);
     default: {
       const auto m = static_cast<std::ptrdiff_t>(ins.size() / 2);
-      return merge_two(done, fan_in_recursive(done, std::vector<Chan<T>>(ins.begin(), ins.begin() + m)),
+      return merge_two(done,
+                       fan_in_recursive(done, std::vector<Chan<T>>(ins.begin(), ins.begin() + m)),
                        fan_in_recursive(done, std::vector<Chan<T>>(ins.begin() + m, ins.end())));
     }
   }

@@ -222,7 +222,8 @@ class ConcurrentMap {
       const V zero{};
       return static_cast<bool>(std::forward<F>(cb)(key, zero, false));
     }
-    const bool remove = static_cast<bool>(std::forward<F>(cb)(key, std::as_const(it->second), true));
+    const bool remove =
+        static_cast<bool>(std::forward<F>(cb)(key, std::as_const(it->second), true));
     if (remove) s.items.erase(it);
     return remove;
   }

@@ -81,7 +81,7 @@
 #include <cstdint>
 #include <utility>
 
-#include <syncscope/sema.h>
+#include <syncscope/internal/sema.h>
 #include <syncscope/ttas_lock.h>
 
 namespace syncscope {

@@ -65,7 +65,7 @@
 #define SYNCSCOPE_GO_MUTEX_H_
 
 #include <syncscope/go_mutex_common.h>
-#include <syncscope/sema.h>
+#include <syncscope/internal/sema.h>
 
 #include <atomic>
 #include <chrono>

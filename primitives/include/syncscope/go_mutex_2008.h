@@ -23,7 +23,7 @@
 // while anyone waits (key > 0 sends it to the semaphore). Waiters are served
 // in the semaphore's order (FIFO), except that a thread that has just
 // entered Sema::acquire may take a released unit before the woken head does
-// (see syncscope/sema.h). Every contended hand-over costs a sleep and a
+// (see syncscope/internal/sema.h). Every contended hand-over costs a sleep and a
 // wake-up: fair, but slow under contention (lock convoys), which is what
 // the 2012 redesign addressed.
 //
@@ -46,7 +46,7 @@
 #define SYNCSCOPE_GO_MUTEX_2008_H_
 
 #include <syncscope/go_mutex_common.h>
-#include <syncscope/sema.h>
+#include <syncscope/internal/sema.h>
 
 #include <atomic>
 #include <cstdint>

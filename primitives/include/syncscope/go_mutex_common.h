@@ -30,7 +30,7 @@
 #ifndef SYNCSCOPE_GO_MUTEX_COMMON_H_
 #define SYNCSCOPE_GO_MUTEX_COMMON_H_
 
-#include <syncscope/sema.h>
+#include <syncscope/internal/sema.h>
 
 #include <array>
 #include <atomic>

@@ -74,7 +74,7 @@
 
 #include <syncscope/go_mutex.h>
 #include <syncscope/go_mutex_common.h>
-#include <syncscope/sema.h>
+#include <syncscope/internal/sema.h>
 
 #include <atomic>
 #include <cstdint>

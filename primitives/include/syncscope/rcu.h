@@ -373,8 +373,8 @@ class Rcu {
 
   // synchronize(): waits until every copy replaced before the call has been
   // freed, i.e. until each reader that was inside a section at the call has
-  // left it. Blocks (spins, then yields); throws SyncPanic(kSynchronizeInReadSection) if the calling
-  // thread is inside a read section (it would wait for itself).
+  // left it. Blocks (spins, then yields); throws SyncPanic(kSynchronizeInReadSection) if the
+  // calling thread is inside a read section (it would wait for itself).
   void synchronize() { detail::wait_for_grace_period(retired_); }
 
   // retired_count(): replaced copies not yet freed (relaxed gauge).

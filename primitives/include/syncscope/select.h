@@ -264,7 +264,8 @@ class [[nodiscard]] SelectBuilder {
     const int r = detail::select_run(descs.data(), static_cast<uint32_t>(kChannels),
                                      scratch.data(), sudogs.data(), default_pos < 0,
                                      deadline_pos >= 0 ? &deadline : nullptr);
-    const int fired = r >= 0 ? position[r] : (r == detail::kSelectDefault ? default_pos : deadline_pos);
+    const int fired =
+        r >= 0 ? position[r] : (r == detail::kSelectDefault ? default_pos : deadline_pos);
     fire(fired, std::index_sequence_for<Cases...>{});
     return fired;
   }
@@ -277,7 +278,8 @@ class [[nodiscard]] SelectBuilder {
 
   template <class C>
   SelectBuilder<Cases..., C> add(C&& c) && {
-    return SelectBuilder<Cases..., C>(std::tuple_cat(std::move(cases_), std::tuple<C>(std::move(c))));
+    return SelectBuilder<Cases..., C>(
+        std::tuple_cat(std::move(cases_), std::tuple<C>(std::move(c))));
   }
 
   template <std::size_t kN, std::size_t... I>
@@ -355,7 +357,8 @@ class DynamicSelect {
   }
   template <class T>
   std::size_t add_send(Chan<T> ch, T value) {
-    cases_.push_back(std::make_unique<SendCase<T>>(std::move(ch), std::optional<T>(std::move(value))));
+    cases_.push_back(
+        std::make_unique<SendCase<T>>(std::move(ch), std::optional<T>(std::move(value))));
     return cases_.size() - 1;
   }
   // add_send(ch): a send case with no value yet (off until set_value).
@@ -442,7 +445,8 @@ class DynamicSelect {
   };
   template <class T>
   struct SendCase final : CaseBase {
-    SendCase(Chan<T> c, std::optional<T> v) : CaseBase(true), ch(std::move(c)), value(std::move(v)) {}
+    SendCase(Chan<T> c, std::optional<T> v)
+        : CaseBase(true), ch(std::move(c)), value(std::move(v)) {}
     void describe(detail::SelectCase& d) override {
       // Without a value the case is off, like a nil channel.
       d = {value ? ch.core() : nullptr, value ? static_cast<void*>(&*value) : nullptr,

@@ -51,7 +51,7 @@
 #include <chrono>
 #include <cstdint>
 
-#include <syncscope/sema.h>
+#include <syncscope/internal/sema.h>
 
 namespace syncscope {
 

@@ -93,7 +93,7 @@
 #include <syncscope/context.h>
 #include <syncscope/go_mutex.h>
 #include <syncscope/panic.h>
-#include <syncscope/sema.h>
+#include <syncscope/internal/sema.h>
 
 namespace syncscope {
 

@@ -90,7 +90,7 @@
 
 #include <syncscope/chan.h>
 #include <syncscope/go_mutex.h>
-#include <syncscope/sema.h>
+#include <syncscope/internal/sema.h>
 
 namespace syncscope {
 

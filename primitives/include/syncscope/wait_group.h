@@ -75,7 +75,7 @@
 #include <cstdint>
 
 #include <syncscope/panic.h>
-#include <syncscope/sema.h>
+#include <syncscope/internal/sema.h>
 #include <syncscope/spin_lock.h>
 
 namespace syncscope {

@@ -23,7 +23,8 @@
 // Thread safety: every function is safe to call from any thread. The
 // expensive parts (topology, counters probe, CPU features) are computed
 // once and cached by their own modules; the rest is re-read on each call.
-#pragma once
+#ifndef SYNCSCOPE_HW_CONTEXT_H_
+#define SYNCSCOPE_HW_CONTEXT_H_
 
 #include <nlohmann/json.hpp>
 
@@ -64,3 +65,5 @@ nlohmann::json placement_json(const Placement& p);
 std::vector<std::string> context_keys();
 
 }  // namespace syncscope::hw
+
+#endif  // SYNCSCOPE_HW_CONTEXT_H_

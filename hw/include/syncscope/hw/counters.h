@@ -28,7 +28,8 @@
 // anywhere, but call start() and stop() (and destroy it) on the thread
 // whose events are counted: PAPI event sets count the thread that started
 // them. Different threads use different ThreadCounters concurrently.
-#pragma once
+#ifndef SYNCSCOPE_HW_COUNTERS_H_
+#define SYNCSCOPE_HW_COUNTERS_H_
 
 #include <string>
 #include <utility>
@@ -95,3 +96,5 @@ CountersStatus counters_status(std::vector<std::string> events = kDefaultEvents)
 std::string papi_error_name(int code);
 
 }  // namespace syncscope::hw
+
+#endif  // SYNCSCOPE_HW_COUNTERS_H_

@@ -27,7 +27,8 @@
 // Memory ordering: the C++ guarantee for function-local statics: the one
 // initialisation happens-before every return of cpu_features(), so every
 // thread sees the complete value. Nothing is written afterwards.
-#pragma once
+#ifndef SYNCSCOPE_HW_CPU_FEATURES_H_
+#define SYNCSCOPE_HW_CPU_FEATURES_H_
 
 #include <cstdint>
 #include <string>
@@ -89,3 +90,5 @@ std::string aarch64_part_name(int implementer, int part);
 bool parse_midr(const std::string& text, CpuFeatures& f);
 
 }  // namespace syncscope::hw
+
+#endif  // SYNCSCOPE_HW_CPU_FEATURES_H_

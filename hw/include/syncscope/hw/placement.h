@@ -51,7 +51,8 @@
 // Memory ordering: nothing here shares mutable state; the overloads without
 // a Topology read the immutable topology() (see topology.h). Pinning is a
 // system call that completes the migration before it returns.
-#pragma once
+#ifndef SYNCSCOPE_HW_PLACEMENT_H_
+#define SYNCSCOPE_HW_PLACEMENT_H_
 
 #include <optional>
 #include <string>
@@ -126,3 +127,5 @@ std::string distance_class(int pu_a, int pu_b);
 std::string pus_to_string(const std::vector<int>& pus);
 
 }  // namespace syncscope::hw
+
+#endif  // SYNCSCOPE_HW_PLACEMENT_H_

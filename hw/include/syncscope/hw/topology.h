@@ -39,7 +39,8 @@
 // Memory ordering: the load happens-before every return of topology() (the
 // function-local static's guarantee); the cached value is never written
 // again, so readers need no further synchronisation.
-#pragma once
+#ifndef SYNCSCOPE_HW_TOPOLOGY_H_
+#define SYNCSCOPE_HW_TOPOLOGY_H_
 
 #include <cstdint>
 #include <string>
@@ -112,3 +113,5 @@ Topology synthetic_topology(int packages, int l3_per_package, int cores_per_l3,
                             int pus_per_core, int numa_per_package = 1);
 
 }  // namespace syncscope::hw
+
+#endif  // SYNCSCOPE_HW_TOPOLOGY_H_

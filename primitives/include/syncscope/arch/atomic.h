@@ -73,7 +73,8 @@
 //   primitives/arch/aarch64/aarch64_common.h, rmw_llsc.h, rmw_lse.h
 // The dispatching functions add no ordering of their own: the path variable
 // is read relaxed (see detail::active_path_state).
-#pragma once
+#ifndef SYNCSCOPE_ARCH_ATOMIC_H_
+#define SYNCSCOPE_ARCH_ATOMIC_H_
 
 #include <atomic>
 #include <cstdint>
@@ -294,7 +295,8 @@ inline bool compare_exchange(std::atomic<T>& a, T& expected, T desired,
 
 // a = v; returns the previous value.
 template <class T>
-inline T exchange(std::atomic<T>& a, T v, std::memory_order o = std::memory_order_seq_cst) noexcept {
+inline T exchange(std::atomic<T>& a, T v,
+                  std::memory_order o = std::memory_order_seq_cst) noexcept {
   SYNCSCOPE_ARCH_DISPATCH(exchange(a, v, o));
 }
 
@@ -306,7 +308,8 @@ inline T load(const std::atomic<T>& a, std::memory_order o = std::memory_order_s
 
 // a = v. `o` must be relaxed, release or seq_cst.
 template <class T>
-inline void store(std::atomic<T>& a, T v, std::memory_order o = std::memory_order_seq_cst) noexcept {
+inline void store(std::atomic<T>& a, T v,
+                  std::memory_order o = std::memory_order_seq_cst) noexcept {
   SYNCSCOPE_ARCH_DISPATCH(store(a, v, o));
 }
 
@@ -318,3 +321,5 @@ inline void fence(std::memory_order o = std::memory_order_seq_cst) noexcept {
 #undef SYNCSCOPE_ARCH_DISPATCH
 
 }  // namespace syncscope::arch
+
+#endif  // SYNCSCOPE_ARCH_ATOMIC_H_

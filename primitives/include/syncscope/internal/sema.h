@@ -1,4 +1,4 @@
-// syncscope/sema.h — the parking layer shared by every blocking primitive.
+// syncscope/internal/sema.h — the parking layer shared by every blocking primitive.
 //
 // This file offers:
 //   class Sema   a futex-based counting semaphore with a FIFO queue of parked
@@ -77,8 +77,8 @@
 // The destructor requires that no thread is parked (waiters() == 0); a
 // releaser may still be running when the Sema is destroyed (see above).
 
-#ifndef SYNCSCOPE_SEMA_H_
-#define SYNCSCOPE_SEMA_H_
+#ifndef SYNCSCOPE_INTERNAL_SEMA_H_
+#define SYNCSCOPE_INTERNAL_SEMA_H_
 
 #include <atomic>
 #include <chrono>
@@ -189,4 +189,4 @@ class Sema {
 
 }  // namespace syncscope
 
-#endif  // SYNCSCOPE_SEMA_H_
+#endif  // SYNCSCOPE_INTERNAL_SEMA_H_
