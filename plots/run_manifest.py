@@ -6,7 +6,8 @@ stopped by a signal, never: an interrupted run leaves no run directory).
 The plots read the result through common.load_run (Run.manifest).
 
   run_manifest.py RUN_DIR --run-id ID --profile quick|full --started UTC
-                  --duration-s N --command CMD [--finished UTC] SUITE...
+                  --duration-s N --command CMD [--finished UTC]
+                  [--measuring-started UTC --measuring-finished UTC] SUITE...
 
 manifest.json:
   run_id        the run's id (the final directory's name)
@@ -15,6 +16,9 @@ manifest.json:
   started_utc   when the run began (run.sh's clock), 2026-01-01T00:00:00Z
   finished_utc  when the suites had finished (default: now)
   duration_s    seconds from the start to the end of the last suite
+  measuring_started_utc, measuring_finished_utc
+                when the run held the machine's run lock: from just before
+                its first suite to the end of its last (null if not given)
   command       the command line that started the run
 
 The file is written whole under a temporary name and renamed. Bad usage:
@@ -30,7 +34,8 @@ import sys
 UTC_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 PROFILES = ("quick", "full")
 SUITE_RE = re.compile(r"^[a-z0-9_]+$")
-FLAGS = ("--run-id", "--profile", "--started", "--finished", "--duration-s", "--command")
+FLAGS = ("--run-id", "--profile", "--started", "--finished", "--duration-s", "--command",
+         "--measuring-started", "--measuring-finished")
 
 
 class Usage(Exception):
@@ -73,7 +78,7 @@ def parse_args(argv):
                         "--command)" % name)
     if values["--profile"] not in PROFILES:
         raise Usage("unknown profile '%s' (valid: %s)" % (values["--profile"], ", ".join(PROFILES)))
-    for name in ("--started", "--finished"):
+    for name in ("--started", "--finished", "--measuring-started", "--measuring-finished"):
         if name in values and not UTC_RE.match(values[name]):
             raise Usage("bad %s '%s' (valid: a UTC time like 2026-01-01T00:00:00Z)"
                         % (name, values[name]))
@@ -98,6 +103,8 @@ def manifest(values, suites):
         "started_utc": values["--started"],
         "finished_utc": values.get("--finished") or utc_now(),
         "duration_s": int(values["--duration-s"]),
+        "measuring_started_utc": values.get("--measuring-started"),
+        "measuring_finished_utc": values.get("--measuring-finished"),
         "command": values["--command"],
     }
 

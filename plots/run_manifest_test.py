@@ -22,7 +22,9 @@ def run_script(*args):
 
 GOOD = ["--run-id", "h-x86_64-20260101T000000Z-123", "--profile", "quick",
         "--started", "2026-01-01T00:00:00Z", "--finished", "2026-01-01T00:01:40Z",
-        "--duration-s", "100", "--command", "./run.sh bench --suite c2c"]
+        "--duration-s", "100", "--command", "./run.sh bench --suite c2c",
+        "--measuring-started", "2026-01-01T00:00:10Z",
+        "--measuring-finished", "2026-01-01T00:01:30Z"]
 
 
 class RunManifestTest(unittest.TestCase):
@@ -42,6 +44,8 @@ class RunManifestTest(unittest.TestCase):
             "run_id": "h-x86_64-20260101T000000Z-123", "profile": "quick",
             "suites": ["c2c", "fairness"], "started_utc": "2026-01-01T00:00:00Z",
             "finished_utc": "2026-01-01T00:01:40Z", "duration_s": 100,
+            "measuring_started_utc": "2026-01-01T00:00:10Z",
+            "measuring_finished_utc": "2026-01-01T00:01:30Z",
             "command": "./run.sh bench --suite c2c"})
         # Nothing but the manifest: the temporary file was renamed.
         self.assertEqual(os.listdir(self.dir), ["manifest.json"])
@@ -70,6 +74,7 @@ class RunManifestTest(unittest.TestCase):
             ([self.dir, *with_value("--profile", "slow"), "c2c"], "'slow'"),
             ([self.dir, *with_value("--started", "yesterday"), "c2c"], "'yesterday'"),
             ([self.dir, *with_value("--duration-s", "-4"), "c2c"], "'-4'"),
+            ([self.dir, *with_value("--measuring-started", "now"), "c2c"], "'now'"),
             ([self.dir, *with_value("--run-id", "a/b"), "c2c"], "'a/b'"),
             ([self.dir, *GOOD, "C2C!"], "'C2C!'"),
             ([self.dir, *GOOD], "no SUITE"),

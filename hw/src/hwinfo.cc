@@ -124,7 +124,7 @@ nlohmann::json benchmark_library_json(const std::vector<std::string>& suite_json
     const nlohmann::json& c = j["context"];
     if (!c.is_object() || !c.contains("library_build_type")) continue;
     lib["build_type"] = c["library_build_type"];
-    lib["build_type_source"] = path;
+    lib["build_type_source"] = path.substr(path.rfind('/') + 1);  // the suite's file name
     break;
   }
   return lib;
@@ -175,8 +175,9 @@ int cmd_context(const std::vector<std::string>& args, std::ostream& out, std::os
     return kExitFailure;
   }
   ctx["concurrent_activity"] =
-      activity_json(lines, activity_file.empty() ? "not sampled (no --activity FILE)"
-                                                 : activity_file);
+      activity_json(lines, activity_file.empty()
+                               ? "not sampled (no --activity FILE)"
+                               : activity_file.substr(activity_file.rfind('/') + 1));
   const std::string text = ctx.dump(2) + "\n";
   if (file.empty()) {
     out << text;
@@ -257,17 +258,19 @@ int cmd_activity(const std::vector<std::string>& args, std::ostream& out, std::o
     err << kProg << ": cannot append to '" << file << "': " << std::strerror(errno) << "\n";
     return kExitFailure;
   }
-  while (!g_stop && kill(static_cast<pid_t>(self), 0) == 0) {
+  // A sample at the start, every S seconds, and a last one when stopped: a
+  // run shorter than S still has its start and its end.
+  for (;;) {
     // One write per line: a reader sees whole lines, or a cut last line.
     if (!(f << sample()) || !f.flush()) {
       err << kProg << ": cannot append to '" << file << "': " << std::strerror(errno) << "\n";
       return kExitFailure;
     }
+    if (g_stop || kill(static_cast<pid_t>(self), 0) != 0) return kExitOk;
     timespec left{interval, 0};
     while (!g_stop && nanosleep(&left, &left) != 0 && errno == EINTR) {
     }
   }
-  return kExitOk;
 }
 
 int cmd_policies(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
