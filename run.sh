@@ -160,8 +160,7 @@ STAGE_RESULTS=()
 # come from ctest's JUnit file (tests/ctest_counts.py), not from its console.
 run_ctest() {  # label, build dir, extra env...
   local label="$1" dir="$2"; shift 2
-  local junit out rc counts passed=0 failed=0
-  junit="$(cd "$dir" && pwd)/ctest-junit.xml"
+  local junit="$dir/ctest-junit.xml" out rc counts passed=0 failed=0  # $dir is absolute
   log "tests: $label"
   rm -f "$junit"
   set +e
@@ -176,6 +175,7 @@ run_ctest() {  # label, build dir, extra env...
     failed=1  # ctest wrote no results: count the stage as one failure
   fi
   if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+  if [ $((passed + failed)) -eq 0 ]; then failed=1; fi  # a stage that ran no test failed
   TOTAL_PASSED=$((TOTAL_PASSED + passed))
   TOTAL_FAILED=$((TOTAL_FAILED + failed))
   STAGE_RESULTS+=("$label: $passed passed, $failed failed")
@@ -365,7 +365,6 @@ release_run_lock() {
 
 # ---------------------------------------------------------------- bench
 RUN_TMP=""
-RUN_OUT=""
 
 cleanup_tmp() { [ -n "$RUN_TMP" ] && [ -d "$RUN_TMP" ] && rm -rf "$RUN_TMP"; RUN_TMP=""; }
 

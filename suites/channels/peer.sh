@@ -60,7 +60,7 @@ fi
 out="$build/suites/channels/go-peer"
 mkdir -p "$out/cache" "$out/gopath"
 export GOCACHE="$out/cache" GOPATH="$out/gopath" GOENV=off GOTOOLCHAIN=local GOPROXY=off \
-  GOFLAGS= CGO_ENABLED=0 GO111MODULE=on
+  GOFLAGS='' CGO_ENABLED=0 GO111MODULE=on
 echo "channels peer: $(go version), building $here/go"
 # A child that dies with this script (see above).
 owned() { setpriv --pdeathsig KILL -- "$@"; }
