@@ -10,21 +10,26 @@ the machine and other tests do not see each other's lock.
 
 Every process of a run carries the environment variable MARKER=<random>
 (children inherit it), which is how the tests find what a run left behind.
-To deliver a signal while a suite is measuring, without a race against the
-suite's end, a test freezes the suite binary with SIGSTOP first: run.sh must
-then stop it anyway (it sends CONT after TERM). Waits are for an exact state
-with a generous deadline that only bounds a hung test; nothing asserts a
-duration.
+
+To act while a suite is measuring without racing against the suite's end
+(a c2c run takes about a second), the tests that need it run against a
+stand-in build directory (held_build): the same syncscope-hwinfo, and in
+place of syncscope_c2c a two-line script that stops itself (SIGSTOP) when
+run.sh starts it to measure, then execs the real binary once continued. The
+test waits for that exact state — the run's suite process stopped — then
+signals run.sh, or continues the suite (SIGCONT) to let the run measure for
+real. run.sh must stop a stopped suite too (it sends CONT after TERM). Waits
+are for an exact state with a generous deadline that only bounds a hung
+test; nothing asserts a duration.
 """
 
 import fcntl
+import json
 import os
 import pty
 import re
-import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import termios
 import threading
@@ -82,13 +87,39 @@ def marked_processes(marker):
     return found
 
 
-def measuring_suite(marker):
-    """The pid of the run's suite binary while it measures (not while it
-    lists its benchmarks), or None."""
+def proc_state(pid):
+    stat = read("/proc/%d/stat" % pid) or ""
+    return stat[stat.rfind(")") + 2:].split(" ")[0] if ")" in stat else ""
+
+
+def measuring_suite(marker, stopped=False):
+    """The pid of the run's suite process started to measure (not the one
+    that lists its benchmarks), or None; with stopped, only once it has
+    stopped itself (held_build)."""
     for pid, (comm, cmd) in marked_processes(marker).items():
         if comm == SUITE and "--benchmark_out=" in cmd:
-            return pid
+            if not stopped or proc_state(pid) == "T":
+                return pid
     return None
+
+
+def held_build(directory):
+    """A stand-in for the Release build directory: run.sh finds the real
+    syncscope-hwinfo, and a syncscope_c2c that stops itself before measuring
+    (see the module's docstring). Returns its path."""
+    os.makedirs(os.path.join(directory, "hw"))
+    os.makedirs(os.path.join(directory, "suites", "c2c"))
+    with open(os.path.join(directory, "build.ninja"), "w") as f:
+        f.write("# stand-in for run_sh_test: only suites/c2c and hw/ are used\n")
+    os.symlink(os.path.join(PREBUILT, "hw", "syncscope-hwinfo"),
+               os.path.join(directory, "hw", "syncscope-hwinfo"))
+    wrapper = os.path.join(directory, "suites", "c2c", SUITE)
+    with open(wrapper, "w") as f:
+        f.write("#!/bin/sh\n"
+                "case \" $* \" in *\" --benchmark_out=\"*) kill -STOP $$ ;; esac\n"
+                "exec '%s' \"$@\"\n" % os.path.join(PREBUILT, "suites", "c2c", SUITE))
+    os.chmod(wrapper, 0o755)
+    return directory
 
 
 def sig_ignored(pid, signum):
@@ -102,12 +133,12 @@ class Run:
     """One `./run.sh bench` in its own session: stdout and stderr in files,
     or (tty=True) on a pseudo-terminal that is its controlling terminal."""
 
-    def __init__(self, case, extra=(), tty=False):
+    def __init__(self, case, extra=(), tty=False, held=True):
         self.case = case
         self.marker = uuid.uuid4().hex
         env = dict(os.environ)
         env.update({MARKER: self.marker, "SYNCSCOPE_LOCK_FILE": case.lock,
-                    "SYNCSCOPE_PREBUILT": PREBUILT})
+                    "SYNCSCOPE_PREBUILT": case.held if held else PREBUILT})
         args = [RUN_SH, "bench", "--suite", "c2c", "--threads", "2", "--profile", "quick",
                 "--out", case.out, *extra]
         self.tty = tty
@@ -180,6 +211,7 @@ class RunShTest(unittest.TestCase):
         self.tmp = tempfile.TemporaryDirectory(prefix="run_sh_test_")
         self.out = os.path.join(self.tmp.name, "results")
         self.lock = os.path.join(self.tmp.name, "run.lock")
+        self.held = held_build(os.path.join(self.tmp.name, "held_build"))
         self.runs = []
 
     def tearDown(self):
@@ -190,8 +222,8 @@ class RunShTest(unittest.TestCase):
             r.kill_leftovers()
         self.tmp.cleanup()
 
-    def start(self, extra=(), tty=False):
-        r = Run(self, extra, tty)
+    def start(self, extra=(), tty=False, held=True):
+        r = Run(self, extra, tty, held)
         self.runs.append(r)
         return r
 
@@ -210,13 +242,13 @@ class RunShTest(unittest.TestCase):
             fcntl.flock(f, fcntl.LOCK_UN)
             return True
 
-    def freeze_measuring_suite(self, run):
-        """Waits until run's suite binary measures and stops it there."""
-        pid = wait_for("the suite binary of run %s to measure" % run.marker,
-                       lambda: measuring_suite(run.marker) or (run.proc.poll() is not None
-                                                               and -1))
-        self.assertNotEqual(pid, -1, "run.sh ended before its suite measured:\n" + run.output())
-        os.kill(pid, signal.SIGSTOP)
+    def held_suite(self, run):
+        """Waits until run's suite process, started to measure, has stopped
+        itself (held_build); its pid."""
+        pid = wait_for("the suite of run %s to be held" % run.marker,
+                       lambda: measuring_suite(run.marker, stopped=True) or
+                       (run.proc.poll() is not None and -1))
+        self.assertNotEqual(pid, -1, "run.sh ended before its suite started:\n" + run.output())
         return pid
 
     def assert_nothing_left(self, run):
@@ -230,7 +262,7 @@ class RunShTest(unittest.TestCase):
 
     def test_ctrl_c_on_the_terminal_stops_every_process_and_writes_nothing(self):
         run = self.start(tty=True)
-        suite = self.freeze_measuring_suite(run)
+        suite = self.held_suite(run)
         # The suite is in its own session (the terminal's interrupt does not
         # reach it directly) and does not ignore SIGINT as a background job
         # of a non-interactive shell would.
@@ -251,7 +283,7 @@ class RunShTest(unittest.TestCase):
         for signum, status in ((signal.SIGTERM, 143), (signal.SIGHUP, 129)):
             with self.subTest(signal=signum.name):
                 run = self.start()
-                self.freeze_measuring_suite(run)
+                self.held_suite(run)
                 os.kill(run.proc.pid, signum)  # to run.sh only, as `kill PID` would
                 self.assertEqual(run.finish(), status, run.output())
                 self.assertIn("interrupted by %s" % signum.name, run.output())
@@ -261,10 +293,10 @@ class RunShTest(unittest.TestCase):
 
     def test_a_second_run_refuses_a_third_waits_and_the_first_records_them(self):
         first = self.start()
-        suite = self.freeze_measuring_suite(first)
+        suite = self.held_suite(first)
         run_id = wait_for("the first run's id", first.run_id)
         # Refuses: one line naming the other run, exit 75, nothing written.
-        second = self.start()
+        second = self.start(held=False)
         self.assertEqual(second.finish(), 75, second.output())
         refusal = second.output().strip().splitlines()
         self.assertEqual(len(refusal), 1, second.output())
@@ -273,7 +305,7 @@ class RunShTest(unittest.TestCase):
         self.assertIn(run_id, refusal[0])
         self.assertEqual(self.run_dirs(), [])
         # Waits with --wait, then measures after the first.
-        third = self.start(["--wait"])
+        third = self.start(["--wait"], held=False)
         wait_for("the third run to wait", lambda: "waiting for the run measuring" in
                  third.output())
         self.assertIsNone(measuring_suite(third.marker))
@@ -283,7 +315,6 @@ class RunShTest(unittest.TestCase):
         dirs = self.run_dirs()
         self.assertEqual(len(dirs), 2, dirs)
         self.assertEqual(len(set(dirs)), 2)
-        import json
         manifests = {}
         contexts = {}
         for d in dirs:
@@ -299,13 +330,12 @@ class RunShTest(unittest.TestCase):
         self.assertIn(third.proc.pid, [p["pid"] for p in activity["processes"]])
 
     def test_two_runs_started_together_measure_one_after_the_other_in_two_directories(self):
-        runs = [self.start(["--wait"]), self.start(["--wait"])]
+        runs = [self.start(["--wait"], held=False), self.start(["--wait"], held=False)]
         for r in runs:
             self.assertEqual(r.finish(), 0, r.output())
         dirs = self.run_dirs()
         self.assertEqual(sorted(dirs), sorted(r.run_id() for r in runs))
         self.assertEqual(len(set(dirs)), 2, dirs)
-        import json
         windows = []
         for d in dirs:
             with open(os.path.join(self.out, d, "manifest.json")) as f:
@@ -318,7 +348,7 @@ class RunShTest(unittest.TestCase):
 
     def test_kill_9_leaves_a_stale_lock_that_the_next_run_takes_over(self):
         killed = self.start()
-        self.freeze_measuring_suite(killed)
+        self.held_suite(killed)
         run_id = wait_for("the run's id", killed.run_id)
         os.kill(killed.proc.pid, signal.SIGKILL)
         self.assertEqual(killed.finish(), -signal.SIGKILL)
@@ -328,7 +358,7 @@ class RunShTest(unittest.TestCase):
         # directory.
         self.assertIn("pid %d" % killed.proc.pid, read(self.lock))
         self.assertEqual(self.entries(), [".tmp-" + run_id])
-        nxt = self.start()
+        nxt = self.start(held=False)
         self.assertEqual(nxt.finish(), 0, nxt.output())
         self.assertIn("taking over the run lock", nxt.output())
         self.assertIn("pid %d is gone" % killed.proc.pid, nxt.output())
