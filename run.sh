@@ -7,7 +7,6 @@ cd "$ROOT"
 PY=/usr/bin/python3            # Debian's python with python3-matplotlib, never a PATH python
 BUILD="$ROOT/build"
 JOBS="${SYNCSCOPE_JOBS:-$(nproc 2>/dev/null || echo 2)}"
-POLICIES=(none compact scatter smt cross)
 PROFILES=(quick full)
 
 # Debian packages the project needs (./run.sh setup installs the missing ones).
@@ -385,6 +384,7 @@ remove_stale_tmp() {  # out dir
 
 on_exit() {
   stop_owned
+  [ -z "$CHECK_ERR" ] || rm -f "$CHECK_ERR"
   cleanup_tmp
   release_run_lock
 }
@@ -394,6 +394,7 @@ on_signal() {  # signal name, exit status
   local tmp="$RUN_TMP"
   [ -z "${PROGRESS_LINE:-}" ] || printf '\r\033[K'
   stop_owned
+  [ -z "$CHECK_ERR" ] || rm -f "$CHECK_ERR"
   cleanup_tmp
   release_run_lock
   if [ -n "$tmp" ]; then
@@ -457,6 +458,18 @@ run_suite() {  # index, count, suite, run dir, suite flags...
   echo "[$i/$n] $s: $total benchmarks in $((SECONDS - start)) s"
 }
 
+# Exit 2 with the harness's one line if a suite rejects the flags.
+CHECK_ERR=""  # removed on exit
+check_suite_flags() {  # suite, flags...
+  local s="$1" rc=0; shift
+  CHECK_ERR="$(mktemp)"
+  spawn_owned "$(suite_bin "$s")" "$@" --benchmark_list_tests=true >/dev/null 2>"$CHECK_ERR"
+  wait_owned "$OWNED_PID" || rc=$?
+  if [ "$rc" -eq 2 ]; then head -n 1 "$CHECK_ERR" >&2; exit 2; fi
+  rm -f "$CHECK_ERR"
+  CHECK_ERR=""
+}
+
 cmd_bench() {
   local suites=() profile=quick placements=() threads="" out="$ROOT/results" wait_lock=0
   local all_suites
@@ -472,16 +485,9 @@ cmd_bench() {
       --profile) in_list "$2" "${PROFILES[@]}" || die_usage "unknown profile '$2' (valid: $(join_by , "${PROFILES[@]}"))"
                  profile="$2"; shift 2 ;;
       --profile=*) set -- --profile "${1#*=}" "${@:2}" ;;
-      --placement)
-        local p
-        for p in ${2//,/ }; do
-          in_list "$p" "${POLICIES[@]}" all || die_usage "unknown placement policy '$p' (valid: $(join_by , "${POLICIES[@]}"),all)"
-          placements+=("$p")
-        done
-        shift 2 ;;
+      --placement) placements+=("$2"); shift 2 ;;
       --placement=*) set -- --placement "${1#*=}" "${@:2}" ;;
-      --threads) [[ "$2" =~ ^[1-9][0-9]{0,3}(,[1-9][0-9]{0,3})*$ ]] || die_usage "bad --threads '$2' (valid: comma-separated integers 1..4096, e.g. 1,2,4)"
-                 threads="$2"; shift 2 ;;
+      --threads) threads="$2"; shift 2 ;;
       --threads=*) set -- --threads "${1#*=}" "${@:2}" ;;
       --out) out="$2"; shift 2 ;;
       --out=*) set -- --out "${1#*=}" "${@:2}" ;;
@@ -517,6 +523,14 @@ cmd_bench() {
     wait_owned "$OWNED_PID" || { tail -n 40 "$BUILD/release.build.log" >&2; exit 1; }
   fi
 
+  # The suites' harness owns --placement and --threads: it judges them
+  # (one line naming the bad value and the valid ones, exit 2) before
+  # anything is measured.
+  local flags=("--profile=$profile")
+  [ ${#placements[@]} -eq 0 ] || flags+=("--placement=$(join_by , "${placements[@]}")")
+  [ -z "$threads" ] || flags+=("--threads=$threads")
+  check_suite_flags "${suites[0]}" "${flags[@]}"
+
   # Unique even for two runs started in the same second: the pid is part of
   # the id (and remove_stale_tmp reads it back).
   local run_id host arch
@@ -540,10 +554,6 @@ cmd_bench() {
   spawn_owned "$RELEASE_DIR/hw/syncscope-hwinfo" activity --exclude-tree $$ --interval 5 \
     --out "$RUN_TMP/logs/activity.jsonl" 2>>"$RUN_TMP/logs/activity.err"
   sampler=$OWNED_PID
-
-  local flags=("--profile=$profile")
-  [ ${#placements[@]} -eq 0 ] || flags+=("--placement=$(join_by , "${placements[@]}")")
-  [ -z "$threads" ] || flags+=("--threads=$threads")
 
   log "run $run_id: profile $profile, suites: ${suites[*]}"
   local i=0 s

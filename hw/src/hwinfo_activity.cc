@@ -16,7 +16,8 @@ namespace syncscope::hw {
 namespace {
 
 constexpr size_t kMaxCmd = 200;
-// The context lists at most this many distinct processes; the counts cover all.
+// The context lists at most this many distinct processes of each kind; the
+// counts cover all.
 constexpr size_t kMaxListed = 40;
 
 bool read_file(const std::string& path, std::string& text) {
@@ -173,14 +174,18 @@ nlohmann::json activity_json(const std::string& lines, const std::string& source
   j["last_utc"] = samples ? nlohmann::json(last_utc) : nlohmann::json(nullptr);
   j["load1_min"] = samples ? nlohmann::json(load_min) : nlohmann::json(nullptr);
   j["load1_max"] = samples ? nlohmann::json(load_max) : nlohmann::json(nullptr);
+  // Listed: the other syncscope processes first (few, and what the run lock
+  // is about), then the build processes; at most kMaxListed of each kind.
   int syncscope = 0, build = 0;
   nlohmann::json procs = nlohmann::json::array();
-  for (const auto& key : order) {
-    const Seen& s = seen.at(key);
-    const std::string kind = s.first.value("kind", std::string());
-    syncscope += kind == "syncscope";
-    build += kind == "build";
-    if (procs.size() < kMaxListed)
+  for (const char* listed_kind : {"syncscope", "build"}) {
+    size_t listed = 0;
+    for (const auto& key : order) {
+      const Seen& s = seen.at(key);
+      const std::string kind = s.first.value("kind", std::string());
+      if (kind != listed_kind) continue;
+      (kind == "syncscope" ? syncscope : build) += 1;
+      if (listed++ >= kMaxListed) continue;
       procs.push_back({{"pid", key.first},
                        {"comm", key.second},
                        {"kind", kind},
@@ -188,6 +193,7 @@ nlohmann::json activity_json(const std::string& lines, const std::string& source
                        {"first_utc", s.first_utc},
                        {"last_utc", s.last_utc},
                        {"samples", s.samples}});
+    }
   }
   // null = not known (no sample), never a guess.
   j["other_syncscope_active"] = samples ? nlohmann::json(syncscope > 0) : nlohmann::json(nullptr);

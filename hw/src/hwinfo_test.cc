@@ -276,6 +276,18 @@ TEST(HwinfoActivity, OneSampleOfThisMachine) {
   EXPECT_EQ(lines(r.out), 1);
 }
 
+TEST(HwinfoActivity, OtherRunsAreListedBeforeTheCapOnBuilds) {
+  std::string lines = R"({"utc": "2026-01-01T00:00:00Z", "load1": 1, "others": [)";
+  for (int pid = 100; pid < 160; ++pid)
+    lines += R"({"pid": )" + std::to_string(pid) + R"(, "kind": "build", "comm": "cc1plus"},)";
+  lines += R"({"pid": 7, "kind": "syncscope", "comm": "run.sh"}]})";
+  const auto a = activity_json(lines + "\n", "f");
+  EXPECT_EQ(a.at("build_processes"), 60);
+  EXPECT_EQ(a.at("other_syncscope_processes"), 1);
+  ASSERT_EQ(a.at("processes").size(), 1u + a.at("processes_listed_max").get<size_t>());
+  EXPECT_EQ(a.at("processes")[0].at("pid"), 7);
+}
+
 TEST(HwinfoActivity, CutLastLineIsCountedNotFatal) {
   const auto a = activity_json(
       "{\"utc\": \"2026-01-01T00:00:00Z\", \"load1\": 1, \"others\": []}\n{\"utc\": \"20", "f");
