@@ -314,6 +314,7 @@ stop_owned() {
 # takes over. The file's one line: "pid PID, run RUN_ID, started UTC, in DIR".
 RUN_LOCK_FILE=""
 RUN_LOCK_FD=""
+RUN_LOCK_HELD=0
 
 default_lock_file() {
   if [ -n "${SYNCSCOPE_LOCK_FILE:-}" ]; then echo "$SYNCSCOPE_LOCK_FILE"
@@ -345,6 +346,7 @@ acquire_run_lock() {  # run id, wait (0|1)
     # Polled so that a signal is acted on within a second.
     until flock -n "$RUN_LOCK_FD"; do sleep 1; done
   fi
+  RUN_LOCK_HELD=1
   line="$(lock_holder)"
   pid="${line#pid }"; pid="${pid%%,*}"
   if [[ "$pid" =~ ^[0-9]+$ ]] && [ "$pid" != $$ ] && [ ! -d "/proc/$pid" ]; then
@@ -356,8 +358,11 @@ acquire_run_lock() {  # run id, wait (0|1)
 
 release_run_lock() {
   [ -n "$RUN_LOCK_FD" ] || return 0
-  : >"$RUN_LOCK_FILE" 2>/dev/null || true  # an empty file: nobody measures, nothing stale
-  flock -u "$RUN_LOCK_FD" 2>/dev/null || true
+  if [ "$RUN_LOCK_HELD" -eq 1 ]; then
+    : >"$RUN_LOCK_FILE" 2>/dev/null || true  # an empty file: nobody measures, nothing stale
+    flock -u "$RUN_LOCK_FD" 2>/dev/null || true
+    RUN_LOCK_HELD=0
+  fi
   exec {RUN_LOCK_FD}>&-
   RUN_LOCK_FD=""
 }

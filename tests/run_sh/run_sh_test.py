@@ -304,10 +304,13 @@ class RunShTest(unittest.TestCase):
         self.assertIn("pid %d" % first.proc.pid, refusal[0])
         self.assertIn(run_id, refusal[0])
         self.assertEqual(self.run_dirs(), [])
+        # The refused run left the lock file as it found it.
+        self.assertIn("pid %d, run %s" % (first.proc.pid, run_id), read(self.lock))
         # Waits with --wait, then measures after the first.
         third = self.start(["--wait"], held=False)
-        wait_for("the third run to wait", lambda: "waiting for the run measuring" in
-                 third.output())
+        waiting = wait_for("the third run to wait", lambda: [
+            l for l in third.output().splitlines() if "waiting for the run measuring" in l])
+        self.assertIn("pid %d" % first.proc.pid, waiting[0])
         self.assertIsNone(measuring_suite(third.marker))
         os.kill(suite, signal.SIGCONT)
         self.assertEqual(first.finish(), 0, first.output())
