@@ -229,81 +229,114 @@ ensure_setup() {
 # redirections it needs:
 #
 #   spawn_owned "$bin" --flag >"$log" 2>&1   # OWNED_PID is its pid
-#   wait_owned "$OWNED_PID" || rc=$?         # its exit status
+#   wait_owned "$OWNED_PID" || rc=$?         # its exit status; then whatever
+#                                            # it left running is killed
 #
-# Each child runs in its own session (setsid), so its pid is also the id of
-# its process group and every process it starts itself stays in that group;
-# it starts with SIGINT, SIGQUIT, SIGTERM and SIGHUP at their defaults
-# (background jobs of a non-interactive shell start with SIGINT and SIGQUIT
-# ignored, which is how a suite binary used to outlive a Ctrl-C); it gets
-# SIGKILL if run.sh dies without cleaning up (kill -9: setpriv --pdeathsig);
-# and it does not inherit the run lock's descriptor, so the lock ends with
-# run.sh. stop_owned (called on SIGINT/SIGTERM/SIGHUP and on exit) sends TERM
-# and CONT to every owned group, gives each leader RUN_GRACE_S seconds, then
-# KILLs what is left of the group. A child that has a helper of its own
-# (peer.sh) starts it the same way, or at least in its own process group.
-# spawn_owned must be called from run.sh's own shell, not from a subshell
-# ($(...) or a pipeline), or the child would not be in run.sh's list.
+# Each child
+# - carries SYNCSCOPE_OWNED_BY=<run.sh pid>.<run.sh start time>.<n> in its
+#   environment, and so does everything it starts: that tag, not a pid or a
+#   process group id, is how run.sh finds what to stop. Pids are reused
+#   quickly (pid_max can be 32768), and bash reaps a child as soon as it
+#   exits, so a group id of an exited leader may already name a stranger's
+#   group; the tag cannot.
+# - runs in its own session (setsid): a Ctrl-C on the terminal reaches run.sh,
+#   which stops the children itself, in order;
+# - starts with SIGINT, SIGQUIT, SIGTERM and SIGHUP at their defaults
+#   (background jobs of a non-interactive shell start with SIGINT and SIGQUIT
+#   ignored: that is how a suite binary used to outlive a Ctrl-C);
+# - gets SIGKILL if run.sh dies without cleaning up (kill -9): setpriv
+#   --pdeathsig. A child with helpers of its own (peer.sh) starts them with
+#   `setpriv --pdeathsig KILL` too;
+# - does not inherit the run lock's descriptor, so the lock ends with run.sh.
+# stop_owned (on SIGINT/SIGTERM/SIGHUP and on exit) sends TERM and CONT to
+# every tagged process, waits up to RUN_GRACE_S seconds, then KILLs what is
+# left. spawn_owned must run in run.sh's own shell, not in a subshell ($(...),
+# a pipeline), or the child would not be in run.sh's list.
 OWNED_PIDS=()
+declare -A OWNED_TAG=()
 OWNED_PID=""
+OWNED_SEQ=0
+OWNER_TOKEN=""
 RUN_GRACE_S=2
 
+owner_token() {  # this run.sh's pid and start time: unique on this machine since boot
+  local st
+  read -r st </proc/$$/stat
+  st="${st##*) }"
+  # shellcheck disable=SC2086
+  set -- $st
+  echo "$$.${20}"
+}
+
 spawn_owned() {  # command [args...]
+  [ -n "$OWNER_TOKEN" ] || OWNER_TOKEN="$(owner_token)"
+  OWNED_SEQ=$((OWNED_SEQ + 1))
+  local tag="$OWNER_TOKEN.$OWNED_SEQ"
   if [ -n "${RUN_LOCK_FD:-}" ]; then
-    setsid setpriv --pdeathsig KILL env --default-signal=INT,QUIT,TERM,HUP -- "$@" \
-      {RUN_LOCK_FD}>&- &
+    setsid setpriv --pdeathsig KILL env --default-signal=INT,QUIT,TERM,HUP -- \
+      "SYNCSCOPE_OWNED_BY=$tag" "$@" {RUN_LOCK_FD}>&- &
   else
-    setsid setpriv --pdeathsig KILL env --default-signal=INT,QUIT,TERM,HUP -- "$@" &
+    setsid setpriv --pdeathsig KILL env --default-signal=INT,QUIT,TERM,HUP -- \
+      "SYNCSCOPE_OWNED_BY=$tag" "$@" &
   fi
   OWNED_PID=$!
   OWNED_PIDS+=("$OWNED_PID")
+  OWNED_TAG[$OWNED_PID]="$tag"
+}
+
+# The pids of live processes whose tag matches the extended regex (zombies
+# have an empty environment and are not listed).
+tagged_pids() {  # regex for the tag
+  local f pids=()
+  while IFS= read -r f; do
+    f="${f#/proc/}"
+    pids+=("${f%/environ}")
+  done < <(grep -lzxE -- "SYNCSCOPE_OWNED_BY=$1" /proc/[0-9]*/environ 2>/dev/null || true)
+  echo "${pids[*]:-}"
 }
 
 forget_owned() {  # pid
   local p kept=()
   for p in "${OWNED_PIDS[@]}"; do [ "$p" = "$1" ] || kept+=("$p"); done
   OWNED_PIDS=("${kept[@]}")
+  unset "OWNED_TAG[$1]"
 }
 
 wait_owned() {  # pid: its exit status
-  local rc=0
+  local rc=0 left tag="${OWNED_TAG[$1]}"
   wait "$1" || rc=$?
-  # Anything the child left behind in its group goes with it.
-  kill -KILL -- "-$1" 2>/dev/null || true
+  # Anything the child left running goes with it.
+  left="$(tagged_pids "${tag//./\\.}")"
+  # shellcheck disable=SC2086
+  [ -z "$left" ] || kill -KILL $left 2>/dev/null || true
   forget_owned "$1"
   return "$rc"
 }
 
-proc_state() {  # pid: its state letter (R, S, Z...), or nothing if gone
-  local st
-  { read -r st <"/proc/$1/stat"; } 2>/dev/null || return 0
-  st="${st##*) }"
-  echo "${st%% *}"
+owned_running() {  # pid: true while the child has not exited
+  local p
+  for p in $(jobs -rp); do [ "$p" = "$1" ] && return 0; done
+  return 1
 }
 
 stop_owned() {
-  [ ${#OWNED_PIDS[@]} -gt 0 ] || return 0
-  local p st deadline=$((SECONDS + RUN_GRACE_S + 1)) alive
-  for p in "${OWNED_PIDS[@]}"; do
-    kill -TERM -- "-$p" 2>/dev/null || true
-    kill -CONT -- "-$p" 2>/dev/null || true  # a stopped process acts on TERM only once continued
-  done
-  while :; do
-    alive=0
-    for p in "${OWNED_PIDS[@]}"; do
-      st="$(proc_state "$p")"
-      [ -n "$st" ] && [ "$st" != Z ] && alive=1
+  [ -n "$OWNER_TOKEN" ] || return 0
+  local p left deadline=$((SECONDS + RUN_GRACE_S + 1)) mine="${OWNER_TOKEN//./\\.}\\.[0-9]+"
+  left="$(tagged_pids "$mine")"
+  if [ -n "$left" ]; then
+    # shellcheck disable=SC2086
+    kill -TERM $left 2>/dev/null || true
+    # shellcheck disable=SC2086
+    kill -CONT $left 2>/dev/null || true  # a stopped process acts on TERM only once continued
+    while left="$(tagged_pids "$mine")"; [ -n "$left" ] && [ "$SECONDS" -lt "$deadline" ]; do
+      sleep 0.1
     done
-    [ "$alive" -eq 1 ] && [ "$SECONDS" -lt "$deadline" ] || break
-    sleep 0.1
-  done
-  # The leaders are dead or zombies (their pids, hence their group ids, are
-  # still reserved): KILL what is left of each group, then reap the leaders.
-  for p in "${OWNED_PIDS[@]}"; do
-    kill -KILL -- "-$p" 2>/dev/null || true
-  done
+    # shellcheck disable=SC2086
+    [ -z "$left" ] || kill -KILL $left 2>/dev/null || true
+  fi
   for p in "${OWNED_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   OWNED_PIDS=()
+  OWNED_TAG=()
 }
 
 # ---------------------------------------------------------------- run lock
@@ -434,7 +467,7 @@ run_suite() {  # index, count, suite, run dir, suite flags...
   pid=$OWNED_PID
   if is_tty; then
     PROGRESS_LINE=1
-    while [ "$(proc_state "$pid")" != Z ] && [ -n "$(proc_state "$pid")" ]; do
+    while owned_running "$pid"; do
       printf '\r[%d/%d] %-12s %4s/%-4s benchmarks  %4ds elapsed' "$i" "$n" "$s" \
         "$(benchmarks_done "$list" "$dir/logs/$s.log")" "$total" $((SECONDS - start))
       sleep 1
