@@ -367,12 +367,14 @@ acquire_run_lock() {  # run id, wait (0|1)
   RUN_LOCK_FILE="$(default_lock_file)"
   if ! exec {RUN_LOCK_FD}<>"$RUN_LOCK_FILE"; then
     RUN_LOCK_FD=""
-    echo "error: cannot open the run lock '$RUN_LOCK_FILE' (set SYNCSCOPE_LOCK_FILE to a writable path)" >&2
+    echo "error: cannot open the run lock '$RUN_LOCK_FILE'" \
+      "(set SYNCSCOPE_LOCK_FILE to a writable path)" >&2
     exit 1
   fi
   if ! flock -n "$RUN_LOCK_FD"; then
     if [ "$wait" -eq 0 ]; then
-      echo "syncscope: another run is measuring on this machine ($(lock_holder)); not starting run $id (--wait queues; lock: $RUN_LOCK_FILE)" >&2
+      echo "syncscope: another run is measuring on this machine ($(lock_holder));" \
+        "not starting run $id (--wait queues; lock: $RUN_LOCK_FILE)" >&2
       exit 75
     fi
     echo "syncscope: waiting for the run measuring on this machine ($(lock_holder)) to finish"
@@ -383,7 +385,8 @@ acquire_run_lock() {  # run id, wait (0|1)
   line="$(lock_holder)"
   pid="${line#pid }"; pid="${pid%%,*}"
   if [[ "$pid" =~ ^[0-9]+$ ]] && [ "$pid" != $$ ] && [ ! -d "/proc/$pid" ]; then
-    echo "syncscope: taking over the run lock left by a run that did not finish ($line; pid $pid is gone)"
+    echo "syncscope: taking over the run lock left by a run that did not finish" \
+      "($line; pid $pid is gone)"
   fi
   printf 'pid %s, run %s, started %s, in %s\n' $$ "$id" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$ROOT" \
     >"$RUN_LOCK_FILE"
@@ -436,7 +439,8 @@ on_signal() {  # signal name, exit status
   cleanup_tmp
   release_run_lock
   if [ -n "$tmp" ]; then
-    echo "syncscope: interrupted by SIG$1: stopped the run's processes and removed its unfinished directory $tmp; no run directory was written" >&2
+    echo "syncscope: interrupted by SIG$1: stopped the run's processes and removed its" \
+      "unfinished directory $tmp; no run directory was written" >&2
   else
     echo "syncscope: interrupted by SIG$1: stopped the run's processes" >&2
   fi
@@ -457,7 +461,10 @@ run_suite() {  # index, count, suite, run dir, suite flags...
   local i="$1" n="$2" s="$3" dir="$4"; shift 4
   local bin list total pid rc=0 start=$SECONDS
   bin="$(suite_bin "$s")"
-  [ -x "$bin" ] || { echo "error: suite binary '$bin' is missing (build it: ninja -C $(dirname "$(dirname "$(dirname "$bin")")") suites)" >&2; return 1; }
+  if [ ! -x "$bin" ]; then
+    echo "error: suite binary '$bin' is missing (build: ninja -C $RELEASE_DIR suites)" >&2
+    return 1
+  fi
   list="$dir/logs/$s.list"
   spawn_owned "$bin" "$@" --benchmark_list_tests=true >"$list"
   wait_owned "$OWNED_PID" || { echo "error: suite '$s' cannot list its benchmarks" >&2; return 1; }

@@ -25,8 +25,7 @@ namespace syncscope::hw {
 namespace {
 
 constexpr const char* kProg = "syncscope-hwinfo";
-constexpr const char* kCommands =
-    "context, activity, policies, plan, counters, topology, --help";
+constexpr const char* kCommands = "context, activity, policies, plan, counters, topology, --help";
 // The profiles of run.sh and the suites' --profile flag.
 constexpr const char* kProfiles[] = {"quick", "full"};
 // Google Benchmark's version, fixed when CMake configures the build (the
@@ -152,7 +151,8 @@ int cmd_context(const std::vector<std::string>& args, std::ostream& out, std::os
     } else if (a == "--profile") {
       bool known = false;
       for (const char* p : kProfiles) known = known || v == p;
-      if (!known) return bad_usage(err, "context: unknown profile '" + v + "' (valid: quick, full)");
+      if (!known)
+        return bad_usage(err, "context: unknown profile '" + v + "' (valid: quick, full)");
       profile = v;
     } else if (a == "--run-id") {
       run_id = v;
@@ -174,10 +174,9 @@ int cmd_context(const std::vector<std::string>& args, std::ostream& out, std::os
         << "': " << std::strerror(errno) << "\n";
     return kExitFailure;
   }
-  ctx["concurrent_activity"] =
-      activity_json(lines, activity_file.empty()
-                               ? "not sampled (no --activity FILE)"
-                               : activity_file.substr(activity_file.rfind('/') + 1));
+  ctx["concurrent_activity"] = activity_json(
+      lines, activity_file.empty() ? "not sampled (no --activity FILE)"
+                                   : activity_file.substr(activity_file.rfind('/') + 1));
   const std::string text = ctx.dump(2) + "\n";
   if (file.empty()) {
     out << text;
@@ -217,19 +216,19 @@ int cmd_activity(const std::vector<std::string>& args, std::ostream& out, std::o
     if (a == "--exclude-tree" && !parse_int(v, 1, 1L << 30, self))
       return bad_usage(err, "activity: bad PID '" + v + "' (valid: a process id, 1 or more)");
     if (a == "--interval" && !parse_int(v, 1, 3600, interval))
-      return bad_usage(err, "activity: bad interval '" + v +
-                                "' (valid: whole seconds from 1 to 3600)");
+      return bad_usage(err,
+                       "activity: bad interval '" + v + "' (valid: whole seconds from 1 to 3600)");
     if (a == "--out") {
       if (v.empty()) return bad_usage(err, "activity: empty FILE after --out (valid: a path)");
       file = v;
     }
   }
   if (self < 0)
-    return bad_usage(err, "activity: --exclude-tree PID is required (valid: " +
-                              std::string(kValid) + ")");
+    return bad_usage(
+        err, "activity: --exclude-tree PID is required (valid: " + std::string(kValid) + ")");
   if (interval > 0 && file.empty())
-    return bad_usage(err, "activity: --interval needs --out FILE (valid: " +
-                              std::string(kValid) + ")");
+    return bad_usage(err,
+                     "activity: --interval needs --out FILE (valid: " + std::string(kValid) + ")");
   auto sample = [&]() {
     const auto others = other_activity(scan_processes(), static_cast<int>(self));
     return activity_sample(others, load1(), utc_now()).dump() + "\n";
@@ -286,9 +285,9 @@ int cmd_policies(const std::vector<std::string>& args, std::ostream& out, std::o
 
 int cmd_plan(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   if (args.size() != 2)
-    return bad_usage(err, "plan: needs POLICY and N, got " + std::to_string(args.size()) +
-                              " arguments (usage: plan POLICY N; policies: " +
-                              joined_policy_names() + ")");
+    return bad_usage(
+        err, "plan: needs POLICY and N, got " + std::to_string(args.size()) +
+                 " arguments (usage: plan POLICY N; policies: " + joined_policy_names() + ")");
   const auto policy = parse_policy(args[0]);
   if (!policy)
     return bad_usage(err,
@@ -319,8 +318,7 @@ int cmd_counters(const std::vector<std::string>& args, std::ostream& out) {
   out << "available " << (s.available ? "yes" : "no") << "\n"
       << "requested " << requested << "\n"
       << "usable " << (usable.empty() ? "(none)" : usable) << "\n"
-      << "reason " << (s.reason.empty() ? "(none: every requested event works)" : s.reason)
-      << "\n";
+      << "reason " << (s.reason.empty() ? "(none: every requested event works)" : s.reason) << "\n";
   return kExitOk;
 }
 

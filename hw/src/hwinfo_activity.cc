@@ -78,9 +78,10 @@ std::string activity_kind(const ProcEntry& p) {
   if (p.comm == "run.sh" || basename_of(w0) == "run.sh" ||
       ((basename_of(w0) == "bash" || basename_of(w0) == "sh") && basename_of(w1) == "run.sh"))
     return "syncscope";
-  static const std::set<std::string> kBuild = {
-      "cc1", "cc1plus", "cc1obj", "as",      "ld",   "ld.bfd", "ld.gold", "collect2", "lto1",
-      "ninja", "make", "cmake", "ccache", "clang", "clang++", "go", "compile", "link", "cgo"};
+  static const std::set<std::string> kBuild = {"cc1",    "cc1plus", "cc1obj",   "as",    "ld",
+                                               "ld.bfd", "ld.gold", "collect2", "lto1",  "ninja",
+                                               "make",   "cmake",   "ccache",   "clang", "clang++",
+                                               "go",     "compile", "link",     "cgo"};
   if (kBuild.count(p.comm)) return "build";
   return "";
 }

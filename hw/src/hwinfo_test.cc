@@ -157,8 +157,7 @@ TEST(Hwinfo, BadUsageIsOneLineNamingTheValueAndExit2) {
     EXPECT_TRUE(r.out.empty()) << cmdline;
   }
   const Result policy = run({"plan", "sideways", "4"});
-  EXPECT_NE(policy.err.find("none, compact, scatter, smt, cross"), std::string::npos)
-      << policy.err;
+  EXPECT_NE(policy.err.find("none, compact, scatter, smt, cross"), std::string::npos) << policy.err;
 }
 
 // A scratch directory, removed at the end of the test.
@@ -172,9 +171,7 @@ struct TempDir {
   std::string file(const std::string& name) const { return (path / name).string(); }
 };
 
-void write(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
+void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 TEST(Hwinfo, ContextCarriesTheRunsKeys) {
   TempDir d;
@@ -185,10 +182,10 @@ TEST(Hwinfo, ContextCarriesTheRunsKeys) {
         R"({"utc": "2026-01-01T00:00:05Z", "load1": 2.5, "others": [)"
         R"({"pid": 7, "kind": "build", "comm": "cc1plus", "cmd": "cc1plus x.cc"}]})"
         "\n");
-  const Result r = run({"context", "--out", d.file("context.json"), "--profile", "quick",
-                        "--run-id", "h-x86_64-20260101T000000Z-42", "--benchmark-json",
-                        d.file("missing.json"), "--benchmark-json", d.file("c2c.json"),
-                        "--activity", d.file("activity.jsonl")});
+  const Result r =
+      run({"context", "--out", d.file("context.json"), "--profile", "quick", "--run-id",
+           "h-x86_64-20260101T000000Z-42", "--benchmark-json", d.file("missing.json"),
+           "--benchmark-json", d.file("c2c.json"), "--activity", d.file("activity.jsonl")});
   ASSERT_EQ(r.rc, kExitOk) << r.err;
   std::ifstream in(d.file("context.json"));
   const auto j = nlohmann::json::parse(in);
