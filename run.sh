@@ -365,7 +365,13 @@ lock_holder() {  # the lock file's line, or a note that it is empty
 acquire_run_lock() {  # run id, wait (0|1)
   local id="$1" wait="$2" line pid
   RUN_LOCK_FILE="$(default_lock_file)"
-  if ! exec {RUN_LOCK_FD}<>"$RUN_LOCK_FILE"; then
+  # Created readable and writable by everyone: runs of other users share it.
+  # Where the sticky /tmp forbids opening another user's file for writing
+  # (fs.protected_regular), a read-only descriptor locks as well; the run's
+  # line is then not written.
+  [ -e "$RUN_LOCK_FILE" ] || (umask 000; : >>"$RUN_LOCK_FILE") 2>/dev/null || true
+  if ! { exec {RUN_LOCK_FD}<>"$RUN_LOCK_FILE"; } 2>/dev/null &&
+     ! exec {RUN_LOCK_FD}<"$RUN_LOCK_FILE"; then
     RUN_LOCK_FD=""
     echo "error: cannot open the run lock '$RUN_LOCK_FILE'" \
       "(set SYNCSCOPE_LOCK_FILE to a writable path)" >&2
@@ -388,8 +394,8 @@ acquire_run_lock() {  # run id, wait (0|1)
     echo "syncscope: taking over the run lock left by a run that did not finish" \
       "($line; pid $pid is gone)"
   fi
-  printf 'pid %s, run %s, started %s, in %s\n' $$ "$id" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$ROOT" \
-    >"$RUN_LOCK_FILE"
+  { printf 'pid %s, run %s, started %s, in %s\n' $$ "$id" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+    "$ROOT" >"$RUN_LOCK_FILE"; } 2>/dev/null || true
 }
 
 release_run_lock() {
