@@ -7,7 +7,6 @@ cd "$ROOT"
 PY=/usr/bin/python3            # Debian's python with python3-matplotlib, never a PATH python
 BUILD="$ROOT/build"
 JOBS="${SYNCSCOPE_JOBS:-$(nproc 2>/dev/null || echo 2)}"
-POLICIES=(none compact scatter smt cross)
 PROFILES=(quick full)
 
 # Debian packages the project needs (./run.sh setup installs the missing ones).
@@ -50,11 +49,30 @@ bench flags:
                       all); repeatable or comma-separated
   --threads LIST      comma-separated thread counts (default: the suite's sweep)
   --out DIR           parent directory of the run directory (default: results)
+  --wait              if another run is measuring on this machine, wait for it
+                      to finish instead of refusing
+
+One run measures at a time on a machine: a bench run holds a lock (flock on
+SYNCSCOPE_LOCK_FILE) while its suites run; a second run refuses with one line
+naming the other run (exit 75), or queues with --wait. A lock left by a
+killed run is taken over. Builds, plots, compare and list take no lock.
+
+Ctrl-C (SIGINT), SIGTERM or SIGHUP stops the run: every process it started
+(suite binaries, peers, the build) is stopped (TERM, then KILL after 2 s),
+the unfinished run directory is removed, and run.sh exits 130, 143 or 129
+after one line. A run directory exists only for a run that completed.
 
 Environment:
   SYNCSCOPE_JOBS         parallel build jobs (default: nproc)
   SYNCSCOPE_ATOMIC_PATH  force the atomic path: portable, x86_64, llsc, lse
+  SYNCSCOPE_LOCK_FILE    the machine-wide run lock (default:
+                         /run/lock/syncscope-run.lock, or /tmp/... if
+                         /run/lock is not writable)
+  SYNCSCOPE_PREBUILT     (for run.sh's own tests) a Release build directory
+                         whose suites bench uses as they are: no build step
 
+Exit status: 0 ok, 1 failure, 2 bad usage, 75 another run is measuring,
+129/130/143 stopped by SIGHUP/SIGINT/SIGTERM.
 Bad input prints one line naming the bad value and the valid ones and exits 2.
 EOF
 }
@@ -129,28 +147,34 @@ build_release() {  # [targets...]
   ninja -C "$BUILD/release" -j "$JOBS" "$@"
 }
 
-suite_bin() { echo "$BUILD/release/suites/$1/syncscope_$1"; }
+RELEASE_DIR="$BUILD/release"  # bench: SYNCSCOPE_PREBUILT when set
+suite_bin() { echo "$RELEASE_DIR/suites/$1/syncscope_$1"; }
 
 # ---------------------------------------------------------------- test
 TOTAL_PASSED=0
 TOTAL_FAILED=0
 STAGE_RESULTS=()
 
-# Runs ctest in a build dir and adds its counts to the totals.
+# Runs ctest in a build dir and adds its counts to the totals. The counts
+# come from ctest's JUnit file (tests/ctest_counts.py), not from its console.
 run_ctest() {  # label, build dir, extra env...
   local label="$1" dir="$2"; shift 2
-  local out rc passed failed total
+  local junit="$dir/ctest-junit.xml" out rc counts passed=0 failed=0  # $dir is absolute
   log "tests: $label"
+  rm -f "$junit"
   set +e
-  out="$(env "$@" ctest --test-dir "$dir" --output-on-failure -j "$JOBS" --timeout 600 2>&1)"
+  out="$(env "$@" ctest --test-dir "$dir" --output-on-failure -j "$JOBS" --timeout 600 \
+    --output-junit "$junit" 2>&1)"
   rc=$?
   set -e
   echo "$out" | tail -n 40
-  total="$(echo "$out" | sed -n 's/.*tests failed out of \([0-9]\+\).*/\1/p' | tail -n1)"
-  failed="$(echo "$out" | sed -n 's/.*, \([0-9]\+\) tests failed out of.*/\1/p' | tail -n1)"
-  if [ -z "$total" ]; then total=0; failed=1; fi
-  passed=$((total - failed))
+  if counts="$("$PY" "$ROOT/tests/ctest_counts.py" "$junit")"; then
+    read -r passed failed <<<"$counts"
+  else
+    failed=1  # ctest wrote no results: count the stage as one failure
+  fi
   if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+  if [ $((passed + failed)) -eq 0 ]; then failed=1; fi  # a stage that ran no test failed
   TOTAL_PASSED=$((TOTAL_PASSED + passed))
   TOTAL_FAILED=$((TOTAL_FAILED + failed))
   STAGE_RESULTS+=("$label: $passed passed, $failed failed")
@@ -197,9 +221,237 @@ ensure_setup() {
   [ -z "$missing" ] || cmd_setup
 }
 
+# ---------------------------------------------------------------- owned children
+# Every process a run starts goes through spawn_owned, the shell's side of
+# the one helper that owns child processes (ARCHITECTURE.md): suite
+# binaries, peers (suites/<suite>/peer.sh), helper servers (etcd nodes), the
+# build and the report. Call it with the command and its arguments, and the
+# redirections it needs:
+#
+#   spawn_owned "$bin" --flag >"$log" 2>&1   # OWNED_PID is its pid
+#   wait_owned "$OWNED_PID" || rc=$?         # its exit status; then whatever
+#                                            # it left running is killed
+#
+# Each child
+# - carries SYNCSCOPE_OWNED_BY=<run.sh pid>.<run.sh start time>.<n> in its
+#   environment, and so does everything it starts: that tag, not a pid or a
+#   process group id, is how run.sh finds what to stop. Pids are reused
+#   quickly (pid_max can be 32768), and bash reaps a child as soon as it
+#   exits, so a group id of an exited leader may already name a stranger's
+#   group; the tag cannot.
+# - runs in its own session (setsid): a Ctrl-C on the terminal reaches run.sh,
+#   which stops the children itself, in order;
+# - starts with SIGINT, SIGQUIT, SIGTERM and SIGHUP at their defaults
+#   (background jobs of a non-interactive shell start with SIGINT and SIGQUIT
+#   ignored: that is how a suite binary used to outlive a Ctrl-C);
+# - gets SIGKILL if run.sh dies without cleaning up (kill -9): setpriv
+#   --pdeathsig. A child with helpers of its own (peer.sh) starts them with
+#   `setpriv --pdeathsig KILL` too;
+# - does not inherit the run lock's descriptor, so the lock ends with run.sh.
+# stop_owned (on SIGINT/SIGTERM/SIGHUP and on exit) sends TERM and CONT to
+# every tagged process, waits up to RUN_GRACE_S seconds, then KILLs what is
+# left. spawn_owned must run in run.sh's own shell, not in a subshell ($(...),
+# a pipeline), or the child would not be in run.sh's list.
+OWNED_PIDS=()
+declare -A OWNED_TAG=()
+OWNED_PID=""
+OWNED_SEQ=0
+OWNER_TOKEN=""
+RUN_GRACE_S=2
+
+owner_token() {  # this run.sh's pid and start time: unique on this machine since boot
+  local st
+  read -r st </proc/$$/stat
+  st="${st##*) }"
+  # shellcheck disable=SC2086
+  set -- $st
+  echo "$$.${20}"
+}
+
+spawn_owned() {  # command [args...]
+  [ -n "$OWNER_TOKEN" ] || OWNER_TOKEN="$(owner_token)"
+  OWNED_SEQ=$((OWNED_SEQ + 1))
+  local tag="$OWNER_TOKEN.$OWNED_SEQ"
+  if [ -n "${RUN_LOCK_FD:-}" ]; then
+    setsid setpriv --pdeathsig KILL env --default-signal=INT,QUIT,TERM,HUP -- \
+      "SYNCSCOPE_OWNED_BY=$tag" "$@" {RUN_LOCK_FD}>&- &
+  else
+    setsid setpriv --pdeathsig KILL env --default-signal=INT,QUIT,TERM,HUP -- \
+      "SYNCSCOPE_OWNED_BY=$tag" "$@" &
+  fi
+  OWNED_PID=$!
+  OWNED_PIDS+=("$OWNED_PID")
+  OWNED_TAG[$OWNED_PID]="$tag"
+}
+
+# The pids of live processes whose tag matches the extended regex (zombies
+# have an empty environment and are not listed).
+tagged_pids() {  # regex for the tag
+  local f pids=()
+  while IFS= read -r f; do
+    f="${f#/proc/}"
+    pids+=("${f%/environ}")
+  done < <(grep -lzxE -- "SYNCSCOPE_OWNED_BY=$1" /proc/[0-9]*/environ 2>/dev/null || true)
+  echo "${pids[*]:-}"
+}
+
+forget_owned() {  # pid
+  local p kept=()
+  for p in "${OWNED_PIDS[@]}"; do [ "$p" = "$1" ] || kept+=("$p"); done
+  OWNED_PIDS=("${kept[@]}")
+  unset "OWNED_TAG[$1]"
+}
+
+wait_owned() {  # pid: its exit status
+  local rc=0 left tag="${OWNED_TAG[$1]}"
+  wait "$1" || rc=$?
+  # Anything the child left running goes with it.
+  left="$(tagged_pids "${tag//./\\.}")"
+  # shellcheck disable=SC2086
+  [ -z "$left" ] || kill -KILL $left 2>/dev/null || true
+  forget_owned "$1"
+  return "$rc"
+}
+
+owned_running() {  # pid: true while the child has not exited
+  local p
+  for p in $(jobs -rp); do [ "$p" = "$1" ] && return 0; done
+  return 1
+}
+
+stop_owned() {
+  [ -n "$OWNER_TOKEN" ] || return 0
+  local p left deadline=$((SECONDS + RUN_GRACE_S + 1)) mine="${OWNER_TOKEN//./\\.}\\.[0-9]+"
+  left="$(tagged_pids "$mine")"
+  if [ -n "$left" ]; then
+    # shellcheck disable=SC2086
+    kill -TERM $left 2>/dev/null || true
+    # shellcheck disable=SC2086
+    kill -CONT $left 2>/dev/null || true  # a stopped process acts on TERM only once continued
+    while left="$(tagged_pids "$mine")"; [ -n "$left" ] && [ "$SECONDS" -lt "$deadline" ]; do
+      sleep 0.1
+    done
+    # shellcheck disable=SC2086
+    [ -z "$left" ] || kill -KILL $left 2>/dev/null || true
+  fi
+  for p in "${OWNED_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  OWNED_PIDS=()
+  OWNED_TAG=()
+}
+
+# ---------------------------------------------------------------- run lock
+# One measuring run per machine: flock on RUN_LOCK_FILE, held from the first
+# suite to the end of the last. The kernel drops the lock when run.sh exits,
+# however it exits (children do not inherit the descriptor), so a killed run
+# leaves no lock behind; its file still names it, and the next run says it
+# takes over. The file's one line: "pid PID, run RUN_ID, started UTC, in DIR".
+RUN_LOCK_FILE=""
+RUN_LOCK_FD=""
+RUN_LOCK_HELD=0
+
+default_lock_file() {
+  if [ -n "${SYNCSCOPE_LOCK_FILE:-}" ]; then echo "$SYNCSCOPE_LOCK_FILE"
+  elif [ -d /run/lock ] && [ -w /run/lock ]; then echo /run/lock/syncscope-run.lock
+  else echo "${TMPDIR:-/tmp}/syncscope-run.lock"
+  fi
+}
+
+lock_holder() {  # the lock file's line, or a note that it is empty
+  local line=""
+  { read -r line <"$RUN_LOCK_FILE"; } 2>/dev/null || true
+  echo "${line:-a run that has not written its name yet}"
+}
+
+acquire_run_lock() {  # run id, wait (0|1)
+  local id="$1" wait="$2" line pid
+  RUN_LOCK_FILE="$(default_lock_file)"
+  # Created readable and writable by everyone: runs of other users share it.
+  # Where the sticky /tmp forbids opening another user's file for writing
+  # (fs.protected_regular), a read-only descriptor locks as well; the run's
+  # line is then not written.
+  [ -e "$RUN_LOCK_FILE" ] || (umask 000; : >>"$RUN_LOCK_FILE") 2>/dev/null || true
+  if ! { exec {RUN_LOCK_FD}<>"$RUN_LOCK_FILE"; } 2>/dev/null &&
+     ! exec {RUN_LOCK_FD}<"$RUN_LOCK_FILE"; then
+    RUN_LOCK_FD=""
+    echo "error: cannot open the run lock '$RUN_LOCK_FILE'" \
+      "(set SYNCSCOPE_LOCK_FILE to a writable path)" >&2
+    exit 1
+  fi
+  if ! flock -n "$RUN_LOCK_FD"; then
+    if [ "$wait" -eq 0 ]; then
+      echo "syncscope: another run is measuring on this machine ($(lock_holder));" \
+        "not starting run $id (--wait queues; lock: $RUN_LOCK_FILE)" >&2
+      exit 75
+    fi
+    echo "syncscope: waiting for the run measuring on this machine ($(lock_holder)) to finish"
+    # Polled so that a signal is acted on within a second.
+    until flock -n "$RUN_LOCK_FD"; do sleep 1; done
+  fi
+  RUN_LOCK_HELD=1
+  line="$(lock_holder)"
+  pid="${line#pid }"; pid="${pid%%,*}"
+  if [[ "$pid" =~ ^[0-9]+$ ]] && [ "$pid" != $$ ] && [ ! -d "/proc/$pid" ]; then
+    echo "syncscope: taking over the run lock left by a run that did not finish" \
+      "($line; pid $pid is gone)"
+  fi
+  { printf 'pid %s, run %s, started %s, in %s\n' $$ "$id" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+    "$ROOT" >"$RUN_LOCK_FILE"; } 2>/dev/null || true
+}
+
+release_run_lock() {
+  [ -n "$RUN_LOCK_FD" ] || return 0
+  if [ "$RUN_LOCK_HELD" -eq 1 ]; then
+    : >"$RUN_LOCK_FILE" 2>/dev/null || true  # an empty file: nobody measures, nothing stale
+    flock -u "$RUN_LOCK_FD" 2>/dev/null || true
+    RUN_LOCK_HELD=0
+  fi
+  exec {RUN_LOCK_FD}>&-
+  RUN_LOCK_FD=""
+}
+
 # ---------------------------------------------------------------- bench
 RUN_TMP=""
+
 cleanup_tmp() { [ -n "$RUN_TMP" ] && [ -d "$RUN_TMP" ] && rm -rf "$RUN_TMP"; RUN_TMP=""; }
+
+# Removes the temporary directories of runs that were killed (kill -9, a
+# crash): .tmp-<run id>, whose run id ends in the run's pid. Called with the
+# run lock held.
+remove_stale_tmp() {  # out dir
+  local d pid
+  for d in "$1"/.tmp-*; do
+    [ -d "$d" ] || continue
+    pid="${d##*-}"
+    [[ "$pid" =~ ^[0-9]+$ ]] || continue
+    [ "$pid" != $$ ] && [ ! -d "/proc/$pid" ] || continue
+    rm -rf "$d"
+    echo "syncscope: removed the unfinished directory of a killed run: $d"
+  done
+}
+
+on_exit() {
+  stop_owned
+  [ -z "$CHECK_ERR" ] || rm -f "$CHECK_ERR"
+  cleanup_tmp
+  release_run_lock
+}
+
+on_signal() {  # signal name, exit status
+  trap '' INT TERM HUP
+  local tmp="$RUN_TMP"
+  [ -z "${PROGRESS_LINE:-}" ] || printf '\r\033[K'
+  stop_owned
+  [ -z "$CHECK_ERR" ] || rm -f "$CHECK_ERR"
+  cleanup_tmp
+  release_run_lock
+  if [ -n "$tmp" ]; then
+    echo "syncscope: interrupted by SIG$1: stopped the run's processes and removed its" \
+      "unfinished directory $tmp; no run directory was written" >&2
+  else
+    echo "syncscope: interrupted by SIG$1: stopped the run's processes" >&2
+  fi
+  exit "$2"
+}
 
 # Counts distinct benchmarks of `list` that appear in the console log.
 benchmarks_done() {  # list file, log file
@@ -209,25 +461,33 @@ benchmarks_done() {  # list file, log file
        END { c = 0; for (k in seen) c++; print c }' "$1" "$2" 2>/dev/null || echo 0
 }
 
+PROGRESS_LINE=""
+
 run_suite() {  # index, count, suite, run dir, suite flags...
   local i="$1" n="$2" s="$3" dir="$4"; shift 4
-  local bin list total pid rc start=$SECONDS
+  local bin list total pid rc=0 start=$SECONDS
   bin="$(suite_bin "$s")"
+  if [ ! -x "$bin" ]; then
+    echo "error: suite binary '$bin' is missing (build: ninja -C $RELEASE_DIR suites)" >&2
+    return 1
+  fi
   list="$dir/logs/$s.list"
-  "$bin" "$@" --benchmark_list_tests=true >"$list"
+  spawn_owned "$bin" "$@" --benchmark_list_tests=true >"$list"
+  wait_owned "$OWNED_PID" || { echo "error: suite '$s' cannot list its benchmarks" >&2; return 1; }
   total=$(wc -l <"$list")
-  "$bin" "$@" --benchmark_out="$dir/$s.json" --benchmark_out_format=json --benchmark_color=false \
-    >"$dir/logs/$s.log" 2>&1 &
-  pid=$!
+  spawn_owned "$bin" "$@" --benchmark_out="$dir/$s.json" --benchmark_out_format=json \
+    --benchmark_color=false >"$dir/logs/$s.log" 2>&1
+  pid=$OWNED_PID
   if is_tty; then
-    while kill -0 "$pid" 2>/dev/null; do
+    PROGRESS_LINE=1
+    while owned_running "$pid"; do
       printf '\r[%d/%d] %-12s %4s/%-4s benchmarks  %4ds elapsed' "$i" "$n" "$s" \
         "$(benchmarks_done "$list" "$dir/logs/$s.log")" "$total" $((SECONDS - start))
       sleep 1
     done
   fi
-  set +e; wait "$pid"; rc=$?; set -e
-  if is_tty; then printf '\r\033[K'; fi
+  wait_owned "$pid" || rc=$?
+  if is_tty; then printf '\r\033[K'; PROGRESS_LINE=""; fi
   if [ "$rc" -ne 0 ]; then
     echo "error: suite '$s' failed (exit $rc); its log: $dir/logs/$s.log" >&2
     tail -n 20 "$dir/logs/$s.log" >&2
@@ -238,16 +498,31 @@ run_suite() {  # index, count, suite, run dir, suite flags...
   # `channels`); its failure is the suite's failure.
   local peer="$ROOT/suites/$s/peer.sh" profile=quick a
   for a in "$@"; do case "$a" in --profile=*) profile="${a#--profile=}" ;; esac; done
-  if [ -x "$peer" ] && ! "$peer" "$dir" "$profile" "$BUILD/release" >>"$dir/logs/$s.log" 2>&1; then
-    echo "error: peer of suite '$s' failed; its log: $dir/logs/$s.log" >&2
-    tail -n 20 "$dir/logs/$s.log" >&2
-    return 1
+  if [ -x "$peer" ]; then
+    spawn_owned "$peer" "$dir" "$profile" "$RELEASE_DIR" >>"$dir/logs/$s.log" 2>&1
+    if ! wait_owned "$OWNED_PID"; then
+      echo "error: peer of suite '$s' failed; its log: $dir/logs/$s.log" >&2
+      tail -n 20 "$dir/logs/$s.log" >&2
+      return 1
+    fi
   fi
   echo "[$i/$n] $s: $total benchmarks in $((SECONDS - start)) s"
 }
 
+# Exit 2 with the harness's one line if a suite rejects the flags.
+CHECK_ERR=""  # removed on exit
+check_suite_flags() {  # suite, flags...
+  local s="$1" rc=0; shift
+  CHECK_ERR="$(mktemp)"
+  spawn_owned "$(suite_bin "$s")" "$@" --benchmark_list_tests=true >/dev/null 2>"$CHECK_ERR"
+  wait_owned "$OWNED_PID" || rc=$?
+  if [ "$rc" -eq 2 ]; then head -n 1 "$CHECK_ERR" >&2; exit 2; fi
+  rm -f "$CHECK_ERR"
+  CHECK_ERR=""
+}
+
 cmd_bench() {
-  local suites=() profile=quick placements=() threads="" out="$ROOT/results"
+  local suites=() profile=quick placements=() threads="" out="$ROOT/results" wait_lock=0
   local all_suites
   mapfile -t all_suites < <(discover_suites)
   while [ $# -gt 0 ]; do
@@ -261,20 +536,14 @@ cmd_bench() {
       --profile) in_list "$2" "${PROFILES[@]}" || die_usage "unknown profile '$2' (valid: $(join_by , "${PROFILES[@]}"))"
                  profile="$2"; shift 2 ;;
       --profile=*) set -- --profile "${1#*=}" "${@:2}" ;;
-      --placement)
-        local p
-        for p in ${2//,/ }; do
-          in_list "$p" "${POLICIES[@]}" all || die_usage "unknown placement policy '$p' (valid: $(join_by , "${POLICIES[@]}"),all)"
-          placements+=("$p")
-        done
-        shift 2 ;;
+      --placement) placements+=("$2"); shift 2 ;;
       --placement=*) set -- --placement "${1#*=}" "${@:2}" ;;
-      --threads) [[ "$2" =~ ^[1-9][0-9]{0,3}(,[1-9][0-9]{0,3})*$ ]] || die_usage "bad --threads '$2' (valid: comma-separated integers 1..4096, e.g. 1,2,4)"
-                 threads="$2"; shift 2 ;;
+      --threads) threads="$2"; shift 2 ;;
       --threads=*) set -- --threads "${1#*=}" "${@:2}" ;;
       --out) out="$2"; shift 2 ;;
       --out=*) set -- --out "${1#*=}" "${@:2}" ;;
-      *) die_usage "unknown flag '$1' for bench (valid: --suite, --profile, --placement, --threads, --out)" ;;
+      --wait) wait_lock=1; shift ;;
+      *) die_usage "unknown flag '$1' for bench (valid: --suite, --profile, --placement, --threads, --out, --wait)" ;;
     esac
   done
   [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
@@ -284,26 +553,58 @@ cmd_bench() {
     die_usage "--out '$out' is not a writable directory (valid: a directory you can write to)"
   fi
   out="$(cd "$out" && pwd)"
+  if [ -n "${SYNCSCOPE_PREBUILT:-}" ] && [ ! -f "${SYNCSCOPE_PREBUILT}/build.ninja" ]; then
+    die_usage "SYNCSCOPE_PREBUILT '$SYNCSCOPE_PREBUILT' is not a build directory (valid: a configured Release build, e.g. build/release)"
+  fi
 
-  ensure_setup
-  log "build: Release (suites)"
-  mkdir -p "$BUILD"
-  build_release suites >"$BUILD/release.build.log" 2>&1 || { tail -n 40 "$BUILD/release.build.log" >&2; exit 1; }
+  # From here on, a signal stops everything the run started (on_signal).
+  trap on_exit EXIT
+  trap 'on_signal INT 130' INT
+  trap 'on_signal TERM 143' TERM
+  trap 'on_signal HUP 129' HUP
 
-  local run_id host arch
-  host="$(hostname -s 2>/dev/null || echo host)"
-  arch="$(uname -m)"
-  run_id="$host-$arch-$(date -u +%Y%m%dT%H%M%SZ)"
-  RUN_TMP="$out/.tmp-$run_id"
-  trap cleanup_tmp EXIT
-  trap 'cleanup_tmp; exit 130' INT TERM
-  mkdir -p "$RUN_TMP/logs"
-  local started t0=$SECONDS
-  started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  if [ -n "${SYNCSCOPE_PREBUILT:-}" ]; then
+    RELEASE_DIR="$(cd "$SYNCSCOPE_PREBUILT" && pwd)"
+  else
+    ensure_setup
+    log "build: Release (suites)"
+    mkdir -p "$BUILD"
+    configure_build "$BUILD/release" -DCMAKE_BUILD_TYPE=Release
+    spawn_owned ninja -C "$BUILD/release" -j "$JOBS" suites >"$BUILD/release.build.log" 2>&1
+    wait_owned "$OWNED_PID" || { tail -n 40 "$BUILD/release.build.log" >&2; exit 1; }
+  fi
 
+  # The suites' harness owns --placement and --threads: it judges them
+  # (one line naming the bad value and the valid ones, exit 2) before
+  # anything is measured.
   local flags=("--profile=$profile")
   [ ${#placements[@]} -eq 0 ] || flags+=("--placement=$(join_by , "${placements[@]}")")
   [ -z "$threads" ] || flags+=("--threads=$threads")
+  check_suite_flags "${suites[0]}" "${flags[@]}"
+
+  # Unique even for two runs started in the same second: the pid is part of
+  # the id (and remove_stale_tmp reads it back).
+  local run_id host arch
+  host="$(hostname -s 2>/dev/null || echo host)"
+  arch="$(uname -m)"
+  run_id="$host-$arch-$(date -u +%Y%m%dT%H%M%SZ)-$$"
+  local started t0=$SECONDS
+  started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+
+  acquire_run_lock "$run_id" "$wait_lock"
+  remove_stale_tmp "$out"
+  RUN_TMP="$out/.tmp-$run_id"
+  mkdir "$RUN_TMP" || { echo "error: cannot create '$RUN_TMP'" >&2; exit 1; }
+  mkdir "$RUN_TMP/logs"
+  local measure_start measure_end
+  measure_start="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+
+  # What else runs on the machine while this run measures (context.json's
+  # concurrent_activity).
+  local sampler
+  spawn_owned "$RELEASE_DIR/hw/syncscope-hwinfo" activity --exclude-tree $$ --interval 5 \
+    --out "$RUN_TMP/logs/activity.jsonl" 2>>"$RUN_TMP/logs/activity.err"
+  sampler=$OWNED_PID
 
   log "run $run_id: profile $profile, suites: ${suites[*]}"
   local i=0 s
@@ -311,53 +612,29 @@ cmd_bench() {
     i=$((i + 1))
     run_suite "$i" "${#suites[@]}" "$s" "$RUN_TMP" "${flags[@]}"
   done
+  measure_end="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  kill -TERM "$sampler" 2>/dev/null || true
+  wait_owned "$sampler" || true
+  release_run_lock
 
-  "$BUILD/release/hw/syncscope-hwinfo" context --out "$RUN_TMP/context.json"
-  "$PY" - "$RUN_TMP" "$profile" "$started" "$((SECONDS - t0))" "${suites[@]}" <<'PYEOF'
-import json, os, subprocess, sys, datetime
-run, profile, started, duration, suites = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5:]
-ctx_path = os.path.join(run, "context.json")
-with open(ctx_path) as f:
-    ctx = json.load(f)
-# Google Benchmark's own build type and version, as the suites report them.
-lib = {"name": "Google Benchmark"}
-try:
-    lib["version"] = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "libbenchmark-dev"],
-                                    capture_output=True, text=True).stdout.strip() or "unknown"
-except OSError:
-    lib["version"] = "unknown"
-for s in suites:
-    try:
-        with open(os.path.join(run, s + ".json")) as f:
-            c = json.load(f).get("context", {})
-        lib["build_type"] = c.get("library_build_type", "unknown")
-        break
-    except (OSError, ValueError):
-        continue
-ctx["benchmark_library"] = lib
-ctx["profile"] = profile
-with open(ctx_path + ".new", "w") as f:
-    json.dump(ctx, f, indent=2)
-os.replace(ctx_path + ".new", ctx_path)
-manifest = {
-    "run_id": os.path.basename(run).removeprefix(".tmp-"),
-    "profile": profile,
-    "suites": suites,
-    "started_utc": started,
-    "finished_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    "duration_s": duration,
-    "command": os.environ.get("SYNCSCOPE_COMMAND", "./run.sh bench"),
-}
-with open(os.path.join(run, "manifest.json"), "w") as f:
-    json.dump(manifest, f, indent=2)
-PYEOF
+  local jsons=() duration=$((SECONDS - t0))
+  for s in "${suites[@]}"; do jsons+=(--benchmark-json "$RUN_TMP/$s.json"); done
+  "$RELEASE_DIR/hw/syncscope-hwinfo" context --out "$RUN_TMP/context.json" --profile "$profile" \
+    --run-id "$run_id" --activity "$RUN_TMP/logs/activity.jsonl" "${jsons[@]}"
+  "$PY" "$ROOT/plots/run_manifest.py" "$RUN_TMP" --run-id "$run_id" --profile "$profile" \
+    --started "$started" --measuring-started "$measure_start" --measuring-finished "$measure_end" \
+    --duration-s "$duration" --command "${SYNCSCOPE_COMMAND:-./run.sh bench}" "${suites[@]}"
 
   log "plots and report"
-  "$PY" "$ROOT/plots/report.py" "$RUN_TMP" >"$RUN_TMP/logs/report.log"
+  spawn_owned "$PY" "$ROOT/plots/report.py" "$RUN_TMP" >"$RUN_TMP/logs/report.log" 2>&1
+  wait_owned "$OWNED_PID" || { tail -n 20 "$RUN_TMP/logs/report.log" >&2; exit 1; }
 
-  mv "$RUN_TMP" "$out/$run_id"
+  # mv -T: never into an existing directory of the same name.
+  mv -T "$RUN_TMP" "$out/$run_id"
   RUN_TMP=""
-  ln -sfn "$run_id" "$out/latest"
+  # Atomic update of `latest` (a new link renamed over the old one).
+  ln -sfn "$run_id" "$out/.latest-$$"
+  mv -T "$out/.latest-$$" "$out/latest"
   echo "run directory: $out/$run_id"
   echo "report:        $out/$run_id/report.html"
 }

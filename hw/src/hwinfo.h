@@ -1,7 +1,15 @@
 // The syncscope-hwinfo command (used by run.sh), as a function so tests can
 // drive it with string streams. hwinfo_main.cc is the program's main().
 //
-//   syncscope-hwinfo context [--out FILE]   context_json(), pretty-printed
+//   syncscope-hwinfo context [--out FILE] [--profile P] [--run-id ID]
+//                    [--benchmark-json FILE]... [--activity FILE]
+//                                           context_json() plus the run's keys
+//                                           (run_id, profile, benchmark_library,
+//                                           concurrent_activity), pretty-printed;
+//                                           FILE is written whole, then renamed
+//   syncscope-hwinfo activity --exclude-tree PID [--interval S --out FILE]
+//                                           other syncscope runs and builds
+//                                           (hwinfo_activity.h)
 //   syncscope-hwinfo policies               NAME honoured|unsupported REASON
 //   syncscope-hwinfo plan POLICY N          PU list for N threads, or the reason
 //   syncscope-hwinfo counters [EVENT...]    counters_status()

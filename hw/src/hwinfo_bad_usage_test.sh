@@ -34,6 +34,10 @@ expect_usage_error "'abc'" plan compact abc
 expect_usage_error "POLICY and N" plan compact
 expect_usage_error "'--bogus'" context --bogus
 expect_usage_error "'extra'" policies extra
+expect_usage_error "'slow'" context --profile slow
+expect_usage_error "--exclude-tree" activity
+expect_usage_error "'x1'" activity --exclude-tree x1
+expect_usage_error "--out" activity --exclude-tree 1 --interval 5
 
 # And good usage exits 0.
 if ! "$bin" policies >/dev/null; then

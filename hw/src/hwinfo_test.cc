@@ -7,12 +7,18 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "hwinfo_activity.h"
 #include "syncscope/hw/placement.h"
 #include "syncscope/hw/topology.h"
 
@@ -128,6 +134,13 @@ TEST(Hwinfo, BadUsageIsOneLineNamingTheValueAndExit2) {
       {{"plan", "compact"}, "POLICY and N"},
       {{"context", "--bogus"}, "'--bogus'"},
       {{"context", "--out"}, "--out"},
+      {{"context", "--profile", "slow"}, "'slow'"},
+      {{"context", "--activity"}, "--activity"},
+      {{"activity"}, "--exclude-tree"},
+      {{"activity", "--exclude-tree", "x1"}, "'x1'"},
+      {{"activity", "--exclude-tree", "1", "--interval", "0", "--out", "f"}, "'0'"},
+      {{"activity", "--exclude-tree", "1", "--interval", "5"}, "--out"},
+      {{"activity", "--bogus"}, "'--bogus'"},
       {{"policies", "extra"}, "'extra'"},
       {{"topology", "extra"}, "'extra'"},
   };
@@ -144,8 +157,140 @@ TEST(Hwinfo, BadUsageIsOneLineNamingTheValueAndExit2) {
     EXPECT_TRUE(r.out.empty()) << cmdline;
   }
   const Result policy = run({"plan", "sideways", "4"});
-  EXPECT_NE(policy.err.find("none, compact, scatter, smt, cross"), std::string::npos)
-      << policy.err;
+  EXPECT_NE(policy.err.find("none, compact, scatter, smt, cross"), std::string::npos) << policy.err;
+}
+
+// A scratch directory, removed at the end of the test.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/syncscope_hwinfo_test_XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+TEST(Hwinfo, ContextCarriesTheRunsKeys) {
+  TempDir d;
+  write(d.file("c2c.json"), R"({"context": {"library_build_type": "release"}, "benchmarks": []})");
+  write(d.file("activity.jsonl"),
+        R"({"utc": "2026-01-01T00:00:00Z", "load1": 1.5, "others": []})"
+        "\n"
+        R"({"utc": "2026-01-01T00:00:05Z", "load1": 2.5, "others": [)"
+        R"({"pid": 7, "kind": "build", "comm": "cc1plus", "cmd": "cc1plus x.cc"}]})"
+        "\n");
+  const Result r =
+      run({"context", "--out", d.file("context.json"), "--profile", "quick", "--run-id",
+           "h-x86_64-20260101T000000Z-42", "--benchmark-json", d.file("missing.json"),
+           "--benchmark-json", d.file("c2c.json"), "--activity", d.file("activity.jsonl")});
+  ASSERT_EQ(r.rc, kExitOk) << r.err;
+  std::ifstream in(d.file("context.json"));
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j.at("profile"), "quick");
+  EXPECT_EQ(j.at("run_id"), "h-x86_64-20260101T000000Z-42");
+  EXPECT_EQ(j.at("benchmark_library").at("name"), "Google Benchmark");
+  EXPECT_EQ(j.at("benchmark_library").at("build_type"), "release");
+  EXPECT_EQ(j.at("benchmark_library").at("build_type_source"), "c2c.json");
+  EXPECT_EQ(j.at("concurrent_activity").at("source"), "activity.jsonl");
+  EXPECT_FALSE(j.at("benchmark_library").at("version").get<std::string>().empty());
+  const auto& a = j.at("concurrent_activity");
+  EXPECT_EQ(a.at("samples"), 2);
+  EXPECT_EQ(a.at("sampled"), true);
+  EXPECT_EQ(a.at("build_active"), true);
+  EXPECT_EQ(a.at("other_syncscope_active"), false);
+  EXPECT_EQ(a.at("load1_min"), 1.5);
+  EXPECT_EQ(a.at("load1_max"), 2.5);
+  ASSERT_EQ(a.at("processes").size(), 1u);
+  EXPECT_EQ(a.at("processes")[0].at("comm"), "cc1plus");
+  EXPECT_EQ(a.at("processes")[0].at("first_utc"), "2026-01-01T00:00:05Z");
+  // Written whole, then renamed: no temporary file is left beside it.
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(d.path)) files += e.exists();
+  EXPECT_EQ(files, 3);
+}
+
+TEST(Hwinfo, ContextWithoutARunSaysSo) {
+  const Result r = run({"context"});
+  ASSERT_EQ(r.rc, kExitOk) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j.at("profile").is_null());
+  EXPECT_TRUE(j.at("run_id").is_null());
+  EXPECT_EQ(j.at("concurrent_activity").at("sampled"), false);
+  EXPECT_TRUE(j.at("concurrent_activity").at("build_active").is_null());
+  EXPECT_NE(j.at("benchmark_library").at("build_type").get<std::string>().find("unknown"),
+            std::string::npos);
+  const Result missing = run({"context", "--activity", "/nonexistent-dir/a.jsonl"});
+  EXPECT_EQ(missing.rc, kExitFailure);
+  EXPECT_NE(missing.err.find("/nonexistent-dir/a.jsonl"), std::string::npos) << missing.err;
+}
+
+TEST(HwinfoActivity, ScanParsesStatAndCmdline) {
+  TempDir d;
+  auto proc = [&](int pid, const std::string& stat, const std::string& cmdline) {
+    const std::string dir = d.file(std::to_string(pid));
+    mkdir(dir.c_str(), 0755);
+    write(dir + "/stat", stat);
+    std::ofstream(dir + "/cmdline", std::ios::binary) << cmdline;
+  };
+  using namespace std::string_literals;
+  proc(1, "1 (init) S 0 1 1", "/sbin/init\0"s);
+  proc(10, "10 (run.sh) S 1 10 10", "/bin/bash\0./run.sh\0bench\0"s);
+  proc(11, "11 (syncscope_c2c) R 10 11 11", "syncscope_c2c\0--profile=quick\0"s);
+  proc(20, "20 (bash) S 1 20 20", "bash\0run.sh\0bench\0"s);
+  proc(21, "21 (cc1plus) R 1 21 21", "cc1plus\0a.cc\0"s);
+  proc(22, "22 (a (b) c) S 1 22 22", "x\0"s);
+  proc(23, "23 (vim) S 1 23 23", "vim\0"s);
+  mkdir(d.file("self").c_str(), 0755);  // not a pid: skipped
+  const auto all = scan_processes(d.path.string());
+  ASSERT_EQ(all.size(), 7u);
+  std::map<int, ProcEntry> by_pid;
+  for (const auto& p : all) by_pid[p.pid] = p;
+  EXPECT_EQ(by_pid[22].comm, "a (b) c");
+  EXPECT_EQ(by_pid[22].ppid, 1);
+  EXPECT_EQ(by_pid[10].cmd, "/bin/bash ./run.sh bench");
+  EXPECT_EQ(activity_kind(by_pid[10]), "syncscope");
+  EXPECT_EQ(activity_kind(by_pid[11]), "syncscope");
+  EXPECT_EQ(activity_kind(by_pid[20]), "syncscope");
+  EXPECT_EQ(activity_kind(by_pid[21]), "build");
+  EXPECT_EQ(activity_kind(by_pid[23]), "");
+  // Seen from run 10: its suite binary is its own, the other run and the
+  // build are not.
+  std::vector<int> others;
+  for (const auto& p : other_activity(all, 10)) others.push_back(p.pid);
+  std::sort(others.begin(), others.end());
+  EXPECT_EQ(others, (std::vector<int>{20, 21}));
+}
+
+TEST(HwinfoActivity, OneSampleOfThisMachine) {
+  const Result r = run({"activity", "--exclude-tree", std::to_string(getpid())});
+  ASSERT_EQ(r.rc, kExitOk) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j.at("others").is_array());
+  for (const auto& o : j.at("others")) EXPECT_NE(o.at("pid"), getpid());
+  EXPECT_EQ(lines(r.out), 1);
+}
+
+TEST(HwinfoActivity, OtherRunsAreListedBeforeTheCapOnBuilds) {
+  std::string lines = R"({"utc": "2026-01-01T00:00:00Z", "load1": 1, "others": [)";
+  for (int pid = 100; pid < 160; ++pid)
+    lines += R"({"pid": )" + std::to_string(pid) + R"(, "kind": "build", "comm": "cc1plus"},)";
+  lines += R"({"pid": 7, "kind": "syncscope", "comm": "run.sh"}]})";
+  const auto a = activity_json(lines + "\n", "f");
+  EXPECT_EQ(a.at("build_processes"), 60);
+  EXPECT_EQ(a.at("other_syncscope_processes"), 1);
+  ASSERT_EQ(a.at("processes").size(), 1u + a.at("processes_listed_max").get<size_t>());
+  EXPECT_EQ(a.at("processes")[0].at("pid"), 7);
+}
+
+TEST(HwinfoActivity, CutLastLineIsCountedNotFatal) {
+  const auto a = activity_json(
+      "{\"utc\": \"2026-01-01T00:00:00Z\", \"load1\": 1, \"others\": []}\n{\"utc\": \"20", "f");
+  EXPECT_EQ(a.at("samples"), 1);
+  EXPECT_EQ(a.at("unreadable_lines"), 1);
+  EXPECT_EQ(a.at("build_active"), false);
 }
 
 }  // namespace

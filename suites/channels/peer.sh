@@ -13,6 +13,13 @@
 # under BUILD_DIR, GOENV=off (no $HOME config), GOTOOLCHAIN=local,
 # GOPROXY=off, GOFLAGS empty, CGO_ENABLED=0. GOMAXPROCS = the usable CPUs.
 #
+# run.sh starts it through spawn_owned: in its own session, so `go build`,
+# its compilers and the Go peer are in peer.sh's process group and run.sh's
+# stop (TERM to the group, then KILL) reaches them all; a signal ends
+# peer.sh through its EXIT trap (temporary files removed) with 128+signal;
+# and each child is started with `setpriv --pdeathsig KILL`, so that if
+# peer.sh itself is killed (run.sh killed with -9) its children die with it.
+#
 # When `go` is absent it says so — a line in the log and the context key
 # channels_peer_go — and exits 0: the suite's other results stand. A Go that
 # is present but fails to build or run is an error (exit 1). Bad usage: one
@@ -53,15 +60,20 @@ fi
 out="$build/suites/channels/go-peer"
 mkdir -p "$out/cache" "$out/gopath"
 export GOCACHE="$out/cache" GOPATH="$out/gopath" GOENV=off GOTOOLCHAIN=local GOPROXY=off \
-  GOFLAGS= CGO_ENABLED=0 GO111MODULE=on
+  GOFLAGS='' CGO_ENABLED=0 GO111MODULE=on
 echo "channels peer: $(go version), building $here/go"
-(cd "$here/go" && go build -o "$out/channels_go" .)
+# A child that dies with this script (see above).
+owned() { setpriv --pdeathsig KILL -- "$@"; }
+(cd "$here/go" && owned go build -o "$out/channels_go" .)
 
 cpus="$(nproc)"
 tmp_json="$run/.channels_go.json" tmp_hist="$run/.channels_go_hist.json"
 trap 'rm -f "$tmp_json" "$tmp_hist" "$tmp_json.tmp" "$tmp_hist.tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 echo "channels peer: replaying impl:Chan's cases with goroutines (GOMAXPROCS=$cpus, profile $profile)"
-"$out/channels_go" -plan "$run/channels.json" -out "$tmp_json" -hist "$tmp_hist" \
+owned "$out/channels_go" -plan "$run/channels.json" -out "$tmp_json" -hist "$tmp_hist" \
   -gomaxprocs "$cpus" -profile "$profile"
-"$PY" "$merge" "$run" --go-json "$tmp_json" --go-hist "$tmp_hist"
+owned "$PY" "$merge" "$run" --go-json "$tmp_json" --go-hist "$tmp_hist"
 echo "channels peer: go_chan entries merged into channels.json and channels_hist.json"
