@@ -10,7 +10,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import testing_fixtures as fx  # noqa: E402
-from report_test import check_html  # noqa: E402
 
 PNGS = ["compare_atomics_latency.png", "compare_c2c_by_class.png"]
 
@@ -39,11 +38,11 @@ class CompareTest(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(self.out)), sorted(PNGS + ["compare.html"]))
         for png in PNGS:
             fx.png_size(os.path.join(self.out, png))
-        text, imgs = check_html(self, os.path.join(self.out, "compare.html"))
+        text, imgs = fx.check_html(self, os.path.join(self.out, "compare.html"))
         self.assertEqual(sorted(imgs), sorted(PNGS))
 
     def test_html_names_both_runs_and_tables(self):
-        text, _ = check_html(self, os.path.join(self.out, "compare.html"))
+        text, _ = fx.check_html(self, os.path.join(self.out, "compare.html"))
         self.assertIn("vm-x86_64-20261128T162000Z", text)
         self.assertIn("pi-aarch64-20261128T170000Z", text)
         self.assertIn("B / A", text)
@@ -58,7 +57,7 @@ class CompareTest(unittest.TestCase):
             out = os.path.join(tmp, "out")
             proc = run_compare(self.a, b, "--out", out)
             self.assertEqual(proc.returncode, 0, proc.stderr)
-            text, imgs = check_html(self, os.path.join(out, "compare.html"))
+            text, imgs = fx.check_html(self, os.path.join(out, "compare.html"))
             self.assertIn("Run B has no c2c.json", text)
             self.assertEqual(sorted(imgs), sorted(PNGS))  # A's classes still drawn
             for png in PNGS:

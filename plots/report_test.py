@@ -2,7 +2,6 @@
 figures written and valid, report.html complete, errored entries listed,
 absent suites absent, and the one-line / exit 2 error contract."""
 
-import html.parser
 import json
 import os
 import re
@@ -26,35 +25,7 @@ def run_report(*args):
     return fx.run_script("report.py", *args)
 
 
-class _TagChecker(html.parser.HTMLParser):
-    """Collects <img src> and checks non-void tags are balanced."""
-    VOID = {"meta", "img", "br", "hr", "link", "input"}
-
-    def __init__(self):
-        super().__init__()
-        self.stack, self.imgs, self.problems = [], [], []
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "img":
-            self.imgs.append(dict(attrs).get("src"))
-        if tag not in self.VOID:
-            self.stack.append(tag)
-
-    def handle_endtag(self, tag):
-        if not self.stack or self.stack[-1] != tag:
-            self.problems.append("unexpected </%s> (open: %s)" % (tag, self.stack[-3:]))
-        else:
-            self.stack.pop()
-
-
-def check_html(test, path):
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    p = _TagChecker()
-    p.feed(text)
-    test.assertEqual(p.problems, [])
-    test.assertEqual(p.stack, [])
-    return text, p.imgs
+check_html = fx.check_html
 
 
 def section_ids(text):
