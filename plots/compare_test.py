@@ -18,19 +18,14 @@ def run_compare(*args):
     return fx.run_script("compare.py", *args)
 
 
-class CompareTest(unittest.TestCase):
+class CompareTest(fx.TempDirCase):
     @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.a = fx.make_run(os.path.join(cls.tmp.name, "vm-x86_64-20261128T162000Z"), pus=2)
-        cls.b = fx.make_run(os.path.join(cls.tmp.name, "pi-aarch64-20261128T170000Z"), pus=4,
+    def build(cls, tmp):
+        cls.a = fx.make_run(os.path.join(tmp, "vm-x86_64-20261128T162000Z"), pus=2)
+        cls.b = fx.make_run(os.path.join(tmp, "pi-aarch64-20261128T170000Z"), pus=4,
                             arch="aarch64")
-        cls.out = os.path.join(cls.tmp.name, "cmp", "nested")
+        cls.out = os.path.join(tmp, "cmp", "nested")
         cls.proc = run_compare(cls.a, cls.b, "--out", cls.out)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
 
     def test_writes_figures_and_html(self):
         self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
@@ -64,22 +59,10 @@ class CompareTest(unittest.TestCase):
                 fx.png_size(os.path.join(out, png))
 
 
-class CompareErrorTest(unittest.TestCase):
+class CompareErrorTest(fx.ErrorContract, fx.TempDirCase):
     @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.good = fx.make_run(os.path.join(cls.tmp.name, "good"), pus=2, suites=("c2c",))
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
-
-    def assertOneLineError(self, proc, *needles):
-        self.assertEqual(proc.returncode, 2, proc.stderr)
-        self.assertTrue(proc.stderr.startswith("error: "), proc.stderr)
-        self.assertEqual(proc.stderr.count("\n"), 1, proc.stderr)
-        for n in needles:
-            self.assertIn(n, proc.stderr)
+    def build(cls, tmp):
+        cls.good = fx.make_run(os.path.join(tmp, "good"), pus=2, suites=("c2c",))
 
     def test_missing_out(self):
         self.assertOneLineError(run_compare(self.good, self.good), "--out",

@@ -15,6 +15,8 @@ What this module offers
   run_hatch_handles(a, b)    legend handles: solid = run A, hatched = run B.
   finish_with_header(...)    title and one shared legend above the axes.
   message_panel(ax, ...)     an axes used as a text box.
+  drawn(*figures)            a figures() result: the (png, caption) pairs of
+                             the figure functions that drew one.
   Series                     (label, colour, hatch, values {category: v},
                              err {category: (lo, hi)} or None).
   fmt_ns(ns)                 THE duration formatter for labels, captions and
@@ -195,6 +197,13 @@ def message_panel(ax, title, text):
     ax.grid(False)
     ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True,
             fontsize=9, color="#555555", transform=ax.transAxes)
+
+
+def drawn(*figures):
+    """The figures a suite module's figures() returns: each argument is what
+    one figure function gave, (png, caption) or None when it had nothing to
+    draw; the Nones are dropped, the order kept."""
+    return [f for f in figures if f]
 
 
 def wrap(text, width=38):

@@ -396,12 +396,8 @@ def _litmus_figure(run_dir, suite, fname="atomics_litmus.png"):
 
 
 def figures(run_dir, suite_data, context):
-    out = []
-    for make in (_latency_figure, _scaling_figure, _cas_fail_figure, _litmus_figure):
-        fig = make(run_dir, suite_data)
-        if fig:
-            out.append(fig)
-    return out
+    return draw.drawn(*(make(run_dir, suite_data) for make in (
+        _latency_figure, _scaling_figure, _cas_fail_figure, _litmus_figure)))
 
 
 # --------------------------------------------------------------------------

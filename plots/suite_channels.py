@@ -368,14 +368,8 @@ def _latency_figure(run_dir, rows, side):
 def figures(run_dir, suite_data, context):
     rows = rows_of(suite_data)
     side = SideFile(run_dir, suite_data, HIST_FILE)
-    out = []
-    for make in (lambda: _crossbeam_figure(run_dir, rows), lambda: _threads_figure(run_dir, rows),
-                 lambda: _go_cases_figure(run_dir, rows),
-                 lambda: _latency_figure(run_dir, rows, side)):
-        fig = make()
-        if fig:
-            out.append(fig)
-    return out
+    return draw.drawn(_crossbeam_figure(run_dir, rows), _threads_figure(run_dir, rows),
+                      _go_cases_figure(run_dir, rows), _latency_figure(run_dir, rows, side))
 
 
 # --------------------------------------------------------------------------

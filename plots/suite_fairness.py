@@ -661,16 +661,11 @@ def figures(run_dir, suite_data, context):
     rows = rows_of(suite_data)
     reg = LockRegistry.of(suite_data)
     side = timeline_side(run_dir, suite_data)
-    out = []
-    for make in (lambda: _shares_figure(run_dir, rows, reg),
-                 lambda: _pareto_figure(run_dir, rows, reg),
-                 lambda: _scaling_figure(run_dir, suite_data, rows, reg),
-                 lambda: _go_modes_figure(run_dir, rows, side, reg),
-                 lambda: _uncontended_figure(run_dir, suite_data, reg)):
-        fig = make()
-        if fig:
-            out.append(fig)
-    return out
+    return draw.drawn(_shares_figure(run_dir, rows, reg),
+                      _pareto_figure(run_dir, rows, reg),
+                      _scaling_figure(run_dir, suite_data, rows, reg),
+                      _go_modes_figure(run_dir, rows, side, reg),
+                      _uncontended_figure(run_dir, suite_data, reg))
 
 
 def _f3(v):

@@ -187,11 +187,7 @@ def _bars_figure(run_dir, rows):
 
 def figures(run_dir, suite_data, context):
     rows = rows_of(suite_data)
-    out = []
-    for fig in (_throughput_figure(run_dir, suite_data, rows), _bars_figure(run_dir, rows)):
-        if fig:
-            out.append(fig)
-    return out
+    return draw.drawn(_throughput_figure(run_dir, suite_data, rows), _bars_figure(run_dir, rows))
 
 
 def summary_rows(run_dir, suite_data, context):

@@ -17,12 +17,9 @@ import style  # noqa: E402
 class MapsReportTest(fx.ReportRunCase):
     """The maps suite through report.py."""
 
-    @classmethod
-    def make(cls, directory):
-        return fx.make_pool_maps_overhead_run(directory, suites=("maps",))
-
-    def test_every_figure_written_valid_and_referenced(self):
-        self.assertPngsReferenced(fx.MAPS_PNGS)
+    MAKE = fx.make_pool_maps_overhead_run
+    MAKE_ARGS = {"suites": ("maps",)}
+    PNGS = fx.MAPS_PNGS
 
     def test_section_and_errored_placements(self):
         self.assertIn(sm.TITLE, self.html)

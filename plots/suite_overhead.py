@@ -247,12 +247,7 @@ def _latency_figure(run_dir, suite):
 
 
 def figures(run_dir, suite_data, context):
-    out = []
-    for fn in (_table_figure, _latency_figure):
-        fig = fn(run_dir, suite_data)
-        if fig:
-            out.append(fig)
-    return out
+    return draw.drawn(_table_figure(run_dir, suite_data), _latency_figure(run_dir, suite_data))
 
 
 def summary_rows(run_dir, suite_data, context):

@@ -15,12 +15,9 @@ import testing_fixtures as fx  # noqa: E402
 class OverheadReportTest(fx.ReportRunCase):
     """The overhead suite through report.py."""
 
-    @classmethod
-    def make(cls, directory):
-        return fx.make_pool_maps_overhead_run(directory, suites=("overhead",))
-
-    def test_every_figure_written_valid_and_referenced(self):
-        self.assertPngsReferenced(fx.OVERHEAD_PNGS)
+    MAKE = fx.make_pool_maps_overhead_run
+    MAKE_ARGS = {"suites": ("overhead",)}
+    PNGS = fx.OVERHEAD_PNGS
 
     def test_sections_and_tables(self):
         self.assertIn(so.TITLE, self.html)

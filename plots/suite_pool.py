@@ -378,12 +378,8 @@ def _scaling_figure(run_dir, suite):
 
 
 def figures(run_dir, suite_data, context):
-    out = []
-    for fn in (_scenarios_figure, _victim_figure, _retained_figure, _scaling_figure):
-        fig = fn(run_dir, suite_data)
-        if fig:
-            out.append(fig)
-    return out
+    return draw.drawn(*(make(run_dir, suite_data) for make in (
+        _scenarios_figure, _victim_figure, _retained_figure, _scaling_figure)))
 
 
 # --------------------------------------------------------------------------

@@ -19,12 +19,9 @@ import style  # noqa: E402
 class PoolReportTest(fx.ReportRunCase):
     """The pool suite through report.py."""
 
-    @classmethod
-    def make(cls, directory):
-        return fx.make_pool_maps_overhead_run(directory, suites=("pool",))
-
-    def test_every_figure_written_valid_and_referenced(self):
-        self.assertPngsReferenced(fx.POOL_PNGS)
+    MAKE = fx.make_pool_maps_overhead_run
+    MAKE_ARGS = {"suites": ("pool",)}
+    PNGS = fx.POOL_PNGS
 
     def test_sections_and_tables(self):
         self.assertIn(sp.TITLE, self.html)

@@ -610,15 +610,10 @@ def _percentiles_figure(run_dir, suite):
 
 def figures(run_dir, suite_data, context):
     side = _hist_side(run_dir, suite_data)
-    out = []
-    for make in (lambda: _hammer_ccdf_figure(run_dir, suite_data, side),
-                 lambda: _lockskew_figure(run_dir, suite_data, side),
-                 lambda: _rw_figure(run_dir, suite_data),
-                 lambda: _percentiles_figure(run_dir, suite_data)):
-        fig = make()
-        if fig:
-            out.append(fig)
-    return out
+    return draw.drawn(_hammer_ccdf_figure(run_dir, suite_data, side),
+                      _lockskew_figure(run_dir, suite_data, side),
+                      _rw_figure(run_dir, suite_data),
+                      _percentiles_figure(run_dir, suite_data))
 
 
 def summary_rows(run_dir, suite_data, context):

@@ -33,7 +33,7 @@ What this module offers
   suite_from(name, specs, directory, ...) -> SuiteData (no jitter).
   write_file(directory, fname, obj), run_script(name, *args), read_text(path)
   check_html(test, path) -> (text, [img src]): tags balanced.
-  FigureCase / ReportRunCase
+  FigureCase / TempDirCase / ReportRunCase / ErrorContract
       unittest bases: a fresh directory and assertFigures(figs, names); one
       run made by make(directory) and report.py run on it once per class
       (reach them as fx.FigureCase so the loader does not collect them).
@@ -901,6 +901,20 @@ def check_html(test, path):
     return text, p.imgs
 
 
+class ErrorContract:
+    """Mixin for the entry points' error contract: assertOneLineError(proc,
+    *needles) — exit code 2, nothing on stdout, ONE stderr line starting
+    "error: " that contains every needle."""
+
+    def assertOneLineError(self, proc, *needles):
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertTrue(proc.stderr.startswith("error: "), proc.stderr)
+        self.assertEqual(proc.stderr.count("\n"), 1, proc.stderr)
+        for n in needles:
+            self.assertIn(n, proc.stderr)
+        self.assertEqual(proc.stdout, "")
+
+
 class FigureCase(unittest.TestCase):
     """A test case with a fresh directory self.dir for figures, and
     assertFigures(figs, names): the (png, caption) list names exactly those
@@ -918,34 +932,61 @@ class FigureCase(unittest.TestCase):
             self.assertTrue(caption)
 
 
-class ReportRunCase(unittest.TestCase):
-    """One run directory, made once per class by make(directory) (a
-    classmethod subclasses define, returning the run directory), and
-    report.py run on it: cls.dir, cls.proc (CompletedProcess), cls.html
-    (report.html's text). Checks that report.py exited 0 and quiet; a
-    subclass adds what its suite must show. Reached as fx.ReportRunCase so
-    the loader never collects this base class itself."""
-
-    RUN_ID = "vm-x86_64-20261128T170000Z"
+class TempDirCase(unittest.TestCase):
+    """A temporary directory cls.tmp for the whole class: setUpClass calls
+    cls.build(cls.tmp.name) to fill it, tearDownClass removes it."""
 
     @classmethod
-    def make(cls, directory):
-        raise NotImplementedError("%s must define make(directory)" % cls.__name__)
+    def build(cls, tmp):
+        pass
 
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
-        cls.dir = cls.make(os.path.join(cls.tmp.name, cls.RUN_ID))
-        cls.proc = run_script("report.py", cls.dir)
-        cls.html = read_text(os.path.join(cls.dir, "report.html"))
+        cls.build(cls.tmp.name)
 
     @classmethod
     def tearDownClass(cls):
         cls.tmp.cleanup()
 
+
+class ReportRunCase(TempDirCase):
+    """One run directory, made once per class by make(directory) (a
+    classmethod subclasses define, returning the run directory), and
+    report.py run on it: cls.dir, cls.proc (CompletedProcess), cls.html_path
+    and cls.html (report.html's text). Checks that report.py exited 0 and quiet and that
+    every PNG in PNGS was written and referenced (no temp file left); a
+    subclass adds what its suite must show. Reached as fx.ReportRunCase so
+    the loader never collects this base class itself."""
+
+    RUN_ID = "vm-x86_64-20261128T170000Z"
+    # The run: MAKE(directory, **MAKE_ARGS) -> the run directory; and the
+    # PNGs report.py must write, reference, at least MIN_SIZE pixels large.
+    MAKE = None
+    MAKE_ARGS = {}
+    PNGS = ()
+    MIN_SIZE = (300, 200)
+
+    @classmethod
+    def make(cls, directory):
+        if cls.MAKE is None:
+            raise NotImplementedError("%s must set MAKE or define make()" % cls.__name__)
+        return cls.MAKE(directory, **cls.MAKE_ARGS)
+
+    @classmethod
+    def build(cls, tmp):
+        cls.dir = cls.make(os.path.join(tmp, cls.RUN_ID))
+        cls.proc = run_script("report.py", cls.dir)
+        cls.html_path = os.path.join(cls.dir, "report.html")
+        cls.html = read_text(cls.html_path)
+
     def test_exit_code_and_quiet(self):
         self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
         self.assertEqual(self.proc.stderr, "")
+
+    def test_every_figure_written_valid_and_referenced(self):
+        self.assertPngsReferenced(self.PNGS, *self.MIN_SIZE)
+        self.assertEqual([f for f in os.listdir(self.dir) if f.startswith(".")], [])
 
     def assertPngsReferenced(self, pngs, min_width=300, min_height=200):
         """Each PNG written, valid, at least that large and in report.html."""
