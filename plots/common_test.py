@@ -400,5 +400,49 @@ class LockRegistryTest(unittest.TestCase):
         self.assertEqual(empty.ordered(["b", "a"]), ["a", "b"])
 
 
+class LayersTest(unittest.TestCase):
+    """The layering of plots/ (README.md): suite modules are leaves that
+    import only common, draw and style of this folder; nothing imports a
+    suite module or an entry point, except a test its own module."""
+
+    PLOTS = os.path.dirname(os.path.abspath(__file__))
+    OURS = {f[:-3] for f in os.listdir(PLOTS) if f.endswith(".py")}
+
+    def imports(self, fname):
+        import ast
+        with open(os.path.join(self.PLOTS, fname), encoding="utf-8") as f:
+            tree = ast.parse(f.read(), fname)
+        names = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module.split(".")[0])
+        return names & self.OURS
+
+    def test_suite_modules_are_leaves(self):
+        suites = sorted(f for f in os.listdir(self.PLOTS)
+                        if f.startswith("suite_") and f.endswith(".py")
+                        and not f.endswith("_test.py"))
+        self.assertIn("suite_fairness.py", suites)
+        for f in suites:
+            self.assertLessEqual(self.imports(f), {"common", "draw", "style"}, f)
+
+    def test_nothing_imports_a_suite_module_or_an_entry_point(self):
+        for f in sorted(os.listdir(self.PLOTS)):
+            if not f.endswith(".py"):
+                continue
+            own = f[:-len("_test.py")] if f.endswith("_test.py") else None
+            bad = {m for m in self.imports(f) if m != own and
+                   (m.startswith("suite_") or m in ("report", "compare") or m.endswith("_test"))}
+            self.assertEqual(bad, set(), f)
+
+    def test_lower_layers_do_not_import_upper_ones(self):
+        self.assertLessEqual(self.imports("style.py"), set())
+        self.assertLessEqual(self.imports("common.py"), {"style"})
+        self.assertLessEqual(self.imports("draw.py"), {"common", "style"})
+        self.assertLessEqual(self.imports("html_page.py"), {"common"})
+
+
 if __name__ == "__main__":
     unittest.main()
