@@ -1,25 +1,40 @@
-"""Common code of the syncscope plot scripts: loading a run directory,
-parsing benchmark names, picking one value per benchmark, and writing files
-atomically.
+"""Data layer of the syncscope plot scripts: loading a run directory,
+parsing benchmark names, picking one value per benchmark, side files, the
+lock registry, and writing files atomically. No drawing here (draw.py) and
+no HTML (html_page.py).
 
 What this module offers
   UsageError / DataError  exceptions that the entry points turn into ONE line
                           on stderr starting with "error:" and exit code 2.
   parse_name(name)        -> (family, {key: value}) for '/'-separated names.
+  threads_of(params, entry) THE thread count of a benchmark (the name's
+                          "threads:T", else the entry's): Result.threads.
   load_json(path)         -> parsed JSON, or DataError naming the file and the
                           parse error.
   load_run(run_dir)       -> Run: context.json, manifest.json and every
                           <suite>.json (Google Benchmark JSON) of the run.
   SuiteData               one suite: its GB context, one Result per benchmark
-                          run (median of repetitions) and the ErrorEntry list.
+                          run (median of repetitions) and the ErrorEntry list;
+                          errors_at(family, placement) -> the messages of the
+                          runs that errored there (a placement not honoured).
   Result                  family, params, threads, values (real_time, cpu_time
                           and every custom counter), label, ...
+  primary_placement(ps)   "none" when measured, else the first in display order.
+  SideFile(run_dir, suite, filename)
+                          a suite's side file keyed by benchmark name, with
+                          its status and a reason when missing or unreadable;
+                          side_key(name, dict) matches a name to its key.
+  LockRegistry.of(suite)  lock order and colours of the lock suites, from the
+                          registry they write into their context.
+  is_instrumented(lock)   True for a "<design>_instr" build.
   save_figure(fig, dir, name)  write a PNG via a temp file and a rename.
   write_text_atomic(path, text) the same for report.html / compare.html.
   flatten(obj)            nested dicts/lists -> [(dotted key, value)].
   ctx_get(ctx, *paths)    the first present value among dotted key paths.
   Table                   (title, columns, rows) for summary tables.
-  fmt_num(x)              compact human formatting of a number.
+  fmt_num(x)              compact human formatting of a number (durations:
+                          draw.fmt_ns).
+  histogram_pairs(b)      sorted (upper bound, count) pairs of a histogram.
 
 Median selection (Google Benchmark 1.7.1 output)
   Entries are grouped by run_name (the name without the "_median"-style
@@ -47,6 +62,8 @@ from collections import OrderedDict, namedtuple
 
 import matplotlib
 matplotlib.use("Agg")  # headless: never needs a display
+
+import style  # noqa: E402
 
 CONTEXT_FILE = "context.json"
 MANIFEST_FILE = "manifest.json"
@@ -188,20 +205,23 @@ class Result:
     name:        run_name (no aggregate suffix)
     family:      parse_name(name)[0]
     params:      parse_name(name)[1] (all keys, GB ones included)
-    threads:     the entry's "threads" (1 when absent)
+    threads:     threads_of(params, entry): the name's "threads:T", else the
+                 entry's "threads", else 1
     values:      {key: float}: real_time, cpu_time and every custom counter
     time_unit:   unit of real_time / cpu_time ("ns", "us", "ms", "s")
     label:       the entry's label ("" when absent)
     repetitions: how many repetitions the value folds
     source:      "median aggregate", "median of N iterations" or "single run"
     cv:          {key: coefficient of variation} when GB wrote a cv aggregate
+    family_index: Google Benchmark's registration index of the benchmark
+                 (the suites register in registry order), None when absent
     """
 
     __slots__ = ("name", "family", "params", "threads", "values", "time_unit",
-                 "label", "repetitions", "source", "cv")
+                 "label", "repetitions", "source", "cv", "family_index")
 
     def __init__(self, name, family, params, threads, values, time_unit,
-                 label, repetitions, source, cv):
+                 label, repetitions, source, cv, family_index=None):
         self.name = name
         self.family = family
         self.params = params
@@ -212,6 +232,7 @@ class Result:
         self.repetitions = repetitions
         self.source = source
         self.cv = cv
+        self.family_index = family_index
 
     def get(self, key, default=None):
         """A param (string) by key, "threads" as int."""
@@ -255,6 +276,20 @@ class SuiteData:
     def errors_of(self, family=None):
         return [e for e in self.errors if family is None or e.family == family]
 
+    def errors_at(self, family, placement, **match):
+        """The distinct messages of the family's errored runs under
+        `placement` (a run without a placement key counts as "none"), in file
+        order; **match narrows to runs whose params have those values
+        (op="cas"). Typically why a placement was not honoured."""
+        msgs = OrderedDict()
+        for e in self.errors_of(family):
+            if e.params.get("placement", "none") != placement:
+                continue
+            if any(e.params.get(k) != v for k, v in match.items()):
+                continue
+            msgs[e.message] = True
+        return list(msgs)
+
 
 def _numeric_values(entry):
     out = {}
@@ -278,6 +313,24 @@ def _median_values(entries):
         if vals:
             out[k] = statistics.median(vals)
     return out
+
+
+def threads_of(params, entry):
+    """THE thread count of a benchmark, for every suite: the name's
+    "threads:T" (a positive integer) when present, else the entry's own
+    "threads", else 1.
+
+    The name wins because the lock, channel and pool suites run their own
+    threads inside one Google Benchmark thread: their entry says "threads": 1
+    while the name says how many threads took part. Where Google Benchmark
+    runs the threads itself its name carries the same "threads:T"."""
+    t = as_number(params.get("threads"))
+    if isinstance(t, int) and t > 0:
+        return t
+    t = entry.get("threads") if isinstance(entry, dict) else None
+    if isinstance(t, int) and not isinstance(t, bool) and t > 0:
+        return t
+    return 1
 
 
 def parse_suite(name, path, doc):
@@ -317,10 +370,7 @@ def parse_suite(name, path, doc):
     results, errors = [], []
     for run_name, g in groups.items():
         family, params = parse_name(run_name)
-        first = g["first"]
-        threads = first.get("threads")
-        if not isinstance(threads, int) or isinstance(threads, bool):
-            threads = as_number(params.get("threads"), 1)
+        threads = threads_of(params, g["first"])
         if g["err"]:
             messages = OrderedDict()
             for e in g["err"]:
@@ -343,12 +393,15 @@ def parse_suite(name, path, doc):
             continue
         cv = _numeric_values(g["agg"]["cv"]) if "cv" in g["agg"] else {}
         label = chosen.get("label", "")
+        index = g["first"].get("family_index")
         results.append(Result(
             name=run_name, family=family, params=params, threads=threads,
             values=values, time_unit=str(chosen.get("time_unit", "ns")),
             label=label if isinstance(label, str) else str(label),
             repetitions=reps if isinstance(reps, int) else 1,
-            source=source, cv=cv))
+            source=source, cv=cv,
+            family_index=index if isinstance(index, int) and not isinstance(index, bool)
+            else None))
     return SuiteData(name, path, context, results, errors, malformed)
 
 
@@ -493,18 +546,6 @@ def fmt_num(x, digits=3):
     return _sig(x, digits)
 
 
-def fmt_ns_sig(v):
-    """ns as ns / µs / ms, always three significant digits ("4.00 ns",
-    "23.3 µs"): for tables where values line up. "—" for None."""
-    if v is None:
-        return "—"
-    if v >= 1e6:
-        return "%s ms" % fmt_num(v / 1e6)
-    if v >= 1e3:
-        return "%s µs" % fmt_num(v / 1e3)
-    return "%s ns" % fmt_num(float(v))
-
-
 def _sig(x, digits):
     if x == 0:
         return "0"
@@ -535,6 +576,207 @@ def histogram_pairs(buckets):
                 pairs.append((float(b[0]), float(b[1])))
     pairs.sort()
     return pairs
+
+
+def primary_placement(placements):
+    """The placement a headline figure shows: "none" when measured, else the
+    first in display order (style.PLACEMENT_ORDER); None for none."""
+    placements = style.ordered(placements, style.PLACEMENT_ORDER)
+    if "none" in placements:
+        return "none"
+    return placements[0] if placements else None
+
+
+# --------------------------------------------------------------------------
+# Side files
+# --------------------------------------------------------------------------
+
+def side_key(name, side):
+    """The key of benchmark `name` in a side-file dict: the name itself, or
+    the name without the segments Google Benchmark appended at its end
+    ("/manual_time", "/repeats:3", ...), longest match first; None if absent."""
+    segs = name.split("/")
+    while segs:
+        key = "/".join(segs)
+        if key in side:
+            return key
+        last = segs[-1]
+        if last in GB_FLAGS or last.split(":", 1)[0] in GB_KEYS:
+            segs.pop()
+        else:
+            break
+    return None
+
+
+class SideFile:
+    """A suite's side file (JSON object keyed by benchmark name).
+
+    data:   the dict ({} when missing or unreadable)
+    status: "ok", "missing" or "unreadable"
+    reason: a sentence for notes/captions when status is not "ok"
+    Looked for next to the suite JSON, then in run_dir. Never raises.
+    """
+
+    def __init__(self, run_dir, suite, filename):
+        self.filename = filename
+        self.data, self.status, self.reason = {}, "missing", None
+        dirs = []
+        if suite is not None and getattr(suite, "path", None):
+            d = os.path.dirname(suite.path)
+            if d:
+                dirs.append(d)
+        if run_dir:
+            dirs.append(run_dir)
+        path = next((os.path.join(d, filename) for d in dirs
+                     if os.path.isfile(os.path.join(d, filename))), None)
+        if path is None:
+            self.reason = ("%s is missing from the run directory" % filename)
+            return
+        try:
+            doc = load_json(path)
+        except DataError as e:
+            self.status = "unreadable"
+            # The file name is enough in a caption; the run directory is known.
+            self.reason = str(e).replace(path, filename, 1)
+            return
+        if not isinstance(doc, dict):
+            self.status = "unreadable"
+            self.reason = "%s: expected a JSON object keyed by benchmark name" % filename
+            return
+        self.data, self.status = doc, "ok"
+
+    @property
+    def ok(self):
+        return self.status == "ok"
+
+    def get(self, name):
+        """The entry of benchmark `name` (a dict), or None."""
+        key = side_key(name, self.data)
+        v = self.data.get(key) if key is not None else None
+        return v if isinstance(v, dict) else None
+
+
+# --------------------------------------------------------------------------
+# Lock registry (order and colours of the lock designs)
+# --------------------------------------------------------------------------
+
+# Context keys the lock suites write from suites/common/lock_registry.h, each
+# "name=#rrggbb,name=#rrggbb,..." in registration order (an empty colour:
+# the base design's, for "_instr" builds).
+LOCK_REGISTRY_KEYS = ("locks_mutex", "locks_instrumented", "locks_shared")
+
+
+def _registry_list(text):
+    """[(name, colour or "")] of one registry context value; [] when absent."""
+    out = []
+    if not isinstance(text, str):
+        return out
+    for item in text.split(","):
+        name, _, colour = item.strip().partition("=")
+        if name:
+            out.append((name, colour.strip()))
+    return out
+
+
+def is_instrumented(lock):
+    """True for the "_instr" build of a lock design (counters compiled in)."""
+    return str(lock).endswith("_instr")
+
+
+class LockRegistry:
+    """The lock designs of a run in registry order, with their colours.
+
+    Read from the suite's Google Benchmark context (LOCK_REGISTRY_KEYS), so
+    a new lock is one line in suites/common/lock_registry.h and nothing
+    here. A run written before the suites recorded the registry has none of
+    those keys: the order is then the suite's own registration order (each
+    lock's lowest Google Benchmark family_index, then file order: the suites
+    register their benchmarks in registry order) and colours are
+    style.distinct_colours of that order.
+
+    order:          every lock name (exclusive, instrumented, shared), once.
+                    Without the registry: the suite's registration order.
+    shared_order:   the reader/writer locks (SharedLocks); without the
+                    registry, the reader/writer family's registration order.
+    from_context:   True when the run recorded the registry.
+    sort_key(name)  registry position; unknown names after, alphabetically.
+    ordered(names)  distinct names in registry order.
+    colour(name)    the registry's colour (an "_instr" build: its base
+                    design's), else style.colour(name).
+    A run written before the suites recorded the registry gets distinct
+    colours in its registration order (style.distinct_colours).
+    """
+
+    def __init__(self, context=None, names=(), shared_names=()):
+        lists = {k: _registry_list((context or {}).get(k)) for k in LOCK_REGISTRY_KEYS}
+        self.from_context = any(lists.values())
+        self.colours = {}
+        if self.from_context:
+            entries = [e for k in LOCK_REGISTRY_KEYS for e in lists[k]]
+            self.shared_order = [n for n, _ in lists["locks_shared"]]
+        else:
+            entries = [(n, "") for n in names]
+            self.shared_order = list(dict.fromkeys(shared_names))
+        for n, c in entries:
+            if c and n not in self.colours:
+                self.colours[n] = c
+        self.order = list(dict.fromkeys(n for n, _ in entries if n))
+        if not self.from_context:
+            # No colours recorded: distinct ones in registration order.
+            self.colours = style.distinct_colours(self.order)
+
+    @classmethod
+    def of(cls, suite, shared_family=None):
+        """The registry of a SuiteData (None: an empty one): its context; for
+        the fallback order its results' "lock" params, and those of the
+        family `shared_family` for the reader/writer order."""
+        if suite is None:
+            return cls()
+
+        def registration_order(results):
+            first = OrderedDict()
+            for pos, r in enumerate(results):
+                lock = r.get("lock")
+                if lock:
+                    idx = r.family_index if r.family_index is not None else len(results) + pos
+                    first[lock] = min(first.get(lock, idx), idx)
+            return sorted(first, key=lambda lk: first[lk])
+        shared = suite.family(shared_family) if shared_family else []
+        return cls(suite.context, registration_order(suite.results),
+                   registration_order(shared))
+
+    def merged(self, other):
+        """This registry followed by what only `other` knows (compare.py)."""
+        out = LockRegistry()
+        out.from_context = self.from_context or other.from_context
+        out.order = list(dict.fromkeys(self.order + other.order))
+        out.shared_order = list(dict.fromkeys(self.shared_order + other.shared_order))
+        out.colours = dict(other.colours)
+        out.colours.update(self.colours)
+        return out
+
+    def sort_key(self, name):
+        name = str(name)
+        if name in self.order:
+            return (0, self.order.index(name), "")
+        return (1, 0, name)
+
+    def shared_sort_key(self, name):
+        """Reader/writer locks first in SharedLocks order, then the rest."""
+        name = str(name)
+        if name in self.shared_order:
+            return (0, self.shared_order.index(name), "")
+        return (1,) + self.sort_key(name)[1:]
+
+    def ordered(self, names):
+        return sorted(dict.fromkeys(names), key=self.sort_key)
+
+    def colour(self, name):
+        name = str(name)
+        for n in (name, style.base_name(name)):
+            if n in self.colours:
+                return self.colours[n]
+        return style.colour(name)
 
 
 # --------------------------------------------------------------------------

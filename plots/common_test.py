@@ -3,7 +3,6 @@ context helpers, atomic writes) and plots/style.py (fixed colours)."""
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -273,34 +272,176 @@ class HelpersTest(unittest.TestCase):
             self.assertEqual(os.listdir(d), ["out.html"])
 
 
-class StyleTest(unittest.TestCase):
-    def test_fixed_colours_distinct_for_paths(self):
-        cols = [style.colour(p) for p in ("portable", "x86_64", "llsc", "lse")]
-        self.assertEqual(len(set(cols)), 4)
-        self.assertNotEqual(style.colour("std_mutex"), style.colour("absl_mutex"))
+class ThreadsTest(unittest.TestCase):
+    """One rule for every suite: the name's "threads:T", else the entry's."""
 
-    def test_fallback_deterministic_across_processes(self):
-        names = ["my_new_lock", "tbb_queuing_mutex", "moodycamel_ConcurrentQueue"]
-        here = [style.colour(n) for n in names]
-        code = ("import sys; sys.path.insert(0, %r); import style; "
-                "print(' '.join(style.colour(n) for n in %r))"
-                % (os.path.dirname(os.path.abspath(__file__)), names))
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             env=dict(os.environ, PYTHONHASHSEED="123"), check=True)
-        self.assertEqual(out.stdout.split(), here)
-        for c in here:
-            self.assertRegex(c, r"^#[0-9a-f]{6}$")
+    def test_rule(self):
+        self.assertEqual(common.threads_of({"threads": "4"}, {"threads": 1}), 4)
+        self.assertEqual(common.threads_of({}, {"threads": 8}), 8)
+        self.assertEqual(common.threads_of({"threads": "x"}, {"threads": 2}), 2)
+        self.assertEqual(common.threads_of({"threads": "0"}, {}), 1)
+        self.assertEqual(common.threads_of({}, {"threads": True}), 1)
 
-    def test_families_share_a_hue(self):
-        greens = {"#006d2c", "#31a354", "#74c476", "#a1d99b", "#00441b", "#238b45"}
-        self.assertIn(style.colour("tbb_spin_mutex"), greens)
-        self.assertIn(style.colour("tbb_anything_new"), greens)
+    def test_suite_running_its_own_threads(self):
+        # The lock suites run T threads inside one Google Benchmark thread.
+        s = fx.lock_suite_from("fairness", fx.fairness_specs(2, locks=("SpinLock",),
+                                                             placements=("none",)), "")
+        self.assertEqual([r.threads for r in s.results], [1, 2, 4])
 
-    def test_ordered(self):
-        self.assertEqual(style.ordered(["lse", "zzz", "portable", "lse", "aaa"],
-                                       style.PATH_ORDER),
-                         ["portable", "lse", "aaa", "zzz"])
-        self.assertEqual(style.ordered(["10", "2", "1"], []), ["1", "2", "10"])
+    def test_google_benchmark_threads(self):
+        s = fx.suite_from("atomics", fx.atomics_specs(2))
+        contended = s.family("atomics_contended")
+        self.assertTrue(contended)
+        self.assertTrue(all(r.threads == int(r.params["threads"]) for r in contended))
+
+
+class ErrorsAtTest(unittest.TestCase):
+    def test_messages_by_family_placement_and_params(self):
+        specs = [fx.BenchSpec("f/op:a/placement:smt", error="no SMT"),
+                 fx.BenchSpec("f/op:b/placement:smt", error="no SMT"),
+                 fx.BenchSpec("f/op:b/placement:smt/x:1", error="other"),
+                 fx.BenchSpec("f/op:a", error="plain"),
+                 fx.BenchSpec("g/placement:smt", error="family g")]
+        s = fx.suite_from("x", specs)
+        self.assertEqual(s.errors_at("f", "smt"), ["no SMT", "other"])
+        self.assertEqual(s.errors_at("f", "smt", op="a"), ["no SMT"])
+        self.assertEqual(s.errors_at("f", "none"), ["plain"])
+        self.assertEqual(s.errors_at("f", "cross"), [])
+        self.assertEqual(s.errors_at("g", "smt"), ["family g"])
+
+
+class SideFileTest(unittest.TestCase):
+    def test_side_key_strips_only_trailing_benchmark_segments(self):
+        side = {"starvation_rw/lock:L/read_pct:50/threads:4": 1, "fairness/lock:L/threads:2": 2}
+        self.assertEqual(common.side_key("starvation_rw/lock:L/read_pct:50/threads:4/manual_time",
+                                         side), "starvation_rw/lock:L/read_pct:50/threads:4")
+        self.assertEqual(common.side_key("fairness/lock:L/threads:2/manual_time/repeats:3",
+                                         side), "fairness/lock:L/threads:2")
+        self.assertIsNone(common.side_key("fairness/lock:L/threads:4/manual_time", side))
+        self.assertIsNone(common.side_key("fairness/lock:M/threads:2/manual_time", side))
+
+    def test_states(self):
+        with tempfile.TemporaryDirectory() as d:
+            missing = common.SideFile(d, None, "side.json")
+            self.assertEqual((missing.status, missing.ok, missing.data), ("missing", False, {}))
+            self.assertEqual(missing.reason, "side.json is missing from the run directory")
+            fx.write_file(d, "side.json", "{not json")
+            corrupt = common.SideFile(d, None, "side.json")
+            self.assertEqual(corrupt.status, "unreadable")
+            self.assertTrue(corrupt.reason.startswith("side.json: corrupt JSON"))
+            self.assertNotIn(d, corrupt.reason)
+            fx.write_file(d, "side.json", [1])
+            self.assertIn("expected a JSON object", common.SideFile(d, None, "side.json").reason)
+            fx.write_file(d, "side.json", {"f/x:1": {"v": 1}, "f/x:2": 3})
+            ok = common.SideFile(d, None, "side.json")
+            self.assertTrue(ok.ok)
+            self.assertEqual(ok.get("f/x:1/manual_time"), {"v": 1})
+            self.assertIsNone(ok.get("f/x:2"))   # not an object
+            self.assertIsNone(ok.get("f/x:3"))
+
+    def test_found_next_to_the_suite_json_first(self):
+        with tempfile.TemporaryDirectory() as d:
+            sub = os.path.join(d, "sub")
+            os.mkdir(sub)
+            fx.write_file(sub, "side.json", {"a": {"where": "sub"}})
+            fx.write_file(d, "side.json", {"a": {"where": "run"}})
+            suite = fx.suite_from("s", [], sub)
+            self.assertEqual(common.SideFile(d, suite, "side.json").get("a"), {"where": "sub"})
+            self.assertEqual(common.SideFile(d, None, "side.json").get("a"), {"where": "run"})
+
+
+class LockRegistryTest(unittest.TestCase):
+    CONTEXT = {"locks_mutex": "std_mutex=#000000,SpinLock=#d62728,absl_mutex=#9467bd",
+               "locks_instrumented": "SpinLock_instr=",
+               "locks_shared": "RW=#bcbd22,absl_mutex=#9467bd"}
+
+    def test_order_and_colours_from_the_context(self):
+        reg = common.LockRegistry(self.CONTEXT)
+        self.assertTrue(reg.from_context)
+        self.assertEqual(reg.order, ["std_mutex", "SpinLock", "absl_mutex", "SpinLock_instr",
+                                     "RW"])
+        self.assertEqual(reg.shared_order, ["RW", "absl_mutex"])
+        self.assertEqual(reg.ordered(["zz", "RW", "SpinLock", "std_mutex", "aa", "RW"]),
+                         ["std_mutex", "SpinLock", "RW", "aa", "zz"])
+        self.assertEqual(sorted(["absl_mutex", "zz", "RW"], key=reg.shared_sort_key),
+                         ["RW", "absl_mutex", "zz"])
+        self.assertEqual(reg.colour("SpinLock"), "#d62728")
+        self.assertEqual(reg.colour("SpinLock_instr"), "#d62728")   # its design's
+        self.assertEqual(reg.colour("unknown"), style.colour("unknown"))
+
+    def test_fallback_is_the_suites_registration_order(self):
+        specs = [fx.BenchSpec("fairness/lock:%s/threads:%d" % (lk, t), counters={"x": 1.0},
+                              explicit_threads=False)
+                 for t in (1, 2) for lk in ("SpinLock", "std_mutex")]
+        s = fx.suite_from("fairness", specs)
+        reg = common.LockRegistry.of(s)
+        self.assertFalse(reg.from_context)
+        self.assertEqual(reg.order, ["SpinLock", "std_mutex"])
+        self.assertEqual(reg.colour("SpinLock"), style.colour("SpinLock"))
+        # Google Benchmark's family_index, not the file order, decides.
+        doc = fx.gb_document("fairness", specs, repetitions=1)
+        for e in doc["benchmarks"]:
+            if "std_mutex" in e["name"]:
+                e["family_index"] -= 10
+        doc["benchmarks"].reverse()
+        s = common.parse_suite("fairness", "fairness.json", doc)
+        self.assertEqual(common.LockRegistry.of(s).order, ["std_mutex", "SpinLock"])
+
+    def test_merged_and_empty(self):
+        a = common.LockRegistry(self.CONTEXT)
+        b = common.LockRegistry({"locks_mutex": "New=#123456,std_mutex=#ffffff"})
+        m = a.merged(b)
+        self.assertEqual(m.order[:3], ["std_mutex", "SpinLock", "absl_mutex"])
+        self.assertEqual(m.order[-1], "New")
+        self.assertEqual(m.colour("std_mutex"), "#000000")   # the first run's
+        self.assertEqual(m.colour("New"), "#123456")
+        empty = common.LockRegistry.of(None)
+        self.assertEqual((empty.order, empty.from_context), ([], False))
+        self.assertEqual(empty.ordered(["b", "a"]), ["a", "b"])
+
+
+class LayersTest(unittest.TestCase):
+    """The layering of plots/ (README.md): suite modules are leaves that
+    import only common, draw and style of this folder; nothing imports a
+    suite module or an entry point, except a test its own module."""
+
+    PLOTS = os.path.dirname(os.path.abspath(__file__))
+    OURS = {f[:-3] for f in os.listdir(PLOTS) if f.endswith(".py")}
+
+    def imports(self, fname):
+        import ast
+        with open(os.path.join(self.PLOTS, fname), encoding="utf-8") as f:
+            tree = ast.parse(f.read(), fname)
+        names = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module.split(".")[0])
+        return names & self.OURS
+
+    def test_suite_modules_are_leaves(self):
+        suites = sorted(f for f in os.listdir(self.PLOTS)
+                        if f.startswith("suite_") and f.endswith(".py")
+                        and not f.endswith("_test.py"))
+        self.assertIn("suite_fairness.py", suites)
+        for f in suites:
+            self.assertLessEqual(self.imports(f), {"common", "draw", "style"}, f)
+
+    def test_nothing_imports_a_suite_module_or_an_entry_point(self):
+        for f in sorted(os.listdir(self.PLOTS)):
+            if not f.endswith(".py"):
+                continue
+            own = f[:-len("_test.py")] if f.endswith("_test.py") else None
+            bad = {m for m in self.imports(f) if m != own and
+                   (m.startswith("suite_") or m in ("report", "compare") or m.endswith("_test"))}
+            self.assertEqual(bad, set(), f)
+
+    def test_lower_layers_do_not_import_upper_ones(self):
+        self.assertLessEqual(self.imports("style.py"), set())
+        self.assertLessEqual(self.imports("common.py"), {"style"})
+        self.assertLessEqual(self.imports("draw.py"), {"common", "style"})
+        self.assertLessEqual(self.imports("html_page.py"), {"common"})
 
 
 if __name__ == "__main__":

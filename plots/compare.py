@@ -24,13 +24,12 @@ import argparse
 import datetime
 import os
 import sys
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
 from common import DataError, RunSide, UsageError, flatten  # noqa: E402
-from report import CSS, esc, table_html  # noqa: E402
+from html_page import CSS, esc, failure_html, figure_html, table_html  # noqa: E402
 
 USAGE = "usage: compare.py RUN_A RUN_B --out DIR"
 
@@ -99,9 +98,7 @@ def build(run_a, run_b, out_dir):
         try:
             figs = mod.compare_figures(out_dir, side_a, side_b)
             for png, caption in figs:
-                out.append("<figure><img src=\"%s\" alt=\"%s\"><figcaption><b>%s</b> — %s"
-                           "</figcaption></figure>" % (esc(png), esc(caption), esc(png),
-                                                      esc(caption)))
+                out.append(figure_html(png, caption))
             if not figs:
                 out.append("<p>Nothing to compare: no data of the compared families.</p>")
             if hasattr(mod, "compare_tables"):
@@ -110,8 +107,7 @@ def build(run_a, run_b, out_dir):
         except Exception as e:  # one broken module must not lose the rest
             msg = "plot module suite_%s failed: %s: %s" % (name, type(e).__name__, e)
             failures.append(msg)
-            out.append("<div class=\"err\"><b>%s</b><pre>%s</pre></div>"
-                       % (esc(msg), esc(traceback.format_exc())))
+            out.append(failure_html(msg))
         for side, tag in ((sa, "A"), (sb, "B")):
             if side is not None and side.errors:
                 out.append("<p>Run %s: %d benchmark%s of %s.json errored or not honoured "

@@ -10,7 +10,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import testing_fixtures as fx  # noqa: E402
-from report_test import check_html  # noqa: E402
 
 PNGS = ["compare_atomics_latency.png", "compare_c2c_by_class.png"]
 
@@ -19,19 +18,14 @@ def run_compare(*args):
     return fx.run_script("compare.py", *args)
 
 
-class CompareTest(unittest.TestCase):
+class CompareTest(fx.TempDirCase):
     @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.a = fx.make_run(os.path.join(cls.tmp.name, "vm-x86_64-20261128T162000Z"), pus=2)
-        cls.b = fx.make_run(os.path.join(cls.tmp.name, "pi-aarch64-20261128T170000Z"), pus=4,
+    def build(cls, tmp):
+        cls.a = fx.make_run(os.path.join(tmp, "vm-x86_64-20261128T162000Z"), pus=2)
+        cls.b = fx.make_run(os.path.join(tmp, "pi-aarch64-20261128T170000Z"), pus=4,
                             arch="aarch64")
-        cls.out = os.path.join(cls.tmp.name, "cmp", "nested")
+        cls.out = os.path.join(tmp, "cmp", "nested")
         cls.proc = run_compare(cls.a, cls.b, "--out", cls.out)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
 
     def test_writes_figures_and_html(self):
         self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
@@ -39,11 +33,11 @@ class CompareTest(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(self.out)), sorted(PNGS + ["compare.html"]))
         for png in PNGS:
             fx.png_size(os.path.join(self.out, png))
-        text, imgs = check_html(self, os.path.join(self.out, "compare.html"))
+        text, imgs = fx.check_html(self, os.path.join(self.out, "compare.html"))
         self.assertEqual(sorted(imgs), sorted(PNGS))
 
     def test_html_names_both_runs_and_tables(self):
-        text, _ = check_html(self, os.path.join(self.out, "compare.html"))
+        text, _ = fx.check_html(self, os.path.join(self.out, "compare.html"))
         self.assertIn("vm-x86_64-20261128T162000Z", text)
         self.assertIn("pi-aarch64-20261128T170000Z", text)
         self.assertIn("B / A", text)
@@ -58,29 +52,17 @@ class CompareTest(unittest.TestCase):
             out = os.path.join(tmp, "out")
             proc = run_compare(self.a, b, "--out", out)
             self.assertEqual(proc.returncode, 0, proc.stderr)
-            text, imgs = check_html(self, os.path.join(out, "compare.html"))
+            text, imgs = fx.check_html(self, os.path.join(out, "compare.html"))
             self.assertIn("Run B has no c2c.json", text)
             self.assertEqual(sorted(imgs), sorted(PNGS))  # A's classes still drawn
             for png in PNGS:
                 fx.png_size(os.path.join(out, png))
 
 
-class CompareErrorTest(unittest.TestCase):
+class CompareErrorTest(fx.ErrorContract, fx.TempDirCase):
     @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.good = fx.make_run(os.path.join(cls.tmp.name, "good"), pus=2, suites=("c2c",))
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
-
-    def assertOneLineError(self, proc, *needles):
-        self.assertEqual(proc.returncode, 2, proc.stderr)
-        self.assertTrue(proc.stderr.startswith("error: "), proc.stderr)
-        self.assertEqual(proc.stderr.count("\n"), 1, proc.stderr)
-        for n in needles:
-            self.assertIn(n, proc.stderr)
+    def build(cls, tmp):
+        cls.good = fx.make_run(os.path.join(tmp, "good"), pus=2, suites=("c2c",))
 
     def test_missing_out(self):
         self.assertOneLineError(run_compare(self.good, self.good), "--out",

@@ -10,11 +10,23 @@ What this module offers
                              sweeps, log2 for long ones, ticks at the counts
                              actually measured.
   rate_axis(ax)              y axis for ops/s with SI prefixes (k, M, G).
-  path_layout_legend(...)    legend handles: colour = path, style = layout.
+  log_ticks(ax)              fixed log ticks on y with SI-prefixed labels.
+  path_layout_handles(...)   legend handles: colour = path, style = layout.
+  run_hatch_handles(a, b)    legend handles: solid = run A, hatched = run B.
+  finish_with_header(...)    title and one shared legend above the axes.
+  message_panel(ax, ...)     an axes used as a text box.
+  drawn(*figures)            a figures() result: the (png, caption) pairs of
+                             the figure functions that drew one.
   Series                     (label, colour, hatch, values {category: v},
                              err {category: (lo, hi)} or None).
+  fmt_ns(ns)                 THE duration formatter for labels, captions and
+                             tables: "40 ns", "1.30 µs", "36.0 ms", "2.00 s".
+  ns_tick(v)                 tick label of a log axis in ns ("100 ns", "1 µs").
+  place_labels(ax, points)   labels for scatter points without overlaps.
+  compare_bars(ax, ...)      compare.py bars: run A solid, run B hatched.
 """
 
+import math
 from collections import namedtuple
 
 import matplotlib
@@ -114,7 +126,6 @@ def rate_axis(ax):
 def log_ticks(ax):
     """Fixed log ticks for the current y limits: decades when they give 3 to
     8 ticks, else 1-2-5 steps, else finer steps; every k-th decade beyond."""
-    import math
     lo, hi = ax.get_ylim()
     lo = max(lo, 1e-300)
     e_lo = int(math.floor(math.log10(lo))) - 1
@@ -188,6 +199,191 @@ def message_panel(ax, title, text):
             fontsize=9, color="#555555", transform=ax.transAxes)
 
 
+def drawn(*figures):
+    """The figures a suite module's figures() returns: each argument is what
+    one figure function gave, (png, caption) or None when it had nothing to
+    draw; the Nones are dropped, the order kept."""
+    return [f for f in figures if f]
+
+
 def wrap(text, width=38):
     import textwrap
     return "\n".join(textwrap.wrap(text, width)) or text
+
+
+# --------------------------------------------------------------------------
+# Formatters
+# --------------------------------------------------------------------------
+
+def fmt_ns(ns):
+    """A duration given in ns with a unit: "40 ns", "1.30 µs", "36.0 ms"."""
+    if ns is None or (isinstance(ns, float) and math.isnan(ns)):
+        return "—"
+    ns = float(ns)
+    for scale, unit in ((1e9, "s"), (1e6, "ms"), (1e3, "µs")):
+        if abs(ns) >= scale:
+            return "%s %s" % (fmt_num(ns / scale), unit)
+    return "%s ns" % (("%d" % ns) if ns.is_integer() else fmt_num(ns))
+
+
+def ns_tick(v, _pos=None):
+    """Tick label of a log axis in ns: "100 ns", "1 µs", "10 ms"."""
+    if v <= 0:
+        return ""
+    for scale, unit in ((1e9, "s"), (1e6, "ms"), (1e3, "µs")):
+        if v >= scale:
+            return "%g %s" % (float("%.3g" % (v / scale)), unit)
+    return "%g ns" % float("%.3g" % v)
+
+
+# --------------------------------------------------------------------------
+# Labels without overlaps
+# --------------------------------------------------------------------------
+
+def _overlaps(box, boxes):
+    return any(box.overlaps(b) for b in boxes)
+
+
+def _segment_hits(p0, p1, boxes, skip=0.0):
+    """True when the segment p0-p1 (display coordinates) passes through one
+    of the boxes (sampled every few pixels: labels are tens of pixels),
+    ignoring its first `skip` pixels."""
+    length = math.hypot(p1[0] - p0[0], p1[1] - p0[1])
+    n = max(2, int(length / 3))
+    for k in range(1, n):
+        if length * k / n < skip:  # leaving its own crowd of markers
+            continue
+        x = p0[0] + (p1[0] - p0[0]) * k / n
+        y = p0[1] + (p1[1] - p0[1]) * k / n
+        if any(b.contains(x, y) for b in boxes):
+            return True
+    return False
+
+
+def place_labels(ax, points, bold=()):
+    """Label scatter points without overlaps: points is [(x, y, text,
+    colour)]. Each label tries positions on rings around its point, nearest
+    ring first and, on a ring, directions pointing away from the nearby
+    points first; beyond the first ring a leader line joins label and point.
+    A position is taken when the label overlaps no other label and no point,
+    its leader crosses no label and no other leader, and it stays inside the
+    axes. Greedy, crowded points first; when some label finds no place, the
+    placement is redone with those labels first (a few rounds), and the best
+    round is kept; a label that still has no place goes right of its point.
+    Call after the final layout (offsets are in points, positions in display
+    space)."""
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    ax_box = ax.get_window_extent(renderer)
+    pt = fig.dpi / 72.0
+    pix = [tuple(float(v) for v in ax.transData.transform((x, y)))
+           for x, y, _t, _c in points]
+    marks = [Bbox.from_extents(px - 5 * pt, py - 5 * pt, px + 5 * pt, py + 5 * pt)
+             for px, py in pix]
+    sizes = []
+    for _x, _y, text, _c in points:
+        probe = ax.text(0, 0, text, fontsize=8,
+                        fontweight="bold" if text in bold else "normal")
+        ext = Text.get_window_extent(probe, renderer)
+        sizes.append((ext.width * 1.06, ext.height * 1.15))
+        probe.remove()
+
+    def near(i):
+        return [j for j, q in enumerate(pix) if j != i and
+                math.hypot(q[0] - pix[i][0], q[1] - pix[i][1]) < 70 * pt]
+
+    def angles(i):
+        base = [0, 180, 30, -30, 150, -150, 60, -60, 120, -120, 90, -90]
+        nb = near(i)
+        if not nb:
+            return base
+        cx = sum(pix[j][0] for j in nb) / len(nb) - pix[i][0]
+        cy = sum(pix[j][1] for j in nb) / len(nb) - pix[i][1]
+        away = math.degrees(math.atan2(-cy, -cx))
+        return sorted(base, key=lambda a: abs((a - away + 180) % 360 - 180))
+
+    def candidates(i):
+        for radius in (7, 20, 34, 50, 70, 95):
+            for a in angles(i) if radius > 7 else [0, 180, 90, -90]:
+                dx = math.cos(math.radians(a)) * radius
+                dy = math.sin(math.radians(a)) * radius
+                ha = "left" if dx > 1 else ("right" if dx < -1 else "center")
+                va = "center" if abs(dx) > 1 else ("bottom" if dy > 0 else "top")
+                ex, ey = pix[i][0] + dx * pt, pix[i][1] + dy * pt
+                w, h = sizes[i]
+                x0 = {"left": ex, "right": ex - w, "center": ex - w / 2}[ha]
+                y0 = {"bottom": ey, "top": ey - h, "center": ey - h / 2}[va]
+                yield (dx, dy, ha, va, radius > 7, (ex, ey),
+                       Bbox.from_extents(x0, y0, x0 + w, y0 + h))
+
+    def attempt(order):
+        placed, leaders, chosen, failed = [], [], {}, []
+        for i in order:
+            others = [m for j, m in enumerate(marks) if j != i]
+            for dx, dy, ha, va, leader, end, box in candidates(i):
+                if not (box.x0 >= ax_box.x0 and box.x1 <= ax_box.x1 and
+                        box.y0 >= ax_box.y0 and box.y1 <= ax_box.y1):
+                    continue
+                if _overlaps(box, placed) or _overlaps(box, others):
+                    continue
+                if leader and (_segment_hits(pix[i], end, placed) or
+                               _segment_hits(pix[i], end, others, skip=10 * pt) or
+                               any(_segments_cross(pix[i], end, a0, a1)
+                                   for a0, a1 in leaders)):
+                    continue
+                chosen[i] = (dx, dy, ha, va, leader)
+                placed.append(box)
+                if leader:
+                    leaders.append((pix[i], end))
+                break
+            else:
+                failed.append(i)
+        return chosen, failed
+
+    order = sorted(range(len(points)),
+                   key=lambda i: (points[i][2] not in bold, -len(near(i)), i))
+    best = None
+    for _round in range(4):
+        chosen, failed = attempt(order)
+        if best is None or len(failed) < len(best[1]):
+            best = (chosen, failed)
+        if not failed:
+            break
+        order = failed + [i for i in order if i not in failed]
+    chosen = best[0]
+    for i, (x, y, text, colour) in enumerate(points):
+        weight = "bold" if text in bold else "normal"
+        dx, dy, ha, va, leader = chosen.get(i, (6, 0, "left", "center", False))
+        ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha,
+                    va=va, fontsize=8, fontweight=weight, color="#222222", zorder=6,
+                    arrowprops=({"arrowstyle": "-", "color": colour, "lw": 0.8,
+                                 "shrinkA": 1, "shrinkB": 4} if leader else None))
+
+
+def _segments_cross(p1, p2, p3, p4):
+    """True when segments p1-p2 and p3-p4 properly intersect."""
+    def orient(a, b, c):
+        v = float((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]))
+        return 1 if v > 0 else (-1 if v < 0 else 0)
+    return (orient(p1, p2, p3) * orient(p1, p2, p4) < 0 and
+            orient(p3, p4, p1) * orient(p3, p4, p2) < 0)
+
+
+# --------------------------------------------------------------------------
+# Comparison of two runs
+# --------------------------------------------------------------------------
+
+def compare_bars(ax, names, per_side, label_fmt=fmt_num, colour=style.colour):
+    """Grouped bars for compare figures: one group per name (a lock, a
+    map...), run A solid and run B hatched, in the name's colour (`colour`:
+    name -> colour). per_side: [{name: value}, {name: value}]."""
+    series = []
+    for i, vals in enumerate(per_side):
+        for name in names:
+            if vals.get(name) is not None:
+                series.append(Series("%s %s" % ("AB"[i], name), colour(name),
+                                     style.RUN_HATCH[i], {name: vals[name]}))
+    grouped_bars(ax, names, series, label_fmt=label_fmt)
+    ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8.5)

@@ -25,10 +25,8 @@ a suite JSON, a corrupt JSON file) with ONE line on stderr starting "error:".
 """
 
 import datetime
-import html
 import os
 import sys
-import traceback
 from collections import OrderedDict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -36,42 +34,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 from common import (DataError, Table, UsageError, ctx_get, display,  # noqa: E402
                     flatten, fmt_num)
+from html_page import (CSS, bool_html, esc, failure_html, figure_html,  # noqa: E402
+                       html_table, plural, table_html)
 
 USAGE = "usage: report.py RUN_DIR  (a results/<run-id>/ directory)"
-
-CSS = """
-body { font-family: -apple-system, "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif;
-       margin: 0 auto; max-width: 1200px; padding: 1.2em 2em 4em; color: #1a1a1a;
-       line-height: 1.45; }
-h1 { font-size: 1.7em; margin-bottom: 0.1em; }
-h2 { font-size: 1.35em; border-bottom: 2px solid #ddd; padding-bottom: 0.2em; margin-top: 2.2em; }
-h3 { font-size: 1.08em; margin-top: 1.5em; }
-.sub { color: #666; margin-top: 0; }
-table { border-collapse: collapse; margin: 0.6em 0 1em; font-size: 0.9em; }
-th, td { border: 1px solid #d6d6d6; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
-th { background: #f2f2f2; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr.bad td { background: #fff1f0; }
-tr.diff td { background: #fffbe6; }
-.warn { background: #fff4e5; border-left: 5px solid #f0a020; padding: 0.5em 1em; margin: 0.5em 0; }
-.err { background: #fff1f0; border-left: 5px solid #d93025; padding: 0.5em 1em; margin: 0.5em 0; }
-.ok { color: #1e7e34; font-weight: bold; }
-.no { color: #c5221f; font-weight: bold; }
-.grid { display: flex; flex-wrap: wrap; gap: 2em; }
-figure { margin: 1.2em 0; }
-figure img { max-width: 100%; border: 1px solid #e4e4e4; }
-figcaption { color: #333; font-size: 0.92em; max-width: 60em; margin-top: 0.3em; }
-details { margin: 0.6em 0; }
-summary { cursor: pointer; color: #0b57d0; }
-code { font-size: 0.92em; background: #f4f4f4; padding: 0 0.2em; }
-nav ul { columns: 2; }
-footer { margin-top: 3em; color: #888; font-size: 0.85em; }
-"""
-
-
-def esc(x):
-    return html.escape(str(x), quote=True)
-
 
 class ArgError(UsageError):
     pass
@@ -88,54 +54,6 @@ def parse_args(argv):
         raise ArgError("expected exactly one RUN_DIR, got %d arguments; %s"
                        % (len(argv), USAGE))
     return argv[0]
-
-
-# --------------------------------------------------------------------------
-# HTML pieces
-# --------------------------------------------------------------------------
-
-def html_table(columns, rows, numeric=(), row_classes=None):
-    """An HTML table; columns whose index is in `numeric` are right-aligned."""
-    out = ["<table><tr>%s</tr>" % "".join("<th>%s</th>" % esc(c) for c in columns)]
-    for i, row in enumerate(rows):
-        cls = row_classes[i] if row_classes else ""
-        cells = []
-        for j, v in enumerate(row):
-            cells.append("<td%s>%s</td>" % (' class="num"' if j in numeric else "", esc(v)))
-        out.append("<tr%s>%s</tr>" % (' class="%s"' % cls if cls else "", "".join(cells)))
-    out.append("</table>")
-    return "\n".join(out)
-
-
-def table_html(t):
-    """A common.Table with a heading; all-numeric columns right-aligned."""
-    numeric = set()
-    for j in range(len(t.columns)):
-        col = [r[j] for r in t.rows if j < len(r)]
-        if col and all(_looks_numeric(v) for v in col) and \
-                any(str(v) not in ("—", "") for v in col):
-            numeric.add(j)
-    head = "<h3>%s</h3>" % esc(t.title) if t.title else ""
-    return head + html_table(t.columns, t.rows, numeric=numeric)
-
-
-def _looks_numeric(v):
-    s = str(v).rstrip("kMGT").strip()
-    if s in ("—", ""):
-        return True
-    try:
-        float(s)
-        return True
-    except ValueError:
-        return False
-
-
-def _bool_html(v):
-    if v is True or (isinstance(v, str) and v.lower() in ("true", "yes", "1")):
-        return '<span class="ok">yes</span>'
-    if v is False or (isinstance(v, str) and v.lower() in ("false", "no", "0")):
-        return '<span class="no">no</span>'
-    return esc(display(v)) if v is not None else "—"
 
 
 def context_warnings(run):
@@ -260,7 +178,7 @@ def context_section(run):
             pcls.append("bad" if honoured is False else "")
         out.append("<table><tr><th>policy</th><th>honoured</th><th>reason</th></tr>%s</table>"
                    % "".join("<tr%s><td>%s</td><td>%s</td><td>%s</td></tr>"
-                             % (' class="bad"' if c else "", esc(p), _bool_html(h), esc(r))
+                             % (' class="bad"' if c else "", esc(p), bool_html(h), esc(r))
                              for (p, h, r), c in zip(prow, pcls)))
     else:
         out.append("<p>Not recorded in context.json.</p>")
@@ -271,7 +189,7 @@ def context_section(run):
     if isinstance(counters, dict):
         for key in ("available", "usable"):
             if key in counters:
-                crow.append((key, _bool_html(counters[key])))
+                crow.append((key, bool_html(counters[key])))
         if counters.get("reason"):
             crow.append(("reason", esc(counters["reason"])))
         for k, v in flatten({k: v for k, v in counters.items()
@@ -280,7 +198,7 @@ def context_section(run):
     for s in run.suites.values():
         if "counters_available" in s.context and not crow:
             crow.append(("available (from %s)" % os.path.basename(s.path),
-                         _bool_html(s.context["counters_available"])))
+                         bool_html(s.context["counters_available"])))
             if s.context.get("counters_reason"):
                 crow.append(("reason", esc(s.context["counters_reason"])))
     if crow:
@@ -297,27 +215,23 @@ def context_section(run):
     return "\n".join(out)
 
 
-def _plural(n, word):
-    return "%d %s%s" % (n, word, "" if n == 1 else "s")
-
-
 def _errors_html(suite):
     """Every errored benchmark, grouped by message (placements not honoured
     typically share one message across many thread counts)."""
     if not suite.errors and not suite.malformed:
         return ""
     out = ["<h3>Not plotted: errors and placements not honoured (%s)</h3>"
-           % _plural(len(suite.errors) + len(suite.malformed), "benchmark")]
+           % plural(len(suite.errors) + len(suite.malformed), "benchmark")]
     by_msg = OrderedDict()
     for e in suite.errors:
         by_msg.setdefault(e.message, []).append(e)
     rows = []
     for msg, errs in by_msg.items():
-        names = ["%s (%s)" % (e.name, _plural(e.count, "repetition")) for e in errs]
+        names = ["%s (%s)" % (e.name, plural(e.count, "repetition")) for e in errs]
         listing = "<br>".join(esc(n) for n in names)
         if len(names) > 6:
             listing = "<details><summary>%s</summary>%s</details>" % (
-                esc(_plural(len(names), "benchmark")), listing)
+                esc(plural(len(names), "benchmark")), listing)
         rows.append("<tr class=\"bad\"><td>%s</td><td class=\"num\">%d</td><td>%s</td></tr>"
                     % (esc(msg), len(errs), listing))
     for m in suite.malformed:
@@ -365,7 +279,7 @@ def suite_section(run_dir, name, suite, module, context, failures):
     out = ["<h2 id=\"suite-%s\">%s</h2>" % (esc(name), esc(title or name))]
     out.append("<p class=\"sub\">Suite <code>%s</code> — %s, %s, %d errored</p>"
                % (esc(name), esc(os.path.basename(suite.path)),
-                  _plural(len(suite.results), "result"), len(suite.errors)))
+                  plural(len(suite.results), "result"), len(suite.errors)))
     if module is None:
         out.append("<p>No plot module (plots/suite_%s.py) yet: results are listed "
                    "below without figures.</p>" % esc(name))
@@ -376,9 +290,7 @@ def suite_section(run_dir, name, suite, module, context, failures):
                 out.append("<p>%s</p>" % esc(text))
             figs = module.figures(run_dir, suite, context)
             for png, caption in figs:
-                out.append("<figure><img src=\"%s\" alt=\"%s\"><figcaption><b>%s</b> — "
-                           "%s</figcaption></figure>"
-                           % (esc(png), esc(caption), esc(png), esc(caption)))
+                out.append(figure_html(png, caption))
             if not figs and suite.results:
                 out.append("<p>No figure: none of the results belongs to a family this "
                            "suite's plot module draws.</p>")
@@ -391,8 +303,7 @@ def suite_section(run_dir, name, suite, module, context, failures):
         except Exception as e:  # one broken module must not lose the report
             msg = "plot module suite_%s failed: %s: %s" % (name, type(e).__name__, e)
             failures.append(msg)
-            out.append("<div class=\"err\"><b>%s</b><pre>%s</pre></div>"
-                       % (esc(msg), esc(traceback.format_exc())))
+            out.append(failure_html(msg))
     out.append(_errors_html(suite))
     out.append(_results_html(suite))
     out.append(_suite_context_html(suite))
@@ -436,7 +347,7 @@ def build_report(run):
         mod = modules.get(name)
         nav.append("<li><a href=\"#suite-%s\">%s</a> (%s, %d errored)</li>"
                    % (esc(name), esc(getattr(mod, "TITLE", name) if mod else name),
-                      _plural(len(suite.results), "result"), len(suite.errors)))
+                      plural(len(suite.results), "result"), len(suite.errors)))
     parts.append("<nav><ul>%s</ul></nav>" % "".join(nav))
     parts.append(context_section(run))
     if not run.suites:

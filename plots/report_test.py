@@ -2,7 +2,6 @@
 figures written and valid, report.html complete, errored entries listed,
 absent suites absent, and the one-line / exit 2 error contract."""
 
-import html.parser
 import json
 import os
 import re
@@ -26,64 +25,21 @@ def run_report(*args):
     return fx.run_script("report.py", *args)
 
 
-class _TagChecker(html.parser.HTMLParser):
-    """Collects <img src> and checks non-void tags are balanced."""
-    VOID = {"meta", "img", "br", "hr", "link", "input"}
-
-    def __init__(self):
-        super().__init__()
-        self.stack, self.imgs, self.problems = [], [], []
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "img":
-            self.imgs.append(dict(attrs).get("src"))
-        if tag not in self.VOID:
-            self.stack.append(tag)
-
-    def handle_endtag(self, tag):
-        if not self.stack or self.stack[-1] != tag:
-            self.problems.append("unexpected </%s> (open: %s)" % (tag, self.stack[-3:]))
-        else:
-            self.stack.pop()
-
-
-def check_html(test, path):
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    p = _TagChecker()
-    p.feed(text)
-    test.assertEqual(p.problems, [])
-    test.assertEqual(p.stack, [])
-    return text, p.imgs
+check_html = fx.check_html
 
 
 def section_ids(text):
     return re.findall(r'<h2 id="suite-([^"]+)"', text)
 
 
-class FullRunTwoPusTest(unittest.TestCase):
+class FullRunTwoPusTest(fx.ReportRunCase):
     """2-PU x86-64 run with both suites: the machine this project develops on."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.dir = fx.make_run(os.path.join(cls.tmp.name, "vm-x86_64-20261128T162000Z"), pus=2)
-        cls.proc = run_report(cls.dir)
-        cls.html_path = os.path.join(cls.dir, "report.html")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
-
-    def test_exit_code_and_quiet(self):
-        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
-        self.assertEqual(self.proc.stderr, "")
-
-    def test_every_png_written_and_valid(self):
-        for png in ATOMICS_PNGS + C2C_PNGS:
-            w, h = fx.png_size(os.path.join(self.dir, png))
-            self.assertGreater(w, 300, png)
-            self.assertGreater(h, 300, png)
+    RUN_ID = "vm-x86_64-20261128T162000Z"
+    MAKE = fx.make_run
+    MAKE_ARGS = {"pus": 2}
+    PNGS = ATOMICS_PNGS + C2C_PNGS
+    MIN_SIZE = (300, 300)
 
     def test_report_mentions_every_figure_and_only_existing_ones(self):
         text, imgs = check_html(self, self.html_path)
@@ -91,9 +47,6 @@ class FullRunTwoPusTest(unittest.TestCase):
         self.assertEqual(sorted(imgs), pngs)
         for png in pngs:
             self.assertIn(png, text)
-
-    def test_no_temp_files_left(self):
-        self.assertEqual([f for f in os.listdir(self.dir) if f.startswith(".")], [])
 
     def test_errored_entries_listed_with_message(self):
         text, _ = check_html(self, self.html_path)
@@ -126,26 +79,23 @@ class FullRunTwoPusTest(unittest.TestCase):
         self.assertIn("One-way latency by distance class", text)
         self.assertIn("0↔1", text)
 
-class FourPuC2cOnlyTest(unittest.TestCase):
+class FourPuC2cOnlyTest(fx.ReportRunCase):
     """4-PU c2c-only run, debug benchmark library: no atomics section, a
     debug warning, a 4x4 heatmap; and the sampled-by-class variant."""
 
+    RUN_ID = "r4"
+    PNGS = C2C_PNGS
+
     @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.dir = fx.make_run(os.path.join(cls.tmp.name, "r4"), pus=4, suites=("c2c",),
-                              library_build_type="debug")
-        ctx_path = os.path.join(cls.dir, "context.json")
+    def make(cls, directory):
+        fx.make_run(directory, pus=4, suites=("c2c",), library_build_type="debug")
+        ctx_path = os.path.join(directory, "context.json")
         with open(ctx_path) as f:
             ctx = json.load(f)
         ctx["benchmark_library"]["build_type"] = "debug"
         with open(ctx_path, "w") as f:
             json.dump(ctx, f)
-        cls.proc = run_report(cls.dir)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
+        return directory
 
     def test_only_c2c(self):
         self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
@@ -191,18 +141,10 @@ class FourPuC2cOnlyTest(unittest.TestCase):
                 fx.png_size(os.path.join(d, png))
 
 
-class ErrorContractTest(unittest.TestCase):
+class ErrorContractTest(fx.ErrorContract, unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.addCleanup(self.tmp.cleanup)
-
-    def assertOneLineError(self, proc, *needles):
-        self.assertEqual(proc.returncode, 2, proc.stderr)
-        self.assertTrue(proc.stderr.startswith("error: "), proc.stderr)
-        self.assertEqual(proc.stderr.count("\n"), 1, proc.stderr)
-        for n in needles:
-            self.assertIn(n, proc.stderr)
-        self.assertEqual(proc.stdout, "")
 
     def test_missing_dir(self):
         missing = os.path.join(self.tmp.name, "no-such-run")

@@ -13,6 +13,8 @@ What this module offers
                          colour and marker.
   LAYOUT_LINESTYLE    -> line style per cache-line layout (shared solid,
                          padded dashed).
+  distinct_colours(names) -> {name: colour}, no two names sharing one
+                         (for names without a fixed colour).
   ordered(names, order) -> names sorted by a preferred order list, unknown
                          names appended alphabetically.
   apply_rc()          -> the house matplotlib rcParams (fonts, grid, dpi).
@@ -33,9 +35,6 @@ _FIXED = {
     "llsc": "#d62728",          # red
     "lse": "#2ca02c",           # green
     # Baselines people would otherwise pick.
-    "std_mutex": "#000000",
-    "std_shared_mutex": "#4d4d4d",
-    "absl_mutex": "#9467bd",
     "boost_fiber": "#8c564b",
     "go_chan": "#17becf",       # the Go runtime's own channels
     "go_runtime": "#17becf",
@@ -45,27 +44,10 @@ _FIXED = {
     "moodycamel_blocking": "#c51b7d",
     "moodycamel_rw": "#f768a1",
     "moodycamel_rw_circular": "#7a0177",
-    # syncscope's Go-design mutexes: one orange/brown family, newest darkest.
-    "GoMutex": "#e6550d",
-    "GoMutex2015": "#fd8d3c",
-    "GoMutex2012": "#fdae6b",
-    "GoMutex2008": "#a63603",
-    "GoRWMutex": "#bcbd22",
-    # Lock designs of the fairness / starvation suites (suites/common/
-    # lock_registry.h). Families keep a hue: TBB greens, test-and-set
-    # spinlocks reds, FIFO (ticket / queue) locks blues. "<name>_instr" (the
-    # instrumented build of a design) takes its base name's colour.
-    "pthread_adaptive": "#7f7f7f",
-    "tbb_spin_mutex": "#31a354",
-    "tbb_queuing_mutex": "#006d2c",
-    "tbb_spin_rw_mutex": "#74c476",
-    "SpinLock": "#d62728",
-    "TtasLock": "#e377c2",
-    "TicketLock": "#1f77b4",
-    "McsLock": "#08306b",
-    "ClhLock": "#6baed6",
-    "SemaMutex": "#17becf",
-    "RecursiveMutex": "#8c6d31",
+    # The lock designs of the fairness / starvation suites have their colours
+    # in suites/common/lock_registry.h, next to their registration: the
+    # suites write them into their JSON context and common.LockRegistry
+    # reads them (a run from before that falls back to colour() here).
     # Object-reuse peers of the pool suite (suites/pool/pool_peers.h):
     # syncscope's Pool magenta (its no-victim-cache emulation a light shade
     # of it), the free lists blue / brown / dark grey, the allocators light
@@ -171,6 +153,28 @@ def colour(name):
         if name.startswith(prefix):
             return shades[_crc(name) % len(shades)]
     return _PALETTE[_crc(name) % len(_PALETTE)]
+
+
+def distinct_colours(names):
+    """{name: colour} for names in order: colour(name), or, where an earlier
+    name already took that colour, the first palette colour (the family's
+    shades first) nobody took yet. Variants ("_instr") share their design's
+    colour. For names nobody gave a colour, e.g. the locks of a run from
+    before the suites recorded their registry."""
+    out, used = {}, set()
+    for name in names:
+        base = base_name(name)
+        if base in out:
+            out[name] = out[base]
+            continue
+        c = colour(base)
+        if c in used:
+            family = next((shades for prefix, shades in _FAMILIES
+                           if base.startswith(prefix)), [])
+            c = next((x for x in family + _PALETTE if x not in used), c)
+        used.add(c)
+        out[base] = out[name] = c
+    return out
 
 
 def base_name(name):

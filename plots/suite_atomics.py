@@ -113,17 +113,6 @@ def _placements(suite, rows):
     return style.ordered(names, style.PLACEMENT_ORDER)
 
 
-def _placement_errors(suite, placement, op=None):
-    msgs = OrderedDict()
-    for e in suite.errors_of(CONTENDED):
-        if e.params.get("placement", "none") != placement:
-            continue
-        if op is not None and e.params.get("op") != op:
-            continue
-        msgs[e.message] = True
-    return list(msgs)
-
-
 # --------------------------------------------------------------------------
 # Figures
 # --------------------------------------------------------------------------
@@ -203,7 +192,7 @@ def _line_grid(run_dir, suite, rows, ops, value_key, fname, ylabel, suptitle,
                     and r.get("placement", "none") == placement
                     and r.value(value_key) is not None]
             if not cell:
-                msgs = _placement_errors(suite, placement, op)
+                msgs = suite.errors_at(CONTENDED, placement, op=op)
                 text = ("not measured:\n" + draw.wrap("; ".join(msgs))) if msgs \
                     else "no data"
                 draw.message_panel(ax, "%s — placement: %s" % (op, placement), text)
@@ -407,12 +396,8 @@ def _litmus_figure(run_dir, suite, fname="atomics_litmus.png"):
 
 
 def figures(run_dir, suite_data, context):
-    out = []
-    for make in (_latency_figure, _scaling_figure, _cas_fail_figure, _litmus_figure):
-        fig = make(run_dir, suite_data)
-        if fig:
-            out.append(fig)
-    return out
+    return draw.drawn(*(make(run_dir, suite_data) for make in (
+        _latency_figure, _scaling_figure, _cas_fail_figure, _litmus_figure)))
 
 
 # --------------------------------------------------------------------------

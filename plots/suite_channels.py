@@ -40,8 +40,8 @@ from collections import OrderedDict
 
 import draw
 import style
-from common import Table, as_number, fmt_num, histogram_pairs, save_figure
-from suite_fairness import SideFile, fmt_ns, ns_tick, side_key
+from common import SideFile, Table, as_number, fmt_num, histogram_pairs, save_figure
+from draw import fmt_ns, ns_tick
 
 TITLE = "Channels: Chan<T> vs Go, Boost.Fiber, moodycamel and TBB"
 
@@ -80,7 +80,7 @@ class Row:
         self.case = r.params.get("case", "?")
         self.cap = r.params.get("cap", "?")
         self.msg = r.params.get("msg", "8")
-        self.threads = as_number(r.params.get("threads"), r.threads) or r.threads
+        self.threads = r.threads
         self.work = r.params.get("work_ns")
 
     def key(self):
@@ -320,9 +320,8 @@ def _latency_figure(run_dir, rows, side):
         curves = OrderedDict()
         what = None
         for r in sorted(pick, key=lambda r: IMPL_ORDER.index(r.impl) if r.impl in IMPL_ORDER else 99):
-            k = side_key(r.result.name, side.data)
-            entry = side.data.get(k) if k else None
-            if not isinstance(entry, dict):
+            entry = side.get(r.result.name)
+            if entry is None:
                 continue
             c = _cdf(entry.get("buckets"))
             if c:
@@ -369,14 +368,8 @@ def _latency_figure(run_dir, rows, side):
 def figures(run_dir, suite_data, context):
     rows = rows_of(suite_data)
     side = SideFile(run_dir, suite_data, HIST_FILE)
-    out = []
-    for make in (lambda: _crossbeam_figure(run_dir, rows), lambda: _threads_figure(run_dir, rows),
-                 lambda: _go_cases_figure(run_dir, rows),
-                 lambda: _latency_figure(run_dir, rows, side)):
-        fig = make()
-        if fig:
-            out.append(fig)
-    return out
+    return draw.drawn(_crossbeam_figure(run_dir, rows), _threads_figure(run_dir, rows),
+                      _go_cases_figure(run_dir, rows), _latency_figure(run_dir, rows, side))
 
 
 # --------------------------------------------------------------------------

@@ -45,36 +45,27 @@ Figures
 The "_instr" builds are the same algorithms as their base locks, measured to
 obtain counters: they appear in the Go-modes and uncontended figures and in
 the tables, not in the comparison figures (which would show every Go design
-twice). They share their base lock's colour (style.base_name).
+twice). They share their base lock's colour.
 
-suite_starvation.py reuses the helpers of the first section (lock order,
-thread count, headline placement, ns formatting, SideFile, compare_bars).
+Lock order and colours: common.LockRegistry, from the registry the suite
+writes into its context (suites/common/lock_registry.h).
 """
 
 import math
-import os
 from collections import OrderedDict, namedtuple
 
 import draw
 import style
-from common import (GB_FLAGS, GB_KEYS, DataError, Table, as_number, fmt_num,
-                    load_json, save_figure)
+from common import (LockRegistry, SideFile, Table, fmt_num, is_instrumented,
+                    primary_placement, save_figure)
+from draw import compare_bars, fmt_ns, place_labels
 
 TITLE = "Lock fairness: who gets the lock, and how evenly"
 
 FAMILY = "fairness"
 UNCONTENDED = "fairness_uncontended"
 TIMELINE_FILE = "fairness_timeline.json"
-INSTR_SUFFIX = "_instr"
 GO_COUNTERS = ("spins", "parks", "barges", "handoffs", "mode_switches")
-
-# Registry order (suites/common/lock_registry.h): std::mutex, the baseline,
-# first; tables and legends list locks in this order.
-LOCK_ORDER = ["std_mutex", "pthread_adaptive", "absl_mutex", "tbb_spin_mutex",
-              "tbb_queuing_mutex", "GoMutex2008", "GoMutex2012", "GoMutex2015",
-              "GoMutex", "SpinLock", "TtasLock", "TicketLock", "McsLock", "ClhLock",
-              "SemaMutex", "RecursiveMutex", "GoMutex2015_instr", "GoMutex_instr",
-              "GoRWMutex", "std_shared_mutex", "tbb_spin_rw_mutex"]
 
 # Panels per row before a figure wraps.
 _MAX_COLS = 3
@@ -82,258 +73,6 @@ _MAX_COLS = 3
 _GROUPS_PER_ROW = 8
 # Timeline rows drawn before the figure keeps only the headline placement.
 _MAX_TIMELINE_ROWS = 24
-
-
-# --------------------------------------------------------------------------
-# Helpers shared with suite_starvation.py
-# --------------------------------------------------------------------------
-
-def lock_sort_key(name):
-    """Sort key putting locks in registry order, unknown names after it."""
-    name = str(name)
-    if name in LOCK_ORDER:
-        return (0, LOCK_ORDER.index(name), "")
-    return (1, 0, name)
-
-
-def ordered_locks(names):
-    return sorted(dict.fromkeys(names), key=lock_sort_key)
-
-
-def is_instrumented(lock):
-    return str(lock).endswith(INSTR_SUFFIX)
-
-
-def threads_of(r):
-    """The thread count of a lock benchmark: the name's "threads:T", else the
-    entry's own thread count."""
-    t = as_number(r.params.get("threads"))
-    return t if isinstance(t, int) and t > 0 else r.threads
-
-
-def primary_placement(placements):
-    """"none" when measured, else the first placement in display order."""
-    placements = style.ordered(placements, style.PLACEMENT_ORDER)
-    if "none" in placements:
-        return "none"
-    return placements[0] if placements else None
-
-
-def fmt_ns(ns):
-    """A duration given in ns with a unit: "40 ns", "1.30 µs", "36.0 ms"."""
-    if ns is None or (isinstance(ns, float) and math.isnan(ns)):
-        return "—"
-    ns = float(ns)
-    for scale, unit in ((1e9, "s"), (1e6, "ms"), (1e3, "µs")):
-        if abs(ns) >= scale:
-            return "%s %s" % (fmt_num(ns / scale), unit)
-    return "%s ns" % (("%d" % ns) if ns.is_integer() else fmt_num(ns))
-
-
-def ns_tick(v, _pos=None):
-    """Tick label of a log axis in ns: "100 ns", "1 µs", "10 ms"."""
-    if v <= 0:
-        return ""
-    for scale, unit in ((1e9, "s"), (1e6, "ms"), (1e3, "µs")):
-        if v >= scale:
-            return "%g %s" % (float("%.3g" % (v / scale)), unit)
-    return "%g ns" % float("%.3g" % v)
-
-
-def side_key(name, side):
-    """The key of benchmark `name` in a side-file dict: the name itself, or
-    the name without the segments Google Benchmark appended at its end
-    ("/manual_time", "/repeats:3", ...), longest match first; None if absent."""
-    segs = name.split("/")
-    while segs:
-        key = "/".join(segs)
-        if key in side:
-            return key
-        last = segs[-1]
-        if last in GB_FLAGS or last.split(":", 1)[0] in GB_KEYS:
-            segs.pop()
-        else:
-            break
-    return None
-
-
-class SideFile:
-    """A suite's side file (JSON object keyed by benchmark name).
-
-    data:   the dict ({} when missing or unreadable)
-    status: "ok", "missing" or "unreadable"
-    reason: a sentence for notes/captions when status is not "ok"
-    Looked for next to the suite JSON, then in run_dir. Never raises.
-    """
-
-    def __init__(self, run_dir, suite, filename):
-        self.filename = filename
-        self.data, self.status, self.reason = {}, "missing", None
-        dirs = []
-        if suite is not None and getattr(suite, "path", None):
-            d = os.path.dirname(suite.path)
-            if d:
-                dirs.append(d)
-        if run_dir:
-            dirs.append(run_dir)
-        path = next((os.path.join(d, filename) for d in dirs
-                     if os.path.isfile(os.path.join(d, filename))), None)
-        if path is None:
-            self.reason = ("%s is missing from the run directory" % filename)
-            return
-        try:
-            doc = load_json(path)
-        except DataError as e:
-            self.status = "unreadable"
-            # The file name is enough in a caption; the run directory is known.
-            self.reason = str(e).replace(path, filename, 1)
-            return
-        if not isinstance(doc, dict):
-            self.status = "unreadable"
-            self.reason = "%s: expected a JSON object keyed by benchmark name" % filename
-            return
-        self.data, self.status = doc, "ok"
-
-    @property
-    def ok(self):
-        return self.status == "ok"
-
-    def get(self, name):
-        """The entry of benchmark `name` (a dict), or None."""
-        key = side_key(name, self.data)
-        v = self.data.get(key) if key is not None else None
-        return v if isinstance(v, dict) else None
-
-
-def _overlaps(box, boxes):
-    return any(box.overlaps(b) for b in boxes)
-
-
-def _segment_hits(p0, p1, boxes, skip=0.0):
-    """True when the segment p0-p1 (display coordinates) passes through one
-    of the boxes (sampled every few pixels: labels are tens of pixels),
-    ignoring its first `skip` pixels."""
-    length = math.hypot(p1[0] - p0[0], p1[1] - p0[1])
-    n = max(2, int(length / 3))
-    for k in range(1, n):
-        if length * k / n < skip:  # leaving its own crowd of markers
-            continue
-        x = p0[0] + (p1[0] - p0[0]) * k / n
-        y = p0[1] + (p1[1] - p0[1]) * k / n
-        if any(b.contains(x, y) for b in boxes):
-            return True
-    return False
-
-
-def place_labels(ax, points, bold=()):
-    """Label scatter points without overlaps: points is [(x, y, text,
-    colour)]. Each label tries positions on rings around its point, nearest
-    ring first and, on a ring, directions pointing away from the nearby
-    points first; beyond the first ring a leader line joins label and point.
-    A position is taken when the label overlaps no other label and no point,
-    its leader crosses no label and no other leader, and it stays inside the
-    axes. Greedy, crowded points first; when some label finds no place, the
-    placement is redone with those labels first (a few rounds), and the best
-    round is kept; a label that still has no place goes right of its point.
-    Call after the final layout (offsets are in points, positions in display
-    space)."""
-    from matplotlib.text import Text
-    from matplotlib.transforms import Bbox
-    fig = ax.figure
-    renderer = fig.canvas.get_renderer()
-    ax_box = ax.get_window_extent(renderer)
-    pt = fig.dpi / 72.0
-    pix = [tuple(float(v) for v in ax.transData.transform((x, y)))
-           for x, y, _t, _c in points]
-    marks = [Bbox.from_extents(px - 5 * pt, py - 5 * pt, px + 5 * pt, py + 5 * pt)
-             for px, py in pix]
-    sizes = []
-    for _x, _y, text, _c in points:
-        probe = ax.text(0, 0, text, fontsize=8,
-                        fontweight="bold" if text in bold else "normal")
-        ext = Text.get_window_extent(probe, renderer)
-        sizes.append((ext.width * 1.06, ext.height * 1.15))
-        probe.remove()
-
-    def near(i):
-        return [j for j, q in enumerate(pix) if j != i and
-                math.hypot(q[0] - pix[i][0], q[1] - pix[i][1]) < 70 * pt]
-
-    def angles(i):
-        base = [0, 180, 30, -30, 150, -150, 60, -60, 120, -120, 90, -90]
-        nb = near(i)
-        if not nb:
-            return base
-        cx = sum(pix[j][0] for j in nb) / len(nb) - pix[i][0]
-        cy = sum(pix[j][1] for j in nb) / len(nb) - pix[i][1]
-        away = math.degrees(math.atan2(-cy, -cx))
-        return sorted(base, key=lambda a: abs((a - away + 180) % 360 - 180))
-
-    def candidates(i):
-        for radius in (7, 20, 34, 50, 70, 95):
-            for a in angles(i) if radius > 7 else [0, 180, 90, -90]:
-                dx = math.cos(math.radians(a)) * radius
-                dy = math.sin(math.radians(a)) * radius
-                ha = "left" if dx > 1 else ("right" if dx < -1 else "center")
-                va = "center" if abs(dx) > 1 else ("bottom" if dy > 0 else "top")
-                ex, ey = pix[i][0] + dx * pt, pix[i][1] + dy * pt
-                w, h = sizes[i]
-                x0 = {"left": ex, "right": ex - w, "center": ex - w / 2}[ha]
-                y0 = {"bottom": ey, "top": ey - h, "center": ey - h / 2}[va]
-                yield (dx, dy, ha, va, radius > 7, (ex, ey),
-                       Bbox.from_extents(x0, y0, x0 + w, y0 + h))
-
-    def attempt(order):
-        placed, leaders, chosen, failed = [], [], {}, []
-        for i in order:
-            others = [m for j, m in enumerate(marks) if j != i]
-            for dx, dy, ha, va, leader, end, box in candidates(i):
-                if not (box.x0 >= ax_box.x0 and box.x1 <= ax_box.x1 and
-                        box.y0 >= ax_box.y0 and box.y1 <= ax_box.y1):
-                    continue
-                if _overlaps(box, placed) or _overlaps(box, others):
-                    continue
-                if leader and (_segment_hits(pix[i], end, placed) or
-                               _segment_hits(pix[i], end, others, skip=10 * pt) or
-                               any(_segments_cross(pix[i], end, a0, a1)
-                                   for a0, a1 in leaders)):
-                    continue
-                chosen[i] = (dx, dy, ha, va, leader)
-                placed.append(box)
-                if leader:
-                    leaders.append((pix[i], end))
-                break
-            else:
-                failed.append(i)
-        return chosen, failed
-
-    order = sorted(range(len(points)),
-                   key=lambda i: (points[i][2] not in bold, -len(near(i)), i))
-    best = None
-    for _round in range(4):
-        chosen, failed = attempt(order)
-        if best is None or len(failed) < len(best[1]):
-            best = (chosen, failed)
-        if not failed:
-            break
-        order = failed + [i for i in order if i not in failed]
-    chosen = best[0]
-    for i, (x, y, text, colour) in enumerate(points):
-        weight = "bold" if text in bold else "normal"
-        dx, dy, ha, va, leader = chosen.get(i, (6, 0, "left", "center", False))
-        ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha,
-                    va=va, fontsize=8, fontweight=weight, color="#222222", zorder=6,
-                    arrowprops=({"arrowstyle": "-", "color": colour, "lw": 0.8,
-                                 "shrinkA": 1, "shrinkB": 4} if leader else None))
-
-
-def _segments_cross(p1, p2, p3, p4):
-    """True when segments p1-p2 and p3-p4 properly intersect."""
-    def orient(a, b, c):
-        v = float((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]))
-        return 1 if v > 0 else (-1 if v < 0 else 0)
-    return (orient(p1, p2, p3) * orient(p1, p2, p4) < 0 and
-            orient(p3, p4, p1) * orient(p3, p4, p2) < 0)
 
 
 # --------------------------------------------------------------------------
@@ -366,7 +105,7 @@ def rows_of(suite):
         lock = r.get("lock")
         if not lock:
             continue
-        out.append(Row(lock, threads_of(r), r.get("placement", "none"),
+        out.append(Row(lock, r.threads, r.get("placement", "none"),
                        workload_of(r.params), r))
     return out
 
@@ -375,9 +114,10 @@ def workloads(rows):
     return list(dict.fromkeys(row.workload for row in rows))
 
 
-def headline(rows, workload=None):
+def headline(rows, reg, workload=None):
     """(threads, placement, {lock: Row}) at the headline point of a
-    workload (default: the first), or (None, None, {})."""
+    workload (default: the first), or (None, None, {}); locks in the order of
+    `reg` (a common.LockRegistry)."""
     wls = workloads(rows)
     if not wls:
         return None, None, {}
@@ -389,7 +129,7 @@ def headline(rows, workload=None):
         return None, None, {}
     t_max = max(row.threads for row in cand)
     by_lock = OrderedDict()
-    for lock in ordered_locks(row.lock for row in cand if row.threads == t_max):
+    for lock in reg.ordered(row.lock for row in cand if row.threads == t_max):
         by_lock[lock] = next(row for row in cand
                              if row.threads == t_max and row.lock == lock)
     return t_max, placement, by_lock
@@ -423,8 +163,8 @@ def total_acquisitions(result, threads):
 # (a) per-thread shares
 # --------------------------------------------------------------------------
 
-def _shares_figure(run_dir, rows):
-    t_max, placement, by_lock = headline(rows)
+def _shares_figure(run_dir, rows, reg):
+    t_max, placement, by_lock = headline(rows, reg)
     data = []
     for lock in comparable(by_lock):
         counts = thread_counts(by_lock[lock].result, t_max)
@@ -435,7 +175,7 @@ def _shares_figure(run_dir, rows):
         data.append((lock, shares, by_lock[lock].result.value("jain_index")))
     if not data:
         return None
-    data.sort(key=lambda d: (-(d[2] if d[2] is not None else -1.0), lock_sort_key(d[0])))
+    data.sort(key=lambda d: (-(d[2] if d[2] is not None else -1.0), reg.sort_key(d[0])))
     nrows = -(-len(data) // _GROUPS_PER_ROW)
     per_row = -(-len(data) // nrows)  # balanced rows: 16 -> 8 + 8, 9 -> 5 + 4
     width = max(6.5, min(15.0, 1.6 + per_row * (0.55 + 0.09 * t_max)))
@@ -451,7 +191,7 @@ def _shares_figure(run_dir, rows):
         for gi, (lock, shares, jain) in enumerate(chunk):
             xs = [gi - group / 2 + bar_w * (k + 0.5) for k in range(len(shares))]
             ax.bar(xs, [s * 100 for s in shares], bar_w * (0.9 if t_max <= 16 else 1.0),
-                   color=style.colour(lock), edgecolor="white",
+                   color=reg.colour(lock), edgecolor="white",
                    linewidth=0.4 if t_max <= 32 else 0.0, zorder=3)
             if jain is not None:
                 ax.text(gi, ytop * 100 * 0.97, "J = %.3f" % jain, ha="center", va="top",
@@ -497,10 +237,10 @@ def pareto_front(points):
     return front
 
 
-def _pareto_figure(run_dir, rows):
+def _pareto_figure(run_dir, rows, reg):
     panels = []
     for w in workloads(rows):
-        t_max, placement, by_lock = headline(rows, w)
+        t_max, placement, by_lock = headline(rows, reg, w)
         pts = []
         for lock in comparable(by_lock):
             r = by_lock[lock].result
@@ -521,7 +261,7 @@ def _pareto_figure(run_dir, rows):
         fy_ = [pts[i][1] for i in front]
         for x, y, lock in pts:
             on = lock in front_names
-            ax.scatter([x], [y], s=70 if on else 46, color=style.colour(lock),
+            ax.scatter([x], [y], s=70 if on else 46, color=reg.colour(lock),
                        marker=style.marker(lock), edgecolors="#111111" if on else "white",
                        linewidths=1.3 if on else 0.6, zorder=4)
         ax.set_yscale("log")
@@ -555,8 +295,8 @@ def _pareto_figure(run_dir, rows):
     fig.suptitle("Throughput vs fairness — up and to the right is better")
     fig.tight_layout()
     for ax, pts, front_names in label_jobs:
-        order = sorted(pts, key=lambda p: (p[2] not in front_names, lock_sort_key(p[2])))
-        place_labels(ax, [(x, y, lock, style.colour(lock)) for x, y, lock in order],
+        order = sorted(pts, key=lambda p: (p[2] not in front_names, reg.sort_key(p[2])))
+        place_labels(ax, [(x, y, lock, reg.colour(lock)) for x, y, lock in order],
                      bold=front_names)
     fname = save_figure(fig, run_dir, "fairness_pareto.png")
     caption = ("Total acquisitions per second against Jain's index of the per-thread "
@@ -573,15 +313,7 @@ def _pareto_figure(run_dir, rows):
 # (c) throughput scaling
 # --------------------------------------------------------------------------
 
-def _placement_errors(suite, placement):
-    msgs = OrderedDict()
-    for e in suite.errors_of(FAMILY):
-        if e.params.get("placement", "none") == placement:
-            msgs[e.message] = True
-    return list(msgs)
-
-
-def _scaling_figure(run_dir, suite, rows):
+def _scaling_figure(run_dir, suite, rows, reg):
     wls = workloads(rows)
     if not wls:
         return None
@@ -596,12 +328,12 @@ def _scaling_figure(run_dir, suite, rows):
     missing = [p for p in style.ordered(
         [e.params.get("placement", "none") for e in suite.errors_of(FAMILY)
          if workload_of(e.params) == w], style.PLACEMENT_ORDER) if p not in placements]
-    locks = comparable(ordered_locks(row.lock for row in cell_rows))
+    locks = comparable(reg.ordered(row.lock for row in cell_rows))
     ncols = min(_MAX_COLS, len(placements))
     nrows = -(-len(placements) // ncols)
     note_lines = []
     for p in missing:
-        msgs = _placement_errors(suite, p)
+        msgs = suite.errors_at(FAMILY, p)
         text = "; ".join(msgs) or "no data"
         if "'%s'" % p not in text:
             text = "placement %s: %s" % (p, text)
@@ -619,7 +351,7 @@ def _scaling_figure(run_dir, suite, rows):
             pts = sorted((row.threads, row.result.value("acq_per_s"))
                          for row in cell if row.lock == lock)
             if pts:
-                ax.plot([t for t, _ in pts], [v for _, v in pts], color=style.colour(lock),
+                ax.plot([t for t, _ in pts], [v for _, v in pts], color=reg.colour(lock),
                         marker=style.marker(lock), markersize=4.5, linewidth=1.6,
                         zorder=3)
         ax.set_title("placement: %s" % placement)
@@ -637,7 +369,7 @@ def _scaling_figure(run_dir, suite, rows):
     handles, labels = [], []
     from matplotlib.lines import Line2D
     for lock in locks:
-        handles.append(Line2D([], [], color=style.colour(lock), marker=style.marker(lock),
+        handles.append(Line2D([], [], color=reg.colour(lock), marker=style.marker(lock),
                               linewidth=1.8, markersize=5))
         labels.append(lock)
     ncol = min(len(labels), 6 if ncols >= 3 else 4)
@@ -688,7 +420,7 @@ def starvation_spans(entry):
     return spans
 
 
-def _timeline_rows(rows, side):
+def _timeline_rows(rows, side, reg):
     """[(label, Row, entry or None)] for the instrumented runs of the first
     workload: runs with a timeline, plus one row per instrumented lock that has
     no timeline at all (a design without starvation mode)."""
@@ -704,12 +436,12 @@ def _timeline_rows(rows, side):
         restricted = primary_placement([row.placement for row, _ in with_tl])
         with_tl = [(row, e) for row, e in with_tl if row.placement == restricted]
     plc = style.ordered([row.placement for row, _ in with_tl], style.PLACEMENT_ORDER)
-    with_tl.sort(key=lambda p: (lock_sort_key(p[0].lock), plc.index(p[0].placement),
+    with_tl.sort(key=lambda p: (reg.sort_key(p[0].lock), plc.index(p[0].placement),
                                 p[0].threads))
     out = [("%s  T=%d  %s" % (row.lock, row.threads, row.placement), row, e)
            for row, e in with_tl]
     have = set(row.lock for row, _ in with_tl)
-    for lock in ordered_locks(row.lock for row in instr):
+    for lock in reg.ordered(row.lock for row in instr):
         if lock not in have:
             sample = max((row for row in instr if row.lock == lock),
                          key=lambda row: row.threads)
@@ -721,8 +453,8 @@ def _fmt_count(v):
     return "%d" % v if float(v).is_integer() and abs(v) < 1e4 else fmt_num(v)
 
 
-def _counter_panel(ax, rows):
-    t_max, placement, by_lock = headline(rows)
+def _counter_panel(ax, rows, reg):
+    t_max, placement, by_lock = headline(rows, reg)
     locks = [lk for lk in by_lock if is_instrumented(lk)
              and any(by_lock[lk].result.value(c) is not None for c in GO_COUNTERS)]
     if not locks:
@@ -748,8 +480,8 @@ def _counter_panel(ax, rows):
     rotate = any(len(_fmt_count(raw)) > 3 for _, per, _, raw in vals if per > 0) and n > 1
     for x, per, lock, raw in vals:
         if per > 0:
-            ax.bar(x, per - floor, width * 0.9, bottom=floor, color=style.colour(lock),
-                   edgecolor="#222222" if lock.endswith("2015" + INSTR_SUFFIX) else "white",
+            ax.bar(x, per - floor, width * 0.9, bottom=floor, color=reg.colour(lock),
+                   edgecolor="#222222" if lock.endswith("2015_instr") else "white",
                    hatch="//" if len(locks) > 1 and locks.index(lock) % 2 else None,
                    linewidth=0.6, zorder=3)
             ax.text(x, per * 1.15, _fmt_count(raw), ha="center", va="bottom", fontsize=7,
@@ -767,7 +499,7 @@ def _counter_panel(ax, rows):
     ax.set_ylabel("events per acquisition (log)")
     ax.set_title("Events per acquisition\n%d threads, placement %s" % (t_max, placement))
     from matplotlib.patches import Patch
-    handles = [Patch(facecolor=style.colour(lk), edgecolor="#222222",
+    handles = [Patch(facecolor=reg.colour(lk), edgecolor="#222222",
                      hatch="//" if len(locks) > 1 and i % 2 else None)
                for i, lk in enumerate(locks)]
     ax.legend(handles, locks, loc="upper center", bbox_to_anchor=(0.5, -0.2),
@@ -775,11 +507,11 @@ def _counter_panel(ax, rows):
     return t_max, placement
 
 
-def _go_modes_figure(run_dir, rows, side):
+def _go_modes_figure(run_dir, rows, side, reg):
     instr_rows = [row for row in rows if is_instrumented(row.lock)]
     if not instr_rows:
         return None
-    tl_rows, restricted = _timeline_rows(rows, side) if side.ok else ([], None)
+    tl_rows, restricted = _timeline_rows(rows, side, reg) if side.ok else ([], None)
     show_timeline = bool(tl_rows) and any(e is not None for _, _, e in tl_rows)
     if show_timeline:
         height = max(3.6, 0.9 + 0.32 * len(tl_rows))
@@ -796,7 +528,7 @@ def _go_modes_figure(run_dir, rows, side):
         n = len(tl_rows)
         for i, (label, row, entry) in enumerate(tl_rows):
             y = n - 1 - i
-            colour = style.colour(row.lock)
+            colour = reg.colour(row.lock)
             if entry is None:
                 sw = row.result.value("mode_switches")
                 text = ("no timeline: this design has no starvation mode"
@@ -831,7 +563,7 @@ def _go_modes_figure(run_dir, rows, side):
         ax_tl.text(1.01, n - 0.35, "entries  starving", transform=ax_tl.get_yaxis_transform(),
                    va="bottom", ha="left", fontsize=8, fontweight="bold", color="#333333")
         ax_tl.set_title("Starvation mode over time (coloured = starving, grey = normal)")
-    headline_point = _counter_panel(ax_c, rows)
+    headline_point = _counter_panel(ax_c, rows, reg)
     if headline_point is None and ax_tl is None:
         import matplotlib.pyplot as plt
         plt.close(fig)
@@ -869,12 +601,12 @@ def _go_modes_figure(run_dir, rows, side):
 # (e) uncontended fast path
 # --------------------------------------------------------------------------
 
-def uncontended(suite):
+def uncontended(suite, reg):
     """{lock: ns per lock + unlock pair} of the uncontended family, in
     registry order."""
     out = OrderedDict()
     rs = [r for r in suite.family(UNCONTENDED) if r.get("lock")]
-    for r in sorted(rs, key=lambda r: lock_sort_key(r.get("lock"))):
+    for r in sorted(rs, key=lambda r: reg.sort_key(r.get("lock"))):
         v = r.value("ns_per_op")
         if v is None:
             v = r.real_time_ns()
@@ -883,19 +615,19 @@ def uncontended(suite):
     return out
 
 
-def _uncontended_figure(run_dir, suite):
-    data = uncontended(suite)
+def _uncontended_figure(run_dir, suite, reg):
+    data = uncontended(suite, reg)
     if not data:
         return None
-    order = sorted(data, key=lambda lk: (data[lk], lock_sort_key(lk)))
+    order = sorted(data, key=lambda lk: (data[lk], reg.sort_key(lk)))
     n = len(order)
     fig, axes = draw.new_figure(8.0, max(3.0, 1.2 + 0.3 * n))
     ax = axes[0][0]
     ys = list(range(n))[::-1]   # fastest at the top
     for y, lock in zip(ys, order):
-        ax.barh(y, data[lock], 0.7, color=style.colour(lock),
+        ax.barh(y, data[lock], 0.7, color=reg.colour(lock),
                 hatch="//" if is_instrumented(lock) else None,
-                edgecolor="white" if is_instrumented(lock) else style.colour(lock),
+                edgecolor="white" if is_instrumented(lock) else reg.colour(lock),
                 linewidth=0.5, zorder=3)
         ax.text(data[lock], y, "  " + fmt_ns(data[lock]), va="center", ha="left",
                 fontsize=8, zorder=4)
@@ -927,16 +659,13 @@ def timeline_side(run_dir, suite):
 
 def figures(run_dir, suite_data, context):
     rows = rows_of(suite_data)
-    out = []
-    for make in (lambda: _shares_figure(run_dir, rows),
-                 lambda: _pareto_figure(run_dir, rows),
-                 lambda: _scaling_figure(run_dir, suite_data, rows),
-                 lambda: _go_modes_figure(run_dir, rows, timeline_side(run_dir, suite_data)),
-                 lambda: _uncontended_figure(run_dir, suite_data)):
-        fig = make()
-        if fig:
-            out.append(fig)
-    return out
+    reg = LockRegistry.of(suite_data)
+    side = timeline_side(run_dir, suite_data)
+    return draw.drawn(_shares_figure(run_dir, rows, reg),
+                      _pareto_figure(run_dir, rows, reg),
+                      _scaling_figure(run_dir, suite_data, rows, reg),
+                      _go_modes_figure(run_dir, rows, side, reg),
+                      _uncontended_figure(run_dir, suite_data, reg))
 
 
 def _f3(v):
@@ -945,14 +674,15 @@ def _f3(v):
 
 def summary_rows(run_dir, suite_data, context):
     rows = rows_of(suite_data)
+    reg = LockRegistry.of(suite_data)
     tables = []
-    fast = uncontended(suite_data)
+    fast = uncontended(suite_data, reg)
     if fast:
         tables.append(Table("Uncontended lock + unlock, one thread (median over repetitions)",
                             ["lock", "ns per pair"],
                             [[lk, fmt_num(v)] for lk, v in fast.items()]))
     for w in workloads(rows):
-        t_max, placement, by_lock = headline(rows, w)
+        t_max, placement, by_lock = headline(rows, reg, w)
         if not by_lock:
             continue
         trs = []
@@ -969,11 +699,11 @@ def summary_rows(run_dir, suite_data, context):
     # Instrumented counters, every thread count of the headline placement.
     if rows:
         w = workloads(rows)[0]
-        _, placement, _ = headline(rows, w)
+        _, placement, _ = headline(rows, reg, w)
         instr = [row for row in rows if row.workload == w and row.placement == placement
                  and is_instrumented(row.lock)
                  and any(row.result.value(c) is not None for c in GO_COUNTERS)]
-        instr.sort(key=lambda row: (lock_sort_key(row.lock), row.threads))
+        instr.sort(key=lambda row: (reg.sort_key(row.lock), row.threads))
         if instr:
             trs = []
             for row in instr:
@@ -992,7 +722,7 @@ def notes(run_dir, suite_data, context):
     if not rows:
         return []
     out = []
-    t_max, placement, _ = headline(rows)
+    t_max, placement, _ = headline(rows, LockRegistry.of(suite_data))
     out.append("Headline point: %d threads, placement %s, %s. Jain's index: 1 = every "
                "thread got the same number of acquisitions, 1/T = one thread got them "
                "all. CV: coefficient of variation of the per-thread counts. min/max: "
@@ -1015,31 +745,23 @@ def notes(run_dir, suite_data, context):
 # Comparison of two runs (compare.py)
 # --------------------------------------------------------------------------
 
-def compare_bars(ax, locks, per_side, label_fmt=fmt_num):
-    """Grouped bars for compare figures: one group per lock, run A solid and
-    run B hatched, in the lock's colour. per_side: [{lock: value}, {lock:
-    value}]."""
-    series = []
-    for i, vals in enumerate(per_side):
-        for lock in locks:
-            if vals.get(lock) is not None:
-                series.append(draw.Series("%s %s" % ("AB"[i], lock), style.colour(lock),
-                                          style.RUN_HATCH[i], {lock: vals[lock]}))
-    draw.grouped_bars(ax, locks, series, label_fmt=label_fmt)
-    ax.set_xticklabels(locks, rotation=30, ha="right", fontsize=8.5)
+def _compare_heads(side_a, side_b):
+    """(registry of both runs, [headline of A, headline of B])."""
+    reg = LockRegistry.of(side_a.suite).merged(LockRegistry.of(side_b.suite))
+    return reg, [headline(rows_of(s.suite), reg) if s.suite else (None, None, {})
+                 for s in (side_a, side_b)]
 
 
 def compare_figures(out_dir, side_a, side_b):
-    heads = [headline(rows_of(s.suite)) if s.suite else (None, None, {})
-             for s in (side_a, side_b)]
-    locks = comparable(ordered_locks(list(heads[0][2]) + list(heads[1][2])))
+    reg, heads = _compare_heads(side_a, side_b)
+    locks = comparable(reg.ordered(list(heads[0][2]) + list(heads[1][2])))
     if not locks:
         return []
     fig, axes = draw.new_figure(max(8.0, 1.5 + 0.75 * len(locks)), 8.2, nrows=2)
     rates = [{lk: h[2][lk].result.value("acq_per_s") for lk in h[2]} for h in heads]
     jains = [{lk: h[2][lk].result.value("jain_index") for lk in h[2]} for h in heads]
     rates = [{lk: v for lk, v in d.items() if v is not None and v > 0} for d in rates]
-    compare_bars(axes[0][0], locks, rates)
+    compare_bars(axes[0][0], locks, rates, colour=reg.colour)
     vals = [v for d in rates for v in d.values()]
     if vals:
         axes[0][0].set_yscale("log")
@@ -1047,7 +769,8 @@ def compare_figures(out_dir, side_a, side_b):
         draw.log_ticks(axes[0][0])
     axes[0][0].set_ylabel("acquisitions/s, all threads (log)")
     axes[0][0].set_title("Throughput")
-    compare_bars(axes[1][0], locks, jains, label_fmt=lambda v: "%.2f" % v)
+    compare_bars(axes[1][0], locks, jains, label_fmt=lambda v: "%.2f" % v,
+                 colour=reg.colour)
     axes[1][0].set_ylabel("Jain's index")
     axes[1][0].set_ylim(0, 1.15)
     axes[1][0].set_title("Fairness (1 = perfectly even)")
@@ -1064,10 +787,8 @@ def compare_figures(out_dir, side_a, side_b):
 
 
 def compare_tables(side_a, side_b):
-    heads = []
-    for side in (side_a, side_b):
-        heads.append(headline(rows_of(side.suite)) if side.suite else (None, None, {}))
-    locks = ordered_locks(list(heads[0][2]) + list(heads[1][2]))
+    reg, heads = _compare_heads(side_a, side_b)
+    locks = reg.ordered(list(heads[0][2]) + list(heads[1][2]))
     if not locks:
         return []
     trs = []

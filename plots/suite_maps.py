@@ -100,14 +100,6 @@ def _threads_text(t):
     return "%d thread%s" % (t, "" if t == 1 else "s")
 
 
-def _errors_for(suite, placement):
-    msgs = OrderedDict()
-    for e in suite.errors_of(FAMILY):
-        if e.params.get("placement", "none") == placement:
-            msgs[e.message] = True
-    return list(msgs)
-
-
 def _throughput_figure(run_dir, suite, rows):
     scs = scenarios(rows)
     pls = placements(suite, rows)
@@ -126,7 +118,7 @@ def _throughput_figure(run_dir, suite, rows):
                      and any(r.get("placement", "none") == pl and r.get("scenario") == s
                              for r in rows)]
             if not lines:
-                msgs = _errors_for(suite, pl)
+                msgs = suite.errors_at(FAMILY, pl)
                 draw.message_panel(ax, "placement: %s" % pl if ri == 0 else "",
                                    ("not measured:\n" + draw.wrap("; ".join(msgs)))
                                    if msgs else "no data")
@@ -195,11 +187,7 @@ def _bars_figure(run_dir, rows):
 
 def figures(run_dir, suite_data, context):
     rows = rows_of(suite_data)
-    out = []
-    for fig in (_throughput_figure(run_dir, suite_data, rows), _bars_figure(run_dir, rows)):
-        if fig:
-            out.append(fig)
-    return out
+    return draw.drawn(_throughput_figure(run_dir, suite_data, rows), _bars_figure(run_dir, rows))
 
 
 def summary_rows(run_dir, suite_data, context):

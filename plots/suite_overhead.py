@@ -27,7 +27,8 @@ from collections import OrderedDict, namedtuple
 
 import draw
 import style
-from common import Table, as_number, fmt_ns_sig, fmt_num, save_figure
+from common import Table, as_number, fmt_num, save_figure
+from draw import fmt_ns
 
 TITLE = "Overhead: one operation of each primitive"
 
@@ -42,7 +43,6 @@ BASELINES = OrderedDict([
 ])
 
 
-fmt_ns = fmt_ns_sig  # ns as ns / µs / ms with three significant digits
 
 
 def _by(suite, family, **match):
@@ -59,10 +59,6 @@ def _ns(r):
 
 def _one(rows):
     return rows[0] if rows else None
-
-
-def _threads(r):
-    return r.threads
 
 
 def table_rows(suite):
@@ -96,15 +92,15 @@ def table_rows(suite):
     sem = suite.family("overhead_semaphore")
     keys = []
     for r in sem:
-        key = (r.get("mode", "?"), _threads(r))
+        key = (r.get("mode", "?"), r.threads)
         if key not in keys:
             keys.append(key)
     keys.sort(key=lambda k: (k[0] != "uncontended", k[1]))
     for mode, t in keys:
         ours = _one([r for r in sem if r.get("impl") == "Semaphore" and r.get("mode") == mode
-                     and _threads(r) == t])
+                     and r.threads == t])
         base = _one([r for r in sem if r.get("impl") == "std_counting_semaphore"
-                     and r.get("mode") == mode and _threads(r) == t])
+                     and r.get("mode") == mode and r.threads == t])
         what = "one thread" if mode == "uncontended" else "%d threads, size 1" % t
         rows.append(Row("Semaphore: acquire(1) + release(1), %s" % what, "Semaphore", _ns(ours),
                         "std::counting_semaphore", _ns(base)))
@@ -251,12 +247,7 @@ def _latency_figure(run_dir, suite):
 
 
 def figures(run_dir, suite_data, context):
-    out = []
-    for fn in (_table_figure, _latency_figure):
-        fig = fn(run_dir, suite_data)
-        if fig:
-            out.append(fig)
-    return out
+    return draw.drawn(_table_figure(run_dir, suite_data), _latency_figure(run_dir, suite_data))
 
 
 def summary_rows(run_dir, suite_data, context):

@@ -36,12 +36,12 @@ Figures
                        (when more than one thread count was measured).
 """
 
-import os
 from collections import OrderedDict
 
 import draw
 import style
-from common import DataError, Table, as_number, fmt_ns_sig, fmt_num, load_json, save_figure
+from common import SideFile, Table, as_number, fmt_num, save_figure
+from draw import fmt_ns
 
 TITLE = "Pool: object reuse (sync.Pool and its alternatives)"
 
@@ -75,13 +75,6 @@ _SCENARIO_TEXT = {
 # Data selection
 # --------------------------------------------------------------------------
 
-def threads_of(r):
-    """Thread count: the name's "threads:T" when the suite ran its own
-    threads, else Google Benchmark's."""
-    t = as_number(r.params.get("threads"))
-    return t if isinstance(t, int) and r.threads == 1 else r.threads
-
-
 def peers_in(results):
     return style.ordered([r.get("peer") for r in results if r.get("peer")], PEER_ORDER)
 
@@ -95,12 +88,12 @@ def headline(suite, family, which="min"):
     placements = style.ordered([r.get("placement", "none") for r in rows], style.PLACEMENT_ORDER)
     placement = placements[0]
     rows = [r for r in rows if r.get("placement", "none") == placement]
-    counts = sorted(set(threads_of(r) for r in rows))
+    counts = sorted(set(r.threads for r in rows))
     t = counts[0] if which == "min" else counts[-1]
     by_peer = OrderedDict()
     for p in peers_in(rows):
         for r in rows:
-            if r.get("peer") == p and threads_of(r) == t:
+            if r.get("peer") == p and r.threads == t:
                 by_peer[p] = r
     return placement, t, by_peer
 
@@ -151,17 +144,11 @@ def cap_label(cap):
 
 def load_side(run_dir):
     """The side file's series by benchmark name, or ({}, reason)."""
-    path = os.path.join(run_dir, SIDE_FILE)
-    if not os.path.isfile(path):
-        return {}, "%s is missing" % SIDE_FILE
-    try:
-        data = load_json(path)
-    except DataError as e:
-        return {}, str(e)
-    if not isinstance(data, dict):
-        return {}, "%s is not a JSON object" % SIDE_FILE
+    side = SideFile(run_dir, None, SIDE_FILE)
+    if not side.ok:
+        return {}, side.reason
     good = OrderedDict()
-    for name, s in data.items():
+    for name, s in side.data.items():
         if isinstance(s, dict) and isinstance(s.get("retained_bytes"), list) and s["retained_bytes"]:
             rounds = s.get("round")
             if not isinstance(rounds, list) or len(rounds) != len(s["retained_bytes"]):
@@ -357,19 +344,19 @@ def _retained_figure(run_dir, suite):
 def _scaling_figure(run_dir, suite):
     rows = [r for r in suite.family("pool_put_get") if r.get("peer")
             and r.value("ops_per_s") is not None]
-    if len(set(threads_of(r) for r in rows)) < 2:
+    if len(set(r.threads for r in rows)) < 2:
         return None
     placements = style.ordered([r.get("placement", "none") for r in rows], style.PLACEMENT_ORDER)
     peers = peers_in(rows)
     fig, axes = draw.new_figure(3.8 * len(placements) + 0.6, 4.0, ncols=len(placements))
-    threads = sorted(set(threads_of(r) for r in rows))
+    threads = sorted(set(r.threads for r in rows))
     for ax, pl in zip(axes[0], placements):
         for p in peers:
-            pts = sorted((threads_of(r), r.value("ops_per_s")) for r in rows
+            pts = sorted((r.threads, r.value("ops_per_s")) for r in rows
                          if r.get("peer") == p and r.get("placement", "none") == pl)
             # A one-thread point is registered under the first placement only:
             # draw it in every panel so each line starts at 1 thread.
-            one = [r for r in rows if r.get("peer") == p and threads_of(r) == 1]
+            one = [r for r in rows if r.get("peer") == p and r.threads == 1]
             if one and all(t != 1 for t, _ in pts):
                 pts = [(1, one[0].value("ops_per_s"))] + pts
             if not pts:
@@ -391,12 +378,8 @@ def _scaling_figure(run_dir, suite):
 
 
 def figures(run_dir, suite_data, context):
-    out = []
-    for fn in (_scenarios_figure, _victim_figure, _retained_figure, _scaling_figure):
-        fig = fn(run_dir, suite_data)
-        if fig:
-            out.append(fig)
-    return out
+    return draw.drawn(*(make(run_dir, suite_data) for make in (
+        _scenarios_figure, _victim_figure, _retained_figure, _scaling_figure)))
 
 
 # --------------------------------------------------------------------------
@@ -491,7 +474,7 @@ def summary_rows(run_dir, suite_data, context):
     return tables
 
 
-_ns = fmt_ns_sig
+_ns = fmt_ns
 
 
 def notes(run_dir, suite_data, context):

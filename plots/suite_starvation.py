@@ -43,10 +43,9 @@ from collections import OrderedDict
 
 import draw
 import style
-from common import Table, as_number, fmt_num, histogram_pairs, save_figure
-from suite_fairness import (SideFile, compare_bars, fmt_ns, is_instrumented,
-                            lock_sort_key, ns_tick, ordered_locks, primary_placement,
-                            threads_of)
+from common import (LockRegistry, SideFile, Table, as_number, fmt_num, histogram_pairs,
+                    is_instrumented, primary_placement, save_figure)
+from draw import compare_bars, fmt_ns, ns_tick
 
 TITLE = "Lock starvation: how long does an acquisition wait, in the tail?"
 
@@ -54,8 +53,6 @@ HAMMER = "starvation"
 LOCKSKEW = "starvation_lockskew"
 RW = "starvation_rw"
 HIST_FILE = "starvation_hist.json"
-# Reader/writer locks in registry order (SharedLocks in lock_registry.h).
-RW_LOCK_ORDER = ["GoRWMutex", "std_shared_mutex", "absl_mutex", "tbb_spin_rw_mutex"]
 
 # Go's starvationThresholdNs: a waiter blocked longer than this switches
 # sync.Mutex to starvation mode (direct hand-off).
@@ -81,12 +78,18 @@ _DASHES = ["-", "--", "-.", ":"]
 # Data selection
 # --------------------------------------------------------------------------
 
+def registry(suite):
+    """Lock order and colours of the run (common.LockRegistry); the
+    reader/writer order is the registry's SharedLocks."""
+    return LockRegistry.of(suite, shared_family=RW)
+
+
 def hammer_rows(suite):
     """[(lock, threads, placement, Result)] of the hammer family."""
     out = []
     for r in suite.family(HAMMER):
         if r.get("lock"):
-            out.append((r.get("lock"), threads_of(r), r.get("placement", "none"), r))
+            out.append((r.get("lock"), r.threads, r.get("placement", "none"), r))
     return out
 
 
@@ -100,14 +103,15 @@ def hammer_headline(suite):
         return None, None, OrderedDict()
     t_max = max(row[1] for row in rows)
     out = OrderedDict()
-    for lock in ordered_locks(row[0] for row in rows if row[1] == t_max):
+    for lock in registry(suite).ordered(row[0] for row in rows if row[1] == t_max):
         out[lock] = next(row[3] for row in rows if row[1] == t_max and row[0] == lock)
     return t_max, placement, out
 
 
 def lockskew_results(suite):
     out = OrderedDict()
-    for r in sorted(suite.family(LOCKSKEW), key=lambda r: lock_sort_key(r.get("lock", ""))):
+    reg = registry(suite)
+    for r in sorted(suite.family(LOCKSKEW), key=lambda r: reg.sort_key(r.get("lock", ""))):
         if r.get("lock"):
             out[r.get("lock")] = r
     return out
@@ -120,18 +124,12 @@ def rw_results(suite):
         lock, pct = r.get("lock"), as_number(r.get("read_pct"))
         if not lock or pct is None:
             continue
-        by.setdefault(lock, []).append((threads_of(r), pct, r))
+        by.setdefault(lock, []).append((r.threads, pct, r))
     out = OrderedDict()
-    for lock in sorted(by, key=_rw_sort_key):
+    for lock in sorted(by, key=registry(suite).shared_sort_key):
         t_max = max(t for t, _, _ in by[lock])
         out[lock] = OrderedDict(sorted((pct, r) for t, pct, r in by[lock] if t == t_max))
     return out
-
-
-def _rw_sort_key(lock):
-    if lock in RW_LOCK_ORDER:
-        return (0, RW_LOCK_ORDER.index(lock), "")
-    return (1,) + lock_sort_key(lock)[1:]
 
 
 def ccdf(buckets):
@@ -196,11 +194,11 @@ def _prob_axis(ax):
         lambda v, _p: ("%g" % v) if v >= 1e-3 else ("1e%d" % round(math.log10(v)))))
 
 
-def _ccdf_lines(ax, curves, styles):
+def _ccdf_lines(ax, curves, styles, reg):
     """Draw {lock: (xs, ys)}; returns (handles, labels) in the order given."""
     handles, labels = [], []
     for lock, (xs, ys) in curves.items():
-        (line,) = ax.step(xs, ys, where="pre", color=style.colour(lock),
+        (line,) = ax.step(xs, ys, where="pre", color=reg.colour(lock),
                           linestyle=styles[lock], linewidth=1.6, zorder=3)
         handles.append(line)
         labels.append(lock)
@@ -218,6 +216,7 @@ def _threshold_line(ax, vertical=True):
 
 def _hammer_ccdf_figure(run_dir, suite, side):
     t_max, placement, by_lock = hammer_headline(suite)
+    reg = registry(suite)
     if not by_lock or not side.ok:
         return None
     curves = OrderedDict()
@@ -234,10 +233,10 @@ def _hammer_ccdf_figure(run_dir, suite, side):
     title = ("Wait-time tail — %d threads hammering one lock, placement %s"
              % (t_max, placement))
     if len(curves) <= _SINGLE_PANEL_MAX:
-        fig = _ccdf_single(curves, ymin, title)
+        fig = _ccdf_single(curves, ymin, title, reg)
         layout = "one line per lock"
     else:
-        fig = _ccdf_small_multiples(curves, by_lock, ymin, (xmin, xmax), title)
+        fig = _ccdf_small_multiples(curves, by_lock, ymin, (xmin, xmax), title, reg)
         layout = ("one panel per lock in registry order: the lock in its colour, every "
                   "other lock in grey behind it for reference")
     fname = save_figure(fig, run_dir, "starvation_ccdf.png")
@@ -252,13 +251,13 @@ def _hammer_ccdf_figure(run_dir, suite, side):
     return fname, caption
 
 
-def _ccdf_single(curves, ymin, title):
+def _ccdf_single(curves, ymin, title, reg):
     # Legend order = tail order (longest worst wait first), as the lines end.
     curves = OrderedDict(sorted(curves.items(), key=lambda kv: -kv[1][0][-1]))
-    styles = _line_styles(ordered_locks(curves))
+    styles = _line_styles(reg.ordered(curves))
     fig, axes = draw.new_figure(9.5, 5.2)
     ax = axes[0][0]
-    handles, labels = _ccdf_lines(ax, curves, styles)
+    handles, labels = _ccdf_lines(ax, curves, styles, reg)
     _ns_axis(ax, "x")
     _prob_axis(ax)
     ax.set_ylim(ymin / 2.0, 1.3)
@@ -273,8 +272,8 @@ def _ccdf_single(curves, ymin, title):
     return fig
 
 
-def _ccdf_small_multiples(curves, by_lock, ymin, xrange, title):
-    locks = ordered_locks(curves)
+def _ccdf_small_multiples(curves, by_lock, ymin, xrange, title, reg):
+    locks = reg.ordered(curves)
     ncols = 4
     nrows = -(-len(locks) // ncols)
     fig, axes = draw.new_figure(13.0, 2.45 * nrows + 0.9, nrows=nrows, ncols=ncols,
@@ -286,7 +285,7 @@ def _ccdf_small_multiples(curves, by_lock, ymin, xrange, title):
                 xs, ys = curves[other]
                 ax.step(xs, ys, where="pre", color="#c8c8c8", linewidth=0.9, zorder=2)
         xs, ys = curves[lock]
-        ax.step(xs, ys, where="pre", color=style.colour(lock), linewidth=2.0, zorder=4)
+        ax.step(xs, ys, where="pre", color=reg.colour(lock), linewidth=2.0, zorder=4)
         _threshold_line(ax)
         if k == 0:
             ax.text(GO_STARVATION_THRESHOLD_NS * 1.15, 0.02, "1 ms", color="#c00000",
@@ -334,6 +333,7 @@ def _param(by_lock, key):
 
 def _lockskew_figure(run_dir, suite, side):
     res = lockskew_results(suite)
+    reg = registry(suite)
     bars = OrderedDict()
     for lock, r in res.items():
         p99, mx = r.value("victim_wait_p99_ns"), r.value("victim_wait_max_ns")
@@ -351,7 +351,7 @@ def _lockskew_figure(run_dir, suite, side):
     # Bars sorted by the victim's worst wait, best (shortest) at the top.
     order = sorted(bars, key=lambda lk: (bars[lk].value("victim_wait_max_ns") or
                                          bars[lk].value("victim_wait_p99_ns") or 0.0,
-                                         lock_sort_key(lk)))
+                                         reg.sort_key(lk)))
     n = len(order)
     height = max(4.2, 1.6 + 0.36 * n)
     if curves:
@@ -368,7 +368,7 @@ def _lockskew_figure(run_dir, suite, side):
     vals = []
     for y, lock in zip(ys, order):
         r = bars[lock]
-        colour = style.colour(lock)
+        colour = reg.colour(lock)
         p99, mx = r.value("victim_wait_p99_ns"), r.value("victim_wait_max_ns")
         if mx is not None and mx > 0:
             ax_b.barh(y + h / 2, mx, h, color=colour, edgecolor=colour, zorder=3)
@@ -415,13 +415,13 @@ def _lockskew_figure(run_dir, suite, side):
 
     if ax_c is not None:
         # The designs the scenario is about drawn bold, the rest thin behind.
-        focus = [lk for lk in ordered_locks(curves) if style.base_name(lk) in _LOCKSKEW_FOCUS]
-        rest = [lk for lk in ordered_locks(curves) if lk not in focus]
+        focus = [lk for lk in reg.ordered(curves) if style.base_name(lk) in _LOCKSKEW_FOCUS]
+        rest = [lk for lk in reg.ordered(curves) if lk not in focus]
         handles, labels = [], []
         for lock in rest + focus:
             xs, ys = curves[lock]
             strong = lock in focus
-            (line,) = ax_c.step(xs, ys, where="pre", color=style.colour(lock),
+            (line,) = ax_c.step(xs, ys, where="pre", color=reg.colour(lock),
                                 linewidth=2.4 if strong else 1.0,
                                 alpha=1.0 if strong else 0.55, zorder=4 if strong else 2)
             handles.append(line)
@@ -472,6 +472,7 @@ def _lockskew_figure(run_dir, suite, side):
 
 def _rw_figure(run_dir, suite):
     data = rw_results(suite)
+    reg = registry(suite)
     if not data:
         return None
     pcts = sorted(set(p for per in data.values() for p in per))
@@ -496,7 +497,7 @@ def _rw_figure(run_dir, suite):
                     continue
                 pts.append((i, v))
             if pts:
-                ax.plot([i for i, _ in pts], [v for _, v in pts], color=style.colour(lock),
+                ax.plot([i for i, _ in pts], [v for _, v in pts], color=reg.colour(lock),
                         linestyle=styles[lock], marker=style.marker(lock), markersize=5,
                         linewidth=1.7, zorder=3)
                 drawn.add(lock)
@@ -523,12 +524,12 @@ def _rw_figure(run_dir, suite):
             ax.tick_params(labelbottom=True)
             ax.set_xlim(-0.3, len(pcts) - 0.7)
     from matplotlib.lines import Line2D
-    handles = [Line2D([], [], color=style.colour(lk), linestyle=styles[lk],
+    handles = [Line2D([], [], color=reg.colour(lk), linestyle=styles[lk],
                       marker=style.marker(lk), linewidth=1.7) for lk in locks if lk in drawn]
     labels = [lk for lk in locks if lk in drawn]
     handles.append(Line2D([], [], color="#c00000", linestyle=(0, (4, 2)), linewidth=1.3))
     labels.append("1 ms")
-    threads = sorted(set(threads_of(r) for per in data.values() for r in per.values()))
+    threads = sorted(set(r.threads for per in data.values() for r in per.values()))
     draw.finish_with_header(
         fig, "Reader/writer locks: who waits as reads dominate (%s threads)"
         % "/".join(str(t) for t in threads), handles, labels, ncol=min(len(labels), 5))
@@ -548,11 +549,12 @@ def _rw_figure(run_dir, suite):
 
 def _percentiles_figure(run_dir, suite):
     t_max, placement, by_lock = hammer_headline(suite)
+    reg = registry(suite)
     if not by_lock:
         return None
     order = sorted(by_lock, key=lambda lk: (by_lock[lk].value("wait_p99_ns") or 0.0,
                                             by_lock[lk].value("wait_max_ns") or 0.0,
-                                            lock_sort_key(lk)))
+                                            reg.sort_key(lk)))
     n = len(order)
     fig, axes = draw.new_figure(9.5, max(3.6, 1.5 + 0.4 * n))
     ax = axes[0][0]
@@ -564,7 +566,7 @@ def _percentiles_figure(run_dir, suite):
         pts = [(v, key) for v, key in pts if v is not None and v > 0]
         if not pts:
             continue
-        colour = style.colour(lock)
+        colour = reg.colour(lock)
         ax.plot([pts[0][0], pts[-1][0]], [y, y], color=colour, linewidth=1.6, alpha=0.6,
                 zorder=2)
         for v, key in pts:
@@ -608,15 +610,10 @@ def _percentiles_figure(run_dir, suite):
 
 def figures(run_dir, suite_data, context):
     side = _hist_side(run_dir, suite_data)
-    out = []
-    for make in (lambda: _hammer_ccdf_figure(run_dir, suite_data, side),
-                 lambda: _lockskew_figure(run_dir, suite_data, side),
-                 lambda: _rw_figure(run_dir, suite_data),
-                 lambda: _percentiles_figure(run_dir, suite_data)):
-        fig = make()
-        if fig:
-            out.append(fig)
-    return out
+    return draw.drawn(_hammer_ccdf_figure(run_dir, suite_data, side),
+                      _lockskew_figure(run_dir, suite_data, side),
+                      _rw_figure(run_dir, suite_data),
+                      _percentiles_figure(run_dir, suite_data))
 
 
 def summary_rows(run_dir, suite_data, context):
@@ -649,7 +646,7 @@ def summary_rows(run_dir, suite_data, context):
         rows = []
         for lock, per in rw.items():
             for pct, r in per.items():
-                rows.append([lock, "%s %%" % fmt_num(pct), str(threads_of(r)),
+                rows.append([lock, "%s %%" % fmt_num(pct), str(r.threads),
                              fmt_ns(r.value("reader_wait_p99_ns")) if r.value("reader_wait_count")
                              else "—",
                              fmt_ns(r.value("reader_wait_max_ns")) if r.value("reader_wait_count")
@@ -700,7 +697,12 @@ def notes(run_dir, suite_data, context):
 # Comparison of two runs (compare.py)
 # --------------------------------------------------------------------------
 
+def _compare_registry(side_a, side_b):
+    return registry(side_a.suite).merged(registry(side_b.suite))
+
+
 def compare_figures(out_dir, side_a, side_b):
+    reg = _compare_registry(side_a, side_b)
     heads = [hammer_headline(s.suite) if s.suite else (None, None, OrderedDict())
              for s in (side_a, side_b)]
     skews = [lockskew_results(s.suite) if s.suite else OrderedDict() for s in (side_a, side_b)]
@@ -713,12 +715,12 @@ def compare_figures(out_dir, side_a, side_b):
         panels.append(("Lockskew: the victim's worst wait", vmax))
     if not panels:
         return []
-    locks = ordered_locks([lk for _, per in panels for d in per for lk in d])
+    locks = reg.ordered([lk for _, per in panels for d in per for lk in d])
     fig, axes = draw.new_figure(max(8.0, 1.5 + 0.75 * len(locks)), 4.1 * len(panels) + 0.8,
                                 nrows=len(panels))
     for ax, (title, per) in zip(axes[:, 0], panels):
         clean = [{lk: v for lk, v in d.items() if v is not None and v > 0} for d in per]
-        compare_bars(ax, locks, clean, label_fmt=fmt_ns)
+        compare_bars(ax, locks, clean, label_fmt=fmt_ns, colour=reg.colour)
         vals = [v for d in clean for v in d.values()]
         ax.set_yscale("log")
         ax.set_ylim(min(vals + [GO_STARVATION_THRESHOLD_NS]) / 3.0,
@@ -740,8 +742,8 @@ def compare_tables(side_a, side_b):
     heads = [hammer_headline(s.suite) if s.suite else (None, None, OrderedDict())
              for s in (side_a, side_b)]
     skews = [lockskew_results(s.suite) if s.suite else OrderedDict() for s in (side_a, side_b)]
-    locks = ordered_locks(list(heads[0][2]) + list(heads[1][2]) + list(skews[0]) +
-                          list(skews[1]))
+    locks = _compare_registry(side_a, side_b).ordered(
+        list(heads[0][2]) + list(heads[1][2]) + list(skews[0]) + list(skews[1]))
     if not locks:
         return []
     rows = []

@@ -20,6 +20,23 @@ What this module offers
                   side_files=True, ...) -> directory
       fairness.json, starvation.json and their side files, shaped like the
       lock suites' output (names ending "/manual_time", threads in the name).
+  lock_registry() / registry_context()
+      the lock lists of suites/common/lock_registry.h, read from the header
+      itself, and the context keys the lock suites write from them;
+      MUTEX_LOCKS, INSTRUMENTED_LOCKS, RW_LOCKS are its names.
+  make_lock_run(directory, ...) / lock_suite_from(name, specs, directory)
+      a run with the lock suites / one lock suite's SuiteData, with the
+      registry in the context (with_registry=False: an older run).
+  pool_specs / maps_specs / overhead_specs / pool_side,
+  make_pool_maps_overhead_run(directory, ..., suites=...)
+      the pool, maps and overhead suites' output.
+  suite_from(name, specs, directory, ...) -> SuiteData (no jitter).
+  write_file(directory, fname, obj), run_script(name, *args), read_text(path)
+  check_html(test, path) -> (text, [img src]): tags balanced.
+  FigureCase / TempDirCase / ReportRunCase / ErrorContract
+      unittest bases: a fresh directory and assertFigures(figs, names); one
+      run made by make(directory) and report.py run on it once per class
+      (reach them as fx.FigureCase so the loader does not collect them).
   png_size(path) -> (width, height)
       Validates a PNG file (signature, chunk CRCs, IHDR ... IEND).
   python3 plots/testing_fixtures.py OUT_DIR [--pus N] [--arch x86_64|aarch64]
@@ -36,6 +53,7 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 from collections import namedtuple
 
 BenchSpec = namedtuple("BenchSpec", "name threads counters label error explicit_threads")
@@ -284,20 +302,6 @@ def make_run(directory, pus=2, arch="x86_64", suites=("atomics", "c2c"),
     return directory
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("out_dir")
-    p.add_argument("--pus", type=int, default=4)
-    p.add_argument("--arch", default="x86_64", choices=["x86_64", "aarch64"])
-    p.add_argument("--c2c-mode", default="all_pairs", choices=["all_pairs", "sampled_by_class"])
-    a = p.parse_args()
-    make_run(a.out_dir, a.pus, a.arch, c2c_mode=a.c2c_mode)
-
-
-if __name__ == "__main__":
-    main()
-
-
 PLOTS_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -343,12 +347,42 @@ def png_size(path):
 # Lock suites (fairness, starvation): specs, side files, run directories
 # --------------------------------------------------------------------------
 
-MUTEX_LOCKS = ("std_mutex", "pthread_adaptive", "absl_mutex", "tbb_spin_mutex",
-               "tbb_queuing_mutex", "GoMutex2008", "GoMutex2012", "GoMutex2015", "GoMutex",
-               "SpinLock", "TtasLock", "TicketLock", "McsLock", "ClhLock", "SemaMutex",
-               "RecursiveMutex")
-INSTRUMENTED_LOCKS = ("GoMutex2015_instr", "GoMutex_instr")
-RW_LOCKS = ("GoRWMutex", "std_shared_mutex", "absl_mutex", "tbb_spin_rw_mutex")
+LOCK_REGISTRY_HEADER = os.path.join(os.path.dirname(PLOTS_DIR), "suites", "common",
+                                    "lock_registry.h")
+# C++ list name in lock_registry.h -> the context key the suites write it as.
+_REGISTRY_LISTS = {"MutexLocks": "locks_mutex", "InstrumentedLocks": "locks_instrumented",
+                   "SharedLocks": "locks_shared"}
+
+
+def lock_registry(path=LOCK_REGISTRY_HEADER):
+    """{context key: [(lock, colour)]} read from suites/common/lock_registry.h
+    itself, so the fixtures list the locks the suites register (in their
+    order) without a copy: `Lock<"name", Type, "#rrggbb">` entries of the
+    MutexLocks, InstrumentedLocks and SharedLocks lists."""
+    import re
+    text = read_text(path)
+    out = {}
+    for cxx, key in _REGISTRY_LISTS.items():
+        m = re.search(r"using\s+%s\s*=\s*LockList<(.*?)>;" % cxx, text, re.S)
+        assert m, "%s: no %s list" % (path, cxx)
+        out[key] = [(n, c) for n, c in re.findall(
+            r'Lock<"([A-Za-z0-9_]+)",\s*[A-Za-z0-9_:<>]+?(?:,\s*"(#?[0-9A-Fa-f]*)")?>', m.group(1))]
+        assert out[key], "%s: %s has no Lock<...> entries" % (path, cxx)
+    return out
+
+
+def registry_context(registry=None):
+    """The context keys a lock suite writes (add_lock_registry_context in
+    lock_registry.h): "name=#rrggbb,..." per list, in registry order."""
+    registry = lock_registry() if registry is None else registry
+    return {key: ",".join("%s=%s" % (n, c) for n, c in entries)
+            for key, entries in registry.items()}
+
+
+_REGISTRY = lock_registry()
+MUTEX_LOCKS = tuple(n for n, _ in _REGISTRY["locks_mutex"])
+INSTRUMENTED_LOCKS = tuple(n for n, _ in _REGISTRY["locks_instrumented"])
+RW_LOCKS = tuple(n for n, _ in _REGISTRY["locks_shared"])
 
 # Made-up shape per lock: (acquisitions/s at 1 thread, skew of the per-thread
 # counts: 0 = perfectly even, 1 = the first thread gets nearly everything,
@@ -576,17 +610,20 @@ def starvation_hist(specs):
 
 
 def add_lock_suites(directory, pus=2, suites=("fairness", "starvation"), side_files=True,
-                    fair_specs=None, starv_specs=None, repetitions=3):
+                    fair_specs=None, starv_specs=None, repetitions=3, with_registry=True):
     """Write fairness.json / starvation.json (Google Benchmark 1.7.1 JSON)
     and, with side_files, fairness_timeline.json / starvation_hist.json into
-    an existing run directory (e.g. one from make_run(..., suites=()))."""
+    an existing run directory (e.g. one from make_run(..., suites=())).
+    with_registry=False: a run from before the suites wrote the lock
+    registry into their context."""
     os.makedirs(directory, exist_ok=True)
+    lock_context = registry_context() if with_registry else {}
     if "fairness" in suites:
         specs = (fair_specs if fair_specs is not None
                  else fairness_specs(pus, uncontended=True))
         write_json(os.path.join(directory, "fairness.json"),
                    gb_document("fairness", specs, repetitions=repetitions,
-                               extra_context={"usable_pus": str(pus)}))
+                               extra_context=dict(lock_context, usable_pus=str(pus))))
         if side_files:
             write_json(os.path.join(directory, "fairness_timeline.json"),
                        fairness_timeline(specs))
@@ -594,12 +631,370 @@ def add_lock_suites(directory, pus=2, suites=("fairness", "starvation"), side_fi
         specs = starv_specs if starv_specs is not None else starvation_specs(pus)
         write_json(os.path.join(directory, "starvation.json"),
                    gb_document("starvation", specs, repetitions=repetitions,
-                               extra_context={"lockskew": "hog cs 200 ns, gap 20 ns; victim "
-                                                          "every 200 us"}))
+                               extra_context=dict(lock_context,
+                                                  lockskew="hog cs 200 ns, gap 20 ns; "
+                                                           "victim every 200 us")))
         if side_files:
             write_json(os.path.join(directory, "starvation_hist.json"),
                        starvation_hist(specs))
     return directory
+
+
+# --------------------------------------------------------------------------
+# Lock suites: whole run directories
+# --------------------------------------------------------------------------
+
+FAIRNESS_PNGS = ["fairness_shares.png", "fairness_pareto.png", "fairness_scaling.png",
+                 "fairness_go_modes.png", "fairness_uncontended.png"]
+STARVATION_PNGS = ["starvation_ccdf.png", "starvation_lockskew.png", "starvation_rw.png",
+                   "starvation_percentiles.png"]
+
+
+SMALL_MUTEXES = ("std_mutex", "GoMutex2015", "GoMutex", "SpinLock")
+
+
+def make_lock_run(directory, side_files=True, pus=2, small=False,
+                  suites=("fairness", "starvation"), with_registry=True):
+    """A run directory with the lock suites: every lock, or (small) a few
+    locks, the instrumented Go mutexes and two reader/writer locks."""
+    make_run(directory, pus=pus, suites=())
+    fair = starv = None
+    if small:
+        fair = fairness_specs(pus, locks=SMALL_MUTEXES + INSTRUMENTED_LOCKS,
+                              placements=("none", "smt"))
+        starv = starvation_specs(pus, locks=SMALL_MUTEXES,
+                                 rw_locks=("GoRWMutex", "std_shared_mutex"),
+                                 placements=("none",))
+    return add_lock_suites(directory, pus=pus, suites=suites, side_files=side_files,
+                           fair_specs=fair, starv_specs=starv, with_registry=with_registry)
+
+
+def lock_suite_from(name, specs, directory, repetitions=1, with_registry=True):
+    """suite_from() for a lock suite: its context carries the lock registry
+    (unless with_registry=False, a run from before the suites wrote it)."""
+    ctx = dict(registry_context() if with_registry else {}, lockskew="hog cs 200 ns")
+    return suite_from(name, specs, directory, repetitions, ctx)
+
+
+# --------------------------------------------------------------------------
+# Pool, maps and overhead suites
+# --------------------------------------------------------------------------
+
+POOL_SIDE_FILE = "pool_variable_sizes.json"
+POOL_PNGS = ["pool_scenarios.png", "pool_victim.png", "pool_retained.png", "pool_scaling.png"]
+MAPS_PNGS = ["maps_throughput.png", "maps_bars.png"]
+OVERHEAD_PNGS = ["overhead_table.png", "overhead_latency.png"]
+
+PEERS = ["Pool", "no_pool", "mutex_free_list", "linked_free_list", "thread_local_free_list",
+         "tbb_scalable"]
+REUSING = ("Pool", "mutex_free_list", "linked_free_list", "thread_local_free_list")
+_PAIR_NS = {"Pool": 16.0, "no_pool": 30.0, "mutex_free_list": 25.0, "linked_free_list": 14.0,
+            "thread_local_free_list": 1.5, "tbb_scalable": 28.0}
+
+
+def _pmo_placement_error(placement):
+    return {"smt": "placement 'smt' not honoured on this machine: no SMT: each core has one PU",
+            "cross": "placement 'cross' not honoured on this machine: one package"}.get(placement)
+
+
+def pool_specs(pool_ns=16.0, baseline_ns=1.5, threads=(1, 2)):
+    ns = dict(_PAIR_NS, Pool=pool_ns, thread_local_free_list=baseline_ns)
+    specs = []
+    for family, factor in (("pool_put_get", 1.0), ("pool_overflow", 1.3), ("pool_starvation", 3.0)):
+        for p in PEERS:
+            for pl in ("none", "compact", "smt"):
+                for t in threads:
+                    if t == 1 and pl != "none":
+                        continue  # one thread: first placement only, as the suite registers
+                    name = "%s/peer:%s/placement:%s/real_time" % (family, p, pl)
+                    if _pmo_placement_error(pl):
+                        specs.append(BenchSpec(name, t, error=_pmo_placement_error(pl)))
+                        continue
+                    hit = (0.67 if family == "pool_starvation" else 1.0) if p in REUSING else 0.0
+                    v = ns[p] * factor * (1.0 + 0.2 * (t - 1))
+                    specs.append(BenchSpec(name, t, {
+                        "ns_per_op": v, "cpu_ns_per_op": v * 0.9, "ops_per_s": 1e9 * t / v,
+                        "hit_rate": hit, "news_per_op": 1.0 - hit,
+                        "allocs_per_op": 0.0 if p == "tbb_scalable" else 1.0 - hit,
+                        "retained_bytes": 64.0 * t if p in REUSING else 0.0},
+                        label="placement=%s;pus=0,1" % pl))
+    for p in PEERS:
+        hit = 0.999 if p in ("Pool", "mutex_free_list", "linked_free_list") else 0.0
+        specs.append(BenchSpec("pool_cross_thread/peer:%s/placement:none/real_time" % p, 2, {
+            "ns_per_op": 300.0, "cpu_ns_per_op": 250.0, "ops_per_s": 3.3e6, "hit_rate": hit,
+            "news_per_op": 1 - hit, "allocs_per_op": 1 - hit,
+            "retained_bytes": 6.4e6 if p == "thread_local_free_list" else 4096.0}))
+    for p in PEERS + ["Pool_no_victim"]:
+        news = {"Pool": 1e-4, "Pool_no_victim": 0.03, "no_pool": 1.0, "tbb_scalable": 1.0}.get(p, 0.0)
+        c = {"ns_per_op": 50.0 + news * 1.1e6, "news_per_op": news, "hit_rate": 1 - news,
+             "allocs_per_op": news, "gets": 8000.0, "gcs": 4.0}
+        if p.startswith("Pool"):
+            c["trims_per_gc"] = 2.0 if p == "Pool_no_victim" else 1.0
+        specs.append(BenchSpec("pool_expensive_new/peer:%s/threads:2/manual_time" % p,
+                               counters=c, explicit_threads=False))
+    specs.append(BenchSpec("pool_trim_pause/peer:Pool/objects:100000/manual_time", counters={
+        "trim_free_p50_ns": 2.1e6, "trim_free_p95_ns": 2.6e6, "trim_free_max_ns": 3.0e6,
+        "trim_swap_p50_ns": 900.0, "trim_swap_p95_ns": 1400.0, "freed_per_trim": 1e5,
+        "samples": 20.0}, explicit_threads=False))
+    for p, allocs in (("Pool", 16.0), ("Pool_no_victim", 1017.0)):
+        specs.append(BenchSpec("pool_victim/peer:%s/held:1000" % p, counters={
+            "ns_per_op": 40.0, "allocs_per_cycle": allocs, "allocs_per_op": allocs / 1000,
+            "news_per_cycle": 0.0 if p == "Pool" else 1000.0, "hit_rate": 1.0 if p == "Pool" else 0.0,
+            "trims_per_gc": 1.0 if p == "Pool" else 2.0}, explicit_threads=False,
+            label="victim cache"))
+    for cap, final in (("none", 64.0 * (1 << 20)), ("65536", 63.0 * 1024)):
+        specs.append(BenchSpec("pool_variable_sizes/peer:Pool/cap:%s/manual_time" % cap, counters={
+            "retained_bytes_final": final, "retained_bytes_max": final, "retained_bytes_mean": final / 2,
+            "ns_per_op": 60.0, "hit_rate": 0.99, "news_per_op": 0.01, "allocs_per_op": 0.02,
+            "grows_per_op": 0.005, "dropped_per_op": 0.0 if cap == "none" else 0.01},
+            explicit_threads=False))
+    return specs
+
+
+def pool_side(rounds=50):
+    out = {}
+    for cap in ("none", "65536"):
+        ys = [min(64.0 * (1 << 20), 1024.0 * 64 + r * 2e6) if cap == "none" else 63.0 * 1024
+              for r in range(rounds)]
+        out["pool_variable_sizes/peer:Pool/cap:%s" % cap] = {
+            "round": list(range(1, rounds + 1)), "t_ms": [0.1 * r for r in range(rounds)],
+            "retained_bytes": ys, "retained_objects": [64.0] * rounds,
+            "cap": None if cap == "none" else 65536, "held": 64, "gc_every": 10}
+    return out
+
+
+MAPS = ["SyncMap", "ConcurrentMap", "umap_GoMutex", "umap_GoRWMutex", "umap_std_shared_mutex"]
+MAPS_SCENARIOS = ["write_once_read_many", "disjoint_keys", "read_90_write_10"]
+
+
+def maps_specs(threads=(1, 2), placements=("none", "compact", "smt")):
+    specs = []
+    for s in MAPS_SCENARIOS:
+        for i, m in enumerate(MAPS):
+            for pl in placements:
+                for t in threads:
+                    if t == 1 and pl != placements[0]:
+                        continue
+                    name = "maps/scenario:%s/map:%s/placement:%s/real_time" % (s, m, pl)
+                    if _pmo_placement_error(pl):
+                        specs.append(BenchSpec(name, t, error=_pmo_placement_error(pl)))
+                        continue
+                    rate = (2e7 + 5e6 * i) * (1.5 if t > 1 and m == "SyncMap" else 1.0)
+                    specs.append(BenchSpec(name, t, {"ops_per_s": rate, "ns_per_op": 1e9 * t / rate,
+                                                     "cpu_ns_per_op": 0.8e9 * t / rate}))
+    return specs
+
+
+def overhead_specs():
+    sp_ = [BenchSpec("overhead_once/impl:Once", counters={"ns_per_op": 1.2, "cpu_ns_per_op": 1.1},
+                     explicit_threads=False),
+           BenchSpec("overhead_once/impl:std_call_once", counters={"ns_per_op": 4.0},
+                     explicit_threads=False),
+           BenchSpec("overhead_wait_group/impl:WaitGroup", counters={"ns_per_op": 5.5},
+                     explicit_threads=False)]
+    for k in (1, 4, 16):
+        for impl, f in (("Cond", 1.2), ("std_condition_variable", 1.0)):
+            v = 3000.0 * k * f
+            sp_.append(BenchSpec("overhead_cond_broadcast/impl:%s/waiters:%d/manual_time" % (impl, k),
+                                 counters={"ns_per_op": v, "last_wake_p50_ns": v,
+                                           "last_wake_p99_ns": 3 * v, "first_wake_p50_ns": 3000.0,
+                                           "rounds": 500.0}, explicit_threads=False))
+    for d, w in ((1, 1), (1, 16), (16, 1), (3, 8)):
+        n = sum(w ** i for i in range(1, d + 1))
+        sp_.append(BenchSpec("overhead_context_cancel/depth:%d/width:%d/manual_time" % (d, w),
+                             counters={"ns_per_op": 1500.0 + 90.0 * n, "all_done_p50_ns": 1500.0 + 90.0 * n,
+                                       "all_done_p99_ns": 5000.0 + 90.0 * n,
+                                       "cancel_call_p50_ns": 60.0 * n, "nodes": float(n),
+                                       "leaves": float(w ** d), "rounds": 100.0},
+                             explicit_threads=False))
+    for impl, base in (("Semaphore", 27.0), ("std_counting_semaphore", 400.0)):
+        sp_.append(BenchSpec("overhead_semaphore/impl:%s/mode:uncontended/real_time" % impl,
+                             counters={"ns_per_op": base, "ops_per_s": 1e9 / base},
+                             explicit_threads=False))
+        for t in (2, 4):
+            sp_.append(BenchSpec("overhead_semaphore/impl:%s/mode:contended/real_time" % impl, t,
+                                 {"ns_per_op": base * t, "ops_per_s": 1e9 / base}))
+    for b in (4, 16):
+        sp_.append(BenchSpec("overhead_single_flight/burst:%d/manual_time" % b, counters={
+            "fn_calls_per_do": 1.0 / b + 0.01, "ideal_fn_calls_per_do": 1.0 / b, "shared_rate": 0.99,
+            "ns_per_op": 160000.0, "do_p99_ns": 400000.0, "rounds": 100.0}, explicit_threads=False))
+    for n in (1, 8):
+        for impl, v in (("ErrGroup", 30000.0), ("std_thread", 25000.0)):
+            sp_.append(BenchSpec("overhead_err_group/impl:%s/tasks:%d/real_time" % (impl, n),
+                                 counters={"ns_per_op": v}, explicit_threads=False))
+    return sp_
+
+
+def make_pool_maps_overhead_run(directory, side=True, pool=None, maps=None, overhead=None,
+                                suites=("pool", "maps", "overhead")):
+    """A run directory with pool.json (and its side file), maps.json and
+    overhead.json, or only the `suites` named."""
+    make_run(directory, pus=2, suites=())
+    if "pool" in suites:
+        write_json(os.path.join(directory, "pool.json"),
+                   gb_document("pool", pool or pool_specs()))
+    if "maps" in suites:
+        write_json(os.path.join(directory, "maps.json"),
+                   gb_document("maps", maps or maps_specs()))
+    if "overhead" in suites:
+        write_json(os.path.join(directory, "overhead.json"),
+                   gb_document("overhead", overhead or overhead_specs()))
+    if side and "pool" in suites:
+        write_json(os.path.join(directory, POOL_SIDE_FILE), pool_side())
+    return directory
+
+
+# --------------------------------------------------------------------------
+# Test set-up shared by the *_test.py files
+# --------------------------------------------------------------------------
+
+def suite_from(name, specs, directory="", repetitions=1, extra_context=None):
+    """SuiteData of a synthetic suite JSON (no jitter) as if read from
+    directory/<name>.json; nothing is written."""
+    import common
+    doc = gb_document(name, specs, repetitions=repetitions, extra_context=extra_context,
+                      jitter=0.0)
+    return common.parse_suite(name, os.path.join(directory, name + ".json"), doc)
+
+
+def write_file(directory, fname, obj):
+    """directory/fname holding obj: a str as is, anything else as JSON."""
+    with open(os.path.join(directory, fname), "w", encoding="utf-8") as f:
+        if isinstance(obj, str):
+            f.write(obj)
+        else:
+            json.dump(obj, f)
+
+
+import html.parser  # noqa: E402  (the standard library's; see html_page.py)
+import unittest  # noqa: E402
+
+
+class _TagChecker(html.parser.HTMLParser):
+    """Collects <img src> and checks non-void tags are balanced."""
+    VOID = {"meta", "img", "br", "hr", "link", "input"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.imgs, self.problems = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.imgs.append(dict(attrs).get("src"))
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.problems.append("unexpected </%s> (open: %s)" % (tag, self.stack[-3:]))
+        else:
+            self.stack.pop()
+
+
+def check_html(test, path):
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    p = _TagChecker()
+    p.feed(text)
+    test.assertEqual(p.problems, [])
+    test.assertEqual(p.stack, [])
+    return text, p.imgs
+
+
+class ErrorContract:
+    """Mixin for the entry points' error contract: assertOneLineError(proc,
+    *needles) — exit code 2, nothing on stdout, ONE stderr line starting
+    "error: " that contains every needle."""
+
+    def assertOneLineError(self, proc, *needles):
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertTrue(proc.stderr.startswith("error: "), proc.stderr)
+        self.assertEqual(proc.stderr.count("\n"), 1, proc.stderr)
+        for n in needles:
+            self.assertIn(n, proc.stderr)
+        self.assertEqual(proc.stdout, "")
+
+
+class FigureCase(unittest.TestCase):
+    """A test case with a fresh directory self.dir for figures, and
+    assertFigures(figs, names): the (png, caption) list names exactly those
+    files, each a valid PNG with a caption."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.dir = self.tmp.name
+
+    def assertFigures(self, figs, expected):
+        self.assertEqual([f for f, _ in figs], expected)
+        for png, caption in figs:
+            png_size(os.path.join(self.dir, png))
+            self.assertTrue(caption)
+
+
+class TempDirCase(unittest.TestCase):
+    """A temporary directory cls.tmp for the whole class: setUpClass calls
+    cls.build(cls.tmp.name) to fill it, tearDownClass removes it."""
+
+    @classmethod
+    def build(cls, tmp):
+        pass
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.build(cls.tmp.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+
+class ReportRunCase(TempDirCase):
+    """One run directory, made once per class by make(directory) (a
+    classmethod subclasses define, returning the run directory), and
+    report.py run on it: cls.dir, cls.proc (CompletedProcess), cls.html_path
+    and cls.html (report.html's text). Checks that report.py exited 0 and quiet and that
+    every PNG in PNGS was written and referenced (no temp file left); a
+    subclass adds what its suite must show. Reached as fx.ReportRunCase so
+    the loader never collects this base class itself."""
+
+    RUN_ID = "vm-x86_64-20261128T170000Z"
+    # The run: MAKE(directory, **MAKE_ARGS) -> the run directory; and the
+    # PNGs report.py must write, reference, at least MIN_SIZE pixels large.
+    MAKE = None
+    MAKE_ARGS = {}
+    PNGS = ()
+    MIN_SIZE = (300, 200)
+
+    @classmethod
+    def make(cls, directory):
+        if cls.MAKE is None:
+            raise NotImplementedError("%s must set MAKE or define make()" % cls.__name__)
+        return cls.MAKE(directory, **cls.MAKE_ARGS)
+
+    @classmethod
+    def build(cls, tmp):
+        cls.dir = cls.make(os.path.join(tmp, cls.RUN_ID))
+        cls.proc = run_script("report.py", cls.dir)
+        cls.html_path = os.path.join(cls.dir, "report.html")
+        cls.html = read_text(cls.html_path)
+
+    def test_exit_code_and_quiet(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        self.assertEqual(self.proc.stderr, "")
+
+    def test_every_figure_written_valid_and_referenced(self):
+        self.assertPngsReferenced(self.PNGS, *self.MIN_SIZE)
+        self.assertEqual([f for f in os.listdir(self.dir) if f.startswith(".")], [])
+
+    def assertPngsReferenced(self, pngs, min_width=300, min_height=200):
+        """Each PNG written, valid, at least that large and in report.html."""
+        for png in pngs:
+            w, h = png_size(os.path.join(self.dir, png))
+            self.assertGreater(w, min_width, png)
+            self.assertGreater(h, min_height, png)
+            self.assertIn('src="%s"' % png, self.html)
 
 
 # Weak outcomes per million trials of the atomics suite's litmus family as an
@@ -636,3 +1031,17 @@ def litmus_specs(arch="x86_64", trials=100000, weak=None, error=None):
             "allowed_by_cxx": 1.0 if allowed else 0.0, "ns_per_trial": 450.0},
             "placement=scatter;pus=0,1"))
     return specs
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("out_dir")
+    p.add_argument("--pus", type=int, default=4)
+    p.add_argument("--arch", default="x86_64", choices=["x86_64", "aarch64"])
+    p.add_argument("--c2c-mode", default="all_pairs", choices=["all_pairs", "sampled_by_class"])
+    a = p.parse_args()
+    make_run(a.out_dir, a.pus, a.arch, c2c_mode=a.c2c_mode)
+
+
+if __name__ == "__main__":
+    main()

@@ -2,16 +2,20 @@
 // suites are templated over. Adding a design to every lock suite is one class
 // and one registration line in lock_registry.h:
 //
-//   Lock<"MyLock", syncscope::MyLock>,
+//   Lock<"MyLock", syncscope::MyLock, "#rrggbb">,
 //
 // for_each_lock<List>(f) calls f.template operator()<Entry>() for each entry;
-// Entry::type is the lock class and Entry::kName its name in results (one
-// fixed colour per name in every plot).
+// Entry::type is the lock class, Entry::kName its name in results and
+// Entry::kColour its colour in every plot ("" = the colour of the design it
+// is a build of, for "<name>_instr"). registry_text(List{}) writes the list,
+// in order, for a suite's JSON context: the plots read the lock order and the
+// colours from there (plots/common.py, LockRegistry).
 #ifndef SYNCSCOPE_SUITES_COMMON_LOCK_LIST_H_
 #define SYNCSCOPE_SUITES_COMMON_LOCK_LIST_H_
 
 #include <algorithm>
 #include <cstddef>
+#include <string>
 
 namespace syncscope::suites {
 
@@ -23,10 +27,11 @@ struct FixedString {
   }  // NOLINT: implicit by design
 };
 
-template <FixedString Name, class L>
+template <FixedString Name, class L, FixedString Colour = "">
 struct Lock {
   using type = L;
   static constexpr const char* kName = Name.value;
+  static constexpr const char* kColour = Colour.value;
 };
 
 template <class... Entries>
@@ -35,6 +40,15 @@ struct LockList {};
 template <class... Entries, class F>
 void for_each_lock(LockList<Entries...>, F&& f) {
   (f.template operator()<Entries>(), ...);
+}
+
+// "name=#rrggbb,name=#rrggbb,..." in list order (an entry without a colour
+// writes "name=").
+template <class... Entries>
+std::string registry_text(LockList<Entries...>) {
+  std::string out;
+  ((out += (out.empty() ? "" : ",") + std::string(Entries::kName) + "=" + Entries::kColour), ...);
+  return out;
 }
 
 }  // namespace syncscope::suites

@@ -162,6 +162,7 @@ void register_lock() {
 }
 
 void register_all() {
+  add_lock_registry_context();
   benchmark::AddCustomContext("calibrated_steps_per_ns",
                               std::to_string(CalibratedWork::steps_per_ns()));
   for_each_lock(MutexLocks{}, []<class E>() { register_lock<E>(); });

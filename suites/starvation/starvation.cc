@@ -201,6 +201,7 @@ void register_shared() {
 }
 
 void register_all() {
+  add_lock_registry_context();
   benchmark::AddCustomContext("calibrated_steps_per_ns",
                               std::to_string(CalibratedWork::steps_per_ns()));
   benchmark::AddCustomContext(

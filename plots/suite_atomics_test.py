@@ -1,11 +1,12 @@
-"""Tests of the atomics suite's litmus figure, table and notes (in-process):
-the x86 shape (SB only), an observed forbidden outcome flagged as a bug, a
-family that was not honoured (one PU), litmus next to the other atomics
-families, and a missing verdict counter."""
+"""Tests of suite_atomics.py (in-process): the litmus figure, table and
+notes — the x86 shape (SB only), an observed forbidden outcome flagged as a
+bug, a family that was not honoured (one PU), litmus next to the other
+atomics families, a missing verdict counter — and the other families on
+partial or odd data (one family, one thread count, an all-errored
+placement, nothing recognised, a comparison with one side missing)."""
 
 import os
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -13,6 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 import suite_atomics  # noqa: E402
 import testing_fixtures as fx  # noqa: E402
+from common import RunSide  # noqa: E402
 
 
 def litmus_suite(extra_context=None, **kw):
@@ -21,12 +23,7 @@ def litmus_suite(extra_context=None, **kw):
     return common.parse_suite("atomics", "atomics.json", doc)
 
 
-class AtomicsLitmusTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(self.tmp.cleanup)
-        self.dir = self.tmp.name
-
+class AtomicsLitmusTest(fx.FigureCase):
     def litmus_table(self, suite):
         tables = [t for t in suite_atomics.summary_rows(self.dir, suite, {})
                   if t.title.startswith("Litmus")]
@@ -129,6 +126,50 @@ class AtomicsLitmusTest(unittest.TestCase):
         notes = suite_atomics.notes(self.dir, s, {})
         self.assertEqual(notes[1], "Atomic paths measured: portable, x86_64.")
         self.assertTrue(notes[2].startswith("Litmus tests: reorderings observed"))
+
+
+class PartialDataTest(fx.FigureCase):
+    def test_atomics_latency_only(self):
+        s = fx.suite_from("atomics", [
+            fx.BenchSpec("atomics_latency/op:cas/path:x86_64/bits:64",
+                         counters={"ns_per_op": 10.0}, explicit_threads=False)])
+        figs = suite_atomics.figures(self.dir, s, {})
+        self.assertFigures(figs, ["atomics_latency.png"])
+        self.assertNotIn("Bottom", figs[0][1])
+        tables = suite_atomics.summary_rows(self.dir, s, {})
+        self.assertEqual(tables[0].rows, [["cas", "64", "10.0"]])
+        self.assertEqual(suite_atomics.notes(self.dir, s, {}),
+                         ["Atomic paths measured: x86_64."])
+
+    def test_atomics_throughput_from_ops_per_s_only(self):
+        s = fx.suite_from("atomics", [
+            fx.BenchSpec("atomics_throughput/op:load/path:lse/bits:64",
+                         counters={"ops_per_s": 2e9}, explicit_threads=False)])
+        self.assertFigures(suite_atomics.figures(self.dir, s, {}), ["atomics_latency.png"])
+        self.assertEqual(suite_atomics.summary_rows(self.dir, s, {})[0].rows,
+                         [["load", "64", "0.500"]])
+
+    def test_atomics_contended_single_thread_count_and_all_errored_placement(self):
+        base = "atomics_contended/op:cas_loop/path:portable/layout:shared/placement:"
+        s = fx.suite_from("atomics", [
+            fx.BenchSpec(base + "compact", 1, {"ops_per_s": 1e8, "cas_fail_rate": 0.0},
+                         "pus=0"),
+            fx.BenchSpec(base + "cross", 1, error="placement 'cross' not honoured")])
+        figs = suite_atomics.figures(self.dir, s, {})
+        self.assertFigures(figs, ["atomics_scaling.png", "atomics_cas_fail.png"])
+        t = suite_atomics.summary_rows(self.dir, s, {})[0]
+        self.assertEqual(t.rows, [["cas_loop", "compact", "1", "100M"]])
+
+    def test_atomics_nothing_recognised(self):
+        s = fx.suite_from("atomics", [fx.BenchSpec("something_else/x:1",
+                                                counters={"ns_per_op": 1.0})])
+        self.assertEqual(suite_atomics.figures(self.dir, s, {}), [])
+        self.assertEqual(suite_atomics.summary_rows(self.dir, s, {}), [])
+
+    def test_compare_with_both_sides_missing(self):
+        none = RunSide("B", None, {})
+        self.assertEqual(suite_atomics.compare_figures(self.dir, none, none), [])
+        self.assertEqual(suite_atomics.compare_tables(none, none), [])
 
 
 if __name__ == "__main__":

@@ -5,14 +5,12 @@ latency CDF from the side file, and partial data — no Go peer, Go marked
 absent, a missing or corrupt side file, a single implementation, errored
 entries, a comparison with one side missing. Nothing here looks at timing."""
 
-import json
 import os
 import sys
 import tempfile
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
 import suite_channels as sc  # noqa: E402
@@ -133,39 +131,18 @@ def make_channels_run(directory, impls=tuple(BASE_NS), side="ok", go="present", 
 
 
 def suite_from(specs, ctx=None, repetitions=1):
-    doc = fx.gb_document("channels", specs, repetitions=repetitions, extra_context=ctx, jitter=0.0)
-    return common.parse_suite("channels", "channels.json", doc)
+    return fx.suite_from("channels", specs, repetitions=repetitions, extra_context=ctx)
 
 
-def run_report(run_dir):
-    return fx.run_script("report.py", run_dir)
-
-
-class FullRunTest(unittest.TestCase):
+class FullRunTest(fx.ReportRunCase):
     """Every implementation, Go present, side file present, through report.py."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.dir = make_channels_run(os.path.join(cls.tmp.name, "vm-x86_64-20261128T180000Z"))
-        cls.proc = run_report(cls.dir)
-        with open(os.path.join(cls.dir, "report.html"), encoding="utf-8") as f:
-            cls.html = f.read()
+    RUN_ID = "vm-x86_64-20261128T180000Z"
+    PNGS = PNGS
 
     @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
-
-    def test_exit_code_and_quiet(self):
-        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
-        self.assertEqual(self.proc.stderr, "")
-
-    def test_every_figure_written_valid_and_referenced(self):
-        for png in PNGS:
-            w, h = fx.png_size(os.path.join(self.dir, png))
-            self.assertGreater(w, 300)
-            self.assertGreater(h, 200)
-            self.assertIn('src="%s"' % png, self.html)
+    def make(cls, directory):
+        return make_channels_run(directory)
 
     def test_report_has_ratio_table_and_notes(self):
         self.assertIn("Chan vs Go", self.html)
@@ -212,7 +189,9 @@ class RatioTableTest(unittest.TestCase):
     def test_threads_come_from_the_name_not_gb_threads(self):
         mpmc = [r for r in self.rows if r.case == "mpmc"]
         self.assertTrue(mpmc)
-        self.assertTrue(all(r.threads == 4 and r.result.threads == 1 for r in mpmc))
+        # The suite runs its own threads: Google Benchmark's "threads" is 1,
+        # the name's "threads:4" is what common.threads_of keeps.
+        self.assertTrue(all(r.threads == 4 and r.result.threads == 4 for r in mpmc))
         self.assertEqual(sc.key_label(mpmc[0].key()), "mpmc cap %s, 4 threads" % mpmc[0].cap)
 
     def test_key_labels(self):
@@ -300,7 +279,7 @@ class HelpersTest(unittest.TestCase):
         side = hist_doc(specs)
         for title, pick in sc.latency_panels(sc.rows_of(s)):
             for r in pick:
-                self.assertIn(sc.side_key(r.result.name, side), side, title)
+                self.assertIn(common.side_key(r.result.name, side), side, title)
 
     def test_median_of_repetitions_is_used(self):
         s = suite_from(channel_specs(("Chan",)), repetitions=3)

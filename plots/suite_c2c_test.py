@@ -1,0 +1,59 @@
+"""Tests of suite_c2c.py on partial and odd data (in-process): a single pair
+without percentiles, both directions of a pair and an unknown distance
+class, and a comparison where one side lacks the suite."""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import suite_c2c  # noqa: E402
+import testing_fixtures as fx  # noqa: E402
+from common import RunSide  # noqa: E402
+
+
+class PartialDataTest(fx.FigureCase):
+    def test_c2c_single_pair_without_percentiles(self):
+        s = fx.suite_from("c2c", [fx.BenchSpec("c2c/pu_a:0/pu_b:1/class:same_l3",
+                                            counters={"one_way_ns": 40.0},
+                                            explicit_threads=False)])
+        self.assertFigures(suite_c2c.figures(self.dir, s, {}),
+                           ["c2c_heatmap.png", "c2c_by_class.png"])
+        row = suite_c2c.summary_rows(self.dir, s, {})[0].rows[0]
+        self.assertEqual(row[:5], ["same_l3", "1", "40.0", "—", "—"])
+
+    def test_c2c_both_directions_and_unknown_class(self):
+        s = fx.suite_from("c2c", [
+            fx.BenchSpec("c2c/pu_a:0/pu_b:3/class:same_l3", counters={"one_way_ns": 40.0},
+                         explicit_threads=False),
+            fx.BenchSpec("c2c/pu_a:3/pu_b:0/class:same_l3", counters={"one_way_ns": 44.0},
+                         explicit_threads=False),
+            fx.BenchSpec("c2c/pu_a:0/pu_b:5/class:far_far_away", counters={"one_way_ns": 90.0},
+                         explicit_threads=False),
+            fx.BenchSpec("c2c/pu_a:x/pu_b:1/class:same_l3", counters={"one_way_ns": 1.0},
+                         explicit_threads=False)])
+        pairs = suite_c2c.pairs_of(s)
+        self.assertEqual(len(pairs), 3)  # the non-numeric PU is not plottable
+        pus, m, measured = suite_c2c._matrix(pairs)
+        self.assertEqual(pus, [0, 3, 5])
+        self.assertEqual((m[0, 1], m[1, 0]), (40.0, 44.0))   # each direction its own
+        self.assertEqual(m[2, 0], 90.0)                      # mirrored
+        self.assertFalse(measured[2, 0])
+        self.assertEqual(list(suite_c2c.class_stats(pairs)), ["same_l3", "far_far_away"])
+        self.assertFigures(suite_c2c.figures(self.dir, s, {"topology": {"pus": 8}}),
+                           ["c2c_heatmap.png", "c2c_by_class.png"])
+
+    def test_compare_with_one_side_missing(self):
+        s = fx.suite_from("c2c", fx.c2c_specs(4))
+        a, b = RunSide("A", s, {}), RunSide("B", None, {})
+        self.assertFigures(suite_c2c.compare_figures(self.dir, a, b),
+                           ["compare_c2c_by_class.png"])
+        rows = suite_c2c.compare_tables(a, b)[0].rows
+        self.assertEqual([r[0] for r in rows], ["smt_sibling", "same_l3"])
+        self.assertEqual(rows[0][3:], ["0", "—", "—"])
+        self.assertEqual(suite_c2c.compare_figures(self.dir, b, b), [])
+
+
+if __name__ == "__main__":
+    unittest.main()

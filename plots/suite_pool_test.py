@@ -1,0 +1,117 @@
+"""Tests of suite_pool.py on synthetic runs shaped like the suite's output
+(names, counters, the pool side file): every figure written, valid and
+referenced through report.py; the headline selections and target verdicts;
+and partial or odd data — a missing or corrupt side file, a single family,
+an empty suite — never crash and drop only what they must."""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import common  # noqa: E402
+import suite_pool as sp  # noqa: E402
+import testing_fixtures as fx  # noqa: E402
+import style  # noqa: E402
+
+
+class PoolReportTest(fx.ReportRunCase):
+    """The pool suite through report.py."""
+
+    MAKE = fx.make_pool_maps_overhead_run
+    MAKE_ARGS = {"suites": ("pool",)}
+    PNGS = fx.POOL_PNGS
+
+    def test_sections_and_tables(self):
+        self.assertIn(sp.TITLE, self.html)
+        self.assertIn("Targets (medians over repetitions)", self.html)
+        self.assertIn("Trim pause with 100000 pooled objects", self.html)
+        self.assertNotIn("plot module suite_", self.html)  # no module failed
+
+
+class PoolModuleTest(fx.FigureCase):
+    def test_headline_picks_placement_none_and_thread_extremes(self):
+        s = fx.suite_from("pool", fx.pool_specs())
+        pl, t, by_peer = sp.headline(s, "pool_put_get", "min")
+        self.assertEqual((pl, t), ("none", 1))
+        self.assertEqual(list(by_peer)[:2], ["Pool", "thread_local_free_list"])  # PEER_ORDER
+        pl, t, _ = sp.headline(s, "pool_starvation", "max")
+        self.assertEqual((pl, t), ("none", 2))
+        self.assertEqual(sp.headline(s, "pool_nothing"), (None, None, {}))
+
+    def test_target_verdicts(self):
+        rows = sp.target_rows(fx.suite_from("pool", fx.pool_specs(pool_ns=16.0, baseline_ns=1.5)))
+        by_what = {r[0]: r for r in rows}
+        wall = by_what["Pool get+put vs thread_local_free_list, 1 thread (wall time)"]
+        self.assertEqual(wall[2], "10.7×")
+        self.assertEqual(wall[4], "NO")
+        self.assertEqual(by_what["Pool hit rate, put+get steady state"][4], "yes")
+        victim = [r for r in rows if r[0].startswith("Allocations per iteration")][0]
+        self.assertEqual(victim[1], "16.0 vs 1017")
+        self.assertEqual(victim[4], "yes")
+        retained = [r for r in rows if r[0].startswith("Bytes retained")][0]
+        self.assertEqual(retained[1], "64.0 MiB vs 63.0 KiB")
+        self.assertEqual(retained[4], "yes")
+        ok = sp.target_rows(fx.suite_from("pool", fx.pool_specs(pool_ns=2.5, baseline_ns=1.5)))
+        self.assertEqual(ok[0][4], "yes")
+
+    def test_all_figures_with_side_file(self):
+        d = fx.make_pool_maps_overhead_run(os.path.join(self.dir, "run"))
+        run = common.load_run(d)
+        figs = sp.figures(d, run.suites["pool"], run.context)
+        self.assertEqual([f for f, _ in figs], fx.POOL_PNGS)
+        self.assertIn("Log scale", dict(figs)["pool_retained.png"])
+
+    def test_missing_or_corrupt_side_file_falls_back_to_counters(self):
+        d = fx.make_pool_maps_overhead_run(os.path.join(self.dir, "run"), side=False)
+        s = common.load_run(d).suites["pool"]
+        caption = dict(sp.figures(d, s, {}))["pool_retained.png"]
+        self.assertIn("pool_variable_sizes.json is missing", caption)
+        with open(os.path.join(d, sp.SIDE_FILE), "w") as f:
+            f.write("{not json")
+        caption = dict(sp.figures(d, s, {}))["pool_retained.png"]
+        self.assertIn("counters only", caption)
+        fx.png_size(os.path.join(d, "pool_retained.png"))
+
+    def test_side_key_strips_benchmark_suffixes(self):
+        s = fx.suite_from("pool", fx.pool_specs(), repetitions=3)
+        r = [x for x in s.family("pool_variable_sizes") if x.get("cap") == "none"][0]
+        self.assertEqual(sp._side_key(r), "pool_variable_sizes/peer:Pool/cap:none")
+
+    def test_tbb_allocations_are_not_reported_as_zero(self):
+        s = fx.suite_from("pool", fx.pool_specs())
+        table = [t for t in sp.summary_rows(self.dir, s, {}) if t.title.startswith("Scenarios")][0]
+        tbb = [r for r in table.rows if r[1] == "tbb_scalable"]
+        self.assertTrue(tbb)
+        self.assertTrue(all(r[8] == "not counted" for r in tbb))
+
+    def test_single_family_and_empty_suite(self):
+        only = [b for b in fx.pool_specs() if b.name.startswith("pool_victim")]
+        s = fx.suite_from("pool", only)
+        figs = sp.figures(self.dir, s, {})
+        self.assertEqual([f for f, _ in figs], ["pool_victim.png"])
+        self.assertEqual(sp.summary_rows(self.dir, fx.suite_from("pool", []), {}), [])
+        self.assertEqual(sp.figures(self.dir, fx.suite_from("pool", []), {}), [])
+        self.assertEqual(sp.notes(self.dir, fx.suite_from("pool", []), {}), [])
+
+    def test_one_thread_count_draws_no_scaling_figure(self):
+        s = fx.suite_from("pool", fx.pool_specs(threads=(1,)))
+        names = [f for f, _ in sp.figures(self.dir, s, {})]
+        self.assertNotIn("pool_scaling.png", names)
+        self.assertIn("pool_scenarios.png", names)
+
+    def test_notes_explain_a_missed_target(self):
+        s = fx.suite_from("pool", fx.pool_specs(pool_ns=16.0, baseline_ns=1.5))
+        text = " ".join(sp.notes(self.dir, s, {}))
+        self.assertIn("seq_cst", text)
+        self.assertIn("Pool_no_victim", text)
+
+    def test_fixed_colours(self):
+        for name in fx.PEERS + ["Pool_no_victim"]:
+            self.assertTrue(style.colour(name).startswith("#"))
+        self.assertNotEqual(style.colour("Pool"), style.colour("thread_local_free_list"))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,184 @@
+"""Tests of suite_starvation.py on synthetic data (testing_fixtures): every
+figure written and valid through report.py and compare.py, the CCDF
+arithmetic, the lockskew verdict, and partial or odd data — a missing,
+corrupt or incomplete histogram side file skips only the figures that need
+it, with a note; empty, errored-only and single-family suites never crash."""
+
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import common  # noqa: E402
+import suite_starvation as ss  # noqa: E402
+import testing_fixtures as fx  # noqa: E402
+from common import RunSide  # noqa: E402
+
+
+class StarvationReportTest(fx.ReportRunCase):
+    """The starvation suite, every lock, side file present, through report.py."""
+
+    MAKE = fx.make_lock_run
+    MAKE_ARGS = {"suites": ("starvation",)}
+    PNGS = fx.STARVATION_PNGS
+    MIN_SIZE = (600, 300)
+
+    def test_sections_and_tables(self):
+        for needle in (ss.TITLE,
+                       "Hammer wait percentiles at 4 threads, placement none",
+                       "Lockskew: the victim&#x27;s wait",
+                       "Reader/writer locks (medians over repetitions)"):
+            self.assertIn(needle, self.html)
+        self.assertNotIn("not drawn", self.html)
+
+    def test_lockskew_marks_the_bounded_victim(self):
+        s = common.load_run(self.dir).suites["starvation"]
+        rows = {r[0]: r for r in ss.summary_rows(self.dir, s, {})[1].rows}
+        # max / 1 ms: GoMutex's victim near the threshold, SpinLock's far off
+        # (the fixture jitters values by a few per cent).
+        self.assertLess(abs(float(rows["GoMutex"][6]) - 1.3), 0.1)
+        self.assertGreater(float(rows["SpinLock"][6]), 40.0)
+        self.assertTrue(rows["SpinLock"][5].endswith(" ms"))
+
+    def test_compare_two_runs(self):
+        with tempfile.TemporaryDirectory() as out:
+            other = fx.make_lock_run(os.path.join(out, "b"), side_files=False, small=True,
+                                     suites=("starvation",))
+            proc = fx.run_script("compare.py", self.dir, other, "--out",
+                                 os.path.join(out, "c"))
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            fx.png_size(os.path.join(out, "c", "compare_starvation.png"))
+            text = fx.read_text(os.path.join(out, "c", "compare.html"))
+            self.assertIn("lockskew victim max wait", text)
+
+
+class MissingHistogramReportTest(fx.ReportRunCase):
+    """Without starvation_hist.json: the CCDFs are skipped, with a note,
+    exit code 0."""
+
+    MAKE = fx.make_lock_run
+    MAKE_ARGS = {"side_files": False, "small": True, "suites": ("starvation",)}
+    PNGS = fx.STARVATION_PNGS[1:]
+
+    def test_notes_on_the_missing_side_file(self):
+        self.assertEqual(sorted(f for f in os.listdir(self.dir) if f.endswith(".png")),
+                         sorted(self.PNGS))
+        self.assertIn("Wait-time CCDFs not drawn: starvation_hist.json is missing", self.html)
+        self.assertIn("The victim&#x27;s CCDF is not drawn", self.html)
+
+
+class HelpersTest(unittest.TestCase):
+    def test_ccdf(self):
+        xs, ys = ss.ccdf([[30, 1], [10, 2], [20, 1], ["bad", 3], [40], [50, 0], [-1, 4]])
+        self.assertEqual(xs, [10.0, 20.0, 30.0])
+        self.assertEqual(ys, [1.0, 0.5, 0.25])
+        self.assertIsNone(ss.ccdf([]))
+        self.assertIsNone(ss.ccdf("nope"))
+        self.assertIsNone(ss.ccdf([[10, 0]]))
+
+    def test_reader_writer_order_without_the_registry(self):
+        specs = fx.starvation_specs(2, locks=("absl_mutex",), rw_locks=("GoRWMutex",
+                                                                        "absl_mutex"))
+        with tempfile.TemporaryDirectory() as d:
+            s = fx.lock_suite_from("starvation", specs, d, with_registry=False)
+        # absl_mutex comes first among all locks (the hammer registers it
+        # first) but second among the reader/writer locks.
+        self.assertEqual(list(ss.rw_results(s)), ["GoRWMutex", "absl_mutex"])
+
+
+class PartialDataTest(fx.FigureCase):
+    def test_empty_suite(self):
+        s = common.parse_suite("starvation", os.path.join(self.dir, "starvation.json"),
+                               {"benchmarks": []})
+        self.assertEqual(ss.figures(self.dir, s, {}), [])
+        self.assertEqual(ss.summary_rows(self.dir, s, {}), [])
+        self.assertEqual(ss.notes(self.dir, s, {}), [])
+        side = RunSide("A", s, {})
+        self.assertEqual(ss.compare_figures(self.dir, side, side), [])
+        self.assertEqual(ss.compare_tables(side, side), [])
+
+    def test_errored_only(self):
+        specs = fx.starvation_specs(2, locks=("SpinLock",), rw_locks=(), placements=("smt",))
+        s = fx.lock_suite_from("starvation", [sp for sp in specs if sp.error], self.dir)
+        self.assertTrue(s.errors)
+        self.assertEqual(ss.figures(self.dir, s, {}), [])
+
+    def hammer_only(self, locks):
+        """(suite, figures) of a hammer-only run of `locks` with its
+        histogram side file."""
+        specs = fx.starvation_specs(2, locks=locks, rw_locks=(), placements=("none",))
+        hammer = [sp for sp in specs if sp.name.startswith("starvation/")]
+        s = fx.lock_suite_from("starvation", hammer, self.dir)
+        fx.write_file(self.dir, ss.HIST_FILE, fx.starvation_hist(hammer))
+        figs = ss.figures(self.dir, s, {})
+        self.assertFigures(figs, ["starvation_ccdf.png", "starvation_percentiles.png"])
+        return s, figs
+
+    def test_starvation_hammer_few_locks_single_panel(self):
+        s, figs = self.hammer_only(("GoMutex", "SpinLock"))
+        self.assertIn("one line per lock", figs[0][1])
+        t = ss.summary_rows(self.dir, s, {})[0]
+        self.assertEqual([r[0] for r in t.rows], ["GoMutex", "SpinLock"])
+        self.assertEqual(t.rows[0][1:4], ["40 ns", "60 ns", "800 ns"])
+
+    def test_starvation_many_locks_small_multiples(self):
+        _, figs = self.hammer_only(fx.MUTEX_LOCKS[:8])
+        self.assertIn("one panel per lock", figs[0][1])
+
+    def test_starvation_side_file_without_matching_entries(self):
+        specs = fx.starvation_specs(2, locks=("GoMutex", "GoMutex2015"), rw_locks=(),
+                                    placements=("none",))
+        s = fx.lock_suite_from("starvation", specs, self.dir)
+        fx.write_file(self.dir, ss.HIST_FILE, {"starvation/lock:Other/threads:2": {"buckets": [[1, 1]]},
+                                       "starvation_lockskew/lock:GoMutex": {"buckets": "x"}})
+        figs = ss.figures(self.dir, s, {})
+        self.assertFigures(figs, ["starvation_lockskew.png", "starvation_percentiles.png"])
+        self.assertIn("CCDF is not drawn", figs[0][1])
+
+    def test_starvation_corrupt_side_file(self):
+        specs = fx.starvation_specs(2, locks=("GoMutex",), rw_locks=(), placements=("none",))
+        s = fx.lock_suite_from("starvation", specs, self.dir)
+        fx.write_file(self.dir, ss.HIST_FILE, "[[[")
+        figs = ss.figures(self.dir, s, {})
+        self.assertFigures(figs, ["starvation_lockskew.png", "starvation_percentiles.png"])
+        self.assertIn("corrupt JSON", ss.notes(self.dir, s, {})[0])
+
+    def test_lockskew_only_victim_never_acquired(self):
+        spec = fx.BenchSpec("starvation_lockskew/lock:SpinLock/manual_time", counters={
+            "victim_wait_p50_ns": 0.0, "victim_wait_p99_ns": 0.0, "victim_wait_max_ns": 0.0,
+            "victim_wait_count": 0.0, "victim_acq": 0.0, "hog_acq": 1e6}, explicit_threads=False)
+        other = fx.BenchSpec("starvation_lockskew/lock:GoMutex/manual_time", counters={
+            "victim_wait_p99_ns": 9e5, "victim_wait_max_ns": 1.2e6, "victim_acq": 2000.0},
+            explicit_threads=False)
+        s = fx.lock_suite_from("starvation", [spec, other], self.dir)
+        figs = ss.figures(self.dir, s, {})
+        self.assertFigures(figs, ["starvation_lockskew.png"])
+        rows = ss.summary_rows(self.dir, s, {})[0].rows
+        self.assertEqual([r[0] for r in rows], ["GoMutex", "SpinLock"])
+        self.assertEqual(rows[0][6], "1.20")
+        self.assertEqual(len(ss.notes(self.dir, s, {})), 2)   # no histogram; lockskew
+
+    def test_rw_only(self):
+        specs = fx.starvation_specs(2, locks=(), rw_locks=("absl_mutex", "GoRWMutex"))
+        s = fx.lock_suite_from("starvation", specs, self.dir)
+        figs = ss.figures(self.dir, s, {})
+        self.assertFigures(figs, ["starvation_rw.png"])
+        rows = ss.summary_rows(self.dir, s, {})[0].rows
+        self.assertEqual([r[0] for r in rows[::4]], ["GoRWMutex", "absl_mutex"])
+        self.assertEqual(rows[0][1:5], ["0 %", "4", "—", "—"])   # no readers at 0 %
+        self.assertEqual(ss.notes(self.dir, s, {}), [])
+
+    def test_compare_one_side_missing(self):
+        none = RunSide("A", None, {})
+        st = fx.lock_suite_from("starvation", fx.starvation_specs(
+            2, locks=("GoMutex",), rw_locks=(), placements=("none",)), self.dir)
+        b = RunSide("B", st, {})
+        self.assertFigures(ss.compare_figures(self.dir, none, b), ["compare_starvation.png"])
+        self.assertEqual(ss.compare_tables(none, b)[0].rows[0][:3], ["GoMutex", "—", "800 ns"])
+        self.assertEqual(ss.compare_figures(self.dir, none, none), [])
+
+
+if __name__ == "__main__":
+    unittest.main()
