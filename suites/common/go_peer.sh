@@ -69,7 +69,7 @@ case "${1:-}" in
     command -v go >/dev/null 2>&1 || { echo "error: no 'go' on PATH (./run.sh setup installs golang-go)" >&2; exit 1; }
     build="$(cd "$3" && pwd)"
     stage "$2" "$build/suites/$2/go-peer-test"
-    cd "$pkg" && exec go test -count=1 .
+    cd "$pkg" && exec go test -count=1 syncscope/gbench .
     ;;
 esac
 
