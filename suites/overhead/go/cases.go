@@ -189,7 +189,7 @@ func contextCancel(depth, width int, prof gbench.Profile) gbench.Result {
 	}
 	build := func() *tree {
 		root, cancel := context.WithCancel(context.Background())
-		t := &tree{cancel: cancel, nodes: 1}
+		t := &tree{cancel: cancel} // nodes: below the root, as context_tree.h counts them
 		level := []context.Context{root}
 		for d := 0; d < depth; d++ {
 			var next []context.Context

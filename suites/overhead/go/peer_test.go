@@ -75,7 +75,7 @@ func TestCondBroadcastWakesEveryWaiter(t *testing.T) {
 
 func TestContextTreeShape(t *testing.T) {
 	k := contextCancel(3, 2, tiny).Counters
-	if k["leaves"] != 8 || k["nodes"] != 1+2+4+8 || k["rounds"] < minRounds || k["all_done_p50_ns"] <= 0 {
+	if k["leaves"] != 8 || k["nodes"] != 2+4+8 || k["rounds"] < minRounds || k["all_done_p50_ns"] <= 0 {
 		t.Fatalf("%v", k)
 	}
 }
