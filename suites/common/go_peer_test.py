@@ -26,10 +26,12 @@ PLANS = {
     "maps": (["maps/scenario:read_90_write_10/map:SyncMap/placement:none/real_time/threads:2",
               "maps/scenario:read_90_write_10/map:umap_GoMutex/placement:none/real_time/threads:2"],
              ["maps/scenario:read_90_write_10/map:go_sync_map/placement:none/real_time/threads:2"]),
+    # overhead_context_cancel is left out by go_peer.sh for now (see there).
     "overhead": (["overhead_once/impl:Once", "overhead_once/impl:std_call_once",
-                  "overhead_context_cancel/depth:1/width:4/manual_time"],
+                  "overhead_context_cancel/depth:1/width:4/manual_time",
+                  "overhead_cond_broadcast/impl:Cond/waiters:2/manual_time"],
                  ["overhead_once/impl:go_sync_once",
-                  "overhead_context_cancel/impl:go_context/depth:1/width:4/manual_time"]),
+                  "overhead_cond_broadcast/impl:go_sync_cond/waiters:2/manual_time"]),
 }
 
 

@@ -18,6 +18,10 @@
 // Usage (suites/overhead/peer.sh runs it through suites/common/go_peer.sh):
 //
 //	overhead_go -plan RUN/overhead.json -out GO.json [-gomaxprocs N] [-profile quick|full]
+//	            [-skip FAMILY,...]
+//
+// -skip leaves families out (recorded in the context key
+// overhead_go_skipped); go_peer.sh says which and why.
 package main
 
 import (
@@ -25,6 +29,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 
 	"syncscope/gbench"
 )
@@ -36,6 +41,7 @@ func main() {
 	outPath := flag.String("out", "", "where to write the impl:go_* entries (JSON)")
 	procs := flag.Int("gomaxprocs", 0, "GOMAXPROCS (default: the usable CPUs)")
 	profName := flag.String("profile", "quick", "the run's profile: quick or full")
+	skipList := flag.String("skip", "", "families not to replay, comma-separated")
 	flag.Parse()
 	if *planPath == "" || *outPath == "" || flag.NArg() != 0 {
 		fmt.Fprintln(os.Stderr, "usage: overhead_go -plan OVERHEAD_JSON -out OUT_JSON [-gomaxprocs N] [-profile quick|full]")
@@ -53,7 +59,17 @@ func main() {
 	if err != nil {
 		gbench.Fail(prog, "%v", err)
 	}
-	cases := Cases(plan, prof)
+	skip := map[string]bool{}
+	for _, f := range strings.Split(*skipList, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			if !knownFamily(f) {
+				fmt.Fprintf(os.Stderr, "%s: error: unknown family '%s' in -skip (valid: %s)\n", prog, f, strings.Join(families, ", "))
+				os.Exit(2)
+			}
+			skip[f] = true
+		}
+	}
+	cases := Cases(plan, prof, skip)
 	label := fmt.Sprintf("GOMAXPROCS=%d", runtime.GOMAXPROCS(0))
 	for i := range cases {
 		cases[i].Label = label
@@ -64,6 +80,7 @@ func main() {
 			"overhead_peer_go": fmt.Sprintf("%s; golang.org/x/sync from /usr/share/gocode; %d cases replayed",
 				gbench.RuntimeContext(), len(cases)),
 			"overhead_go_profile": prof.Name,
+			"overhead_go_skipped": *skipList,
 		},
 		"benchmarks": benchmarks,
 	}
@@ -72,12 +89,29 @@ func main() {
 	}
 }
 
+// families: the families this peer can replay.
+var families = []string{"overhead_once", "overhead_wait_group", "overhead_cond_broadcast",
+	"overhead_context_cancel", "overhead_semaphore", "overhead_single_flight", "overhead_err_group"}
+
+func knownFamily(f string) bool {
+	for _, k := range families {
+		if k == f {
+			return true
+		}
+	}
+	return false
+}
+
 // Cases maps the plan's syncscope cases to Go cases (the C++ suite's other
-// implementations — std_call_once, std_thread, ... — are not replayed).
-func Cases(plan []gbench.PlanEntry, prof gbench.Profile) []gbench.Case {
+// implementations — std_call_once, std_thread, ... — are not replayed),
+// leaving out the families in skip.
+func Cases(plan []gbench.PlanEntry, prof gbench.Profile, skip map[string]bool) []gbench.Case {
 	var cases []gbench.Case
 	seen := map[string]bool{}
 	for _, e := range plan {
+		if skip[gbench.Family(e.RunName)] {
+			continue
+		}
 		name, run := caseFor(e, prof)
 		if run == nil || seen[name] {
 			continue

@@ -40,7 +40,7 @@ func TestCasesNames(t *testing.T) {
 		}
 		p = append(p, gbench.PlanEntry{RunName: n, Repetitions: 1, Threads: th})
 	}
-	cases := Cases(p, tiny)
+	cases := Cases(p, tiny, nil)
 	if len(cases) != len(want) {
 		t.Fatalf("%d cases", len(cases))
 	}
@@ -51,6 +51,23 @@ func TestCasesNames(t *testing.T) {
 	}
 	if cases[4].Threads != 4 {
 		t.Fatalf("contended semaphore threads %d", cases[4].Threads)
+	}
+	skipped := Cases(p, tiny, map[string]bool{"overhead_context_cancel": true, "overhead_single_flight": true})
+	if len(skipped) != len(want)-2 {
+		t.Fatalf("%d cases with two families skipped", len(skipped))
+	}
+	for _, c := range skipped {
+		if f := gbench.Family(c.Name); f == "overhead_context_cancel" || f == "overhead_single_flight" {
+			t.Fatalf("skipped family replayed: %s", c.Name)
+		}
+	}
+	for _, f := range families {
+		if !knownFamily(f) {
+			t.Fatalf("%s unknown", f)
+		}
+	}
+	if knownFamily("overhead_bogus") {
+		t.Fatal("a bogus family is known")
 	}
 }
 
