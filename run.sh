@@ -17,7 +17,7 @@ PACKAGES=(
   python3 python3-matplotlib python3-numpy
   g++-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user
   libabsl-dev libtbb-dev libboost-fiber-dev
-  libconcurrentqueue-dev libreaderwriterqueue-dev golang-go
+  libconcurrentqueue-dev libreaderwriterqueue-dev golang-go golang-golang-x-sync-dev
 )
 
 usage() {

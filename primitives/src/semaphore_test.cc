@@ -106,6 +106,25 @@ TEST(SemaphoreTest, DoneContextFailsEvenWithFreeUnits) {
   c2();
 }
 
+// acquire(n) without a context (its own fast path, no Context made) takes
+// free units at once and otherwise queues and parks like acquire(ctx, n).
+TEST(SemaphoreTest, AcquireWithoutContextQueuesBehindAndWakes) {
+  Semaphore sem(2);
+  ASSERT_FALSE(sem.acquire(2));
+  EXPECT_EQ(sem.held(), 2);
+  std::error_code got = make_error_code(ContextErrc::kCanceled);
+  std::thread t([&] { got = sem.acquire(1); });
+  ASSERT_TRUE(eventually([&] { return sem.waiters() == 1; }));
+  EXPECT_FALSE(sem.try_acquire(1)) << "all units are held";
+  sem.release(1);
+  t.join();
+  EXPECT_FALSE(got);
+  EXPECT_EQ(sem.held(), 2);
+  EXPECT_EQ(sem.waiters(), 0u);
+  sem.release(2);
+  EXPECT_EQ(sem.held(), 0);
+}
+
 TEST(SemaphoreTest, CancelWhileWaiting) {
   Semaphore sem(1);
   ASSERT_FALSE(sem.acquire(1));

@@ -7,7 +7,7 @@
 # only) with `go build` into BUILD_DIR/suites/channels/go-peer/, runs it on
 # the cases impl:Chan ran (same names with impl:go_chan, same units, same
 # repetitions), and merges its entries into channels.json and its histograms
-# into channels_hist.json (peer_merge.py, atomic replace).
+# into channels_hist.json (suites/common/peer_merge.py, atomic replace).
 #
 # Go stays inside the build directory and offline: GOCACHE and GOPATH live
 # under BUILD_DIR, GOENV=off (no $HOME config), GOTOOLCHAIN=local,
@@ -48,12 +48,12 @@ esac
 build="$(cd "$build" && pwd)"  # Go wants absolute GOCACHE / GOPATH
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PY=/usr/bin/python3
-merge="$here/peer_merge.py"
+merge="$here/../common/peer_merge.py"
 
 if ! command -v go >/dev/null 2>&1; then
   note="absent: no 'go' on PATH, Go's channels not measured (./run.sh setup installs golang-go)"
   echo "channels peer: Go runtime $note"
-  "$PY" "$merge" "$run" --note "$note"
+  "$PY" "$merge" "$run" --suite channels --peer go --note "$note"
   exit 0
 fi
 
@@ -75,5 +75,5 @@ trap 'exit 129' HUP
 echo "channels peer: replaying impl:Chan's cases with goroutines (GOMAXPROCS=$cpus, profile $profile)"
 owned "$out/channels_go" -plan "$run/channels.json" -out "$tmp_json" -hist "$tmp_hist" \
   -gomaxprocs "$cpus" -profile "$profile"
-owned "$PY" "$merge" "$run" --go-json "$tmp_json" --go-hist "$tmp_hist"
+owned "$PY" "$merge" "$run" --suite channels --peer go --peer-json "$tmp_json" --peer-hist "$tmp_hist"
 echo "channels peer: go_chan entries merged into channels.json and channels_hist.json"

@@ -120,8 +120,20 @@ class Semaphore {
     return acquire_slow(ctx, n, lk);
   }
   // acquire(n): acquire(Context::background(), n): waits as long as it
-  // takes (and forever if n > size(), as Go would).
-  std::error_code acquire(int64_t n) { return acquire(Context::background(), n); }
+  // takes (and forever if n > size(), as Go would). Its fast path makes no
+  // Context at all: background() is a shared node, and copying it in and
+  // out would add two atomic reference-count updates to every uncontended
+  // acquire (Go passes its context as an interface value, for free); the
+  // background context is never done, so there is nothing to check.
+  std::error_code acquire(int64_t n) {
+    check_weight(n);
+    std::unique_lock<GoMutex> lk(mu_);
+    if (size_ - cur_ >= n && waiters_.empty()) {
+      cur_ += n;
+      return {};
+    }
+    return acquire_slow(Context::background(), n, lk);
+  }
 
   // try_acquire(n): takes n units if they are free and nobody waits; never
   // blocks.

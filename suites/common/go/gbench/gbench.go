@@ -1,0 +1,401 @@
+// Package gbench is what the Go peers of the syncscope suites share: it
+// reads the C++ suite's Google Benchmark JSON as the plan (which cases ran,
+// with how many threads and repetitions), grows a case's iteration count the
+// way Google Benchmark does until it runs for the profile's minimum time,
+// and writes the results in Google Benchmark's JSON shape, so that
+// suites/common/peer_merge.py can put them into the suite's JSON next to the
+// C++ rows under the same names (one segment's value says "go_...").
+//
+// The peers are built offline in GOPATH mode (GO111MODULE=off) by
+// suites/common/go_peer.sh, which stages this package as "syncscope/gbench"
+// next to the suite's own package main.
+package gbench
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	_ "unsafe" // go:linkname
+)
+
+// nanotime is the runtime's monotonic clock (one vDSO clock_gettime, the
+// clock C++'s std::chrono::steady_clock reads).
+//
+//go:linkname nanotime runtime.nanotime
+func nanotime() int64
+
+// Now is a monotonic timestamp in ns.
+func Now() int64 { return nanotime() }
+
+// CPUNs is the CPU time the whole process has used (user + system), in ns:
+// goroutines are not threads, so a per-thread CPU clock means nothing here.
+// It includes the GC's background workers — part of what Go's way costs.
+func CPUNs() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// Mallocs is the runtime's count of heap objects allocated so far (a
+// stop-the-world read: call it before and after a run, never inside).
+func Mallocs() (mallocs uint64, numGC uint32) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.Mallocs, ms.NumGC
+}
+
+// Fail prints one line and exits 1.
+func Fail(prog, format string, a ...interface{}) {
+	fmt.Fprintf(os.Stderr, prog+": error: "+format+"\n", a...)
+	os.Exit(1)
+}
+
+// Profile is the run's profile: Google Benchmark's minimum time per run and
+// the suites' own sizes depend on it (suites/common/harness.cc).
+type Profile struct {
+	Name    string
+	MinTime float64 // seconds, as --benchmark_min_time
+}
+
+// ParseProfile: "quick" or "full"; any other value is a usage error.
+func ParseProfile(name string) (Profile, error) {
+	switch name {
+	case "quick":
+		return Profile{name, 0.05}, nil
+	case "full":
+		return Profile{name, 0.5}, nil
+	}
+	return Profile{}, fmt.Errorf("unknown profile '%s' (valid: quick, full)", name)
+}
+
+// Full: the full profile.
+func (p Profile) Full() bool { return p.Name == "full" }
+
+// PlanEntry is one case the C++ suite ran (once, whatever its repetitions).
+type PlanEntry struct {
+	RunName     string // Google Benchmark's run_name
+	Repetitions int
+	Threads     int
+}
+
+// Segment returns the value of the name's KEY:VALUE segment, or "".
+func (e PlanEntry) Segment(key string) string { return Segment(e.RunName, key) }
+
+// Segment returns the value of name's KEY:VALUE segment, or "".
+func Segment(name, key string) string {
+	for _, s := range strings.Split(name, "/") {
+		if strings.HasPrefix(s, key+":") {
+			return s[len(key)+1:]
+		}
+	}
+	return ""
+}
+
+// SegmentInt is Segment parsed as an int (ok false when absent or bad).
+func SegmentInt(name, key string) (int, bool) {
+	n, err := strconv.Atoi(Segment(name, key))
+	return n, err == nil
+}
+
+// Family is the name's first segment.
+func Family(name string) string { return strings.SplitN(name, "/", 2)[0] }
+
+// SetSegment replaces the value of KEY:VALUE in name; with no such segment
+// it inserts KEY:value after the family (the first segment).
+func SetSegment(name, key, value string) string {
+	segs := strings.Split(name, "/")
+	for i, s := range segs {
+		if strings.HasPrefix(s, key+":") {
+			segs[i] = key + ":" + value
+			return strings.Join(segs, "/")
+		}
+	}
+	out := append([]string{segs[0], key + ":" + value}, segs[1:]...)
+	return strings.Join(out, "/")
+}
+
+// nonFinite matches a bare NaN / inf value after a key.
+var nonFinite = regexp.MustCompile(`(:\s*)-?(?:NaN|nan|Infinity|inf)\b`)
+
+// ReadPlan returns the cases of a suite's JSON that ran without error, in
+// order, one entry per run_name (iteration entries only).
+func ReadPlan(path string) ([]PlanEntry, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Benchmarks []map[string]interface{} `json:"benchmarks"`
+	}
+	// Google Benchmark writes NaN / inf for some aggregates; encoding/json
+	// rejects them.
+	raw = nonFinite.ReplaceAll(raw, []byte("${1}null"))
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if doc.Benchmarks == nil {
+		return nil, fmt.Errorf("%s: no \"benchmarks\" array", path)
+	}
+	var plan []PlanEntry
+	seen := map[string]bool{}
+	for _, b := range doc.Benchmarks {
+		name, _ := b["run_name"].(string)
+		if name == "" {
+			name, _ = b["name"].(string)
+		}
+		if rt, _ := b["run_type"].(string); rt == "aggregate" {
+			continue
+		}
+		if e, _ := b["error_occurred"].(bool); e {
+			continue
+		}
+		if name == "" || seen[name] {
+			continue
+		}
+		seen[name] = true
+		e := PlanEntry{RunName: name, Repetitions: 1, Threads: 1}
+		if r, ok := b["repetitions"].(float64); ok && r >= 1 {
+			e.Repetitions = int(r)
+		}
+		if t, ok := b["threads"].(float64); ok && t >= 1 {
+			e.Threads = int(t)
+		}
+		plan = append(plan, e)
+	}
+	return plan, nil
+}
+
+// Result is one repetition of a case.
+type Result struct {
+	Iterations int64
+	RealS      float64 // wall time of the timed part
+	CPUS       float64 // process CPU time of the timed part
+	Counters   map[string]float64
+}
+
+// Case is one Go row: its run name, repetitions and threads, and the
+// function that runs one repetition.
+type Case struct {
+	Name        string
+	Repetitions int
+	Threads     int
+	Label       string
+	Run         func() Result
+}
+
+// GrowIterations runs body(n) for n = 1, then larger, the way Google
+// Benchmark sizes a run, until one body(n) took at least minTime seconds
+// (or n reached 1e9); body returns the seconds it took. Returns the last n
+// and its seconds.
+func GrowIterations(minTime float64, body func(n int64) float64) (int64, float64) {
+	n := int64(1)
+	for {
+		s := body(n)
+		if s >= minTime || n >= 1e9 {
+			return n, s
+		}
+		mult := 10.0
+		if s > 0 {
+			mult = math.Min(10, math.Max(minTime*1.4/s, 1.1))
+		}
+		if s/minTime > 0.1 {
+			// Close enough to predict, as Google Benchmark does.
+			n = int64(math.Ceil(float64(n)*mult)) + 1
+		} else {
+			n *= 10
+		}
+	}
+}
+
+// Threads runs body(i) on k goroutines started together (each waits until
+// all exist) and returns the wall seconds from the start to the last one's
+// end. Goroutines cannot be pinned; GOMAXPROCS decides where they run.
+func Threads(k int, body func(i int)) float64 {
+	var ready, done = make(chan struct{}, k), make(chan struct{}, k)
+	start := make(chan struct{})
+	for i := 0; i < k; i++ {
+		go func(i int) {
+			ready <- struct{}{}
+			<-start
+			body(i)
+			done <- struct{}{}
+		}(i)
+	}
+	for i := 0; i < k; i++ {
+		<-ready
+	}
+	t0 := time.Now()
+	close(start)
+	for i := 0; i < k; i++ {
+		<-done
+	}
+	return time.Since(t0).Seconds()
+}
+
+// Percentile of sorted values (nearest rank).
+func Percentile(sorted []float64, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(p*float64(len(sorted)))) - 1
+	if i < 0 {
+		i = 0
+	}
+	if i >= len(sorted) {
+		i = len(sorted) - 1
+	}
+	return sorted[i]
+}
+
+func stats(vals []float64) (mean, median, stddev float64) {
+	s := append([]float64(nil), vals...)
+	sort.Float64s(s)
+	n := float64(len(s))
+	for _, v := range s {
+		mean += v
+	}
+	mean /= n
+	if len(s)%2 == 1 {
+		median = s[len(s)/2]
+	} else {
+		median = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	if len(s) > 1 {
+		for _, v := range s {
+			stddev += (v - mean) * (v - mean)
+		}
+		stddev = math.Sqrt(stddev / (n - 1))
+	}
+	return
+}
+
+// RunAll runs every case (all its repetitions) and returns Google
+// Benchmark-shaped entries: one "iteration" entry per repetition and, with
+// two or more repetitions, mean / median / stddev / cv aggregates, with
+// real_time and cpu_time in ns per iteration and every counter at top level.
+// progress gets one line per case.
+func RunAll(cases []Case, progress func(string)) []map[string]interface{} {
+	var out []map[string]interface{}
+	for fi, c := range cases {
+		var entries []map[string]interface{}
+		for rep := 0; rep < c.Repetitions; rep++ {
+			r := c.Run()
+			it := math.Max(float64(r.Iterations), 1)
+			e := map[string]interface{}{
+				"name": c.Name, "family_index": fi, "per_family_instance_index": 0,
+				"run_name": c.Name, "run_type": "iteration", "repetitions": c.Repetitions,
+				"repetition_index": rep, "threads": c.Threads, "iterations": r.Iterations,
+				"real_time": r.RealS * 1e9 / it, "cpu_time": r.CPUS * 1e9 / it,
+				"time_unit": "ns",
+			}
+			if c.Label != "" {
+				e["label"] = c.Label
+			}
+			for k, v := range r.Counters {
+				e[k] = v
+			}
+			entries = append(entries, e)
+		}
+		out = append(out, entries...)
+		if progress != nil {
+			if v, ok := entries[len(entries)-1]["ns_per_op"].(float64); ok {
+				progress(fmt.Sprintf("%-78s %12.1f ns/op", c.Name, v))
+			} else {
+				progress(c.Name)
+			}
+		}
+		if c.Repetitions < 2 {
+			continue
+		}
+		var keys []string
+		for k, v := range entries[0] {
+			if _, num := v.(float64); num && k != "real_time" && k != "cpu_time" {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		keys = append([]string{"real_time", "cpu_time"}, keys...)
+		for _, agg := range []string{"mean", "median", "stddev", "cv"} {
+			a := map[string]interface{}{
+				"name": c.Name + "_" + agg, "family_index": fi, "per_family_instance_index": 0,
+				"run_name": c.Name, "run_type": "aggregate", "repetitions": c.Repetitions,
+				"threads": c.Threads, "aggregate_name": agg, "aggregate_unit": "time",
+				"iterations": c.Repetitions, "time_unit": "ns",
+			}
+			if agg == "cv" {
+				a["aggregate_unit"] = "percentage"
+			}
+			if c.Label != "" {
+				a["label"] = c.Label
+			}
+			for _, k := range keys {
+				var vals []float64
+				for _, e := range entries {
+					if v, ok := e[k].(float64); ok {
+						vals = append(vals, v)
+					}
+				}
+				if len(vals) == 0 {
+					continue
+				}
+				mean, median, sd := stats(vals)
+				switch agg {
+				case "mean":
+					a[k] = mean
+				case "median":
+					a[k] = median
+				case "stddev":
+					a[k] = sd
+				case "cv":
+					if mean != 0 {
+						a[k] = sd / mean
+					} else {
+						a[k] = 0.0
+					}
+				}
+			}
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// RuntimeContext describes the Go runtime a peer ran on: version, OS/arch,
+// GOMAXPROCS and the GC settings (GOGC, GOMEMLIMIT as the environment set
+// them; the runtime's defaults otherwise).
+func RuntimeContext() string {
+	gogc := os.Getenv("GOGC")
+	if gogc == "" {
+		gogc = "100 (default)"
+	}
+	limit := os.Getenv("GOMEMLIMIT")
+	if limit == "" {
+		limit = "none (default)"
+	}
+	return fmt.Sprintf("%s %s/%s, GOMAXPROCS=%d, NumCPU=%d, GOGC=%s, GOMEMLIMIT=%s",
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), runtime.NumCPU(),
+		gogc, limit)
+}
+
+// WriteJSON writes v to path through a temporary name and a rename.
+func WriteJSON(path string, v interface{}) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(raw, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

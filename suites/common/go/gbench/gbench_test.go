@@ -1,0 +1,167 @@
+package gbench
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+func TestSegments(t *testing.T) {
+	n := "pool_overflow/peer:Pool/placement:compact/real_time/threads:2"
+	if got := Segment(n, "peer"); got != "Pool" {
+		t.Fatalf("Segment peer = %q", got)
+	}
+	if got := Segment(n, "impl"); got != "" {
+		t.Fatalf("Segment impl = %q, want empty", got)
+	}
+	if v, ok := SegmentInt(n, "threads"); !ok || v != 2 {
+		t.Fatalf("SegmentInt threads = %d, %v", v, ok)
+	}
+	if _, ok := SegmentInt(n, "peer"); ok {
+		t.Fatal("SegmentInt of a non-number must fail")
+	}
+	if got := Family(n); got != "pool_overflow" {
+		t.Fatalf("Family = %q", got)
+	}
+	want := "pool_overflow/peer:go_sync_pool/placement:compact/real_time/threads:2"
+	if got := SetSegment(n, "peer", "go_sync_pool"); got != want {
+		t.Fatalf("SetSegment replace = %q", got)
+	}
+	want = "overhead_context_cancel/impl:go_context/depth:1/width:16/manual_time"
+	if got := SetSegment("overhead_context_cancel/depth:1/width:16/manual_time", "impl", "go_context"); got != want {
+		t.Fatalf("SetSegment insert = %q", got)
+	}
+}
+
+func TestReadPlan(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "pool.json")
+	// NaN (Google Benchmark writes it), an aggregate, an errored case and a
+	// repeated iteration entry: one entry per run_name that ran.
+	raw := `{"context": {}, "benchmarks": [
+	 {"name": "a/x:1/threads:2", "run_name": "a/x:1/threads:2", "run_type": "iteration", "repetitions": 3, "threads": 2},
+	 {"name": "a/x:1/threads:2", "run_name": "a/x:1/threads:2", "run_type": "iteration", "repetitions": 3, "threads": 2},
+	 {"name": "a/x:1/threads:2_cv", "run_name": "a/x:1/threads:2", "run_type": "aggregate", "v": NaN},
+	 {"name": "b/y:2", "run_name": "b/y:2", "run_type": "iteration", "error_occurred": true},
+	 {"name": "c/z:3", "run_type": "iteration", "v": -inf}]}`
+	if err := os.WriteFile(path, []byte(raw), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := ReadPlan(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan) != 2 || plan[0].RunName != "a/x:1/threads:2" || plan[0].Repetitions != 3 ||
+		plan[0].Threads != 2 || plan[1].RunName != "c/z:3" || plan[1].Repetitions != 1 {
+		t.Fatalf("plan = %+v", plan)
+	}
+	if err := os.WriteFile(path, []byte(`{"context": {}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadPlan(path); err == nil {
+		t.Fatal("a file without benchmarks must be refused")
+	}
+	if _, err := ReadPlan(filepath.Join(dir, "nope.json")); err == nil {
+		t.Fatal("a missing file must be refused")
+	}
+}
+
+func TestParseProfile(t *testing.T) {
+	for _, name := range []string{"quick", "full"} {
+		p, err := ParseProfile(name)
+		if err != nil || p.Name != name || p.MinTime <= 0 || p.Full() != (name == "full") {
+			t.Fatalf("ParseProfile(%q) = %+v, %v", name, p, err)
+		}
+	}
+	if _, err := ParseProfile("slow"); err == nil {
+		t.Fatal("an unknown profile must be refused")
+	}
+}
+
+func TestGrowIterationsStopsAtMinTime(t *testing.T) {
+	// A fake clock: each iteration "takes" 1 ms.
+	var calls []int64
+	n, s := GrowIterations(0.05, func(k int64) float64 {
+		calls = append(calls, k)
+		return float64(k) * 1e-3
+	})
+	if s < 0.05 || float64(n)*1e-3 != s {
+		t.Fatalf("n=%d s=%v", n, s)
+	}
+	for i := 1; i < len(calls); i++ {
+		if calls[i] <= calls[i-1] {
+			t.Fatalf("iterations must grow: %v", calls)
+		}
+	}
+}
+
+func TestThreadsRunsEveryBody(t *testing.T) {
+	seen := make([]bool, 5)
+	Threads(5, func(i int) { seen[i] = true })
+	for i, ok := range seen {
+		if !ok {
+			t.Fatalf("body %d did not run", i)
+		}
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	v := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	if Percentile(v, 0.5) != 5 || Percentile(v, 0.99) != 10 || Percentile(v, 0) != 1 || Percentile(nil, 0.5) != 0 {
+		t.Fatal("nearest-rank percentiles")
+	}
+}
+
+func TestRunAllShape(t *testing.T) {
+	reps := 0
+	cases := []Case{
+		{Name: "f/impl:go_x/threads:2", Repetitions: 3, Threads: 2, Label: "L", Run: func() Result {
+			reps++
+			return Result{Iterations: 10, RealS: 1e-6 * float64(reps), CPUS: 1e-6,
+				Counters: map[string]float64{"ns_per_op": float64(reps)}}
+		}},
+		{Name: "g/impl:go_y", Repetitions: 1, Threads: 1, Run: func() Result {
+			return Result{Iterations: 1, RealS: 1e-3, Counters: map[string]float64{"k": 7}}
+		}},
+	}
+	var lines []string
+	out := RunAll(cases, func(s string) { lines = append(lines, s) })
+	if len(out) != 3+4+1 || len(lines) != 2 {
+		t.Fatalf("%d entries, %d lines", len(out), len(lines))
+	}
+	for i := 0; i < 3; i++ {
+		e := out[i]
+		if e["run_type"] != "iteration" || e["repetition_index"] != i || e["threads"] != 2 || e["label"] != "L" {
+			t.Fatalf("entry %d = %v", i, e)
+		}
+		if e["real_time"].(float64) != float64(i+1)*100 { // ns per iteration
+			t.Fatalf("real_time %v", e["real_time"])
+		}
+	}
+	aggs := map[string]map[string]interface{}{}
+	for _, e := range out[3:7] {
+		aggs[e["aggregate_name"].(string)] = e
+	}
+	if aggs["median"]["ns_per_op"] != 2.0 || aggs["mean"]["ns_per_op"] != 2.0 || aggs["stddev"]["ns_per_op"] != 1.0 ||
+		aggs["cv"]["ns_per_op"] != 0.5 || aggs["cv"]["aggregate_unit"] != "percentage" {
+		t.Fatalf("aggregates %v", aggs)
+	}
+	if out[7]["k"] != 7.0 || out[7]["run_type"] != "iteration" {
+		t.Fatalf("single repetition %v", out[7])
+	}
+	if math.IsNaN(out[7]["cpu_time"].(float64)) {
+		t.Fatal("cpu_time NaN")
+	}
+}
+
+func TestRuntimeContext(t *testing.T) {
+	c := RuntimeContext()
+	for _, want := range []string{runtime.Version(), "GOMAXPROCS=", "GOGC=", "GOMEMLIMIT="} {
+		if !strings.Contains(c, want) {
+			t.Fatalf("context %q lacks %q", c, want)
+		}
+	}
+}

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# suites/common/go_peer.sh — build, run and merge the Go peer of a suite
+# whose peer is written against suites/common/go/gbench (pool, maps,
+# overhead; channels has its own module, suites/channels/peer.sh).
+#
+#   suites/common/go_peer.sh SUITE RUN_TMP_DIR PROFILE BUILD_DIR
+#       what suites/SUITE/peer.sh does for run.sh: after the suite wrote
+#       RUN_TMP_DIR/SUITE.json, build suites/SUITE/go/ (package main) into
+#       BUILD_DIR/suites/SUITE/go-peer/, run it on the cases the C++ suite
+#       ran (the plan is SUITE.json itself), and merge its rows into
+#       SUITE.json with suites/common/peer_merge.py (atomic replace)
+#   suites/common/go_peer.sh --test SUITE BUILD_DIR
+#       stage the peer as for a build and run its `go test` (CTest's
+#       SUITE_go_peer_unit)
+#
+# Built offline in GOPATH mode: GO111MODULE=off, GOPATH = a staging tree
+# under BUILD_DIR (syncscope/gbench and the suite's package, copied there)
+# followed by /usr/share/gocode (Debian's golang-golang-x-sync-dev:
+# golang.org/x/sync/{semaphore,singleflight,errgroup}); GOCACHE under
+# BUILD_DIR, GOENV=off (no $HOME config), GOTOOLCHAIN=local, GOPROXY=off,
+# GOFLAGS empty, CGO_ENABLED=0. GOMAXPROCS = the usable CPUs; GOGC and
+# GOMEMLIMIT are the environment's (the peer records them).
+#
+# When `go` is absent it says so — a line in the log and the context key
+# SUITE_peer_go — and exits 0: the suite's other results stand. A Go that
+# is present but fails to build or run is an error (exit 1). Bad usage: one
+# line naming the problem, exit 2.
+set -euo pipefail
+
+usage() {
+  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+}
+
+SUITES=(pool maps overhead)
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+suites_dir="$(cd "$here/.." && pwd)"
+PY=/usr/bin/python3
+merge="$here/peer_merge.py"
+
+check_suite() {
+  local s
+  for s in "${SUITES[@]}"; do [ "$1" = "$s" ] && return 0; done
+  echo "error: unknown suite '$1' (valid: ${SUITES[*]})" >&2
+  exit 2
+}
+
+# stage SUITE OUT: the GOPATH tree under OUT and Go's environment; sets pkg
+# to the staged package's directory.
+stage() {
+  local suite="$1" out="$2" src="$2/gopath/src/syncscope"
+  rm -rf "$src"
+  mkdir -p "$src/gbench" "$src/${suite}_go" "$out/cache"
+  cp "$here/go/gbench/"* "$src/gbench/"
+  cp "$suites_dir/$suite/go/"* "$src/${suite}_go/"
+  export GOCACHE="$out/cache" GOPATH="$out/gopath:/usr/share/gocode" GOENV=off \
+    GOTOOLCHAIN=local GOPROXY=off GOFLAGS= CGO_ENABLED=0 GO111MODULE=off
+  pkg="$src/${suite}_go"
+}
+
+case "${1:-}" in
+  -h|--help) usage; exit 0 ;;
+  --test)
+    if [ $# -ne 3 ]; then
+      echo "error: --test takes SUITE BUILD_DIR (got $(($# - 1)) arguments)" >&2
+      exit 2
+    fi
+    check_suite "$2"
+    [ -d "$3" ] || { echo "error: build directory '$3' does not exist (valid: the CMake build directory of the suites)" >&2; exit 2; }
+    command -v go >/dev/null 2>&1 || { echo "error: no 'go' on PATH (./run.sh setup installs golang-go)" >&2; exit 1; }
+    build="$(cd "$3" && pwd)"
+    stage "$2" "$build/suites/$2/go-peer-test"
+    cd "$pkg" && exec go test -count=1 syncscope/gbench .
+    ;;
+esac
+
+if [ $# -ne 4 ]; then
+  echo "error: go_peer.sh takes SUITE RUN_TMP_DIR PROFILE BUILD_DIR (got $# arguments)" >&2
+  exit 2
+fi
+suite="$1" run="$2" profile="$3" build="$4"
+check_suite "$suite"
+case "$profile" in
+  quick|full) ;;
+  *) echo "error: unknown profile '$profile' (valid: quick, full)" >&2; exit 2 ;;
+esac
+[ -f "$run/$suite.json" ] || { echo "error: '$run/$suite.json' does not exist (valid: a run directory the $suite suite wrote)" >&2; exit 2; }
+[ -d "$build" ] || { echo "error: build directory '$build' does not exist (valid: the CMake build directory of the suites)" >&2; exit 2; }
+
+if ! command -v go >/dev/null 2>&1; then
+  note="absent: no 'go' on PATH, Go's side of $suite not measured (./run.sh setup installs golang-go)"
+  echo "$suite peer: Go runtime $note"
+  "$PY" "$merge" "$run" --suite "$suite" --peer go --note "$note"
+  exit 0
+fi
+
+# run.sh starts this script through spawn_owned (its own session, signals at
+# their defaults); what it starts dies with it (parent-death signal), so an
+# interrupted run leaves no `go build` or peer binary behind.
+owned() { setpriv --pdeathsig KILL -- "$@"; }
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+build="$(cd "$build" && pwd)"  # Go wants absolute GOCACHE / GOPATH
+out="$build/suites/$suite/go-peer"
+stage "$suite" "$out"
+echo "$suite peer: $(go version), building $suites_dir/$suite/go (GOPATH mode)"
+(cd "$pkg" && owned go build -o "$out/${suite}_go" .)
+
+# Families a peer leaves out for now, and why:
+#   overhead_context_cancel, overhead_single_flight: the C++ rows of these
+#   two families carry no impl segment (only syncscope's ran), and the
+#   report's overhead table and latency figure (plots/suite_overhead.py)
+#   read every row of the family as syncscope's; the Go rows
+#   (impl:go_context, impl:go_singleflight) would show up as syncscope's
+#   until the plots tell them apart. The peer runs them (its go test does);
+#   drop this -skip once plots/ does.
+extra=()
+case "$suite" in
+  overhead) extra=(-skip overhead_context_cancel,overhead_single_flight) ;;
+esac
+
+cpus="$(nproc)"
+tmp_json="$run/.${suite}_go.json"
+trap 'rm -f "$tmp_json" "$tmp_json.tmp"' EXIT
+echo "$suite peer: replaying $suite's cases with Go's runtime (GOMAXPROCS=$cpus, profile $profile)"
+owned "$out/${suite}_go" -plan "$run/$suite.json" -out "$tmp_json" -gomaxprocs "$cpus" -profile "$profile" \
+  ${extra[@]+"${extra[@]}"}
+owned "$PY" "$merge" "$run" --suite "$suite" --peer go --peer-json "$tmp_json"
+echo "$suite peer: go_* entries merged into $suite.json"

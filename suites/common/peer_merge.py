@@ -1,0 +1,143 @@
+#!/usr/bin/python3
+"""Merge a peer program's results (another language's runtime on the same
+cases) into a suite's run: the one helper every suite's peer.sh calls.
+
+Usage:
+  peer_merge.py RUN_DIR --suite SUITE --peer LANG --peer-json PEER.json
+                [--peer-hist PEER_HIST.json] [--note TEXT]
+      append PEER.json's benchmarks to RUN_DIR/SUITE.json, add its context
+      keys, and (with --peer-hist) add PEER_HIST.json's histograms to
+      RUN_DIR/SUITE_hist.json (created when the suite wrote none)
+  peer_merge.py RUN_DIR --suite SUITE --peer LANG --note TEXT
+      only record TEXT as the context key SUITE_peer_LANG (e.g. why the
+      peer's runtime was not measured)
+
+A peer's entry is one whose name has a segment KEY:LANG_... (impl:go_chan,
+peer:go_sync_pool, map:go_sync_map): the peer names its implementations with
+its language as prefix and the suite's own never do. Every peer entry in
+PEER.json must be one; peer entries already in SUITE.json (and histograms
+whose key has such a segment) are replaced, so running a peer twice on one
+run directory leaves one set. Every file is written to a temporary name and
+renamed (never half-written). The JSON keeps Google Benchmark's conventions
+(indent 2; NaN where it wrote NaN).
+
+Errors print one line starting "error:" and exit 1 (2 for bad usage).
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class MergeError(Exception):
+    pass
+
+
+def load(path, default=None):
+    if default is not None and not os.path.exists(path):
+        return default
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise MergeError("%s: %s" % (path, e)) from None
+
+
+def write_atomic(path, obj, indent=None):
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+                               dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(obj, f, indent=indent)
+            f.write("\n")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def is_peer_name(name, peer):
+    """True when one '/'-separated segment of name is KEY:PEER_..."""
+    if not isinstance(name, str):
+        return False
+    prefix = peer + "_"
+    for seg in name.split("/"):
+        key, sep, value = seg.partition(":")
+        if sep and key and value.startswith(prefix):
+            return True
+    return False
+
+
+def is_peer_entry(entry, peer):
+    return is_peer_name(entry.get("run_name") or entry.get("name") or "", peer)
+
+
+def merge(run_dir, suite, peer, peer_json=None, peer_hist=None, note=None):
+    for what, v in (("suite", suite), ("peer", peer)):
+        if not NAME_RE.match(v or ""):
+            raise MergeError("bad %s name %r (valid: lower-case letters, digits, _)" % (what, v))
+    suite_path = os.path.join(run_dir, suite + ".json")
+    doc = load(suite_path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):
+        raise MergeError("%s: not Google Benchmark JSON (no \"benchmarks\" array)" % suite_path)
+    context = doc.setdefault("context", {})
+    doc["benchmarks"] = [b for b in doc["benchmarks"]
+                         if not (isinstance(b, dict) and is_peer_entry(b, peer))]
+    if note is not None:
+        context["%s_peer_%s" % (suite, peer)] = note
+    if peer_json is not None:
+        extra = load(peer_json)
+        if not isinstance(extra, dict) or not isinstance(extra.get("benchmarks"), list):
+            raise MergeError("%s: no \"benchmarks\" array" % peer_json)
+        for b in extra["benchmarks"]:
+            if not (isinstance(b, dict) and is_peer_entry(b, peer)):
+                raise MergeError("%s: entry %r is not a %s peer benchmark (no KEY:%s_... segment)"
+                                 % (peer_json, b, peer, peer))
+        doc["benchmarks"].extend(extra["benchmarks"])
+        for k, v in (extra.get("context") or {}).items():
+            context[k] = v
+    write_atomic(suite_path, doc, indent=2)
+    if peer_hist is not None:
+        hist_path = os.path.join(run_dir, suite + "_hist.json")
+        hist = load(hist_path, default={})
+        extra = load(peer_hist)
+        if not isinstance(hist, dict) or not isinstance(extra, dict):
+            raise MergeError("histogram files must hold JSON objects")
+        hist = {k: v for k, v in hist.items() if not is_peer_name(k, peer)}
+        hist.update(extra)
+        write_atomic(hist_path, hist)
+
+
+def main(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("run_dir")
+    p.add_argument("--suite", required=True, help="the suite (RUN_DIR/SUITE.json)")
+    p.add_argument("--peer", required=True, help="the peer's language prefix, e.g. go")
+    p.add_argument("--peer-json")
+    p.add_argument("--peer-hist")
+    p.add_argument("--note")
+    a = p.parse_args(argv)
+    if a.peer_hist is not None and a.peer_json is None:
+        p.error("--peer-hist needs --peer-json")
+    if a.peer_json is None and a.note is None:
+        p.error("give --peer-json and/or --note")
+    try:
+        merge(a.run_dir, a.suite, a.peer, a.peer_json, a.peer_hist, a.note)
+    except MergeError as e:
+        print("error: %s" % e, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

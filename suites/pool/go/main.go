@@ -1,0 +1,161 @@
+// Command pool_go is the Go peer of the syncscope `pool` suite: Go's own
+// sync.Pool on the suite's cases, under the same names with peer:go_sync_pool
+// (suites/pool/pool.cc describes each family; the bodies here mirror it).
+//
+// Usage (suites/pool/peer.sh runs it through suites/common/go_peer.sh):
+//
+//	pool_go -plan RUN/pool.json -out GO.json [-gomaxprocs N] [-profile quick|full]
+//
+// Every case peer:Pool ran is replayed once per thread count, with the
+// same repetitions, as placement:none (goroutines cannot be pinned).
+//
+// Go's GC and the C++ side's trim(): sync.Pool is emptied by the runtime at
+// the start of every GC cycle (poolCleanup: the primary caches become the
+// victim cache and the old victim cache is dropped), exactly what one
+// Pool::trim() does. Where the C++ side calls trim() — pool_expensive_new
+// (thread 0, every 10 rounds), pool_victim (once per iteration),
+// pool_trim_pause (twice per sample) — this peer calls runtime.GC() at the
+// same point. Elsewhere the C++ side never trims but Go's own GC may run
+// (pool_starvation makes 33 objects of garbage per iteration); those cycles
+// are counted (gc_cycles, gc_cycles_per_op) rather than prevented, because
+// that is how sync.Pool behaves in a real program. GOGC is the environment's
+// (100 by default, recorded in the context).
+//
+// Not replayed: pool_variable_sizes (go#23199's byte gauge has no
+// equivalent: sync.Pool cannot say what it retains); the context says so.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+
+	"syncscope/gbench"
+)
+
+const (
+	prog     = "pool_go"
+	implName = "go_sync_pool"
+	refPeer  = "Pool"
+)
+
+func main() {
+	planPath := flag.String("plan", "", "the C++ suite's pool.json (Google Benchmark JSON)")
+	outPath := flag.String("out", "", "where to write the go_sync_pool entries (JSON)")
+	procs := flag.Int("gomaxprocs", 0, "GOMAXPROCS (default: the usable CPUs)")
+	profName := flag.String("profile", "quick", "the run's profile: quick or full")
+	flag.Parse()
+	if *planPath == "" || *outPath == "" || flag.NArg() != 0 {
+		fmt.Fprintln(os.Stderr, "usage: pool_go -plan POOL_JSON -out OUT_JSON [-gomaxprocs N] [-profile quick|full]")
+		os.Exit(2)
+	}
+	prof, err := gbench.ParseProfile(*profName)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: error: %v\n", prog, err)
+		os.Exit(2)
+	}
+	if *procs > 0 {
+		runtime.GOMAXPROCS(*procs)
+	}
+	plan, err := gbench.ReadPlan(*planPath)
+	if err != nil {
+		gbench.Fail(prog, "%v", err)
+	}
+	cases, skipped := Cases(plan, prof)
+	label := fmt.Sprintf("placement=none;pus=unpinned;GOMAXPROCS=%d", runtime.GOMAXPROCS(0))
+	for i := range cases {
+		cases[i].Label = label
+	}
+	benchmarks := gbench.RunAll(cases, func(s string) { fmt.Println(s) })
+	doc := map[string]interface{}{
+		"context": map[string]interface{}{
+			"pool_peer_go": fmt.Sprintf("%s; %d cases replayed from peer:%s; Pool::trim() <-> runtime.GC() (poolCleanup at each GC start)",
+				gbench.RuntimeContext(), len(cases), refPeer),
+			"pool_go_profile": prof.Name,
+			"pool_go_skipped": strings.Join(skipped, "; "),
+		},
+		"benchmarks": benchmarks,
+	}
+	if err := gbench.WriteJSON(*outPath, doc); err != nil {
+		gbench.Fail(prog, "%v", err)
+	}
+}
+
+// Cases maps the plan's peer:Pool cases to Go cases (deduplicated: every
+// placement of the C++ side is one unpinned Go case); skipped says which
+// families have no Go counterpart and why.
+func Cases(plan []gbench.PlanEntry, prof gbench.Profile) ([]gbench.Case, []string) {
+	var cases []gbench.Case
+	seen := map[string]bool{}
+	skip := map[string]bool{}
+	var skipped []string
+	for _, e := range plan {
+		if e.Segment("peer") != refPeer {
+			continue
+		}
+		name := gbench.SetSegment(e.RunName, "peer", implName)
+		if gbench.Segment(name, "placement") != "" {
+			name = gbench.SetSegment(name, "placement", "none")
+		}
+		if seen[name] {
+			continue
+		}
+		fam := gbench.Family(e.RunName)
+		run := caseFor(fam, e, prof)
+		if run == nil {
+			if !skip[fam] {
+				skip[fam] = true
+				skipped = append(skipped, fam+": "+skipReason(fam))
+			}
+			continue
+		}
+		seen[name] = true
+		cases = append(cases, gbench.Case{Name: name, Repetitions: e.Repetitions, Threads: e.Threads, Run: run})
+	}
+	return cases, skipped
+}
+
+func skipReason(fam string) string {
+	if fam == "pool_variable_sizes" {
+		return "sync.Pool has no byte gauge (what it retains is not observable)"
+	}
+	return "no Go counterpart"
+}
+
+func caseFor(fam string, e gbench.PlanEntry, prof gbench.Profile) func() gbench.Result {
+	t := e.Threads
+	switch fam {
+	case "pool_put_get":
+		return func() gbench.Result { return putGet(t, prof) }
+	case "pool_overflow":
+		return func() gbench.Result { return overflow(t, prof) }
+	case "pool_starvation":
+		return func() gbench.Result { return starvation(t, prof) }
+	case "pool_cross_thread":
+		if t != 2 {
+			return nil
+		}
+		return func() gbench.Result { return crossThread(prof) }
+	case "pool_expensive_new":
+		n, ok := gbench.SegmentInt(e.RunName, "threads")
+		if !ok || n < 1 {
+			return nil
+		}
+		return func() gbench.Result { return expensiveNew(n, prof) }
+	case "pool_victim":
+		held, ok := gbench.SegmentInt(e.RunName, "held")
+		if !ok || held < 1 {
+			return nil
+		}
+		return func() gbench.Result { return victim(held, prof) }
+	case "pool_trim_pause":
+		objs, ok := gbench.SegmentInt(e.RunName, "objects")
+		if !ok || objs < 1 {
+			return nil
+		}
+		return func() gbench.Result { return trimPause(objs, prof) }
+	}
+	return nil
+}

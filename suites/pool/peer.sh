@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# suites/pool/peer.sh — Go's sync.Pool on the `pool` suite's cases
+# (suites/pool/go/, rows peer:go_sync_pool). run.sh calls it after the suite:
+#   suites/pool/peer.sh RUN_TMP_DIR PROFILE BUILD_DIR
+# The work is suites/common/go_peer.sh's (build offline, run, merge; a
+# missing `go` is recorded and not an error); --help there says more.
+set -euo pipefail
+case "${1:-}" in
+  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+esac
+exec "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../common/go_peer.sh" pool "$@"
