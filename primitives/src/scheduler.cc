@@ -28,6 +28,7 @@
 #include <syncscope/internal/context_switch.h>
 #include <syncscope/internal/scheduler.h>
 #include <syncscope/internal/sema.h>
+#include <syncscope/recursive_mutex.h>
 
 #if defined(SYNCSCOPE_TSAN) || defined(__SANITIZE_THREAD__)
 #define SYNCSCOPE_TSAN_FIBERS 1
@@ -91,6 +92,7 @@ struct G {
   // Set by goroutine_wake (exchange, acq_rel); None by the goroutine when it
   // resumes (exchange, acq_rel: it synchronizes with the waker's exchange).
   std::atomic<uint32_t> permit{kPermitNone};
+  int64_t id = 0;                     // unique, > 0; set by spawn
   G* link = nullptr;                  // global run queue or free list; under Sched::mu
   bool in_syscall = false;            // inside a SyscallGuard; only the goroutine itself
   // Timer (at most one per G: its current timed wait). timer_p is the P
@@ -181,7 +183,7 @@ struct Sched {
   size_t ngfree = 0;
   G* gfree_nostack = nullptr;
   std::atomic<int64_t> ngoroutine{0};
-  std::atomic<uint64_t> spawned{0};
+  std::atomic<uint64_t> spawned{0};  // also the source of goroutine ids
   std::atomic<uint64_t> threads{0};
 };
 
@@ -842,8 +844,10 @@ void execute(M* m, G* g) {
     m->curg = g;
     bump(m->switches);
     m->p->schedtick++;
+    detail::tls_thread_id = -g->id;  // owner identity for RecursiveMutex & co.
     tsan_switch_to(fiber_of(g));
     ctx_switch(&m->g0, g->ctx);
+    detail::tls_thread_id = 0;
     m->curg = nullptr;
     switch (m->why) {
       case Why::kYield:
@@ -1004,7 +1008,7 @@ void spawn(Task* t) {
   g->fiber = __tsan_create_fiber(0);
 #endif
   s.ngoroutine.fetch_add(1, std::memory_order_relaxed);
-  s.spawned.fetch_add(1, std::memory_order_relaxed);
+  g->id = static_cast<int64_t>(s.spawned.fetch_add(1, std::memory_order_relaxed)) + 1;
   M* m = getm();
   if (m != nullptr && m->curg != nullptr && m->p != nullptr) {
     internal::runq_put(m->p, g, /*next=*/true);  // Go's newproc
@@ -1026,6 +1030,15 @@ void park_until(std::chrono::steady_clock::time_point deadline) {
   }
 }
 }  // namespace goroutine_detail
+
+void goroutine_detail::yield_cpu() noexcept {
+  internal::M* m = internal::getm();
+  if (m != nullptr && m->curg != nullptr && m->p != nullptr) {
+    internal::switch_to_scheduler(internal::Why::kYield);
+  } else {
+    std::this_thread::yield();
+  }
+}
 
 void gosched() {
   internal::M* m = internal::getm();

@@ -1,6 +1,10 @@
 #!/usr/bin/python3
 """Merge the Go peer's results into a channels run (called by peer.sh).
 
+Shared by every suite with a Go peer: --suite NAME (default channels) picks
+NAME.json / NAME_hist.json and the context key NAME_peer_go; --impl IMPL
+(repeatable; default go_chan) names the impl:IMPL segments the peer owns.
+
 Usage:
   peer_merge.py RUN_DIR --go-json GO.json --go-hist GO_HIST.json
       append GO.json's benchmarks (impl:go_chan) to RUN_DIR/channels.json,
@@ -24,7 +28,8 @@ import os
 import sys
 import tempfile
 
-GO_IMPL_SEGMENT = "/impl:go_chan/"
+GO_IMPL_SEGMENTS = ("/impl:go_chan/",)
+SUITE = "channels"
 
 
 class MergeError(Exception):
@@ -60,36 +65,38 @@ def write_atomic(path, obj, indent=None):
 
 def is_go_entry(entry):
     name = entry.get("run_name") or entry.get("name") or ""
-    return isinstance(name, str) and GO_IMPL_SEGMENT in name
+    return isinstance(name, str) and any(seg in name for seg in GO_IMPL_SEGMENTS)
 
 
 def merge(run_dir, go_json=None, go_hist=None, note=None):
-    suite_path = os.path.join(run_dir, "channels.json")
+    suite_path = os.path.join(run_dir, SUITE + ".json")
     doc = load(suite_path)
     if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):
         raise MergeError("%s: not Google Benchmark JSON (no \"benchmarks\" array)" % suite_path)
     context = doc.setdefault("context", {})
     doc["benchmarks"] = [b for b in doc["benchmarks"] if not (isinstance(b, dict) and is_go_entry(b))]
     if note is not None:
-        context["channels_peer_go"] = note
+        context[SUITE + "_peer_go"] = note
     if go_json is not None:
         go = load(go_json)
         if not isinstance(go, dict) or not isinstance(go.get("benchmarks"), list):
             raise MergeError("%s: no \"benchmarks\" array" % go_json)
         for b in go["benchmarks"]:
             if not (isinstance(b, dict) and is_go_entry(b)):
-                raise MergeError("%s: entry %r is not an impl:go_chan benchmark" % (go_json, b))
+                raise MergeError("%s: entry %r is not an impl:%s benchmark"
+                                 % (go_json, b, "|".join(seg.strip("/")[5:] for seg in GO_IMPL_SEGMENTS)))
         doc["benchmarks"].extend(go["benchmarks"])
         for k, v in (go.get("context") or {}).items():
             context[k] = v
     write_atomic(suite_path, doc, indent=2)
     if go_hist is not None:
-        hist_path = os.path.join(run_dir, "channels_hist.json")
+        hist_path = os.path.join(run_dir, SUITE + "_hist.json")
         hist = load(hist_path, default={})
         extra = load(go_hist)
         if not isinstance(hist, dict) or not isinstance(extra, dict):
             raise MergeError("histogram files must hold JSON objects")
-        hist = {k: v for k, v in hist.items() if GO_IMPL_SEGMENT not in k + "/"}
+        hist = {k: v for k, v in hist.items()
+                if not any(seg in k + "/" for seg in GO_IMPL_SEGMENTS)}
         hist.update(extra)
         write_atomic(hist_path, hist)
 
@@ -100,9 +107,17 @@ def main(argv):
     p.add_argument("--go-json")
     p.add_argument("--go-hist")
     p.add_argument("--note")
+    p.add_argument("--suite", default="channels")
+    p.add_argument("--impl", action="append")
+    p.add_argument("--no-hist", action="store_true", help="the peer writes no histograms")
     a = p.parse_args(argv)
-    if (a.go_json is None) != (a.go_hist is None) or (a.go_json is None and a.note is None):
-        p.error("give --go-json with --go-hist, and/or --note")
+    global SUITE, GO_IMPL_SEGMENTS
+    SUITE = a.suite
+    if a.impl:
+        GO_IMPL_SEGMENTS = tuple("/impl:%s/" % i for i in a.impl)
+    if (not a.no_hist and (a.go_json is None) != (a.go_hist is None)) or (
+            a.go_json is None and a.note is None):
+        p.error("give --go-json with --go-hist (or --no-hist), and/or --note")
     try:
         merge(a.run_dir, a.go_json, a.go_hist, a.note)
     except MergeError as e:

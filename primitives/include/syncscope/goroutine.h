@@ -83,7 +83,19 @@
 //     for another goroutine deadlocks). Inside a SyscallGuard the P keeps
 //     running goroutines. syncscope's own primitives need no guard.
 //   * thread_local storage belongs to the M, not to the goroutine: a
-//     goroutine that blocks may resume on another thread.
+//     goroutine that blocks may resume on another thread. syncscope's own
+//     per-thread state is goroutine-safe where it spans a wait: Cond and
+//     CyclicBarrier borrow a parker per wait on a goroutine, and the owner
+//     that RecursiveMutex records is the goroutine. An RCU read-side
+//     section (rcu.h) must not block on a goroutine (its nesting count is
+//     the M's); Pool's per-thread cache is the M's (harmless).
+//   * Spinning locks (SpinLock, TTAS, ticket, MCS, CLH) spin on the M; once
+//     their spin budget is spent they call gosched() instead of
+//     sched_yield(), so the holder can run on the same P. A goroutine that
+//     parks while holding one makes its waiters spin-and-yield until it
+//     resumes.
+//   * ASan does not know about the switches yet (no
+//     __sanitizer_start_switch_fiber): use the TSan or plain builds.
 //   * No main goroutine and no deadlock detector: main() is a plain thread
 //     and waits for goroutines with a primitive (WaitGroup, a channel).
 //   * An exception escaping a goroutine terminates the program (Go: an
@@ -155,6 +167,11 @@ struct TaskOf final : Task {
 void spawn(Task* t);  // takes ownership
 bool on_goroutine() noexcept;
 void park_until(std::chrono::steady_clock::time_point deadline);
+// yield_cpu(): gosched() on a goroutine that holds a P, else
+// std::this_thread::yield(). What syncscope's spinning waits (SpinWait,
+// SpinLock) do once their spin budget is spent, so that a goroutine waiting
+// for a spin lock lets the holder run on its P.
+void yield_cpu() noexcept;
 }  // namespace goroutine_detail
 
 // go(f): starts a goroutine that runs f(). From a goroutine, the new one
