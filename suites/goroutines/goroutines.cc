@@ -71,6 +71,13 @@ double secs(Clock::duration d) { return std::chrono::duration<double>(d).count()
 
 int usable() { return usable_pus(); }
 
+// ns per operation from Google Benchmark's (manual) time: `ops` operations
+// per iteration; the inverted rate is seconds / (ops * 1e-9 * iterations).
+benchmark::Counter per_op(double ops) {
+  return benchmark::Counter(ops * 1e-9, benchmark::Counter::kIsIterationInvariantRate |
+                                            benchmark::Counter::kInvert);
+}
+
 // Waits (from the benchmark thread) until no goroutine is alive, then sets
 // GOMAXPROCS: the runtime resizes only when quiescent.
 void procs(int n) {
@@ -103,8 +110,7 @@ void BM_SpawnGoroutine(benchmark::State& state, int n) {
       st.SetIterationTime(secs(Clock::now() - t0));
     }
   });
-  state.counters["ns_per_op"] = benchmark::Counter(
-      1e9 * n, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_op"] = per_op(n);
   state.counters["gomaxprocs"] = gomaxprocs();
 }
 
@@ -118,8 +124,7 @@ void BM_SpawnThread(benchmark::State& state, int n) {
     state.SetIterationTime(secs(Clock::now() - t0));
     ts.clear();
   }
-  state.counters["ns_per_op"] = benchmark::Counter(
-      1e9 * n, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_op"] = per_op(n);
   state.counters["gomaxprocs"] = usable();
 }
 
@@ -133,8 +138,7 @@ void BM_SpawnFiber(benchmark::State& state, int n) {
     state.SetIterationTime(secs(Clock::now() - t0));
     fs.clear();
   }
-  state.counters["ns_per_op"] = benchmark::Counter(
-      1e9 * n, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_op"] = per_op(n);
   state.counters["gomaxprocs"] = 1;
 }
 
@@ -167,8 +171,7 @@ void BM_SwitchRaw(benchmark::State& state) {
   }
   munmap(stack, kStack);  // the other context stays suspended forever: its stack goes
   state.counters["ns_per_op"] =
-      benchmark::Counter(2e9 * kSwitchBatch, benchmark::Counter::kIsIterationInvariantRate |
-                                                 benchmark::Counter::kInvert);
+      per_op(2.0 * kSwitchBatch);
   state.counters["gomaxprocs"] = 1;
 }
 
@@ -193,8 +196,7 @@ void BM_SwitchGosched(benchmark::State& state) {
   // Each gosched() of the driver runs the partner once, whose gosched()
   // comes back: two switches per call.
   state.counters["ns_per_op"] =
-      benchmark::Counter(2e9 * kSwitchBatch, benchmark::Counter::kIsIterationInvariantRate |
-                                                 benchmark::Counter::kInvert);
+      per_op(2.0 * kSwitchBatch);
   state.counters["gomaxprocs"] = 1;
 }
 
@@ -211,8 +213,7 @@ void BM_SwitchFiber(benchmark::State& state) {
   stop.store(true);
   partner.join();
   state.counters["ns_per_op"] =
-      benchmark::Counter(2e9 * kSwitchBatch, benchmark::Counter::kIsIterationInvariantRate |
-                                                 benchmark::Counter::kInvert);
+      per_op(2.0 * kSwitchBatch);
   state.counters["gomaxprocs"] = 1;
 }
 
@@ -282,8 +283,7 @@ void BM_Unpark(benchmark::State& state, bool cross) {
     state.counters["p99_ns"] = static_cast<double>(samples[samples.size() * 99 / 100]);
   }
   state.counters["ns_per_op"] =
-      benchmark::Counter(1e9 * kUnparkBatch, benchmark::Counter::kIsIterationInvariantRate |
-                                                 benchmark::Counter::kInvert);
+      per_op(kUnparkBatch);
   state.counters["gomaxprocs"] = gomaxprocs();
 }
 
@@ -375,8 +375,7 @@ void BM_ChanGoroutines(benchmark::State& state, bool pingpong) {
     wg.wait();
   });
   const double msgs = pingpong ? 2.0 * kMsgBatch : kMsgBatch;
-  state.counters["ns_per_op"] = benchmark::Counter(
-      1e9 * msgs, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_op"] = per_op(msgs);
   state.counters["gomaxprocs"] = gomaxprocs();
 }
 
