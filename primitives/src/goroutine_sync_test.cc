@@ -255,7 +255,6 @@ TEST_F(GoroutineSyncTest, AThreadAndAGoroutinePingPongOnAnUnbufferedChannel) {
 TEST_F(GoroutineSyncTest, SelectTimeoutFiresOnAGoroutineAndNotEarly) {
   use_procs(1);
   Chan<int> never(0);
-  const uint64_t fired_before = goroutine_stats().timers_fired;
   std::atomic<int> index{-1};
   std::atomic<bool> early{false};
   WaitGroup wg;
@@ -269,7 +268,8 @@ TEST_F(GoroutineSyncTest, SelectTimeoutFiresOnAGoroutineAndNotEarly) {
   wg.wait();
   EXPECT_EQ(index.load(), 1);
   EXPECT_FALSE(early.load());
-  EXPECT_GT(goroutine_stats().timers_fired, fired_before);
+  // (Whether a timer fired is not asserted: on a slow machine the deadline
+  // can pass before the select parks, and then it times out without one.)
 }
 
 // A goroutine parked in a select with a (long) timeout is woken by a send
@@ -398,7 +398,8 @@ TEST_F(GoroutineSyncTest, TenThousandGoroutinesThroughChannelsAndAMutex) {
   collected.wait();
   EXPECT_EQ(id_sum.load(), long{kMany} * (kMany - 1) / 2);
   ASSERT_TRUE(eventually([&] { return release.waiting_receivers() == std::size_t{kMany}; }));
-  EXPECT_EQ(num_goroutine(), kMany);
+  // The collector has signalled but may not have returned yet.
+  EXPECT_TRUE(eventually([] { return num_goroutine() == kMany; }));
   release.close();
   finished.wait();
   std::lock_guard<GoMutex> l(mu);
