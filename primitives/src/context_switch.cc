@@ -139,8 +139,8 @@ Context ctx_make(void* stack_top, void (*entry)(void*), void* arg) noexcept {
   auto top = reinterpret_cast<uintptr_t>(stack_top) & ~uintptr_t{15};
   auto* sp = reinterpret_cast<uint64_t*>(top - 160 - 16);
   std::memset(sp, 0, 160);
-  sp[0] = reinterpret_cast<uint64_t>(entry);  // x19
-  sp[1] = reinterpret_cast<uint64_t>(arg);    // x20
+  sp[0] = reinterpret_cast<uint64_t>(entry);                       // x19
+  sp[1] = reinterpret_cast<uint64_t>(arg);                         // x20
   sp[11] = reinterpret_cast<uint64_t>(&syncscope_ctx_trampoline);  // x30
   return sp;
 }

@@ -357,8 +357,7 @@ TEST_F(GoroutineTest, SetGomaxprocsOnAGoroutineThrows) {
       out.send(e.what());
     }
   });
-  EXPECT_NE(out.receive().value().find("set_gomaxprocs: called on a goroutine"),
-            std::string::npos);
+  EXPECT_NE(out.receive().value().find("set_gomaxprocs: called on a goroutine"), std::string::npos);
 }
 
 TEST_F(GoroutineTest, NestedSyscallGuardThrows) {

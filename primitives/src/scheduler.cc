@@ -83,24 +83,24 @@ enum class Why { kNone, kYield, kPark, kExit, kSyscallNoP };
 // A goroutine. G's are pooled and never freed (a late goroutine_wake() may
 // still touch one).
 struct G {
-  Context ctx = nullptr;              // saved context while not running
-  char* map_base = nullptr;           // the stack mapping (guard page first); null: none
-  char* stack_top = nullptr;          // highest address of the usable stack
+  Context ctx = nullptr;                   // saved context while not running
+  char* map_base = nullptr;                // the stack mapping (guard page first); null: none
+  char* stack_top = nullptr;               // highest address of the usable stack
   goroutine_detail::Task* task = nullptr;  // the body; owned; run by the goroutine
   // kPermitNone / kPermitParked / kPermitSet. Parked is written only by the
   // M's scheduler after the goroutine has switched out (CAS None->Parked);
   // Set by goroutine_wake (exchange, acq_rel); None by the goroutine when it
   // resumes (exchange, acq_rel: it synchronizes with the waker's exchange).
   std::atomic<uint32_t> permit{kPermitNone};
-  int64_t id = 0;                     // unique, > 0; set by spawn
-  G* link = nullptr;                  // global run queue or free list; under Sched::mu
-  bool in_syscall = false;            // inside a SyscallGuard; only the goroutine itself
+  int64_t id = 0;           // unique, > 0; set by spawn
+  G* link = nullptr;        // global run queue or free list; under Sched::mu
+  bool in_syscall = false;  // inside a SyscallGuard; only the goroutine itself
   // Timer (at most one per G: its current timed wait). timer_p is the P
   // whose heap holds it, or null; written under that P's timer lock,
   // read by the goroutine itself without it (acquire) to find the heap.
   std::atomic<P*> timer_p{nullptr};
-  int64_t timer_when = 0;             // under timer_p's lock
-  size_t timer_idx = 0;               // index in timer_p's heap; under its lock
+  int64_t timer_when = 0;  // under timer_p's lock
+  size_t timer_idx = 0;    // index in timer_p's heap; under its lock
 #if defined(SYNCSCOPE_TSAN_FIBERS)
   void* fiber = nullptr;
 #endif
@@ -137,15 +137,14 @@ struct M {
   P* nextp = nullptr;    // the P handed over by startm; read after `note`
   P* oldp = nullptr;     // the P given up by a SyscallGuard
   bool spinning = false;
-  Why why = Why::kNone;  // set by the goroutine right before it switches to g0
-  Sema note{0};          // the M sleeps here when idle (the parking layer's thread path)
-  M* link = nullptr;     // idle list; under Sched::mu
+  Why why = Why::kNone;         // set by the goroutine right before it switches to g0
+  Sema note{0};                 // the M sleeps here when idle (the parking layer's thread path)
+  M* link = nullptr;            // idle list; under Sched::mu
   uint32_t rng = 1;             // fastrand state; only this M
   bool thread_started = false;  // set once, by the startm that creates the thread
   // Counters: written only by this M (relaxed load+store), read by
   // goroutine_stats().
-  std::atomic<uint64_t> switches{0}, parks{0}, steals{0}, timers_fired{0}, syscalls{0},
-      handoffs{0};
+  std::atomic<uint64_t> switches{0}, parks{0}, steals{0}, timers_fired{0}, syscalls{0}, handoffs{0};
 #if defined(SYNCSCOPE_TSAN_FIBERS)
   void* fiber = nullptr;
 #endif
@@ -159,20 +158,20 @@ void bump(std::atomic<uint64_t>& c) noexcept {
 
 struct Sched {
   std::mutex mu;
-  bool started = false;           // under mu
-  int setting = 0;                // GOMAXPROCS requested before start; under mu
-  std::atomic<int> nprocs{0};     // active P's: allp[0..nprocs); written under mu
-  P* allp[kMaxProcs] = {};        // created on demand, never freed; under mu
+  bool started = false;        // under mu
+  int setting = 0;             // GOMAXPROCS requested before start; under mu
+  std::atomic<int> nprocs{0};  // active P's: allp[0..nprocs); written under mu
+  P* allp[kMaxProcs] = {};     // created on demand, never freed; under mu
   // Global run queue (FIFO list through G::link); under mu. runqsize is
   // also read without the lock as a hint.
   G* runq_head = nullptr;
   G* runq_tail = nullptr;
   std::atomic<int64_t> runqsize{0};
-  P* pidle = nullptr;             // idle P's; under mu
-  std::atomic<int32_t> npidle{0}; // written under mu, read anywhere (seq_cst)
-  M* midle = nullptr;             // idle M's; under mu
+  P* pidle = nullptr;                  // idle P's; under mu
+  std::atomic<int32_t> npidle{0};      // written under mu, read anywhere (seq_cst)
+  M* midle = nullptr;                  // idle M's; under mu
   std::atomic<int32_t> nmspinning{0};  // spinning M's (seq_cst; see find_runnable)
-  std::vector<M*> allm;           // under mu
+  std::vector<M*> allm;                // under mu
   // The idle M that sleeps until the earliest timer (at most one), and
   // that deadline (kNever: none). Under mu; timer_wait_until is also read
   // without it as a filter.
@@ -266,9 +265,10 @@ void alloc_stack(G* g) {
   }
   if (mprotect(base, guard, PROT_NONE) != 0) {
     munmap(base, size);
-    fatal("cannot protect a goroutine stack's guard page: the process has too many "
-          "mappings; each live goroutine needs two: raise vm.max_map_count (sysctl "
-          "vm.max_map_count=262144)");
+    fatal(
+        "cannot protect a goroutine stack's guard page: the process has too many "
+        "mappings; each live goroutine needs two: raise vm.max_map_count (sysctl "
+        "vm.max_map_count=262144)");
   }
   g->map_base = static_cast<char*>(base);
   g->stack_top = g->map_base + size;
@@ -730,7 +730,7 @@ G* find_runnable(M* m) {
       if (G* g = globrunq_pop_locked(s)) {
         // Take a share of the rest too (Go's globrunqget batch).
         const int64_t n = std::min<int64_t>(
-            s.runqsize.load(std::memory_order_relaxed) / s.nprocs.load() , kRunqSize / 2);
+            s.runqsize.load(std::memory_order_relaxed) / s.nprocs.load(), kRunqSize / 2);
         for (int64_t i = 0; i < n; ++i) runq_put(p, globrunq_pop_locked(s), false);
         return g;
       }
@@ -855,8 +855,7 @@ void execute(M* m, G* g) {
         return;
       case Why::kPark: {
         uint32_t expected = kPermitNone;
-        if (g->permit.compare_exchange_strong(expected, kPermitParked,
-                                              std::memory_order_acq_rel)) {
+        if (g->permit.compare_exchange_strong(expected, kPermitParked, std::memory_order_acq_rel)) {
           return;  // parked: whoever wakes it makes it runnable
         }
         continue;  // a wake came first: run it again at once
@@ -1043,7 +1042,8 @@ void goroutine_detail::yield_cpu() noexcept {
 void gosched() {
   internal::M* m = internal::getm();
   if (m == nullptr || m->curg == nullptr) {
-    throw GoroutineError("gosched: not on a goroutine (a plain thread has std::this_thread::yield())");
+    throw GoroutineError(
+        "gosched: not on a goroutine (a plain thread has std::this_thread::yield())");
   }
   if (m->p == nullptr) {  // inside a SyscallGuard: no P to give
     std::this_thread::yield();
@@ -1080,9 +1080,9 @@ int set_gomaxprocs(int n) {
       return old;
     }
     if (s.ngoroutine.load(std::memory_order_relaxed) != 0) {
-      throw GoroutineError("set_gomaxprocs: " +
-                           std::to_string(s.ngoroutine.load(std::memory_order_relaxed)) +
-                           " goroutines alive; the runtime resizes only when none is");
+      throw GoroutineError(
+          "set_gomaxprocs: " + std::to_string(s.ngoroutine.load(std::memory_order_relaxed)) +
+          " goroutines alive; the runtime resizes only when none is");
     }
     const int old = s.nprocs.load(std::memory_order_relaxed);
     // Wait until every P is idle (an M may still hold one while it looks

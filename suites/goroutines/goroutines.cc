@@ -74,8 +74,8 @@ int usable() { return usable_pus(); }
 // ns per operation from Google Benchmark's (manual) time: `ops` operations
 // per iteration; the inverted rate is seconds / (ops * 1e-9 * iterations).
 benchmark::Counter per_op(double ops) {
-  return benchmark::Counter(ops * 1e-9, benchmark::Counter::kIsIterationInvariantRate |
-                                            benchmark::Counter::kInvert);
+  return benchmark::Counter(
+      ops * 1e-9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
 // Waits (from the benchmark thread) until no goroutine is alive, then sets
@@ -170,8 +170,7 @@ void BM_SwitchRaw(benchmark::State& state) {
     state.SetIterationTime(secs(Clock::now() - t0));
   }
   munmap(stack, kStack);  // the other context stays suspended forever: its stack goes
-  state.counters["ns_per_op"] =
-      per_op(2.0 * kSwitchBatch);
+  state.counters["ns_per_op"] = per_op(2.0 * kSwitchBatch);
   state.counters["gomaxprocs"] = 1;
 }
 
@@ -195,8 +194,7 @@ void BM_SwitchGosched(benchmark::State& state) {
   });
   // Each gosched() of the driver runs the partner once, whose gosched()
   // comes back: two switches per call.
-  state.counters["ns_per_op"] =
-      per_op(2.0 * kSwitchBatch);
+  state.counters["ns_per_op"] = per_op(2.0 * kSwitchBatch);
   state.counters["gomaxprocs"] = 1;
 }
 
@@ -212,8 +210,7 @@ void BM_SwitchFiber(benchmark::State& state) {
   }
   stop.store(true);
   partner.join();
-  state.counters["ns_per_op"] =
-      per_op(2.0 * kSwitchBatch);
+  state.counters["ns_per_op"] = per_op(2.0 * kSwitchBatch);
   state.counters["gomaxprocs"] = 1;
 }
 
@@ -230,8 +227,8 @@ void BM_Unpark(benchmark::State& state, bool cross) {
   std::vector<int64_t> samples;
   samples.reserve(1 << 16);
   on_goroutine(state, [&](benchmark::State& st) {
-    Chan<int64_t> wake(1);   // waker -> wakee: the send time
-    Chan<int> back(1);       // wakee -> waker (p:same): the waker parks here
+    Chan<int64_t> wake(1);         // waker -> wakee: the send time
+    Chan<int> back(1);             // wakee -> waker (p:same): the waker parks here
     std::atomic<int64_t> seen{0};  // p:cross: the waker spins on this
     std::atomic<int64_t> latency{0};
     WaitGroup wg;
@@ -282,8 +279,7 @@ void BM_Unpark(benchmark::State& state, bool cross) {
     state.counters["p50_ns"] = static_cast<double>(samples[samples.size() / 2]);
     state.counters["p99_ns"] = static_cast<double>(samples[samples.size() * 99 / 100]);
   }
-  state.counters["ns_per_op"] =
-      per_op(kUnparkBatch);
+  state.counters["ns_per_op"] = per_op(kUnparkBatch);
   state.counters["gomaxprocs"] = gomaxprocs();
 }
 
@@ -385,8 +381,7 @@ void register_all() {
   const int tasks = 1000;
   const int thread_tasks = 100;
   benchmark::RegisterBenchmark(
-      bench_name("goroutines_spawn_join",
-                 {{"impl", "goroutine"}, {"tasks", std::to_string(tasks)}})
+      bench_name("goroutines_spawn_join", {{"impl", "goroutine"}, {"tasks", std::to_string(tasks)}})
           .c_str(),
       [=](benchmark::State& s) { BM_SpawnGoroutine(s, tasks); })
       ->UseManualTime();
@@ -423,8 +418,7 @@ void register_all() {
 
   const int parked = 100000;
   benchmark::RegisterBenchmark(
-      bench_name("goroutines_parked_memory",
-                 {{"impl", "goroutine"}, {"n", std::to_string(parked)}})
+      bench_name("goroutines_parked_memory", {{"impl", "goroutine"}, {"n", std::to_string(parked)}})
           .c_str(),
       [=](benchmark::State& s) { BM_ParkedMemory(s, parked); })
       ->UseManualTime()
@@ -445,6 +439,5 @@ void register_all() {
 }  // namespace syncscope::suites
 
 int main(int argc, char** argv) {
-  return syncscope::suites::suite_main(argc, argv, "goroutines",
-                                       &syncscope::suites::register_all);
+  return syncscope::suites::suite_main(argc, argv, "goroutines", &syncscope::suites::register_all);
 }
