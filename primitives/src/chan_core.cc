@@ -7,6 +7,7 @@
 
 #include <syncscope/arch/atomic.h>
 #include <syncscope/go_mutex_common.h>
+#include <syncscope/internal/scheduler.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -247,10 +248,20 @@ void ChanCore::lock_slow() noexcept {
 }
 
 // ---- waiting for a claim --------------------------------------------------------
+// This thread's stats, looked up afresh: a goroutine that parked may have
+// resumed on another thread (noipa: no thread-local address kept across).
+__attribute__((noipa)) ChanStats& stats_now() noexcept { return tls_stats; }
+
 bool wait_for_claim(Waiter& w, const Deadline* deadline, bool spin) {
   ChanStats& st = tls_stats;
   ++st.blocked;
   bool expired = false;
+  // On a goroutine the wait parks it in user space and its P runs the
+  // partner, so spinning would only delay that partner (Go's chan does not
+  // spin either); the spin budget and the unpark-latency calibration stay
+  // the threads' own.
+  const bool on_goroutine = internal::parkable_goroutine() != nullptr;
+  if (on_goroutine) spin = false;
 
   // Phase 1: spin for this thread's adaptive budget, watching for kDone.
   if (spin && usable_cpus() > 1) {
@@ -323,6 +334,7 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline, bool spin) {
   if (deadline == nullptr) {
     w.parker.acquire();
   } else if (!w.parker.acquire_until(*deadline)) {
+    ChanStats& st_now = stats_now();
     s = w.state.load(std::memory_order_relaxed);
     for (;;) {
       if (s & Waiter::kClaimed) {
@@ -334,7 +346,7 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline, bool spin) {
       }
       if (w.state.compare_exchange_weak(s, s | Waiter::kCancelled, std::memory_order_acquire,
                                         std::memory_order_relaxed)) {
-        ++st.timeouts;
+        ++st_now.timeouts;
         return false;
       }
     }
@@ -343,6 +355,7 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline, bool spin) {
   // Sema's acquire synchronizes with it, so wake_ns and claimer_cpu are
   // visible.
   const bool done = (w.state.load(std::memory_order_acquire) & Waiter::kDone) != 0;
+  if (on_goroutine) return done;
   record_unpark_latency(w.wake_ns);
   // Learn from where the claimer ran (see "Adaptive spinning").
   if (w.claimer_cpu >= 0 && w.claimer_cpu == spun_on) {
@@ -406,7 +419,8 @@ std::size_t ChanCore::waiting_senders() noexcept {
 }
 
 bool spin_until(bool (*ready)(const void*), const void* ctx, const Deadline* deadline) noexcept {
-  if (usable_cpus() <= 1) return false;
+  // A goroutine does not spin before queueing (see wait_for_claim).
+  if (usable_cpus() <= 1 || internal::parkable_goroutine() != nullptr) return false;
   ChanStats& st = tls_stats;
   const uint32_t limit = spins_for(spin_budget_ns());
   Backoff backoff(/*yield=*/true);

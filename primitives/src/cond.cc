@@ -67,6 +67,8 @@ Parker* acquire_parker(bool* temporary) {
   return p;
 }
 
+Parker* borrow_parker() { return take_parker(); }
+
 void release_parker(Parker* p) noexcept {
   // A parker is given back only by its owner, after its last acquire()
   // returned: it is linked nowhere, and its count is 0 (one release per

@@ -1,6 +1,7 @@
 // Slow paths of syncscope::Sema (see syncscope/internal/sema.h for the design).
 #include <linux/futex.h>
 #include <syncscope/arch/atomic.h>
+#include <syncscope/internal/scheduler.h>
 #include <syncscope/internal/sema.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -87,12 +88,35 @@ enum : uint32_t {
 struct Sema::Waiter {
   std::atomic<uint32_t> state{kWaiting};  // futex word; see the states above
   const Sema* key = nullptr;  // the Sema waited on (compared, never dereferenced by releasers)
+  // The waiting goroutine, or null for a thread (then `state` is a futex
+  // word). Set before linking; read by releasers under the bucket lock,
+  // before they mark the node (after the mark the node may be gone).
+  internal::G* g = nullptr;
   Waiter* prev = nullptr;                 // guarded by the bucket lock
   Waiter* next = nullptr;                 // guarded by the bucket lock
   bool linked = false;                    // guarded by the bucket lock
 };
 
 namespace {
+
+// Sleeps while w.state == expected: a goroutine parks (its P runs others),
+// a thread sleeps on the futex. Returns false only on timeout.
+bool wait_state(Sema::Waiter& w, uint32_t expected, const timespec* abs,
+                const std::chrono::steady_clock::time_point* deadline) noexcept {
+  if (w.g != nullptr) return internal::goroutine_wait(w.g, &w.state, expected, deadline);
+  return futex_wait(&w.state, expected, abs);
+}
+
+// Marks an unlinked waiter with `state` and wakes it. `g` was read from the
+// node under the bucket lock: after the store the node may be gone.
+void mark_and_wake(Sema::Waiter* w, internal::G* g, uint32_t state) noexcept {
+  w->state.store(state, std::memory_order_release);
+  if (g != nullptr) {
+    internal::goroutine_wake(g);  // Go's goready: into the waker's runnext
+  } else {
+    futex_wake(&w->state, 1);  // see "Lifetime note" in sema.h
+  }
+}
 
 // The global wait table (Go's semtable): waiters of every Sema, hashed by
 // the Sema's address. Buckets are never freed.
@@ -190,6 +214,7 @@ bool Sema::acquire_slow(bool lifo, const std::chrono::steady_clock::time_point* 
   Bucket& b = bucket_of(this);
   Waiter w;
   w.key = this;
+  w.g = internal::parkable_goroutine();
   nwait_.fetch_add(1, std::memory_order_relaxed);
   struct Leave {  // the waiter itself keeps nwait_ (releasers never touch *this)
     std::atomic<uint32_t>& n;
@@ -208,7 +233,7 @@ bool Sema::acquire_slow(bool lifo, const std::chrono::steady_clock::time_point* 
 
     bool timed_out = false;
     while (w.state.load(std::memory_order_acquire) == kWaiting) {
-      if (!futex_wait(&w.state, kWaiting, deadline != nullptr ? &abs : nullptr)) {
+      if (!wait_state(w, kWaiting, deadline != nullptr ? &abs : nullptr, deadline)) {
         timed_out = true;
         break;
       }
@@ -224,7 +249,7 @@ bool Sema::acquire_slow(bool lifo, const std::chrono::steady_clock::time_point* 
       // A releaser unlinked us and is about to mark the node: wait for it
       // (it does so right after dropping the bucket lock), then honour it.
       while (w.state.load(std::memory_order_acquire) == kWaiting)
-        futex_wait(&w.state, kWaiting, nullptr);
+        wait_state(w, kWaiting, nullptr, nullptr);
     }
     const uint32_t s = w.state.load(std::memory_order_acquire);
     if (s == kGranted) return true;
@@ -250,11 +275,11 @@ void Sema::wake_one() noexcept {
     return;
   }
   unlink_waiter(b, w);
+  internal::G* g = w->g;
   unlock_bucket(b);
   // w stays valid until its state leaves kWaiting: an unlinked waiter waits
   // for this mark even after a timeout.
-  w->state.store(kWoken, std::memory_order_release);
-  futex_wake(&w->state, 1);  // see "Lifetime note" in sema.h
+  mark_and_wake(w, g, kWoken);
 }
 
 void Sema::release_handoff() noexcept {
@@ -271,9 +296,9 @@ void Sema::release_handoff() noexcept {
     return;
   }
   unlink_waiter(b, w);
+  internal::G* g = w->g;
   unlock_bucket(b);
-  w->state.store(kGranted, std::memory_order_release);
-  futex_wake(&w->state, 1);  // see "Lifetime note" in sema.h
+  mark_and_wake(w, g, kGranted);
 }
 
 }  // namespace syncscope

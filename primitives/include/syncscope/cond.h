@@ -81,6 +81,7 @@
 #include <cstdint>
 #include <utility>
 
+#include <syncscope/goroutine.h>
 #include <syncscope/internal/sema.h>
 #include <syncscope/ttas_lock.h>
 
@@ -117,12 +118,22 @@ inline constinit thread_local Parker* t_parker = nullptr;
 // release_parker().
 Parker* acquire_parker(bool* temporary);
 void release_parker(Parker* p) noexcept;
+// Outlined (cond.cc): a parker from the free list (or new) for one wait on
+// a goroutine, given back with release_parker().
+Parker* borrow_parker();
 
 // ParkerLease: the calling thread's parker for the duration of one wait.
 // Inline fast path: one thread_local load.
 class ParkerLease {
  public:
   ParkerLease() : parker_(t_parker) {
+    // A goroutine borrows a parker for this one wait: the thread's parker
+    // belongs to the M, which runs other goroutines while this one parks.
+    if (goroutine_detail::on_goroutine()) {
+      parker_ = borrow_parker();
+      temporary_ = true;
+      return;
+    }
     if (parker_ == nullptr) parker_ = acquire_parker(&temporary_);
   }
   ~ParkerLease() {

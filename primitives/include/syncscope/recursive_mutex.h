@@ -100,7 +100,10 @@ class LockMisuse : public std::logic_error {
 namespace detail {
 
 // The calling thread's cached kernel thread id; 0 until first use.
-// Constant-initialised so the fast path is a plain TLS load.
+// Constant-initialised so the fast path is a plain TLS load. On a goroutine
+// the owner must be the goroutine, not the M that happens to run it: the
+// scheduler stores minus the goroutine's id here while it runs one (and 0
+// after), so kernel ids (> 0) and goroutine ids (< 0) never collide.
 inline thread_local int64_t tls_thread_id = 0;
 
 // Outlined (recursive_mutex.cc): one gettid(2) per thread; also registers a

@@ -47,6 +47,7 @@
 #include <thread>
 
 #include <syncscope/arch/atomic.h>
+#include <syncscope/goroutine.h>
 
 namespace syncscope {
 
@@ -81,7 +82,7 @@ class SpinWait {
   // else one std::this_thread::yield().
   void pause(uint32_t n) noexcept {
     if (spent_ >= kSpinsBeforeYield) {
-      std::this_thread::yield();
+      goroutine_detail::yield_cpu();  // the thread's yield, or gosched() on a goroutine
       return;
     }
     const uint32_t left = kSpinsBeforeYield - spent_;
@@ -112,7 +113,7 @@ class SpinLock {
   // lock(): the seed's Lock: try_lock() until it succeeds, yielding the CPU
   // after every failure (runtime.Gosched()).
   void lock() noexcept {
-    while (!try_lock()) std::this_thread::yield();
+    while (!try_lock()) goroutine_detail::yield_cpu();
   }
 
   // try_lock(): the seed's TryLock: one CAS of the flag from 0 to 1. Never

@@ -35,6 +35,20 @@
 //     nobody queued it just adds the unit. Go's starvation mode relies on
 //     this: ownership passes to the oldest waiter, newcomers cannot steal it.
 //
+// Two waiter kinds (one layer for threads and goroutines): acquire_slow()
+// asks the scheduler (syncscope/internal/scheduler.h) whether it runs on a
+// goroutine that holds a P. If so, the Waiter records that goroutine and
+// "sleeping" parks it — its P runs other goroutines, and a deadline becomes
+// a timer on the P — and the releaser, after the same "granted"/"woken"
+// mark, makes it runnable in the releaser's own P's runnext (Go's goready)
+// instead of calling FUTEX_WAKE. Otherwise (a plain thread, a goroutine
+// inside a SyscallGuard) the thread sleeps on the futex exactly as before:
+// the thread path costs one thread-local load more than it did. The queue,
+// the marks, the ordering and the fairness below are the same for both.
+// The bucket lock itself always sleeps on a futex (it blocks the M, like
+// Go's runtime locks): it is held for a few pointer updates, never across
+// a park.
+//
 // Fairness and starvation: wake-ups are FIFO in arrival order (lifo waiters
 // go first). Without handoff a woken waiter can lose its unit to a newcomer
 // any number of times (it is not starvation-free); with handoff every

@@ -1,0 +1,259 @@
+// syncscope/goroutine.h — goroutines: stackful coroutines multiplexed over a
+// few OS threads by an M:N scheduler after the Go runtime's (G/M/P).
+//
+// This file offers:
+//   go(f)                 starts a goroutine running f() (any callable
+//                         taking no argument); returns at once.
+//   gosched()             yields the processor to other goroutines (Go's
+//                         runtime.Gosched). Goroutines only.
+//   sleep_for(d), sleep_until(t)
+//                         sleeps; on a goroutine it parks on a timer and
+//                         its processor runs others; on a thread it is
+//                         std::this_thread's.
+//   on_goroutine()        true when the caller runs on a goroutine.
+//   num_goroutine()       goroutines started and not yet finished
+//                         (runtime.NumGoroutine, minus main).
+//   gomaxprocs(), set_gomaxprocs(n)
+//                         the number of P's (processors that run goroutine
+//                         code at the same time); default: the CPUs this
+//                         process may use (sched_getaffinity), or the
+//                         SYNCSCOPE_GOMAXPROCS environment variable.
+//   SyscallGuard          brackets a blocking system call (or any call
+//                         that blocks the OS thread) made on a goroutine:
+//                         the P is handed off so other goroutines keep
+//                         running (Go's entersyscall / exitsyscall).
+//   GoroutineError        what a misuse throws (see "Misuse").
+//   GoroutineStats, goroutine_stats()
+//                         scheduler counters (steals, parks, ...).
+//
+// Blocking primitives: every blocking primitive of syncscope — Chan and
+// select (with timeouts), the Go mutexes, RWMutex, WaitGroup, Cond, Once,
+// Semaphore, Context's done channel, SingleFlight, ErrGroup, ... — parks
+// through one layer (syncscope/internal/sema.h). Called on a goroutine, it
+// parks the goroutine (its processor runs the others) and the waker makes
+// it runnable in the waker's own P's runnext slot, as Go's goready does;
+// called on a plain thread, it parks the thread on a futex exactly as
+// before. A thread and a goroutine can therefore wait on each other through
+// the same channel or mutex: e.g. main() waits for goroutines with a
+// WaitGroup.
+//
+// Design (after Go's runtime/proc.go and Dmitry Vyukov's "Scalable Go
+// Scheduler Design", 2012; written here for C++):
+//   * G: a goroutine: its stack, saved context and state.
+//   * M: an OS thread that runs goroutines; it needs a P to do so.
+//   * P: a processor: GOMAXPROCS of them. Each owns a bounded local run
+//     queue (256 G's, a lock-free ring: the owner pushes, anyone steals)
+//     plus a one-slot `runnext` that a woken or newly started goroutine
+//     takes, so a producer/consumer pair ping-pongs on one P without
+//     touching a queue. Overflow goes to one global run queue (a locked
+//     list) that every P checks every 61st schedule (and when its own is
+//     empty), so nothing starves there.
+//   * An M without work steals half of another P's queue (four rounds over
+//     the P's in random order). At most half of the busy P's may have an
+//     M spinning for work at once (Go's rule); an M that finds none gives
+//     its P back and sleeps (on the parking layer's futex) until a new
+//     goroutine becomes runnable while P's are idle (wakep).
+//   * Timers: each P has a heap of sleeping goroutines' deadlines; its M
+//     runs the expired ones whenever it schedules, an M looking for work
+//     runs other P's expired ones, and one idle M sleeps until the earliest
+//     deadline of all (Go's netpoll-with-timeout, without the netpoller).
+//   * System calls: SyscallGuard gives the P back at once (Go's
+//     entersyscallblock) and starts another M for it when it has work; on
+//     exit the goroutine takes back its P, or any idle one, or else queues
+//     itself globally and its M goes idle.
+//   * Stacks: kGoroutineStackBytes reserved per goroutine with mmap
+//     (MAP_NORESERVE: the kernel commits pages as they are touched; a
+//     parked goroutine typically holds one or two pages), a PROT_NONE guard
+//     page below (an overflow is a SIGSEGV, not silent corruption), pooled
+//     when the goroutine ends. Each stack costs two kernel mappings, so
+//     more than about vm.max_map_count / 2 live goroutines (32 000 with
+//     Debian's default 65530) need `sysctl vm.max_map_count=...`; an
+//     allocation that fails terminates with that advice.
+//
+// Not supported (the differences from Go that a user must know):
+//   * No preemption. A goroutine runs until it blocks, calls gosched(),
+//     sleeps, or returns; one that loops without doing so keeps its P (and
+//     delays the timers queued on it) forever. Go preempts since 1.14.
+//   * No growable stacks: kGoroutineStackBytes is the limit; recursion
+//     deeper than that is a SIGSEGV on the guard page.
+//   * A blocking OS call (read(2), a std::mutex, std::this_thread::sleep_for,
+//     a thread join, ...) made on a goroutine outside a SyscallGuard blocks
+//     its M and so its P: other goroutines of that P wait until the call
+//     returns (and with GOMAXPROCS=1, a goroutine that waits in the kernel
+//     for another goroutine deadlocks). Inside a SyscallGuard the P keeps
+//     running goroutines. syncscope's own primitives need no guard.
+//   * thread_local storage belongs to the M, not to the goroutine: a
+//     goroutine that blocks may resume on another thread. syncscope's own
+//     per-thread state is goroutine-safe where it spans a wait: Cond and
+//     CyclicBarrier borrow a parker per wait on a goroutine, and the owner
+//     that RecursiveMutex records is the goroutine. An RCU read-side
+//     section (rcu.h) must not block on a goroutine (its nesting count is
+//     the M's); Pool's per-thread cache is the M's (harmless).
+//   * Spinning locks (SpinLock, TTAS, ticket, MCS, CLH) spin on the M; once
+//     their spin budget is spent they call gosched() instead of
+//     sched_yield(), so the holder can run on the same P. A goroutine that
+//     parks while holding one makes its waiters spin-and-yield until it
+//     resumes.
+//   * ASan does not know about the switches yet (no
+//     __sanitizer_start_switch_fiber): use the TSan or plain builds.
+//   * No main goroutine and no deadlock detector: main() is a plain thread
+//     and waits for goroutines with a primitive (WaitGroup, a channel).
+//   * An exception escaping a goroutine terminates the program (Go: an
+//     unrecovered panic), printing its what().
+//
+// Misuse (GoroutineError, a std::logic_error, with the message below):
+//   gosched() on a plain thread        "gosched: not on a goroutine"
+//   set_gomaxprocs(n), n < 1 or > kMaxProcs
+//                                      "set_gomaxprocs: n = <n>; valid: 1..256"
+//   set_gomaxprocs(n) on a goroutine, or while goroutines are alive
+//                                      "set_gomaxprocs: ..."; the runtime
+//                                      resizes only when quiescent (Go stops
+//                                      the world instead)
+//   SyscallGuard nested on one goroutine "SyscallGuard: nested"
+//
+// Memory ordering (Go's memory model, tested in goroutine_test.cc):
+//   * go(f) happens-before f starts.
+//   * Channels, mutexes, WaitGroup, ...: exactly the rules of their
+//     headers; they do not depend on whether the parties are threads or
+//     goroutines.
+//   * A goroutine's return synchronizes with nothing: wait for it with a
+//     primitive. num_goroutine() is a relaxed gauge.
+//
+// Fairness and starvation: runnable goroutines of one P run in FIFO order
+// except that the runnext slot jumps the queue (a woken goroutine runs
+// next; Go's "inherit time slice" trade-off: throughput for a
+// communicating pair, at the price of the others' latency); the global
+// queue is polled every 61st schedule. Without preemption, fairness holds
+// only between goroutines that block or yield.
+
+#ifndef SYNCSCOPE_GOROUTINE_H_
+#define SYNCSCOPE_GOROUTINE_H_
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
+
+namespace syncscope {
+
+// Bytes of address space reserved per goroutine stack (plus one guard page).
+inline constexpr std::size_t kGoroutineStackBytes = 256 * 1024;
+// Upper bound of GOMAXPROCS.
+inline constexpr int kMaxProcs = 256;
+
+class GoroutineError : public std::logic_error {
+ public:
+  explicit GoroutineError(const std::string& what) : std::logic_error(what) {}
+};
+
+namespace goroutine_detail {
+// A type-erased goroutine body: heap-allocated by go(), run and deleted by
+// the goroutine itself.
+struct Task {
+  virtual ~Task() = default;
+  virtual void run() = 0;
+};
+template <class F>
+struct TaskOf final : Task {
+  explicit TaskOf(F&& f) : f_(std::move(f)) {}
+  explicit TaskOf(const F& f) : f_(f) {}
+  void run() override { f_(); }
+  F f_;
+};
+void spawn(Task* t);  // takes ownership
+bool on_goroutine() noexcept;
+void park_until(std::chrono::steady_clock::time_point deadline);
+// yield_cpu(): gosched() on a goroutine that holds a P, else
+// std::this_thread::yield(). What syncscope's spinning waits (SpinWait,
+// SpinLock) do once their spin budget is spent, so that a goroutine waiting
+// for a spin lock lets the holder run on its P.
+void yield_cpu() noexcept;
+}  // namespace goroutine_detail
+
+// go(f): starts a goroutine that runs f(). From a goroutine, the new one
+// goes to the caller's P's runnext slot (it runs when the caller blocks or
+// yields, or on another P that steals it); from a plain thread it goes to
+// the global run queue. The first go() starts the runtime (its M threads
+// are created on demand and stay for the life of the process).
+// Memory ordering: everything before go(f) happens-before f starts.
+template <class F>
+void go(F&& f) {
+  using Fn = std::decay_t<F>;
+  static_assert(std::is_invocable_v<Fn&>, "go(f): f must be callable with no arguments");
+  goroutine_detail::spawn(new goroutine_detail::TaskOf<Fn>(std::forward<F>(f)));
+}
+
+// gosched(): puts the calling goroutine at the back of the global run queue
+// and runs another one (Go's Gosched). Throws GoroutineError on a plain
+// thread (a thread has std::this_thread::yield()).
+void gosched();
+
+// on_goroutine(): true on a goroutine (also inside a SyscallGuard).
+inline bool on_goroutine() noexcept { return goroutine_detail::on_goroutine(); }
+
+// sleep_until(t) / sleep_for(d): at least until t. A goroutine parks on its
+// P's timer heap (no OS thread blocks); a thread sleeps in the kernel.
+inline void sleep_until(std::chrono::steady_clock::time_point t) {
+  if (goroutine_detail::on_goroutine()) {
+    goroutine_detail::park_until(t);
+  } else {
+    std::this_thread::sleep_until(t);
+  }
+}
+template <class Rep, class Period>
+void sleep_for(std::chrono::duration<Rep, Period> d) {
+  if (d <= d.zero()) return;
+  sleep_until(std::chrono::steady_clock::now() +
+              std::chrono::ceil<std::chrono::steady_clock::duration>(d));
+}
+
+// num_goroutine(): goroutines started by go() and not yet returned.
+int64_t num_goroutine() noexcept;
+
+// gomaxprocs(): the current number of P's.
+int gomaxprocs() noexcept;
+// set_gomaxprocs(n): sets the number of P's, returns the previous one.
+// Only on a plain thread while no goroutine is alive (see Misuse).
+int set_gomaxprocs(int n);
+
+// SyscallGuard: construct it on a goroutine just before a call that blocks
+// the OS thread, destroy it right after. Meanwhile the goroutine runs on
+// its M without a P (the P runs other goroutines); blocking syncscope
+// primitives called inside the guard block the thread, as on a plain
+// thread. On a plain thread the guard does nothing.
+//
+//   syncscope::go([fd, &buf] {
+//     syncscope::SyscallGuard g;
+//     ::read(fd, buf, sizeof buf);   // other goroutines keep running
+//   });
+class SyscallGuard {
+ public:
+  SyscallGuard();
+  ~SyscallGuard();
+  SyscallGuard(const SyscallGuard&) = delete;
+  SyscallGuard& operator=(const SyscallGuard&) = delete;
+
+ private:
+  bool active_;
+};
+
+// Scheduler counters since the process started (relaxed snapshots).
+struct GoroutineStats {
+  uint64_t spawned = 0;       // go() calls
+  uint64_t switches = 0;      // user-space switches into a goroutine
+  uint64_t parks = 0;         // goroutines parked by the parking layer or a sleep
+  uint64_t steals = 0;        // successful steals from another P's run queue
+  uint64_t timers_fired = 0;  // sleeps and timeouts ended by their timer
+  uint64_t syscalls = 0;      // SyscallGuards entered on a goroutine
+  uint64_t handoffs = 0;      // of those, P's handed to another M at once
+  uint64_t threads = 0;       // M's (OS threads) created
+};
+GoroutineStats goroutine_stats() noexcept;
+
+}  // namespace syncscope
+
+#endif  // SYNCSCOPE_GOROUTINE_H_

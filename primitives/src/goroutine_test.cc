@@ -1,0 +1,396 @@
+// Tests of the goroutine runtime (syncscope/goroutine.h): spawning and the
+// leak check, GOMAXPROCS, gosched, work stealing, timers, the syscall guard,
+// the misuse errors. Correctness only: every wait below is for an exact
+// state, bounded by a hang guard (eventually(), 60 s) that fails the test;
+// no duration is asserted except "a sleep lasted at least as long as asked",
+// which is the API's guarantee. The blocking primitives on goroutines have
+// their own file (goroutine_sync_test.cc).
+#include <gtest/gtest.h>
+#include <sched.h>
+#include <syncscope/chan.h>
+#include <syncscope/goroutine.h>
+#include <syncscope/wait_group.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "go_mutex_test_support.h"
+
+namespace syncscope {
+namespace {
+
+using namespace std::chrono_literals;
+using testing_support::eventually;
+
+// GOMAXPROCS before any test changed it (read at static initialization,
+// before the runtime starts).
+const int kDefaultProcs = gomaxprocs();
+
+// Every test starts with no goroutine alive (the previous test's are gone:
+// the leak check) and the GOMAXPROCS it asks for.
+class GoroutineTest : public ::testing::Test {
+ protected:
+  void use_procs(int n) {
+    ASSERT_TRUE(eventually([] { return num_goroutine() == 0; }));
+    set_gomaxprocs(n);
+    ASSERT_EQ(gomaxprocs(), n);
+  }
+  void TearDown() override {
+    EXPECT_TRUE(eventually([] { return num_goroutine() == 0; })) << "goroutines leaked";
+  }
+};
+
+TEST_F(GoroutineTest, DefaultGomaxprocsIsTheUsableCpus) {
+  if (std::getenv("SYNCSCOPE_GOMAXPROCS") != nullptr) {
+    EXPECT_EQ(kDefaultProcs, std::atoi(std::getenv("SYNCSCOPE_GOMAXPROCS")));
+    return;
+  }
+  cpu_set_t set;
+  ASSERT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
+  EXPECT_EQ(kDefaultProcs, CPU_COUNT(&set));
+}
+
+TEST_F(GoroutineTest, GoRunsTheFunctionAndTheCountReturnsToZero) {
+  use_procs(2);
+  WaitGroup wg;
+  std::atomic<int> ran{0};
+  wg.add(100);
+  for (int i = 0; i < 100; ++i) {
+    go([&] {
+      EXPECT_TRUE(on_goroutine());
+      ran.fetch_add(1);
+      wg.done();
+    });
+  }
+  wg.wait();  // a plain thread waits for goroutines through the same WaitGroup
+  EXPECT_EQ(ran.load(), 100);
+  EXPECT_FALSE(on_goroutine());
+  EXPECT_TRUE(eventually([] { return num_goroutine() == 0; }));
+}
+
+TEST_F(GoroutineTest, NumGoroutineCountsParkedOnes) {
+  use_procs(2);
+  Chan<int> gate(0);
+  constexpr int kN = 50;
+  for (int i = 0; i < kN; ++i) go([gate] { gate.receive(); });
+  EXPECT_EQ(num_goroutine(), kN);  // counted from go() on, parked or not
+  ASSERT_TRUE(eventually([&] { return gate.waiting_receivers() == kN; }));
+  EXPECT_EQ(num_goroutine(), kN);
+  gate.close();
+  ASSERT_TRUE(eventually([] { return num_goroutine() == 0; }));
+}
+
+TEST_F(GoroutineTest, MovesTheCallableAndDestroysItOnTheGoroutine) {
+  use_procs(1);
+  auto owned = std::make_unique<int>(7);
+  Chan<int> out(1);
+  go([p = std::move(owned), out] { out.send(*p); });
+  EXPECT_EQ(out.receive().value(), 7);
+}
+
+TEST_F(GoroutineTest, GoroutinesStartedByGoroutinesRun) {
+  use_procs(2);
+  WaitGroup wg;
+  std::atomic<int> leaves{0};
+  constexpr int kFanout = 8;
+  wg.add(kFanout * kFanout);
+  for (int i = 0; i < kFanout; ++i) {
+    go([&] {
+      for (int j = 0; j < kFanout; ++j) {
+        go([&] {
+          leaves.fetch_add(1);
+          wg.done();
+        });
+      }
+    });
+  }
+  wg.wait();
+  EXPECT_EQ(leaves.load(), kFanout * kFanout);
+}
+
+// With one P and no preemption, a goroutine that waits for another by
+// polling can only make progress if it yields.
+TEST_F(GoroutineTest, GoschedLetsAnotherGoroutineOfTheSamePRun) {
+  use_procs(1);
+  std::atomic<bool> flag{false};
+  WaitGroup wg;
+  wg.add(2);
+  go([&] {
+    while (!flag.load()) gosched();
+    wg.done();
+  });
+  go([&] {
+    flag.store(true);
+    wg.done();
+  });
+  wg.wait();
+  EXPECT_TRUE(flag.load());
+}
+
+// A goroutine spawned by a goroutine goes to its P's runnext. The spawner
+// then busy-waits without yielding (no preemption): the only way for the
+// child to run is another P stealing it.
+TEST_F(GoroutineTest, AnIdlePStealsFromABusyOne) {
+  use_procs(2);
+  const uint64_t steals_before = goroutine_stats().steals;
+  std::atomic<bool> child_ran{false};
+  std::atomic<bool> gave_up{false};
+  WaitGroup wg;
+  wg.add(1);
+  go([&] {
+    go([&] { child_ran.store(true); });
+    const auto guard = std::chrono::steady_clock::now() + 60s;
+    while (!child_ran.load()) {
+      if (std::chrono::steady_clock::now() > guard) {
+        gave_up.store(true);
+        break;
+      }
+    }
+    wg.done();
+  });
+  wg.wait();
+  EXPECT_FALSE(gave_up.load()) << "the child was never stolen";
+  EXPECT_GT(goroutine_stats().steals, steals_before);
+}
+
+// Many goroutines queued on one P (more than its 256-slot ring: the rest
+// overflow to the global queue) all run, spread over both P's.
+TEST_F(GoroutineTest, OverflowAndStealingRunEverything) {
+  use_procs(2);
+  constexpr int kN = 2000;
+  WaitGroup wg;
+  std::atomic<int> ran{0};
+  wg.add(kN);
+  go([&] {
+    for (int i = 0; i < kN; ++i) {
+      go([&] {
+        ran.fetch_add(1);
+        wg.done();
+      });
+    }
+  });
+  wg.wait();
+  EXPECT_EQ(ran.load(), kN);
+}
+
+TEST_F(GoroutineTest, SleepLastsAtLeastItsDuration) {
+  use_procs(1);
+  constexpr int kN = 20;
+  std::atomic<int> early{0};
+  WaitGroup wg;
+  wg.add(kN);
+  for (int i = 0; i < kN; ++i) {
+    go([&, i] {
+      const auto t0 = std::chrono::steady_clock::now();
+      const auto d = std::chrono::milliseconds(1 + i % 5);
+      sleep_for(d);
+      if (std::chrono::steady_clock::now() - t0 < d) early.fetch_add(1);
+      wg.done();
+    });
+  }
+  wg.wait();
+  EXPECT_EQ(early.load(), 0);
+}
+
+// A goroutine that is parked in a sleep (its park is counted) with nothing
+// else to wake it comes back through its timer. (A sleep whose deadline
+// passes before it parks returns without one: hence the wait for the park.)
+TEST_F(GoroutineTest, AParkedSleepIsEndedByItsTimer) {
+  use_procs(1);
+  const uint64_t fired_before = goroutine_stats().timers_fired;
+  const uint64_t parks_before = goroutine_stats().parks;
+  WaitGroup wg;
+  wg.add(1);
+  go([&] {
+    sleep_for(30ms);
+    wg.done();
+  });
+  ASSERT_TRUE(eventually([&] { return goroutine_stats().parks > parks_before; }));
+  wg.wait();
+  EXPECT_GT(goroutine_stats().timers_fired, fired_before);
+}
+
+// A sleeping goroutine does not hold its P: with one P, a goroutine started
+// after the sleeper parked runs and ends the test before the sleeper's
+// (very long) deadline; the sleeper is then woken by its timer... so the
+// sleep here is short, and the check is on order of events, not time.
+TEST_F(GoroutineTest, ASleepingGoroutineLeavesThePToOthers) {
+  use_procs(1);
+  std::atomic<bool> other_ran{false};
+  std::atomic<bool> sleeper_saw_other{false};
+  const uint64_t parks_before = goroutine_stats().parks;
+  WaitGroup wg;
+  wg.add(2);
+  Chan<int> ready(1);
+  go([&] {
+    ready.send(1);
+    // Sleep until the other goroutine has run: each sleep parks the
+    // goroutine on a timer; if a sleep blocked the only P, the other
+    // goroutine could never run and this would loop until the guard.
+    const auto guard = std::chrono::steady_clock::now() + 60s;
+    while (!other_ran.load() && std::chrono::steady_clock::now() < guard) sleep_for(1ms);
+    sleeper_saw_other.store(other_ran.load());
+    wg.done();
+  });
+  ready.receive();
+  ASSERT_TRUE(eventually([&] { return goroutine_stats().parks > parks_before; }));
+  go([&] {
+    other_ran.store(true);
+    wg.done();
+  });
+  wg.wait();
+  EXPECT_TRUE(sleeper_saw_other.load());
+}
+
+TEST_F(GoroutineTest, SleepOnAThreadIsAThreadSleep) {
+  const auto t0 = std::chrono::steady_clock::now();
+  sleep_for(2ms);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 2ms);
+}
+
+// A goroutine blocked in a guarded system call (read(2) on an empty pipe)
+// gives up its P: with GOMAXPROCS=1 another goroutine runs meanwhile and
+// is the one that unblocks it.
+TEST_F(GoroutineTest, AGuardedSyscallHandsThePToOthers) {
+  use_procs(1);
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const uint64_t syscalls_before = goroutine_stats().syscalls;
+  std::atomic<bool> entering{false};
+  std::atomic<int> read_result{-2};
+  char got = 0;
+  WaitGroup wg;
+  wg.add(2);
+  go([&] {
+    entering.store(true);
+    {
+      SyscallGuard guard;
+      read_result.store(static_cast<int>(read(fds[0], &got, 1)));
+    }
+    wg.done();
+  });
+  ASSERT_TRUE(eventually([&] { return goroutine_stats().syscalls > syscalls_before; }));
+  go([&] {
+    // Runs on the only P while the reader is still in read().
+    EXPECT_EQ(read_result.load(), -2);
+    const char c = 'x';
+    EXPECT_EQ(write(fds[1], &c, 1), 1);
+    wg.done();
+  });
+  wg.wait();
+  EXPECT_EQ(read_result.load(), 1);
+  EXPECT_EQ(got, 'x');
+  close(fds[0]);
+  close(fds[1]);
+}
+
+// Inside the guard, syncscope's primitives block the thread (the goroutine
+// has no P to park from): the goroutine still gets woken.
+TEST_F(GoroutineTest, APrimitiveInsideTheGuardBlocksTheThread) {
+  use_procs(1);
+  Chan<int> ch(0);
+  WaitGroup wg;
+  wg.add(2);
+  std::atomic<int> got{0};
+  go([&] {
+    SyscallGuard guard;
+    got.store(ch.receive().value());
+    wg.done();
+  });
+  go([&] {
+    ch.send(42);
+    wg.done();
+  });
+  wg.wait();
+  EXPECT_EQ(got.load(), 42);
+}
+
+TEST_F(GoroutineTest, SyscallGuardOnAThreadDoesNothing) {
+  SyscallGuard guard;
+  EXPECT_FALSE(on_goroutine());
+}
+
+// ---- misuse ---------------------------------------------------------------------
+TEST_F(GoroutineTest, GoschedOnAThreadThrows) {
+  try {
+    gosched();
+    FAIL() << "no exception";
+  } catch (const GoroutineError& e) {
+    EXPECT_NE(std::string(e.what()).find("gosched: not on a goroutine"), std::string::npos);
+  }
+}
+
+TEST_F(GoroutineTest, SetGomaxprocsRejectsBadValues) {
+  for (int bad : {0, -1, kMaxProcs + 1}) {
+    try {
+      set_gomaxprocs(bad);
+      FAIL() << "no exception for " << bad;
+    } catch (const GoroutineError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "set_gomaxprocs: n = " + std::to_string(bad) + "; valid: 1..256");
+    }
+  }
+}
+
+TEST_F(GoroutineTest, SetGomaxprocsRefusesWhileGoroutinesLive) {
+  use_procs(2);
+  Chan<int> gate(0);
+  go([gate] { gate.receive(); });
+  EXPECT_THROW(set_gomaxprocs(1), GoroutineError);
+  EXPECT_EQ(gomaxprocs(), 2);
+  gate.close();
+}
+
+TEST_F(GoroutineTest, SetGomaxprocsOnAGoroutineThrows) {
+  use_procs(1);
+  Chan<std::string> out(1);
+  go([out] {
+    try {
+      set_gomaxprocs(2);
+      out.send("no exception");
+    } catch (const GoroutineError& e) {
+      out.send(e.what());
+    }
+  });
+  EXPECT_NE(out.receive().value().find("set_gomaxprocs: called on a goroutine"), std::string::npos);
+}
+
+TEST_F(GoroutineTest, NestedSyscallGuardThrows) {
+  use_procs(1);
+  Chan<std::string> out(1);
+  go([out] {
+    SyscallGuard outer;
+    try {
+      SyscallGuard inner;
+      out.send("no exception");
+    } catch (const GoroutineError& e) {
+      out.send(e.what());
+    }
+  });
+  EXPECT_EQ(out.receive().value(), "SyscallGuard: nested on one goroutine");
+}
+
+// gtest runs *DeathTest suites first, so the runtime has not started in
+// this process yet (its M threads would not survive a fork): the child
+// starts its own. Under ThreadSanitizer (a background thread of its own)
+// the child is a re-executed binary instead; re-execution does not work
+// under qemu-user, where this test forks.
+TEST(GoroutineDeathTest, AnExceptionEscapingAGoroutineTerminates) {
+#if defined(SYNCSCOPE_TSAN)
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+#endif
+  EXPECT_DEATH(
+      {
+        go([] { throw std::runtime_error("boom"); });
+        std::this_thread::sleep_for(60s);
+      },
+      "an exception escaped a goroutine: boom");
+}
+
+}  // namespace
+}  // namespace syncscope

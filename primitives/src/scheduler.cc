@@ -1,0 +1,1182 @@
+// The goroutine runtime: G/M/P scheduler, run queues, timers, stacks and the
+// syscall guard. The design is described in syncscope/goroutine.h (the
+// user's manual) and syncscope/internal/scheduler.h (the parking protocol);
+// the algorithms follow Go's runtime/proc.go (runqput/runqget/runqgrab,
+// findrunnable, wakep/startm/stopm, handoffp, entersyscallblock/exitsyscall)
+// and Vyukov's "Scalable Go Scheduler Design" (2012), written here for C++.
+//
+// Locks, in order: Sched::mu, then a P's timer lock (never the reverse);
+// the parking layer's bucket locks are taken with neither held. No lock is
+// held across a context switch.
+#include <sched.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <syncscope/goroutine.h>
+#include <syncscope/internal/context_switch.h>
+#include <syncscope/internal/scheduler.h>
+#include <syncscope/internal/sema.h>
+#include <syncscope/recursive_mutex.h>
+
+#if defined(SYNCSCOPE_TSAN) || defined(__SANITIZE_THREAD__)
+#define SYNCSCOPE_TSAN_FIBERS 1
+extern "C" {
+void* __tsan_get_current_fiber(void);
+void* __tsan_create_fiber(unsigned flags);
+void __tsan_destroy_fiber(void* fiber);
+void __tsan_switch_to_fiber(void* fiber, unsigned flags);
+}
+#endif
+
+namespace syncscope {
+namespace internal {
+
+struct M;
+struct P;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int64_t kNever = INT64_MAX;
+// Go's runq: 256 entries per P.
+constexpr uint32_t kRunqSize = 256;
+// Every kGlobalPollEvery-th schedule on a P looks at the global queue first
+// (Go: schedtick%61), so goroutines there cannot starve.
+constexpr uint32_t kGlobalPollEvery = 61;
+// Stacks kept in the pool; beyond that an exiting goroutine's stack is
+// unmapped (its G is kept: G's are never freed, see scheduler.h).
+constexpr size_t kStackPoolMax = 1024;
+
+int64_t now_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+int64_t to_ns(Clock::time_point t) noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+[[noreturn]] void fatal(const std::string& msg) {
+  std::fprintf(stderr, "syncscope goroutine runtime: %s\n", msg.c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+
+// The one-permit token of a G (see scheduler.h).
+enum : uint32_t { kPermitNone = 0, kPermitParked = 1, kPermitSet = 2 };
+// Why a goroutine switched to its M's scheduler (M::why).
+enum class Why { kNone, kYield, kPark, kExit, kSyscallNoP };
+
+}  // namespace
+
+// A goroutine. G's are pooled and never freed (a late goroutine_wake() may
+// still touch one).
+struct G {
+  Context ctx = nullptr;                   // saved context while not running
+  char* map_base = nullptr;                // the stack mapping (guard page first); null: none
+  char* stack_top = nullptr;               // highest address of the usable stack
+  goroutine_detail::Task* task = nullptr;  // the body; owned; run by the goroutine
+  // kPermitNone / kPermitParked / kPermitSet. Parked is written only by the
+  // M's scheduler after the goroutine has switched out (CAS None->Parked);
+  // Set by goroutine_wake (exchange, acq_rel); None by the goroutine when it
+  // resumes (exchange, acq_rel: it synchronizes with the waker's exchange).
+  std::atomic<uint32_t> permit{kPermitNone};
+  int64_t id = 0;           // unique, > 0; set by spawn
+  G* link = nullptr;        // global run queue or free list; under Sched::mu
+  bool in_syscall = false;  // inside a SyscallGuard; only the goroutine itself
+  // Timer (at most one per G: its current timed wait). timer_p is the P
+  // whose heap holds it, or null; written under that P's timer lock,
+  // read by the goroutine itself without it (acquire) to find the heap.
+  std::atomic<P*> timer_p{nullptr};
+  int64_t timer_when = 0;  // under timer_p's lock
+  size_t timer_idx = 0;    // index in timer_p's heap; under its lock
+#if defined(SYNCSCOPE_TSAN_FIBERS)
+  void* fiber = nullptr;
+#endif
+};
+
+// A processor: the right to run goroutine code, with its run queue and timers.
+struct P {
+  int id = 0;
+  // Local run queue (Go's runq): a ring written at runqtail only by the
+  // owner M (release store), consumed at runqhead by the owner or a
+  // stealer (CAS, acq_rel). Slots are atomics read relaxed: a stale read is
+  // discarded by the failing head CAS, as in Go.
+  std::atomic<uint32_t> runqhead{0};
+  std::atomic<uint32_t> runqtail{0};
+  std::atomic<G*> runq[kRunqSize] = {};
+  // runnext: a G that runs before the queue (readied or spawned by the
+  // owner). Owner writes with exchange; stealers take it with CAS.
+  std::atomic<G*> runnext{nullptr};
+  uint32_t schedtick = 0;  // owner only
+  M* m = nullptr;          // owner M; under Sched::mu when idle
+  P* link = nullptr;       // idle list; under Sched::mu
+  // Timers: a binary min-heap of G's by timer_when; under tmu. timer0 is
+  // the earliest `when` (kNever: none), written under tmu, read anywhere.
+  std::mutex tmu;
+  std::vector<G*> timers;
+  std::atomic<int64_t> timer0{kNever};
+};
+
+// An OS thread running goroutines. Its own stack is the scheduler's (Go's g0).
+struct M {
+  Context g0 = nullptr;  // the scheduler's context while a goroutine runs
+  G* curg = nullptr;     // the goroutine running on this M; only this M
+  P* p = nullptr;        // the P held; only this M (and startm before it runs)
+  P* nextp = nullptr;    // the P handed over by startm; read after `note`
+  P* oldp = nullptr;     // the P given up by a SyscallGuard
+  bool spinning = false;
+  Why why = Why::kNone;         // set by the goroutine right before it switches to g0
+  Sema note{0};                 // the M sleeps here when idle (the parking layer's thread path)
+  M* link = nullptr;            // idle list; under Sched::mu
+  uint32_t rng = 1;             // fastrand state; only this M
+  bool thread_started = false;  // set once, by the startm that creates the thread
+  // Counters: written only by this M (relaxed load+store), read by
+  // goroutine_stats().
+  std::atomic<uint64_t> switches{0}, parks{0}, steals{0}, timers_fired{0}, syscalls{0}, handoffs{0};
+#if defined(SYNCSCOPE_TSAN_FIBERS)
+  void* fiber = nullptr;
+#endif
+};
+
+namespace {
+
+void bump(std::atomic<uint64_t>& c) noexcept {
+  c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+struct Sched {
+  std::mutex mu;
+  bool started = false;        // under mu
+  int setting = 0;             // GOMAXPROCS requested before start; under mu
+  std::atomic<int> nprocs{0};  // active P's: allp[0..nprocs); written under mu
+  P* allp[kMaxProcs] = {};     // created on demand, never freed; under mu
+  // Global run queue (FIFO list through G::link); under mu. runqsize is
+  // also read without the lock as a hint.
+  G* runq_head = nullptr;
+  G* runq_tail = nullptr;
+  std::atomic<int64_t> runqsize{0};
+  P* pidle = nullptr;                  // idle P's; under mu
+  std::atomic<int32_t> npidle{0};      // written under mu, read anywhere (seq_cst)
+  M* midle = nullptr;                  // idle M's; under mu
+  std::atomic<int32_t> nmspinning{0};  // spinning M's (seq_cst; see find_runnable)
+  std::vector<M*> allm;                // under mu
+  // The idle M that sleeps until the earliest timer (at most one), and
+  // that deadline (kNever: none). Under mu; timer_wait_until is also read
+  // without it as a filter.
+  M* timer_waiter = nullptr;
+  std::atomic<int64_t> timer_wait_until{kNever};
+  // Free G's: with a stack (gfree) and without (gfree_nostack); under mu.
+  G* gfree = nullptr;
+  size_t ngfree = 0;
+  G* gfree_nostack = nullptr;
+  std::atomic<int64_t> ngoroutine{0};
+  std::atomic<uint64_t> spawned{0};  // also the source of goroutine ids
+  std::atomic<uint64_t> threads{0};
+};
+
+Sched& sched() {
+  static Sched* s = new Sched;  // never destroyed: M threads outlive main()
+  return *s;
+}
+
+thread_local M* tls_m = nullptr;
+
+// The current M. Not inlinable or analysable on purpose: a goroutine may
+// resume on another thread after any switch, and a compiler may otherwise
+// keep a thread-local address computed before the switch.
+__attribute__((noipa)) M* getm() noexcept { return tls_m; }
+
+int default_procs() {
+  if (const char* e = std::getenv("SYNCSCOPE_GOMAXPROCS")) {
+    char* end = nullptr;
+    long v = std::strtol(e, &end, 10);
+    if (end == e || *end != '\0' || v < 1 || v > kMaxProcs) {
+      fatal(std::string("SYNCSCOPE_GOMAXPROCS='") + e + "'; valid: 1.." +
+            std::to_string(kMaxProcs));
+    }
+    return static_cast<int>(v);
+  }
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    return std::clamp(CPU_COUNT(&set), 1, kMaxProcs);
+  }
+  return std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, kMaxProcs);
+}
+
+// ---- TSan fibers ---------------------------------------------------------------
+// Every switch is announced with flags 0, i.e. it synchronizes: what ran
+// before the switch happens-before what runs after it on the new stack.
+// The runtime hands G's between M's through atomics that TSan sees, so the
+// goroutine-to-goroutine happens-before TSan knows is the real one, except
+// that two goroutines that run one after the other on the same M are
+// ordered by the switches through the M's scheduler (races between them
+// are only found when they run on different M's).
+inline void tsan_switch_to(void* fiber) {
+#if defined(SYNCSCOPE_TSAN_FIBERS)
+  __tsan_switch_to_fiber(fiber, 0);
+#else
+  (void)fiber;
+#endif
+}
+inline void* fiber_of(G* g) {
+#if defined(SYNCSCOPE_TSAN_FIBERS)
+  return g->fiber;
+#else
+  (void)g;
+  return nullptr;
+#endif
+}
+inline void* fiber_of(M* m) {
+#if defined(SYNCSCOPE_TSAN_FIBERS)
+  return m->fiber;
+#else
+  (void)m;
+  return nullptr;
+#endif
+}
+
+// ---- stacks ----------------------------------------------------------------------
+size_t page_size() {
+  static const size_t p = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return p;
+}
+
+void alloc_stack(G* g) {
+  const size_t guard = page_size();
+  const size_t size = kGoroutineStackBytes + guard;
+  void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+  if (base == MAP_FAILED) {
+    fatal("cannot map a goroutine stack (" + std::to_string(size) +
+          " bytes): out of address space or of mappings; each live goroutine needs two "
+          "mappings: raise vm.max_map_count (sysctl vm.max_map_count=262144)");
+  }
+  if (mprotect(base, guard, PROT_NONE) != 0) {
+    munmap(base, size);
+    fatal(
+        "cannot protect a goroutine stack's guard page: the process has too many "
+        "mappings; each live goroutine needs two: raise vm.max_map_count (sysctl "
+        "vm.max_map_count=262144)");
+  }
+  g->map_base = static_cast<char*>(base);
+  g->stack_top = g->map_base + size;
+}
+
+void free_stack(G* g) {
+  munmap(g->map_base, kGoroutineStackBytes + page_size());
+  g->map_base = g->stack_top = nullptr;
+}
+
+// ---- P: local run queue (Go's runqput / runqget / runqgrab) ---------------------
+bool runq_empty(P* p) noexcept {
+  // Go's runqempty: tail, then head, then runnext, re-reading tail.
+  for (;;) {
+    uint32_t head = p->runqhead.load(std::memory_order_acquire);
+    uint32_t tail = p->runqtail.load(std::memory_order_acquire);
+    G* next = p->runnext.load(std::memory_order_acquire);
+    if (tail == p->runqtail.load(std::memory_order_acquire)) return head == tail && next == nullptr;
+  }
+}
+
+void globrunq_put_locked(Sched& s, G* g) {
+  g->link = nullptr;
+  if (s.runq_tail != nullptr) {
+    s.runq_tail->link = g;
+  } else {
+    s.runq_head = g;
+  }
+  s.runq_tail = g;
+  s.runqsize.fetch_add(1, std::memory_order_seq_cst);
+}
+
+G* globrunq_pop_locked(Sched& s) {
+  G* g = s.runq_head;
+  if (g == nullptr) return nullptr;
+  s.runq_head = g->link;
+  if (s.runq_head == nullptr) s.runq_tail = nullptr;
+  g->link = nullptr;
+  s.runqsize.fetch_sub(1, std::memory_order_relaxed);
+  return g;
+}
+
+void globrunq_put(G* g) {
+  Sched& s = sched();
+  std::lock_guard<std::mutex> l(s.mu);
+  globrunq_put_locked(s, g);
+}
+
+// Slow path of runq_put: the ring is full; moves half of it plus g to the
+// global queue (Go's runqputslow). False if a stealer got in first.
+bool runq_put_slow(P* p, G* g, uint32_t head, uint32_t tail) {
+  constexpr uint32_t n = kRunqSize / 2;
+  G* batch[n + 1];
+  for (uint32_t i = 0; i < n; ++i) {
+    batch[i] = p->runq[(head + i) % kRunqSize].load(std::memory_order_relaxed);
+  }
+  if (!p->runqhead.compare_exchange_strong(head, head + n, std::memory_order_acq_rel)) {
+    return false;
+  }
+  (void)tail;
+  batch[n] = g;
+  Sched& s = sched();
+  std::lock_guard<std::mutex> l(s.mu);
+  for (uint32_t i = 0; i <= n; ++i) globrunq_put_locked(s, batch[i]);
+  return true;
+}
+
+// Owner only. next: into runnext, kicking its old occupant to the tail.
+void runq_put(P* p, G* g, bool next) {
+  if (next) {
+    g = p->runnext.exchange(g, std::memory_order_acq_rel);
+    if (g == nullptr) return;
+  }
+  for (;;) {
+    uint32_t head = p->runqhead.load(std::memory_order_acquire);
+    const uint32_t tail = p->runqtail.load(std::memory_order_relaxed);
+    if (tail - head < kRunqSize) {
+      p->runq[tail % kRunqSize].store(g, std::memory_order_relaxed);
+      p->runqtail.store(tail + 1, std::memory_order_release);
+      return;
+    }
+    if (runq_put_slow(p, g, head, tail)) return;
+  }
+}
+
+// Owner only: runnext first, then the ring's head.
+G* runq_get(P* p) {
+  G* next = p->runnext.load(std::memory_order_relaxed);
+  if (next != nullptr &&
+      p->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acquire)) {
+    return next;
+  }
+  for (;;) {
+    uint32_t head = p->runqhead.load(std::memory_order_acquire);
+    const uint32_t tail = p->runqtail.load(std::memory_order_relaxed);
+    if (tail == head) return nullptr;
+    G* g = p->runq[head % kRunqSize].load(std::memory_order_relaxed);
+    if (p->runqhead.compare_exchange_weak(head, head + 1, std::memory_order_acq_rel)) return g;
+  }
+}
+
+// Takes about half of victim's run queue into batch (Go's runqgrab); with
+// steal_next, also its runnext when the ring is empty. Returns the count.
+uint32_t runq_grab(P* victim, G** batch, bool steal_next) {
+  for (;;) {
+    uint32_t head = victim->runqhead.load(std::memory_order_acquire);
+    uint32_t tail = victim->runqtail.load(std::memory_order_acquire);
+    uint32_t n = tail - head;
+    n = n - n / 2;
+    if (n == 0) {
+      if (steal_next) {
+        G* next = victim->runnext.load(std::memory_order_acquire);
+        if (next != nullptr &&
+            victim->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel)) {
+          batch[0] = next;
+          return 1;
+        }
+      }
+      return 0;
+    }
+    if (n > kRunqSize / 2) continue;  // inconsistent head/tail snapshot: retry
+    for (uint32_t i = 0; i < n; ++i) {
+      batch[i] = victim->runq[(head + i) % kRunqSize].load(std::memory_order_relaxed);
+    }
+    if (victim->runqhead.compare_exchange_strong(head, head + n, std::memory_order_acq_rel)) {
+      return n;
+    }
+  }
+}
+
+// Steals half of victim's queue into p's; returns one G to run (Go's runqsteal).
+G* runq_steal(P* p, P* victim, bool steal_next) {
+  G* batch[kRunqSize / 2];
+  const uint32_t n = runq_grab(victim, batch, steal_next);
+  if (n == 0) return nullptr;
+  // p's ring is empty (we are looking for work), so n - 1 <= 127 slots fit.
+  const uint32_t tail = p->runqtail.load(std::memory_order_relaxed);
+  for (uint32_t i = 1; i < n; ++i) {
+    p->runq[(tail + i - 1) % kRunqSize].store(batch[i], std::memory_order_relaxed);
+  }
+  if (n > 1) p->runqtail.store(tail + n - 1, std::memory_order_release);
+  return batch[0];
+}
+
+// ---- timers (per P) ----------------------------------------------------------------
+bool timer_less(const G* a, const G* b) { return a->timer_when < b->timer_when; }
+
+void heap_set(P* p, size_t i, G* g) {
+  p->timers[i] = g;
+  g->timer_idx = i;
+}
+void heap_up(P* p, size_t i) {
+  G* g = p->timers[i];
+  while (i > 0) {
+    size_t parent = (i - 1) / 2;
+    if (!timer_less(g, p->timers[parent])) break;
+    heap_set(p, i, p->timers[parent]);
+    i = parent;
+  }
+  heap_set(p, i, g);
+}
+void heap_down(P* p, size_t i) {
+  const size_t n = p->timers.size();
+  G* g = p->timers[i];
+  for (;;) {
+    size_t c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && timer_less(p->timers[c + 1], p->timers[c])) ++c;
+    if (!timer_less(p->timers[c], g)) break;
+    heap_set(p, i, p->timers[c]);
+    i = c;
+  }
+  heap_set(p, i, g);
+}
+void heap_remove(P* p, size_t i) {
+  G* last = p->timers.back();
+  p->timers.pop_back();
+  if (i < p->timers.size()) {
+    heap_set(p, i, last);
+    heap_down(p, i);
+    heap_up(p, last->timer_idx);
+  }
+}
+void update_timer0(P* p) {
+  p->timer0.store(p->timers.empty() ? kNever : p->timers.front()->timer_when,
+                  std::memory_order_seq_cst);
+}
+
+void wake_timer_sleeper(int64_t when);
+
+// Arms g's timer on the current P.
+void add_timer(P* p, G* g, int64_t when) {
+  {
+    std::lock_guard<std::mutex> l(p->tmu);
+    g->timer_when = when;
+    p->timers.push_back(g);
+    g->timer_idx = p->timers.size() - 1;
+    heap_up(p, g->timer_idx);
+    g->timer_p.store(p, std::memory_order_release);
+    update_timer0(p);
+  }
+  if (when < sched().timer_wait_until.load(std::memory_order_seq_cst)) wake_timer_sleeper(when);
+}
+
+// Disarms g's timer if it has not fired. Only g itself calls this.
+void del_timer(G* g) {
+  P* p = g->timer_p.load(std::memory_order_acquire);
+  if (p == nullptr) return;
+  std::lock_guard<std::mutex> l(p->tmu);
+  if (g->timer_p.load(std::memory_order_relaxed) != p) return;  // fired meanwhile
+  heap_remove(p, g->timer_idx);
+  g->timer_p.store(nullptr, std::memory_order_relaxed);
+  update_timer0(p);
+}
+
+// Runs q's expired timers (wakes their goroutines). True if any fired.
+bool run_timers(M* m, P* q, int64_t now) {
+  if (q->timer0.load(std::memory_order_seq_cst) > now) return false;
+  G* fired[64];
+  size_t n = 0;
+  {
+    std::lock_guard<std::mutex> l(q->tmu);
+    while (n < 64 && !q->timers.empty() && q->timers.front()->timer_when <= now) {
+      G* g = q->timers.front();
+      heap_remove(q, 0);
+      g->timer_p.store(nullptr, std::memory_order_relaxed);
+      fired[n++] = g;
+    }
+    update_timer0(q);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    bump(m->timers_fired);
+    goroutine_wake(fired[i]);
+  }
+  return n != 0;
+}
+
+bool run_all_timers(M* m) {
+  Sched& s = sched();
+  const int n = s.nprocs.load(std::memory_order_acquire);
+  const int64_t now = now_ns();
+  bool any = false;
+  for (int i = 0; i < n; ++i) {
+    P* q = s.allp[i];
+    if (q != nullptr && run_timers(m, q, now)) any = true;
+  }
+  return any;
+}
+
+// ---- idle P's and M's ----------------------------------------------------------------
+void pidle_put_locked(Sched& s, P* p) {
+  p->m = nullptr;
+  p->link = s.pidle;
+  s.pidle = p;
+  s.npidle.fetch_add(1, std::memory_order_seq_cst);
+}
+P* pidle_get_locked(Sched& s) {
+  P* p = s.pidle;
+  if (p == nullptr) return nullptr;
+  s.pidle = p->link;
+  p->link = nullptr;
+  s.npidle.fetch_sub(1, std::memory_order_seq_cst);
+  return p;
+}
+bool pidle_take_locked(Sched& s, P* want) {
+  for (P** pp = &s.pidle; *pp != nullptr; pp = &(*pp)->link) {
+    if (*pp == want) {
+      *pp = want->link;
+      want->link = nullptr;
+      s.npidle.fetch_sub(1, std::memory_order_seq_cst);
+      return true;
+    }
+  }
+  return false;
+}
+bool midle_remove_locked(Sched& s, M* m) {
+  for (M** pp = &s.midle; *pp != nullptr; pp = &(*pp)->link) {
+    if (*pp == m) {
+      *pp = m->link;
+      m->link = nullptr;
+      return true;
+    }
+  }
+  return false;
+}
+
+void acquirep(M* m, P* p) {
+  m->p = p;
+  p->m = m;
+}
+
+void mstart(M* m);
+
+// Starts an M (an idle one, or a new thread) to run P p (null: any idle P;
+// none: nothing to do). spinning: the caller counted it in nmspinning.
+void startm(P* p, bool spinning) {
+  Sched& s = sched();
+  M* m = nullptr;
+  {
+    std::lock_guard<std::mutex> l(s.mu);
+    if (p == nullptr) p = pidle_get_locked(s);
+    if (p == nullptr) {
+      if (spinning) s.nmspinning.fetch_sub(1, std::memory_order_seq_cst);
+      return;
+    }
+    m = s.midle;
+    if (m != nullptr) {
+      s.midle = m->link;
+      m->link = nullptr;
+      if (s.timer_waiter == m) {
+        s.timer_waiter = nullptr;
+        s.timer_wait_until.store(kNever, std::memory_order_seq_cst);
+      }
+    } else {
+      m = new M;
+      m->rng = static_cast<uint32_t>(s.allm.size() * 2654435761u) | 1u;
+      s.allm.push_back(m);
+      s.threads.fetch_add(1, std::memory_order_relaxed);
+    }
+    m->nextp = p;
+    m->spinning = spinning;
+  }
+  if (m->thread_started) {
+    m->note.release();  // an idle M: wake it
+  } else {
+    m->thread_started = true;
+    std::thread([m] { mstart(m); }).detach();
+  }
+}
+
+// Go's wakep: one more spinning M if there is an idle P and nobody spins.
+void wakep() {
+  Sched& s = sched();
+  if (s.npidle.load(std::memory_order_seq_cst) == 0) return;
+  if (s.nmspinning.load(std::memory_order_seq_cst) != 0) return;
+  int32_t zero = 0;
+  if (!s.nmspinning.compare_exchange_strong(zero, 1, std::memory_order_seq_cst)) return;
+  startm(nullptr, true);
+}
+
+// A timer earlier than the timer sleeper's deadline was armed: wake the
+// sleeper to re-arm, or, without one, get an idle M to become it.
+void wake_timer_sleeper(int64_t when) {
+  Sched& s = sched();
+  M* w = nullptr;
+  bool start = false;
+  {
+    std::lock_guard<std::mutex> l(s.mu);
+    if (s.timer_waiter != nullptr) {
+      if (when < s.timer_wait_until.load(std::memory_order_relaxed)) {
+        w = s.timer_waiter;
+        s.timer_waiter = nullptr;
+        s.timer_wait_until.store(kNever, std::memory_order_seq_cst);
+        midle_remove_locked(s, w);
+        w->nextp = nullptr;  // "re-evaluate", not "run this P"
+        w->spinning = false;
+      }
+    } else {
+      start = s.npidle.load(std::memory_order_relaxed) > 0;
+    }
+  }
+  if (w != nullptr) {
+    w->note.release();
+  } else if (start) {
+    wakep();
+  }
+}
+
+// Parks the M (which holds no P) until startm hands it one or, as the timer
+// sleeper, until the earliest timer. Returns with m->p set.
+void stopm(M* m) {
+  Sched& s = sched();
+  for (;;) {
+    int64_t until = kNever;
+    {
+      std::lock_guard<std::mutex> l(s.mu);
+      if (s.timer_waiter == nullptr && s.npidle.load(std::memory_order_relaxed) > 0) {
+        const int n = s.nprocs.load(std::memory_order_relaxed);
+        for (int i = 0; i < n; ++i) {
+          until = std::min(until, s.allp[i]->timer0.load(std::memory_order_seq_cst));
+        }
+        if (until != kNever) {
+          s.timer_waiter = m;
+          s.timer_wait_until.store(until, std::memory_order_seq_cst);
+        }
+      }
+      m->nextp = nullptr;
+      m->link = s.midle;
+      s.midle = m;
+    }
+    bool woken = true;
+    if (until == kNever) {
+      m->note.acquire();
+    } else {
+      woken = m->note.acquire_until(Clock::time_point(std::chrono::nanoseconds(until)));
+    }
+    if (!woken) {
+      std::unique_lock<std::mutex> l(s.mu);
+      if (midle_remove_locked(s, m)) {
+        // The deadline passed and nobody chose this M: run the timers.
+        if (s.timer_waiter == m) {
+          s.timer_waiter = nullptr;
+          s.timer_wait_until.store(kNever, std::memory_order_seq_cst);
+        }
+        P* p = pidle_get_locked(s);
+        l.unlock();
+        if (p != nullptr) {
+          acquirep(m, p);
+          m->spinning = false;
+          return;
+        }
+        continue;  // every P is busy: their M's run the timers when they schedule
+      }
+      l.unlock();
+      m->note.acquire();  // chosen meanwhile: its release is on the way
+    }
+    if (m->nextp != nullptr) {
+      acquirep(m, m->nextp);
+      m->nextp = nullptr;
+      return;
+    }
+    // Woken to re-evaluate the timers: try for an idle P, else sleep again.
+    P* p = nullptr;
+    {
+      std::lock_guard<std::mutex> l(s.mu);
+      p = pidle_get_locked(s);
+    }
+    if (p != nullptr) {
+      acquirep(m, p);
+      m->spinning = false;
+      return;
+    }
+  }
+}
+
+uint32_t fastrand(M* m) {  // Marsaglia's xorshift32
+  uint32_t x = m->rng;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  m->rng = x;
+  return x;
+}
+
+// Go's findrunnable: own timers, own queue, global queue, other P's timers,
+// stealing (bounded spinning), then give the P back and sleep.
+G* find_runnable(M* m) {
+  Sched& s = sched();
+  for (;;) {
+    P* p = m->p;
+    run_timers(m, p, now_ns());
+    if (p->schedtick % kGlobalPollEvery == 0 && s.runqsize.load(std::memory_order_relaxed) > 0) {
+      std::lock_guard<std::mutex> l(s.mu);
+      if (G* g = globrunq_pop_locked(s)) return g;
+    }
+    if (G* g = runq_get(p)) return g;
+    if (s.runqsize.load(std::memory_order_seq_cst) > 0) {
+      std::lock_guard<std::mutex> l(s.mu);
+      if (G* g = globrunq_pop_locked(s)) {
+        // Take a share of the rest too (Go's globrunqget batch).
+        const int64_t n = std::min<int64_t>(
+            s.runqsize.load(std::memory_order_relaxed) / s.nprocs.load(), kRunqSize / 2);
+        for (int64_t i = 0; i < n; ++i) runq_put(p, globrunq_pop_locked(s), false);
+        return g;
+      }
+    }
+    if (run_all_timers(m)) continue;
+
+    const int nprocs = s.nprocs.load(std::memory_order_acquire);
+    if (m->spinning || 2 * s.nmspinning.load(std::memory_order_seq_cst) <
+                           nprocs - s.npidle.load(std::memory_order_seq_cst)) {
+      if (!m->spinning) {
+        m->spinning = true;
+        s.nmspinning.fetch_add(1, std::memory_order_seq_cst);
+      }
+      for (int round = 0; round < 4; ++round) {
+        const uint32_t start = fastrand(m);
+        for (int k = 0; k < nprocs; ++k) {
+          P* victim = s.allp[(start + k) % nprocs];
+          if (victim == p) continue;
+          if (G* g = runq_steal(p, victim, round == 3)) {
+            bump(m->steals);
+            return g;
+          }
+        }
+      }
+    }
+
+    // Nothing: give the P back (Go's "delicate dance" follows).
+    {
+      std::lock_guard<std::mutex> l(s.mu);
+      if (G* g = globrunq_pop_locked(s)) return g;
+      m->p = nullptr;
+      pidle_put_locked(s, p);
+    }
+    if (m->spinning) {
+      m->spinning = false;
+      s.nmspinning.fetch_sub(1, std::memory_order_seq_cst);
+      // A goroutine readied while we were spinning saw nmspinning > 0 and
+      // did not wake anyone: look once more now that we no longer count.
+      bool work = s.runqsize.load(std::memory_order_seq_cst) > 0;
+      for (int i = 0; i < nprocs && !work; ++i) work = !runq_empty(s.allp[i]);
+      if (work) {
+        P* np = nullptr;
+        {
+          std::lock_guard<std::mutex> l(s.mu);
+          np = pidle_get_locked(s);
+        }
+        if (np != nullptr) {
+          acquirep(m, np);
+          m->spinning = true;
+          s.nmspinning.fetch_add(1, std::memory_order_seq_cst);
+          continue;
+        }
+      }
+    }
+    stopm(m);
+  }
+}
+
+// Go's resetspinning: a spinning M found work; if it was the last spinner,
+// start another so that new work still finds a spinner.
+void reset_spinning(M* m) {
+  Sched& s = sched();
+  m->spinning = false;
+  if (s.nmspinning.fetch_sub(1, std::memory_order_seq_cst) == 1) wakep();
+}
+
+G* gget() {
+  Sched& s = sched();
+  {
+    std::lock_guard<std::mutex> l(s.mu);
+    if (G* g = s.gfree) {
+      s.gfree = g->link;
+      --s.ngfree;
+      g->link = nullptr;
+      return g;
+    }
+    if (G* g = s.gfree_nostack) {
+      s.gfree_nostack = g->link;
+      g->link = nullptr;
+      alloc_stack(g);
+      return g;
+    }
+  }
+  G* g = new G;
+  alloc_stack(g);
+  return g;
+}
+
+void gfree(G* g) {
+  Sched& s = sched();
+#if defined(SYNCSCOPE_TSAN_FIBERS)
+  __tsan_destroy_fiber(g->fiber);
+  g->fiber = nullptr;
+#endif
+  std::lock_guard<std::mutex> l(s.mu);
+  if (s.ngfree < kStackPoolMax) {
+    g->link = s.gfree;
+    s.gfree = g;
+    ++s.ngfree;
+  } else {
+    free_stack(g);
+    g->link = s.gfree_nostack;
+    s.gfree_nostack = g;
+  }
+}
+
+// Runs g on m until it switches back, then does what it asked for.
+void execute(M* m, G* g) {
+  Sched& s = sched();
+  for (;;) {
+    m->curg = g;
+    bump(m->switches);
+    m->p->schedtick++;
+    detail::tls_thread_id = -g->id;  // owner identity for RecursiveMutex & co.
+    tsan_switch_to(fiber_of(g));
+    ctx_switch(&m->g0, g->ctx);
+    detail::tls_thread_id = 0;
+    m->curg = nullptr;
+    switch (m->why) {
+      case Why::kYield:
+        globrunq_put(g);
+        return;
+      case Why::kPark: {
+        uint32_t expected = kPermitNone;
+        if (g->permit.compare_exchange_strong(expected, kPermitParked, std::memory_order_acq_rel)) {
+          return;  // parked: whoever wakes it makes it runnable
+        }
+        continue;  // a wake came first: run it again at once
+      }
+      case Why::kExit:
+        gfree(g);
+        s.ngoroutine.fetch_sub(1, std::memory_order_relaxed);
+        return;
+      case Why::kSyscallNoP:
+        globrunq_put(g);  // no P came back: the M goes idle (schedule_loop)
+        return;
+      case Why::kNone:
+        fatal("a goroutine switched to its scheduler without a reason");
+    }
+  }
+}
+
+void schedule_loop(M* m) {
+  for (;;) {
+    if (m->p == nullptr) stopm(m);
+    G* g = find_runnable(m);
+    if (m->spinning) reset_spinning(m);
+    execute(m, g);
+  }
+}
+
+void mstart(M* m) {
+  tls_m = m;
+#if defined(SYNCSCOPE_TSAN_FIBERS)
+  m->fiber = __tsan_get_current_fiber();
+#endif
+  acquirep(m, m->nextp);
+  m->nextp = nullptr;
+  schedule_loop(m);
+}
+
+// From a goroutine: switch to the M's scheduler with a reason. Returns when
+// the goroutine runs again (perhaps on another M).
+void switch_to_scheduler(Why why) {
+  M* m = getm();
+  G* g = m->curg;
+  m->why = why;
+  tsan_switch_to(fiber_of(m));
+  ctx_switch(&g->ctx, m->g0);
+}
+
+void goroutine_main(void* arg) {
+  G* g = static_cast<G*>(arg);
+  try {
+    g->task->run();
+  } catch (const std::exception& e) {
+    fatal(std::string("an exception escaped a goroutine: ") + e.what());
+  } catch (...) {
+    fatal("an exception of unknown type escaped a goroutine");
+  }
+  delete g->task;
+  g->task = nullptr;
+  switch_to_scheduler(Why::kExit);
+  fatal("a finished goroutine was resumed");
+}
+
+void ensure_started_locked(Sched& s) {
+  if (s.started) return;
+  const int n = s.setting > 0 ? s.setting : default_procs();
+  for (int i = 0; i < n; ++i) {
+    if (s.allp[i] == nullptr) {
+      s.allp[i] = new P;
+      s.allp[i]->id = i;
+    }
+  }
+  for (int i = n - 1; i >= 0; --i) pidle_put_locked(s, s.allp[i]);
+  s.nprocs.store(n, std::memory_order_release);
+  s.started = true;
+}
+
+}  // namespace
+
+// ---- the parking protocol (scheduler.h) ----------------------------------------
+G* parkable_goroutine() noexcept {
+  M* m = getm();
+  if (m == nullptr || m->curg == nullptr || m->p == nullptr) return nullptr;
+  return m->curg;
+}
+
+namespace {
+void gopark(M* m, G* g) {
+  bump(m->parks);
+  switch_to_scheduler(Why::kPark);
+  // Resumed by a wake (or its permit was already set): consume the permit.
+  // acq_rel: synchronizes with the waker's exchange, so the waker's writes
+  // before goroutine_wake() are visible to the caller's re-check.
+  g->permit.exchange(kPermitNone, std::memory_order_acq_rel);
+}
+}  // namespace
+
+bool goroutine_wait(G* g, const std::atomic<uint32_t>* word, uint32_t expected,
+                    const Clock::time_point* deadline) {
+  if (word->load(std::memory_order_acquire) != expected) return true;
+  M* m = getm();
+  if (deadline == nullptr) {
+    gopark(m, g);
+    return true;
+  }
+  const int64_t when = to_ns(*deadline);
+  if (now_ns() >= when) return false;
+  add_timer(m->p, g, when);
+  gopark(m, g);
+  del_timer(g);
+  return now_ns() < when;
+}
+
+void goroutine_wake(G* g) noexcept {
+  const uint32_t old = g->permit.exchange(kPermitSet, std::memory_order_acq_rel);
+  if (old != kPermitParked) return;  // running (it will see the permit) or already set
+  M* m = getm();
+  if (m != nullptr && m->p != nullptr) {
+    runq_put(m->p, g, /*next=*/true);  // Go's goready: the waker's runnext
+  } else {
+    globrunq_put(g);
+  }
+  wakep();
+}
+
+}  // namespace internal
+
+// ---- the user API (goroutine.h) ------------------------------------------------------
+namespace goroutine_detail {
+using internal::getm;
+using internal::M;
+using internal::sched;
+
+bool on_goroutine() noexcept {
+  M* m = getm();
+  return m != nullptr && m->curg != nullptr;
+}
+
+void spawn(Task* t) {
+  auto& s = sched();
+  {
+    std::lock_guard<std::mutex> l(s.mu);
+    internal::ensure_started_locked(s);
+  }
+  internal::G* g = internal::gget();
+  g->task = t;
+  g->permit.store(internal::kPermitNone, std::memory_order_relaxed);
+  g->in_syscall = false;
+  g->ctx = internal::ctx_make(g->stack_top, &internal::goroutine_main, g);
+#if defined(SYNCSCOPE_TSAN_FIBERS)
+  g->fiber = __tsan_create_fiber(0);
+#endif
+  s.ngoroutine.fetch_add(1, std::memory_order_relaxed);
+  g->id = static_cast<int64_t>(s.spawned.fetch_add(1, std::memory_order_relaxed)) + 1;
+  M* m = getm();
+  if (m != nullptr && m->curg != nullptr && m->p != nullptr) {
+    internal::runq_put(m->p, g, /*next=*/true);  // Go's newproc
+  } else {
+    internal::globrunq_put(g);
+  }
+  internal::wakep();
+}
+
+void park_until(std::chrono::steady_clock::time_point deadline) {
+  internal::G* g = internal::parkable_goroutine();
+  if (g == nullptr) {  // inside a SyscallGuard: the thread sleeps
+    std::this_thread::sleep_until(deadline);
+    return;
+  }
+  static const std::atomic<uint32_t> never_changes{0};
+  while (std::chrono::steady_clock::now() < deadline) {
+    internal::goroutine_wait(g, &never_changes, 0, &deadline);
+  }
+}
+}  // namespace goroutine_detail
+
+void goroutine_detail::yield_cpu() noexcept {
+  internal::M* m = internal::getm();
+  if (m != nullptr && m->curg != nullptr && m->p != nullptr) {
+    internal::switch_to_scheduler(internal::Why::kYield);
+  } else {
+    std::this_thread::yield();
+  }
+}
+
+void gosched() {
+  internal::M* m = internal::getm();
+  if (m == nullptr || m->curg == nullptr) {
+    throw GoroutineError(
+        "gosched: not on a goroutine (a plain thread has std::this_thread::yield())");
+  }
+  if (m->p == nullptr) {  // inside a SyscallGuard: no P to give
+    std::this_thread::yield();
+    return;
+  }
+  internal::switch_to_scheduler(internal::Why::kYield);
+}
+
+int64_t num_goroutine() noexcept {
+  return internal::sched().ngoroutine.load(std::memory_order_relaxed);
+}
+
+int gomaxprocs() noexcept {
+  auto& s = internal::sched();
+  std::lock_guard<std::mutex> l(s.mu);
+  if (s.started) return s.nprocs.load(std::memory_order_relaxed);
+  return s.setting > 0 ? s.setting : internal::default_procs();
+}
+
+int set_gomaxprocs(int n) {
+  if (n < 1 || n > kMaxProcs) {
+    throw GoroutineError("set_gomaxprocs: n = " + std::to_string(n) + "; valid: 1.." +
+                         std::to_string(kMaxProcs));
+  }
+  if (goroutine_detail::on_goroutine()) {
+    throw GoroutineError("set_gomaxprocs: called on a goroutine; call it from a plain thread");
+  }
+  auto& s = internal::sched();
+  for (;;) {
+    std::unique_lock<std::mutex> l(s.mu);
+    if (!s.started) {
+      const int old = s.setting > 0 ? s.setting : internal::default_procs();
+      s.setting = n;
+      return old;
+    }
+    if (s.ngoroutine.load(std::memory_order_relaxed) != 0) {
+      throw GoroutineError(
+          "set_gomaxprocs: " + std::to_string(s.ngoroutine.load(std::memory_order_relaxed)) +
+          " goroutines alive; the runtime resizes only when none is");
+    }
+    const int old = s.nprocs.load(std::memory_order_relaxed);
+    // Wait until every P is idle (an M may still hold one while it looks
+    // for work); then rebuild the idle list with the new set.
+    if (s.npidle.load(std::memory_order_relaxed) != old) {
+      l.unlock();
+      std::this_thread::yield();
+      continue;
+    }
+    while (internal::pidle_get_locked(s) != nullptr) {
+    }
+    for (int i = 0; i < n; ++i) {
+      if (s.allp[i] == nullptr) {
+        s.allp[i] = new internal::P;
+        s.allp[i]->id = i;
+      }
+    }
+    for (int i = n - 1; i >= 0; --i) internal::pidle_put_locked(s, s.allp[i]);
+    s.nprocs.store(n, std::memory_order_release);
+    s.setting = n;
+    return old;
+  }
+}
+
+SyscallGuard::SyscallGuard() : active_(false) {
+  using namespace internal;
+  M* m = getm();
+  if (m == nullptr || m->curg == nullptr) return;  // a plain thread: nothing to do
+  G* g = m->curg;
+  if (g->in_syscall) throw GoroutineError("SyscallGuard: nested on one goroutine");
+  active_ = true;
+  g->in_syscall = true;
+  bump(m->syscalls);
+  // Go's entersyscallblock + handoffp: give the P away now.
+  P* p = m->p;
+  m->p = nullptr;
+  m->oldp = p;
+  Sched& s = sched();
+  const bool work = !runq_empty(p) || s.runqsize.load(std::memory_order_seq_cst) > 0 ||
+                    p->timer0.load(std::memory_order_seq_cst) != kNever;
+  if (work) {
+    bump(m->handoffs);
+    startm(p, false);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> l(s.mu);
+    pidle_put_locked(s, p);
+  }
+  // A goroutine readied onto p before we gave it up would have no M: look
+  // again now that p is idle (the readier's wakep may have seen it busy).
+  if (!runq_empty(p)) wakep();
+}
+
+SyscallGuard::~SyscallGuard() {
+  using namespace internal;
+  if (!active_) return;
+  M* m = getm();
+  G* g = m->curg;
+  g->in_syscall = false;
+  Sched& s = sched();
+  P* p = nullptr;
+  {
+    std::lock_guard<std::mutex> l(s.mu);
+    if (m->oldp != nullptr && pidle_take_locked(s, m->oldp)) {
+      p = m->oldp;
+    } else {
+      p = pidle_get_locked(s);
+    }
+  }
+  m->oldp = nullptr;
+  if (p != nullptr) {
+    acquirep(m, p);
+    return;
+  }
+  // No P: queue ourselves globally; our M goes idle (Go's exitsyscall0).
+  switch_to_scheduler(Why::kSyscallNoP);
+}
+
+GoroutineStats goroutine_stats() noexcept {
+  auto& s = internal::sched();
+  GoroutineStats st;
+  st.spawned = s.spawned.load(std::memory_order_relaxed);
+  st.threads = s.threads.load(std::memory_order_relaxed);
+  std::lock_guard<std::mutex> l(s.mu);
+  for (internal::M* m : s.allm) {
+    st.switches += m->switches.load(std::memory_order_relaxed);
+    st.parks += m->parks.load(std::memory_order_relaxed);
+    st.steals += m->steals.load(std::memory_order_relaxed);
+    st.timers_fired += m->timers_fired.load(std::memory_order_relaxed);
+    st.syscalls += m->syscalls.load(std::memory_order_relaxed);
+    st.handoffs += m->handoffs.load(std::memory_order_relaxed);
+  }
+  return st;
+}
+
+}  // namespace syncscope

@@ -1,0 +1,3 @@
+module syncscope/goroutines/peer
+
+go 1.19
