@@ -14,7 +14,7 @@ Figure
 
 import draw
 import style
-from common import Table, fmt_ns_sig, save_figure
+from common import Table, save_figure
 
 TITLE = "Goroutines: syncscope's runtime next to Go, threads and fibers"
 
@@ -64,7 +64,7 @@ def figures(run_dir, suite_data, context):
         ax.set_xscale("log")
         ax.set_title(title, fontsize=10)
         for i, b in enumerate(bars):
-            ax.text(b[2], i, " " + fmt_ns_sig(b[2]), va="center", fontsize=7)
+            ax.text(b[2], i, " " + draw.fmt_ns(b[2]), va="center", fontsize=7)
     fig.tight_layout()
     fname = save_figure(fig, run_dir, "goroutines_costs.png")
     caption = ("Costs of the goroutine runtime (medians over repetitions, wall time, log scale): "
@@ -77,7 +77,7 @@ def summary_rows(run_dir, suite_data, context):
     rows = []
     for fam, title, key in PANELS:
         for label, _, v in _bars(suite_data, fam, key):
-            rows.append([title, label, fmt_ns_sig(v)])
+            rows.append([title, label, draw.fmt_ns(v)])
     for r in suite_data.family("goroutines_parked_memory"):
         b = r.value("rss_per_g_bytes")
         if b is not None:
