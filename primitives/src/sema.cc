@@ -2,6 +2,7 @@
 #include <linux/futex.h>
 #include <syncscope/arch/atomic.h>
 #include <syncscope/internal/sema.h>
+#include <syncscope/internal/wait_registry.h>  // blocking-bug detector hooks
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -90,6 +91,9 @@ struct Sema::Waiter {
   Waiter* prev = nullptr;                 // guarded by the bucket lock
   Waiter* next = nullptr;                 // guarded by the bucket lock
   bool linked = false;                    // guarded by the bucket lock
+#if SYNCSCOPE_WAIT_REGISTRY
+  void* detector = nullptr;  // detector: the parked thread's record (set before linking)
+#endif
 };
 
 namespace {
@@ -195,6 +199,7 @@ bool Sema::acquire_slow(bool lifo, const std::chrono::steady_clock::time_point* 
     std::atomic<uint32_t>& n;
     ~Leave() { n.fetch_sub(1, std::memory_order_relaxed); }
   } leave{nwait_};
+  SYNCSCOPE_WAITREG_BLOCK(this, deadline != nullptr);  // detector hook
   for (;;) {
     w.state.store(kWaiting, std::memory_order_relaxed);
     lock_bucket(b);
@@ -204,7 +209,9 @@ bool Sema::acquire_slow(bool lifo, const std::chrono::steady_clock::time_point* 
       unlock_bucket(b);
       return true;
     }
+    SYNCSCOPE_WAITREG_PARK(&w.detector);  // detector hook: marks us asleep, runs its checks
     unlock_bucket(b);
+    SYNCSCOPE_WAITREG_REPORT();  // detector hook: hands its findings to the handler
 
     bool timed_out = false;
     while (w.state.load(std::memory_order_acquire) == kWaiting) {
@@ -251,6 +258,7 @@ void Sema::wake_one() noexcept {
   }
   unlink_waiter(b, w);
   unlock_bucket(b);
+  SYNCSCOPE_WAITREG_WOKEN(w->detector);  // detector hook
   // w stays valid until its state leaves kWaiting: an unlinked waiter waits
   // for this mark even after a timeout.
   w->state.store(kWoken, std::memory_order_release);
@@ -272,6 +280,7 @@ void Sema::release_handoff() noexcept {
   }
   unlink_waiter(b, w);
   unlock_bucket(b);
+  SYNCSCOPE_WAITREG_WOKEN(w->detector);  // detector hook
   w->state.store(kGranted, std::memory_order_release);
   futex_wake(&w->state, 1);  // see "Lifetime note" in sema.h
 }
