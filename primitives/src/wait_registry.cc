@@ -211,6 +211,19 @@ void add_finding(Registry& r, detector::FindingKind k, const std::vector<Rec*>& 
   out->push_back(std::move(f));
 }
 
+// Under r.mu: Go's checkdead — every participant parked with no deadline,
+// and no thread about to start.
+void check_all_asleep(Registry& r, std::vector<detector::Finding>* out) {
+  if (r.starting != 0) return;
+  std::vector<Rec*> parts;
+  for (Rec* y : r.threads) {
+    if (!y->participant) continue;
+    if (!asleep(y)) return;
+    parts.push_back(y);
+  }
+  if (!parts.empty()) add_finding(r, detector::FindingKind::kAllAsleep, parts, out);
+}
+
 void default_handler(const detector::Finding& f) {
   const std::string s = f.text();
   std::fputs(s.c_str(), stderr);
@@ -306,17 +319,7 @@ void Block::park_slow(void** slot) {
     if (!timed_) {
       std::vector<Rec*> cyc = cycle_through(r, x);
       if (!cyc.empty()) add_finding(r, detector::FindingKind::kCycle, cyc, &found);
-      std::vector<Rec*> parts;
-      bool all = true;
-      for (Rec* y : r.threads) {
-        if (!y->participant) continue;
-        if (!asleep(y)) {
-          all = false;
-          break;
-        }
-        parts.push_back(y);
-      }
-      if (all && !parts.empty() && r.starting == 0) add_finding(r, detector::FindingKind::kAllAsleep, parts, &found);
+      check_all_asleep(r, &found);
     }
     if (!found.empty()) {
       t_handler = r.handler;
@@ -471,8 +474,17 @@ void will_start(std::size_t n) {
 ThreadScope::~ThreadScope() {
   if (!active_) return;
   Registry& r = reg();
-  std::lock_guard<std::mutex> g(r.mu);
-  if (t_tls.rec != nullptr) t_tls.rec->participant = false;
+  std::vector<Finding> found;
+  Handler h;
+  {
+    std::lock_guard<std::mutex> g(r.mu);
+    if (t_tls.rec != nullptr) t_tls.rec->participant = false;
+    // A participant that leaves may leave only sleepers behind (Go runs
+    // checkdead when a goroutine exits too).
+    if (enabled()) internal::waitreg::check_all_asleep(r, &found);
+    h = r.handler;
+  }
+  internal::waitreg::deliver(found, h);
 }
 
 void label(const void* obj, std::string name) {

@@ -30,7 +30,7 @@
 //               writer). Reported when the thread that closes it parks.
 //   kAllAsleep  Go's "fatal error: all goroutines are asleep - deadlock!":
 //               every participant is parked with no deadline. Reported when
-//               the last one parks.
+//               the last one parks or the last awake one leaves.
 //   kLeak       from leaks(): threads parked forever when the caller thinks
 //               the work is over (the goroutine-leak check of goleak).
 // A wait with a deadline (acquire_until, a timed receive) is never part of
