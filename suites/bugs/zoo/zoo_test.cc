@@ -74,6 +74,12 @@ bool raced(const RunResult& r) {
 }
 
 class ZooTest : public ::testing::TestWithParam<Bug> {};
+}  // namespace
+
+// gtest prints a parameter through PrintTo: the bug's name, not its bytes.
+void PrintTo(const Bug& b, std::ostream* os) { *os << b.name; }
+
+namespace {
 
 TEST_P(ZooTest, BuggyVersionMisbehavesEveryRun) {
   const Bug& b = GetParam();
