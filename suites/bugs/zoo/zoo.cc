@@ -237,7 +237,9 @@ class WaitGroupMissingDone : public Scenario {
     });
   }
   bool stuck(const Env& env) const override {
-    return about_to_wait_.is_open() && env.others_live() == 0 && !env.main_returned();
+    // Every worker has ended and the counter is still above zero: nobody is
+    // left to call Done.
+    return about_to_wait_.is_open() && env.others_live() == 0 && wg_.counter() > 0;
   }
   int parked_when_stuck() const override { return 1; }
 
