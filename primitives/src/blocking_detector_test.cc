@@ -47,7 +47,9 @@ std::vector<Finding> findings_of(FindingKind k) {
 
 class DetectorTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(detector::enable([](const Finding&) {})); }
+  void SetUp() override {
+    ASSERT_TRUE(detector::enable([](const Finding&) {}));
+  }
   void TearDown() override { detector::disable(); }
 };
 
@@ -118,7 +120,7 @@ TEST_F(DetectorTest, RecursiveReadLockWithAWaitingWriterIsACycle) {
     rw.lock_shared();
     step.store(1);
     while (step.load() != 2) std::this_thread::yield();
-    rw.lock_shared();  // the writer is pending: blocks behind it
+    rw.lock_shared();    // the writer is pending: blocks behind it
     rw.unlock_shared();  // the test released the first read lock for us
   });
   std::thread writer([&] {

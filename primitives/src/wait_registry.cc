@@ -32,16 +32,26 @@ namespace internal::waitreg {
 
 const char* what_name(What w) noexcept {
   switch (w) {
-    case What::kSema: return "Sema.acquire";
-    case What::kMutexLock: return "GoMutex.lock";
-    case What::kRWMutexLock: return "GoRWMutex.lock";
-    case What::kRWMutexRLock: return "GoRWMutex.lock_shared";
-    case What::kChanSend: return "Chan.send";
-    case What::kChanRecv: return "Chan.recv";
-    case What::kSelect: return "select";
-    case What::kNilChan: return "nil Chan (forever)";
-    case What::kWaitGroup: return "WaitGroup.wait";
-    case What::kCond: return "Cond.wait";
+    case What::kSema:
+      return "Sema.acquire";
+    case What::kMutexLock:
+      return "GoMutex.lock";
+    case What::kRWMutexLock:
+      return "GoRWMutex.lock";
+    case What::kRWMutexRLock:
+      return "GoRWMutex.lock_shared";
+    case What::kChanSend:
+      return "Chan.send";
+    case What::kChanRecv:
+      return "Chan.recv";
+    case What::kSelect:
+      return "select";
+    case What::kNilChan:
+      return "nil Chan (forever)";
+    case What::kWaitGroup:
+      return "WaitGroup.wait";
+    case What::kCond:
+      return "Cond.wait";
   }
   return "?";
 }
@@ -370,7 +380,8 @@ void apply_env(const char* e) {
 
 void apply_env(const char* e) {
   if (e == nullptr || *e == '\0' || std::strcmp(e, "0") == 0) return;
-  std::fprintf(stderr, "error: SYNCSCOPE_DETECT='%s' but this build has no detector (valid: 0)\n", e);
+  std::fprintf(stderr, "error: SYNCSCOPE_DETECT='%s' but this build has no detector (valid: 0)\n",
+               e);
   std::_Exit(2);
 }
 
@@ -382,9 +393,12 @@ namespace detector {
 
 const char* kind_name(FindingKind k) noexcept {
   switch (k) {
-    case FindingKind::kCycle: return "cycle";
-    case FindingKind::kAllAsleep: return "all-asleep";
-    case FindingKind::kLeak: return "leak";
+    case FindingKind::kCycle:
+      return "cycle";
+    case FindingKind::kAllAsleep:
+      return "all-asleep";
+    case FindingKind::kLeak:
+      return "leak";
   }
   return "?";
 }
@@ -417,11 +431,11 @@ std::string Finding::text() const {
 
 #if SYNCSCOPE_WAIT_REGISTRY
 using internal::waitreg::g_on;
+using internal::waitreg::party_of;
 using internal::waitreg::reg;
 using internal::waitreg::Registry;
 using internal::waitreg::State;
 using internal::waitreg::t_tls;
-using internal::waitreg::party_of;
 
 bool compiled_in() noexcept { return true; }
 

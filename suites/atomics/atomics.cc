@@ -666,7 +666,8 @@ void BM_Tearing(benchmark::State& state) {
     const double ns = std::chrono::duration<double, std::nano>(t1 - t0).count();
     state.counters["trials"] = static_cast<double>(trials);
     state.counters["weak"] = static_cast<double>(torn);
-    state.counters["weak_per_million"] = 1e6 * static_cast<double>(torn) / static_cast<double>(trials);
+    state.counters["weak_per_million"] =
+        1e6 * static_cast<double>(torn) / static_cast<double>(trials);
     state.counters["allowed_by_cxx"] = kAtomicValue ? 0.0 : 1.0;
     state.counters["ns_per_trial"] = ns / static_cast<double>(trials);
   }
@@ -678,7 +679,8 @@ void BM_Tearing(benchmark::State& state) {
 void register_tearing() {
   for (bool av : {false, true}) {
     benchmark::RegisterBenchmark(
-        bench_name("atomics_litmus", {{"test", "tearing"}, {"order", av ? "atomic_value" : "plain"}})
+        bench_name("atomics_litmus",
+                   {{"test", "tearing"}, {"order", av ? "atomic_value" : "plain"}})
             .c_str(),
         av ? BM_Tearing<true> : BM_Tearing<false>)
         ->Threads(2)

@@ -47,7 +47,7 @@ const int kTable6[6][6] = {{9, 0, 3, 5, 2, 2}, {6, 2, 0, 3, 6, 0}, {5, 0, 0, 10,
 // anonymous function, waitgroup, lib; message passing chan, lib (msg_lib).
 const char* const kTable9Causes[] = {"traditional", "anonymous", "waitgroup",
                                      "lib",         "chan",      "msg_lib"};
-const int kTable9[6][6] = {{9, 6, 0, 1, 6, 1}, {8, 3, 1, 0, 5, 0}, {9, 0, 2, 2, 3, 0},
+const int kTable9[6][6] = {{9, 6, 0, 1, 6, 1},  {8, 3, 1, 0, 5, 0}, {9, 0, 2, 2, 3, 0},
                            {10, 1, 3, 2, 0, 0}, {8, 1, 0, 1, 2, 0}, {2, 0, 0, 0, 0, 0}};
 // Table 8: Go's built-in deadlock detector on 21 reproduced blocking bugs.
 struct UsedDetected {
@@ -77,9 +77,11 @@ void register_study() {
   };
   for (int a = 0; a < 6; ++a) {
     for (int c = 0; c < 6; ++c) {
-      one(bench_name("bugs_study", {{"table", "6"}, {"app", kApps[a]}, {"cause", kTable6Causes[c]}}),
+      one(bench_name("bugs_study",
+                     {{"table", "6"}, {"app", kApps[a]}, {"cause", kTable6Causes[c]}}),
           {{"count", kTable6[a][c]}});
-      one(bench_name("bugs_study", {{"table", "9"}, {"app", kApps[a]}, {"cause", kTable9Causes[c]}}),
+      one(bench_name("bugs_study",
+                     {{"table", "9"}, {"app", kApps[a]}, {"cause", kTable9Causes[c]}}),
           {{"count", kTable9[a][c]}});
     }
   }
@@ -124,8 +126,8 @@ void BM_Zoo(benchmark::State& state, const bugs::Bug* bug, bool buggy) {
   std::string out;
   int rc = 0;
   for (auto _ : state) {
-    out = run_runner(std::string("run ") + bug->name + (buggy ? " buggy" : " fixed") + " --detector",
-                     &rc);
+    out = run_runner(
+        std::string("run ") + bug->name + (buggy ? " buggy" : " fixed") + " --detector", &rc);
   }
   if (rc != 0 || !has(out, "\"outcome\":")) {
     state.SkipWithError(("bugs_zoo_run failed (exit " + std::to_string(rc) + "): " + out).c_str());
@@ -153,12 +155,11 @@ void register_zoo() {
   benchmark::AddCustomContext("bugs_detector_compiled_in", detector::compiled_in() ? "1" : "0");
   for (const bugs::Bug& b : bugs::zoo()) {
     for (bool buggy : {true, false}) {
-      benchmark::RegisterBenchmark(
-          bench_name("bugs_zoo", {{"bug", b.name},
-                                  {"variant", buggy ? "buggy" : "fixed"},
-                                  {"cause", sanitize(b.cause)}})
-              .c_str(),
-          [&b, buggy](benchmark::State& st) { BM_Zoo(st, &b, buggy); })
+      benchmark::RegisterBenchmark(bench_name("bugs_zoo", {{"bug", b.name},
+                                                           {"variant", buggy ? "buggy" : "fixed"},
+                                                           {"cause", sanitize(b.cause)}})
+                                       .c_str(),
+                                   [&b, buggy](benchmark::State& st) { BM_Zoo(st, &b, buggy); })
           ->Iterations(1)
           ->Repetitions(1)
           ->UseRealTime();

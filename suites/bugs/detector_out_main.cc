@@ -16,9 +16,9 @@ int main(int argc, char** argv) {
   }
   namespace o = syncscope::suites::bugs_overhead;
   for (int op = 0; op < 4; ++op) {
-    benchmark::RegisterBenchmark(o::name(op, "compiled_out").c_str(),
-                                 [op](benchmark::State& s) { o::run(s, op, false); })
-        ->UseRealTime();
+    benchmark::RegisterBenchmark(o::name(op, "compiled_out").c_str(), [op](benchmark::State& s) {
+      o::run(s, op, false);
+    })->UseRealTime();
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;

@@ -70,9 +70,9 @@ const char* kind_name(FindingKind k) noexcept;  // "cycle", "all-asleep", "leak"
 
 // One thread in a finding.
 struct Party {
-  uint64_t thread_id = 0;      // the detector's id (1, 2, ... in order seen)
-  std::string thread;          // ThreadScope name or "thread#<id>"
-  std::string waits_on;        // e.g. "Chan.send on resultCh"; "" if running
+  uint64_t thread_id = 0;          // the detector's id (1, 2, ... in order seen)
+  std::string thread;              // ThreadScope name or "thread#<id>"
+  std::string waits_on;            // e.g. "Chan.send on resultCh"; "" if running
   std::vector<std::string> holds;  // e.g. "GoMutex mu (exclusive)"
 };
 

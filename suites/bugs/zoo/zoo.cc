@@ -103,9 +103,7 @@ class MutexAbba : public Scenario {
       wg_.wait();
     });
   }
-  bool stuck(const Env&) const override {
-    return a_.waiter_count() == 1 && b_.waiter_count() == 1;
-  }
+  bool stuck(const Env&) const override { return a_.waiter_count() == 1 && b_.waiter_count() == 1; }
   int parked_when_stuck() const override { return 3; }
 
  private:
@@ -661,8 +659,8 @@ const std::vector<Bug>& zoo() {
        "WithCancel without cancel: a goroutine waits on ctx.Done forever. Fix: defer cancel",
        make<ContextNeverCancelled>, true, false, false, false},
       {"lost_update", Category::kNonBlocking, "traditional",
-       "n++ from two goroutines without a lock. Fix: Mutex", make<LostUpdate>, false, true,
-       false, true},
+       "n++ from two goroutines without a lock. Fix: Mutex", make<LostUpdate>, false, true, false,
+       true},
       {"loop_var_capture", Category::kNonBlocking, "anonymous",
        "closures capture the loop variable by reference. Fix: pass it by value",
        make<LoopVarCapture>, false, true, false, true},

@@ -37,10 +37,17 @@ std::string json_str(const std::string& s) {
   std::string o = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      default: o += c;
+      case '"':
+        o += "\\\"";
+        break;
+      case '\\':
+        o += "\\\\";
+        break;
+      case '\n':
+        o += "\\n";
+        break;
+      default:
+        o += c;
     }
   }
   return o + "\"";
@@ -79,8 +86,8 @@ int main(int argc, char** argv) {
                        "' (valid: list, run BUG buggy|fixed [--detector])");
   }
   if (argc < 4 || argc > 5) {
-    return usage_error("run takes BUG buggy|fixed [--detector] (got " +
-                       std::to_string(argc - 2) + " arguments)");
+    return usage_error("run takes BUG buggy|fixed [--detector] (got " + std::to_string(argc - 2) +
+                       " arguments)");
   }
   const Bug* bug = find_bug(argv[2]);
   if (bug == nullptr) {
@@ -102,7 +109,8 @@ int main(int argc, char** argv) {
     want_detector = true;
   }
   const char* det = "off";
-  if (want_detector) det = detector::enable([](const detector::Finding&) {}) ? "on" : "compiled out";
+  if (want_detector)
+    det = detector::enable([](const detector::Finding&) {}) ? "on" : "compiled out";
   const bool on = detector::enabled();
 
   auto scenario = bug->make(variant);

@@ -70,7 +70,8 @@ constexpr bool kTsan = false;
 #endif
 
 bool raced(const RunResult& r) {
-  return r.exit_code == 66 && r.err.find("WARNING: ThreadSanitizer: data race") != std::string::npos;
+  return r.exit_code == 66 &&
+         r.err.find("WARNING: ThreadSanitizer: data race") != std::string::npos;
 }
 
 class ZooTest : public ::testing::TestWithParam<Bug> {};
@@ -117,17 +118,21 @@ TEST_P(ZooTest, DetectorIsSilentOnFixedVersion) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, ZooTest, ::testing::ValuesIn(zoo()),
-                         [](const ::testing::TestParamInfo<Bug>& i) { return std::string(i.param.name); });
+                         [](const ::testing::TestParamInfo<Bug>& i) {
+                           return std::string(i.param.name);
+                         });
 
 TEST(ZooTable, OneReproductionPerCauseRowOfTables6And9) {
   for (const char* cause : {"Mutex", "RWMutex", "Wait", "Chan", "Chan w/", "Lib"}) {
     bool found = false;
-    for (const Bug& b : zoo()) found |= b.category == Category::kBlocking && std::string(b.cause) == cause;
+    for (const Bug& b : zoo())
+      found |= b.category == Category::kBlocking && std::string(b.cause) == cause;
     EXPECT_TRUE(found) << "Table 6 row " << cause;
   }
   for (const char* cause : {"traditional", "anonymous", "waitgroup", "lib", "chan", "msg lib"}) {
     bool found = false;
-    for (const Bug& b : zoo()) found |= b.category == Category::kNonBlocking && std::string(b.cause) == cause;
+    for (const Bug& b : zoo())
+      found |= b.category == Category::kNonBlocking && std::string(b.cause) == cause;
     EXPECT_TRUE(found) << "Table 9 row " << cause;
   }
 }
@@ -141,10 +146,13 @@ TEST(ZooRunner, ListsEveryBug) {
 TEST(ZooRunner, BadInputIsOneLineAndExit2) {
   RunResult r = run_zoo("run no_such_bug buggy");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("error: unknown bug 'no_such_bug' (valid: mutex_abba,"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("error: unknown bug 'no_such_bug' (valid: mutex_abba,"), std::string::npos)
+      << r.err;
   r = run_zoo("run mutex_abba sideways");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("error: unknown variant 'sideways' (valid: buggy, fixed)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("error: unknown variant 'sideways' (valid: buggy, fixed)"),
+            std::string::npos)
+      << r.err;
   r = run_zoo("frobnicate");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("error: unknown command 'frobnicate'"), std::string::npos) << r.err;

@@ -134,25 +134,26 @@ class Block {
   bool pending_ = false;  // park_slow found something; report() delivers it
 };
 
-#define SYNCSCOPE_WAITREG_HELD(obj, hold)                                         \
-  do {                                                                            \
-    if (::syncscope::internal::waitreg::on())                                     \
+#define SYNCSCOPE_WAITREG_HELD(obj, hold)                                              \
+  do {                                                                                 \
+    if (::syncscope::internal::waitreg::on())                                          \
       ::syncscope::internal::waitreg::held(obj, ::syncscope::internal::waitreg::hold); \
   } while (0)
-#define SYNCSCOPE_WAITREG_LET_GO(obj, hold)                                         \
-  do {                                                                              \
-    if (::syncscope::internal::waitreg::on())                                       \
+#define SYNCSCOPE_WAITREG_LET_GO(obj, hold)                                              \
+  do {                                                                                   \
+    if (::syncscope::internal::waitreg::on())                                            \
       ::syncscope::internal::waitreg::let_go(obj, ::syncscope::internal::waitreg::hold); \
   } while (0)
-#define SYNCSCOPE_WAITREG_NOTE(obj, what) \
-  ::syncscope::internal::waitreg::Note syncscope_waitreg_note_(obj, ::syncscope::internal::waitreg::what)
+#define SYNCSCOPE_WAITREG_NOTE(obj, what)                       \
+  ::syncscope::internal::waitreg::Note syncscope_waitreg_note_( \
+      obj, ::syncscope::internal::waitreg::what)
 #define SYNCSCOPE_WAITREG_BLOCK(sema, timed) \
   ::syncscope::internal::waitreg::Block syncscope_waitreg_block_(sema, timed)
 #define SYNCSCOPE_WAITREG_PARK(slot) syncscope_waitreg_block_.park(slot)
 #define SYNCSCOPE_WAITREG_REPORT() syncscope_waitreg_block_.report()
-#define SYNCSCOPE_WAITREG_WOKEN(slot)                                               \
-  do {                                                                              \
-    if ((slot) != nullptr) ::syncscope::internal::waitreg::woken(slot);             \
+#define SYNCSCOPE_WAITREG_WOKEN(slot)                                   \
+  do {                                                                  \
+    if ((slot) != nullptr) ::syncscope::internal::waitreg::woken(slot); \
   } while (0)
 
 #else  // !SYNCSCOPE_WAIT_REGISTRY: every hook is nothing at all.
