@@ -8,6 +8,7 @@
 #include <syncscope/arch/atomic.h>
 #include <syncscope/go_mutex_common.h>
 #include <syncscope/internal/scheduler.h>
+#include <syncscope/internal/wait_registry.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -392,6 +393,7 @@ bool ChanCore::block(WaitQueue& q, Waiter& w, Sudog& sg, const Deadline* deadlin
 bool ChanCore::block_send(Waiter& w, Sudog& sg, const Deadline* deadline, bool spin) {
   bool success = false;
   sg.is_send = true;
+  SYNCSCOPE_WAITREG_NOTE(this, What::kChanSend);  // detector hook
   if (!block(sendq_, w, sg, deadline, spin, &success)) return false;
   if (!success) throw_chan_panic(kSendOnClosedChannel);
   return true;
@@ -400,6 +402,7 @@ bool ChanCore::block_send(Waiter& w, Sudog& sg, const Deadline* deadline, bool s
 RecvStatus ChanCore::block_recv(Waiter& w, Sudog& sg, const Deadline* deadline, bool spin) {
   bool success = false;
   sg.is_send = false;
+  SYNCSCOPE_WAITREG_NOTE(this, What::kChanRecv);  // detector hook
   if (!block(recvq_, w, sg, deadline, spin, &success)) return RecvStatus::kWouldBlock;
   return success ? RecvStatus::kValue : RecvStatus::kClosed;
 }
@@ -487,6 +490,7 @@ void ChanCore::close() {
 
 // ---- the rest -------------------------------------------------------------------
 void block_forever() {
+  SYNCSCOPE_WAITREG_NOTE(nullptr, What::kNilChan);  // detector hook
   for (;;) never_released().acquire();
 }
 

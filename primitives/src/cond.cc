@@ -3,6 +3,7 @@
 #include <syncscope/cond.h>
 
 #include <syncscope/go_mutex.h>
+#include <syncscope/internal/wait_registry.h>
 
 #include <mutex>
 
@@ -98,6 +99,7 @@ void NotifyList::wait(uint32_t ticket, detail::Parker& p) noexcept {
   tail_ = &p;
   lock_.unlock();
   // Exactly one release will come: from the notifier that unlinks p.
+  SYNCSCOPE_WAITREG_NOTE(this, What::kCond);  // detector hook
   p.sema.acquire();
 }
 

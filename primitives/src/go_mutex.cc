@@ -72,6 +72,7 @@ void BasicGoMutex<kInstrumented>::lock_slow() {
       waited = true;
     }
     if constexpr (kInstrumented) stats_.add_park();
+    SYNCSCOPE_WAITREG_NOTE(this, What::kMutexLock);  // detector hook
     sema_.acquire(queue_lifo);
     starving = starving || Clock::now() - wait_start > kStarvationThreshold;
     old = state_.load(std::memory_order_acquire);

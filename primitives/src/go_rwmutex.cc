@@ -16,12 +16,14 @@ void GoRWMutex::unlock_shared_slow(int32_t r) {
 void GoRWMutex::lock() {
   // First, resolve competition with other writers.
   w_.lock();
+  SYNCSCOPE_WAITREG_HELD(this, Hold::kExclusive);  // detector hook
   // Announce to readers that a writer is pending; r = readers still active.
   // (fetch_sub returns the count before the subtraction, i.e. Go's
   // AddInt32(&readerCount, -rwmutexMaxReaders) + rwmutexMaxReaders.)
   const int32_t r = reader_count_.fetch_sub(kMaxReaders, std::memory_order_acq_rel);
   // Wait for the active readers, unless they all left already.
   if (r != 0 && reader_wait_.fetch_add(r, std::memory_order_acq_rel) + r != 0) {
+    SYNCSCOPE_WAITREG_NOTE(this, What::kRWMutexLock);  // detector hook
     writer_sem_.acquire();
   }
 }
@@ -34,10 +36,12 @@ bool GoRWMutex::try_lock() noexcept {
     w_.unlock();  // readers hold it
     return false;
   }
+  SYNCSCOPE_WAITREG_HELD(this, Hold::kExclusive);  // detector hook
   return true;
 }
 
 void GoRWMutex::unlock() {
+  SYNCSCOPE_WAITREG_LET_GO(this, Hold::kExclusive);  // detector hook
   // Announce to readers that there is no active writer.
   const int32_t r = reader_count_.fetch_add(kMaxReaders, std::memory_order_release) + kMaxReaders;
   if (r >= kMaxReaders) go_fatal(kUnlockOfUnlockedRWMutex);

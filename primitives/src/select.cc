@@ -2,6 +2,7 @@
 // syncscope/select.h for the semantics and syncscope/chan_core.h for the
 // queues and the waiting protocol.
 #include <syncscope/select.h>
+#include <syncscope/internal/wait_registry.h>
 
 #include <algorithm>
 #include <functional>
@@ -182,6 +183,7 @@ struct SelectEngine {
     unlock_all(cases, lockorder, norder);
 
     // All-buffered selects spun above; the others spin here.
+    SYNCSCOPE_WAITREG_NOTE(cases[0].ch, What::kSelect);  // detector hook
     const bool completed = wait_for_claim(w, deadline, /*spin=*/!all_buffered);
 
     // Pass 3: unlink what is still queued (every Sudog but the one claimed,

@@ -3,6 +3,7 @@
 #include <syncscope/arch/atomic.h>
 #include <syncscope/internal/scheduler.h>
 #include <syncscope/internal/sema.h>
+#include <syncscope/internal/wait_registry.h>  // blocking-bug detector hooks
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -95,6 +96,9 @@ struct Sema::Waiter {
   Waiter* prev = nullptr;                 // guarded by the bucket lock
   Waiter* next = nullptr;                 // guarded by the bucket lock
   bool linked = false;                    // guarded by the bucket lock
+#if SYNCSCOPE_WAIT_REGISTRY
+  void* detector = nullptr;  // detector: the parked thread's record (set before linking)
+#endif
 };
 
 namespace {
@@ -220,6 +224,7 @@ bool Sema::acquire_slow(bool lifo, const std::chrono::steady_clock::time_point* 
     std::atomic<uint32_t>& n;
     ~Leave() { n.fetch_sub(1, std::memory_order_relaxed); }
   } leave{nwait_};
+  SYNCSCOPE_WAITREG_BLOCK(this, deadline != nullptr);  // detector hook
   for (;;) {
     w.state.store(kWaiting, std::memory_order_relaxed);
     lock_bucket(b);
@@ -229,7 +234,9 @@ bool Sema::acquire_slow(bool lifo, const std::chrono::steady_clock::time_point* 
       unlock_bucket(b);
       return true;
     }
+    SYNCSCOPE_WAITREG_PARK(&w.detector);  // detector hook: marks us asleep, runs its checks
     unlock_bucket(b);
+    SYNCSCOPE_WAITREG_REPORT();  // detector hook: hands its findings to the handler
 
     bool timed_out = false;
     while (w.state.load(std::memory_order_acquire) == kWaiting) {
@@ -277,6 +284,7 @@ void Sema::wake_one() noexcept {
   unlink_waiter(b, w);
   internal::G* g = w->g;
   unlock_bucket(b);
+  SYNCSCOPE_WAITREG_WOKEN(w->detector);  // detector hook
   // w stays valid until its state leaves kWaiting: an unlinked waiter waits
   // for this mark even after a timeout.
   mark_and_wake(w, g, kWoken);
@@ -298,6 +306,7 @@ void Sema::release_handoff() noexcept {
   unlink_waiter(b, w);
   internal::G* g = w->g;
   unlock_bucket(b);
+  SYNCSCOPE_WAITREG_WOKEN(w->detector);  // detector hook
   mark_and_wake(w, g, kGranted);
 }
 

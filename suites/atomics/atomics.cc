@@ -13,12 +13,15 @@
 //   atomics_overhead/harness               the same loop with no atomic in
 //       it: the harness's own cost per measured operation.
 //   atomics_litmus/test:T/order:O          memory-model litmus tests (SB, MP,
-//       LB, 2+2W) run as many two-thread trials on two different PUs: how
+//       LB, 2+2W, WRC, IRIW) run as many trials on different PUs: how
 //       often this machine shows each test's weak (reordered) outcome under
 //       each C++ memory order (relaxed, acq_rel, seq_cst). Counters trials,
 //       weak, weak_per_million, allowed_by_cxx (1: the C++ model allows the
 //       weak outcome, 0: it forbids it, so observing it would be a bug),
-//       ns_per_trial. See "Litmus tests" below.
+//       ns_per_trial. See "Litmus tests" below. test:tearing with
+//       order:plain / order:atomic_value: a 16-byte value written and read
+//       without atomics vs through AtomicValue; weak = torn reads counted
+//       (see "Tearing").
 //
 // Paths: portable (std::atomic, what the compiler emits), x86_64 (inline
 // `lock xadd` / `lock cmpxchg` / `xchg`), llsc (ldaxr/stlxr loops), lse
@@ -36,6 +39,7 @@
 #include <type_traits>
 
 #include <syncscope/arch/atomic.h>
+#include <syncscope/atomic_value.h>
 
 #include "common/harness.h"
 
@@ -247,6 +251,22 @@ void BM_HarnessOverhead(benchmark::State& state) {
 //        coherence order). C++: allowed relaxed and acq_rel (release stores
 //        alone do not order coherence between two writers), forbidden
 //        seq_cst. Never on x86.
+//   WRC  (write-to-read causality, three threads)
+//        T0: x=1     T1: r0=x; y=1     T2: r1=y; r2=x
+//        weak: r0==1 && r1==1 && r2==0 (T2 sees T1's write, which T1 made
+//        after seeing x==1, but not x==1 itself). C++: allowed relaxed;
+//        forbidden acq_rel (release/acquire is transitive: x=1 hb r0 hb y=1
+//        hb r1 hb r2) and seq_cst. Never on x86 nor on ARMv8 (both are
+//        (other-)multi-copy atomic); POWER shows it with plain accesses.
+//   IRIW (independent reads of independent writes, four threads)
+//        T0: x=1     T1: y=1     T2: r0=x; r1=y     T3: r2=y; r3=x
+//        weak: r0==1 && r1==0 && r2==1 && r3==0 (the readers disagree on
+//        the order of the two writes). C++: allowed relaxed and acq_rel
+//        (no single total order without seq_cst), forbidden seq_cst. Never
+//        on x86 and ARMv8 (multi-copy atomic); POWER shows it.
+//   With three or four threads on a machine with fewer PUs the threads
+//   share PUs (round robin of the scatter plan): such a trial mostly runs
+//   one thread at a time and shows weak outcomes rarely, if ever.
 //
 // Orders: relaxed = every access memory_order_relaxed; acq_rel = release
 // stores and acquire loads; seq_cst = every access seq_cst.
@@ -276,7 +296,13 @@ void BM_HarnessOverhead(benchmark::State& state) {
 // ARM's. That cannot be detected reliably from inside the process; the
 // context says so for aarch64 builds.
 
-enum class Litmus { kSB, kMP, kLB, k2Plus2W };
+enum class Litmus { kSB, kMP, kLB, k2Plus2W, kWRC, kIRIW };
+
+// Threads of one trial.
+constexpr int litmus_threads(Litmus t) {
+  return t == Litmus::kIRIW ? 4 : t == Litmus::kWRC ? 3 : 2;
+}
+constexpr int kLitmusMaxThreads = 4;
 enum class LitmusOrder { kRelaxed, kAcqRel, kSeqCst };
 
 const char* litmus_name(Litmus t) {
@@ -285,6 +311,8 @@ const char* litmus_name(Litmus t) {
     case Litmus::kMP: return "MP";
     case Litmus::kLB: return "LB";
     case Litmus::k2Plus2W: return "2+2W";
+    case Litmus::kWRC: return "WRC";
+    case Litmus::kIRIW: return "IRIW";
   }
   return "?";
 }
@@ -302,7 +330,7 @@ const char* litmus_order_name(LitmusOrder o) {
 constexpr bool cxx_allows_weak(Litmus t, LitmusOrder o) {
   if (o == LitmusOrder::kSeqCst) return false;  // SC for DRF-free seq_cst programs
   if (o == LitmusOrder::kRelaxed) return true;
-  return t == Litmus::kSB || t == Litmus::k2Plus2W;  // acq_rel
+  return t == Litmus::kSB || t == Litmus::k2Plus2W || t == Litmus::kIRIW;  // acq_rel
 }
 
 constexpr std::memory_order litmus_store_order(LitmusOrder o) {
@@ -341,29 +369,32 @@ struct LitmusRig {
   // thread t (release), read by the other thread (acquire); only grows
   // during a run; thread 0 zeroes both before the measured loop (ordered
   // before thread 1's first use by Google Benchmark's start barrier).
-  std::array<PaddedAtomic<uint64_t>, 2> arrived;
+  std::array<PaddedAtomic<uint64_t>, kLitmusMaxThreads> arrived;
   // The batch's trial variables: zeroed by thread 0 between batches (no
   // trial running), then accessed by both threads with the tested orders.
   std::array<LitmusSlot, kLitmusBatch> slots;
   // out[t][i]: thread t's registers in trial i (bit 0: r0 or the first load,
   // bit 1: the second load). Plain memory: written by thread t during the
   // batch, read by thread 0 after the batch-end barrier.
-  alignas(kLine) std::array<std::array<uint8_t, kLitmusBatch>, 2> out;
+  alignas(kLine) std::array<std::array<uint8_t, kLitmusBatch>, kLitmusMaxThreads> out;
 };
 LitmusRig g_litmus;
 // PUs the process may use, taken at registration: usable_pus() later reads
 // the calling thread's affinity, which an earlier benchmark may have pinned.
 int g_litmus_usable_pus = 0;
 
-// Two-party barrier: sync point `seq` (1, 2, ...) of thread t.
-void litmus_sync(int t, uint64_t seq) noexcept {
+// n-party barrier: sync point `seq` (1, 2, ...) of thread t of n.
+void litmus_sync(int t, uint64_t seq, int n = 2) noexcept {
   g_litmus.arrived[t].value.store(seq, std::memory_order_release);
-  int spins = 0;
-  while (g_litmus.arrived[1 - t].value.load(std::memory_order_acquire) < seq) {
-    arch::cpu_relax();
-    if (++spins == kLitmusSpinsBeforeYield) {
-      spins = 0;
-      sched_yield();
+  for (int o = 0; o < n; ++o) {
+    if (o == t) continue;
+    int spins = 0;
+    while (g_litmus.arrived[o].value.load(std::memory_order_acquire) < seq) {
+      arch::cpu_relax();
+      if (++spins == kLitmusSpinsBeforeYield) {
+        spins = 0;
+        sched_yield();
+      }
     }
   }
 }
@@ -403,7 +434,7 @@ inline uint8_t litmus_part(LitmusSlot& s) noexcept {
       x.store(1, st);
       return static_cast<uint8_t>(r1);
     }
-  } else {
+  } else if constexpr (kTest == Litmus::k2Plus2W) {
     if constexpr (kT == 0) {
       x.store(1, st);
       y.store(2, st);
@@ -412,6 +443,35 @@ inline uint8_t litmus_part(LitmusSlot& s) noexcept {
       x.store(2, st);
     }
     return 0;
+  } else if constexpr (kTest == Litmus::kWRC) {
+    if constexpr (kT == 0) {
+      x.store(1, st);
+      return 0;
+    } else if constexpr (kT == 1) {
+      const uint32_t r0 = x.load(ld);
+      y.store(1, st);
+      return static_cast<uint8_t>(r0);
+    } else {
+      const uint32_t r1 = y.load(ld);
+      const uint32_t r2 = x.load(ld);
+      return static_cast<uint8_t>(r1 | (r2 << 1));
+    }
+  } else {  // IRIW
+    if constexpr (kT == 0) {
+      x.store(1, st);
+      return 0;
+    } else if constexpr (kT == 1) {
+      y.store(1, st);
+      return 0;
+    } else if constexpr (kT == 2) {
+      const uint32_t r0 = x.load(ld);
+      const uint32_t r1 = y.load(ld);
+      return static_cast<uint8_t>(r0 | (r1 << 1));
+    } else {
+      const uint32_t r2 = y.load(ld);
+      const uint32_t r3 = x.load(ld);
+      return static_cast<uint8_t>(r2 | (r3 << 1));
+    }
   }
 }
 
@@ -424,6 +484,10 @@ bool litmus_weak(int i) noexcept {
   if constexpr (kTest == Litmus::kSB) return o0 == 0 && o1 == 0;
   if constexpr (kTest == Litmus::kMP) return o1 == 1;  // flag 1, data 0
   if constexpr (kTest == Litmus::kLB) return o0 == 1 && o1 == 1;
+  if constexpr (kTest == Litmus::kWRC) return o1 == 1 && g_litmus.out[2][i] == 1;  // r2 == 0
+  if constexpr (kTest == Litmus::kIRIW) {
+    return g_litmus.out[2][i] == 1 && g_litmus.out[3][i] == 1;  // x-not-y and y-not-x
+  }
   const LitmusSlot& s = g_litmus.slots[i];
   return s.x.value.load(std::memory_order_relaxed) == 1 &&
          s.y.value.load(std::memory_order_relaxed) == 1;
@@ -437,7 +501,7 @@ void litmus_batch(int n, uint64_t& seq) noexcept {
     LitmusSlot& s = g_litmus.slots[i];
     // Share both lines with the partner's cache before the trial starts.
     warm += s.x.value.load(std::memory_order_relaxed) + s.y.value.load(std::memory_order_relaxed);
-    litmus_sync(kT, ++seq);
+    litmus_sync(kT, ++seq, litmus_threads(kTest));
     g_litmus.out[kT][i] = litmus_part<kTest, kOrder, kT>(s);
   }
   benchmark::DoNotOptimize(warm);
@@ -445,8 +509,9 @@ void litmus_batch(int n, uint64_t& seq) noexcept {
 
 template <Litmus kTest, LitmusOrder kOrder>
 void BM_Litmus(benchmark::State& state) {
-  // Two different PUs, or the test means nothing: with one PU the threads
-  // take turns and no reordering can be seen.
+  // Two different PUs at least, or the test means nothing: with one PU the
+  // threads take turns and no reordering can be seen.
+  constexpr int kN = litmus_threads(kTest);
   const hw::Placement plan = hw::plan_placement(hw::Policy::kScatter, 2);
   if (g_litmus_usable_pus < 2 || plan.pus.size() != 2 || plan.pus[0] == plan.pus[1]) {
     const std::string msg =
@@ -462,8 +527,12 @@ void BM_Litmus(benchmark::State& state) {
   if (t == 0) {
     for (auto& a : g_litmus.arrived) a.value.store(0, std::memory_order_relaxed);
   }
+  // Three or four threads on fewer PUs meet at every trial's barrier through
+  // the scheduler (ms per trial on a loaded 2-PU machine): 1/500 of the
+  // trials keeps the family's time in bounds there.
   const int64_t trials =
-      options().profile == Profile::kFull ? kLitmusTrialsFull : kLitmusTrialsQuick;
+      (options().profile == Profile::kFull ? kLitmusTrialsFull : kLitmusTrialsQuick) /
+      (kN > g_litmus_usable_pus ? 500 : 1);
   int64_t weak = 0;
   uint64_t seq = 0;
   const auto t0 = Clock::now();
@@ -476,13 +545,19 @@ void BM_Litmus(benchmark::State& state) {
           g_litmus.slots[i].y.value.store(0, std::memory_order_relaxed);
         }
       }
-      litmus_sync(t, ++seq);  // the zeroed slots happen-before every trial
+      litmus_sync(t, ++seq, kN);  // the zeroed slots happen-before every trial
       if (t == 0) {
         litmus_batch<kTest, kOrder, 0>(n, seq);
-      } else {
+      } else if (t == 1) {
         litmus_batch<kTest, kOrder, 1>(n, seq);
+      } else if constexpr (kN > 2) {
+        if (t == 2) {
+          litmus_batch<kTest, kOrder, 2>(n, seq);
+        } else if constexpr (kN > 3) {
+          litmus_batch<kTest, kOrder, 3>(n, seq);
+        }
       }
-      litmus_sync(t, ++seq);  // every trial happens-before the count
+      litmus_sync(t, ++seq, kN);  // every trial happens-before the count
       if (t == 0) {
         for (int i = 0; i < n; ++i) weak += litmus_weak<kTest>(i) ? 1 : 0;
       }
@@ -507,7 +582,7 @@ void register_litmus_case() {
                                                              {"order", litmus_order_name(kOrder)}})
                                    .c_str(),
                                BM_Litmus<kTest, kOrder>)
-      ->Threads(2)
+      ->Threads(litmus_threads(kTest))
       ->Iterations(1)
       ->Repetitions(1)
       ->UseRealTime();
@@ -518,6 +593,101 @@ void register_litmus_test() {
   register_litmus_case<kTest, LitmusOrder::kRelaxed>();
   register_litmus_case<kTest, LitmusOrder::kAcqRel>();
   register_litmus_case<kTest, LitmusOrder::kSeqCst>();
+}
+
+// Tearing: Go's memory model says "reads and writes of values larger than a
+// single machine word behave as multiple machine-word-sized operations in an
+// unspecified order" (the seed's section 04); in C++ such a racy access is
+// undefined behaviour, and in practice it tears. One thread writes a 16-byte
+// value {v, v} (v = 1, 2, ...), the other reads it and counts the reads whose
+// two halves differ. order:plain: two volatile 8-byte words, no atomics (a
+// data race on purpose: what unsynchronized code gets). order:atomic_value:
+// the same value through AtomicValue, whose loads return a whole stored
+// value, so a torn read is impossible (allowed_by_cxx 0: one would be a bug).
+struct Wide16 {
+  uint64_t lo = 0, hi = 0;
+  bool operator==(const Wide16&) const = default;
+};
+struct alignas(kLine) PlainWide16 {
+  volatile uint64_t lo = 0, hi = 0;
+};
+PlainWide16 g_plain_wide;
+AtomicValue<Wide16> g_atomic_wide;
+std::atomic<bool> g_tearing_stop{false};
+
+template <bool kAtomicValue>
+void BM_Tearing(benchmark::State& state) {
+  const hw::Placement plan = hw::plan_placement(hw::Policy::kScatter, 2);
+  if (g_litmus_usable_pus < 2 || plan.pus.size() != 2 || plan.pus[0] == plan.pus[1]) {
+    state.SkipWithError("placement 'scatter' not honoured on this machine: tearing needs two "
+                        "different PUs");
+    return;
+  }
+  if (!place_thread(state, hw::Policy::kScatter)) return;
+  const int t = state.thread_index();
+  const int64_t trials =
+      options().profile == Profile::kFull ? 20 * kLitmusTrialsQuick : kLitmusTrialsQuick;
+  if (t == 0) {
+    g_plain_wide.lo = 0;
+    g_plain_wide.hi = 0;
+    g_atomic_wide.store(Wide16{});
+    g_tearing_stop.store(false, std::memory_order_relaxed);
+  }
+  int64_t torn = 0, reads = 0;
+  const auto t0 = Clock::now();
+  for (auto _ : state) {
+    if (t == 1) {  // writer: until the reader is done
+      for (uint64_t v = 1; !g_tearing_stop.load(std::memory_order_relaxed); ++v) {
+        if constexpr (kAtomicValue) {
+          g_atomic_wide.store(Wide16{v, v});
+        } else {
+          g_plain_wide.lo = v;
+          g_plain_wide.hi = v;
+        }
+      }
+    } else {  // reader
+      for (; reads < trials; ++reads) {
+        uint64_t lo, hi;
+        if constexpr (kAtomicValue) {
+          const Wide16 w = *g_atomic_wide.load();
+          lo = w.lo;
+          hi = w.hi;
+        } else {
+          lo = g_plain_wide.lo;
+          hi = g_plain_wide.hi;
+        }
+        torn += lo != hi ? 1 : 0;
+      }
+      g_tearing_stop.store(true, std::memory_order_relaxed);
+    }
+  }
+  const auto t1 = Clock::now();
+  if (t == 0) {
+    const double ns = std::chrono::duration<double, std::nano>(t1 - t0).count();
+    state.counters["trials"] = static_cast<double>(trials);
+    state.counters["weak"] = static_cast<double>(torn);
+    state.counters["weak_per_million"] =
+        1e6 * static_cast<double>(torn) / static_cast<double>(trials);
+    state.counters["allowed_by_cxx"] = kAtomicValue ? 0.0 : 1.0;
+    state.counters["ns_per_trial"] = ns / static_cast<double>(trials);
+  }
+  if constexpr (kAtomicValue) {
+    if (t == 0) g_atomic_wide.reclaim();
+  }
+}
+
+void register_tearing() {
+  for (bool av : {false, true}) {
+    benchmark::RegisterBenchmark(
+        bench_name("atomics_litmus",
+                   {{"test", "tearing"}, {"order", av ? "atomic_value" : "plain"}})
+            .c_str(),
+        av ? BM_Tearing<true> : BM_Tearing<false>)
+        ->Threads(2)
+        ->Iterations(1)
+        ->Repetitions(1)
+        ->UseRealTime();
+  }
 }
 
 void register_litmus() {
@@ -539,6 +709,9 @@ void register_litmus() {
   register_litmus_test<Litmus::kMP>();
   register_litmus_test<Litmus::kLB>();
   register_litmus_test<Litmus::k2Plus2W>();
+  register_litmus_test<Litmus::kWRC>();
+  register_litmus_test<Litmus::kIRIW>();
+  register_tearing();
 }
 
 template <class Ops>

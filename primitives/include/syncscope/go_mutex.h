@@ -66,6 +66,7 @@
 
 #include <syncscope/go_mutex_common.h>
 #include <syncscope/internal/sema.h>
+#include <syncscope/internal/wait_registry.h>
 
 #include <atomic>
 #include <chrono>
@@ -139,9 +140,11 @@ class BasicGoMutex {
     int32_t expected = 0;
     if (state_.compare_exchange_strong(expected, kLocked, std::memory_order_acquire,
                                        std::memory_order_relaxed)) {
+      SYNCSCOPE_WAITREG_HELD(this, Hold::kExclusive);  // detector hook
       return;
     }
     lock_slow();
+    SYNCSCOPE_WAITREG_HELD(this, Hold::kExclusive);  // detector hook
   }
 
   // try_lock(): the seed's TryLock. Acquires the mutex if it is idle, or if
@@ -153,6 +156,7 @@ class BasicGoMutex {
     int32_t old = 0;
     if (state_.compare_exchange_strong(old, kLocked, std::memory_order_acquire,
                                        std::memory_order_relaxed)) {
+      SYNCSCOPE_WAITREG_HELD(this, Hold::kExclusive);  // detector hook
       return true;
     }
     if ((old & (kLocked | kStarving | kWoken)) != 0) return false;
@@ -163,6 +167,7 @@ class BasicGoMutex {
     if constexpr (kInstrumented) {
       if ((old >> kWaiterShift) != 0) stats_.add_barge();
     }
+    SYNCSCOPE_WAITREG_HELD(this, Hold::kExclusive);  // detector hook
     return true;
   }
 
@@ -170,6 +175,7 @@ class BasicGoMutex {
   // otherwise unlock_slow() wakes a waiter (normal mode) or hands ownership
   // to the head waiter (starvation mode). Any thread may unlock.
   void unlock() {
+    SYNCSCOPE_WAITREG_LET_GO(this, Hold::kExclusive);  // detector hook
     const int32_t now = state_.fetch_sub(kLocked, std::memory_order_release) - kLocked;
     if (now != 0) unlock_slow(now);
   }

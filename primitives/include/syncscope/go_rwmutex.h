@@ -99,8 +99,10 @@ class GoRWMutex {
   // or is pending. Fast path: one RMW.
   void lock_shared() {
     if (reader_count_.fetch_add(1, std::memory_order_acquire) < 0) {
+      SYNCSCOPE_WAITREG_NOTE(this, What::kRWMutexRLock);  // detector hook
       reader_sem_.acquire();  // a writer is pending: wait for its unlock
     }
+    SYNCSCOPE_WAITREG_HELD(this, Hold::kShared);  // detector hook
   }
 
   // try_lock_shared(): acquires a read lock unless a writer holds the lock or
@@ -110,6 +112,7 @@ class GoRWMutex {
     while (c >= 0) {
       if (reader_count_.compare_exchange_weak(c, c + 1, std::memory_order_acquire,
                                               std::memory_order_relaxed)) {
+        SYNCSCOPE_WAITREG_HELD(this, Hold::kShared);  // detector hook
         return true;
       }
     }
@@ -119,6 +122,7 @@ class GoRWMutex {
   // unlock_shared(): releases one read lock; the last reader a pending
   // writer waits for wakes it. Fast path: one RMW.
   void unlock_shared() {
+    SYNCSCOPE_WAITREG_LET_GO(this, Hold::kShared);  // detector hook
     const int32_t r = reader_count_.fetch_sub(1, std::memory_order_release) - 1;
     if (r < 0) unlock_shared_slow(r);
   }

@@ -76,6 +76,7 @@
 
 #include <syncscope/panic.h>
 #include <syncscope/internal/sema.h>
+#include <syncscope/internal/wait_registry.h>
 #include <syncscope/spin_lock.h>
 
 namespace syncscope {
@@ -198,7 +199,10 @@ void BasicWaitGroup<Hooks>::add_slow(uint64_t state, int32_t delta) {
 
 template <class Hooks>
 void BasicWaitGroup<Hooks>::wait_slow() {
-  sema_.acquire();
+  {
+    SYNCSCOPE_WAITREG_NOTE(this, What::kWaitGroup);  // detector hook
+    sema_.acquire();
+  }
   // Do not return (and let the caller destroy *this) while a releaser is
   // still inside sema_.release(). It is a few instructions away from done,
   // unless preempted: spin briefly, then yield to it.

@@ -1,0 +1,3 @@
+module syncscope/bugs/zoo
+
+go 1.19
