@@ -6,7 +6,7 @@
 #include <sched.h>
 
 #include <syncscope/arch/atomic.h>
-#include <syncscope/go_mutex_common.h>
+#include <syncscope/internal/cpus.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -80,11 +80,6 @@ constexpr uint32_t kDeadlineCheckEvery = 64;
 constexpr int64_t kLockSpinNs = 4000;
 
 thread_local ChanStats tls_stats;
-
-// The CPUs this process may run on: the count the Go mutexes' spin policy
-// already computes once, at load time, from the main thread's mask (so a
-// thread that pins itself to one CPU does not turn spinning off).
-unsigned usable_cpus() noexcept { return GoSpinPolicy::usable_cpus(); }
 
 // Nanoseconds per cpu_relax(), measured once (the best of a few short
 // trials, so that a preemption during one does not inflate it).
