@@ -17,17 +17,10 @@ void BasicGoMutex<kInstrumented>::lock_slow() {
     // Spin only in normal mode while the lock is held: in starvation mode
     // ownership is handed to waiters, so spinning cannot win it.
     if ((old & (kLocked | kStarving)) == kLocked && GoSpinPolicy::can_spin(iter)) {
-      // Announce ourselves with kWoken (if waiters exist and nobody is woken)
-      // so that unlock does not wake a parked waiter that would lose to us.
-      if (!awoke && (old & kWoken) == 0 && (old >> kWaiterShift) != 0 &&
-          state_.compare_exchange_strong(old, old | kWoken, std::memory_order_relaxed,
-                                         std::memory_order_relaxed)) {
-        awoke = true;
-      }
-      GoSpinPolicy::do_spin();
-      if constexpr (kInstrumented) stats_.add_spin();
-      ++iter;
-      old = state_.load(std::memory_order_relaxed);
+      // The round announces us with kWoken (if waiters exist and nobody is
+      // woken) so that unlock does not wake a parked waiter that would lose
+      // to us.
+      old = this->spin_round(old, &awoke, &iter);
       continue;
     }
     int32_t desired = old;

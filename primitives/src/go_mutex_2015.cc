@@ -13,17 +13,10 @@ void BasicGoMutex2015<kInstrumented>::lock_slow() {
     int32_t desired = old | kLocked;
     if ((old & kLocked) != 0) {
       if (GoSpinPolicy::can_spin(iter)) {
-        // Spinning has a chance. Set kWoken (if waiters exist and nobody is
-        // woken) so that unlock does not wake a parked waiter for nothing.
-        if (!awoke && (old & kWoken) == 0 && (old >> kWaiterShift) != 0 &&
-            state_.compare_exchange_strong(old, old | kWoken, std::memory_order_relaxed,
-                                           std::memory_order_relaxed)) {
-          awoke = true;
-        }
-        GoSpinPolicy::do_spin();
-        if constexpr (kInstrumented) stats_.add_spin();
-        ++iter;
-        old = state_.load(std::memory_order_relaxed);
+        // Spinning has a chance. The round sets kWoken (if waiters exist and
+        // nobody is woken) so that unlock does not wake a parked waiter for
+        // nothing.
+        old = this->spin_round(old, &awoke, &iter);
         continue;
       }
       desired = old + kWaiter;  // still held: register as a waiter

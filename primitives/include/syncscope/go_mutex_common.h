@@ -20,7 +20,9 @@
 //                            what the designs since 2012 (GoMutex2012,
 //                            GoMutex2015, GoMutex) share: the state word's
 //                            low bits, the members, lock()/unlock()'s fast
-//                            paths, stats(), and the normal-mode wake-up.
+//                            paths, stats(), and the slow-path pieces they
+//                            have in common (a spin round, the normal-mode
+//                            wake-up).
 //
 // Messages used by the family (Go's exact texts):
 //   kUnlockOfUnlockedMutex   "sync: unlock of unlocked mutex"
@@ -250,6 +252,25 @@ class GoMutexFastPath {
       }
     }
     return false;
+  }
+
+  // One round of Go's active spinning (lockSlow's spin branch, the same in
+  // GoMutex2015 and GoMutex; the caller has checked GoSpinPolicy::can_spin):
+  // if waiters exist and nobody is woken, announce this spinner by setting
+  // kWoken (relaxed CAS; on success *awoke: the caller now owns kWoken), so
+  // that unlock does not wake a parked waiter that would only lose to it;
+  // then spin GoSpinPolicy::kActiveSpinCount hints, count the round, and
+  // return the state word as it is now.
+  int32_t spin_round(int32_t old, bool* awoke, int* iter) noexcept {
+    if (!*awoke && (old & kWoken) == 0 && (old >> kWaiterShift) != 0 &&
+        state_.compare_exchange_strong(old, old | kWoken, std::memory_order_relaxed,
+                                       std::memory_order_relaxed)) {
+      *awoke = true;
+    }
+    GoSpinPolicy::do_spin();
+    if constexpr (kInstrumented) stats_.add_spin();
+    ++*iter;
+    return state_.load(std::memory_order_relaxed);
   }
 
   // Normal-mode wake-up, Go's unlockSlow loop: unless nobody waits or a bit
