@@ -259,6 +259,32 @@ Placement plan_placement(Policy p, int nthreads) {
   return plan_placement(p, nthreads, topology());
 }
 
+Placement unpinned_placement(int nthreads, std::string note) {
+  Placement pl;
+  pl.policy = Policy::kNone;
+  pl.honoured = true;
+  pl.reason = std::move(note);
+  pl.pus.assign(static_cast<size_t>(std::max(nthreads, 1)), -1);
+  return pl;
+}
+
+int Placement::pu_for(std::size_t thread) const noexcept {
+  return pus.empty() ? -1 : pus[thread % pus.size()];
+}
+
+std::string Placement::label() const {
+  const bool pinned = policy != Policy::kNone && !pus.empty() && pus.front() >= 0;
+  std::string s = std::string("placement=") + policy_name(policy) +
+                  ";pus=" + (pinned ? pus_to_string(pus) : std::string("unpinned"));
+  if (!reason.empty()) s += ";note=" + reason;
+  return s;
+}
+
+std::string Placement::refusal() const {
+  return std::string("placement '") + policy_name(policy) +
+         "' not honoured on this machine: " + reason;
+}
+
 bool pin_current_thread(int os_pu) {
   if (os_pu == -1) return true;
   // Generous bound: CPU_ALLOC handles any size, but a negative or absurd

@@ -222,6 +222,40 @@ TEST(Placement, EmptyTopologySupportsNothing) {
   }
 }
 
+// The label and the refusal every suite writes: exact texts, since the
+// plots and readers of the JSON parse them.
+TEST(PlacementRecord, LabelRefusalAndPuFor) {
+  const Topology t = synthetic_topology(1, 1, 2, 1);  // 2 PUs, no SMT
+  const Placement none = plan_placement(Policy::kNone, 3, t);
+  EXPECT_EQ(none.label(), "placement=none;pus=unpinned");
+  EXPECT_EQ(none.pu_for(0), -1);
+  EXPECT_EQ(none.pu_for(7), -1);
+
+  const Placement compact = plan_placement(Policy::kCompact, 2, t);
+  EXPECT_EQ(compact.label(), "placement=compact;pus=0,1");
+  EXPECT_EQ(compact.pu_for(0), 0);
+  EXPECT_EQ(compact.pu_for(1), 1);
+  EXPECT_EQ(compact.pu_for(2), 0) << "wraps around like the plan";
+
+  const Placement over = plan_placement(Policy::kScatter, 3, t);
+  EXPECT_EQ(over.label(), "placement=scatter;pus=0,1,0;note=" + over.reason);
+  EXPECT_NE(over.reason.find("oversubscribed"), std::string::npos) << over.reason;
+
+  const Placement smt = plan_placement(Policy::kSmt, 2, t);
+  ASSERT_FALSE(smt.honoured);
+  EXPECT_EQ(smt.refusal(),
+            "placement 'smt' not honoured on this machine: no SMT: each core has one PU");
+
+  EXPECT_EQ(unpinned_placement(2, "one usable PU").label(),
+            "placement=none;pus=unpinned;note=one usable PU");
+  EXPECT_EQ(unpinned_placement(4).label(), "placement=none;pus=unpinned");
+  EXPECT_TRUE(unpinned_placement(4).honoured);
+  EXPECT_EQ(unpinned_placement(4).pu_for(3), -1);
+
+  const Placement empty;  // no PUs planned at all
+  EXPECT_EQ(empty.pu_for(0), -1);
+}
+
 TEST(DistanceClass, EveryClass) {
   const Topology t = big();
   EXPECT_EQ(distance_class(3, 3, t), "same_pu");

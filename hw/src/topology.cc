@@ -3,7 +3,7 @@
 #include "syncscope/hw/topology.h"
 
 #include <hwloc.h>
-#include <sched.h>
+#include <syncscope/internal/cpus.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -49,14 +49,7 @@ bool is_power_of_two(int v) { return v > 0 && (v & (v - 1)) == 0; }
 Topology flat_fallback(const std::string& why) {
   Topology t;
   t.source = "fallback (" + why + "): one core per allowed CPU";
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> cpus;
-  if (sched_getaffinity(0, sizeof set, &set) == 0) {
-    for (int c = 0; c < CPU_SETSIZE; ++c)
-      if (CPU_ISSET(c, &set)) cpus.push_back(c);
-  }
-  if (cpus.empty()) cpus.push_back(0);
+  const std::vector<int>& cpus = usable_cpu_list();
   t.packages = t.numa_nodes = t.l3_domains = 1;
   for (int os : cpus) {
     const int i = static_cast<int>(t.pus.size());

@@ -6,7 +6,7 @@
 #include <sched.h>
 
 #include <syncscope/arch/atomic.h>
-#include <syncscope/go_mutex_common.h>
+#include <syncscope/internal/cpus.h>
 #include <syncscope/internal/scheduler.h>
 #include <syncscope/internal/wait_registry.h>
 
@@ -44,8 +44,8 @@ namespace {
 // kernel's wake-affine placement often moves the wakee to the waker's CPU,
 // so after one unlucky park the two always look co-located, the budget
 // sinks to the floor, every later handoff parks, and each park causes the
-// next wake-affine move: a stable trap measured at 25x Go's cost on an
-// unbuffered ping-pong.
+// next wake-affine move: a stable trap, which an unbuffered ping-pong
+// falls into and never leaves.
 //
 // Calibration: the ceiling is twice the measured unpark latency (ski
 // rental: spinning as long as what parking costs is never worse than twice
@@ -54,21 +54,21 @@ namespace {
 // Waiter::wake_ns just before releasing the parker, the woken waiter reads
 // the clock and folds now - wake_ns into a process-wide moving average
 // (kUnparkEwmaShift). It starts at kUnparkInitialNs. The clock is read only
-// on the park path, which costs microseconds anyway. On the 2-CPU KVM guest
-// this was tuned on an unpark costs tens of microseconds (a futex wake plus
-// the wake-up of an idle virtual CPU), and a parked partner makes the other
-// side's spin run out too, so the two fall into a park/wake cascade:
-// spinning a few microseconds longer is far cheaper than one such wake-up.
+// on the park path, which costs microseconds anyway. Where an unpark is
+// expensive (a futex wake plus, in a virtual machine, the wake-up of an idle
+// virtual CPU), a parked partner makes the other side's spin run out too,
+// so the two fall into a park/wake cascade: spinning a few microseconds
+// longer is far cheaper than one such wake-up, and the calibrated ceiling
+// lets the spin grow to that cost.
 //
-// No sched_yield() phase in a queued wait (wait_for_claim), on purpose:
-// measured on an oversubscribed 2-CPU VM, a yielding waiter hands its core
-// to unrelated runnable processes and gets it back only after their time
-// slices (tens of microseconds per message), while a parked thread woken
-// through the futex gets the scheduler's wake-up preference (a few
-// microseconds). The wait before queueing (spin_until) is different: its
+// No sched_yield() phase in a queued wait (wait_for_claim), on purpose: on
+// an oversubscribed machine a yielding waiter hands its core to unrelated
+// runnable processes and gets it back only after their time slices, while a
+// parked thread woken through the futex gets the scheduler's wake-up
+// preference. The wait before queueing (spin_until) is different: its
 // partner never wakes it (it only changes the count), so the alternative
 // to yielding is spinning on or queueing, and there yielding past the
-// longest backoff pause measured better (see Backoff).
+// longest backoff pause is the better choice (see Backoff).
 constexpr int64_t kWaitSpinMinNs = 1000;
 constexpr int64_t kWaitSpinCapNs = 100000;
 constexpr int64_t kUnparkInitialNs = 25000;
@@ -82,11 +82,6 @@ constexpr uint32_t kDeadlineCheckEvery = 64;
 constexpr int64_t kLockSpinNs = 4000;
 
 thread_local ChanStats tls_stats;
-
-// The CPUs this process may run on: the count the Go mutexes' spin policy
-// already computes once, at load time, from the main thread's mask (so a
-// thread that pins itself to one CPU does not turn spinning off).
-unsigned usable_cpus() noexcept { return GoSpinPolicy::usable_cpus(); }
 
 // Nanoseconds per cpu_relax(), measured once (the best of a few short
 // trials, so that a preemption during one does not inflate it).
@@ -118,11 +113,9 @@ uint32_t spins_for(int64_t budget_ns) noexcept {
 // (spin_until: room or a value in a buffer, a select's channels) yields the
 // CPU on each further step instead (crossbeam's Backoff::snooze): with more
 // threads than CPUs, the thread it waits for may be runnable on this very
-// CPU, and a pause would only delay it. Measured (channels suite, full
-// profile, old and new build side by side, two runs): Chan's select_rx at
-// capacity 1024 went from 3.2-3.4x Go's ns/msg to 1.0-1.3x, mpsc 3->1 at
-// capacity 1024 from 1.5-1.7x to 0.9-1.2x; spsc unchanged or faster. In
-// the channel lock's backoff it was worse (the holder is running). The
+// CPU, and a pause would only delay it (the channels suite's select_rx and
+// mpsc cases at capacity 1024 are the ones this shows in). In the channel
+// lock's backoff yielding does not help: the holder is running. The
 // spinning locks' SpinWait (spin_lock.h) has the same spin-then-yield shape
 // with a fixed 256-hint budget; this one keeps the exponential pauses and
 // the time accounting spin_until's budget needs.
@@ -138,9 +131,9 @@ class Backoff {
   // to be on this one only if preempted — rare at these hold times).
   explicit Backoff(bool yield) noexcept : yield_(yield) {}
 
-  // Waits before the next poll; returns the spin hints used. (Polling back
-  // to back first was measured and made things worse: the tight polls pull
-  // the line away from its writer just when it is busiest.)
+  // Waits before the next poll; returns the spin hints used. (Not polling
+  // back to back first: the tight polls would pull the line away from its
+  // writer just when it is busiest.)
   uint32_t snooze() noexcept {
     if (yield_ && step_ > kBackoffMaxStep) {
       // Past the longest pause (crossbeam's Backoff::snooze): give the CPU

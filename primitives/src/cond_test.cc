@@ -29,13 +29,7 @@ static_assert(!std::is_copy_assignable_v<Cond> && !std::is_move_assignable_v<Con
 static_assert(!std::is_copy_constructible_v<BasicCond<GoMutex>> &&
               !std::is_move_constructible_v<BasicCond<GoMutex>>);
 
-// ThreadSanitizer runs a background thread: re-execute the binary for death
-// tests instead of forking a multi-threaded process.
-void use_safe_death_test_style() {
-#if defined(SYNCSCOPE_TSAN)
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
-#endif
-}
+using testing_support::use_safe_death_test_style;
 
 // The seed's example: ten runners take the lock, report ready, and wait for
 // the start signal; the referee's early ("false") broadcast wakes nobody; once

@@ -17,17 +17,10 @@ void BasicGoMutex<kInstrumented>::lock_slow() {
     // Spin only in normal mode while the lock is held: in starvation mode
     // ownership is handed to waiters, so spinning cannot win it.
     if ((old & (kLocked | kStarving)) == kLocked && GoSpinPolicy::can_spin(iter)) {
-      // Announce ourselves with kWoken (if waiters exist and nobody is woken)
-      // so that unlock does not wake a parked waiter that would lose to us.
-      if (!awoke && (old & kWoken) == 0 && (old >> kWaiterShift) != 0 &&
-          state_.compare_exchange_strong(old, old | kWoken, std::memory_order_relaxed,
-                                         std::memory_order_relaxed)) {
-        awoke = true;
-      }
-      GoSpinPolicy::do_spin();
-      if constexpr (kInstrumented) stats_.add_spin();
-      ++iter;
-      old = state_.load(std::memory_order_relaxed);
+      // The round announces us with kWoken (if waiters exist and nobody is
+      // woken) so that unlock does not wake a parked waiter that would lose
+      // to us.
+      old = this->spin_round(old, &awoke, &iter);
       continue;
     }
     int32_t desired = old;
@@ -105,22 +98,13 @@ void BasicGoMutex<kInstrumented>::lock_slow() {
 
 template <bool kInstrumented>
 void BasicGoMutex<kInstrumented>::unlock_slow(int32_t now) {
-  if (((now + kLocked) & kLocked) == 0) go_fatal(kUnlockOfUnlockedMutex);
+  this->check_was_locked(now);
   if ((now & kStarving) == 0) {
-    int32_t old = now;
-    for (;;) {
-      // Nobody to wake, or somebody already woken / spinning, or the lock
-      // already taken again (its holder will wake), or starvation mode
-      // started meanwhile: nothing to do.
-      if ((old >> kWaiterShift) == 0 || (old & (kLocked | kWoken | kStarving)) != 0) return;
-      // Take the right to wake one waiter.
-      const int32_t desired = (old - kWaiter) | kWoken;
-      if (state_.compare_exchange_weak(old, desired, std::memory_order_relaxed,
-                                       std::memory_order_relaxed)) {
-        sema_.release(/*handoff=*/false);
-        return;
-      }
-    }
+    // Normal mode: wake one waiter, unless somebody is already woken /
+    // spinning, or the lock was taken again (its holder will wake), or
+    // starvation mode started meanwhile.
+    this->wake_one_waiter(now, kLocked | kWoken | kStarving);
+    return;
   }
   // Starvation mode: hand ownership to the head waiter. kLocked stays clear;
   // the receiver sets it. kStarving keeps newcomers away meanwhile. (Go also

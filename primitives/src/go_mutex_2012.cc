@@ -24,20 +24,10 @@ void GoMutex2012::lock_slow() {
 }
 
 void GoMutex2012::unlock_slow(int32_t now) {
-  if (((now + kLocked) & kLocked) == 0) go_fatal(kUnlockOfUnlockedMutex);
-  int32_t old = now;
-  for (;;) {
-    // Nobody waits, or a waiter is already woken, or the lock was already
-    // taken again (its holder will wake someone): nothing to do.
-    if ((old >> kWaiterShift) == 0 || (old & (kLocked | kWoken)) != 0) return;
-    // Take the right to wake one waiter.
-    const int32_t desired = (old - kWaiter) | kWoken;
-    if (state_.compare_exchange_weak(old, desired, std::memory_order_relaxed,
-                                     std::memory_order_relaxed)) {
-      sema_.release();
-      return;
-    }
-  }
+  check_was_locked(now);
+  // Wake one waiter unless the lock was taken again (its holder will wake
+  // someone) or a woken waiter already competes.
+  wake_one_waiter(now, kLocked | kWoken);
 }
 
 }  // namespace syncscope

@@ -13,17 +13,10 @@ void BasicGoMutex2015<kInstrumented>::lock_slow() {
     int32_t desired = old | kLocked;
     if ((old & kLocked) != 0) {
       if (GoSpinPolicy::can_spin(iter)) {
-        // Spinning has a chance. Set kWoken (if waiters exist and nobody is
-        // woken) so that unlock does not wake a parked waiter for nothing.
-        if (!awoke && (old & kWoken) == 0 && (old >> kWaiterShift) != 0 &&
-            state_.compare_exchange_strong(old, old | kWoken, std::memory_order_relaxed,
-                                           std::memory_order_relaxed)) {
-          awoke = true;
-        }
-        GoSpinPolicy::do_spin();
-        if constexpr (kInstrumented) stats_.add_spin();
-        ++iter;
-        old = state_.load(std::memory_order_relaxed);
+        // Spinning has a chance. The round sets kWoken (if waiters exist and
+        // nobody is woken) so that unlock does not wake a parked waiter for
+        // nothing.
+        old = this->spin_round(old, &awoke, &iter);
         continue;
       }
       desired = old + kWaiter;  // still held: register as a waiter
@@ -58,20 +51,10 @@ void BasicGoMutex2015<kInstrumented>::lock_slow() {
 
 template <bool kInstrumented>
 void BasicGoMutex2015<kInstrumented>::unlock_slow(int32_t now) {
-  if (((now + kLocked) & kLocked) == 0) go_fatal(kUnlockOfUnlockedMutex);
-  int32_t old = now;
-  for (;;) {
-    // Nobody waits, or a waiter/spinner is already woken, or the lock was
-    // taken again (its holder will wake someone): nothing to do.
-    if ((old >> kWaiterShift) == 0 || (old & (kLocked | kWoken)) != 0) return;
-    // Take the right to wake one waiter.
-    const int32_t desired = (old - kWaiter) | kWoken;
-    if (state_.compare_exchange_weak(old, desired, std::memory_order_relaxed,
-                                     std::memory_order_relaxed)) {
-      sema_.release();
-      return;
-    }
-  }
+  this->check_was_locked(now);
+  // Wake one waiter unless the lock was taken again (its holder will wake
+  // someone) or a waiter or spinner already competes with kWoken set.
+  this->wake_one_waiter(now, kLocked | kWoken);
 }
 
 template class BasicGoMutex2015<false>;

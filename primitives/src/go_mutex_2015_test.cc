@@ -27,8 +27,8 @@ static_assert(!HasStats<GoMutex2015>, "instrumentation is compiled out of GoMute
 static_assert(HasStats<InstrumentedGoMutex2015>);
 
 TEST(GoSpinPolicyTest, SpinsOnlyOnMulticoreAndAtMostFourRounds) {
-  const bool multicore = GoSpinPolicy::usable_cpus() > 1;
-  EXPECT_GE(GoSpinPolicy::usable_cpus(), 1u);
+  const bool multicore = usable_cpus() > 1;
+  EXPECT_GE(usable_cpus(), 1u);
   for (int i = 0; i < GoSpinPolicy::kActiveSpin; ++i) {
     EXPECT_EQ(GoSpinPolicy::can_spin(i), multicore) << i;
   }
@@ -52,7 +52,7 @@ TEST(InstrumentedGoMutex2015Test, SpinsThenParksOnceThenIsWoken) {
   ASSERT_TRUE(eventually([&] { return m.stats().parks == 1; }));
   GoMutexStats s = m.stats();
   const uint64_t expected_spins =
-      GoSpinPolicy::usable_cpus() > 1 ? static_cast<uint64_t>(GoSpinPolicy::kActiveSpin) : 0u;
+      usable_cpus() > 1 ? static_cast<uint64_t>(GoSpinPolicy::kActiveSpin) : 0u;
   EXPECT_EQ(s.spins, expected_spins);
   EXPECT_EQ(s.barges, 0u);
   EXPECT_FALSE(got.load());

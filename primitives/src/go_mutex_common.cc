@@ -1,12 +1,10 @@
 // Shared pieces of the Go mutex family (see syncscope/go_mutex_common.h).
-#include <sched.h>
 #include <syncscope/arch/atomic.h>
 #include <syncscope/go_mutex_common.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
-#include <thread>
 
 namespace syncscope {
 
@@ -27,24 +25,6 @@ void go_fatal(const char* msg) noexcept {
 void GoSpinPolicy::do_spin() noexcept {
   for (int i = 0; i < kActiveSpinCount; ++i) arch::cpu_relax();
 }
-
-unsigned GoSpinPolicy::usable_cpus() noexcept {
-  static const unsigned cpus = [] {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (sched_getaffinity(0, sizeof set, &set) == 0) {
-      const int n = CPU_COUNT(&set);
-      if (n > 0) return static_cast<unsigned>(n);
-    }
-    return std::max(1u, std::thread::hardware_concurrency());
-  }();
-  return cpus;
-}
-
-// sched_getaffinity reports the calling thread's mask; computing the count
-// at load time, from the main thread, keeps a thread that pins itself to one
-// CPU before its first lock from turning spinning off for the whole process.
-[[maybe_unused]] static const unsigned kUsableCpusAtLoad = GoSpinPolicy::usable_cpus();
 
 namespace detail {
 

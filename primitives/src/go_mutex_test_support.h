@@ -14,6 +14,9 @@
 //   SleepProbe              lets a test wait until another thread is asleep
 //                           in the kernel, i.e. really parked, not merely
 //                           counted: see "Counted is not queued" below.
+//   use_safe_death_test_style()
+//                           under ThreadSanitizer, death tests re-execute the
+//                           binary ("threadsafe") instead of forking.
 //
 // Counted is not queued. Sema::waiters() (so every parked_count() built on
 // it) is incremented when a thread enters the slow path, before it links
@@ -24,6 +27,7 @@
 #ifndef SYNCSCOPE_PRIMITIVES_SRC_GO_MUTEX_TEST_SUPPORT_H_
 #define SYNCSCOPE_PRIMITIVES_SRC_GO_MUTEX_TEST_SUPPORT_H_
 
+#include <gtest/gtest.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/syscall.h>
@@ -36,6 +40,15 @@
 #include <thread>
 
 namespace syncscope::testing_support {
+
+// ThreadSanitizer runs a background thread, and forking a multi-threaded
+// process (gtest's default "fast" death-test style) is unsafe: re-execute
+// the test binary instead ("threadsafe") there. Call first in a death test.
+inline void use_safe_death_test_style() {
+#if defined(SYNCSCOPE_TSAN)
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+#endif
+}
 
 template <class Pred>
 bool eventually(Pred pred, std::chrono::seconds guard = std::chrono::seconds(60)) {

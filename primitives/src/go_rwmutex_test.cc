@@ -19,14 +19,7 @@
 namespace syncscope {
 namespace {
 
-// ThreadSanitizer runs a background thread, and forking a multi-threaded
-// process (gtest's default "fast" death-test style) is unsafe: re-execute
-// the test binary instead ("threadsafe") there.
-void use_safe_death_test_style() {
-#if defined(SYNCSCOPE_TSAN)
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
-#endif
-}
+using testing_support::use_safe_death_test_style;
 
 using namespace std::chrono_literals;
 

@@ -59,8 +59,9 @@ timespec to_timespec(std::chrono::steady_clock::time_point tp) noexcept {
 }
 
 // try_acquire() for the slow path: its first load must be seq_cst so that
-// "announce in nwait_, then look at count_" cannot miss a concurrent
-// "add to count_, then look at nwait_" (see Sema::release()). Values read
+// "link into the bucket (its nwait++), then look at count_" cannot miss a
+// concurrent "add to count_, then look at the bucket's nwait" (see
+// Sema::release() and Sema::wake_one()). Values read
 // later by a failed CAS come later in count_'s modification order, so they
 // may be relaxed.
 bool try_take(std::atomic<uint32_t>& count) noexcept {

@@ -13,19 +13,14 @@
 
 #include <syncscope/sema_mutex.h>
 
+#include "go_mutex_test_support.h"
+
 namespace syncscope {
 namespace {
 
 using namespace std::chrono_literals;
 
-// ThreadSanitizer runs a background thread, and forking a multi-threaded
-// process (gtest's default "fast" death-test style) is unsafe: re-execute
-// the test binary instead ("threadsafe") there.
-void use_safe_death_test_style() {
-#if defined(SYNCSCOPE_TSAN)
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
-#endif
-}
+using testing_support::use_safe_death_test_style;
 
 // Death tests first (gtest runs *DeathTest suites first), while the process
 // has no thread of the tests' own.

@@ -379,8 +379,7 @@ struct LitmusRig {
   alignas(kLine) std::array<std::array<uint8_t, kLitmusBatch>, kLitmusMaxThreads> out;
 };
 LitmusRig g_litmus;
-// PUs the process may use, taken at registration: usable_pus() later reads
-// the calling thread's affinity, which an earlier benchmark may have pinned.
+// PUs the process may use, taken at registration.
 int g_litmus_usable_pus = 0;
 
 // n-party barrier: sync point `seq` (1, 2, ...) of thread t of n.
@@ -512,14 +511,11 @@ void BM_Litmus(benchmark::State& state) {
   // Two different PUs at least, or the test means nothing: with one PU the
   // threads take turns and no reordering can be seen.
   constexpr int kN = litmus_threads(kTest);
-  const hw::Placement plan = hw::plan_placement(hw::Policy::kScatter, 2);
+  hw::Placement plan = hw::plan_placement(hw::Policy::kScatter, 2);
   if (g_litmus_usable_pus < 2 || plan.pus.size() != 2 || plan.pus[0] == plan.pus[1]) {
-    const std::string msg =
-        "placement 'scatter' not honoured on this machine: litmus tests need two different PUs, "
-        "this "
-        "process may use " +
-        std::to_string(g_litmus_usable_pus);
-    state.SkipWithError(msg.c_str());
+    plan.reason = "litmus tests need two different PUs, this process may use " +
+                  std::to_string(g_litmus_usable_pus);
+    state.SkipWithError(plan.refusal().c_str());
     return;
   }
   if (!place_thread(state, hw::Policy::kScatter)) return;

@@ -17,8 +17,6 @@
 // measured (latency is taken as symmetric); beyond that, at most
 // kPairsPerClass pairs per class are sampled, and the context says so
 // (c2c_mode = sampled_by_class).
-#include <sched.h>
-
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -111,18 +109,8 @@ void BM_Pair(benchmark::State& state, int pu_a, int pu_b) {
   state.counters["round_trips_per_sample"] = rounds;
 }
 
-std::vector<int> usable_pu_list() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> pus;
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) return pus;
-  for (int i = 0; i < CPU_SETSIZE; ++i)
-    if (CPU_ISSET(i, &set)) pus.push_back(i);
-  return pus;
-}
-
 void register_all() {
-  const std::vector<int> pus = usable_pu_list();
+  const std::vector<int>& pus = usable_cpu_list();
   std::vector<std::pair<int, int>> pairs;
   const bool all = static_cast<int>(pus.size()) <= kAllPairsLimit;
   std::map<std::string, std::vector<std::pair<int, int>>> by_class;

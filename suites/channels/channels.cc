@@ -261,11 +261,9 @@ uint64_t choose_units(const CaseSpec& c, const std::string& name, const std::vec
 template <class A, class M>
 void BM_Channel(benchmark::State& state, CaseSpec c, std::string name) {
   const hw::Policy policy = channel_policy();
-  hw::Placement plan = hw::plan_placement(policy, c.threads);
+  const hw::Placement plan = hw::plan_placement(policy, c.threads);
   if (!plan.honoured) {
-    state.SkipWithError((std::string("placement '") + hw::policy_name(policy) +
-                         "' not honoured on this machine: " + plan.reason)
-                            .c_str());
+    state.SkipWithError(plan.refusal().c_str());
     for (auto _ : state) {
     }
     return;
@@ -306,8 +304,7 @@ void BM_Channel(benchmark::State& state, CaseSpec c, std::string name) {
     k["lock_contended_per_msg"] = static_cast<double>(o.stats.lock_contended) / msgs;
     k["spins_per_msg"] = static_cast<double>(o.stats.spins) / msgs;
   }
-  state.SetLabel(std::string("placement=") + hw::policy_name(policy) + ";pus=" +
-                 (pus.empty() ? std::string("unpinned") : hw::pus_to_string(pus)));
+  state.SetLabel(plan.label());
   benchmark::DoNotOptimize(o.sink);
   if (o.hist.count() > 0) {
     nlohmann::json buckets = nlohmann::json::array();

@@ -122,13 +122,6 @@ std::string parse_suite_flags(int* argc, char** argv, SuiteOptions* out) {
   return "";
 }
 
-int usable_pus() noexcept {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
-  return std::max(1, CPU_COUNT(&set));
-}
-
 std::vector<int> thread_sweep(int max_threads) {
   if (!g_options.threads.empty()) return g_options.threads;
   std::vector<int> out;
@@ -155,27 +148,19 @@ bool pin_to(int os_pu) noexcept {
 
 bool place_thread(benchmark::State& state, hw::Policy policy) {
   // Planning is cheap (the topology is cached) and happens before the loop.
-  hw::Placement plan = hw::plan_placement(policy, state.threads());
+  const hw::Placement plan = hw::plan_placement(policy, state.threads());
   if (!plan.honoured) {
-    std::string msg = std::string("placement '") + hw::policy_name(policy) +
-                      "' not honoured on this machine: " + plan.reason;
-    state.SkipWithError(msg.c_str());
+    state.SkipWithError(plan.refusal().c_str());
     return false;
   }
-  int pu =
-      plan.pus.empty() ? -1 : plan.pus[static_cast<size_t>(state.thread_index()) % plan.pus.size()];
+  const int pu = plan.pu_for(static_cast<size_t>(state.thread_index()));
   if (!pin_to(pu)) {
     std::string msg = "could not pin thread " + std::to_string(state.thread_index()) + " to PU " +
                       std::to_string(pu) + ": " + std::strerror(errno);
     state.SkipWithError(msg.c_str());
     return false;
   }
-  if (state.thread_index() == 0) {
-    std::string label = std::string("placement=") + hw::policy_name(policy) +
-                        ";pus=" + (pu < 0 ? std::string("unpinned") : hw::pus_to_string(plan.pus));
-    if (!plan.reason.empty()) label += ";note=" + plan.reason;
-    state.SetLabel(label);
-  }
+  if (state.thread_index() == 0) state.SetLabel(plan.label());
   return true;
 }
 

@@ -34,6 +34,7 @@
 
 #include <syncscope/hw/counters.h>
 #include <syncscope/hw/placement.h>
+#include <syncscope/internal/cpus.h>
 
 namespace syncscope::suites {
 
@@ -54,8 +55,10 @@ const SuiteOptions& options() noexcept;
 // Returns an empty string on success, else the one-line error message.
 std::string parse_suite_flags(int* argc, char** argv, SuiteOptions* out);
 
-// Number of PUs this process may run on (sched_getaffinity).
-int usable_pus() noexcept;
+// Number of PUs this process may run on: syncscope::usable_cpus() (the
+// process's affinity mask read once at load, so a benchmark thread that
+// pinned itself does not shrink it), as the int the sweeps count in.
+inline int usable_pus() noexcept { return static_cast<int>(usable_cpus()); }
 
 // Thread counts to sweep up to `max_threads`: --threads when given; otherwise
 // quick = 1, 2, 4, ... below max_threads, plus max_threads; full = 1..max_threads.

@@ -235,24 +235,16 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
   return result;
 }
 
-// Pins the roles' threads under `policy`. Returns "" when honoured, else
-// the reason (the caller reports the run as not honoured; nothing is run).
-inline std::string place_roles(hw::Policy policy, std::vector<ThreadRole>& roles,
-                               std::string* pus_used) {
+// Plans `policy` for the roles' threads (role i is thread i) and, when the
+// placement is honoured, sets each role's PU from it; run_lock's threads pin
+// themselves there. The caller labels its result with the returned
+// placement's label(), or, when it is not honoured, reports its refusal()
+// and runs nothing (the roles are then left as they were).
+inline hw::Placement place_roles(hw::Policy policy, std::vector<ThreadRole>& roles) {
   hw::Placement plan = hw::plan_placement(policy, static_cast<int>(roles.size()));
-  if (!plan.honoured) {
-    return std::string("placement '") + hw::policy_name(policy) +
-           "' not honoured on this machine: " + plan.reason;
-  }
-  for (size_t i = 0; i < roles.size(); ++i)
-    roles[i].pu = plan.pus.empty() ? -1 : plan.pus[i % plan.pus.size()];
-  if (pus_used) {
-    *pus_used = std::string("placement=") + hw::policy_name(policy) + ";pus=" +
-                (plan.pus.empty() || plan.pus[0] < 0 ? std::string("unpinned")
-                                                     : hw::pus_to_string(plan.pus));
-    if (!plan.reason.empty()) *pus_used += ";note=" + plan.reason;
-  }
-  return "";
+  if (plan.honoured)
+    for (size_t i = 0; i < roles.size(); ++i) roles[i].pu = plan.pu_for(i);
+  return plan;
 }
 
 }  // namespace syncscope::suites

@@ -75,7 +75,7 @@ TEST(LockRunner, RealTimeRunCompletesAndReportsWhatWasGranted) {
   std::vector<ThreadRole> roles = {ThreadRole{200, 20, WorkDist::kFixed, 0, -1, 1}};
   if (two) {
     roles.push_back(ThreadRole{100, 2000, WorkDist::kFixed, 0, -1, 1});
-    ASSERT_EQ(place_roles(hw::Policy::kCompact, roles, nullptr), "");
+    ASSERT_TRUE(place_roles(hw::Policy::kCompact, roles).honoured);
   }
   bool everyone_acquired = false;
   double duration_s = 0.05;
@@ -100,6 +100,36 @@ TEST(LockRunner, RealTimeRunCompletesAndReportsWhatWasGranted) {
     EXPECT_EQ(current_policy(), before);  // the coordinator got its policy back
   }
   EXPECT_TRUE(everyone_acquired) << "some thread never acquired the lock, even in a long run";
+}
+
+// place_roles gives role i the PU the plan gives thread i, and leaves the
+// roles alone when the policy cannot be honoured here (the caller then
+// reports refusal() and runs nothing).
+TEST(PlaceRoles, EachRoleGetsItsThreadsPuOrNothingChanges) {
+  std::vector<ThreadRole> roles(3, ThreadRole{100, 100, WorkDist::kFixed, 0, -1});
+  const hw::Placement compact = place_roles(hw::Policy::kCompact, roles);
+  ASSERT_TRUE(compact.honoured) << compact.refusal();
+  for (size_t i = 0; i < roles.size(); ++i) {
+    EXPECT_EQ(roles[i].pu, compact.pu_for(i)) << i;
+    EXPECT_GE(roles[i].pu, 0) << i;
+  }
+  EXPECT_EQ(compact.label().rfind("placement=compact;pus=" + hw::pus_to_string(compact.pus), 0), 0u)
+      << compact.label();
+
+  const hw::Placement none = place_roles(hw::Policy::kNone, roles);
+  EXPECT_EQ(none.label(), "placement=none;pus=unpinned");
+  for (const ThreadRole& r : roles) EXPECT_EQ(r.pu, -1);
+
+  for (hw::Policy p : hw::all_policies()) {
+    if (hw::policy_support(p).honoured) continue;
+    std::vector<ThreadRole> kept(2, ThreadRole{100, 100, WorkDist::kFixed, 0, 7});
+    const hw::Placement refused = place_roles(p, kept);
+    EXPECT_FALSE(refused.honoured) << hw::policy_name(p);
+    EXPECT_EQ(refused.refusal(), std::string("placement '") + hw::policy_name(p) +
+                                     "' not honoured on this machine: " +
+                                     hw::policy_support(p).reason);
+    for (const ThreadRole& r : kept) EXPECT_EQ(r.pu, 7) << "roles left alone";
+  }
 }
 
 }  // namespace

@@ -53,10 +53,9 @@ void BM_Fairness(benchmark::State& state, const std::string& name, int threads, 
   using L = typename Entry::type;
   std::vector<ThreadRole> roles(static_cast<size_t>(threads),
                                 ThreadRole{w.cs_ns, w.ncs_ns, w.dist, 0, -1});
-  std::string label;
-  std::string why = place_roles(policy, roles, &label);
-  if (!why.empty()) {
-    state.SkipWithError(why.c_str());
+  const hw::Placement placement = place_roles(policy, roles);
+  if (!placement.honoured) {
+    state.SkipWithError(placement.refusal().c_str());
     return;
   }
   RunnerConfig cfg;
@@ -117,7 +116,7 @@ void BM_Fairness(benchmark::State& state, const std::string& name, int threads, 
     record_side_data("fairness_timeline.json", name,
                      {{"duration_ms", r.elapsed_s * 1e3}, {"events", timeline}});
   }
-  state.SetLabel(label);
+  state.SetLabel(placement.label());
 }
 
 template <class Entry>

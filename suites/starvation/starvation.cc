@@ -78,9 +78,9 @@ template <class Entry>
 void BM_Hammer(benchmark::State& state, const std::string& name, int threads, hw::Policy policy) {
   std::vector<ThreadRole> roles(static_cast<size_t>(threads),
                                 ThreadRole{kCsNs, kNcsNs, WorkDist::kFixed, 0, -1});
-  std::string label;
-  if (std::string why = place_roles(policy, roles, &label); !why.empty()) {
-    state.SkipWithError(why.c_str());
+  const hw::Placement placement = place_roles(policy, roles);
+  if (!placement.honoured) {
+    state.SkipWithError(placement.refusal().c_str());
     return;
   }
   RunnerConfig cfg{roles, duration_s(), /*record_order=*/false, /*record_wait=*/true, 0};
@@ -94,7 +94,7 @@ void BM_Hammer(benchmark::State& state, const std::string& name, int threads, hw
   set_wait_counters(state, "wait", all);
   state.counters["acq_per_s"] = static_cast<double>(total) / r.elapsed_s;
   record_side_data("starvation_hist.json", name, {{"buckets", buckets_json(all)}});
-  state.SetLabel(label);
+  state.SetLabel(placement.label());
 }
 
 template <class Entry>
@@ -107,8 +107,13 @@ void BM_Lockskew(benchmark::State& state, const std::string& name) {
   // of other processes on a shared machine. The label says which it got.
   std::vector<ThreadRole> roles = {ThreadRole{kHogCsNs, kHogGapNs, WorkDist::kFixed, 0, -1},
                                    ThreadRole{kCsNs, kVictimGapNs, WorkDist::kFixed, 0, -1}};
-  std::string label = "placement=none;pus=unpinned;note=one usable PU";
-  const bool pinned = usable_pus() >= 2 && place_roles(hw::Policy::kCompact, roles, &label).empty();
+  hw::Placement placement = hw::unpinned_placement(2, "one usable PU");
+  if (usable_pus() >= 2) {
+    hw::Placement compact = place_roles(hw::Policy::kCompact, roles);
+    if (compact.honoured) placement = std::move(compact);
+  }
+  const bool pinned = placement.policy != hw::Policy::kNone;
+  std::string label = placement.label();
   if (pinned)
     for (ThreadRole& r : roles) r.rt_priority = kWorkerRtPriority;
   // One run stays well under Linux's real-time budget (0.95 s per 1 s
@@ -156,7 +161,7 @@ void BM_ReadWrite(benchmark::State& state, const std::string& name, int threads,
   record_side_data(
       "starvation_hist.json", name,
       {{"reader_buckets", buckets_json(reads)}, {"writer_buckets", buckets_json(writes)}});
-  state.SetLabel("placement=none;pus=unpinned");
+  state.SetLabel(hw::unpinned_placement(threads).label());
 }
 
 benchmark::internal::Benchmark* finish(benchmark::internal::Benchmark* b) {

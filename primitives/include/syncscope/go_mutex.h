@@ -71,12 +71,22 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <type_traits>
 
 namespace syncscope {
 
+// lock(), unlock() (one CAS / one fetch_sub on the fast path), stats(),
+// reset_stats() and the members come from detail::GoMutexFastPath
+// (go_mutex_common.h), shared with GoMutex2012 and GoMutex2015: what is
+// below is what this design adds — starvation mode.
 template <bool kInstrumented>
-class BasicGoMutex {
+class BasicGoMutex
+    : public detail::GoMutexFastPath<BasicGoMutex<kInstrumented>, /*kWaiterShift=*/3,
+                                     kInstrumented> {
+  using Base = detail::GoMutexFastPath<BasicGoMutex, 3, kInstrumented>;
+  // This design annotates its slow-path waits for the blocking-bug detector,
+  // so the shared fast path records ownership too.
+  static constexpr bool kDetectorHooks = true;
+
  public:
   // State word layout (Go's `state int32`):
   //   bit 0        kLocked     the mutex is held
@@ -84,11 +94,8 @@ class BasicGoMutex {
   //                            itself: unlock must not wake another
   //   bit 2        kStarving   starvation mode
   //   bits 3..31   waiters     threads registered to park on sema_
-  static constexpr int32_t kLocked = 1 << 0;
-  static constexpr int32_t kWoken = 1 << 1;
+  using Base::kLocked, Base::kWoken, Base::kWaiterShift, Base::kWaiter;
   static constexpr int32_t kStarving = 1 << 2;
-  static constexpr int kWaiterShift = 3;
-  static constexpr int32_t kWaiter = 1 << kWaiterShift;  // one waiter
   // Mutex fairness.
   //
   // The mutex runs in one of two modes.
@@ -124,28 +131,11 @@ class BasicGoMutex {
   // caps the damage in the pathological one.
   static constexpr std::chrono::nanoseconds kStarvationThreshold{1'000'000};
 
-  static_assert((kLocked & kWoken) == 0 && (kLocked & kStarving) == 0 && (kWoken & kStarving) == 0,
+  static_assert((kLocked & kStarving) == 0 && (kWoken & kStarving) == 0,
                 "flags must be distinct bits");
   static_assert(((kLocked | kWoken | kStarving) >> kWaiterShift) == 0,
                 "the waiter count must sit above every flag");
   static_assert(kWaiterShift == 3, "Go's mutexWaiterShift: 3 flag bits");
-
-  BasicGoMutex() noexcept = default;
-  BasicGoMutex(const BasicGoMutex&) = delete;
-  BasicGoMutex& operator=(const BasicGoMutex&) = delete;
-
-  // lock(): acquires the mutex. Fast path: one CAS on an idle mutex (the
-  // zero state); everything else goes to lock_slow().
-  void lock() {
-    int32_t expected = 0;
-    if (state_.compare_exchange_strong(expected, kLocked, std::memory_order_acquire,
-                                       std::memory_order_relaxed)) {
-      SYNCSCOPE_WAITREG_HELD(this, Hold::kExclusive);  // detector hook
-      return;
-    }
-    lock_slow();
-    SYNCSCOPE_WAITREG_HELD(this, Hold::kExclusive);  // detector hook
-  }
 
   // try_lock(): the seed's TryLock. Acquires the mutex if it is idle, or if
   // it is unlocked with waiters but nobody is woken and the mutex is not
@@ -171,15 +161,6 @@ class BasicGoMutex {
     return true;
   }
 
-  // unlock(): releases the mutex. Fast path: one fetch_sub when nobody waits;
-  // otherwise unlock_slow() wakes a waiter (normal mode) or hands ownership
-  // to the head waiter (starvation mode). Any thread may unlock.
-  void unlock() {
-    SYNCSCOPE_WAITREG_LET_GO(this, Hold::kExclusive);  // detector hook
-    const int32_t now = state_.fetch_sub(kLocked, std::memory_order_release) - kLocked;
-    if (now != 0) unlock_slow(now);
-  }
-
   // waiter_count(): threads registered as waiters (parked on the semaphore
   // or on their way to it); the holder is not counted. Relaxed snapshot.
   int32_t waiter_count() const noexcept {
@@ -202,27 +183,27 @@ class BasicGoMutex {
   // of queue order); at most waiter_count() once the state settles.
   uint32_t parked_count() const noexcept { return sema_.waiters(); }
 
-  // stats() (instrumented only): counters since construction or
-  // reset_stats().
-  GoMutexStats stats() const noexcept requires kInstrumented { return stats_.snapshot(); }
   // mode_switch_timeline() (instrumented only): the last
-  // kModeSwitchRingCapacity mode switches, oldest first.
+  // kModeSwitchRingCapacity mode switches, oldest first. (stats() and
+  // reset_stats(), which also clears the timeline, come from the base.)
   ModeSwitchTimeline mode_switch_timeline() const noexcept requires kInstrumented {
     return stats_.timeline();
   }
-  // reset_stats() (instrumented only): zeroes counters and timeline; exact
-  // only while no thread uses the mutex.
-  void reset_stats() noexcept requires kInstrumented { stats_.reset(); }
 
  private:
+  friend Base;
+  using Base::state_, Base::sema_, Base::stats_;
+
   // Go's lockSlow/unlockSlow, outlined in go_mutex.cc (Go did the same in
-  // 2019): the fast paths above are one CAS / one RMW and inline into every
-  // caller; the slow paths spin, read the clock, park and wake, and would
-  // only bloat the callers and block inlining of the fast paths.
+  // 2019): the fast paths (unlock() wakes a waiter in normal mode or hands
+  // ownership to the head waiter in starvation mode through unlock_slow())
+  // are one CAS / one RMW and inline into every caller; the slow paths spin,
+  // read the clock, park and wake, and would only bloat the callers and
+  // block inlining of the fast paths.
   void lock_slow();
   void unlock_slow(int32_t now);
 
-  // The state word (layout above). Written only by RMWs:
+  // The state word (layout above), the base's state_. Written only by RMWs:
   //   kLocked   set by lock()/try_lock()/lock_slow(); cleared by unlock().
   //   kWoken    set by a spinner in lock_slow() or by unlock_slow(); cleared
   //             by the thread that owns it, in lock_slow().
@@ -232,13 +213,8 @@ class BasicGoMutex {
   //   waiters   +1 by lock_slow() before parking; -1 by unlock_slow() when it
   //             wakes a waiter (normal mode) or by the receiving waiter
   //             (starvation mode).
-  std::atomic<int32_t> state_{0};
-  // Wake-ups (normal mode) and hand-overs (starvation mode, handoff=true).
-  Sema sema_;
-  // Counters when kInstrumented; otherwise an empty member taking no space.
-  [[no_unique_address]] std::conditional_t<kInstrumented, detail::MutexStatsRecorder,
-                                           detail::NoMutexStats>
-      stats_;
+  // sema_ (the base's): wake-ups (normal mode) and hand-overs (starvation
+  // mode, handoff=true).
 };
 
 extern template class BasicGoMutex<false>;

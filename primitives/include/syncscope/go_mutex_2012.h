@@ -59,64 +59,32 @@
 
 namespace syncscope {
 
-class GoMutex2012 {
+// lock(), unlock() (one CAS / one fetch_sub on the fast path) and the
+// members come from detail::GoMutexFastPath (go_mutex_common.h), shared with
+// GoMutex2015 and GoMutex: what is below is what this design adds.
+class GoMutex2012 : public detail::GoMutexFastPath<GoMutex2012, /*kWaiterShift=*/2, false> {
  public:
-  static constexpr int32_t kLocked = 1 << 0;
-  static constexpr int32_t kWoken = 1 << 1;
-  static constexpr int kWaiterShift = 2;
-  static constexpr int32_t kWaiter = 1 << kWaiterShift;  // one waiter
-  static_assert((kLocked & kWoken) == 0, "flags must be distinct bits");
-  static_assert(((kLocked | kWoken) >> kWaiterShift) == 0,
-                "the waiter count must sit above every flag");
-
-  GoMutex2012() noexcept = default;
-  GoMutex2012(const GoMutex2012&) = delete;
-  GoMutex2012& operator=(const GoMutex2012&) = delete;
-
-  // lock(): acquires the mutex. Fast path: one CAS on an idle mutex.
-  void lock() {
-    int32_t expected = 0;
-    if (state_.compare_exchange_strong(expected, kLocked, std::memory_order_acquire,
-                                       std::memory_order_relaxed)) {
-      return;
-    }
-    lock_slow();
-  }
-
   // try_lock(): acquires the mutex if it is not held; never blocks, never
   // registers as a waiter. Like every newcomer of this design it may take
   // the lock while waiters are parked.
   bool try_lock() noexcept {
-    int32_t old = state_.load(std::memory_order_relaxed);
-    while ((old & kLocked) == 0) {
-      if (state_.compare_exchange_weak(old, old | kLocked, std::memory_order_acquire,
-                                       std::memory_order_relaxed)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  // unlock(): releases the mutex; wakes one waiter if some wait and none is
-  // woken yet. Any thread may unlock. Fast path: one RMW when nobody waits.
-  void unlock() {
-    const int32_t now = state_.fetch_sub(kLocked, std::memory_order_release) - kLocked;
-    if (now != 0) unlock_slow(now);
+    int32_t from = 0;
+    return try_lock_if_unlocked(&from);
   }
 
  private:
-  // Slow paths, outlined in go_mutex_2012.cc so that the fast paths above
-  // (one CAS / one RMW) stay small enough to inline into every caller; the
-  // slow paths loop, park and wake, where a call costs nothing in comparison.
+  friend GoMutexFastPath;
+
+  // Slow paths, outlined in go_mutex_2012.cc so that the fast paths (one
+  // CAS / one RMW) stay small enough to inline into every caller; the slow
+  // paths loop, park and wake, where a call costs nothing in comparison.
+  //
+  // Who writes state_ (an RMW each): lock()/try_lock() set kLocked;
+  // lock_slow() adds/removes waiters and clears kWoken; unlock() clears
+  // kLocked; unlock_slow() sets kWoken and removes a waiter. sema_ gets one
+  // unit per waiter unlock_slow() wakes.
   void lock_slow();
   void unlock_slow(int32_t now);
-
-  // The state word (layout above). Written only by RMWs: lock()/try_lock()
-  // set kLocked; lock_slow() adds/removes waiters and clears kWoken;
-  // unlock() clears kLocked; unlock_slow() sets kWoken and removes a waiter.
-  std::atomic<int32_t> state_{0};
-  // Wake-ups: one unit per waiter woken by unlock_slow().
-  Sema sema_;
 };
 
 }  // namespace syncscope

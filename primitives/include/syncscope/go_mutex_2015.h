@@ -59,83 +59,47 @@
 
 #include <atomic>
 #include <cstdint>
-#include <type_traits>
 
 namespace syncscope {
 
+// lock(), unlock() (one CAS / one fetch_sub on the fast path), stats(),
+// reset_stats() and the members come from detail::GoMutexFastPath
+// (go_mutex_common.h), shared with GoMutex2012 and GoMutex: what is below is
+// what this design adds.
 template <bool kInstrumented>
-class BasicGoMutex2015 {
+class BasicGoMutex2015
+    : public detail::GoMutexFastPath<BasicGoMutex2015<kInstrumented>, /*kWaiterShift=*/2,
+                                     kInstrumented> {
+  using Base = detail::GoMutexFastPath<BasicGoMutex2015, 2, kInstrumented>;
+
  public:
-  static constexpr int32_t kLocked = 1 << 0;
-  static constexpr int32_t kWoken = 1 << 1;
-  static constexpr int kWaiterShift = 2;
-  static constexpr int32_t kWaiter = 1 << kWaiterShift;  // one waiter
-  static_assert((kLocked & kWoken) == 0, "flags must be distinct bits");
-  static_assert(((kLocked | kWoken) >> kWaiterShift) == 0,
-                "the waiter count must sit above every flag");
-
-  BasicGoMutex2015() noexcept = default;
-  BasicGoMutex2015(const BasicGoMutex2015&) = delete;
-  BasicGoMutex2015& operator=(const BasicGoMutex2015&) = delete;
-
-  // lock(): acquires the mutex. Fast path: one CAS on an idle mutex.
-  void lock() {
-    int32_t expected = 0;
-    if (state_.compare_exchange_strong(expected, kLocked, std::memory_order_acquire,
-                                       std::memory_order_relaxed)) {
-      return;
-    }
-    lock_slow();
-  }
+  using Base::kLocked, Base::kWoken, Base::kWaiterShift, Base::kWaiter;
 
   // try_lock(): acquires the mutex if it is not held; never blocks, never
   // spins, never registers as a waiter.
   bool try_lock() noexcept {
-    int32_t old = state_.load(std::memory_order_relaxed);
-    while ((old & kLocked) == 0) {
-      if (state_.compare_exchange_weak(old, old | kLocked, std::memory_order_acquire,
-                                       std::memory_order_relaxed)) {
-        if constexpr (kInstrumented) {
-          if (old != 0) stats_.add_barge();  // beat waiters or a woken one
-        }
-        return true;
-      }
+    int32_t from = 0;
+    if (!this->try_lock_if_unlocked(&from)) return false;
+    if constexpr (kInstrumented) {
+      if (from != 0) this->stats_.add_barge();  // beat waiters or a woken one
     }
-    return false;
+    return true;
   }
-
-  // unlock(): releases the mutex; wakes one waiter if some wait and none is
-  // woken (or spinning with kWoken set). Any thread may unlock.
-  void unlock() {
-    const int32_t now = state_.fetch_sub(kLocked, std::memory_order_release) - kLocked;
-    if (now != 0) unlock_slow(now);
-  }
-
-  // stats() (instrumented only): spins, parks and barges since construction
-  // or reset_stats(); the other GoMutexStats fields stay 0.
-  GoMutexStats stats() const noexcept requires kInstrumented { return stats_.snapshot(); }
-  // reset_stats() (instrumented only): zeroes the counters; exact only while
-  // no thread uses the mutex.
-  void reset_stats() noexcept requires kInstrumented { stats_.reset(); }
 
  private:
-  // Slow paths, outlined in go_mutex_2015.cc so that the fast paths above
-  // (one CAS / one RMW) stay small enough to inline into every caller; the
-  // slow paths spin, park and wake, where a call costs nothing in comparison.
+  friend Base;
+  using Base::state_, Base::sema_, Base::stats_;
+
+  // Slow paths, outlined in go_mutex_2015.cc so that the fast paths (one
+  // CAS / one RMW) stay small enough to inline into every caller; the slow
+  // paths spin, park and wake, where a call costs nothing in comparison.
+  //
+  // Who writes state_ (an RMW each): lock()/try_lock() set kLocked;
+  // lock_slow() adds/removes waiters, sets kWoken while spinning and clears
+  // it once woken; unlock() clears kLocked; unlock_slow() sets kWoken and
+  // removes a waiter. sema_ gets one unit per waiter unlock_slow() wakes.
   void lock_slow();
   void unlock_slow(int32_t now);
-
-  // The state word (layout above). Written only by RMWs: lock()/try_lock()
-  // set kLocked; lock_slow() adds/removes waiters, sets kWoken while
-  // spinning and clears it once woken; unlock() clears kLocked;
-  // unlock_slow() sets kWoken and removes a waiter.
-  std::atomic<int32_t> state_{0};
-  // Wake-ups: one unit per waiter woken by unlock_slow().
-  Sema sema_;
-  // Counters when kInstrumented; otherwise an empty member taking no space.
-  [[no_unique_address]] std::conditional_t<kInstrumented, detail::MutexStatsRecorder,
-                                           detail::NoMutexStats>
-      stats_;
 };
 
 extern template class BasicGoMutex2015<false>;

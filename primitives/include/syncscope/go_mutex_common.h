@@ -16,6 +16,13 @@
 //                            no code) when it is not.
 //   detail::PlainMutexLayout the layout (state word + Sema) the
 //                            non-instrumented mutexes static_assert to match.
+//   detail::GoMutexFastPath<Design, kWaiterShift, kInstrumented>
+//                            what the designs since 2012 (GoMutex2012,
+//                            GoMutex2015, GoMutex) share: the state word's
+//                            low bits, the members, lock()/unlock()'s fast
+//                            paths, stats(), and the slow-path pieces they
+//                            have in common (a spin round, the normal-mode
+//                            wake-up).
 //
 // Messages used by the family (Go's exact texts):
 //   kUnlockOfUnlockedMutex   "sync: unlock of unlocked mutex"
@@ -30,13 +37,16 @@
 #ifndef SYNCSCOPE_GO_MUTEX_COMMON_H_
 #define SYNCSCOPE_GO_MUTEX_COMMON_H_
 
+#include <syncscope/internal/cpus.h>
 #include <syncscope/internal/sema.h>
+#include <syncscope/internal/wait_registry.h>
 
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 namespace syncscope {
 
@@ -60,14 +70,11 @@ struct GoSpinPolicy {
   // a single CPU can never see the owner release), fewer than kActiveSpin
   // rounds were done, and another P is running (the owner may be running).
   // For threads the last condition has no cheap equivalent; the OS runs the
-  // owner if it is runnable. Usable CPUs come from sched_getaffinity (read
-  // once, at program load, from the main thread's mask), falling back to
-  // std::thread::hardware_concurrency().
+  // owner if it is runnable. The CPU count is syncscope::usable_cpus()
+  // (internal/cpus.h: the process's mask, read once at load).
   static bool can_spin(int iter) noexcept { return iter < kActiveSpin && usable_cpus() > 1; }
   // do_spin(): kActiveSpinCount spin-wait hints (syncscope::arch::cpu_relax).
   static void do_spin() noexcept;
-  // The number of CPUs this process may run on, computed once.
-  static unsigned usable_cpus() noexcept;
 };
 
 // Counters of an instrumented mutex. All are totals since construction or
@@ -153,6 +160,161 @@ class alignas(64) MutexStatsRecorder {
   // but not yet filled (it is skipped) or just overwritten (it is sorted by
   // timestamp like the others).
   std::array<std::atomic<uint64_t>, kModeSwitchRingCapacity> ring_{};
+};
+
+// GoMutexFastPath: the part of Go's sync.Mutex that has not changed since
+// Dmitry Vyukov's 2012 redesign. Go's history — 2012's wake-and-compete,
+// 2015's spinning, 2016's starvation mode — is a history of slow paths: all
+// three designs keep one int32 state word whose low bits are kLocked and
+// kWoken and whose high bits count waiters, lock with one CAS of an idle
+// word and unlock with one fetch_sub. This base holds exactly that, so a
+// design reads as its state layout, its try_lock and its slow paths.
+//
+// Use (CRTP, so the fast paths call the slow paths directly and inline into
+// every caller as before; nothing is virtual):
+//   class D : public detail::GoMutexFastPath<D, kWaiterShift, kInstrumented>
+// where D declares `void lock_slow();` and `void unlock_slow(int32_t now);`
+// and befriends the base (they stay private). Flag bits other than kLocked
+// and kWoken (GoMutex's kStarving) are the design's own, below kWaiterShift.
+//
+// Members, shared by every design:
+//   state_  the state word. Written only by RMWs (each design lists which
+//           of its paths change which bits); lock()'s CAS is acquire,
+//           unlock()'s fetch_sub is release, so every acquire that sees the
+//           unlocked state synchronizes with the unlock that produced it
+//           (release sequence).
+//   sema_   where waiters park: one unit per woken waiter (or, for GoMutex
+//           in starvation mode, per hand-over).
+//   stats_  MutexStatsRecorder when kInstrumented, else NoMutexStats, an
+//           empty member that takes no space.
+template <class Design, int kWaiterShiftBits, bool kInstrumented>
+class GoMutexFastPath {
+ public:
+  static constexpr int32_t kLocked = 1 << 0;  // the mutex is held
+  static constexpr int32_t kWoken = 1 << 1;   // a woken waiter (or announced
+                                              // spinner) competes: do not wake another
+  static constexpr int kWaiterShift = kWaiterShiftBits;
+  static constexpr int32_t kWaiter = 1 << kWaiterShift;  // one waiter
+  static_assert((kLocked & kWoken) == 0, "flags must be distinct bits");
+  static_assert(kWaiterShift >= 2 && ((kLocked | kWoken) >> kWaiterShift) == 0,
+                "the waiter count must sit above every flag");
+
+  GoMutexFastPath(const GoMutexFastPath&) = delete;
+  GoMutexFastPath& operator=(const GoMutexFastPath&) = delete;
+
+  // lock(): acquires the mutex. Fast path: one CAS on an idle mutex (the
+  // zero state); everything else goes to the design's lock_slow().
+  void lock() {
+    int32_t expected = 0;
+    if (state_.compare_exchange_strong(expected, kLocked, std::memory_order_acquire,
+                                       std::memory_order_relaxed)) {
+      detector_held();
+      return;
+    }
+    static_cast<Design*>(this)->lock_slow();
+    detector_held();
+  }
+
+  // unlock(): releases the mutex. Fast path: one fetch_sub when nobody
+  // waits; otherwise the design's unlock_slow() gets the new state. Any
+  // thread may unlock (the mutex is not tied to a thread, as in Go).
+  void unlock() {
+    detector_let_go();
+    const int32_t now = state_.fetch_sub(kLocked, std::memory_order_release) - kLocked;
+    if (now != 0) static_cast<Design*>(this)->unlock_slow(now);
+  }
+
+  // stats() (instrumented only): counters since construction or
+  // reset_stats(); fields a design has no event for stay 0.
+  GoMutexStats stats() const noexcept requires kInstrumented { return stats_.snapshot(); }
+  // reset_stats() (instrumented only): zeroes the counters (and a GoMutex's
+  // timeline); exact only while no thread uses the mutex.
+  void reset_stats() noexcept requires kInstrumented { stats_.reset(); }
+
+ protected:
+  // Blocking-bug detector hooks (syncscope/blocking_detector.h), for the
+  // designs that also annotate their slow-path waits (kDetectorHooks):
+  // ownership without the wait annotation would mislead the detector.
+  void detector_held() noexcept {
+    if constexpr (requires { Design::kDetectorHooks; }) {
+      SYNCSCOPE_WAITREG_HELD(static_cast<const void*>(static_cast<Design*>(this)),
+                             Hold::kExclusive);  // detector hook
+    }
+  }
+  void detector_let_go() noexcept {
+    if constexpr (requires { Design::kDetectorHooks; }) {
+      SYNCSCOPE_WAITREG_LET_GO(static_cast<const void*>(static_cast<Design*>(this)),
+                               Hold::kExclusive);  // detector hook
+    }
+  }
+
+  GoMutexFastPath() noexcept = default;
+  ~GoMutexFastPath() = default;
+
+  // The first thing every unlock_slow() does: `now` is the state after
+  // unlock()'s fetch_sub; if kLocked was not set before it, the mutex was
+  // not locked — Go's fatal error.
+  static void check_was_locked(int32_t now) noexcept {
+    if (((now + kLocked) & kLocked) == 0) go_fatal(kUnlockOfUnlockedMutex);
+  }
+
+  // try_lock() of the designs without starvation mode (2012, 2015): takes
+  // the lock whenever kLocked is clear, waiters or not (never blocks, never
+  // registers as a waiter). On success *from is the state it was taken from,
+  // for the instrumented flavours' barge count.
+  bool try_lock_if_unlocked(int32_t* from) noexcept {
+    int32_t old = state_.load(std::memory_order_relaxed);
+    while ((old & kLocked) == 0) {
+      if (state_.compare_exchange_weak(old, old | kLocked, std::memory_order_acquire,
+                                       std::memory_order_relaxed)) {
+        *from = old;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // One round of Go's active spinning (lockSlow's spin branch, the same in
+  // GoMutex2015 and GoMutex; the caller has checked GoSpinPolicy::can_spin):
+  // if waiters exist and nobody is woken, announce this spinner by setting
+  // kWoken (relaxed CAS; on success *awoke: the caller now owns kWoken), so
+  // that unlock does not wake a parked waiter that would only lose to it;
+  // then spin GoSpinPolicy::kActiveSpinCount hints, count the round, and
+  // return the state word as it is now.
+  int32_t spin_round(int32_t old, bool* awoke, int* iter) noexcept {
+    if (!*awoke && (old & kWoken) == 0 && (old >> kWaiterShift) != 0 &&
+        state_.compare_exchange_strong(old, old | kWoken, std::memory_order_relaxed,
+                                       std::memory_order_relaxed)) {
+      *awoke = true;
+    }
+    GoSpinPolicy::do_spin();
+    if constexpr (kInstrumented) stats_.add_spin();
+    ++*iter;
+    return state_.load(std::memory_order_relaxed);
+  }
+
+  // Normal-mode wake-up, Go's unlockSlow loop: unless nobody waits or a bit
+  // of `busy` is set (kLocked: the lock was taken again and its holder will
+  // wake someone; kWoken: a waiter or spinner already competes; GoMutex adds
+  // kStarving), take the right to wake one waiter — remove it from the
+  // count and set kWoken in one CAS (relaxed: it orders nothing the mutex
+  // protects) — and release one unit for it.
+  void wake_one_waiter(int32_t now, int32_t busy) {
+    int32_t old = now;
+    for (;;) {
+      if ((old >> kWaiterShift) == 0 || (old & busy) != 0) return;
+      if (state_.compare_exchange_weak(old, (old - kWaiter) | kWoken, std::memory_order_relaxed,
+                                       std::memory_order_relaxed)) {
+        sema_.release();
+        return;
+      }
+    }
+  }
+
+  std::atomic<int32_t> state_{0};
+  Sema sema_;
+  [[no_unique_address]] std::conditional_t<kInstrumented, MutexStatsRecorder, NoMutexStats>
+      stats_;
 };
 
 }  // namespace detail

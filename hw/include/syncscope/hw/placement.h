@@ -4,7 +4,14 @@
 //   enum class Policy                  none | compact | scatter | smt | cross
 //   parse_policy / policy_name / policy_names
 //   policy_support(Policy)             can this machine honour the policy, and why not
-//   plan_placement(Policy, nthreads)   thread i -> OS PU index
+//   plan_placement(Policy, nthreads)   thread i -> OS PU index, as a Placement:
+//     Placement::pu_for(i)             the PU thread i pins to (-1: unpinned)
+//     Placement::label()               "placement=P;pus=...[;note=...]", the
+//                                      label every result run under it carries
+//     Placement::refusal()             "placement 'P' not honoured on this
+//                                      machine: REASON", the error a run that
+//                                      cannot be placed reports
+//   unpinned_placement(nthreads, note) policy none, with a note for its label
 //   pin_current_thread(os_pu)          bind the calling thread to one PU
 //   current_pu()                       the PU the calling thread runs on now
 //   distance_class(pu_a, pu_b)         how far apart two PUs are
@@ -54,6 +61,7 @@
 #ifndef SYNCSCOPE_HW_PLACEMENT_H_
 #define SYNCSCOPE_HW_PLACEMENT_H_
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -88,14 +96,35 @@ Support policy_support(Policy p);
 // "oversubscribed: ..." when the mapping wraps around, and says why for an
 // unsupported policy or an invalid thread count (nthreads < 1: honoured is
 // false and pus is empty).
+//
+// A Placement is the one home of what a result says about where it ran: the
+// suites pin with pu_for(), label results with label() and report a policy
+// this machine cannot honour with refusal(), so every benchmark names its
+// placement the same way.
 struct Placement {
   Policy policy = Policy::kNone;
   bool honoured = false;
   std::string reason;
   std::vector<int> pus;
+
+  // pu_for(thread): pus[thread mod pus.size()], the PU thread `thread` pins
+  // to; -1 (unpinned) when pus is empty or the entry is -1.
+  int pu_for(std::size_t thread) const noexcept;
+  // label(): "placement=<policy>;pus=<pus_to_string(pus)>", with "unpinned"
+  // for the PU list when the threads are not pinned (policy none, or no
+  // PUs), and ";note=<reason>" appended when `reason` is not empty (e.g.
+  // oversubscribed). Meant for an honoured placement.
+  std::string label() const;
+  // refusal(): "placement '<policy>' not honoured on this machine: <reason>",
+  // the one-line error of a run that needs this placement and cannot have it.
+  std::string refusal() const;
 };
 Placement plan_placement(Policy p, int nthreads, const Topology& t);
 Placement plan_placement(Policy p, int nthreads);
+// Policy none for nthreads threads (all unpinned) with `note` as its reason,
+// for runs that are unpinned by design or for lack of PUs; label() then
+// reads "placement=none;pus=unpinned;note=<note>" ("" note: no ";note=").
+Placement unpinned_placement(int nthreads, std::string note = "");
 
 // The PU order a policy hands out, one entry per distinct slot, before
 // wrap-around (empty for none and for an unsupported policy). Exposed for

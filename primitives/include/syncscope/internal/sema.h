@@ -17,11 +17,12 @@
 // here for OS threads on Linux futexes):
 //   * count_ holds the available units. try_acquire() decrements it with a
 //     CAS when it is positive; it never touches the queue.
-//   * A thread that finds no unit takes the small internal queue lock,
-//     announces itself in nwait_, looks at count_ once more (a release may
-//     have happened meanwhile), and otherwise links a Waiter node that lives
-//     on its own stack into the queue (tail, or head when lifo) and sleeps
-//     on the node's own 32-bit futex word. One futex word per waiter means a
+//   * A thread that finds no unit takes the lock of its wait-table bucket
+//     (see "Where the queue lives"), links a Waiter node that lives on its
+//     own stack into the queue (tail, or head when lifo) — which counts it
+//     in the bucket's waiter counter —, looks at count_ once more (a release
+//     may have happened meanwhile; if a unit is there it unlinks and takes
+//     it), and otherwise sleeps on the node's own 32-bit futex word. One futex word per waiter means a
 //     wake-up targets exactly that thread: no thundering herd.
 //   * release() without handoff adds a unit, then, if anyone is queued,
 //     unlinks the head and wakes it. The woken thread must still take the
@@ -60,10 +61,12 @@
 // count_ that try_acquire's CAS reads (acquire), and a handoff publishes the
 // "granted" mark with a release store that the woken waiter reads with an
 // acquire load. So everything the releasing thread wrote before release()
-// is visible to the thread that returns from acquire(). count_ and nwait_
-// are accessed seq_cst where the "waiter announces, then re-checks count" /
-// "releaser adds, then checks nwait" pair must not both miss each other
-// (a Dekker-style handshake that rules out a lost wake-up).
+// is visible to the thread that returns from acquire(). count_ and the
+// bucket's waiter counter (not this Sema's nwait_, which releasers never
+// read) are accessed seq_cst where the "waiter links itself, then re-checks
+// count_" / "releaser adds to count_, then checks the bucket's counter" pair
+// must not both miss each other (a Dekker-style handshake that rules out a
+// lost wake-up).
 //
 // Spinning: none in acquire() (the callers — Go's mutexes — do their own
 // bounded spinning); the internal queue lock spins kQueueLockSpins times
