@@ -19,6 +19,7 @@ PACKAGES=(
   g++-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user
   libabsl-dev libtbb-dev libboost-fiber-dev
   libconcurrentqueue-dev libreaderwriterqueue-dev golang-go
+  etcd-server etcd-client libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
 )
 
 usage() {
