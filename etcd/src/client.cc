@@ -30,6 +30,7 @@ const char* errc_name(Errc c) noexcept {
     case Errc::kElectionNoLeader: return "election: no leader";
     case Errc::kLocked: return "mutex: locked by another session";
     case Errc::kInvalidArgument: return "invalid argument";
+    case Errc::kTooManyClients: return "too many clients";
     case Errc::kInternal: return "internal";
   }
   return "?";
@@ -150,6 +151,8 @@ void to_pb(const std::string& key, const GetOptions& o, pb::RangeRequest* r) {
   r->set_serializable(o.serializable);
   r->set_min_create_revision(o.min_create_revision);
   r->set_max_create_revision(o.max_create_revision);
+  r->set_min_mod_revision(o.min_mod_revision);
+  r->set_max_mod_revision(o.max_mod_revision);
 }
 
 void to_pb(const Op& op, pb::RequestOp* r) {

@@ -91,6 +91,8 @@ struct GetOptions {
   bool serializable = false;  // local read on the member (no quorum)
   int64_t min_create_revision = 0;
   int64_t max_create_revision = 0;
+  int64_t min_mod_revision = 0;
+  int64_t max_mod_revision = 0;
 };
 
 struct GetResult {

@@ -17,6 +17,7 @@
 //   Errc::kElectionNoLeader  concurrency.ErrElectionNoLeader
 //   Errc::kLocked            concurrency.ErrLocked (TryLock: held by another session)
 //   Errc::kInvalidArgument   a bad argument (empty endpoint list, TTL <= 0, ...)
+//   Errc::kTooManyClients    recipe.ErrTooManyClients (DoubleBarrier: more than count entered)
 //   Errc::kInternal          any other gRPC status (the message says which)
 #ifndef SYNCSCOPE_ETCD_ERROR_H_
 #define SYNCSCOPE_ETCD_ERROR_H_
@@ -38,6 +39,7 @@ enum class Errc {
   kElectionNoLeader,
   kLocked,
   kInvalidArgument,
+  kTooManyClients,
   kInternal,
 };
 
