@@ -13,6 +13,11 @@
 
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <fstream>
+#include <future>
 #include <cstdlib>
 #include <mutex>
 #include <system_error>
@@ -90,12 +95,64 @@ void unregister_child(pid_t pid) noexcept {
 
 bool executable(const char* path) { return ::access(path, X_OK) == 0; }
 
+// The parent-death signal fires when the thread that forked the child exits,
+// not the process. So every child is spawned by one thread that lives until
+// the process ends (leaked on purpose, never joined): a child started from a
+// short-lived worker thread is not killed when that worker finishes.
+class Spawner {
+ public:
+  static Spawner& get() {
+    static Spawner* s = new Spawner();
+    return *s;
+  }
+  template <class F>
+  auto run(F f) -> decltype(f()) {
+    if (std::this_thread::get_id() == id_) return f();
+    std::packaged_task<decltype(f())()> task(std::move(f));
+    auto fut = task.get_future();
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      q_.emplace_back([&task] { task(); });
+    }
+    cv_.notify_one();
+    return fut.get();
+  }
+
+ private:
+  Spawner() {
+    std::thread t([this] {
+      for (;;) {
+        std::function<void()> f;
+        {
+          std::unique_lock<std::mutex> lk(mu_);
+          cv_.wait(lk, [this] { return !q_.empty(); });
+          f = std::move(q_.front());
+          q_.pop_front();
+        }
+        f();
+      }
+    });
+    id_ = t.get_id();
+    t.detach();
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> q_;  // guarded by mu_
+  std::thread::id id_;
+};
+
 }  // namespace
 
 ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv,
                                  const std::string& output_path) {
   if (argv.empty()) throw std::invalid_argument("ChildProcess::spawn: empty argv");
   std::call_once(g_install_once, install_handlers);
+  const pid_t pid = Spawner::get().run([&] { return spawn_here(argv, output_path); });
+  return ChildProcess(pid);
+}
+
+pid_t ChildProcess::spawn_here(const std::vector<std::string>& argv,
+                               const std::string& output_path) {
   std::vector<std::string> full;
   // setpriv --pdeathsig KILL: the kernel kills the child if we die by SIGKILL.
   if (executable("/usr/bin/setpriv")) full = {"/usr/bin/setpriv", "--pdeathsig", "KILL", "--"};
@@ -107,7 +164,7 @@ ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv,
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   const char* out = output_path.empty() ? "/dev/null" : output_path.c_str();
-  posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawnattr_t attr;
@@ -143,7 +200,18 @@ ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv,
     throw;
   }
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  return ChildProcess(pid);
+  if (full[0] == "/usr/bin/setpriv") {
+    // setpriv sets the parent-death signal, then exec()s the program: until it
+    // has, our death would not take the child down. Wait for the exec (a few
+    // ms; bounded at 5 s, after which the child runs without the guarantee).
+    for (int i = 0; i < 5000; ++i) {
+      std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+      std::string name;
+      if (!(comm >> name) || name != "setpriv") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  return pid;
 }
 
 ChildProcess::ChildProcess(ChildProcess&& o) noexcept

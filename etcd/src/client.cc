@@ -205,8 +205,10 @@ struct Conn {
 std::shared_ptr<grpc::Channel> make_channel(const std::string& ep) {
   grpc::ChannelArguments args;
   // Reconnect to a restarted member quickly; the default backoff reaches 120 s.
+  // Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: gRPC also uses it as the minimum
+  // connect timeout, and 100 ms aborts handshakes on a loaded machine ("tcp
+  // handshaker shutdown").
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   // A channel of its own (not shared with other Clients): separate sessions
   // must not share one TCP connection.
@@ -270,6 +272,7 @@ struct ClientImpl {
     int attempt = 0;
     grpc::Status last;
     std::string last_ep;
+    std::vector<std::string> per_endpoint(n);  // last failure seen on each endpoint
     for (;;) {
       const auto now = std::chrono::steady_clock::now();
       if (now >= deadline) break;
@@ -280,6 +283,7 @@ struct ClientImpl {
       last = fn(conn(i), ctx);
       last_ep = opt.endpoints[i];
       if (last.ok()) return;
+      per_endpoint[i] = last.error_message();
       const bool attempt_timed_out = last.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
                                      attempt_end < deadline;
       if (last.error_code() != grpc::StatusCode::UNAVAILABLE && !attempt_timed_out) break;
@@ -296,8 +300,14 @@ struct ClientImpl {
         last.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
       code = Errc::kDeadlineExceeded;
     }
+    std::string detail;
+    for (std::size_t j = 0; j < n; ++j) {
+      if (per_endpoint[j].empty() || opt.endpoints[j] == last_ep) continue;
+      detail += "; " + opt.endpoints[j] + ": " + per_endpoint[j];
+    }
     throw Error(code, std::string("etcd ") + what + " on " + last_ep + ": " + errc_name(code) +
-                          " (" + (last.ok() ? "deadline passed" : last.error_message()) + ")");
+                          " (" + (last.ok() ? "deadline passed" : last.error_message()) + ")" +
+                          detail + " [" + std::to_string(attempt + 1) + " attempts]");
   }
 };
 

@@ -22,9 +22,9 @@
 //   * when this process dies by SIGKILL (no handler can run), the kernel
 //     kills the children: each is started through util-linux `setpriv
 //     --pdeathsig KILL`, which exec()s the program (same PID). The parent-
-//     death signal fires when the *thread* that spawned the child ends, so
-//     spawn long-lived children from a thread that lives as long as they must
-//     (the main thread in tests).
+//     death signal fires when the *thread* that forked the child ends, so
+//     every child is forked by one internal thread that lives as long as the
+//     process: spawn() may be called from any thread, even a short-lived one.
 // Children run in their own process group, so a terminal's Ctrl-C reaches
 // only this process, which then stops them in order.
 //
@@ -66,6 +66,7 @@ class ChildProcess {
 
  private:
   explicit ChildProcess(pid_t pid) noexcept : pid_(pid) {}
+  static pid_t spawn_here(const std::vector<std::string>& argv, const std::string& output_path);
   int reap(bool block);
   pid_t pid_ = -1;
   int status_ = -1;
