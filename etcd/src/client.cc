@@ -345,6 +345,23 @@ struct WatchImpl {
     return true;
   }
 
+  void open_and_wait_created() {
+    if (!open()) return;
+    pb::WatchResponse r;
+    if (stream->Read(&r) && r.created() && !r.canceled() && r.events_size() == 0) {
+      if (next_rev == 0) next_rev = r.header().revision() + 1;
+      return;
+    }
+    // Anything else (an error, a cancel for compaction): let next() handle
+    // it from a fresh stream.
+    {
+      std::lock_guard<std::mutex> g(mu);
+      ctx->TryCancel();
+    }
+    stream->Finish();
+    stream.reset();
+  }
+
   std::optional<WatchResponse> next() {
     int attempt = 0;
     for (;;) {
@@ -598,6 +615,10 @@ Watch Client::watch(const std::string& key, const WatchOptions& o, std::optional
   w->opt = o;
   w->until = until;
   w->next_rev = o.start_revision;
+  // Open now and wait for the server's "created": a watch "from now" then
+  // covers every change made after watch() returned. If the member fails
+  // here, next() reopens on another one (from the revision known by then).
+  w->open_and_wait_created();
   return Watch(std::move(w));
 }
 

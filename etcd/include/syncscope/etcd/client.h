@@ -249,8 +249,10 @@ class Client {
   // member); no fail-over.
   StatusResult status(const std::string& endpoint, std::optional<Deadline> d = {});
 
-  // Opens a watch. The stream lives until the Watch is destroyed or cancel()ed,
-  // or until `until` passes (nullopt: no limit).
+  // Opens a watch and waits for the server to confirm it: every change made
+  // after watch() returns is delivered. The stream lives until the Watch is
+  // destroyed or cancel()ed, or until `until` passes (nullopt: no limit).
+
   Watch watch(const std::string& key, const WatchOptions& o = {},
               std::optional<Deadline> until = {});
 
