@@ -18,6 +18,7 @@ PACKAGES=(
   g++-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user
   libabsl-dev libtbb-dev libboost-fiber-dev
   libconcurrentqueue-dev libreaderwriterqueue-dev golang-go golang-golang-x-sync-dev
+  etcd-server etcd-client libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
 )
 
 usage() {

@@ -1,0 +1,157 @@
+// ChildProcess: start, signal, stop, and the ownership guarantees — a child
+// does not outlive its owner when the owner is interrupted (SIGTERM) or killed
+// (SIGKILL).
+#include "syncscope/etcd/child_process.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "etcd_test_env.h"
+
+namespace syncscope::etcd {
+namespace {
+
+using namespace std::chrono_literals;
+
+bool pid_gone(pid_t pid) {
+  // Gone, or a zombie waiting for init to reap it (it no longer runs).
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  if (!f) return true;
+  std::string s((std::istreambuf_iterator<char>(f)), {});
+  const auto close = s.rfind(')');
+  return close == std::string::npos || s.substr(close + 2, 1) == "Z";
+}
+
+bool eventually_gone(pid_t pid) {
+  for (int i = 0; i < 3000; ++i) {  // bounded: 30 s
+    if (pid_gone(pid)) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return pid_gone(pid);
+}
+
+TEST(ChildProcess, StartsStopsAndReportsExitStatus) {
+  const std::size_t before = owned_child_count();
+  ChildProcess p = ChildProcess::spawn({"sh", "-c", "exit 7"}, "");
+  EXPECT_EQ(owned_child_count(), before + 1);
+  const int st = p.wait();
+  ASSERT_TRUE(WIFEXITED(st));
+  EXPECT_EQ(WEXITSTATUS(st), 7);
+  EXPECT_FALSE(p.running());
+  EXPECT_EQ(owned_child_count(), before);
+  EXPECT_FALSE(p.signal(SIGTERM));  // reaped: no longer ours to signal
+}
+
+TEST(ChildProcess, StopSendsTermThenWaits) {
+  ChildProcess p = ChildProcess::spawn({"sleep", "300"}, "");
+  const pid_t pid = p.pid();
+  EXPECT_TRUE(p.running());
+  const int st = p.stop(5000ms);
+  EXPECT_TRUE(WIFSIGNALED(st));
+  EXPECT_EQ(WTERMSIG(st), SIGTERM);
+  EXPECT_TRUE(pid_gone(pid));
+}
+
+TEST(ChildProcess, StoppedChildIsStillStoppedByStop) {
+  ChildProcess p = ChildProcess::spawn({"sleep", "300"}, "");
+  ASSERT_TRUE(p.signal(SIGSTOP));
+  const int st = p.stop(5000ms);  // SIGCONT + SIGTERM
+  EXPECT_TRUE(WIFSIGNALED(st));
+}
+
+TEST(ChildProcess, OutputGoesToTheFile) {
+  const std::string dir = testing::test_dir("out");
+  ChildProcess p = ChildProcess::spawn({"sh", "-c", "echo hello; echo err >&2"}, dir + "/o.log");
+  p.wait();
+  std::ifstream f(dir + "/o.log");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  EXPECT_EQ(ss.str(), "hello\nerr\n");
+}
+
+TEST(ChildProcess, MissingProgramIsAClearError) {
+  ChildProcess p;
+  bool threw = false;
+  try {
+    p = ChildProcess::spawn({"/nonexistent/syncscope-no-such-program"}, "");
+  } catch (const std::system_error& e) {
+    threw = true;
+    EXPECT_NE(std::string(e.what()).find("syncscope-no-such-program"), std::string::npos);
+  }
+  if (!threw) {
+    // Started through setpriv: the exec fails in the child (exit 127).
+    const int st = p.wait();
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 127) << st;
+  }
+  EXPECT_THROW(ChildProcess::spawn({}, ""), std::invalid_argument);
+}
+
+TEST(ChildProcess, DestructorStopsTheChild) {
+  pid_t pid;
+  {
+    ChildProcess p = ChildProcess::spawn({"sleep", "300"}, "");
+    pid = p.pid();
+  }
+  EXPECT_TRUE(pid_gone(pid));
+}
+
+TEST(ChildProcess, SpawnedFromAShortLivedThreadSurvivesTheThread) {
+  ChildProcess p;
+  std::thread([&] { p = ChildProcess::spawn({"sleep", "300"}, ""); }).join();
+  // The parent-death signal is tied to the internal spawner thread, not to
+  // the finished worker: the child must still run.
+  EXPECT_TRUE(p.running());
+  p.kill();
+}
+
+// Child role: spawns `sleep 300` as its own owned child, writes its PID, and
+// waits to be signalled.
+SYNCSCOPE_ETCD_TEST_ROLE(owner) {
+  ChildProcess p = ChildProcess::spawn({"sleep", "300"}, "");
+  {
+    std::ofstream(args.at(0) + ".tmp") << p.pid();
+  }
+  std::rename((args.at(0) + ".tmp").c_str(), args.at(0).c_str());
+  std::this_thread::sleep_for(300s);
+  return 0;
+}
+
+pid_t grandchild_of(const std::string& file) {
+  for (int i = 0; i < 3000; ++i) {
+    std::ifstream f(file);
+    pid_t pid = 0;
+    if (f >> pid && pid > 0) return pid;
+    std::this_thread::sleep_for(10ms);
+  }
+  return 0;
+}
+
+TEST(ChildProcess, InterruptedOwnerTakesItsChildrenDown) {
+  for (int sig : {SIGTERM, SIGINT, SIGKILL}) {
+    const std::string dir = testing::test_dir("owner" + std::to_string(sig));
+    ChildProcess owner = testing::spawn_role("owner", {dir + "/pid"}, dir + "/log");
+    const pid_t grandchild = grandchild_of(dir + "/pid");
+    ASSERT_GT(grandchild, 0) << "signal " << sig;
+    ASSERT_FALSE(pid_gone(grandchild));
+    owner.signal(sig);
+    owner.wait();
+    // SIGTERM/SIGINT: the owner's handler kills it; SIGKILL: the kernel's
+    // parent-death signal does.
+    EXPECT_TRUE(eventually_gone(grandchild))
+        << "signal " << sig << ": " << [&] {
+             std::ifstream f("/proc/" + std::to_string(grandchild) + "/status");
+             std::stringstream ss;
+             ss << f.rdbuf();
+             return ss.str().substr(0, 400);
+           }();
+  }
+}
+
+}  // namespace
+}  // namespace syncscope::etcd
