@@ -268,6 +268,7 @@ class SuiteData:
         self.malformed = malformed    # [str]: entries that could not be read
         self.noise = None             # the harness's "syncscope_noise" record
         self.samples = {}             # run_name -> [real time ns of each repetition]
+        self.rep_values = {}          # run_name -> [{key: value} of each repetition]
 
     def family(self, family):
         return [r for r in self.results if r.family == family]
@@ -414,6 +415,8 @@ def parse_suite(name, path, doc):
                 and not isinstance(e.get("real_time"), bool)]
         if vals:
             data.samples[run_name] = vals
+        if g["iter"]:
+            data.rep_values[run_name] = [_numeric_values(e) for e in g["iter"]]
     return data
 
 
