@@ -543,25 +543,28 @@ is_uint() {  # value, min, max
 # CPUs kept busy by everything on the machine over a 1 s sample (/proc/stat:
 # user+nice+system+irq+softirq over all jiffies, times the CPU count). Between
 # suites the run itself is idle but for the activity sampler, so this is the
-# other processes' use.
+# other processes' use. Sets BUSY_CPUS (spawn_owned needs run.sh's own shell:
+# no $(...) around this function).
+BUSY_CPUS=""
 busy_cpus_1s() {
   local a b
   a="$(head -n 1 /proc/stat)"
   spawn_owned sleep 1
   wait_owned "$OWNED_PID" || true
   b="$(head -n 1 /proc/stat)"
-  awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN {
+  BUSY_CPUS="$(awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN {
     split(a, x); split(b, y)
     busy = (y[2]+y[3]+y[4]+y[7]+y[8]) - (x[2]+x[3]+x[4]+x[7]+x[8])
     total = 0; for (i = 2; i <= 9; i++) total += y[i] - x[i]
-    printf "%.2f\n", total > 0 ? busy / total * n : 0 }'
+    printf "%.2f\n", (total > 0 ? busy / total * n : 0) }')"
 }
 
 QUIET_CPUS=0.25  # plots/common.py NOISE_FOREIGN_CPUS: the same threshold
 wait_quiet() {  # seconds, suite, log file
   local limit="$1" s="$2" logf="$3" start=$SECONDS busy
   while :; do
-    busy="$(busy_cpus_1s)"
+    busy_cpus_1s
+    busy="$BUSY_CPUS"
     if awk -v b="$busy" -v t="$QUIET_CPUS" 'BEGIN { exit !(b < t) }'; then
       echo "$s: quiet after $((SECONDS - start)) s (other processes: $busy CPUs)" >>"$logf"
       return 0
