@@ -18,6 +18,7 @@ PACKAGES=(
   g++-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user
   libabsl-dev libtbb-dev libboost-fiber-dev
   libconcurrentqueue-dev libreaderwriterqueue-dev golang-go
+  chromium  # plots/browser_test.py opens report.html and compare.html headless
 )
 
 usage() {
