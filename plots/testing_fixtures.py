@@ -478,7 +478,11 @@ def fairness_specs(pus=2, locks=MUTEX_LOCKS + INSTRUMENTED_LOCKS,
                          "barging_share": min(1.0, 0.05 + 2 * skew) if t > 1 else 1.0,
                          "lwss": 1.0 + (t - 1) * (1.0 - skew) * 0.5,
                          "mttr": 1.0 if skew > 0.05 else float(t),
-                         "seq_len": float(sum(counts)), "ns_per_op": 1e8}
+                         "seq_len": float(sum(counts)), "ns_per_op": 1e8,
+                         # a spinning lock (tas, ttas...) burns every thread's CPU
+                         "cpu_ns_per_acq": t * 1e9 / rate * (1.0 if "as" in lock else 0.3),
+                         "vcsw_per_acq": 0.0 if "as" in lock else 0.4,
+                         "ivcsw_per_acq": 0.01, "cpus_used": float(t)}
                     if per_thread:
                         for i, n in enumerate(counts):
                             c["acq_t%d" % i] = float(n)
@@ -644,7 +648,8 @@ def add_lock_suites(directory, pus=2, suites=("fairness", "starvation"), side_fi
 # Lock suites: whole run directories
 # --------------------------------------------------------------------------
 
-FAIRNESS_PNGS = ["fairness_shares.png", "fairness_pareto.png", "fairness_scaling.png",
+FAIRNESS_PNGS = ["fairness_shares.png", "fairness_pareto.png", "fairness_pareto_cpu.png",
+                 "fairness_scaling.png",
                  "fairness_go_modes.png", "fairness_uncontended.png"]
 STARVATION_PNGS = ["starvation_ccdf.png", "starvation_lockskew.png", "starvation_rw.png",
                    "starvation_percentiles.png"]
