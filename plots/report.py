@@ -176,21 +176,28 @@ def verdict_section(run, page_ids):
                                                            else v.suite))
 
     def rows_of(items):
-        rows, cls = [], []
+        by_q = OrderedDict()
         for v in items:
-            dis = common.disturbance(common.noise_of(run.suites[v.suite]))
-            rows.append("<tr%s><td>%s</td><td>%s</td><td><b>%s</b></td><td>%s</td>"
-                        "<td class=\"num\">%s</td><td class=\"num\">%s</td><td>%s</td>"
-                        "<td>%s</td></tr>"
-                        % (' class="bad"' if dis else "", esc(v.question), esc(v.case),
-                           esc(v.winner), esc(v.runner_up),
-                           "—" if v.ratio is None else "%.2f×" % v.ratio,
-                           "—" if v.p is None else "%.3g" % v.p,
-                           "yes" if v.mark == "" else "~" + (" (disturbed)" if dis else ""),
-                           link(v)))
-        return ("<table><tr><th>question</th><th>case</th><th>winner</th><th>runner-up</th>"
-                "<th>ratio</th><th>p</th><th>significant</th><th>figure</th></tr>%s</table>"
-                % "".join(rows))
+            by_q.setdefault(v.question, []).append(v)
+        out = []
+        for question, group in by_q.items():
+            rows = []
+            for v in group:
+                dis = common.disturbance(common.noise_of(run.suites[v.suite]))
+                rows.append("<tr%s><td>%s</td><td><b>%s</b></td><td>%s</td>"
+                            "<td class=\"num\">%s</td><td class=\"num\">%s</td><td>%s</td>"
+                            "<td>%s</td></tr>"
+                            % (' class="bad"' if dis else "", esc(v.case), esc(v.winner),
+                               esc(v.runner_up),
+                               "—" if v.ratio is None else "%.2f×" % v.ratio,
+                               "—" if v.p is None else "%.3g" % v.p,
+                               ("yes" if v.mark == "" else "~") + (" (disturbed)" if dis else ""),
+                               link(v)))
+            out.append("<h4>%s — %s</h4><table><tr><th>case</th><th>winner</th>"
+                       "<th>runner-up</th><th>ratio</th><th>p</th><th>significant</th>"
+                       "<th>figure</th></tr>%s</table>"
+                       % (esc(question), esc(group[0].suite), "".join(rows)))
+        return "\n".join(out)
     sig = [v for v in vs if v.mark == ""]
     nosig = [v for v in vs if v.mark != ""]
     out.append("<h3>Significant differences (%d)</h3>" % len(sig))

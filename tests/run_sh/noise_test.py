@@ -84,7 +84,9 @@ class NoiseGuardTest(unittest.TestCase):
             report = f.read()
         self.assertIn('<h2 id="noise">Measurement disturbance</h2>', report)
         disturbed = noise["foreign_cpus"] > 0.25 or noise["steal_s"] > 0.05 * noise["wall_s"]
-        self.assertEqual("<b>Disturbed measurement:</b>" in report, disturbed, noise)
+        # The spinner (nice -10) alone keeps about one CPU busy: over the threshold.
+        self.assertTrue(disturbed, noise)
+        self.assertIn("<b>Disturbed measurement:</b>", report)
         # Each repetition of each benchmark is in the JSON: 2 of them.
         with open(os.path.join(run_dir, "c2c.json")) as f:
             reps = [b for b in json.load(f)["benchmarks"] if b.get("run_type") == "iteration"]
