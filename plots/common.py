@@ -947,6 +947,17 @@ def significance(a, b, alpha=ALPHA):
     return p, ("" if p is not None and p < alpha else "~")
 
 
+def percentile(values, q):
+    """The q-th percentile (0..100) of values, linear between order statistics."""
+    v = sorted(values)
+    if not v:
+        return None
+    k = (len(v) - 1) * q / 100.0
+    lo = int(math.floor(k))
+    hi = min(lo + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (k - lo)
+
+
 def geomean(values):
     vals = [v for v in values if v and v > 0]
     if not vals:

@@ -479,6 +479,12 @@ class MannWhitneyTest(unittest.TestCase):
         self.assertEqual(common.significance([1, 3, 5, 7], [2, 4, 6, 8])[1], "~")
         self.assertEqual(common.mann_whitney([], [1]), (None, None))
 
+    def test_percentile(self):
+        self.assertEqual(common.percentile([5, 1, 3, 2, 4], 50), 3)
+        self.assertAlmostEqual(common.percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 10), 2.0)
+        self.assertAlmostEqual(common.percentile([1, 2], 90), 1.9)
+        self.assertIsNone(common.percentile([], 50))
+
     def test_geomean(self):
         self.assertAlmostEqual(common.geomean([2.0, 0.5, 4.0]), 4.0 ** (1.0 / 3))
         self.assertIsNone(common.geomean([]))

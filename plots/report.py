@@ -364,20 +364,29 @@ def _results_html(suite):
         for k in r.values:
             if k not in ("real_time", "cpu_time") and k not in counter_keys:
                 counter_keys.append(k)
-    cols = ["benchmark", "threads", "real_time", "cpu_time"] + counter_keys + \
-        ["cv of real_time", "label", "value from"]
+    cols = ["benchmark", "threads", "real_time", "real_time p10–p90 (n)", "cpu_time"] + \
+        counter_keys + ["cv of real_time", "label", "value from"]
     rows = []
     for r in suite.results:
         cv = r.cv.get("real_time")
+        reps = suite.samples.get(r.name, [])
+        spread = "—"
+        if len(reps) >= 2:
+            lo, hi = common.percentile(reps, 10), common.percentile(reps, 90)
+            spread = "%s – %s (%d)" % (fmt_ns_plain(lo), fmt_ns_plain(hi), len(reps))
         rows.append([r.name, str(r.threads),
-                     "%s %s" % (fmt_num(r.values.get("real_time")), r.time_unit),
+                     "%s %s" % (fmt_num(r.values.get("real_time")), r.time_unit), spread,
                      "%s %s" % (fmt_num(r.values.get("cpu_time")), r.time_unit)] +
                     [fmt_num(r.values.get(k)) for k in counter_keys] +
                     ["%.1f %%" % (cv * 100) if cv is not None else "—", r.label or "",
                      r.source])
     return ("<details><summary>All %d results of %s</summary>%s</details>"
             % (len(rows), esc(os.path.basename(suite.path)),
-               html_table(cols, rows, numeric=set(range(1, len(cols) - 2)))))
+               html_table(cols, rows, numeric={1, 2} | set(range(4, len(cols) - 2)))))
+
+
+def fmt_ns_plain(ns):
+    return "%s ns" % fmt_num(ns)
 
 
 def _suite_context_html(suite):
