@@ -19,6 +19,7 @@ PACKAGES=(
   libabsl-dev libtbb-dev libboost-fiber-dev
   libconcurrentqueue-dev libreaderwriterqueue-dev golang-go golang-golang-x-sync-dev
   etcd-server etcd-client libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
+  chromium  # plots/browser_test.py opens report.html and compare.html headless
 )
 
 usage() {
@@ -37,8 +38,12 @@ Subcommands:
                 -cpu max (LSE) and -cpu cortex-a57 (LL/SC)
   bench         run suites and write a run directory (flags below)
   plots RUN_DIR (re)draw the PNGs and report.html of a run directory
-  compare RUN_A RUN_B [--out DIR]
-                side-by-side figures of two runs (e.g. x86-64 next to ARM64)
+  compare RUN_A RUN_B [RUN_C ...] [--out DIR]
+                two or more runs side by side (e.g. x86-64, ARM64, a server):
+                per benchmark the ratio to RUN_A with a Mann-Whitney U test
+                over the repetitions ("~": not significant at alpha 0.05 or
+                too few repetitions), per suite the geometric mean of the
+                significant ratios, one table and figure per suite
   list          suites, their benchmarks, and the placement policies this
                 machine supports
   help, --help  this text
@@ -52,6 +57,17 @@ bench flags:
   --out DIR           parent directory of the run directory (default: results)
   --wait              if another run is measuring on this machine, wait for it
                       to finish instead of refusing
+  --repetitions N     repetitions of every benchmark (1..1000; default: the
+                      profile's, quick 3, full 10); at least 4 are needed for
+                      compare's significance test, 8+ recommended
+  --quiet-wait S      before each suite, wait up to S seconds (0..86400) for
+                      the machine to go quiet (other processes below 0.25 CPUs
+                      over a 1 s sample); says when it did not and measures
+                      anyway. Every suite records its noise either way (load
+                      average, other processes' CPU time, steal time, its own
+                      context switches: "syncscope_noise" in its JSON,
+                      "noise" in context.json) and report.html marks the
+                      disturbed ones
 
 One run measures at a time on a machine: a bench run holds a lock (flock on
 SYNCSCOPE_LOCK_FILE) while its suites run; a second run refuses with one line
@@ -522,8 +538,51 @@ check_suite_flags() {  # suite, flags...
   CHECK_ERR=""
 }
 
+is_uint() {  # value, min, max
+  [[ "$1" =~ ^[0-9]{1,6}$ ]] && [ "$((10#$1))" -ge "$2" ] && [ "$((10#$1))" -le "$3" ]
+}
+
+# CPUs kept busy by everything on the machine over a 1 s sample (/proc/stat:
+# user+nice+system+irq+softirq over all jiffies, times the CPU count). Between
+# suites the run itself is idle but for the activity sampler, so this is the
+# other processes' use. Sets BUSY_CPUS (spawn_owned needs run.sh's own shell:
+# no $(...) around this function).
+BUSY_CPUS=""
+busy_cpus_1s() {
+  local a b
+  a="$(head -n 1 /proc/stat)"
+  spawn_owned sleep 1
+  wait_owned "$OWNED_PID" || true
+  b="$(head -n 1 /proc/stat)"
+  BUSY_CPUS="$(awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN {
+    split(a, x); split(b, y)
+    busy = (y[2]+y[3]+y[4]+y[7]+y[8]) - (x[2]+x[3]+x[4]+x[7]+x[8])
+    total = 0; for (i = 2; i <= 9; i++) total += y[i] - x[i]
+    printf "%.2f\n", (total > 0 ? busy / total * n : 0) }')"
+}
+
+QUIET_CPUS=0.25  # plots/common.py NOISE_FOREIGN_CPUS: the same threshold
+wait_quiet() {  # seconds, suite, log file
+  local limit="$1" s="$2" logf="$3" start=$SECONDS busy
+  while :; do
+    busy_cpus_1s
+    busy="$BUSY_CPUS"
+    if awk -v b="$busy" -v t="$QUIET_CPUS" 'BEGIN { exit !(b < t) }'; then
+      echo "$s: quiet after $((SECONDS - start)) s (other processes: $busy CPUs)" >>"$logf"
+      return 0
+    fi
+    if [ $((SECONDS - start)) -ge "$limit" ]; then
+      echo "syncscope: the machine did not go quiet within $limit s before suite '$s'" \
+        "(other processes: $busy CPUs, threshold $QUIET_CPUS); measuring anyway" >&2
+      echo "$s: NOT quiet after $limit s (other processes: $busy CPUs)" >>"$logf"
+      return 0
+    fi
+  done
+}
+
 cmd_bench() {
   local suites=() profile=quick placements=() threads="" out="$ROOT/results" wait_lock=0
+  local repetitions="" quiet_wait=""
   local all_suites
   mapfile -t all_suites < <(discover_suites)
   while [ $# -gt 0 ]; do
@@ -544,7 +603,14 @@ cmd_bench() {
       --out) out="$2"; shift 2 ;;
       --out=*) set -- --out "${1#*=}" "${@:2}" ;;
       --wait) wait_lock=1; shift ;;
-      *) die_usage "unknown flag '$1' for bench (valid: --suite, --profile, --placement, --threads, --out, --wait)" ;;
+      --repetitions|--quiet-wait) [ $# -ge 2 ] || die_usage "flag $1 needs a value" ;;&
+      --repetitions) is_uint "$2" 1 1000 || die_usage "bad --repetitions '$2' (valid: an integer 1..1000)"
+                     repetitions="$2"; shift 2 ;;
+      --repetitions=*) set -- --repetitions "${1#*=}" "${@:2}" ;;
+      --quiet-wait) is_uint "$2" 0 86400 || die_usage "bad --quiet-wait '$2' (valid: seconds, an integer 0..86400)"
+                    quiet_wait="$2"; shift 2 ;;
+      --quiet-wait=*) set -- --quiet-wait "${1#*=}" "${@:2}" ;;
+      *) die_usage "unknown flag '$1' for bench (valid: --suite, --profile, --placement, --threads, --out, --wait, --repetitions, --quiet-wait)" ;;
     esac
   done
   [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
@@ -581,6 +647,7 @@ cmd_bench() {
   local flags=("--profile=$profile")
   [ ${#placements[@]} -eq 0 ] || flags+=("--placement=$(join_by , "${placements[@]}")")
   [ -z "$threads" ] || flags+=("--threads=$threads")
+  [ -z "$repetitions" ] || flags+=("--benchmark_repetitions=$repetitions")
   check_suite_flags "${suites[0]}" "${flags[@]}"
 
   # Unique even for two runs started in the same second: the pid is part of
@@ -611,6 +678,7 @@ cmd_bench() {
   local i=0 s
   for s in "${suites[@]}"; do
     i=$((i + 1))
+    [ -z "$quiet_wait" ] || wait_quiet "$quiet_wait" "$s" "$RUN_TMP/logs/quiet_wait.log"
     run_suite "$i" "${#suites[@]}" "$s" "$RUN_TMP" "${flags[@]}"
   done
   measure_end="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -648,21 +716,26 @@ cmd_plots() {
 }
 
 cmd_compare() {
-  [ $# -ge 2 ] || die_usage "compare needs RUN_A RUN_B [--out DIR] (got $# arguments)"
-  local a="$1" b="$2"; shift 2
-  local out=""
+  local runs=() out=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --out) [ $# -ge 2 ] || die_usage "flag --out needs a value"; out="$2"; shift 2 ;;
-      *) die_usage "unknown flag '$1' for compare (valid: --out)" ;;
+      --out=*) out="${1#*=}"; shift ;;
+      -*) die_usage "unknown flag '$1' for compare (valid: --out)" ;;
+      *) runs+=("$1"); shift ;;
     esac
   done
-  local d
-  for d in "$a" "$b"; do
+  [ ${#runs[@]} -ge 2 ] || die_usage "compare needs RUN_A RUN_B [RUN_C ...] [--out DIR] (got ${#runs[@]} run directories)"
+  local d names=()
+  for d in "${runs[@]}"; do
     [ -d "$d" ] || die_usage "run directory '$d' does not exist (valid: directories under results/)"
+    names+=("$(basename "$(cd "$d" && pwd)")")
   done
-  [ -n "$out" ] || out="$ROOT/results/compare-$(basename "$(cd "$a" && pwd)")-vs-$(basename "$(cd "$b" && pwd)")"
-  exec "$PY" "$ROOT/plots/compare.py" "$a" "$b" --out "$out"
+  if [ -z "$out" ]; then
+    out="$ROOT/results/compare-${names[0]}"
+    for d in "${names[@]:1}"; do out+="-vs-$d"; done
+  fi
+  exec "$PY" "$ROOT/plots/compare.py" "${runs[@]}" --out "$out"
 }
 
 cmd_list() {

@@ -266,6 +266,9 @@ class SuiteData:
         self.results = results        # [Result], in file order
         self.errors = errors          # [ErrorEntry], in file order
         self.malformed = malformed    # [str]: entries that could not be read
+        self.noise = None             # the harness's "syncscope_noise" record
+        self.samples = {}             # run_name -> [real time ns of each repetition]
+        self.rep_values = {}          # run_name -> [{key: value} of each repetition]
 
     def family(self, family):
         return [r for r in self.results if r.family == family]
@@ -402,7 +405,19 @@ def parse_suite(name, path, doc):
             source=source, cv=cv,
             family_index=index if isinstance(index, int) and not isinstance(index, bool)
             else None))
-    return SuiteData(name, path, context, results, errors, malformed)
+    data = SuiteData(name, path, context, results, errors, malformed)
+    noise = doc.get("syncscope_noise")
+    data.noise = noise if isinstance(noise, dict) else None
+    scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+    for run_name, g in groups.items():
+        vals = [e["real_time"] * scale.get(str(e.get("time_unit", "ns")), 1.0)
+                for e in g["iter"] if isinstance(e.get("real_time"), (int, float))
+                and not isinstance(e.get("real_time"), bool)]
+        if vals:
+            data.samples[run_name] = vals
+        if g["iter"]:
+            data.rep_values[run_name] = [_numeric_values(e) for e in g["iter"]]
+    return data
 
 
 class Run:
@@ -851,3 +866,129 @@ class RunSide:
         self.label = label
         self.suite = suite
         self.context = context
+
+
+# --------------------------------------------------------------- significance
+ALPHA = 0.05
+
+
+def _exact_u_pvalue(u, n1, n2):
+    """Two-sided exact p of the Mann-Whitney U statistic without ties: the
+    number of rank arrangements with U <= u, by the recurrence of Mann and
+    Whitney (1947): c(u; n1, n2) = c(u - n2; n1 - 1, n2) + c(u; n1, n2 - 1)."""
+    memo = {}
+
+    def count(uu, a, b):
+        if uu < 0:
+            return 0
+        if a == 0 or b == 0:
+            return 1 if uu == 0 else 0
+        key = (uu, a, b)
+        if key not in memo:
+            memo[key] = count(uu - b, a - 1, b) + count(uu, a, b - 1)
+        return memo[key]
+
+    total = math.comb(n1 + n2, n1)
+    umin = min(u, n1 * n2 - u)
+    tail = sum(count(k, n1, n2) for k in range(int(umin) + 1))
+    return min(1.0, 2.0 * tail / total)
+
+
+def mann_whitney(a, b):
+    """Mann-Whitney U test of samples a and b: (U of a, two-sided p).
+
+    Exact p when there are no ties and n1 + n2 <= 30 (as benchstat does for
+    small samples), else the normal approximation with tie and continuity
+    corrections. (None, None) when a sample is empty."""
+    a, b = [float(x) for x in a], [float(x) for x in b]
+    n1, n2 = len(a), len(b)
+    if n1 == 0 or n2 == 0:
+        return None, None
+    pooled = sorted((v, i) for i, v in enumerate(a + b))
+    ranks = [0.0] * (n1 + n2)
+    ties = []
+    i = 0
+    while i < len(pooled):
+        j = i
+        while j + 1 < len(pooled) and pooled[j + 1][0] == pooled[i][0]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[pooled[k][1]] = (i + j) / 2.0 + 1.0
+        if j > i:
+            ties.append(j - i + 1)
+        i = j + 1
+    u = sum(ranks[:n1]) - n1 * (n1 + 1) / 2.0
+    if not ties and n1 + n2 <= 30:
+        return u, _exact_u_pvalue(u, n1, n2)
+    n = n1 + n2
+    mu = n1 * n2 / 2.0
+    tie_term = sum(t ** 3 - t for t in ties) / (n * (n - 1))
+    var = n1 * n2 / 12.0 * ((n + 1) - tie_term)
+    if var <= 0:
+        return u, 1.0
+    z = (abs(u - mu) - 0.5) / math.sqrt(var)
+    p = math.erfc(max(z, 0.0) / math.sqrt(2.0))
+    return u, min(1.0, p)
+
+
+def min_p_possible(n1, n2):
+    """The smallest two-sided p that samples of these sizes can reach."""
+    if n1 == 0 or n2 == 0:
+        return 1.0
+    return 2.0 / math.comb(n1 + n2, n1)
+
+
+def significance(a, b, alpha=ALPHA):
+    """(p, mark): mark is "" when a and b differ at alpha, "~" when not or
+    when the samples are too small to ever reach alpha (p None then)."""
+    if min_p_possible(len(a), len(b)) > alpha:
+        return None, "~"
+    _, p = mann_whitney(a, b)
+    return p, ("" if p is not None and p < alpha else "~")
+
+
+def percentile(values, q):
+    """The q-th percentile (0..100) of values, linear between order statistics."""
+    v = sorted(values)
+    if not v:
+        return None
+    k = (len(v) - 1) * q / 100.0
+    lo = int(math.floor(k))
+    hi = min(lo + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (k - lo)
+
+
+def geomean(values):
+    vals = [v for v in values if v and v > 0]
+    if not vals:
+        return None
+    return math.exp(sum(math.log(v) for v in vals) / len(vals))
+
+
+# --------------------------------------------------------------- noise guard
+NOISE_FOREIGN_CPUS = 0.25   # other processes kept this many CPUs busy on average
+NOISE_STEAL_FRACTION = 0.05  # steal time over wall time
+
+
+def noise_of(suite):
+    """The suite's "syncscope_noise" record (dict) or None."""
+    doc = getattr(suite, "noise", None)
+    return doc if isinstance(doc, dict) else None
+
+
+def disturbance(noise):
+    """Why a measurement is disturbed (a short sentence), or "" when it is
+    not, or None when there is no noise record."""
+    if not isinstance(noise, dict):
+        return None
+    why = []
+    fc = noise.get("foreign_cpus")
+    if isinstance(fc, (int, float)) and fc > NOISE_FOREIGN_CPUS:
+        why.append("other processes used %.2f CPUs on average (threshold %.2f)"
+                   % (fc, NOISE_FOREIGN_CPUS))
+    st, wall = noise.get("steal_s"), noise.get("wall_s")
+    if isinstance(st, (int, float)) and isinstance(wall, (int, float)) and wall > 0 \
+            and st / wall > NOISE_STEAL_FRACTION:
+        why.append("hypervisor steal time was %.0f%% of the wall time (threshold %.0f%%)"
+                   % (100 * st / wall, 100 * NOISE_STEAL_FRACTION))
+    return "; ".join(why)

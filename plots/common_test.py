@@ -444,5 +444,61 @@ class LayersTest(unittest.TestCase):
         self.assertLessEqual(self.imports("html_page.py"), {"common"})
 
 
+
+
+class MannWhitneyTest(unittest.TestCase):
+    """Known samples, U and p (checked against scipy.stats.mannwhitneyu 1.10,
+    which uses the same exact / tie-corrected normal methods)."""
+
+    def test_exact_no_overlap(self):
+        self.assertEqual(common.mann_whitney([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]),
+                         (0.0, 2.0 / 252))
+        self.assertEqual(common.mann_whitney([6, 7, 8, 9, 10], [1, 2, 3, 4, 5]),
+                         (25.0, 2.0 / 252))
+
+    def test_exact_interleaved(self):
+        u, p = common.mann_whitney([1, 3, 5, 7], [2, 4, 6, 8])
+        self.assertEqual(u, 6.0)
+        self.assertAlmostEqual(p, 0.6857142857142857, places=12)
+
+    def test_normal_with_ties(self):
+        u, p = common.mann_whitney(
+            [1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16],
+            [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24])
+        self.assertEqual(u, 24.5)
+        self.assertAlmostEqual(p, 0.00010727358948501664, places=12)
+
+    def test_all_equal(self):
+        self.assertEqual(common.mann_whitney([5, 5, 5, 5], [5, 5, 5, 5]), (8.0, 1.0))
+
+    def test_significance_marks(self):
+        self.assertEqual(common.significance([1, 2, 3], [4, 5, 6]), (None, "~"))  # min p 0.1
+        p, mark = common.significance([1, 2, 3, 4], [5, 6, 7, 8])
+        self.assertAlmostEqual(p, 2.0 / 70)
+        self.assertEqual(mark, "")
+        self.assertEqual(common.significance([1, 3, 5, 7], [2, 4, 6, 8])[1], "~")
+        self.assertEqual(common.mann_whitney([], [1]), (None, None))
+
+    def test_percentile(self):
+        self.assertEqual(common.percentile([5, 1, 3, 2, 4], 50), 3)
+        self.assertAlmostEqual(common.percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 10), 2.0)
+        self.assertAlmostEqual(common.percentile([1, 2], 90), 1.9)
+        self.assertIsNone(common.percentile([], 50))
+
+    def test_geomean(self):
+        self.assertAlmostEqual(common.geomean([2.0, 0.5, 4.0]), 4.0 ** (1.0 / 3))
+        self.assertIsNone(common.geomean([]))
+
+
+class DisturbanceTest(unittest.TestCase):
+    def test_thresholds(self):
+        self.assertIsNone(common.disturbance(None))
+        self.assertEqual(common.disturbance({"foreign_cpus": 0.1, "steal_s": 0.0,
+                                             "wall_s": 10}), "")
+        why = common.disturbance({"foreign_cpus": 0.9, "steal_s": 1.0, "wall_s": 10})
+        self.assertIn("other processes used 0.90 CPUs", why)
+        self.assertIn("steal time was 10%", why)
+
+
 if __name__ == "__main__":
     unittest.main()

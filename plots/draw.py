@@ -387,3 +387,29 @@ def compare_bars(ax, names, per_side, label_fmt=fmt_num, colour=style.colour):
                                      style.RUN_HATCH[i], {name: vals[name]}))
     grouped_bars(ax, names, series, label_fmt=label_fmt)
     ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8.5)
+
+
+def ratio_strip(ax, names, runs, ratios, marks):
+    """Ratios to the first run: one row per benchmark (names), one marker per
+    further run (runs[1:]); filled where significant, hollow where "~".
+    ratios / marks: {run_index: [value or None per name]}. Log x axis, 1 marked."""
+    colours = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
+    ys = range(len(names))
+    for k, run in enumerate(runs[1:], start=1):
+        c = colours[(k - 1) % len(colours)]
+        first = True
+        for y, v, m in zip(ys, ratios[k], marks[k]):
+            if v is None or v <= 0:
+                continue
+            ax.plot([v], [y], "o", markersize=6, markeredgecolor=c,
+                    markerfacecolor=("none" if m == "~" else c),
+                    label=(run if first else None))
+            first = False
+    ax.axvline(1.0, color="0.4", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_yticks(list(ys))
+    ax.set_yticklabels(names, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("median time per operation, run / %s  (< 1: faster; hollow: not "
+                  "significant, Mann-Whitney U, alpha 0.05)" % runs[0], fontsize=8)
+    ax.legend(fontsize=7, loc="best")

@@ -116,8 +116,8 @@ def plural(n, word):
 
 def figure_html(png, caption):
     """A figure: the PNG (relative path) and its caption, file name first."""
-    return ("<figure><img src=\"%s\" alt=\"%s\"><figcaption><b>%s</b> — %s"
-            "</figcaption></figure>" % (esc(png), esc(caption), esc(png), esc(caption)))
+    return ("<figure id=\"fig-%s\"><img src=\"%s\" alt=\"%s\"><figcaption><b>%s</b> — %s"
+            "</figcaption></figure>" % (esc(png), esc(png), esc(caption), esc(png), esc(caption)))
 
 
 def failure_html(msg):

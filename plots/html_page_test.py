@@ -51,7 +51,7 @@ class TableTest(unittest.TestCase):
 class PiecesTest(unittest.TestCase):
     def test_figure(self):
         self.assertEqual(html_page.figure_html("a.png", "x < y"),
-                         '<figure><img src="a.png" alt="x &lt; y"><figcaption><b>a.png</b> — '
+                         '<figure id="fig-a.png"><img src="a.png" alt="x &lt; y"><figcaption><b>a.png</b> — '
                          "x &lt; y</figcaption></figure>")
 
     def test_failure_box_carries_the_traceback(self):

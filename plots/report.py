@@ -32,6 +32,7 @@ from collections import OrderedDict
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
+import verdicts as verdicts_mod  # noqa: E402
 from common import (DataError, Table, UsageError, ctx_get, display,  # noqa: E402
                     flatten, fmt_num)
 from html_page import (CSS, bool_html, esc, failure_html, figure_html,  # noqa: E402
@@ -82,15 +83,128 @@ def context_warnings(run):
     if any(s.context.get("cpu_scaling_enabled") is True for s in run.suites.values()):
         warns.append("Google Benchmark detected CPU frequency scaling: real time measurements "
                      "may be noisy.")
-    hv = ctx_get(ctx, "hypervisor")
-    if hv and str(hv).lower() not in ("none", "false", "no", "bare metal", "bare-metal"):
-        warns.append("Virtual machine (hypervisor: %s): PUs are virtual CPUs; topology, "
-                     "placement and cache-to-cache latencies reflect what the guest sees."
-                     % display(hv))
+    hv_text = hypervisor_text(ctx_get(ctx, "hypervisor"))
+    if hv_text:
+        warns.append("Virtual machine (%s): PUs are virtual CPUs; topology, "
+                     "placement and cache-to-cache latencies reflect what the guest sees, "
+                     "and the host may run other guests on the same cores (see steal time "
+                     "under Measurement disturbance)." % hv_text)
     if run.manifest and run.manifest.get("profile") == "quick":
         warns.append("Quick profile: fewer repetitions and shorter runs than the full "
                      "profile; use it for smoke checks, not for decisions.")
     return warns
+
+
+def hypervisor_text(hv):
+    """Readable text for context.json's hypervisor (an object from
+    syncscope-hwinfo, or a plain string in older runs); None on bare metal."""
+    if isinstance(hv, dict):
+        if not hv.get("present"):
+            return None
+        bits = []
+        vendor = str(hv.get("cpuid_vendor") or "").strip()
+        if vendor:
+            bits.append("cpuid signature %s" % vendor)
+        sys_type = str(hv.get("sys_hypervisor_type") or "")
+        if sys_type and not sys_type.startswith("unavailable"):
+            bits.append("/sys/hypervisor/type %s" % sys_type)
+        return "hypervisor detected" + (": " + ", ".join(bits) if bits else "")
+    if hv and str(hv).lower() not in ("none", "false", "no", "bare metal", "bare-metal"):
+        return "hypervisor: %s" % display(hv)
+    return None
+
+
+def noise_section(run):
+    """Measurement disturbance: the harness's noise record of every suite,
+    and how much of the measuring time was disturbed."""
+    rows, classes = [], []
+    total = disturbed = 0.0
+    for name, suite in run.suites.items():
+        n = common.noise_of(suite)
+        if n is None:
+            rows.append([name, "—", "—", "—", "—", "—", "—", "not recorded"])
+            classes.append("")
+            continue
+        why = common.disturbance(n)
+        wall = n.get("wall_s") or 0.0
+        total += wall
+        if why:
+            disturbed += wall
+        rows.append([name, "%.1f" % wall,
+                     "%.2f → %.2f" % (n.get("load1_before", -1), n.get("load1_after", -1)),
+                     "%.2f" % n.get("foreign_cpus", float("nan")),
+                     "%.1f" % n.get("own_cpu_s", 0.0),
+                     "%.2f" % n.get("steal_s", float("nan")),
+                     str(n.get("own_involuntary_csw", "—")),
+                     ("DISTURBED: " + why) if why else "quiet"])
+        classes.append("bad" if why else "")
+    out = ["<h2 id=\"noise\">Measurement disturbance</h2>"]
+    if total > 0:
+        out.append("<p><b>%.0f %% of the measuring time (%.0f of %.0f s) was disturbed</b> "
+                   "by other processes or the hypervisor (a suite counts as disturbed when "
+                   "other processes kept more than %.2f CPUs busy on average, or steal time "
+                   "exceeded %.0f %% of its wall time). Figures and tables of a disturbed "
+                   "suite are marked; do not base decisions on them.</p>"
+                   % (100.0 * disturbed / total, disturbed, total, common.NOISE_FOREIGN_CPUS,
+                      100 * common.NOISE_STEAL_FRACTION))
+    else:
+        out.append("<p>No suite of this run recorded its noise (runs before the noise "
+                   "guard).</p>")
+    out.append(html_table(["suite", "wall s", "load avg (1 min) before → after",
+                           "other processes' CPUs", "suite's own CPU s", "steal s",
+                           "suite's involuntary context switches", "verdict"],
+                          rows, numeric={1, 3, 4, 5, 6}, row_classes=classes))
+    return "\n".join(out), (disturbed, total)
+
+
+def verdict_section(run, page_ids):
+    vs = verdicts_mod.all_verdicts(run)
+    out = ["<h2 id=\"verdicts\">Verdicts</h2>"]
+    if not vs:
+        out.append("<p>No suite of this run answers a verdict question (fairness, "
+                   "starvation, channels, pool, maps).</p>")
+        return "\n".join(out)
+    out.append("<p>Winner and runner-up by median over repetitions; ratio = how many times "
+               "better the winner is; significance: Mann-Whitney U over the repetitions of the "
+               "two, alpha 0.05 (\"~\": not significant, or too few repetitions). Verdicts "
+               "from a disturbed suite are marked.</p>")
+
+    def link(v):
+        fid = "fig-" + v.figure
+        target = fid if fid in page_ids else "suite-" + v.suite
+        return "<a href=\"#%s\">%s</a>" % (esc(target), esc(v.figure if fid in page_ids
+                                                           else v.suite))
+
+    def rows_of(items):
+        by_q = OrderedDict()
+        for v in items:
+            by_q.setdefault(v.question, []).append(v)
+        out = []
+        for question, group in by_q.items():
+            rows = []
+            for v in group:
+                dis = common.disturbance(common.noise_of(run.suites[v.suite]))
+                rows.append("<tr%s><td>%s</td><td><b>%s</b></td><td>%s</td>"
+                            "<td class=\"num\">%s</td><td class=\"num\">%s</td><td>%s</td>"
+                            "<td>%s</td></tr>"
+                            % (' class="bad"' if dis else "", esc(v.case), esc(v.winner),
+                               esc(v.runner_up),
+                               "—" if v.ratio is None else "%.2f×" % v.ratio,
+                               "—" if v.p is None else "%.3g" % v.p,
+                               ("yes" if v.mark == "" else "~") + (" (disturbed)" if dis else ""),
+                               link(v)))
+            out.append("<h4>%s — %s</h4><table><tr><th>case</th><th>winner</th>"
+                       "<th>runner-up</th><th>ratio</th><th>p</th><th>significant</th>"
+                       "<th>figure</th></tr>%s</table>"
+                       % (esc(question), esc(group[0].suite), "".join(rows)))
+        return "\n".join(out)
+    sig = [v for v in vs if v.mark == ""]
+    nosig = [v for v in vs if v.mark != ""]
+    out.append("<h3>Significant differences (%d)</h3>" % len(sig))
+    out.append(rows_of(sig) if sig else "<p>None.</p>")
+    out.append("<h3 id=\"no-difference\">No significant difference (%d)</h3>" % len(nosig))
+    out.append(rows_of(nosig) if nosig else "<p>None: every case has a significant winner.</p>")
+    return "\n".join(out)
 
 
 _SUMMARY_FIELDS = [
@@ -250,20 +364,29 @@ def _results_html(suite):
         for k in r.values:
             if k not in ("real_time", "cpu_time") and k not in counter_keys:
                 counter_keys.append(k)
-    cols = ["benchmark", "threads", "real_time", "cpu_time"] + counter_keys + \
-        ["cv of real_time", "label", "value from"]
+    cols = ["benchmark", "threads", "real_time", "real_time p10–p90 (n)", "cpu_time"] + \
+        counter_keys + ["cv of real_time", "label", "value from"]
     rows = []
     for r in suite.results:
         cv = r.cv.get("real_time")
+        reps = suite.samples.get(r.name, [])
+        spread = "—"
+        if len(reps) >= 2:
+            lo, hi = common.percentile(reps, 10), common.percentile(reps, 90)
+            spread = "%s – %s (%d)" % (fmt_ns_plain(lo), fmt_ns_plain(hi), len(reps))
         rows.append([r.name, str(r.threads),
-                     "%s %s" % (fmt_num(r.values.get("real_time")), r.time_unit),
+                     "%s %s" % (fmt_num(r.values.get("real_time")), r.time_unit), spread,
                      "%s %s" % (fmt_num(r.values.get("cpu_time")), r.time_unit)] +
                     [fmt_num(r.values.get(k)) for k in counter_keys] +
                     ["%.1f %%" % (cv * 100) if cv is not None else "—", r.label or "",
                      r.source])
     return ("<details><summary>All %d results of %s</summary>%s</details>"
             % (len(rows), esc(os.path.basename(suite.path)),
-               html_table(cols, rows, numeric=set(range(1, len(cols) - 2)))))
+               html_table(cols, rows, numeric={1, 2} | set(range(4, len(cols) - 2)))))
+
+
+def fmt_ns_plain(ns):
+    return "%s ns" % fmt_num(ns)
 
 
 def _suite_context_html(suite):
@@ -280,6 +403,11 @@ def suite_section(run_dir, name, suite, module, context, failures):
     out.append("<p class=\"sub\">Suite <code>%s</code> — %s, %s, %d errored</p>"
                % (esc(name), esc(os.path.basename(suite.path)),
                   plural(len(suite.results), "result"), len(suite.errors)))
+    why = common.disturbance(common.noise_of(suite))
+    if why:
+        out.append("<div class=\"warn\"><b>Disturbed measurement:</b> every figure and "
+                   "table of this section was measured while %s. See "
+                   "<a href=\"#noise\">Measurement disturbance</a>.</div>" % esc(why))
     if module is None:
         out.append("<p>No plot module (plots/suite_%s.py) yet: results are listed "
                    "below without figures.</p>" % esc(name))
@@ -290,6 +418,8 @@ def suite_section(run_dir, name, suite, module, context, failures):
                 out.append("<p>%s</p>" % esc(text))
             figs = module.figures(run_dir, suite, context)
             for png, caption in figs:
+                if why:
+                    caption = "[DISTURBED measurement: %s] %s" % (why, caption)
                 out.append(figure_html(png, caption))
             if not figs and suite.results:
                 out.append("<p>No figure: none of the results belongs to a family this "
@@ -299,6 +429,8 @@ def suite_section(run_dir, name, suite, module, context, failures):
                 if isinstance(tables, Table):
                     tables = [tables]
                 for t in tables:
+                    if why:
+                        t = Table("[DISTURBED] " + (t.title or ""), t.columns, t.rows)
                     out.append(table_html(t))
         except Exception as e:  # one broken module must not lose the report
             msg = "plot module suite_%s failed: %s: %s" % (name, type(e).__name__, e)
@@ -342,13 +474,25 @@ def build_report(run):
         parts.append("<div class=\"warn\"><b>Warning:</b> %s</div>" % esc(w))
     for f in failures:
         parts.append("<div class=\"err\"><b>Report incomplete:</b> %s</div>" % esc(f))
-    nav = ["<li><a href=\"#context\">Machine and build</a></li>"]
+    noise_html, (disturbed, total) = noise_section(run)
+    if total > 0 and disturbed > 0:
+        parts.append("<div class=\"warn\"><b>Disturbed:</b> %.0f %% of the measuring time "
+                     "overlapped foreign CPU use; see <a href=\"#noise\">Measurement "
+                     "disturbance</a>.</div>" % (100.0 * disturbed / total))
+    page_ids = set()
+    for sec in sections:
+        page_ids.update(common.re.findall(r'id="([^"]+)"', sec))
+    nav = ["<li><a href=\"#verdicts\">Verdicts</a></li>",
+           "<li><a href=\"#noise\">Measurement disturbance</a></li>",
+           "<li><a href=\"#context\">Machine and build</a></li>"]
     for name, suite in run.suites.items():
         mod = modules.get(name)
         nav.append("<li><a href=\"#suite-%s\">%s</a> (%s, %d errored)</li>"
                    % (esc(name), esc(getattr(mod, "TITLE", name) if mod else name),
                       plural(len(suite.results), "result"), len(suite.errors)))
     parts.append("<nav><ul>%s</ul></nav>" % "".join(nav))
+    parts.append(verdict_section(run, page_ids))
+    parts.append(noise_html)
     parts.append(context_section(run))
     if not run.suites:
         parts.append("<h2>Suites</h2><p>This run holds no suite results yet "

@@ -21,6 +21,12 @@ manifest.json:
                 its first suite to the end of its last (null if not given)
   command       the command line that started the run
 
+Noise guard: the "syncscope_noise" record each suite's harness wrote into
+RUN_DIR/<suite>.json is copied into context.json as "noise": {suite: record},
+with "quiet_wait": the lines of logs/quiet_wait.log (./run.sh bench
+--quiet-wait), when context.json exists (a suite JSON that cannot be read is
+skipped: the report says so).
+
 The file is written whole under a temporary name and renamed. Bad usage:
 one line on stderr naming the bad value and the valid ones, exit 2.
 """
@@ -128,7 +134,35 @@ def main(argv):
         return 0
     run_dir, values, suites = parsed
     write_whole(os.path.join(run_dir, "manifest.json"), manifest(values, suites))
+    add_noise_to_context(run_dir, suites)
     return 0
+
+
+def add_noise_to_context(run_dir, suites):
+    ctx_path = os.path.join(run_dir, "context.json")
+    try:
+        with open(ctx_path) as f:
+            ctx = json.load(f)
+    except (OSError, ValueError):
+        return
+    if not isinstance(ctx, dict):
+        return
+    noise = {}
+    for s in suites:
+        try:
+            with open(os.path.join(run_dir, s + ".json")) as f:
+                rec = json.load(f).get("syncscope_noise")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(rec, dict):
+            noise[s] = rec
+    try:
+        with open(os.path.join(run_dir, "logs", "quiet_wait.log")) as f:
+            noise["quiet_wait"] = [line.rstrip("\n") for line in f if line.strip()]
+    except OSError:
+        pass
+    ctx["noise"] = noise
+    write_whole(ctx_path, ctx)
 
 
 if __name__ == "__main__":

@@ -653,6 +653,54 @@ def _uncontended_figure(run_dir, suite, reg):
 # Module interface
 # --------------------------------------------------------------------------
 
+def _pareto_cost_figure(run_dir, rows, reg):
+    """Throughput vs CPU cost per acquisition (the runner's per-thread
+    getrusage): a spinning lock buys throughput with CPU. Headline point of
+    the first workload; drawn when the suite recorded cpu_ns_per_acq."""
+    ws = workloads(rows)
+    if not ws:
+        return None
+    t_max, placement, by_lock = headline(rows, reg, ws[0])
+    pts = []
+    for lock in comparable(by_lock):
+        r = by_lock[lock].result
+        cost, rate = r.value("cpu_ns_per_acq"), r.value("acq_per_s")
+        if cost and rate and cost > 0 and rate > 0:
+            pts.append((cost, rate, lock, r.value("vcsw_per_acq"), r.value("ivcsw_per_acq")))
+    if len(pts) < 2:
+        return None
+    fig, axes = draw.new_figure(7.8, 5.8)
+    ax = axes[0][0]
+    front = pareto_front([(-x, y) for x, y, _, _, _ in pts])
+    front_names = [pts[i][2] for i in front]
+    for x, y, lock, _, _ in pts:
+        on = lock in front_names
+        ax.scatter([x], [y], s=70 if on else 46, color=reg.colour(lock),
+                   marker=style.marker(lock), edgecolors="#111111" if on else "white",
+                   linewidths=1.3 if on else 0.6, zorder=4)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    ax.set_xlim(min(xs) / 1.6, max(xs) * 1.6)
+    ax.set_ylim(min(ys) / 1.6, max(ys) * 1.6)
+    ax.xaxis.set_major_formatter(draw.ns_tick)
+    ax.set_xlabel("CPU time per acquisition, all threads (user + system, log)")
+    ax.set_ylabel("acquisitions/s, all threads (log)")
+    ax.set_title("%d threads, placement %s\n%s" % (t_max, placement, workload_label(ws[0])))
+    fig.suptitle("Throughput vs CPU cost — up and to the left is better")
+    fig.tight_layout()
+    order = sorted(pts, key=lambda p: (p[2] not in front_names, reg.sort_key(p[2])))
+    place_labels(ax, [(x, y, lock, reg.colour(lock)) for x, y, lock, _, _ in order],
+                 bold=front_names)
+    fname = save_figure(fig, run_dir, "fairness_pareto_cpu.png")
+    return fname, ("Total acquisitions per second against the CPU time all threads spent per "
+                   "acquisition (getrusage(RUSAGE_THREAD) around each thread's loop), one point "
+                   "per lock at the largest thread count (medians over repetitions); bold: no "
+                   "other lock is both faster and cheaper. A lock high and to the right spins: "
+                   "its throughput costs CPU that the throughput figure hides (context switches "
+                   "per acquisition are in the table below).")
+
+
 def timeline_side(run_dir, suite):
     return SideFile(run_dir, suite, TIMELINE_FILE)
 
@@ -663,6 +711,7 @@ def figures(run_dir, suite_data, context):
     side = timeline_side(run_dir, suite_data)
     return draw.drawn(_shares_figure(run_dir, rows, reg),
                       _pareto_figure(run_dir, rows, reg),
+                      _pareto_cost_figure(run_dir, rows, reg),
                       _scaling_figure(run_dir, suite_data, rows, reg),
                       _go_modes_figure(run_dir, rows, side, reg),
                       _uncontended_figure(run_dir, suite_data, reg))
@@ -691,11 +740,13 @@ def summary_rows(run_dir, suite_data, context):
             trs.append([lock, fmt_num(r.value("acq_per_s")), _f3(r.value("jain_index")),
                         _f3(r.value("cv")), _f3(r.value("min_max_ratio")),
                         _f3(r.value("barging_share")), fmt_num(r.value("lwss")),
-                        fmt_num(r.value("mttr"))])
+                        fmt_num(r.value("mttr")), fmt_num(r.value("cpu_ns_per_acq")),
+                        _f3(r.value("vcsw_per_acq")), _f3(r.value("ivcsw_per_acq"))])
         tables.append(Table(
             "Fairness at %d threads, placement %s (%s; medians over repetitions)"
             % (t_max, placement, workload_label(w)),
-            ["lock", "acq/s", "Jain", "CV", "min/max", "barging", "LWSS", "MTTR"], trs))
+            ["lock", "acq/s", "Jain", "CV", "min/max", "barging", "LWSS", "MTTR",
+             "CPU ns/acq", "vol. csw/acq", "invol. csw/acq"], trs))
     # Instrumented counters, every thread count of the headline placement.
     if rows:
         w = workloads(rows)[0]

@@ -120,7 +120,7 @@ class LockOrderTest(fx.FigureCase):
         self.assertEqual(reg.colour("NewLock"), "#123456")
         figs = sf.figures(self.dir, s, {})
         self.assertFigures(figs, ["fairness_shares.png", "fairness_pareto.png",
-                                  "fairness_scaling.png"])
+                                  "fairness_pareto_cpu.png", "fairness_scaling.png"])
 
     def test_fallback_without_the_registry_is_registration_order(self):
         s = fx.lock_suite_from("fairness", self.specs(), self.dir, with_registry=False)
@@ -132,7 +132,7 @@ class LockOrderTest(fx.FigureCase):
         self.assertEqual(len(set(colours)), len(colours))
         self.assertEqual(reg.colour("SpinLock"), style.colour("SpinLock"))   # the first
         self.assertFigures(sf.figures(self.dir, s, {}),
-                           ["fairness_shares.png", "fairness_pareto.png",
+                           ["fairness_shares.png", "fairness_pareto.png", "fairness_pareto_cpu.png",
                             "fairness_scaling.png"])
 
 
@@ -168,10 +168,10 @@ class PartialDataTest(fx.FigureCase):
         s = fx.lock_suite_from("fairness", specs[:1], self.dir)
         figs = sf.figures(self.dir, s, {})
         self.assertFigures(figs, ["fairness_shares.png", "fairness_pareto.png",
-                                  "fairness_scaling.png"])
+                                  "fairness_scaling.png"])  # one lock: no cost front
         t = sf.summary_rows(self.dir, s, {})[0]
         self.assertEqual(t.rows, [["std_mutex", "733k", "1.000", "0.000", "1.000", "1.000",
-                                   "1.00", "1.00"]])
+                                   "1.00", "1.00", "409", "0.400", "0.010"]])
         self.assertIn("Headline point: 1 threads", sf.notes(self.dir, s, {})[0])
 
     def test_fairness_without_per_thread_counters_or_none_placement(self):
@@ -179,8 +179,9 @@ class PartialDataTest(fx.FigureCase):
                                   placements=("compact", "cross"), per_thread=False)
         s = fx.lock_suite_from("fairness", specs, self.dir, repetitions=3)
         figs = sf.figures(self.dir, s, {})
-        self.assertFigures(figs, ["fairness_pareto.png", "fairness_scaling.png"])
-        self.assertIn("placements the machine could not honour (cross)", figs[1][1].lower())
+        self.assertFigures(figs, ["fairness_pareto.png", "fairness_pareto_cpu.png",
+                                  "fairness_scaling.png"])
+        self.assertIn("placements the machine could not honour (cross)", figs[2][1].lower())
         t = sf.summary_rows(self.dir, s, {})[0]
         self.assertEqual(t.title.split(" (")[0], "Fairness at 4 threads, placement compact")
 
@@ -191,7 +192,7 @@ class PartialDataTest(fx.FigureCase):
         s = fx.lock_suite_from("fairness", specs, self.dir)
         figs = sf.figures(self.dir, s, {})
         self.assertFigures(figs, ["fairness_shares.png", "fairness_pareto.png",
-                                  "fairness_scaling.png"])
+                                  "fairness_pareto_cpu.png", "fairness_scaling.png"])
         self.assertIn("One panel per workload", figs[1][1])
         self.assertEqual(len(sf.summary_rows(self.dir, s, {})), 2)
         self.assertIn("Workloads measured", sf.notes(self.dir, s, {})[1])

@@ -478,7 +478,11 @@ def fairness_specs(pus=2, locks=MUTEX_LOCKS + INSTRUMENTED_LOCKS,
                          "barging_share": min(1.0, 0.05 + 2 * skew) if t > 1 else 1.0,
                          "lwss": 1.0 + (t - 1) * (1.0 - skew) * 0.5,
                          "mttr": 1.0 if skew > 0.05 else float(t),
-                         "seq_len": float(sum(counts)), "ns_per_op": 1e8}
+                         "seq_len": float(sum(counts)), "ns_per_op": 1e8,
+                         # a spinning lock (tas, ttas...) burns every thread's CPU
+                         "cpu_ns_per_acq": t * 1e9 / rate * (1.0 if "as" in lock else 0.3),
+                         "vcsw_per_acq": 0.0 if "as" in lock else 0.4,
+                         "ivcsw_per_acq": 0.01, "cpus_used": float(t)}
                     if per_thread:
                         for i, n in enumerate(counts):
                             c["acq_t%d" % i] = float(n)
@@ -644,7 +648,8 @@ def add_lock_suites(directory, pus=2, suites=("fairness", "starvation"), side_fi
 # Lock suites: whole run directories
 # --------------------------------------------------------------------------
 
-FAIRNESS_PNGS = ["fairness_shares.png", "fairness_pareto.png", "fairness_scaling.png",
+FAIRNESS_PNGS = ["fairness_shares.png", "fairness_pareto.png", "fairness_pareto_cpu.png",
+                 "fairness_scaling.png",
                  "fairness_go_modes.png", "fairness_uncontended.png"]
 STARVATION_PNGS = ["starvation_ccdf.png", "starvation_lockskew.png", "starvation_rw.png",
                    "starvation_percentiles.png"]
@@ -1045,3 +1050,70 @@ def main():
 
 if __name__ == "__main__":
     main()
+
+
+# --------------------------------------------------------------------------
+# Fixed repetitions (verdicts, significance, noise guard)
+# --------------------------------------------------------------------------
+
+def write_reps_suite(run_dir, suite, reps, noise=None, context=True):
+    """A Google Benchmark JSON whose repetitions are given exactly:
+    reps = {run_name: [{"real_time": ns, counter: value, ...} per repetition]}.
+    noise: the harness's "syncscope_noise" record, when given."""
+    os.makedirs(run_dir, exist_ok=True)
+    entries = []
+    for name, rs in reps.items():
+        for i, values in enumerate(rs):
+            e = {"name": name, "run_name": name, "run_type": "iteration",
+                 "repetitions": len(rs), "repetition_index": i, "threads": 1,
+                 "iterations": 1000, "real_time": 100.0, "cpu_time": 100.0,
+                 "time_unit": "ns"}
+            e.update(values)
+            entries.append(e)
+    doc = {"context": {"syncscope_suite": suite, "library_build_type": "release"},
+           "benchmarks": entries}
+    if noise is not None:
+        doc["syncscope_noise"] = noise
+    write_json(os.path.join(run_dir, suite + ".json"), doc)
+    if context and not os.path.exists(os.path.join(run_dir, "context.json")):
+        write_json(os.path.join(run_dir, "context.json"),
+                   {"host": "testhost", "arch": "x86_64",
+                    "hypervisor": {"present": True, "cpuid_vendor": "KVMKVMKVM",
+                                   "sys_hypervisor_type": "unavailable (no such file)"}})
+    return run_dir
+
+
+QUIET_NOISE = {"wall_s": 10.0, "load1_before": 0.5, "load1_after": 0.6, "own_cpu_s": 19.0,
+               "foreign_cpu_s": 0.4, "foreign_cpus": 0.04, "steal_s": 0.0,
+               "own_voluntary_csw": 10, "own_involuntary_csw": 50, "usable_pus": 2}
+BUSY_NOISE = dict(QUIET_NOISE, foreign_cpu_s=9.0, foreign_cpus=0.9, load1_after=2.5)
+
+
+def verdict_run(directory):
+    """fairness: at 2 threads tas beats ticket by 2x on acq_per_s over 5
+    repetitions each (significant, p = 2/252), ticket is fairer but only by
+    noise (overlapping Jain's index); at 1 thread a single lock (no verdict).
+    maps: sync_map vs locked_map with 3 repetitions each (too few: "~").
+    maps is disturbed (BUSY_NOISE), fairness quiet."""
+    def reps(**series):
+        keys = list(series)
+        return [dict(zip(keys, vals)) for vals in zip(*series.values())]
+    fair = {
+        "fairness/lock:tas/threads:2/placement:none/cs_ns:100/ncs_ns:100/dist:fixed/manual_time":
+            reps(acq_per_s=[200, 201, 202, 203, 204], jain_index=[0.90, 0.92, 0.94, 0.96, 0.98]),
+        "fairness/lock:ticket/threads:2/placement:none/cs_ns:100/ncs_ns:100/dist:fixed/manual_time":
+            reps(acq_per_s=[100, 101, 102, 103, 104], jain_index=[0.91, 0.93, 0.95, 0.97, 0.99]),
+        "fairness/lock:tas/threads:2/placement:compact/cs_ns:100/ncs_ns:100/dist:fixed"
+        "/manual_time": reps(acq_per_s=[1, 1, 1, 1, 1], jain_index=[1, 1, 1, 1, 1]),
+        "fairness/lock:tas/threads:1/placement:none/cs_ns:100/ncs_ns:100/dist:fixed/manual_time":
+            reps(acq_per_s=[500, 501, 502, 503, 504], jain_index=[1, 1, 1, 1, 1]),
+    }
+    write_reps_suite(directory, "fairness", fair, noise=QUIET_NOISE)
+    maps = {
+        "maps/scenario:read_mostly/map:sync_map/placement:none/real_time/threads:2":
+            reps(ops_per_s=[300, 310, 320]),
+        "maps/scenario:read_mostly/map:locked_map/placement:none/real_time/threads:2":
+            reps(ops_per_s=[100, 110, 120]),
+    }
+    write_reps_suite(directory, "maps", maps, noise=BUSY_NOISE)
+    return directory

@@ -21,6 +21,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -68,6 +69,10 @@ struct alignas(128) ThreadRecord {
   bool pinned = true;
   bool realtime = false;           // rt_priority was asked for and granted
   uint64_t sink = 0;
+  // Cost of the measured loop (getrusage(RUSAGE_THREAD) around it): CPU
+  // seconds (user + system) and voluntary / involuntary context switches.
+  double cpu_s = 0;
+  int64_t vcsw = 0, ivcsw = 0;
 };
 
 struct RunnerResult {
@@ -170,6 +175,8 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
     // keep the (normal) coordinator off its PU.
     RtScope rt(role.rt_priority);
     rec.realtime = rt.ok();
+    rusage ru0{};
+    getrusage(RUSAGE_THREAD, &ru0);
     while (!stop.load(std::memory_order_relaxed)) {
       rec.sink += ncs.run();
       bool read = false;
@@ -206,6 +213,12 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
       }
       ++rec.acquisitions;
     }
+    rusage ru1{};
+    getrusage(RUSAGE_THREAD, &ru1);
+    auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec * 1e-6; };
+    rec.cpu_s = secs(ru1.ru_utime) - secs(ru0.ru_utime) + secs(ru1.ru_stime) - secs(ru0.ru_stime);
+    rec.vcsw = ru1.ru_nvcsw - ru0.ru_nvcsw;
+    rec.ivcsw = ru1.ru_nivcsw - ru0.ru_nivcsw;
     pin_to(-1);
   };
 
@@ -233,6 +246,27 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
   for (auto& r : result.threads) realtime = realtime || r->realtime;
   if (realtime) std::this_thread::sleep_for(std::chrono::duration<double>(result.elapsed_s));
   return result;
+}
+
+// Cost beside speed (as folly's lock benchmarks report context switches per
+// hand-off): counters cpu_ns_per_acq (all threads' CPU time per acquisition),
+// vcsw_per_acq, ivcsw_per_acq and cpus_used (CPU seconds / elapsed seconds):
+// a spinning lock buys throughput with CPU the throughput hides.
+inline void set_cost_counters(benchmark::State& state, const RunnerResult& r) {
+  double cpu = 0;
+  int64_t v = 0, iv = 0;
+  uint64_t acq = 0;
+  for (const auto& t : r.threads) {
+    cpu += t->cpu_s;
+    v += t->vcsw;
+    iv += t->ivcsw;
+    acq += t->acquisitions;
+  }
+  const double n = static_cast<double>(acq > 0 ? acq : 1);
+  state.counters["cpu_ns_per_acq"] = cpu * 1e9 / n;
+  state.counters["vcsw_per_acq"] = static_cast<double>(v) / n;
+  state.counters["ivcsw_per_acq"] = static_cast<double>(iv) / n;
+  state.counters["cpus_used"] = r.elapsed_s > 0 ? cpu / r.elapsed_s : 0;
 }
 
 // Plans `policy` for the roles' threads (role i is thread i) and, when the

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -130,6 +131,36 @@ TEST(PlaceRoles, EachRoleGetsItsThreadsPuOrNothingChanges) {
                                      hw::policy_support(p).reason);
     for (const ThreadRole& r : kept) EXPECT_EQ(r.pu, 7) << "roles left alone";
   }
+}
+
+// A lock that sleeps before it locks: every acquisition blocks the thread
+// at least once, so the runner's per-thread rusage must count at least one
+// voluntary context switch per acquisition, and CPU time for the work done.
+struct SleepyLock {
+  std::mutex m;
+  void lock() {
+    std::this_thread::sleep_for(std::chrono::microseconds(20));
+    m.lock();
+  }
+  void unlock() { m.unlock(); }
+};
+
+TEST(LockRunner, CountsEachThreadsCpuTimeAndContextSwitches) {
+  std::vector<ThreadRole> roles(2, ThreadRole{2000, 2000, WorkDist::kFixed, 0, -1, 0});
+  bool everyone_acquired = false;
+  double duration_s = 0.05;
+  for (int run = 0; run < 8 && !everyone_acquired; ++run, duration_s *= 2) {
+    SleepyLock lock;
+    RunnerResult r = run_lock(lock, RunnerConfig{roles, duration_s, false, false, 0});
+    everyone_acquired = true;
+    for (auto& t : r.threads) {
+      everyone_acquired = everyone_acquired && t->acquisitions > 0;
+      EXPECT_GE(t->vcsw, static_cast<int64_t>(t->acquisitions));
+      EXPECT_GE(t->ivcsw, 0);
+      if (t->acquisitions > 0) EXPECT_GT(t->cpu_s, 0.0);  // it ran 4 us of work each time
+    }
+  }
+  EXPECT_TRUE(everyone_acquired);
 }
 
 }  // namespace

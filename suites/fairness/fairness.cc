@@ -97,6 +97,7 @@ void BM_Fairness(benchmark::State& state, const std::string& name, int threads, 
   SequenceFairness sf = sequence_fairness(merge_orders(orders, lengths));
   state.counters["acq_per_s"] = static_cast<double>(total) / r.elapsed_s;
   state.counters["jain_index"] = cf.jain_index;
+  set_cost_counters(state, r);
   state.counters["cv"] = cf.cv;
   state.counters["min_max_ratio"] = cf.min_max_ratio;
   state.counters["barging_share"] = sf.barging_share;

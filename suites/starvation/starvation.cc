@@ -93,6 +93,7 @@ void BM_Hammer(benchmark::State& state, const std::string& name, int threads, hw
   }
   set_wait_counters(state, "wait", all);
   state.counters["acq_per_s"] = static_cast<double>(total) / r.elapsed_s;
+  set_cost_counters(state, r);
   record_side_data("starvation_hist.json", name, {{"buckets", buckets_json(all)}});
   state.SetLabel(placement.label());
 }
@@ -156,6 +157,7 @@ void BM_ReadWrite(benchmark::State& state, const std::string& name, int threads,
   set_wait_counters(state, "reader_wait", reads);
   set_wait_counters(state, "writer_wait", writes);
   state.counters["acq_per_s"] = static_cast<double>(total) / r.elapsed_s;
+  set_cost_counters(state, r);
   state.counters["reads"] = static_cast<double>(nreads);
   state.counters["writes"] = static_cast<double>(total - nreads);
   record_side_data(

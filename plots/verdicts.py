@@ -1,0 +1,100 @@
+"""verdicts.py — the answers a run gives (data only: no drawing, no HTML).
+
+For each question (fastest lock per thread count, fairest lock, lowest p99.9
+wait, best lockskew victim tail, fastest channel per case and capacity, Pool
+vs a free list, sync.Map vs the alternatives per workload) and each case of
+it found in the run: the winner and the runner-up by median over
+repetitions, their ratio (>= 1: how much better the winner is), and a
+Mann-Whitney U test of the two over the repetitions (common.significance:
+"~" when not significant at alpha 0.05 or when too few repetitions).
+
+Imports common only; report.py renders the rows.
+"""
+
+from collections import OrderedDict, namedtuple
+
+import common
+
+# suite, question, families, candidate key, metric, higher is better, figure,
+# params left out of the case (besides the candidate key).
+Question = namedtuple("Question", "suite question families candidate metric higher figure")
+
+QUESTIONS = [
+    Question("fairness", "fastest lock (acquisitions/s)", ("fairness",), "lock",
+             "acq_per_s", True, "fairness_scaling.png"),
+    Question("fairness", "fairest lock (Jain's index)", ("fairness",), "lock",
+             "jain_index", True, "fairness_pareto.png"),
+    Question("starvation", "lowest p99.9 lock wait", ("starvation",), "lock",
+             "wait_p999_ns", False, "starvation_percentiles.png"),
+    Question("starvation", "best lockskew victim tail (p99.9 wait)",
+             ("starvation_lockskew",), "lock", "victim_wait_p999_ns", False,
+             "starvation_lockskew.png"),
+    Question("channels", "fastest channel (messages/s)", ("channels",), "impl",
+             "msgs_per_s", True, "channels_go_cases.png"),
+    Question("pool", "Pool vs a free list (ns per operation)",
+             ("pool_put_get", "pool_overflow", "pool_starvation", "pool_cross_thread"),
+             "peer", "ns_per_op", False, "pool_scenarios.png"),
+    Question("maps", "sync.Map vs the alternatives (operations/s)", ("maps",), "map",
+             "ops_per_s", True, "maps_bars.png"),
+]
+
+_NOT_CASE = ("real_time", "manual_time", "process_time", "iterations", "repeats")
+
+Verdict = namedtuple("Verdict", "suite question case winner runner_up ratio p mark "
+                                "figure winner_value runner_value metric candidates")
+
+
+def _case(result, candidate):
+    parts = [(k, v) for k, v in result.params.items()
+             if k != candidate and k not in _NOT_CASE]
+    if "threads" not in result.params and result.threads > 1:
+        parts.append(("threads", str(result.threads)))
+    return "/".join("%s:%s" % kv for kv in parts) or "—"
+
+
+def _primary(results):
+    """Only the primary placement ("none" when measured)."""
+    placements = [r.params.get("placement") for r in results if r.params.get("placement")]
+    if not placements:
+        return results
+    keep = common.primary_placement(list(dict.fromkeys(placements)))
+    return [r for r in results if r.params.get("placement", keep) == keep]
+
+
+def _reps(suite, result, metric):
+    return [v[metric] for v in suite.rep_values.get(result.name, []) if metric in v]
+
+
+def answer(q, suite):
+    """The verdicts of one question over one SuiteData."""
+    results = [r for r in suite.results if r.family in q.families
+               and q.candidate in r.params and r.value(q.metric) is not None]
+    cases = OrderedDict()
+    for r in _primary(results):
+        key = (r.family if len(q.families) > 1 else "", _case(r, q.candidate))
+        cases.setdefault(key, []).append(r)
+    out = []
+    for (fam, case), rs in cases.items():
+        if len(rs) < 2:
+            continue
+        rs = sorted(rs, key=lambda r: r.value(q.metric), reverse=q.higher)
+        w, ru = rs[0], rs[1]
+        wv, rv = w.value(q.metric), ru.value(q.metric)
+        if q.higher:
+            ratio = wv / rv if rv > 0 else None
+        else:
+            ratio = rv / wv if wv > 0 else None
+        p, mark = common.significance(_reps(suite, w, q.metric), _reps(suite, ru, q.metric))
+        out.append(Verdict(q.suite, q.question, (fam + " " + case).strip(),
+                           w.params[q.candidate], ru.params[q.candidate], ratio, p, mark,
+                           q.figure, wv, rv, q.metric, len(rs)))
+    return out
+
+
+def all_verdicts(run):
+    out = []
+    for q in QUESTIONS:
+        suite = run.suites.get(q.suite)
+        if suite is not None:
+            out.extend(answer(q, suite))
+    return out
