@@ -442,7 +442,8 @@ class LayersTest(unittest.TestCase):
         self.assertLessEqual(self.imports("common.py"), {"style"})
         self.assertLessEqual(self.imports("draw.py"), {"common", "style"})
         self.assertLessEqual(self.imports("html_page.py"), {"common"})
-
+        # The report's verdicts read the data layer only.
+        self.assertLessEqual(self.imports("verdicts.py"), {"common"})
 
 
 

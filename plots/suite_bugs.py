@@ -17,7 +17,8 @@ blocking-bug detector's cost per operation.
 
 from collections import OrderedDict
 
-from common import Table, fmt_ns_sig
+import draw
+from common import Table
 
 TITLE = "Concurrency bugs: the Go study, reproduced and detected"
 
@@ -130,7 +131,7 @@ def summary_rows(run_dir, suite_data, context):
     if ov:
         cell = {(r.get("op"), r.get("detector")): r.value("ns_per_op") for r in ov}
         ops = list(OrderedDict.fromkeys(r.get("op") for r in ov))
-        rows = [[op] + [fmt_ns_sig(cell.get((op, m))) if cell.get((op, m)) is not None else "—"
+        rows = [[op] + [draw.fmt_ns(cell.get((op, m))) if cell.get((op, m)) is not None else "—"
                         for m in MODES] for op in ops]
         tables.append(Table("Blocking-bug detector: cost per operation (median ns; compiled out / "
                             "compiled in but off / on)", ["operation"] + MODES, rows))
