@@ -13,6 +13,7 @@ package gbench
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -398,4 +399,61 @@ func WriteJSON(path string, v interface{}) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// Peer is what a peer's command line gave it (Start), and what Finish needs.
+type Peer struct {
+	Prog    string
+	OutPath string
+	Profile Profile
+	Plan    []PlanEntry
+}
+
+// Start is the beginning of every peer's main: it declares the flags all
+// peers take (-plan, -out, -gomaxprocs, -profile; a peer declares its own
+// before calling Start), parses the command line, sets GOMAXPROCS and reads
+// the plan. suite names the C++ suite (its SUITE.json is the plan); entries
+// says what the peer writes (for -out's help). Bad usage: one line, exit 2;
+// a plan that cannot be read: Fail.
+func Start(prog, suite, entries string) Peer {
+	planPath := flag.String("plan", "", "the C++ suite's "+suite+".json (Google Benchmark JSON)")
+	outPath := flag.String("out", "", "where to write the "+entries+" entries (JSON)")
+	procs := flag.Int("gomaxprocs", 0, "GOMAXPROCS (default: the usable CPUs)")
+	profName := flag.String("profile", "quick", "the run's profile: quick or full")
+	flag.Parse()
+	if *planPath == "" || *outPath == "" || flag.NArg() != 0 {
+		fmt.Fprintf(os.Stderr, "usage: %s -plan %s_JSON -out OUT_JSON [-gomaxprocs N] [-profile quick|full]\n",
+			prog, strings.ToUpper(suite))
+		os.Exit(2)
+	}
+	prof, err := ParseProfile(*profName)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: error: %v\n", prog, err)
+		os.Exit(2)
+	}
+	if *procs > 0 {
+		runtime.GOMAXPROCS(*procs)
+	}
+	plan, err := ReadPlan(*planPath)
+	if err != nil {
+		Fail(prog, "%v", err)
+	}
+	return Peer{Prog: prog, OutPath: *outPath, Profile: prof, Plan: plan}
+}
+
+// Finish is the end of every peer's main: it gives every case label, runs
+// them all (RunAll, one progress line per case on stdout) and writes
+// {"context": context, "benchmarks": ...} to the -out file (WriteJSON).
+func (p Peer) Finish(cases []Case, label string, context map[string]interface{}) {
+	for i := range cases {
+		cases[i].Label = label
+	}
+	benchmarks := RunAll(cases, func(s string) { fmt.Println(s) })
+	doc := map[string]interface{}{
+		"context":    context,
+		"benchmarks": benchmarks,
+	}
+	if err := WriteJSON(p.OutPath, doc); err != nil {
+		Fail(p.Prog, "%v", err)
+	}
 }
