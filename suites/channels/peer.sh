@@ -4,7 +4,8 @@
 # run.sh calls it after syncscope_channels has written RUN_TMP_DIR/channels.json:
 #   suites/channels/peer.sh RUN_TMP_DIR PROFILE BUILD_DIR
 # It builds the Go peer (suites/channels/go/, package main, standard library
-# only) with `go build` into BUILD_DIR/suites/channels/go-peer/, runs it on
+# and suites/common/go/gbench, which go.mod's replace names: no download)
+# with `go build` into BUILD_DIR/suites/channels/go-peer/, runs it on
 # the cases impl:Chan ran (same names with impl:go_chan, same units, same
 # repetitions), and merges its entries into channels.json and its histograms
 # into channels_hist.json (suites/common/peer_merge.py, atomic replace).
