@@ -18,40 +18,26 @@ starting "error:", exit 1 (2 for bad usage).
 """
 
 import argparse
-import json
+import importlib.util
 import os
 import sys
-import tempfile
 
 PEER_COUNTERS = ("tsan", "go_deadlock", "go_race")
 
+# load / write_atomic / MergeError are suites/common/peer_merge.py's. That
+# module is also named peer_merge, so it is loaded from its path under
+# another name (a sys.path entry would find this file first).
+_COMMON = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common", "peer_merge.py")
+_spec = importlib.util.spec_from_file_location("common_peer_merge", _COMMON)
+common_peer_merge = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(common_peer_merge)
 
-class MergeError(Exception):
-    pass
-
-
-def load(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError) as e:
-        raise MergeError("%s: %s" % (path, e)) from None
+MergeError = common_peer_merge.MergeError
+load = common_peer_merge.load
 
 
 def write_atomic(path, obj):
-    fd, tmp = tempfile.mkstemp(prefix=".bugs.", suffix=".tmp", dir=os.path.dirname(os.path.abspath(path)))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f, indent=2)
-            f.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    common_peer_merge.write_atomic(path, obj, indent=2)
 
 
 def read_verdicts(path):

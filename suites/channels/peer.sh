@@ -4,7 +4,8 @@
 # run.sh calls it after syncscope_channels has written RUN_TMP_DIR/channels.json:
 #   suites/channels/peer.sh RUN_TMP_DIR PROFILE BUILD_DIR
 # It builds the Go peer (suites/channels/go/, package main, standard library
-# only) with `go build` into BUILD_DIR/suites/channels/go-peer/, runs it on
+# and suites/common/go/gbench, which go.mod's replace names: no download)
+# with `go build` into BUILD_DIR/suites/channels/go-peer/, runs it on
 # the cases impl:Chan ran (same names with impl:go_chan, same units, same
 # repetitions), and merges its entries into channels.json and its histograms
 # into channels_hist.json (suites/common/peer_merge.py, atomic replace).
@@ -26,24 +27,9 @@
 # line naming the problem, exit 2.
 set -euo pipefail
 
-usage() {
-  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
-}
-
-case "${1:-}" in
-  -h|--help) usage; exit 0 ;;
-esac
-if [ $# -ne 3 ]; then
-  echo "error: peer.sh takes RUN_TMP_DIR PROFILE BUILD_DIR (got $# arguments)" >&2
-  exit 2
-fi
-run="$1" profile="$2" build="$3"
-case "$profile" in
-  quick|full) ;;
-  *) echo "error: unknown profile '$profile' (valid: quick, full)" >&2; exit 2 ;;
-esac
-[ -f "$run/channels.json" ] || { echo "error: '$run/channels.json' does not exist (valid: a run directory the channels suite wrote)" >&2; exit 2; }
-[ -d "$build" ] || { echo "error: build directory '$build' does not exist (valid: the CMake build directory of the suites)" >&2; exit 2; }
+# shellcheck source-path=SCRIPTDIR source=../common/peer_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../common/peer_lib.sh"
+peer_args channels "$@"
 
 build="$(cd "$build" && pwd)"  # Go wants absolute GOCACHE / GOPATH
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

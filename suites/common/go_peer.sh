@@ -27,12 +27,10 @@
 # line naming the problem, exit 2.
 set -euo pipefail
 
-usage() {
-  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
-}
-
 SUITES=(pool maps overhead)
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=peer_lib.sh
+. "$here/peer_lib.sh"
 suites_dir="$(cd "$here/.." && pwd)"
 PY=/usr/bin/python3
 merge="$here/peer_merge.py"
@@ -58,7 +56,7 @@ stage() {
 }
 
 case "${1:-}" in
-  -h|--help) usage; exit 0 ;;
+  -h|--help) peer_usage; exit 0 ;;
   --test)
     if [ $# -ne 3 ]; then
       echo "error: --test takes SUITE BUILD_DIR (got $(($# - 1)) arguments)" >&2
@@ -79,12 +77,7 @@ if [ $# -ne 4 ]; then
 fi
 suite="$1" run="$2" profile="$3" build="$4"
 check_suite "$suite"
-case "$profile" in
-  quick|full) ;;
-  *) echo "error: unknown profile '$profile' (valid: quick, full)" >&2; exit 2 ;;
-esac
-[ -f "$run/$suite.json" ] || { echo "error: '$run/$suite.json' does not exist (valid: a run directory the $suite suite wrote)" >&2; exit 2; }
-[ -d "$build" ] || { echo "error: build directory '$build' does not exist (valid: the CMake build directory of the suites)" >&2; exit 2; }
+peer_check_run "$suite" "$run" "$profile" "$build"
 
 if ! command -v go >/dev/null 2>&1; then
   note="absent: no 'go' on PATH, Go's side of $suite not measured (./run.sh setup installs golang-go)"

@@ -15,24 +15,9 @@
 # one line naming the problem, exit 2.
 set -euo pipefail
 
-usage() {
-  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
-}
-
-case "${1:-}" in
-  -h|--help) usage; exit 0 ;;
-esac
-if [ $# -ne 3 ]; then
-  echo "error: peer.sh takes RUN_TMP_DIR PROFILE BUILD_DIR (got $# arguments)" >&2
-  exit 2
-fi
-run="$1" profile="$2" build="$3"
-case "$profile" in
-  quick|full) ;;
-  *) echo "error: unknown profile '$profile' (valid: quick, full)" >&2; exit 2 ;;
-esac
-[ -f "$run/goroutines.json" ] || { echo "error: '$run/goroutines.json' does not exist (valid: a run directory the goroutines suite wrote)" >&2; exit 2; }
-[ -d "$build" ] || { echo "error: build directory '$build' does not exist (valid: the CMake build directory of the suites)" >&2; exit 2; }
+# shellcheck source-path=SCRIPTDIR source=../common/peer_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../common/peer_lib.sh"
+peer_args goroutines "$@"
 
 build="$(cd "$build" && pwd)"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

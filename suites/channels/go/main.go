@@ -26,22 +26,19 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"math"
 	"os"
-	"regexp"
 	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+
+	"syncscope/gbench"
 )
 
 const implName = "go_chan"
-
-// nonFinite matches a bare NaN / inf value after a key.
-var nonFinite = regexp.MustCompile(`(:\s*)-?(?:NaN|nan|Infinity|inf)\b`)
 
 type planEntry struct {
 	runName     string
@@ -50,10 +47,7 @@ type planEntry struct {
 	repetitions int
 }
 
-func fail(format string, a ...interface{}) {
-	fmt.Fprintf(os.Stderr, "channels_go: error: "+format+"\n", a...)
-	os.Exit(1)
-}
+func fail(format string, a ...interface{}) { gbench.Fail("channels_go", format, a...) }
 
 // parseName: "channels/impl:Chan/case:spsc/cap:16/msg:8/threads:2/iterations:1/manual_time"
 // -> the case and the name's segments.
@@ -117,22 +111,13 @@ func parseName(name string) (caseSpec, []string, bool) {
 }
 
 func readPlan(path string) ([]planEntry, error) {
-	raw, err := os.ReadFile(path)
+	benchmarks, err := gbench.ReadBenchmarks(path)
 	if err != nil {
 		return nil, err
 	}
-	var doc struct {
-		Benchmarks []map[string]interface{} `json:"benchmarks"`
-	}
-	// Google Benchmark writes NaN / inf for some aggregates (the cv of a
-	// counter that is 0 in every repetition); encoding/json rejects them.
-	raw = nonFinite.ReplaceAll(raw, []byte("${1}null"))
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
 	var plan []planEntry
 	index := map[string]int{}
-	for _, b := range doc.Benchmarks {
+	for _, b := range benchmarks {
 		name, _ := b["run_name"].(string)
 		if name == "" {
 			name, _ = b["name"].(string)
@@ -229,28 +214,6 @@ func histJSON(c caseSpec, h *logLinearHistogram) map[string]interface{} {
 	}
 }
 
-func stats(vals []float64) (mean, median, stddev float64) {
-	s := append([]float64(nil), vals...)
-	sort.Float64s(s)
-	n := float64(len(s))
-	for _, v := range s {
-		mean += v
-	}
-	mean /= n
-	if len(s)%2 == 1 {
-		median = s[len(s)/2]
-	} else {
-		median = (s[len(s)/2-1] + s[len(s)/2]) / 2
-	}
-	if len(s) > 1 {
-		for _, v := range s {
-			stddev += (v - mean) * (v - mean)
-		}
-		stddev = math.Sqrt(stddev / (n - 1))
-	}
-	return
-}
-
 func main() {
 	planPath := flag.String("plan", "", "the C++ suite's channels.json (Google Benchmark JSON)")
 	outPath := flag.String("out", "", "where to write the go_chan entries (JSON)")
@@ -307,44 +270,7 @@ func main() {
 				keys = append(keys, k)
 			}
 			sort.Strings(keys[2:])
-			for _, agg := range []string{"mean", "median", "stddev", "cv"} {
-				a := map[string]interface{}{
-					"name": name + "_" + agg, "family_index": fi, "per_family_instance_index": 0,
-					"run_name": name, "run_type": "aggregate", "repetitions": p.repetitions,
-					"threads": 1, "aggregate_name": agg, "aggregate_unit": "time",
-					"iterations": p.repetitions, "time_unit": "ms", "label": label,
-				}
-				if agg == "cv" {
-					a["aggregate_unit"] = "percentage"
-				}
-				for _, k := range keys {
-					var vals []float64
-					for _, e := range entries {
-						if v, ok := e[k].(float64); ok {
-							vals = append(vals, v)
-						}
-					}
-					if len(vals) == 0 {
-						continue
-					}
-					mean, median, sd := stats(vals)
-					switch agg {
-					case "mean":
-						a[k] = mean
-					case "median":
-						a[k] = median
-					case "stddev":
-						a[k] = sd
-					case "cv":
-						if mean != 0 {
-							a[k] = sd / mean
-						} else {
-							a[k] = 0.0
-						}
-					}
-				}
-				benchmarks = append(benchmarks, a)
-			}
+			benchmarks = append(benchmarks, gbench.Aggregates(name, fi, p.repetitions, 1, "ms", label, keys, entries)...)
 		}
 		if last.hist != nil && last.hist.count > 0 {
 			hists[baseName(name)] = histJSON(p.spec, last.hist)
@@ -371,15 +297,7 @@ func main() {
 }
 
 func writeJSON(path string, v interface{}) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		fail("%v", err)
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(raw, '\n'), 0o644); err != nil {
-		fail("%v", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := gbench.WriteJSON(path, v); err != nil {
 		fail("%v", err)
 	}
 }

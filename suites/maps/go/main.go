@@ -15,9 +15,7 @@
 package main
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"runtime"
 
 	"syncscope/gbench"
@@ -30,44 +28,14 @@ const (
 )
 
 func main() {
-	planPath := flag.String("plan", "", "the C++ suite's maps.json (Google Benchmark JSON)")
-	outPath := flag.String("out", "", "where to write the go_sync_map entries (JSON)")
-	procs := flag.Int("gomaxprocs", 0, "GOMAXPROCS (default: the usable CPUs)")
-	profName := flag.String("profile", "quick", "the run's profile: quick or full")
-	flag.Parse()
-	if *planPath == "" || *outPath == "" || flag.NArg() != 0 {
-		fmt.Fprintln(os.Stderr, "usage: maps_go -plan MAPS_JSON -out OUT_JSON [-gomaxprocs N] [-profile quick|full]")
-		os.Exit(2)
-	}
-	prof, err := gbench.ParseProfile(*profName)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: error: %v\n", prog, err)
-		os.Exit(2)
-	}
-	if *procs > 0 {
-		runtime.GOMAXPROCS(*procs)
-	}
-	plan, err := gbench.ReadPlan(*planPath)
-	if err != nil {
-		gbench.Fail(prog, "%v", err)
-	}
-	cases := Cases(plan, prof)
-	label := fmt.Sprintf("placement=none;pus=unpinned;GOMAXPROCS=%d", runtime.GOMAXPROCS(0))
-	for i := range cases {
-		cases[i].Label = label
-	}
-	benchmarks := gbench.RunAll(cases, func(s string) { fmt.Println(s) })
-	doc := map[string]interface{}{
-		"context": map[string]interface{}{
+	p := gbench.Start(prog, "maps", implName)
+	cases := Cases(p.Plan, p.Profile)
+	p.Finish(cases, fmt.Sprintf("placement=none;pus=unpinned;GOMAXPROCS=%d", runtime.GOMAXPROCS(0)),
+		map[string]interface{}{
 			"maps_peer_go": fmt.Sprintf("%s; %d cases replayed from map:%s; sync.Map with uint64 keys and values boxed in interface{}",
 				gbench.RuntimeContext(), len(cases), refMap),
-			"maps_go_profile": prof.Name,
-		},
-		"benchmarks": benchmarks,
-	}
-	if err := gbench.WriteJSON(*outPath, doc); err != nil {
-		gbench.Fail(prog, "%v", err)
-	}
+			"maps_go_profile": p.Profile.Name,
+		})
 }
 
 // Cases maps the plan's map:SyncMap cases to Go cases (one per scenario and

@@ -37,28 +37,8 @@ import (
 const prog = "overhead_go"
 
 func main() {
-	planPath := flag.String("plan", "", "the C++ suite's overhead.json (Google Benchmark JSON)")
-	outPath := flag.String("out", "", "where to write the impl:go_* entries (JSON)")
-	procs := flag.Int("gomaxprocs", 0, "GOMAXPROCS (default: the usable CPUs)")
-	profName := flag.String("profile", "quick", "the run's profile: quick or full")
 	skipList := flag.String("skip", "", "families not to replay, comma-separated")
-	flag.Parse()
-	if *planPath == "" || *outPath == "" || flag.NArg() != 0 {
-		fmt.Fprintln(os.Stderr, "usage: overhead_go -plan OVERHEAD_JSON -out OUT_JSON [-gomaxprocs N] [-profile quick|full]")
-		os.Exit(2)
-	}
-	prof, err := gbench.ParseProfile(*profName)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: error: %v\n", prog, err)
-		os.Exit(2)
-	}
-	if *procs > 0 {
-		runtime.GOMAXPROCS(*procs)
-	}
-	plan, err := gbench.ReadPlan(*planPath)
-	if err != nil {
-		gbench.Fail(prog, "%v", err)
-	}
+	p := gbench.Start(prog, "overhead", "impl:go_*")
 	skip := map[string]bool{}
 	for _, f := range strings.Split(*skipList, ",") {
 		if f = strings.TrimSpace(f); f != "" {
@@ -69,24 +49,14 @@ func main() {
 			skip[f] = true
 		}
 	}
-	cases := Cases(plan, prof, skip)
-	label := fmt.Sprintf("GOMAXPROCS=%d", runtime.GOMAXPROCS(0))
-	for i := range cases {
-		cases[i].Label = label
-	}
-	benchmarks := gbench.RunAll(cases, func(s string) { fmt.Println(s) })
-	doc := map[string]interface{}{
-		"context": map[string]interface{}{
+	cases := Cases(p.Plan, p.Profile, skip)
+	p.Finish(cases, fmt.Sprintf("GOMAXPROCS=%d", runtime.GOMAXPROCS(0)),
+		map[string]interface{}{
 			"overhead_peer_go": fmt.Sprintf("%s; golang.org/x/sync from /usr/share/gocode; %d cases replayed",
 				gbench.RuntimeContext(), len(cases)),
-			"overhead_go_profile": prof.Name,
+			"overhead_go_profile": p.Profile.Name,
 			"overhead_go_skipped": *skipList,
-		},
-		"benchmarks": benchmarks,
-	}
-	if err := gbench.WriteJSON(*outPath, doc); err != nil {
-		gbench.Fail(prog, "%v", err)
-	}
+		})
 }
 
 // families: the families this peer can replay.

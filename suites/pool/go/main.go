@@ -26,9 +26,7 @@
 package main
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"runtime"
 	"strings"
 
@@ -42,45 +40,15 @@ const (
 )
 
 func main() {
-	planPath := flag.String("plan", "", "the C++ suite's pool.json (Google Benchmark JSON)")
-	outPath := flag.String("out", "", "where to write the go_sync_pool entries (JSON)")
-	procs := flag.Int("gomaxprocs", 0, "GOMAXPROCS (default: the usable CPUs)")
-	profName := flag.String("profile", "quick", "the run's profile: quick or full")
-	flag.Parse()
-	if *planPath == "" || *outPath == "" || flag.NArg() != 0 {
-		fmt.Fprintln(os.Stderr, "usage: pool_go -plan POOL_JSON -out OUT_JSON [-gomaxprocs N] [-profile quick|full]")
-		os.Exit(2)
-	}
-	prof, err := gbench.ParseProfile(*profName)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: error: %v\n", prog, err)
-		os.Exit(2)
-	}
-	if *procs > 0 {
-		runtime.GOMAXPROCS(*procs)
-	}
-	plan, err := gbench.ReadPlan(*planPath)
-	if err != nil {
-		gbench.Fail(prog, "%v", err)
-	}
-	cases, skipped := Cases(plan, prof)
-	label := fmt.Sprintf("placement=none;pus=unpinned;GOMAXPROCS=%d", runtime.GOMAXPROCS(0))
-	for i := range cases {
-		cases[i].Label = label
-	}
-	benchmarks := gbench.RunAll(cases, func(s string) { fmt.Println(s) })
-	doc := map[string]interface{}{
-		"context": map[string]interface{}{
+	p := gbench.Start(prog, "pool", implName)
+	cases, skipped := Cases(p.Plan, p.Profile)
+	p.Finish(cases, fmt.Sprintf("placement=none;pus=unpinned;GOMAXPROCS=%d", runtime.GOMAXPROCS(0)),
+		map[string]interface{}{
 			"pool_peer_go": fmt.Sprintf("%s; %d cases replayed from peer:%s; Pool::trim() <-> runtime.GC() (poolCleanup at each GC start)",
 				gbench.RuntimeContext(), len(cases), refPeer),
-			"pool_go_profile": prof.Name,
+			"pool_go_profile": p.Profile.Name,
 			"pool_go_skipped": strings.Join(skipped, "; "),
-		},
-		"benchmarks": benchmarks,
-	}
-	if err := gbench.WriteJSON(*outPath, doc); err != nil {
-		gbench.Fail(prog, "%v", err)
-	}
+		})
 }
 
 // Cases maps the plan's peer:Pool cases to Go cases (deduplicated: every

@@ -8,11 +8,14 @@
 //
 // The peers are built offline in GOPATH mode (GO111MODULE=off) by
 // suites/common/go_peer.sh, which stages this package as "syncscope/gbench"
-// next to the suite's own package main.
+// next to the suite's own package main. The channels peer, a module of its
+// own (suites/channels/go), uses it as module syncscope/gbench through a
+// replace directive (go.mod here is ignored in GOPATH mode).
 package gbench
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -127,9 +130,9 @@ func SetSegment(name, key, value string) string {
 // nonFinite matches a bare NaN / inf value after a key.
 var nonFinite = regexp.MustCompile(`(:\s*)-?(?:NaN|nan|Infinity|inf)\b`)
 
-// ReadPlan returns the cases of a suite's JSON that ran without error, in
-// order, one entry per run_name (iteration entries only).
-func ReadPlan(path string) ([]PlanEntry, error) {
+// ReadBenchmarks returns the "benchmarks" array of a Google Benchmark JSON
+// file (nil when it has none).
+func ReadBenchmarks(path string) ([]map[string]interface{}, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -137,18 +140,28 @@ func ReadPlan(path string) ([]PlanEntry, error) {
 	var doc struct {
 		Benchmarks []map[string]interface{} `json:"benchmarks"`
 	}
-	// Google Benchmark writes NaN / inf for some aggregates; encoding/json
-	// rejects them.
+	// Google Benchmark writes NaN / inf for some aggregates (the cv of a
+	// counter that is 0 in every repetition); encoding/json rejects them.
 	raw = nonFinite.ReplaceAll(raw, []byte("${1}null"))
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
-	if doc.Benchmarks == nil {
+	return doc.Benchmarks, nil
+}
+
+// ReadPlan returns the cases of a suite's JSON that ran without error, in
+// order, one entry per run_name (iteration entries only).
+func ReadPlan(path string) ([]PlanEntry, error) {
+	benchmarks, err := ReadBenchmarks(path)
+	if err != nil {
+		return nil, err
+	}
+	if benchmarks == nil {
 		return nil, fmt.Errorf("%s: no \"benchmarks\" array", path)
 	}
 	var plan []PlanEntry
 	seen := map[string]bool{}
-	for _, b := range doc.Benchmarks {
+	for _, b := range benchmarks {
 		name, _ := b["run_name"].(string)
 		if name == "" {
 			name, _ = b["name"].(string)
@@ -279,6 +292,57 @@ func stats(vals []float64) (mean, median, stddev float64) {
 	return
 }
 
+// Aggregates returns Google Benchmark's mean / median / stddev / cv entries
+// of one case (family index fi, repetitions, threads, time unit and label
+// as its iteration entries have them; no label when it is ""): for every
+// key in keys, the statistic over the entries that have it as a float64.
+func Aggregates(name string, fi, repetitions, threads int, timeUnit, label string, keys []string,
+	entries []map[string]interface{}) []map[string]interface{} {
+	var out []map[string]interface{}
+	for _, agg := range []string{"mean", "median", "stddev", "cv"} {
+		a := map[string]interface{}{
+			"name": name + "_" + agg, "family_index": fi, "per_family_instance_index": 0,
+			"run_name": name, "run_type": "aggregate", "repetitions": repetitions,
+			"threads": threads, "aggregate_name": agg, "aggregate_unit": "time",
+			"iterations": repetitions, "time_unit": timeUnit,
+		}
+		if agg == "cv" {
+			a["aggregate_unit"] = "percentage"
+		}
+		if label != "" {
+			a["label"] = label
+		}
+		for _, k := range keys {
+			var vals []float64
+			for _, e := range entries {
+				if v, ok := e[k].(float64); ok {
+					vals = append(vals, v)
+				}
+			}
+			if len(vals) == 0 {
+				continue
+			}
+			mean, median, sd := stats(vals)
+			switch agg {
+			case "mean":
+				a[k] = mean
+			case "median":
+				a[k] = median
+			case "stddev":
+				a[k] = sd
+			case "cv":
+				if mean != 0 {
+					a[k] = sd / mean
+				} else {
+					a[k] = 0.0
+				}
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
 // RunAll runs every case (all its repetitions) and returns Google
 // Benchmark-shaped entries: one "iteration" entry per repetition and, with
 // two or more repetitions, mean / median / stddev / cv aggregates, with
@@ -325,47 +389,7 @@ func RunAll(cases []Case, progress func(string)) []map[string]interface{} {
 		}
 		sort.Strings(keys)
 		keys = append([]string{"real_time", "cpu_time"}, keys...)
-		for _, agg := range []string{"mean", "median", "stddev", "cv"} {
-			a := map[string]interface{}{
-				"name": c.Name + "_" + agg, "family_index": fi, "per_family_instance_index": 0,
-				"run_name": c.Name, "run_type": "aggregate", "repetitions": c.Repetitions,
-				"threads": c.Threads, "aggregate_name": agg, "aggregate_unit": "time",
-				"iterations": c.Repetitions, "time_unit": "ns",
-			}
-			if agg == "cv" {
-				a["aggregate_unit"] = "percentage"
-			}
-			if c.Label != "" {
-				a["label"] = c.Label
-			}
-			for _, k := range keys {
-				var vals []float64
-				for _, e := range entries {
-					if v, ok := e[k].(float64); ok {
-						vals = append(vals, v)
-					}
-				}
-				if len(vals) == 0 {
-					continue
-				}
-				mean, median, sd := stats(vals)
-				switch agg {
-				case "mean":
-					a[k] = mean
-				case "median":
-					a[k] = median
-				case "stddev":
-					a[k] = sd
-				case "cv":
-					if mean != 0 {
-						a[k] = sd / mean
-					} else {
-						a[k] = 0.0
-					}
-				}
-			}
-			out = append(out, a)
-		}
+		out = append(out, Aggregates(c.Name, fi, c.Repetitions, c.Threads, "ns", c.Label, keys, entries)...)
 	}
 	return out
 }
@@ -398,4 +422,61 @@ func WriteJSON(path string, v interface{}) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// Peer is what a peer's command line gave it (Start), and what Finish needs.
+type Peer struct {
+	Prog    string
+	OutPath string
+	Profile Profile
+	Plan    []PlanEntry
+}
+
+// Start is the beginning of every peer's main: it declares the flags all
+// peers take (-plan, -out, -gomaxprocs, -profile; a peer declares its own
+// before calling Start), parses the command line, sets GOMAXPROCS and reads
+// the plan. suite names the C++ suite (its SUITE.json is the plan); entries
+// says what the peer writes (for -out's help). Bad usage: one line, exit 2;
+// a plan that cannot be read: Fail.
+func Start(prog, suite, entries string) Peer {
+	planPath := flag.String("plan", "", "the C++ suite's "+suite+".json (Google Benchmark JSON)")
+	outPath := flag.String("out", "", "where to write the "+entries+" entries (JSON)")
+	procs := flag.Int("gomaxprocs", 0, "GOMAXPROCS (default: the usable CPUs)")
+	profName := flag.String("profile", "quick", "the run's profile: quick or full")
+	flag.Parse()
+	if *planPath == "" || *outPath == "" || flag.NArg() != 0 {
+		fmt.Fprintf(os.Stderr, "usage: %s -plan %s_JSON -out OUT_JSON [-gomaxprocs N] [-profile quick|full]\n",
+			prog, strings.ToUpper(suite))
+		os.Exit(2)
+	}
+	prof, err := ParseProfile(*profName)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: error: %v\n", prog, err)
+		os.Exit(2)
+	}
+	if *procs > 0 {
+		runtime.GOMAXPROCS(*procs)
+	}
+	plan, err := ReadPlan(*planPath)
+	if err != nil {
+		Fail(prog, "%v", err)
+	}
+	return Peer{Prog: prog, OutPath: *outPath, Profile: prof, Plan: plan}
+}
+
+// Finish is the end of every peer's main: it gives every case label, runs
+// them all (RunAll, one progress line per case on stdout) and writes
+// {"context": context, "benchmarks": ...} to the -out file (WriteJSON).
+func (p Peer) Finish(cases []Case, label string, context map[string]interface{}) {
+	for i := range cases {
+		cases[i].Label = label
+	}
+	benchmarks := RunAll(cases, func(s string) { fmt.Println(s) })
+	doc := map[string]interface{}{
+		"context":    context,
+		"benchmarks": benchmarks,
+	}
+	if err := WriteJSON(p.OutPath, doc); err != nil {
+		Fail(p.Prog, "%v", err)
+	}
 }

@@ -1,0 +1,3 @@
+module syncscope/gbench
+
+go 1.19
