@@ -111,6 +111,57 @@ TEST(PoolTest, SingleThreadReuseOrder) {
   EXPECT_EQ(s.retained_objects, 0u);
 }
 
+// The overflow path (get_shared/put_shared: the owner's chain reached
+// through the Local cached in its slot): many objects beyond the private
+// slot come back newest first, each counted once, then New; after a trim
+// the cached Local is the old generation's and is not used — what is put
+// then lands in the new primary (the next trim frees the first batch but
+// not the second).
+TEST(PoolTest, OverflowGoesThroughTheCurrentGenerationsChain) {
+  const int64_t base = Obj::alive.load();
+  InstrumentedPool<Obj> pool([] { return std::make_unique<Obj>(-1); });
+  constexpr int kBatch = 100;
+  std::vector<Obj*> first;
+  for (int i = 0; i < kBatch; ++i) {
+    auto o = std::make_unique<Obj>(i);
+    first.push_back(o.get());
+    pool.put(std::move(o));
+  }
+  // Private holds the first; the rest come back from the chain, newest first.
+  std::vector<std::unique_ptr<Obj>> got;
+  for (int i = 0; i < kBatch; ++i) got.push_back(pool.get());
+  EXPECT_EQ(got[0].get(), first[0]);
+  for (int i = 1; i < kBatch; ++i) EXPECT_EQ(got[i].get(), first[kBatch - i]) << i;
+  EXPECT_EQ(pool.get()->id, -1) << "drained: New (this get found the chain empty)";
+  PoolStats s = pool.stats();
+  EXPECT_EQ(s.news, 1u);
+  EXPECT_EQ(s.private_hits, 1u);
+  EXPECT_EQ(s.shared_hits, static_cast<uint64_t>(kBatch - 1));
+  EXPECT_EQ(s.puts, static_cast<uint64_t>(kBatch));
+
+  for (auto& o : got) pool.put(std::move(o));  // generation 1
+  pool.trim();                                 // 1 -> victim
+  std::vector<Obj*> second;
+  for (int i = 0; i < kBatch; ++i) {  // generation 2: not into 1's chain
+    auto o = std::make_unique<Obj>(1000 + i);
+    second.push_back(o.get());
+    pool.put(std::move(o));
+  }
+  EXPECT_EQ(Obj::alive.load(), base + 2 * kBatch);
+  EXPECT_EQ(pool.trim(), static_cast<std::size_t>(kBatch)) << "generation 1 freed, 2 kept";
+  EXPECT_EQ(Obj::alive.load(), base + kBatch);
+  std::set<Obj*> left;
+  for (int i = 0; i < kBatch; ++i) {
+    std::unique_ptr<Obj> o = pool.get();
+    ASSERT_NE(o, nullptr) << i;
+    left.insert(o.get());
+    o.release();  // identity only; freed below through `second`
+  }
+  EXPECT_EQ(left, std::set<Obj*>(second.begin(), second.end()));
+  for (Obj* p : second) delete p;
+  EXPECT_EQ(Obj::alive.load(), base);
+}
+
 // Go's victim cache: an object survives one trim (found in the victim) and
 // is freed by the second.
 TEST(PoolTest, VictimSurvivesOneTrimButNotTwo) {

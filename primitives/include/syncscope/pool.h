@@ -173,9 +173,18 @@
 // store — plain moves on x86-64 and ARM64, and no stores outside the slot.
 // A put() with a size cap also calls size_of. Misses of the private slot
 // (own deque, steals, victim, New) enter an epoch read section (one seq_cst
-// store, rcu.h) as before. The instrumented flavour adds relaxed,
-// owner-only counter updates (a load and a store each, no RMW) on the
-// thread's slot.
+// store, rcu.h). When the thread's cache is bound (the usual case), such a
+// miss takes the overflow path (get_shared/put_shared): the owner's Local
+// of the current generation is cached in its ThreadSlot next to the stamp
+// of that generation, so the path is the read section, one stamp compare
+// and the deque operation — Go's pin + pushHead/popHead, plus the read
+// section's seq_cst store, which Go does not need because its GC waits for
+// pinned Ps instead. Without that cache every overflowing put/get went
+// through get_slow/put_slow: two IndexedArray lookups, the thread index and
+// a rebinding of the cache, about twice the instructions of the overflow
+// path (Go's BenchmarkPoolOverflow shape: 100 puts, then 100 gets). The
+// instrumented flavour adds relaxed, owner-only counter updates (a load and
+// a store each, no RMW) on the thread's slot.
 // ---------------------------------------------------------------------------
 //
 // Memory ordering: an object put() by one thread and got by another: the
@@ -321,6 +330,14 @@ class BasicPool {
     // the primary it loaded, before it binds a cache entry with that stamp
     // (so a valid entry always names the private object's generation).
     uint64_t private_stamp = 0;
+    // The owner's Local in the generation stamped local_stamp (0: none
+    // yet): lets put_shared/get_shared reach the owner's chain without the
+    // two IndexedArray lookups. Owner only (plain), set by the slow paths.
+    // Dereferenced only inside a read section that loaded the generation
+    // with that stamp as the primary (stamps are unique: that generation is
+    // this Local's, and the read section keeps it alive).
+    Local* local = nullptr;
+    uint64_t local_stamp = 0;
     [[no_unique_address]] CounterSlot counters;
   };
 
@@ -369,7 +386,7 @@ class BasicPool {
         count_hit(&t->counters, Source::kPrivate, *x);
         return std::unique_ptr<T>(x);
       }
-      return get_slow();
+      return get_shared(t);
     }
     return get_via_way();
   }
@@ -398,7 +415,7 @@ class BasicPool {
         count(&t->counters, &Counters::bytes_in, bytes);
         return;
       }
-      return put_slow(obj.release(), bytes);
+      return put_shared(t, obj.release(), bytes);
     }
     put_via_way(obj.release(), bytes);
   }
@@ -551,6 +568,60 @@ class BasicPool {
     return detail::epoch_thread_index();
   }
 
+  // The overflow path (Go's popHead/pushHead on the P's own chain, then
+  // getSlow): the thread's cache is bound to the current generation but the
+  // private slot is empty (get) or full (put). One read section; the
+  // primary's stamp is checked against the Local cached in the ThreadSlot,
+  // which is then used directly: no IndexedArray lookups, no rebinding. A
+  // get that finds its own chain empty goes on to steal and to the victim
+  // in the same read section, then New. Anything else (a trim since the
+  // Local was cached; for put, a private object of an older generation)
+  // falls back to get_slow/put_slow, which age and rebind. Outlined like
+  // them.
+  [[gnu::noinline]] std::unique_ptr<T> get_shared(ThreadSlot* t) {
+    T* x = nullptr;
+    Source src = Source::kShared;
+    bool cached;
+    {
+      EpochGuard pin;
+      Generation* g = primary_.load(std::memory_order_seq_cst);
+      cached = g->stamp == t->local_stamp;
+      if (cached) {
+        x = t->local->shared.pop_head();
+        // t is this thread's slot (the cache binds only its own), so the
+        // thread has a durable index.
+        if (x == nullptr) x = get_from_others(detail::epoch_thread_index(), g, src);
+      }
+    }
+    if (!cached) return get_slow();
+    maybe_reclaim();
+    count(&t->counters, &Counters::gets);
+    if (x != nullptr) {
+      count_hit(&t->counters, src, *x);
+      return std::unique_ptr<T>(x);
+    }
+    return make_new(&t->counters);
+  }
+
+  [[gnu::noinline]] void put_shared(ThreadSlot* t, T* raw, std::size_t bytes) {
+    std::unique_ptr<T> obj(raw);
+    {
+      EpochGuard pin;
+      const Generation* g = primary_.load(std::memory_order_seq_cst);
+      // The private object must be of this generation too: else put_slow
+      // ages it first.
+      if (g->stamp != t->local_stamp || g->stamp != t->private_stamp) {
+        obj.release();
+        return put_slow(raw, bytes);  // nested read section: fine (nestable)
+      }
+      t->local->shared.push_head(obj.get());  // may throw before taking it
+      obj.release();
+    }
+    maybe_reclaim();
+    count(&t->counters, &Counters::puts);
+    count(&t->counters, &Counters::bytes_in, bytes);
+  }
+
   // The rest of get(): own private (aged) and shared (inside a read
   // section), then steal and victim (get_from_others), then New. Fills the
   // thread's cache. Outlined: the read section, the scan and New do not
@@ -567,6 +638,8 @@ class BasicPool {
         ThreadSlot& t = slots_.get(static_cast<uint32_t>(id));  // may allocate: before any change
         g = primary_.load(std::memory_order_seq_cst);
         Local& l = g->locals.get(static_cast<uint32_t>(id));
+        t.local = &l;
+        t.local_stamp = g->stamp;
         counters = &t.counters;
         x = t.private_obj.load(std::memory_order_relaxed);
         if (x != nullptr) {
@@ -595,6 +668,12 @@ class BasicPool {
       count_hit(counters, src, *x);
       return std::unique_ptr<T>(x);
     }
+    return make_new(counters);
+  }
+
+  // Go's New when the pool has nothing: new_fn() (its exception
+  // propagates), or nullptr without one. Outside any read section.
+  std::unique_ptr<T> make_new(CounterSlot* counters) {
     if (!new_fn_) return nullptr;
     std::unique_ptr<T> made = new_fn_();
     count(counters, &Counters::news);
@@ -615,6 +694,8 @@ class BasicPool {
         ThreadSlot& t = slots_.get(static_cast<uint32_t>(id));  // may allocate: before any change
         Generation* g = primary_.load(std::memory_order_seq_cst);
         Local& l = g->locals.get(static_cast<uint32_t>(id));
+        t.local = &l;
+        t.local_stamp = g->stamp;
         counters = &t.counters;
         T* p = t.private_obj.load(std::memory_order_relaxed);
         if (p != nullptr && t.private_stamp != g->stamp) {
