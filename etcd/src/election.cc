@@ -41,23 +41,7 @@ void Election::campaign(const std::string& value, const Context& ctx) {
   }
   const std::string what = "etcd Election " + pfx_ + " campaign";
   try {
-    for (;;) {
-      GetOptions pred;
-      pred.prefix = true;
-      pred.sort_target = SortTarget::kCreate;
-      pred.sort_order = SortOrder::kDescend;
-      pred.limit = 1;
-      pred.max_create_revision = rev_ - 1;
-      const GetResult g = c.get(pfx_, pred);
-      if (g.kvs.empty()) break;
-      const auto end = internal::wait_delete(c, g.kvs[0].key, g.header.revision, ctx, &s_);
-      if (end != internal::WaitEnd::kDone) internal::throw_wait_end(end, ctx, what);
-    }
-    const GetResult mine = c.get(key_);
-    if (mine.kvs.empty() || mine.kvs[0].create_revision != rev_) {
-      throw Error(Errc::kSessionExpired, what + ": session expired");
-    }
-    header_ = mine.header;
+    header_ = internal::wait_turn(c, pfx_, key_, rev_, ctx, &s_, what);
   } catch (...) {
     try {
       c.txn({Compare::create_revision(key_, Compare::Result::kEqual, rev_)}, {Op::del(key_)});

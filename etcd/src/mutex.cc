@@ -61,27 +61,8 @@ void Mutex::lock(const Context& ctx) {
   Client& c = s_.client();
   const std::string what = "etcd Mutex " + pfx_ + " lock";
   try {
-    // Wait for every key created before mine to go, watching only the newest
-    // of them each time (waitDeletes in etcd's key.go).
-    for (;;) {
-      GetOptions pred;
-      pred.prefix = true;
-      pred.sort_target = SortTarget::kCreate;
-      pred.sort_order = SortOrder::kDescend;
-      pred.limit = 1;
-      pred.max_create_revision = my_rev_ - 1;
-      const GetResult g = c.get(pfx_, pred);
-      if (g.kvs.empty()) break;
-      const auto end = internal::wait_delete(c, g.kvs[0].key, g.header.revision, ctx, &s_);
-      if (end != internal::WaitEnd::kDone) internal::throw_wait_end(end, ctx, what);
-    }
-    // etcd 3.5: make sure my key is still there (the session may have expired
-    // while waiting, and then the server deleted it).
-    const GetResult mine = c.get(my_key_);
-    if (mine.kvs.empty() || mine.kvs[0].create_revision != my_rev_) {
-      throw Error(Errc::kSessionExpired, what + ": session expired");
-    }
-    header_ = mine.header;
+    // Every key created before mine must go; then mine must still be there.
+    header_ = internal::wait_turn(c, pfx_, my_key_, my_rev_, ctx, &s_, what);
   } catch (...) {
     release_quietly();
     throw;

@@ -68,6 +68,28 @@ WaitEnd wait_delete(Client& c, const std::string& key, int64_t rev, const Contex
   });
 }
 
+Header wait_turn(Client& c, const std::string& prefix, const std::string& my_key,
+                         int64_t my_rev, const Context& ctx, Session* session,
+                         const std::string& what) {
+  for (;;) {
+    GetOptions pred;
+    pred.prefix = true;
+    pred.sort_target = SortTarget::kCreate;
+    pred.sort_order = SortOrder::kDescend;
+    pred.limit = 1;
+    pred.max_create_revision = my_rev - 1;
+    const GetResult g = c.get(prefix, pred);
+    if (g.kvs.empty()) break;
+    const WaitEnd end = wait_delete(c, g.kvs[0].key, g.header.revision, ctx, session);
+    if (end != WaitEnd::kDone) throw_wait_end(end, ctx, what);
+  }
+  const GetResult mine = c.get(my_key);
+  if (mine.kvs.empty() || mine.kvs[0].create_revision != my_rev) {
+    throw Error(Errc::kSessionExpired, what + ": session expired");
+  }
+  return mine.header;
+}
+
 void throw_wait_end(WaitEnd e, const Context& ctx, const std::string& what) {
   if (e == WaitEnd::kSessionLost) throw Error(Errc::kSessionExpired, what + ": session expired");
   if (ctx.err() == ContextErrc::kDeadlineExceeded) {

@@ -27,6 +27,16 @@ WaitEnd watch_until(Client& c, const std::string& key, const WatchOptions& o, co
 WaitEnd wait_delete(Client& c, const std::string& key, int64_t rev, const Context& ctx,
                     Session* session);
 
+// The FIFO turn of a key created at revision `my_rev` under `prefix` (etcd's
+// waitDeletes in key.go): waits until every key created before it under the
+// prefix is deleted, watching only the newest of them each time (no herd),
+// then checks that `my_key` is still there with that revision (etcd 3.5: the
+// session may have expired while waiting) and returns that read's header.
+// Throws Error (session expired, context done) naming `what`.
+Header wait_turn(Client& c, const std::string& prefix, const std::string& my_key,
+                         int64_t my_rev, const Context& ctx, Session* session,
+                         const std::string& what);
+
 // Throws the Error for a wait that ended by ctx or session loss.
 [[noreturn]] void throw_wait_end(WaitEnd e, const Context& ctx, const std::string& what);
 
