@@ -19,6 +19,7 @@ PACKAGES=(
   libabsl-dev libtbb-dev libboost-fiber-dev
   libconcurrentqueue-dev libreaderwriterqueue-dev golang-go golang-golang-x-sync-dev
   etcd-server etcd-client libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
+  golang-etcd-server-dev  # go.etcd.io/etcd/clientv3 for the distributed suite's Go peer
   chromium  # plots/browser_test.py opens report.html and compare.html headless
 )
 

@@ -37,10 +37,10 @@ fi
 [ -d "$1" ] || { echo "error: build directory '$1' does not exist (valid: an existing directory, e.g. the CMake build directory)" >&2; exit 2; }
 command -v go >/dev/null 2>&1 || { echo "error: no 'go' on PATH: Go's clientv3 not measured (./run.sh setup installs golang-go)" >&2; exit 3; }
 etcd_src=/usr/share/gocode/src/go.etcd.io/etcd
-[ -d "$etcd_src/clientv3/concurrency" ] && [ -d "$etcd_src/contrib/recipes" ] || {
+if [ ! -d "$etcd_src/clientv3/concurrency" ] || [ ! -d "$etcd_src/contrib/recipes" ]; then
   echo "error: $etcd_src/clientv3 missing: Go's clientv3 not measured (./run.sh setup installs golang-etcd-server-dev)" >&2
   exit 3
-}
+fi
 
 build="$(cd "$1" && pwd)"  # Go wants absolute GOCACHE / GOPATH
 out="$build/suites/distributed/go-peer"
@@ -50,7 +50,7 @@ mkdir -p "$src/gbench" "$src/distributed_go" "$out/cache"
 cp "$here/../../common/go/gbench/"*.go "$here/../../common/go/gbench/"*.s "$src/gbench/"
 cp "$here/"*.go "$src/distributed_go/"
 export GOCACHE="$out/cache" GOPATH="$out/gopath:/usr/share/gocode" GOENV=off GOTOOLCHAIN=local \
-  GOPROXY=off GOFLAGS= CGO_ENABLED=0 GO111MODULE=off
+  GOPROXY=off GOFLAGS='' CGO_ENABLED=0 GO111MODULE=off
 cd "$src/distributed_go"
 if [ "$test_mode" = 1 ]; then
   exec go test -count=1 .
