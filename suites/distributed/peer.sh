@@ -14,7 +14,8 @@
 # This script concatenates those files and merges them into distributed.json
 # and distributed_hist.json with suites/common/peer_merge.py --peer go
 # (impl:go_clientv3 rows; atomic replace; running it twice leaves one set),
-# then moves them to RUN_TMP_DIR/logs/.
+# then moves them (and the peer's logs, distributed_peer_go_cluster<c>.log)
+# to RUN_TMP_DIR/logs/.
 #
 # No such file: when `go` or Debian's golang-etcd-server-dev is absent it
 # says so — a line in the log and the context key distributed_peer_go — and
@@ -101,5 +102,6 @@ mkdir -p "$run/logs"
 for f in "${files[@]}"; do
   mv -f "$f" "$run/logs/"
   [ ! -e "${f%.json}_hist.json" ] || mv -f "${f%.json}_hist.json" "$run/logs/"
+  [ ! -e "${f%.json}.log" ] || mv -f "${f%.json}.log" "$run/logs/"
 done
 echo "distributed peer: go_clientv3 rows of ${#files[@]} cluster(s) merged into distributed.json and distributed_hist.json"

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseArgsValid(t *testing.T) {
@@ -48,6 +49,7 @@ func TestParseArgsMisuse(t *testing.T) {
 		{with("--clients", "x"), "bad client count 'x'"},
 		{with("--cases", "("), "bad --cases regexp '('"},
 		{with("--gomaxprocs", "-1"), "bad --gomaxprocs -1"},
+		{with("--time-budget-s", "-2"), "bad --time-budget-s -2"},
 		{with("--bogus"), "flag provided but not defined: -bogus (valid flags:"},
 		{with("extra"), "unexpected argument 'extra'"},
 	} {
@@ -196,5 +198,41 @@ func TestJain(t *testing.T) {
 func TestHistPath(t *testing.T) {
 	if p := histPath("/r/distributed_peer_go_cluster3.json"); p != "/r/distributed_peer_go_cluster3_hist.json" {
 		t.Error(p)
+	}
+}
+
+// The time budget: no repetition starts once it is spent; a case cut short
+// keeps what it ran, a case not started is an error entry saying why.
+func TestRunCasesTimeBudget(t *testing.T) {
+	fake := func(sleep time.Duration) func(config) (result, error) {
+		return func(config) (result, error) {
+			time.Sleep(sleep)
+			h := newHistogram()
+			h.record(1000)
+			return result{secs: 0.001, counters: map[string]float64{"p50_us": 1, "p99_us": 1}, hist: h}, nil
+		}
+	}
+	cases := []benchCase{{"distributed/a/impl:go_clientv3/cluster:1/clients:1", fake(60 * time.Millisecond)},
+		{"distributed/b/impl:go_clientv3/cluster:1/clients:1", fake(0)}}
+	quiet := func(string) {}
+
+	out, hists, notRun, err := runCases(config{profile: "full"}, cases, "l", quiet)
+	if err != nil || notRun != 0 || len(hists) != 2 {
+		t.Fatalf("no budget: err %v notRun %d hists %d", err, notRun, len(hists))
+	}
+	if len(out) != 2*(3+4) { // 3 repetitions + mean/median/stddev/cv each
+		t.Fatalf("no budget: %d entries", len(out))
+	}
+
+	out, hists, notRun, err = runCases(config{profile: "full", budgetS: 0.05}, cases, "l", quiet)
+	if err != nil || notRun != 1 || len(hists) != 1 || len(out) != 2 {
+		t.Fatalf("budget 0.05 s: err %v notRun %d hists %d entries %d", err, notRun, len(hists), len(out))
+	}
+	if out[0]["repetitions"] != 1 || out[0]["error_occurred"] != nil {
+		t.Errorf("the case cut short: %v", out[0])
+	}
+	if out[1]["error_occurred"] != true || !strings.Contains(out[1]["error_message"].(string), "time budget") ||
+		out[1]["name"] != cases[1].name+suffix {
+		t.Errorf("the case not run: %v", out[1])
 	}
 }

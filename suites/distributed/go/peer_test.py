@@ -201,6 +201,8 @@ class GoPeerTest(unittest.TestCase):
             json.dump({"context": {"distributed_peer_go": "ran: x"}, "benchmarks": [cpp]}, f)
         with open(os.path.join(run, "distributed_hist.json"), "w", encoding="utf-8") as f:
             json.dump({cpp["name"][:-len(SUFFIX)]: {"buckets": [[1000, 1]]}}, f)
+        with open(out[:-len(".json")] + ".log", "w", encoding="utf-8") as f:
+            f.write(p.stdout)  # what the suite keeps of the peer's output
         for attempt in range(2):
             if attempt:  # a second run finds the files in logs/ and nothing to merge again
                 for f in os.listdir(os.path.join(run, "logs")):
@@ -215,7 +217,10 @@ class GoPeerTest(unittest.TestCase):
             self.assertIn("distributed_peer_go_cluster_1", merged["context"])
             self.assertEqual(len(read(os.path.join(run, "distributed_hist.json"))), 1 + len(EXPECT))
             self.assertFalse(os.path.exists(out))
-            self.assertTrue(os.path.exists(os.path.join(run, "logs", os.path.basename(out))))
+            for name in ("distributed_peer_go_cluster1.json", "distributed_peer_go_cluster1_hist.json",
+                         "distributed_peer_go_cluster1.log"):
+                self.assertTrue(os.path.exists(os.path.join(run, "logs", name)), name)
+                self.assertFalse(os.path.exists(os.path.join(run, name)), name)
 
     # ------------------------------------------------------------ peer.sh
 

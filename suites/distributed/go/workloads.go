@@ -173,24 +173,47 @@ func selectCases(c config) []benchCase {
 
 // runCases runs every case (quick: 1 repetition, full: 3, as the suite)
 // and returns Google Benchmark-shaped entries (time_unit ms, iterations 1,
-// real_time = the manual time) and the histogram side file's entries (the
-// last repetition's, as the suite's record_side_data keeps).
+// real_time = the manual time), the histogram side file's entries (the last
+// repetition's, as the suite's record_side_data keeps) and how many cases
+// the time budget left out.
+//
+// The time budget (--time-budget-s; the suite kills its peer after 300 s):
+// no repetition starts once it is spent. A case cut short keeps the
+// repetitions it ran ("repetitions" says how many); a case not started is
+// an error entry (error_occurred, error_message: why), as Google Benchmark
+// writes a skipped case.
 func runCases(c config, cases []benchCase, label string, progress func(string)) (
-	[]map[string]interface{}, map[string]interface{}, error) {
+	[]map[string]interface{}, map[string]interface{}, int, error) {
 	reps := 1
 	if !c.quick() {
 		reps = 3
 	}
+	start := now()
+	spent := func() bool { return c.budgetS > 0 && since(start) >= c.budgetS }
 	var out []map[string]interface{}
 	hists := map[string]interface{}{}
+	notRun := 0
 	for fi, k := range cases {
 		name := k.name + suffix
+		if spent() {
+			notRun++
+			out = append(out, map[string]interface{}{
+				"name": name, "family_index": fi, "per_family_instance_index": 0,
+				"run_name": name, "run_type": "iteration", "repetitions": reps,
+				"repetition_index": 0, "threads": 1, "iterations": 0, "real_time": 0.0,
+				"cpu_time": 0.0, "time_unit": "ms", "label": label, "error_occurred": true,
+				"error_message": fmt.Sprintf("not run: the Go peer's time budget (--time-budget-s "+
+					"%g) was spent on the cases before this one", c.budgetS),
+			})
+			progress(name + " not run: time budget spent")
+			continue
+		}
 		var entries []map[string]interface{}
-		for rep := 0; rep < reps; rep++ {
+		for rep := 0; rep < reps && (rep == 0 || !spent()); rep++ {
 			cpu0 := gbench.CPUNs()
 			r, err := k.run(c)
 			if err != nil {
-				return nil, nil, fmt.Errorf("%s: %v", name, err)
+				return nil, nil, 0, fmt.Errorf("%s: %v", name, err)
 			}
 			e := map[string]interface{}{
 				"name": name, "family_index": fi, "per_family_instance_index": 0,
@@ -205,10 +228,14 @@ func runCases(c config, cases []benchCase, label string, progress func(string)) 
 			entries = append(entries, e)
 			hists[k.name] = map[string]interface{}{"buckets": r.hist.buckets()}
 		}
+		done := len(entries)
+		for _, e := range entries {
+			e["repetitions"] = done
+		}
 		out = append(out, entries...)
-		last := entries[len(entries)-1]
+		last := entries[done-1]
 		progress(fmt.Sprintf("%-84s p50 %9.1f us  p99 %9.1f us", name, last["p50_us"], last["p99_us"]))
-		if reps > 1 {
+		if done > 1 {
 			var keys []string
 			for key, v := range entries[0] {
 				if _, num := v.(float64); num && key != "real_time" && key != "cpu_time" {
@@ -217,10 +244,10 @@ func runCases(c config, cases []benchCase, label string, progress func(string)) 
 			}
 			sort.Strings(keys)
 			keys = append([]string{"real_time", "cpu_time"}, keys...)
-			out = append(out, gbench.Aggregates(name, fi, reps, 1, "ms", label, keys, entries)...)
+			out = append(out, gbench.Aggregates(name, fi, done, 1, "ms", label, keys, entries)...)
 		}
 	}
-	return out, hists, nil
+	return out, hists, notRun, nil
 }
 
 // ---------------------------------------------------------------- clients
