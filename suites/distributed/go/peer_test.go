@@ -6,6 +6,7 @@ package main
 // The peer against a real etcd is suites/distributed/go/peer_test.py's.
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
@@ -234,5 +235,25 @@ func TestRunCasesTimeBudget(t *testing.T) {
 	if out[1]["error_occurred"] != true || !strings.Contains(out[1]["error_message"].(string), "time budget") ||
 		out[1]["name"] != cases[1].name+suffix {
 		t.Errorf("the case not run: %v", out[1])
+	}
+}
+
+// The first error aborts (closes the clients), so that a body blocked until
+// then ends too; it is the error returned.
+func TestRunClientsAbortsOnFirstError(t *testing.T) {
+	aborted := make(chan struct{})
+	calls := 0
+	err := runClients(3, func() { calls++; close(aborted) }, func(i int) error {
+		if i == 0 {
+			return errors.New("boom")
+		}
+		<-aborted // blocked like a consumer whose producer failed
+		return errors.New("closed")
+	})
+	if err == nil || err.Error() != "client 0: boom" || calls != 1 {
+		t.Fatalf("got %v after %d aborts", err, calls)
+	}
+	if err := runClients(4, func() { t.Error("abort without an error") }, func(int) error { return nil }); err != nil {
+		t.Fatal(err)
 	}
 }

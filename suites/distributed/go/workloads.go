@@ -266,6 +266,7 @@ func quietLog() *zap.Config {
 type clients struct {
 	cli  []*clientv3.Client
 	sess []*concurrency.Session
+	once sync.Once
 }
 
 func newClients(c config, n int) (*clients, error) {
@@ -293,14 +294,18 @@ func newClients(c config, n int) (*clients, error) {
 	return cl, nil
 }
 
-// close revokes the sessions' leases (their keys go) and closes the clients.
+// close revokes the sessions' leases (their keys go) and closes the clients
+// (once: the later calls do nothing). A recipe blocked on a closed client
+// returns an error.
 func (cl *clients) close() {
-	for _, s := range cl.sess {
-		s.Close()
-	}
-	for _, c := range cl.cli {
-		c.Close()
-	}
+	cl.once.Do(func() {
+		for _, s := range cl.sess {
+			s.Close()
+		}
+		for _, c := range cl.cli {
+			c.Close()
+		}
+	})
 }
 
 var prefixSeq int64
@@ -312,8 +317,11 @@ func uniquePrefix(what string) string {
 }
 
 // runClients runs body(i) on n goroutines started together and returns the
-// first error (nil when every body returned nil).
-func runClients(n int, body func(i int) error) error {
+// first error (nil when every body returned nil). The first error also
+// calls abort (closing the clients), so that the other bodies, maybe blocked
+// in a recipe that takes no context (a consumer waiting for a producer that
+// failed), end too.
+func runClients(n int, abort func(), body func(i int) error) error {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var first error
@@ -325,10 +333,14 @@ func runClients(n int, body func(i int) error) error {
 			<-start
 			if err := body(i); err != nil {
 				mu.Lock()
-				if first == nil {
+				isFirst := first == nil
+				if isFirst {
 					first = fmt.Errorf("client %d: %v", i, err)
 				}
 				mu.Unlock()
+				if isFirst {
+					abort()
+				}
 			}
 		}(i)
 	}
@@ -450,7 +462,7 @@ func mutexContended(c config, csUs, n int) (result, error) {
 		wait[i], handoff[i] = newHistogram(), newHistogram()
 	}
 	t0 := now()
-	err = runClients(n, func(i int) error {
+	err = runClients(n, cl.close, func(i int) error {
 		m := concurrency.NewMutex(cl.sess[i], prefix)
 		for atomic.AddInt64(&left, -1) >= 0 {
 			a := now()
@@ -509,7 +521,7 @@ func rwMutex(c config, readersPct, n int) (result, error) {
 		rd[i], wr[i] = newHistogram(), newHistogram()
 	}
 	t0 := now()
-	err = runClients(n, func(i int) error {
+	err = runClients(n, cl.close, func(i int) error {
 		rw := recipe.NewRWMutex(cl.sess[i], prefix)
 		rng := rand.New(rand.NewSource(int64(1000 + i)))
 		for atomic.AddInt64(&left, -1) >= 0 {
@@ -576,7 +588,7 @@ func electionCampaign(c config, n int) (result, error) {
 		lat[i] = newHistogram()
 	}
 	t0 := now()
-	err = runClients(n, func(i int) error {
+	err = runClients(n, cl.close, func(i int) error {
 		e := concurrency.NewElection(cl.sess[i], prefix)
 		value := "candidate-" + strconv.Itoa(i)
 		for atomic.AddInt64(&left, -1) >= 0 {
@@ -636,7 +648,7 @@ func barrier(c config, n int) (result, error) {
 		ready.Add(n)
 		done := make(chan error, 1)
 		go func() {
-			done <- runClients(n, func(i int) error {
+			done <- runClients(n, cl.close, func(i int) error {
 				b := recipe.NewBarrier(cl.cli[i+1], key)
 				ready.Done()
 				if err := b.Wait(); err != nil {
@@ -691,7 +703,7 @@ func doubleBarrier(c config, n int) (result, error) {
 	for r := 0; r < R; r++ {
 		key := uniquePrefix("double_barrier")
 		call, ret := make([]uint64, n), make([]uint64, n)
-		err := runClients(n, func(i int) error {
+		err := runClients(n, cl.close, func(i int) error {
 			db := recipe.NewDoubleBarrier(cl.sess[i], key, n)
 			call[i] = now()
 			if err := db.Enter(); err != nil {
@@ -754,7 +766,7 @@ func queue(c config, priority bool, n int) (result, error) {
 		lat[i] = newHistogram()
 	}
 	t0 := now()
-	err = runClients(2*n, func(i int) error {
+	err = runClients(2*n, cl.close, func(i int) error {
 		client := cl.cli[i]
 		q := recipe.NewQueue(client, prefix)
 		pq := recipe.NewPriorityQueue(client, prefix)
@@ -884,7 +896,7 @@ func stmTransfer(c config, accounts int, iso concurrency.Isolation, n int) (resu
 		lat[i] = newHistogram()
 	}
 	t0 := now()
-	err = runClients(n, func(i int) error {
+	err = runClients(n, cl.close, func(i int) error {
 		rng := rand.New(rand.NewSource(int64(77 + i)))
 		for atomic.AddInt64(&left, -1) >= 0 {
 			// The seed's transfer: move a random amount between two accounts.
