@@ -222,6 +222,38 @@ class GoPeerTest(unittest.TestCase):
                 self.assertTrue(os.path.exists(os.path.join(run, "logs", name)), name)
                 self.assertFalse(os.path.exists(os.path.join(run, name)), name)
 
+    def test_peer_on_a_three_node_cluster(self):
+        # Other workloads, on 3 members (where Go's serializable STM meets
+        # etcd's "future revision", retried and counted): every case ends,
+        # with the operation counts of the quick profile.
+        expect = {
+            "distributed/rwmutex/impl:go_clientv3/cluster:3/readers_pct:50/clients:4": 32,
+            "distributed/election_campaign/impl:go_clientv3/cluster:3/clients:4": 24,
+            "distributed/double_barrier/impl:go_clientv3/cluster:3/clients:2": 2 * 4,
+            "distributed/priority_queue/impl:go_clientv3/cluster:3/clients:1": 8,
+            "distributed/stm_transfer/impl:go_clientv3/cluster:3/accounts:10/isolation:serializable/clients:8":
+                64,
+        }
+        out = os.path.join(self.tmp.name, "o3.json")
+        with local_etcd.LocalEtcd(3, os.path.join(self.tmp.name, "etcd3")) as cluster:
+            p = self.run_cmd([self.peer, "--endpoints", ",".join(cluster.endpoints), "--cluster", "3",
+                              "--cases", "|".join(re.escape(n + "/") for n in expect), "--out", out],
+                             timeout=300)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        doc = read(out)
+        self.assertRegex(doc["context"]["distributed_peer_go_cluster_3"], r"^etcd 3\.[0-9.]+, 3 member\(s\), ")
+        rows = {b["name"][:-len(SUFFIX)]: b for b in doc["benchmarks"]}
+        self.assertEqual(sorted(rows), sorted(expect))
+        for name, n in expect.items():
+            self.assertEqual(rows[name]["samples"], n, name)
+            self.assertLessEqual(rows[name]["p50_us"], rows[name]["p99_us"], name)
+        rw = rows["distributed/rwmutex/impl:go_clientv3/cluster:3/readers_pct:50/clients:4"]
+        self.assertIn("read_p50_us", rw)  # 32 draws at 50 %: both kinds occur (seeded)
+        self.assertIn("write_p50_us", rw)
+        stm = rows["distributed/stm_transfer/impl:go_clientv3/cluster:3/accounts:10/isolation:serializable/clients:8"]
+        self.assertEqual(stm["balance_ok"], 1)
+        self.assertGreaterEqual(stm["retries_per_commit"] * 64, stm["future_rev_retries"])
+
     # ------------------------------------------------------------ peer.sh
 
     def test_peer_sh_misuse_and_no_peer_files(self):
