@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestParseArgsValid(t *testing.T) {
@@ -203,18 +202,20 @@ func TestHistPath(t *testing.T) {
 }
 
 // The time budget: no repetition starts once it is spent; a case cut short
-// keeps what it ran, a case not started is an error entry saying why.
+// keeps what it ran, a case not started is an error entry saying why. The
+// budget's clock is a fake one that each repetition advances by 1 s.
 func TestRunCasesTimeBudget(t *testing.T) {
-	fake := func(sleep time.Duration) func(config) (result, error) {
-		return func(config) (result, error) {
-			time.Sleep(sleep)
-			h := newHistogram()
-			h.record(1000)
-			return result{secs: 0.001, counters: map[string]float64{"p50_us": 1, "p99_us": 1}, hist: h}, nil
-		}
+	var fakeNs uint64
+	budgetClock = func() uint64 { return fakeNs }
+	defer func() { budgetClock = now }()
+	fake := func(config) (result, error) {
+		fakeNs += 1e9
+		h := newHistogram()
+		h.record(1000)
+		return result{secs: 0.001, counters: map[string]float64{"p50_us": 1, "p99_us": 1}, hist: h}, nil
 	}
-	cases := []benchCase{{"distributed/a/impl:go_clientv3/cluster:1/clients:1", fake(60 * time.Millisecond)},
-		{"distributed/b/impl:go_clientv3/cluster:1/clients:1", fake(0)}}
+	cases := []benchCase{{"distributed/a/impl:go_clientv3/cluster:1/clients:1", fake},
+		{"distributed/b/impl:go_clientv3/cluster:1/clients:1", fake}}
 	quiet := func(string) {}
 
 	out, hists, notRun, err := runCases(config{profile: "full"}, cases, "l", quiet)
@@ -225,16 +226,23 @@ func TestRunCasesTimeBudget(t *testing.T) {
 		t.Fatalf("no budget: %d entries", len(out))
 	}
 
-	out, hists, notRun, err = runCases(config{profile: "full", budgetS: 0.05}, cases, "l", quiet)
-	if err != nil || notRun != 1 || len(hists) != 1 || len(out) != 2 {
-		t.Fatalf("budget 0.05 s: err %v notRun %d hists %d entries %d", err, notRun, len(hists), len(out))
+	// 1.5 s: a runs twice (the third repetition would start at 2 s), b not.
+	out, hists, notRun, err = runCases(config{profile: "full", budgetS: 1.5}, cases, "l", quiet)
+	if err != nil || notRun != 1 || len(hists) != 1 || len(out) != 2+4+1 {
+		t.Fatalf("budget 1.5 s: err %v notRun %d hists %d entries %d", err, notRun, len(hists), len(out))
 	}
-	if out[0]["repetitions"] != 1 || out[0]["error_occurred"] != nil {
-		t.Errorf("the case cut short: %v", out[0])
+	for _, e := range out[:2] {
+		if e["repetitions"] != 2 || e["error_occurred"] != nil || e["run_type"] != "iteration" {
+			t.Errorf("the case cut short: %v", e)
+		}
 	}
-	if out[1]["error_occurred"] != true || !strings.Contains(out[1]["error_message"].(string), "time budget") ||
-		out[1]["name"] != cases[1].name+suffix {
-		t.Errorf("the case not run: %v", out[1])
+	if out[2]["repetitions"] != 2 || out[2]["aggregate_name"] != "mean" {
+		t.Errorf("its aggregates: %v", out[2])
+	}
+	last := out[len(out)-1]
+	if last["error_occurred"] != true || !strings.Contains(last["error_message"].(string), "time budget") ||
+		last["name"] != cases[1].name+suffix {
+		t.Errorf("the case not run: %v", last)
 	}
 }
 
