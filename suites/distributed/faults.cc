@@ -263,7 +263,9 @@ void bm_fault_leader_kill(benchmark::State& state, const std::string& name,
     std::atomic<bool> stop{false};
     std::atomic<int> acquisitions{0};
     std::atomic<uint64_t> fault_at{0};
-    std::atomic<uint64_t> first_after{0};  // first lock() return after the fault
+    std::atomic<uint64_t> first_after{0};  // first lock() return in a new raft term
+    std::atomic<uint64_t> max_term{0};     // highest raft term of an acquisition's header
+    std::atomic<uint64_t> fault_term{UINT64_MAX};  // max_term when the leader was killed
     std::atomic<int> errors{0};
     std::atomic<int> after{0};
     std::string err;  // written by `workers` before it sets `ended`
@@ -279,8 +281,14 @@ void bm_fault_leader_kill(benchmark::State& state, const std::string& name,
             continue;
           }
           const uint64_t t = now_ns();
+          const uint64_t term = m.header().raft_term;
+          uint64_t seen = max_term.load();
+          while (term > seen && !max_term.compare_exchange_weak(seen, term)) {
+          }
+          // After the fault: an acquisition granted in a later raft term (one
+          // in flight at the kill still carries the old term and does not count).
           const uint64_t f = fault_at.load();
-          if (f != 0 && t > f) {
+          if (f != 0 && t > f && term > fault_term.load()) {
             uint64_t zero = 0;
             first_after.compare_exchange_strong(zero, t);
             after.fetch_add(1);
@@ -303,6 +311,7 @@ void bm_fault_leader_kill(benchmark::State& state, const std::string& name,
     int killed = -1;
     bool recovered = false;
     if (warm && !ended.load()) {
+      fault_term.store(max_term.load());
       fault_at.store(now_ns());
       killed = Env::get().kill_leader();
       // Every client acquires again after the fault (FIFO: each waiter in turn).
