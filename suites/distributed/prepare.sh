@@ -11,7 +11,8 @@
 #   * else, when `go` is on PATH and the Go side's build script
 #     suites/distributed/go/build.sh exists: that script builds the peer
 #     offline into BUILD_DIR and prints its executable's path as its last line;
-#     SYNCSCOPE_DISTRIBUTED_PEER=<that path> is printed;
+#     SYNCSCOPE_DISTRIBUTED_PEER=<that path> is printed (its exit 3 means the
+#     Go toolchain or Debian's etcd client package is missing: no peer);
 #   * else nothing: the suite records why there is no peer
 #     (context key distributed_peer_go) and the plots say "no peer".
 # A build script that fails is an error (exit 1). Bad usage: one line, exit 2.
@@ -43,7 +44,21 @@ if [ ! -x "$here/go/build.sh" ]; then
   echo "distributed prepare: $here/go/build.sh is not there: no Go peer" >&2
   exit 0
 fi
-peer="$(setpriv --pdeathsig KILL -- "$here/go/build.sh" "$(cd "$3" && pwd)" | tail -n 1)"
+# build.sh: exit 0 and the path last; exit 3 when the Go toolchain or Debian's
+# etcd client package is missing (no Go peer, the run goes on); else a failure.
+out="$(mktemp)"
+trap 'rm -f "$out"' EXIT
+rc=0
+setpriv --pdeathsig KILL -- "$here/go/build.sh" "$(cd "$3" && pwd)" >"$out" || rc=$?
+if [ "$rc" -eq 3 ]; then
+  echo "distributed prepare: $here/go/build.sh says the Go side is not installed: no Go peer" >&2
+  exit 0
+fi
+if [ "$rc" -ne 0 ]; then
+  echo "error: $here/go/build.sh failed (exit $rc)" >&2
+  exit 1
+fi
+peer="$(tail -n 1 "$out")"
 if [ -z "$peer" ] || [ ! -x "${peer%% *}" ]; then
   echo "error: $here/go/build.sh printed '$peer', not an executable" >&2
   exit 1
