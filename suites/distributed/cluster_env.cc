@@ -47,11 +47,16 @@ std::string fs_name(const std::string& dir) {
   struct statfs s {};
   if (statfs(dir.c_str(), &s) != 0) return "unknown";
   switch (static_cast<unsigned long>(s.f_type)) {
-    case 0x01021994UL: return "tmpfs";
-    case 0xEF53UL: return "ext4";
-    case 0x58465342UL: return "xfs";
-    case 0x9123683EUL: return "btrfs";
-    case 0x794C7630UL: return "overlayfs";
+    case 0x01021994UL:
+      return "tmpfs";
+    case 0xEF53UL:
+      return "ext4";
+    case 0x58465342UL:
+      return "xfs";
+    case 0x9123683EUL:
+      return "btrfs";
+    case 0x794C7630UL:
+      return "overlayfs";
     default: {
       char buf[32];
       std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(s.f_type));
@@ -175,8 +180,8 @@ void Env::run_peer(const Cluster& c) {
   std::vector<std::string> argv = split_spaces(cfg_.peer_cmd);
   const std::string out = out_dir_ + "/distributed_peer_go_cluster" + c.label + ".json";
   const std::string log = out_dir_ + "/distributed_peer_go_cluster" + c.label + ".log";
-  argv.insert(argv.end(), {"--endpoints", join(c.endpoints, ","), "--cluster", c.label,
-                           "--profile", cfg_.profile, "--out", out});
+  argv.insert(argv.end(), {"--endpoints", join(c.endpoints, ","), "--cluster", c.label, "--profile",
+                           cfg_.profile, "--out", out});
   std::fprintf(stderr, "distributed: peer on cluster %s: %s\n", c.label.c_str(),
                join(argv, " ").c_str());
   try {
@@ -186,7 +191,8 @@ void Env::run_peer(const Cluster& c) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     int status = p.running() ? (p.kill(), -1) : p.wait();
     if (status != 0) {
-      std::fprintf(stderr, "error: the distributed peer failed on cluster %s (status %d); its log: %s\n",
+      std::fprintf(stderr,
+                   "error: the distributed peer failed on cluster %s (status %d); its log: %s\n",
                    c.label.c_str(), status, log.c_str());
       peer_failed_ = true;
     }

@@ -39,7 +39,7 @@
 namespace syncscope::suites::distributed {
 
 struct EnvConfig {
-  std::vector<std::string> given;  // user endpoints; empty: start local clusters
+  std::vector<std::string> given;   // user endpoints; empty: start local clusters
   std::vector<int> clusters{1, 3};  // local cluster sizes, in run order
   std::string etcd_dir;             // parent of the local clusters' data
   bool remove_etcd_dir = false;     // finish() removes etcd_dir (the suite made it)
@@ -48,7 +48,7 @@ struct EnvConfig {
 };
 
 struct Cluster {
-  std::string label;               // "1", "3", "given"
+  std::string label;  // "1", "3", "given"
   int members = 0;
   bool started_by_suite = false;
   std::vector<std::string> endpoints;

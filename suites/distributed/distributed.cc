@@ -39,8 +39,8 @@ std::vector<int> clients_for(const std::string& workload) {
   if (!options().threads.empty()) return options().threads;
   const bool q = options().profile == Profile::kQuick;
   if (workload == "mutex_contended") return {1, 2, 4, 8};
-  if (workload == "barrier" || workload == "double_barrier") return q ? std::vector<int>{2, 8}
-                                                                     : std::vector<int>{2, 4, 8};
+  if (workload == "barrier" || workload == "double_barrier")
+    return q ? std::vector<int>{2, 8} : std::vector<int>{2, 4, 8};
   if (workload == "election_failover") return q ? std::vector<int>{2} : std::vector<int>{2, 8};
   if (workload == "fault_leader_kill") return q ? std::vector<int>{4} : std::vector<int>{2, 4, 8};
   if (workload == "rwmutex") return q ? std::vector<int>{4} : std::vector<int>{1, 2, 4, 8};
@@ -50,10 +50,14 @@ std::vector<int> clients_for(const std::string& workload) {
 
 const char* isolation_name(etcd::Isolation i) {
   switch (i) {
-    case etcd::Isolation::kSerializableSnapshot: return "serializable_snapshot";
-    case etcd::Isolation::kSerializable: return "serializable";
-    case etcd::Isolation::kRepeatableReads: return "repeatable_reads";
-    case etcd::Isolation::kReadCommitted: return "read_committed";
+    case etcd::Isolation::kSerializableSnapshot:
+      return "serializable_snapshot";
+    case etcd::Isolation::kSerializable:
+      return "serializable";
+    case etcd::Isolation::kRepeatableReads:
+      return "repeatable_reads";
+    case etcd::Isolation::kReadCommitted:
+      return "read_committed";
   }
   return "?";
 }
@@ -124,9 +128,9 @@ void register_all() {
            {etcd::Isolation::kSerializableSnapshot, etcd::Isolation::kSerializable,
             etcd::Isolation::kRepeatableReads, etcd::Isolation::kReadCommitted})
         for (int n : clients_for("stm_transfer"))
-          reg(case_name("stm_transfer", "syncscope", L,
-                        {{"accounts", std::to_string(accounts)}, {"isolation", isolation_name(iso)}},
-                        n),
+          reg(case_name(
+                  "stm_transfer", "syncscope", L,
+                  {{"accounts", std::to_string(accounts)}, {"isolation", isolation_name(iso)}}, n),
               [=](benchmark::State& s, const std::string& nm) {
                 bm_stm_transfer(s, nm, L, accounts, iso, n);
               });
@@ -275,8 +279,7 @@ int main(int argc, char** argv) {
                   "each client has its own gRPC channel (Client) and Session (lease); client i "
                   "talks first to member i % members");
   int n = static_cast<int>(args.size()) - 1;
-  const int rc =
-      syncscope::suites::suite_main(n, args.data(), "distributed", register_all);
+  const int rc = syncscope::suites::suite_main(n, args.data(), "distributed", register_all);
   int frc = 0;
   try {
     frc = env.finish(benchmark_out);

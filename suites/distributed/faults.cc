@@ -89,8 +89,8 @@ struct ObserverRec {
   }
   int times(const std::string& v) {
     std::lock_guard<std::mutex> g(mu);
-    return static_cast<int>(std::count_if(seen.begin(), seen.end(),
-                                          [&](const auto& p) { return p.first == v; }));
+    return static_cast<int>(
+        std::count_if(seen.begin(), seen.end(), [&](const auto& p) { return p.first == v; }));
   }
 };
 
@@ -148,18 +148,6 @@ void set_failover(benchmark::State& state, Observers& o, const std::string& valu
   state.counters["observed_once"] = once ? 1 : 0;
 }
 
-template <class F>
-void one_run(benchmark::State& state, F&& body) {
-  for (auto _ : state) {
-    try {
-      body();
-    } catch (const std::exception& e) {
-      state.SkipWithError(e.what());
-      return;
-    }
-  }
-}
-
 }  // namespace
 
 void bm_election_failover(benchmark::State& state, const std::string& name,
@@ -198,13 +186,13 @@ void bm_election_failover(benchmark::State& state, const std::string& name,
       // The elected client is a child process; it dies (kill -9) or stops
       // (SIGSTOP) and its lease expires after kChildTtlS: the successor, which
       // waits in campaign(), becomes leader and every observer sees it.
-      const std::string status = Env::get().out_dir() + "/.distributed_child_" +
-                                 std::to_string(::getpid()) + ".status";
+      const std::string status =
+          Env::get().out_dir() + "/.distributed_child_" + std::to_string(::getpid()) + ".status";
       std::remove(status.c_str());
-      etcd::ChildProcess child = etcd::ChildProcess::spawn(
-          {self_exe(), "--child-role=candidate", join_eps(c.endpoints), prefix, "old",
-           std::to_string(kChildTtlS), status},
-          status + ".log");
+      etcd::ChildProcess child =
+          etcd::ChildProcess::spawn({self_exe(), "--child-role=candidate", join_eps(c.endpoints),
+                                     prefix, "old", std::to_string(kChildTtlS), status},
+                                    status + ".log");
       require(wait_for([&] { return !read_lines(status).empty(); }), "the child to be elected");
       Clients succ(c, 1);
       etcd::Election se(*succ.session[0], prefix);
@@ -263,8 +251,8 @@ void bm_fault_leader_kill(benchmark::State& state, const std::string& name,
     std::atomic<bool> stop{false};
     std::atomic<int> acquisitions{0};
     std::atomic<uint64_t> fault_at{0};
-    std::atomic<uint64_t> first_after{0};  // first lock() return in a new raft term
-    std::atomic<uint64_t> max_term{0};     // highest raft term of an acquisition's header
+    std::atomic<uint64_t> first_after{0};          // first lock() return in a new raft term
+    std::atomic<uint64_t> max_term{0};             // highest raft term of an acquisition's header
     std::atomic<uint64_t> fault_term{UINT64_MAX};  // max_term when the leader was killed
     std::atomic<int> errors{0};
     std::atomic<int> after{0};
@@ -339,13 +327,13 @@ void bm_fault_fencing(benchmark::State& state, const std::string& name,
     Cluster& c = Env::get().use(cluster);
     const std::string lock_prefix = unique_prefix("fencing_lock");
     const std::string resource = unique_prefix("fencing_resource");
-    const std::string status = Env::get().out_dir() + "/.distributed_fence_" +
-                               std::to_string(::getpid()) + ".status";
+    const std::string status =
+        Env::get().out_dir() + "/.distributed_fence_" + std::to_string(::getpid()) + ".status";
     std::remove(status.c_str());
-    etcd::ChildProcess child = etcd::ChildProcess::spawn(
-        {self_exe(), "--child-role=fenced_holder", join_eps(c.endpoints), lock_prefix, resource,
-         std::to_string(kChildTtlS), status},
-        status + ".log");
+    etcd::ChildProcess child =
+        etcd::ChildProcess::spawn({self_exe(), "--child-role=fenced_holder", join_eps(c.endpoints),
+                                   lock_prefix, resource, std::to_string(kChildTtlS), status},
+                                  status + ".log");
     auto count_ok = [&] {
       int n = 0;
       for (const auto& l : read_lines(status)) n += l.rfind("ok ", 0) == 0;
@@ -428,7 +416,8 @@ int run_child_role(int argc, char** argv) {
         try {
           ok = fk.write("child", m.fencing_token());
         } catch (const etcd::Error&) {
-          continue;
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          continue;  // unreachable for a moment: try again
         }
         append_line(f, std::string(ok ? "ok " : "rejected ") + std::to_string(t));
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -438,8 +427,9 @@ int run_child_role(int argc, char** argv) {
     std::fprintf(stderr, "child role %s: %s\n", role.c_str(), e.what());
     return 1;
   }
-  std::fprintf(stderr, "error: unknown child role '%s' or wrong arguments (valid: candidate, "
-                       "fenced_holder, each with 5 arguments)\n",
+  std::fprintf(stderr,
+               "error: unknown child role '%s' or wrong arguments (valid: candidate, "
+               "fenced_holder, each with 5 arguments)\n",
                role.c_str());
   return 2;
 }

@@ -41,8 +41,7 @@ struct LockRpc::Impl {
   std::chrono::milliseconds timeout;
 };
 
-LockRpc::LockRpc(const std::string& endpoint, std::chrono::milliseconds timeout)
-    : impl_(new Impl) {
+LockRpc::LockRpc(const std::string& endpoint, std::chrono::milliseconds timeout) : impl_(new Impl) {
   impl_->ch = own_channel(endpoint);
   impl_->stub = v3lockpb::Lock::NewStub(impl_->ch);
   impl_->timeout = timeout;

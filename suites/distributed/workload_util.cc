@@ -12,8 +12,8 @@ namespace syncscope::suites::distributed {
 std::string unique_prefix(const std::string& what) {
   static std::atomic<int> next{0};
   return "/syncscope-distributed/" + std::to_string(::getpid()) + "-" +
-         std::to_string(now_ns() % 1000000007ULL) + "/" + std::to_string(next.fetch_add(1)) +
-         "/" + what;
+         std::to_string(now_ns() % 1000000007ULL) + "/" + std::to_string(next.fetch_add(1)) + "/" +
+         what;
 }
 
 std::string run_clients(int n, const std::function<void(int)>& body) {

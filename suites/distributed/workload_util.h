@@ -71,6 +71,20 @@ void finish_case(benchmark::State& state, const std::string& name, const LogLine
 // The profile's scale: quick cases do a few operations per client.
 bool quick() noexcept;
 
+// Runs `body` as a case's one timed iteration; an exception (an etcd error,
+// a state not reached in time) ends the case with SkipWithError naming it.
+template <class F>
+void one_run(benchmark::State& state, F&& body) {
+  for (auto _ : state) {
+    try {
+      body();
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+      return;
+    }
+  }
+}
+
 }  // namespace syncscope::suites::distributed
 
 #endif  // SYNCSCOPE_SUITES_DISTRIBUTED_WORKLOAD_UTIL_H_

@@ -56,19 +56,6 @@ class LockClient {
   std::unique_ptr<LockRpc> rpc_;
 };
 
-// Runs `body` as the one timed iteration; etcd errors end the case.
-template <class F>
-void one_run(benchmark::State& state, F&& body) {
-  for (auto _ : state) {
-    try {
-      body();
-    } catch (const std::exception& e) {
-      state.SkipWithError(e.what());
-      return;
-    }
-  }
-}
-
 void fail_if(const std::string& err) {
   if (!err.empty()) throw std::runtime_error(err);
 }
@@ -249,7 +236,6 @@ void bm_barrier(benchmark::State& state, const std::string& name, const std::str
       holder.hold();
       std::latch ready(clients);
       std::vector<uint64_t> ret(static_cast<size_t>(clients), 0);
-      std::atomic<uint64_t> released{0};
       std::string err;
       std::thread waiters([&] {
         err = run_clients(clients, [&](int i) {
@@ -264,7 +250,6 @@ void bm_barrier(benchmark::State& state, const std::string& name, const std::str
       // that the latency is release -> wake-up, not a late first read.
       std::this_thread::sleep_for(std::chrono::milliseconds(30));
       const uint64_t t = now_ns();
-      released.store(t);
       holder.release();
       waiters.join();
       fail_if(err);
@@ -281,8 +266,8 @@ void bm_barrier(benchmark::State& state, const std::string& name, const std::str
   });
 }
 
-void bm_double_barrier(benchmark::State& state, const std::string& name,
-                       const std::string& cluster, int clients) {
+void bm_double_barrier(benchmark::State& state, const std::string& name, const std::string& cluster,
+                       int clients) {
   one_run(state, [&] {
     Cluster& c = Env::get().use(cluster);
     Clients cl(c, clients);

@@ -27,8 +27,8 @@ void bm_election_campaign(benchmark::State& state, const std::string& name,
                           const std::string& cluster, const std::string& impl, int clients);
 void bm_barrier(benchmark::State& state, const std::string& name, const std::string& cluster,
                 int clients);
-void bm_double_barrier(benchmark::State& state, const std::string& name,
-                       const std::string& cluster, int clients);
+void bm_double_barrier(benchmark::State& state, const std::string& name, const std::string& cluster,
+                       int clients);
 void bm_queue(benchmark::State& state, const std::string& name, const std::string& cluster,
               bool priority, int clients);
 void bm_stm_transfer(benchmark::State& state, const std::string& name, const std::string& cluster,
@@ -39,8 +39,7 @@ void bm_election_failover(benchmark::State& state, const std::string& name,
                           const std::string& cluster, const std::string& fault, int observers);
 void bm_fault_leader_kill(benchmark::State& state, const std::string& name,
                           const std::string& cluster, int clients);
-void bm_fault_fencing(benchmark::State& state, const std::string& name,
-                      const std::string& cluster);
+void bm_fault_fencing(benchmark::State& state, const std::string& name, const std::string& cluster);
 
 // The child processes of the fault cases: `syncscope_distributed
 // --child-role=NAME ARGS...` (argv[1] is the role). Returns the exit code.
