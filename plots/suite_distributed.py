@@ -239,44 +239,52 @@ def _failover_figure(run_dir, suite):
     return fname, caption
 
 
+ISOLATION_COLOURS = {"serializable_snapshot": "#1f77b4", "serializable": "#2ca02c",
+                     "repeatable_reads": "#ff7f0e", "read_committed": "#9467bd"}
+IMPL_LINESTYLE = {"syncscope": "-", "go_clientv3": "--"}
+
+
 def _stm_figure(run_dir, suite):
     rows = _rows(suite, "stm_transfer")
     accounts = sorted({r.get("accounts") for r in rows}, key=lambda a: as_number(a, 0))
+    clusters = sorted({r.get("cluster") for r in rows}, key=str)
     if not accounts:
         return None
-    fig, axes = draw.new_figure(12.0, 4.2, nrows=1, ncols=len(accounts))
-    for ax, acc in zip(axes[0], accounts):
-        series = {}
-        for r in rows:
-            if r.get("accounts") != acc or r.value("retries_per_commit") is None:
-                continue
-            k = (r.get("isolation"), r.get("impl"), r.get("cluster"))
-            series.setdefault(k, []).append((_clients(r), r.value("retries_per_commit"),
-                                             r.value("balance_ok")))
-        threads = set()
-        for (iso, impl, cluster), pts in sorted(series.items(), key=str):
-            pts.sort()
-            colour = style.colour("%s_%s" % (impl, iso))
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", color=colour,
-                    linestyle=LINESTYLE.get(cluster, "-"),
-                    label="%s %s, cluster %s" % (impl, iso, cluster))
-            for n, v, ok in pts:
-                if ok is not None and ok < 1:
-                    ax.plot([n], [v], marker="x", color="#d62728", markersize=10, zorder=5)
-            threads.update(p[0] for p in pts)
-        draw.thread_axis(ax, threads)
-        ax.set_ylim(bottom=0)
-        ax.set_xlabel("clients")
-        ax.set_ylabel("retries per commit")
-        ax.set_title(panel_title("STM transfer, %s accounts" % acc,
-                                 [r for r in rows if r.get("accounts") == acc]), fontsize=9)
-        ax.legend(fontsize=6)
+    fig, axes = draw.new_figure(6.0 * len(accounts), 3.6 * len(clusters), nrows=len(clusters),
+                                ncols=len(accounts))
+    for ci, cluster in enumerate(clusters):
+        for ai, acc in enumerate(accounts):
+            ax = axes[ci][ai]
+            here = [r for r in rows if r.get("accounts") == acc and r.get("cluster") == cluster]
+            series = {}
+            for r in here:
+                if r.value("retries_per_commit") is not None:
+                    series.setdefault((r.get("isolation"), r.get("impl")), []).append(
+                        (_clients(r), r.value("retries_per_commit"), r.value("balance_ok")))
+            threads = set()
+            for (iso, impl), pts in sorted(series.items(), key=str):
+                pts.sort()
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o",
+                        color=ISOLATION_COLOURS.get(iso, style.colour(iso)),
+                        linestyle=IMPL_LINESTYLE.get(impl, ":"), label="%s, %s" % (iso, impl))
+                for n, v, ok in pts:
+                    if ok is not None and ok < 1:
+                        ax.plot([n], [v], marker="x", color="#d62728", markersize=10, zorder=5)
+                threads.update(p[0] for p in pts)
+            draw.thread_axis(ax, threads)
+            ax.set_ylim(bottom=0)
+            ax.set_xlabel("clients")
+            ax.set_ylabel("retries per commit")
+            ax.set_title(panel_title("STM transfer, %s accounts, cluster %s" % (acc, cluster),
+                                     here), fontsize=9)
+            ax.legend(fontsize=6)
     fig.tight_layout()
     fname = save_figure(fig, run_dir, "distributed_stm.png")
     caption = ("The seed's account transfer under etcd's STM: retries per committed transfer "
-               "as clients grow (fewer accounts = more conflicts), per isolation level; solid "
-               "1 node, dashed 3 nodes. A red x marks a case whose total balance changed: "
-               "read-committed does not validate its reads, so it can lose an update.")
+               "as clients grow (fewer accounts = more conflicts); colour = isolation level, "
+               "solid = syncscope, dashed = Go's clientv3; one row per cluster. A red x marks a "
+               "case whose total balance changed: read-committed does not validate its reads, "
+               "so it can lose an update.")
     return fname, caption
 
 
