@@ -365,6 +365,18 @@ void bm_stm_transfer(benchmark::State& state, const std::string& name, const std
         ops.push_back(etcd::Op::put(account(j), std::to_string(kInitial)));
       cl.client[0]->txn({}, ops);
     }
+    // STM reads are serializable (the member's local state, as Go's STM):
+    // a linearizable read through each client's own member first makes that
+    // member apply the accounts, so no transfer reads an account as absent.
+    for (int i = 0; i < clients; ++i) {
+      etcd::GetOptions g;
+      g.prefix = true;
+      g.count_only = true;
+      const int64_t n = cl.client[static_cast<size_t>(i)]->get(prefix, g).count;
+      if (n != accounts)
+        throw std::runtime_error("client " + std::to_string(i) + " sees " + std::to_string(n) +
+                                 " of " + std::to_string(accounts) + " accounts");
+    }
     const int total = std::max(16, (quick() ? 8 : 50) * clients);
     std::atomic<int> budget{total};
     std::atomic<long> retries{0};
