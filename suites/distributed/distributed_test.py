@@ -19,8 +19,11 @@ import json
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -87,6 +90,86 @@ class BadUsageTest(unittest.TestCase):
     def test_bad_cluster_sizes(self):
         self.check(["--clusters=0"], "'0'")
         self.check(["--clusters=1,x"], "'x'")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class GivenClusterTest(unittest.TestCase):
+    """--etcd-endpoints: the suite starts nothing, measures the given node,
+    names its cases cluster:given and leaves the node running."""
+
+    def setUp(self):
+        self.dir = os.path.join(SCRATCH, "given")
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.dir)
+        self.proc = None
+        for _ in range(3):  # a port taken between the probe and etcd's bind: retry
+            cport, pport = free_port(), free_port()
+            self.ep = "127.0.0.1:%d" % cport
+            peer = "http://127.0.0.1:%d" % pport
+            log = open(os.path.join(self.dir, "etcd.log"), "w")
+            self.proc = subprocess.Popen(
+                ["etcd", "--name", "given", "--data-dir", os.path.join(self.dir, "given.etcd"),
+                 "--listen-client-urls", "http://" + self.ep,
+                 "--advertise-client-urls", "http://" + self.ep,
+                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                 "--initial-cluster", "given=" + peer, "--logger", "zap",
+                 "--log-outputs", os.path.join(self.dir, "etcd.zap.log")],
+                stdout=log, stderr=subprocess.STDOUT)
+            log.close()
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                r = run(["etcdctl", "--endpoints", self.ep, "--command-timeout=5s",
+                         "endpoint", "health"], timeout=30)
+                if r.returncode == 0:
+                    return
+                time.sleep(0.2)
+            self.stop()
+        self.fail("no etcd became healthy on a free port")
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=20)
+        self.proc = None
+
+    def tearDown(self):
+        self.stop()
+        p = run(["/usr/bin/python3", CHECK_NO_ETCD, self.dir], timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def test_given_endpoints(self):
+        out = os.path.join(self.dir, "distributed.json")
+        p = run([BIN, "--profile=quick", "--threads=2", "--etcd-endpoints", self.ep,
+                 "--benchmark_filter=mutex_uncontended/impl:syncscope|election_failover",
+                 "--benchmark_out=" + out, "--benchmark_out_format=json"], timeout=600)
+        self.assertEqual(p.returncode, 0, p.stdout[-3000:] + p.stderr[-3000:])
+        with open(out) as f:
+            doc = json.load(f)
+        names = [b["name"] for b in doc["benchmarks"]]
+        for b in doc["benchmarks"]:
+            self.assertRegex(b["name"], NAME_RE)
+            self.assertIn("/cluster:given/", b["name"])
+            self.assertNotIn("error_occurred", b, b)
+            self.assertIn("given", b["label"])
+        # Client faults run on a given cluster; node kills do not.
+        self.assertEqual(sorted(n.split("/")[4] for n in names if "election_failover" in n),
+                         ["fault:client_kill", "fault:client_stop"])
+        self.assertEqual(len([n for n in names if "mutex_uncontended" in n]), 1)
+        ctx = doc["context"]
+        self.assertEqual(ctx["etcd_started_by_suite_given"], "false")
+        self.assertEqual(ctx["etcd_endpoints_given"], self.ep)
+        self.assertEqual(ctx["etcd_members_given"], "1")
+        self.assertIn("not ours to kill", ctx["distributed_faults"])
+        self.assertIsNone(self.proc.poll())  # the given node is still running
 
 
 class QuickRunTest(unittest.TestCase):
