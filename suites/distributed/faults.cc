@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "syncscope/etcd/child_process.h"
 #include "syncscope/etcd/election.h"
@@ -45,6 +46,24 @@ std::vector<std::string> read_lines(const std::string& path) {
 }
 
 // Polls until pred() or the limit; false at the limit.
+// Restarts a killed member: now() (errors propagate), or at scope exit when
+// an exception left the case early (errors swallowed: the case already fails).
+struct MemberRestart {
+  int member = -1;
+  void now() {
+    const int m = std::exchange(member, -1);
+    if (m >= 0) Env::get().restart(m);
+  }
+  ~MemberRestart() {
+    const int m = member;
+    try {
+      now();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "distributed: restarting member %d failed: %s\n", m, e.what());
+    }
+  }
+};
+
 template <class P>
 bool wait_for(P&& pred) {
   const auto limit = std::chrono::steady_clock::now() + kWaitLimit;
@@ -167,7 +186,8 @@ void bm_election_failover(benchmark::State& state, const std::string& name,
       Observers o(c, observers, prefix);
       require(wait_for([&] { return o.all_saw("v0"); }), "the observers to see v0");
       t_fault = now_ns();
-      const int killed = Env::get().kill_leader();
+      // The member comes back whatever happens, so later cases run on 3 nodes.
+      MemberRestart back{Env::get().kill_leader()};
       for (;;) {
         try {
           e.proclaim("v1");
@@ -181,7 +201,7 @@ void bm_election_failover(benchmark::State& state, const std::string& name,
       set_failover(state, o, "v1", t_fault);
       for (auto& r : o.rec) h.record(r->first("v1") - t_fault);
       e.resign();
-      Env::get().restart(killed);
+      back.now();
     } else {
       // The elected client is a child process; it dies (kill -9) or stops
       // (SIGSTOP) and its lease expires after kChildTtlS: the successor, which
@@ -296,18 +316,18 @@ void bm_fault_leader_kill(benchmark::State& state, const std::string& name,
       ended.store(true);
     });
     const bool warm = wait_for([&] { return acquisitions.load() >= 2 * clients || ended.load(); });
-    int killed = -1;
+    MemberRestart back{-1};
     bool recovered = false;
     if (warm && !ended.load()) {
       fault_term.store(max_term.load());
       fault_at.store(now_ns());
-      killed = Env::get().kill_leader();
+      back.member = Env::get().kill_leader();
       // Every client acquires again after the fault (FIFO: each waiter in turn).
       recovered = wait_for([&] { return after.load() >= clients || ended.load(); });
     }
     stop.store(true);
     workers.join();
-    if (killed >= 0) Env::get().restart(killed);
+    back.now();
     if (!err.empty()) throw std::runtime_error(err);
     require(warm, "the clients to acquire before the fault");
     require(recovered, "acquisitions after the leader kill");
