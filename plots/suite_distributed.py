@@ -16,7 +16,10 @@ Figures
                                 latency, one line per implementation and
                                 cluster (solid: 1 node, dashed: 3 nodes);
                                 a panel whose case has no peer says so
-  distributed_throughput.png    operations/s and Jain's index vs clients
+  distributed_throughput.png    operations/s, Jain's index and barrier release
+                                latency vs clients
+  distributed_rwmutex.png       RWMutex reader and writer p99 wait vs the share
+                                of readers
   distributed_failover.png      fault timelines: fault at 0, first observer,
                                 every observer / first acquisition / takeover
   distributed_stm.png           STM retries per commit vs clients, per
@@ -158,6 +161,9 @@ def _throughput_figure(run_dir, suite):
             ("mutex_contended", "Mutex Jain's index (cs 0)", {"cs_us": "0"}, "jain"),
             ("election_campaign", "Election terms/s", {}, "ops_per_s"),
             ("queue", "Queue items/s", {}, "ops_per_s"),
+            ("priority_queue", "PriorityQueue items/s", {}, "ops_per_s"),
+            ("barrier", "Barrier release -> wake p50, µs", {}, "p50_us"),
+            ("double_barrier", "DoubleBarrier release p50, µs", {}, "p50_us"),
             ("stm_transfer", "STM commits/s, 10 accounts, serializable",
              {"accounts": "10", "isolation": "serializable"}, "ops_per_s")]:
         rows = _rows(suite, workload, **match)
@@ -288,9 +294,45 @@ def _stm_figure(run_dir, suite):
     return fname, caption
 
 
+def _rwmutex_figure(run_dir, suite):
+    rows = _rows(suite, "rwmutex")
+    series = {}
+    for r in rows:
+        pct = as_number(r.get("readers_pct"))
+        for key, who in (("read_p99_us", "readers"), ("write_p99_us", "writers")):
+            v = r.value(key)
+            if pct is not None and v is not None:
+                k = (r.get("impl"), r.get("cluster"), _clients(r), who)
+                series.setdefault(k, []).append((pct, v))
+    if not series:
+        return None
+    fig, axes = draw.new_figure(8.0, 4.2)
+    ax = axes[0][0]
+    for (impl, cluster, n, who), pts in sorted(series.items(), key=str):
+        pts.sort()
+        ax.plot([p[0] for p in pts], [p[1] / 1e3 for p in pts],
+                marker="o" if who == "readers" else "s", color=style.colour(impl),
+                linestyle=LINESTYLE.get(cluster, "-"),
+                label="%s %s, cluster %s, %d clients" % (impl, who, cluster, n))
+    ax.set_xlabel("readers, % of operations")
+    ax.set_ylabel("p99 wait, ms")
+    ax.set_xticks(sorted({p[0] for pts in series.values() for p in pts}))
+    ax.set_ylim(bottom=0)
+    ax.set_title(panel_title("RWMutex: p99 wait of readers (o) and writers (s)", rows),
+                 fontsize=10)
+    ax.legend(fontsize=6)
+    fig.tight_layout()
+    fname = save_figure(fig, run_dir, "distributed_rwmutex.png")
+    caption = ("RWMutex (the contrib/recipes design: a waiting writer blocks new readers) as the "
+               "share of readers grows: the 99th percentile of the wait in lock_shared() "
+               "(circles) and lock() (squares); solid 1 node, dashed 3 nodes.")
+    return fname, caption
+
+
 def figures(run_dir, suite_data, context):
     return draw.drawn(_latency_cdf_figure(run_dir, suite_data),
                       _throughput_figure(run_dir, suite_data),
+                      _rwmutex_figure(run_dir, suite_data),
                       _failover_figure(run_dir, suite_data),
                       _stm_figure(run_dir, suite_data))
 

@@ -40,6 +40,12 @@ FULL = [
     spec("mutex_contended/impl:syncscope/cluster:1/cs_us:0/clients:4",
          **lat(90000.0, ops_per_s=40.0, jain=0.97, handoff_p50_us=3000.0, handoff_p99_us=9e4)),
     spec("barrier/impl:syncscope/cluster:1/clients:2", **lat(2000.0, ops_per_s=300.0)),
+    spec("rwmutex/impl:syncscope/cluster:1/readers_pct:50/clients:4",
+         **lat(5000.0, ops_per_s=90.0, read_p50_us=4000.0, read_p99_us=9000.0,
+               write_p50_us=6000.0, write_p99_us=20000.0)),
+    spec("rwmutex/impl:go_clientv3/cluster:1/readers_pct:90/clients:4",
+         **lat(3000.0, ops_per_s=120.0, read_p50_us=2000.0, read_p99_us=5000.0,
+               write_p50_us=9000.0, write_p99_us=30000.0)),
     spec("stm_transfer/impl:syncscope/cluster:1/accounts:10/isolation:serializable/clients:2",
          **lat(4000.0, ops_per_s=300.0, retries_per_commit=0.2, balance_ok=1.0)),
     spec("stm_transfer/impl:syncscope/cluster:1/accounts:10/isolation:read_committed/clients:8",
@@ -76,7 +82,8 @@ class DistributedPlotTest(unittest.TestCase):
         figs = suite_distributed.figures(self.tmp.name, s, {})
         self.assertEqual([f for f, _ in figs],
                          ["distributed_latency_cdf.png", "distributed_throughput.png",
-                          "distributed_failover.png", "distributed_stm.png"])
+                          "distributed_rwmutex.png", "distributed_failover.png",
+                          "distributed_stm.png"])
         for f, _ in figs:
             fx.png_size(os.path.join(self.tmp.name, f))
         tables = suite_distributed.summary_rows(self.tmp.name, s, {})
