@@ -61,6 +61,9 @@ bench flags:
   --repetitions N     repetitions of every benchmark (1..1000; default: the
                       profile's, quick 3, full 10); at least 4 are needed for
                       compare's significance test, 8+ recommended
+  --etcd-endpoints L  the `distributed` suite measures this etcd cluster
+                      (host:port,...) instead of starting its own nodes
+                      (also SYNCSCOPE_ETCD_ENDPOINTS)
   --quiet-wait S      before each suite, wait up to S seconds (0..86400) for
                       the machine to go quiet (other processes below 0.25 CPUs
                       over a 1 s sample); says when it did not and measures
@@ -86,6 +89,11 @@ Environment:
   SYNCSCOPE_LOCK_FILE    the machine-wide run lock (default:
                          /run/lock/syncscope-run.lock, or /tmp/... if
                          /run/lock is not writable)
+  SYNCSCOPE_ETCD_ENDPOINTS    the etcd cluster the `distributed` suite measures
+                         (as --etcd-endpoints); unset: it starts its own nodes
+  SYNCSCOPE_DISTRIBUTED_PEER  the command the `distributed` suite runs against
+                         each cluster (default: the Go peer, when go is
+                         installed; suites/distributed/README.md)
   SYNCSCOPE_PREBUILT     (for run.sh's own tests) a Release build directory
                          whose suites bench uses as they are: no build step
 
@@ -489,6 +497,23 @@ run_suite() {  # index, count, suite, run dir, suite flags...
     echo "error: suite binary '$bin' is missing (build: ninja -C $RELEASE_DIR suites)" >&2
     return 1
   fi
+  local peer="$ROOT/suites/$s/peer.sh" prep="$ROOT/suites/$s/prepare.sh" profile=quick a line
+  for a in "$@"; do case "$a" in --profile=*) profile="${a#--profile=}" ;; esac; done
+  # Prepare hook: an executable suites/<suite>/prepare.sh runs before the
+  # suite as `prepare.sh RUN_TMP_DIR PROFILE BUILD_DIR`; the SYNCSCOPE_*=VALUE
+  # lines it prints are exported to the suite (e.g. the `distributed` suite's
+  # Go peer command, which the suite runs against the etcd nodes it starts).
+  if [ -x "$prep" ]; then
+    spawn_owned "$prep" "$dir" "$profile" "$RELEASE_DIR" >"$dir/logs/$s.prepare" 2>>"$dir/logs/$s.log"
+    if ! wait_owned "$OWNED_PID"; then
+      echo "error: prepare step of suite '$s' failed; its log: $dir/logs/$s.log" >&2
+      tail -n 20 "$dir/logs/$s.log" >&2
+      return 1
+    fi
+    while IFS= read -r line; do
+      case "$line" in SYNCSCOPE_[A-Z_]*=*) export "${line?}" ;; esac
+    done <"$dir/logs/$s.prepare"
+  fi
   list="$dir/logs/$s.list"
   spawn_owned "$bin" "$@" --benchmark_list_tests=true >"$list"
   wait_owned "$OWNED_PID" || { echo "error: suite '$s' cannot list its benchmarks" >&2; return 1; }
@@ -514,8 +539,6 @@ run_suite() {  # index, count, suite, run dir, suite flags...
   # Peer hook: an executable suites/<suite>/peer.sh runs after the suite as
   # `peer.sh RUN_TMP_DIR PROFILE BUILD_DIR` (e.g. the Go runtime's side of
   # `channels`); its failure is the suite's failure.
-  local peer="$ROOT/suites/$s/peer.sh" profile=quick a
-  for a in "$@"; do case "$a" in --profile=*) profile="${a#--profile=}" ;; esac; done
   if [ -x "$peer" ]; then
     spawn_owned "$peer" "$dir" "$profile" "$RELEASE_DIR" >>"$dir/logs/$s.log" 2>&1
     if ! wait_owned "$OWNED_PID"; then
@@ -537,6 +560,16 @@ check_suite_flags() {  # suite, flags...
   if [ "$rc" -eq 2 ]; then head -n 1 "$CHECK_ERR" >&2; exit 2; fi
   rm -f "$CHECK_ERR"
   CHECK_ERR=""
+}
+
+is_endpoints() {  # "host:port[,host:port...]" with ports 1..65535
+  local e
+  [ -n "$1" ] || return 1
+  for e in ${1//,/ }; do
+    [[ "$e" =~ ^[A-Za-z0-9._-]+:([0-9]{1,5})$ ]] || return 1
+    [ "$((10#${BASH_REMATCH[1]}))" -ge 1 ] && [ "$((10#${BASH_REMATCH[1]}))" -le 65535 ] || return 1
+  done
+  [[ "$1" != *,,* && "$1" != ,* && "$1" != *, ]]
 }
 
 is_uint() {  # value, min, max
@@ -604,6 +637,10 @@ cmd_bench() {
       --out) out="$2"; shift 2 ;;
       --out=*) set -- --out "${1#*=}" "${@:2}" ;;
       --wait) wait_lock=1; shift ;;
+      --etcd-endpoints) [ $# -ge 2 ] || die_usage "flag $1 needs a value"
+                        is_endpoints "$2" || die_usage "bad --etcd-endpoints '$2' (valid: host:port[,host:port...], port 1-65535)"
+                        export SYNCSCOPE_ETCD_ENDPOINTS="$2"; shift 2 ;;
+      --etcd-endpoints=*) set -- --etcd-endpoints "${1#*=}" "${@:2}" ;;
       --repetitions|--quiet-wait) [ $# -ge 2 ] || die_usage "flag $1 needs a value" ;;&
       --repetitions) is_uint "$2" 1 1000 || die_usage "bad --repetitions '$2' (valid: an integer 1..1000)"
                      repetitions="$2"; shift 2 ;;
@@ -611,7 +648,7 @@ cmd_bench() {
       --quiet-wait) is_uint "$2" 0 86400 || die_usage "bad --quiet-wait '$2' (valid: seconds, an integer 0..86400)"
                     quiet_wait="$2"; shift 2 ;;
       --quiet-wait=*) set -- --quiet-wait "${1#*=}" "${@:2}" ;;
-      *) die_usage "unknown flag '$1' for bench (valid: --suite, --profile, --placement, --threads, --out, --wait, --repetitions, --quiet-wait)" ;;
+      *) die_usage "unknown flag '$1' for bench (valid: --suite, --profile, --placement, --threads, --out, --wait, --repetitions, --quiet-wait, --etcd-endpoints)" ;;
     esac
   done
   [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
@@ -650,6 +687,11 @@ cmd_bench() {
   [ -z "$threads" ] || flags+=("--threads=$threads")
   [ -z "$repetitions" ] || flags+=("--benchmark_repetitions=$repetitions")
   check_suite_flags "${suites[0]}" "${flags[@]}"
+  # A given etcd cluster must answer before anything is measured (the suite
+  # says so in one line and exits 2).
+  if [ -n "${SYNCSCOPE_ETCD_ENDPOINTS:-}" ] && in_list distributed "${suites[@]}"; then
+    check_suite_flags distributed "${flags[@]}"
+  fi
 
   # Unique even for two runs started in the same second: the pid is part of
   # the id (and remove_stale_tmp reads it back).

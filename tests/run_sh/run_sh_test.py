@@ -379,6 +379,11 @@ class RunShTest(unittest.TestCase):
             (["bench", "--suite", "nosuch"], "'nosuch'"),
             (["bench", "--threads", "0"], "'0'"),
             (["frobnicate"], "'frobnicate'"),
+            (["bench", "--suite", "distributed", "--etcd-endpoints", "nohost"], "'nohost'"),
+            (["bench", "--etcd-endpoints=127.0.0.1:70000"], "'127.0.0.1:70000'"),
+            # Well-formed but nothing answers: the suite's own one line.
+            (["bench", "--suite", "distributed", "--etcd-endpoints", "127.0.0.1:1"],
+             "'127.0.0.1:1'"),
         ]
         for args, needle in cases:
             p = subprocess.run([RUN_SH, *args], cwd=ROOT, env=env, capture_output=True,
