@@ -89,7 +89,15 @@ class Neighbour {
       while (!s->ready.load(std::memory_order_acquire)) std::this_thread::yield();
   }
 
+  // Stops and joins every busy thread. Each is first put back to
+  // SCHED_OTHER at nice 0: on a loaded machine a SCHED_IDLE thread may not
+  // run for seconds, and it must run once to see the stop flag.
   void stop() {
+    for (auto& s : slots_) {
+      sched_param p{};
+      pthread_setschedparam(s->thread.native_handle(), SCHED_OTHER, &p);
+      setpriority(PRIO_PROCESS, static_cast<id_t>(s->tid.load(std::memory_order_acquire)), 0);
+    }
     stop_.store(true, std::memory_order_relaxed);
     for (auto& s : slots_)
       if (s->thread.joinable()) s->thread.join();
