@@ -336,6 +336,41 @@ def threads_of(params, entry):
     return 1
 
 
+# The threading-model axis of the lock suites (issue 11): a row named
+# .../lock:L/model:goroutine/... ran lock L with goroutines as parties; it is
+# read as the lock "L_goroutine" (an "_instr" build: "L_goroutine_instr"),
+# so every figure and table keyed by lock shows it beside L on threads.
+MODEL_SUFFIX = "_goroutine"
+
+
+def fold_model(params):
+    """Rename params["lock"] of a model:goroutine row in place (see above)."""
+    lock = params.get("lock")
+    if params.get("model") != "goroutine" or not lock or MODEL_SUFFIX in lock:
+        return
+    if is_instrumented(lock):
+        params["lock"] = lock[: -len("_instr")] + MODEL_SUFFIX + "_instr"
+    else:
+        params["lock"] = lock + MODEL_SUFFIX
+
+
+def model_base(name):
+    """"GoMutex_goroutine" -> "GoMutex"; any other name unchanged."""
+    name = str(name)
+    if name.endswith(MODEL_SUFFIX) and len(name) > len(MODEL_SUFFIX):
+        return name[: -len(MODEL_SUFFIX)]
+    return name
+
+
+def lighten(colour, amount=0.45):
+    """A "#rrggbb" colour mixed with white (amount 0: unchanged, 1: white)."""
+    c = str(colour)
+    if not re.match(r"^#[0-9A-Fa-f]{6}$", c):
+        return c
+    rgb = [int(c[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join("%02x" % int(round(v + (255 - v) * amount)) for v in rgb)
+
+
 def parse_suite(name, path, doc):
     """Build SuiteData from a parsed Google Benchmark JSON document."""
     if not isinstance(doc, dict):
@@ -373,6 +408,7 @@ def parse_suite(name, path, doc):
     results, errors = [], []
     for run_name, g in groups.items():
         family, params = parse_name(run_name)
+        fold_model(params)
         threads = threads_of(params, g["first"])
         if g["err"]:
             messages = OrderedDict()
@@ -677,8 +713,9 @@ class SideFile:
 
 # Context keys the lock suites write from suites/common/lock_registry.h, each
 # "name=#rrggbb,name=#rrggbb,..." in registration order (an empty colour:
-# the base design's, for "_instr" builds).
-LOCK_REGISTRY_KEYS = ("locks_mutex", "locks_instrumented", "locks_shared")
+# the base design's, for "_instr" builds); locks_peer: the Go runtime's own
+# locks that the suites' Go peers measure (go_sync_mutex, go_sync_rwmutex).
+LOCK_REGISTRY_KEYS = ("locks_mutex", "locks_instrumented", "locks_shared", "locks_peer")
 
 
 def _registry_list(text):
@@ -774,6 +811,11 @@ class LockRegistry:
         name = str(name)
         if name in self.order:
             return (0, self.order.index(name), "")
+        # A lock on goroutines ("L_goroutine", "L_goroutine_instr":
+        # fold_model) right after L (L_instr) on threads.
+        unfolded = name.replace(MODEL_SUFFIX, "", 1)
+        if unfolded != name and unfolded in self.order:
+            return (0, self.order.index(unfolded), name)
         return (1, 0, name)
 
     def shared_sort_key(self, name):
@@ -781,6 +823,9 @@ class LockRegistry:
         name = str(name)
         if name in self.shared_order:
             return (0, self.shared_order.index(name), "")
+        unfolded = name.replace(MODEL_SUFFIX, "", 1)
+        if unfolded != name and unfolded in self.shared_order:
+            return (0, self.shared_order.index(unfolded), name)
         return (1,) + self.sort_key(name)[1:]
 
     def ordered(self, names):
@@ -788,6 +833,10 @@ class LockRegistry:
 
     def colour(self, name):
         name = str(name)
+        base = model_base(style.base_name(name))
+        if base != style.base_name(name):
+            # A lock on goroutines: a light shade of its design's colour.
+            return lighten(self.colour(base))
         for n in (name, style.base_name(name)):
             if n in self.colours:
                 return self.colours[n]

@@ -39,6 +39,7 @@ _FIXED = {
     "go_chan": "#17becf",       # the Go runtime's own channels
     "go_runtime": "#17becf",
     "Chan": "#ff7f0e",          # syncscope's channel
+    "Chan_goroutine": "#fdbe85",  # the same Chan with goroutines as parties (light shade)
     # The channels suite's moodycamel queues: three clearly different shades
     # of the moodycamel hue (suites/channels/adapters.h).
     "moodycamel_blocking": "#c51b7d",

@@ -1,7 +1,8 @@
 """Figures and tables of the channels suite (channels.json, channels_hist.json).
 
 Family read (suites/channels/channels.cc; the Go peer adds impl:go_chan):
-  channels/impl:I/case:C/cap:K/msg:B/threads:T[/work_ns:W]
+  channels/impl:I[/model:goroutine]/case:C/cap:K/msg:B/threads:T[/work_ns:W]
+           [/neighbour:busy]
       ns_per_msg (run time per message; pingpong: per one-way message,
       try_recv: per call, close: close() -> last receiver running, per round),
       msgs_per_s, lat_p50_ns / lat_p99_ns / lat_p999_ns, cpu_ns_per_msg,
@@ -9,6 +10,11 @@ Family read (suites/channels/channels.cc; the Go peer adds impl:go_chan):
       parks_per_msg, lock_contended_per_msg.
   "threads" is the name's key (every thread of the case), not Google
   Benchmark's threads field (always 1: the suite runs its own threads).
+  The threading-model axis: a row with model:goroutine is drawn as the
+  implementation "Chan_goroutine" (Chan with every party a goroutine; a
+  light shade of Chan's colour, hatched), so every figure shows thread vs
+  goroutine vs Go side by side. Rows with neighbour:busy (the noisy
+  neighbour) appear only in channels_models.png and the model table.
 Side file channels_hist.json: {benchmark name without GB suffixes:
   {"what", "unit", "sample_every", "count", "min", "max",
    "buckets": [[upper_ns, count], ...]}} (last repetition).
@@ -27,12 +33,20 @@ Figures
   channels_latency_cdf.png  latency CDF per implementation for the headline
                           cases and spsc unbounded, pingpong, popular and
                           close (needs channels_hist.json).
+  channels_models.png     thread vs goroutine vs Go per case: Chan on
+                          threads, Chan on goroutines and go_chan, ns per
+                          message (log) for the matrix cases at caps 0, 1,
+                          16, 1024 and the oversubscribed mpmc, one row
+                          quiet and one row with the noisy neighbour.
 Comparison (compare.py): compare_channels.png, Chan and go_chan ns per
   message for the crossbeam cases, run A solid, run B hatched; a table of
   both implementations' ns per message in A and B.
 Tables
   Chan vs Go: Chan ns/msg / go_chan ns/msg for every case both ran, the
-  headline cases (spsc cap 1024, mpmc cap 1024, spsc cap 0) first.
+  headline cases (spsc cap 1024, mpmc cap 1024, spsc cap 0) first, with
+  Chan on goroutines ÷ Go beside it.
+  The model table: Chan on threads, on goroutines and go_chan, quiet and
+  with the neighbour, and the neighbour's slowdown of each.
   ns per message of every implementation per case; latency percentiles.
 """
 
@@ -49,8 +63,15 @@ FAMILY = "channels"
 HIST_FILE = "channels_hist.json"
 CHAN = "Chan"
 GO = "go_chan"
+# Chan with every party a goroutine (model:goroutine rows).
+CHAN_G = "Chan_goroutine"
+MODEL_IMPLS = [CHAN, CHAN_G, GO]
+MODEL_LABELS = {CHAN: "Chan, threads", CHAN_G: "Chan, goroutines", GO: "Go's chan"}
+# The cases of the model figure (8-byte messages, caps 0..1024).
+MODEL_CASES = ["spsc", "mpsc", "mpmc", "select_rx", "select_both", "pingpong"]
+MODEL_CAPS = ["0", "1", "16", "1024"]
 
-IMPL_ORDER = [CHAN, GO, "boost_fiber", "moodycamel_blocking", "moodycamel_rw",
+IMPL_ORDER = [CHAN, CHAN_G, GO, "boost_fiber", "moodycamel_blocking", "moodycamel_rw",
               "moodycamel_rw_circular", "tbb_bounded_queue"]
 CASE_ORDER = ["seq", "spsc", "mpsc", "mpmc", "select_rx", "select_both", "pingpong",
               "prodcons", "try_recv", "popular", "close"]
@@ -72,11 +93,14 @@ HEADLINE = [("spsc", "1024"), ("mpmc", "1024"), ("spsc", "0")]
 class Row:
     """One channels result: impl, case, cap, msg, threads, work and values."""
 
-    __slots__ = ("impl", "case", "cap", "msg", "threads", "work", "result")
+    __slots__ = ("impl", "case", "cap", "msg", "threads", "work", "neighbour", "result")
 
     def __init__(self, r):
         self.result = r
         self.impl = r.params.get("impl", "?")
+        if r.params.get("model") == "goroutine":
+            self.impl = self.impl + "_goroutine"
+        self.neighbour = bool(r.params.get("neighbour"))
         self.case = r.params.get("case", "?")
         self.cap = r.params.get("cap", "?")
         self.msg = r.params.get("msg", "8")
@@ -98,8 +122,20 @@ class Row:
         return v
 
 
-def rows_of(suite):
+def all_rows_of(suite):
+    """Every row, the noisy neighbour's included."""
     return [Row(r) for r in suite.family(FAMILY) if r.params.get("impl") and r.params.get("case")]
+
+
+def rows_of(suite):
+    """The quiet rows (no noisy neighbour): what every figure but the model
+    figure draws."""
+    return [r for r in all_rows_of(suite) if not r.neighbour]
+
+
+def hatch_of(impl):
+    """Goroutine rows are hatched: the model is the second dimension."""
+    return ".." if impl.endswith("_goroutine") else ""
 
 
 def impls_of(rows):
@@ -149,7 +185,8 @@ def _ns_log_axis(ax):
 
 def _bars_panel(ax, cats, per_impl, title, labels):
     """Grouped bars (log scale) of {impl: {cat: ns}}; returns legend pairs."""
-    series = [draw.Series(impl, style.colour(impl), "", vals) for impl, vals in per_impl.items()
+    series = [draw.Series(impl, style.colour(impl), hatch_of(impl), vals)
+              for impl, vals in per_impl.items()
               if any(vals.get(c) is not None for c in cats)]
     h, lab = draw.grouped_bars(ax, cats, series, label_fmt=lambda v: fmt_ns(v).replace(" ", "\u2009"))
     vals = [v for s in series for v in s.values.values() if v]
@@ -365,11 +402,72 @@ def _latency_figure(run_dir, rows, side):
                    "shows waits behind a full or empty channel and sleeps.")
 
 
+def model_keys(rows):
+    """The (case, cap, threads) cells of the model figure present in rows:
+    the matrix cases at their largest thread count, plus every other thread
+    count of mpmc (the oversubscribed 4+4 and 16+16), in case order."""
+    data = [r for r in rows if r.impl in MODEL_IMPLS and r.msg == "8" and r.ns
+            and r.case in MODEL_CASES and r.cap in MODEL_CAPS]
+    keys = set()
+    for r in data:
+        top = _max_threads([x for x in data if x.impl == CHAN and x.neighbour == r.neighbour]
+                           or data, r.case, r.cap)
+        if r.case in ("mpsc", "select_rx", "select_both") and r.threads != top:
+            continue
+        keys.add((r.case, r.cap, r.threads))
+    return sorted(keys, key=lambda k: (MODEL_CAPS.index(k[1]), MODEL_CASES.index(k[0]), k[2]))
+
+
+def _model_figure(run_dir, all_rows):
+    quiet = [r for r in all_rows if not r.neighbour]
+    noisy = [r for r in all_rows if r.neighbour]
+    panels = [(title, rs, model_keys(rs)) for title, rs in
+              (("quiet", quiet), ("with the noisy neighbour (a SCHED_IDLE busy thread per CPU)",
+                                  noisy))]
+    panels = [p for p in panels if p[2]]
+    if not panels or not any(r.impl in (CHAN_G, GO) for _, rs, _ in panels for r in rs):
+        return None
+    width = max(10.0, min(24.0, 2.0 + max(len(k) for _, _, k in panels) * 0.75))
+    fig, axes = draw.new_figure(width, 4.6 * len(panels) + 1.0, nrows=len(panels), ncols=1)
+    handles, labels = [], []
+    for ax, (title, rs, keys) in zip(axes.flat, panels):
+        per_impl = OrderedDict((i, {}) for i in MODEL_IMPLS)
+        for r in rs:
+            k = (r.case, r.cap, r.threads)
+            if r.impl in per_impl and k in keys and r.msg == "8" and r.ns:
+                per_impl[r.impl][k] = r.ns
+        cat_labels = ["%s\ncap %s%s" % (c, k, ("\n%d thr" % t) if c in ("mpsc", "mpmc") else "")
+                      for c, k, t in keys]
+        h, lab = _bars_panel(ax, keys, per_impl, title, cat_labels)
+        ax.tick_params(axis="x", labelsize=7.5)
+        ax.set_ylabel("time per message (log)")
+        for hh, ll in zip(h, lab):
+            if ll not in labels:
+                handles.append(hh)
+                labels.append(ll)
+    order = [i for i in MODEL_IMPLS if i in labels]
+    handles = [handles[labels.index(x)] for x in order]
+    draw.finish_with_header(fig, "Threads vs goroutines vs Go: the same channel cases",
+                            handles, [MODEL_LABELS[x] for x in order], ncol=3)
+    fname = save_figure(fig, run_dir, "channels_models.png")
+    return fname, ("Time per message (median over repetitions, lower is better, log scale) of "
+                   "Chan with every party a std::thread, Chan with every party a goroutine on "
+                   "syncscope's runtime (light, dotted bars) and Go's own chan, on the same "
+                   "cases: crossbeam's matrix at capacities 0, 1, 16 and 1024 (mpsc and the "
+                   "select cases at their largest thread count; mpmc at every thread count, "
+                   "8 and 32 being 4+4 and 16+16 parties: oversubscribed on a small machine). "
+                   "The lower row runs the same cases while the suite's own low-priority busy "
+                   "thread occupies every CPU (SCHED_IDLE): a design that parks a thread per "
+                   "message waits for the scheduler there, one that switches goroutines in "
+                   "user space does not.")
+
+
 def figures(run_dir, suite_data, context):
     rows = rows_of(suite_data)
     side = SideFile(run_dir, suite_data, HIST_FILE)
     return draw.drawn(_crossbeam_figure(run_dir, rows), _threads_figure(run_dir, rows),
-                      _go_cases_figure(run_dir, rows), _latency_figure(run_dir, rows, side))
+                      _go_cases_figure(run_dir, rows), _latency_figure(run_dir, rows, side),
+                      _model_figure(run_dir, all_rows_of(suite_data)))
 
 
 # --------------------------------------------------------------------------
@@ -404,15 +502,24 @@ def summary_rows(run_dir, suite_data, context):
     rows = rows_of(suite_data)
     tables = []
     pairs = chan_vs_go(rows)
+    keyed = by_key(rows)
     if pairs:
         out = []
         for key, c, g, ratio in pairs:
             verdict = "Chan faster" if ratio < 0.995 else ("Go faster" if ratio > 1.005 else "equal")
+            cg = keyed.get(key, {}).get(CHAN_G)
             out.append([("★ " if is_headline(key, rows) else "") + key_label(key),
-                        fmt_ns(c.ns), fmt_ns(g.ns), "%.2f" % ratio, verdict])
+                        fmt_ns(c.ns), fmt_ns(cg.ns) if cg and cg.ns else "—", fmt_ns(g.ns),
+                        "%.2f" % ratio, "%.2f" % (cg.ns / g.ns) if cg and cg.ns else "—",
+                        verdict])
         tables.append(Table("Chan vs Go's chan: ns per message, ratio = Chan ÷ Go (below 1: Chan "
-                            "faster; ★ = headline case)",
-                            ["case", "Chan", "go_chan", "Chan ÷ Go", ""], out))
+                            "faster; ★ = headline case); Chan_goroutine = Chan with every party "
+                            "a goroutine (— where not measured)",
+                            ["case", CHAN, CHAN_G, GO, "Chan ÷ Go", "Chan_goroutine ÷ Go", ""],
+                            out))
+    model = model_table(all_rows_of(suite_data))
+    if model:
+        tables.append(model)
     keys = by_key(rows)
     impls = impls_of(rows)
     if keys:
@@ -434,6 +541,31 @@ def summary_rows(run_dir, suite_data, context):
                             ["case", "implementation", "p50", "p99", "p99.9", "CPU ns / msg",
                              "context switches / msg"], lat))
     return tables
+
+
+def model_table(all_rows):
+    """Chan on threads, Chan on goroutines and go_chan per model-figure case,
+    quiet and with the noisy neighbour, with the neighbour's slowdown."""
+    cells = {}
+    for r in all_rows:
+        if r.impl in MODEL_IMPLS and r.msg == "8" and r.ns:
+            cells[(r.case, r.cap, r.threads, r.neighbour, r.impl)] = r.ns
+    keys = model_keys([r for r in all_rows if r.msg == "8"])
+    if not keys or not any(k[-1] == CHAN_G for k in cells):
+        return None
+    out = []
+    for case, cap, t in keys:
+        row = ["%s cap %s%s" % (case, cap, (", %d threads" % t) if case in ("mpsc", "mpmc") else "")]
+        for impl in MODEL_IMPLS:
+            q, n = cells.get((case, cap, t, False, impl)), cells.get((case, cap, t, True, impl))
+            row += [fmt_ns(q) if q else "—", fmt_ns(n) if n else "—",
+                    "%.1f×" % (n / q) if q and n else "—"]
+        out.append(row)
+    head = ["case"]
+    for impl in MODEL_IMPLS:
+        head += [MODEL_LABELS[impl] + " quiet", "neighbour", "slowdown"]
+    return Table("Threads vs goroutines vs Go, quiet and with the noisy neighbour (ns per "
+                 "message, median over repetitions; slowdown = with ÷ without)", head, out)
 
 
 def notes(run_dir, suite_data, context):
@@ -464,6 +596,10 @@ def notes(run_dir, suite_data, context):
         out.append("Placement: %s for every implementation (goroutines cannot be pinned). "
                    "Latencies are sampled: %s." % (ctx["channels_placement"],
                                                    ctx.get("channels_latency_sampling", "")))
+    if ctx.get("channels_models"):
+        out.append("Threading models: %s." % ctx["channels_models"])
+    if ctx.get("channels_neighbour"):
+        out.append("Noisy neighbour: %s." % ctx["channels_neighbour"])
     if ctx.get("channels_boost_fiber"):
         out.append("Boost.Fiber: %s." % ctx["channels_boost_fiber"])
     if ctx.get("channels_not_registered"):

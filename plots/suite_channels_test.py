@@ -151,6 +151,105 @@ class FullRunTest(fx.ReportRunCase):
         self.assertIn("Headline (Chan ÷ Go, ns per message)", self.html)
 
 
+# The threading-model axis: Chan on goroutines (model:goroutine) and the
+# noisy neighbour (neighbour:busy) for Chan on both models and go_chan.
+MODEL_FACTOR = {"Chan": 1.0, "Chan_goroutine": 0.5, "go_chan": 1.0}
+NEIGHBOUR_SLOWDOWN = {"Chan": 10.0, "Chan_goroutine": 2.0, "go_chan": 1.5}
+
+
+def model_specs():
+    """Chan_goroutine rows on the matrix (and oversubscribed mpmc), and the
+    neighbour rows of all three, for a 2-PU quick run."""
+    specs = []
+
+    def add(impl, case, cap, threads, neighbour=False):
+        base = impl.replace("_goroutine", "")
+        n = name(base, case, cap, threads)
+        if impl.endswith("_goroutine"):
+            n = n.replace("/impl:Chan/", "/impl:Chan/model:goroutine/")
+        if neighbour:
+            n += "/neighbour:busy"
+        # The same shape as channel_specs (capacity and case factors).
+        capf = {"0": 20.0, "1": 8.0, "16": 2.0}.get(cap, 1.0)
+        casef = {"spsc": 1.0, "mpsc": 1.3, "mpmc": 1.6, "select_rx": 2.0, "select_both": 3.0}[case]
+        ns = BASE_NS[base] * capf * casef * MODEL_FACTOR[impl] * \
+            (NEIGHBOUR_SLOWDOWN[impl] if neighbour else 1)
+        specs.append(fx.BenchSpec(n + SUFFIX, counters=counters(ns),
+                                  label="placement=none;pus=unpinned", explicit_threads=False))
+    for cap in ("0", "1", "16", "1024"):
+        for case, t in (("spsc", 2), ("mpsc", 4), ("mpmc", 4), ("select_rx", 5),
+                        ("select_both", 8)):
+            add("Chan_goroutine", case, cap, t)
+        for t in (8, 32):
+            for impl in ("Chan", "Chan_goroutine", "go_chan"):
+                add(impl, "mpmc", cap, t)
+        for impl in ("Chan", "Chan_goroutine", "go_chan"):
+            add(impl, "spsc", cap, 2, neighbour=True)
+            add(impl, "mpsc", cap, 4, neighbour=True)
+    return specs
+
+
+def make_model_run(directory):
+    return make_channels_run(directory, extra_specs=model_specs())
+
+
+class ModelRunTest(fx.ReportRunCase):
+    """Chan on goroutines and the noisy neighbour, through report.py."""
+
+    RUN_ID = "vm-x86_64-20261128T181000Z"
+    PNGS = PNGS + ["channels_models.png"]
+
+    @classmethod
+    def make(cls, directory):
+        return make_model_run(directory)
+
+    def test_report_has_the_model_table(self):
+        self.assertIn("Threads vs goroutines vs Go", self.html)
+        self.assertIn("Chan_goroutine ÷ Go", self.html)
+
+
+class ModelAxisTest(unittest.TestCase):
+    def setUp(self):
+        self.suite = suite_from(channel_specs(("Chan", "go_chan")) + model_specs())
+
+    def test_goroutine_rows_are_their_own_implementation(self):
+        rows = sc.rows_of(self.suite)
+        impls = {r.impl for r in rows}
+        self.assertEqual(impls, {"Chan", "Chan_goroutine", "go_chan"})
+        g = [r for r in rows if r.impl == "Chan_goroutine"]
+        self.assertTrue(all(r.result.params["model"] == "goroutine" for r in g))
+        self.assertEqual(sc.hatch_of("Chan_goroutine"), "..")
+        self.assertEqual(sc.hatch_of("Chan"), "")
+
+    def test_neighbour_rows_only_in_the_model_figure_and_table(self):
+        self.assertFalse(any(r.neighbour for r in sc.rows_of(self.suite)))
+        noisy = [r for r in sc.all_rows_of(self.suite) if r.neighbour]
+        self.assertEqual(len(noisy), 4 * 2 * 3)
+
+    def test_model_table_slowdowns_are_exact(self):
+        t = sc.model_table(sc.all_rows_of(self.suite))
+        self.assertEqual(t.columns[:4], ["case", "Chan, threads quiet", "neighbour", "slowdown"])
+        spsc0 = next(row for row in t.rows if row[0] == "spsc cap 0")
+        # Chan 10x, Chan on goroutines 2x, Go 1.5x slower with the neighbour.
+        self.assertEqual([spsc0[3], spsc0[6], spsc0[9]], ["10.0×", "2.0×", "1.5×"])
+        # Oversubscribed mpmc has no neighbour rows: quiet only.
+        over = next(row for row in t.rows if row[0] == "mpmc cap 16, 32 threads")
+        self.assertEqual(over[2], "—")
+        self.assertNotEqual(over[1], "—")
+
+    def test_model_keys_take_mpmc_at_every_thread_count(self):
+        keys = sc.model_keys(sc.rows_of(self.suite))
+        mpmc = sorted(t for c, k, t in keys if c == "mpmc" and k == "1")
+        self.assertEqual(mpmc, [4, 8, 32])
+        self.assertEqual(sorted(t for c, k, t in keys if c == "mpsc" and k == "1"), [4])
+
+    def test_chan_vs_go_table_has_the_goroutine_ratio(self):
+        t = sc.summary_rows("/nonexistent", self.suite, {})[0]
+        spsc0 = next(row for row in t.rows if row[0].endswith("spsc cap 0"))
+        # Chan_goroutine = 100 * 20 * 0.5, go_chan = 120 * 20.
+        self.assertEqual(spsc0[5], "%.2f" % (1000.0 / 2400.0))
+
+
 class RatioTableTest(unittest.TestCase):
     def setUp(self):
         # Chan twice as fast as Go at spsc/1024, slower at mpmc/1024, equal at spsc/0.
@@ -170,10 +269,12 @@ class RatioTableTest(unittest.TestCase):
 
     def test_table_rows_and_verdicts(self):
         t = sc.summary_rows("/nonexistent", self.suite, {})[0]
-        self.assertEqual(t.columns, ["case", "Chan", "go_chan", "Chan ÷ Go", ""])
-        self.assertEqual(t.rows[0], ["★ spsc cap 1024", "60 ns", "120 ns", "0.50", "Chan faster"])
+        self.assertEqual(t.columns, ["case", "Chan", "Chan_goroutine", "go_chan", "Chan ÷ Go",
+                                     "Chan_goroutine ÷ Go", ""])
+        self.assertEqual(t.rows[0], ["★ spsc cap 1024", "60 ns", "—", "120 ns", "0.50", "—",
+                                     "Chan faster"])
         self.assertEqual(t.rows[1][-1], "Go faster")
-        self.assertEqual(t.rows[2][-2:], ["1.00", "equal"])
+        self.assertEqual([t.rows[2][4], t.rows[2][-1]], ["1.00", "equal"])
         # Every case both ran is in the table, Go-only or Chan-only cases are not.
         both = {r.key() for r in self.rows if r.impl == "Chan"} & \
             {r.key() for r in self.rows if r.impl == "go_chan"}

@@ -13,6 +13,11 @@ Family read (benchmark names '/'-separated, see common.parse_name):
       Counter ns_per_op (one lock + unlock pair).
   The thread count is the name's "threads:T" (Google Benchmark itself runs
   each benchmark on one thread, so the entry's own "threads" is 1).
+  fairness/lock:L/model:goroutine/... (the Go designs with goroutines as
+  parties) is read as the lock "L_goroutine" (common.fold_model: a light
+  shade of L's colour, right after L); lock:go_sync_mutex is Go's own
+  sync.Mutex from the suite's Go peer (the registry's peer colour). Both
+  are locks like any other in every figure and table, at placement none.
 Side file fairness_timeline.json (next to fairness.json; last repetition):
   {name without Google Benchmark's "/manual_time": {"duration_ms": float,
    "events": [{"t_ms": float, "entered_starvation": bool}, ...]}}

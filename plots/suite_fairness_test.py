@@ -145,6 +145,59 @@ class LockOrderTest(fx.FigureCase):
             self.assertEqual(colour, "", name)   # an _instr build: its design's colour
 
 
+def model_specs():
+    """GoMutex on threads and on goroutines (model:goroutine, placement none
+    only, as the suite registers them), Go's sync.Mutex from the peer, and
+    std_mutex as the baseline."""
+    base = fx.fairness_specs(2, locks=("std_mutex", "GoMutex", "GoMutex_instr"),
+                             placements=("none", "compact"))
+    g = [spec._replace(name=spec.name.replace("/threads:", "/model:goroutine/threads:"))
+         for spec in fx.fairness_specs(2, locks=("GoMutex", "GoMutex_instr"), placements=("none",))]
+    peer = fx.fairness_specs(2, locks=("go_sync_mutex",), placements=("none",))
+    return base + g + peer
+
+
+class ModelAxisTest(fx.FigureCase):
+    """GoMutex on goroutines is read as the lock GoMutex_goroutine (a light
+    shade of GoMutex's colour, right after it); go_sync_mutex takes the
+    registry's peer colour; both are in every figure keyed by lock."""
+
+    def test_goroutine_rows_and_the_go_peer_are_locks_of_their_own(self):
+        s = fx.lock_suite_from("fairness", model_specs(), self.dir)
+        reg = common.LockRegistry.of(s)
+        t_max, placement, by_lock = sf.headline(sf.rows_of(s), reg)
+        self.assertEqual((t_max, placement), (4, "none"))
+        self.assertEqual(list(by_lock), ["std_mutex", "GoMutex", "GoMutex_goroutine",
+                                         "GoMutex_instr", "GoMutex_goroutine_instr",
+                                         "go_sync_mutex"])
+        self.assertEqual(sf.comparable(by_lock), ["std_mutex", "GoMutex", "GoMutex_goroutine",
+                                                  "go_sync_mutex"])
+        go_mutex = dict(fx.lock_registry()["locks_mutex"])["GoMutex"]
+        self.assertEqual(reg.colour("GoMutex_goroutine"), common.lighten(go_mutex))
+        self.assertEqual(reg.colour("GoMutex_goroutine_instr"), common.lighten(go_mutex))
+        self.assertEqual(reg.colour("go_sync_mutex"),
+                         dict(fx.lock_registry()["locks_peer"])["go_sync_mutex"])
+        self.assertTrue(common.is_instrumented("GoMutex_goroutine_instr"))
+        self.assertFigures(sf.figures(self.dir, s, {}),
+                           ["fairness_shares.png", "fairness_pareto.png", "fairness_pareto_cpu.png",
+                            "fairness_scaling.png", "fairness_go_modes.png"])
+        table = sf.summary_rows(self.dir, s, {})[0]
+        self.assertIn("go_sync_mutex", [row[0] for row in table.rows])
+        self.assertIn("GoMutex_goroutine", [row[0] for row in table.rows])
+
+    def test_fold_and_lighten(self):
+        p = {"lock": "GoMutex", "model": "goroutine"}
+        common.fold_model(p)
+        common.fold_model(p)  # idempotent
+        self.assertEqual(p["lock"], "GoMutex_goroutine")
+        q = {"lock": "GoMutex", "model": "thread"}
+        common.fold_model(q)
+        self.assertEqual(q["lock"], "GoMutex")
+        self.assertEqual(common.lighten("#000000", 0.5), "#808080")
+        self.assertEqual(common.lighten("#ffffff"), "#ffffff")
+        self.assertEqual(common.model_base("GoMutex_goroutine"), "GoMutex")
+
+
 class PartialDataTest(fx.FigureCase):
     def test_empty_suite(self):
         s = common.parse_suite("fairness", os.path.join(self.dir, "fairness.json"),

@@ -15,6 +15,12 @@ Families read (benchmark names '/'-separated, see common.parse_name):
   starvation_rw/lock:L/read_pct:R/threads:T                    "rw"
       Reader/writer locks with R % reads: reader_wait_* and writer_wait_*
       (p50, p90, p99, p999, max, count), acq_per_s, reads, writes.
+  .../lock:L/model:goroutine/... (all three families: the Go designs with
+      goroutines as parties, never pinned or real-time) is read as the lock
+      "L_goroutine" (common.fold_model: a light shade of L's colour, right
+      after L); lock:go_sync_mutex / lock:go_sync_rwmutex are Go's own
+      sync.Mutex / sync.RWMutex from the suite's Go peer. Both are locks like
+      any other in every figure and table.
 Side file starvation_hist.json (next to starvation.json; last repetition):
   {name without Google Benchmark's "/manual_time": {"buckets": [[upper_ns,
   count], ...]}} for hammer and lockskew (the victim's waits) runs;

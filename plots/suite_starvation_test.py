@@ -88,6 +88,45 @@ class HelpersTest(unittest.TestCase):
         self.assertEqual(list(ss.rw_results(s)), ["GoRWMutex", "absl_mutex"])
 
 
+def model_specs():
+    """GoMutex / GoRWMutex on threads and on goroutines (model:goroutine),
+    Go's sync.Mutex / sync.RWMutex from the peer, std_mutex as baseline."""
+    base = fx.starvation_specs(2, locks=("std_mutex", "GoMutex"), rw_locks=("GoRWMutex",),
+                               placements=("none",))
+    g = [sp._replace(name=sp.name.replace("/lock:GoMutex/", "/lock:GoMutex/model:goroutine/")
+                     .replace("/lock:GoRWMutex/", "/lock:GoRWMutex/model:goroutine/"))
+         for sp in fx.starvation_specs(2, locks=("GoMutex",), rw_locks=("GoRWMutex",),
+                                       placements=("none",))]
+    peer = fx.starvation_specs(2, locks=("go_sync_mutex",), rw_locks=("go_sync_rwmutex",),
+                               placements=("none",))
+    return base + g + peer
+
+
+class ModelAxisTest(fx.FigureCase):
+    """The goroutine rows and the Go peer's rows are locks of their own in
+    every starvation figure (lockskew included) and table."""
+
+    def test_lockskew_and_rw_show_threads_goroutines_and_go(self):
+        specs = model_specs()
+        s = fx.lock_suite_from("starvation", specs, self.dir)
+        fx.write_file(self.dir, ss.HIST_FILE, fx.starvation_hist(specs))
+        self.assertEqual(sorted(ss.lockskew_results(s)),
+                         sorted(["std_mutex", "GoMutex", "GoMutex_goroutine", "go_sync_mutex"]))
+        self.assertEqual(list(ss.rw_results(s)),
+                         ["GoRWMutex", "GoRWMutex_goroutine", "go_sync_rwmutex"])
+        self.assertFigures(ss.figures(self.dir, s, {}),
+                           ["starvation_ccdf.png", "starvation_lockskew.png", "starvation_rw.png",
+                            "starvation_percentiles.png"])
+        reg = ss.registry(s)
+        self.assertEqual(reg.colour("GoRWMutex_goroutine"),
+                         common.lighten(reg.colour("GoRWMutex")))
+        self.assertEqual(reg.colour("go_sync_rwmutex"),
+                         dict(fx.lock_registry()["locks_peer"])["go_sync_rwmutex"])
+        tables = ss.summary_rows(self.dir, s, {})
+        names = {row[0] for t in tables for row in t.rows}
+        self.assertTrue({"GoMutex_goroutine", "go_sync_mutex"} <= names, names)
+
+
 class PartialDataTest(fx.FigureCase):
     def test_empty_suite(self):
         s = common.parse_suite("starvation", os.path.join(self.dir, "starvation.json"),

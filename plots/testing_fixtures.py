@@ -351,14 +351,14 @@ LOCK_REGISTRY_HEADER = os.path.join(os.path.dirname(PLOTS_DIR), "suites", "commo
                                     "lock_registry.h")
 # C++ list name in lock_registry.h -> the context key the suites write it as.
 _REGISTRY_LISTS = {"MutexLocks": "locks_mutex", "InstrumentedLocks": "locks_instrumented",
-                   "SharedLocks": "locks_shared"}
+                   "SharedLocks": "locks_shared", "PeerLocks": "locks_peer"}
 
 
 def lock_registry(path=LOCK_REGISTRY_HEADER):
     """{context key: [(lock, colour)]} read from suites/common/lock_registry.h
     itself, so the fixtures list the locks the suites register (in their
     order) without a copy: `Lock<"name", Type, "#rrggbb">` entries of the
-    MutexLocks, InstrumentedLocks and SharedLocks lists."""
+    MutexLocks, InstrumentedLocks, SharedLocks and PeerLocks lists."""
     import re
     text = read_text(path)
     out = {}

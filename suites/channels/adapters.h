@@ -73,6 +73,12 @@
 #include <string>
 #include <utility>
 
+// syncscope's headers first: Boost.Fiber defines a cpu_relax() macro.
+#include <syncscope/chan.h>
+#include <syncscope/goroutine.h>
+#include <syncscope/select.h>
+#include <syncscope/wait_group.h>
+
 #include <boost/fiber/buffered_channel.hpp>
 #include <boost/fiber/channel_op_status.hpp>
 #include <boost/fiber/unbuffered_channel.hpp>
@@ -80,9 +86,6 @@
 #include <readerwriterqueue/readerwritercircularbuffer.h>
 #include <readerwriterqueue/readerwriterqueue.h>
 #include <tbb/concurrent_queue.h>
-
-#include <syncscope/chan.h>
-#include <syncscope/select.h>
 
 namespace syncscope::suites::channels {
 

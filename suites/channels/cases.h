@@ -6,8 +6,10 @@
 //                        send timestamp of a sampled message (0 otherwise)
 //   Case, case_name()    seq | spsc | mpsc | mpmc | select_rx | select_both |
 //                        pingpong | prodcons | try_recv | popular | close
+//   Model, model_name()  thread | goroutine: what runs the case's parties
 //   CaseSpec             one case: kind, capacity, message size, threads
-//                        (producers/consumers), local work
+//                        (producers/consumers), local work, model, and
+//                        whether the noisy neighbour runs (neighbour.h)
 //   Outcome              what one run measured (times, counts, merged
 //                        latency histogram, rusage deltas, blocking stats)
 //   run_case<A, M>(spec, units, pus)   runs one case once
@@ -22,6 +24,21 @@
 // rendezvous channel completes too. getrusage(RUSAGE_SELF) around the gate
 // and the joins gives CPU time and context switches of the whole process
 // (only the case's threads run then).
+//
+// The threading model (the model axis, issue 11): with Model::kThread the
+// parties are fresh std::threads as above; with Model::kGoroutine they are
+// goroutines on syncscope's runtime (syncscope/goroutine.h, GOMAXPROCS =
+// the usable CPUs), released by the same gate, waited for with a
+// WaitGroup from the benchmark thread, never pinned (a goroutine has no
+// CPU of its own, as in Go). A party that waits for another party's
+// progress outside a channel (the gate, the close case's round) yields
+// with relax(): gosched() on a goroutine — the runtime does not preempt,
+// so a goroutine that spun without yielding would keep its P from the
+// party it waits for — and std::this_thread::yield() on a thread. The
+// scheduler's own counters (goroutine_stats(): parks, switches, steals)
+// over the run replace Chan's per-thread ChanStats, which are per M.
+// With the noisy neighbour on, its busy threads' CPU time and context
+// switches over the same window are subtracted from the rusage deltas.
 //
 // The cases (crossbeam-channel's benchmark matrix, then Go's runtime chan
 // benchmarks):
@@ -77,7 +94,11 @@
 #include <thread>
 #include <vector>
 
+#include <syncscope/goroutine.h>
+#include <syncscope/wait_group.h>
+
 #include "channels/adapters.h"
+#include "channels/neighbour.h"
 #include "common/calibrated_work.h"
 #include "common/harness.h"
 #include "common/histogram.h"
@@ -130,6 +151,10 @@ inline const char* case_name(Case c) {
   return "?";
 }
 
+enum class Model { kThread, kGoroutine };
+
+inline const char* model_name(Model m) { return m == Model::kGoroutine ? "goroutine" : "thread"; }
+
 struct CaseSpec {
   Case kind = Case::kSpsc;
   Capacity cap = 0;
@@ -138,6 +163,9 @@ struct CaseSpec {
   int producers = 1;  // transfer cases; popular: 1 sender; close: 1 closer
   int consumers = 1;  // transfer cases; popular/close: K receivers
   int work_ns = 0;    // prodcons only
+  Model model = Model::kThread;
+  bool neighbour = false;  // the noisy neighbour runs (neighbour.h)
+  bool chan_only = false;  // registered for Chan (both models) only: go_chan replays it
 };
 
 // Units are multiples of this so every thread gets an equal share.
@@ -183,6 +211,8 @@ struct Outcome {
   double cpu_s = 0;
   double ctx_switches = 0;
   BlockStats stats;
+  // Model::kGoroutine: goroutine_stats() deltas over the run.
+  uint64_t g_parks = 0, g_switches = 0, g_steals = 0;
   uint64_t sink = 0;
 };
 
@@ -195,7 +225,23 @@ struct alignas(128) Slot {
   double spans_ns = 0;  // close: sum of close -> last wake-up (closer only)
 };
 
+// Waits politely for another party (see the banner).
+inline void relax() {
+  if (on_goroutine()) {
+    gosched();
+  } else {
+    std::this_thread::yield();
+  }
+}
+
 namespace detail {
+
+// The neighbour of the benchmark being run (null: none); set by the
+// benchmark thread around run_case, read by run_team on that thread.
+inline const Neighbour*& active_neighbour() {
+  static const Neighbour* n = nullptr;
+  return n;
+}
 
 template <class M>
 inline M make_msg(uint64_t k) noexcept {
@@ -217,33 +263,56 @@ inline double rusage_cpu_s(const rusage& r) {
          static_cast<double>(r.ru_utime.tv_usec + r.ru_stime.tv_usec) * 1e-6;
 }
 
-// Runs body(i, slot) on n fresh threads, released together (see the banner).
+// Runs body(i, slot) on n fresh threads or goroutines (c.model), released
+// together (see the banner).
 template <class A, class Body>
-Outcome run_team(int n, const std::vector<int>& pus, Body&& body) {
+Outcome run_team(const CaseSpec& c, int n, const std::vector<int>& pus, Body&& body) {
   std::vector<std::unique_ptr<Slot>> slots;
   for (int i = 0; i < n; ++i) slots.push_back(std::make_unique<Slot>());
   std::atomic<int> ready{0};
-  std::atomic<bool> go{false};
+  std::atomic<bool> go_flag{false};
+  const bool goroutines = c.model == Model::kGoroutine;
+  auto party = [&](int i) {
+    Slot& s = *slots[static_cast<size_t>(i)];
+    if (!goroutines && !pus.empty()) pin_to(pus[static_cast<size_t>(i) % pus.size()]);
+    ready.fetch_add(1, std::memory_order_acq_rel);
+    while (!go_flag.load(std::memory_order_acquire)) relax();
+    body(i, s);
+    s.finish_ns = now_ns();
+    if constexpr (HasChanStats<A>) {
+      if (!goroutines) s.stats = A::thread_stats();
+    }
+  };
   std::vector<std::thread> threads;
-  threads.reserve(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) {
-    threads.emplace_back([&, i] {
-      Slot& s = *slots[static_cast<size_t>(i)];
-      if (!pus.empty()) pin_to(pus[static_cast<size_t>(i) % pus.size()]);
-      ready.fetch_add(1, std::memory_order_acq_rel);
-      while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
-      body(i, s);
-      s.finish_ns = now_ns();
-      if constexpr (HasChanStats<A>) s.stats = A::thread_stats();
-    });
+  WaitGroup done;
+  if (goroutines) {
+    done.add(n);
+    for (int i = 0; i < n; ++i) {
+      syncscope::go([&party, &done, i] {
+        party(i);
+        done.done();
+      });
+    }
+  } else {
+    threads.reserve(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) threads.emplace_back(party, i);
   }
   while (ready.load(std::memory_order_acquire) < n) std::this_thread::yield();
+  const Neighbour* nb = active_neighbour();
   rusage r0{}, r1{};
+  const Neighbour::Usage n0 = nb != nullptr ? nb->usage() : Neighbour::Usage{};
+  const GoroutineStats g0 = goroutine_stats();
   getrusage(RUSAGE_SELF, &r0);
   const uint64_t t0 = now_ns();
-  go.store(true, std::memory_order_release);
-  for (auto& t : threads) t.join();
+  go_flag.store(true, std::memory_order_release);
+  if (goroutines) {
+    done.wait();
+  } else {
+    for (auto& t : threads) t.join();
+  }
   getrusage(RUSAGE_SELF, &r1);
+  const GoroutineStats g1 = goroutine_stats();
+  const Neighbour::Usage n1 = nb != nullptr ? nb->usage() : Neighbour::Usage{};
   Outcome o;
   uint64_t last = t0;
   for (auto& s : slots) {
@@ -257,8 +326,15 @@ Outcome run_team(int n, const std::vector<int>& pus, Body&& body) {
     o.measured_s += s->spans_ns * 1e-9;
   }
   o.wall_s = static_cast<double>(last - t0) * 1e-9;
-  o.cpu_s = rusage_cpu_s(r1) - rusage_cpu_s(r0);
-  o.ctx_switches = static_cast<double>((r1.ru_nvcsw - r0.ru_nvcsw) + (r1.ru_nivcsw - r0.ru_nivcsw));
+  o.cpu_s = std::max(0.0, rusage_cpu_s(r1) - rusage_cpu_s(r0) - (n1.cpu_s - n0.cpu_s));
+  o.ctx_switches =
+      std::max(0.0, static_cast<double>((r1.ru_nvcsw - r0.ru_nvcsw) + (r1.ru_nivcsw - r0.ru_nivcsw)) -
+                        (n1.ctx_switches - n0.ctx_switches));
+  if (goroutines) {
+    o.g_parks = g1.parks - g0.parks;
+    o.g_switches = g1.switches - g0.switches;
+    o.g_steals = g1.steals - g0.steals;
+  }
   return o;
 }
 
@@ -269,7 +345,7 @@ Outcome run_seq(const CaseSpec& c, uint64_t units, const std::vector<int>& pus) 
   typename A::template Channel<M> ch(c.cap);
   const uint64_t batch =
       c.cap == kUnbounded ? units : std::max<Capacity>(1, A::usable_capacity(c.cap));
-  return run_team<A>(1, pus, [&](int, Slot& s) {
+  return run_team<A>(c, 1, pus, [&](int, Slot& s) {
     uint64_t k = 0;
     while (k < units) {
       const uint64_t b = std::min(batch, units - k);
@@ -288,7 +364,7 @@ Outcome run_transfer(const CaseSpec& c, uint64_t units, const std::vector<int>& 
   const uint64_t per_producer = units / static_cast<uint64_t>(c.producers);
   const uint64_t per_consumer = units / static_cast<uint64_t>(c.consumers);
   const uint64_t work = CalibratedWork::steps_for(c.work_ns);
-  return run_team<A>(c.producers + c.consumers, pus, [&](int i, Slot& s) {
+  return run_team<A>(c, c.producers + c.consumers, pus, [&](int i, Slot& s) {
     if (i < p) {
       for (uint64_t k = 0; k < per_producer; ++k) {
         if (work != 0) s.sink += work_steps(work);
@@ -315,7 +391,7 @@ Outcome run_select(const CaseSpec& c, uint64_t units, const std::vector<int>& pu
   const bool both = c.kind == Case::kSelectBoth;
   const uint64_t per_producer = units / kSelectWays;
   const uint64_t per_consumer = both ? units / kSelectWays : units;
-  return run_team<A>(c.threads, pus, [&](int i, Slot& s) {
+  return run_team<A>(c, c.threads, pus, [&](int i, Slot& s) {
     if (i < kSelectWays) {
       for (uint64_t k = 0; k < per_producer; ++k) {
         if (both) {
@@ -334,7 +410,7 @@ Outcome run_select(const CaseSpec& c, uint64_t units, const std::vector<int>& pu
 template <class A, class M>
 Outcome run_pingpong(const CaseSpec& c, uint64_t units, const std::vector<int>& pus) {
   typename A::template Channel<M> ping(c.cap), pong(c.cap);
-  return run_team<A>(2, pus, [&](int i, Slot& s) {
+  return run_team<A>(c, 2, pus, [&](int i, Slot& s) {
     if (i == 0) {
       for (uint64_t r = 0; r < units; ++r) {
         const uint64_t t = (r & (kSampleEvery - 1)) == 0 ? now_ns() : 0;
@@ -357,7 +433,7 @@ Outcome run_pingpong(const CaseSpec& c, uint64_t units, const std::vector<int>& 
 template <class A, class M>
 Outcome run_try_recv(const CaseSpec& c, uint64_t units, const std::vector<int>& pus) {
   typename A::template Channel<M> ch(c.cap);
-  return run_team<A>(1, pus, [&](int, Slot& s) {
+  return run_team<A>(c, 1, pus, [&](int, Slot& s) {
     for (uint64_t k = 0; k < units; ++k) {
       if (ch.try_recv([&s](const M& m) { s.sink += m.w[0] + 1; })) ++s.sink;
     }
@@ -372,7 +448,7 @@ Outcome run_popular(const CaseSpec& c, uint64_t units, const std::vector<int>& p
   Ch popular(0);
   std::vector<std::unique_ptr<Ch>> own;
   for (int j = 0; j < c.consumers; ++j) own.push_back(std::make_unique<Ch>(0));
-  return run_team<A>(c.consumers + 1, pus, [&](int i, Slot& s) {
+  return run_team<A>(c, c.consumers + 1, pus, [&](int i, Slot& s) {
     if (i == 0) {
       uint64_t k = 0;
       for (uint64_t r = 0; r < units; ++r)
@@ -395,7 +471,7 @@ Outcome run_close(const CaseSpec& c, uint64_t units, const std::vector<int>& pus
   std::atomic<uint64_t> round{0};
   std::atomic<int> ready{0}, done{0};
   std::atomic<uint64_t> t_close{0}, last_wake{0};
-  return run_team<A>(k + 1, pus, [&](int i, Slot& s) {
+  return run_team<A>(c, k + 1, pus, [&](int i, Slot& s) {
     if (i == 0) {
       for (uint64_t r = 1; r <= units; ++r) {
         auto ch = std::make_unique<Ch>(0);
@@ -404,17 +480,17 @@ Outcome run_close(const CaseSpec& c, uint64_t units, const std::vector<int>& pus
         last_wake.store(0, std::memory_order_relaxed);
         current.store(ch.get(), std::memory_order_relaxed);
         round.store(r, std::memory_order_release);
-        while (ready.load(std::memory_order_acquire) < k) std::this_thread::yield();
-        std::this_thread::sleep_for(kCloseSettle);
+        while (ready.load(std::memory_order_acquire) < k) relax();
+        syncscope::sleep_for(kCloseSettle);
         const uint64_t t = now_ns();
         t_close.store(t, std::memory_order_relaxed);  // published by close() itself
         ch->close();
-        while (done.load(std::memory_order_acquire) < k) std::this_thread::yield();
+        while (done.load(std::memory_order_acquire) < k) relax();
         s.spans_ns += static_cast<double>(last_wake.load(std::memory_order_relaxed) - t);
       }
     } else {
       for (uint64_t r = 1; r <= units; ++r) {
-        while (round.load(std::memory_order_acquire) < r) std::this_thread::yield();
+        while (round.load(std::memory_order_acquire) < r) relax();
         Ch* ch = current.load(std::memory_order_relaxed);
         ready.fetch_add(1, std::memory_order_acq_rel);
         const bool got = ch->recv([&s](const M& m) { s.sink += m.w[0]; });

@@ -2,7 +2,8 @@
 // people would otherwise pick, on crossbeam-channel's benchmark matrix plus
 // the cases of Go's runtime chan benchmarks (cases.h describes each).
 //
-// Family: channels/impl:I/case:C/cap:K/msg:B/threads:T[/work_ns:W]
+// Family: channels/impl:I[/model:goroutine]/case:C/cap:K/msg:B/threads:T
+//                 [/work_ns:W][/neighbour:busy]
 //   I  Chan, boost_fiber, moodycamel_blocking, moodycamel_rw,
 //      moodycamel_rw_circular, tbb_bounded_queue (adapters.h); go_chan is
 //      added to the same JSON by the Go peer (peer.sh, go/), same cases,
@@ -11,6 +12,22 @@
 //      popular close;  K  0 1 16 1024 unbounded;  B  8 64 1024 (bytes);
 //   T  every thread of the case (mpsc: T-1 producers + 1 consumer; mpmc:
 //      T/2 + T/2; popular/close: 1 sender/closer + K receivers).
+//   model:goroutine  (the threading-model axis, issue 11) Chan with every
+//      party of the case a goroutine on syncscope's runtime instead of a
+//      std::thread (cases.h); every case of the matrix runs both ways. A
+//      name without a model segment is the thread model (the names runs
+//      kept before the axis existed, so `run.sh compare` still pairs them).
+//      go_chan is Go's runtime: goroutines by construction, no segment.
+//   neighbour:busy  the noisy neighbour runs (neighbour.h: one SCHED_IDLE /
+//      nice-19 busy thread pinned to every usable CPU, started before the
+//      benchmark's pilot and stopped after its last repetition); for Chan
+//      on threads, Chan on goroutines and go_chan (the peer starts the same
+//      neighbour) on spsc, mpsc, pingpong (quick) and mpmc, select_rx,
+//      select_both (full) at caps 0, 1, 16, 1024. The label says which
+//      policy the busy threads got (neighbour=sched_idle|nice19).
+//   Oversubscription: mpmc with 4+4 and 16+16 parties (threads:8, :32) at
+//      caps 0, 1, 16, 1024, beside the matrix's own mpmc thread counts, for
+//      Chan on both models and go_chan.
 // A case an implementation cannot express is not registered for it; the
 // context key channels_coverage_<impl> lists what each one covers.
 //
@@ -34,10 +51,16 @@
 //   cpu_ns_per_msg, ctx_switches_per_msg   getrusage(RUSAGE_SELF) deltas
 //   units, messages   what the run did
 //   blocked_per_msg, parks_per_msg, lock_contended_per_msg, spins_per_msg
-//                     Chan only: its per-thread ChanStats (operations that
-//                     waited, slept, channel-lock acquisitions that missed
-//                     the first CAS, and cpu_relax hints spent spinning —
-//                     the bounded spinning before parking, measured)
+//                     Chan on threads only: its per-thread ChanStats
+//                     (operations that waited, slept, channel-lock
+//                     acquisitions that missed the first CAS, and cpu_relax
+//                     hints spent spinning — the bounded spinning before
+//                     parking, measured)
+//   g_parks_per_msg, g_switches_per_msg, g_steals_per_msg, gomaxprocs
+//                     model:goroutine only: the runtime's counters
+//                     (goroutine_stats()) over the run, per message
+//   cpu_ns_per_msg and ctx_switches_per_msg leave the neighbour's busy
+//   threads out (their own CPU clocks and switch counts are subtracted).
 // Side file channels_hist.json: per benchmark name, the merged latency
 // histogram of the last repetition (non-empty buckets [upper_ns, count]).
 //
@@ -53,6 +76,7 @@
 
 #include "channels/adapters.h"
 #include "channels/cases.h"
+#include "channels/neighbour.h"
 #include "common/harness.h"
 
 namespace syncscope::suites::channels {
@@ -139,6 +163,41 @@ CaseSpec transfer(Case kind, Capacity cap, int producers, int consumers, int msg
   return c;
 }
 
+constexpr std::array<Capacity, 4> kMatrixCaps = {0, 1, 16, 1024};
+
+// Oversubscription: 4 -> 4 and 16 -> 16, unless the sweep already has them.
+std::vector<int> oversub_threads() {
+  std::vector<int> out;
+  if (!options().threads.empty()) return out;  // --threads decides alone
+  const std::vector<int> have = mpmc_threads();
+  for (int t : {8, 32})
+    if (std::find(have.begin(), have.end(), t) == have.end()) out.push_back(t);
+  return out;
+}
+
+// The cases run with the noisy neighbour (see the banner).
+std::vector<CaseSpec> neighbour_cases() {
+  std::vector<CaseSpec> v;
+  auto add = [&v](CaseSpec c) {
+    c.neighbour = true;
+    c.chan_only = true;
+    v.push_back(c);
+  };
+  const std::vector<int> mpsc = mpsc_threads();
+  const std::vector<int> mpmc = mpmc_threads();
+  for (Capacity cap : kMatrixCaps) {
+    add(transfer(Case::kSpsc, cap, 1, 1));
+    if (!mpsc.empty()) add(transfer(Case::kMpsc, cap, mpsc.back() - 1, 1));
+    if (full()) {
+      if (!mpmc.empty()) add(transfer(Case::kMpmc, cap, mpmc.back() / 2, mpmc.back() / 2));
+      add(transfer(Case::kSelectRx, cap, kSelectWays, 1));
+      add(transfer(Case::kSelectBoth, cap, kSelectWays, kSelectWays));
+    }
+  }
+  for (Capacity cap : {Capacity{0}, Capacity{1}}) add(transfer(Case::kPingPong, cap, 1, 1));
+  return v;
+}
+
 // Every case of the matrix, in run order (each case then runs for every
 // implementation back to back, so drift on the machine hits them alike).
 std::vector<CaseSpec> all_cases() {
@@ -183,6 +242,15 @@ std::vector<CaseSpec> all_cases() {
     CaseSpec c = transfer(Case::kClose, 0, 1, k);
     v.push_back(c);
   }
+  // Oversubscription (4+4 and 16+16) and the noisy neighbour: Chan on both
+  // models and go_chan only (register_case).
+  for (int t : oversub_threads())
+    for (Capacity cap : kMatrixCaps) {
+      CaseSpec c = transfer(Case::kMpmc, cap, t / 2, t / 2);
+      c.chan_only = true;
+      v.push_back(c);
+    }
+  for (CaseSpec c : neighbour_cases()) v.push_back(c);
   // Message sizes: spsc (and, in full, mpmc at its largest thread count) at
   // the large capacities.
   for (int msg : {64, 1024}) {
@@ -221,16 +289,25 @@ bool expressible(const CaseSpec& c) {
 }
 
 std::string case_bench_name(const char* impl, const CaseSpec& c) {
-  std::vector<std::pair<std::string, std::string>> kv = {{"impl", impl},
-                                                         {"case", case_name(c.kind)},
-                                                         {"cap", capacity_name(c.cap)},
-                                                         {"msg", std::to_string(c.msg_bytes)},
-                                                         {"threads", std::to_string(c.threads)}};
+  std::vector<std::pair<std::string, std::string>> kv = {{"impl", impl}};
+  if (c.model != Model::kThread) kv.emplace_back("model", model_name(c.model));
+  kv.insert(kv.end(), {{"case", case_name(c.kind)},
+                       {"cap", capacity_name(c.cap)},
+                       {"msg", std::to_string(c.msg_bytes)},
+                       {"threads", std::to_string(c.threads)}});
   if (c.kind == Case::kProdCons) kv.emplace_back("work_ns", std::to_string(c.work_ns));
+  if (c.neighbour) kv.emplace_back("neighbour", "busy");
   return bench_name("channels", kv);
 }
 
 // ---- the benchmark -------------------------------------------------------------
+
+// What the last neighbour's busy threads got (sched_idle or nice19).
+const char*& last_neighbour_policy() {
+  static const char* p = "not_started";
+  return p;
+}
+const char* neighbour_policy() { return last_neighbour_policy(); }
 
 // Units chosen per benchmark name (pilot once, reused by every repetition).
 std::map<std::string, uint64_t>& chosen_units() {
@@ -269,13 +346,21 @@ void BM_Channel(benchmark::State& state, CaseSpec c, std::string name) {
     return;
   }
   std::vector<int> pus;
-  if (policy != hw::Policy::kNone) pus = plan.pus;
+  if (policy != hw::Policy::kNone && c.model == Model::kThread) pus = plan.pus;
+  Neighbour neighbour;
+  if (c.neighbour) {
+    neighbour.start();
+    last_neighbour_policy() = neighbour.policy();
+    detail::active_neighbour() = &neighbour;
+  }
   const uint64_t units = choose_units<A, M>(c, name, pus);
   Outcome o;
   for (auto _ : state) {
     o = run_case<A, M>(c, units, pus);
     state.SetIterationTime(std::max(o.measured_s, 1e-9));
   }
+  detail::active_neighbour() = nullptr;
+  neighbour.stop();
   const double msgs = static_cast<double>(std::max<uint64_t>(o.messages, 1));
   const double ns = o.measured_s * 1e9;
   auto& k = state.counters;
@@ -298,13 +383,24 @@ void BM_Channel(benchmark::State& state, CaseSpec c, std::string name) {
   }
   k["cpu_ns_per_msg"] = o.cpu_s * 1e9 / msgs;
   k["ctx_switches_per_msg"] = o.ctx_switches / msgs;
-  if constexpr (HasChanStats<A>) {
+  if (c.model == Model::kGoroutine) {
+    k["g_parks_per_msg"] = static_cast<double>(o.g_parks) / msgs;
+    k["g_switches_per_msg"] = static_cast<double>(o.g_switches) / msgs;
+    k["g_steals_per_msg"] = static_cast<double>(o.g_steals) / msgs;
+    k["gomaxprocs"] = gomaxprocs();
+  } else if constexpr (HasChanStats<A>) {
     k["blocked_per_msg"] = static_cast<double>(o.stats.blocked) / msgs;
     k["parks_per_msg"] = static_cast<double>(o.stats.parks) / msgs;
     k["lock_contended_per_msg"] = static_cast<double>(o.stats.lock_contended) / msgs;
     k["spins_per_msg"] = static_cast<double>(o.stats.spins) / msgs;
   }
-  state.SetLabel(plan.label());
+  std::string label = c.model == Model::kGoroutine
+                          ? "placement=none;pus=unpinned;model=goroutine;GOMAXPROCS=" +
+                                std::to_string(gomaxprocs())
+                          : plan.label();
+  if (c.neighbour)
+    label += std::string(";neighbour=") + neighbour_policy() + "x" + std::to_string(usable_pus());
+  state.SetLabel(label);
   benchmark::DoNotOptimize(o.sink);
   if (o.hist.count() > 0) {
     nlohmann::json buckets = nlohmann::json::array();
@@ -325,6 +421,11 @@ void BM_Channel(benchmark::State& state, CaseSpec c, std::string name) {
 
 // ---- registration --------------------------------------------------------------
 
+std::set<std::string>& seen_names() {
+  static std::set<std::string> s;
+  return s;
+}
+
 std::map<std::string, std::vector<std::string>>& coverage() {
   static std::map<std::string, std::vector<std::string>> m;
   return m;
@@ -333,6 +434,7 @@ std::map<std::string, std::vector<std::string>>& coverage() {
 template <class A, class M>
 void register_one(const CaseSpec& c) {
   const std::string name = case_bench_name(A::kName, c);
+  if (!seen_names().insert(name).second) return;
   benchmark::RegisterBenchmark(name.c_str(),
                                [c, name](benchmark::State& st) { BM_Channel<A, M>(st, c, name); })
       ->Iterations(1)
@@ -340,9 +442,14 @@ void register_one(const CaseSpec& c) {
       ->Unit(benchmark::kMillisecond);
 }
 
+// Chan on goroutines: Chan's own adapter, every party a goroutine.
+template <class A>
+constexpr bool kRunsOnGoroutines = std::is_same_v<A, ChanAdapter>;
+
 template <class A>
 void register_case(const CaseSpec& c) {
   if (!expressible<A>(c)) return;
+  if (c.chan_only && !kRunsOnGoroutines<A>) return;
   switch (c.msg_bytes) {
     case 8: register_one<A, Msg<8>>(c); break;
     case 64: register_one<A, Msg<64>>(c); break;
@@ -350,7 +457,8 @@ void register_case(const CaseSpec& c) {
     default: return;
   }
   std::string entry = std::string(case_name(c.kind)) + "@" + capacity_name(c.cap);
-  auto& list = coverage()[A::kName];
+  auto& list = coverage()[std::string(A::kName) +
+                          (c.model == Model::kGoroutine ? "_goroutine" : "")];
   if (std::find(list.begin(), list.end(), entry) == list.end()) list.push_back(entry);
 }
 
@@ -364,6 +472,9 @@ void register_all() {
   // One registration line per implementation (and the case matrix once).
   for (const CaseSpec& c : all_cases()) {
     register_case<ChanAdapter>(c);
+    CaseSpec g = c;
+    g.model = Model::kGoroutine;
+    register_case<ChanAdapter>(g);
     register_case<BoostFiberAdapter>(c);
     register_case<MoodycamelBlockingAdapter>(c);
     register_case<MoodycamelRwAdapter>(c);
@@ -377,6 +488,19 @@ void register_all() {
       "channels_latency_sampling",
       "1 message in " + std::to_string(kSampleEvery) + " carries a send timestamp");
   benchmark::AddCustomContext("channels_budget_s_per_run", std::to_string(budget_s()));
+  benchmark::AddCustomContext(
+      "channels_models",
+      "thread: every party a std::thread (names without a model segment); goroutine "
+      "(model:goroutine): every party a goroutine on syncscope's runtime, GOMAXPROCS=" +
+          std::to_string(gomaxprocs()) +
+          ", unpinned; go_chan: Go's runtime (peer.sh)");
+  benchmark::AddCustomContext(
+      "channels_neighbour",
+      "neighbour:busy = one busy thread per usable CPU (" + std::to_string(usable_pus()) +
+          "), pinned, SCHED_IDLE (nice 19 if refused), started by the suite before the "
+          "benchmark's pilot and stopped after it; its CPU time and context switches are "
+          "subtracted from cpu_ns_per_msg / ctx_switches_per_msg; the Go peer starts the "
+          "same neighbour as a child process");
   benchmark::AddCustomContext(
       "channels_not_registered",
       "select/popular: only Chan and go_chan have select; close: tbb abort() "

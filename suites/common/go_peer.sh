@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # suites/common/go_peer.sh — build, run and merge the Go peer of a suite
 # whose peer is written against suites/common/go/gbench (pool, maps,
-# overhead; channels has its own module, suites/channels/peer.sh).
+# overhead, fairness, starvation; the lock suites' peers also use
+# suites/common/go/lockpeer; channels has its own module,
+# suites/channels/peer.sh).
 #
 #   suites/common/go_peer.sh SUITE RUN_TMP_DIR PROFILE BUILD_DIR
 #       what suites/SUITE/peer.sh does for run.sh: after the suite wrote
@@ -11,10 +13,11 @@
 #       SUITE.json with suites/common/peer_merge.py (atomic replace)
 #   suites/common/go_peer.sh --test SUITE BUILD_DIR
 #       stage the peer as for a build and run its `go test` (CTest's
-#       SUITE_go_peer_unit)
+#       SUITE_go_peer_unit), with the shared packages' tests
 #
 # Built offline in GOPATH mode: GO111MODULE=off, GOPATH = a staging tree
-# under BUILD_DIR (syncscope/gbench and the suite's package, copied there)
+# under BUILD_DIR (syncscope/gbench, syncscope/lockpeer and the suite's
+# package, copied there)
 # followed by /usr/share/gocode (Debian's golang-golang-x-sync-dev:
 # golang.org/x/sync/{semaphore,singleflight,errgroup}); GOCACHE under
 # BUILD_DIR, GOENV=off (no $HOME config), GOTOOLCHAIN=local, GOPROXY=off,
@@ -27,7 +30,7 @@
 # line naming the problem, exit 2.
 set -euo pipefail
 
-SUITES=(pool maps overhead)
+SUITES=(pool maps overhead fairness starvation)
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source-path=SCRIPTDIR source=peer_lib.sh
 . "$here/peer_lib.sh"
@@ -47,8 +50,9 @@ check_suite() {
 stage() {
   local suite="$1" out="$2" src="$2/gopath/src/syncscope"
   rm -rf "$src"
-  mkdir -p "$src/gbench" "$src/${suite}_go" "$out/cache"
+  mkdir -p "$src/gbench" "$src/lockpeer" "$src/${suite}_go" "$out/cache"
   cp "$here/go/gbench/"* "$src/gbench/"
+  cp "$here/go/lockpeer/"* "$src/lockpeer/"
   cp "$suites_dir/$suite/go/"* "$src/${suite}_go/"
   export GOCACHE="$out/cache" GOPATH="$out/gopath:/usr/share/gocode" GOENV=off \
     GOTOOLCHAIN=local GOPROXY=off GOFLAGS= CGO_ENABLED=0 GO111MODULE=off
@@ -67,7 +71,7 @@ case "${1:-}" in
     command -v go >/dev/null 2>&1 || { echo "error: no 'go' on PATH (./run.sh setup installs golang-go)" >&2; exit 1; }
     build="$(cd "$3" && pwd)"
     stage "$2" "$build/suites/$2/go-peer-test"
-    cd "$pkg" && exec go test -count=1 syncscope/gbench .
+    cd "$pkg" && exec go test -count=1 syncscope/gbench syncscope/lockpeer .
     ;;
 esac
 
@@ -113,11 +117,19 @@ case "$suite" in
   overhead) extra=(-skip overhead_context_cancel,overhead_single_flight) ;;
 esac
 
+# A peer with a histogram side file (SUITE_hist.json): starvation.
+tmp_hist="$run/.${suite}_go_hist.json"
+hist_args=() merge_hist=()
+case "$suite" in
+  starvation) hist_args=(-hist "$tmp_hist") merge_hist=(--peer-hist "$tmp_hist") ;;
+esac
+
 cpus="$(nproc)"
 tmp_json="$run/.${suite}_go.json"
-trap 'rm -f "$tmp_json" "$tmp_json.tmp"' EXIT
+trap 'rm -f "$tmp_json" "$tmp_json.tmp" "$tmp_hist" "$tmp_hist.tmp"' EXIT
 echo "$suite peer: replaying $suite's cases with Go's runtime (GOMAXPROCS=$cpus, profile $profile)"
 owned "$out/${suite}_go" -plan "$run/$suite.json" -out "$tmp_json" -gomaxprocs "$cpus" -profile "$profile" \
-  ${extra[@]+"${extra[@]}"}
-owned "$PY" "$merge" "$run" --suite "$suite" --peer go --peer-json "$tmp_json"
+  ${extra[@]+"${extra[@]}"} ${hist_args[@]+"${hist_args[@]}"}
+owned "$PY" "$merge" "$run" --suite "$suite" --peer go --peer-json "$tmp_json" \
+  ${merge_hist[@]+"${merge_hist[@]}"}
 echo "$suite peer: go_* entries merged into $suite.json"

@@ -1,5 +1,5 @@
-"""Tests of suites/common/go_peer.sh and the peer.sh of pool, maps and
-overhead: bad usage is refused with one line and exit 2, a missing `go` is
+"""Tests of suites/common/go_peer.sh and the peer.sh of pool, maps,
+overhead, fairness and starvation: bad usage is refused with one line and exit 2, a missing `go` is
 recorded in the suite's context and is not an error, and (where Go is
 installed) each peer builds offline, runs a small plan and its rows land in
 the suite's JSON next to the C++ rows."""
@@ -32,13 +32,31 @@ PLANS = {
                   "overhead_cond_broadcast/impl:Cond/waiters:2/manual_time"],
                  ["overhead_once/impl:go_sync_once",
                   "overhead_cond_broadcast/impl:go_sync_cond/waiters:2/manual_time"]),
+    # Only the thread rows of the Go designs are replayed (placement none).
+    "fairness": (["fairness/lock:GoMutex/threads:2/placement:compact/cs_ns:100/ncs_ns:100/dist:fixed/manual_time",
+                  "fairness/lock:GoMutex/model:goroutine/threads:2/placement:none/cs_ns:100/ncs_ns:100/dist:fixed/manual_time",
+                  "fairness/lock:std_mutex/threads:2/placement:none/cs_ns:100/ncs_ns:100/dist:fixed/manual_time"],
+                 ["fairness/lock:go_sync_mutex/threads:2/placement:none/cs_ns:100/ncs_ns:100/dist:fixed/manual_time"]),
+    "starvation": (["starvation/lock:GoMutex/threads:2/placement:none/cs_ns:100/ncs_ns:100/manual_time",
+                    "starvation_lockskew/lock:GoMutex/manual_time",
+                    "starvation_lockskew/lock:GoMutex/model:goroutine/manual_time",
+                    "starvation_rw/lock:GoRWMutex/read_pct:90/threads:2/manual_time"],
+                   ["starvation/lock:go_sync_mutex/threads:2/placement:none/cs_ns:100/ncs_ns:100/manual_time",
+                    "starvation_lockskew/lock:go_sync_mutex/manual_time",
+                    "starvation_rw/lock:go_sync_rwmutex/read_pct:90/threads:2/manual_time"]),
 }
+
+# The side file a peer adds its histograms to, and the rows that have one.
+HIST = {"starvation": "starvation_hist.json"}
 
 
 def write_plan(run_dir, suite):
     rows = []
     for n in PLANS[suite][0]:
-        threads = int(n.rsplit("threads:", 1)[1]) if "threads:" in n else 1
+        # The Google Benchmark threads of a row: those of a threads:N suffix
+        # (the lock suites' threads:N inside the name is theirs, not GB's).
+        tail = n.rsplit("threads:", 1)[1] if "threads:" in n else "1"
+        threads = int(tail) if tail.isdigit() else 1
         rows.append({"name": n, "run_name": n, "run_type": "iteration", "repetitions": 1,
                      "threads": threads, "ns_per_op": 1.0})
     with open(os.path.join(run_dir, suite + ".json"), "w", encoding="utf-8") as f:
@@ -113,7 +131,12 @@ class GoPeerTest(unittest.TestCase):
             self.assertIn("GOGC=", doc["context"][s + "_peer_go"])
             for b in doc["benchmarks"][len(cpp):]:
                 self.assertGreater(b["iterations"], 0, b)
-                self.assertTrue(any(k.endswith("_ns") or k.endswith("_per_op") for k in b), b)
+                self.assertTrue(any(k.endswith("_ns") or k.endswith("_per_op")
+                                    or k.endswith("_per_acq") for k in b), b)
+            if s in HIST:
+                side = read(os.path.join(self.run_dir, HIST[s]))
+                for n in go:
+                    self.assertIn(n.rsplit("/manual_time", 1)[0], side, s)
             self.assertEqual(sorted(f for f in os.listdir(self.run_dir) if f.startswith(".")), [])
 
 

@@ -6,6 +6,10 @@
 // InstrumentedLocks: the Go designs built with their counters compiled in;
 // the fairness suite reports mode switches, handoffs, barges, spins and
 // parks from these next to the plain runs.
+// PeerLocks: the Go runtime's own sync.Mutex / sync.RWMutex, measured by the
+// fairness and starvation suites' Go peers (suites/<suite>/go/) on the same
+// cases; listed here only for their names, order and colours (the Go
+// runtime's cyan, as go_chan's), never instantiated in C++.
 //
 // Each line also gives the lock's colour in every plot (families keep a hue:
 // the Go designs orange/brown, newest darkest; TBB greens; test-and-set
@@ -70,12 +74,21 @@ using InstrumentedLocks = LockList<
     Lock<"GoMutex2015_instr", InstrumentedGoMutex2015>,
     Lock<"GoMutex_instr", InstrumentedGoMutex>>;
 
-// The three lists as "locks_mutex", "locks_instrumented" and "locks_shared"
-// in the suite's JSON context ("name=#rrggbb,..." in registry order).
+// A lock that only a peer program measures (no C++ type to run).
+struct MeasuredByGoPeer {};
+
+using PeerLocks = LockList<
+    Lock<"go_sync_mutex", MeasuredByGoPeer, "#17becf">,
+    Lock<"go_sync_rwmutex", MeasuredByGoPeer, "#0e8a96">>;
+
+// The four lists as "locks_mutex", "locks_instrumented", "locks_shared" and
+// "locks_peer" in the suite's JSON context ("name=#rrggbb,..." in registry
+// order).
 inline void add_lock_registry_context() {
   benchmark::AddCustomContext("locks_mutex", registry_text(MutexLocks{}));
   benchmark::AddCustomContext("locks_instrumented", registry_text(InstrumentedLocks{}));
   benchmark::AddCustomContext("locks_shared", registry_text(SharedLocks{}));
+  benchmark::AddCustomContext("locks_peer", registry_text(PeerLocks{}));
 }
 
 }  // namespace syncscope::suites

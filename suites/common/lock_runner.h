@@ -16,6 +16,16 @@
 // Per-thread roles (cs_ns, ncs_ns, read fraction) let one runner express the
 // plain hammer, the lockskew scenario (a hog and an occasional victim) and
 // read/write mixes on SharedLockable locks.
+//
+// The threading model (issue 11): with RunnerConfig::goroutines the parties
+// are goroutines on syncscope's runtime (syncscope/goroutine.h, GOMAXPROCS =
+// the usable CPUs) instead of threads: never pinned, never real-time, gate
+// waited with gosched() (the runtime does not preempt: a goroutine that
+// spun without yielding would keep the others off its P), and the cost of
+// the run is the process's (getrusage(RUSAGE_SELF) around it, spread evenly
+// over the records: a goroutine moves between OS threads, so
+// RUSAGE_THREAD would measure an M, not a party). The coordinator stays a
+// plain thread and waits for the goroutines with a WaitGroup.
 #ifndef SYNCSCOPE_SUITES_COMMON_LOCK_RUNNER_H_
 #define SYNCSCOPE_SUITES_COMMON_LOCK_RUNNER_H_
 
@@ -32,6 +42,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <syncscope/goroutine.h>
+#include <syncscope/wait_group.h>
 
 #include "common/calibrated_work.h"
 #include "common/harness.h"
@@ -57,6 +70,8 @@ struct RunnerConfig {
   int coordinator_rt_priority = 0; // > 0: the coordinator runs SCHED_FIFO from the start signal
                                    // until the threads are joined (above the workers' priority,
                                    // so the stop signal is not delayed by a busy worker)
+  bool goroutines = false;         // parties are goroutines (see the banner); roles' pu and
+                                   // rt_priority are then ignored
 };
 
 struct alignas(128) ThreadRecord {
@@ -161,7 +176,7 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
   auto body = [&](int t) {
     const ThreadRole& role = cfg.roles[static_cast<size_t>(t)];
     ThreadRecord& rec = *result.threads[static_cast<size_t>(t)];
-    rec.pinned = pin_to(role.pu);
+    if (!cfg.goroutines) rec.pinned = pin_to(role.pu);
     WorkPlan cs(role.cs_ns, role.dist, 0x9e3779b97f4a7c15ull * (t + 1));
     WorkPlan ncs(role.ncs_ns, role.dist, 0xc2b2ae3d27d4eb4full * (t + 1));
     std::vector<uint8_t> read_plan(WorkPlan::kRing, 0);
@@ -170,10 +185,16 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
     for (auto& r : read_plan) r = role.read_fraction > 0 && is_read(rng);
     size_t step = 0;
     ready.fetch_add(1);
-    while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+    while (!go.load(std::memory_order_acquire)) {
+      if (cfg.goroutines) {
+        gosched();
+      } else {
+        std::this_thread::yield();
+      }
+    }
     // Real-time only from here: a SCHED_FIFO thread spinning on `go` would
     // keep the (normal) coordinator off its PU.
-    RtScope rt(role.rt_priority);
+    RtScope rt(cfg.goroutines ? 0 : role.rt_priority);
     rec.realtime = rt.ok();
     rusage ru0{};
     getrusage(RUSAGE_THREAD, &ru0);
@@ -219,13 +240,26 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
     rec.cpu_s = secs(ru1.ru_utime) - secs(ru0.ru_utime) + secs(ru1.ru_stime) - secs(ru0.ru_stime);
     rec.vcsw = ru1.ru_nvcsw - ru0.ru_nvcsw;
     rec.ivcsw = ru1.ru_nivcsw - ru0.ru_nivcsw;
-    pin_to(-1);
+    if (!cfg.goroutines) pin_to(-1);
   };
 
   std::vector<std::thread> threads;
-  threads.reserve(static_cast<size_t>(n));
-  for (int t = 0; t < n; ++t) threads.emplace_back(body, t);
+  WaitGroup done;
+  if (cfg.goroutines) {
+    done.add(n);
+    for (int t = 0; t < n; ++t) {
+      syncscope::go([&body, &done, t] {
+        body(t);
+        done.done();
+      });
+    }
+  } else {
+    threads.reserve(static_cast<size_t>(n));
+    for (int t = 0; t < n; ++t) threads.emplace_back(body, t);
+  }
   while (ready.load() < n) std::this_thread::yield();
+  rusage self0{};
+  getrusage(RUSAGE_SELF, &self0);
   const auto t0 = detail::Clock::now();
   result.start_steady_ns = static_cast<int64_t>(detail::now_ns());
   RtScope coordinator_rt(cfg.coordinator_rt_priority);
@@ -234,8 +268,24 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
   go.store(true, std::memory_order_release);
   std::this_thread::sleep_for(std::chrono::duration<double>(cfg.duration_s));
   stop.store(true, std::memory_order_relaxed);
-  for (auto& th : threads) th.join();
+  if (cfg.goroutines) {
+    done.wait();
+  } else {
+    for (auto& th : threads) th.join();
+  }
   result.elapsed_s = std::chrono::duration<double>(detail::Clock::now() - t0).count();
+  if (cfg.goroutines && n > 0) {
+    rusage self1{};
+    getrusage(RUSAGE_SELF, &self1);
+    auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec * 1e-6; };
+    const double cpu = secs(self1.ru_utime) - secs(self0.ru_utime) + secs(self1.ru_stime) -
+                       secs(self0.ru_stime);
+    for (auto& r : result.threads) {
+      r->cpu_s = cpu / n;
+      r->vcsw = (self1.ru_nvcsw - self0.ru_nvcsw) / n;
+      r->ivcsw = (self1.ru_nivcsw - self0.ru_nivcsw) / n;
+    }
+  }
   result.total_orders = next_order;
   for (auto& r : result.threads) result.pinned = result.pinned && r->pinned;
   // After a real-time run, idle as long as it ran (outside the measured

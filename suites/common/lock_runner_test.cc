@@ -7,6 +7,7 @@
 #include "common/lock_runner.h"
 
 #include <gtest/gtest.h>
+#include <syncscope/go_mutex.h>
 #include <pthread.h>
 #include <sched.h>
 
@@ -161,6 +162,29 @@ TEST(LockRunner, CountsEachThreadsCpuTimeAndContextSwitches) {
     }
   }
   EXPECT_TRUE(everyone_acquired);
+}
+
+// The goroutine model: every party a goroutine, the lock-protected order
+// counter equals the acquisitions counted, nobody is pinned, and the cost
+// counters are filled from the process's usage.
+TEST(LockRunner, GoroutinePartiesCountEveryAcquisition) {
+  std::vector<ThreadRole> roles(4, ThreadRole{100, 100, WorkDist::kFixed, 0, -1, 0});
+  RunnerConfig cfg{roles, 0.02, true, true, 1 << 12};
+  cfg.goroutines = true;
+  GoMutex lock;
+  RunnerResult r = run_lock(lock, cfg);
+  uint64_t total = 0;
+  double cpu = 0;
+  for (auto& t : r.threads) {
+    total += t->acquisitions;
+    cpu += t->cpu_s;
+    EXPECT_FALSE(t->realtime);
+    EXPECT_EQ(t->write_wait.count(), t->acquisitions);
+  }
+  EXPECT_GT(total, 0u);
+  EXPECT_EQ(r.total_orders, total);
+  EXPECT_GE(cpu, 0.0);
+  EXPECT_TRUE(r.pinned);
 }
 
 }  // namespace

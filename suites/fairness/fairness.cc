@@ -13,6 +13,14 @@
 //   instrumented Go designs spins, parks, barges, handoffs, mode_switches
 //   (starvation-mode entries + exits). Instrumented runs also write their
 //   mode-switch timeline to fairness_timeline.json.
+// Family: fairness/lock:L/model:goroutine/threads:T/placement:none/...
+//   the Go designs (GoMutex2008 ... GoMutex) with every party a goroutine on
+//   syncscope's runtime (the threading-model axis, issue 11; lock_runner.h):
+//   unpinned, GOMAXPROCS = the usable CPUs, the same counters. A name
+//   without a model segment is the thread model.
+// Family: fairness/lock:go_sync_mutex/threads:T/placement:none/...
+//   Go's own sync.Mutex on the same cases, with goroutines (the Go peer,
+//   peer.sh and go/, merged into this JSON), for the placement none runs.
 // Family: fairness_uncontended/lock:L — one thread, lock+unlock in a tight
 //   loop: the fast path's cost. Counter ns_per_op (one lock+unlock pair).
 #include <chrono>
@@ -47,19 +55,24 @@ concept HasStats = requires(const L& l) { l.stats(); };
 template <class L>
 concept HasTimeline = requires(const L& l) { l.mode_switch_timeline(); };
 
+// The Go designs, which also run with goroutines as parties.
+bool is_go_design(const char* name) { return std::string(name).rfind("GoMutex", 0) == 0; }
+
 template <class Entry>
 void BM_Fairness(benchmark::State& state, const std::string& name, int threads, hw::Policy policy,
-                 WorkConfig w) {
+                 WorkConfig w, bool goroutines) {
   using L = typename Entry::type;
   std::vector<ThreadRole> roles(static_cast<size_t>(threads),
                                 ThreadRole{w.cs_ns, w.ncs_ns, w.dist, 0, -1});
-  const hw::Placement placement = place_roles(policy, roles);
+  const hw::Placement placement = goroutines ? hw::unpinned_placement(threads, "goroutines")
+                                             : place_roles(policy, roles);
   if (!placement.honoured) {
     state.SkipWithError(placement.refusal().c_str());
     return;
   }
   RunnerConfig cfg;
   cfg.roles = roles;
+  cfg.goroutines = goroutines;
   cfg.duration_s = options().profile == Profile::kFull ? 1.0 : 0.1;
   cfg.record_order = true;
   cfg.order_capacity = std::max<size_t>(1 << 16, (size_t{1} << 22) / static_cast<size_t>(threads));
@@ -117,7 +130,12 @@ void BM_Fairness(benchmark::State& state, const std::string& name, int threads, 
     record_side_data("fairness_timeline.json", name,
                      {{"duration_ms", r.elapsed_s * 1e3}, {"events", timeline}});
   }
-  state.SetLabel(placement.label());
+  if (goroutines) {
+    state.counters["gomaxprocs"] = gomaxprocs();
+    state.SetLabel(placement.label() + ";model=goroutine;GOMAXPROCS=" + std::to_string(gomaxprocs()));
+  } else {
+    state.SetLabel(placement.label());
+  }
 }
 
 template <class Entry>
@@ -151,12 +169,26 @@ void register_lock() {
                                     {"ncs_ns", std::to_string(static_cast<int>(w.ncs_ns))},
                                     {"dist", work_dist_name(w.dist)}});
         auto* b = benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& st) {
-          BM_Fairness<Entry>(st, name, t, policy, w);
+          BM_Fairness<Entry>(st, name, t, policy, w, false);
         });
         // One iteration is one timed run (longer than the profile's minimum
         // time, so Google Benchmark does not repeat it within a repetition).
         b->UseManualTime();
       }
+    }
+    if (!is_go_design(Entry::kName)) continue;
+    for (int t : thread_sweep(max_threads)) {
+      std::string name =
+          bench_name("fairness", {{"lock", Entry::kName},
+                                  {"model", "goroutine"},
+                                  {"threads", std::to_string(t)},
+                                  {"placement", "none"},
+                                  {"cs_ns", std::to_string(static_cast<int>(w.cs_ns))},
+                                  {"ncs_ns", std::to_string(static_cast<int>(w.ncs_ns))},
+                                  {"dist", work_dist_name(w.dist)}});
+      benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& st) {
+        BM_Fairness<Entry>(st, name, t, hw::Policy::kNone, w, true);
+      })->UseManualTime();
     }
   }
 }
@@ -165,6 +197,13 @@ void register_all() {
   add_lock_registry_context();
   benchmark::AddCustomContext("calibrated_steps_per_ns",
                               std::to_string(CalibratedWork::steps_per_ns()));
+  benchmark::AddCustomContext(
+      "lock_models",
+      "thread: every party a std::thread (names without a model segment); goroutine "
+      "(model:goroutine, the Go designs): every party a goroutine on syncscope's runtime, "
+      "GOMAXPROCS=" + std::to_string(gomaxprocs()) +
+          ", unpinned, no preemption (a goroutine keeps its P until it parks or yields); "
+          "lock:go_sync_mutex: Go's sync.Mutex with goroutines (peer.sh)");
   for_each_lock(MutexLocks{}, []<class E>() { register_lock<E>(); });
   for_each_lock(InstrumentedLocks{}, []<class E>() { register_lock<E>(); });
 }

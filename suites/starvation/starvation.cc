@@ -19,6 +19,14 @@
 //       Reader/writer locks with R % reads: reader_wait_* and writer_wait_*
 //       percentiles (writer starvation is writer_wait_max_ns), acq_per_s,
 //       reads, writes.
+//   .../model:goroutine (after lock:L, on all three families): the Go
+//       designs (GoMutex2008 ... GoMutex, GoRWMutex) with every party a
+//       goroutine on syncscope's runtime (the threading-model axis, issue
+//       11; lock_runner.h): unpinned, never real-time (lockskew's label says
+//       sched=other;model=goroutine), GOMAXPROCS = the usable CPUs.
+//   lock:go_sync_mutex, lock:go_sync_rwmutex: Go's own sync.Mutex and
+//       sync.RWMutex on the same cases with goroutines (the Go peer, peer.sh
+//       and go/, merged into this JSON and its side file).
 // Histogram buckets of every run go to starvation_hist.json (for the CCDF
 // plots): {name: {"buckets": [[upper_ns, count], ...]}} and, for rw runs,
 // "reader_buckets"/"writer_buckets"; for lockskew, the victim's.
@@ -74,16 +82,26 @@ RunnerResult run_fresh(const RunnerConfig& cfg, benchmark::State& state) {
   return r;
 }
 
+// The Go designs, which also run with goroutines as parties.
+bool is_go_design(const char* name) { return std::string(name).rfind("Go", 0) == 0; }
+
+std::string goroutine_label(const hw::Placement& p) {
+  return p.label() + ";model=goroutine;GOMAXPROCS=" + std::to_string(gomaxprocs());
+}
+
 template <class Entry>
-void BM_Hammer(benchmark::State& state, const std::string& name, int threads, hw::Policy policy) {
+void BM_Hammer(benchmark::State& state, const std::string& name, int threads, hw::Policy policy,
+               bool goroutines) {
   std::vector<ThreadRole> roles(static_cast<size_t>(threads),
                                 ThreadRole{kCsNs, kNcsNs, WorkDist::kFixed, 0, -1});
-  const hw::Placement placement = place_roles(policy, roles);
+  const hw::Placement placement = goroutines ? hw::unpinned_placement(threads, "goroutines")
+                                             : place_roles(policy, roles);
   if (!placement.honoured) {
     state.SkipWithError(placement.refusal().c_str());
     return;
   }
   RunnerConfig cfg{roles, duration_s(), /*record_order=*/false, /*record_wait=*/true, 0};
+  cfg.goroutines = goroutines;
   RunnerResult r = run_fresh<typename Entry::type>(cfg, state);
   LogLinearHistogram all;
   uint64_t total = 0;
@@ -95,11 +113,11 @@ void BM_Hammer(benchmark::State& state, const std::string& name, int threads, hw
   state.counters["acq_per_s"] = static_cast<double>(total) / r.elapsed_s;
   set_cost_counters(state, r);
   record_side_data("starvation_hist.json", name, {{"buckets", buckets_json(all)}});
-  state.SetLabel(placement.label());
+  state.SetLabel(goroutines ? goroutine_label(placement) : placement.label());
 }
 
 template <class Entry>
-void BM_Lockskew(benchmark::State& state, const std::string& name) {
+void BM_Lockskew(benchmark::State& state, const std::string& name, bool goroutines) {
   // Hog and victim on two different PUs when there are two (compact: the
   // closest pair); a one-PU machine runs them unpinned and says so. Pinned
   // one per PU, both run under SCHED_FIFO when the OS allows it (and the
@@ -108,8 +126,10 @@ void BM_Lockskew(benchmark::State& state, const std::string& name) {
   // of other processes on a shared machine. The label says which it got.
   std::vector<ThreadRole> roles = {ThreadRole{kHogCsNs, kHogGapNs, WorkDist::kFixed, 0, -1},
                                    ThreadRole{kCsNs, kVictimGapNs, WorkDist::kFixed, 0, -1}};
-  hw::Placement placement = hw::unpinned_placement(2, "one usable PU");
-  if (usable_pus() >= 2) {
+  // On goroutines: unpinned, no real time (a goroutine has neither).
+  hw::Placement placement =
+      hw::unpinned_placement(2, goroutines ? "goroutines" : "one usable PU");
+  if (usable_pus() >= 2 && !goroutines) {
     hw::Placement compact = place_roles(hw::Policy::kCompact, roles);
     if (compact.honoured) placement = std::move(compact);
   }
@@ -120,6 +140,7 @@ void BM_Lockskew(benchmark::State& state, const std::string& name) {
   // One run stays well under Linux's real-time budget (0.95 s per 1 s
   // period) in both profiles; the full profile gets more repetitions.
   RunnerConfig cfg{roles, kLockskewRunS, false, true, 0};
+  cfg.goroutines = goroutines;
   if (pinned) cfg.coordinator_rt_priority = kCoordinatorRtPriority;
   RunnerResult r = run_fresh<typename Entry::type>(cfg, state);
   const ThreadRecord& hog = *r.threads[0];
@@ -136,15 +157,18 @@ void BM_Lockskew(benchmark::State& state, const std::string& name) {
     label += ";sched=other";
     if (!r.rt_refused.empty()) label += " (" + r.rt_refused + ")";
   }
+  if (goroutines) label += ";model=goroutine;GOMAXPROCS=" + std::to_string(gomaxprocs());
   record_side_data("starvation_hist.json", name, {{"buckets", buckets_json(victim.write_wait)}});
   state.SetLabel(label);
 }
 
 template <class Entry>
-void BM_ReadWrite(benchmark::State& state, const std::string& name, int threads, int read_pct) {
+void BM_ReadWrite(benchmark::State& state, const std::string& name, int threads, int read_pct,
+                  bool goroutines) {
   std::vector<ThreadRole> roles(static_cast<size_t>(threads),
                                 ThreadRole{kCsNs, kNcsNs, WorkDist::kFixed, read_pct / 100.0, -1});
   RunnerConfig cfg{roles, duration_s(), false, true, 0};
+  cfg.goroutines = goroutines;
   RunnerResult r = run_fresh<typename Entry::type>(cfg, state);
   LogLinearHistogram reads, writes;
   uint64_t total = 0, nreads = 0;
@@ -163,7 +187,8 @@ void BM_ReadWrite(benchmark::State& state, const std::string& name, int threads,
   record_side_data(
       "starvation_hist.json", name,
       {{"reader_buckets", buckets_json(reads)}, {"writer_buckets", buckets_json(writes)}});
-  state.SetLabel(hw::unpinned_placement(threads).label());
+  const hw::Placement unpinned = hw::unpinned_placement(threads);
+  state.SetLabel(goroutines ? goroutine_label(unpinned) : unpinned.label());
 }
 
 benchmark::internal::Benchmark* finish(benchmark::internal::Benchmark* b) {
@@ -171,39 +196,54 @@ benchmark::internal::Benchmark* finish(benchmark::internal::Benchmark* b) {
   return b->UseManualTime();
 }
 
+// {lock:L} or {lock:L, model:goroutine}: the head of a name's key:values.
+std::vector<std::pair<std::string, std::string>> lock_keys(const char* lock, bool goroutines) {
+  std::vector<std::pair<std::string, std::string>> kv = {{"lock", lock}};
+  if (goroutines) kv.emplace_back("model", "goroutine");
+  return kv;
+}
+
 template <class Entry>
 void register_mutex() {
   std::vector<int> sweep;
   for (int t : thread_sweep(2 * usable_pus()))
     if (t >= 2) sweep.push_back(t);
-  for (hw::Policy policy : options().placements) {
-    for (int t : sweep) {
-      std::string name =
-          bench_name("starvation", {{"lock", Entry::kName},
-                                    {"threads", std::to_string(t)},
-                                    {"placement", hw::policy_name(policy)},
-                                    {"cs_ns", std::to_string(static_cast<int>(kCsNs))},
-                                    {"ncs_ns", std::to_string(static_cast<int>(kNcsNs))}});
-      finish(benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& st) {
-        BM_Hammer<Entry>(st, name, t, policy);
-      }));
+  for (bool g : {false, true}) {
+    if (g && !is_go_design(Entry::kName)) continue;
+    const std::vector<hw::Policy> policies =
+        g ? std::vector<hw::Policy>{hw::Policy::kNone} : options().placements;
+    for (hw::Policy policy : policies) {
+      for (int t : sweep) {
+        auto kv = lock_keys(Entry::kName, g);
+        kv.insert(kv.end(), {{"threads", std::to_string(t)},
+                             {"placement", hw::policy_name(policy)},
+                             {"cs_ns", std::to_string(static_cast<int>(kCsNs))},
+                             {"ncs_ns", std::to_string(static_cast<int>(kNcsNs))}});
+        std::string name = bench_name("starvation", kv);
+        finish(benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& st) {
+          BM_Hammer<Entry>(st, name, t, policy, g);
+        }));
+      }
     }
+    std::string skew = bench_name("starvation_lockskew", lock_keys(Entry::kName, g));
+    finish(benchmark::RegisterBenchmark(
+        skew.c_str(), [=](benchmark::State& st) { BM_Lockskew<Entry>(st, skew, g); }));
   }
-  std::string skew = bench_name("starvation_lockskew", {{"lock", Entry::kName}});
-  finish(benchmark::RegisterBenchmark(skew.c_str(),
-                                      [=](benchmark::State& st) { BM_Lockskew<Entry>(st, skew); }));
 }
 
 template <class Entry>
 void register_shared() {
   const int threads = std::max(2, 2 * usable_pus());
-  for (int pct : {0, 50, 90, 99}) {
-    std::string name = bench_name("starvation_rw", {{"lock", Entry::kName},
-                                                    {"read_pct", std::to_string(pct)},
-                                                    {"threads", std::to_string(threads)}});
-    finish(benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& st) {
-      BM_ReadWrite<Entry>(st, name, threads, pct);
-    }));
+  for (bool g : {false, true}) {
+    if (g && !is_go_design(Entry::kName)) continue;
+    for (int pct : {0, 50, 90, 99}) {
+      auto kv = lock_keys(Entry::kName, g);
+      kv.insert(kv.end(), {{"read_pct", std::to_string(pct)}, {"threads", std::to_string(threads)}});
+      std::string name = bench_name("starvation_rw", kv);
+      finish(benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& st) {
+        BM_ReadWrite<Entry>(st, name, threads, pct, g);
+      }));
+    }
   }
 }
 
@@ -216,6 +256,13 @@ void register_all() {
                       std::to_string(static_cast<int>(kHogGapNs)) + " ns; victim every " +
                       std::to_string(static_cast<int>(kVictimGapNs / 1000)) +
                       " us; pinned one per PU under SCHED_FIFO when permitted");
+  benchmark::AddCustomContext(
+      "lock_models",
+      "thread: every party a std::thread (names without a model segment); goroutine "
+      "(model:goroutine, the Go designs): every party a goroutine on syncscope's runtime, "
+      "GOMAXPROCS=" + std::to_string(gomaxprocs()) +
+          ", unpinned, never real-time, no preemption; lock:go_sync_mutex / "
+          "go_sync_rwmutex: Go's sync.Mutex / sync.RWMutex with goroutines (peer.sh)");
   for_each_lock(MutexLocks{}, []<class E>() { register_mutex<E>(); });
   for_each_lock(SharedLocks{}, []<class E>() { register_shared<E>(); });
 }

@@ -33,6 +33,8 @@ type caseSpec struct {
 	producers int
 	consumers int
 	workNs    int
+	neighbour bool   // .../neighbour:busy: the noisy neighbour runs (neighbour.go)
+	model     string // "" (threads) or "goroutine": Chan's rows; only "" is replayed
 }
 
 type slot struct {

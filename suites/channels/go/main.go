@@ -14,6 +14,11 @@
 // Chan and go_chan always move the same number of messages. The case
 // bodies (cases.go) mirror suites/channels/cases.h.
 //
+// Chan's goroutine rows (model:goroutine) are not replayed: go_chan is Go's
+// own goroutines already. Cases named .../neighbour:busy run with the noisy
+// neighbour on (neighbour.go), started before the case's first repetition
+// and stopped after its last; the label says which policy it got.
+//
 // Output: -out gets {"context": {...}, "benchmarks": [...]}: per case one
 // "iteration" entry per repetition and the mean/median/stddev/cv
 // aggregates, with run_name, run_type, repetitions, threads, real_time,
@@ -81,6 +86,10 @@ func parseName(name string) (caseSpec, []string, bool) {
 			c.threads = n
 		case "work_ns":
 			c.workNs = n
+		case "neighbour":
+			c.neighbour = v == "busy"
+		case "model":
+			c.model = v
 		}
 	}
 	if !seen["case"] || !seen["cap"] || !seen["threads"] || c.threads < 1 {
@@ -139,7 +148,7 @@ func readPlan(path string) ([]planEntry, error) {
 			continue
 		}
 		spec, _, ok := parseName(name)
-		if !ok || !supported(spec) {
+		if !ok || !supported(spec) || spec.model != "" {
 			continue
 		}
 		reps := 1
@@ -220,7 +229,12 @@ func main() {
 	histPath := flag.String("hist", "", "where to write the go_chan latency histograms (JSON)")
 	procs := flag.Int("gomaxprocs", 0, "GOMAXPROCS (default: the usable CPUs)")
 	profile := flag.String("profile", "quick", "the run's profile (recorded in the context)")
+	child := flag.Bool("neighbour-child", false, "internal: run as the noisy neighbour (neighbour.go)")
 	flag.Parse()
+	if *child {
+		neighbourChild()
+		return
+	}
 	if *planPath == "" || *outPath == "" || *histPath == "" || flag.NArg() != 0 {
 		fmt.Fprintln(os.Stderr, "usage: channels_go -plan CHANNELS_JSON -out OUT_JSON -hist HIST_JSON [-gomaxprocs N] [-profile quick|full]")
 		os.Exit(2)
@@ -248,6 +262,14 @@ func main() {
 		name := goName(p.runName)
 		var entries []map[string]interface{}
 		var last outcome
+		caseLabel := label
+		var nb *neighbour
+		if p.spec.neighbour {
+			if nb, err = startNeighbour(); err != nil {
+				fail("%v", err)
+			}
+			caseLabel = fmt.Sprintf("%s;neighbour=%sx%d", label, nb.policy, runtime.NumCPU())
+		}
 		for rep := 0; rep < p.repetitions; rep++ {
 			o := runCase(p.spec, p.units)
 			last = o
@@ -256,12 +278,15 @@ func main() {
 				"run_name": name, "run_type": "iteration", "repetitions": p.repetitions,
 				"repetition_index": rep, "threads": 1, "iterations": 1,
 				"real_time": math.Max(o.measuredS, 1e-9) * 1e3, "cpu_time": o.cpuS * 1e3,
-				"time_unit": "ms", "label": label,
+				"time_unit": "ms", "label": caseLabel,
 			}
 			for k, v := range counters(p.spec, o) {
 				e[k] = v
 			}
 			entries = append(entries, e)
+		}
+		if nb != nil {
+			nb.stop()
 		}
 		benchmarks = append(benchmarks, entries...)
 		if p.repetitions > 1 {
@@ -270,7 +295,7 @@ func main() {
 				keys = append(keys, k)
 			}
 			sort.Strings(keys[2:])
-			benchmarks = append(benchmarks, gbench.Aggregates(name, fi, p.repetitions, 1, "ms", label, keys, entries)...)
+			benchmarks = append(benchmarks, gbench.Aggregates(name, fi, p.repetitions, 1, "ms", caseLabel, keys, entries)...)
 		}
 		if last.hist != nil && last.hist.count > 0 {
 			hists[baseName(name)] = histJSON(p.spec, last.hist)

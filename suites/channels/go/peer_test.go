@@ -73,6 +73,10 @@ func TestParseName(t *testing.T) {
 			caseSpec{kind: "close", capacity: 0, msgBytes: 8, threads: 5, producers: 1, consumers: 4}},
 		{"channels/impl:Chan/case:prodcons/cap:16/msg:8/threads:2/work_ns:100",
 			caseSpec{kind: "prodcons", capacity: 16, msgBytes: 8, threads: 2, producers: 1, consumers: 1, workNs: 100}},
+		{"channels/impl:Chan/case:spsc/cap:0/msg:8/threads:2/neighbour:busy/iterations:1/manual_time",
+			caseSpec{kind: "spsc", capacity: 0, msgBytes: 8, threads: 2, producers: 1, consumers: 1, neighbour: true}},
+		{"channels/impl:Chan/model:goroutine/case:mpmc/cap:1/msg:8/threads:32",
+			caseSpec{kind: "mpmc", capacity: 1, msgBytes: 8, threads: 32, producers: 16, consumers: 16, model: "goroutine"}},
 	}
 	for _, c := range cases {
 		got, _, ok := parseName(c.name)
@@ -110,7 +114,9 @@ func TestReadPlan(t *testing.T) {
   {"name": "channels/impl:Chan/case:mpmc/cap:0/msg:8/threads:4", "run_type": "iteration", "error_occurred": true, "units": 8},
   {"name": "channels/impl:boost_fiber/case:spsc/cap:16/msg:8/threads:2", "run_type": "iteration", "units": 8},
   {"name": "channels/impl:Chan/case:seq/cap:unbounded/msg:8/threads:1", "run_type": "iteration", "units": 8},
-  {"name": "channels/impl:Chan/case:close/cap:0/msg:8/threads:5", "run_type": "iteration", "units": 7}
+  {"name": "channels/impl:Chan/model:goroutine/case:spsc/cap:16/msg:8/threads:2", "run_type": "iteration", "units": 9},
+  {"name": "channels/impl:Chan/case:close/cap:0/msg:8/threads:5", "run_type": "iteration", "units": 7},
+  {"name": "channels/impl:Chan/case:spsc/cap:1/msg:8/threads:2/neighbour:busy", "run_type": "iteration", "units": 5}
 ]}`
 	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
 		t.Fatal(err)
@@ -119,8 +125,11 @@ func TestReadPlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(plan) != 2 {
-		t.Fatalf("plan has %d entries, want 2: %+v", len(plan), plan)
+	if len(plan) != 3 {
+		t.Fatalf("plan has %d entries, want 3 (no model:goroutine row): %+v", len(plan), plan)
+	}
+	if !plan[2].spec.neighbour || plan[2].units != 5 || plan[0].spec.neighbour {
+		t.Errorf("neighbour flags: %+v / %+v", plan[0], plan[2])
 	}
 	if plan[0].units != 4000 || plan[0].repetitions != 3 || plan[0].spec.kind != "spsc" {
 		t.Errorf("plan[0] = %+v", plan[0])
@@ -128,6 +137,39 @@ func TestReadPlan(t *testing.T) {
 	if plan[1].units != 7 || plan[1].repetitions != 1 || plan[1].spec.consumers != 4 {
 		t.Errorf("plan[1] = %+v", plan[1])
 	}
+}
+
+// The neighbour child starts (every busy thread pinned, its policy set),
+// says which policy it got, and is gone after stop().
+func TestNeighbourStartsAndStops(t *testing.T) {
+	nb, err := startNeighbour()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nb.policy != "sched_idle" && nb.policy != "nice19" {
+		t.Errorf("policy %q", nb.policy)
+	}
+	// A case runs to completion beside it.
+	c := caseSpec{kind: "spsc", capacity: 1, msgBytes: 8, threads: 2, producers: 1, consumers: 1, neighbour: true}
+	if o := runCase(c, 64); o.messages != 64 {
+		t.Errorf("spsc beside the neighbour moved %d messages", o.messages)
+	}
+	nb.stop()
+	if nb.cmd.ProcessState == nil {
+		t.Error("the neighbour child was not waited for")
+	}
+}
+
+// TestMain lets the test binary act as the neighbour child (startNeighbour
+// re-executes the running binary with -neighbour-child).
+func TestMain(m *testing.M) {
+	for _, a := range os.Args[1:] {
+		if a == "-neighbour-child" {
+			neighbourChild()
+			return
+		}
+	}
+	os.Exit(m.Run())
 }
 
 // Every case runs to completion with tiny unit counts and reports what it did.

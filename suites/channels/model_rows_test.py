@@ -1,0 +1,78 @@
+"""Schema test of the channels suite's threading-model rows: the suite
+binary (SYNCSCOPE_CHANNELS_BIN) runs a few tiny cases — Chan on threads and
+on goroutines, quiet, with the noisy neighbour and oversubscribed — and its
+JSON must name them as channels.cc says, with each model's counters and
+label, and the models and the neighbour in the context. Nothing here looks
+at a timing."""
+
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+BIN = os.environ.get("SYNCSCOPE_CHANNELS_BIN", "")
+CASES = [
+    "channels/impl:Chan/case:spsc/cap:16/msg:8/threads:2",
+    "channels/impl:Chan/model:goroutine/case:spsc/cap:16/msg:8/threads:2",
+    "channels/impl:Chan/case:spsc/cap:1/msg:8/threads:2/neighbour:busy",
+    "channels/impl:Chan/model:goroutine/case:spsc/cap:1/msg:8/threads:2/neighbour:busy",
+    "channels/impl:Chan/model:goroutine/case:mpmc/cap:16/msg:8/threads:8",
+    "channels/impl:Chan/model:goroutine/case:close/cap:0/msg:8/threads:5",
+]
+COMMON = ("ns_per_msg", "msgs_per_s", "units", "messages", "cpu_ns_per_msg",
+          "ctx_switches_per_msg")
+THREAD_ONLY = ("blocked_per_msg", "parks_per_msg", "lock_contended_per_msg", "spins_per_msg")
+GOROUTINE_ONLY = ("g_parks_per_msg", "g_switches_per_msg", "g_steals_per_msg", "gomaxprocs")
+
+
+@unittest.skipUnless(BIN and os.path.exists(BIN), "set SYNCSCOPE_CHANNELS_BIN (CTest does)")
+class ModelRowsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        out = os.path.join(cls.tmp.name, "channels.json")
+        pattern = "^(%s)/iterations" % "|".join(CASES)
+        cls.proc = subprocess.run(
+            [BIN, "--profile=quick", "--benchmark_repetitions=1", "--benchmark_filter=" + pattern,
+             "--benchmark_out=" + out, "--benchmark_out_format=json"],
+            capture_output=True, text=True, timeout=600)
+        with open(out, encoding="utf-8") as f:
+            cls.doc = json.load(f)
+        cls.rows = {b["run_name"].rsplit("/iterations:", 1)[0]: b
+                    for b in cls.doc["benchmarks"] if b.get("run_type") == "iteration"}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_every_case_ran_under_its_name(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        self.assertEqual(sorted(self.rows), sorted(CASES))
+        for name, b in self.rows.items():
+            self.assertFalse(b.get("error_occurred"), (name, b.get("error_message")))
+
+    def test_counters_and_labels_per_model(self):
+        for name, b in self.rows.items():
+            goroutine = "/model:goroutine/" in name
+            for k in COMMON:
+                self.assertIn(k, b, name)
+            self.assertGreater(b["messages"], 0, name)
+            for k in GOROUTINE_ONLY:
+                self.assertEqual(k in b, goroutine, (name, k))
+            for k in THREAD_ONLY:
+                self.assertEqual(k in b, not goroutine, (name, k))
+            self.assertEqual("model=goroutine" in b["label"], goroutine, name)
+            self.assertEqual("neighbour=" in b["label"], name.endswith("/neighbour:busy"), name)
+            if name.endswith("/neighbour:busy"):
+                self.assertRegex(b["label"], r"neighbour=(sched_idle|nice19)x\d+")
+
+    def test_context_says_what_the_models_and_the_neighbour_are(self):
+        ctx = self.doc["context"]
+        self.assertIn("goroutine", ctx["channels_models"])
+        self.assertIn("SCHED_IDLE", ctx["channels_neighbour"])
+        self.assertIn("spsc@16", ctx["channels_coverage_Chan_goroutine"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,123 @@
+// Command fairness_go is the Go peer of the syncscope `fairness` suite: Go's
+// own sync.Mutex on the suite's cases, under the same names with
+// lock:go_sync_mutex (suites/fairness/fairness.cc describes the cases; the
+// runner and the metrics are suites/common/go/lockpeer, the twins of
+// lock_runner.h and fairness_metrics.h).
+//
+// Usage (suites/fairness/peer.sh runs it through suites/common/go_peer.sh):
+//
+//	fairness_go -plan RUN/fairness.json -out GO.json [-gomaxprocs N] [-profile quick|full]
+//
+// Every case lock:GoMutex ran on threads (no model segment) is replayed once
+// per thread count and work configuration as placement:none (goroutines
+// cannot be pinned), with the same repetitions, duration and counters:
+// it is the original of GoMutex (Go 1.9's design) on the same workload,
+// to set beside GoMutex on goroutines (model:goroutine) and on threads.
+package main
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"strconv"
+	"sync"
+
+	"syncscope/gbench"
+	"syncscope/lockpeer"
+)
+
+const (
+	prog     = "fairness_go"
+	implName = "go_sync_mutex"
+	refLock  = "GoMutex"
+)
+
+func main() {
+	p := gbench.Start(prog, "fairness", implName)
+	cases := Cases(p.Plan, p.Profile)
+	p.Finish(cases, fmt.Sprintf("placement=none;pus=unpinned;GOMAXPROCS=%d", runtime.GOMAXPROCS(0)),
+		map[string]interface{}{
+			"fairness_peer_go": fmt.Sprintf("%s; %d cases replayed from lock:%s (threads, placement none); sync.Mutex, goroutines unpinned",
+				gbench.RuntimeContext(), len(cases), refLock),
+			"fairness_go_profile": p.Profile.Name,
+		})
+}
+
+// spec is one fairness case.
+type spec struct {
+	threads     int
+	csNs, ncsNs float64
+	exp         bool
+}
+
+// Cases maps the plan's lock:GoMutex thread cases to Go cases.
+func Cases(plan []gbench.PlanEntry, prof gbench.Profile) []gbench.Case {
+	var cases []gbench.Case
+	seen := map[string]bool{}
+	for _, e := range plan {
+		if gbench.Family(e.RunName) != "fairness" || e.Segment("lock") != refLock || e.Segment("model") != "" {
+			continue
+		}
+		t, ok1 := gbench.SegmentInt(e.RunName, "threads")
+		cs, ok2 := gbench.SegmentInt(e.RunName, "cs_ns")
+		ncs, ok3 := gbench.SegmentInt(e.RunName, "ncs_ns")
+		dist := e.Segment("dist")
+		if !ok1 || !ok2 || !ok3 || t < 1 || (dist != "fixed" && dist != "exp") {
+			continue
+		}
+		name := gbench.SetSegment(gbench.SetSegment(e.RunName, "lock", implName), "placement", "none")
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		s := spec{threads: t, csNs: float64(cs), ncsNs: float64(ncs), exp: dist == "exp"}
+		cases = append(cases, gbench.Case{Name: name, Repetitions: e.Repetitions, Threads: 1,
+			Run: func() gbench.Result { return run(s, prof) }})
+	}
+	return cases
+}
+
+// run: BM_Fairness of fairness.cc with sync.Mutex.
+func run(s spec, prof gbench.Profile) gbench.Result {
+	duration := 0.1
+	if prof.Full() {
+		duration = 1.0
+	}
+	roles := make([]lockpeer.Role, s.threads)
+	for i := range roles {
+		roles[i] = lockpeer.Role{CsNs: s.csNs, NcsNs: s.ncsNs, Exponential: s.exp}
+	}
+	capacity := (1 << 22) / s.threads
+	if capacity < 1<<16 {
+		capacity = 1 << 16
+	}
+	var mu sync.Mutex
+	r := lockpeer.Run(&mu, lockpeer.Config{Roles: roles, DurationS: duration, RecordOrder: true,
+		OrderCapacity: capacity})
+	counts := make([]uint64, len(r.Records))
+	var total uint64
+	k := map[string]float64{}
+	for i, rec := range r.Records {
+		counts[i] = rec.Acquisitions
+		total += rec.Acquisitions
+		k["acq_t"+strconv.Itoa(i)] = float64(rec.Acquisitions)
+	}
+	jain, cv, mm := lockpeer.CountFairness(counts)
+	seq := lockpeer.MergeOrders(r.Records)
+	barging, lwss, mttr := lockpeer.SequenceFairness(seq, lockpeer.LwssWindow)
+	k["acq_per_s"] = float64(total) / math.Max(r.ElapsedS, 1e-12)
+	k["jain_index"] = jain
+	k["cv"] = cv
+	k["min_max_ratio"] = mm
+	k["barging_share"] = barging
+	k["lwss"] = lwss
+	k["mttr"] = mttr
+	k["seq_len"] = float64(len(seq))
+	k["gomaxprocs"] = float64(runtime.GOMAXPROCS(0))
+	lockpeer.CostCounters(r, k)
+	cpu := 0.0
+	for _, rec := range r.Records {
+		cpu += rec.CPUS
+	}
+	return gbench.Result{Iterations: 1, RealS: r.ElapsedS, CPUS: cpu, Counters: k}
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"testing"
+
+	"syncscope/gbench"
+)
+
+// Only lock:GoMutex's thread rows are replayed, once per case, as
+// placement:none with lock:go_sync_mutex; each runs and reports the
+// suite's counters.
+func TestCasesReplayGoMutexThreadRows(t *testing.T) {
+	plan := []gbench.PlanEntry{
+		{RunName: "fairness/lock:GoMutex/threads:2/placement:none/cs_ns:100/ncs_ns:100/dist:fixed/manual_time", Repetitions: 1, Threads: 1},
+		{RunName: "fairness/lock:GoMutex/threads:2/placement:compact/cs_ns:100/ncs_ns:100/dist:fixed/manual_time", Repetitions: 1, Threads: 1},
+		{RunName: "fairness/lock:GoMutex/model:goroutine/threads:2/placement:none/cs_ns:100/ncs_ns:100/dist:fixed/manual_time", Repetitions: 1, Threads: 1},
+		{RunName: "fairness/lock:std_mutex/threads:2/placement:none/cs_ns:100/ncs_ns:100/dist:fixed/manual_time", Repetitions: 1, Threads: 1},
+		{RunName: "fairness/lock:GoMutex/threads:3/placement:none/cs_ns:50/ncs_ns:5000/dist:exp/manual_time", Repetitions: 2, Threads: 1},
+		{RunName: "fairness_uncontended/lock:GoMutex", Repetitions: 1, Threads: 1},
+	}
+	prof, _ := gbench.ParseProfile("quick")
+	cases := Cases(plan, prof)
+	want := []string{
+		"fairness/lock:go_sync_mutex/threads:2/placement:none/cs_ns:100/ncs_ns:100/dist:fixed/manual_time",
+		"fairness/lock:go_sync_mutex/threads:3/placement:none/cs_ns:50/ncs_ns:5000/dist:exp/manual_time",
+	}
+	if len(cases) != len(want) {
+		t.Fatalf("%d cases, want %d: %+v", len(cases), len(want), cases)
+	}
+	for i, c := range cases {
+		if c.Name != want[i] {
+			t.Errorf("case %d: %s, want %s", i, c.Name, want[i])
+		}
+	}
+	r := cases[1].Run()
+	for _, k := range []string{"acq_per_s", "jain_index", "cv", "min_max_ratio", "barging_share", "lwss",
+		"mttr", "seq_len", "acq_t0", "acq_t2", "cpu_ns_per_acq", "vcsw_per_acq", "cpus_used"} {
+		if _, ok := r.Counters[k]; !ok {
+			t.Errorf("no counter %s", k)
+		}
+	}
+	if r.Counters["acq_per_s"] <= 0 || r.Counters["jain_index"] <= 0 || r.Counters["jain_index"] > 1 {
+		t.Errorf("counters %v", r.Counters)
+	}
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# suites/fairness/peer.sh — Go's own sync.Mutex on the `fairness` suite's
+# cases (suites/fairness/go/, rows lock:go_sync_mutex). run.sh
+# calls it after the suite:
+#   suites/fairness/peer.sh RUN_TMP_DIR PROFILE BUILD_DIR
+# The work is suites/common/go_peer.sh's (build offline, run, merge; a
+# missing `go` is recorded and not an error); --help there says more.
+set -euo pipefail
+case "${1:-}" in
+  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+esac
+exec "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../common/go_peer.sh" fairness "$@"
