@@ -175,12 +175,16 @@ TEST_F(GoroutineSyncTest, CondAndOnceOnGoroutines) {
   std::atomic<int> once_runs{0};
   constexpr int kWaiters = 10;
   WaitGroup wg;
-  wg.add(kWaiters);
+  wg.add(kWaiters + 1);  // the broadcaster too: it touches cond after the waiters wake
   for (int i = 0; i < kWaiters; ++i) {
     go([&] {
       once.call([&] { once_runs.fetch_add(1); });
-      std::lock_guard<GoMutex> l(mu);
-      while (ready == 0) cond.wait();
+      {
+        std::lock_guard<GoMutex> l(mu);
+        while (ready == 0) cond.wait();
+      }
+      // After the unlock: once wg.wait() returns, mu (on the test's stack)
+      // is gone (TSan caught an unlock that came after a done() here).
       wg.done();
     });
   }
@@ -192,6 +196,7 @@ TEST_F(GoroutineSyncTest, CondAndOnceOnGoroutines) {
       ready = 1;
     }
     cond.broadcast();
+    wg.done();
   });
   wg.wait();
   EXPECT_EQ(once_runs.load(), 1);
@@ -226,7 +231,9 @@ TEST_F(GoroutineSyncTest, RecursiveMutexOwnerIsTheGoroutineNotTheThread) {
   });
   go([&] {
     a_parked.receive();
-    go([&] { resume_a.send(1); });  // lets A go on once B is blocked
+    // Lets A go on once B is blocked. By value: this goroutine is not
+    // waited for, and may still be inside send() when the test body ends.
+    go([resume_a] { resume_a.send(1); });
     rm.lock();
     enter();
     inside.fetch_sub(1);

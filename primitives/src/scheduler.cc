@@ -39,6 +39,11 @@ void __tsan_destroy_fiber(void* fiber);
 void __tsan_switch_to_fiber(void* fiber, unsigned flags);
 }
 #endif
+#if defined(__SANITIZE_ADDRESS__)
+#define SYNCSCOPE_ASAN_FIBERS 1
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
 
 namespace syncscope {
 namespace internal {
@@ -96,13 +101,21 @@ struct G {
   G* link = nullptr;        // global run queue or free list; under Sched::mu
   bool in_syscall = false;  // inside a SyscallGuard; only the goroutine itself
   // Timer (at most one per G: its current timed wait). timer_p is the P
-  // whose heap holds it, or null; written under that P's timer lock,
-  // read by the goroutine itself without it (acquire) to find the heap.
+  // whose heap holds it, or null; written under that P's timer lock with
+  // release, read by the goroutine itself without it (acquire) to find the
+  // heap. The release matters for the null a firing timer stores: the
+  // goroutine that reads it takes no timer lock, yet next writes
+  // timer_when/timer_idx for its next timer, which the firing M wrote while
+  // it reordered the heap (TSan found this with a relaxed store; on ARM64
+  // the M's last heap write could land after the goroutine's).
   std::atomic<P*> timer_p{nullptr};
   int64_t timer_when = 0;  // under timer_p's lock
   size_t timer_idx = 0;    // index in timer_p's heap; under its lock
 #if defined(SYNCSCOPE_TSAN_FIBERS)
   void* fiber = nullptr;
+#endif
+#if defined(SYNCSCOPE_ASAN_FIBERS)
+  void* asan_fake_stack = nullptr;  // ASan's fake stack while switched out
 #endif
 };
 
@@ -127,6 +140,12 @@ struct P {
   std::mutex tmu;
   std::vector<G*> timers;
   std::atomic<int64_t> timer0{kNever};
+  // Set by set_gomaxprocs (under Sched::mu) on a P that is being removed
+  // while an M holds it; read by that M at its next safe point (acquire),
+  // where it gives the P up for good (retire_p) instead of running on.
+  // Cleared by retire_p; a P is never handed out while it is set (it is
+  // not on the idle list).
+  std::atomic<bool> retiring{false};
 };
 
 // An OS thread running goroutines. Its own stack is the scheduler's (Go's g0).
@@ -147,6 +166,11 @@ struct M {
   std::atomic<uint64_t> switches{0}, parks{0}, steals{0}, timers_fired{0}, syscalls{0}, handoffs{0};
 #if defined(SYNCSCOPE_TSAN_FIBERS)
   void* fiber = nullptr;
+#endif
+#if defined(SYNCSCOPE_ASAN_FIBERS)
+  void* asan_fake_stack = nullptr;  // g0's fake stack while a goroutine runs
+  const void* g0_bottom = nullptr;  // the thread's stack, as ASan reports it
+  size_t g0_size = 0;               // on a goroutine's first switch in
 #endif
 };
 
@@ -183,6 +207,12 @@ struct Sched {
   G* gfree_nostack = nullptr;
   std::atomic<int64_t> ngoroutine{0};
   std::atomic<uint64_t> spawned{0};  // also the source of goroutine ids
+  // set_gomaxprocs: resizes one at a time (a Sema, so that a caller on a
+  // goroutine parks instead of blocking its M), and counts the retired
+  // P's it waits for (one unit per P an M gave up at its safe point).
+  Sema resize_lock{1};
+  Sema retired{0};
+  std::atomic<uint64_t> timers_moved{0};  // timers moved off retired P's
   std::atomic<uint64_t> threads{0};
 };
 
@@ -215,37 +245,35 @@ int default_procs() {
   return std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, kMaxProcs);
 }
 
-// ---- TSan fibers ---------------------------------------------------------------
-// Every switch is announced with flags 0, i.e. it synchronizes: what ran
-// before the switch happens-before what runs after it on the new stack.
-// The runtime hands G's between M's through atomics that TSan sees, so the
-// goroutine-to-goroutine happens-before TSan knows is the real one, except
-// that two goroutines that run one after the other on the same M are
-// ordered by the switches through the M's scheduler (races between them
-// are only found when they run on different M's).
-inline void tsan_switch_to(void* fiber) {
-#if defined(SYNCSCOPE_TSAN_FIBERS)
-  __tsan_switch_to_fiber(fiber, 0);
-#else
-  (void)fiber;
-#endif
-}
-inline void* fiber_of(G* g) {
-#if defined(SYNCSCOPE_TSAN_FIBERS)
-  return g->fiber;
-#else
-  (void)g;
-  return nullptr;
-#endif
-}
-inline void* fiber_of(M* m) {
-#if defined(SYNCSCOPE_TSAN_FIBERS)
-  return m->fiber;
-#else
-  (void)m;
-  return nullptr;
-#endif
-}
+// ---- sanitizer fibers -------------------------------------------------------
+// Every switch between an M's scheduler stack (g0) and a goroutine's stack
+// goes through the four functions below, so that both sanitizers know which
+// stack runs:
+//   * ThreadSanitizer: each G is a TSan fiber (__tsan_create_fiber at
+//     spawn, __tsan_destroy_fiber when it has exited), each M's g0 is its
+//     thread's own fiber; __tsan_switch_to_fiber right before every
+//     ctx_switch. Flags 0: the switch synchronizes, so what ran before it
+//     happens-before what runs after it on the new stack. The runtime hands
+//     G's between M's through atomics that TSan sees, so the goroutine-to-
+//     goroutine happens-before TSan knows is the real one, except that two
+//     goroutines that run one after the other on the same M are ordered by
+//     the switches through the M's scheduler (races between them are only
+//     found when they run on different M's).
+//   * AddressSanitizer: __sanitizer_start_switch_fiber before and
+//     __sanitizer_finish_switch_fiber after every ctx_switch, with the
+//     bounds of the stack being entered (a goroutine's usable stack, or the
+//     g0 bounds ASan reported on the first switch into a goroutine on this
+//     M); an exiting goroutine passes no fake-stack slot, so ASan frees its
+//     fake stack. Without them ASan takes the goroutine stack for a wild
+//     jump of the thread's stack pointer and reports false stack overflows
+//     or use-after-return.
+// The four paths: execute() (g0 -> G, and back), switch_to_scheduler()
+// (G -> g0: park, yield, exit, syscall without a P) and goroutine_main()'s
+// first instruction (a fresh G entered from g0).
+inline void fiber_enter_g(M* m, G* g);                // on g0, right before ctx_switch to g
+inline void fiber_back_on_g0(M* m);                   // on g0, right after it
+inline void fiber_leave_g(M* m, G* g, bool exiting);  // on g, right before ctx_switch to g0
+inline void fiber_back_on_g(G* g);                    // on g, right after it (or at its start)
 
 // ---- stacks ----------------------------------------------------------------------
 size_t page_size() {
@@ -277,6 +305,43 @@ void alloc_stack(G* g) {
 void free_stack(G* g) {
   munmap(g->map_base, kGoroutineStackBytes + page_size());
   g->map_base = g->stack_top = nullptr;
+}
+
+inline void fiber_enter_g(M* m, G* g) {
+#if defined(SYNCSCOPE_ASAN_FIBERS)
+  __sanitizer_start_switch_fiber(&m->asan_fake_stack, g->stack_top - kGoroutineStackBytes,
+                                 kGoroutineStackBytes);
+#endif
+#if defined(SYNCSCOPE_TSAN_FIBERS)
+  __tsan_switch_to_fiber(g->fiber, 0);
+#endif
+  (void)m;
+  (void)g;
+}
+inline void fiber_back_on_g0(M* m) {
+#if defined(SYNCSCOPE_ASAN_FIBERS)
+  __sanitizer_finish_switch_fiber(m->asan_fake_stack, nullptr, nullptr);
+#endif
+  (void)m;
+}
+inline void fiber_leave_g(M* m, G* g, bool exiting) {
+#if defined(SYNCSCOPE_ASAN_FIBERS)
+  __sanitizer_start_switch_fiber(exiting ? nullptr : &g->asan_fake_stack, m->g0_bottom, m->g0_size);
+#endif
+#if defined(SYNCSCOPE_TSAN_FIBERS)
+  __tsan_switch_to_fiber(m->fiber, 0);
+#endif
+  (void)m;
+  (void)g;
+  (void)exiting;
+}
+// getm() afresh: the goroutine may resume on another M than it left.
+inline void fiber_back_on_g(G* g) {
+#if defined(SYNCSCOPE_ASAN_FIBERS)
+  M* m = getm();
+  __sanitizer_finish_switch_fiber(g->asan_fake_stack, &m->g0_bottom, &m->g0_size);
+#endif
+  (void)g;
 }
 
 // ---- P: local run queue (Go's runqput / runqget / runqgrab) ---------------------
@@ -473,15 +538,19 @@ void add_timer(P* p, G* g, int64_t when) {
   if (when < sched().timer_wait_until.load(std::memory_order_seq_cst)) wake_timer_sleeper(when);
 }
 
-// Disarms g's timer if it has not fired. Only g itself calls this.
+// Disarms g's timer if it has not fired. Only g itself calls this. The
+// timer may move to another P meanwhile (retire_p): follow it.
 void del_timer(G* g) {
-  P* p = g->timer_p.load(std::memory_order_acquire);
-  if (p == nullptr) return;
-  std::lock_guard<std::mutex> l(p->tmu);
-  if (g->timer_p.load(std::memory_order_relaxed) != p) return;  // fired meanwhile
-  heap_remove(p, g->timer_idx);
-  g->timer_p.store(nullptr, std::memory_order_relaxed);
-  update_timer0(p);
+  for (;;) {
+    P* p = g->timer_p.load(std::memory_order_acquire);
+    if (p == nullptr) return;  // fired
+    std::lock_guard<std::mutex> l(p->tmu);
+    if (g->timer_p.load(std::memory_order_relaxed) != p) continue;  // fired or moved meanwhile
+    heap_remove(p, g->timer_idx);
+    g->timer_p.store(nullptr, std::memory_order_relaxed);
+    update_timer0(p);
+    return;
+  }
 }
 
 // Runs q's expired timers (wakes their goroutines). True if any fired.
@@ -494,7 +563,7 @@ bool run_timers(M* m, P* q, int64_t now) {
     while (n < 64 && !q->timers.empty() && q->timers.front()->timer_when <= now) {
       G* g = q->timers.front();
       heap_remove(q, 0);
-      g->timer_p.store(nullptr, std::memory_order_relaxed);
+      g->timer_p.store(nullptr, std::memory_order_release);
       fired[n++] = g;
     }
     update_timer0(q);
@@ -637,6 +706,72 @@ void wake_timer_sleeper(int64_t when) {
   }
 }
 
+// ---- GOMAXPROCS at run time (Go's procresize, without stopping the world) ------
+// set_gomaxprocs(n) with goroutines running. Growing is immediate: the new
+// P's go to the idle list and wakep() lets an M take one. Shrinking removes
+// P's n..old-1: an idle one is retired at once by set_gomaxprocs; one that
+// an M holds is flagged `retiring`, and that M gives it up at its next safe
+// point — the top of find_runnable (after its goroutine parked, yielded,
+// exited or went into a SyscallGuard), or where it would put the P on the
+// idle list — instead of stopping every M as Go does (without preemption,
+// a stop-the-world would wait for the same safe points anyway).
+// set_gomaxprocs returns when every removed P is retired, so from then on
+// at most n goroutines run at once; until then nprocs keeps the old value
+// and the retiring P's stay visible to stealers (their queues drain).
+// retire_p (Go's p.destroy) moves a P's run queue to the global queue and
+// its timers to P 0 (which is never removed), so no runnable or sleeping
+// goroutine is lost. The caller owns p: it holds it, or took it off the
+// idle list, and no M will be handed it again.
+void retire_p(P* p) {
+  Sched& s = sched();
+  G* batch[kRunqSize + 1];
+  size_t n = 0;
+  while (G* g = runq_get(p)) batch[n++] = g;  // stealers may still take some
+  if (n != 0) {
+    std::lock_guard<std::mutex> l(s.mu);
+    for (size_t i = 0; i < n; ++i) globrunq_put_locked(s, batch[i]);
+  }
+  P* to = s.allp[0];
+  int64_t earliest = kNever;
+  {
+    // Two timer locks, always retiring -> P 0 (nobody else holds two).
+    std::lock_guard<std::mutex> lp(p->tmu);
+    std::lock_guard<std::mutex> lt(to->tmu);
+    for (G* g : p->timers) {
+      to->timers.push_back(g);
+      g->timer_idx = to->timers.size() - 1;
+      heap_up(to, g->timer_idx);
+      g->timer_p.store(to, std::memory_order_release);
+      earliest = std::min(earliest, g->timer_when);
+      s.timers_moved.fetch_add(1, std::memory_order_relaxed);
+    }
+    p->timers.clear();
+    update_timer0(p);
+    update_timer0(to);
+  }
+  p->m = nullptr;
+  p->retiring.store(false, std::memory_order_relaxed);
+  if (earliest != kNever && earliest < s.timer_wait_until.load(std::memory_order_seq_cst)) {
+    wake_timer_sleeper(earliest);
+  }
+  if (n != 0) wakep();
+}
+
+// An M gives up the P it holds (m->p already cleared): onto the idle list,
+// or, if set_gomaxprocs is removing it, retired. Under Sched::mu; returns
+// false for "retire it": the caller calls retire_p(p) and then
+// s.retired.release() once it has dropped the lock.
+bool pidle_put_or_retire_locked(Sched& s, P* p) {
+  if (p->retiring.load(std::memory_order_acquire)) return false;
+  pidle_put_locked(s, p);
+  return true;
+}
+
+void retire_and_signal(P* p) {
+  retire_p(p);
+  sched().retired.release();
+}
+
 // Parks the M (which holds no P) until startm hands it one or, as the timer
 // sleeper, until the earliest timer. Returns with m->p set.
 void stopm(M* m) {
@@ -719,6 +854,17 @@ G* find_runnable(M* m) {
   Sched& s = sched();
   for (;;) {
     P* p = m->p;
+    if (p->retiring.load(std::memory_order_acquire)) {
+      // A safe point: set_gomaxprocs is removing p (see retire_p).
+      m->p = nullptr;
+      if (m->spinning) {
+        m->spinning = false;
+        s.nmspinning.fetch_sub(1, std::memory_order_seq_cst);
+      }
+      retire_and_signal(p);
+      stopm(m);
+      continue;
+    }
     run_timers(m, p, now_ns());
     if (p->schedtick % kGlobalPollEvery == 0 && s.runqsize.load(std::memory_order_relaxed) > 0) {
       std::lock_guard<std::mutex> l(s.mu);
@@ -758,12 +904,14 @@ G* find_runnable(M* m) {
     }
 
     // Nothing: give the P back (Go's "delicate dance" follows).
+    bool idled = true;
     {
       std::lock_guard<std::mutex> l(s.mu);
       if (G* g = globrunq_pop_locked(s)) return g;
       m->p = nullptr;
-      pidle_put_locked(s, p);
+      idled = pidle_put_or_retire_locked(s, p);
     }
+    if (!idled) retire_and_signal(p);
     if (m->spinning) {
       m->spinning = false;
       s.nmspinning.fetch_sub(1, std::memory_order_seq_cst);
@@ -845,8 +993,9 @@ void execute(M* m, G* g) {
     bump(m->switches);
     m->p->schedtick++;
     detail::tls_thread_id = -g->id;  // owner identity for RecursiveMutex & co.
-    tsan_switch_to(fiber_of(g));
+    fiber_enter_g(m, g);
     ctx_switch(&m->g0, g->ctx);
+    fiber_back_on_g0(m);
     detail::tls_thread_id = 0;
     m->curg = nullptr;
     switch (m->why) {
@@ -864,9 +1013,23 @@ void execute(M* m, G* g) {
         gfree(g);
         s.ngoroutine.fetch_sub(1, std::memory_order_relaxed);
         return;
-      case Why::kSyscallNoP:
-        globrunq_put(g);  // no P came back: the M goes idle (schedule_loop)
-        return;
+      case Why::kSyscallNoP: {
+        // Go's exitsyscall0: one more look for an idle P, and the global
+        // put, in one critical section. A P that went idle after the
+        // goroutine's own look (in ~SyscallGuard) is taken here; one that
+        // goes idle later sees g in the global queue before it idles
+        // (find_runnable looks under the same lock). Without this, g could
+        // sit in the global queue while every P idles and no M spins.
+        P* p = nullptr;
+        {
+          std::lock_guard<std::mutex> l(s.mu);
+          p = pidle_get_locked(s);
+          if (p == nullptr) globrunq_put_locked(s, g);
+        }
+        if (p == nullptr) return;  // the M goes idle (schedule_loop)
+        acquirep(m, p);
+        continue;  // run g again on the P it found
+      }
       case Why::kNone:
         fatal("a goroutine switched to its scheduler without a reason");
     }
@@ -898,12 +1061,14 @@ void switch_to_scheduler(Why why) {
   M* m = getm();
   G* g = m->curg;
   m->why = why;
-  tsan_switch_to(fiber_of(m));
+  fiber_leave_g(m, g, why == Why::kExit);
   ctx_switch(&g->ctx, m->g0);
+  fiber_back_on_g(g);
 }
 
 void goroutine_main(void* arg) {
   G* g = static_cast<G*>(arg);
+  fiber_back_on_g(g);
   try {
     g->task->run();
   } catch (const std::exception& e) {
@@ -999,6 +1164,11 @@ void spawn(Task* t) {
     internal::ensure_started_locked(s);
   }
   internal::G* g = internal::gget();
+#if defined(SYNCSCOPE_ASAN_FIBERS)
+  // A pooled stack keeps the poisoned redzones of its last goroutine's
+  // frames (goroutine_main's never returns): start clean.
+  __asan_unpoison_memory_region(g->stack_top - kGoroutineStackBytes, kGoroutineStackBytes);
+#endif
   g->task = t;
   g->permit.store(internal::kPermitNone, std::memory_order_relaxed);
   g->in_syscall = false;
@@ -1068,43 +1238,58 @@ int set_gomaxprocs(int n) {
     throw GoroutineError("set_gomaxprocs: n = " + std::to_string(n) + "; valid: 1.." +
                          std::to_string(kMaxProcs));
   }
-  if (goroutine_detail::on_goroutine()) {
-    throw GoroutineError("set_gomaxprocs: called on a goroutine; call it from a plain thread");
-  }
-  auto& s = internal::sched();
-  for (;;) {
-    std::unique_lock<std::mutex> l(s.mu);
+  using namespace internal;
+  Sched& s = sched();
+  s.resize_lock.acquire();  // one resize at a time (parks a goroutine caller)
+  struct Unlock {
+    Sema& l;
+    ~Unlock() { l.release(); }
+  } unlock{s.resize_lock};
+  std::vector<P*> idle_removed;
+  int busy_removed = 0;
+  int old = 0;
+  {
+    std::lock_guard<std::mutex> l(s.mu);
     if (!s.started) {
-      const int old = s.setting > 0 ? s.setting : internal::default_procs();
+      old = s.setting > 0 ? s.setting : default_procs();
       s.setting = n;
       return old;
     }
-    if (s.ngoroutine.load(std::memory_order_relaxed) != 0) {
-      throw GoroutineError(
-          "set_gomaxprocs: " + std::to_string(s.ngoroutine.load(std::memory_order_relaxed)) +
-          " goroutines alive; the runtime resizes only when none is");
-    }
-    const int old = s.nprocs.load(std::memory_order_relaxed);
-    // Wait until every P is idle (an M may still hold one while it looks
-    // for work); then rebuild the idle list with the new set.
-    if (s.npidle.load(std::memory_order_relaxed) != old) {
-      l.unlock();
-      std::this_thread::yield();
-      continue;
-    }
-    while (internal::pidle_get_locked(s) != nullptr) {
-    }
-    for (int i = 0; i < n; ++i) {
-      if (s.allp[i] == nullptr) {
-        s.allp[i] = new internal::P;
-        s.allp[i]->id = i;
+    old = s.nprocs.load(std::memory_order_relaxed);
+    s.setting = n;
+    if (n >= old) {
+      for (int i = old; i < n; ++i) {
+        if (s.allp[i] == nullptr) {
+          s.allp[i] = new P;
+          s.allp[i]->id = i;
+        }
+      }
+      for (int i = n - 1; i >= old; --i) pidle_put_locked(s, s.allp[i]);
+      s.nprocs.store(n, std::memory_order_release);
+    } else {
+      // See "GOMAXPROCS at run time" above retire_p.
+      for (int i = n; i < old; ++i) {
+        P* p = s.allp[i];
+        if (pidle_take_locked(s, p)) {
+          idle_removed.push_back(p);
+        } else {
+          p->retiring.store(true, std::memory_order_release);
+          ++busy_removed;
+        }
       }
     }
-    for (int i = n - 1; i >= 0; --i) internal::pidle_put_locked(s, s.allp[i]);
-    s.nprocs.store(n, std::memory_order_release);
-    s.setting = n;
+  }
+  if (n > old) {
+    wakep();  // the new P's take work from the global queue and steal
     return old;
   }
+  for (P* p : idle_removed) retire_p(p);
+  for (int i = 0; i < busy_removed; ++i) s.retired.acquire();
+  {
+    std::lock_guard<std::mutex> l(s.mu);
+    s.nprocs.store(n, std::memory_order_release);
+  }
+  return old;
 }
 
 SyscallGuard::SyscallGuard() : active_(false) {
@@ -1121,20 +1306,26 @@ SyscallGuard::SyscallGuard() : active_(false) {
   m->p = nullptr;
   m->oldp = p;
   Sched& s = sched();
-  const bool work = !runq_empty(p) || s.runqsize.load(std::memory_order_seq_cst) > 0 ||
-                    p->timer0.load(std::memory_order_seq_cst) != kNever;
-  if (work) {
-    bump(m->handoffs);
-    startm(p, false);
-    return;
-  }
-  {
+  // Go's handoffp. The look at the global queue and the decision to idle p
+  // are one critical section under Sched::mu, the lock globrunq_put takes:
+  // a goroutine queued globally just before is seen here, and one queued
+  // just after finds p idle (npidle > 0) and its wakep starts an M. (Checked
+  // without the lock, a spawn from a plain thread could queue its goroutine
+  // and find npidle == 0 between our look and pidle_put: nobody then ran it
+  // while we sat in the system call; with GOMAXPROCS=1 it never ran.)
+  bool work = !runq_empty(p) || p->timer0.load(std::memory_order_seq_cst) != kNever;
+  bool idled = true;
+  if (!work) {
     std::lock_guard<std::mutex> l(s.mu);
-    pidle_put_locked(s, p);
+    work = s.runqsize.load(std::memory_order_relaxed) > 0;
+    if (!work) idled = pidle_put_or_retire_locked(s, p);
   }
-  // A goroutine readied onto p before we gave it up would have no M: look
-  // again now that p is idle (the readier's wakep may have seen it busy).
-  if (!runq_empty(p)) wakep();
+  if (!idled) {
+    retire_and_signal(p);  // set_gomaxprocs is removing p: this is its safe point
+  } else if (work) {
+    bump(m->handoffs);
+    startm(p, false);  // if p is being removed meanwhile, that M retires it
+  }
 }
 
 SyscallGuard::~SyscallGuard() {
@@ -1167,6 +1358,7 @@ GoroutineStats goroutine_stats() noexcept {
   GoroutineStats st;
   st.spawned = s.spawned.load(std::memory_order_relaxed);
   st.threads = s.threads.load(std::memory_order_relaxed);
+  st.timers_moved = s.timers_moved.load(std::memory_order_relaxed);
   std::lock_guard<std::mutex> l(s.mu);
   for (internal::M* m : s.allm) {
     st.switches += m->switches.load(std::memory_order_relaxed);

@@ -94,8 +94,6 @@
 //     sched_yield(), so the holder can run on the same P. A goroutine that
 //     parks while holding one makes its waiters spin-and-yield until it
 //     resumes.
-//   * ASan does not know about the switches yet (no
-//     __sanitizer_start_switch_fiber): use the TSan or plain builds.
 //   * No main goroutine and no deadlock detector: main() is a plain thread
 //     and waits for goroutines with a primitive (WaitGroup, a channel).
 //   * An exception escaping a goroutine terminates the program (Go: an
@@ -105,11 +103,14 @@
 //   gosched() on a plain thread        "gosched: not on a goroutine"
 //   set_gomaxprocs(n), n < 1 or > kMaxProcs
 //                                      "set_gomaxprocs: n = <n>; valid: 1..256"
-//   set_gomaxprocs(n) on a goroutine, or while goroutines are alive
-//                                      "set_gomaxprocs: ..."; the runtime
-//                                      resizes only when quiescent (Go stops
-//                                      the world instead)
 //   SyscallGuard nested on one goroutine "SyscallGuard: nested"
+//
+// Sanitizers: every stack switch is announced to ThreadSanitizer (each
+// goroutine is a TSan fiber) and to AddressSanitizer
+// (__sanitizer_start_switch_fiber / __sanitizer_finish_switch_fiber), so
+// the TSan and ASan builds run goroutines like threads (scheduler.cc,
+// "sanitizer fibers"). Under TSan each live goroutine is a TSan thread
+// (TSan keeps at most 8128): tests start fewer goroutines there.
 //
 // Memory ordering (Go's memory model, tested in goroutine_test.cc):
 //   * go(f) happens-before f starts.
@@ -216,8 +217,23 @@ int64_t num_goroutine() noexcept;
 
 // gomaxprocs(): the current number of P's.
 int gomaxprocs() noexcept;
-// set_gomaxprocs(n): sets the number of P's, returns the previous one.
-// Only on a plain thread while no goroutine is alive (see Misuse).
+// set_gomaxprocs(n): sets the number of P's, returns the previous one
+// (Go's runtime.GOMAXPROCS(n) for n >= 1). Any time, from a thread or a
+// goroutine, while goroutines run; resizes are serialized.
+//   * Growing takes effect at once: the new P's start running queued
+//     goroutines and stealing.
+//   * Shrinking returns once every removed P has been given up: an idle P
+//     at once; a P that runs a goroutine at that goroutine's next
+//     scheduling point (it blocks, yields, sleeps, returns or enters a
+//     SyscallGuard; Go stops the world at the same kind of safe point).
+//     A goroutine that never reaches one delays the call (no preemption).
+//     The removed P's run queues go to the global queue and their timers
+//     to P 0: no runnable or sleeping goroutine is lost. From the return on,
+//     at most n goroutines run at once (goroutines inside a SyscallGuard
+//     hold no P and are not counted, as in Go).
+//   * A caller on a goroutine whose own P is removed parks; the P is
+//     retired at that park and the caller resumes on a remaining one.
+// Before the first go(), it only sets the number the runtime starts with.
 int set_gomaxprocs(int n);
 
 // SyscallGuard: construct it on a goroutine just before a call that blocks
@@ -251,6 +267,8 @@ struct GoroutineStats {
   uint64_t syscalls = 0;      // SyscallGuards entered on a goroutine
   uint64_t handoffs = 0;      // of those, P's handed to another M at once
   uint64_t threads = 0;       // M's (OS threads) created
+  uint64_t timers_moved = 0;  // sleeping goroutines' timers moved off P's that
+                              // set_gomaxprocs removed
 };
 GoroutineStats goroutine_stats() noexcept;
 
