@@ -672,7 +672,8 @@ ClusterInfo describe_cluster(Client& c, std::optional<Deadline> d) {
       if (std::chrono::steady_clock::now() >= deadline) break;
     }
   }
-  throw Error(Errc::kUnavailable, "etcd describe_cluster: no endpoint answered Status: " + failures);
+  throw Error(Errc::kUnavailable,
+              "etcd describe_cluster: no endpoint answered Status: " + failures);
 }
 
 std::string ClusterInfo::to_string() const {

@@ -173,7 +173,8 @@ WatchResponse next_events(Watch& w) {
 TEST(EtcdClient, WatchRequestProgressAnswersWithTheStoreRevision) {
   Client c(test_endpoints());
   const std::string p = unique_prefix();
-  Watch w = c.watch(p + "/watched", {}, std::chrono::steady_clock::now() + std::chrono::seconds(30));
+  Watch w =
+      c.watch(p + "/watched", {}, std::chrono::steady_clock::now() + std::chrono::seconds(30));
   // A change to a key this watch does not cover moves the store's revision.
   const int64_t other = c.put(p + "/other", "x").header.revision;
   w.request_progress();
@@ -342,8 +343,8 @@ TEST(EtcdClient, MemberListAndDescribeCluster) {
       << line;
   EXPECT_NE(line.find(test_endpoints()[0]), std::string::npos) << line;
   // No endpoint answers: a typed error within the deadline, never a hang.
-  Client dead(ClientOptions{{"127.0.0.1:" + std::to_string(pick_free_port())}, Millis(500),
-                            Millis(200)});
+  Client dead(
+      ClientOptions{{"127.0.0.1:" + std::to_string(pick_free_port())}, Millis(500), Millis(200)});
   try {
     describe_cluster(dead);
     FAIL() << "describe_cluster of an unreachable endpoint";

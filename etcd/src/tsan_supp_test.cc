@@ -93,9 +93,11 @@ TEST(EtcdTsanSuppressions, ARacePlantedInOurGrpcCallbackIsStillReported) {
   // One report holds both accesses to g_planted: ours, on two threads.
   bool found = false;
   std::size_t pos = 0;
-  while (!found && (pos = log.find("WARNING: ThreadSanitizer: data race", pos)) != std::string::npos) {
+  while (!found &&
+         (pos = log.find("WARNING: ThreadSanitizer: data race", pos)) != std::string::npos) {
     const std::size_t end = log.find("SUMMARY:", pos);
-    const std::string report = log.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    const std::string report =
+        log.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
     found = report.find("planted_callback_write") != std::string::npos &&
             report.find("planted_test_thread_write") != std::string::npos;
     pos = end;

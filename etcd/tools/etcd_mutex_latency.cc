@@ -57,10 +57,10 @@ void measure(const std::vector<std::string>& eps, int rounds, const char* label)
     }
     std::fclose(f);
   }
-  std::printf("%s: %s; load average %s: Mutex lock+unlock (uncontended, 1 client, %d "
-              "rounds): p50 %.0f us, p99 %.0f us, max %.0f us\n",
-              label, info.to_string().c_str(), load.c_str(), rounds, pct(0.50), pct(0.99),
-              us.back());
+  std::printf(
+      "%s: %s; load average %s: Mutex lock+unlock (uncontended, 1 client, %d "
+      "rounds): p50 %.0f us, p99 %.0f us, max %.0f us\n",
+      label, info.to_string().c_str(), load.c_str(), rounds, pct(0.50), pct(0.99), us.back());
 }
 
 }  // namespace

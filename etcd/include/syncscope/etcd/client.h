@@ -199,7 +199,7 @@ struct MemberListResult {
 
 // What a run records about the cluster it used (see describe_cluster).
 struct ClusterInfo {
-  std::string version;                 // the server version (Status) of the first member that answered
+  std::string version;                 // server version (Status) of the first member answering
   std::size_t members = 0;             // MemberList size
   uint64_t cluster_id = 0;
   std::vector<std::string> endpoints;  // the client's endpoints, as given
