@@ -18,6 +18,7 @@
 #include <functional>
 #include <fstream>
 #include <future>
+#include <iterator>
 #include <cstdlib>
 #include <mutex>
 #include <system_error>
@@ -204,10 +205,16 @@ pid_t ChildProcess::spawn_here(const std::vector<std::string>& argv,
     // setpriv sets the parent-death signal, then exec()s the program: until it
     // has, our death would not take the child down. Wait for the exec (a few
     // ms; bounded at 5 s, after which the child runs without the guarantee).
+    // A setpriv whose exec failed exits (exit 127) and stays a zombie named
+    // "setpriv" until reaped: that ends the wait too.
     for (int i = 0; i < 5000; ++i) {
-      std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
-      std::string name;
-      if (!(comm >> name) || name != "setpriv") break;
+      std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+      std::string s((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+      const std::size_t open = s.find('('), close = s.rfind(')');
+      if (open == std::string::npos || close == std::string::npos || close + 2 >= s.size()) break;
+      const std::string name = s.substr(open + 1, close - open - 1);
+      const char state = s[close + 2];
+      if (name != "setpriv" || state == 'Z' || state == 'X') break;
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }

@@ -200,6 +200,7 @@ struct Conn {
   std::unique_ptr<pb::Lease::Stub> lease;
   std::unique_ptr<pb::Watch::Stub> watch;
   std::unique_ptr<pb::Maintenance::Stub> maint;
+  std::unique_ptr<pb::Cluster::Stub> cluster;
 };
 
 std::shared_ptr<grpc::Channel> make_channel(const std::string& ep) {
@@ -256,6 +257,7 @@ struct ClientImpl {
       c->lease = pb::Lease::NewStub(c->channel);
       c->watch = pb::Watch::NewStub(c->channel);
       c->maint = pb::Maintenance::NewStub(c->channel);
+      c->cluster = pb::Cluster::NewStub(c->channel);
     }
     return *c;
   }
@@ -318,6 +320,8 @@ struct WatchImpl {
   std::optional<Deadline> until;
   int64_t next_rev = 0;  // the first revision not yet delivered (0: from now)
   std::size_t endpoint = 0;
+  // A request_progress() not yet answered: sent again on a reopened stream.
+  bool progress_pending = false;
 
   std::mutex mu;  // guards ctx and cancelled against cancel() from other threads
   std::unique_ptr<grpc::ClientContext> ctx;
@@ -342,7 +346,20 @@ struct WatchImpl {
     cr->set_progress_notify(opt.progress_notify);
     cr->set_prev_kv(opt.prev_kv);
     stream->Write(req);  // a failure shows up in Read/Finish
+    if (progress_pending) write_progress_request();
     return true;
+  }
+
+  void write_progress_request() {
+    pb::WatchRequest req;
+    req.mutable_progress_request();
+    stream->Write(req);  // a failure shows up in Read/Finish (then open() resends)
+  }
+
+  void request_progress() {
+    progress_pending = true;
+    if (stream) write_progress_request();
+    // No stream (between a failure and next()'s reopen): open() sends it.
   }
 
   void open_and_wait_created() {
@@ -404,7 +421,16 @@ struct WatchImpl {
         }
         if (out.events.empty()) {
           out.progress = true;
-          next_rev = std::max(next_rev, r.header().revision() + 1);
+          // A periodic notification (for this watch's id) comes once the
+          // watch is in sync: resume after it. etcd 3.4 answers a
+          // progress_request with watch id -1 and the store's revision, which
+          // may be ahead of events still queued for this watch: do not skip
+          // past those on a reopen.
+          if (r.watch_id() != -1) {
+            next_rev = std::max(next_rev, r.header().revision() + 1);
+          } else {
+            progress_pending = false;
+          }
         }
         return out;
       }
@@ -608,6 +634,55 @@ StatusResult Client::status(const std::string& endpoint, std::optional<Deadline>
                       resp.raftterm()};
 }
 
+MemberListResult Client::member_list(std::optional<Deadline> d) {
+  pb::MemberListRequest req;
+  pb::MemberListResponse resp;
+  impl_->call("MemberList", d, [&](detail::Conn& c, grpc::ClientContext& ctx) {
+    return c.cluster->MemberList(&ctx, req, &resp);
+  });
+  MemberListResult r;
+  r.header = from_pb(resp.header());
+  for (const auto& m : resp.members()) {
+    Member out;
+    out.id = m.id();
+    out.name = m.name();
+    out.peer_urls.assign(m.peerurls().begin(), m.peerurls().end());
+    out.client_urls.assign(m.clienturls().begin(), m.clienturls().end());
+    out.is_learner = m.islearner();
+    r.members.push_back(std::move(out));
+  }
+  return r;
+}
+
+ClusterInfo describe_cluster(Client& c, std::optional<Deadline> d) {
+  const Deadline deadline = d ? *d : c.default_deadline();
+  ClusterInfo info;
+  info.endpoints = c.endpoints();
+  const MemberListResult m = c.member_list(deadline);
+  info.members = m.members.size();
+  info.cluster_id = m.header.cluster_id;
+  // The version from the first endpoint that answers Status.
+  std::string failures;
+  for (const auto& ep : c.endpoints()) {
+    try {
+      info.version = c.status(ep, deadline).version;
+      return info;
+    } catch (const Error& e) {
+      failures += std::string(failures.empty() ? "" : "; ") + e.what();
+      if (std::chrono::steady_clock::now() >= deadline) break;
+    }
+  }
+  throw Error(Errc::kUnavailable,
+              "etcd describe_cluster: no endpoint answered Status: " + failures);
+}
+
+std::string ClusterInfo::to_string() const {
+  std::string eps;
+  for (const auto& e : endpoints) eps += (eps.empty() ? "" : ",") + e;
+  return "etcd " + version + ", " + std::to_string(members) +
+         (members == 1 ? " member" : " members") + ", endpoints " + eps;
+}
+
 Watch Client::watch(const std::string& key, const WatchOptions& o, std::optional<Deadline> until) {
   auto w = std::make_unique<detail::WatchImpl>();
   w->client = impl_.get();
@@ -632,6 +707,7 @@ Watch::~Watch() {
   }
 }
 std::optional<WatchResponse> Watch::next() { return impl_->next(); }
+void Watch::request_progress() { impl_->request_progress(); }
 void Watch::cancel() { impl_->cancel(); }
 bool Watch::cancelled() const noexcept {
   std::lock_guard<std::mutex> g(impl_->mu);

@@ -158,21 +158,86 @@ TEST(EtcdClient, WatchCancelFromAnotherThreadEndsNext) {
   EXPECT_TRUE(w.cancelled());
 }
 
-TEST(EtcdClient, WatchProgressNotifications) {
-  // etcd 3.4 sends progress notifications every 10 minutes by default: too
-  // long for a test. A watch from a revision with no events reports nothing;
-  // check instead that the option is accepted and the stream stays usable.
+// Skips progress notifications until a response with events arrives.
+WatchResponse next_events(Watch& w) {
+  for (;;) {
+    std::optional<WatchResponse> r = w.next();
+    if (!r) {
+      ADD_FAILURE() << "watch ended before an event arrived";
+      return {};
+    }
+    if (!r->progress) return *r;
+  }
+}
+
+TEST(EtcdClient, WatchRequestProgressAnswersWithTheStoreRevision) {
   Client c(test_endpoints());
-  const std::string k = unique_prefix() + "/p";
-  WatchOptions o;
-  o.progress_notify = true;
-  Watch w = c.watch(k, o, std::chrono::steady_clock::now() + std::chrono::seconds(30));
-  std::thread writer([&] { c.put(k, "x"); });
-  auto r = w.next();
-  writer.join();
+  const std::string p = unique_prefix();
+  Watch w =
+      c.watch(p + "/watched", {}, std::chrono::steady_clock::now() + std::chrono::seconds(30));
+  // A change to a key this watch does not cover moves the store's revision.
+  const int64_t other = c.put(p + "/other", "x").header.revision;
+  w.request_progress();
+  std::optional<WatchResponse> r = w.next();
   ASSERT_TRUE(r.has_value());
-  ASSERT_FALSE(r->events.empty());
-  EXPECT_EQ(r->events[0].kv.value, "x");
+  EXPECT_TRUE(r->progress);
+  EXPECT_TRUE(r->events.empty());
+  EXPECT_GE(r->header.revision, other);
+  // The stream goes on delivering events after a progress notification.
+  const int64_t mine = c.put(p + "/watched", "y").header.revision;
+  const WatchResponse e = next_events(w);
+  ASSERT_EQ(e.events.size(), 1u);
+  EXPECT_EQ(e.events[0].kv.mod_revision, mine);
+  EXPECT_EQ(e.events[0].kv.value, "y");
+  // Two requests, two answers, each at least at the revision before it.
+  w.request_progress();
+  w.request_progress();
+  for (int i = 0; i < 2; ++i) {
+    r = w.next();
+    ASSERT_TRUE(r.has_value());
+    EXPECT_TRUE(r->progress);
+    EXPECT_GE(r->header.revision, mine);
+  }
+}
+
+TEST(EtcdClient, WatchPeriodicProgressNotificationsOnlyWithProgressNotify) {
+  // etcd 3.4 sends periodic progress notifications every 10 minutes by
+  // default: this test starts its own node with a short interval (also when
+  // SYNCSCOPE_ETCD_ENDPOINTS names a user's cluster, whose flags it cannot set).
+  LocalClusterOptions lo;
+  lo.dir = testing::test_dir("progress");
+  lo.extra_args = {"--experimental-watch-progress-notify-interval=100ms"};
+  LocalCluster node(lo);
+  Client c(node.endpoints());
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  const int64_t other = c.put("other", "x").header.revision;
+  WatchOptions plain;
+  Watch quiet = c.watch("quiet", plain, until);
+  WatchOptions notify;
+  notify.progress_notify = true;
+  Watch w = c.watch("watched", notify, until);
+  // Two notifications with no events: each says "all changes up to
+  // header.revision are delivered".
+  for (int i = 0; i < 2; ++i) {
+    std::optional<WatchResponse> r = w.next();
+    ASSERT_TRUE(r.has_value()) << "no progress notification within 60 s";
+    EXPECT_TRUE(r->progress);
+    EXPECT_TRUE(r->events.empty());
+    EXPECT_GE(r->header.revision, other);
+  }
+  // Events still arrive on the notified watch...
+  const int64_t mine = c.put("watched", "y").header.revision;
+  const WatchResponse e = next_events(w);
+  ASSERT_EQ(e.events.size(), 1u);
+  EXPECT_EQ(e.events[0].kv.mod_revision, mine);
+  // ...and the watch without progress_notify got no notification meanwhile:
+  // its first response is its first event.
+  const int64_t q = c.put("quiet", "z").header.revision;
+  std::optional<WatchResponse> r = quiet.next();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FALSE(r->progress);
+  ASSERT_EQ(r->events.size(), 1u);
+  EXPECT_EQ(r->events[0].kv.mod_revision, q);
 }
 
 TEST(EtcdClient, CompactedRevisionIsATypedError) {
@@ -253,6 +318,39 @@ TEST(EtcdClient, StatusReportsVersionAndLeader) {
   const StatusResult s = c.status(test_endpoints()[0]);
   EXPECT_FALSE(s.version.empty());
   EXPECT_NE(s.leader, 0u);
+}
+
+TEST(EtcdClient, MemberListAndDescribeCluster) {
+  Client c(test_endpoints());
+  const MemberListResult m = c.member_list();
+  ASSERT_FALSE(m.members.empty());
+  for (const auto& mem : m.members) EXPECT_NE(mem.id, 0u);
+  if (endpoints_from_env().empty()) {
+    // The node this test started advertises exactly the endpoint it uses (a
+    // user's cluster may advertise another name for the same address).
+    ASSERT_EQ(m.members.size(), 1u);
+    EXPECT_EQ(m.members[0].client_urls, std::vector<std::string>{"http://" + test_endpoints()[0]});
+    EXPECT_EQ(m.members[0].name, "n1");
+  }
+  const ClusterInfo info = describe_cluster(c);
+  EXPECT_EQ(info.members, m.members.size());
+  EXPECT_EQ(info.version, c.status(test_endpoints()[0]).version);
+  EXPECT_EQ(info.endpoints, test_endpoints());
+  EXPECT_EQ(info.cluster_id, m.header.cluster_id);
+  const std::string line = info.to_string();
+  EXPECT_EQ(line.rfind("etcd " + info.version + ", " + std::to_string(info.members) + " member", 0),
+            0u)
+      << line;
+  EXPECT_NE(line.find(test_endpoints()[0]), std::string::npos) << line;
+  // No endpoint answers: a typed error within the deadline, never a hang.
+  Client dead(
+      ClientOptions{{"127.0.0.1:" + std::to_string(pick_free_port())}, Millis(500), Millis(200)});
+  try {
+    describe_cluster(dead);
+    FAIL() << "describe_cluster of an unreachable endpoint";
+  } catch (const Error& e) {
+    EXPECT_TRUE(e.code() == Errc::kUnavailable || e.code() == Errc::kDeadlineExceeded) << e.what();
+  }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -23,7 +24,14 @@ std::string test_dir(const std::string& name) {
 std::vector<std::string> test_endpoints() {
   static std::vector<std::string> eps = [] {
     auto env = endpoints_from_env();
-    if (!env.empty()) return env;
+    if (!env.empty()) {
+      // A user's cluster: record what it is (version, members, endpoints).
+      Client c(env);
+      const std::string info = describe_cluster(c).to_string();
+      std::printf("[ etcd     ] SYNCSCOPE_ETCD_ENDPOINTS: %s\n", info.c_str());
+      ::testing::Test::RecordProperty("etcd_cluster", info);
+      return env;
+    }
     static LocalCluster cluster(LocalClusterOptions{1, test_dir("single")});
     return cluster.endpoints();
   }();
@@ -45,9 +53,10 @@ std::map<std::string, RoleFn>& roles() {
 }
 
 ChildProcess spawn_role(const std::string& role, const std::vector<std::string>& args,
-                        const std::string& out_path) {
-  std::vector<std::string> argv = {"/usr/bin/env", "SYNCSCOPE_ETCD_TEST_ROLE=" + role,
-                                   std::filesystem::read_symlink("/proc/self/exe").string()};
+                        const std::string& out_path, const std::vector<std::string>& env) {
+  std::vector<std::string> argv = {"/usr/bin/env", "SYNCSCOPE_ETCD_TEST_ROLE=" + role};
+  argv.insert(argv.end(), env.begin(), env.end());
+  argv.push_back(std::filesystem::read_symlink("/proc/self/exe").string());
   argv.insert(argv.end(), args.begin(), args.end());
   return ChildProcess::spawn(argv, out_path);
 }

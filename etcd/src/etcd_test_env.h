@@ -34,8 +34,9 @@ struct RoleRegistrar {
   static int name##_role(const std::vector<std::string>& args)
 
 // Starts this test binary as a child in `role` with args; output to out_path.
+// env: more NAME=value settings for the child (e.g. its own TSAN_OPTIONS).
 ChildProcess spawn_role(const std::string& role, const std::vector<std::string>& args,
-                        const std::string& out_path);
+                        const std::string& out_path, const std::vector<std::string>& env = {});
 
 }  // namespace syncscope::etcd::testing
 

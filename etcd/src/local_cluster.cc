@@ -97,6 +97,7 @@ void LocalCluster::start_member(int i, bool fresh) {
       "--logger", "zap",
       "--log-outputs", log_path(i),
   };
+  argv.insert(argv.end(), opt_.extra_args.begin(), opt_.extra_args.end());
   // etcd's own stdout/stderr (before zap starts) go to the same directory.
   procs_[i] = ChildProcess::spawn(argv, opt_.dir + "/" + names_[i] + ".out");
 }

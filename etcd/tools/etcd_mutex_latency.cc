@@ -1,7 +1,9 @@
 // etcd_mutex_latency: uncontended Mutex lock+unlock latency on a 1-node and a
-// 3-node etcd this tool starts on 127.0.0.1 (or on --etcd-endpoints), printed
-// as p50/p99/max with the context. A first look for the `distributed` suite,
-// not a benchmark harness: one client, one session, N sequential rounds.
+// 3-node etcd this tool starts on 127.0.0.1 (or on a user's cluster given by
+// --etcd-endpoints or SYNCSCOPE_ETCD_ENDPOINTS: then nothing is started),
+// printed as p50/p99/max with the context (etcd version, member count,
+// endpoints, load average). A first look for the `distributed` suite, not a
+// benchmark harness: one client, one session, N sequential rounds.
 //
 // Usage: etcd_mutex_latency [--rounds N] [--dir DIR] [--etcd-endpoints h:p,...]
 #include <algorithm>
@@ -45,11 +47,20 @@ void measure(const std::vector<std::string>& eps, int rounds, const char* label)
   }
   std::sort(us.begin(), us.end());
   auto pct = [&](double p) { return us[std::min<std::size_t>(us.size() - 1, us.size() * p)]; };
-  const StatusResult st = c.status(eps[0]);
-  std::printf("%s: etcd %s, %zu member(s) [%s]: Mutex lock+unlock (uncontended, 1 client, %d "
-              "rounds): p50 %.0f us, p99 %.0f us, max %.0f us\n",
-              label, st.version.c_str(), eps.size(), eps[0].c_str(), rounds, pct(0.50),
-              pct(0.99), us.back());
+  const ClusterInfo info = describe_cluster(c);
+  std::string load = "?";
+  if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
+    char buf[64] = {0};
+    if (std::fgets(buf, sizeof buf, f)) {
+      load = buf;
+      load = load.substr(0, load.find(' ', load.find(' ', load.find(' ') + 1) + 1));
+    }
+    std::fclose(f);
+  }
+  std::printf(
+      "%s: %s; load average %s: Mutex lock+unlock (uncontended, 1 client, %d "
+      "rounds): p50 %.0f us, p99 %.0f us, max %.0f us\n",
+      label, info.to_string().c_str(), load.c_str(), rounds, pct(0.50), pct(0.99), us.back());
 }
 
 }  // namespace
@@ -84,6 +95,13 @@ int main(int argc, char** argv) {
     } else {
       usage_error("unknown argument '" + a + "' (valid: --rounds N, --dir DIR, --etcd-endpoints "
                   "h:p[,h:p...])");
+    }
+  }
+  if (user.empty()) {
+    try {
+      user = endpoints_from_env();
+    } catch (const Error& e) {
+      usage_error(std::string("SYNCSCOPE_ETCD_ENDPOINTS: ") + e.what());
     }
   }
   try {

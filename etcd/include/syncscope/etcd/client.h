@@ -7,15 +7,21 @@
 //                                          revision; Op put/get/delete)
 //   Lease:  lease_grant, lease_revoke, lease_keep_alive_once, lease_ttl
 //   Watch:  watch(key, WatchOptions) -> Watch  (from a revision, prefix, progress
-//                                          notifications, previous values)
+//                                          notifications, previous values);
+//           Watch::request_progress()     ask for a progress notification now
 //   Maintenance: status(endpoint)         member id, leader id, raft term, version
+//   Cluster: member_list()                the members (id, name, peer and client URLs)
+//   describe_cluster(client)              version, member count and endpoints of the
+//                                          cluster behind a client: the context a run
+//                                          records when it uses a user's own cluster
 //   parse_endpoints("h:p,h:p")            validation of a user's endpoint list
 //   endpoints_from_env()                  SYNCSCOPE_ETCD_ENDPOINTS, or {} if unset
 //
 // Go names -> C++: clientv3.New -> Client(options); Put/Get/Delete -> put/get/del;
 // Txn(ctx).If(..).Then(..).Else(..).Commit() -> txn(ifs, thens, elses);
 // Grant/Revoke/KeepAliveOnce/TimeToLive -> lease_grant/lease_revoke/
-// lease_keep_alive_once/lease_ttl; Watch -> watch; Status -> status.
+// lease_keep_alive_once/lease_ttl; Watch -> watch; Status -> status;
+// MemberList -> member_list; WatchChan's RequestProgress -> Watch::request_progress.
 //
 // Deadlines. Every call takes an optional Deadline (steady_clock); the default
 // is now + call_timeout. gRPC 1.51 takes system_clock time points, so the
@@ -178,6 +184,29 @@ struct StatusResult {
   uint64_t raft_term = 0;
 };
 
+struct Member {
+  uint64_t id = 0;
+  std::string name;  // empty for a member that has not started yet
+  std::vector<std::string> peer_urls;
+  std::vector<std::string> client_urls;
+  bool is_learner = false;
+};
+
+struct MemberListResult {
+  Header header;
+  std::vector<Member> members;
+};
+
+// What a run records about the cluster it used (see describe_cluster).
+struct ClusterInfo {
+  std::string version;                 // server version (Status) of the first member answering
+  std::size_t members = 0;             // MemberList size
+  uint64_t cluster_id = 0;
+  std::vector<std::string> endpoints;  // the client's endpoints, as given
+  // "etcd 3.4.23, 3 members, endpoints 127.0.0.1:1,127.0.0.1:2,..." (one line).
+  std::string to_string() const;
+};
+
 struct WatchOptions {
   std::string range_end;
   bool prefix = false;
@@ -193,6 +222,13 @@ struct WatchEvent {
   std::optional<KeyValue> prev_kv;
 };
 
+// A progress notification (progress == true, no events) says: every change
+// to the watched keys up to header.revision has been delivered. etcd sends
+// one (a) every --experimental-watch-progress-notify-interval (default 10
+// min) to a watch with progress_notify set, once it is in sync, and (b) in
+// answer to Watch::request_progress(). A reopened stream resumes after the
+// revision of a periodic notification (a); not after an answer to a request
+// (b): etcd 3.4 can send that one ahead of events still queued for the watch.
 struct WatchResponse {
   Header header;
   std::vector<WatchEvent> events;
@@ -208,8 +244,13 @@ std::vector<std::string> parse_endpoints(const std::string& csv);
 // SYNCSCOPE_ETCD_ENDPOINTS parsed, or an empty list when unset or empty.
 std::vector<std::string> endpoints_from_env();
 
-class Watch;
 class Client;
+// Version (Status of the first endpoint that answers), member count
+// (MemberList), cluster id and the client's endpoints. Throws Error like any
+// call when no endpoint answers before d.
+ClusterInfo describe_cluster(Client& c, std::optional<Deadline> d = {});
+
+class Watch;
 
 namespace detail {
 struct ClientImpl;
@@ -249,6 +290,9 @@ class Client {
   // member); no fail-over.
   StatusResult status(const std::string& endpoint, std::optional<Deadline> d = {});
 
+  // The cluster's members (Cluster.MemberList, with fail-over).
+  MemberListResult member_list(std::optional<Deadline> d = {});
+
   // Opens a watch and waits for the server to confirm it: every change made
   // after watch() returns is delivered. The stream lives until the Watch is
   // destroyed or cancel()ed, or until `until` passes (nullopt: no limit).
@@ -268,12 +312,21 @@ class Client {
 // (the member died) is reopened on the next endpoint from the revision after
 // the last one delivered, so no event is lost or repeated. Throws
 // Errc::kCompacted if the start revision was compacted away.
+//
+// None of this library's primitives relies on progress notifications: their
+// waits end on events (deletes, puts) or on a context / session loss.
 class Watch {
  public:
   Watch(Watch&&) noexcept;
   Watch& operator=(Watch&&) noexcept;
   ~Watch();
   std::optional<WatchResponse> next();
+  // Asks the server for a progress notification (etcd >= 3.4): a later next()
+  // returns a response with progress == true and the store's revision at the
+  // time of the request. Call it from the thread that calls next() (not while
+  // another thread is inside next()). If the stream breaks before the answer
+  // arrives, the request is sent again on the reopened stream.
+  void request_progress();
   void cancel();  // thread-safe; idempotent
   bool cancelled() const noexcept;
 

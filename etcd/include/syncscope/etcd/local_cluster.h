@@ -2,7 +2,8 @@
 // starts on 127.0.0.1 and owns (tests, the distributed suite).
 //
 // This file offers:
-//   LocalClusterOptions{members, dir, heartbeat_ms, election_ms}
+//   LocalClusterOptions{members, dir, heartbeat_ms, election_ms, startup_timeout,
+//                       extra_args}
 //   LocalCluster(options)     starts `members` etcd 3.4 processes (1 or 3, any
 //                             n >= 1) on free ports (never 2379/2380), one data
 //                             directory and one zap log (--logger zap
@@ -39,6 +40,9 @@ struct LocalClusterOptions {
   int heartbeat_ms = 100;     // etcd --heartbeat-interval
   int election_ms = 1000;     // etcd --election-timeout
   Millis startup_timeout{30000};
+  // More etcd flags for every member, e.g.
+  // "--experimental-watch-progress-notify-interval=200ms".
+  std::vector<std::string> extra_args{};
 };
 
 class LocalCluster {
