@@ -538,12 +538,23 @@ const char* kind_name(FindingKind k) noexcept {
   return "?";
 }
 
+namespace {
+// "thread(s)", "goroutine(s)" or both, by what the parties are.
+std::string parties_word(const std::vector<Party>& parties) {
+  std::size_t goroutines = 0;
+  for (const Party& p : parties) goroutines += p.goroutine_id != 0 ? 1 : 0;
+  if (goroutines == 0) return "thread(s)";
+  if (goroutines == parties.size()) return "goroutine(s)";
+  return "thread(s) and goroutine(s)";
+}
+}  // namespace
+
 std::string Finding::text() const {
   std::string s;
   switch (kind) {
     case FindingKind::kCycle:
       s = "syncscope detector: wait-for cycle (deadlock) among " + std::to_string(parties.size()) +
-          " thread(s):\n";
+          " " + parties_word(parties) + ":\n";
       break;
     case FindingKind::kAllAsleep: {
       std::size_t goroutines = 0;
@@ -558,7 +569,7 @@ std::string Finding::text() const {
     }
     case FindingKind::kLeak:
       s = "syncscope detector: " + std::to_string(parties.size()) +
-          " thread(s) still blocked (leaked):\n";
+          " " + parties_word(parties) + " still blocked (leaked):\n";
       break;
   }
   for (const Party& p : parties) {
@@ -621,8 +632,11 @@ ThreadScope::ThreadScope(std::string name) {
   if (!enabled()) return;
   Registry& r = reg();
   std::lock_guard<std::mutex> g(r.mu);
-  if (auto* x = internal::waitreg::rec_of_caller(r, true); x != nullptr) x->name = std::move(name);
-  if (r.starting > 0) --r.starting;
+  auto* x = internal::waitreg::rec_of_caller(r, true);
+  if (x != nullptr) x->name = std::move(name);
+  // A thread announced by will_start() has started; a goroutine was a party
+  // from go() on and was never announced.
+  if (x != nullptr && x->goid == 0 && r.starting > 0) --r.starting;
   active_ = true;
 }
 
