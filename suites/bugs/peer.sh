@@ -14,7 +14,10 @@
 #     built with -race (counter go_race: "WARNING: DATA RACE"); -1 where not
 #     run, the context keys bugs_peer_go / bugs_peer_go_race say why (no
 #     `go`, no race runtime, the race detector is for non-blocking bugs).
-# Everything is merged into bugs.json by peer_merge.py (atomic replace).
+# Everything is merged into bugs.json by the shared helper
+# suites/common/peer_merge.py (its --entries / --verdicts mode; atomic
+# replace). Verdicts are for the runtime:threads rows; the goroutine rows
+# (runtime:goroutines) get -1 for tsan, go_deadlock and go_race.
 # Go stays inside the build directory and offline (GOCACHE/GOPATH under
 # BUILD_DIR, GOENV=off, GOPROXY=off, GOTOOLCHAIN=local). Bad usage: one line
 # naming the problem, exit 2.
@@ -61,7 +64,7 @@ if [ -x "$tsan_run" ]; then
     for v in buggy fixed; do
       set +e; err="$(TSAN_OPTIONS="halt_on_error=0 report_thread_leaks=0" owned timeout 120 "$tsan_run" run "$b" "$v" 2>&1 >/dev/null)"; rc=$?; set -e
       r=0; { [ "$rc" -eq 66 ] && grep -q "WARNING: ThreadSanitizer: data race" <<<"$err"; } && r=1
-      printf '%s\t%s\ttsan\t%s\n' "$b" "$v" "$r" >>"$verdicts"
+      printf 'bug:%s/variant:%s/runtime:threads\ttsan\t%s\n' "$b" "$v" "$r" >>"$verdicts"
     done
   done
   notes+=("bugs_peer_tsan=ThreadSanitizer build of the zoo runner: $tsan_run")
@@ -91,11 +94,11 @@ else
     for v in buggy fixed; do
       set +e; msg="$(owned timeout 120 "$out/bugs_go" -bug "$b" -variant "$v" 2>&1)"; rc=$?; set -e
       r=0; { [ "$rc" -eq 2 ] && grep -q "all goroutines are asleep" <<<"$msg"; } && r=1
-      printf '%s\t%s\tgo_deadlock\t%s\n' "$b" "$v" "$r" >>"$verdicts"
+      printf 'bug:%s/variant:%s/runtime:threads\tgo_deadlock\t%s\n' "$b" "$v" "$r" >>"$verdicts"
       if [ "$race_ok" -eq 1 ] && [ "$cat" = non-blocking ]; then
         set +e; msg="$(owned timeout 120 "$out/bugs_go_race" -bug "$b" -variant "$v" 2>&1)"; rc=$?; set -e
         r=0; grep -q "WARNING: DATA RACE" <<<"$msg" && r=1
-        printf '%s\t%s\tgo_race\t%s\n' "$b" "$v" "$r" >>"$verdicts"
+        printf 'bug:%s/variant:%s/runtime:threads\tgo_race\t%s\n' "$b" "$v" "$r" >>"$verdicts"
       fi
     done
   done
@@ -103,6 +106,7 @@ else
 fi
 
 args=()
-for n in "${notes[@]}"; do args+=(--note "$n"); done
-"$PY" "$here/peer_merge.py" "$run" --overhead "$overhead" --verdicts "$verdicts" "${args[@]}"
+for n in "${notes[@]}"; do args+=(--context "$n"); done
+"$PY" "$here/../common/peer_merge.py" "$run" --suite bugs --entries "$overhead" \
+  --verdicts "$verdicts" --family bugs_zoo --counters tsan,go_deadlock,go_race "${args[@]}"
 echo "bugs peer: merged into bugs.json"
