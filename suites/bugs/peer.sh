@@ -5,10 +5,10 @@
 #  1. the detector-overhead family with the detector compiled out
 #     (BUILD_DIR/suites/bugs/syncscope_bugs_detector_out): entries
 #     bugs_detector_overhead/op:O/detector:compiled_out;
-#  2. ThreadSanitizer's verdict on every zoo run (counter tsan), with the
-#     TSan build of the zoo runner next to BUILD_DIR (../tsan, which
-#     `./run.sh test` builds); without one, tsan = -1 and the context key
-#     bugs_peer_tsan says why;
+#  2. ThreadSanitizer's verdict on every zoo run (counter tsan), on threads
+#     and, for the channel bugs, on goroutines, with the TSan build of the
+#     zoo runner next to BUILD_DIR (../tsan, which `./run.sh test` builds);
+#     without one, tsan = -1 and the context key bugs_peer_tsan says why;
 #  3. Go's detectors (suites/bugs/go): each bug under Go's runtime (counter
 #     go_deadlock: "all goroutines are asleep") and the non-blocking ones
 #     built with -race (counter go_race: "WARNING: DATA RACE"); -1 where not
@@ -16,8 +16,8 @@
 #     `go`, no race runtime, the race detector is for non-blocking bugs).
 # Everything is merged into bugs.json by the shared helper
 # suites/common/peer_merge.py (its --entries / --verdicts mode; atomic
-# replace). Verdicts are for the runtime:threads rows; the goroutine rows
-# (runtime:goroutines) get -1 for tsan, go_deadlock and go_race.
+# replace). Go's verdicts are for the runtime:threads rows (the Go program is
+# the same bug); the goroutine rows (runtime:goroutines) get -1 for them.
 # Go stays inside the build directory and offline (GOCACHE/GOPATH under
 # BUILD_DIR, GOENV=off, GOPROXY=off, GOTOOLCHAIN=local). Bad usage: one line
 # naming the problem, exit 2.
@@ -54,17 +54,20 @@ notes=()
   --benchmark_format=console
 echo "bugs peer: detector compiled-out overhead measured"
 
-mapfile -t bugs < <("$build/suites/bugs/zoo/bugs_zoo_run" list | cut -f1,2)
+mapfile -t bugs < <("$build/suites/bugs/zoo/bugs_zoo_run" list | cut -f1,2,4)
 
 # 2. ThreadSanitizer.
 tsan_run="$(dirname "$build")/tsan/suites/bugs/zoo/bugs_zoo_run"
 if [ -x "$tsan_run" ]; then
   for row in "${bugs[@]}"; do
-    b="${row%%$'\t'*}"
-    for v in buggy fixed; do
-      set +e; err="$(TSAN_OPTIONS="halt_on_error=0 report_thread_leaks=0" owned timeout 120 "$tsan_run" run "$b" "$v" 2>&1 >/dev/null)"; rc=$?; set -e
-      r=0; { [ "$rc" -eq 66 ] && grep -q "WARNING: ThreadSanitizer: data race" <<<"$err"; } && r=1
-      printf 'bug:%s/variant:%s/runtime:threads\ttsan\t%s\n' "$b" "$v" "$r" >>"$verdicts"
+    b="${row%%$'\t'*}" runtimes="${row##*$'\t'}"
+    for rt in ${runtimes//,/ }; do
+      flag=""; [ "$rt" = goroutines ] && flag=--goroutines
+      for v in buggy fixed; do
+        set +e; err="$(TSAN_OPTIONS="halt_on_error=0 report_thread_leaks=0" owned timeout 120 "$tsan_run" run "$b" "$v" $flag 2>&1 >/dev/null)"; rc=$?; set -e
+        r=0; { [ "$rc" -eq 66 ] && grep -q "WARNING: ThreadSanitizer: data race" <<<"$err"; } && r=1
+        printf 'bug:%s/variant:%s/runtime:%s\ttsan\t%s\n' "$b" "$v" "$rt" "$r" >>"$verdicts"
+      done
     done
   done
   notes+=("bugs_peer_tsan=ThreadSanitizer build of the zoo runner: $tsan_run")
@@ -90,7 +93,7 @@ else
     notes+=("bugs_peer_go_race=go build -race; run on the non-blocking bugs only (the race detector does not look for blocking bugs)")
   fi
   for row in "${bugs[@]}"; do
-    b="${row%%$'\t'*}" cat="${row##*$'\t'}"
+    b="${row%%$'\t'*}" cat="$(cut -f2 <<<"$row")"
     for v in buggy fixed; do
       set +e; msg="$(owned timeout 120 "$out/bugs_go" -bug "$b" -variant "$v" 2>&1)"; rc=$?; set -e
       r=0; { [ "$rc" -eq 2 ] && grep -q "all goroutines are asleep" <<<"$msg"; } && r=1

@@ -4,7 +4,8 @@
 // with the process, as a Go program's deadlock does).
 //
 //   bugs_zoo_run list
-//       one line per bug: name, category, cause (tab-separated)
+//       one line per bug: name, category, cause, runtimes ("threads" or
+//       "threads,goroutines") (tab-separated)
 //   bugs_zoo_run run BUG buggy|fixed [--detector] [--goroutines]
 //       {"bug":..,"variant":..,"runtime":"threads"|"goroutines",
 //        "outcome":"ok"|"wrong"|"blocked","detail":..,
@@ -79,8 +80,9 @@ extern "C" const char* __tsan_default_options() { return "report_thread_leaks=0"
 int main(int argc, char** argv) {
   if (argc == 2 && std::strcmp(argv[1], "list") == 0) {
     for (const Bug& b : zoo()) {
-      std::printf("%s\t%s\t%s\n", b.name,
-                  b.category == Category::kBlocking ? "blocking" : "non-blocking", b.cause);
+      std::printf("%s\t%s\t%s\t%s\n", b.name,
+                  b.category == Category::kBlocking ? "blocking" : "non-blocking", b.cause,
+                  b.on_goroutines ? "threads,goroutines" : "threads");
     }
     return 0;
   }
