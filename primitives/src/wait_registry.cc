@@ -93,7 +93,7 @@ struct ChanParties {
 
 struct Registry {
   std::mutex mu;
-  std::vector<Rec*> threads;  // live records: threads and goroutines
+  std::vector<Rec*> threads;                     // live records: threads and goroutines
   std::unordered_map<int64_t, Rec*> goroutines;  // goid -> its record
   std::unordered_map<const void*, ChanParties> chan_parties;
   uint64_t next_id = 1;
@@ -568,8 +568,8 @@ std::string Finding::text() const {
       break;
     }
     case FindingKind::kLeak:
-      s = "syncscope detector: " + std::to_string(parties.size()) +
-          " " + parties_word(parties) + " still blocked (leaked):\n";
+      s = "syncscope detector: " + std::to_string(parties.size()) + " " + parties_word(parties) +
+          " still blocked (leaked):\n";
       break;
   }
   for (const Party& p : parties) {
@@ -589,10 +589,10 @@ std::string Finding::text() const {
 #if SYNCSCOPE_WAIT_REGISTRY
 using internal::waitreg::g_on;
 using internal::waitreg::party_of;
+using internal::waitreg::Rec;
 using internal::waitreg::reg;
 using internal::waitreg::Registry;
 using internal::waitreg::State;
-using internal::waitreg::Rec;
 
 bool compiled_in() noexcept { return true; }
 

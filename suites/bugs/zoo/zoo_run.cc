@@ -119,9 +119,9 @@ int main(int argc, char** argv) {
     }
   }
   if (runtime == Runtime::kGoroutines && !bug->on_goroutines) {
-    return usage_error(std::string("bug '") + bug->name +
-                       "' has no goroutine version (valid with --goroutines: " +
-                       goroutine_bug_names() + ")");
+    return usage_error(
+        std::string("bug '") + bug->name +
+        "' has no goroutine version (valid with --goroutines: " + goroutine_bug_names() + ")");
   }
   const char* det = "off";
   if (want_detector)
@@ -167,7 +167,8 @@ int main(int argc, char** argv) {
   std::printf(
       "{\"bug\":%s,\"variant\":%s,\"runtime\":%s,\"category\":%s,\"cause\":%s,"
       "\"outcome\":%s,\"detail\":%s,\"detector\":%s,\"findings\":[%s],\"finding_text\":%s}\n",
-      json_str(bug->name).c_str(), json_str(argv[3]).c_str(), json_str(runtime_name(runtime)).c_str(),
+      json_str(bug->name).c_str(), json_str(argv[3]).c_str(),
+      json_str(runtime_name(runtime)).c_str(),
       json_str(bug->category == Category::kBlocking ? "blocking" : "non-blocking").c_str(),
       json_str(bug->cause).c_str(), json_str(outcome).c_str(), json_str(detail).c_str(),
       json_str(det).c_str(), kinds.c_str(), json_str(text).c_str());

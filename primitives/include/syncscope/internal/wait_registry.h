@@ -178,16 +178,15 @@ class Block {
     if ((slot) != nullptr) ::syncscope::internal::waitreg::woken(slot); \
   } while (0)
 
-#define SYNCSCOPE_WAITREG_GO_START(goid)                                \
-  do {                                                                  \
-    if (::syncscope::internal::waitreg::on())                           \
-      ::syncscope::internal::waitreg::go_start(goid);                   \
+#define SYNCSCOPE_WAITREG_GO_START(goid)                                                      \
+  do {                                                                                        \
+    if (::syncscope::internal::waitreg::on()) ::syncscope::internal::waitreg::go_start(goid); \
   } while (0)
-#define SYNCSCOPE_WAITREG_GO_EXIT(goid)                                          \
-  do {                                                                           \
-    if (::syncscope::internal::waitreg::on() ||                                  \
+#define SYNCSCOPE_WAITREG_GO_EXIT(goid)                                                    \
+  do {                                                                                     \
+    if (::syncscope::internal::waitreg::on() ||                                            \
         ::syncscope::internal::waitreg::g_goroutines.load(std::memory_order_relaxed) != 0) \
-      ::syncscope::internal::waitreg::go_exit(goid);                             \
+      ::syncscope::internal::waitreg::go_exit(goid);                                       \
   } while (0)
 
 #else  // !SYNCSCOPE_WAIT_REGISTRY: every hook is nothing at all.
