@@ -4,15 +4,18 @@
 Families read (see suites/bugs/bugs.cc):
   bugs_study/table:6|9/app:A/cause:C        count
   bugs_study/table:8|12/cause:C             used, detected
-  bugs_zoo/bug:B/variant:buggy|fixed/cause:C
+  bugs_zoo/bug:B/variant:buggy|fixed/cause:C/runtime:threads|goroutines
       misbehaved, blocking, syncscope_detector, tsan, go_deadlock, go_race
-      (1 caught, 0 missed, -1 not run)
+      (1 caught, 0 missed, -1 not run); runtime:goroutines rows (the channel
+      bugs again, on syncscope's goroutines) carry syncscope_detector and
+      tsan (Go's verdicts belong to the threads rows: the Go program is the
+      same bug); a row without the runtime segment is a threads row
   bugs_detector_overhead/op:O/detector:compiled_out|in_off|on   ns_per_op
 
 Tables only (no figure): the study's Tables 6, 8, 9 and 12 as the paper
 counts them, the detection table of the reproduced zoo (per bug and in
-totals per detector, with the fixed versions' false reports), and the
-blocking-bug detector's cost per operation.
+totals per detector, with the fixed versions' false reports), the channel
+bugs on goroutines, and the blocking-bug detector's cost per operation.
 """
 
 from collections import OrderedDict
@@ -28,6 +31,7 @@ T9 = ["traditional", "anonymous", "waitgroup", "lib", "chan", "msg_lib"]
 DETECTORS = [("syncscope_detector", "syncscope detector"), ("tsan", "ThreadSanitizer"),
              ("go_deadlock", "Go deadlock detector"), ("go_race", "Go race detector")]
 MODES = ["compiled_out", "in_off", "on"]
+GOROUTINE_DETECTORS = ["syncscope_detector", "tsan"]
 
 
 def _study(suite, table):
@@ -64,12 +68,39 @@ def _verdict(v):
     return "caught" if v >= 0.5 else "missed"
 
 
-def zoo_rows(suite):
-    """OrderedDict bug -> {variant: Result}."""
+def zoo_rows(suite, runtime="threads"):
+    """OrderedDict bug -> {variant: Result} of one runtime's rows."""
     out = OrderedDict()
     for r in suite.family("bugs_zoo"):
-        out.setdefault(r.get("bug"), {})[r.get("variant")] = r
+        if (r.get("runtime") or "threads") == runtime:
+            out.setdefault(r.get("bug"), {})[r.get("variant")] = r
     return out
+
+
+def goroutine_table(suite):
+    """The channel bugs on goroutines beside the same bugs on threads, or None."""
+    gor = zoo_rows(suite, "goroutines")
+    if not gor:
+        return None
+    thr = zoo_rows(suite)
+    rows = []
+    for bug, variants in gor.items():
+        b, f = variants.get("buggy"), variants.get("fixed")
+        if b is None:
+            continue
+        tb = thr.get(bug, {}).get("buggy")
+        rows.append([bug, (b.get("cause") or "").replace("_w", " w/"),
+                     "yes" if b.value("misbehaved", 0) >= 0.5 else "NO",
+                     "yes" if f is not None and f.value("misbehaved", 1) < 0.5 else "NO",
+                     _verdict(b.value("syncscope_detector")), _verdict(b.value("tsan")),
+                     "yes" if f is not None and any((f.value(k) or 0) >= 0.5 for k in GOROUTINE_DETECTORS)
+                     else "no",
+                     _verdict(tb.value("syncscope_detector")) if tb is not None else "not run"])
+    return Table("Channel bugs on syncscope's goroutines (M:N runtime): the same reproductions, "
+                 "syncscope's detector naming goroutines",
+                 ["bug", "cause", "buggy misbehaves", "fixed correct", "syncscope detector",
+                  "ThreadSanitizer", "false report on fixed", "syncscope detector, same bug on threads"],
+                 rows)
 
 
 def detection_totals(suite):
@@ -87,6 +118,10 @@ def detection_totals(suite):
                 ran = v is not None and v >= 0
                 totals[(blocking, key)] = (c + (1 if ran and v >= 0.5 else 0), n + (1 if ran else 0), t + 1)
         if fixed is not None and any((fixed.value(k) or 0) >= 0.5 for k, _ in DETECTORS):
+            false_reports += 1
+    for variants in zoo_rows(suite, "goroutines").values():
+        fixed = variants.get("fixed")
+        if fixed is not None and any((fixed.value(k) or 0) >= 0.5 for k in GOROUTINE_DETECTORS):
             false_reports += 1
     return totals, false_reports
 
@@ -127,6 +162,9 @@ def summary_rows(run_dir, suite_data, context):
         trows.append(["false reports on fixed versions"] + [str(false_reports)] + [""] * (len(DETECTORS) - 1))
         tables.append(Table("Detection table: reproduced bugs caught per detector",
                             ["bugs"] + [name for _, name in DETECTORS], trows))
+    gt = goroutine_table(suite_data)
+    if gt is not None:
+        tables.append(gt)
     ov = suite_data.family("bugs_detector_overhead")
     if ov:
         cell = {(r.get("op"), r.get("detector")): r.value("ns_per_op") for r in ov}

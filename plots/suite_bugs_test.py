@@ -31,6 +31,14 @@ class SuiteBugsTest(unittest.TestCase):
                    syncscope_detector=0, tsan=1, go_deadlock=0, go_race=1),
             _bench("bugs_zoo/bug:lost_update/variant:fixed/cause:traditional", misbehaved=0, blocking=0,
                    syncscope_detector=0, tsan=0, go_deadlock=0, go_race=0),
+            _bench("bugs_zoo/bug:chan_timeout_leak/variant:buggy/cause:Chan/runtime:threads", misbehaved=1,
+                   blocking=1, syncscope_detector=1, tsan=0, go_deadlock=0, go_race=-1),
+            _bench("bugs_zoo/bug:chan_timeout_leak/variant:fixed/cause:Chan/runtime:threads", misbehaved=0,
+                   blocking=1, syncscope_detector=0, tsan=0, go_deadlock=0, go_race=-1),
+            _bench("bugs_zoo/bug:chan_timeout_leak/variant:buggy/cause:Chan/runtime:goroutines", misbehaved=1,
+                   blocking=1, syncscope_detector=1, tsan=0, go_deadlock=-1, go_race=-1),
+            _bench("bugs_zoo/bug:chan_timeout_leak/variant:fixed/cause:Chan/runtime:goroutines", misbehaved=0,
+                   blocking=1, syncscope_detector=0, tsan=0, go_deadlock=-1, go_race=-1),
             _bench("bugs_detector_overhead/op:mutex_lock_unlock/detector:on", ns_per_op=80.0),
             _bench("bugs_detector_overhead/op:mutex_lock_unlock/detector:compiled_out", ns_per_op=20.0),
         ]
@@ -41,8 +49,8 @@ class SuiteBugsTest(unittest.TestCase):
 
     def test_detection_totals(self):
         totals, false_reports = suite_bugs.detection_totals(self.suite)
-        self.assertEqual(totals[(True, "syncscope_detector")], (1, 1, 1))
-        self.assertEqual(totals[(True, "go_race")], (0, 0, 1))
+        self.assertEqual(totals[(True, "syncscope_detector")], (2, 2, 2))  # threads rows only
+        self.assertEqual(totals[(True, "go_race")], (0, 0, 2))
         self.assertEqual(totals[(False, "tsan")], (1, 1, 1))
         self.assertEqual(false_reports, 0)
 
@@ -54,6 +62,9 @@ class SuiteBugsTest(unittest.TestCase):
         det = [t for t in tables if t.title.startswith("Reproduced")][0]
         self.assertEqual(det.rows[0][0], "mutex_abba")
         self.assertEqual(det.rows[0][5:], ["caught", "missed", "caught", "not run"])
+        gor = [t for t in tables if "goroutines" in t.title][0]
+        self.assertEqual(gor.rows, [["chan_timeout_leak", "Chan", "yes", "yes", "caught", "missed", "no",
+                                     "caught"]])
         ov = [t for t in tables if "cost per operation" in t.title][0]
         self.assertEqual(ov.rows[0][0], "mutex_lock_unlock")
         self.assertEqual(ov.rows[0][2], "—")  # in_off absent

@@ -171,6 +171,74 @@ TEST_F(DetectorTest, EveryParticipantAsleepOnChannelsIsGlobalDeadlock) {
   b.join();
 }
 
+// A channel declared with chan_parties() has a known partner: a party
+// holding a mutex and blocked sending to the one receiver, which waits for
+// that mutex, is a wait-for cycle (the study's "Chan w/" bugs).
+TEST_F(DetectorTest, DeclaredChannelAndMutexCircleIsACycle) {
+  GoMutex mu;
+  Chan<int> ch(0);
+  detector::label(&mu, "mu");
+  detector::label(ch.core(), "ch");
+  detector::chan_parties(ch.core(), "sender", "receiver");
+  std::atomic<bool> holds{false};
+  detector::will_start(2);
+  std::thread sender([&] {
+    detector::ThreadScope s("sender");
+    mu.lock();
+    holds.store(true);
+    ch.send(1);  // the receiver waits for mu first: blocks
+    mu.unlock();
+  });
+  std::thread receiver([&] {
+    detector::ThreadScope s("receiver");
+    while (!holds.load()) std::this_thread::yield();
+    mu.lock();  // the sender holds mu and waits for us: the cycle closes here or there
+    mu.unlock();
+    EXPECT_EQ(*ch.receive(), 2);
+  });
+  ASSERT_TRUE(wait_until([] { return !findings_of(FindingKind::kCycle).empty(); }));
+  const Finding f = findings_of(FindingKind::kCycle).front();
+  ASSERT_EQ(f.parties.size(), 2u) << f.text();
+  const std::string text = f.text();
+  EXPECT_NE(text.find("sender: waits on Chan.send on ch, holds mu (exclusive)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("receiver: waits on GoMutex.lock on mu"), std::string::npos) << text;
+  EXPECT_EQ(*ch.receive(), 1);  // the test plays a second receiver: the sender goes on
+  ch.send(2);                   // ... and a second sender for the receiver
+  sender.join();
+  receiver.join();
+}
+
+// Without the declaration the same circle has no edge through the channel
+// (another party could receive): it is no cycle, only all-asleep once every
+// participant sleeps.
+TEST_F(DetectorTest, UndeclaredChannelGivesNoCycle) {
+  GoMutex mu;
+  Chan<int> ch(0);
+  std::atomic<bool> holds{false};
+  detector::will_start(2);
+  std::thread sender([&] {
+    detector::ThreadScope s("sender");
+    mu.lock();
+    holds.store(true);
+    ch.send(1);
+    mu.unlock();
+  });
+  std::thread receiver([&] {
+    detector::ThreadScope s("receiver");
+    while (!holds.load()) std::this_thread::yield();
+    mu.lock();
+    mu.unlock();
+    EXPECT_EQ(*ch.receive(), 2);
+  });
+  ASSERT_TRUE(wait_until([] { return !findings_of(FindingKind::kAllAsleep).empty(); }));
+  EXPECT_TRUE(findings_of(FindingKind::kCycle).empty());
+  EXPECT_EQ(*ch.receive(), 1);
+  ch.send(2);
+  sender.join();
+  receiver.join();
+}
+
 TEST_F(DetectorTest, ThreadLeftBlockedIsALeakUntilItIsReleased) {
   Chan<int> results(0);
   detector::label(results.core(), "results");

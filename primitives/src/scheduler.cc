@@ -28,6 +28,7 @@
 #include <syncscope/internal/context_switch.h>
 #include <syncscope/internal/scheduler.h>
 #include <syncscope/internal/sema.h>
+#include <syncscope/internal/wait_registry.h>
 #include <syncscope/recursive_mutex.h>
 
 #if defined(SYNCSCOPE_TSAN) || defined(__SANITIZE_THREAD__)
@@ -1078,6 +1079,7 @@ void goroutine_main(void* arg) {
   }
   delete g->task;
   g->task = nullptr;
+  SYNCSCOPE_WAITREG_GO_EXIT(g->id);  // detector hook: Go's checkdead at goexit
   switch_to_scheduler(Why::kExit);
   fatal("a finished goroutine was resumed");
 }
@@ -1099,6 +1101,11 @@ void ensure_started_locked(Sched& s) {
 }  // namespace
 
 // ---- the parking protocol (scheduler.h) ----------------------------------------
+bool on_scheduler() noexcept {
+  M* m = getm();
+  return m != nullptr && m->curg == nullptr;
+}
+
 G* parkable_goroutine() noexcept {
   M* m = getm();
   if (m == nullptr || m->curg == nullptr || m->p == nullptr) return nullptr;
@@ -1178,6 +1185,7 @@ void spawn(Task* t) {
 #endif
   s.ngoroutine.fetch_add(1, std::memory_order_relaxed);
   g->id = static_cast<int64_t>(s.spawned.fetch_add(1, std::memory_order_relaxed)) + 1;
+  SYNCSCOPE_WAITREG_GO_START(g->id);  // detector hook: a new goroutine is runnable
   M* m = getm();
   if (m != nullptr && m->curg != nullptr && m->p != nullptr) {
     internal::runq_put(m->p, g, /*next=*/true);  // Go's newproc

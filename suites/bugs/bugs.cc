@@ -9,14 +9,17 @@
 //       bugs_study/table:6/app:A/cause:C, counter count. Tables 8 / 12:
 //       bugs_study/table:8/cause:C, counters used and detected (Go's deadlock
 //       detector, Go's race detector within 100 runs).
-//   bugs_zoo/bug:B/variant:buggy|fixed   one run of each reproduction of the
-//       zoo (suites/bugs/zoo) in a child process with syncscope's blocking-bug
-//       detector on: misbehaved (1: blocked for good or a wrong result),
+//   bugs_zoo/bug:B/variant:buggy|fixed/cause:C/runtime:threads|goroutines
+//       one run of each reproduction of the zoo (suites/bugs/zoo) in a child
+//       process with syncscope's blocking-bug detector on, its goroutines
+//       being threads, and for the channel bugs a second run on syncscope's
+//       goroutines (runtime:goroutines): misbehaved (1: blocked for good or a wrong result),
 //       blocking (1: a Table 6 bug), syncscope_detector (1: it reported
 //       something), cycle / all_asleep / leak (which findings), and the
 //       expected verdicts expected_*. peer.sh adds tsan (ThreadSanitizer on
-//       the same runner, where a TSan build exists), go_deadlock and go_race
-//       (the Go zoo in suites/bugs/go under Go's runtime and `-race`); -1
+//       the same runner, where a TSan build exists; threads only), go_deadlock
+//       and go_race (the Go zoo in suites/bugs/go under Go's runtime and
+//       `-race`: on the threads rows, the Go program being the same bug); -1
 //       where a detector could not be run (context bugs_peer_* says why).
 //   bugs_detector_overhead/op:O/detector:in_off|on   ns_per_op of GoMutex,
 //       GoRWMutex and Chan operations with the detector compiled in but off,
@@ -122,12 +125,13 @@ bool has(const std::string& s, const std::string& needle) {
   return s.find(needle) != std::string::npos;
 }
 
-void BM_Zoo(benchmark::State& state, const bugs::Bug* bug, bool buggy) {
+void BM_Zoo(benchmark::State& state, const bugs::Bug* bug, bool buggy, bugs::Runtime rt) {
   std::string out;
   int rc = 0;
   for (auto _ : state) {
-    out = run_runner(
-        std::string("run ") + bug->name + (buggy ? " buggy" : " fixed") + " --detector", &rc);
+    out = run_runner(std::string("run ") + bug->name + (buggy ? " buggy" : " fixed") +
+                         " --detector" + (rt == bugs::Runtime::kGoroutines ? " --goroutines" : ""),
+                     &rc);
   }
   if (rc != 0 || !has(out, "\"outcome\":")) {
     state.SkipWithError(("bugs_zoo_run failed (exit " + std::to_string(rc) + "): " + out).c_str());
@@ -153,16 +157,21 @@ void BM_Zoo(benchmark::State& state, const bugs::Bug* bug, bool buggy) {
 void register_zoo() {
   benchmark::AddCustomContext("bugs_zoo_runner", BUGS_ZOO_RUN);
   benchmark::AddCustomContext("bugs_detector_compiled_in", detector::compiled_in() ? "1" : "0");
-  for (const bugs::Bug& b : bugs::zoo()) {
-    for (bool buggy : {true, false}) {
-      benchmark::RegisterBenchmark(bench_name("bugs_zoo", {{"bug", b.name},
-                                                           {"variant", buggy ? "buggy" : "fixed"},
-                                                           {"cause", sanitize(b.cause)}})
-                                       .c_str(),
-                                   [&b, buggy](benchmark::State& st) { BM_Zoo(st, &b, buggy); })
-          ->Iterations(1)
-          ->Repetitions(1)
-          ->UseRealTime();
+  for (bugs::Runtime rt : {bugs::Runtime::kThreads, bugs::Runtime::kGoroutines}) {
+    for (const bugs::Bug& b : bugs::zoo()) {
+      if (rt == bugs::Runtime::kGoroutines && !b.on_goroutines) continue;
+      for (bool buggy : {true, false}) {
+        benchmark::RegisterBenchmark(
+            bench_name("bugs_zoo", {{"bug", b.name},
+                                    {"variant", buggy ? "buggy" : "fixed"},
+                                    {"cause", sanitize(b.cause)},
+                                    {"runtime", bugs::runtime_name(rt)}})
+                .c_str(),
+            [&b, buggy, rt](benchmark::State& st) { BM_Zoo(st, &b, buggy, rt); })
+            ->Iterations(1)
+            ->Repetitions(1)
+            ->UseRealTime();
+      }
     }
   }
 }

@@ -5,16 +5,19 @@
 #  1. the detector-overhead family with the detector compiled out
 #     (BUILD_DIR/suites/bugs/syncscope_bugs_detector_out): entries
 #     bugs_detector_overhead/op:O/detector:compiled_out;
-#  2. ThreadSanitizer's verdict on every zoo run (counter tsan), with the
-#     TSan build of the zoo runner next to BUILD_DIR (../tsan, which
-#     `./run.sh test` builds); without one, tsan = -1 and the context key
-#     bugs_peer_tsan says why;
+#  2. ThreadSanitizer's verdict on every zoo run (counter tsan), on threads
+#     and, for the channel bugs, on goroutines, with the TSan build of the
+#     zoo runner next to BUILD_DIR (../tsan, which `./run.sh test` builds);
+#     without one, tsan = -1 and the context key bugs_peer_tsan says why;
 #  3. Go's detectors (suites/bugs/go): each bug under Go's runtime (counter
 #     go_deadlock: "all goroutines are asleep") and the non-blocking ones
 #     built with -race (counter go_race: "WARNING: DATA RACE"); -1 where not
 #     run, the context keys bugs_peer_go / bugs_peer_go_race say why (no
 #     `go`, no race runtime, the race detector is for non-blocking bugs).
-# Everything is merged into bugs.json by peer_merge.py (atomic replace).
+# Everything is merged into bugs.json by the shared helper
+# suites/common/peer_merge.py (its --entries / --verdicts mode; atomic
+# replace). Go's verdicts are for the runtime:threads rows (the Go program is
+# the same bug); the goroutine rows (runtime:goroutines) get -1 for them.
 # Go stays inside the build directory and offline (GOCACHE/GOPATH under
 # BUILD_DIR, GOENV=off, GOPROXY=off, GOTOOLCHAIN=local). Bad usage: one line
 # naming the problem, exit 2.
@@ -51,17 +54,20 @@ notes=()
   --benchmark_format=console
 echo "bugs peer: detector compiled-out overhead measured"
 
-mapfile -t bugs < <("$build/suites/bugs/zoo/bugs_zoo_run" list | cut -f1,2)
+mapfile -t bugs < <("$build/suites/bugs/zoo/bugs_zoo_run" list | cut -f1,2,4)
 
 # 2. ThreadSanitizer.
 tsan_run="$(dirname "$build")/tsan/suites/bugs/zoo/bugs_zoo_run"
 if [ -x "$tsan_run" ]; then
   for row in "${bugs[@]}"; do
-    b="${row%%$'\t'*}"
-    for v in buggy fixed; do
-      set +e; err="$(TSAN_OPTIONS="halt_on_error=0 report_thread_leaks=0" owned timeout 120 "$tsan_run" run "$b" "$v" 2>&1 >/dev/null)"; rc=$?; set -e
-      r=0; { [ "$rc" -eq 66 ] && grep -q "WARNING: ThreadSanitizer: data race" <<<"$err"; } && r=1
-      printf '%s\t%s\ttsan\t%s\n' "$b" "$v" "$r" >>"$verdicts"
+    b="${row%%$'\t'*}" runtimes="${row##*$'\t'}"
+    for rt in ${runtimes//,/ }; do
+      flag=""; [ "$rt" = goroutines ] && flag=--goroutines
+      for v in buggy fixed; do
+        set +e; err="$(TSAN_OPTIONS="halt_on_error=0 report_thread_leaks=0" owned timeout 120 "$tsan_run" run "$b" "$v" $flag 2>&1 >/dev/null)"; rc=$?; set -e
+        r=0; { [ "$rc" -eq 66 ] && grep -q "WARNING: ThreadSanitizer: data race" <<<"$err"; } && r=1
+        printf 'bug:%s/variant:%s/runtime:%s\ttsan\t%s\n' "$b" "$v" "$rt" "$r" >>"$verdicts"
+      done
     done
   done
   notes+=("bugs_peer_tsan=ThreadSanitizer build of the zoo runner: $tsan_run")
@@ -87,15 +93,15 @@ else
     notes+=("bugs_peer_go_race=go build -race; run on the non-blocking bugs only (the race detector does not look for blocking bugs)")
   fi
   for row in "${bugs[@]}"; do
-    b="${row%%$'\t'*}" cat="${row##*$'\t'}"
+    b="${row%%$'\t'*}" cat="$(cut -f2 <<<"$row")"
     for v in buggy fixed; do
       set +e; msg="$(owned timeout 120 "$out/bugs_go" -bug "$b" -variant "$v" 2>&1)"; rc=$?; set -e
       r=0; { [ "$rc" -eq 2 ] && grep -q "all goroutines are asleep" <<<"$msg"; } && r=1
-      printf '%s\t%s\tgo_deadlock\t%s\n' "$b" "$v" "$r" >>"$verdicts"
+      printf 'bug:%s/variant:%s/runtime:threads\tgo_deadlock\t%s\n' "$b" "$v" "$r" >>"$verdicts"
       if [ "$race_ok" -eq 1 ] && [ "$cat" = non-blocking ]; then
         set +e; msg="$(owned timeout 120 "$out/bugs_go_race" -bug "$b" -variant "$v" 2>&1)"; rc=$?; set -e
         r=0; grep -q "WARNING: DATA RACE" <<<"$msg" && r=1
-        printf '%s\t%s\tgo_race\t%s\n' "$b" "$v" "$r" >>"$verdicts"
+        printf 'bug:%s/variant:%s/runtime:threads\tgo_race\t%s\n' "$b" "$v" "$r" >>"$verdicts"
       fi
     done
   done
@@ -103,6 +109,7 @@ else
 fi
 
 args=()
-for n in "${notes[@]}"; do args+=(--note "$n"); done
-"$PY" "$here/peer_merge.py" "$run" --overhead "$overhead" --verdicts "$verdicts" "${args[@]}"
+for n in "${notes[@]}"; do args+=(--context "$n"); done
+"$PY" "$here/../common/peer_merge.py" "$run" --suite bugs --entries "$overhead" \
+  --verdicts "$verdicts" --family bugs_zoo --counters tsan,go_deadlock,go_race "${args[@]}"
 echo "bugs peer: merged into bugs.json"

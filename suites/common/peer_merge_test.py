@@ -134,5 +134,71 @@ class PeerMergeTest(unittest.TestCase):
             peer_merge.merge(self.run_dir, "channels", "Go", note="x")
 
 
+# The suite's own other results (merge_own): the bugs suite's shape.
+ZOO_T = "bugs_zoo/bug:lost_update/variant:buggy/cause:traditional/runtime:threads"
+ZOO_G = "bugs_zoo/bug:chan_timeout_leak/variant:buggy/cause:Chan/runtime:goroutines"
+OV = "bugs_detector_overhead/op:mutex_lock_unlock/detector:on"
+
+
+class MergeOwnTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.run_dir = self.tmp.name
+        self.bugs = os.path.join(self.run_dir, "bugs.json")
+        write(self.bugs, {"context": {}, "benchmarks": [
+            {"name": ZOO_T, "misbehaved": 1}, {"name": ZOO_G, "misbehaved": 1},
+            {"name": OV, "ns_per_op": 50}]})
+        self.counters = ("tsan", "go_deadlock", "go_race")
+
+    def test_verdicts_select_by_segments_and_unknown_is_minus_one(self):
+        v = os.path.join(self.run_dir, "v.tsv")
+        write(v, None, raw="bug:lost_update/variant:buggy/runtime:threads\ttsan\t1\n"
+                           "bug:lost_update/variant:fixed/runtime:threads\ttsan\t0\n")
+        peer_merge.merge_own(self.run_dir, "bugs", verdicts=v, family="bugs_zoo",
+                             counters=self.counters, contexts=["bugs_peer_go=absent: no go"])
+        d = read(self.bugs)
+        t, g, ov = d["benchmarks"]
+        self.assertEqual(t["tsan"], 1.0)
+        self.assertEqual(t["go_deadlock"], -1.0)
+        self.assertEqual(g["tsan"], -1.0)  # runtime:goroutines is another entry
+        self.assertNotIn("tsan", ov)
+        self.assertEqual(d["context"]["bugs_peer_go"], "absent: no go")
+
+    def test_entries_appended_once(self):
+        o = os.path.join(self.run_dir, "o.json")
+        name = OV.replace("detector:on", "detector:compiled_out")
+        write(o, {"benchmarks": [{"name": name, "ns_per_op": 10}]})
+        peer_merge.merge_own(self.run_dir, "bugs", entries=o)
+        peer_merge.merge_own(self.run_dir, "bugs", entries=o)
+        names = [b["name"] for b in read(self.bugs)["benchmarks"]]
+        self.assertEqual(names.count(name), 1)
+
+    def test_bad_verdict_line_is_an_error(self):
+        v = os.path.join(self.run_dir, "v.tsv")
+        for raw in ("bug:lost_update\ttsan\tmaybe\n", "bug:lost_update\tcolour\t1\n",
+                    "lost_update\ttsan\t1\n"):
+            write(v, None, raw=raw)
+            with self.assertRaises(peer_merge.MergeError):
+                peer_merge.merge_own(self.run_dir, "bugs", verdicts=v, family="bugs_zoo",
+                                     counters=self.counters)
+
+    def test_cli_own_mode_and_bad_usage(self):
+        script = os.path.join(HERE, "peer_merge.py")
+        o = os.path.join(self.run_dir, "o.json")
+        write(o, {"benchmarks": []})
+        ok = subprocess.run([sys.executable, script, self.run_dir, "--suite", "bugs", "--entries", o,
+                             "--context", "k=v"], capture_output=True, text=True)
+        self.assertEqual(ok.returncode, 0, ok.stderr)
+        self.assertEqual(read(self.bugs)["context"]["k"], "v")
+        missing = subprocess.run([sys.executable, script, os.path.join(self.run_dir, "nope"),
+                                  "--suite", "bugs", "--entries", o], capture_output=True, text=True)
+        self.assertEqual(missing.returncode, 2)
+        self.assertIn("error: run directory", missing.stderr)
+        mixed = subprocess.run([sys.executable, script, self.run_dir, "--suite", "bugs", "--peer", "go",
+                                "--entries", o], capture_output=True, text=True)
+        self.assertEqual(mixed.returncode, 2)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -12,6 +12,8 @@
 //                          ThreadScope: until they do, nobody is "all asleep"
 //                          (Go: a goroutine just created is runnable)
 //   label(obj, name)       name a primitive in findings ("resultCh")
+//   chan_parties(ch, a, b) the channel is used by parties a and b only: its
+//                          waits become wait-for edges (channel/lock cycles)
 //   findings()             every finding so far, oldest first
 //   leaks()                a kLeak finding listing the threads still parked
 //                          in a wait that has no deadline (call it where the
@@ -27,25 +29,40 @@
 //               a lock T1 holds (lock-order inversion; a thread re-locking a
 //               mutex it holds is a cycle of one; a reader re-entering
 //               RLock while a writer waits for it is a cycle through the
-//               writer). Reported when the thread that closes it parks.
+//               writer; with chan_parties(), a party holding a mutex and
+//               blocked sending to the one receiver that waits for that
+//               mutex). Reported when the party that closes it parks.
 //   kAllAsleep  Go's "fatal error: all goroutines are asleep - deadlock!":
-//               every participant is parked with no deadline. Reported when
-//               the last one parks or the last awake one leaves.
+//               every participant is parked with no deadline (Go's
+//               checkdead: no goroutine runnable, no timer pending — a
+//               sleeping goroutine or a wait with a deadline is awake).
+//               Reported when the last one parks or the last awake one
+//               leaves (a thread's ThreadScope ends, a goroutine returns).
 //   kLeak       from leaks(): threads parked forever when the caller thinks
 //               the work is over (the goroutine-leak check of goleak).
 // A wait with a deadline (acquire_until, a timed receive) is never part of
 // a finding: it ends by itself.
 //
-// Who takes part: a thread that has parked or held a GoMutex / GoRWMutex
-// while the detector was on, or that opened a ThreadScope. A thread that
-// never touched a primitive (a test's observer) is not counted, so it can
-// watch a deadlock without "being awake" in it; a program's main thread
-// that should count as Go's main goroutine opens a ThreadScope.
+// Who takes part (the parties): every goroutine (goroutine.h) from the
+// moment go() makes it runnable while the detector is on until it returns,
+// as in Go; it is named "goroutine <goid>" unless it opens a ThreadScope,
+// and it stays one party whatever OS thread runs it. A plain thread that
+// has parked or held a GoMutex / GoRWMutex while the detector was on, or
+// that opened a ThreadScope. A thread that never touched a primitive (a
+// test's observer) is not counted, so it can watch a deadlock without
+// "being awake" in it; a program's main thread that should count as Go's
+// main goroutine opens a ThreadScope. The goroutine runtime's own threads
+// (an idle M sleeping) are never parties. Goroutines started while the
+// detector was off are counted from their first park or lock.
 //
 // What it cannot see: who will send on a channel or signal a Cond (Go's
-// runtime cannot either): a channel wait has no wait-for edge, so a circle
-// through a channel is found only as kAllAsleep or by leaks(). Data races
-// and other non-blocking bugs are out of its scope (ThreadSanitizer's).
+// runtime cannot either): in general a channel wait has no wait-for edge
+// (any party, even one not started yet, may receive, send or close), so a
+// circle through a channel is found only as kAllAsleep or by leaks(). The
+// one sound exception is a channel declared with chan_parties(): its users
+// are known, so its waits are edges. A select, a WaitGroup or Cond wait
+// never has an edge (any party may call Done / Signal). Data races and
+// other non-blocking bugs are out of its scope (ThreadSanitizer's).
 //
 // Cost: see internal/wait_registry.h; compiled out, the hooks vanish. On, a
 // park and every lock/unlock take one process-wide mutex: a debug mode.
@@ -68,10 +85,11 @@ namespace syncscope::detector {
 enum class FindingKind : uint8_t { kCycle, kAllAsleep, kLeak };
 const char* kind_name(FindingKind k) noexcept;  // "cycle", "all-asleep", "leak"
 
-// One thread in a finding.
+// One party (a thread or a goroutine) in a finding.
 struct Party {
   uint64_t thread_id = 0;          // the detector's id (1, 2, ... in order seen)
-  std::string thread;              // ThreadScope name or "thread#<id>"
+  int64_t goroutine_id = 0;        // a goroutine's id (goroutine.h; Go's goid), 0: a thread
+  std::string thread;              // ThreadScope name, "thread#<id>" or "goroutine <goid>"
   std::string waits_on;            // e.g. "Chan.send on resultCh"; "" if running
   std::vector<std::string> holds;  // e.g. "GoMutex mu (exclusive)"
 };
@@ -114,6 +132,17 @@ void will_start(std::size_t n = 1);
 // Names obj (a Chan's core(), a GoMutex, ...) in findings. Labels are
 // dropped by disable(). Chan: label(ch.core(), "name").
 void label(const void* obj, std::string name);
+
+// Declares that the channel whose core is `chan` is used (send, receive,
+// close) by the two parties named a and b only (ThreadScope names, or
+// "goroutine <goid>"). Then a party parked on that channel waits for the
+// other one: a wait-for edge, so a circle through the channel and locks is
+// reported as a kCycle (e.g. a holds mutex mu and blocks sending to b, b
+// waits for mu). The declaration is the caller's promise; the detector
+// draws the edge only while exactly one live participant bears the other
+// name, and never for a select (its cases have several partners).
+// Dropped by disable().
+void chan_parties(const void* chan, std::string a, std::string b);
 
 std::vector<Finding> findings();
 Finding leaks();

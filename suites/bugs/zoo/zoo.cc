@@ -21,13 +21,32 @@ namespace syncscope::bugs {
 
 // ---- Env -----------------------------------------------------------------------
 
+const char* runtime_name(Runtime r) noexcept {
+  return r == Runtime::kThreads ? "threads" : "goroutines";
+}
+
 Env::~Env() { finish(); }
 
-void Env::go(std::string name, std::function<void()> fn) {
+// A thread is made known to the detector before it starts (will_start: it
+// counts as awake until its ThreadScope opens); a goroutine is a party from
+// go() on by itself (the runtime's detector hook).
+void Env::launch(std::function<void()> fn) {
+  if (rt_ == Runtime::kGoroutines) {
+    goroutines_live_.fetch_add(1);
+    syncscope::go([this, fn = std::move(fn)] {
+      fn();
+      goroutines_live_.fetch_sub(1);
+    });
+    return;
+  }
   detector::will_start();
-  others_live_.fetch_add(1);
   std::lock_guard<std::mutex> g(mu_);
-  threads_.emplace_back([this, name = std::move(name), fn = std::move(fn)] {
+  threads_.emplace_back(std::move(fn));
+}
+
+void Env::go(std::string name, std::function<void()> fn) {
+  others_live_.fetch_add(1);
+  launch([this, name = std::move(name), fn = std::move(fn)] {
     {
       detector::ThreadScope scope(name);
       fn();
@@ -37,13 +56,19 @@ void Env::go(std::string name, std::function<void()> fn) {
 }
 
 void Env::go_main(std::function<void()> body) {
-  detector::will_start();
-  std::lock_guard<std::mutex> g(mu_);
-  threads_.emplace_back([this, body = std::move(body)] {
+  launch([this, body = std::move(body)] {
     detector::ThreadScope scope("main");
     body();
     main_returned_.store(true);
-    while (!finish_.load()) std::this_thread::yield();  // awake, as a live process
+    // Awake, as a live process: a thread yields; a goroutine sleeps on a
+    // timer (Go's checkdead counts a goroutine with a pending timer awake).
+    while (!finish_.load()) {
+      if (on_goroutine()) {
+        sleep_for(std::chrono::milliseconds(1));
+      } else {
+        std::this_thread::yield();
+      }
+    }
   });
 }
 
@@ -55,6 +80,7 @@ void Env::finish() {
     ts.swap(threads_);
   }
   for (auto& t : ts) t.join();
+  while (goroutines_live_.load() != 0) std::this_thread::yield();
 }
 
 namespace {
@@ -171,7 +197,7 @@ class RWMutexRecursiveRLock : public Scenario {
         // Wait until the writer is pending: then a new RLock must wait.
         while (rw_.try_lock_shared()) {
           rw_.unlock_shared();
-          std::this_thread::yield();
+          Gate::pause();
         }
         if (buggy(v_)) {
           relocking_.open();
@@ -293,6 +319,9 @@ class ChanMutexInversion : public Scenario {
     detector::label(&mu_, "mu");
     detector::label(ch_.core(), "ch");
     detector::label(&wg_, "wg");
+    // Only these two use ch: the detector may draw the wait-for edge
+    // through it (sender -> receiver) and see the circle with mu.
+    detector::chan_parties(ch_.core(), "sender", "receiver");
     env.go_main([this, &env] {
       wg_.add(2);
       env.go("sender", [this] {
@@ -424,7 +453,7 @@ class LoopVarCapture : public Scenario {
       }
       loop_done_.open();
       // main must not return (its frame holds i) before the closures read.
-      while (recorded_.load() != 3) std::this_thread::yield();
+      while (recorded_.load() != 3) Gate::pause();
     });
   }
   bool stuck(const Env&) const override { return false; }
@@ -635,49 +664,57 @@ std::unique_ptr<Scenario> make(Variant v) {
 
 const std::vector<Bug>& zoo() {
   static const std::vector<Bug> bugs = {
-      // name, category, cause, summary, make, syncscope, tsan, go deadlock, go race
+      // name, category, cause, summary, make, syncscope, tsan, go deadlock, go race,
+      // on goroutines (the channel bugs)
       {"mutex_abba", Category::kBlocking, "Mutex",
        "two paths lock A,B and B,A; main waits for both. Fix: one lock order", make<MutexAbba>,
-       true, false, true, false},
+       true, false, true, false, false},
       {"mutex_relock", Category::kBlocking, "Mutex",
        "a helper re-locks the Mutex its caller holds; main goes on. Fix: a *_locked helper",
-       make<MutexRelock>, true, false, false, false},
+       make<MutexRelock>, true, false, false, false, false},
       {"rwmutex_recursive_rlock", Category::kBlocking, "RWMutex",
        "RLock twice with a writer pending in between. Fix: no recursive RLock",
-       make<RWMutexRecursiveRLock>, true, false, true, false},
+       make<RWMutexRecursiveRLock>, true, false, true, false, false},
       {"waitgroup_missing_done", Category::kBlocking, "Wait",
        "an error path returns without wg.Done; Wait never returns. Fix: defer wg.Done",
-       make<WaitGroupMissingDone>, true, false, true, false},
+       make<WaitGroupMissingDone>, true, false, true, false, false},
       {"chan_timeout_leak", Category::kBlocking, "Chan",
        "the receiver gives up on a timeout; the sender blocks on an unbuffered send forever. "
        "Fix: buffer of 1",
-       make<ChanTimeoutLeak>, true, false, false, false},
+       make<ChanTimeoutLeak>, true, false, false, false, true},
       {"chan_mutex_inversion", Category::kBlocking, "Chan w/",
        "send while holding a Mutex the receiver needs first. Fix: unlock before send",
-       make<ChanMutexInversion>, true, false, true, false},
+       make<ChanMutexInversion>, true, false, true, false, true},
       {"context_never_cancelled", Category::kBlocking, "Lib",
        "WithCancel without cancel: a goroutine waits on ctx.Done forever. Fix: defer cancel",
-       make<ContextNeverCancelled>, true, false, false, false},
+       make<ContextNeverCancelled>, true, false, false, false, true},
       {"lost_update", Category::kNonBlocking, "traditional",
        "n++ from two goroutines without a lock. Fix: Mutex", make<LostUpdate>, false, true, false,
-       true},
+       true, false},
       {"loop_var_capture", Category::kNonBlocking, "anonymous",
        "closures capture the loop variable by reference. Fix: pass it by value",
-       make<LoopVarCapture>, false, true, false, true},
+       make<LoopVarCapture>, false, true, false, true, false},
       {"waitgroup_add_in_goroutine", Category::kNonBlocking, "waitgroup",
        "wg.Add inside the goroutine: Wait returns before the work. Fix: Add before go",
-       make<WaitGroupAddInGoroutine>, false, true, false, true},
+       make<WaitGroupAddInGoroutine>, false, true, false, true, false},
       {"atomic_value_lost_update", Category::kNonBlocking, "lib",
        "Load-modify-Store on atomic.Value loses a concurrent Store. Fix: CompareAndSwap loop",
-       make<AtomicValueLostUpdate>, false, false, false, false},
+       make<AtomicValueLostUpdate>, false, false, false, false, false},
       {"chan_double_close", Category::kNonBlocking, "chan",
        "check-then-close from two paths: close of closed channel. Fix: sync.Once",
-       make<ChanDoubleClose>, false, false, false, false},
+       make<ChanDoubleClose>, false, false, false, false, true},
       {"timeout_zero_fires_at_once", Category::kNonBlocking, "msg lib",
        "timeout 0 meant 'none' but builds a timer that fires at once. Fix: no timer for 0",
-       make<TimeoutZeroFiresAtOnce>, false, false, false, false},
+       make<TimeoutZeroFiresAtOnce>, false, false, false, false, true},
   };
   return bugs;
+}
+
+std::string goroutine_bug_names() {
+  std::string s;
+  for (const Bug& b : zoo())
+    if (b.on_goroutines) s += (s.empty() ? "" : ", ") + std::string(b.name);
+  return s;
 }
 
 const Bug* find_bug(const std::string& name) {

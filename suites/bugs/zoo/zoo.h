@@ -16,13 +16,19 @@
 // race detector, in the Go zoo) sees the unsynchronized accesses of a
 // buggy version as the race they are.
 //
-// Threads: each reproduction starts its "goroutines" through Env::go, one
-// launcher: today std::thread (registered with the blocking-bug detector as
-// Go registers a goroutine at `go`); the goroutine runtime can provide a
-// second launcher with the same signature and run the channel bugs on
-// goroutines unchanged.
+// Runtimes: each reproduction starts its "goroutines" through Env::go, one
+// launcher with two runtimes. Runtime::kThreads: one std::thread each
+// (registered with the blocking-bug detector as Go registers a goroutine at
+// `go`). Runtime::kGoroutines: syncscope's goroutines (syncscope/goroutine.h,
+// M:N on a few OS threads), which the detector counts as parties by
+// themselves; the reproductions are unchanged (a Gate lets the other
+// goroutines run while it waits: there is no preemption). The channel bugs
+// (Bug::on_goroutines) run on both; their goroutine verdicts are separate
+// rows of the suite.
 #ifndef SYNCSCOPE_SUITES_BUGS_ZOO_ZOO_H_
 #define SYNCSCOPE_SUITES_BUGS_ZOO_ZOO_H_
+
+#include <syncscope/goroutine.h>
 
 #include <atomic>
 #include <functional>
@@ -35,6 +41,8 @@
 namespace syncscope::bugs {
 
 enum class Variant { kBuggy, kFixed };
+enum class Runtime { kThreads, kGoroutines };
+const char* runtime_name(Runtime r) noexcept;  // "threads", "goroutines"
 enum class Category { kBlocking, kNonBlocking };
 
 // A one-way step signal without synchronization (see "Determinism").
@@ -42,7 +50,16 @@ class Gate {
  public:
   void open() noexcept { open_.store(true, std::memory_order_relaxed); }
   void wait() const noexcept {
-    while (!open_.load(std::memory_order_relaxed)) std::this_thread::yield();
+    while (!open_.load(std::memory_order_relaxed)) pause();
+  }
+  // One step of a wait loop: on a goroutine, lets the others of its P run
+  // (no preemption); on a thread, yields the CPU.
+  static void pause() noexcept {
+    if (on_goroutine()) {
+      gosched();
+    } else {
+      std::this_thread::yield();
+    }
   }
   bool is_open() const noexcept { return open_.load(std::memory_order_relaxed); }
 
@@ -53,12 +70,14 @@ class Gate {
 // The launcher and bookkeeping of one run.
 class Env {
  public:
-  Env() = default;
+  explicit Env(Runtime rt = Runtime::kThreads) : rt_(rt) {}
   ~Env();
   Env(const Env&) = delete;
   Env& operator=(const Env&) = delete;
 
-  // Go's `go f()`: starts fn on a new thread named `name` (for findings).
+  Runtime runtime() const noexcept { return rt_; }
+  // Go's `go f()`: starts fn on a new thread or goroutine named `name` (for
+  // findings).
   void go(std::string name, std::function<void()> fn);
   // Runs body as the program's main goroutine. When body returns the
   // thread stays alive and awake (the process "goes on", as a server
@@ -68,11 +87,14 @@ class Env {
   bool main_returned() const noexcept { return main_returned_.load(); }
   // Threads started by go() that have not returned yet.
   int others_live() const noexcept { return others_live_.load(); }
-  // Lets the lingering main thread end, then joins every thread. Only when
-  // nothing is blocked.
+  // Lets the lingering main thread end, then joins every thread (waits for
+  // every goroutine to return). Only when nothing is blocked.
   void finish();
 
  private:
+  void launch(std::function<void()> fn);
+  Runtime rt_;
+  std::atomic<int> goroutines_live_{0};  // kGoroutines: started, not returned
   std::mutex mu_;
   std::vector<std::thread> threads_;
   std::atomic<int> others_live_{0};
@@ -107,10 +129,15 @@ struct Bug {
   bool thread_sanitizer;
   bool go_deadlock;
   bool go_race;
+  // A channel bug: also run on goroutines (Runtime::kGoroutines), with the
+  // same expected verdict of syncscope's detector.
+  bool on_goroutines;
 };
 
 const std::vector<Bug>& zoo();
 const Bug* find_bug(const std::string& name);
+// The names of the bugs with a goroutine version, comma-separated.
+std::string goroutine_bug_names();
 
 }  // namespace syncscope::bugs
 

@@ -4,11 +4,15 @@
 // with the process, as a Go program's deadlock does).
 //
 //   bugs_zoo_run list
-//       one line per bug: name, category, cause (tab-separated)
-//   bugs_zoo_run run BUG buggy|fixed [--detector]
-//       {"bug":..,"variant":..,"outcome":"ok"|"wrong"|"blocked","detail":..,
+//       one line per bug: name, category, cause, runtimes ("threads" or
+//       "threads,goroutines") (tab-separated)
+//   bugs_zoo_run run BUG buggy|fixed [--detector] [--goroutines]
+//       {"bug":..,"variant":..,"runtime":"threads"|"goroutines",
+//        "outcome":"ok"|"wrong"|"blocked","detail":..,
 //        "detector":"on"|"off"|"compiled out","findings":["cycle",..],
 //        "finding_text":..}
+//       --goroutines: the reproduction's goroutines are syncscope goroutines
+//       (only the channel bugs have that version), else threads.
 //
 // The verdict waits for an exact state, never for a time: the program ended
 // (then its result is checked) or it reached the bug's blocked state (with
@@ -76,18 +80,19 @@ extern "C" const char* __tsan_default_options() { return "report_thread_leaks=0"
 int main(int argc, char** argv) {
   if (argc == 2 && std::strcmp(argv[1], "list") == 0) {
     for (const Bug& b : zoo()) {
-      std::printf("%s\t%s\t%s\n", b.name,
-                  b.category == Category::kBlocking ? "blocking" : "non-blocking", b.cause);
+      std::printf("%s\t%s\t%s\t%s\n", b.name,
+                  b.category == Category::kBlocking ? "blocking" : "non-blocking", b.cause,
+                  b.on_goroutines ? "threads,goroutines" : "threads");
     }
     return 0;
   }
   if (argc < 2 || std::strcmp(argv[1], "run") != 0) {
     return usage_error(std::string("unknown command '") + (argc < 2 ? "" : argv[1]) +
-                       "' (valid: list, run BUG buggy|fixed [--detector])");
+                       "' (valid: list, run BUG buggy|fixed [--detector] [--goroutines])");
   }
-  if (argc < 4 || argc > 5) {
-    return usage_error("run takes BUG buggy|fixed [--detector] (got " + std::to_string(argc - 2) +
-                       " arguments)");
+  if (argc < 4 || argc > 6) {
+    return usage_error("run takes BUG buggy|fixed [--detector] [--goroutines] (got " +
+                       std::to_string(argc - 2) + " arguments)");
   }
   const Bug* bug = find_bug(argv[2]);
   if (bug == nullptr) {
@@ -102,11 +107,21 @@ int main(int argc, char** argv) {
     return usage_error(std::string("unknown variant '") + argv[3] + "' (valid: buggy, fixed)");
   }
   bool want_detector = false;
-  if (argc == 5) {
-    if (std::strcmp(argv[4], "--detector") != 0) {
-      return usage_error(std::string("unknown flag '") + argv[4] + "' (valid: --detector)");
+  Runtime runtime = Runtime::kThreads;
+  for (int i = 4; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--detector") == 0) {
+      want_detector = true;
+    } else if (std::strcmp(argv[i], "--goroutines") == 0) {
+      runtime = Runtime::kGoroutines;
+    } else {
+      return usage_error(std::string("unknown flag '") + argv[i] +
+                         "' (valid: --detector, --goroutines)");
     }
-    want_detector = true;
+  }
+  if (runtime == Runtime::kGoroutines && !bug->on_goroutines) {
+    return usage_error(
+        std::string("bug '") + bug->name +
+        "' has no goroutine version (valid with --goroutines: " + goroutine_bug_names() + ")");
   }
   const char* det = "off";
   if (want_detector)
@@ -114,7 +129,7 @@ int main(int argc, char** argv) {
   const bool on = detector::enabled();
 
   auto scenario = bug->make(variant);
-  Env env;
+  Env env(runtime);
   scenario->start(env);
   const auto guard = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   bool blocked = false;
@@ -150,9 +165,10 @@ int main(int argc, char** argv) {
     text += f.text();
   }
   std::printf(
-      "{\"bug\":%s,\"variant\":%s,\"category\":%s,\"cause\":%s,\"outcome\":%s,\"detail\":%s,"
-      "\"detector\":%s,\"findings\":[%s],\"finding_text\":%s}\n",
+      "{\"bug\":%s,\"variant\":%s,\"runtime\":%s,\"category\":%s,\"cause\":%s,"
+      "\"outcome\":%s,\"detail\":%s,\"detector\":%s,\"findings\":[%s],\"finding_text\":%s}\n",
       json_str(bug->name).c_str(), json_str(argv[3]).c_str(),
+      json_str(runtime_name(runtime)).c_str(),
       json_str(bug->category == Category::kBlocking ? "blocking" : "non-blocking").c_str(),
       json_str(bug->cause).c_str(), json_str(outcome).c_str(), json_str(detail).c_str(),
       json_str(det).c_str(), kinds.c_str(), json_str(text).c_str());

@@ -3,7 +3,9 @@
 // ones: syncscope's blocking-bug detector reports every buggy blocking
 // reproduction and nothing on any fixed version; under ThreadSanitizer
 // (this test built with -fsanitize=thread) exactly the racy buggy versions
-// are reported. Each run is a child process (bugs_zoo_run): a blocked
+// are reported. The channel bugs again on syncscope's goroutines
+// (--goroutines): same outcomes, same detector verdicts, the parties named
+// as goroutines. Each run is a child process (bugs_zoo_run): a blocked
 // program ends with its process.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -14,6 +16,8 @@
 #include <sstream>
 #include <string>
 #include <unistd.h>
+
+#include <vector>
 
 #include "zoo.h"
 
@@ -126,6 +130,68 @@ INSTANTIATE_TEST_SUITE_P(Zoo, ZooTest, ::testing::ValuesIn(zoo()),
                            return std::string(i.param.name);
                          });
 
+// ---- the channel bugs on goroutines ------------------------------------------------
+std::vector<Bug> goroutine_bugs() {
+  std::vector<Bug> out;
+  for (const Bug& b : zoo())
+    if (b.on_goroutines) out.push_back(b);
+  return out;
+}
+
+class ZooGoroutineTest : public ::testing::TestWithParam<Bug> {};
+
+TEST_P(ZooGoroutineTest, BuggyVersionMisbehavesEveryRun) {
+  const Bug& b = GetParam();
+  const RunResult r = run_zoo(std::string("run ") + b.name + " buggy --goroutines");
+  EXPECT_EQ(field(r.out, "runtime"), "goroutines") << r.out;
+  EXPECT_EQ(field(r.out, "outcome"), b.category == Category::kBlocking ? "blocked" : "wrong")
+      << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.err;  // the channel bugs race nowhere (also under TSan)
+}
+
+TEST_P(ZooGoroutineTest, FixedVersionIsCorrect) {
+  const Bug& b = GetParam();
+  const RunResult r = run_zoo(std::string("run ") + b.name + " fixed --goroutines");
+  EXPECT_EQ(field(r.out, "outcome"), "ok") << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_P(ZooGoroutineTest, DetectorReportsBuggyBlockingVersionsNamingGoroutines) {
+  const Bug& b = GetParam();
+  const RunResult r = run_zoo(std::string("run ") + b.name + " buggy --detector --goroutines");
+  EXPECT_EQ(field(r.out, "detector"), "on");
+  EXPECT_EQ(!findings(r.out).empty(), b.syncscope_detector) << r.out;
+  if (b.syncscope_detector) {
+    EXPECT_NE(field(r.out, "finding_text").find("(goroutine "), std::string::npos) << r.out;
+  }
+}
+
+TEST_P(ZooGoroutineTest, DetectorIsSilentOnFixedVersion) {
+  const Bug& b = GetParam();
+  const RunResult r = run_zoo(std::string("run ") + b.name + " fixed --detector --goroutines");
+  EXPECT_EQ(field(r.out, "outcome"), "ok") << r.out;
+  EXPECT_EQ(findings(r.out), "") << r.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, ZooGoroutineTest, ::testing::ValuesIn(goroutine_bugs()),
+                         [](const ::testing::TestParamInfo<Bug>& i) {
+                           return std::string(i.param.name);
+                         });
+
+// The channel/lock circle is a wait-for cycle through the channel (its two
+// users are declared with detector::chan_parties), on threads and on
+// goroutines.
+TEST(ZooDetector, ChanMutexInversionIsACycleThroughTheChannel) {
+  for (const char* rt : {"", " --goroutines"}) {
+    const RunResult r = run_zoo(std::string("run chan_mutex_inversion buggy --detector") + rt);
+    EXPECT_NE(findings(r.out).find("\"cycle\""), std::string::npos) << r.out;
+    const std::string text = field(r.out, "finding_text");
+    EXPECT_NE(text.find("waits on Chan.send on ch, holds mu (exclusive)"), std::string::npos)
+        << r.out;
+    EXPECT_NE(text.find("waits on GoMutex.lock on mu"), std::string::npos) << r.out;
+  }
+}
+
 TEST(ZooTable, OneReproductionPerCauseRowOfTables6And9) {
   for (const char* cause : {"Mutex", "RWMutex", "Wait", "Chan", "Chan w/", "Lib"}) {
     bool found = false;
@@ -155,6 +221,17 @@ TEST(ZooRunner, BadInputIsOneLineAndExit2) {
   r = run_zoo("run mutex_abba sideways");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("error: unknown variant 'sideways' (valid: buggy, fixed)"),
+            std::string::npos)
+      << r.err;
+  r = run_zoo("run mutex_abba buggy --goroutines");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("error: bug 'mutex_abba' has no goroutine version (valid with "
+                       "--goroutines: chan_timeout_leak,"),
+            std::string::npos)
+      << r.err;
+  r = run_zoo("run mutex_abba buggy --fast");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("error: unknown flag '--fast' (valid: --detector, --goroutines)"),
             std::string::npos)
       << r.err;
   r = run_zoo("frobnicate");

@@ -32,6 +32,11 @@ struct G;
 // loop, a goroutine in a syscall): the caller then blocks the thread.
 G* parkable_goroutine() noexcept;
 
+// True on an M's own scheduler code (its g0: the schedule loop, an idle M
+// sleeping on its note), which is never a party of the blocking-bug
+// detector (wait_registry.cc); false on a goroutine and on a plain thread.
+bool on_scheduler() noexcept;
+
 // Parks g (the caller itself) while *word == expected, until woken by
 // goroutine_wake(g) or until *deadline (nullptr: none). Returns false only
 // when the deadline has passed; like FUTEX_WAIT, it may return spuriously.

@@ -33,6 +33,21 @@
 //   SYNCSCOPE_WAITREG_REPORT()            ... hands the findings of PARK to
 //                                         the handler (after the bucket lock)
 //   SYNCSCOPE_WAITREG_WOKEN(slot)         a releaser unlinked that waiter
+//   SYNCSCOPE_WAITREG_GO_START(goid)      the goroutine runtime made goroutine
+//                                         goid (Go's goid, > 0) runnable: a
+//                                         party from now on (scheduler.cc)
+//   SYNCSCOPE_WAITREG_GO_EXIT(goid)       ... it returned: no longer a party
+//                                         (runs Go's checkdead, as goexit does)
+//
+// Parties: a plain thread is one party (its record hangs off a
+// thread_local); a goroutine is one party whatever M runs it (its record is
+// keyed by its id, which the scheduler publishes in
+// detail::tls_thread_id, see recursive_mutex.h, as minus the goid while it
+// runs one); an M's own scheduler code (internal::on_scheduler()) is none:
+// an idle M sleeping on its note is not a sleeping goroutine. A pending
+// wait annotation (Note) lives in the party's record for a goroutine (it
+// may park on one M and resume on another), in the thread_local for a
+// thread.
 //
 // Memory ordering: every registry update happens under one process-wide
 // std::mutex (the registry is a debug mode; it is never on a measured path
@@ -82,6 +97,12 @@ enum class Hold : uint8_t { kExclusive, kShared };
 extern std::atomic<bool> g_on;
 inline bool on() noexcept { return g_on.load(std::memory_order_relaxed); }
 
+// Goroutine records (see Parties). g_goroutines counts live ones, so that
+// GO_EXIT also drops a record made while the detector was on.
+extern std::atomic<int> g_goroutines;
+void go_start(int64_t goid);
+void go_exit(int64_t goid);
+
 void held(const void* obj, Hold h);
 void let_go(const void* obj, Hold h);
 void woken(void* slot);
@@ -129,6 +150,7 @@ class Block {
   void report_slow();
   void unpark() noexcept;
   const void* sema_;
+  void* rec_ = nullptr;  // the party that parked (its record), for unpark()
   bool timed_;
   bool parked_ = false;
   bool pending_ = false;  // park_slow found something; report() delivers it
@@ -156,6 +178,17 @@ class Block {
     if ((slot) != nullptr) ::syncscope::internal::waitreg::woken(slot); \
   } while (0)
 
+#define SYNCSCOPE_WAITREG_GO_START(goid)                                                      \
+  do {                                                                                        \
+    if (::syncscope::internal::waitreg::on()) ::syncscope::internal::waitreg::go_start(goid); \
+  } while (0)
+#define SYNCSCOPE_WAITREG_GO_EXIT(goid)                                                    \
+  do {                                                                                     \
+    if (::syncscope::internal::waitreg::on() ||                                            \
+        ::syncscope::internal::waitreg::g_goroutines.load(std::memory_order_relaxed) != 0) \
+      ::syncscope::internal::waitreg::go_exit(goid);                                       \
+  } while (0)
+
 #else  // !SYNCSCOPE_WAIT_REGISTRY: every hook is nothing at all.
 
 #define SYNCSCOPE_WAITREG_HELD(obj, hold) ((void)0)
@@ -165,6 +198,8 @@ class Block {
 #define SYNCSCOPE_WAITREG_PARK(slot) ((void)0)
 #define SYNCSCOPE_WAITREG_REPORT() ((void)0)
 #define SYNCSCOPE_WAITREG_WOKEN(slot) ((void)0)
+#define SYNCSCOPE_WAITREG_GO_START(goid) ((void)0)
+#define SYNCSCOPE_WAITREG_GO_EXIT(goid) ((void)0)
 
 #endif  // SYNCSCOPE_WAIT_REGISTRY
 
