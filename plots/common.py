@@ -1007,11 +1007,66 @@ def percentile(values, q):
     return v[lo] + (v[hi] - v[lo]) * (k - lo)
 
 
+# Whiskers on bar charts: the p10-p90 spread of a value over a run's
+# repetitions, drawn where there are at least this many (fewer say nothing
+# about spread).
+SPREAD_MIN_REPETITIONS = 3
+SPREAD_LO, SPREAD_HI = 10, 90
+
+
+def spread(suite, result, key, conv=None):
+    """(p10, p90) of `key` over the repetitions of `result` (a Result of
+    `suite`), passed through conv when given, or None when fewer than
+    SPREAD_MIN_REPETITIONS repetitions carry the key."""
+    if result is None:
+        return None
+    reps = getattr(suite, "rep_values", {}).get(result.name) or []
+    vals = [r[key] for r in reps if isinstance(r.get(key), (int, float))
+            and not isinstance(r.get(key), bool)]
+    if len(vals) < SPREAD_MIN_REPETITIONS:
+        return None
+    if conv is not None:
+        vals = [conv(v) for v in vals]
+    return percentile(vals, SPREAD_LO), percentile(vals, SPREAD_HI)
+
+
+SPREAD_CAPTION = ("Whiskers: p%d–p%d over the run's repetitions, where it has %d or more "
+                  "(run with --repetitions N)." % (SPREAD_LO, SPREAD_HI, SPREAD_MIN_REPETITIONS))
+
+
 def geomean(values):
     vals = [v for v in values if v and v > 0]
     if not vals:
         return None
     return math.exp(sum(math.log(v) for v in vals) / len(vals))
+
+
+# --------------------------------------------------------------- Go peers
+def go_peer_note(suite):
+    """One sentence on the Go peer of a pool / maps / overhead suite (its
+    context key <suite>_peer_go, written by the peer through
+    gbench.RuntimeContext: Go version, GOMAXPROCS, GOGC, GOMEMLIMIT), or why
+    it did not run; None when the suite has no such key (the peer was not
+    part of the run)."""
+    ctx = getattr(suite, "context", None) or {}
+    v = ctx.get("%s_peer_go" % suite.name)
+    if v is None:
+        return None
+    text = str(v)
+    if text.startswith("absent: "):
+        return "Go's side not measured: %s." % text[len("absent: "):]
+    prof = ctx.get("%s_go_profile" % suite.name)
+    out = "Go rows (go_*) ran on the Go runtime: %s%s." % (
+        text, "; profile %s" % prof if prof else "")
+    noise = ctx.get("%s_go_noise" % suite.name)
+    why = disturbance(noise)
+    if why:
+        out += " DISTURBED while the Go peer measured: %s; its rows are not comparable." % why
+    elif why == "" and isinstance(noise.get("foreign_cpus"), (int, float)):
+        out += (" Quiet while the Go peer measured (other processes: %.2f CPUs on average, "
+                "load %s → %s)." % (noise["foreign_cpus"], display(noise.get("load1_before")),
+                                     display(noise.get("load1_after"))))
+    return out
 
 
 # --------------------------------------------------------------- noise guard

@@ -501,5 +501,70 @@ class DisturbanceTest(unittest.TestCase):
         self.assertIn("steal time was 10%", why)
 
 
+def _reps_doc(values, key="ns_per_op", name="fam/impl:a/repeats:%d"):
+    """A suite document with one benchmark run once per value (iterations
+    entries, as Google Benchmark writes them under --repetitions)."""
+    run = name % len(values)
+    benches = [{"name": run, "run_name": run, "run_type": "iteration",
+                "repetitions": len(values), "repetition_index": i, "threads": 1,
+                "iterations": 10, "real_time": v, "cpu_time": v, "time_unit": "ns", key: v}
+               for i, v in enumerate(values)]
+    return {"context": {}, "benchmarks": benches}
+
+
+class SpreadTest(unittest.TestCase):
+    """Whiskers: p10-p90 over repetitions, none below the minimum count."""
+
+    def test_known_percentiles(self):
+        s = common.parse_suite("x", "x.json", _reps_doc([5.0, 1.0, 3.0, 2.0, 4.0]))
+        r = s.results[0]
+        self.assertEqual(r.repetitions, 5)
+        lo, hi = common.spread(s, r, "ns_per_op")
+        self.assertAlmostEqual(lo, 1.4)
+        self.assertAlmostEqual(hi, 4.6)
+        lo, hi = common.spread(s, r, "ns_per_op", conv=lambda v: 10 * v)
+        self.assertAlmostEqual(lo, 14.0)
+        self.assertAlmostEqual(hi, 46.0)
+
+    def test_too_few_repetitions_or_no_key(self):
+        s = common.parse_suite("x", "x.json", _reps_doc([1.0, 2.0]))
+        self.assertIsNone(common.spread(s, s.results[0], "ns_per_op"))
+        s = common.parse_suite("x", "x.json", _reps_doc([1.0, 2.0, 3.0]))
+        self.assertIsNotNone(common.spread(s, s.results[0], "ns_per_op"))
+        self.assertIsNone(common.spread(s, s.results[0], "ops_per_s"))
+        self.assertIsNone(common.spread(s, None, "ns_per_op"))
+
+
+class GoPeerNoteTest(unittest.TestCase):
+    def test_runtime_absent_and_none(self):
+        ran = fx.suite_from("pool", [], extra_context={
+            "pool_peer_go": "go1.19.8 linux/amd64, GOMAXPROCS=2, NumCPU=2, GOGC=100 (default), "
+                            "GOMEMLIMIT=none (default); 12 cases replayed",
+            "pool_go_profile": "quick"})
+        note = common.go_peer_note(ran)
+        self.assertIn("go1.19.8", note)
+        self.assertIn("GOMAXPROCS=2", note)
+        self.assertIn("GOGC=100", note)
+        self.assertIn("profile quick", note)
+        absent = fx.suite_from("maps", [], extra_context={
+            "maps_peer_go": "absent: no 'go' on PATH, Go's side of maps not measured"})
+        self.assertEqual(common.go_peer_note(absent),
+                         "Go's side not measured: no 'go' on PATH, Go's side of maps not measured.")
+        self.assertIsNone(common.go_peer_note(fx.suite_from("overhead", [])))
+
+    def test_peer_noise_flags_a_disturbed_go_run(self):
+        ctx = {"pool_peer_go": "go1.19.8 linux/amd64, GOMAXPROCS=2"}
+        busy = dict(ctx, pool_go_noise={"foreign_cpus": 1.4, "steal_s": 0.0, "wall_s": 9.0,
+                                        "load1_before": 3.1, "load1_after": 4.0})
+        note = common.go_peer_note(fx.suite_from("pool", [], extra_context=busy))
+        self.assertIn("DISTURBED while the Go peer measured", note)
+        self.assertIn("1.40 CPUs", note)
+        quiet = dict(ctx, pool_go_noise={"foreign_cpus": 0.05, "steal_s": 0.0, "wall_s": 9.0,
+                                         "load1_before": 0.2, "load1_after": 0.3})
+        note = common.go_peer_note(fx.suite_from("pool", [], extra_context=quiet))
+        self.assertIn("Quiet while the Go peer measured", note)
+        self.assertNotIn("DISTURBED", note)
+
+
 if __name__ == "__main__":
     unittest.main()

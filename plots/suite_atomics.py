@@ -38,7 +38,7 @@ from matplotlib.patches import Patch
 
 import draw
 import style
-from common import Table, fmt_num, save_figure
+from common import SPREAD_CAPTION, Table, fmt_num, save_figure, spread
 
 TITLE = "Atomics: latency, throughput and contention"
 
@@ -79,6 +79,29 @@ def harness_overhead_ns(suite):
             v = r.value("ns_per_op")
             return v if v is not None else r.real_time_ns()
     return None
+
+
+def _ns_spread(suite, r):
+    """p10-p90 of _ns_per_op over r's repetitions, or None."""
+    unit = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}.get(r.time_unit, 1.0)
+    for key, conv in (("ns_per_op", None), ("ops_per_s", lambda v: 1e9 / v if v else None),
+                      ("real_time", lambda v: v * unit)):
+        if r.value(key) is not None:
+            sp = spread(suite, r, key, conv)
+            if sp is None or None in sp:
+                return None
+            return tuple(sorted(sp))  # ops/s inverts the order
+    return None
+
+
+def _bar_err(suite, family):
+    """{path: {(op, bits): (p10, p90)}} of a family, where repetitions allow."""
+    err = OrderedDict()
+    for r in suite.family(family):
+        if r.get("op") and r.get("path"):
+            err.setdefault(r.get("path"), {})[(r.get("op"), r.get("bits", ""))] = \
+                _ns_spread(suite, r)
+    return err
 
 
 def _bar_data(suite, family):
@@ -135,7 +158,9 @@ def _latency_figure(run_dir, suite, fname="atomics_latency.png"):
     fig, axes = draw.new_figure(width, 3.9 * len(panels), nrows=len(panels))
     handles, labels = [], []
     for ax, (family, title, ylabel, cats, per_path) in zip(axes[:, 0], panels):
-        series = [draw.Series(p, style.colour(p), "", vals) for p, vals in per_path.items()]
+        err = _bar_err(suite, family)
+        series = [draw.Series(p, style.colour(p), "", vals, err.get(p))
+                  for p, vals in per_path.items()]
         h, lab = draw.grouped_bars(ax, cats, series)
         for hh, ll in zip(h, lab):
             if ll not in labels:
@@ -170,7 +195,8 @@ def _latency_figure(run_dir, suite, fname="atomics_latency.png"):
                         "throughput). " % pos)
     if overhead is not None:
         caption += ("Dotted line: the harness's own cost per measured op (%s ns), for "
-                    "reference; bars are as measured." % fmt_num(overhead))
+                    "reference; bars are as measured. " % fmt_num(overhead))
+    caption += SPREAD_CAPTION
     return fname, caption
 
 

@@ -3,7 +3,9 @@
 Family read:
   maps/scenario:S/map:M/placement:X   (GB appends /real_time and /threads:T;
       the entry's "threads" is T). Counters ops_per_s (all threads),
-      ns_per_op (per thread), cpu_ns_per_op (per thread, CPU time).
+      ns_per_op (per thread), cpu_ns_per_op (per thread, CPU time),
+      vcsw_per_op / ivcsw_per_op (per thread: voluntary / involuntary
+      context switches, getrusage(RUSAGE_THREAD)).
   Scenarios: write_once_read_many, disjoint_keys, read_90_write_10 (see
   suites/maps/map_workload.h). A one-thread run exists under the first
   placement only; it is drawn in every placement's panel.
@@ -23,7 +25,7 @@ from matplotlib.lines import Line2D
 
 import draw
 import style
-from common import Table, fmt_num, save_figure
+from common import SPREAD_CAPTION, Table, fmt_num, go_peer_note, save_figure, spread
 
 TITLE = "Maps: sync.Map vs sharded and locked maps"
 
@@ -157,7 +159,7 @@ def _throughput_figure(run_dir, suite, rows):
     return fname, caption
 
 
-def _bars_figure(run_dir, rows):
+def _bars_figure(run_dir, suite, rows):
     placement, t, by_scenario = headline(rows)
     if not by_scenario:
         return None
@@ -165,6 +167,8 @@ def _bars_figure(run_dir, rows):
     ms = style.ordered([m for d in by_scenario.values() for m in d], MAP_ORDER)
     series = [draw.Series(m, style.colour(m), "",
                           {s: by_scenario[s][m].value("ops_per_s") for s in cats
+                           if m in by_scenario[s]},
+                          {s: spread(suite, by_scenario[s][m], "ops_per_s") for s in cats
                            if m in by_scenario[s]}) for m in ms]
     fig, axes = draw.new_figure(max(7.0, 2.0 + len(cats) * (0.6 + 0.35 * len(ms))), 4.6)
     ax = axes[0][0]
@@ -187,7 +191,8 @@ def _bars_figure(run_dir, rows):
 
 def figures(run_dir, suite_data, context):
     rows = rows_of(suite_data)
-    return draw.drawn(_throughput_figure(run_dir, suite_data, rows), _bars_figure(run_dir, rows))
+    return draw.drawn(_throughput_figure(run_dir, suite_data, rows),
+                      _bars_figure(run_dir, suite_data, rows))
 
 
 def summary_rows(run_dir, suite_data, context):
@@ -217,13 +222,33 @@ def summary_rows(run_dir, suite_data, context):
         tables.append(Table("CPU ns per op per thread at %s, placement %s"
                             % (_threads_text(t), placement),
                             ["scenario"] + ms, cpu_rows))
+    csw_rows = []
+    for s, d in by_scenario.items():
+        csw_rows.append([scenario_label(s, True)] + [_csw(d.get(m)) for m in ms])
+    if any(c != "—" for row in csw_rows for c in row[1:]):
+        tables.append(Table("Context switches per op per thread at %s, placement %s: voluntary "
+                            "(the thread blocked) / involuntary (preempted), per 1000 ops"
+                            % (_threads_text(t), placement),
+                            ["scenario"] + ms, csw_rows))
     return tables
+
+
+def _csw(r):
+    """"v / iv" context switches per 1000 ops of a result, or "—"."""
+    if r is None or r.value("vcsw_per_op") is None or r.value("ivcsw_per_op") is None:
+        return "—"
+    return "%s / %s" % (fmt_num(1000 * r.value("vcsw_per_op")),
+                        fmt_num(1000 * r.value("ivcsw_per_op")))
 
 
 def notes(run_dir, suite_data, context):
     rows = rows_of(suite_data)
     if not rows:
         return []
-    return ["Maps measured: %s; scenarios: %s. Every run shares one map among its threads; "
-            "keys and operations are planned before the timed loop."
-            % (", ".join(maps_of(rows)), ", ".join(scenarios(rows)))]
+    out = ["Maps measured: %s; scenarios: %s. Every run shares one map among its threads; "
+           "keys and operations are planned before the timed loop."
+           % (", ".join(maps_of(rows)), ", ".join(scenarios(rows)))]
+    go = go_peer_note(suite_data)
+    if go:
+        out.append(go)
+    return out

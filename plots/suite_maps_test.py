@@ -50,6 +50,12 @@ class MapsModuleTest(fx.FigureCase):
         self.assertEqual(t.columns, ["scenario"] + fx.MAPS + ["best"])
         self.assertEqual(t.rows[0][-1], "umap_std_shared_mutex")  # highest made-up rate
         self.assertEqual(t.rows[1][0], "  (1 thread)")
+        csw = sm.summary_rows(self.dir, s, {})[2]
+        self.assertIn("Context switches per op", csw.title)
+        self.assertEqual(csw.columns, ["scenario"] + fx.MAPS)
+        # SyncMap (i = 0): no voluntary switch; 2 threads: 2e-5 * 2 involuntary per op.
+        self.assertEqual(csw.rows[0][1], "0 / 0.0400")
+        self.assertEqual(csw.rows[0][2], "0.100 / 0.0400")
 
     def test_only_errors_and_single_thread(self):
         errs = [b for b in fx.maps_specs() if b.error]

@@ -6,33 +6,51 @@ suites/overhead/overhead.cc for what one "op" is in each):
   overhead_wait_group/impl:WaitGroup
   overhead_cond_broadcast/impl:Cond|std_condition_variable/waiters:K
       last_wake_p50_ns, last_wake_p99_ns, first_wake_p50_ns
-  overhead_context_cancel/depth:D/width:W
+  overhead_context_cancel/depth:D/width:W   (syncscope's: no impl segment)
       all_done_p50_ns, all_done_p99_ns, cancel_call_p50_ns, nodes, leaves
   overhead_semaphore/impl:Semaphore|std_counting_semaphore/mode:M
       (mode:contended runs under several GB thread counts)
-  overhead_single_flight/burst:B
+  overhead_single_flight/burst:B            (syncscope's: no impl segment)
       fn_calls_per_do, ideal_fn_calls_per_do, shared_rate, do_p99_ns
   overhead_err_group/impl:ErrGroup|std_thread/tasks:N
+and the Go peer's rows of each family (suites/overhead/go), impl:go_sync_once,
+go_sync_wait_group, go_sync_cond, go_context, go_semaphore, go_singleflight,
+go_errgroup (GO_IMPL), with the same other segments.
 
 Figures
   overhead_table.png    the overhead table as a figure: one row per
                         operation, syncscope's primitive next to the
-                        standard library's equivalent and their ratio.
-  overhead_latency.png  Cond broadcast: last waiter awake vs waiters, both
-                        condition variables; Context: all leaves done vs
-                        nodes below the root, by tree shape.
+                        standard library's equivalent and to Go's own, and
+                        the two ratios.
+  overhead_latency.png  Cond broadcast: last waiter awake vs waiters, every
+                        condition variable (Go's included); Context: all
+                        leaves done vs nodes below the root, by tree shape,
+                        syncscope's and Go's.
 """
 
 from collections import OrderedDict, namedtuple
 
 import draw
 import style
-from common import Table, as_number, fmt_num, save_figure
+from common import Table, as_number, fmt_num, go_peer_note, save_figure
 from draw import fmt_ns
 
 TITLE = "Overhead: one operation of each primitive"
 
-Row = namedtuple("Row", "operation ours ours_ns base base_ns")
+Row = namedtuple("Row", "operation ours ours_ns base base_ns go_ns")
+Row.__new__.__defaults__ = (None,)
+
+# syncscope primitive -> the impl segment of Go's own in the Go peer's rows.
+GO_IMPL = OrderedDict([
+    ("Once", "go_sync_once"),
+    ("WaitGroup", "go_sync_wait_group"),
+    ("Cond", "go_sync_cond"),
+    ("Context", "go_context"),
+    ("Semaphore", "go_semaphore"),
+    ("SingleFlight", "go_singleflight"),
+    ("ErrGroup", "go_errgroup"),
+])
+GO_COLOUR_NAME = "go_runtime"
 
 # syncscope primitive -> the standard library's equivalent measured with it.
 BASELINES = OrderedDict([
@@ -61,34 +79,52 @@ def _one(rows):
     return rows[0] if rows else None
 
 
+def _ours(rows):
+    """syncscope's rows of a family whose own rows carry no impl segment
+    (context, single flight): every row but the Go peer's."""
+    return [r for r in rows if r.get("impl") is None]
+
+
+def _go(rows, impl, **match):
+    """The Go peer's row of impl matching the other segments, or None."""
+    return _one([r for r in rows if r.get("impl") == impl
+                 and all(r.get(k) == v for k, v in match.items())])
+
+
 def table_rows(suite):
     """[Row] in a fixed order, only where something was measured."""
     rows = []
     once, std_once = _one(_by(suite, "overhead_once", impl="Once")), \
         _one(_by(suite, "overhead_once", impl="std_call_once"))
+    go_once = _one(_by(suite, "overhead_once", impl=GO_IMPL["Once"]))
     if once or std_once:
         rows.append(Row("Once: call() when already done (fast path)", "Once", _ns(once),
-                        "std::call_once", _ns(std_once)))
+                        "std::call_once", _ns(std_once), _ns(go_once)))
     wg = _one(_by(suite, "overhead_wait_group", impl="WaitGroup"))
+    go_wg = _one(_by(suite, "overhead_wait_group", impl=GO_IMPL["WaitGroup"]))
     if wg:
         rows.append(Row("WaitGroup: add(1) + done() + wait(), one thread", "WaitGroup", _ns(wg),
-                        None, None))
+                        None, None, _ns(go_wg)))
     cond = suite.family("overhead_cond_broadcast")
     for k in sorted(set(as_number(r.get("waiters"), 0) for r in cond)):
         ours = _one([r for r in cond if r.get("impl") == "Cond" and as_number(r.get("waiters")) == k])
         base = _one([r for r in cond if r.get("impl") == "std_condition_variable"
                      and as_number(r.get("waiters")) == k])
+        go = _one([r for r in cond if r.get("impl") == GO_IMPL["Cond"]
+                   and as_number(r.get("waiters")) == k])
         rows.append(Row("Cond: broadcast() until the last of %d waiter%s is awake (p50)"
                         % (k, "s" if k != 1 else ""), "Cond", _ns(ours),
-                        "std::condition_variable", _ns(base)))
-    ctx = suite.family("overhead_context_cancel")
+                        "std::condition_variable", _ns(base), _ns(go)))
+    ctx_all = suite.family("overhead_context_cancel")
+    ctx = _ours(ctx_all)
     ctx.sort(key=lambda r: (as_number(r.value("nodes"), 0) or 0, r.get("depth", "")))
     for r in ctx:
         n = int(r.value("nodes") or 0)
+        go = _go(ctx_all, GO_IMPL["Context"], depth=r.get("depth"), width=r.get("width"))
         rows.append(Row("Context: root cancel() until every leaf is done, depth %s, width %s "
                         "(%d node%s) (p50)" % (r.get("depth"), r.get("width"), n,
                                               "s" if n != 1 else ""),
-                        "Context", _ns(r), None, None))
+                        "Context", _ns(r), None, None, _ns(go)))
     sem = suite.family("overhead_semaphore")
     keys = []
     for r in sem:
@@ -99,25 +135,33 @@ def table_rows(suite):
     for mode, t in keys:
         ours = _one([r for r in sem if r.get("impl") == "Semaphore" and r.get("mode") == mode
                      and r.threads == t])
+        if ours is None:
+            continue  # a Go-only key: nothing of syncscope's to put it beside
         base = _one([r for r in sem if r.get("impl") == "std_counting_semaphore"
                      and r.get("mode") == mode and r.threads == t])
+        go = _one([r for r in sem if r.get("impl") == GO_IMPL["Semaphore"]
+                   and r.get("mode") == mode and r.threads == t])
         what = "one thread" if mode == "uncontended" else "%d threads, size 1" % t
         rows.append(Row("Semaphore: acquire(1) + release(1), %s" % what, "Semaphore", _ns(ours),
-                        "std::counting_semaphore", _ns(base)))
-    sf = suite.family("overhead_single_flight")
+                        "std::counting_semaphore", _ns(base), _ns(go)))
+    sf_all = suite.family("overhead_single_flight")
+    sf = _ours(sf_all)
     sf.sort(key=lambda r: as_number(r.get("burst"), 0) or 0)
     for r in sf:
+        go = _go(sf_all, GO_IMPL["SingleFlight"], burst=r.get("burst"))
         rows.append(Row("SingleFlight: do_call(), burst of %s, one key: %s fn calls per "
                         "do_call (ideal %s) (p50)"
                         % (r.get("burst"), _f3(r.value("fn_calls_per_do")),
                            _f3(r.value("ideal_fn_calls_per_do"))),
-                        "SingleFlight", _ns(r), None, None))
+                        "SingleFlight", _ns(r), None, None, _ns(go)))
     eg = suite.family("overhead_err_group")
     for n in sorted(set(as_number(r.get("tasks"), 0) for r in eg)):
         ours = _one([r for r in eg if r.get("impl") == "ErrGroup" and as_number(r.get("tasks")) == n])
         base = _one([r for r in eg if r.get("impl") == "std_thread" and as_number(r.get("tasks")) == n])
+        go = _one([r for r in eg if r.get("impl") == GO_IMPL["ErrGroup"]
+                   and as_number(r.get("tasks")) == n])
         rows.append(Row("ErrGroup: go() + wait(), %d task%s (per task)" % (n, "s" if n != 1 else ""),
-                        "ErrGroup", _ns(ours), "std::thread + join()", _ns(base)))
+                        "ErrGroup", _ns(ours), "std::thread + join()", _ns(base), _ns(go)))
     return rows
 
 
@@ -131,14 +175,24 @@ def _ratio(row):
     return None
 
 
+def _go_ratio(row):
+    if row.ours_ns and row.go_ns:
+        return row.ours_ns / row.go_ns
+    return None
+
+
+def _x(r):
+    return ("%s×" % fmt_num(r)) if r is not None else "—"
+
+
 def _cells(row):
-    r = _ratio(row)
     return [row.operation, row.ours, fmt_ns(row.ours_ns), row.base or "—", fmt_ns(row.base_ns),
-            ("%s×" % fmt_num(r)) if r is not None else "—"]
+            _x(_ratio(row)), fmt_ns(row.go_ns), _x(_go_ratio(row))]
 
 
 COLUMNS = ["operation", "syncscope", "time per op", "standard library", "time per op",
-           "syncscope / std"]
+           "syncscope / std", "Go", "syncscope / Go"]
+RATIO_COLUMNS = {5: _ratio, 7: _go_ratio}
 
 
 def _table_figure(run_dir, suite):
@@ -149,16 +203,17 @@ def _table_figure(run_dir, suite):
     cells = []
     for row in rows:
         c = _cells(row)
-        c[0] = "\n".join(textwrap.wrap(c[0], 96))
+        c[0] = "\n".join(textwrap.wrap(c[0], 84))
         cells.append(c)
     heights = [1] + [c[0].count("\n") + 1 for c in cells]   # text lines per row, header first
     total = float(sum(heights))
     line_in = 0.235                                          # inches per text line
-    fig, axes = draw.new_figure(13.0, 0.55 + line_in * total + 0.06 * len(heights))
+    fig, axes = draw.new_figure(15.0, 0.55 + line_in * total + 0.06 * len(heights))
     ax = axes[0][0]
     ax.axis("off")
     tab = ax.table(cellText=cells, colLabels=COLUMNS, cellLoc="left", colLoc="left",
-                   colWidths=[0.50, 0.085, 0.085, 0.15, 0.085, 0.095], bbox=[0.0, 0.0, 1.0, 1.0])
+                   colWidths=[0.43, 0.075, 0.075, 0.13, 0.075, 0.075, 0.065, 0.075],
+                   bbox=[0.0, 0.0, 1.0, 1.0])
     tab.auto_set_font_size(False)
     tab.set_fontsize(8.5)
     for (ri, ci), cell in tab.get_celld().items():
@@ -169,11 +224,11 @@ def _table_figure(run_dir, suite):
             cell.set_facecolor("#eeeeee")
             cell.get_text().set_fontweight("bold")
             continue
-        if ci in (2, 4, 5):
+        if ci in (2, 4, 5, 6, 7):
             cell.get_text().set_horizontalalignment("right")
             cell._loc = "right"
-        if ci == 5:
-            r = _ratio(rows[ri - 1])
+        if ci in RATIO_COLUMNS:
+            r = RATIO_COLUMNS[ci](rows[ri - 1])
             if r is not None:
                 cell.set_facecolor("#e5f5e0" if r <= 1.0 else "#fee6ce")
         if ci == 1:
@@ -182,10 +237,11 @@ def _table_figure(run_dir, suite):
     fig.tight_layout()
     fname = save_figure(fig, run_dir, "overhead_table.png")
     caption = ("The overhead table: one row per operation, syncscope's primitive next to the "
-               "C++ standard library's equivalent where there is one, and their ratio (green: "
-               "syncscope is faster or equal; orange: slower). Latencies are medians over the "
-               "run's rounds (p50), per-op costs wall time per operation; the same numbers "
-               "are in the table below as text.")
+               "C++ standard library's equivalent where there is one and to Go's own (the Go "
+               "peer: sync, context, golang.org/x/sync, on the same case), and the ratios "
+               "(green: syncscope is faster or equal; orange: slower; — where that side did "
+               "not run). Latencies are medians over the run's rounds (p50), per-op costs wall "
+               "time per operation; the same numbers are in the table below as text.")
     return fname, caption
 
 
@@ -204,9 +260,12 @@ def _latency_figure(run_dir, suite):
             for impl in impls:
                 pts = sorted((as_number(r.get("waiters"), 0), r.value("ns_per_op"))
                              for r in cond if r.get("impl") == impl)
-                ax.plot([k for k, _ in pts], [v / 1e3 for _, v in pts], color=style.colour(impl),
+                go = impl == GO_IMPL["Cond"]
+                ax.plot([k for k, _ in pts], [v / 1e3 for _, v in pts],
+                        color=style.colour(GO_COLOUR_NAME if go else impl),
                         marker=style.marker(impl), linewidth=1.8,
-                        label=impl if impl != "Cond" else "Cond (GoMutex)")
+                        label={"Cond": "Cond (GoMutex)",
+                               GO_IMPL["Cond"]: "Go sync.Cond (sync.Mutex)"}.get(impl, impl))
             ax.set_xscale("log", base=2)
             ax.set_xticks(ks)
             ax.set_xticklabels([str(k) for k in ks])
@@ -215,20 +274,26 @@ def _latency_figure(run_dir, suite):
             ax.set_title("Cond broadcast wake-up")
             ax.legend(loc="upper left")
         else:
-            shapes = OrderedDict([("chain", []), ("star", []), ("tree", [])])
-            for r in ctx:
-                d, w = as_number(r.get("depth"), 0), as_number(r.get("width"), 0)
-                kind = "chain" if w == 1 else "star" if d == 1 else "tree"
-                shapes[kind].append((r.value("nodes"), r.value("ns_per_op")))
             markers = {"chain": "o", "star": "s", "tree": "^"}
-            for kind, pts in shapes.items():
-                if not pts:
-                    continue
-                pts.sort()
-                ax.plot([n for n, _ in pts], [v / 1e3 for _, v in pts], color=style.colour("Context"),
-                        marker=markers[kind], linestyle={"chain": "-", "star": "--", "tree": ":"}[kind],
-                        linewidth=1.6, label={"chain": "chain (width 1)", "star": "star (depth 1)",
-                                              "tree": "tree"}[kind])
+            for who, colour, rows_of in (
+                    ("Context", style.colour("Context"), _ours(ctx)),
+                    ("Go", style.colour(GO_COLOUR_NAME),
+                     [r for r in ctx if r.get("impl") == GO_IMPL["Context"]])):
+                shapes = OrderedDict([("chain", []), ("star", []), ("tree", [])])
+                for r in rows_of:
+                    d, w = as_number(r.get("depth"), 0), as_number(r.get("width"), 0)
+                    kind = "chain" if w == 1 else "star" if d == 1 else "tree"
+                    shapes[kind].append((r.value("nodes"), r.value("ns_per_op")))
+                for kind, pts in shapes.items():
+                    if not pts:
+                        continue
+                    pts.sort()
+                    ax.plot([n for n, _ in pts], [v / 1e3 for _, v in pts], color=colour,
+                            marker=markers[kind],
+                            linestyle={"chain": "-", "star": "--", "tree": ":"}[kind],
+                            linewidth=1.6, label="%s: %s" % (who, {
+                                "chain": "chain (width 1)", "star": "star (depth 1)",
+                                "tree": "tree"}[kind]))
             ax.set_xscale("log")
             ax.set_yscale("log")
             ax.set_xlabel("cancellable contexts below the root")
@@ -238,11 +303,12 @@ def _latency_figure(run_dir, suite):
     fig.tight_layout()
     fname = save_figure(fig, run_dir, "overhead_latency.png")
     caption = ("Left: time from broadcast() until the last of K parked waiters is awake "
-               "(and holds the lock again), median over rounds, Go's Cond on a GoMutex vs "
-               "std::condition_variable on a std::mutex. Right: time from cancel() of a root "
-               "context until a thread blocked on every leaf's done() has seen them all "
-               "closed, by the number of contexts below the root and the tree's shape "
-               "(log-log).")
+               "(and holds the lock again), median over rounds, syncscope's Cond on a GoMutex "
+               "vs std::condition_variable on a std::mutex and, where the Go peer ran, Go's "
+               "sync.Cond on a sync.Mutex (goroutines). Right: time from cancel() of a root "
+               "context until a thread (Go: a goroutine) blocked on every leaf's done() has "
+               "seen them all closed, by the number of contexts below the root and the tree's "
+               "shape (log-log), syncscope's Context and Go's context package.")
     return fname, caption
 
 
@@ -258,11 +324,15 @@ def summary_rows(run_dir, suite_data, context):
                             [_cells(r) for r in rows]))
     sf = suite_data.family("overhead_single_flight")
     if sf:
-        sf.sort(key=lambda r: as_number(r.get("burst"), 0) or 0)
+        sf.sort(key=lambda r: (as_number(r.get("burst"), 0) or 0, r.get("impl") is not None))
         tables.append(Table(
             "SingleFlight de-duplication under a burst of one key",
-            ["burst", "fn calls per do_call", "ideal", "results shared", "do_call p50", "p99"],
-            [[r.get("burst"), _f3(r.value("fn_calls_per_do")), _f3(r.value("ideal_fn_calls_per_do")),
+            ["burst", "implementation", "fn calls per do_call", "ideal", "results shared",
+             "do_call p50", "p99"],
+            [[r.get("burst"),
+              "SingleFlight" if r.get("impl") is None else
+              "Go singleflight" if r.get("impl") == GO_IMPL["SingleFlight"] else r.get("impl"),
+              _f3(r.value("fn_calls_per_do")), _f3(r.value("ideal_fn_calls_per_do")),
               "%.1f %%" % (100 * r.value("shared_rate")) if r.value("shared_rate") is not None else "—",
               fmt_ns(r.value("ns_per_op")), fmt_ns(r.value("do_p99_ns"))] for r in sf]))
     return tables
@@ -271,6 +341,16 @@ def summary_rows(run_dir, suite_data, context):
 def notes(run_dir, suite_data, context):
     if not suite_data.results:
         return []
-    return ["Every figure and table uses ns_per_op, the family's headline value: a wall-time "
-            "cost per operation for the tight loops (Once, WaitGroup, Semaphore, ErrGroup), "
-            "a median latency over the run's rounds for Cond, Context and SingleFlight."]
+    out = ["Every figure and table uses ns_per_op, the family's headline value: a wall-time "
+           "cost per operation for the tight loops (Once, WaitGroup, Semaphore, ErrGroup), "
+           "a median latency over the run's rounds for Cond, Context and SingleFlight."]
+    go = go_peer_note(suite_data)
+    if go:
+        out.append(go)
+    sf_go = [r for r in suite_data.family("overhead_single_flight")
+             if r.get("impl") == GO_IMPL["SingleFlight"]]
+    if sf_go:
+        out.append("Go's singleflight latency is mostly its timer: fn sleeps 100 µs, and a Go "
+                   "sleep under 1 ms lasts about 1 ms on Linux when the process is otherwise "
+                   "idle (golang/go#44343); compare fn calls per do_call and results shared.")
+    return out

@@ -35,9 +35,9 @@ class OverheadModuleTest(fx.FigureCase):
         self.assertEqual(ours.count("Semaphore"), 3)
         self.assertEqual(ours[-2:], ["ErrGroup", "ErrGroup"])
         once = so._cells(rows[0])
-        self.assertEqual(once[2:], ["1.20 ns", "std::call_once", "4 ns", "0.300×"])
+        self.assertEqual(once[2:], ["1.20 ns", "std::call_once", "4 ns", "0.300×", "—", "—"])
         wg = so._cells(rows[1])
-        self.assertEqual(wg[3:], ["—", "—", "—"])
+        self.assertEqual(wg[3:], ["—", "—", "—", "—", "—"])
         ctx = [r for r in rows if r.ours == "Context"]
         self.assertEqual([r.ours_ns for r in ctx], sorted(r.ours_ns for r in ctx))  # by nodes
         sem = [r.operation for r in rows if r.ours == "Semaphore"]
@@ -52,7 +52,41 @@ class OverheadModuleTest(fx.FigureCase):
             fx.png_size(os.path.join(self.dir, f))
         tables = so.summary_rows(self.dir, s, {})
         self.assertEqual(tables[0].columns, so.COLUMNS)
-        self.assertEqual(tables[1].rows[0][:3], ["4", "0.260", "0.250"])
+        self.assertEqual(tables[1].rows[0][:4], ["4", "SingleFlight", "0.260", "0.250"])
+
+    def test_go_rows_sit_in_their_own_columns(self):
+        """The Go peer's rows (impl:go_*) fill the Go column of the row with
+        the same case; context and single flight, whose syncscope rows carry
+        no impl segment, do not take the Go rows for syncscope's."""
+        s = fx.suite_from("overhead", fx.overhead_specs() + fx.overhead_go_specs())
+        rows = so.table_rows(s)
+        self.assertEqual([r.ours for r in rows],
+                         [r.ours for r in so.table_rows(
+                             fx.suite_from("overhead", fx.overhead_specs()))])
+        once = so._cells(rows[0])
+        self.assertEqual(once[6:], ["0.600 ns", "2.00×"])
+        cond4 = [r for r in rows if r.ours == "Cond" and "4 waiters" in r.operation][0]
+        self.assertAlmostEqual(cond4.go_ns, 6000.0)
+        ctx = {r.operation: r for r in rows if r.ours == "Context"}
+        star = [r for op, r in ctx.items() if "depth 1, width 16" in op][0]
+        chain = [r for op, r in ctx.items() if "depth 16, width 1" in op][0]
+        self.assertAlmostEqual(star.go_ns, 3000.0)
+        self.assertAlmostEqual(chain.go_ns, 2000.0)
+        self.assertAlmostEqual(star.ours_ns, 1500.0 + 90.0 * 16)
+        self.assertEqual(sum(1 for r in ctx.values() if r.go_ns is None), 2)
+        sf = [r for r in rows if r.ours == "SingleFlight"]
+        self.assertEqual([r.go_ns for r in sf], [1100000.0, None])
+        self.assertAlmostEqual(sf[0].ours_ns, 160000.0)
+        sem = [r for r in rows if r.ours == "Semaphore"]
+        self.assertEqual([r.go_ns for r in sem], [None, 40.0, None])
+        tables = so.summary_rows(self.dir, s, {})
+        self.assertEqual([r[:2] for r in tables[1].rows],
+                         [["4", "SingleFlight"], ["4", "Go singleflight"], ["16", "SingleFlight"]])
+        self.assertTrue(any("golang/go#44343" in n for n in so.notes(self.dir, s, {})))
+        figs = so.figures(self.dir, s, {})
+        self.assertEqual([f for f, _ in figs], fx.OVERHEAD_PNGS)
+        for f, _ in figs:
+            fx.png_size(os.path.join(self.dir, f))
 
     def test_partial_suites(self):
         once_only = fx.suite_from("overhead", fx.overhead_specs()[:2])

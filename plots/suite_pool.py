@@ -40,7 +40,8 @@ from collections import OrderedDict
 
 import draw
 import style
-from common import SideFile, Table, as_number, fmt_num, save_figure
+from common import (SPREAD_CAPTION, SideFile, Table, as_number, fmt_num, go_peer_note,
+                    save_figure, spread)
 from draw import fmt_ns
 
 TITLE = "Pool: object reuse (sync.Pool and its alternatives)"
@@ -204,7 +205,7 @@ def _scenarios_figure(run_dir, suite):
         series = []
         vals_all = []
         for p in peers:
-            vals = {}
+            vals, err = {}, {}
             for fam in cats:
                 r = per_peer[p].get(fam)
                 v = r.value(key) if r is not None else None
@@ -213,7 +214,8 @@ def _scenarios_figure(run_dir, suite):
                 if v is not None:
                     vals[fam] = conv(v)
                     vals_all.append(conv(v))
-            series.append(draw.Series(p, style.colour(p), "", vals))
+                    err[fam] = spread(suite, r, key, conv)
+            series.append(draw.Series(p, style.colour(p), "", vals, err))
         h, lab = draw.grouped_bars(ax, cats, series)
         for hh, ll in zip(h, lab):
             if ll not in names:
@@ -234,7 +236,7 @@ def _scenarios_figure(run_dir, suite):
                "expensive New includes its 1 ms News). Middle: hit rate = 1 − News/Gets. "
                "Bottom: global operator new calls per op, counted by the suite's "
                "allocator hook (no bar for tbb_scalable: scalable_malloc is not "
-               "operator new, so the hook cannot count it).")
+               "operator new, so the hook cannot count it). " + SPREAD_CAPTION)
     return fname, caption
 
 
@@ -260,14 +262,16 @@ def _victim_figure(run_dir, suite):
                     continue
                 p = r.get("peer")
                 series.append(draw.Series(p, style.colour(p), "",
-                                          {c: r.value(c) for c in cats if r.value(c) is not None}))
+                                          {c: r.value(c) for c in cats if r.value(c) is not None},
+                                          {c: spread(suite, r, c) for c in cats}))
             h, lab = draw.grouped_bars(ax, cats, series)
             ax.set_xticklabels(["operator new calls", "News"])
             held = as_number((on or off).get("held"), 1000)
             ax.set_ylabel("per iteration (%s gets + 1 GC)" % held)
             ax.set_title("Steady state, GC every iteration")
         else:
-            series = [draw.Series(p, style.colour(p), "", {"news": r.value("news_per_op")})
+            series = [draw.Series(p, style.colour(p), "", {"news": r.value("news_per_op")},
+                                  {"news": spread(suite, r, "news_per_op")})
                       for p, r in exp_pair if r.value("news_per_op") is not None]
             h, lab = draw.grouped_bars(ax, ["news"], series, label_fmt=lambda v: "%.4f" % v)
             ax.set_xticklabels(["News per get"])
@@ -286,7 +290,8 @@ def _victim_figure(run_dir, suite):
                "no switch to turn the victim cache off. Left: operator new calls and News "
                "per iteration of 1000 gets, 1000 puts and one GC (Pool's remaining "
                "allocations are its own bookkeeping: a fresh generation and its deques). "
-               "Right: News per get when New costs 1 ms and a GC runs every 10 rounds.")
+               "Right: News per get when New costs 1 ms and a GC runs every 10 rounds. "
+               + SPREAD_CAPTION)
     return fname, caption
 
 
@@ -430,6 +435,10 @@ def target_rows(suite):
     return rows
 
 
+def _per_k(v):
+    return "—" if v is None else fmt_num(1000.0 * v)
+
+
 def summary_rows(run_dir, suite_data, context):
     tables = []
     rows = target_rows(suite_data)
@@ -444,11 +453,13 @@ def summary_rows(run_dir, suite_data, context):
                         fmt_num(r.value("ns_per_op")), fmt_num(r.value("cpu_ns_per_op")),
                         _pct(r.value("hit_rate")), fmt_num(r.value("news_per_op")),
                         "not counted" if p in UNCOUNTED_ALLOCS else fmt_num(r.value("allocs_per_op")),
-                        _bytes(r.value("retained_bytes"))])
+                        _bytes(r.value("retained_bytes")),
+                        _per_k(r.value("vcsw_per_op")), _per_k(r.value("ivcsw_per_op"))])
     if trs:
         tables.append(Table("Scenarios at their headline point",
                             ["scenario", "peer", "threads", "placement", "ns/op", "CPU ns/op",
-                             "hit rate", "News/op", "allocs/op", "retained"], trs))
+                             "hit rate", "News/op", "allocs/op", "retained",
+                             "vol. switches / 1000 ops", "invol. switches / 1000 ops"], trs))
     trim = suite_data.family("pool_trim_pause")
     if trim:
         r = trim[0]
@@ -479,6 +490,9 @@ _ns = fmt_ns
 
 def notes(run_dir, suite_data, context):
     out = []
+    go = go_peer_note(suite_data)
+    if go:
+        out.append(go)
     peers = peers_in(suite_data.results)
     if peers:
         out.append("Peers measured: %s. Pool_no_victim is Pool with two trim() calls per "

@@ -95,6 +95,43 @@ class PoolModuleTest(fx.FigureCase):
         self.assertEqual(sp.figures(self.dir, fx.suite_from("pool", []), {}), [])
         self.assertEqual(sp.notes(self.dir, fx.suite_from("pool", []), {}), [])
 
+    def test_bars_carry_whiskers_only_with_repetitions(self):
+        """Every scenario bar gets a p10-p90 whisker when the run has 3 or
+        more repetitions, none with one."""
+        seen = []
+        real = sp.draw.grouped_bars
+
+        def capture(ax, cats, series, **kw):
+            seen.append(series)
+            return real(ax, cats, series, **kw)
+
+        sp.draw.grouped_bars = capture
+        try:
+            for reps in (1, 5):
+                del seen[:]
+                s = fx.suite_from("pool", fx.pool_specs(), repetitions=reps)
+                sp._scenarios_figure(self.dir, s)  # the bar charts: scenarios and victim
+                sp._victim_figure(self.dir, s)
+                errs = [e for series in seen for ser in series if ser.err
+                        for cat, e in ser.err.items() if ser.values.get(cat) is not None]
+                self.assertTrue(errs)
+                if reps == 1:
+                    self.assertTrue(all(e is None for e in errs))
+                else:
+                    self.assertTrue(all(e is not None for e in errs))
+                    for series in seen:
+                        for ser in series:
+                            for cat, (lo, hi) in (ser.err or {}).items():
+                                self.assertLessEqual(lo, ser.values[cat] + 1e-9)
+                                self.assertGreaterEqual(hi, ser.values[cat] - 1e-9)
+        finally:
+            sp.draw.grouped_bars = real
+
+    def test_go_runtime_in_notes(self):
+        s = fx.suite_from("pool", fx.pool_specs(), extra_context={
+            "pool_peer_go": "go1.19.8 linux/amd64, GOMAXPROCS=2, NumCPU=2, GOGC=100 (default)"})
+        self.assertIn("GOMAXPROCS=2", " ".join(sp.notes(self.dir, s, {})))
+
     def test_one_thread_count_draws_no_scaling_figure(self):
         s = fx.suite_from("pool", fx.pool_specs(threads=(1,)))
         names = [f for f, _ in sp.figures(self.dir, s, {})]

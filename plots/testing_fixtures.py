@@ -727,6 +727,7 @@ def pool_specs(pool_ns=16.0, baseline_ns=1.5, threads=(1, 2)):
         hit = 0.999 if p in ("Pool", "mutex_free_list", "linked_free_list") else 0.0
         specs.append(BenchSpec("pool_cross_thread/peer:%s/placement:none/real_time" % p, 2, {
             "ns_per_op": 300.0, "cpu_ns_per_op": 250.0, "ops_per_s": 3.3e6, "hit_rate": hit,
+            "vcsw_per_op": 0.02, "ivcsw_per_op": 0.001,
             "news_per_op": 1 - hit, "allocs_per_op": 1 - hit,
             "retained_bytes": 6.4e6 if p == "thread_local_free_list" else 4096.0}))
     for p in PEERS + ["Pool_no_victim"]:
@@ -786,7 +787,9 @@ def maps_specs(threads=(1, 2), placements=("none", "compact", "smt")):
                         continue
                     rate = (2e7 + 5e6 * i) * (1.5 if t > 1 and m == "SyncMap" else 1.0)
                     specs.append(BenchSpec(name, t, {"ops_per_s": rate, "ns_per_op": 1e9 * t / rate,
-                                                     "cpu_ns_per_op": 0.8e9 * t / rate}))
+                                                     "cpu_ns_per_op": 0.8e9 * t / rate,
+                                                     "vcsw_per_op": 1e-4 * i,
+                                                     "ivcsw_per_op": 2e-5 * t}))
     return specs
 
 
@@ -828,6 +831,36 @@ def overhead_specs():
             sp_.append(BenchSpec("overhead_err_group/impl:%s/tasks:%d/real_time" % (impl, n),
                                  counters={"ns_per_op": v}, explicit_threads=False))
     return sp_
+
+
+def overhead_go_specs():
+    """The Go peer's rows (suites/overhead/go) for some of overhead_specs()'s
+    cases: Once, Cond at 4 waiters, two context trees, single flight at burst
+    4 (Go's sleep-bound latency), the contended semaphore at 2 threads."""
+    return [
+        BenchSpec("overhead_once/impl:go_sync_once", counters={"ns_per_op": 0.6},
+                  explicit_threads=False),
+        BenchSpec("overhead_cond_broadcast/impl:go_sync_cond/waiters:4/manual_time",
+                  counters={"ns_per_op": 6000.0, "last_wake_p50_ns": 6000.0,
+                            "last_wake_p99_ns": 9000.0, "first_wake_p50_ns": 2000.0,
+                            "rounds": 500.0}, explicit_threads=False),
+        BenchSpec("overhead_context_cancel/impl:go_context/depth:1/width:16/manual_time",
+                  counters={"ns_per_op": 3000.0, "all_done_p50_ns": 3000.0,
+                            "all_done_p99_ns": 9000.0, "cancel_call_p50_ns": 900.0,
+                            "nodes": 16.0, "leaves": 16.0, "rounds": 100.0},
+                  explicit_threads=False),
+        BenchSpec("overhead_context_cancel/impl:go_context/depth:16/width:1/manual_time",
+                  counters={"ns_per_op": 2000.0, "all_done_p50_ns": 2000.0,
+                            "all_done_p99_ns": 7000.0, "cancel_call_p50_ns": 800.0,
+                            "nodes": 16.0, "leaves": 1.0, "rounds": 100.0},
+                  explicit_threads=False),
+        BenchSpec("overhead_single_flight/impl:go_singleflight/burst:4/manual_time", counters={
+            "fn_calls_per_do": 0.25, "ideal_fn_calls_per_do": 0.25, "shared_rate": 1.0,
+            "ns_per_op": 1100000.0, "do_p99_ns": 1300000.0, "rounds": 100.0},
+            explicit_threads=False),
+        BenchSpec("overhead_semaphore/impl:go_semaphore/mode:contended/real_time", 2,
+                  {"ns_per_op": 40.0, "ops_per_s": 2.5e7}),
+    ]
 
 
 def make_pool_maps_overhead_run(directory, side=True, pool=None, maps=None, overhead=None,

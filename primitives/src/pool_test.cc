@@ -1,17 +1,20 @@
 // Tests of syncscope::Pool / InstrumentedPool and the deque underneath:
-// single-thread reuse (private slot, then own deque, LIFO), New when empty,
+// single-thread reuse (private slot, then the private batch and own deque,
+// LIFO), the batch's moves to and from the chain kBatchMove at a time and
+// its objects hidden from stealers, New when empty,
 // the victim cache surviving one trim and not two, stealing from another
 // thread's deque (FIFO from its cold end), the go#23199 size cap, retained
 // bytes, puts during thread exit, chain growth and retirement of drained
 // deques, the PoolDequeue's owner/thief race for the last element, and a
 // many-thread stress run with concurrent trims in which no object is lost
-// or handed out twice. The fast path's machinery: a trim invalidates the
-// cached binding, bindings never leak between pools (same address, shared
-// cache ways), a thread that exits leaves its slot and private object to
-// the next owner of its index, another thread's private object is aged by
-// its owner (victim after one trim, dropped after two) and not by trim(),
-// and trims racing tight get/put loops — with idle stretches that let
-// private objects age — lose, duplicate or free-while-held nothing.
+// or handed out twice (holding few objects, and enough to move batches).
+// The fast path's machinery: a trim invalidates the cached binding,
+// bindings never leak between pools (same address, shared cache ways), a
+// thread that exits leaves its slot and private object to the next owner of
+// its index, another thread's private object is aged by its owner (victim
+// after one trim, dropped after two) and not by trim(), and trims racing
+// tight get/put loops — with idle stretches that let private objects age —
+// lose, duplicate or free-while-held nothing.
 // Correctness only.
 #include <syncscope/pool.h>
 
@@ -59,6 +62,21 @@ struct Obj {
 // index before the test starts other threads (indices are per thread).
 void adopt_thread_index() { EpochGuard g; }
 
+using Batch = InstrumentedPool<Obj>;
+constexpr int kPrivateBatch = static_cast<int>(Batch::kPrivateBatch);
+constexpr int kBatchMove = static_cast<int>(Batch::kBatchMove);
+static_assert(Pool<Obj>::kPrivateBatch == Batch::kPrivateBatch, "one batch size for both flavours");
+
+// Objects in a thread's shared chain after it put n objects into a pool
+// where it held none (and got none): the first goes to the private slot,
+// the next kPrivateBatch to the batch, and each put that finds the batch
+// full moves its oldest kBatchMove to the chain first.
+int chain_after_puts(int n) {
+  const int beyond = n - 1 - kPrivateBatch;  // puts that found the batch full, or less
+  if (beyond <= 0) return 0;
+  return ((beyond - 1) / kBatchMove + 1) * kBatchMove;
+}
+
 TEST(PoolTest, GetOnAnEmptyPoolWithoutNewReturnsNull) {
   Pool<Obj> pool;
   EXPECT_EQ(pool.get(), nullptr);
@@ -83,7 +101,7 @@ TEST(PoolTest, NewIsCalledWhenEmpty) {
 }
 
 // One thread: the first object put goes to the private slot, later ones to
-// the thread's own deque; get() takes the private one first, then the most
+// the private batch; get() takes the private one first, then the most
 // recently put (LIFO: the warmest).
 TEST(PoolTest, SingleThreadReuseOrder) {
   InstrumentedPool<Obj> pool;
@@ -127,7 +145,9 @@ TEST(PoolTest, OverflowGoesThroughTheCurrentGenerationsChain) {
     first.push_back(o.get());
     pool.put(std::move(o));
   }
-  // Private holds the first; the rest come back from the chain, newest first.
+  EXPECT_EQ(pool.retained_approx(), static_cast<std::size_t>(kBatch));
+  // Private holds the first; the rest come back from the batch and the
+  // chain, newest first.
   std::vector<std::unique_ptr<Obj>> got;
   for (int i = 0; i < kBatch; ++i) got.push_back(pool.get());
   EXPECT_EQ(got[0].get(), first[0]);
@@ -204,32 +224,117 @@ TEST(PoolTest, SteadyUseKeepsObjectsAcrossTrims) {
 }
 
 // Stealing: another thread's deque is emptied from its tail (oldest first);
-// its private slot is not stealable (Go's rule). The stealer's own local is
-// empty.
+// its private slot (Go's rule) and its private batch are not stealable. The
+// stealer's own local is empty.
 TEST(PoolTest, StealsFromAnotherThreadsDequeOldestFirst) {
   adopt_thread_index();
   InstrumentedPool<Obj> pool;
   std::vector<Obj*> put_order;
+  constexpr int kPuts = 1 + kPrivateBatch + 3;  // the batch moved once
   std::thread owner([&] {
-    for (int i = 0; i < 4; ++i) {
+    for (int i = 0; i < kPuts; ++i) {
       auto o = std::make_unique<Obj>(i);
       put_order.push_back(o.get());
       pool.put(std::move(o));
     }
   });
   owner.join();
-  // put_order[0] sits in the owner's private slot; 1, 2, 3 in its deque.
-  std::unique_ptr<Obj> s1 = pool.get();
-  std::unique_ptr<Obj> s2 = pool.get();
-  std::unique_ptr<Obj> s3 = pool.get();
-  EXPECT_EQ(s1.get(), put_order[1]);
-  EXPECT_EQ(s2.get(), put_order[2]);
-  EXPECT_EQ(s3.get(), put_order[3]);
-  EXPECT_EQ(pool.get(), nullptr) << "the private slot is not stolen";
+  ASSERT_EQ(chain_after_puts(kPuts), kBatchMove);
+  // put_order[0] sits in the owner's private slot; 1 .. kBatchMove were
+  // moved to its deque, the rest are in its batch.
+  for (int i = 1; i <= kBatchMove; ++i) EXPECT_EQ(pool.get().release(), put_order[i]) << i;
+  EXPECT_EQ(pool.get(), nullptr) << "the private slot and batch are not stolen";
   const PoolStats s = pool.stats();
-  EXPECT_EQ(s.steals, 3u);
-  EXPECT_EQ(s.retained_objects, 1u);
-  EXPECT_EQ(pool.retained_approx(), 1u);
+  EXPECT_EQ(s.steals, static_cast<uint64_t>(kBatchMove));
+  EXPECT_EQ(s.retained_objects, static_cast<uint64_t>(kPuts - kBatchMove));
+  EXPECT_EQ(pool.retained_approx(), static_cast<std::size_t>(kPuts - kBatchMove));
+  for (int i = 1; i <= kBatchMove; ++i) delete put_order[i];
+}
+
+// The private batch: it fills without anything reaching the chain, the put
+// that finds it full moves exactly its kBatchMove oldest objects there (now
+// stealable), and a get that finds it empty takes kBatchMove of the chain's
+// newest objects back at once (the thief then finds fewer to steal).
+TEST(PoolTest, PrivateBatchMovesToAndFromTheChainInBatches) {
+  adopt_thread_index();
+  InstrumentedPool<Obj> pool;
+  std::vector<Obj*> order;
+  auto put_one = [&] {
+    auto o = std::make_unique<Obj>(static_cast<int>(order.size()));
+    order.push_back(o.get());
+    pool.put(std::move(o));
+  };
+  std::vector<std::unique_ptr<Obj>> stolen;
+  auto steal_all = [&] {  // on another thread: only the owner's chain is reachable
+    std::thread thief([&] {
+      while (std::unique_ptr<Obj> o = pool.get()) stolen.push_back(std::move(o));
+    });
+    thief.join();
+  };
+  std::vector<std::unique_ptr<Obj>> mine;
+  std::thread owner([&] {
+    for (int i = 0; i < 1 + kPrivateBatch; ++i) put_one();  // private + full batch
+    steal_all();
+    EXPECT_TRUE(stolen.empty()) << "nothing reached the chain yet";
+    put_one();  // finds the batch full: moves order[1 .. kBatchMove]
+    for (int i = 0; i < kBatchMove - 1; ++i) put_one();  // fills it again: no move
+    // Own gets: private, then the batch newest first, then the chain in
+    // one move of kBatchMove (the newest of the chain first).
+    const int in_batch = kPrivateBatch;
+    mine.push_back(pool.get());
+    EXPECT_EQ(mine.back().get(), order[0]);
+    for (int i = 0; i < in_batch; ++i) {
+      mine.push_back(pool.get());
+      EXPECT_EQ(mine.back().get(), order[order.size() - 1 - i]) << i;
+    }
+    mine.push_back(pool.get());  // the batch is empty: refill from the chain
+    EXPECT_EQ(mine.back().get(), order[kBatchMove]) << "the chain's newest";
+    steal_all();
+    EXPECT_TRUE(stolen.empty()) << "the refill took the whole chain into the batch";
+    for (int i = kBatchMove - 1; i >= 1; --i) {
+      mine.push_back(pool.get());
+      EXPECT_EQ(mine.back().get(), order[i]) << i;
+    }
+  });
+  owner.join();
+  const PoolStats s = pool.stats();
+  EXPECT_EQ(s.puts, order.size());
+  EXPECT_EQ(s.private_hits, 1u);
+  EXPECT_EQ(s.shared_hits, order.size() - 1);
+  EXPECT_EQ(s.steals, 0u);
+  EXPECT_EQ(pool.retained_approx(), 0u);
+}
+
+// A trim ages the private batch with the private object: the thread that
+// trims moves both to the victim (found there, then freed by the next
+// trim); another thread's batch is aged by its owner's next get().
+TEST(PoolTest, TrimAgesThePrivateBatch) {
+  const int64_t base = Obj::alive.load();
+  InstrumentedPool<Obj> pool;
+  constexpr int kHeld = 1 + kPrivateBatch;  // private + a full batch, nothing in the chain
+  for (int i = 0; i < kHeld; ++i) pool.put(std::make_unique<Obj>(i));
+  EXPECT_EQ(pool.trim(), 0u);
+  EXPECT_EQ(pool.retained_approx(), static_cast<std::size_t>(kHeld)) << "moved to the victim";
+  EXPECT_EQ(pool.trim(), static_cast<std::size_t>(kHeld)) << "freed by the second trim";
+  EXPECT_EQ(Obj::alive.load(), base);
+
+  std::atomic<int> step{0};  // 1: owner has put; 2: main has trimmed
+  std::thread owner([&] {
+    for (int i = 0; i < kHeld; ++i) pool.put(std::make_unique<Obj>(i));
+    step.store(1);
+    while (step.load() != 2) std::this_thread::yield();
+    // Its first get ages what it holds, one trim old: victim objects.
+    std::set<int> ids;
+    while (std::unique_ptr<Obj> o = pool.get()) ids.insert(o->id);
+    EXPECT_EQ(ids.size(), static_cast<std::size_t>(kHeld)) << "every aged object is a victim hit";
+  });
+  while (step.load() != 1) std::this_thread::yield();
+  EXPECT_EQ(pool.trim(), 0u) << "another thread's private objects are not trim()'s";
+  EXPECT_EQ(Obj::alive.load(), base + kHeld);
+  step.store(2);
+  owner.join();
+  EXPECT_EQ(pool.stats().victim_hits, static_cast<uint64_t>(kHeld));
+  EXPECT_EQ(Obj::alive.load(), base);
 }
 
 // The go#23199 cap: objects above max_size are dropped on put(), smaller
@@ -314,10 +419,14 @@ TEST(PoolTest, ChainGrowsAndDrainedDequesAreRetired) {
     EXPECT_EQ(pool.retained_approx(), static_cast<std::size_t>(kObjects));
     std::set<int> ids;
     while (std::unique_ptr<Obj> o = pool.get()) ids.insert(o->id);
-    EXPECT_EQ(ids.size(), static_cast<std::size_t>(kObjects - 1)) << "all but the private one";
-    EXPECT_EQ(ids.count(0), 0u) << "object 0 sits in the owner's private slot";
-    EXPECT_EQ(pool.stats().steals, static_cast<uint64_t>(kObjects - 1));
-    EXPECT_EQ(Obj::alive.load(), base + 1);
+    // Object 0 sits in the owner's private slot, the newest ones in its
+    // batch; the chain holds 1 .. chain, oldest first.
+    const int chain = chain_after_puts(kObjects);
+    std::set<int> expected;
+    for (int i = 1; i <= chain; ++i) expected.insert(i);
+    EXPECT_EQ(ids, expected) << "all but the private slot and batch";
+    EXPECT_EQ(pool.stats().steals, static_cast<uint64_t>(chain));
+    EXPECT_EQ(Obj::alive.load(), base + kObjects - chain);
   }
   EXPECT_EQ(Obj::alive.load(), base) << "the destructor frees the rest";
 }
@@ -337,6 +446,58 @@ TEST(PoolDequeueTest, OwnerAndThiefRaceForTheLastElement) {
     EXPECT_EQ(owner_got != nullptr ? owner_got : thief_got.load(), &value);
     EXPECT_EQ(d.count_approx(), 0u);
   }
+}
+
+// The batched operations: push_head_some takes what fits (a prefix) with
+// one publication, pop_head_some the newest first; both interleave with
+// single pushes and steals in one order.
+TEST(PoolDequeueTest, BatchedPushAndPop) {
+  detail::PoolDequeue<int> d(8);
+  int v[12];
+  int* p[12];
+  for (int i = 0; i < 12; ++i) p[i] = &v[i];
+  EXPECT_EQ(d.push_head_some(p, 5), 5u);
+  EXPECT_EQ(d.pop_tail(), p[0]) << "tail: oldest";
+  EXPECT_EQ(d.push_head_some(p + 5, 7), 4u) << "4 free slots";
+  EXPECT_EQ(d.push_head_some(p + 9, 1), 0u) << "full";
+  EXPECT_EQ(d.count_approx(), 8u);
+  int* out[8];
+  ASSERT_EQ(d.pop_head_some(out, 3), 3u);
+  EXPECT_EQ(out[0], p[8]);
+  EXPECT_EQ(out[1], p[7]);
+  EXPECT_EQ(out[2], p[6]);
+  EXPECT_EQ(d.pop_tail(), p[1]);
+  ASSERT_EQ(d.pop_head_some(out, 8), 4u) << "only 4 left";
+  EXPECT_EQ(out[0], p[5]);
+  EXPECT_EQ(out[3], p[2]);
+  EXPECT_EQ(d.pop_head_some(out, 8), 0u);
+  EXPECT_EQ(d.pop_tail(), nullptr);
+}
+
+// The chain's batched push grows the chain as needed (a batch larger than
+// the newest deque's room spills into a new, larger one); the batched pop
+// walks back through older deques, newest first.
+TEST(PoolChainTest, BatchedPushGrowsAndBatchedPopWalksBack) {
+  adopt_thread_index();
+  EpochGuard pin;
+  detail::RetireList retired;
+  {
+    detail::PoolChain<int> chain;
+    std::vector<int> v(40);
+    std::vector<int*> p;
+    for (int& x : v) p.push_back(&x);
+    EXPECT_EQ(chain.push_head_batch(p.data(), 5), 5u);
+    EXPECT_EQ(chain.push_head_batch(p.data() + 5, 35), 35u) << "spills over into new deques";
+    EXPECT_EQ(chain.count_approx(), 40u);
+    EXPECT_EQ(chain.pop_tail(retired), p[0]);
+    int* out[40];
+    ASSERT_EQ(chain.pop_head_batch(out, 30), 30u);
+    for (int i = 0; i < 30; ++i) EXPECT_EQ(out[i], p[39 - i]) << i;
+    ASSERT_EQ(chain.pop_head_batch(out, 40), 9u) << "walks back to the oldest deque";
+    for (int i = 0; i < 9; ++i) EXPECT_EQ(out[i], p[9 - i]) << i;
+    EXPECT_EQ(chain.pop_tail(retired), nullptr);
+  }
+  retired.reclaim_all();
 }
 
 TEST(PoolDequeueTest, FullEmptyAndOrder) {
@@ -360,7 +521,7 @@ TEST(PoolDequeueTest, FullEmptyAndOrder) {
 // either freed by a trim or still in the pool, and the destructor frees the
 // rest.
 template <class P>
-void stress_pool() {
+void stress_pool(std::size_t max_held) {
   constexpr int kThreads = 4;
   constexpr int kOps = 4000;
   const int64_t base = Obj::alive.load();
@@ -384,7 +545,7 @@ void stress_pool() {
         std::mt19937 rng(1234 + t);
         std::vector<std::unique_ptr<Obj>> held;
         for (int i = 0; i < kOps; ++i) {
-          if (held.empty() || (held.size() < 8 && rng() % 2 == 0)) {
+          if (held.empty() || (held.size() < max_held && rng() % 2 == 0)) {
             std::unique_ptr<Obj> o = pool.get();
             if (o->in_use.exchange(true)) duplicates.fetch_add(1);
             held.push_back(std::move(o));
@@ -419,9 +580,20 @@ void stress_pool() {
   EXPECT_EQ(Obj::alive.load(), base) << "the destructor freed everything";
 }
 
-TEST(PoolTest, StressNoObjectLostOrDuplicatedInstrumented) { stress_pool<InstrumentedPool<Obj>>(); }
+TEST(PoolTest, StressNoObjectLostOrDuplicatedInstrumented) {
+  stress_pool<InstrumentedPool<Obj>>(8);
+}
 
-TEST(PoolTest, StressNoObjectLostOrDuplicatedPlain) { stress_pool<Pool<Obj>>(); }
+TEST(PoolTest, StressNoObjectLostOrDuplicatedPlain) { stress_pool<Pool<Obj>>(8); }
+
+// Each thread holds up to three batches' worth at times, so puts move
+// batches to the chains, gets take them back, and threads steal from one
+// another while the trimmer rotates generations.
+TEST(PoolTest, StressWithBatchMovesInstrumented) {
+  stress_pool<InstrumentedPool<Obj>>(3 * Batch::kPrivateBatch);
+}
+
+TEST(PoolTest, StressWithBatchMovesPlain) { stress_pool<Pool<Obj>>(3 * Batch::kPrivateBatch); }
 
 // ---------------------------------------------------------------- fast path
 

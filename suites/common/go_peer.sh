@@ -104,19 +104,6 @@ stage "$suite" "$out"
 echo "$suite peer: $(go version), building $suites_dir/$suite/go (GOPATH mode)"
 (cd "$pkg" && owned go build -o "$out/${suite}_go" .)
 
-# Families a peer leaves out for now, and why:
-#   overhead_context_cancel, overhead_single_flight: the C++ rows of these
-#   two families carry no impl segment (only syncscope's ran), and the
-#   report's overhead table and latency figure (plots/suite_overhead.py)
-#   read every row of the family as syncscope's; the Go rows
-#   (impl:go_context, impl:go_singleflight) would show up as syncscope's
-#   until the plots tell them apart. The peer runs them (its go test does);
-#   drop this -skip once plots/ does.
-extra=()
-case "$suite" in
-  overhead) extra=(-skip overhead_context_cancel,overhead_single_flight) ;;
-esac
-
 # A peer with a histogram side file (SUITE_hist.json): starvation.
 tmp_hist="$run/.${suite}_go_hist.json"
 hist_args=() merge_hist=()
@@ -129,7 +116,7 @@ tmp_json="$run/.${suite}_go.json"
 trap 'rm -f "$tmp_json" "$tmp_json.tmp" "$tmp_hist" "$tmp_hist.tmp"' EXIT
 echo "$suite peer: replaying $suite's cases with Go's runtime (GOMAXPROCS=$cpus, profile $profile)"
 owned "$out/${suite}_go" -plan "$run/$suite.json" -out "$tmp_json" -gomaxprocs "$cpus" -profile "$profile" \
-  ${extra[@]+"${extra[@]}"} ${hist_args[@]+"${hist_args[@]}"}
+  ${hist_args[@]+"${hist_args[@]}"}
 owned "$PY" "$merge" "$run" --suite "$suite" --peer go --peer-json "$tmp_json" \
   ${merge_hist[@]+"${merge_hist[@]}"}
 echo "$suite peer: go_* entries merged into $suite.json"

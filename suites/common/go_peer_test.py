@@ -26,11 +26,12 @@ PLANS = {
     "maps": (["maps/scenario:read_90_write_10/map:SyncMap/placement:none/real_time/threads:2",
               "maps/scenario:read_90_write_10/map:umap_GoMutex/placement:none/real_time/threads:2"],
              ["maps/scenario:read_90_write_10/map:go_sync_map/placement:none/real_time/threads:2"]),
-    # overhead_context_cancel is left out by go_peer.sh for now (see there).
+    # Context's C++ rows carry no impl segment; Go's row gets one.
     "overhead": (["overhead_once/impl:Once", "overhead_once/impl:std_call_once",
                   "overhead_context_cancel/depth:1/width:4/manual_time",
                   "overhead_cond_broadcast/impl:Cond/waiters:2/manual_time"],
                  ["overhead_once/impl:go_sync_once",
+                  "overhead_context_cancel/impl:go_context/depth:1/width:4/manual_time",
                   "overhead_cond_broadcast/impl:go_sync_cond/waiters:2/manual_time"]),
     # Only the thread rows of the Go designs are replayed (placement none).
     "fairness": (["fairness/lock:GoMutex/threads:2/placement:compact/cs_ns:100/ncs_ns:100/dist:fixed/manual_time",
@@ -129,6 +130,11 @@ class GoPeerTest(unittest.TestCase):
             self.assertEqual(names, cpp + go, s)
             self.assertIn("GOMAXPROCS=", doc["context"][s + "_peer_go"])
             self.assertIn("GOGC=", doc["context"][s + "_peer_go"])
+            noise = doc["context"][s + "_go_noise"]  # the peer's own noise record
+            for k in ("wall_s", "load1_before", "load1_after", "own_cpu_s", "foreign_cpus",
+                      "steal_s"):
+                self.assertIn(k, noise, s)
+            self.assertGreater(noise["wall_s"], 0)
             for b in doc["benchmarks"][len(cpp):]:
                 self.assertGreater(b["iterations"], 0, b)
                 self.assertTrue(any(k.endswith("_ns") or k.endswith("_per_op")

@@ -18,7 +18,11 @@
 //   iteration) until Google Benchmark's time is up.
 // Counters: ops_per_s (all threads), ns_per_op (per thread, averaged over
 //   threads), cpu_ns_per_op (the thread's CPU time per op, averaged: not
-//   inflated when other processes share the cores).
+//   inflated when other processes share the cores), vcsw_per_op and
+//   ivcsw_per_op (the thread's voluntary and involuntary context switches
+//   per op, getrusage(RUSAGE_THREAD) around the loop, averaged: a map
+//   whose lock parks its waiters pays in switches what its throughput
+//   hides).
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -26,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
 #include <time.h>
 
 #include <syncscope/go_mutex.h>
@@ -99,6 +104,8 @@ void BM_Map(benchmark::State& state, hw::Policy policy) {
   uint64_t sink = 0;
   std::size_t i = 0;
   int64_t ops = 0;
+  rusage ru0{};
+  getrusage(RUSAGE_THREAD, &ru0);
   const double cpu0 = thread_cpu_ns();
   const auto t0 = Clock::now();
   for (auto _ : state) {
@@ -115,12 +122,18 @@ void BM_Map(benchmark::State& state, hw::Policy policy) {
   }
   const auto t1 = Clock::now();
   const double cpu = thread_cpu_ns() - cpu0;
+  rusage ru1{};
+  getrusage(RUSAGE_THREAD, &ru1);
   benchmark::DoNotOptimize(sink);
   const double ns = std::chrono::duration<double, std::nano>(t1 - t0).count();
   const double n = static_cast<double>(ops ? ops : 1);
   state.counters["ops_per_s"] = static_cast<double>(ops) / (ns * 1e-9);
   state.counters["ns_per_op"] = Counter(ns / n, Counter::kAvgThreads);
   state.counters["cpu_ns_per_op"] = Counter(cpu / n, Counter::kAvgThreads);
+  state.counters["vcsw_per_op"] =
+      Counter(static_cast<double>(ru1.ru_nvcsw - ru0.ru_nvcsw) / n, Counter::kAvgThreads);
+  state.counters["ivcsw_per_op"] =
+      Counter(static_cast<double>(ru1.ru_nivcsw - ru0.ru_nivcsw) / n, Counter::kAvgThreads);
   state.SetItemsProcessed(ops);
   pin_to(-1);
 }

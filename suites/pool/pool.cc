@@ -14,6 +14,11 @@
 //                  threads): unlike wall time, not inflated when other
 //                  processes share the cores (a benchmark that blocks —
 //                  cross-thread — spends less CPU than wall time anyway)
+//   vcsw_per_op, ivcsw_per_op  voluntary (it blocked) and involuntary
+//                  (preempted) context switches of the measuring thread
+//                  per op, getrusage(RUSAGE_THREAD) around the loop
+//                  (averaged over threads; summed in cross-thread): what
+//                  a design that blocks pays beside its throughput
 //   ops_per_s      ops of all threads per second (GB-threaded families)
 //   hit_rate       1 - News/Gets: gets served by reuse
 //   news_per_op    objects made per get (Go's New/op)
@@ -77,6 +82,7 @@
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
 #include <time.h>
 
 #include <syncscope/chan.h>
@@ -133,13 +139,20 @@ double thread_cpu_ns() noexcept {
   return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
 }
 
-// A snapshot of the calling thread's clocks and counters.
+// A snapshot of the calling thread's clocks and counters (two system
+// calls: taken around a measured loop, never inside it).
 struct Meter {
   Clock::time_point t;
   double cpu_ns;
   uint64_t news;
   AllocCounts allocs;
-  static Meter now() { return {Clock::now(), thread_cpu_ns(), t_news, thread_alloc_counts()}; }
+  int64_t vcsw, ivcsw;  // getrusage(RUSAGE_THREAD): voluntary, involuntary switches
+  static Meter now() {
+    rusage ru{};
+    getrusage(RUSAGE_THREAD, &ru);
+    return {Clock::now(), thread_cpu_ns(), t_news, thread_alloc_counts(), ru.ru_nvcsw,
+            ru.ru_nivcsw};
+  }
 };
 
 double ns_between(const Meter& a, const Meter& b) {
@@ -163,6 +176,10 @@ void report_symmetric(benchmark::State& state, const Meter& a, const Meter& b, d
   state.counters["news_per_op"] = Counter(ratio(news, gets), Counter::kAvgThreads);
   state.counters["hit_rate"] = Counter(gets > 0 ? 1.0 - news / gets : 0.0, Counter::kAvgThreads);
   state.counters["allocs_per_op"] = Counter(ratio(allocs, ops), Counter::kAvgThreads);
+  state.counters["vcsw_per_op"] =
+      Counter(ratio(static_cast<double>(b.vcsw - a.vcsw), ops), Counter::kAvgThreads);
+  state.counters["ivcsw_per_op"] =
+      Counter(ratio(static_cast<double>(b.ivcsw - a.ivcsw), ops), Counter::kAvgThreads);
 }
 
 // ---------------------------------------------------------------- peers
@@ -333,6 +350,10 @@ void BM_CrossThread(benchmark::State& state, hw::Policy policy) {
   state.counters["allocs_per_op"] = ratio(static_cast<double>((b.allocs - a.allocs).allocs), ops);
   if (producer) {
     state.counters["ops_per_s"] = ratio(ops, ns_between(a, b) * 1e-9);
+  // Both threads' switches per object passed (the receiver blocks on an
+  // empty channel, the sender on a full one).
+  state.counters["vcsw_per_op"] = ratio(static_cast<double>(b.vcsw - a.vcsw), ops);
+  state.counters["ivcsw_per_op"] = ratio(static_cast<double>(b.ivcsw - a.ivcsw), ops);
     state.counters["news_per_op"] = ratio(news, ops);
     state.counters["hit_rate"] = ops > 0 ? 1.0 - news / ops : 0.0;
   } else {

@@ -52,15 +52,18 @@
 //     store, no RMW. put() fills it first, get() empties it first. Nobody
 //     else ever reads or writes it while the owner lives, trim() included
 //     (see "Trim and the private slot").
+//   * a private batch (in its ThreadSlot too): up to kPrivateBatch (16)
+//     more objects, owner-only like the private slot, that cross to and
+//     from the shared chain kBatchMove (8) at a time (see "Private batch").
 //   * shared (in its Local of each generation): a PoolChain, a lock-free
 //     deque with one producer (the owner: push_head/pop_head) and any
 //     number of consumers (other threads: pop_tail, i.e. stealing from the
 //     cold end).
 //
-// get(): private, else own shared head (LIFO: the most recently put object
-// is the warmest), else steal from the tail of every other local's shared
-// (FIFO: the coldest), else the victim cache (own victim shared, then every
-// other victim shared), else New.
+// get(): private, else own batch, else own shared head (LIFO: the most
+// recently put object is the warmest), else steal from the tail of every
+// other local's shared (FIFO: the coldest), else the victim cache (own
+// victim shared, then every other victim shared), else New.
 //
 // The shared deque (PoolDequeue and PoolChain, Go's poolDequeue and
 // poolChain) is explained next to its code, in syncscope/internal/
@@ -68,6 +71,29 @@
 // pushes and pops at the head, any number of consumers steal at the tail,
 // and one 64-bit word packing head and tail settles every race for the
 // last element with a single CAS.
+//
+// Private batch (where this pool departs from Go; the magazine layer of
+// J. Bonwick and J. Adams, "Magazines and Vmem", USENIX 2001, in Go's
+// pool). Go moves every object beyond the private one through its P's
+// poolChain: a put is pushHead (a store and an atomic add), a get popHead
+// (a CAS). Here each such move would also pay a read section (one seq_cst
+// store: see "Cost compared with Go's"), which made Pool's overflow path
+// (Go's BenchmarkPoolOverflow: 100 puts, then 100 gets) slower than Go's
+// and than new/delete. So a thread keeps up to kPrivateBatch objects
+// beyond its private slot in an owner-only array, with plain loads and
+// stores and no read section; a put that finds it full moves its oldest
+// kBatchMove objects to the shared chain in one batched push (one
+// fetch_add: PoolChain::push_head_batch), and a get that finds it empty
+// takes up to kBatchMove of the chain's newest objects in one CAS
+// (pop_head_batch), keeping all but one in the batch. One read section
+// and one RMW then serve kBatchMove objects. LIFO order is kept: the batch
+// holds the newest objects, the chain's head the next newest. The batch
+// ages with the private object (one stamp for both, "Trim and the private
+// slot") and is counted as retained. What it trades: up to kPrivateBatch
+// objects per thread are invisible to other threads' steals (Go hides one),
+// so a thread that runs short steals only what others have moved to their
+// chains; an idle thread holds up to 1 + kPrivateBatch objects until it
+// next touches the pool; gets served from the batch count as shared_hits.
 //
 // Why these choices: the private slot makes the common get/put pair free of
 // atomic RMWs; the single-producer deque makes the owner's push a plain
@@ -106,13 +132,14 @@
 //     trim frees it with the rest of that generation;
 //   * older (two trims or more): dropped (destroyed, counted as trimmed).
 // So an object that its owner keeps using behaves exactly as in Go. The
-// difference: an idle thread's private object — at most one per thread per
-// pool, each within the byte cap — outlives trims until that thread next
-// touches the pool (get, put or trim); a thread that exits leaves it with
-// its thread index, to the next thread that adopts the index, or to the
-// pool's destructor. Retention stays bounded by one object per thread
-// index plus what the shared chains hold (two trims' worth, each object
-// within the cap). retained_approx() and stats() count these objects as
+// difference: an idle thread's private objects — the private one and its
+// batch, at most 1 + kPrivateBatch per thread per pool, each within the
+// byte cap — outlive trims until that thread next touches the pool (get,
+// put or trim); a thread that exits leaves them with its thread index, to
+// the next thread that adopts the index, or to the pool's destructor.
+// Retention stays bounded by 1 + kPrivateBatch objects per thread index
+// plus what the shared chains hold (two trims' worth, each object within
+// the cap). retained_approx() and stats() count these objects as
 // retained. The gain: no fast-path operation has to announce itself to
 // trim(), so get()/put() are plain loads and stores. The tempting version
 // — trim() emptying every thread's private slot itself — races with an
@@ -183,6 +210,9 @@
 // through get_slow/put_slow: two IndexedArray lookups, the thread index and
 // a rebinding of the cache, about twice the instructions of the overflow
 // path (Go's BenchmarkPoolOverflow shape: 100 puts, then 100 gets). The
+// private batch takes most overflowing puts and gets off that path too:
+// they touch only the batch (an outlined call, a load and two stores), and
+// one in kBatchMove enters the read section for a batched move. The
 // instrumented flavour adds relaxed, owner-only counter updates (a load and
 // a store each, no RMW) on the thread's slot.
 // ---------------------------------------------------------------------------
@@ -260,7 +290,7 @@ struct PoolStats {
   uint64_t news = 0;              // objects made by new_fn
   uint64_t hits = 0;              // get()s served from the pool (the next four)
   uint64_t private_hits = 0;      //   own private slot
-  uint64_t shared_hits = 0;       //   own shared deque (head)
+  uint64_t shared_hits = 0;       //   own private batch or shared deque (head)
   uint64_t steals = 0;            //   another thread's shared deque (tail)
   uint64_t victim_hits = 0;       //   victim cache (after a trim)
   uint64_t misses = 0;            // gets - hits
@@ -277,6 +307,17 @@ struct PoolStats {
 
 template <class T, bool kInstrumented>
 class BasicPool {
+ public:
+  // The private batch (see "Private batch"): objects a thread holds beyond
+  // its private slot, invisible to other threads, before it moves the
+  // oldest kBatchMove of them to its shared chain; and how many move at a
+  // time (to the chain when the batch is full, back from the chain's head
+  // when it is empty).
+  static constexpr uint32_t kPrivateBatch = 16;
+  static constexpr uint32_t kBatchMove = kPrivateBatch / 2;
+  static_assert(kBatchMove >= 1 && kBatchMove <= kPrivateBatch);
+
+ private:
   // One thread's shared chain in one generation. Padded: two threads'
   // locals never share a cache line.
   struct alignas(detail::kPoolPad) Local {
@@ -338,6 +379,12 @@ class BasicPool {
     // this Local's, and the read section keeps it alive).
     Local* local = nullptr;
     uint64_t local_stamp = 0;
+    // The private batch ("Private batch"): batch[0, batch_n), oldest
+    // first, objects of generation private_stamp like private_obj. The
+    // array is the owner's alone (plain); batch_n is written only by the
+    // owner (relaxed) and read (relaxed) by retained_approx().
+    std::atomic<uint32_t> batch_n{0};
+    T* batch[kPrivateBatch];
     [[no_unique_address]] CounterSlot counters;
   };
 
@@ -368,6 +415,9 @@ class BasicPool {
     slots_.for_each_unsafe([](ThreadSlot& t) {
       delete t.private_obj.load(std::memory_order_relaxed);
       t.private_obj.store(nullptr, std::memory_order_relaxed);
+      const uint32_t n = t.batch_n.load(std::memory_order_relaxed);
+      for (uint32_t i = 0; i < n; ++i) delete t.batch[i];
+      t.batch_n.store(0, std::memory_order_relaxed);
     });
     retired_.reclaim_all();
   }
@@ -468,6 +518,7 @@ class BasicPool {
     if (const Generation* v = victim_.load(std::memory_order_seq_cst)) n += count_generation(v);
     slots_.for_each([&n](const ThreadSlot& t) {
       if (t.private_obj.load(std::memory_order_relaxed) != nullptr) ++n;
+      n += t.batch_n.load(std::memory_order_relaxed);
     });
     return n;
   }
@@ -579,15 +630,24 @@ class BasicPool {
   // falls back to get_slow/put_slow, which age and rebind. Outlined like
   // them.
   [[gnu::noinline]] std::unique_ptr<T> get_shared(ThreadSlot* t) {
+    // The batch: the owner's alone, of the generation the (valid) entry
+    // names, like the private slot: no read section.
+    if (const uint32_t n = t->batch_n.load(std::memory_order_relaxed); n != 0) {
+      T* x = t->batch[n - 1];
+      t->batch_n.store(n - 1, std::memory_order_relaxed);
+      count(&t->counters, &Counters::gets);
+      count_hit(&t->counters, Source::kShared, *x);
+      return std::unique_ptr<T>(x);
+    }
     T* x = nullptr;
     Source src = Source::kShared;
     bool cached;
     {
       EpochGuard pin;
       Generation* g = primary_.load(std::memory_order_seq_cst);
-      cached = g->stamp == t->local_stamp;
+      cached = g->stamp == t->local_stamp && g->stamp == t->private_stamp;
       if (cached) {
-        x = t->local->shared.pop_head();
+        x = refill_from_chain(*t, *t->local);
         // t is this thread's slot (the cache binds only its own), so the
         // thread has a durable index.
         if (x == nullptr) x = get_from_others(detail::epoch_thread_index(), g, src);
@@ -604,22 +664,76 @@ class BasicPool {
   }
 
   [[gnu::noinline]] void put_shared(ThreadSlot* t, T* raw, std::size_t bytes) {
-    std::unique_ptr<T> obj(raw);
+    // Room in the batch: no read section (see get_shared).
+    if (const uint32_t n = t->batch_n.load(std::memory_order_relaxed); n != kPrivateBatch) {
+      t->batch[n] = raw;
+      t->batch_n.store(n + 1, std::memory_order_relaxed);
+      count(&t->counters, &Counters::puts);
+      count(&t->counters, &Counters::bytes_in, bytes);
+      return;
+    }
     {
       EpochGuard pin;
       const Generation* g = primary_.load(std::memory_order_seq_cst);
-      // The private object must be of this generation too: else put_slow
-      // ages it first.
+      // The private objects must be of this generation too: else put_slow
+      // ages them first.
       if (g->stamp != t->local_stamp || g->stamp != t->private_stamp) {
-        obj.release();
         return put_slow(raw, bytes);  // nested read section: fine (nestable)
       }
-      t->local->shared.push_head(obj.get());  // may throw before taking it
-      obj.release();
+      stash(*t, *t->local, raw);  // may throw; raw is destroyed then
     }
     maybe_reclaim();
     count(&t->counters, &Counters::puts);
     count(&t->counters, &Counters::bytes_in, bytes);
+  }
+
+  // refill_from_chain(t, l): the owner's get when its private slot and
+  // batch are empty: up to kBatchMove of the newest objects of its chain l
+  // in one batched pop; returns the newest, keeps the rest in the batch
+  // (newest on top), or nullptr when the chain is empty. Inside a read
+  // section that loaded l's generation as the primary, whose stamp is
+  // t.private_stamp.
+  T* refill_from_chain(ThreadSlot& t, Local& l) noexcept {
+    T* got[kBatchMove];
+    const uint32_t k = l.shared.pop_head_batch(got, kBatchMove);
+    if (k == 0) return nullptr;
+    uint32_t n = t.batch_n.load(std::memory_order_relaxed);
+    for (uint32_t i = k; i-- > 1;) t.batch[n++] = got[i];  // oldest first, newest on top
+    t.batch_n.store(n, std::memory_order_relaxed);
+    return got[0];
+  }
+
+  // stash(t, l, obj): the owner's put when its private slot is full: into
+  // the batch; a full batch first moves its oldest kBatchMove objects to
+  // the chain l in one batched push. Takes ownership of obj; may throw
+  // std::bad_alloc (the chain could not grow at all), obj is destroyed
+  // then. Same read section and stamps as refill_from_chain.
+  void stash(ThreadSlot& t, Local& l, T* obj) {
+    uint32_t n = t.batch_n.load(std::memory_order_relaxed);
+    if (n == kPrivateBatch) {
+      const uint32_t moved = l.shared.push_head_batch(t.batch, kBatchMove);
+      for (uint32_t i = moved; i < n; ++i) t.batch[i - moved] = t.batch[i];
+      n -= moved;
+      t.batch_n.store(n, std::memory_order_relaxed);
+    }
+    if (n == kPrivateBatch) {  // nothing moved: the chain could not grow
+      std::unique_ptr<T> owned(obj);
+      l.shared.push_head(obj);  // may throw before taking it
+      owned.release();
+      return;
+    }
+    t.batch[n] = obj;
+    t.batch_n.store(n + 1, std::memory_order_relaxed);
+  }
+
+  // retire_batch(id, t): the owner's batch has aged with its private
+  // object (t.private_stamp is no longer the primary's): each object goes
+  // where retire_private sends an aged private object. Inside a read
+  // section.
+  void retire_batch(uint32_t id, ThreadSlot& t) noexcept {
+    const uint32_t n = t.batch_n.load(std::memory_order_relaxed);
+    t.batch_n.store(0, std::memory_order_relaxed);
+    for (uint32_t i = 0; i < n; ++i) retire_private(id, t.batch[i], t.private_stamp);
   }
 
   // The rest of get(): own private (aged) and shared (inside a read
@@ -644,18 +758,26 @@ class BasicPool {
         x = t.private_obj.load(std::memory_order_relaxed);
         if (x != nullptr) {
           t.private_obj.store(nullptr, std::memory_order_relaxed);
-          if (t.private_stamp == g->stamp) {
-            src = Source::kPrivate;
-          } else if (is_victim(t.private_stamp)) {
-            src = Source::kVictim;  // Go would find it in the victim's private slot
-          } else {
-            drop_private(x);  // two trims old
-            x = nullptr;
+          src = Source::kPrivate;
+        } else if (const uint32_t n = t.batch_n.load(std::memory_order_relaxed); n != 0) {
+          x = t.batch[n - 1];
+          t.batch_n.store(n - 1, std::memory_order_relaxed);
+          src = Source::kShared;
+        }
+        if (t.private_stamp != g->stamp) {  // a trim since: x and the batch have aged
+          if (x != nullptr) {
+            if (is_victim(t.private_stamp)) {
+              src = Source::kVictim;  // Go would find it in the victim's private slot
+            } else {
+              drop_private(x);  // two trims old
+              x = nullptr;
+            }
           }
+          retire_batch(static_cast<uint32_t>(id), t);
         }
         t.private_stamp = g->stamp;
         bind(t, g);
-        if (x == nullptr && (x = l.shared.pop_head()) != nullptr) src = Source::kShared;
+        if (x == nullptr && (x = refill_from_chain(t, l)) != nullptr) src = Source::kShared;
       } else {
         counters = &shared_counters_;
         g = primary_.load(std::memory_order_seq_cst);
@@ -698,17 +820,19 @@ class BasicPool {
         t.local_stamp = g->stamp;
         counters = &t.counters;
         T* p = t.private_obj.load(std::memory_order_relaxed);
-        if (p != nullptr && t.private_stamp != g->stamp) {
-          t.private_obj.store(nullptr, std::memory_order_relaxed);
-          retire_private(static_cast<uint32_t>(id), p, t.private_stamp);
-          p = nullptr;
+        if (t.private_stamp != g->stamp) {  // a trim since: the private objects have aged
+          if (p != nullptr) {
+            t.private_obj.store(nullptr, std::memory_order_relaxed);
+            retire_private(static_cast<uint32_t>(id), p, t.private_stamp);
+            p = nullptr;
+          }
+          retire_batch(static_cast<uint32_t>(id), t);
         }
         t.private_stamp = g->stamp;
         if (p == nullptr) {
           t.private_obj.store(obj.release(), std::memory_order_relaxed);
         } else {
-          l.shared.push_head(obj.get());  // may throw before taking it
-          obj.release();
+          stash(t, l, obj.release());  // may throw; destroys the object then
         }
         bind(t, g);
         kept = true;
@@ -762,10 +886,11 @@ class BasicPool {
     ThreadSlot* t = slots_.find(static_cast<uint32_t>(id));
     if (t == nullptr) return;
     T* p = t->private_obj.load(std::memory_order_relaxed);
-    if (p == nullptr) return;
+    if (p == nullptr && t->batch_n.load(std::memory_order_relaxed) == 0) return;
     t->private_obj.store(nullptr, std::memory_order_relaxed);
     EpochGuard pin;  // the thread already has a record (own_thread_index): cannot throw
-    retire_private(static_cast<uint32_t>(id), p, t->private_stamp);
+    if (p != nullptr) retire_private(static_cast<uint32_t>(id), p, t->private_stamp);
+    retire_batch(static_cast<uint32_t>(id), *t);
   }
 
   // drop_private(p): frees an aged-out private object, counted as trimmed.

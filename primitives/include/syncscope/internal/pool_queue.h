@@ -155,6 +155,59 @@ class PoolDequeue {
     return v;
   }
 
+  // push_head_some(v, n): producer only. Pushes v[0], v[1], ... (v[0]
+  // first, so v[n-1] ends up newest) while there is room, and publishes
+  // them all with one fetch_add: the batched form of push_head, for Pool's
+  // moves from a thread's private batch (pool.h, "Private batch"). Returns
+  // how many were taken (a prefix of v; 0 when full).
+  uint32_t push_head_some(T* const* v, uint32_t n) noexcept {
+    const uint64_t ptrs = head_tail_.load(std::memory_order_acquire);
+    const uint32_t head = static_cast<uint32_t>(ptrs >> kDequeueBits);
+    const uint32_t tail = static_cast<uint32_t>(ptrs & kTailMask);
+    const uint32_t room = size() - (head - tail);
+    uint32_t m = 0;
+    for (; m < n && m < room; ++m) {
+      std::atomic<T*>& slot = slots_[(head + m) & mask_];
+      // As in push_head: a slot is ours once its last consumer cleared it.
+      // Only the producer makes a slot non-null, so once seen null it stays
+      // so until the store below.
+      if (slot.load(std::memory_order_acquire) != nullptr) break;
+      slot.store(v[m], std::memory_order_relaxed);
+    }
+    // One release RMW publishes every slot stored above.
+    if (m != 0)
+      head_tail_.fetch_add(static_cast<uint64_t>(m) << kDequeueBits, std::memory_order_release);
+    return m;
+  }
+
+  // pop_head_some(out, n): producer only. Takes up to n of the newest
+  // elements with one CAS (head -> head - m): out[0] the newest, out[m-1]
+  // the oldest taken. Returns m (0 when empty). Like pop_head, the CAS
+  // settles any race with consumers: after it, [head - m, head) is the
+  // producer's again, since consumers only ever take from below head.
+  uint32_t pop_head_some(T** out, uint32_t n) noexcept {
+    uint64_t ptrs = head_tail_.load(std::memory_order_acquire);
+    uint32_t head;
+    uint32_t m;
+    for (;;) {
+      head = static_cast<uint32_t>(ptrs >> kDequeueBits);
+      const uint32_t tail = static_cast<uint32_t>(ptrs & kTailMask);
+      const uint32_t avail = head - tail;
+      if (avail == 0) return 0;
+      m = avail < n ? avail : n;
+      if (head_tail_.compare_exchange_weak(ptrs, pack(head - m, tail), std::memory_order_acq_rel,
+                                           std::memory_order_acquire)) {
+        break;
+      }
+    }
+    for (uint32_t i = 0; i < m; ++i) {
+      std::atomic<T*>& slot = slots_[(head - 1 - i) & mask_];
+      out[i] = slot.load(std::memory_order_relaxed);   // we wrote it
+      slot.store(nullptr, std::memory_order_relaxed);  // no consumer owns it
+    }
+    return m;
+  }
+
   // count_approx(): head - tail, a snapshot.
   uint32_t count_approx() const noexcept {
     const uint64_t ptrs = head_tail_.load(std::memory_order_acquire);
@@ -238,18 +291,53 @@ class PoolChain {
     Elt* d = head_;
     if (d == nullptr) {
       d = new Elt(kInitialSize);
-      head_ = d;
-      tail_.store(d, std::memory_order_seq_cst);
+      link_newest(nullptr, d);
     }
     if (d->dequeue.push_head(v)) return;
     // The newest deque is full: link a new one of twice the size.
     uint32_t size = d->dequeue.size() * 2;
     if (size > PoolDequeue<T>::kDequeueLimit) size = PoolDequeue<T>::kDequeueLimit;
     Elt* d2 = new Elt(size);
-    d2->prev.store(d, std::memory_order_relaxed);
     d2->dequeue.push_head(v);  // empty: cannot fail
-    head_ = d2;
-    d->next.store(d2, std::memory_order_seq_cst);  // publishes d2 to consumers
+    link_newest(d, d2);
+  }
+
+  // push_head_batch(v, n): producer only. push_head of v[0], ..., v[n-1]
+  // (v[n-1] ends up newest), one fetch_add per deque filled instead of one
+  // per element. Returns how many were taken: n, or a prefix of v when a
+  // new deque could not be allocated (the rest is not taken; no throw).
+  uint32_t push_head_batch(T* const* v, uint32_t n) noexcept {
+    Elt* d = head_;
+    uint32_t k = 0;
+    if (d != nullptr) k = d->dequeue.push_head_some(v, n);
+    while (k < n) {
+      // No deque yet, or the newest is full: link a new one, at least twice
+      // the size (as push_head) and large enough for the rest.
+      uint32_t size = d == nullptr ? kInitialSize : d->dequeue.size() * 2;
+      while (size < n - k && size < PoolDequeue<T>::kDequeueLimit) size *= 2;
+      if (size > PoolDequeue<T>::kDequeueLimit) size = PoolDequeue<T>::kDequeueLimit;
+      Elt* d2;
+      try {
+        d2 = new Elt(size);  // the element and its ring: either may throw
+      } catch (const std::bad_alloc&) {
+        return k;
+      }
+      k += d2->dequeue.push_head_some(v + k, n - k);  // empty: takes min(size, n - k)
+      link_newest(d, d2);
+      d = d2;
+    }
+    return k;
+  }
+
+  // pop_head_batch(out, n): producer only. Up to n of the newest elements,
+  // newest first (out[0]); walks back into older deques as pop_head does.
+  // Returns how many.
+  uint32_t pop_head_batch(T** out, uint32_t n) noexcept {
+    uint32_t k = 0;
+    for (Elt* d = head_; d != nullptr && k < n; d = d->prev.load(std::memory_order_seq_cst)) {
+      k += d->dequeue.pop_head_some(out + k, n - k);
+    }
+    return k;
   }
 
   // pop_head(): producer only. The newest element, or nullptr.
@@ -312,6 +400,20 @@ class PoolChain {
   }
 
  private:
+  // link_newest(d, d2): producer only. Makes d2 (filled or not) the newest
+  // element after d (null: the chain was empty). d2 is published to
+  // consumers by the seq_cst store of d->next (or of tail_ for the first),
+  // after everything pushed into it.
+  void link_newest(Elt* d, Elt* d2) noexcept {
+    head_ = d2;
+    if (d == nullptr) {
+      tail_.store(d2, std::memory_order_seq_cst);
+      return;
+    }
+    d2->prev.store(d, std::memory_order_relaxed);
+    d->next.store(d2, std::memory_order_seq_cst);  // publishes d2 to consumers
+  }
+
   // The newest element; the producer's alone (plain).
   Elt* head_ = nullptr;
   // The oldest element still linked. Set by the producer's first push

@@ -411,6 +411,88 @@ func RuntimeContext() string {
 		gogc, limit)
 }
 
+// NoiseSample is what Noise compares: the C++ harness's noise guard
+// (suites/common/harness.cc, "syncscope_noise") for the Go peer's own
+// measuring time, so that a peer run that shared the machine is flagged as
+// the suite is.
+type NoiseSample struct {
+	WallNs        int64
+	Load1         float64 // /proc/loadavg, -1 if unreadable
+	BusyS, StealS float64 // /proc/stat "cpu" line, -1 if unreadable
+	OwnCPUS       float64 // getrusage(RUSAGE_SELF): user + system
+	Nvcsw, Nivcsw int64   // the process's voluntary / involuntary switches
+}
+
+// userHz is the unit of /proc/stat's times: USER_HZ, which Linux fixes at
+// 100 for user space on every architecture (sysconf(_SC_CLK_TCK) without
+// cgo).
+const userHz = 100.0
+
+// SampleNoise reads the machine's counters now.
+func SampleNoise() NoiseSample {
+	n := NoiseSample{WallNs: Now(), Load1: -1, BusyS: -1, StealS: -1}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			if v, err := strconv.ParseFloat(f[0], 64); err == nil {
+				n.Load1 = v
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/stat"); err == nil {
+		line := strings.SplitN(string(b), "\n", 2)[0]
+		// cpu user nice system idle iowait irq softirq steal ...
+		if f := strings.Fields(line); len(f) >= 9 && f[0] == "cpu" {
+			v := make([]float64, 8)
+			ok := true
+			for i := range v {
+				x, err := strconv.ParseFloat(f[i+1], 64)
+				if err != nil {
+					ok = false
+					break
+				}
+				v[i] = x
+			}
+			if ok {
+				n.BusyS = (v[0] + v[1] + v[2] + v[5] + v[6]) / userHz
+				n.StealS = v[7] / userHz
+			}
+		}
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		n.OwnCPUS = float64(ru.Utime.Nano()+ru.Stime.Nano()) * 1e-9
+		n.Nvcsw, n.Nivcsw = ru.Nvcsw, ru.Nivcsw
+	}
+	return n
+}
+
+// Noise is the record between two samples, with the keys (and meaning) of
+// the C++ harness's "syncscope_noise": other processes' CPU time is the
+// machine's busy time minus this process's (clamped at 0: /proc/stat ticks
+// are coarser than rusage); foreign_cpus is its average over the wall time.
+func Noise(a, b NoiseSample) map[string]interface{} {
+	wall := math.Max(1e-9, float64(b.WallNs-a.WallNs)*1e-9)
+	own := b.OwnCPUS - a.OwnCPUS
+	j := map[string]interface{}{
+		"wall_s":              wall,
+		"load1_before":        a.Load1,
+		"load1_after":         b.Load1,
+		"own_cpu_s":           own,
+		"own_voluntary_csw":   b.Nvcsw - a.Nvcsw,
+		"own_involuntary_csw": b.Nivcsw - a.Nivcsw,
+		"usable_pus":          runtime.NumCPU(),
+		"method": "Go peer: /proc/stat busy (user+nice+system+irq+softirq) minus " +
+			"getrusage(RUSAGE_SELF); /proc/loadavg; steal from /proc/stat",
+	}
+	if a.BusyS >= 0 && b.BusyS >= 0 {
+		foreign := math.Max(0, (b.BusyS-a.BusyS)-own)
+		j["foreign_cpu_s"] = foreign
+		j["foreign_cpus"] = foreign / wall
+		j["steal_s"] = b.StealS - a.StealS
+	}
+	return j
+}
+
 // WriteJSON writes v to path through a temporary name and a rename.
 func WriteJSON(path string, v interface{}) error {
 	raw, err := json.Marshal(v)
@@ -427,6 +509,7 @@ func WriteJSON(path string, v interface{}) error {
 // Peer is what a peer's command line gave it (Start), and what Finish needs.
 type Peer struct {
 	Prog    string
+	Suite   string
 	OutPath string
 	Profile Profile
 	Plan    []PlanEntry
@@ -461,17 +544,23 @@ func Start(prog, suite, entries string) Peer {
 	if err != nil {
 		Fail(prog, "%v", err)
 	}
-	return Peer{Prog: prog, OutPath: *outPath, Profile: prof, Plan: plan}
+	return Peer{Prog: prog, Suite: suite, OutPath: *outPath, Profile: prof, Plan: plan}
 }
 
 // Finish is the end of every peer's main: it gives every case label, runs
 // them all (RunAll, one progress line per case on stdout) and writes
 // {"context": context, "benchmarks": ...} to the -out file (WriteJSON).
+// context gets the peer's noise record too, as SUITE_go_noise (see Noise).
 func (p Peer) Finish(cases []Case, label string, context map[string]interface{}) {
 	for i := range cases {
 		cases[i].Label = label
 	}
+	before := SampleNoise()
 	benchmarks := RunAll(cases, func(s string) { fmt.Println(s) })
+	if context == nil {
+		context = map[string]interface{}{}
+	}
+	context[p.Suite+"_go_noise"] = Noise(before, SampleNoise())
 	doc := map[string]interface{}{
 		"context":    context,
 		"benchmarks": benchmarks,

@@ -165,3 +165,34 @@ func TestRuntimeContext(t *testing.T) {
 		}
 	}
 }
+
+func TestNoiseSeesABusyGoroutine(t *testing.T) {
+	a := SampleNoise()
+	if a.Load1 < 0 || a.BusyS < 0 || a.StealS < 0 {
+		t.Fatalf("unreadable /proc counters: %+v", a)
+	}
+	// Burn this process's own CPU: it must count as own.
+	c0 := CPUNs()
+	for CPUNs()-c0 < 50e6 {
+	}
+	b := SampleNoise()
+	n := Noise(a, b)
+	if own := n["own_cpu_s"].(float64); own < 0.04 {
+		t.Errorf("own_cpu_s = %v after burning 50 ms", own)
+	}
+	wall := n["wall_s"].(float64)
+	if wall <= 0 {
+		t.Errorf("wall_s = %v", wall)
+	}
+	// Other processes' share: present and never negative (its size is the
+	// machine's business; /proc/stat's 10 ms ticks make it coarse).
+	if fc, ok := n["foreign_cpus"].(float64); !ok || fc < 0 {
+		t.Errorf("foreign_cpus = %v (ok %v), want >= 0", n["foreign_cpus"], ok)
+	}
+	for _, k := range []string{"load1_before", "load1_after", "steal_s", "own_voluntary_csw",
+		"own_involuntary_csw", "usable_pus", "method"} {
+		if _, ok := n[k]; !ok {
+			t.Errorf("no %s in %v", k, n)
+		}
+	}
+}
