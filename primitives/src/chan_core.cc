@@ -209,8 +209,10 @@ thread_local uint64_t tls_rng = 0;
 // ---- the channel lock ---------------------------------------------------------
 void ChanCore::lock_slow() noexcept {
   static_assert(offsetof(ChanCore, buf_) + sizeof(unsigned char*) <= 64,
-                "the hot fields share the first cache line");
-  static_assert(offsetof(ChanCore, lock_sema_) == 64, "cold fields start the second line");
+                "the fields every operation reads share the first cache line");
+  static_assert(offsetof(ChanCore, head_) == 64 && offsetof(ChanCore, tail_) == 128,
+                "head_ and tail_ have a cache line each");
+  static_assert(offsetof(ChanCore, lock_sema_) == 192, "cold fields follow the positions");
   ++tls_stats.lock_contended;
   if (usable_cpus() > 1) {
     const uint32_t limit = spins_for(kLockSpinNs);
@@ -383,6 +385,75 @@ bool ChanCore::block(WaitQueue& q, Waiter& w, Sudog& sg, const Deadline* deadlin
   return false;
 }
 
+// ---- buffered channels: len, notify, wait -----------------------------------------
+uint32_t ChanCore::len() const noexcept {
+  if (cap_ == 0) return 0;
+  for (;;) {
+    // tail_ twice around head_: a pair taken while no send moved tail_.
+    const uint64_t tail = tail_.load(std::memory_order_seq_cst);
+    const uint64_t head = head_.load(std::memory_order_seq_cst);
+    if (tail_.load(std::memory_order_seq_cst) != tail) continue;
+    const uint64_t hix = head & (mark_bit_ - 1);
+    const uint64_t tix = tail & (mark_bit_ - 1);
+    if (hix < tix) return static_cast<uint32_t>(tix - hix);
+    if (hix > tix) return static_cast<uint32_t>(cap_ - hix + tix);
+    return (tail & ~mark_bit_) == head ? 0 : cap_;
+  }
+}
+
+void ring_snooze(uint32_t& step) noexcept {
+  // Short exponential pauses first (the other thread is a few instructions
+  // from its stamp store), then yield: it may have been preempted there.
+  if (step <= kBackoffMaxStep) {
+    for (uint32_t i = 0; i < (1u << step); ++i) arch::cpu_relax();
+    ++step;
+  } else {
+    sched_yield();
+  }
+}
+
+void ChanCore::notify_slow(WaitQueue& q) {
+  lock();
+  Sudog* sg = q.dequeue();
+  Waiter* w = sg != nullptr ? publish(sg, true) : nullptr;
+  unlock();
+  if (w != nullptr) wake(w);
+}
+
+bool ChanCore::wait_ring(bool for_send, const Deadline* deadline) {
+  if (for_send) {
+    SYNCSCOPE_WAITREG_NOTE(this, What::kChanSend);  // detector hook
+    return wait_ring_queued(sendq_, true, deadline);
+  }
+  SYNCSCOPE_WAITREG_NOTE(this, What::kChanRecv);  // detector hook
+  return wait_ring_queued(recvq_, false, deadline);
+}
+
+bool ChanCore::wait_ring_queued(WaitQueue& q, bool for_send, const Deadline* deadline) {
+  if (deadline != nullptr && Clock::now() >= *deadline) return false;
+  Waiter w;
+  Sudog sg;
+  sg.waiter = &w;
+  sg.is_send = for_send;
+  lock();
+  q.enqueue(&sg);  // the announcement: a seq_cst store (see "No lost wake-up")
+  if (ring_ready(for_send, std::memory_order_seq_cst)) {
+    // Room / a value came (or the close) between our try and the enqueue.
+    // Nobody can have claimed sg: claimers of a buffered channel's Sudogs
+    // hold this lock.
+    q.remove(&sg);
+    unlock();
+    return true;
+  }
+  unlock();
+  if (wait_for_claim(w, deadline, /*spin=*/false)) return true;
+  // Deadline: cancelled, so unclaimable; unlink it if no dequeuer dropped it.
+  lock();
+  if (sg.linked) q.remove(&sg);
+  unlock();
+  return false;
+}
+
 bool ChanCore::block_send(Waiter& w, Sudog& sg, const Deadline* deadline, bool spin) {
   bool success = false;
   sg.is_send = true;
@@ -458,9 +529,14 @@ void ChanCore::close() {
     unlock();
     throw_chan_panic(kCloseOfClosedChannel);
   }
+  // Buffered: the mark first, so that no send reserves a slot from now on
+  // (its CAS on tail_ fails); a waiter that queues after this lock re-checks
+  // the ring and sees it.
+  if (cap_ != 0) tail_.fetch_or(mark_bit_, std::memory_order_seq_cst);
   closed_.store(1, std::memory_order_release);
   // Claim every queued operation with success = false: receivers return
-  // "closed" (their destination stays empty), senders throw. Parked ones are
+  // "closed" (their destination stays empty), senders throw (on a buffered
+  // channel both retry instead, and their retry finds the mark). Parked ones are
   // chained through their (claimed, unlinked) Sudog and released after
   // unlocking (Go: glist, goready after unlock). A parked waiter cannot
   // return before its release, so its Sudog stays alive until then.

@@ -63,6 +63,11 @@ struct SelectEngine {
       const uint32_t i = pollorder[k];
       SelectCase& c = cases[i];
       if (!c.ch->ready_hint(c.is_send)) continue;
+      if (c.ch->cap() != 0) {
+        const Poll p = c.try_ring(c.ch, c.elem);
+        if (p == Poll::kBlock) continue;  // lost the race for it
+        return complete(c, i, p, nullptr);
+      }
       Waiter* wake_me = nullptr;
       c.ch->lock();
       const Poll p = c.poll(c.ch, c.elem, &wake_me);
@@ -126,7 +131,16 @@ struct SelectEngine {
     for (uint32_t k = 0; k < norder; ++k)
       all_buffered = all_buffered && cases[pollorder[k]].ch->cap() != 0;
 
-    for (bool may_spin = block && all_buffered;; may_spin = false) {
+    // A case a notification woke us through (buffered), tried first on the
+    // next round; -1: none.
+    int notified = -1;
+    for (bool may_spin = block && all_buffered;;) {
+      if (notified >= 0) {
+        SelectCase& c = cases[notified];
+        const Poll p = c.try_ring(c.ch, c.elem);
+        if (p != Poll::kBlock) return complete(c, static_cast<uint32_t>(notified), p, nullptr);
+        notified = -1;  // a newcomer took it: the notification is used up
+      }
       if (const int i = try_each(cases, pollorder, norder); i >= 0) return i;
       lock_all(cases, lockorder, norder);
 
@@ -145,60 +159,88 @@ struct SelectEngine {
         unlock_all(cases, lockorder, norder);
         return block ? kSelectTimeout : kSelectDefault;
       }
-      if (!may_spin) break;
-      // Nothing ready. Before queueing on every channel (and paying for a
-      // third round of locks to dequeue afterwards), spin once outside the
-      // locks until some case looks ready, then poll again (as the
-      // channels' own operations do; see ChanCore::spin_until_ready).
+      if (may_spin) {
+        // Nothing ready. Before queueing on every channel (and paying for a
+        // third round of locks to dequeue afterwards), spin once outside
+        // the locks until some case looks ready, then poll again (as the
+        // channels' own operations do; see ChanCore::spin_until_ready).
+        may_spin = false;
+        unlock_all(cases, lockorder, norder);
+        struct Ctx {
+          const SelectCase* cases;
+          const uint32_t* order;
+          uint32_t n;
+        } ctx{cases, pollorder, norder};
+        spin_until(
+            [](const void* p) {
+              const auto* x = static_cast<const Ctx*>(p);
+              for (uint32_t k = 0; k < x->n; ++k) {
+                const SelectCase& c = x->cases[x->order[k]];
+                if (c.ch->ready_hint(c.is_send)) return true;
+              }
+              return false;
+            },
+            &ctx, deadline);
+        continue;
+      }
+
+      // Pass 2: queue on every channel, all Sudogs sharing one Waiter.
+      Waiter w;
+      for (uint32_t k = 0; k < norder; ++k) {
+        const uint32_t i = lockorder[k];
+        Sudog& sg = sudogs[i];
+        sg = Sudog{};
+        sg.waiter = &w;
+        sg.elem = cases[i].elem;
+        sg.case_index = static_cast<int32_t>(i);
+        sg.is_send = cases[i].is_send;
+        queue(cases[i].ch, sg.is_send).enqueue(&sg);
+      }
+      // The waiter's half of the handshake with lock-free notifiers: a
+      // buffered ring that became ready after pass 1 and before our
+      // enqueue (whose notifier may have seen no Sudog) is seen here.
+      // Nobody can have claimed w yet: we hold every lock it is queued
+      // under.
+      bool ready = false;
+      for (uint32_t k = 0; k < norder && !ready; ++k) {
+        const SelectCase& c = cases[pollorder[k]];
+        ready = c.ch->cap() != 0 && c.ch->ring_ready(c.is_send, std::memory_order_seq_cst);
+      }
+      if (ready) {
+        for (uint32_t k = 0; k < norder; ++k) {
+          const uint32_t i = lockorder[k];
+          queue(cases[i].ch, sudogs[i].is_send).remove(&sudogs[i]);
+        }
+        unlock_all(cases, lockorder, norder);
+        continue;
+      }
       unlock_all(cases, lockorder, norder);
-      struct Ctx {
-        const SelectCase* cases;
-        const uint32_t* order;
-        uint32_t n;
-      } ctx{cases, pollorder, norder};
-      spin_until(
-          [](const void* p) {
-            const auto* x = static_cast<const Ctx*>(p);
-            for (uint32_t k = 0; k < x->n; ++k) {
-              const SelectCase& c = x->cases[x->order[k]];
-              if (c.ch->ready_hint(c.is_send)) return true;
-            }
-            return false;
-          },
-          &ctx, deadline);
+
+      // All-buffered selects spun above; the others spin here.
+      SYNCSCOPE_WAITREG_NOTE(cases[0].ch, What::kSelect);  // detector hook
+      const bool completed = wait_for_claim(w, deadline, /*spin=*/!all_buffered);
+
+      // Pass 3: unlink what is still queued (every Sudog but the one
+      // claimed, minus any that a dequeuer already dropped as stale).
+      lock_all(cases, lockorder, norder);
+      for (uint32_t k = 0; k < norder; ++k) {
+        const uint32_t i = lockorder[k];
+        if (sudogs[i].linked) queue(cases[i].ch, sudogs[i].is_send).remove(&sudogs[i]);
+      }
+      unlock_all(cases, lockorder, norder);
+
+      if (!completed) return kSelectTimeout;
+      const int fired = w.fired;
+      if (cases[fired].ch->cap() != 0) {
+        // Notified (or closed) through a buffered case: retry, that case
+        // first; spin again before queueing again.
+        notified = fired;
+        may_spin = all_buffered;
+        continue;
+      }
+      if (!w.success && cases[fired].is_send) throw_chan_panic(kSendOnClosedChannel);
+      return fired;
     }
-
-    // Pass 2: queue on every channel, all Sudogs sharing one Waiter.
-    Waiter w;
-    for (uint32_t k = 0; k < norder; ++k) {
-      const uint32_t i = lockorder[k];
-      Sudog& sg = sudogs[i];
-      sg = Sudog{};
-      sg.waiter = &w;
-      sg.elem = cases[i].elem;
-      sg.case_index = static_cast<int32_t>(i);
-      sg.is_send = cases[i].is_send;
-      queue(cases[i].ch, sg.is_send).enqueue(&sg);
-    }
-    unlock_all(cases, lockorder, norder);
-
-    // All-buffered selects spun above; the others spin here.
-    SYNCSCOPE_WAITREG_NOTE(cases[0].ch, What::kSelect);  // detector hook
-    const bool completed = wait_for_claim(w, deadline, /*spin=*/!all_buffered);
-
-    // Pass 3: unlink what is still queued (every Sudog but the one claimed,
-    // minus any that a dequeuer already dropped as stale).
-    lock_all(cases, lockorder, norder);
-    for (uint32_t k = 0; k < norder; ++k) {
-      const uint32_t i = lockorder[k];
-      if (sudogs[i].linked) queue(cases[i].ch, sudogs[i].is_send).remove(&sudogs[i]);
-    }
-    unlock_all(cases, lockorder, norder);
-
-    if (!completed) return kSelectTimeout;
-    const int fired = w.fired;
-    if (!w.success && cases[fired].is_send) throw_chan_panic(kSendOnClosedChannel);
-    return fired;
   }
 };
 

@@ -35,12 +35,15 @@
 //   capacity 0   detail::UnbufferedChan<T> (syncscope/chan_unbuffered.h):
 //                rendezvous; every send meets a receive.
 //   capacity N   detail::BufferedChan<T> (syncscope/chan_buffered.h): a
-//                preallocated ring of N slots; no allocation per message.
+//                preallocated lock-free ring of N slots (Vyukov's bounded
+//                MPMC queue, crossbeam's array flavour); no allocation
+//                per message, no lock unless a partner waits.
 //   nil          no object at all; handled here.
 // Both flavours share syncscope/chan_core.h: Go's hchan structure (one
-// lock, recvq/sendq of Sudogs on the waiters' stacks, direct handoff to a
-// waiting receiver, the invariants written there) and the waiting protocol
-// (bounded spinning, then parking on the calling thread's Sema).
+// lock, recvq/sendq of Sudogs on the waiters' stacks, the invariants
+// written there) and the waiting protocol (bounded spinning, then parking
+// on the calling thread's Sema). Unbuffered channels hand values over
+// directly to a waiting partner; buffered ones wake it to retry on the ring.
 //
 // Semantics (the seed's "特别场景" table; Go panics are ChanPanic exceptions,
 // derived from std::logic_error, with Go's messages):
@@ -60,17 +63,21 @@
 // with a deadline wait until the deadline; try_* on nil never succeed.
 //
 // Element types: T must be nothrow move-constructible and nothrow
-// destructible (values are moved while the channel lock is held; a throw
-// there would leave the channel locked) — true for every ordinary type,
+// destructible (values are moved while the channel lock is held, or
+// between a ring slot's reservation and its stamp; a throw there would
+// leave the channel locked or the slot reserved forever) — true for every ordinary type,
 // std::unique_ptr, std::string, containers, Chan<U>. Move-only types work:
 // use send(std::move(v)). A send that did not happen (try_send false,
 // deadline passed, closed channel) leaves its argument untouched. The
 // const T& overloads copy into a temporary outside the lock, then move it.
 //
-// Fairness: per channel, blocked senders and blocked receivers are each
-// served in FIFO order, and newcomers cannot overtake them (see
-// chan_core.h). The channel lock itself is not fair but is held for a few
-// dozen instructions.
+// Fairness: per channel, values are received in the order they were sent,
+// and blocked senders and blocked receivers are each woken in FIFO order.
+// Unbuffered: newcomers cannot overtake a queued waiter. Buffered: a
+// newcomer arriving between a waiter's wake-up and its retry may take the
+// freed slot / the value first; the waiter then queues again (chan_core.h).
+// The channel lock itself is not fair but is held for a few dozen
+// instructions.
 //
 // Memory ordering (Go's memory model for channels, the seed's 内存模型):
 //   * the n-th send on a channel happens-before the n-th receive from it
@@ -86,10 +93,12 @@
 // queueing (polling for a value / a free slot), on an unbuffered one after
 // queueing (waiting for a partner's handoff) — then parks on a Sema
 // (syncscope/internal/sema.h). The budget's ceiling is calibrated at run time from
-// the measured unpark latency (chan_core.cc). Fast paths (a free
-// slot, a value in the ring, a waiting partner) take the channel lock once
-// and never allocate or make a system call. try_send/try_receive that would
-// block usually return without taking the lock (Go's fast path).
+// the measured unpark latency (chan_core.cc). Fast paths never allocate or
+// make a system call: on a buffered channel a free slot or a value in the
+// ring costs one CAS and no lock (the lock is taken only to wake a queued
+// partner); on an unbuffered one a waiting partner costs one lock
+// round-trip. try_send/try_receive that would block return without taking
+// the lock (Go's fast path).
 
 #ifndef SYNCSCOPE_CHAN_H_
 #define SYNCSCOPE_CHAN_H_
@@ -171,6 +180,16 @@ Poll poll_recv(ChanCore* core, void* elem, Waiter** wake) noexcept {
   if (core->cap() == 0) return static_cast<UnbufferedChan<T>*>(core)->recv_locked(out, wake);
   return static_cast<BufferedChan<T>*>(core)->recv_locked(out, wake);
 }
+// The same for a buffered channel from outside every lock (select's first
+// pass): the lock-free ring operation and its notification.
+template <class T>
+Poll try_send_ring(ChanCore* core, void* elem) {
+  return static_cast<BufferedChan<T>*>(core)->send_nb(*static_cast<T*>(elem));
+}
+template <class T>
+Poll try_recv_ring(ChanCore* core, void* elem) {
+  return static_cast<BufferedChan<T>*>(core)->recv_nb(static_cast<std::optional<T>*>(elem));
+}
 
 }  // namespace detail
 
@@ -226,7 +245,7 @@ class Chan {
   // when it fails (Go's fast path). Throws on a closed channel. v is left
   // untouched when it returns false.
   bool try_send(T&& v) const {
-    if (would_block_send()) return false;
+    if (core_ != nullptr && core_->cap() == 0 && would_block_send()) return false;
     return send_op(v, nullptr, false);
   }
   bool try_send(const T& v) const {
@@ -284,13 +303,18 @@ class Chan {
   Received<T> try_receive() const {
     Received<T> r;
     if (core_ == nullptr) return r;
-    if (empty_acquire()) {
+    if (core_->cap() != 0) {
+      // Buffered: the ring answers lock-free, "closed" included.
+      r.status = recv_ring(static_cast<Buffered*>(core_), &r.value, nullptr, false);
+      return r;
+    }
+    if (static_cast<Unbuffered*>(core_)->empty_acquire()) {
       // Go's argument (chanrecv): a channel that is observed empty and then
       // observed open was empty and open at the first observation. If it is
       // closed, look again: closed channels never refill, so empty now
       // means empty for good.
       if (!core_->closed_acquire()) return r;
-      if (empty_acquire()) {
+      if (static_cast<Unbuffered*>(core_)->empty_acquire()) {
         r.status = RecvStatus::kClosed;
         return r;
       }
@@ -399,9 +423,6 @@ class Chan {
     if (core_->closed_acquire()) return false;  // go on: send_op throws
     return visit([](auto* c) { return c->full_hint(); });
   }
-  bool empty_acquire() const noexcept {
-    return visit([](auto* c) { return c->empty_acquire(); });
-  }
 
   // Waiting on the nil channel: forever, or until the deadline.
   static bool nil_wait(const detail::Deadline* d, bool block) {
@@ -412,36 +433,30 @@ class Chan {
     return false;
   }
 
-  // send_op: the whole send. Inline: lock, try, unlock. Outlined: spinning
-  // before queueing (buffered), waiting (ChanCore::block_send), throwing.
+  // send_op: the whole send. Buffered: the lock-free ring (send_ring).
+  // Unbuffered, inline: lock, try, unlock; outlined: waiting
+  // (ChanCore::block_send), throwing.
   bool send_op(T& v, const detail::Deadline* d, bool block) const {
     if (core_ == nullptr) return nil_wait(d, block);
-    return visit([&](auto* c) {
-      // Buffered channels first spin outside the queue, once (see
-      // ChanCore::spin_until_ready), then retry; then they queue without
-      // spinning again.
-      for (bool may_spin = c->cap() != 0;; may_spin = false) {
-        detail::Waiter* wake = nullptr;
-        c->lock();
-        const detail::Poll p = c->send_locked(v, &wake);
-        if (p == detail::Poll::kDone) {
-          c->unlock();
-          if (wake != nullptr) detail::wake(wake);
-          return true;
-        }
-        if (p == detail::Poll::kClosed) {
-          c->unlock();
-          detail::throw_chan_panic(kSendOnClosedChannel);
-        }
-        if (!block) {
-          c->unlock();
-          return false;
-        }
-        if (!may_spin) return block_send(c, v, d);
-        c->unlock();
-        c->spin_until_ready(true, d);
-      }
-    });
+    if (core_->cap() != 0) return send_ring(static_cast<Buffered*>(core_), v, d, block);
+    auto* c = static_cast<Unbuffered*>(core_);
+    detail::Waiter* wake = nullptr;
+    c->lock();
+    const detail::Poll p = c->send_locked(v, &wake);
+    if (p == detail::Poll::kDone) {
+      c->unlock();
+      if (wake != nullptr) detail::wake(wake);
+      return true;
+    }
+    if (p == detail::Poll::kClosed) {
+      c->unlock();
+      detail::throw_chan_panic(kSendOnClosedChannel);
+    }
+    if (!block) {
+      c->unlock();
+      return false;
+    }
+    return block_send(c, v, d);
   }
 
   // recv_op: the whole receive into *out (empty on entry).
@@ -450,35 +465,60 @@ class Chan {
       nil_wait(d, block);
       return RecvStatus::kWouldBlock;
     }
-    return visit([&](auto* c) {
-      for (bool may_spin = c->cap() != 0;; may_spin = false) {
-        detail::Waiter* wake = nullptr;
-        c->lock();
-        const detail::Poll p = c->recv_locked(out, &wake);
-        if (p == detail::Poll::kDone) {
-          c->unlock();
-          if (wake != nullptr) detail::wake(wake);
-          return RecvStatus::kValue;
-        }
-        if (p == detail::Poll::kClosed) {
-          c->unlock();
-          return RecvStatus::kClosed;
-        }
-        if (!block) {
-          c->unlock();
-          return RecvStatus::kWouldBlock;
-        }
-        if (!may_spin) return block_recv(c, out, d);
-        c->unlock();
-        c->spin_until_ready(false, d);
-      }
-    });
+    if (core_->cap() != 0) return recv_ring(static_cast<Buffered*>(core_), out, d, block);
+    auto* c = static_cast<Unbuffered*>(core_);
+    detail::Waiter* wake = nullptr;
+    c->lock();
+    const detail::Poll p = c->recv_locked(out, &wake);
+    if (p == detail::Poll::kDone) {
+      c->unlock();
+      if (wake != nullptr) detail::wake(wake);
+      return RecvStatus::kValue;
+    }
+    if (p == detail::Poll::kClosed) {
+      c->unlock();
+      return RecvStatus::kClosed;
+    }
+    if (!block) {
+      c->unlock();
+      return RecvStatus::kWouldBlock;
+    }
+    return block_recv(c, out, d);
   }
 
-  // block_send / block_recv: the waiting slow path (lock held on entry,
-  // released inside ChanCore::block_*). The value travels in the WaitNode's
-  // first cache line, next to the Waiter (see WaitNode). Unbuffered channels
-  // spin after queueing; buffered ones already spun before it.
+  // send_ring / recv_ring: a buffered channel's operation. The ring try is
+  // inline and lock-free (with the notification of a queued partner, which
+  // looks at one word when nobody waits). Would block: spin outside the
+  // queues for the adaptive budget (ChanCore::spin_until_ready), then
+  // queue and park (ChanCore::wait_ring) until notified, and try again —
+  // after a notification always at least once more, even past the
+  // deadline, so that the notification is not lost (chan_core.h).
+  static bool send_ring(Buffered* c, T& v, const detail::Deadline* d, bool block) {
+    for (;;) {
+      const detail::Poll p = c->send_nb(v);
+      if (p == detail::Poll::kDone) return true;
+      if (p == detail::Poll::kClosed) detail::throw_chan_panic(kSendOnClosedChannel);
+      if (!block) return false;
+      if (c->spin_until_ready(true, d)) continue;
+      if (!c->wait_ring(true, d)) return false;
+    }
+  }
+  static RecvStatus recv_ring(Buffered* c, std::optional<T>* out, const detail::Deadline* d,
+                              bool block) {
+    for (;;) {
+      const detail::Poll p = c->recv_nb(out);
+      if (p == detail::Poll::kDone) return RecvStatus::kValue;
+      if (p == detail::Poll::kClosed) return RecvStatus::kClosed;
+      if (!block) return RecvStatus::kWouldBlock;
+      if (c->spin_until_ready(false, d)) continue;
+      if (!c->wait_ring(false, d)) return RecvStatus::kWouldBlock;
+    }
+  }
+
+  // block_send / block_recv: an unbuffered channel's waiting slow path
+  // (lock held on entry, released inside ChanCore::block_*). The value
+  // travels in the WaitNode's first cache line, next to the Waiter (see
+  // WaitNode). Spins after queueing, then parks.
   static bool block_send(detail::ChanCore* c, T& v, const detail::Deadline* d) {
     detail::WaitNode<T> node;
     if constexpr (std::is_nothrow_move_assignable_v<T>) {
@@ -492,18 +532,18 @@ class Chan {
           if (!sent) v = std::move(*n.value);
         }
       } restore{node, v};
-      restore.sent = c->block_send(node.w, node.sg, d, c->cap() == 0);
+      restore.sent = c->block_send(node.w, node.sg, d, /*spin=*/true);
       return restore.sent;
     } else {
       node.sg.elem = &v;
-      return c->block_send(node.w, node.sg, d, c->cap() == 0);
+      return c->block_send(node.w, node.sg, d, /*spin=*/true);
     }
   }
   static RecvStatus block_recv(detail::ChanCore* c, std::optional<T>* out,
                                const detail::Deadline* d) {
     detail::WaitNode<T> node;
     node.sg.elem = &node.value;
-    const RecvStatus st = c->block_recv(node.w, node.sg, d, c->cap() == 0);
+    const RecvStatus st = c->block_recv(node.w, node.sg, d, /*spin=*/true);
     if (st == RecvStatus::kValue) out->emplace(std::move(*node.value));
     return st;
   }

@@ -22,31 +22,78 @@
 // queues.
 //
 // Structure (after Go's runtime/chan.go and runtime/select.go, Ken Thompson,
-// Russ Cox, Dmitry Vyukov and others; written here for OS threads):
-//   * Every channel has one lock (lock_word_). All state changes — the ring
-//     buffer, sendx/recvx, the two wait queues, closed_ — happen under it.
+// Russ Cox, Dmitry Vyukov and others; written here for OS threads; the
+// buffered ring after Dmitry Vyukov's bounded MPMC queue as crossbeam-
+// channel's array flavour (Stjepan Glavina et al.) encodes it):
+//   * Every channel has one lock (lock_word_). On an unbuffered channel all
+//     state changes — the two wait queues, closed_ — happen under it. On a
+//     buffered channel the ring (head_, tail_, the per-slot stamps) is
+//     lock-free: a send or receive that finds room / a value completes with
+//     one CAS and never takes the lock; the lock guards only the wait
+//     queues and close (see "Buffered channels" below).
 //   * A thread that cannot complete an operation links a Sudog (on its own
-//     stack) into recvq_ or sendq_ and waits on its Waiter. The thread that
-//     later completes the operation for it (the "claimer") does the whole
-//     transfer itself, under the channel lock: it moves the value straight
-//     into the waiter's destination (direct handoff, as Go's send() and
-//     recv() do) and then publishes "done". The woken thread never takes the
-//     channel lock again for a single send/receive.
+//     stack) into recvq_ or sendq_ and waits on its Waiter. On an
+//     unbuffered channel the thread that later completes the operation for
+//     it (the "claimer") does the whole transfer itself, under the channel
+//     lock: it moves the value straight into the waiter's destination
+//     (direct handoff, as Go's send() and recv() do) and then publishes
+//     "done". The woken thread never takes the channel lock again.
 //   * A select links one Sudog per case, all pointing to one Waiter. The
 //     first claimer wins the Waiter with a CAS (Go's selectDone); later ones
 //     see it claimed, drop that Sudog from their queue and try the next.
+//
+// Buffered channels (crossbeam's array flavour with Go's queues):
+//   * The ring: cap_ slots, each a stamp and room for one T. A position is
+//     lap | index (index < cap_, lap a multiple of one_lap()); head_ is the
+//     next position to receive from, tail_ the next to send to, and tail_
+//     carries mark_bit_ once the channel is closed. Slot i's stamp says
+//     what the slot waits for: == position p: empty, for the send at p;
+//     == p + 1: holds the value sent at p, for the receive at p. A send
+//     CASes tail_ from p to p's successor, constructs its value, and stores
+//     stamp p + 1; a receive CASes head_, moves the value out and stores
+//     stamp p + one_lap() (the send one lap later). Empty: tail_ (unmarked)
+//     == head_; full: head_ + one_lap() == tail_.
+//   * Closing sets mark_bit_ in tail_ with an RMW, so after close() no send
+//     can reserve a slot (its CAS on tail_ fails and it sees the mark); a
+//     send that reserved before finishes its write, and receivers drain
+//     everything reserved before the mark, then report "closed".
+//   * Waiting: a send that finds the ring full (a receive: empty) spins
+//     outside the queues (spin_until_ready), then queues a Sudog under the
+//     lock, re-checks the ring, and parks. The partner does not hand a
+//     value over: after each successful ring operation it looks at the
+//     opposite queue (one load) and, only if a Sudog is there, takes the
+//     lock and claims the oldest one ("notify"). A claimed waiter on a
+//     buffered channel does not hold a value: it retries its operation
+//     (crossbeam's wake-to-retry). The notifier has just freed a slot / added
+//     a value, so the waiter usually completes at once; if a newcomer was
+//     faster, that newcomer consumed what the notification announced, and
+//     the waiter queues again — no wake-up is owed to anybody.
+//   * No lost wake-up (a Dekker handshake on seq_cst operations): the
+//     waiter's enqueue stores WaitQueue::first_ (seq_cst) and then re-reads
+//     head_/tail_ (seq_cst) under the lock before sleeping; the notifier's
+//     CAS on head_/tail_ is seq_cst and is followed by a seq_cst load of
+//     first_. In the single total order of seq_cst operations one of the
+//     two loads comes after the other side's write: either the waiter sees
+//     the new room / value and does not sleep, or the notifier sees the
+//     Sudog and claims it.
+//   * A claimed waiter retries even if its deadline passed meanwhile, and a
+//     select woken through a buffered case tries that case first: the
+//     notification is then consumed by the thread it was given to, or by
+//     a newcomer that took the room / value, never dropped.
 //
 // Invariants (chan.go's, restated for this code):
 //   * At least one of sendq_ and recvq_ holds no claimable Sudog, except
 //     for an unbuffered channel on which one select waits to both send and
 //     receive (then both queues can hold that select's Sudogs; they cannot
-//     be matched with each other because they share one Waiter).
-//   * Buffered channel (cap_ > 0): a claimable Sudog in sendq_ implies
-//     qcount_ == cap_ (the buffer is full); a claimable Sudog in recvq_
-//     implies qcount_ == 0 (the buffer is empty).
-//   * Unbuffered channel: qcount_ == 0 always.
+//     be matched with each other because they share one Waiter). (Buffered:
+//     transiently both may, while notifications are in flight.)
+//   * Buffered channel: a Sudog stays in sendq_ only while, at its re-check
+//     under the lock, the ring was full, and in recvq_ only while it was
+//     empty; any later ring operation that changes that notifies.
+//   * Unbuffered channel: head_ == tail_ == 0 always (no ring).
 //   * Once closed_ is set it never clears; after close() both queues are
-//     empty, and no Sudog is linked into a closed channel again.
+//     empty, and no Sudog is linked into a closed channel again (a waiter
+//     that queues re-checks and sees the mark).
 //   * A Sudog is linked in at most one queue, and `linked` says whether it
 //     is; an unclaimable (stale) Sudog may stay linked until its owner or a
 //     dequeuer removes it. The owner never leaves the operation with a
@@ -60,10 +107,10 @@
 //             a CAS and sleeps on the Waiter's Sema(0) (the analogue of
 //             parking a goroutine). With a deadline it may instead set
 //             kCancelled. (A buffered channel's send/receive spins before
-//             queueing instead, polling the count with exponential
-//             backoff that turns into sched_yield() after its longest
-//             pause; see spin_until_ready; so does a select whose
-//             channels are all buffered.)
+//             queueing instead, polling head_/tail_ with exponential
+//             backoff; see spin_until_ready and "Spin/park policy" in
+//             chan_core.cc; so does a select whose channels are all
+//             buffered.)
 //   Spinning is bounded by that budget; nothing waits in a spin loop
 //   without bound. ChanStats counts the spin hints, the waits that ended
 //   while spinning and those that parked, so the spinning is measured.
@@ -90,12 +137,24 @@
 //     fetch_or(kDone); the waiter reads them after an acquire load that sees
 //     kDone (or after its parking Sema's acquire, which synchronizes with
 //     the release that follows the fetch_or).
+//   * The ring (buffered): a send's value is written before its release
+//     store of the slot's stamp; the receive that takes it reads the stamp
+//     with acquire, so the send happens-before the receive completes. The
+//     receive moves the value out before its release store of the next-lap
+//     stamp; the send one lap later reads that stamp with acquire, so the
+//     n-th receive happens-before the (n+cap)-th send completes. head_ and
+//     tail_ are CASed seq_cst (the handshake above; the CAS itself carries
+//     no data). close() sets the mark with a seq_cst RMW; a receive that
+//     returns "closed" saw the mark through a seq_cst load (acquire).
+//     qemu-aarch64 on an x86-64 host runs these with the host's (TSO)
+//     ordering, so the ARM64 tests check the code paths and the LL/SC and
+//     LSE instructions, not ARM's weaker reorderings: the orderings above
+//     are argued, not observed.
 //   * closed_ is set with a release store under the lock and may be read
 //     without the lock with acquire (Go's non-blocking fast paths).
-//   * qcount_ and the queue heads are written under the lock and read
-//     without it only by the non-blocking fast paths and len(); those
-//     readers only decide "would block", never touch the data, so relaxed
-//     suffices except where noted (see BufferedChan / Chan::try_receive).
+//   * Queue heads are written under the lock and read without it by the
+//     fast paths (relaxed: "would block" only) and by the notifier's check
+//     (seq_cst, the handshake above).
 //   Together these give Go's channel rules (the seed's 内存模型/Channel):
 //   the n-th send happens-before the n-th receive completes; the n-th
 //   receive happens-before the (n+m)-th send completes for capacity m; a
@@ -104,11 +163,14 @@
 // Lock fairness: the channel lock is a test-and-set word with bounded
 // spinning and then a Sema for sleepers; it is not fair, but it is held only
 // for a few pointer updates and one element move. Operation fairness comes
-// from the queues: waiters are served in FIFO order per channel and a
-// newcomer cannot overtake a queued waiter (a waiting receiver means an empty
-// buffer, so a sender hands its value to the oldest waiting receiver; a
-// waiting sender means a full buffer, so a receiver refills the slot it
-// frees from the oldest waiting sender).
+// from the queues: waiters are woken in FIFO order per channel. On an
+// unbuffered channel a newcomer cannot overtake a queued waiter (a sender
+// hands its value to the oldest waiting receiver). On a buffered channel
+// values leave the ring in the order they entered it; the oldest queued
+// waiter is the one notified, and a newcomer that arrives between the
+// notification and the waiter's retry may take the slot or value first
+// (crossbeam's barging, as in Go's sema and mutex: throughput first) — the
+// waiter then queues again at the tail.
 
 #ifndef SYNCSCOPE_CHAN_CORE_H_
 #define SYNCSCOPE_CHAN_CORE_H_
@@ -296,16 +358,25 @@ class WaitQueue {
   bool empty_acquire() const noexcept {
     return first_.load(std::memory_order_acquire) == nullptr;
   }
+  // empty_sc(): the notifier's check after a ring operation (buffered
+  // channels; see "No lost wake-up" above): seq_cst, paired with the
+  // seq_cst store in enqueue().
+  bool empty_sc() const noexcept { return first_.load(std::memory_order_seq_cst) == nullptr; }
 
+  // enqueue(s): links s at the tail. The store of first_ is seq_cst and
+  // happens even when the queue was not empty (storing the same head): it
+  // is this waiter's announcement in the handshake with a lock-free
+  // notifier, which must not depend on an older waiter's store.
   void enqueue(Sudog* s) noexcept {
     s->next = nullptr;
     s->prev = last_;
     s->linked = true;
+    Sudog* head = s;
     if (last_ != nullptr) {
       last_->next = s;
-    } else {
-      first_.store(s, std::memory_order_relaxed);
+      head = first_.load(std::memory_order_relaxed);
     }
+    first_.store(head, std::memory_order_seq_cst);
     last_ = s;
   }
 
@@ -347,7 +418,8 @@ class WaitQueue {
 
  private:
   // Oldest Sudog. Written under the lock (relaxed stores: the lock orders
-  // them for lock holders); read without it by empty_hint().
+  // them for lock holders; seq_cst in enqueue, see there); read without it
+  // by empty_hint() (relaxed) and empty_sc() (seq_cst).
   std::atomic<Sudog*> first_{nullptr};
   Sudog* last_ = nullptr;  // newest Sudog; guarded by the channel lock
 };
@@ -355,7 +427,7 @@ class WaitQueue {
 // The untyped part of a channel. Created by a flavour's create(), owned by
 // the Chan<T> handles through refs_, destroyed by destroy_ when the last
 // handle goes. Laid out so that everything an uncontended send or receive
-// touches (lock word, closed_, qcount_, indexes, queue heads, buffer
+// touches (lock word, closed_, capacity and ring encoding, queue heads, buffer
 // pointer in the flavour) shares the first cache line.
 class alignas(64) ChanCore {
  public:
@@ -383,8 +455,10 @@ class alignas(64) ChanCore {
 
   // --- state read by the front end ----------------------------------------
   uint32_t cap() const noexcept { return cap_; }
-  // len(): buffered values (relaxed snapshot; 0 for unbuffered channels).
-  uint32_t len() const noexcept { return qcount_.load(std::memory_order_relaxed); }
+  // len(): values in the ring (0 for unbuffered channels). A consistent
+  // snapshot of head_ and tail_ (crossbeam's len: tail_ read twice around
+  // head_); a slot reserved by a send still writing counts as a value.
+  uint32_t len() const noexcept;
   bool closed_acquire() const noexcept {
     return closed_.load(std::memory_order_acquire) != 0;
   }
@@ -420,11 +494,43 @@ class alignas(64) ChanCore {
   // is room / a value, or (unbuffered) a partner is queued. Used to spin
   // before queueing; the caller always re-checks under the lock.
   bool ready_hint(bool for_send) const noexcept {
-    if (closed_.load(std::memory_order_relaxed) != 0) return true;
-    if (cap_ == 0) return for_send ? !recvq_.empty_hint() : !sendq_.empty_hint();
-    const uint32_t q = qcount_.load(std::memory_order_relaxed);
-    return for_send ? q != cap_ : q != 0;
+    if (cap_ == 0) {
+      if (closed_.load(std::memory_order_relaxed) != 0) return true;
+      return for_send ? !recvq_.empty_hint() : !sendq_.empty_hint();
+    }
+    return ring_ready(for_send, std::memory_order_relaxed);
   }
+
+  // ring_ready(for_send, order): buffered only, lock-free: the channel is
+  // closed, or (for_send) the ring is not full / (receive) not empty, read
+  // from head_ and tail_ with `order` (seq_cst for the waiter's re-check in
+  // the handshake, relaxed for hints). A slot reserved by an operation still
+  // in flight counts as done: the caller's retry waits for it in the ring.
+  bool ring_ready(bool for_send, std::memory_order order) const noexcept {
+    const uint64_t t = tail_.load(order);
+    if (t & mark_bit_) return true;
+    const uint64_t h = head_.load(order);
+    return for_send ? h + one_lap() != t : h != t;
+  }
+
+  // notify_receivers() / notify_senders(): buffered only, after a
+  // successful send / receive on the ring, without the lock: if a Sudog is
+  // queued on the other side (one seq_cst load; the handshake above), claim
+  // the oldest claimable one under the lock and wake it to retry.
+  // Outlined slow part: the lock and the wake-up.
+  void notify_receivers() {
+    if (!recvq_.empty_sc()) notify_slow(recvq_);
+  }
+  void notify_senders() {
+    if (!sendq_.empty_sc()) notify_slow(sendq_);
+  }
+
+  // wait_ring(for_send, deadline): buffered only; the lock is NOT held.
+  // Queues a Sudog in sendq_ / recvq_, re-checks the ring (the handshake),
+  // and, if it still cannot proceed, parks until notified or closed (true:
+  // retry the operation) or until *deadline (false; nullptr: none).
+  // Outlined: the waiting slow path.
+  bool wait_ring(bool for_send, const Deadline* deadline);
 
   // spin_until_ready(for_send, deadline): buffered channels only; the lock
   // is NOT held. Polls, without the lock, for a moment when the operation
@@ -454,7 +560,18 @@ class alignas(64) ChanCore {
 
  protected:
   using DestroyFn = void (*)(ChanCore*) noexcept;
-  ChanCore(uint32_t cap, DestroyFn destroy) noexcept : cap_(cap), destroy_(destroy) {}
+  ChanCore(uint32_t cap, DestroyFn destroy) noexcept
+      : cap_(cap), mark_bit_(lap_bit(cap)), destroy_(destroy) {}
+  // One lap of positions (crossbeam's one_lap): twice the mark bit.
+  uint64_t one_lap() const noexcept { return mark_bit_ << 1; }
+
+  // The smallest power of two above cap (crossbeam's mark_bit): positions
+  // keep their index below it, the mark above it, the lap above that.
+  static constexpr uint64_t lap_bit(uint32_t cap) noexcept {
+    uint64_t b = 1;
+    while (b <= cap) b <<= 1;
+    return b;
+  }
   ~ChanCore() = default;
 
   // Lock word values (Drepper's "Futexes Are Tricky" mutex #2, sleeping on a
@@ -463,27 +580,36 @@ class alignas(64) ChanCore {
   static constexpr uint32_t kLocked = 1;
   static constexpr uint32_t kLockedSleepers = 2;
 
-  // --- first cache line: the hot state ------------------------------------
+  // --- first cache line: state every operation reads ------------------------
   // The lock. Written by lock()/unlock() with RMWs (acquire / release).
   std::atomic<uint32_t> lock_word_{kUnlocked};
   // 0 open, 1 closed; only 0 -> 1. Written under the lock (release store);
-  // read under it (relaxed) or without it (acquire, fast paths).
+  // read under it (relaxed) or without it (acquire, fast paths). On a
+  // buffered channel the ring's authority is tail_'s mark bit, set just
+  // before closed_ under the same lock.
   std::atomic<uint32_t> closed_{0};
-  // Buffered values (Go's qcount); 0..cap_. Written under the lock; read
-  // without it by len() and the fast paths.
-  std::atomic<uint32_t> qcount_{0};
   // Buffer size (Go's dataqsiz); 0 = unbuffered. Immutable.
   const uint32_t cap_;
-  // Ring indexes (Go's sendx / recvx), buffered flavour only; guarded by the
-  // lock. sendx_ == recvx_ when the buffer is empty or full.
-  uint32_t sendx_ = 0;
-  uint32_t recvx_ = 0;
-  // Blocked receivers and senders (Go's recvq / sendq); guarded by the lock.
+  // Position encoding of the ring (see "Buffered channels"); immutable.
+  const uint64_t mark_bit_;
+  // Blocked receivers and senders (Go's recvq / sendq); guarded by the lock
+  // (their heads are also read without it: empty_hint, empty_sc).
   WaitQueue recvq_;
   WaitQueue sendq_;
-  // The ring (Go's buf): cap_ slots of the element type, right after the
+  // The ring (Go's buf): cap_ slots (a stamp and a T each), right after the
   // flavour object in the same allocation; nullptr when cap_ == 0.
   unsigned char* buf_ = nullptr;
+
+  // --- the ring's two positions, each on its own line (receivers write
+  // head_, senders tail_; crossbeam pads them the same way) -----------------
+  // Next position to receive from. Written by receivers' CAS (seq_cst);
+  // read relaxed as a start or a hint, seq_cst in the full / ready checks.
+  // Only moves forward.
+  alignas(64) std::atomic<uint64_t> head_{0};
+  // Next position to send to, | mark_bit_ once closed. Written by senders'
+  // CAS (seq_cst) and close()'s fetch_or (seq_cst); read like head_. Only
+  // moves forward; the mark never clears.
+  alignas(64) std::atomic<uint64_t> tail_{0};
 
   // --- second cache line: cold state --------------------------------------
   // Sleepers on the lock (kLockedSleepers). Released by unlock().
@@ -494,11 +620,19 @@ class alignas(64) ChanCore {
 
  private:
   void lock_slow() noexcept;
+  void notify_slow(WaitQueue& q);
+  bool wait_ring_queued(WaitQueue& q, bool for_send, const Deadline* deadline);
   bool block(WaitQueue& q, Waiter& w, Sudog& sg, const Deadline* deadline, bool spin,
              bool* success);
 
   friend struct SelectEngine;
 };
+
+// ring_snooze(step): a ring operation found another thread between its CAS
+// and its stamp store (a slot reserved but not yet written / emptied): wait
+// a little (cpu_relax with exponential backoff, then sched_yield, as
+// crossbeam's Backoff::snooze). Outlined: rare, and keeps the header light.
+void ring_snooze(uint32_t& step) noexcept;
 
 // spin_until(ready, ctx, deadline): polls ready(ctx) with exponential
 // backoff for at most the calling thread's adaptive spin budget (see

@@ -52,7 +52,8 @@
 //
 // Algorithm: Go's selectgo (runtime/select.go), with crossbeam-channel's
 // first step in front. Pass 0: in a random order, each case whose channel
-// looks ready from outside the locks is tried under its own channel's lock
+// looks ready from outside the locks is tried — a buffered channel's case
+// lock-free on its ring, an unbuffered one's under its own channel's lock
 // alone; the first that really is ready fires. Pass 1: lock every involved
 // channel in address order (a global order, so two selects over the same
 // channels cannot deadlock), then poll the cases in a random order and
@@ -63,10 +64,15 @@
 // (still nothing): link one Sudog per case into the channels' queues, all
 // pointing to one Waiter; unlock; wait on the Waiter (with an unbuffered
 // case, which skipped the spin above: spin, then park; otherwise park at
-// once), until the deadline, if any. The first thread to
-// complete one of the cases claims the Waiter with a CAS (Go's
-// selectDone); its other Sudogs become stale. Pass 3: lock all again and
-// unlink the Sudogs still queued. See syncscope/chan_core.h.
+// once), until the deadline, if any. Before unlocking, the buffered cases'
+// rings are read once more (the waiter's half of the handshake with their
+// lock-free notifiers, chan_core.h): if one became ready the Sudogs are
+// unlinked and the select starts over. The first thread to complete one of
+// the cases — or, on a buffered channel, to notify it — claims the Waiter
+// with a CAS (Go's selectDone); its other Sudogs become stale. Pass 3: lock
+// all again and unlink the Sudogs still queued. A select woken through a
+// buffered case tries that case first (so the notification is consumed,
+// even past the deadline), then starts over. See syncscope/chan_core.h.
 //
 // Memory ordering: that of the channel operation that fired (chan.h): the
 // select's receive or send is ordered exactly as a plain one would be.
@@ -103,6 +109,10 @@ struct SelectCase {
   void* elem = nullptr;    // send: T* to move from; receive: std::optional<T>* to fill
   Poll (*poll)(ChanCore*, void*, Waiter**) noexcept = nullptr;  // lock held
   bool is_send = false;
+  // Buffered channels only: the lock-free ring operation with its
+  // notification, called with no lock held (pass 0, and the retry of a
+  // case a notification woke the select through).
+  Poll (*try_ring)(ChanCore*, void*) = nullptr;
 };
 
 // select_run's results besides a case index.
@@ -138,6 +148,7 @@ struct SelectRecvCase {
     c.elem = &slot;
     c.poll = &poll_recv<T>;
     c.is_send = false;
+    c.try_ring = &try_recv_ring<T>;
   }
   void fire() {
     if constexpr (std::is_invocable_v<F&, std::optional<T>&&>) {
@@ -161,6 +172,7 @@ struct SelectSendCase {
     c.elem = &value;
     c.poll = &poll_send<T>;
     c.is_send = true;
+    c.try_ring = &try_send_ring<T>;
   }
   void fire() { f(); }
 };
@@ -436,7 +448,7 @@ class DynamicSelect {
     explicit RecvCase(Chan<T> c) : CaseBase(false), ch(std::move(c)) {}
     void describe(detail::SelectCase& d) override {
       slot.reset();
-      d = {ch.core(), &slot, &detail::poll_recv<T>, false};
+      d = {ch.core(), &slot, &detail::poll_recv<T>, false, &detail::try_recv_ring<T>};
     }
     void fired() override {}
     void disable() override { ch = Chan<T>(); }
@@ -450,7 +462,7 @@ class DynamicSelect {
     void describe(detail::SelectCase& d) override {
       // Without a value the case is off, like a nil channel.
       d = {value ? ch.core() : nullptr, value ? static_cast<void*>(&*value) : nullptr,
-           &detail::poll_send<T>, true};
+           &detail::poll_send<T>, true, &detail::try_send_ring<T>};
     }
     void fired() override { value.reset(); }
     void disable() override { ch = Chan<T>(); }
