@@ -23,7 +23,9 @@ void RWMutex::acquire(const std::string& kind, const std::string& wait_prefix,
       last.max_mod_revision = mine_.create_revision - 1;
       const GetResult g = c.get(wait_prefix, last);
       if (g.kvs.empty()) break;
-      const auto end = internal::wait_delete(c, g.kvs[0].key, g.header.revision, ctx, &s_);
+      // From the revision after the read (see wait_turn in wait.cc: a watch
+      // from header.revision starts "unsynced" and waits for etcd's 100 ms loop).
+      const auto end = internal::wait_delete(c, g.kvs[0].key, g.header.revision + 1, ctx, &s_);
       if (end != internal::WaitEnd::kDone) internal::throw_wait_end(end, ctx, what);
     }
     if (c.get(mine_.key).kvs.empty()) throw Error(Errc::kSessionExpired, what + ": session expired");
