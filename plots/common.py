@@ -1058,7 +1058,7 @@ def go_peer_note(suite):
     prof = ctx.get("%s_go_profile" % suite.name)
     out = "Go rows (go_*) ran on the Go runtime: %s%s." % (
         text, "; profile %s" % prof if prof else "")
-    noise = ctx.get("%s_go_noise" % suite.name)
+    noise = go_peer_noise_of(suite)
     why = disturbance(noise)
     if why:
         out += " DISTURBED while the Go peer measured: %s; its rows are not comparable." % why
@@ -1077,6 +1077,14 @@ NOISE_STEAL_FRACTION = 0.05  # steal time over wall time
 def noise_of(suite):
     """The suite's "syncscope_noise" record (dict) or None."""
     doc = getattr(suite, "noise", None)
+    return doc if isinstance(doc, dict) else None
+
+
+def go_peer_noise_of(suite):
+    """The noise record the suite's Go peer wrote for its own measuring
+    window (context key <suite>_go_noise, suites/common/go/gbench), or None."""
+    ctx = getattr(suite, "context", None) or {}
+    doc = ctx.get("%s_go_noise" % getattr(suite, "name", ""))
     return doc if isinstance(doc, dict) else None
 
 

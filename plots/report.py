@@ -115,12 +115,18 @@ def hypervisor_text(hv):
 
 
 def noise_section(run):
-    """Measurement disturbance: the harness's noise record of every suite,
+    """Measurement disturbance: the harness's noise record of every suite
+    (and of its Go peer's measuring window, SUITE_go_noise, where one ran),
     and how much of the measuring time was disturbed."""
     rows, classes = [], []
     total = disturbed = 0.0
+    records = []
     for name, suite in run.suites.items():
-        n = common.noise_of(suite)
+        records.append((name, common.noise_of(suite)))
+        peer = common.go_peer_noise_of(suite)
+        if peer is not None:  # the Go peer measured after the suite, in its own window
+            records.append(("%s (Go peer)" % name, peer))
+    for name, n in records:
         if n is None:
             rows.append([name, "—", "—", "—", "—", "—", "—", "not recorded"])
             classes.append("")

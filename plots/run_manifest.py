@@ -22,7 +22,9 @@ manifest.json:
   command       the command line that started the run
 
 Noise guard: the "syncscope_noise" record each suite's harness wrote into
-RUN_DIR/<suite>.json is copied into context.json as "noise": {suite: record},
+RUN_DIR/<suite>.json is copied into context.json as "noise": {suite: record}
+(and a suite's Go peer's own record, its context key <suite>_go_noise, as
+"<suite>_go_peer"),
 with "quiet_wait": the lines of logs/quiet_wait.log (./run.sh bench
 --quiet-wait), when context.json exists (a suite JSON that cannot be read is
 skipped: the report says so).
@@ -151,11 +153,16 @@ def add_noise_to_context(run_dir, suites):
     for s in suites:
         try:
             with open(os.path.join(run_dir, s + ".json")) as f:
-                rec = json.load(f).get("syncscope_noise")
+                doc = json.load(f)
+            rec = doc.get("syncscope_noise")
+            ctx_of_suite = doc.get("context")
         except (OSError, ValueError, AttributeError):
             continue
         if isinstance(rec, dict):
             noise[s] = rec
+        peer = ctx_of_suite.get("%s_go_noise" % s) if isinstance(ctx_of_suite, dict) else None
+        if isinstance(peer, dict):
+            noise[s + "_go_peer"] = peer
     try:
         with open(os.path.join(run_dir, "logs", "quiet_wait.log")) as f:
             noise["quiet_wait"] = [line.rstrip("\n") for line in f if line.strip()]

@@ -54,6 +54,22 @@ class RunManifestTest(unittest.TestCase):
         run = common.load_run(self.dir)
         self.assertEqual(run.manifest["run_id"], "h-x86_64-20260101T000000Z-123")
 
+    def test_noise_of_suites_and_their_go_peers_goes_into_the_context(self):
+        rec = {"wall_s": 5.0, "foreign_cpus": 0.1}
+        peer = {"wall_s": 3.0, "foreign_cpus": 1.2}
+        with open(os.path.join(self.dir, "context.json"), "w") as f:
+            json.dump({"host": "h"}, f)
+        with open(os.path.join(self.dir, "pool.json"), "w") as f:
+            json.dump({"benchmarks": [], "syncscope_noise": rec,
+                       "context": {"pool_go_noise": peer}}, f)
+        with open(os.path.join(self.dir, "c2c.json"), "w") as f:
+            json.dump({"benchmarks": [], "syncscope_noise": rec}, f)
+        rc, _, err = run_script(self.dir, *GOOD, "pool", "c2c")
+        self.assertEqual(rc, 0, err)
+        with open(os.path.join(self.dir, "context.json")) as f:
+            ctx = json.load(f)
+        self.assertEqual(ctx["noise"], {"pool": rec, "pool_go_peer": peer, "c2c": rec})
+
     def test_finished_defaults_to_now(self):
         args = [a for a in GOOD]
         i = args.index("--finished")

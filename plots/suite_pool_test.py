@@ -86,6 +86,17 @@ class PoolModuleTest(fx.FigureCase):
         self.assertTrue(tbb)
         self.assertTrue(all(r[8] == "not counted" for r in tbb))
 
+    def test_context_switches_beside_throughput(self):
+        s = fx.suite_from("pool", fx.pool_specs())
+        table = [t for t in sp.summary_rows(self.dir, s, {}) if t.title.startswith("Scenarios")][0]
+        self.assertEqual(table.columns[-2:], ["vol. switches / 1000 ops",
+                                              "invol. switches / 1000 ops"])
+        cross = [r for r in table.rows if r[0] == sp._SCENARIO_TEXT["pool_cross_thread"]]
+        self.assertTrue(cross)
+        self.assertTrue(all(r[-2:] == ["20.0", "1.00"] for r in cross))
+        put_get = [r for r in table.rows if r[0] == sp._SCENARIO_TEXT["pool_put_get"]]
+        self.assertTrue(all(r[-2:] == ["—", "—"] for r in put_get))  # not in those fixtures
+
     def test_single_family_and_empty_suite(self):
         only = [b for b in fx.pool_specs() if b.name.startswith("pool_victim")]
         s = fx.suite_from("pool", only)

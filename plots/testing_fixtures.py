@@ -1089,7 +1089,7 @@ if __name__ == "__main__":
 # Fixed repetitions (verdicts, significance, noise guard)
 # --------------------------------------------------------------------------
 
-def write_reps_suite(run_dir, suite, reps, noise=None, context=True):
+def write_reps_suite(run_dir, suite, reps, noise=None, context=True, extra_context=None):
     """A Google Benchmark JSON whose repetitions are given exactly:
     reps = {run_name: [{"real_time": ns, counter: value, ...} per repetition]}.
     noise: the harness's "syncscope_noise" record, when given."""
@@ -1103,7 +1103,8 @@ def write_reps_suite(run_dir, suite, reps, noise=None, context=True):
                  "time_unit": "ns"}
             e.update(values)
             entries.append(e)
-    doc = {"context": {"syncscope_suite": suite, "library_build_type": "release"},
+    doc = {"context": dict({"syncscope_suite": suite, "library_build_type": "release"},
+                           **(extra_context or {})),
            "benchmarks": entries}
     if noise is not None:
         doc["syncscope_noise"] = noise

@@ -93,5 +93,31 @@ class VerdictReportTest(fx.TempDirCase):
         self.assertNotIn("{'present", self.text)
 
 
+class GoPeerNoiseReportTest(fx.TempDirCase):
+    """A suite measured on a quiet machine whose Go peer then ran beside a
+    busy process: the peer's window is its own row of the disturbance
+    table, flagged, and counts in the disturbed share."""
+
+    @classmethod
+    def build(cls, tmp):
+        cls.dir = os.path.join(tmp, "run")
+        fx.write_reps_suite(cls.dir, "maps", {
+            "maps/scenario:read_mostly/map:sync_map/placement:none/real_time/threads:2":
+                [{"ops_per_s": v} for v in (300, 310, 320)]},
+            noise=fx.QUIET_NOISE,
+            extra_context={"maps_peer_go": "go1.19.8 linux/amd64, GOMAXPROCS=2",
+                           "maps_go_noise": fx.BUSY_NOISE})
+        cls.proc = fx.run_script("report.py", cls.dir)
+        cls.text = fx.read_text(os.path.join(cls.dir, "report.html"))
+
+    def test_peer_row_flagged(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        noise = self.text[self.text.index('<h2 id="noise"'):]
+        self.assertIn("maps (Go peer)", noise)
+        self.assertIn("50 % of the measuring time (10 of 20 s) was disturbed", noise)
+        self.assertEqual(noise.count("DISTURBED: other processes used 0.90 CPUs"), 1)
+        self.assertIn("DISTURBED while the Go peer measured", self.text)
+
+
 if __name__ == "__main__":
     unittest.main()
