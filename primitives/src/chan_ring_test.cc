@@ -374,9 +374,8 @@ TEST(RingSelectTest, CloseWakesAParkedSelect) {
   std::optional<int> got = 7;
   int fired = -1;
   Threads threads;
-  threads.spawn([&] {
-    fired = Select().recv(a, [&](std::optional<int> v) { got = v; }).recv(b).run();
-  });
+  threads.spawn(
+      [&] { fired = Select().recv(a, [&](std::optional<int> v) { got = v; }).recv(b).run(); });
   ASSERT_TRUE(eventually([&] { return receivers_queued(a); }));
   a.close();
   threads.join();
