@@ -66,9 +66,36 @@ namespace {
 // runnable processes and gets it back only after their time slices, while a
 // parked thread woken through the futex gets the scheduler's wake-up
 // preference. The wait before queueing (spin_until) is different: its
-// partner never wakes it (it only changes the count), so the alternative
-// to yielding is spinning on or queueing, and there yielding past the
-// longest backoff pause is the better choice (see Backoff).
+// partner never wakes it (it only changes the ring), so the alternative
+// to yielding is spinning on or queueing, and there a few yields past the
+// longest backoff pause are the better choice (see Backoff) — a few, not
+// one per poll:
+//
+// Spin/park policy of a buffered channel's wait, and why it does not fall
+// into a park per message when a low-priority process shares the CPUs:
+//   1. Spin before queueing (spin_until), polling head_/tail_ with
+//      exponential backoff, for the thread's adaptive budget (above: grows
+//      while spins pay off, bounded by twice the measured unpark latency,
+//      i.e. by what a hand-off through a park costs). At most
+//      kMaxYieldsPerWait sched_yield() calls per wait, past the longest
+//      pause: one yield lets a runnable partner on this CPU go first (more
+//      threads than CPUs); a yield per poll, in a loop, is the trap — under
+//      EEVDF each yield pushes the yielder's virtual deadline one slice
+//      later, so a storm of yields soon ranks it behind even a nice-19
+//      busy loop, which then holds the CPU for its whole (protected) slice:
+//      a millisecond stall per message, the collapse issue 11 measured.
+//   2. Then queue (the notifier now looks for us), re-check, and spin on
+//      the Waiter's own line (wait_for_claim, the same budget): a partner
+//      that frees a slot / sends a value claims us with one CAS and no
+//      futex call while we spin, and we never left the CPU.
+//   3. Only then park. A parked thread is woken by exactly one notifier,
+//      and only when there is something for it (one claim per ring
+//      operation that found it queued); a notifier that finds only stale
+//      Sudogs wakes nobody.
+// Parking hands the CPU to whatever else is runnable, a low-priority
+// neighbour included, and the wake-up then waits for that neighbour's
+// slice; so the policy keeps a blocked thread on its CPU for as long as a
+// hand-off through a park would cost anyway, and no longer.
 constexpr int64_t kWaitSpinMinNs = 1000;
 constexpr int64_t kWaitSpinCapNs = 100000;
 constexpr int64_t kUnparkInitialNs = 25000;
@@ -111,7 +138,8 @@ uint32_t spins_for(int64_t budget_ns) noexcept {
 // pile up and are then taken in a run, while the first polls still come
 // quickly after a short wait. Past the longest pause, a wait for a partner
 // (spin_until: room or a value in a buffer, a select's channels) yields the
-// CPU on each further step instead (crossbeam's Backoff::snooze): with more
+// CPU on the next kMaxYieldsPerWait steps (crossbeam's Backoff::snooze,
+// bounded: see "Spin/park policy"), then pauses again: with more
 // threads than CPUs, the thread it waits for may be runnable on this very
 // CPU, and a pause would only delay it (the channels suite's select_rx and
 // mpsc cases at capacity 1024 are the ones this shows in). In the channel
@@ -120,6 +148,9 @@ uint32_t spins_for(int64_t budget_ns) noexcept {
 // with a fixed 256-hint budget; this one keeps the exponential pauses and
 // the time accounting spin_until's budget needs.
 constexpr uint32_t kBackoffMaxStep = 6;
+// sched_yield() calls one wait before queueing may make (see "Spin/park
+// policy"); past them it goes on with the longest pause.
+constexpr uint32_t kMaxYieldsPerWait = 2;
 // Back-to-back polls of the Waiter's own state before the first spin hint.
 constexpr uint32_t kTightPolls = 16;
 
@@ -135,7 +166,8 @@ class Backoff {
   // back to back first: the tight polls would pull the line away from its
   // writer just when it is busiest.)
   uint32_t snooze() noexcept {
-    if (yield_ && step_ > kBackoffMaxStep) {
+    if (yield_ && step_ > kBackoffMaxStep && yields_ < kMaxYieldsPerWait) {
+      ++yields_;
       // Past the longest pause (crossbeam's Backoff::snooze): give the CPU
       // to a runnable thread, if its run queue has one (the thread we wait
       // for, when there are more threads than CPUs); with none it returns
@@ -154,6 +186,7 @@ class Backoff {
  private:
   bool yield_;
   uint32_t step_ = 0;
+  uint32_t yields_ = 0;
 };
 
 // The moving average of the unpark latency (see "Calibration"). Any thread
@@ -446,7 +479,8 @@ bool ChanCore::wait_ring_queued(WaitQueue& q, bool for_send, const Deadline* dea
     return true;
   }
   unlock();
-  if (wait_for_claim(w, deadline, /*spin=*/false)) return true;
+  // Spin on our own Waiter before parking (step 2 of "Spin/park policy").
+  if (wait_for_claim(w, deadline, /*spin=*/true)) return true;
   // Deadline: cancelled, so unclaimable; unlink it if no dequeuer dropped it.
   lock();
   if (sg.linked) q.remove(&sg);

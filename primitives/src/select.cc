@@ -216,9 +216,10 @@ struct SelectEngine {
       }
       unlock_all(cases, lockorder, norder);
 
-      // All-buffered selects spun above; the others spin here.
+      // Spin on the Waiter, then park (all-buffered selects also spun
+      // before queueing: "Spin/park policy" in chan_core.cc).
       SYNCSCOPE_WAITREG_NOTE(cases[0].ch, What::kSelect);  // detector hook
-      const bool completed = wait_for_claim(w, deadline, /*spin=*/!all_buffered);
+      const bool completed = wait_for_claim(w, deadline, /*spin=*/true);
 
       // Pass 3: unlink what is still queued (every Sudog but the one
       // claimed, minus any that a dequeuer already dropped as stale).
