@@ -523,15 +523,18 @@ TEST_F(GoroutineTest, NestedSyscallGuardThrows) {
   EXPECT_EQ(out.receive().value(), "SyscallGuard: nested on one goroutine");
 }
 
-// gtest runs *DeathTest suites first, so the runtime has not started in
-// this process yet (its M threads would not survive a fork): the child
-// starts its own. Under ThreadSanitizer (a background thread of its own)
+// gtest runs *DeathTest suites first, so in a fresh process the runtime has
+// not started yet (its M threads would not survive a fork): the child
+// starts its own. Under ThreadSanitizer (a background thread of its own),
+// and when the runtime already runs here (--gtest_repeat's later rounds),
 // the child is a re-executed binary instead; re-execution does not work
-// under qemu-user, where this test forks.
+// under qemu-user, where CTest runs this test alone in a fresh process and
+// it forks.
 TEST(GoroutineDeathTest, AnExceptionEscapingAGoroutineTerminates) {
 #if defined(SYNCSCOPE_TSAN)
   GTEST_FLAG_SET(death_test_style, "threadsafe");
 #endif
+  if (goroutine_stats().threads > 0) GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {
         go([] { throw std::runtime_error("boom"); });
