@@ -534,7 +534,11 @@ TEST(GoroutineDeathTest, AnExceptionEscapingAGoroutineTerminates) {
 #if defined(SYNCSCOPE_TSAN)
   GTEST_FLAG_SET(death_test_style, "threadsafe");
 #endif
-  if (goroutine_stats().threads > 0) GTEST_FLAG_SET(death_test_style, "threadsafe");
+  // The re-executed child must take the same style as its parent (it has
+  // not started the runtime, but runs as the death test's child).
+  if (goroutine_stats().threads > 0 || !GTEST_FLAG_GET(internal_run_death_test).empty()) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+  }
   EXPECT_DEATH(
       {
         go([] { throw std::runtime_error("boom"); });
