@@ -249,7 +249,12 @@ TEST_F(GoroutineSyncTest, AThreadAndAGoroutinePingPongOnAnUnbufferedChannel) {
   use_procs(1);
   Chan<int> ping(0), pong(0);
   constexpr int kRounds = 500;
-  go([&] {
+  // The goroutine holds its own handles (by value): its last send() still
+  // unlocks the channel after the thread's last receive() has returned, and
+  // the test's handles die right after that. With [&] the channel was freed
+  // under that unlock (TSan: a use after free in ChanCore::unlock; the
+  // flake this test showed under TSan on a loaded machine).
+  go([ping, pong] {
     for (int i = 0; i < kRounds; ++i) pong.send(ping.receive().value() + 1);
   });
   for (int i = 0; i < kRounds; ++i) {

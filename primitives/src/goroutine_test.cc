@@ -351,8 +351,9 @@ TEST_F(GoroutineTest, SetGomaxprocsGrowsWhileGoroutinesRun) {
 // Shrinking while both P's run goroutines: set_gomaxprocs(1) returns once
 // the removed P was given up at a safe point, and from then on no two
 // goroutines run at once. Each "region" below has no scheduling point, so
-// a region counted after the return can only overlap another one if two
-// P's still ran goroutines.
+// a region that starts after the return can only overlap another one if
+// two P's still ran goroutines (one of the removed P's would have to be
+// mid-region, i.e. not at a safe point).
 TEST_F(GoroutineTest, SetGomaxprocsShrinksAtTheNextSafePoint) {
   use_procs(2);
   constexpr int kG = 4, kRegionsAfter = 100;
@@ -367,8 +368,11 @@ TEST_F(GoroutineTest, SetGomaxprocsShrinksAtTheNextSafePoint) {
         gosched();
       }
       for (int done_after = 0; done_after < kRegionsAfter;) {
-        const int n = running.fetch_add(1) + 1;
+        // `after` first: a region counted started after the return. (Read
+        // after the fetch_add, a region of P 0 that began while P 1 still
+        // ran one, and was slow to read `after`, would count 2.)
         const bool counted = after.load();
+        const int n = running.fetch_add(1) + 1;
         for (int k = 0; k < 200; ++k) std::atomic_signal_fence(std::memory_order_seq_cst);
         if (counted) {
           int m = max_after.load();
@@ -523,15 +527,22 @@ TEST_F(GoroutineTest, NestedSyscallGuardThrows) {
   EXPECT_EQ(out.receive().value(), "SyscallGuard: nested on one goroutine");
 }
 
-// gtest runs *DeathTest suites first, so the runtime has not started in
-// this process yet (its M threads would not survive a fork): the child
-// starts its own. Under ThreadSanitizer (a background thread of its own)
+// gtest runs *DeathTest suites first, so in a fresh process the runtime has
+// not started yet (its M threads would not survive a fork): the child
+// starts its own. Under ThreadSanitizer (a background thread of its own),
+// and when the runtime already runs here (--gtest_repeat's later rounds),
 // the child is a re-executed binary instead; re-execution does not work
-// under qemu-user, where this test forks.
+// under qemu-user, where CTest runs this test alone in a fresh process and
+// it forks.
 TEST(GoroutineDeathTest, AnExceptionEscapingAGoroutineTerminates) {
 #if defined(SYNCSCOPE_TSAN)
   GTEST_FLAG_SET(death_test_style, "threadsafe");
 #endif
+  // The re-executed child must take the same style as its parent (it has
+  // not started the runtime, but runs as the death test's child).
+  if (goroutine_stats().threads > 0 || !GTEST_FLAG_GET(internal_run_death_test).empty()) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+  }
   EXPECT_DEATH(
       {
         go([] { throw std::runtime_error("boom"); });
