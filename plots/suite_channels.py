@@ -422,8 +422,8 @@ def _model_figure(run_dir, all_rows):
     quiet = [r for r in all_rows if not r.neighbour]
     noisy = [r for r in all_rows if r.neighbour]
     panels = [(title, rs, model_keys(rs)) for title, rs in
-              (("quiet", quiet), ("with the noisy neighbour (a SCHED_IDLE busy thread per CPU)",
-                                  noisy))]
+              (("without the noisy neighbour", quiet),
+               ("with the noisy neighbour (a SCHED_IDLE busy thread per CPU)", noisy))]
     panels = [p for p in panels if p[2]]
     if not panels or not any(r.impl in (CHAN_G, GO) for _, rs, _ in panels for r in rs):
         return None

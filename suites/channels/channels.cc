@@ -19,9 +19,9 @@
 //      kept before the axis existed, so `run.sh compare` still pairs them).
 //      go_chan is Go's runtime: goroutines by construction, no segment.
 //   neighbour:busy  the noisy neighbour runs (neighbour.h: one SCHED_IDLE /
-//      nice-19 busy thread pinned to every usable CPU, started before the
-//      benchmark's pilot and stopped after its last repetition); for Chan
-//      on threads, Chan on goroutines and go_chan (the peer starts the same
+//      nice-19 busy thread pinned to every usable CPU, started before each
+//      repetition (the first one's pilot included) and stopped after it);
+//      for Chan on threads, Chan on goroutines and go_chan (the peer starts the same
 //      neighbour) on spsc, mpsc, pingpong (quick) and mpmc, select_rx,
 //      select_both (full) at caps 0, 1, 16, 1024. The label says which
 //      policy the busy threads got (neighbour=sched_idle|nice19).
@@ -302,13 +302,6 @@ std::string case_bench_name(const char* impl, const CaseSpec& c) {
 
 // ---- the benchmark -------------------------------------------------------------
 
-// What the last neighbour's busy threads got (sched_idle or nice19).
-const char*& last_neighbour_policy() {
-  static const char* p = "not_started";
-  return p;
-}
-const char* neighbour_policy() { return last_neighbour_policy(); }
-
 // Units chosen per benchmark name (pilot once, reused by every repetition).
 std::map<std::string, uint64_t>& chosen_units() {
   static std::map<std::string, uint64_t> m;
@@ -350,7 +343,6 @@ void BM_Channel(benchmark::State& state, CaseSpec c, std::string name) {
   Neighbour neighbour;
   if (c.neighbour) {
     neighbour.start();
-    last_neighbour_policy() = neighbour.policy();
     detail::active_neighbour() = &neighbour;
   }
   const uint64_t units = choose_units<A, M>(c, name, pus);
@@ -360,6 +352,7 @@ void BM_Channel(benchmark::State& state, CaseSpec c, std::string name) {
     state.SetIterationTime(std::max(o.measured_s, 1e-9));
   }
   detail::active_neighbour() = nullptr;
+  const int neighbour_threads = neighbour.threads();
   neighbour.stop();
   const double msgs = static_cast<double>(std::max<uint64_t>(o.messages, 1));
   const double ns = o.measured_s * 1e9;
@@ -399,7 +392,8 @@ void BM_Channel(benchmark::State& state, CaseSpec c, std::string name) {
                                 std::to_string(gomaxprocs())
                           : plan.label();
   if (c.neighbour)
-    label += std::string(";neighbour=") + neighbour_policy() + "x" + std::to_string(usable_pus());
+    label += std::string(";neighbour=") + neighbour.policy() + "x" +
+             std::to_string(neighbour_threads);
   state.SetLabel(label);
   benchmark::DoNotOptimize(o.sink);
   if (o.hist.count() > 0) {
@@ -442,14 +436,10 @@ void register_one(const CaseSpec& c) {
       ->Unit(benchmark::kMillisecond);
 }
 
-// Chan on goroutines: Chan's own adapter, every party a goroutine.
-template <class A>
-constexpr bool kRunsOnGoroutines = std::is_same_v<A, ChanAdapter>;
-
 template <class A>
 void register_case(const CaseSpec& c) {
   if (!expressible<A>(c)) return;
-  if (c.chan_only && !kRunsOnGoroutines<A>) return;
+  if (c.chan_only && !std::is_same_v<A, ChanAdapter>) return;
   switch (c.msg_bytes) {
     case 8: register_one<A, Msg<8>>(c); break;
     case 64: register_one<A, Msg<64>>(c); break;
@@ -472,7 +462,7 @@ void register_all() {
   // One registration line per implementation (and the case matrix once).
   for (const CaseSpec& c : all_cases()) {
     register_case<ChanAdapter>(c);
-    CaseSpec g = c;
+    CaseSpec g = c;  // Chan on goroutines: the same case, every party a goroutine
     g.model = Model::kGoroutine;
     register_case<ChanAdapter>(g);
     register_case<BoostFiberAdapter>(c);

@@ -26,7 +26,7 @@ THREAD_ONLY = ("blocked_per_msg", "parks_per_msg", "lock_contended_per_msg", "sp
 GOROUTINE_ONLY = ("g_parks_per_msg", "g_switches_per_msg", "g_steals_per_msg", "gomaxprocs")
 
 
-@unittest.skipUnless(BIN and os.path.exists(BIN), "set SYNCSCOPE_CHANNELS_BIN (CTest does)")
+@unittest.skipUnless(BIN, "set SYNCSCOPE_CHANNELS_BIN (CTest does; a path that does not exist fails)")
 class ModelRowsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

@@ -115,8 +115,7 @@ class Neighbour {
     for (const auto& s : slots_) {
       timespec ts{};
       clockid_t id;
-      if (pthread_getcpuclockid(s->thread.native_handle(), &id) == 0 &&
-          clock_gettime(id, &ts) == 0)
+      if (pthread_getcpuclockid(s->thread.native_handle(), &id) == 0 && clock_gettime(id, &ts) == 0)
         u.cpu_s += static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
       u.ctx_switches += switches_of(s->tid.load(std::memory_order_acquire));
     }

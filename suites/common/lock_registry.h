@@ -8,8 +8,8 @@
 // parks from these next to the plain runs.
 // PeerLocks: the Go runtime's own sync.Mutex / sync.RWMutex, measured by the
 // fairness and starvation suites' Go peers (suites/<suite>/go/) on the same
-// cases; listed here only for their names, order and colours (the Go
-// runtime's cyan, as go_chan's), never instantiated in C++.
+// cases; listed here only for their names, order and colours (teals: near
+// go_chan's cyan, apart from SemaMutex's), never instantiated in C++.
 //
 // Each line also gives the lock's colour in every plot (families keep a hue:
 // the Go designs orange/brown, newest darkest; TBB greens; test-and-set
@@ -78,8 +78,8 @@ using InstrumentedLocks = LockList<
 struct MeasuredByGoPeer {};
 
 using PeerLocks = LockList<
-    Lock<"go_sync_mutex", MeasuredByGoPeer, "#17becf">,
-    Lock<"go_sync_rwmutex", MeasuredByGoPeer, "#0e8a96">>;
+    Lock<"go_sync_mutex", MeasuredByGoPeer, "#008080">,
+    Lock<"go_sync_rwmutex", MeasuredByGoPeer, "#00a6a6">>;
 
 // The four lists as "locks_mutex", "locks_instrumented", "locks_shared" and
 // "locks_peer" in the suite's JSON context ("name=#rrggbb,..." in registry
