@@ -1175,6 +1175,10 @@ void spawn(Task* t) {
   // A pooled stack keeps the poisoned redzones of its last goroutine's
   // frames (goroutine_main's never returns): start clean.
   __asan_unpoison_memory_region(g->stack_top - kGoroutineStackBytes, kGoroutineStackBytes);
+  // A fresh fiber has no fake stack: the slot still names the one ASan
+  // freed when the G's last goroutine exited (detect_stack_use_after_return
+  // crashed on it).
+  g->asan_fake_stack = nullptr;
 #endif
   g->task = t;
   g->permit.store(internal::kPermitNone, std::memory_order_relaxed);
