@@ -70,11 +70,26 @@
 // cache lines and read-mostly workloads stop scaling — the opposite of what
 // sync.Map is for. An epoch section costs a reader one seq_cst store to its
 // own per-thread record (xchg on x86-64, stlr on ARM64) and a load of the
-// global epoch; no shared line is written by readers. Its price: each
-// retirement bumps the global epoch counter (one shared RMW per replaced
-// value box), memory is held while any thread stays inside a section
-// (a long range() callback delays every Rcu/AtomicValue/Pool/Map
-// reclamation in the process), and freeing is batched (kReclaimBatch).
+// global epoch; no shared line is written by readers. Its price: memory is
+// held while any thread stays inside a section (a long range() callback
+// delays every Rcu/AtomicValue/Pool/Map reclamation in the process), and
+// freeing is batched (kReclaimBatch, kBoxBatch).
+//
+// Replaced value boxes (the common case: a store to a key that exists) do
+// not go to the shared retire list: each thread queues them in its own slot
+// of the map (box_slots_, indexed by the thread's epoch record, as Pool
+// does) and, every kBoxBatch boxes, tags the whole batch with ONE
+// E.fetch_add and frees, oldest first, the boxes of its slot whose grace
+// period has passed. A retirement was one shared RMW on E plus an add and a
+// CAS on the map's list, all bouncing between threads that store disjoint
+// keys (issue 16); it is now a few plain writes to a line the thread owns,
+// plus one RMW on E per kBoxBatch. Sound because delaying a tag only makes
+// it larger: every box of the batch was unlinked (seq_cst RMW) before the
+// fetch_add in the thread's program order, which is all rcu.h's argument
+// needs. The cost: each thread's slot holds up to kBoxBatch boxes not yet
+// tagged, plus the batches still in their grace period, until that thread
+// (or the next thread that adopts its epoch record) retires again, or the
+// map is destroyed.
 //
 // Memory ordering: a load that returns a value stored by store()/swap()/
 // load_or_store()/compare_and_swap() sees everything the storing thread did
@@ -110,6 +125,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -119,6 +135,7 @@
 #include <vector>
 
 #include <syncscope/go_mutex.h>
+#include <syncscope/internal/indexed_array.h>
 #include <syncscope/rcu.h>
 
 namespace syncscope {
@@ -153,6 +170,17 @@ class Map {
     }
   };
 
+  // One thread's replaced value boxes. Used only by the thread that owns
+  // epoch record `index` (inside an epoch section); a record changes owner
+  // with a release/acquire handoff (rcu.h), so the fields are plain. Padded
+  // to its own lines: two threads' slots never share one.
+  struct alignas(detail::kEpochRecordAlign) BoxSlot {
+    detail::Retired* untagged = nullptr;  // stack of boxes not yet tagged
+    std::size_t untagged_n = 0;           // its length
+    detail::Retired* oldest = nullptr;    // tagged boxes, FIFO, tags ascending
+    detail::Retired* newest = nullptr;    // the FIFO's tail
+  };
+
   using EntryMap = std::unordered_map<K, Entry*, Hash, KeyEqual>;
 
   // Go's readOnly. The hash map is immutable once published. amended is set
@@ -178,6 +206,9 @@ class Map {
   // Retired objects are freed in batches of about this many (a reclaim scans
   // every thread's epoch record).
   static constexpr std::size_t kReclaimBatch = 64;
+  // A thread tags and reclaims its replaced value boxes once per this many
+  // (see "Replaced value boxes" in the header comment).
+  static constexpr std::size_t kBoxBatch = 32;
 
   Map() : read_(new ReadOnly) {}
   Map(const Map&) = delete;
@@ -192,6 +223,10 @@ class Map {
     }
     for (Entry* e : all) Entry::free(e);
     delete r;
+    box_slots_.for_each_unsafe([](BoxSlot& s) {
+      free_chain(s.untagged);
+      free_chain(s.oldest);
+    });
     // retired_'s destructor frees what is still waiting for a grace period.
   }
 
@@ -348,7 +383,71 @@ class Map {
       reclaim_at_.store(retired_.pending() + kReclaimBatch, std::memory_order_relaxed);
     }
   }
-  void retire(ValueNode* v) const noexcept { retire(v, &ValueNode::free); }
+  // A replaced value box goes to the calling thread's slot; a thread with
+  // no durable epoch record (it is exiting) or no slot (allocation failed)
+  // uses the shared list.
+  void retire(ValueNode* v) const noexcept {
+    BoxSlot* s = nullptr;
+    if (const int64_t id = detail::epoch_thread_index(); id >= 0) {
+      s = box_slots_.find(static_cast<uint32_t>(id));
+      if (s == nullptr) {
+        try {
+          s = &box_slots_.get(static_cast<uint32_t>(id));
+        } catch (const std::bad_alloc&) {
+          s = nullptr;
+        }
+      }
+    }
+    if (s == nullptr) {
+      retire(v, &ValueNode::free);
+      return;
+    }
+    v->reclaim_fn = &ValueNode::free;
+    v->retired_next = s->untagged;
+    s->untagged = v;
+    if (++s->untagged_n >= kBoxBatch) flush_boxes(*s);
+  }
+
+  // Tags the slot's untagged boxes with one E.fetch_add (seq_cst, after
+  // their unlinks in program order: the order rcu.h's proof needs), moves
+  // them to the tail of the tagged FIFO, then frees from its head every box
+  // whose tag is below the oldest active section. Tags only grow along the
+  // FIFO, so the loop stops at the first box still in its grace period:
+  // O(freed + 1) even while a reader holds everything back. The scan's
+  // seq_cst loads read each reader's leave (release), so its uses of a box
+  // happen-before the free.
+  static void flush_boxes(BoxSlot& s) noexcept {
+    const uint64_t x = detail::g_epoch.value.fetch_add(1, std::memory_order_seq_cst);
+    for (detail::Retired* r = s.untagged; r != nullptr;) {
+      detail::Retired* next = r->retired_next;
+      r->retired_epoch = x;
+      r->retired_next = nullptr;
+      if (s.newest != nullptr) {
+        s.newest->retired_next = r;
+      } else {
+        s.oldest = r;
+      }
+      s.newest = r;
+      r = next;
+    }
+    s.untagged = nullptr;
+    s.untagged_n = 0;
+    const uint64_t min_active = detail::epoch_min_active();
+    while (s.oldest != nullptr && s.oldest->retired_epoch < min_active) {
+      detail::Retired* d = s.oldest;
+      s.oldest = d->retired_next;
+      d->reclaim_fn(d);
+    }
+    if (s.oldest == nullptr) s.newest = nullptr;
+  }
+
+  static void free_chain(detail::Retired* r) noexcept {
+    while (r != nullptr) {
+      detail::Retired* next = r->retired_next;
+      r->reclaim_fn(r);
+      r = next;
+    }
+  }
 
   // ---- slow paths -----------------------------------------------------
   // Outlined (noinline): they take mu_, may build or promote dirty_ and
@@ -656,8 +755,12 @@ class Map {
   // snapshot but not in dirty_, so the next promotion leaves them behind and
   // must retire those still expunged.
   mutable std::vector<Entry*> expunged_;
-  // Unlinked snapshots, entries and boxes waiting for their grace period.
+  // Unlinked snapshots and entries (and the boxes of threads without a
+  // slot) waiting for their grace period.
   mutable detail::RetireList retired_;
+  // Per-thread slots by epoch record index (segments allocated on first use,
+  // freed with the map).
+  mutable detail::IndexedArray<BoxSlot> box_slots_;
   // Pending count at which the next reclaim runs. Relaxed: a heuristic,
   // written by whichever thread reclaimed last.
   mutable std::atomic<std::size_t> reclaim_at_{kReclaimBatch};
