@@ -16,7 +16,7 @@
 #       SUITE_go_peer_unit), with the shared packages' tests
 #
 # Built offline in GOPATH mode: GO111MODULE=off, GOPATH = a staging tree
-# under BUILD_DIR (syncscope/gbench, syncscope/lockpeer and the suite's
+# under BUILD_DIR (syncscope/gbench, syncscope/hist, syncscope/lockpeer and the suite's
 # package, copied there)
 # followed by /usr/share/gocode (Debian's golang-golang-x-sync-dev:
 # golang.org/x/sync/{semaphore,singleflight,errgroup}); GOCACHE under
@@ -50,8 +50,9 @@ check_suite() {
 stage() {
   local suite="$1" out="$2" src="$2/gopath/src/syncscope"
   rm -rf "$src"
-  mkdir -p "$src/gbench" "$src/lockpeer" "$src/${suite}_go" "$out/cache"
+  mkdir -p "$src/gbench" "$src/hist" "$src/lockpeer" "$src/${suite}_go" "$out/cache"
   cp "$here/go/gbench/"* "$src/gbench/"
+  cp "$here/go/hist/"*.go "$src/hist/"
   cp "$here/go/lockpeer/"* "$src/lockpeer/"
   cp "$suites_dir/$suite/go/"* "$src/${suite}_go/"
   export GOCACHE="$out/cache" GOPATH="$out/gopath:/usr/share/gocode" GOENV=off \
@@ -71,7 +72,7 @@ case "${1:-}" in
     command -v go >/dev/null 2>&1 || { echo "error: no 'go' on PATH (./run.sh setup installs golang-go)" >&2; exit 1; }
     build="$(cd "$3" && pwd)"
     stage "$2" "$build/suites/$2/go-peer-test"
-    cd "$pkg" && exec go test -count=1 syncscope/gbench syncscope/lockpeer .
+    cd "$pkg" && exec go test -count=1 syncscope/gbench syncscope/hist syncscope/lockpeer .
     ;;
 esac
 

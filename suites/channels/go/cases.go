@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"syncscope/hist"
 )
 
 // The cases of suites/channels/cases.h, written with goroutines and chans.
@@ -38,7 +40,7 @@ type caseSpec struct {
 }
 
 type slot struct {
-	hist    *logLinearHistogram
+	hist    *hist.Histogram
 	sink    uint64
 	finish  uint64
 	spansNs float64
@@ -48,7 +50,7 @@ type slot struct {
 type outcome struct {
 	wallS, measuredS  float64
 	units, messages   uint64
-	hist              *logLinearHistogram
+	hist              *hist.Histogram
 	cpuS, ctxSwitches float64
 	sink              uint64
 }
@@ -74,7 +76,7 @@ func makeMsg[M msg](k uint64) M {
 func take[M msg](s *slot, m *M) {
 	t := (*m)[0]
 	if t != 0 {
-		s.hist.record(nowNs() - t)
+		s.hist.Record(nowNs() - t)
 	}
 	s.sink += t
 }
@@ -91,7 +93,7 @@ func rusageNow() (cpu float64, csw float64) {
 func runTeam(n int, body func(i int, s *slot)) outcome {
 	slots := make([]*slot, n)
 	for i := range slots {
-		slots[i] = &slot{hist: newHistogram()}
+		slots[i] = &slot{hist: hist.New()}
 	}
 	var ready int32
 	var gate int32
@@ -117,13 +119,13 @@ func runTeam(n int, body func(i int, s *slot)) outcome {
 	atomic.StoreInt32(&gate, 1)
 	wg.Wait()
 	cpu1, csw1 := rusageNow()
-	o := outcome{hist: newHistogram()}
+	o := outcome{hist: hist.New()}
 	last := t0
 	for _, s := range slots {
 		if s.finish > last {
 			last = s.finish
 		}
-		o.hist.merge(s.hist)
+		o.hist.Merge(s.hist)
 		o.sink += s.sink
 		o.measuredS += s.spansNs * 1e-9
 	}
@@ -235,7 +237,7 @@ func runPingPong[M msg](c caseSpec, units uint64) outcome {
 				back := <-pong
 				s.sink += back[0]
 				if t != 0 {
-					s.hist.record(nowNs() - t)
+					s.hist.Record(nowNs() - t)
 				}
 			}
 		} else {
@@ -337,7 +339,7 @@ func runClose[M msg](c caseSpec, units uint64) outcome {
 				if ok {
 					s.sink++ // a value would be a bug: nobody sends
 				}
-				s.hist.record(w - atomic.LoadUint64(&tClose))
+				s.hist.Record(w - atomic.LoadUint64(&tClose))
 				for {
 					prev := atomic.LoadUint64(&lastWake)
 					if prev >= w || atomic.CompareAndSwapUint64(&lastWake, prev, w) {

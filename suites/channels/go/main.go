@@ -41,6 +41,7 @@ import (
 	"strings"
 
 	"syncscope/gbench"
+	"syncscope/hist"
 )
 
 const implName = "go_chan"
@@ -198,16 +199,16 @@ func counters(c caseSpec, o outcome) map[string]float64 {
 	if c.kind == "pingpong" {
 		k["ns_per_roundtrip"] = ns / math.Max(float64(o.units), 1)
 	}
-	if o.hist.count > 0 {
-		k["lat_p50_ns"] = float64(o.hist.percentile(0.50))
-		k["lat_p99_ns"] = float64(o.hist.percentile(0.99))
-		k["lat_p999_ns"] = float64(o.hist.percentile(0.999))
-		k["lat_samples"] = float64(o.hist.count)
+	if o.hist.Count() > 0 {
+		k["lat_p50_ns"] = float64(o.hist.Percentile(0.50))
+		k["lat_p99_ns"] = float64(o.hist.Percentile(0.99))
+		k["lat_p999_ns"] = float64(o.hist.Percentile(0.999))
+		k["lat_samples"] = float64(o.hist.Count())
 	}
 	return k
 }
 
-func histJSON(c caseSpec, h *logLinearHistogram) map[string]interface{} {
+func histJSON(c caseSpec, h *hist.Histogram) map[string]interface{} {
 	what := "send to receive"
 	every := sampleEvery
 	switch c.kind {
@@ -218,8 +219,8 @@ func histJSON(c caseSpec, h *logLinearHistogram) map[string]interface{} {
 		every = 1
 	}
 	return map[string]interface{}{
-		"what": what, "unit": "ns", "sample_every": every, "count": h.count,
-		"min": h.minValue(), "max": h.max, "buckets": h.buckets(),
+		"what": what, "unit": "ns", "sample_every": every, "count": h.Count(),
+		"min": h.MinValue(), "max": h.Max(), "buckets": h.Buckets(),
 	}
 }
 
@@ -297,7 +298,7 @@ func main() {
 			sort.Strings(keys[2:])
 			benchmarks = append(benchmarks, gbench.Aggregates(name, fi, p.repetitions, 1, "ms", caseLabel, keys, entries)...)
 		}
-		if last.hist != nil && last.hist.count > 0 {
+		if last.hist != nil && last.hist.Count() > 0 {
 			hists[baseName(name)] = histJSON(p.spec, last.hist)
 		}
 		capName := strconv.Itoa(p.spec.capacity)

@@ -11,7 +11,7 @@
 #       stage the package as for a build and run its `go test` (no etcd needed)
 #
 # Built offline in GOPATH mode: GO111MODULE=off, GOPATH = a staging tree under
-# BUILD_DIR (syncscope/gbench from suites/common/go/gbench and this package as
+# BUILD_DIR (syncscope/gbench and syncscope/hist from suites/common/go/ and this package as
 # syncscope/distributed_go, copied there) followed by /usr/share/gocode, where
 # Debian's golang-etcd-server-dev puts go.etcd.io/etcd (clientv3,
 # clientv3/concurrency, contrib/recipes) and its dependencies; GOCACHE under
@@ -46,8 +46,9 @@ build="$(cd "$1" && pwd)"  # Go wants absolute GOCACHE / GOPATH
 out="$build/suites/distributed/go-peer"
 src="$out/gopath/src/syncscope"
 rm -rf "$src"
-mkdir -p "$src/gbench" "$src/distributed_go" "$out/cache"
+mkdir -p "$src/gbench" "$src/hist" "$src/distributed_go" "$out/cache"
 cp "$here/../../common/go/gbench/"*.go "$here/../../common/go/gbench/"*.s "$src/gbench/"
+cp "$here/../../common/go/hist/"*.go "$src/hist/"
 cp "$here/"*.go "$src/distributed_go/"
 export GOCACHE="$out/cache" GOPATH="$out/gopath:/usr/share/gocode" GOENV=off GOTOOLCHAIN=local \
   GOPROXY=off GOFLAGS='' CGO_ENABLED=0 GO111MODULE=off

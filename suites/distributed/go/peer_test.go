@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"syncscope/hist"
 )
 
 func TestParseArgsValid(t *testing.T) {
@@ -138,40 +140,14 @@ func TestBudget(t *testing.T) {
 	}
 }
 
-// The layout of suites/common/histogram.h: exact below 128, then 64
-// sub-buckets per power of two; percentiles by nearest rank as the bucket's
-// upper bound clamped to the exact max.
-func TestHistogram(t *testing.T) {
-	h := newHistogram()
-	if h.percentile(0.5) != 0 || len(h.buckets()) != 0 {
-		t.Fatal("empty histogram")
-	}
+// setLatency's counters from a histogram (the histogram itself is tested in
+// suites/common/go/hist).
+func TestSetLatency(t *testing.T) {
+	h := hist.New()
 	for v := uint64(1); v <= 100; v++ {
-		h.record(v)
+		h.Record(v)
 	}
-	if h.percentile(0.5) != 50 || h.percentile(0.99) != 99 || h.percentile(1) != 100 || h.mean() != 50.5 {
-		t.Errorf("exact range: p50 %d p99 %d max %d mean %f", h.percentile(0.5), h.percentile(0.99),
-			h.percentile(1), h.mean())
-	}
-	if bucketOf(127) != 127 || bucketOf(128) != 128 || lowerBound(128) != 128 || upperBound(128) != 129 {
-		t.Errorf("bucket layout at 128: %d %d %d %d", bucketOf(127), bucketOf(128), lowerBound(128), upperBound(128))
-	}
-	for _, v := range []uint64{129, 1000, 1234567, 1 << 40} {
-		b := bucketOf(v)
-		if v < lowerBound(b) || v > upperBound(b) || float64(upperBound(b)-lowerBound(b)) > float64(v)/64 {
-			t.Errorf("value %d in bucket %d [%d, %d]", v, b, lowerBound(b), upperBound(b))
-		}
-	}
-	g := newHistogram()
-	g.record(1500000)
-	h.merge(g)
-	if h.count != 101 || h.max != 1500000 || h.percentile(1) != 1500000 {
-		t.Errorf("merge: count %d max %d p100 %d", h.count, h.max, h.percentile(1))
-	}
-	b := h.buckets()
-	if b[len(b)-1] != [2]uint64{1500000, 1} {
-		t.Errorf("last bucket %v, want its upper bound clamped to the max", b[len(b)-1])
-	}
+	h.Record(1500000)
 	m := map[string]float64{}
 	setLatency(m, h, "handoff_", false)
 	if len(m) != 2 || m["handoff_p50_us"] != 0.051 {
@@ -210,8 +186,8 @@ func TestRunCasesTimeBudget(t *testing.T) {
 	defer func() { budgetClock = now }()
 	fake := func(config) (result, error) {
 		fakeNs += 1e9
-		h := newHistogram()
-		h.record(1000)
+		h := hist.New()
+		h.Record(1000)
 		return result{secs: 0.001, counters: map[string]float64{"p50_us": 1, "p99_us": 1}, hist: h}, nil
 	}
 	cases := []benchCase{{"distributed/a/impl:go_clientv3/cluster:1/clients:1", fake},

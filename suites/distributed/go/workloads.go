@@ -23,6 +23,7 @@ import (
 	"go.etcd.io/etcd/etcdserver/api/v3rpc/rpctypes"
 	"go.uber.org/zap"
 	"syncscope/gbench"
+	"syncscope/hist"
 )
 
 // suffix is Google Benchmark's for the suite's cases (Iterations(1),
@@ -48,7 +49,7 @@ type benchCase struct {
 type result struct {
 	secs     float64
 	counters map[string]float64
-	hist     *logLinearHistogram
+	hist     *hist.Histogram
 }
 
 // clientsFor is the suite's clients_for (distributed.cc): --clients when
@@ -226,7 +227,7 @@ func runCases(c config, cases []benchCase, label string, progress func(string)) 
 				e[key] = v
 			}
 			entries = append(entries, e)
-			hists[k.name] = map[string]interface{}{"buckets": r.hist.buckets()}
+			hists[k.name] = map[string]interface{}{"buckets": r.hist.Buckets()}
 		}
 		done := len(entries)
 		for _, e := range entries {
@@ -371,18 +372,18 @@ func budget(c config, quick, full, floor, n int) int {
 
 // setLatency: the latency counters of h (ns) under prefix, as the suite's
 // set_latency: p50/p99 always; with full also p90, p99.9, max, mean, samples.
-func setLatency(m map[string]float64, h *logLinearHistogram, prefix string, full bool) {
+func setLatency(m map[string]float64, h *hist.Histogram, prefix string, full bool) {
 	us := func(ns uint64) float64 { return float64(ns) / 1000 }
-	m[prefix+"p50_us"] = us(h.percentile(0.50))
-	m[prefix+"p99_us"] = us(h.percentile(0.99))
+	m[prefix+"p50_us"] = us(h.Percentile(0.50))
+	m[prefix+"p99_us"] = us(h.Percentile(0.99))
 	if !full {
 		return
 	}
-	m[prefix+"p90_us"] = us(h.percentile(0.90))
-	m[prefix+"p999_us"] = us(h.percentile(0.999))
-	m[prefix+"max_us"] = us(h.max)
-	m[prefix+"mean_us"] = h.mean() / 1000
-	m[prefix+"samples"] = float64(h.count)
+	m[prefix+"p90_us"] = us(h.Percentile(0.90))
+	m[prefix+"p999_us"] = us(h.Percentile(0.999))
+	m[prefix+"max_us"] = us(h.Max())
+	m[prefix+"mean_us"] = h.Mean() / 1000
+	m[prefix+"samples"] = float64(h.Count())
 }
 
 // jain: Jain's fairness index of per-client counts, (sum x)^2 / (n sum x^2).
@@ -428,14 +429,14 @@ func mutexUncontended(c config) (result, error) {
 	if !c.quick() {
 		rounds = 400
 	}
-	h := newHistogram()
+	h := hist.New()
 	t0 := now()
 	for i := 0; i < rounds; i++ {
 		a := now()
 		if err := lockUnlock(); err != nil {
 			return result{}, err
 		}
-		h.record(now() - a)
+		h.Record(now() - a)
 	}
 	secs := since(t0)
 	r := result{secs: secs, counters: map[string]float64{}, hist: h}
@@ -458,11 +459,11 @@ func mutexContended(c config, csUs, n int) (result, error) {
 	total := budget(c, 8, 50, 16, n)
 	left := int64(total)
 	var lastUnlock uint64 // ns of the latest Unlock call
-	wait := make([]*logLinearHistogram, n)
-	handoff := make([]*logLinearHistogram, n)
+	wait := make([]*hist.Histogram, n)
+	handoff := make([]*hist.Histogram, n)
 	count := make([]uint64, n)
 	for i := range wait {
-		wait[i], handoff[i] = newHistogram(), newHistogram()
+		wait[i], handoff[i] = hist.New(), hist.New()
 	}
 	t0 := now()
 	err = runClients(n, cl.close, func(i int) error {
@@ -473,10 +474,10 @@ func mutexContended(c config, csUs, n int) (result, error) {
 				return err
 			}
 			b := now()
-			wait[i].record(b - a)
+			wait[i].Record(b - a)
 			// A hand-off: the previous holder released while this client waited.
 			if rel := atomic.LoadUint64(&lastUnlock); rel > a {
-				handoff[i].record(b - rel)
+				handoff[i].Record(b - rel)
 			}
 			count[i]++
 			if csUs > 0 {
@@ -493,14 +494,14 @@ func mutexContended(c config, csUs, n int) (result, error) {
 		return result{}, err
 	}
 	secs := since(t0)
-	w, hand := newHistogram(), newHistogram()
+	w, hand := hist.New(), hist.New()
 	for i := 0; i < n; i++ {
-		w.merge(wait[i])
-		hand.merge(handoff[i])
+		w.Merge(wait[i])
+		hand.Merge(handoff[i])
 	}
 	r := result{secs: secs, counters: map[string]float64{}, hist: w}
 	setLatency(r.counters, w, "", true)
-	if hand.count > 0 {
+	if hand.Count() > 0 {
 		setLatency(r.counters, hand, "handoff_", false)
 	}
 	r.counters["ops_per_s"] = float64(total) / secs
@@ -519,9 +520,9 @@ func rwMutex(c config, readersPct, n int) (result, error) {
 	prefix := uniquePrefix("rwmutex")
 	total := budget(c, 8, 50, 16, n)
 	left := int64(total)
-	rd, wr := make([]*logLinearHistogram, n), make([]*logLinearHistogram, n)
+	rd, wr := make([]*hist.Histogram, n), make([]*hist.Histogram, n)
 	for i := range rd {
-		rd[i], wr[i] = newHistogram(), newHistogram()
+		rd[i], wr[i] = hist.New(), hist.New()
 	}
 	t0 := now()
 	err = runClients(n, cl.close, func(i int) error {
@@ -534,7 +535,7 @@ func rwMutex(c config, readersPct, n int) (result, error) {
 				if err := rw.RLock(); err != nil {
 					return err
 				}
-				rd[i].record(now() - a)
+				rd[i].Record(now() - a)
 				if err := rw.RUnlock(); err != nil {
 					return err
 				}
@@ -542,7 +543,7 @@ func rwMutex(c config, readersPct, n int) (result, error) {
 				if err := rw.Lock(); err != nil {
 					return err
 				}
-				wr[i].record(now() - a)
+				wr[i].Record(now() - a)
 				if err := rw.Unlock(); err != nil {
 					return err
 				}
@@ -554,19 +555,19 @@ func rwMutex(c config, readersPct, n int) (result, error) {
 		return result{}, err
 	}
 	secs := since(t0)
-	r, w, all := newHistogram(), newHistogram(), newHistogram()
+	r, w, all := hist.New(), hist.New(), hist.New()
 	for i := 0; i < n; i++ {
-		r.merge(rd[i])
-		w.merge(wr[i])
+		r.Merge(rd[i])
+		w.Merge(wr[i])
 	}
-	all.merge(r)
-	all.merge(w)
+	all.Merge(r)
+	all.Merge(w)
 	res := result{secs: secs, counters: map[string]float64{}, hist: all}
 	setLatency(res.counters, all, "", true)
-	if r.count > 0 {
+	if r.Count() > 0 {
 		setLatency(res.counters, r, "read_", false)
 	}
-	if w.count > 0 {
+	if w.Count() > 0 {
 		setLatency(res.counters, w, "write_", false)
 	}
 	res.counters["ops_per_s"] = float64(total) / secs
@@ -586,9 +587,9 @@ func electionCampaign(c config, n int) (result, error) {
 	prefix := uniquePrefix("election")
 	total := budget(c, 6, 40, 8, n)
 	left := int64(total)
-	lat := make([]*logLinearHistogram, n)
+	lat := make([]*hist.Histogram, n)
 	for i := range lat {
-		lat[i] = newHistogram()
+		lat[i] = hist.New()
 	}
 	t0 := now()
 	err = runClients(n, cl.close, func(i int) error {
@@ -599,7 +600,7 @@ func electionCampaign(c config, n int) (result, error) {
 			if err := e.Campaign(ctx, value); err != nil {
 				return err
 			}
-			lat[i].record(now() - a)
+			lat[i].Record(now() - a)
 			if err := e.Resign(ctx); err != nil {
 				return err
 			}
@@ -610,9 +611,9 @@ func electionCampaign(c config, n int) (result, error) {
 		return result{}, err
 	}
 	secs := since(t0)
-	all := newHistogram()
+	all := hist.New()
 	for _, h := range lat {
-		all.merge(h)
+		all.Merge(h)
 	}
 	r := result{secs: secs, counters: map[string]float64{}, hist: all}
 	setLatency(r.counters, all, "", true)
@@ -637,7 +638,7 @@ func barrier(c config, n int) (result, error) {
 		return result{}, err
 	}
 	defer cl.close()
-	h := newHistogram()
+	h := hist.New()
 	secs := 0.0
 	R := rounds(c)
 	for r := 0; r < R; r++ {
@@ -676,9 +677,9 @@ func barrier(c config, n int) (result, error) {
 		last := t
 		for _, x := range ret {
 			if x > t {
-				h.record(x - t)
+				h.Record(x - t)
 			} else {
-				h.record(0)
+				h.Record(0)
 			}
 			if x > last {
 				last = x
@@ -700,7 +701,7 @@ func doubleBarrier(c config, n int) (result, error) {
 		return result{}, err
 	}
 	defer cl.close()
-	h := newHistogram()
+	h := hist.New()
 	secs := 0.0
 	R := rounds(c)
 	for r := 0; r < R; r++ {
@@ -727,9 +728,9 @@ func doubleBarrier(c config, n int) (result, error) {
 		lastRet := lastCall
 		for _, x := range ret {
 			if x > lastCall {
-				h.record(x - lastCall)
+				h.Record(x - lastCall)
 			} else {
-				h.record(0)
+				h.Record(0)
 			}
 			if x > lastRet {
 				lastRet = x
@@ -764,9 +765,9 @@ func queue(c config, priority bool, n int) (result, error) {
 	}
 	total := perProducer * n
 	toTake := int64(total)
-	lat := make([]*logLinearHistogram, n)
+	lat := make([]*hist.Histogram, n)
 	for i := range lat {
-		lat[i] = newHistogram()
+		lat[i] = hist.New()
 	}
 	t0 := now()
 	err = runClients(2*n, cl.close, func(i int) error {
@@ -806,9 +807,9 @@ func queue(c config, priority bool, n int) (result, error) {
 				return fmt.Errorf("dequeued '%s', not an enqueue time", v)
 			}
 			if t := now(); t > sent {
-				h.record(t - sent)
+				h.Record(t - sent)
 			} else {
-				h.record(0)
+				h.Record(0)
 			}
 		}
 		return nil
@@ -817,9 +818,9 @@ func queue(c config, priority bool, n int) (result, error) {
 		return result{}, err
 	}
 	secs := since(t0)
-	all := newHistogram()
+	all := hist.New()
 	for _, h := range lat {
-		all.merge(h)
+		all.Merge(h)
 	}
 	r := result{secs: secs, counters: map[string]float64{}, hist: all}
 	setLatency(r.counters, all, "", true)
@@ -894,9 +895,9 @@ func stmTransfer(c config, accounts int, iso concurrency.Isolation, n int) (resu
 	total := budget(c, 8, 50, 16, n)
 	left := int64(total)
 	var retries, futureRev int64
-	lat := make([]*logLinearHistogram, n)
+	lat := make([]*hist.Histogram, n)
 	for i := range lat {
-		lat[i] = newHistogram()
+		lat[i] = hist.New()
 	}
 	t0 := now()
 	err = runClients(n, cl.close, func(i int) error {
@@ -943,7 +944,7 @@ func stmTransfer(c config, accounts int, iso concurrency.Isolation, n int) (resu
 				}
 				atomic.AddInt64(&futureRev, 1)
 			}
-			lat[i].record(now() - a)
+			lat[i].Record(now() - a)
 			atomic.AddInt64(&retries, calls-1)
 		}
 		return nil
@@ -964,9 +965,9 @@ func stmTransfer(c config, accounts int, iso concurrency.Isolation, n int) (resu
 	if _, err := cl.cli[0].Delete(ctx, prefix, clientv3.WithPrefix()); err != nil {
 		return result{}, err
 	}
-	all := newHistogram()
+	all := hist.New()
 	for _, h := range lat {
-		all.merge(h)
+		all.Merge(h)
 	}
 	r := result{secs: secs, counters: map[string]float64{}, hist: all}
 	setLatency(r.counters, all, "", true)

@@ -2,7 +2,7 @@
 // Go's own sync.Mutex and sync.RWMutex on the suite's cases, under the same
 // names with lock:go_sync_mutex / lock:go_sync_rwmutex
 // (suites/starvation/starvation.cc describes the cases; the runner and the
-// histogram are suites/common/go/lockpeer, the twins of lock_runner.h and
+// histogram are suites/common/go/lockpeer and suites/common/go/hist, the twins of lock_runner.h and
 // histogram.h).
 //
 // Usage (suites/starvation/peer.sh runs it through suites/common/go_peer.sh):
@@ -32,6 +32,7 @@ import (
 	"sync"
 
 	"syncscope/gbench"
+	"syncscope/hist"
 	"syncscope/lockpeer"
 )
 
@@ -116,7 +117,7 @@ func Cases(plan []gbench.PlanEntry, prof gbench.Profile, hists map[string]interf
 				}
 				var mu sync.Mutex
 				r := lockpeer.Run(&mu, lockpeer.Config{Roles: roles, DurationS: duration, RecordWait: true})
-				all := lockpeer.NewHistogram()
+				all := hist.New()
 				var total uint64
 				for _, rec := range r.Records {
 					all.Merge(rec.WriteWait)
@@ -161,7 +162,7 @@ func Cases(plan []gbench.PlanEntry, prof gbench.Profile, hists map[string]interf
 				}
 				var mu sync.RWMutex
 				r := lockpeer.Run(&mu, lockpeer.Config{Roles: roles, DurationS: duration, RecordWait: true})
-				reads, writes := lockpeer.NewHistogram(), lockpeer.NewHistogram()
+				reads, writes := hist.New(), hist.New()
 				var total, nreads uint64
 				for _, rec := range r.Records {
 					reads.Merge(rec.ReadWait)

@@ -27,6 +27,8 @@ import (
 	"syscall"
 	"time"
 	_ "unsafe" // go:linkname
+
+	"syncscope/hist"
 )
 
 //go:linkname nanotime runtime.nanotime
@@ -141,7 +143,7 @@ type Config struct {
 type Record struct {
 	Acquisitions, Reads uint64
 	Orders              []uint32
-	WriteWait, ReadWait *Histogram
+	WriteWait, ReadWait *hist.Histogram
 	CPUS                float64
 	Vcsw, Ivcsw         float64
 	sink                uint64
@@ -168,7 +170,7 @@ func Run(lock Locker, cfg Config) Result {
 	rw, _ := lock.(RWLocker)
 	recs := make([]*Record, n)
 	for i := range recs {
-		recs[i] = &Record{WriteWait: NewHistogram(), ReadWait: NewHistogram()}
+		recs[i] = &Record{WriteWait: hist.New(), ReadWait: hist.New()}
 		if cfg.RecordOrder {
 			recs[i].Orders = make([]uint32, 0, cfg.OrderCapacity)
 		}
@@ -396,7 +398,7 @@ func SequenceFairness(seq []uint16, window int) (barging, lwss, mttr float64) {
 }
 
 // WaitCounters: set_wait_counters of starvation.cc (PREFIX_p50_ns ... _count).
-func WaitCounters(prefix string, h *Histogram, k map[string]float64) {
+func WaitCounters(prefix string, h *hist.Histogram, k map[string]float64) {
 	k[prefix+"_p50_ns"] = float64(h.Percentile(0.50))
 	k[prefix+"_p90_ns"] = float64(h.Percentile(0.90))
 	k[prefix+"_p99_ns"] = float64(h.Percentile(0.99))
@@ -406,7 +408,7 @@ func WaitCounters(prefix string, h *Histogram, k map[string]float64) {
 }
 
 // BucketsJSON: a histogram's buckets as the side file writes them.
-func BucketsJSON(h *Histogram) [][2]uint64 {
+func BucketsJSON(h *hist.Histogram) [][2]uint64 {
 	b := h.Buckets()
 	if b == nil {
 		b = [][2]uint64{}

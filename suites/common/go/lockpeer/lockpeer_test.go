@@ -3,6 +3,8 @@ package lockpeer
 import (
 	"sync"
 	"testing"
+
+	"syncscope/hist"
 )
 
 func TestCountFairness(t *testing.T) {
@@ -32,13 +34,10 @@ func TestSequenceFairnessAndMergeOrders(t *testing.T) {
 	}
 }
 
-func TestHistogramPercentiles(t *testing.T) {
-	h := NewHistogram()
+func TestWaitCounters(t *testing.T) {
+	h := hist.New()
 	for v := uint64(1); v <= 100; v++ {
 		h.Record(v)
-	}
-	if h.Percentile(0.5) != 50 || h.Max() != 100 || h.Count() != 100 {
-		t.Errorf("p50 %d max %d count %d", h.Percentile(0.5), h.Max(), h.Count())
 	}
 	k := map[string]float64{}
 	WaitCounters("wait", h, k)

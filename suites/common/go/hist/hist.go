@@ -1,4 +1,4 @@
-package lockpeer
+package hist
 
 import (
 	"math"
@@ -9,7 +9,8 @@ import (
 // (LogLinearHistogram, after HdrHistogram): values below 2*subBuckets get one
 // bucket each; above, every power-of-two range is split into subBuckets equal
 // buckets, so a percentile is off by less than 1/subBuckets (1.6 %). The same
-// layout on both sides means Chan's and Go's latency CDFs are binned alike.
+// layout on both sides means syncscope's and Go's latency CDFs are binned alike
+// (the channels, fairness/starvation and distributed peers share this package).
 const (
 	subBucketBits = 6
 	subBuckets    = 1 << subBucketBits // 64
@@ -26,8 +27,8 @@ type Histogram struct {
 	max    uint64
 }
 
-// NewHistogram returns an empty histogram.
-func NewHistogram() *Histogram { return &Histogram{min: math.MaxUint64} }
+// New returns an empty histogram.
+func New() *Histogram { return &Histogram{min: math.MaxUint64} }
 
 func bucketOf(v uint64) int {
 	if v < linearLimit {
@@ -86,6 +87,14 @@ func (h *Histogram) Merge(o *Histogram) {
 func (h *Histogram) Count() uint64 { return h.count }
 func (h *Histogram) Max() uint64   { return h.max }
 
+// Mean is the arithmetic mean of the values (0 when none).
+func (h *Histogram) Mean() float64 {
+	if h.count == 0 {
+		return 0
+	}
+	return h.sum / float64(h.count)
+}
+
 // MinValue is the smallest value recorded (0 when none).
 func (h *Histogram) MinValue() uint64 {
 	if h.count == 0 {
@@ -95,7 +104,7 @@ func (h *Histogram) MinValue() uint64 {
 }
 
 // Percentile: nearest rank, reported as its bucket's upper bound clamped to
-// the exact maximum (as the C++ histogram does).
+// the exact maximum (as the C++ histogram does). 0 when empty.
 func (h *Histogram) Percentile(q float64) uint64 {
 	if h.count == 0 {
 		return 0
@@ -119,9 +128,10 @@ func (h *Histogram) Percentile(q float64) uint64 {
 	return h.max
 }
 
-// Buckets: the non-empty buckets as [upper bound, count], ascending.
+// Buckets: the non-empty buckets as [upper bound, count], ascending (an
+// empty, non-nil slice when none, so that JSON writes []).
 func (h *Histogram) Buckets() [][2]uint64 {
-	var out [][2]uint64
+	out := [][2]uint64{}
 	for b := 0; b < bucketCount; b++ {
 		if c := h.counts[b]; c != 0 {
 			u := upperBound(b)

@@ -1,0 +1,3 @@
+module syncscope/hist
+
+go 1.19
