@@ -20,7 +20,8 @@
 // Bad values print one line naming the value and the valid ones, exit 2.
 //
 // Noise guard: around the benchmarks suite_main samples /proc/loadavg,
-// /proc/stat (busy and steal jiffies) and getrusage(RUSAGE_SELF), and adds
+// /proc/stat (busy and steal jiffies) and getrusage (the suite and its
+// children, live and waited for), and adds
 // "syncscope_noise" to the --benchmark_out JSON: wall_s, load1_before/after,
 // own_cpu_s, foreign_cpu_s (machine busy time minus the suite's own),
 // foreign_cpus, steal_s, own_voluntary_csw, own_involuntary_csw.
