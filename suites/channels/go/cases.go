@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"time"
 
+	"syncscope/gbench"
 	"syncscope/hist"
 )
 
@@ -162,12 +163,12 @@ func runTransfer[M msg](c caseSpec, units uint64) outcome {
 	p := c.producers
 	perProducer := units / uint64(c.producers)
 	perConsumer := units / uint64(c.consumers)
-	work := stepsFor(c.workNs)
+	work := gbench.StepsFor(float64(c.workNs))
 	return runTeam(c.producers+c.consumers, func(i int, s *slot) {
 		if i < p {
 			for k := uint64(0); k < perProducer; k++ {
 				if work != 0 {
-					s.sink += workSteps(work)
+					s.sink += gbench.WorkSteps(work)
 				}
 				ch <- makeMsg[M](k)
 			}
@@ -176,7 +177,7 @@ func runTransfer[M msg](c caseSpec, units uint64) outcome {
 				m := <-ch
 				take(s, &m)
 				if work != 0 {
-					s.sink += workSteps(work)
+					s.sink += gbench.WorkSteps(work)
 				}
 			}
 		}

@@ -26,61 +26,15 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	_ "unsafe" // go:linkname
 
+	"syncscope/gbench"
 	"syncscope/hist"
 )
 
-//go:linkname nanotime runtime.nanotime
-func nanotime() int64
-
 // Now is a monotonic timestamp in ns (steady_clock's clock).
-func Now() uint64 { return uint64(nanotime()) }
+func Now() uint64 { return uint64(gbench.Now()) }
 
-// ---- calibrated work (calibrated_work.h) -------------------------------------
-
-var workSink uint64
-
-// WorkSteps runs n steps of a dependent integer chain.
-//
-//go:noinline
-func WorkSteps(n uint64) uint64 {
-	x := n
-	for i := uint64(0); i < n; i++ {
-		x = x*6364136223846793005 + 1442695040888963407
-	}
-	return x
-}
-
-var stepsPerNs = calibrate()
-
-// StepsPerNs is this machine's measured rate (best of five rounds).
-func StepsPerNs() float64 { return stepsPerNs }
-
-func calibrate() float64 {
-	best := 0.0
-	for round := 0; round < 5; round++ {
-		const n = 2000000
-		t0 := time.Now()
-		workSink += WorkSteps(n)
-		ns := float64(time.Since(t0).Nanoseconds())
-		if ns > 0 && n/ns > best {
-			best = n / ns
-		}
-	}
-	if best <= 0 {
-		return 1
-	}
-	return best
-}
-
-// StepsFor: the steps of ns nanoseconds of work.
-func StepsFor(ns float64) uint64 {
-	if ns <= 0 {
-		return 0
-	}
-	return uint64(ns*stepsPerNs + 0.5)
-}
+// ---- calibrated work (calibrated_work.h: suites/common/go/gbench/work.go) ----
 
 const ring = 4096 // WorkPlan::kRing
 
@@ -99,7 +53,7 @@ func newWorkPlan(meanNs float64, exp bool, seed int64) *workPlan {
 		if exp {
 			ns = rng.ExpFloat64() * meanNs
 		}
-		p.steps[i] = StepsFor(ns)
+		p.steps[i] = gbench.StepsFor(ns)
 	}
 	return p
 }
@@ -107,7 +61,7 @@ func newWorkPlan(meanNs float64, exp bool, seed int64) *workPlan {
 func (p *workPlan) run() uint64 {
 	s := p.steps[p.next&(ring-1)]
 	p.next++
-	return WorkSteps(s)
+	return gbench.WorkSteps(s)
 }
 
 // ---- the runner (lock_runner.h) ----------------------------------------------
