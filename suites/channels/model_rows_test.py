@@ -5,11 +5,12 @@ JSON must name them as channels.cc says, with each model's counters and
 label, and the models and the neighbour in the context. Nothing here looks
 at a timing."""
 
-import json
 import os
-import subprocess
-import tempfile
+import sys
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from suite_run_fixture import SuiteRun  # noqa: E402
 
 BIN = os.environ.get("SYNCSCOPE_CHANNELS_BIN", "")
 CASES = [
@@ -27,24 +28,9 @@ GOROUTINE_ONLY = ("g_parks_per_msg", "g_switches_per_msg", "g_steals_per_msg", "
 
 
 @unittest.skipUnless(BIN, "set SYNCSCOPE_CHANNELS_BIN (CTest does; a path that does not exist fails)")
-class ModelRowsTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        out = os.path.join(cls.tmp.name, "channels.json")
-        pattern = "^(%s)/iterations" % "|".join(CASES)
-        cls.proc = subprocess.run(
-            [BIN, "--profile=quick", "--benchmark_repetitions=1", "--benchmark_filter=" + pattern,
-             "--benchmark_out=" + out, "--benchmark_out_format=json"],
-            capture_output=True, text=True, timeout=600)
-        with open(out, encoding="utf-8") as f:
-            cls.doc = json.load(f)
-        cls.rows = {b["run_name"].rsplit("/iterations:", 1)[0]: b
-                    for b in cls.doc["benchmarks"] if b.get("run_type") == "iteration"}
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
+class ModelRowsTest(SuiteRun):
+    BIN, SUITE, FILTER = BIN, "channels", "^(%s)/iterations" % "|".join(CASES)
+    NAME_END = "/iterations:"
 
     def test_every_case_ran_under_its_name(self):
         self.assertEqual(self.proc.returncode, 0, self.proc.stderr)

@@ -5,11 +5,12 @@ says, with the same counters, the goroutine label and gomaxprocs, and the
 lock registry (the Go peer's locks included) in the context. Nothing here
 looks at a timing."""
 
-import json
 import os
-import subprocess
-import tempfile
+import sys
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from suite_run_fixture import SuiteRun  # noqa: E402
 
 BIN = os.environ.get("SYNCSCOPE_FAIRNESS_BIN", "")
 TAIL = "threads:2/placement:none/cs_ns:100/ncs_ns:100/dist:fixed"
@@ -21,24 +22,9 @@ COUNTERS = ("acq_per_s", "jain_index", "cv", "min_max_ratio", "barging_share", "
 
 
 @unittest.skipUnless(BIN, "set SYNCSCOPE_FAIRNESS_BIN (CTest does; a path that does not exist fails)")
-class ModelRowsTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        out = os.path.join(cls.tmp.name, "fairness.json")
-        pattern = "^(%s)/manual_time" % "|".join(CASES)
-        cls.proc = subprocess.run(
-            [BIN, "--profile=quick", "--placement=none", "--benchmark_repetitions=1",
-             "--benchmark_filter=" + pattern, "--benchmark_out=" + out,
-             "--benchmark_out_format=json"], capture_output=True, text=True, timeout=600)
-        with open(out, encoding="utf-8") as f:
-            cls.doc = json.load(f)
-        cls.rows = {b["run_name"].rsplit("/manual_time", 1)[0]: b
-                    for b in cls.doc["benchmarks"] if b.get("run_type") == "iteration"}
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
+class ModelRowsTest(SuiteRun):
+    BIN, SUITE, FILTER = BIN, "fairness", "^(%s)/manual_time" % "|".join(CASES)
+    ARGS = ("--placement=none",)
 
     def test_rows_counters_and_labels(self):
         self.assertEqual(self.proc.returncode, 0, self.proc.stderr)

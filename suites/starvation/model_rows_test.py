@@ -5,11 +5,12 @@ its JSON must name them as starvation.cc says, with the same counters, a
 label saying goroutines and no real time, and their histograms in
 starvation_hist.json. Nothing here looks at a timing."""
 
-import json
 import os
-import subprocess
-import tempfile
+import sys
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from suite_run_fixture import SuiteRun  # noqa: E402
 
 BIN = os.environ.get("SYNCSCOPE_STARVATION_BIN", "")
 CASES = {
@@ -25,28 +26,17 @@ CASES = {
 
 
 @unittest.skipUnless(BIN, "set SYNCSCOPE_STARVATION_BIN (CTest does; a path that does not exist fails)")
-class ModelRowsTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        out = os.path.join(cls.tmp.name, "starvation.json")
-        pattern = "^(starvation/lock:GoMutex/model:goroutine/threads:2/|" \
-                  "starvation_lockskew/lock:GoMutex/model:goroutine/|" \
-                  "starvation_rw/lock:GoRWMutex/model:goroutine/read_pct:90/)"
-        cls.proc = subprocess.run(
-            [BIN, "--profile=quick", "--placement=none", "--benchmark_repetitions=1",
-             "--benchmark_filter=" + pattern, "--benchmark_out=" + out,
-             "--benchmark_out_format=json"], capture_output=True, text=True, timeout=600)
-        with open(out, encoding="utf-8") as f:
-            cls.doc = json.load(f)
-        with open(os.path.join(cls.tmp.name, "starvation_hist.json"), encoding="utf-8") as f:
-            cls.hist = json.load(f)
-        cls.rows = {b["run_name"].rsplit("/manual_time", 1)[0]: b
-                    for b in cls.doc["benchmarks"] if b.get("run_type") == "iteration"}
+class ModelRowsTest(SuiteRun):
+    BIN, SUITE = BIN, "starvation"
+    FILTER = ("^(starvation/lock:GoMutex/model:goroutine/threads:2/|"
+              "starvation_lockskew/lock:GoMutex/model:goroutine/|"
+              "starvation_rw/lock:GoRWMutex/model:goroutine/read_pct:90/)")
+    ARGS = ("--placement=none",)
 
     @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.hist = cls.side_file("starvation_hist.json")
 
     def test_rows_counters_labels_and_histograms(self):
         self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
