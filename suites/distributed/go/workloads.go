@@ -386,6 +386,41 @@ func setLatency(m map[string]float64, h *hist.Histogram, prefix string, full boo
 	m[prefix+"samples"] = float64(h.Count())
 }
 
+// latencyResult: a result over secs whose counters are h's latency
+// percentiles (setLatency) and ops_per_s = ops / secs.
+func latencyResult(h *hist.Histogram, secs, ops float64) result {
+	r := result{secs: secs, counters: map[string]float64{}, hist: h}
+	setLatency(r.counters, h, "", true)
+	r.counters["ops_per_s"] = ops / secs
+	return r
+}
+
+// mergeAll: one histogram holding every value of hs.
+func mergeAll(hs []*hist.Histogram) *hist.Histogram {
+	all := hist.New()
+	for _, h := range hs {
+		all.Merge(h)
+	}
+	return all
+}
+
+// recordFrom records each stamp's latency after t0 (0 for a stamp not after
+// it) and returns the latest stamp, t0 when none is later.
+func recordFrom(h *hist.Histogram, t0 uint64, stamps []uint64) uint64 {
+	last := t0
+	for _, x := range stamps {
+		if x > t0 {
+			h.Record(x - t0)
+		} else {
+			h.Record(0)
+		}
+		if x > last {
+			last = x
+		}
+	}
+	return last
+}
+
 // jain: Jain's fairness index of per-client counts, (sum x)^2 / (n sum x^2).
 func jain(x []uint64) float64 {
 	var s, s2 float64
@@ -439,9 +474,7 @@ func mutexUncontended(c config) (result, error) {
 		h.Record(now() - a)
 	}
 	secs := since(t0)
-	r := result{secs: secs, counters: map[string]float64{}, hist: h}
-	setLatency(r.counters, h, "", true)
-	r.counters["ops_per_s"] = float64(rounds) / secs
+	r := latencyResult(h, secs, float64(rounds))
 	return r, nil
 }
 
@@ -499,12 +532,10 @@ func mutexContended(c config, csUs, n int) (result, error) {
 		w.Merge(wait[i])
 		hand.Merge(handoff[i])
 	}
-	r := result{secs: secs, counters: map[string]float64{}, hist: w}
-	setLatency(r.counters, w, "", true)
+	r := latencyResult(w, secs, float64(total))
 	if hand.Count() > 0 {
 		setLatency(r.counters, hand, "handoff_", false)
 	}
-	r.counters["ops_per_s"] = float64(total) / secs
 	r.counters["jain"] = jain(count)
 	return r, nil
 }
@@ -562,15 +593,13 @@ func rwMutex(c config, readersPct, n int) (result, error) {
 	}
 	all.Merge(r)
 	all.Merge(w)
-	res := result{secs: secs, counters: map[string]float64{}, hist: all}
-	setLatency(res.counters, all, "", true)
+	res := latencyResult(all, secs, float64(total))
 	if r.Count() > 0 {
 		setLatency(res.counters, r, "read_", false)
 	}
 	if w.Count() > 0 {
 		setLatency(res.counters, w, "write_", false)
 	}
-	res.counters["ops_per_s"] = float64(total) / secs
 	return res, nil
 }
 
@@ -611,13 +640,8 @@ func electionCampaign(c config, n int) (result, error) {
 		return result{}, err
 	}
 	secs := since(t0)
-	all := hist.New()
-	for _, h := range lat {
-		all.Merge(h)
-	}
-	r := result{secs: secs, counters: map[string]float64{}, hist: all}
-	setLatency(r.counters, all, "", true)
-	r.counters["ops_per_s"] = float64(total) / secs
+	all := mergeAll(lat)
+	r := latencyResult(all, secs, float64(total))
 	return r, nil
 }
 
@@ -674,22 +698,10 @@ func barrier(c config, n int) (result, error) {
 		if err := <-done; err != nil {
 			return result{}, err
 		}
-		last := t
-		for _, x := range ret {
-			if x > t {
-				h.Record(x - t)
-			} else {
-				h.Record(0)
-			}
-			if x > last {
-				last = x
-			}
-		}
+		last := recordFrom(h, t, ret)
 		secs += float64(last-t) * 1e-9
 	}
-	res := result{secs: secs, counters: map[string]float64{}, hist: h}
-	setLatency(res.counters, h, "", true)
-	res.counters["ops_per_s"] = float64(R) / secs // releases per second of release time
+	res := latencyResult(h, secs, float64(R)) // releases per second of release time
 	return res, nil
 }
 
@@ -725,22 +737,10 @@ func doubleBarrier(c config, n int) (result, error) {
 				lastCall = x
 			}
 		}
-		lastRet := lastCall
-		for _, x := range ret {
-			if x > lastCall {
-				h.Record(x - lastCall)
-			} else {
-				h.Record(0)
-			}
-			if x > lastRet {
-				lastRet = x
-			}
-		}
+		lastRet := recordFrom(h, lastCall, ret)
 		secs += float64(lastRet-lastCall) * 1e-9
 	}
-	res := result{secs: secs, counters: map[string]float64{}, hist: h}
-	setLatency(res.counters, h, "", true)
-	res.counters["ops_per_s"] = float64(R) / secs
+	res := latencyResult(h, secs, float64(R))
 	return res, nil
 }
 
@@ -818,13 +818,8 @@ func queue(c config, priority bool, n int) (result, error) {
 		return result{}, err
 	}
 	secs := since(t0)
-	all := hist.New()
-	for _, h := range lat {
-		all.Merge(h)
-	}
-	r := result{secs: secs, counters: map[string]float64{}, hist: all}
-	setLatency(r.counters, all, "", true)
-	r.counters["ops_per_s"] = float64(total) / secs
+	all := mergeAll(lat)
+	r := latencyResult(all, secs, float64(total))
 	return r, nil
 }
 
@@ -965,13 +960,8 @@ func stmTransfer(c config, accounts int, iso concurrency.Isolation, n int) (resu
 	if _, err := cl.cli[0].Delete(ctx, prefix, clientv3.WithPrefix()); err != nil {
 		return result{}, err
 	}
-	all := hist.New()
-	for _, h := range lat {
-		all.Merge(h)
-	}
-	r := result{secs: secs, counters: map[string]float64{}, hist: all}
-	setLatency(r.counters, all, "", true)
-	r.counters["ops_per_s"] = float64(total) / secs
+	all := mergeAll(lat)
+	r := latencyResult(all, secs, float64(total))
 	r.counters["commits_per_s"] = float64(total) / secs
 	r.counters["retries_per_commit"] = float64(retries) / float64(total)
 	r.counters["future_rev_retries"] = float64(futureRev)
