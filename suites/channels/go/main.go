@@ -167,19 +167,6 @@ func goName(chanName string) string {
 	return strings.Replace(chanName, "/impl:Chan/", "/impl:"+implName+"/", 1)
 }
 
-// baseName: the name without Google Benchmark's suffixes (the side-file key).
-func baseName(name string) string {
-	var keep []string
-	for _, s := range strings.Split(name, "/") {
-		if strings.HasPrefix(s, "iterations:") || strings.HasPrefix(s, "repeats:") ||
-			s == "manual_time" || s == "real_time" {
-			continue
-		}
-		keep = append(keep, s)
-	}
-	return strings.Join(keep, "/")
-}
-
 func counters(c caseSpec, o outcome) map[string]float64 {
 	msgs := math.Max(float64(o.messages), 1)
 	ns := o.measuredS * 1e9
@@ -299,7 +286,7 @@ func main() {
 			benchmarks = append(benchmarks, gbench.Aggregates(name, fi, p.repetitions, 1, "ms", caseLabel, keys, entries)...)
 		}
 		if last.hist != nil && last.hist.Count() > 0 {
-			hists[baseName(name)] = histJSON(p.spec, last.hist)
+			hists[gbench.BaseName(name)] = histJSON(p.spec, last.hist)
 		}
 		capName := strconv.Itoa(p.spec.capacity)
 		cov := p.spec.kind + "@" + capName

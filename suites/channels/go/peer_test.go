@@ -48,9 +48,6 @@ func TestParseName(t *testing.T) {
 	if goName("channels/impl:Chan/case:spsc/cap:1/msg:8/threads:2") != "channels/impl:go_chan/case:spsc/cap:1/msg:8/threads:2" {
 		t.Error("goName")
 	}
-	if baseName("a/impl:go_chan/x:1/iterations:1/manual_time") != "a/impl:go_chan/x:1" {
-		t.Error("baseName")
-	}
 }
 
 // readPlan takes each Chan benchmark once (its units and repetitions), skips

@@ -28,7 +28,6 @@ import (
 	"math"
 	"os"
 	"runtime"
-	"strings"
 	"sync"
 
 	"syncscope/gbench"
@@ -68,19 +67,6 @@ func main() {
 	}
 }
 
-// baseName: the name without Google Benchmark's suffixes (the side file's key).
-func baseName(name string) string {
-	var keep []string
-	for _, s := range strings.Split(name, "/") {
-		if strings.HasPrefix(s, "iterations:") || strings.HasPrefix(s, "repeats:") ||
-			s == "manual_time" || s == "real_time" {
-			continue
-		}
-		keep = append(keep, s)
-	}
-	return strings.Join(keep, "/")
-}
-
 // Cases maps the plan's thread rows of GoMutex / GoRWMutex to Go cases; a
 // case's last repetition leaves its histogram(s) in hists.
 func Cases(plan []gbench.PlanEntry, prof gbench.Profile, hists map[string]interface{}) []gbench.Case {
@@ -109,7 +95,7 @@ func Cases(plan []gbench.PlanEntry, prof gbench.Profile, hists map[string]interf
 				continue
 			}
 			name := gbench.SetSegment(gbench.SetSegment(e.RunName, "lock", "go_sync_mutex"), "placement", "none")
-			key := baseName(name)
+			key := gbench.BaseName(name)
 			add(name, e.Repetitions, func() gbench.Result {
 				roles := make([]lockpeer.Role, t)
 				for i := range roles {
@@ -131,7 +117,7 @@ func Cases(plan []gbench.PlanEntry, prof gbench.Profile, hists map[string]interf
 			})
 		case fam == "starvation_lockskew" && lock == "GoMutex":
 			name := gbench.SetSegment(e.RunName, "lock", "go_sync_mutex")
-			key := baseName(name)
+			key := gbench.BaseName(name)
 			add(name, e.Repetitions, func() gbench.Result {
 				roles := []lockpeer.Role{{CsNs: hogCsNs, NcsNs: hogGapNs}, {CsNs: csNs, NcsNs: victimGapNs}}
 				var mu sync.Mutex
@@ -154,7 +140,7 @@ func Cases(plan []gbench.PlanEntry, prof gbench.Profile, hists map[string]interf
 				continue
 			}
 			name := gbench.SetSegment(e.RunName, "lock", "go_sync_rwmutex")
-			key := baseName(name)
+			key := gbench.BaseName(name)
 			add(name, e.Repetitions, func() gbench.Result {
 				roles := make([]lockpeer.Role, t)
 				for i := range roles {

@@ -46,8 +46,8 @@ func TestCasesReplayTheGoDesignsThreadRows(t *testing.T) {
 				t.Errorf("%s: no counter %s", c.Name, k)
 			}
 		}
-		if _, ok := hists[baseName(c.Name)]; !ok {
-			t.Errorf("%s: no histogram under %s", c.Name, baseName(c.Name))
+		if _, ok := hists[gbench.BaseName(c.Name)]; !ok {
+			t.Errorf("%s: no histogram under %s", c.Name, gbench.BaseName(c.Name))
 		}
 	}
 }

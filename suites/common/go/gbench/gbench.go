@@ -113,6 +113,20 @@ func SegmentInt(name, key string) (int, bool) {
 // Family is the name's first segment.
 func Family(name string) string { return strings.SplitN(name, "/", 2)[0] }
 
+// BaseName is the name without Google Benchmark's suffixes (iterations:,
+// repeats:, manual_time, real_time): the key of a suite's side files.
+func BaseName(name string) string {
+	var keep []string
+	for _, s := range strings.Split(name, "/") {
+		if strings.HasPrefix(s, "iterations:") || strings.HasPrefix(s, "repeats:") ||
+			s == "manual_time" || s == "real_time" {
+			continue
+		}
+		keep = append(keep, s)
+	}
+	return strings.Join(keep, "/")
+}
+
 // SetSegment replaces the value of KEY:VALUE in name; with no such segment
 // it inserts KEY:value after the family (the first segment).
 func SetSegment(name, key, value string) string {

@@ -196,3 +196,12 @@ func TestNoiseSeesABusyGoroutine(t *testing.T) {
 		}
 	}
 }
+
+func TestBaseNameDropsGoogleBenchmarkSuffixes(t *testing.T) {
+	if got := BaseName("a/impl:go_chan/x:1/iterations:1/repeats:3/manual_time"); got != "a/impl:go_chan/x:1" {
+		t.Errorf("BaseName = %q", got)
+	}
+	if got := BaseName("a/b:1/real_time"); got != "a/b:1" {
+		t.Errorf("BaseName = %q", got)
+	}
+}
