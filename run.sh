@@ -71,7 +71,15 @@ bench flags:
                       average, other processes' CPU time, steal time, its own
                       context switches: "syncscope_noise" in its JSON,
                       "noise" in context.json) and report.html marks the
-                      disturbed ones
+                      disturbed ones; each benchmark also gets its own
+                      window (noise_* fields of its rows, marked in the
+                      report when disturbed) unless --interleave
+  --interleave        interleave the repetitions of a suite's benchmarks in
+                      random order (Google Benchmark's random interleaving):
+                      drift spreads over every benchmark instead of marking
+                      some, but then only each suite's noise window is
+                      recorded, not each benchmark's (the report says so);
+                      `distributed` always runs its cases grouped by cluster
 
 One run measures at a time on a machine: a bench run holds a lock (flock on
 SYNCSCOPE_LOCK_FILE) while its suites run; a second run refuses with one line
@@ -616,7 +624,7 @@ wait_quiet() {  # seconds, suite, log file
 
 cmd_bench() {
   local suites=() profile=quick placements=() threads="" out="$ROOT/results" wait_lock=0
-  local repetitions="" quiet_wait=""
+  local repetitions="" quiet_wait="" interleave=0
   local all_suites
   mapfile -t all_suites < <(discover_suites)
   while [ $# -gt 0 ]; do
@@ -637,6 +645,7 @@ cmd_bench() {
       --out) out="$2"; shift 2 ;;
       --out=*) set -- --out "${1#*=}" "${@:2}" ;;
       --wait) wait_lock=1; shift ;;
+      --interleave) interleave=1; shift ;;
       --etcd-endpoints) [ $# -ge 2 ] || die_usage "flag $1 needs a value"
                         is_endpoints "$2" || die_usage "bad --etcd-endpoints '$2' (valid: host:port[,host:port...], port 1-65535)"
                         export SYNCSCOPE_ETCD_ENDPOINTS="$2"; shift 2 ;;
@@ -648,7 +657,7 @@ cmd_bench() {
       --quiet-wait) is_uint "$2" 0 86400 || die_usage "bad --quiet-wait '$2' (valid: seconds, an integer 0..86400)"
                     quiet_wait="$2"; shift 2 ;;
       --quiet-wait=*) set -- --quiet-wait "${1#*=}" "${@:2}" ;;
-      *) die_usage "unknown flag '$1' for bench (valid: --suite, --profile, --placement, --threads, --out, --wait, --repetitions, --quiet-wait, --etcd-endpoints)" ;;
+      *) die_usage "unknown flag '$1' for bench (valid: --suite, --profile, --placement, --threads, --out, --wait, --repetitions, --quiet-wait, --interleave, --etcd-endpoints)" ;;
     esac
   done
   [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
@@ -722,7 +731,11 @@ cmd_bench() {
   for s in "${suites[@]}"; do
     i=$((i + 1))
     [ -z "$quiet_wait" ] || wait_quiet "$quiet_wait" "$s" "$RUN_TMP/logs/quiet_wait.log"
-    run_suite "$i" "${#suites[@]}" "$s" "$RUN_TMP" "${flags[@]}"
+    local suite_flags=("${flags[@]}")
+    # distributed starts one etcd cluster at a time for its cases: never interleaved.
+    [ "$interleave" -eq 0 ] || [ "$s" = distributed ] ||
+      suite_flags+=("--benchmark_enable_random_interleaving=true")
+    run_suite "$i" "${#suites[@]}" "$s" "$RUN_TMP" "${suite_flags[@]}"
   done
   measure_end="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   kill -TERM "$sampler" 2>/dev/null || true

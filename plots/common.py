@@ -269,6 +269,7 @@ class SuiteData:
         self.noise = None             # the harness's "syncscope_noise" record
         self.samples = {}             # run_name -> [real time ns of each repetition]
         self.rep_values = {}          # run_name -> [{key: value} of each repetition]
+        self.bench_noise = {}         # run_name -> its own noise window (bench_noise_of)
 
     def family(self, family):
         return [r for r in self.results if r.family == family]
@@ -294,10 +295,15 @@ class SuiteData:
         return list(msgs)
 
 
+# A row's noise_* fields are the harness's window of that benchmark
+# (suites/common/noise.h): context, not measurements (SuiteData.bench_noise).
+NOISE_ROW_PREFIX = "noise_"
+
+
 def _numeric_values(entry):
     out = {}
     for k, v in entry.items():
-        if k in _BOOKKEEPING or isinstance(v, bool):
+        if k in _BOOKKEEPING or isinstance(v, bool) or k.startswith(NOISE_ROW_PREFIX):
             continue
         if isinstance(v, (int, float)) and math.isfinite(v):
             out[k] = float(v)
@@ -453,6 +459,13 @@ def parse_suite(name, path, doc):
             data.samples[run_name] = vals
         if g["iter"]:
             data.rep_values[run_name] = [_numeric_values(e) for e in g["iter"]]
+        for e in g["iter"] + list(g["agg"].values()) + g["err"]:
+            window = {k[len(NOISE_ROW_PREFIX):]: v for k, v in e.items()
+                      if k.startswith(NOISE_ROW_PREFIX) and isinstance(v, (int, float))
+                      and not isinstance(v, bool)}
+            if window:
+                data.bench_noise[run_name] = window
+                break
     return data
 
 
@@ -1085,6 +1098,16 @@ def go_peer_noise_of(suite):
     window (context key <suite>_go_noise, suites/common/go/gbench), or None."""
     ctx = getattr(suite, "context", None) or {}
     doc = ctx.get("%s_go_noise" % getattr(suite, "name", ""))
+    return doc if isinstance(doc, dict) else None
+
+
+def bench_noise_of(suite, name):
+    """The noise window of one benchmark (a run_name): the noise_* fields of
+    its rows without the prefix (wall_s, foreign_cpus, steal_s, load1_before,
+    ..., disturbed as 1 or 0), the keys disturbance() reads; None when its
+    rows carry none (random interleaving, runs before per-benchmark windows,
+    a peer that records none)."""
+    doc = (getattr(suite, "bench_noise", None) or {}).get(name)
     return doc if isinstance(doc, dict) else None
 
 

@@ -160,7 +160,78 @@ def noise_section(run):
                            "other processes' CPUs", "suite's own CPU s", "steal s",
                            "suite's involuntary context switches", "verdict"],
                           rows, numeric={1, 3, 4, 5, 6}, row_classes=classes))
-    return "\n".join(out), (disturbed, total)
+    bench_html, benches = bench_noise_html(run)
+    out.append(bench_html)
+    return "\n".join(out), (disturbed, total), benches
+
+
+def disturbed_benchmarks(suite):
+    """[(run_name, window, why)] of the suite's benchmarks whose own window
+    was disturbed, and how many benchmarks have a window."""
+    out = []
+    for name, w in suite.bench_noise.items():
+        why = common.disturbance(w)
+        if why:
+            out.append((name, w, why))
+    return out, len(suite.bench_noise)
+
+
+def _per_benchmark_note(suite):
+    """Why a suite's benchmarks have no windows of their own."""
+    n = common.noise_of(suite) or {}
+    text = n.get("per_benchmark")
+    if isinstance(text, str) and text:
+        return text
+    if n:
+        return "not recorded (the run predates per-benchmark windows)"
+    return "not recorded (no noise record)"
+
+
+def bench_noise_html(run):
+    """The per-benchmark part of the disturbance section: each benchmark's
+    own window (its repetitions back to back; the harness's noise_* row
+    fields, or a Go peer's per case), judged by the same thresholds."""
+    out = ["<h3 id=\"noise-benchmarks\">Per benchmark</h3>"]
+    rows, classes, listed = [], [], []
+    n_all = n_dist = 0
+    for name, suite in run.suites.items():
+        dist, n = disturbed_benchmarks(suite)
+        if n == 0:
+            rows.append([name, "—", "—", "—", _per_benchmark_note(suite)])
+            classes.append("")
+            continue
+        n_all += n
+        n_dist += len(dist)
+        rows.append([name, str(n), str(len(dist)), "%.0f %%" % (100.0 * len(dist) / n),
+                     "recorded"])
+        classes.append("bad" if dist else "")
+        listed.extend((name, b, w, why) for b, w, why in dist)
+    if n_all:
+        out.append("<p><b>%d of %d benchmarks (%.0f %%) were disturbed</b>, each judged by its "
+                   "own window: from the previous benchmark's report to its own, its "
+                   "repetitions back to back (same thresholds as above). Their rows are "
+                   "marked in each suite's result list, and a verdict that compares them says "
+                   "so.</p>" % (n_dist, n_all, 100.0 * n_dist / n_all))
+    else:
+        out.append("<p>No benchmark of this run has a noise window of its own (see the "
+                   "reasons below): only the suites' windows above judge it.</p>")
+    out.append(html_table(["suite", "benchmarks with a window", "disturbed", "share",
+                           "per-benchmark windows"], rows, numeric={1, 2, 3},
+                          row_classes=classes))
+    if listed:
+        brows = [[suite, bench, "%.2f" % w.get("wall_s", float("nan")),
+                  "%.2f → %.2f" % (w.get("load1_before", -1), w.get("load1_after", -1)),
+                  "%.2f" % w.get("foreign_cpus", float("nan")),
+                  "%.2f" % w.get("steal_s", float("nan")),
+                  "%d" % w.get("own_involuntary_csw", 0), "DISTURBED: " + why]
+                 for suite, bench, w, why in listed]
+        table = html_table(["suite", "benchmark", "wall s", "load avg before → after",
+                            "other processes' CPUs", "steal s",
+                            "its involuntary context switches", "verdict"],
+                           brows, numeric={2, 4, 5, 6}, row_classes=["bad"] * len(brows))
+        out.append("<details%s><summary>The %d disturbed benchmarks</summary>%s</details>"
+                   % (" open" if len(brows) <= 20 else "", len(brows), table))
+    return "\n".join(out), (n_dist, n_all)
 
 
 def verdict_section(run, page_ids):
@@ -172,8 +243,15 @@ def verdict_section(run, page_ids):
         return "\n".join(out)
     out.append("<p>Winner and runner-up by median over repetitions; ratio = how many times "
                "better the winner is; significance: Mann-Whitney U over the repetitions of the "
-               "two, alpha 0.05 (\"~\": not significant, or too few repetitions). Verdicts "
-               "from a disturbed suite are marked.</p>")
+               "two, alpha 0.05 (\"~\": not significant, or too few repetitions). A verdict "
+               "whose rows (any candidate of its case) were measured while the machine was "
+               "disturbed is marked and names them: each row is judged by its benchmark's own "
+               "noise window where the run recorded one, else by its suite's (or Go peer's) "
+               "window; see <a href=\"#noise\">Measurement disturbance</a>.</p>")
+    n_dis = sum(1 for v in vs if v.disturbed)
+    if n_dis:
+        out.append("<div class=\"warn\"><b>%d of %d verdicts</b> compare rows measured while "
+                   "the machine was disturbed (marked below).</div>" % (n_dis, len(vs)))
 
     def link(v):
         fid = "fig-" + v.figure
@@ -189,19 +267,23 @@ def verdict_section(run, page_ids):
         for question, group in by_q.items():
             rows = []
             for v in group:
-                dis = common.disturbance(common.noise_of(run.suites[v.suite]))
+                dis = v.disturbed
+                measured = ("DISTURBED: " + dis if dis else
+                            "quiet" if dis == "" else "not recorded")
                 rows.append("<tr%s><td>%s</td><td><b>%s</b></td><td>%s</td>"
                             "<td class=\"num\">%s</td><td class=\"num\">%s</td><td>%s</td>"
-                            "<td>%s</td></tr>"
+                            "<td>%s</td><td>%s</td></tr>"
                             % (' class="bad"' if dis else "", esc(v.case), esc(v.winner),
                                esc(v.runner_up),
                                "—" if v.ratio is None else "%.2f×" % v.ratio,
                                "—" if v.p is None else "%.3g" % v.p,
-                               ("yes" if v.mark == "" else "~") + (" (disturbed)" if dis else ""),
-                               link(v)))
+                               ("yes" if v.mark == "" else "~") +
+                               (" (disturbed: %s)" % esc(", ".join(v.disturbed_rows))
+                                if dis else ""),
+                               esc(measured), link(v)))
             out.append("<h4>%s — %s</h4><table><tr><th>case</th><th>winner</th>"
                        "<th>runner-up</th><th>ratio</th><th>p</th><th>significant</th>"
-                       "<th>figure</th></tr>%s</table>"
+                       "<th>measured</th><th>figure</th></tr>%s</table>"
                        % (esc(question), esc(group[0].suite), "".join(rows)))
         return "\n".join(out)
     sig = [v for v in vs if v.mark == ""]
@@ -370,9 +452,11 @@ def _results_html(suite):
         for k in r.values:
             if k not in ("real_time", "cpu_time") and k not in counter_keys:
                 counter_keys.append(k)
+    windows = bool(suite.bench_noise)
     cols = ["benchmark", "threads", "real_time", "real_time p10–p90 (n)", "cpu_time"] + \
-        counter_keys + ["cv of real_time", "label", "value from"]
-    rows = []
+        counter_keys + ["cv of real_time", "label", "value from"] + \
+        (["measured (own noise window)"] if windows else [])
+    rows, classes = [], []
     for r in suite.results:
         cv = r.cv.get("real_time")
         reps = suite.samples.get(r.name, [])
@@ -386,9 +470,16 @@ def _results_html(suite):
                     [fmt_num(r.values.get(k)) for k in counter_keys] +
                     ["%.1f %%" % (cv * 100) if cv is not None else "—", r.label or "",
                      r.source])
+        why = common.disturbance(common.bench_noise_of(suite, r.name))
+        if windows:
+            rows[-1].append("DISTURBED: " + why if why else
+                            "quiet" if why == "" else "no window")
+        classes.append("bad" if why else "")
+    last_numeric = len(cols) - (3 if windows else 2)
     return ("<details><summary>All %d results of %s</summary>%s</details>"
             % (len(rows), esc(os.path.basename(suite.path)),
-               html_table(cols, rows, numeric={1, 2} | set(range(4, len(cols) - 2)))))
+               html_table(cols, rows, numeric={1, 2} | set(range(4, last_numeric)),
+                          row_classes=classes)))
 
 
 def fmt_ns_plain(ns):
@@ -414,6 +505,15 @@ def suite_section(run_dir, name, suite, module, context, failures):
         out.append("<div class=\"warn\"><b>Disturbed measurement:</b> every figure and "
                    "table of this section was measured while %s. See "
                    "<a href=\"#noise\">Measurement disturbance</a>.</div>" % esc(why))
+    dist, n_windows = disturbed_benchmarks(suite)
+    if dist:
+        names = [b for b, _, _ in dist]
+        shown = ", ".join(names[:8]) + (", …" if len(names) > 8 else "")
+        out.append("<div class=\"warn\"><b>%d of %d benchmarks</b> of this suite were "
+                   "measured while the machine was disturbed (their own noise windows): %s. "
+                   "Their rows are marked in the result list below; see "
+                   "<a href=\"#noise-benchmarks\">Measurement disturbance, per "
+                   "benchmark</a>.</div>" % (len(dist), n_windows, esc(shown)))
     if module is None:
         out.append("<p>No plot module (plots/suite_%s.py) yet: results are listed "
                    "below without figures.</p>" % esc(name))
@@ -480,11 +580,17 @@ def build_report(run):
         parts.append("<div class=\"warn\"><b>Warning:</b> %s</div>" % esc(w))
     for f in failures:
         parts.append("<div class=\"err\"><b>Report incomplete:</b> %s</div>" % esc(f))
-    noise_html, (disturbed, total) = noise_section(run)
-    if total > 0 and disturbed > 0:
-        parts.append("<div class=\"warn\"><b>Disturbed:</b> %.0f %% of the measuring time "
-                     "overlapped foreign CPU use; see <a href=\"#noise\">Measurement "
-                     "disturbance</a>.</div>" % (100.0 * disturbed / total))
+    noise_html, (disturbed, total), (b_dist, b_all) = noise_section(run)
+    if (total > 0 and disturbed > 0) or b_dist > 0:
+        said = []
+        if total > 0:
+            said.append("%.0f %% of the measuring time overlapped foreign CPU use"
+                        % (100.0 * disturbed / total))
+        if b_all > 0:
+            said.append("%d of %d benchmarks (%.0f %%) were disturbed in their own windows"
+                        % (b_dist, b_all, 100.0 * b_dist / b_all))
+        parts.append("<div class=\"warn\"><b>Disturbed:</b> %s; see <a href=\"#noise\">"
+                     "Measurement disturbance</a>.</div>" % "; ".join(said))
     page_ids = set()
     for sec in sections:
         page_ids.update(common.re.findall(r'id="([^"]+)"', sec))

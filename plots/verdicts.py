@@ -8,6 +8,14 @@ repetitions, their ratio (>= 1: how much better the winner is), and a
 Mann-Whitney U test of the two over the repetitions (common.significance:
 "~" when not significant at alpha 0.05 or when too few repetitions).
 
+Each verdict also says whether the rows it compares were measured while
+the machine was disturbed (common.disturbance, the harness's thresholds):
+every candidate row of the case counts, since a disturbed loser might have
+won. A row is judged by its own window (common.bench_noise_of: the harness's
+per-benchmark window, or a Go peer's per-case window); a row without one by
+the window it was measured in: its Go peer's (SUITE_go_noise) for a go_ row,
+else the suite's.
+
 Imports common only; report.py renders the rows.
 """
 
@@ -40,8 +48,12 @@ QUESTIONS = [
 
 _NOT_CASE = ("real_time", "manual_time", "process_time", "iterations", "repeats")
 
+# disturbed: "" when every row of the case was measured quiet, else why
+# ("tas: other processes used ..."; "; " between rows), None when no row has
+# a noise record; disturbed_rows: the candidates whose rows were disturbed.
 Verdict = namedtuple("Verdict", "suite question case winner runner_up ratio p mark "
-                                "figure winner_value runner_value metric candidates")
+                                "figure winner_value runner_value metric candidates "
+                                "disturbed disturbed_rows")
 
 
 def _case(result, candidate):
@@ -65,6 +77,32 @@ def _reps(suite, result, metric):
     return [v[metric] for v in suite.rep_values.get(result.name, []) if metric in v]
 
 
+def row_disturbance(suite, result, candidate):
+    """Why one row was disturbed ("" quiet, None unknown), judged by its own
+    window, else by the window it was measured in (see the top)."""
+    own = common.bench_noise_of(suite, result.name)
+    if own is not None:
+        return common.disturbance(own)
+    peer = common.go_peer_noise_of(suite)
+    if peer is not None and str(result.params.get(candidate, "")).startswith("go_"):
+        why = common.disturbance(peer)
+        return why and why + " (the Go peer's window)"
+    why = common.disturbance(common.noise_of(suite))
+    return why and why + " (the suite's window)"
+
+
+def case_disturbance(suite, rows, candidate):
+    """(disturbed, disturbed_rows) of a case's candidate rows (see Verdict)."""
+    whys, names, known = [], [], False
+    for r in rows:
+        why = row_disturbance(suite, r, candidate)
+        known = known or why is not None
+        if why:
+            names.append(r.params[candidate])
+            whys.append("%s: %s" % (r.params[candidate], why))
+    return ("; ".join(whys) if known else None), names
+
+
 def answer(q, suite):
     """The verdicts of one question over one SuiteData."""
     results = [r for r in suite.results if r.family in q.families
@@ -85,9 +123,10 @@ def answer(q, suite):
         else:
             ratio = rv / wv if wv > 0 else None
         p, mark = common.significance(_reps(suite, w, q.metric), _reps(suite, ru, q.metric))
+        disturbed, disturbed_rows = case_disturbance(suite, rs, q.candidate)
         out.append(Verdict(q.suite, q.question, (fam + " " + case).strip(),
                            w.params[q.candidate], ru.params[q.candidate], ratio, p, mark,
-                           q.figure, wv, rv, q.metric, len(rs)))
+                           q.figure, wv, rv, q.metric, len(rs), disturbed, disturbed_rows))
     return out
 
 

@@ -58,6 +58,121 @@ class VerdictTest(fx.TempDirCase):
         self.assertAlmostEqual(v.ratio, 41.5 / 11.5)
 
 
+def window(start, foreign_cpus, wall=2.0):
+    """The noise_* fields the harness writes on every row of one benchmark."""
+    return {"noise_window_start_s": start, "noise_window_end_s": start + wall,
+            "noise_wall_s": wall, "noise_load1_before": 1.0, "noise_load1_after": 1.2,
+            "noise_own_cpu_s": 1.9, "noise_foreign_cpu_s": foreign_cpus * wall,
+            "noise_foreign_cpus": foreign_cpus, "noise_steal_s": 0.0,
+            "noise_own_voluntary_csw": 3, "noise_own_involuntary_csw": 7,
+            "noise_disturbed": 1 if foreign_cpus > 0.25 else 0}
+
+
+FAST = "fairness/lock:%s/threads:2/placement:none/cs_ns:100/ncs_ns:100/dist:fixed/manual_time"
+FAST1 = "fairness/lock:%s/threads:1/placement:none/cs_ns:100/ncs_ns:100/dist:fixed/manual_time"
+
+
+def one_disturbed_row_run(directory):
+    """fairness, a quiet suite whose benchmarks each carry their own window:
+    at 2 threads tas (5 repetitions, its window disturbed: 0.90 other CPUs)
+    beats ticket (quiet window); at 1 thread tas and ticket both quiet."""
+    def reps(values, w):
+        return [dict(w, acq_per_s=v, jain_index=0.9) for v in values]
+    fx.write_reps_suite(directory, "fairness", {
+        FAST % "tas": reps([200, 201, 202, 203, 204], window(100, 0.9)),
+        FAST % "ticket": reps([100, 101, 102, 103, 104], window(102, 0.05)),
+        FAST1 % "tas": reps([500, 501, 502, 503, 504], window(104, 0.1)),
+        FAST1 % "ticket": reps([400, 401, 402, 403, 404], window(106, 0.0)),
+    }, noise=fx.QUIET_NOISE)
+    return directory
+
+
+class DisturbedRowVerdictTest(fx.TempDirCase):
+    """Verdicts on fixed JSON with one disturbed row: the verdict comparing
+    it says so and names it; the others are quiet although the suite's
+    window is the same."""
+
+    @classmethod
+    def build(cls, tmp):
+        cls.dir = one_disturbed_row_run(os.path.join(tmp, "run"))
+        cls.data = common.load_run(cls.dir)
+        cls.vs = [v for v in verdicts.all_verdicts(cls.data)
+                  if v.question == "fastest lock (acquisitions/s)"]
+
+    def test_rows_keep_their_windows_out_of_the_values(self):
+        suite = self.data.suites["fairness"]
+        w = common.bench_noise_of(suite, FAST % "tas")
+        self.assertEqual(w["foreign_cpus"], 0.9)
+        self.assertEqual(w["disturbed"], 1)
+        self.assertEqual(len(suite.bench_noise), 4)
+        for r in suite.results:
+            self.assertFalse([k for k in r.values if k.startswith("noise_")], r.values)
+        self.assertFalse([k for reps in suite.rep_values.values() for v in reps for k in v
+                          if k.startswith("noise_")])
+
+    def test_the_verdict_with_the_disturbed_row_says_so(self):
+        by_case = {v.case.split("/")[0]: v for v in self.vs}
+        two, one = by_case["threads:2"], by_case["threads:1"]
+        self.assertEqual((two.winner, two.runner_up, two.mark), ("tas", "ticket", ""))
+        self.assertEqual(two.disturbed_rows, ["tas"])
+        self.assertTrue(two.disturbed.startswith("tas: other processes used 0.90 CPUs"),
+                        two.disturbed)
+        self.assertNotIn("ticket", two.disturbed)
+        self.assertEqual((one.disturbed, one.disturbed_rows), ("", []))
+
+    def test_rows_without_windows_fall_back_to_the_window_they_ran_in(self):
+        d = fx.write_reps_suite(os.path.join(self.tmp.name, "fallback"), "maps", {
+            "maps/scenario:r/map:sync_map/threads:2": [{"ops_per_s": v} for v in (3, 4)],
+            "maps/scenario:r/map:go_sync_map/threads:2": [{"ops_per_s": v} for v in (1, 2)]},
+            noise=fx.QUIET_NOISE, extra_context={"maps_go_noise": fx.BUSY_NOISE})
+        (v,) = verdicts.all_verdicts(common.load_run(d))
+        self.assertEqual(v.disturbed_rows, ["go_sync_map"])
+        self.assertIn("(the Go peer's window)", v.disturbed)
+        d = fx.write_reps_suite(os.path.join(self.tmp.name, "none"), "maps", {
+            "maps/scenario:r/map:a/threads:2": [{"ops_per_s": v} for v in (3, 4)],
+            "maps/scenario:r/map:b/threads:2": [{"ops_per_s": v} for v in (1, 2)]})
+        (v,) = verdicts.all_verdicts(common.load_run(d))
+        self.assertIsNone(v.disturbed)
+
+
+class DisturbedRowReportTest(fx.TempDirCase):
+    @classmethod
+    def build(cls, tmp):
+        cls.dir = one_disturbed_row_run(os.path.join(tmp, "run"))
+        cls.proc = fx.run_script("report.py", cls.dir)
+        cls.text = fx.read_text(os.path.join(cls.dir, "report.html"))
+
+    def test_summary_noise_section_verdict_and_row_are_marked(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        top = self.text[:self.text.index('<h2 id="verdicts"')]
+        self.assertIn("1 of 4 benchmarks (25 %) were disturbed in their own windows", top)
+        verdict = self.text[self.text.index('<h2 id="verdicts"'):
+                            self.text.index('<h2 id="noise"')]
+        # Fastest and fairest lock at 2 threads compare tas's disturbed row;
+        # at 1 thread both rows are quiet.
+        self.assertIn("<b>2 of 4 verdicts</b> compare rows measured while", verdict)
+        self.assertEqual(verdict.count("(disturbed: tas)"), 2)
+        self.assertEqual(verdict.count("DISTURBED: tas: other processes used 0.90 CPUs"), 2)
+        self.assertEqual(verdict.count("<td>quiet</td>"), 2)
+        noise = self.text[self.text.index('<h2 id="noise"'):
+                          self.text.index('<h2 id="context"')]
+        self.assertIn("<b>1 of 4 benchmarks (25 %) were disturbed</b>", noise)
+        self.assertIn('id="noise-benchmarks"', noise)
+        self.assertEqual(noise.count(esc_name(FAST % "tas")), 1)
+        self.assertNotIn(esc_name(FAST % "ticket"), noise)
+        fair = self.text[self.text.index('<h2 id="suite-fairness"'):]
+        self.assertIn("<b>1 of 4 benchmarks</b> of this suite were measured while", fair)
+        self.assertNotIn("<b>Disturbed measurement:</b>", fair)  # the suite's window is quiet
+        rows = fair[fair.index("All 4 results"):]
+        self.assertEqual(rows.count("<tr class=\"bad\">"), 1)
+        self.assertEqual(rows.count("DISTURBED: other processes used 0.90 CPUs"), 1)
+        self.assertEqual(rows.count("<td>quiet</td>"), 3)
+
+
+def esc_name(name):
+    return name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 class VerdictReportTest(fx.TempDirCase):
     @classmethod
     def build(cls, tmp):

@@ -1,22 +1,23 @@
 // syncscope suite harness — see harness.h.
 #include "common/harness.h"
 
+#include "common/noise.h"
+
 #include <sched.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <sstream>
 #include <string_view>
-#include <chrono>
 
 #include <syncscope/arch/atomic.h>
 #include <syncscope/version.h>
@@ -223,104 +224,34 @@ void write_side_files(const std::string& benchmark_out) {
 }
 }  // namespace
 
-namespace {
-// Noise guard: what else used the machine while the suite measured.
-// Machine-wide busy and steal jiffies (/proc/stat "cpu" line) minus this
-// process's own CPU time (getrusage) is the CPU time of other processes.
-struct NoiseSample {
-  double wall_s = 0, load1 = -1, busy_s = -1, steal_s = -1, own_cpu_s = 0;
-  long nvcsw = 0, nivcsw = 0;
-};
-
-// CPU seconds (utime + stime, /proc/PID/stat fields 14 and 15) of this
-// process's live children: the etcd nodes `distributed` keeps up while it
-// measures are the suite's own work. Reaped children are in RUSAGE_CHILDREN,
-// so a child alive at one sample and reaped by the next is counted once.
-double live_children_cpu_s() {
-  const long me = static_cast<long>(getpid());
-  const double hz = static_cast<double>(sysconf(_SC_CLK_TCK));
-  double total = 0;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(e.path() / "stat");
-    std::string line;
-    if (!std::getline(in, line)) continue;
-    const size_t paren = line.rfind(')');  // the command name may hold spaces
-    if (paren == std::string::npos) continue;
-    std::istringstream rest(line.substr(paren + 2));
-    std::string state;
-    long ppid = 0;
-    long long skip = 0;
-    unsigned long long utime = 0, stime = 0;
-    rest >> state >> ppid;
-    if (ppid != me) continue;
-    for (int field = 5; field <= 13; ++field) rest >> skip;  // pgrp .. cmajflt
-    if (rest >> utime >> stime) total += static_cast<double>(utime + stime) / hz;
-  }
-  return total;
-}
-
-NoiseSample sample_noise() {
-  NoiseSample n;
-  n.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-                 .count();
-  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
-    if (std::fscanf(f, "%lf", &n.load1) != 1) n.load1 = -1;
-    std::fclose(f);
-  }
-  if (FILE* f = std::fopen("/proc/stat", "r")) {
-    unsigned long long v[8] = {};  // user nice system idle iowait irq softirq steal
-    if (std::fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
-                    &v[4], &v[5], &v[6], &v[7]) == 8) {
-      const double hz = static_cast<double>(sysconf(_SC_CLK_TCK));
-      n.busy_s = static_cast<double>(v[0] + v[1] + v[2] + v[5] + v[6]) / hz;
-      n.steal_s = static_cast<double>(v[7]) / hz;
+bool random_interleaving_on(int argc, char** argv) {
+  // Google Benchmark's own reading of a bool flag (IsTruthyFlagValue): the
+  // last occurrence wins; a bare flag or any value but 0/f/n/false/no/off is
+  // true.
+  constexpr std::string_view kFlag = "--benchmark_enable_random_interleaving";
+  bool on = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (!starts_with(a, kFlag)) continue;
+    std::string_view rest = a.substr(kFlag.size());
+    if (rest.empty()) {
+      on = true;
+      continue;
     }
-    std::fclose(f);
+    if (rest.front() != '=') continue;  // another flag that starts alike
+    std::string v(rest.substr(1));
+    std::transform(v.begin(), v.end(), v.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (v.size() == 1) {
+      on = std::isalnum(static_cast<unsigned char>(v[0])) && v != "0" && v != "f" && v != "n";
+    } else {
+      on = !(v == "false" || v == "no" || v == "off");
+    }
   }
-  // The suite's own CPU time includes its children, live and waited for
-  // (the etcd nodes `distributed` starts, the bug zoo's runner): their work is
-  // the suite's, not a neighbour's. Context switches are the process's own.
-  const auto cpu_s = [](const rusage& r) {
-    return static_cast<double>(r.ru_utime.tv_sec + r.ru_stime.tv_sec) +
-           static_cast<double>(r.ru_utime.tv_usec + r.ru_stime.tv_usec) * 1e-6;
-  };
-  rusage ru{}, children{};
-  getrusage(RUSAGE_SELF, &ru);
-  getrusage(RUSAGE_CHILDREN, &children);
-  n.own_cpu_s = cpu_s(ru) + cpu_s(children) + live_children_cpu_s();
-  n.nvcsw = ru.ru_nvcsw;
-  n.nivcsw = ru.ru_nivcsw;
-  return n;
+  return on;
 }
 
-nlohmann::json noise_between(const NoiseSample& a, const NoiseSample& b) {
-  const double wall = std::max(1e-9, b.wall_s - a.wall_s);
-  const double own = b.own_cpu_s - a.own_cpu_s;
-  nlohmann::json j;
-  j["wall_s"] = wall;
-  j["load1_before"] = a.load1;
-  j["load1_after"] = b.load1;
-  j["own_cpu_s"] = own;
-  if (a.busy_s >= 0 && b.busy_s >= 0) {
-    // Jiffies tick coarser than rusage: clamp at zero.
-    const double foreign = std::max(0.0, (b.busy_s - a.busy_s) - own);
-    j["foreign_cpu_s"] = foreign;
-    j["foreign_cpus"] = foreign / wall;  // average CPUs other processes kept busy
-    j["steal_s"] = b.steal_s - a.steal_s;
-  }
-  j["own_voluntary_csw"] = b.nvcsw - a.nvcsw;
-  j["own_involuntary_csw"] = b.nivcsw - a.nivcsw;
-  j["usable_pus"] = usable_pus();
-  j["method"] =
-      "/proc/stat busy (user+nice+system+irq+softirq) minus getrusage(RUSAGE_SELF) and "
-      "getrusage(RUSAGE_CHILDREN) and /proc/PID/stat of live children; "
-      "/proc/loadavg; steal from /proc/stat";
-  return j;
-}
-
+namespace {
 // Adds "syncscope_noise" to the suite's JSON (temp name + rename). Textual:
 // Google Benchmark writes NaN / Infinity, which a strict parser rejects, so
 // the record goes in before the document's closing brace, the rest untouched.
@@ -396,19 +327,28 @@ int suite_main(int argc, char** argv, const char* suite, void (*register_benchma
     defaults.push_back("--benchmark_repetitions=" + std::to_string(profile_repetitions()));
   if (!has_min_time)
     defaults.push_back("--benchmark_min_time=" + std::to_string(profile_min_time_s()));
-  // Repetitions of different benchmarks are interleaved in random order, so
-  // drift on a shared machine spreads over all of them instead of biasing
-  // whichever ran during a noisy spell: side-by-side ratios stay honest.
+  // Random interleaving is off by default: each benchmark runs its
+  // repetitions back to back and gets its own noise window (noise.h), so a
+  // noisy spell marks the benchmarks it overlapped. With
+  // --benchmark_enable_random_interleaving=true (run.sh --interleave) the
+  // repetitions of all benchmarks are shuffled instead, which spreads drift
+  // over every benchmark rather than flagging some; a benchmark then has no
+  // window of its own and only the suite's window is recorded.
   bool has_interleave = false;
   for (int i = 1; i < argc; ++i)
     has_interleave =
-        has_interleave || starts_with(argv[i], "--benchmark_enable_random_interleaving=");
-  if (!has_interleave) defaults.push_back("--benchmark_enable_random_interleaving=true");
+        has_interleave || starts_with(argv[i], "--benchmark_enable_random_interleaving");
+  if (!has_interleave) defaults.push_back("--benchmark_enable_random_interleaving=false");
   std::vector<char*> args(argv, argv + argc);
   for (std::string& d : defaults) args.insert(args.begin() + 1, d.data());
   args.push_back(nullptr);
   argc = static_cast<int>(args.size()) - 1;
   argv = args.data();
+  const bool interleaved = random_interleaving_on(argc, argv);
+  std::string out_format = "json";
+  for (int i = 1; i < argc; ++i)
+    if (starts_with(argv[i], "--benchmark_out_format="))
+      out_format = argv[i] + std::strlen("--benchmark_out_format=");
 
   benchmark::Initialize(&argc, argv);
   if (argc > 1) {
@@ -421,8 +361,49 @@ int suite_main(int argc, char** argv, const char* suite, void (*register_benchma
   }
   register_benchmarks();
   const NoiseSample noise_before = sample_noise();
-  benchmark::RunSpecifiedBenchmarks();
-  const nlohmann::json noise = noise_between(noise_before, sample_noise());
+  // Per-benchmark windows need a JSON file to go into and the repetitions of
+  // each benchmark back to back (noise.h).
+  std::string per_benchmark;
+  std::unique_ptr<NoiseWindowReporter> windows;
+  if (benchmark_out.empty()) {
+    per_benchmark = "not recorded: no --benchmark_out file";
+  } else if (interleaved) {
+    per_benchmark =
+        "not recorded: random interleaving was on (--benchmark_enable_random_interleaving), so "
+        "each benchmark's repetitions were spread over the whole suite run; only this suite-wide "
+        "window was recorded";
+  } else if (out_format != "json") {
+    per_benchmark = "not recorded: --benchmark_out_format=" + out_format + " (needs json)";
+  } else {
+    per_benchmark =
+        "recorded: each benchmark's rows carry the noise_* fields of its own window (its "
+        "repetitions back to back, from the previous benchmark's report to its own)";
+    windows = std::make_unique<NoiseWindowReporter>(std::make_unique<benchmark::JSONReporter>(),
+                                                    sample_noise, noise_before);
+  }
+  if (windows) {
+    benchmark::RunSpecifiedBenchmarks(nullptr, windows.get());
+  } else {
+    benchmark::RunSpecifiedBenchmarks();
+  }
+  nlohmann::json noise = noise_json(noise_between(noise_before, sample_noise()));
+  noise["usable_pus"] = usable_pus();
+  noise["per_benchmark"] = per_benchmark;
+  if (windows) {
+    const auto& names = windows->disturbed_names();
+    noise["benchmarks_with_window"] = windows->windows();
+    noise["benchmarks_disturbed"] = names.size();
+    if (!names.empty()) {
+      std::string list;
+      for (size_t i = 0; i < names.size() && i < 5; ++i) list += (i ? ", " : "") + names[i];
+      if (names.size() > 5) list += ", ...";
+      std::fprintf(stderr,
+                   "syncscope: %zu of %d benchmarks of '%s' were disturbed (other processes above "
+                   "%.2f CPUs or steal above %.0f %% of their window): %s\n",
+                   names.size(), windows->windows(), suite, kNoiseForeignCpus,
+                   100 * kNoiseStealFraction, list.c_str());
+    }
+  }
   benchmark::Shutdown();
   write_side_files(benchmark_out);
   add_noise_to_json(benchmark_out, noise);

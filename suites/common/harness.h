@@ -19,12 +19,21 @@
 //   --threads=N[,N...]        explicit thread counts (default: the sweep).
 // Bad values print one line naming the value and the valid ones, exit 2.
 //
-// Noise guard: around the benchmarks suite_main samples /proc/loadavg,
-// /proc/stat (busy and steal jiffies) and getrusage (the suite and its
-// children, live and waited for), and adds
-// "syncscope_noise" to the --benchmark_out JSON: wall_s, load1_before/after,
-// own_cpu_s, foreign_cpu_s (machine busy time minus the suite's own),
-// foreign_cpus, steal_s, own_voluntary_csw, own_involuntary_csw.
+// Noise guard (noise.h): around the benchmarks suite_main samples
+// /proc/loadavg, /proc/stat (busy and steal jiffies) and getrusage (the
+// suite and its children, live and waited for), and adds "syncscope_noise"
+// to the --benchmark_out JSON: wall_s, load1_before/after, own_cpu_s,
+// foreign_cpu_s (machine busy time minus the suite's own), foreign_cpus,
+// steal_s, own_voluntary_csw, own_involuntary_csw, disturbed and its
+// thresholds, usable_pus, and per_benchmark: whether each benchmark got a
+// window of its own ("recorded: ..." or "not recorded: why"), with
+// benchmarks_with_window and benchmarks_disturbed when it did.
+// Per benchmark: random interleaving is off unless
+// --benchmark_enable_random_interleaving is given, and every row of a
+// benchmark (repetitions and aggregates) carries its own window as noise_*
+// fields (noise.h, add_noise_counters); suite_main names the disturbed ones
+// on stderr. With interleaving on, or a non-JSON --benchmark_out_format,
+// only the suite's window is recorded and per_benchmark says why.
 //
 // Measurement hygiene: nothing here locks or allocates inside a measured
 // loop. Placement and counters are set up before the loop and read after it.
@@ -117,6 +126,11 @@ std::string bench_name(const std::string& family,
 // earlier one); suite_main writes each file as one JSON object next to the
 // --benchmark_out file when the run ends. Call outside measured loops only.
 void record_side_data(const std::string& file, const std::string& key, nlohmann::json value);
+
+// Whether Google Benchmark will interleave repetitions at random given these
+// arguments: the last --benchmark_enable_random_interleaving[=V] read as
+// Google Benchmark reads a bool flag; false when absent.
+bool random_interleaving_on(int argc, char** argv);
 
 // The main() of a suite: parse flags, record context (suite, profile,
 // placements and their support, counters status, library versions), call

@@ -60,5 +60,29 @@ TEST(SuiteFlags, BenchName) {
   EXPECT_EQ(bench_name("f", {}), "f");
 }
 
+bool interleaved(std::vector<std::string> args) {
+  args.insert(args.begin(), "suite");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  return random_interleaving_on(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(SuiteFlags, RandomInterleavingReadAsGoogleBenchmarkReadsABoolFlag) {
+  EXPECT_FALSE(interleaved({}));
+  EXPECT_FALSE(interleaved({"--benchmark_enable_random_interleaving=false"}));
+  EXPECT_TRUE(interleaved({"--benchmark_enable_random_interleaving=true"}));
+  EXPECT_TRUE(interleaved({"--benchmark_enable_random_interleaving"}));
+  EXPECT_TRUE(interleaved({"--benchmark_enable_random_interleaving=1"}));
+  EXPECT_FALSE(interleaved({"--benchmark_enable_random_interleaving=0"}));
+  EXPECT_FALSE(interleaved({"--benchmark_enable_random_interleaving=OFF"}));
+  EXPECT_FALSE(interleaved({"--benchmark_enable_random_interleaving=N"}));
+  // The last one wins (the harness puts its default first).
+  EXPECT_TRUE(interleaved({"--benchmark_enable_random_interleaving=false",
+                           "--benchmark_enable_random_interleaving=yes"}));
+  EXPECT_FALSE(interleaved({"--benchmark_enable_random_interleaving=true",
+                            "--benchmark_enable_random_interleaving=no"}));
+  EXPECT_FALSE(interleaved({"--benchmark_enable_random_interleavingX=true"}));
+}
+
 }  // namespace
 }  // namespace syncscope::suites

@@ -4,7 +4,9 @@ Python spin loop at nice -10 when allowed, started and seen running before the
 run) is detected, recorded and reported: c2c.json's syncscope_noise counts the
 busy process's CPU time as other processes' time, context.json carries the
 record, --quiet-wait 0 says the machine did not go quiet, and report.html
-marks the suite disturbed. Nothing asserts a duration: the busy process's own
+marks the suite disturbed; every benchmark's rows carry its own window and
+the report counts the disturbed ones. With --interleave only the suite's
+window is recorded, and the report says why. Nothing asserts a duration: the busy process's own
 CPU time (from /proc) is the reference, and the deadline only bounds a hung
 test."""
 
@@ -89,13 +91,45 @@ class NoiseGuardTest(unittest.TestCase):
         self.assertIn("<b>Disturbed measurement:</b>", report)
         # Each repetition of each benchmark is in the JSON: 2 of them.
         with open(os.path.join(run_dir, "c2c.json")) as f:
-            reps = [b for b in json.load(f)["benchmarks"] if b.get("run_type") == "iteration"]
+            rows = json.load(f)["benchmarks"]
+        reps = [b for b in rows if b.get("run_type") == "iteration"]
         self.assertTrue(reps)
         self.assertTrue(all(b["repetitions"] == 2 for b in reps))
+        # Each benchmark has its own window, on all its rows (repetitions and
+        # aggregates), inside the suite's, and the report counts them.
+        self.assertTrue(noise["per_benchmark"].startswith("recorded"), noise)
+        names = {b["run_name"] for b in rows}
+        self.assertEqual(noise["benchmarks_with_window"], len(names))
+        for b in rows:
+            self.assertIn("noise_foreign_cpus", b)
+            self.assertIn(b["noise_disturbed"], (0, 1))
+            self.assertLessEqual(b["noise_wall_s"], noise["wall_s"])
+        self.assertIn('id="noise-benchmarks"', report)
+        self.assertRegex(report, r"<b>%d of %d benchmarks \(\d+ %%\) were disturbed</b>"
+                         % (noise["benchmarks_disturbed"], len(names)))
+
+    def test_interleave_keeps_the_suite_window_only_and_the_report_says_so(self):
+        p = subprocess.run([RUN_SH, "bench", "--suite", "c2c", "--threads", "2",
+                            "--repetitions", "2", "--interleave", "--out", self.out],
+                           cwd=ROOT, env=self.env, capture_output=True, text=True,
+                           timeout=DEADLINE_S * 3)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        run_dir = os.path.realpath(os.path.join(self.out, "latest"))
+        with open(os.path.join(run_dir, "c2c.json")) as f:
+            doc = json.load(f)
+        self.assertTrue(doc["syncscope_noise"]["per_benchmark"].startswith(
+            "not recorded: random interleaving"), doc["syncscope_noise"])
+        self.assertIn("foreign_cpus", doc["syncscope_noise"])
+        self.assertTrue(doc["benchmarks"])
+        self.assertFalse([k for b in doc["benchmarks"] for k in b if k.startswith("noise_")])
+        with open(os.path.join(run_dir, "report.html")) as f:
+            report = f.read()
+        self.assertIn("not recorded: random interleaving was on", report)
 
     def test_bad_values_are_one_line_and_exit_2(self):
         for args, needle in ((["--repetitions", "0"], "'0'"), (["--repetitions", "x"], "'x'"),
-                             (["--quiet-wait", "-1"], "'-1'"), (["--quiet-wait"], "needs")):
+                             (["--quiet-wait", "-1"], "'-1'"), (["--quiet-wait"], "needs"),
+                             (["--interleave=yes"], "'--interleave=yes'")):
             p = subprocess.run([RUN_SH, "bench", *args], cwd=ROOT, env=self.env,
                                capture_output=True, text=True, timeout=DEADLINE_S)
             self.assertEqual(p.returncode, 2, (args, p.stderr))

@@ -361,10 +361,15 @@ func Aggregates(name string, fi, repetitions, threads int, timeUnit, label strin
 // Benchmark-shaped entries: one "iteration" entry per repetition and, with
 // two or more repetitions, mean / median / stddev / cv aggregates, with
 // real_time and cpu_time in ns per iteration and every counter at top level.
-// progress gets one line per case.
+// Every entry of a case also carries the case's own noise window (CaseNoise:
+// from the end of the previous case to the end of its last repetition),
+// added after the aggregates so that none is averaged. progress gets one
+// line per case.
 func RunAll(cases []Case, progress func(string)) []map[string]interface{} {
 	var out []map[string]interface{}
+	last := SampleNoise()
 	for fi, c := range cases {
+		first := len(out)
 		var entries []map[string]interface{}
 		for rep := 0; rep < c.Repetitions; rep++ {
 			r := c.Run()
@@ -384,6 +389,9 @@ func RunAll(cases []Case, progress func(string)) []map[string]interface{} {
 			}
 			entries = append(entries, e)
 		}
+		now := SampleNoise()
+		window := CaseNoise(last, now)
+		last = now
 		out = append(out, entries...)
 		if progress != nil {
 			if v, ok := entries[len(entries)-1]["ns_per_op"].(float64); ok {
@@ -392,18 +400,22 @@ func RunAll(cases []Case, progress func(string)) []map[string]interface{} {
 				progress(c.Name)
 			}
 		}
-		if c.Repetitions < 2 {
-			continue
+		if c.Repetitions >= 2 {
+			var keys []string
+			for k, v := range entries[0] {
+				if _, num := v.(float64); num && k != "real_time" && k != "cpu_time" {
+					keys = append(keys, k)
+				}
+			}
+			sort.Strings(keys)
+			keys = append([]string{"real_time", "cpu_time"}, keys...)
+			out = append(out, Aggregates(c.Name, fi, c.Repetitions, c.Threads, "ns", c.Label, keys, entries)...)
 		}
-		var keys []string
-		for k, v := range entries[0] {
-			if _, num := v.(float64); num && k != "real_time" && k != "cpu_time" {
-				keys = append(keys, k)
+		for _, e := range out[first:] {
+			for k, v := range window {
+				e[k] = v
 			}
 		}
-		sort.Strings(keys)
-		keys = append([]string{"real_time", "cpu_time"}, keys...)
-		out = append(out, Aggregates(c.Name, fi, c.Repetitions, c.Threads, "ns", c.Label, keys, entries)...)
 	}
 	return out
 }
@@ -507,6 +519,48 @@ func Noise(a, b NoiseSample) map[string]interface{} {
 	return j
 }
 
+// The thresholds of "disturbed", as the C++ harness (suites/common/noise.h
+// kNoiseForeignCpus, kNoiseStealFraction) and the report (plots/common.py)
+// have them; suites/common/noise_window_test.py checks that they agree.
+const (
+	NoiseForeignCPUs   = 0.25 // other processes' CPUs, on average
+	NoiseStealFraction = 0.05 // steal time over wall time
+)
+
+// CaseNoise is one case's window as the noise_* fields of its rows, with
+// the names and meaning of the C++ harness's per-benchmark windows
+// (suites/common/noise.h, add_noise_counters): monotonic start and end (the
+// runtime's nanotime, CLOCK_MONOTONIC, as C++'s steady_clock), load average
+// before and after, this process's CPU time and switches, other processes'
+// CPU time and steal (when /proc/stat was readable), and noise_disturbed
+// (1 or 0) by the thresholds above.
+func CaseNoise(a, b NoiseSample) map[string]float64 {
+	wall := math.Max(1e-9, float64(b.WallNs-a.WallNs)*1e-9)
+	own := b.OwnCPUS - a.OwnCPUS
+	f := map[string]float64{
+		"noise_window_start_s":      float64(a.WallNs) * 1e-9,
+		"noise_window_end_s":        float64(b.WallNs) * 1e-9,
+		"noise_wall_s":              wall,
+		"noise_load1_before":        a.Load1,
+		"noise_load1_after":         b.Load1,
+		"noise_own_cpu_s":           own,
+		"noise_own_voluntary_csw":   float64(b.Nvcsw - a.Nvcsw),
+		"noise_own_involuntary_csw": float64(b.Nivcsw - a.Nivcsw),
+		"noise_disturbed":           0,
+	}
+	if a.BusyS >= 0 && b.BusyS >= 0 {
+		foreign := math.Max(0, (b.BusyS-a.BusyS)-own)
+		steal := b.StealS - a.StealS
+		f["noise_foreign_cpu_s"] = foreign
+		f["noise_foreign_cpus"] = foreign / wall
+		f["noise_steal_s"] = steal
+		if foreign/wall > NoiseForeignCPUs || steal > NoiseStealFraction*wall {
+			f["noise_disturbed"] = 1
+		}
+	}
+	return f
+}
+
 // WriteJSON writes v to path through a temporary name and a rename.
 func WriteJSON(path string, v interface{}) error {
 	raw, err := json.Marshal(v)
@@ -564,7 +618,8 @@ func Start(prog, suite, entries string) Peer {
 // Finish is the end of every peer's main: it gives every case label, runs
 // them all (RunAll, one progress line per case on stdout) and writes
 // {"context": context, "benchmarks": ...} to the -out file (WriteJSON).
-// context gets the peer's noise record too, as SUITE_go_noise (see Noise).
+// context gets the peer's noise record too, as SUITE_go_noise (see Noise),
+// and each row its case's own window (RunAll, CaseNoise).
 func (p Peer) Finish(cases []Case, label string, context map[string]interface{}) {
 	for i := range cases {
 		cases[i].Label = label
@@ -574,7 +629,10 @@ func (p Peer) Finish(cases []Case, label string, context map[string]interface{})
 	if context == nil {
 		context = map[string]interface{}{}
 	}
-	context[p.Suite+"_go_noise"] = Noise(before, SampleNoise())
+	noise := Noise(before, SampleNoise())
+	noise["per_benchmark"] = "recorded: each case's rows carry the noise_* fields of its own " +
+		"window (its repetitions back to back)"
+	context[p.Suite+"_go_noise"] = noise
 	doc := map[string]interface{}{
 		"context":    context,
 		"benchmarks": benchmarks,

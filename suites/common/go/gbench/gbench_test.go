@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSegments(t *testing.T) {
@@ -154,6 +155,74 @@ func TestRunAllShape(t *testing.T) {
 	}
 	if math.IsNaN(out[7]["cpu_time"].(float64)) {
 		t.Fatal("cpu_time NaN")
+	}
+}
+
+func TestRunAllGivesEachCaseItsOwnNoiseWindow(t *testing.T) {
+	cases := []Case{
+		{Name: "burn", Repetitions: 2, Threads: 1, Run: func() Result {
+			c0 := CPUNs() // 30 ms of this process's own CPU per repetition
+			for CPUNs()-c0 < 30e6 {
+			}
+			return Result{Iterations: 1, RealS: 1e-3, Counters: map[string]float64{"k": 1}}
+		}},
+		{Name: "sleep", Repetitions: 1, Threads: 1, Run: func() Result {
+			time.Sleep(5 * time.Millisecond)
+			return Result{Iterations: 1, RealS: 5e-3}
+		}},
+	}
+	out := RunAll(cases, nil)
+	if len(out) != 2+4+1 {
+		t.Fatalf("%d entries", len(out))
+	}
+	fields := []string{"noise_window_start_s", "noise_window_end_s", "noise_wall_s",
+		"noise_load1_before", "noise_load1_after", "noise_own_cpu_s", "noise_foreign_cpu_s",
+		"noise_foreign_cpus", "noise_steal_s", "noise_own_voluntary_csw",
+		"noise_own_involuntary_csw", "noise_disturbed"}
+	// The two repetitions and the four aggregates of "burn" share one window
+	// (the aggregates do not average it: stddev and cv rows carry it as is).
+	for _, e := range out[:6] {
+		for _, k := range fields {
+			if _, ok := e[k].(float64); !ok || e[k] != out[0][k] {
+				t.Fatalf("%s: %s = %v, first row %v", e["name"], k, e[k], out[0][k])
+			}
+		}
+	}
+	burn, sleep := out[0], out[6]
+	if own := burn["noise_own_cpu_s"].(float64); own < 0.05 {
+		t.Errorf("burn's window counts %v s of own CPU after burning 60 ms", own)
+	}
+	// The windows tile: the second starts where the first ended.
+	if sleep["noise_window_start_s"] != burn["noise_window_end_s"] {
+		t.Errorf("windows %v..%v and %v..%v do not tile", burn["noise_window_start_s"],
+			burn["noise_window_end_s"], sleep["noise_window_start_s"], sleep["noise_window_end_s"])
+	}
+	if w := sleep["noise_wall_s"].(float64); w <= 0 {
+		t.Errorf("noise_wall_s %v", w)
+	}
+	if d := sleep["noise_disturbed"]; d != 0.0 && d != 1.0 {
+		t.Errorf("noise_disturbed %v", d)
+	}
+}
+
+func TestCaseNoiseDisturbedByTheThresholds(t *testing.T) {
+	a := NoiseSample{WallNs: 0, Load1: 1, BusyS: 100, StealS: 0, OwnCPUS: 0}
+	quiet := a
+	quiet.WallNs, quiet.BusyS = 10e9, 102.4 // 0.24 foreign CPUs
+	busy := quiet
+	busy.BusyS = 102.6 // 0.26
+	stolen := quiet
+	stolen.StealS = 0.6 // 6 % of 10 s
+	if CaseNoise(a, quiet)["noise_disturbed"] != 0 || CaseNoise(a, busy)["noise_disturbed"] != 1 ||
+		CaseNoise(a, stolen)["noise_disturbed"] != 1 {
+		t.Fatalf("quiet %v busy %v stolen %v", CaseNoise(a, quiet), CaseNoise(a, busy),
+			CaseNoise(a, stolen))
+	}
+	unreadable := NoiseSample{WallNs: 1e9, BusyS: -1, StealS: -1}
+	if n := CaseNoise(unreadable, unreadable); n["noise_disturbed"] != 0 {
+		t.Fatalf("unreadable /proc/stat: %v", n)
+	} else if _, ok := n["noise_foreign_cpus"]; ok {
+		t.Fatalf("unreadable /proc/stat has foreign CPUs: %v", n)
 	}
 }
 

@@ -1,0 +1,188 @@
+// Tests of the noise guard's arithmetic, its "disturbed" rule, its own-CPU
+// accounting (children included, counted once) and the per-benchmark window
+// reporter, driven by a scripted sampler so that every window is exact.
+// The end-to-end test with a real busy process is noise_window_test.py.
+#include "common/noise.h"
+
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace syncscope::suites {
+namespace {
+
+NoiseSample at(double mono_s, double busy_s, double own_cpu_s, double steal_s = 0) {
+  NoiseSample s;
+  s.mono_s = mono_s;
+  s.load1 = 1.5;
+  s.busy_s = busy_s;
+  s.steal_s = steal_s;
+  s.own_cpu_s = own_cpu_s;
+  return s;
+}
+
+TEST(NoiseWindow, ForeignIsBusyMinusOwnClampedAtZero) {
+  NoiseWindow w = noise_between(at(10, 100, 5), at(12, 103, 6));
+  EXPECT_DOUBLE_EQ(w.wall_s, 2.0);
+  EXPECT_DOUBLE_EQ(w.start_s, 10.0);
+  EXPECT_DOUBLE_EQ(w.end_s, 12.0);
+  EXPECT_DOUBLE_EQ(w.own_cpu_s, 1.0);
+  EXPECT_TRUE(w.have_foreign);
+  EXPECT_DOUBLE_EQ(w.foreign_cpu_s, 2.0);
+  EXPECT_DOUBLE_EQ(w.foreign_cpus, 1.0);
+  // Ticks coarser than rusage: busy may lag own; never negative.
+  w = noise_between(at(0, 100, 5), at(1, 100.5, 6));
+  EXPECT_DOUBLE_EQ(w.foreign_cpu_s, 0.0);
+}
+
+TEST(NoiseWindow, UnreadableProcStatLeavesForeignUnknownAndNotDisturbed) {
+  NoiseSample a = at(0, -1, 0), b = at(1, -1, 0);
+  NoiseWindow w = noise_between(a, b);
+  EXPECT_FALSE(w.have_foreign);
+  EXPECT_FALSE(w.disturbed());
+  const nlohmann::json j = noise_json(w);
+  EXPECT_FALSE(j.contains("foreign_cpus"));
+  benchmark::UserCounters c;
+  add_noise_counters(w, &c);
+  EXPECT_EQ(c.count("noise_foreign_cpus"), 0u);
+  EXPECT_EQ(c.at("noise_disturbed").value, 0.0);
+}
+
+TEST(NoiseWindow, DisturbedAboveEitherThreshold) {
+  // 10 s windows: foreign CPU time 2.4 s is 0.24 CPUs (quiet), 2.6 s 0.26.
+  EXPECT_FALSE(noise_between(at(0, 0, 0), at(10, 2.4, 0)).disturbed());
+  EXPECT_TRUE(noise_between(at(0, 0, 0), at(10, 2.6, 0)).disturbed());
+  // Steal: 0.4 s of 10 s is 4 % (quiet), 0.6 s is 6 %.
+  EXPECT_FALSE(noise_between(at(0, 0, 0, 0), at(10, 0, 0, 0.4)).disturbed());
+  EXPECT_TRUE(noise_between(at(0, 0, 0, 0), at(10, 0, 0, 0.6)).disturbed());
+}
+
+TEST(NoiseWindow, SuiteRecordCarriesTheThresholds) {
+  const nlohmann::json j = noise_json(noise_between(at(0, 0, 0), at(10, 5, 0)));
+  EXPECT_EQ(j.at("threshold_foreign_cpus").get<double>(), kNoiseForeignCpus);
+  EXPECT_EQ(j.at("threshold_steal_fraction").get<double>(), kNoiseStealFraction);
+  EXPECT_TRUE(j.at("disturbed").get<bool>());
+  for (const char* k : {"wall_s", "load1_before", "load1_after", "own_cpu_s", "foreign_cpu_s",
+                        "foreign_cpus", "steal_s", "own_voluntary_csw", "own_involuntary_csw"})
+    EXPECT_TRUE(j.contains(k)) << k;
+}
+
+double process_cpu_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+TEST(NoiseSampleTest, OwnCpuCountsALiveChildOnceAndAgainAfterItIsReaped) {
+  int ready[2], release[2];
+  ASSERT_EQ(pipe(ready), 0);
+  ASSERT_EQ(pipe(release), 0);
+  const NoiseSample before = sample_noise();
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // Burn 100 ms of CPU, say so, then wait (alive) until released.
+    const double t0 = process_cpu_s();
+    while (process_cpu_s() - t0 < 0.1) {
+    }
+    char b = 1;
+    (void)!write(ready[1], &b, 1);
+    (void)!read(release[0], &b, 1);
+    _exit(0);
+  }
+  char b = 0;
+  ASSERT_EQ(read(ready[0], &b, 1), 1);
+  const NoiseSample live = sample_noise();
+  // The child's 100 ms count as this process's own while it lives.
+  EXPECT_GE(live.own_cpu_s - before.own_cpu_s, 0.08);
+  ASSERT_EQ(write(release[1], &b, 1), 1);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  const NoiseSample reaped = sample_noise();
+  // Reaped: now in RUSAGE_CHILDREN instead, neither lost nor counted twice
+  // (twice would add another 100 ms).
+  EXPECT_GE(reaped.own_cpu_s - live.own_cpu_s, -0.02);
+  EXPECT_LT(reaped.own_cpu_s - live.own_cpu_s, 0.06);
+  for (int fd : {ready[0], ready[1], release[0], release[1]}) close(fd);
+}
+
+// Keeps what the wrapper forwards.
+class CaptureReporter : public benchmark::BenchmarkReporter {
+ public:
+  bool ReportContext(const Context&) override { return true; }
+  void ReportRuns(const std::vector<Run>& runs) override { calls.push_back(runs); }
+  std::vector<std::vector<Run>> calls;
+};
+
+benchmark::BenchmarkReporter::Run run_of(const std::string& function, bool aggregate,
+                                         const std::string& aggregate_name = "") {
+  benchmark::BenchmarkReporter::Run r;
+  r.run_name.function_name = function;
+  r.run_type = aggregate ? benchmark::BenchmarkReporter::Run::RT_Aggregate
+                         : benchmark::BenchmarkReporter::Run::RT_Iteration;
+  r.aggregate_name = aggregate_name;
+  r.counters["ops_per_s"] = 42.0;
+  return r;
+}
+
+double counter(const benchmark::BenchmarkReporter::Run& r, const char* k) {
+  auto it = r.counters.find(k);
+  return it == r.counters.end() ? -12345.0 : it->second.value;
+}
+
+TEST(NoiseWindowReporterTest, OneWindowPerBenchmarkOnEveryRowAndTheWindowsTile) {
+  // Samples the scripted sampler hands out: the end of benchmark a's window
+  // (1 s after the start, 0.1 s of foreign CPU: quiet), then b's (2 s later,
+  // 1.6 s foreign: 0.8 CPUs, disturbed), then c's (quiet).
+  std::vector<NoiseSample> script = {at(101, 1000.5, 10.4), at(103, 1002.9, 11.2),
+                                     at(104, 1003.5, 11.7)};
+  size_t next = 0;
+  auto capture = std::make_unique<CaptureReporter>();
+  CaptureReporter* inner = capture.get();
+  NoiseWindowReporter rep(
+      std::move(capture), [&] { return script.at(next++); }, at(100, 1000, 10));
+  using Runs = std::vector<benchmark::BenchmarkReporter::Run>;
+  rep.ReportRuns(Runs{run_of("a", false), run_of("a", false)});
+  rep.ReportRuns(Runs{run_of("a", true, "mean"), run_of("a", true, "median")});
+  rep.ReportRuns(Runs{run_of("b", false)});
+  rep.ReportRuns(Runs{run_of("c", false), run_of("c", false)});
+  rep.ReportRuns(Runs{run_of("c", true, "mean")});
+  EXPECT_EQ(next, 3u);  // one sample per benchmark, none for the aggregates' call
+  ASSERT_EQ(inner->calls.size(), 5u);
+  EXPECT_EQ(rep.windows(), 3);
+  EXPECT_EQ(rep.disturbed_names(), std::vector<std::string>{"b"});
+
+  for (size_t call : {0u, 1u}) {
+    for (const auto& r : inner->calls[call]) {
+      EXPECT_EQ(counter(r, "ops_per_s"), 42.0);  // the benchmark's own counters kept
+      EXPECT_EQ(counter(r, "noise_window_start_s"), 100.0);
+      EXPECT_EQ(counter(r, "noise_window_end_s"), 101.0);
+      EXPECT_NEAR(counter(r, "noise_foreign_cpu_s"), 0.1, 1e-9);
+      EXPECT_EQ(counter(r, "noise_disturbed"), 0.0);
+    }
+  }
+  const auto& b = inner->calls[2].front();
+  EXPECT_EQ(counter(b, "noise_window_start_s"), 101.0);  // starts where a's ended
+  EXPECT_EQ(counter(b, "noise_window_end_s"), 103.0);
+  EXPECT_NEAR(counter(b, "noise_foreign_cpu_s"), 1.6, 1e-9);
+  EXPECT_NEAR(counter(b, "noise_foreign_cpus"), 0.8, 1e-9);
+  EXPECT_NEAR(counter(b, "noise_own_cpu_s"), 0.8, 1e-9);
+  EXPECT_EQ(counter(b, "noise_load1_before"), 1.5);
+  EXPECT_EQ(counter(b, "noise_disturbed"), 1.0);
+  for (size_t call : {3u, 4u}) {
+    for (const auto& r : inner->calls[call]) {
+      EXPECT_EQ(counter(r, "noise_window_start_s"), 103.0);
+      EXPECT_EQ(counter(r, "noise_window_end_s"), 104.0);
+      EXPECT_EQ(counter(r, "noise_disturbed"), 0.0);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace syncscope::suites
