@@ -459,7 +459,7 @@ def parse_suite(name, path, doc):
             data.samples[run_name] = vals
         if g["iter"]:
             data.rep_values[run_name] = [_numeric_values(e) for e in g["iter"]]
-        for e in g["iter"] + list(g["agg"].values()) + g["err"]:
+        for e in g["iter"] + list(g["agg"].values()):  # an errored run measured nothing
             window = {k[len(NOISE_ROW_PREFIX):]: v for k, v in e.items()
                       if k.startswith(NOISE_ROW_PREFIX) and isinstance(v, (int, float))
                       and not isinstance(v, bool)}

@@ -209,7 +209,8 @@ def bench_noise_html(run):
     if n_all:
         out.append("<p><b>%d of %d benchmarks (%.0f %%) were disturbed</b>, each judged by its "
                    "own window: from the previous benchmark's report to its own, its "
-                   "repetitions back to back (same thresholds as above). Their rows are "
+                   "repetitions back to back (same thresholds as above; /proc/stat ticks at "
+                   "100 Hz, so a window shorter than about 0.1 s is coarse). Their rows are "
                    "marked in each suite's result list, and a verdict that compares them says "
                    "so.</p>" % (n_dist, n_all, 100.0 * n_dist / n_all))
     else:

@@ -175,11 +175,19 @@ void NoiseWindowReporter::ReportRuns(const std::vector<Run>& runs) {
     last_ = now;
     current_ = name;
     have_current_ = true;
-    ++windows_;
-    if (window_.disturbed()) disturbed_.push_back(name);
+    // A benchmark that errored (a placement not honoured, a skip) measured
+    // nothing: its window is closed but neither counted nor written.
+    measured_ = false;
+    for (const Run& r : runs) measured_ = measured_ || !r.error_occurred;
+    if (measured_) {
+      ++windows_;
+      if (window_.disturbed()) disturbed_.push_back(name);
+    }
   }
   std::vector<Run> copy = runs;
-  for (Run& r : copy) add_noise_counters(window_, &r.counters);
+  if (measured_)
+    for (Run& r : copy)
+      if (!r.error_occurred) add_noise_counters(window_, &r.counters);
   inner_->ReportRuns(copy);
 }
 

@@ -97,6 +97,8 @@ void add_noise_counters(const NoiseWindow& w, benchmark::UserCounters* counters)
 // Wraps the file reporter (Google Benchmark's JSONReporter in the suites)
 // and adds the noise_* fields of each benchmark's own window to every row of
 // that benchmark: its repetitions and its aggregates carry the same window.
+// A benchmark whose runs all errored (a placement not honoured) measured
+// nothing: its rows get no window and it is not counted.
 // Requires random interleaving off (see the top of this file). `sample` is
 // sample_noise in the suites; tests pass their own.
 class NoiseWindowReporter final : public benchmark::BenchmarkReporter {
@@ -108,7 +110,8 @@ class NoiseWindowReporter final : public benchmark::BenchmarkReporter {
   void ReportRuns(const std::vector<Run>& runs) override;
   void Finalize() override;
 
-  // Benchmarks given a window so far, and the disturbed ones' names.
+  // Benchmarks (that measured) given a window so far, and the disturbed ones'
+  // names.
   int windows() const noexcept { return windows_; }
   const std::vector<std::string>& disturbed_names() const noexcept { return disturbed_; }
 
@@ -118,6 +121,7 @@ class NoiseWindowReporter final : public benchmark::BenchmarkReporter {
   NoiseSample last_;     // where the next benchmark's window starts
   std::string current_;  // run name of the benchmark whose window is window_
   bool have_current_ = false;
+  bool measured_ = false;  // the current benchmark has a run without error
   NoiseWindow window_;
   int windows_ = 0;
   std::vector<std::string> disturbed_;

@@ -140,8 +140,9 @@ TEST(NoiseWindowReporterTest, OneWindowPerBenchmarkOnEveryRowAndTheWindowsTile) 
   // Samples the scripted sampler hands out: the end of benchmark a's window
   // (1 s after the start, 0.1 s of foreign CPU: quiet), then b's (2 s later,
   // 1.6 s foreign: 0.8 CPUs, disturbed), then c's (quiet).
+  // Then e, whose runs errored (its window closes, nobody gets it).
   std::vector<NoiseSample> script = {at(101, 1000.5, 10.4), at(103, 1002.9, 11.2),
-                                     at(104, 1003.5, 11.7)};
+                                     at(104, 1003.5, 11.7), at(104.1, 1003.7, 11.7)};
   size_t next = 0;
   auto capture = std::make_unique<CaptureReporter>();
   CaptureReporter* inner = capture.get();
@@ -153,8 +154,13 @@ TEST(NoiseWindowReporterTest, OneWindowPerBenchmarkOnEveryRowAndTheWindowsTile) 
   rep.ReportRuns(Runs{run_of("b", false)});
   rep.ReportRuns(Runs{run_of("c", false), run_of("c", false)});
   rep.ReportRuns(Runs{run_of("c", true, "mean")});
-  EXPECT_EQ(next, 3u);  // one sample per benchmark, none for the aggregates' call
-  ASSERT_EQ(inner->calls.size(), 5u);
+  Runs errored{run_of("e", false)};
+  errored[0].error_occurred = true;
+  errored[0].error_message = "placement smt not honoured";
+  rep.ReportRuns(errored);
+  EXPECT_EQ(next, 4u);  // one sample per benchmark, none for the aggregates' call
+  ASSERT_EQ(inner->calls.size(), 6u);
+  EXPECT_EQ(counter(inner->calls[5].front(), "noise_window_start_s"), -12345.0);  // none
   EXPECT_EQ(rep.windows(), 3);
   EXPECT_EQ(rep.disturbed_names(), std::vector<std::string>{"b"});
 
