@@ -197,13 +197,20 @@ def bench_noise_html(run):
     for name, suite in run.suites.items():
         dist, n = disturbed_benchmarks(suite)
         if n == 0:
-            rows.append([name, "—", "—", "—", _per_benchmark_note(suite)])
+            rows.append([name, "—", "—", "—", "—", _per_benchmark_note(suite)])
             classes.append("")
             continue
         n_all += n
         n_dist += len(dist)
+        # Rows a peer or a second build added without windows of their own
+        # (e.g. the channels and distributed Go peers, the bugs suite's
+        # detector-compiled-out build): judged by their suite's or peer's window.
+        without = [r.name for r in suite.results if r.name not in suite.bench_noise]
         rows.append([name, str(n), str(len(dist)), "%.0f %%" % (100.0 * len(dist) / n),
-                     "recorded"])
+                     str(len(without)),
+                     "recorded" + (" (rows without one: %s%s)"
+                                   % (", ".join(without[:3]), ", …" if len(without) > 3 else "")
+                                   if without else "")])
         classes.append("bad" if dist else "")
         listed.extend((name, b, w, why) for b, w, why in dist)
     if n_all:
@@ -217,8 +224,8 @@ def bench_noise_html(run):
         out.append("<p>No benchmark of this run has a noise window of its own (see the "
                    "reasons below): only the suites' windows above judge it.</p>")
     out.append(html_table(["suite", "benchmarks with a window", "disturbed", "share",
-                           "per-benchmark windows"], rows, numeric={1, 2, 3},
-                          row_classes=classes))
+                           "results without a window of their own", "per-benchmark windows"],
+                          rows, numeric={1, 2, 3, 4}, row_classes=classes))
     if listed:
         brows = [[suite, bench, "%.2f" % w.get("wall_s", float("nan")),
                   "%.2f → %.2f" % (w.get("load1_before", -1), w.get("load1_after", -1)),

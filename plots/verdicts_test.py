@@ -70,12 +70,15 @@ def window(start, foreign_cpus, wall=2.0):
 
 FAST = "fairness/lock:%s/threads:2/placement:none/cs_ns:100/ncs_ns:100/dist:fixed/manual_time"
 FAST1 = "fairness/lock:%s/threads:1/placement:none/cs_ns:100/ncs_ns:100/dist:fixed/manual_time"
+FAST4 = "fairness/lock:%s/threads:4/placement:none/cs_ns:100/ncs_ns:100/dist:fixed/manual_time"
 
 
 def one_disturbed_row_run(directory):
     """fairness, a quiet suite whose benchmarks each carry their own window:
     at 2 threads tas (5 repetitions, its window disturbed: 0.90 other CPUs)
-    beats ticket (quiet window); at 1 thread tas and ticket both quiet."""
+    beats ticket (quiet window); at 1 thread tas and ticket both quiet; at 4
+    threads tas alone (no verdict), its rows without a window (as a peer
+    that records none would write them)."""
     def reps(values, w):
         return [dict(w, acq_per_s=v, jain_index=0.9) for v in values]
     fx.write_reps_suite(directory, "fairness", {
@@ -83,6 +86,7 @@ def one_disturbed_row_run(directory):
         FAST % "ticket": reps([100, 101, 102, 103, 104], window(102, 0.05)),
         FAST1 % "tas": reps([500, 501, 502, 503, 504], window(104, 0.1)),
         FAST1 % "ticket": reps([400, 401, 402, 403, 404], window(106, 0.0)),
+        FAST4 % "tas": [{"acq_per_s": v, "jain_index": 0.9} for v in (50, 51, 52)],
     }, noise=fx.QUIET_NOISE)
     return directory
 
@@ -163,10 +167,14 @@ class DisturbedRowReportTest(fx.TempDirCase):
         fair = self.text[self.text.index('<h2 id="suite-fairness"'):]
         self.assertIn("<b>1 of 4 benchmarks</b> of this suite were measured while", fair)
         self.assertNotIn("<b>Disturbed measurement:</b>", fair)  # the suite's window is quiet
-        rows = fair[fair.index("All 4 results"):]
+        rows = fair[fair.index("All 5 results"):]
         self.assertEqual(rows.count("<tr class=\"bad\">"), 1)
         self.assertEqual(rows.count("DISTURBED: other processes used 0.90 CPUs"), 1)
         self.assertEqual(rows.count("<td>quiet</td>"), 3)
+        self.assertEqual(rows.count("<td>no window</td>"), 1)
+        # The row without a window is counted and named in the noise section.
+        self.assertIn("<td>recorded (rows without one: %s)</td>" % esc_name(FAST4 % "tas"),
+                      noise)
 
 
 def esc_name(name):
