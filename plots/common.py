@@ -1017,12 +1017,14 @@ SPREAD_LO, SPREAD_HI = 10, 90
 def spread(suite, result, key, conv=None):
     """(p10, p90) of `key` over the repetitions of `result` (a Result of
     `suite`), passed through conv when given, or None when fewer than
-    SPREAD_MIN_REPETITIONS repetitions carry the key."""
+    SPREAD_MIN_REPETITIONS repetitions carry the key. `key` may also be a
+    function of one repetition's {key: value} (a share of a total, ...)
+    returning a number or None."""
     if result is None:
         return None
     reps = getattr(suite, "rep_values", {}).get(result.name) or []
-    vals = [r[key] for r in reps if isinstance(r.get(key), (int, float))
-            and not isinstance(r.get(key), bool)]
+    vals = [key(r) if callable(key) else r.get(key) for r in reps]
+    vals = [v for v in vals if isinstance(v, (int, float)) and not isinstance(v, bool)]
     if len(vals) < SPREAD_MIN_REPETITIONS:
         return None
     if conv is not None:
@@ -1032,6 +1034,24 @@ def spread(suite, result, key, conv=None):
 
 SPREAD_CAPTION = ("Whiskers: p%d–p%d over the run's repetitions, where it has %d or more "
                   "(run with --repetitions N)." % (SPREAD_LO, SPREAD_HI, SPREAD_MIN_REPETITIONS))
+
+
+def spread_n(suite, results):
+    """The most repetitions among `results` (Results of `suite`): what a
+    figure's whiskers are drawn from; 0 when there is none."""
+    ns = [len(getattr(suite, "rep_values", {}).get(r.name) or ()) or r.repetitions
+          for r in results if r is not None]
+    return max(ns) if ns else 0
+
+
+def spread_caption(n, what="the run's repetitions"):
+    """The caption sentence on whiskers for a figure whose values fold n
+    repetitions: SPREAD_CAPTION's, or why there are none."""
+    if n >= SPREAD_MIN_REPETITIONS:
+        return SPREAD_CAPTION.replace("the run's repetitions", what)
+    return ("n=%d, no spread: whiskers (p%d–p%d over %s) need %d or more repetitions "
+            "(run with --repetitions N)." % (n, SPREAD_LO, SPREAD_HI, what,
+                                             SPREAD_MIN_REPETITIONS))
 
 
 def geomean(values):
