@@ -1019,18 +1019,23 @@ def whisker_extents(fig):
 class CapturedFigures:
     """Context manager: while active, module.save_figure records what each
     figure drew before writing it: self.whiskers[png] = whisker_extents,
-    self.texts[png] = every text of the figure (fig.texts and the axes')."""
+    self.texts[png] = every text of the figure (fig.texts and the axes'),
+    self.bars[png] = how many bars it drew (ax.bar / ax.barh)."""
 
     def __init__(self, *modules):
         self.modules = modules
-        self.whiskers, self.texts, self._saved = {}, {}, []
+        self.whiskers, self.texts, self.bars, self._saved = {}, {}, {}, []
 
     def __enter__(self):
         for m in self.modules:
             real = m.save_figure
 
             def capture(fig, directory, filename, _real=real):
+                from matplotlib.container import BarContainer
                 self.whiskers[filename] = whisker_extents(fig)
+                self.bars[filename] = sum(len(c.patches) for ax in fig.axes
+                                          for c in ax.containers
+                                          if isinstance(c, BarContainer))
                 self.texts[filename] = [t.get_text() for t in fig.texts] + [
                     t.get_text() for ax in fig.axes for t in ax.texts]
                 return _real(fig, directory, filename)
