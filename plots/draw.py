@@ -430,14 +430,20 @@ def compare_bars(ax, names, per_side, label_fmt=fmt_num, colour=style.colour, er
     ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8.5)
 
 
-def ratio_strip(ax, names, runs, ratios, marks):
+def ratio_strip(ax, names, runs, ratios, marks, spreads=None):
     """Ratios to the first run: one row per benchmark (names), one marker per
     further run (runs[1:]); filled where significant, hollow where "~".
-    ratios / marks: {run_index: [value or None per name]}. Log x axis, 1 marked."""
+    ratios / marks: {run_index: [value or None per name]}; spreads, when
+    given: {run_index: [(lo, hi) or None per name]}, horizontal whiskers.
+    Log x axis, 1 marked."""
     colours = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
     ys = range(len(names))
     for k, run in enumerate(runs[1:], start=1):
         c = colours[(k - 1) % len(colours)]
+        if spreads and spreads.get(k):
+            whiskers(ax, list(ys), ratios[k],
+                     [sp if sp and sp[0] > 0 else None for sp in spreads[k]],
+                     horizontal=True, colour=c, capsize=2)
         first = True
         for y, v, m in zip(ys, ratios[k], marks[k]):
             if v is None or v <= 0:
