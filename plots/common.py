@@ -1044,13 +1044,14 @@ def spread_n(suite, results):
     return max(ns) if ns else 0
 
 
-def spread_caption(n, what="the run's repetitions"):
-    """The caption sentence on whiskers for a figure whose values fold n
-    repetitions: SPREAD_CAPTION's, or why there are none."""
+def spread_caption(n, what="the run's repetitions", kind="Whiskers"):
+    """The caption sentence on a figure's whiskers (kind: "Error bars" on a
+    line chart) when its values fold n repetitions: what they show, or why
+    there are none."""
     if n >= SPREAD_MIN_REPETITIONS:
-        return SPREAD_CAPTION.replace("the run's repetitions", what)
-    return ("n=%d, no spread: whiskers (p%d–p%d over %s) need %d or more repetitions "
-            "(run with --repetitions N)." % (n, SPREAD_LO, SPREAD_HI, what,
+        return SPREAD_CAPTION.replace("the run's repetitions", what).replace("Whiskers", kind)
+    return ("n=%d, no spread: %s (p%d–p%d over %s) need %d or more repetitions "
+            "(run with --repetitions N)." % (n, kind.lower(), SPREAD_LO, SPREAD_HI, what,
                                              SPREAD_MIN_REPETITIONS))
 
 

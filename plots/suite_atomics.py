@@ -290,7 +290,7 @@ def _scaling_figure(run_dir, suite):
                "thread placement. Colour = atomic path; solid = all threads on one "
                "shared cache line (true contention), dashed = each thread on its own "
                "padded line (no sharing). Log scale. "
-               + spread_caption(spread_n(suite, rows)).replace("Whiskers", "Error bars"))
+               + spread_caption(spread_n(suite, rows), kind="Error bars"))
     return fname, caption
 
 
@@ -314,7 +314,7 @@ def _cas_fail_figure(run_dir, suite):
                "another thread changed the value first (cas_fail_rate, median over "
                "repetitions), per thread placement. Colour = atomic path; solid = "
                "shared line, dashed = padded line. "
-               + spread_caption(spread_n(suite, rows)).replace("Whiskers", "Error bars"))
+               + spread_caption(spread_n(suite, rows), kind="Error bars"))
     return fname, caption
 
 

@@ -317,7 +317,7 @@ def _threads_figure(run_dir, rows):
                    "threads of the case: mpsc = threads-1 producers and 1 consumer, mpmc = half "
                    "producers, half consumers; the 2-thread point is spsc. One column per "
                    "capacity, 8-byte messages, one line per implementation. "
-                   + spread_caption(n).replace("Whiskers", "Error bars"))
+                   + spread_caption(n, kind="Error bars"))
 
 
 def _go_cases_figure(run_dir, rows):

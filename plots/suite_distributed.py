@@ -207,7 +207,7 @@ def _throughput_figure(run_dir, suite):
                "gRPC channel and session): solid 1 node, dashed 3 nodes. Jain's index is over "
                "per-client acquisitions of one shared budget (1 = even; etcd's locks are FIFO "
                "by create revision). \"no peer\": only syncscope ran that case. "
-               + spread_caption(n).replace("Whiskers", "Error bars"))
+               + spread_caption(n, kind="Error bars"))
     return fname, caption
 
 
@@ -313,7 +313,7 @@ def _stm_figure(run_dir, suite):
                "solid = syncscope, dashed = Go's clientv3; one row per cluster. A red x marks a "
                "case whose total balance changed: read-committed does not validate its reads, "
                "so it can lose an update. "
-               + spread_caption(n_reps).replace("Whiskers", "Error bars"))
+               + spread_caption(n_reps, kind="Error bars"))
     return fname, caption
 
 
@@ -354,7 +354,7 @@ def _rwmutex_figure(run_dir, suite):
     caption = ("RWMutex (the contrib/recipes design: a waiting writer blocks new readers) as the "
                "share of readers grows: the 99th percentile of the wait in lock_shared() "
                "(circles) and lock() (squares); solid 1 node, dashed 3 nodes. "
-               + spread_caption(n_reps).replace("Whiskers", "Error bars"))
+               + spread_caption(n_reps, kind="Error bars"))
     return fname, caption
 
 

@@ -247,10 +247,10 @@ def _shares_figure(run_dir, suite, rows, reg):
                "(placement %s, %s; per-thread counts are medians over repetitions). One "
                "group per lock, bars left to right are threads t0…t%d; dashed line: the "
                "fair share 1/%d. Locks are sorted by Jain's index J (1 = perfectly even, "
-               "1/%d = one thread got everything), most even first. "
+               "1/%d = one thread got everything), most even first; the spread between "
+               "threads is the bars themselves. "
                % (t_max, placement, workload_label(w), t_max - 1, t_max, t_max)
-               + spread_caption(n_reps, "the repetitions of each thread's share (the spread "
-                                "between threads is the bars themselves)"))
+               + spread_caption(n_reps, "the repetitions of each thread's share"))
     return fname, caption
 
 
@@ -422,7 +422,7 @@ def _scaling_figure(run_dir, suite, rows, reg):
     caption = ("Total acquisitions per second of all threads (median over repetitions, log "
                "scale) against the thread count, one panel per thread placement and one "
                "line per lock; thread counts above the PU count oversubscribe the machine. "
-               + spread_caption(n_reps).replace("Whiskers", "Error bars"))
+               + spread_caption(n_reps, kind="Error bars"))
     if missing:
         caption += (" Placements the machine could not honour (%s) are named under the "
                     "panels with the reason." % ", ".join(missing))

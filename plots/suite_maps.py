@@ -168,7 +168,7 @@ def _throughput_figure(run_dir, suite, rows):
                "the 32-shard map; umap_<lock> one std::unordered_map behind that lock "
                "(reader/writer locks taken shared for loads). Rows: scenarios (named on "
                "the y axis); log scale, one y range per row. "
-               + spread_caption(n_reps).replace("Whiskers", "Error bars"))
+               + spread_caption(n_reps, kind="Error bars"))
     return fname, caption
 
 

@@ -324,7 +324,7 @@ def _latency_figure(run_dir, suite):
                "context until a thread (Go: a goroutine) blocked on every leaf's done() has "
                "seen them all closed, by the number of contexts below the root and the tree's "
                "shape (log-log), syncscope's Context and Go's context package. "
-               + spread_caption(n).replace("Whiskers", "Error bars"))
+               + spread_caption(n, kind="Error bars"))
     return fname, caption
 
 

@@ -394,7 +394,7 @@ def _scaling_figure(run_dir, suite):
     caption = ("Put+get pairs per second of all threads (each thread recycles its own "
                "object), one panel per placement; the one-thread point is measured once "
                "and drawn in every panel. Log scale. "
-               + spread_caption(n_reps).replace("Whiskers", "Error bars"))
+               + spread_caption(n_reps, kind="Error bars"))
     return fname, caption
 
 

@@ -565,7 +565,7 @@ def _rw_figure(run_dir, suite):
                "medians over repetitions, log scale. Writer starvation shows as a writer "
                "worst wait that climbs with the read share (readers keep the lock shared "
                "and a waiting writer never gets in). With 0 % reads there are no reader "
-               "waits to plot. " + spread_caption(n_reps).replace("Whiskers", "Error bars"))
+               "waits to plot. " + spread_caption(n_reps, kind="Error bars"))
     return fname, caption
 
 
