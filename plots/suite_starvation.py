@@ -49,8 +49,9 @@ from collections import OrderedDict
 
 import draw
 import style
-from common import (LockRegistry, SideFile, Table, as_number, fmt_num, histogram_pairs,
-                    is_instrumented, primary_placement, save_figure, spread, spread_caption, spread_n)
+from common import (SPREAD_MIN_REPETITIONS, LockRegistry, SideFile, Table, as_number, fmt_num,
+                    histogram_pairs, is_instrumented, primary_placement, save_figure, spread,
+                    spread_caption, spread_n)
 from draw import compare_bars, fmt_ns, ns_tick
 
 TITLE = "Lock starvation: how long does an acquisition wait, in the tail?"
@@ -601,6 +602,14 @@ def _percentiles_figure(run_dir, suite):
             ax.scatter([v], [y], marker=_PCT_MARKERS[key], s=_PCT_SIZE[key], color=colour,
                        edgecolors="#222222", linewidths=0.6, zorder=3 + _PCT_Z[key])
             vals.append(v)
+            err = spread(suite, r, "wait_%s_ns" % key)
+            if err and err[0] > 0:   # log axis
+                # Each percentile's whisker on its own sub-row under the
+                # ladder (p50 highest, max lowest), so overlapping spans
+                # stay apart.
+                draw.whiskers(ax, [y + 0.3 - 0.12 * _PCT_Z[key]], [v], [err], horizontal=True,
+                              capsize=1.5)
+                vals.append(err[1])
     if not vals:
         import matplotlib.pyplot as plt
         plt.close(fig)
@@ -622,11 +631,16 @@ def _percentiles_figure(run_dir, suite):
     labels.append("1 ms")
     draw.finish_with_header(fig, "Wait percentiles — %d threads, placement %s"
                             % (t_max, placement), handles, labels, ncol=len(labels))
+    n_reps = spread_n(suite, list(by_lock.values()))
+    draw.no_spread_note(fig, n_reps)
     fname = save_figure(fig, run_dir, "starvation_percentiles.png")
     caption = ("The hammer's wait percentiles per lock at %d threads, placement %s "
                "(medians over repetitions): p50, p90, p99, p99.9 and the worst wait, joined "
                "by a line in the lock's colour; locks sorted by p99, shortest at the top. "
-               "The same numbers are in the first table below." % (t_max, placement))
+               "The same numbers are in the first table below. " % (t_max, placement)
+               + spread_caption(n_reps, "the repetitions of each percentile"))
+    if n_reps >= SPREAD_MIN_REPETITIONS:
+        caption += " One whisker sub-row per percentile: p50 at the top, max at the bottom."
     return fname, caption
 
 

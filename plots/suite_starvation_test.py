@@ -248,12 +248,19 @@ class WhiskersTest(fx.WhiskerCase):
         self.assertWhiskers(cap.whiskers["starvation_rw.png"], want,
                             count=len(fx.RW_LOCKS) * (4 + 3) * 2)
         self.assertIn("Error bars: p10–p90", figs["starvation_rw.png"])
+        # Percentile ladder at 4 threads: p50, p90, p99, p99.9 and max per lock.
+        want = {}
+        for key in ("p50", "p90", "p99", "p999", "max"):
+            want.update({(n, key): v for n, v in fx.expected_spreads(
+                doc, "wait_%s_ns" % key).items()})
+        self.assertWhiskers(cap.whiskers["starvation_percentiles.png"], want, count=3 * 5)
 
     def test_one_repetition_draws_no_whisker(self):
         s = fx.lock_suite_from("starvation", self.specs(), self.dir, repetitions=1)
         with fx.CapturedFigures(ss) as cap:
             figs = dict(ss.figures(self.dir, s, {}))
-        for png in ("starvation_lockskew.png", "starvation_rw.png"):
+        for png in ("starvation_lockskew.png", "starvation_rw.png",
+                    "starvation_percentiles.png"):
             self.assertNoSpread(cap, png)
             self.assertIn("n=1, no spread", figs[png])
 
