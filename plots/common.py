@@ -35,6 +35,9 @@ What this module offers
   fmt_num(x)              compact human formatting of a number (durations:
                           draw.fmt_ns).
   histogram_pairs(b)      sorted (upper bound, count) pairs of a histogram.
+  spread(suite, r, key)   (p10, p90) of key over r's repetitions (3 or more),
+                          for every whisker and error bar (draw.whiskers);
+                          spread_n / spread_caption: n and the caption text.
 
 Median selection (Google Benchmark 1.7.1 output)
   Entries are grouped by run_name (the name without the "_median"-style
