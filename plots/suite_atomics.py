@@ -415,6 +415,7 @@ def _litmus_figure(run_dir, suite, fname="atomics_litmus.png"):
               "forbidden by C++ but observed (bug)"]
     draw.finish_with_header(fig, "Memory-model litmus tests: weak outcomes observed",
                             handles, labels, ncol=3)
+    draw.no_spread_note(fig, spread_n(suite, suite.family(LITMUS)))
     save_figure(fig, run_dir, fname)
     caption = ("How often this machine produced each litmus test's weak outcome "
                "(impossible under sequential consistency), per C++ memory order: "

@@ -201,6 +201,10 @@ class WhiskersTest(fx.WhiskerCase):
         for png in ("atomics_latency.png", "atomics_scaling.png", "atomics_cas_fail.png"):
             self.assertNoSpread(cap, png)
             self.assertIn("n=1, no spread", figs[png])
+        # The litmus tests run once by design (the count is the result).
+        with fx.CapturedFigures(suite_atomics) as cap:
+            suite_atomics.figures(self.dir, litmus_suite(), {})
+        self.assertNoSpread(cap, "atomics_litmus.png")
 
     def test_compare_whiskers(self):
         a, doc = fx.jittered_suite("atomics", fx.atomics_specs(2), repetitions=4)
