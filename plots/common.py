@@ -35,6 +35,9 @@ What this module offers
   fmt_num(x)              compact human formatting of a number (durations:
                           draw.fmt_ns).
   histogram_pairs(b)      sorted (upper bound, count) pairs of a histogram.
+  spread(suite, r, key)   (p10, p90) of key over r's repetitions (3 or more),
+                          for every whisker and error bar (draw.whiskers);
+                          spread_n / spread_caption: n and the caption text.
 
 Median selection (Google Benchmark 1.7.1 output)
   Entries are grouped by run_name (the name without the "_median"-style
@@ -1030,12 +1033,14 @@ SPREAD_LO, SPREAD_HI = 10, 90
 def spread(suite, result, key, conv=None):
     """(p10, p90) of `key` over the repetitions of `result` (a Result of
     `suite`), passed through conv when given, or None when fewer than
-    SPREAD_MIN_REPETITIONS repetitions carry the key."""
+    SPREAD_MIN_REPETITIONS repetitions carry the key. `key` may also be a
+    function of one repetition's {key: value} (a share of a total, ...)
+    returning a number or None."""
     if result is None:
         return None
     reps = getattr(suite, "rep_values", {}).get(result.name) or []
-    vals = [r[key] for r in reps if isinstance(r.get(key), (int, float))
-            and not isinstance(r.get(key), bool)]
+    vals = [key(r) if callable(key) else r.get(key) for r in reps]
+    vals = [v for v in vals if isinstance(v, (int, float)) and not isinstance(v, bool)]
     if len(vals) < SPREAD_MIN_REPETITIONS:
         return None
     if conv is not None:
@@ -1045,6 +1050,25 @@ def spread(suite, result, key, conv=None):
 
 SPREAD_CAPTION = ("Whiskers: p%d–p%d over the run's repetitions, where it has %d or more "
                   "(run with --repetitions N)." % (SPREAD_LO, SPREAD_HI, SPREAD_MIN_REPETITIONS))
+
+
+def spread_n(suite, results):
+    """The most repetitions among `results` (Results of `suite`): what a
+    figure's whiskers are drawn from; 0 when there is none."""
+    ns = [len(getattr(suite, "rep_values", {}).get(r.name) or ()) or r.repetitions
+          for r in results if r is not None]
+    return max(ns) if ns else 0
+
+
+def spread_caption(n, what="the run's repetitions", kind="Whiskers"):
+    """The caption sentence on a figure's whiskers (kind: "Error bars" on a
+    line chart) when its values fold n repetitions: what they show, or why
+    there are none."""
+    if n >= SPREAD_MIN_REPETITIONS:
+        return SPREAD_CAPTION.replace("the run's repetitions", what).replace("Whiskers", kind)
+    return ("n=%d, no spread: %s (p%d–p%d over %s) need %d or more repetitions "
+            "(run with --repetitions N)." % (n, kind.lower(), SPREAD_LO, SPREAD_HI, what,
+                                             SPREAD_MIN_REPETITIONS))
 
 
 def geomean(values):

@@ -121,6 +121,23 @@ def significance_rows(suites):
     return names, ratios, marks, ps
 
 
+def ratio_spreads(suites, names):
+    """{k: [(p10, p90) or None per name]}: the spread of run k's repetitions
+    over the baseline's median (the whisker around each ratio), where run k
+    has common.SPREAD_MIN_REPETITIONS or more."""
+    out = {}
+    for k, s in enumerate(suites[1:], start=1):
+        for name in names:
+            b = s.samples.get(name) if s is not None else None
+            ma = common.statistics.median(suites[0].samples[name])
+            sp = None
+            if b and len(b) >= common.SPREAD_MIN_REPETITIONS and ma > 0:
+                sp = (common.percentile(b, common.SPREAD_LO) / ma,
+                      common.percentile(b, common.SPREAD_HI) / ma)
+            out.setdefault(k, []).append(sp)
+    return out
+
+
 def significance_section(name, labels, suites, out_dir):
     """HTML: the per-suite table (a column per run) and its figure."""
     names, ratios, marks, ps = significance_rows(suites)
@@ -150,14 +167,19 @@ def significance_section(name, labels, suites, out_dir):
     import draw  # noqa: E402 (matplotlib only when there is something to draw)
     shown = names[:MAX_FIGURE_ROWS]
     fig, axes = draw.new_figure(9, 1.2 + 0.22 * len(shown))
+    spreads = ratio_spreads(suites, shown)
     draw.ratio_strip(axes[0][0], shown, labels,
                      {k: v[:len(shown)] for k, v in ratios.items()},
-                     {k: v[:len(shown)] for k, v in marks.items()})
+                     {k: v[:len(shown)] for k, v in marks.items()}, spreads)
+    n_reps = max(len(s.samples.get(b) or ()) for s in suites[1:] if s is not None
+                 for b in shown)
+    draw.no_spread_note(fig, n_reps)
     fig.tight_layout()
     png = "compare_sig_%s.png" % name
     common.save_figure(fig, out_dir, png)
-    cap = "%s: every run's median time per operation over %s's, per benchmark" % (
-        name, labels[0])
+    cap = "%s: every run's median time per operation over %s's, per benchmark. %s" % (
+        name, labels[0], common.spread_caption(
+            n_reps, "each run's repetitions, over %s's median" % labels[0]))
     if len(names) > len(shown):
         cap += " (first %d of %d benchmarks; all are in the table)" % (len(shown), len(names))
     out.insert(0, figure_html(png, cap))

@@ -165,5 +165,43 @@ class CompareErrorTest(fx.ErrorContract, fx.TempDirCase):
         self.assertIn("--out DIR", proc.stdout)
 
 
+class RatioWhiskersTest(fx.WhiskerCase):
+    """The ratio figure's whiskers: p10-p90 of each run's repetitions over the
+    baseline's median, where the run has 3 or more; none with one."""
+
+    def suites(self, reps):
+        import common
+        out = []
+        for i, factor in enumerate((1.0, 2.0, 0.5)):
+            d = write_suite(os.path.join(self.dir, "r%d" % i), "toy", {
+                "toy_a/x:1": [factor * v for v in (100, 107, 95, 103, 121, 99)[:reps]],
+                "toy_b/x:1": [factor * v for v in (50, 52, 49, 58, 51, 50)[:reps]]})
+            out.append(common.load_run(d).suites["toy"])
+        return out
+
+    def test_whiskers_are_p10_p90_over_the_baseline_median(self):
+        import numpy
+        import common
+        import compare
+        suites = self.suites(6)
+        with fx.CapturedFigures(common) as cap:
+            compare.significance_section("toy", ["A", "B", "C"], suites, self.dir)
+        want = []
+        for s in suites[1:]:
+            for name in ("toy_a/x:1", "toy_b/x:1"):
+                med = numpy.median(suites[0].samples[name])
+                want.append(tuple(numpy.percentile(s.samples[name], [10, 90]) / med))
+        self.assertWhiskers(cap.whiskers["compare_sig_toy.png"], want, count=4)
+
+    def test_one_repetition_draws_none(self):
+        import common
+        import compare
+        with fx.CapturedFigures(common) as cap:
+            html = "".join(compare.significance_section("toy", ["A", "B", "C"], self.suites(1),
+                                                        self.dir))
+        self.assertNoSpread(cap, "compare_sig_toy.png")
+        self.assertIn("n=1, no spread", html)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -24,6 +24,11 @@ What this module offers
   ns_tick(v)                 tick label of a log axis in ns ("100 ns", "1 µs").
   place_labels(ax, points)   labels for scatter points without overlaps.
   compare_bars(ax, ...)      compare.py bars: run A solid, run B hatched.
+  whiskers(ax, xs, vs, spreads, ...)
+                             p10-p90 whiskers (common.spread) on bars drawn
+                             with ax.bar / ax.barh, or on a line's points.
+  no_spread_note(fig, n)     "n=1, no spread" in the figure's corner when its
+                             values fold fewer repetitions than whiskers need.
 """
 
 import math
@@ -38,7 +43,7 @@ from matplotlib.ticker import (EngFormatter, FixedLocator, LogLocator,  # noqa: 
                                NullFormatter, NullLocator)
 
 import style  # noqa: E402
-from common import fmt_num  # noqa: E402
+from common import SPREAD_MIN_REPETITIONS, fmt_num  # noqa: E402
 
 Series = namedtuple("Series", "label colour hatch values err")
 Series.__new__.__defaults__ = ("", None)
@@ -70,18 +75,15 @@ def grouped_bars(ax, categories, series, value_labels=True, group_width=0.8,
         for bi, s in enumerate(present):
             x = ci + (bi - (len(present) - 1) / 2.0) * width
             v = s.values[cat]
-            yerr = None
-            if s.err and s.err.get(cat) is not None:
-                lo, hi = s.err[cat]
-                yerr = [[max(0.0, v - lo)], [max(0.0, hi - v)]]
             bars = ax.bar(x, v, width * 0.92, color=s.colour, hatch=s.hatch or None,
                           edgecolor="#333333" if s.hatch else s.colour,
-                          linewidth=0.6, yerr=yerr,
-                          error_kw={"elinewidth": 1.0, "capsize": 3, "ecolor": "#222222"},
-                          zorder=3)
-            if value_labels:
-                ax.bar_label(bars, labels=[label_fmt(v)], padding=2, fontsize=font,
-                             rotation=90 if rotate else 0, zorder=4)
+                          linewidth=0.6, zorder=3)
+            err = s.err.get(cat) if s.err else None
+            whiskers(ax, [x], [v], [err])
+            if value_labels:  # above the whisker when there is one
+                ax.annotate(label_fmt(v), (x, max(v, err[1]) if err else v), xytext=(0, 2),
+                            textcoords="offset points", ha="center", va="bottom",
+                            fontsize=font, rotation=90 if rotate else 0, zorder=4)
             if s.label not in handles:
                 handles[s.label] = bars[0]
     ax.set_xticks(range(len(categories)))
@@ -91,6 +93,42 @@ def grouped_bars(ax, categories, series, value_labels=True, group_width=0.8,
     lo, hi = ax.get_ylim()
     ax.set_ylim(0, hi * (1.22 if rotate else 1.1))
     return list(handles.values()), list(handles.keys())
+
+
+WHISKER_COLOUR = "#222222"
+
+
+def whiskers(ax, xs, values, spreads, horizontal=False, colour=WHISKER_COLOUR, capsize=3):
+    """Whiskers from lo to hi at each x (a bar's centre, a line's point)
+    whose spread (lo, hi) is not None (common.spread: p10-p90 over the
+    repetitions); values: the bars' heights (lengths when horizontal): no
+    whisker where one is None. One ErrorbarContainer in ax.containers; returns how
+    many whiskers it drew."""
+    pts = [(x, s) for x, v, s in zip(xs, values, spreads) if v is not None and s is not None]
+    if not pts:
+        return 0
+    # Drawn from lo up to hi (not around the value: a median of ratios need
+    # not lie between the p10 and p90 of the per-repetition ratios).
+    err = [[0.0] * len(pts), [max(0.0, s[1] - s[0]) for _, s in pts]]
+    pos = [x for x, _ in pts]
+    vals = [s[0] for _, s in pts]
+    kw = {"fmt": "none", "ecolor": colour, "elinewidth": 1.0, "capsize": capsize,
+          "zorder": 5}
+    if horizontal:
+        ax.errorbar(vals, pos, xerr=err, **kw)
+    else:
+        ax.errorbar(pos, vals, yerr=err, **kw)
+    return len(pts)
+
+
+def no_spread_note(fig, n):
+    """Say "n=N, no spread" in the lower right corner of fig when its values
+    fold 1 <= n < SPREAD_MIN_REPETITIONS repetitions (no whisker drawn);
+    returns the Text or None."""
+    if not 1 <= n < SPREAD_MIN_REPETITIONS:
+        return None
+    return fig.text(0.995, 0.005, "n=%d, no spread" % n, ha="right", va="bottom",
+                    fontsize=8, color="#666666")
 
 
 def thread_axis(ax, threads):
@@ -375,28 +413,37 @@ def _segments_cross(p1, p2, p3, p4):
 # Comparison of two runs
 # --------------------------------------------------------------------------
 
-def compare_bars(ax, names, per_side, label_fmt=fmt_num, colour=style.colour):
+def compare_bars(ax, names, per_side, label_fmt=fmt_num, colour=style.colour, errs=None):
     """Grouped bars for compare figures: one group per name (a lock, a
     map...), run A solid and run B hatched, in the name's colour (`colour`:
-    name -> colour). per_side: [{name: value}, {name: value}]."""
+    name -> colour). per_side: [{name: value}, {name: value}]; errs, when
+    given: [{name: (p10, p90) or None}, ...] per side, drawn as whiskers."""
     series = []
     for i, vals in enumerate(per_side):
+        err = (errs[i] if errs else None) or {}
         for name in names:
             if vals.get(name) is not None:
                 series.append(Series("%s %s" % ("AB"[i], name), colour(name),
-                                     style.RUN_HATCH[i], {name: vals[name]}))
+                                     style.RUN_HATCH[i], {name: vals[name]},
+                                     {name: err.get(name)}))
     grouped_bars(ax, names, series, label_fmt=label_fmt)
     ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8.5)
 
 
-def ratio_strip(ax, names, runs, ratios, marks):
+def ratio_strip(ax, names, runs, ratios, marks, spreads=None):
     """Ratios to the first run: one row per benchmark (names), one marker per
     further run (runs[1:]); filled where significant, hollow where "~".
-    ratios / marks: {run_index: [value or None per name]}. Log x axis, 1 marked."""
+    ratios / marks: {run_index: [value or None per name]}; spreads, when
+    given: {run_index: [(lo, hi) or None per name]}, horizontal whiskers.
+    Log x axis, 1 marked."""
     colours = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
     ys = range(len(names))
     for k, run in enumerate(runs[1:], start=1):
         c = colours[(k - 1) % len(colours)]
+        if spreads and spreads.get(k):
+            whiskers(ax, list(ys), ratios[k],
+                     [sp if sp and sp[0] > 0 else None for sp in spreads[k]],
+                     horizontal=True, colour=c, capsize=2)
         first = True
         for y, v, m in zip(ys, ratios[k], marks[k]):
             if v is None or v <= 0:

@@ -38,7 +38,7 @@ from matplotlib.patches import Patch
 
 import draw
 import style
-from common import SPREAD_CAPTION, Table, fmt_num, save_figure, spread
+from common import Table, fmt_num, save_figure, spread, spread_caption, spread_n
 
 TITLE = "Atomics: latency, throughput and contention"
 
@@ -182,6 +182,9 @@ def _latency_figure(run_dir, suite, fname="atomics_latency.png"):
                 ax.set_ylim(0, overhead * 1.25)
     draw.finish_with_header(fig, None, handles, labels, ncol=min(len(labels), 6),
                             legend_title="atomic path")
+    n_reps = spread_n(suite, [r for fam in (LATENCY, THROUGHPUT) for r in suite.family(fam)
+                              if r.get("op") and r.get("path")])
+    draw.no_spread_note(fig, n_reps)
     save_figure(fig, run_dir, fname)
     caption = ("Uncontended cost of each atomic operation, one bar per atomic path "
                "(median over repetitions). ")
@@ -196,7 +199,7 @@ def _latency_figure(run_dir, suite, fname="atomics_latency.png"):
     if overhead is not None:
         caption += ("Dotted line: the harness's own cost per measured op (%s ns), for "
                     "reference; bars are as measured. " % fmt_num(overhead))
-    caption += SPREAD_CAPTION
+    caption += spread_caption(n_reps)
     return fname, caption
 
 
@@ -231,17 +234,23 @@ def _line_grid(run_dir, suite, rows, ops, value_key, fname, ylabel, suptitle,
                 if p not in paths_seen:
                     paths_seen.append(p)
                 for lay in layouts:
-                    pts = sorted((r.threads, r.value(value_key)) for r in cell
-                                 if r.get("path") == p and r.get("layout", "shared") == lay)
-                    if not pts:
+                    mine = sorted((r for r in cell if r.get("path") == p
+                                   and r.get("layout", "shared") == lay),
+                                  key=lambda r: r.threads)
+                    if not mine:
                         continue
                     if lay not in layouts_seen:
                         layouts_seen.append(lay)
-                    xs = [t for t, _ in pts]
-                    ys = [v * (100.0 if percent else 1.0) for _, v in pts]
+                    scale = 100.0 if percent else 1.0
+                    xs = [r.threads for r in mine]
+                    ys = [r.value(value_key) * scale for r in mine]
                     ax.plot(xs, ys, color=style.colour(p), marker=style.marker(p),
                             linestyle=style.linestyle(lay), linewidth=1.8,
                             markersize=5, zorder=3)
+                    errs = [spread(suite, r, value_key, lambda v: v * scale) for r in mine]
+                    draw.whiskers(ax, xs, ys, [e if e and (e[0] > 0 or not log_rate) else None
+                                               for e in errs],   # log axis: positive only
+                                  colour=style.colour(p), capsize=2)
             ax.set_title("%s — placement: %s" % (op, placement))
             draw.thread_axis(ax, all_threads)
             if log_rate:
@@ -263,6 +272,7 @@ def _line_grid(run_dir, suite, rows, ops, value_key, fname, ylabel, suptitle,
         style.ordered(paths_seen, style.PATH_ORDER),
         style.ordered(layouts_seen, style.LAYOUT_ORDER))
     draw.finish_with_header(fig, suptitle, handles, labels, ncol=min(len(labels), 7))
+    draw.no_spread_note(fig, spread_n(suite, rows))
     save_figure(fig, run_dir, fname)
     return fname
 
@@ -279,7 +289,8 @@ def _scaling_figure(run_dir, suite):
                "(median over repetitions), one row per operation and one column per "
                "thread placement. Colour = atomic path; solid = all threads on one "
                "shared cache line (true contention), dashed = each thread on its own "
-               "padded line (no sharing). Log scale.")
+               "padded line (no sharing). Log scale. "
+               + spread_caption(spread_n(suite, rows), kind="Error bars"))
     return fname, caption
 
 
@@ -302,7 +313,8 @@ def _cas_fail_figure(run_dir, suite):
     caption = ("How often a compare-and-swap in the cas_loop increment fails because "
                "another thread changed the value first (cas_fail_rate, median over "
                "repetitions), per thread placement. Colour = atomic path; solid = "
-               "shared line, dashed = padded line.")
+               "shared line, dashed = padded line. "
+               + spread_caption(spread_n(suite, rows), kind="Error bars"))
     return fname, caption
 
 
@@ -403,6 +415,7 @@ def _litmus_figure(run_dir, suite, fname="atomics_litmus.png"):
               "forbidden by C++ but observed (bug)"]
     draw.finish_with_header(fig, "Memory-model litmus tests: weak outcomes observed",
                             handles, labels, ncol=3)
+    draw.no_spread_note(fig, spread_n(suite, suite.family(LITMUS)))
     save_figure(fig, run_dir, fname)
     caption = ("How often this machine produced each litmus test's weak outcome "
                "(impossible under sequential consistency), per C++ memory order: "
@@ -551,10 +564,12 @@ def compare_figures(out_dir, side_a, side_b):
     bits = style.ordered([c[1] for c in cats], ["32", "64"])
     cats = [(o, b) for o in ops for b in bits if (o, b) in cats]
     series = []
+    sides = (side_a, side_b)
     for i, (_, per_path) in enumerate(data):
+        err = _bar_err(sides[i].suite, LATENCY) if sides[i].suite else {}
         for p, vals in per_path.items():
             series.append(draw.Series("%s %s" % ("AB"[i], p), style.colour(p),
-                                      style.RUN_HATCH[i], vals))
+                                      style.RUN_HATCH[i], vals, err.get(p)))
     n_paths = max(1, len(series))
     width = max(8.0, min(18.0, 2.2 + len(cats) * (0.35 + 0.2 * n_paths)))
     fig, axes = draw.new_figure(width, 4.6)
@@ -575,10 +590,12 @@ def compare_figures(out_dir, side_a, side_b):
     h3, l3 = ax.get_legend_handles_labels()
     draw.finish_with_header(fig, "Uncontended atomic latency: A vs B", handles + h2 + h3,
                             labels + l2 + l3, ncol=min(4, len(labels + l2 + l3)))
+    n_reps = max(spread_n(s.suite, s.suite.family(LATENCY)) if s.suite else 0 for s in sides)
+    draw.no_spread_note(fig, n_reps)
     fname = save_figure(fig, out_dir, "compare_atomics_latency.png")
     caption = ("Uncontended latency of each atomic operation (dependent chain, median "
                "over repetitions). Colour = atomic path; solid bars = run A, hatched "
-               "bars = run B.")
+               "bars = run B. " + spread_caption(n_reps, "each run's repetitions"))
     return [(fname, caption)]
 
 

@@ -172,5 +172,49 @@ class PartialDataTest(fx.FigureCase):
         self.assertEqual(suite_atomics.compare_tables(none, none), [])
 
 
+class WhiskersTest(fx.WhiskerCase):
+    """p10-p90 over the repetitions: a whisker on every latency bar, an
+    error bar on every point of the scaling and CAS-failure lines; none with
+    one repetition, and the figures say "n=1, no spread"."""
+
+    def test_whiskers_are_p10_p90_of_the_repetitions(self):
+        specs = fx.atomics_specs(2)
+        s, doc = fx.jittered_suite("atomics", specs, repetitions=5)
+        with fx.CapturedFigures(suite_atomics) as cap:
+            figs = dict(suite_atomics.figures(self.dir, s, {}))
+        png = "atomics_latency.png"
+        self.assertWhiskers(cap.whiskers[png], fx.expected_spreads(doc, "ns_per_op"),
+                            count=cap.bars[png])
+        contended = [sp for sp in specs if sp.name.startswith("atomics_contended")
+                     and not sp.error]
+        self.assertWhiskers(cap.whiskers["atomics_scaling.png"],
+                            fx.expected_spreads(doc, "ops_per_s"), count=len(contended))
+        self.assertWhiskers(cap.whiskers["atomics_cas_fail.png"],
+                            fx.expected_spreads(doc, "cas_fail_rate", conv=lambda v: 100.0 * v),
+                            count=len([sp for sp in contended if "op:cas_loop" in sp.name]))
+        self.assertIn("Error bars: p10–p90", figs["atomics_scaling.png"])
+
+    def test_one_repetition_draws_none(self):
+        s = fx.suite_from("atomics", fx.atomics_specs(2))
+        with fx.CapturedFigures(suite_atomics) as cap:
+            figs = dict(suite_atomics.figures(self.dir, s, {}))
+        for png in ("atomics_latency.png", "atomics_scaling.png", "atomics_cas_fail.png"):
+            self.assertNoSpread(cap, png)
+            self.assertIn("n=1, no spread", figs[png])
+        # The litmus tests run once by design (the count is the result).
+        with fx.CapturedFigures(suite_atomics) as cap:
+            suite_atomics.figures(self.dir, litmus_suite(), {})
+        self.assertNoSpread(cap, "atomics_litmus.png")
+
+    def test_compare_whiskers(self):
+        a, doc = fx.jittered_suite("atomics", fx.atomics_specs(2), repetitions=4)
+        b = fx.suite_from("atomics", fx.atomics_specs(2))
+        with fx.CapturedFigures(suite_atomics) as cap:
+            suite_atomics.compare_figures(self.dir, RunSide("A", a, {}), RunSide("B", b, {}))
+        png = "compare_atomics_latency.png"
+        self.assertWhiskers(cap.whiskers[png], fx.expected_spreads(doc, "ns_per_op"),
+                            count=cap.bars[png] // 2)   # A's bars; B has one repetition
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -219,10 +219,7 @@ def _by_class(run_dir, suite, pairs):
         ax.bar(i, s["median"], 0.6, color=colour, alpha=0.85, zorder=2,
                edgecolor=colour)
         if s["p10"] is not None and s["p90"] is not None:
-            ax.errorbar(i, s["median"],
-                        yerr=[[max(0.0, s["median"] - s["p10"])],
-                              [max(0.0, s["p90"] - s["median"])]],
-                        fmt="none", ecolor="#222222", elinewidth=1.4, capsize=6, zorder=4)
+            draw.whiskers(ax, [i], [s["median"]], [(s["p10"], s["p90"])], capsize=6)
         meds = s["medians"]
         if len(meds) > 1:
             xs = i + rng.uniform(-0.22, 0.22, size=len(meds))
@@ -246,9 +243,10 @@ def _by_class(run_dir, suite, pairs):
     fig.tight_layout()
     fname = save_figure(fig, run_dir, "c2c_by_class.png")
     caption = ("Bar: median over the class's PU pairs of each pair's median one-way "
-               "latency. Whiskers: p10–p90 of a typical pair (median over the class's "
-               "pairs of their p10 and p90). Dots: each pair's median, where a class "
-               "has more than one pair.")
+               "latency. Whiskers: p10–p90 of a typical pair's samples (median over the "
+               "class's pairs of their p10 and p90; the spread within one pair's round trips, "
+               "not over repetitions: the suite writes one value per pair). Dots: each pair's "
+               "median, where a class has more than one pair.")
     return fname, caption
 
 
@@ -331,22 +329,20 @@ def compare_figures(out_dir, side_a, side_b):
     fig.tight_layout()
     fname = save_figure(fig, out_dir, "compare_c2c_by_class.png")
     caption = ("Median over each class's PU pairs of the pair's median one-way latency; "
-               "whiskers p10–p90 of a typical pair. Solid = run A, hatched = run B; a "
+               "whiskers p10–p90 of a typical pair's samples (within the pair, not over "
+               "repetitions). Solid = run A, hatched = run B; a "
                "class measured in only one run has one bar.")
     return [(fname, caption)]
 
 
 def _bar_at(ax, x, s, cat):
     v = s.values[cat]
-    yerr = None
-    if s.err:
-        lo, hi = s.err[cat]
-        yerr = [[max(0.0, v - lo)], [max(0.0, hi - v)]]
-    bars = ax.bar(x, v, 0.38, color=s.colour, hatch=s.hatch or None,
-                  edgecolor="#333333", linewidth=0.6, yerr=yerr,
-                  error_kw={"elinewidth": 1.0, "capsize": 3, "ecolor": "#222222"},
-                  zorder=3)
-    ax.bar_label(bars, labels=[fmt_num(v)], padding=2, fontsize=8)
+    err = s.err.get(cat) if s.err else None
+    ax.bar(x, v, 0.38, color=s.colour, hatch=s.hatch or None, edgecolor="#333333",
+           linewidth=0.6, zorder=3)
+    draw.whiskers(ax, [x], [v], [err])
+    ax.annotate(fmt_num(v), (x, max(v, err[1]) if err else v), xytext=(0, 2),
+                textcoords="offset points", ha="center", va="bottom", fontsize=8)
 
 
 def compare_tables(side_a, side_b):

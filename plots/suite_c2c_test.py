@@ -55,5 +55,33 @@ class PartialDataTest(fx.FigureCase):
         self.assertEqual(suite_c2c.compare_figures(self.dir, b, b), [])
 
 
+class WhiskersTest(fx.WhiskerCase):
+    """c2c's whiskers are the spread within a pair's samples (the suite
+    writes one value per pair): per class the median over its pairs of
+    one_way_ns_p10 and of one_way_ns_p90; a class without them has none."""
+
+    def test_whiskers_are_the_typical_pairs_p10_p90(self):
+        import statistics
+        specs = fx.c2c_specs(4)
+        s = fx.suite_from("c2c", specs)
+        with fx.CapturedFigures(suite_c2c) as cap:
+            suite_c2c.figures(self.dir, s, {})
+        want = {}
+        for cls in ("smt_sibling", "same_l3"):
+            mine = [sp.counters for sp in specs if "class:%s" % cls in sp.name]
+            want[cls] = (statistics.median(c["one_way_ns_p10"] for c in mine),
+                         statistics.median(c["one_way_ns_p90"] for c in mine))
+        self.assertWhiskers(cap.whiskers["c2c_by_class.png"], want, count=2)
+        with fx.CapturedFigures(suite_c2c) as cap:
+            suite_c2c.compare_figures(self.dir, RunSide("A", s, {}), RunSide("B", s, {}))
+        self.assertWhiskers(cap.whiskers["compare_c2c_by_class.png"], want, count=4)
+        bare = fx.suite_from("c2c", [fx.BenchSpec("c2c/pu_a:0/pu_b:1/class:same_l3",
+                                                  counters={"one_way_ns": 40.0},
+                                                  explicit_threads=False)])
+        with fx.CapturedFigures(suite_c2c) as cap:
+            suite_c2c.figures(self.dir, bare, {})
+        self.assertEqual(cap.whiskers["c2c_by_class.png"], [])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -54,7 +54,8 @@ from collections import OrderedDict
 
 import draw
 import style
-from common import SideFile, Table, as_number, fmt_num, histogram_pairs, save_figure
+from common import (SideFile, Table, as_number, fmt_num, histogram_pairs, save_figure, spread,
+                    spread_caption, spread_n)
 from draw import fmt_ns, ns_tick
 
 TITLE = "Channels: Chan<T> vs Go, Boost.Fiber, moodycamel and TBB"
@@ -93,10 +94,12 @@ HEADLINE = [("spsc", "1024"), ("mpmc", "1024"), ("spsc", "0")]
 class Row:
     """One channels result: impl, case, cap, msg, threads, work and values."""
 
-    __slots__ = ("impl", "case", "cap", "msg", "threads", "work", "neighbour", "result")
+    __slots__ = ("impl", "case", "cap", "msg", "threads", "work", "neighbour", "result",
+                 "suite")
 
-    def __init__(self, r):
+    def __init__(self, r, suite=None):
         self.result = r
+        self.suite = suite
         self.impl = r.params.get("impl", "?")
         if r.params.get("model") == "goroutine":
             self.impl = self.impl + "_goroutine"
@@ -121,10 +124,23 @@ class Row:
             v = 1e9 / self.result.value("msgs_per_s")
         return v
 
+    @property
+    def ns_spread(self):
+        """p10-p90 of the time per message over the repetitions, or None."""
+        if self.result.value("ns_per_msg") is not None:
+            return spread(self.suite, self.result, "ns_per_msg")
+        return spread(self.suite, self.result, "msgs_per_s", lambda v: 1e9 / max(v, 1e-300))
+
+
+def reps_of(rows):
+    """How many repetitions the rows' values fold (common.spread_n)."""
+    return spread_n(rows[0].suite, [r.result for r in rows]) if rows else 0
+
 
 def all_rows_of(suite):
     """Every row, the noisy neighbour's included."""
-    return [Row(r) for r in suite.family(FAMILY) if r.params.get("impl") and r.params.get("case")]
+    return [Row(r, suite) for r in suite.family(FAMILY)
+            if r.params.get("impl") and r.params.get("case")]
 
 
 def rows_of(suite):
@@ -183,13 +199,16 @@ def _ns_log_axis(ax):
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
-def _bars_panel(ax, cats, per_impl, title, labels):
-    """Grouped bars (log scale) of {impl: {cat: ns}}; returns legend pairs."""
-    series = [draw.Series(impl, style.colour(impl), hatch_of(impl), vals)
+def _bars_panel(ax, cats, per_impl, title, labels, errs=None):
+    """Grouped bars (log scale) of {impl: {cat: ns}}, whiskers from errs
+    {impl: {cat: (p10, p90)}}; returns legend pairs."""
+    series = [draw.Series(impl, style.colour(impl), hatch_of(impl), vals,
+                          (errs or {}).get(impl))
               for impl, vals in per_impl.items()
               if any(vals.get(c) is not None for c in cats)]
     h, lab = draw.grouped_bars(ax, cats, series, label_fmt=lambda v: fmt_ns(v).replace(" ", "\u2009"))
-    vals = [v for s in series for v in s.values.values() if v]
+    vals = [v for s in series for v in s.values.values() if v] + \
+        [e[1] for s in series for e in (s.err or {}).values() if e]
     _ns_log_axis(ax)
     if vals:
         ax.set_ylim(min(vals) / 2.0, max(vals) * 6.0)
@@ -208,9 +227,10 @@ def _crossbeam_figure(run_dir, rows):
     if not data:
         return None
     fig, axes = draw.new_figure(15.0, 9.4, nrows=2, ncols=2)
-    handles, labels = [], []
+    handles, labels, drawn_rows = [], [], []
     for ax, (title, caps) in zip(axes.flat, CROSSBEAM_PANELS):
         cats, cat_labels, per_impl = [], [], OrderedDict((i, {}) for i in impls_of(data))
+        errs = {i: {} for i in per_impl}
         for cap in caps:
             for case in CROSSBEAM_CASES:
                 top = _max_threads(data, case, cap)
@@ -222,10 +242,12 @@ def _crossbeam_figure(run_dir, rows):
                 cat_labels.append(case + (("\ncap %s" % cap) if len(caps) > 1 else "") + suffix)
                 for r in pick:
                     per_impl[r.impl][(case, cap)] = r.ns
+                    errs[r.impl][(case, cap)] = r.ns_spread
+                    drawn_rows.append(r)
         if not cats:
             draw.message_panel(ax, title, "no implementation measured this capacity")
             continue
-        h, lab = _bars_panel(ax, cats, per_impl, title, cat_labels)
+        h, lab = _bars_panel(ax, cats, per_impl, title, cat_labels, errs)
         if len(cats) > 6:
             ax.tick_params(axis="x", labelsize=7.5)
         for hh, ll in zip(h, lab):
@@ -237,6 +259,8 @@ def _crossbeam_figure(run_dir, rows):
     handles = [handles[labels.index(x)] for x in order]
     draw.finish_with_header(fig, "Channel throughput, crossbeam's benchmark matrix", handles, order,
                             ncol=min(len(order), 7))
+    n = reps_of(drawn_rows)
+    draw.no_spread_note(fig, n)
     fname = save_figure(fig, run_dir, "channels_crossbeam.png")
     return fname, ("Time per message (run time divided by messages moved, median over repetitions; "
                    "lower is better; log scale) for crossbeam-channel's cases, one panel per "
@@ -244,7 +268,8 @@ def _crossbeam_figure(run_dir, rows):
                    "the buffer; spsc/mpsc/mpmc: producers and consumers on separate threads; "
                    "select_rx / select_both: 4 channels under Go-style select. 8-byte messages; "
                    "mpsc and mpmc at their largest thread count. An implementation without a "
-                   "bar cannot express that case (no rendezvous, no select, no bound, or SPSC only).")
+                   "bar cannot express that case (no rendezvous, no select, no bound, or SPSC "
+                   "only). " + spread_caption(n))
 
 
 def _threads_figure(run_dir, rows):
@@ -266,12 +291,15 @@ def _threads_figure(run_dir, rows):
                 continue
             threads = []
             for impl in impls:
-                pts = sorted((r.threads, r.ns) for r in cell if r.impl == impl)
+                mine = sorted((r for r in cell if r.impl == impl), key=lambda r: r.threads)
+                pts = [(r.threads, r.ns) for r in mine]
                 if not pts:
                     continue
                 threads += [t for t, _ in pts]
                 ax.plot([t for t, _ in pts], [v for _, v in pts], color=style.colour(impl),
                         marker=style.marker(impl), linewidth=1.8, markersize=5, zorder=3)
+                draw.whiskers(ax, [t for t, _ in pts], [v for _, v in pts],
+                              [r.ns_spread for r in mine], colour=style.colour(impl), capsize=2)
                 if impl not in seen:
                     seen.append(impl)
             ax.set_title("%s — cap %s" % (case, cap))
@@ -282,11 +310,14 @@ def _threads_figure(run_dir, rows):
     handles, labels = draw.path_layout_handles(style.ordered(seen, IMPL_ORDER), [])
     draw.finish_with_header(fig, "Time per message against threads", handles, labels,
                             ncol=min(len(labels), 7))
+    n = reps_of([r for r in data if r.case in cases or r.case == "spsc"])
+    draw.no_spread_note(fig, n)
     fname = save_figure(fig, run_dir, "channels_threads.png")
     return fname, ("Time per message (median over repetitions, log scale) against the number of "
                    "threads of the case: mpsc = threads-1 producers and 1 consumer, mpmc = half "
                    "producers, half consumers; the 2-thread point is spsc. One column per "
-                   "capacity, 8-byte messages, one line per implementation.")
+                   "capacity, 8-byte messages, one line per implementation. "
+                   + spread_caption(n, kind="Error bars"))
 
 
 def _go_cases_figure(run_dir, rows):
@@ -295,8 +326,10 @@ def _go_cases_figure(run_dir, rows):
         return None
     keys = sorted(set(r.key() for r in data), key=_key_sort)
     per_impl = OrderedDict((i, {}) for i in impls_of(data))
+    errs = {i: {} for i in per_impl}
     for r in data:
         per_impl[r.impl][r.key()] = r.ns
+        errs[r.impl][r.key()] = r.ns_spread
     width = max(9.0, min(22.0, 2.0 + len(keys) * (0.3 + 0.16 * len(per_impl))))
     fig, axes = draw.new_figure(width, 5.6)
     ax = axes[0][0]
@@ -304,13 +337,15 @@ def _go_cases_figure(run_dir, rows):
     for k in keys:
         text = key_label(k).replace(", ", "\n").replace(" cap ", "\ncap ")
         labels.append(text)
-    h, lab = _bars_panel(ax, keys, per_impl, None, labels)
+    h, lab = _bars_panel(ax, keys, per_impl, None, labels, errs)
     ax.tick_params(axis="x", labelsize=7.5)
     ax.set_ylabel("time per message / round trip leg /\ncall / wake-up (log)")
     order = style.ordered(lab, IMPL_ORDER)
     h = [h[lab.index(x)] for x in order]
     draw.finish_with_header(fig, "Go runtime benchmark cases and message sizes", h, order,
                             ncol=min(len(order), 7))
+    n = reps_of(data)
+    draw.no_spread_note(fig, n)
     fname = save_figure(fig, run_dir, "channels_go_cases.png")
     return fname, ("The cases of Go's runtime chan benchmarks (median over repetitions, lower is "
                    "better, log scale): pingpong = time per one-way message of a round trip over "
@@ -318,7 +353,8 @@ def _go_cases_figure(run_dir, rows):
                    "work per message; try_recv = one non-blocking receive on an empty channel; "
                    "popular = time per message when K receivers each select on one shared, "
                    "never-ready channel and their own; close = close() until the last of K "
-                   "blocked receivers runs again. Then spsc with 64-byte and 1 KiB messages.")
+                   "blocked receivers runs again. Then spsc with 64-byte and 1 KiB messages. "
+                   + spread_caption(n))
 
 
 def _cdf(buckets):
@@ -429,16 +465,19 @@ def _model_figure(run_dir, all_rows):
         return None
     width = max(10.0, min(24.0, 2.0 + max(len(k) for _, _, k in panels) * 0.75))
     fig, axes = draw.new_figure(width, 4.6 * len(panels) + 1.0, nrows=len(panels), ncols=1)
-    handles, labels = [], []
+    handles, labels, drawn_rows = [], [], []
     for ax, (title, rs, keys) in zip(axes.flat, panels):
         per_impl = OrderedDict((i, {}) for i in MODEL_IMPLS)
+        errs = {i: {} for i in MODEL_IMPLS}
         for r in rs:
             k = (r.case, r.cap, r.threads)
             if r.impl in per_impl and k in keys and r.msg == "8" and r.ns:
                 per_impl[r.impl][k] = r.ns
+                errs[r.impl][k] = r.ns_spread
+                drawn_rows.append(r)
         cat_labels = ["%s\ncap %s%s" % (c, k, ("\n%d thr" % t) if c in ("mpsc", "mpmc") else "")
                       for c, k, t in keys]
-        h, lab = _bars_panel(ax, keys, per_impl, title, cat_labels)
+        h, lab = _bars_panel(ax, keys, per_impl, title, cat_labels, errs)
         ax.tick_params(axis="x", labelsize=7.5)
         ax.set_ylabel("time per message (log)")
         for hh, ll in zip(h, lab):
@@ -449,6 +488,8 @@ def _model_figure(run_dir, all_rows):
     handles = [handles[labels.index(x)] for x in order]
     draw.finish_with_header(fig, "Threads vs goroutines vs Go: the same channel cases",
                             handles, [MODEL_LABELS[x] for x in order], ncol=3)
+    n = reps_of(drawn_rows)
+    draw.no_spread_note(fig, n)
     fname = save_figure(fig, run_dir, "channels_models.png")
     return fname, ("Time per message (median over repetitions, lower is better, log scale) of "
                    "Chan with every party a std::thread, Chan with every party a goroutine on "
@@ -459,7 +500,7 @@ def _model_figure(run_dir, all_rows):
                    "The lower row runs the same cases while the suite's own low-priority busy "
                    "thread occupies every CPU (SCHED_IDLE): a design that parks a thread per "
                    "message waits for the scheduler there, one that switches goroutines in "
-                   "user space does not.")
+                   "user space does not. " + spread_caption(n))
 
 
 def figures(run_dir, suite_data, context):
@@ -615,15 +656,18 @@ def notes(run_dir, suite_data, context):
 # --------------------------------------------------------------------------
 
 def compare_figures(out_dir, side_a, side_b):
-    data = []
+    data, errs, drawn_rows = [], [], []
     for s in (side_a, side_b):
-        d = {}
+        d, e = {}, {}
         if s.suite is not None:
             for r in rows_of(s.suite):
                 if r.impl in (CHAN, GO) and r.case in CROSSBEAM_CASES and r.msg == "8" and r.ns \
                         and r.threads == _max_threads(rows_of(s.suite), r.case, r.cap):
                     d.setdefault(r.impl, {})[(r.case, r.cap)] = r.ns
+                    e.setdefault(r.impl, {})[(r.case, r.cap)] = r.ns_spread
+                    drawn_rows.append(r)
         data.append(d)
+        errs.append(e)
     cats = sorted({c for d in data for vals in d.values() for c in vals},
                   key=lambda c: (CAP_ORDER.index(c[1]) if c[1] in CAP_ORDER else 99,
                                  CASE_ORDER.index(c[0])))
@@ -633,12 +677,13 @@ def compare_figures(out_dir, side_a, side_b):
     for i, d in enumerate(data):
         for impl in style.ordered(list(d), IMPL_ORDER):
             series.append(draw.Series("%s %s" % ("AB"[i], impl), style.colour(impl),
-                                      style.RUN_HATCH[i], d[impl]))
+                                      style.RUN_HATCH[i], d[impl], errs[i][impl]))
     width = max(9.0, min(22.0, 2.0 + len(cats) * (0.3 + 0.18 * len(series))))
     fig, axes = draw.new_figure(width, 5.2)
     ax = axes[0][0]
     draw.grouped_bars(ax, cats, series, label_fmt=lambda v: fmt_ns(v).replace(" ", "\u2009"))
-    vals = [v for s in series for v in s.values.values() if v]
+    vals = [v for s in series for v in s.values.values() if v] + \
+        [e[1] for s in series for e in s.err.values() if e]
     _ns_log_axis(ax)
     ax.set_ylim(min(vals) / 2.0, max(vals) * 6.0)
     ax.set_xticklabels(["%s\ncap %s" % c for c in cats])
@@ -649,10 +694,13 @@ def compare_figures(out_dir, side_a, side_b):
     h2, l2 = draw.run_hatch_handles(side_a.label, side_b.label)
     draw.finish_with_header(fig, "Chan and Go's chan: A vs B", handles + h2, labels + l2,
                             ncol=min(4, len(labels + l2)))
+    n = max(reps_of([r for r in drawn_rows if r.suite is s.suite]) for s in (side_a, side_b))
+    draw.no_spread_note(fig, n)
     fname = save_figure(fig, out_dir, "compare_channels.png")
     return [(fname, "Time per message of Chan and go_chan on crossbeam's cases (8-byte messages, "
                     "mpsc/mpmc at their largest thread count; median over repetitions; log scale). "
-                    "Colour = implementation; solid bars = run A, hatched bars = run B.")]
+                    "Colour = implementation; solid bars = run A, hatched bars = run B. "
+                    + spread_caption(n, "each run's repetitions"))]
 
 
 def compare_tables(side_a, side_b):

@@ -388,6 +388,48 @@ class HelpersTest(unittest.TestCase):
         self.assertTrue(all(r.result.source == "median aggregate" for r in rows))
 
 
+class WhiskersTest(fx.WhiskerCase):
+    """Every channels bar carries the p10-p90 of its time per message over
+    the repetitions, every point of the threads lines an error bar; with one
+    repetition none, and the figures say "n=1, no spread"."""
+
+    BARS = ["channels_crossbeam.png", "channels_go_cases.png", "channels_models.png"]
+
+    def test_whiskers_are_p10_p90_of_the_repetitions(self):
+        s, doc = fx.jittered_suite("channels", channel_specs(), repetitions=5)
+        with fx.CapturedFigures(sc) as cap:
+            figs = dict(sc.figures(self.dir, s, {}))
+        want = fx.expected_spreads(doc, "ns_per_msg")
+        for png in self.BARS:
+            self.assertGreater(cap.bars[png], 0, png)
+            self.assertWhiskers(cap.whiskers[png], want, count=cap.bars[png], msg=png)
+            self.assertIn("p10–p90 over the run's repetitions", figs[png])
+        # mpsc and mpmc at 4 threads with spsc's 2-thread point: one error bar
+        # per point, per implementation that has mpsc / mpmc at that capacity.
+        points = sum(2 for sp in channel_specs() if "/case:mpsc/" in sp.name or
+                     "/case:mpmc/" in sp.name)
+        self.assertWhiskers(cap.whiskers["channels_threads.png"], want, count=points)
+        self.assertEqual(cap.whiskers["channels_latency_cdf.png"] if "channels_latency_cdf.png"
+                         in cap.whiskers else [], [])
+
+    def test_one_repetition_draws_no_whisker(self):
+        s = suite_from(channel_specs())
+        with fx.CapturedFigures(sc) as cap:
+            figs = dict(sc.figures(self.dir, s, {}))
+        for png in self.BARS + ["channels_threads.png"]:
+            self.assertNoSpread(cap, png)
+            self.assertIn("n=1, no spread", figs[png])
+
+    def test_compare_whiskers(self):
+        a, doc = fx.jittered_suite("channels", channel_specs(("Chan", "go_chan")), repetitions=4)
+        b = suite_from(channel_specs(("Chan", "go_chan")))
+        with fx.CapturedFigures(sc) as cap:
+            sc.compare_figures(self.dir, RunSide("A", a, {}), RunSide("B", b, {}))
+        png = "compare_channels.png"
+        self.assertWhiskers(cap.whiskers[png], fx.expected_spreads(doc, "ns_per_msg"),
+                            count=cap.bars[png] // 2)   # A's bars; B has one repetition
+
+
 class CompareTest(unittest.TestCase):
     def test_compare_tables_one_side_missing(self):
         s = suite_from(channel_specs(("Chan", "go_chan")))

@@ -28,7 +28,8 @@ Figures
 
 import draw
 import style
-from common import SideFile, Table, as_number, histogram_pairs, save_figure
+from common import (SideFile, Table, as_number, histogram_pairs, save_figure, spread,
+                    spread_caption, spread_n)
 
 TITLE = "Distributed: etcd locks, elections, barriers, queues and STM"
 PREFIX = "distributed/"
@@ -142,19 +143,21 @@ def _latency_cdf_figure(run_dir, suite):
     return fname, caption
 
 
-def _series(rows, key):
-    """{(impl, cluster): [(clients, value)]} sorted by clients."""
+def _series(suite, rows, key):
+    """{(impl, cluster): [(clients, value, p10-p90 over the repetitions or
+    None)]} sorted by clients."""
     out = {}
     for r in rows:
         v = r.value(key)
         if v is None:
             continue
-        out.setdefault((r.get("impl"), r.get("cluster")), []).append((_clients(r), v))
-    return {k: sorted(v) for k, v in out.items()}
+        out.setdefault((r.get("impl"), r.get("cluster")), []).append(
+            (_clients(r), v, spread(suite, r, key)))
+    return {k: sorted(v, key=lambda p: p[0]) for k, v in out.items()}
 
 
 def _throughput_figure(run_dir, suite):
-    panels = []
+    panels, drawn_rows = [], []
     for workload, title, match, key in [
             ("mutex_contended", "Mutex acquisitions/s (cs 0)", {"cs_us": "0"}, "ops_per_s"),
             ("mutex_contended", "Mutex acquisitions/s (cs 1 ms)", {"cs_us": "1000"}, "ops_per_s"),
@@ -167,9 +170,10 @@ def _throughput_figure(run_dir, suite):
             ("stm_transfer", "STM commits/s, 10 accounts, serializable",
              {"accounts": "10", "isolation": "serializable"}, "ops_per_s")]:
         rows = _rows(suite, workload, **match)
-        s = _series(rows, key)
+        s = _series(suite, rows, key)
         if s:
             panels.append((panel_title(title, rows), s, key))
+            drawn_rows += [r for r in rows if r.value(key) is not None]
     if not panels:
         return None
     cols = 3
@@ -182,6 +186,8 @@ def _throughput_figure(run_dir, suite):
             ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o",
                     color=style.colour(impl), linestyle=LINESTYLE.get(cluster, "-"),
                     label="%s, cluster %s" % (impl, cluster))
+            draw.whiskers(ax, [p[0] for p in pts], [p[1] for p in pts], [p[2] for p in pts],
+                          colour=style.colour(impl), capsize=2)
             threads.update(p[0] for p in pts)
         draw.thread_axis(ax, threads)
         ax.set_xlabel("clients")
@@ -194,54 +200,64 @@ def _throughput_figure(run_dir, suite):
     for ax in flat[len(panels):]:
         ax.set_visible(False)
     fig.tight_layout()
+    n = spread_n(suite, drawn_rows)
+    draw.no_spread_note(fig, n)
     fname = save_figure(fig, run_dir, "distributed_throughput.png")
     caption = ("Throughput and fairness against the number of clients (each with its own "
                "gRPC channel and session): solid 1 node, dashed 3 nodes. Jain's index is over "
                "per-client acquisitions of one shared budget (1 = even; etcd's locks are FIFO "
-               "by create revision). \"no peer\": only syncscope ran that case.")
+               "by create revision). \"no peer\": only syncscope ran that case. "
+               + spread_caption(n, kind="Error bars"))
     return fname, caption
 
 
 def _failover_figure(run_dir, suite):
-    bars = []  # (label, first_ms, last_ms, what)
+    bars = []  # (label, first_ms, last_ms, what, p10-p90 of last_ms, Result)
     for r in _rows(suite, "election_failover"):
         last, first = r.value("failover_ms"), r.value("first_observed_ms")
         if last is not None:
             bars.append(("election %s, cluster %s" % (r.get("fault"), r.get("cluster")),
                          first if first is not None else last, last,
-                         "every observer saw the new leader"))
+                         "every observer saw the new leader", spread(suite, r, "failover_ms"),
+                         r))
     for r in _rows(suite, "fault_leader_kill"):
         v = r.value("recover_ms")
         if v is not None:
             bars.append(("Mutex after leader kill, cluster %s" % r.get("cluster"), v, v,
-                         "next acquisition (new raft term)"))
+                         "next acquisition (new raft term)", spread(suite, r, "recover_ms"), r))
     for r in _rows(suite, "fault_fencing"):
         v = r.value("takeover_ms")
         if v is not None:
             bars.append(("fencing: SIGSTOP holder, cluster %s" % r.get("cluster"), v, v,
-                         "lock taken over"))
+                         "lock taken over", spread(suite, r, "takeover_ms"), r))
     if not bars:
         return None
     fig, axes = draw.new_figure(11.0, 1.4 + 0.45 * len(bars))
     ax = axes[0][0]
-    for i, (label, first, last, what) in enumerate(bars):
+    for i, (label, first, last, what, err, _) in enumerate(bars):
         ax.barh(i, first, color="#9ecae1", zorder=3)
         ax.barh(i, max(0.0, last - first), left=first, color="#3182bd", zorder=3)
-        ax.text(last, i, "  %s: %s" % (what, draw.fmt_ns(last * 1e6)), va="center", fontsize=7)
+        ax.text(max(last, err[1] if err else 0.0), i, "  %s: %s" % (what, draw.fmt_ns(last * 1e6)),
+                va="center", fontsize=7)
+    draw.whiskers(ax, range(len(bars)), [b[2] for b in bars], [b[4] for b in bars],
+                  horizontal=True, capsize=2)
     ax.axvline(0, color="#d62728", linewidth=1.5)
     ax.set_yticks(range(len(bars)))
     ax.set_yticklabels([b[0] for b in bars], fontsize=8)
     ax.set_xlabel("ms after the fault (red line: kill -9 / SIGSTOP)")
-    ax.set_xlim(0, max(b[2] for b in bars) * 1.6)
+    ax.set_xlim(0, max(max(b[2], b[4][1] if b[4] else 0.0) for b in bars) * 1.6)
     ax.set_title("Fail-over timelines (syncscope only: no peer)", fontsize=10)
     fig.tight_layout()
+    n = spread_n(suite, [b[5] for b in bars])
+    draw.no_spread_note(fig, n)
     fname = save_figure(fig, run_dir, "distributed_failover.png")
     caption = ("Faults as workloads, from the fault (0) to the first observer seeing the new "
                "leader (light) and every observer seeing it (dark); for the Mutex, the first "
                "acquisition granted in the new raft term after kill -9 of the raft leader; for "
                "fencing, the lock taken over once the stopped holder's lease expired. Client "
                "faults wait for the lease TTL (2 s); node faults for etcd's election timeout "
-               "(1 s here). No peer ran these cases.")
+               "(1 s here). No peer ran these cases. "
+               + spread_caption(n, "the repetitions of the last time (dark bar's end)"))
     return fname, caption
 
 
@@ -266,14 +282,18 @@ def _stm_figure(run_dir, suite):
             for r in here:
                 if r.value("retries_per_commit") is not None:
                     series.setdefault((r.get("isolation"), r.get("impl")), []).append(
-                        (_clients(r), r.value("retries_per_commit"), r.value("balance_ok")))
+                        (_clients(r), r.value("retries_per_commit"), r.value("balance_ok"),
+                         spread(suite, r, "retries_per_commit")))
             threads = set()
             for (iso, impl), pts in sorted(series.items(), key=str):
-                pts.sort()
+                pts.sort(key=lambda p: p[0])
+                colour = ISOLATION_COLOURS.get(iso, style.colour(iso))
                 ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o",
-                        color=ISOLATION_COLOURS.get(iso, style.colour(iso)),
+                        color=colour,
                         linestyle=IMPL_LINESTYLE.get(impl, ":"), label="%s, %s" % (iso, impl))
-                for n, v, ok in pts:
+                draw.whiskers(ax, [p[0] for p in pts], [p[1] for p in pts],
+                              [p[3] for p in pts], colour=colour, capsize=2)
+                for n, v, ok, _ in pts:
                     if ok is not None and ok < 1:
                         ax.plot([n], [v], marker="x", color="#d62728", markersize=10, zorder=5)
                 threads.update(p[0] for p in pts)
@@ -285,12 +305,15 @@ def _stm_figure(run_dir, suite):
                                      here), fontsize=9)
             ax.legend(fontsize=6)
     fig.tight_layout()
+    n_reps = spread_n(suite, rows)
+    draw.no_spread_note(fig, n_reps)
     fname = save_figure(fig, run_dir, "distributed_stm.png")
     caption = ("The seed's account transfer under etcd's STM: retries per committed transfer "
                "as clients grow (fewer accounts = more conflicts); colour = isolation level, "
                "solid = syncscope, dashed = Go's clientv3; one row per cluster. A red x marks a "
                "case whose total balance changed: read-committed does not validate its reads, "
-               "so it can lose an update.")
+               "so it can lose an update. "
+               + spread_caption(n_reps, kind="Error bars"))
     return fname, caption
 
 
@@ -303,17 +326,20 @@ def _rwmutex_figure(run_dir, suite):
             v = r.value(key)
             if pct is not None and v is not None:
                 k = (r.get("impl"), r.get("cluster"), _clients(r), who)
-                series.setdefault(k, []).append((pct, v))
+                series.setdefault(k, []).append((pct, v, spread(suite, r, key)))
     if not series:
         return None
     fig, axes = draw.new_figure(8.0, 4.2)
     ax = axes[0][0]
     for (impl, cluster, n, who), pts in sorted(series.items(), key=str):
-        pts.sort()
+        pts.sort(key=lambda p: p[0])
         ax.plot([p[0] for p in pts], [p[1] / 1e3 for p in pts],
                 marker="o" if who == "readers" else "s", color=style.colour(impl),
                 linestyle=LINESTYLE.get(cluster, "-"),
                 label="%s %s, cluster %s, %d clients" % (impl, who, cluster, n))
+        draw.whiskers(ax, [p[0] for p in pts], [p[1] / 1e3 for p in pts],
+                      [(p[2][0] / 1e3, p[2][1] / 1e3) if p[2] else None for p in pts],
+                      colour=style.colour(impl), capsize=2)
     ax.set_xlabel("readers, % of operations")
     ax.set_ylabel("p99 wait, ms")
     ax.set_xticks(sorted({p[0] for pts in series.values() for p in pts}))
@@ -322,10 +348,13 @@ def _rwmutex_figure(run_dir, suite):
                  fontsize=10)
     ax.legend(fontsize=6)
     fig.tight_layout()
+    n_reps = spread_n(suite, rows)
+    draw.no_spread_note(fig, n_reps)
     fname = save_figure(fig, run_dir, "distributed_rwmutex.png")
     caption = ("RWMutex (the contrib/recipes design: a waiting writer blocks new readers) as the "
                "share of readers grows: the 99th percentile of the wait in lock_shared() "
-               "(circles) and lock() (squares); solid 1 node, dashed 3 nodes.")
+               "(circles) and lock() (squares); solid 1 node, dashed 3 nodes. "
+               + spread_caption(n_reps, kind="Error bars"))
     return fname, caption
 
 
@@ -429,23 +458,28 @@ def compare_tables(side_a, side_b):
 def compare_figures(out_dir, side_a, side_b):
     """Uncontended Mutex lock+unlock p50 per implementation and cluster, run A
     solid and run B hatched."""
-    cats, per_side = [], []
+    cats, per_side, errs, n = [], [], [], 0
     for side in (side_a, side_b):
-        vals = {}
+        vals, err = {}, {}
         if side.suite is not None:
-            for r in _rows(side.suite, "mutex_uncontended"):
+            rows = _rows(side.suite, "mutex_uncontended")
+            n = max(n, spread_n(side.suite, rows))
+            for r in rows:
                 v = r.value("p50_us")
                 if v is not None:
                     cat = "%s\ncluster %s" % (r.get("impl"), r.get("cluster"))
                     vals[cat] = v
+                    err[cat] = spread(side.suite, r, "p50_us")
                     if cat not in cats:
                         cats.append(cat)
         per_side.append(vals)
+        errs.append(err)
     if not cats:
         return []
     fig, axes = draw.new_figure(10.0, 4.0)
     ax = axes[0][0]
-    series = [draw.Series(side.label, style.colour("syncscope"), style.RUN_HATCH[i], vals)
+    series = [draw.Series(side.label, style.colour("syncscope"), style.RUN_HATCH[i], vals,
+                          errs[i])
               for i, (side, vals) in enumerate(zip((side_a, side_b), per_side))]
     handles, labels = draw.grouped_bars(ax, cats, series, label_fmt=lambda v: "%.0f" % v)
     ax.set_xticklabels(cats, fontsize=7)
@@ -453,7 +487,9 @@ def compare_figures(out_dir, side_a, side_b):
     ax.legend(handles, labels, fontsize=7)
     ax.set_title("Mutex lock+unlock p50, uncontended", fontsize=10)
     fig.tight_layout()
+    draw.no_spread_note(fig, n)
     png = "compare_distributed_mutex.png"
     save_figure(fig, out_dir, png)
     return [(png, "Uncontended Mutex lock+unlock p50 (µs) of both runs per implementation and "
-                  "cluster: %s solid, %s hatched." % (side_a.label, side_b.label))]
+                  "cluster: %s solid, %s hatched. " % (side_a.label, side_b.label)
+             + spread_caption(n, "each run's repetitions"))]

@@ -133,5 +133,52 @@ class DistributedPlotTest(unittest.TestCase):
         self.assertEqual(suite_distributed.compare_figures(self.tmp.name, a, a), [])
 
 
+class WhiskersTest(fx.WhiskerCase):
+    """p10-p90 over the repetitions on the fail-over and compare bars, error
+    bars on every line point; n=1 draws none and says so."""
+
+    def expected(self, doc, keys):
+        want = {}
+        for key in keys:
+            want.update({(n, key): v for n, v in fx.expected_spreads(doc, key).items()})
+        return want
+
+    def test_whiskers_are_p10_p90_of_the_repetitions(self):
+        s, doc = fx.jittered_suite("distributed", FULL, repetitions=5, extra_context=CONTEXT)
+        with fx.CapturedFigures(suite_distributed) as cap:
+            figs = dict(suite_distributed.figures(self.dir, s, {}))
+        self.assertWhiskers(cap.whiskers["distributed_failover.png"],
+                            self.expected(doc, ("failover_ms", "recover_ms", "takeover_ms")),
+                            count=3)
+        # Mutex ops/s and Jain at 1 and 4 clients, barrier p50, STM commits/s.
+        self.assertWhiskers(cap.whiskers["distributed_throughput.png"],
+                            self.expected(doc, ("ops_per_s", "jain", "p50_us")), count=6)
+        self.assertWhiskers(cap.whiskers["distributed_rwmutex.png"],
+                            {k: (v[0] / 1e3, v[1] / 1e3) for k, v in self.expected(
+                                doc, ("read_p99_us", "write_p99_us")).items()}, count=4)
+        self.assertWhiskers(cap.whiskers["distributed_stm.png"],
+                            self.expected(doc, ("retries_per_commit",)), count=3)
+        self.assertEqual(cap.whiskers.get("distributed_latency_cdf.png", []), [])
+        self.assertIn("p10–p90 over the repetitions of the last time",
+                      figs["distributed_failover.png"])
+
+    def test_one_repetition_draws_no_whisker(self):
+        s = suite_from(FULL, self.dir, CONTEXT)
+        with fx.CapturedFigures(suite_distributed) as cap:
+            figs = dict(suite_distributed.figures(self.dir, s, {}))
+        for png in ("distributed_failover.png", "distributed_throughput.png",
+                    "distributed_rwmutex.png", "distributed_stm.png"):
+            self.assertNoSpread(cap, png)
+            self.assertIn("n=1, no spread", figs[png])
+
+    def test_compare_whiskers(self):
+        a, doc = fx.jittered_suite("distributed", FULL, repetitions=4)
+        with fx.CapturedFigures(suite_distributed) as cap:
+            suite_distributed.compare_figures(self.dir, common.RunSide("A", a, {}),
+                                              common.RunSide("B", suite_from(FULL), {}))
+        self.assertWhiskers(cap.whiskers["compare_distributed_mutex.png"],
+                            self.expected(doc, ("p50_us",)), count=3)
+
+
 if __name__ == "__main__":
     unittest.main()

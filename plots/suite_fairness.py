@@ -62,7 +62,7 @@ from collections import OrderedDict, namedtuple
 import draw
 import style
 from common import (LockRegistry, SideFile, Table, fmt_num, is_instrumented,
-                    primary_placement, save_figure)
+                    primary_placement, save_figure, spread, spread_caption, spread_n)
 from draw import compare_bars, fmt_ns, place_labels
 
 TITLE = "Lock fairness: who gets the lock, and how evenly"
@@ -154,6 +154,25 @@ def thread_counts(result, threads):
     return vals if any(v is not None for v in vals) else []
 
 
+def rep_share(k, threads):
+    """A function of one repetition's values: thread k's share of that
+    repetition's acquisitions (common.spread's key), None without counts."""
+    def share(rep):
+        counts = [rep.get("acq_t%d" % i) for i in range(threads)]
+        total = sum(c for c in counts if c is not None)
+        return None if counts[k] is None or total <= 0 else counts[k] / total
+    return share
+
+
+def rep_per_acquisition(counter, threads):
+    """A function of one repetition's values: `counter` per acquisition."""
+    def per(rep):
+        total = sum(rep.get("acq_t%d" % i) or 0.0 for i in range(threads))
+        v = rep.get(counter)
+        return None if v is None or total <= 0 else v / total
+    return per
+
+
 def total_acquisitions(result, threads):
     counts = [v for v in thread_counts(result, threads) if v is not None]
     if counts:
@@ -168,36 +187,42 @@ def total_acquisitions(result, threads):
 # (a) per-thread shares
 # --------------------------------------------------------------------------
 
-def _shares_figure(run_dir, rows, reg):
+def _shares_figure(run_dir, suite, rows, reg):
     t_max, placement, by_lock = headline(rows, reg)
     data = []
     for lock in comparable(by_lock):
-        counts = thread_counts(by_lock[lock].result, t_max)
+        r = by_lock[lock].result
+        counts = thread_counts(r, t_max)
         total = sum(c for c in counts if c is not None)
         if not counts or total <= 0:
             continue
         shares = [(c or 0.0) / total for c in counts]
-        data.append((lock, shares, by_lock[lock].result.value("jain_index")))
+        data.append((lock, shares, r.value("jain_index"),
+                     [spread(suite, r, rep_share(k, t_max), lambda v: 100.0 * v)
+                      for k in range(t_max)]))
     if not data:
         return None
     data.sort(key=lambda d: (-(d[2] if d[2] is not None else -1.0), reg.sort_key(d[0])))
+    n_reps = spread_n(suite, [by_lock[d[0]].result for d in data])
     nrows = -(-len(data) // _GROUPS_PER_ROW)
     per_row = -(-len(data) // nrows)  # balanced rows: 16 -> 8 + 8, 9 -> 5 + 4
     width = max(6.5, min(15.0, 1.6 + per_row * (0.55 + 0.09 * t_max)))
     fig, axes = draw.new_figure(width, 2.9 * nrows + 0.8, nrows=nrows, sharey=True)
     fair = 1.0 / t_max
-    ymax = max(max(s) for _, s, _ in data)
+    ymax = max(max([v / 100.0 for sp in e if sp for v in sp] + s) for _, s, _, e in data)
     ytop = min(1.12, max(ymax * 1.18, fair * 1.6))
     group = 0.82
     bar_w = group / t_max
     for ri in range(nrows):
         ax = axes[ri][0]
         chunk = data[ri * per_row:(ri + 1) * per_row]
-        for gi, (lock, shares, jain) in enumerate(chunk):
+        for gi, (lock, shares, jain, errs) in enumerate(chunk):
             xs = [gi - group / 2 + bar_w * (k + 0.5) for k in range(len(shares))]
             ax.bar(xs, [s * 100 for s in shares], bar_w * (0.9 if t_max <= 16 else 1.0),
                    color=reg.colour(lock), edgecolor="white",
                    linewidth=0.4 if t_max <= 32 else 0.0, zorder=3)
+            draw.whiskers(ax, xs, [s * 100 for s in shares], errs,
+                          capsize=2 if t_max <= 16 else 0)
             if jain is not None:
                 ax.text(gi, ytop * 100 * 0.97, "J = %.3f" % jain, ha="center", va="top",
                         fontsize=8, color="#333333")
@@ -215,14 +240,17 @@ def _shares_figure(run_dir, rows, reg):
         fig, "Per-thread share of acquisitions — %d threads, placement %s"
         % (t_max, placement), [fair_line],
         ["fair share 1/%d = %s %%" % (t_max, fmt_num(fair * 100))], ncol=1)
+    draw.no_spread_note(fig, n_reps)
     fname = save_figure(fig, run_dir, "fairness_shares.png")
     w = workloads(rows)[0]
     caption = ("Each thread's share of all acquisitions when %d threads hammer one lock "
                "(placement %s, %s; per-thread counts are medians over repetitions). One "
                "group per lock, bars left to right are threads t0…t%d; dashed line: the "
                "fair share 1/%d. Locks are sorted by Jain's index J (1 = perfectly even, "
-               "1/%d = one thread got everything), most even first."
-               % (t_max, placement, workload_label(w), t_max - 1, t_max, t_max))
+               "1/%d = one thread got everything), most even first; the spread between "
+               "threads is the bars themselves. "
+               % (t_max, placement, workload_label(w), t_max - 1, t_max, t_max)
+               + spread_caption(n_reps, "the repetitions of each thread's share"))
     return fname, caption
 
 
@@ -353,12 +381,15 @@ def _scaling_figure(run_dir, suite, rows, reg):
         cell = [row for row in cell_rows if row.placement == placement]
         data_axes.append(ax)
         for lock in locks:
-            pts = sorted((row.threads, row.result.value("acq_per_s"))
-                         for row in cell if row.lock == lock)
+            mine = sorted((row for row in cell if row.lock == lock), key=lambda row: row.threads)
+            pts = [(row.threads, row.result.value("acq_per_s")) for row in mine]
             if pts:
                 ax.plot([t for t, _ in pts], [v for _, v in pts], color=reg.colour(lock),
                         marker=style.marker(lock), markersize=4.5, linewidth=1.6,
                         zorder=3)
+                draw.whiskers(ax, [t for t, _ in pts], [v for _, v in pts],
+                              [spread(suite, row.result, "acq_per_s") for row in mine],
+                              colour=reg.colour(lock), capsize=2)
         ax.set_title("placement: %s" % placement)
         draw.thread_axis(ax, all_threads)
         ax.set_yscale("log")
@@ -380,6 +411,8 @@ def _scaling_figure(run_dir, suite, rows, reg):
     ncol = min(len(labels), 6 if ncols >= 3 else 4)
     draw.finish_with_header(fig, "Lock throughput vs threads (%s)" % workload_label(w),
                             handles, labels, ncol=ncol)
+    n_reps = spread_n(suite, [row.result for row in cell_rows])
+    draw.no_spread_note(fig, n_reps)
     if note_lines:
         height = fig.get_size_inches()[1]
         fig.subplots_adjust(bottom=fig.subplotpars.bottom + note_in / height)
@@ -388,7 +421,8 @@ def _scaling_figure(run_dir, suite, rows, reg):
     fname = save_figure(fig, run_dir, "fairness_scaling.png")
     caption = ("Total acquisitions per second of all threads (median over repetitions, log "
                "scale) against the thread count, one panel per thread placement and one "
-               "line per lock; thread counts above the PU count oversubscribe the machine.")
+               "line per lock; thread counts above the PU count oversubscribe the machine. "
+               + spread_caption(n_reps, kind="Error bars"))
     if missing:
         caption += (" Placements the machine could not honour (%s) are named under the "
                     "panels with the reason." % ", ".join(missing))
@@ -458,7 +492,7 @@ def _fmt_count(v):
     return "%d" % v if float(v).is_integer() and abs(v) < 1e4 else fmt_num(v)
 
 
-def _counter_panel(ax, rows, reg):
+def _counter_panel(ax, suite, rows, reg):
     t_max, placement, by_lock = headline(rows, reg)
     locks = [lk for lk in by_lock if is_instrumented(lk)
              and any(by_lock[lk].result.value(c) is not None for c in GO_COUNTERS)]
@@ -476,21 +510,25 @@ def _counter_panel(ax, rows, reg):
                 continue
             per = v / total
             x = ci + (li - (n - 1) / 2.0) * width
-            vals.append((x, per, lock, v))
-    positive = [p for _, p, _, _ in vals if p > 0]
+            vals.append((x, per, lock, v, spread(suite, r, rep_per_acquisition(c, t_max))))
+    positive = [p for _, p, _, _, _ in vals if p > 0]
     floor = (min(positive) / 8.0) if positive else 1e-6
     top = (max(positive) * 30.0) if positive else 1.0
     ax.set_yscale("log")
     ax.set_ylim(floor, top)
-    rotate = any(len(_fmt_count(raw)) > 3 for _, per, _, raw in vals if per > 0) and n > 1
-    for x, per, lock, raw in vals:
+    rotate = any(len(_fmt_count(raw)) > 3 for _, per, _, raw, _ in vals if per > 0) and n > 1
+    for x, per, lock, raw, err in vals:
         if per > 0:
             ax.bar(x, per - floor, width * 0.9, bottom=floor, color=reg.colour(lock),
                    edgecolor="#222222" if lock.endswith("2015_instr") else "white",
                    hatch="//" if len(locks) > 1 and locks.index(lock) % 2 else None,
                    linewidth=0.6, zorder=3)
-            ax.text(x, per * 1.15, _fmt_count(raw), ha="center", va="bottom", fontsize=7,
-                    rotation=90 if rotate else 0, zorder=4)
+            # The whisker's low end stays on the log axis (a repetition may count 0).
+            if err is not None:
+                err = (max(err[0], floor), err[1])
+            draw.whiskers(ax, [x], [per], [err], capsize=2)
+            ax.text(x, max(per, err[1] if err else per) * 1.15, _fmt_count(raw), ha="center",
+                    va="bottom", fontsize=7, rotation=90 if rotate else 0, zorder=4)
         else:
             ax.text(x, floor * 1.15, "0", ha="center", va="bottom", fontsize=8,
                     color="#555555", zorder=4)
@@ -509,10 +547,10 @@ def _counter_panel(ax, rows, reg):
                for i, lk in enumerate(locks)]
     ax.legend(handles, locks, loc="upper center", bbox_to_anchor=(0.5, -0.2),
               ncol=1, fontsize=8, frameon=False)
-    return t_max, placement
+    return t_max, placement, spread_n(suite, [by_lock[lk].result for lk in locks])
 
 
-def _go_modes_figure(run_dir, rows, side, reg):
+def _go_modes_figure(run_dir, suite, rows, side, reg):
     instr_rows = [row for row in rows if is_instrumented(row.lock)]
     if not instr_rows:
         return None
@@ -568,7 +606,8 @@ def _go_modes_figure(run_dir, rows, side, reg):
         ax_tl.text(1.01, n - 0.35, "entries  starving", transform=ax_tl.get_yaxis_transform(),
                    va="bottom", ha="left", fontsize=8, fontweight="bold", color="#333333")
         ax_tl.set_title("Starvation mode over time (coloured = starving, grey = normal)")
-    headline_point = _counter_panel(ax_c, rows, reg)
+    headline_point = _counter_panel(ax_c, suite, rows, reg)
+    n_reps = headline_point[2] if headline_point else 0
     if headline_point is None and ax_tl is None:
         import matplotlib.pyplot as plt
         plt.close(fig)
@@ -579,6 +618,7 @@ def _go_modes_figure(run_dir, rows, side, reg):
     fig.suptitle("Instrumented Go mutexes: starvation mode and slow-path events"
                  if ax_tl is not None else "Instrumented Go mutexes:\nslow-path events")
     fig.tight_layout()
+    draw.no_spread_note(fig, n_reps)
     fname = save_figure(fig, run_dir, "fairness_go_modes.png")
     if ax_tl is not None:
         caption = ("Left: when the instrumented Go mutex was in starvation mode (coloured "
@@ -595,7 +635,9 @@ def _go_modes_figure(run_dir, rows, side, reg):
     caption += (", parks, barges, handoffs and mode switches per acquisition (log "
                 "scale, raw counts on the bars; medians over repetitions) at the largest "
                 "thread count. GoMutex2015 has no starvation mode: it never hands off and "
-                "never switches mode.")
+                "never switches mode. ")
+    if n_reps:
+        caption += spread_caption(n_reps, "the repetitions of each count per acquisition")
     if ax_tl is None:
         caption += (" The starvation-mode timeline is not drawn: %s."
                     % (side.reason or "no timeline data for these runs"))
@@ -606,9 +648,9 @@ def _go_modes_figure(run_dir, rows, side, reg):
 # (e) uncontended fast path
 # --------------------------------------------------------------------------
 
-def uncontended(suite, reg):
+def uncontended(suite, reg, results=None):
     """{lock: ns per lock + unlock pair} of the uncontended family, in
-    registry order."""
+    registry order; results, when a dict, gets {lock: Result}."""
     out = OrderedDict()
     rs = [r for r in suite.family(UNCONTENDED) if r.get("lock")]
     for r in sorted(rs, key=lambda r: reg.sort_key(r.get("lock"))):
@@ -617,14 +659,29 @@ def uncontended(suite, reg):
             v = r.real_time_ns()
         if v is not None and v > 0:
             out[r.get("lock")] = v
+            if results is not None:
+                results[r.get("lock")] = r
     return out
 
 
+def uncontended_spread(suite, result):
+    """p10-p90 of ns per pair over the repetitions (ns_per_op, else the
+    real time in ns), or None."""
+    if result.value("ns_per_op") is not None:
+        return spread(suite, result, "ns_per_op")
+    scale = result.real_time_ns() / result.value("real_time") if result.value("real_time") \
+        else 1.0
+    return spread(suite, result, "real_time", lambda v: v * scale)
+
+
 def _uncontended_figure(run_dir, suite, reg):
-    data = uncontended(suite, reg)
+    results = {}
+    data = uncontended(suite, reg, results)
     if not data:
         return None
     order = sorted(data, key=lambda lk: (data[lk], reg.sort_key(lk)))
+    errs = {lk: uncontended_spread(suite, results[lk]) for lk in order}
+    n_reps = spread_n(suite, list(results.values()))
     n = len(order)
     fig, axes = draw.new_figure(8.0, max(3.0, 1.2 + 0.3 * n))
     ax = axes[0][0]
@@ -634,20 +691,24 @@ def _uncontended_figure(run_dir, suite, reg):
                 hatch="//" if is_instrumented(lock) else None,
                 edgecolor="white" if is_instrumented(lock) else reg.colour(lock),
                 linewidth=0.5, zorder=3)
-        ax.text(data[lock], y, "  " + fmt_ns(data[lock]), va="center", ha="left",
-                fontsize=8, zorder=4)
+        ax.text(max(data[lock], errs[lock][1] if errs[lock] else 0.0), y,
+                "  " + fmt_ns(data[lock]), va="center", ha="left", fontsize=8, zorder=4)
+    draw.whiskers(ax, ys, [data[lk] for lk in order], [errs[lk] for lk in order],
+                  horizontal=True)
     ax.set_yticks(ys)
     ax.set_yticklabels(order, fontsize=8.5)
     ax.set_ylim(-0.6, n - 0.4)
-    ax.set_xlim(0, max(data.values()) * 1.25)
+    ax.set_xlim(0, max([data[lk] for lk in order] +
+                       [e[1] for e in errs.values() if e]) * 1.25)
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("ns per lock() + unlock() pair, one thread")
     ax.set_title("Uncontended fast path")
     fig.tight_layout()
+    draw.no_spread_note(fig, n_reps)
     fname = save_figure(fig, run_dir, "fairness_uncontended.png")
     caption = ("Cost of one lock() + unlock() pair when a single thread takes a free "
                "lock again and again — the fast path alone, no contention (median over "
-               "repetitions), fastest at the top.")
+               "repetitions), fastest at the top. " + spread_caption(n_reps))
     if any(is_instrumented(lk) for lk in order):
         caption += (" Hatched: the instrumented Go builds; the gap to their plain "
                     "builds is the cost of counting.")
@@ -714,11 +775,11 @@ def figures(run_dir, suite_data, context):
     rows = rows_of(suite_data)
     reg = LockRegistry.of(suite_data)
     side = timeline_side(run_dir, suite_data)
-    return draw.drawn(_shares_figure(run_dir, rows, reg),
+    return draw.drawn(_shares_figure(run_dir, suite_data, rows, reg),
                       _pareto_figure(run_dir, rows, reg),
                       _pareto_cost_figure(run_dir, rows, reg),
                       _scaling_figure(run_dir, suite_data, rows, reg),
-                      _go_modes_figure(run_dir, rows, side, reg),
+                      _go_modes_figure(run_dir, suite_data, rows, side, reg),
                       _uncontended_figure(run_dir, suite_data, reg))
 
 
@@ -817,7 +878,12 @@ def compare_figures(out_dir, side_a, side_b):
     rates = [{lk: h[2][lk].result.value("acq_per_s") for lk in h[2]} for h in heads]
     jains = [{lk: h[2][lk].result.value("jain_index") for lk in h[2]} for h in heads]
     rates = [{lk: v for lk, v in d.items() if v is not None and v > 0} for d in rates]
-    compare_bars(axes[0][0], locks, rates, colour=reg.colour)
+    sides = (side_a, side_b)
+
+    def errs(key):
+        return [{lk: spread(sides[i].suite, h[2][lk].result, key) for lk in h[2]}
+                for i, h in enumerate(heads)]
+    compare_bars(axes[0][0], locks, rates, colour=reg.colour, errs=errs("acq_per_s"))
     vals = [v for d in rates for v in d.values()]
     if vals:
         axes[0][0].set_yscale("log")
@@ -826,7 +892,7 @@ def compare_figures(out_dir, side_a, side_b):
     axes[0][0].set_ylabel("acquisitions/s, all threads (log)")
     axes[0][0].set_title("Throughput")
     compare_bars(axes[1][0], locks, jains, label_fmt=lambda v: "%.2f" % v,
-                 colour=reg.colour)
+                 colour=reg.colour, errs=errs("jain_index"))
     axes[1][0].set_ylabel("Jain's index")
     axes[1][0].set_ylim(0, 1.15)
     axes[1][0].set_title("Fairness (1 = perfectly even)")
@@ -834,11 +900,15 @@ def compare_figures(out_dir, side_a, side_b):
         "%s (%s threads, %s)" % (side_a.label, heads[0][0] or "—", heads[0][1] or "—"),
         "%s (%s threads, %s)" % (side_b.label, heads[1][0] or "—", heads[1][1] or "—"))
     draw.finish_with_header(fig, "Lock throughput and fairness: A vs B", h, lab, ncol=2)
+    n_reps = max(spread_n(sides[i].suite, [row.result for row in h[2].values()])
+                 for i, h in enumerate(heads))
+    draw.no_spread_note(fig, n_reps)
     fname = save_figure(fig, out_dir, "compare_fairness.png")
     caption = ("Each run at its own headline point (largest thread count measured, "
                "placement none): total acquisitions per second (top) and Jain's index of "
                "the per-thread counts (bottom), medians over repetitions. Solid = run A, "
-               "hatched = run B; colour = lock.")
+               "hatched = run B; colour = lock. " + spread_caption(n_reps, "each run's "
+                                                                  "repetitions"))
     return [(fname, caption)]
 
 

@@ -265,7 +265,7 @@ class PartialDataTest(fx.FigureCase):
                              ([1, 2], "expected a JSON object"),
                              ({"fairness/lock:other": {"events": []}}, None)):
             fx.write_file(self.dir, sf.TIMELINE_FILE, content)
-            png, cap = sf._go_modes_figure(self.dir, rows, sf.timeline_side(self.dir, s),
+            png, cap = sf._go_modes_figure(self.dir, s, rows, sf.timeline_side(self.dir, s),
                                            common.LockRegistry.of(s))
             fx.png_size(os.path.join(self.dir, png))
             self.assertIn("per acquisition", cap)
@@ -280,7 +280,7 @@ class PartialDataTest(fx.FigureCase):
                                                 if k not in sf.GO_COUNTERS},
                              explicit_threads=False) for sp in specs]
         s = fx.lock_suite_from("fairness", bare, self.dir)
-        self.assertIsNone(sf._go_modes_figure(self.dir, sf.rows_of(s),
+        self.assertIsNone(sf._go_modes_figure(self.dir, s, sf.rows_of(s),
                                               sf.timeline_side(self.dir, s),
                                               common.LockRegistry.of(s)))
         self.assertEqual(len(sf.summary_rows(self.dir, s, {})), 1)
@@ -308,6 +308,76 @@ class PartialDataTest(fx.FigureCase):
         self.assertEqual([r[0] for r in rows], ["GoMutex", "SpinLock"])
         self.assertEqual(rows[0][2:4], ["—", "—"])
         self.assertEqual(sf.compare_figures(self.dir, none, none), [])
+
+
+class FairnessWhiskersTest(fx.WhiskerCase):
+    """p10-p90 whiskers over the repetitions on every fairness bar chart and
+    error bars on the scaling lines; none, and "n=1, no spread", with one."""
+
+    LOCKS = ("GoMutex", "GoMutex_instr", "TicketLock")
+
+    def specs(self):
+        return fx.fairness_specs(2, locks=self.LOCKS, placements=("none", "compact"),
+                                 uncontended=True)
+
+    def test_whiskers_are_p10_p90_of_the_repetitions(self):
+        s, doc = fx.jittered_suite("fairness", self.specs(), repetitions=5,
+                                   extra_context=fx.registry_context())
+        with fx.CapturedFigures(sf) as cap:
+            figs = dict(sf.figures(self.dir, s, {}))
+        # Shares: one whisker per thread of each comparable lock at 4 threads,
+        # each thread's share computed per repetition.
+        want = {}
+        for k in range(4):
+            for name, lohi in fx.expected_spreads(doc, lambda e, k=k: 100.0 * e[
+                    "acq_t%d" % k] / sum(e["acq_t%d" % i] for i in range(4))
+                    if "acq_t3" in e else None).items():
+                want[(name, k)] = lohi
+        self.assertWhiskers(cap.whiskers["fairness_shares.png"], want, count=2 * 4,
+                            msg="shares")
+        self.assertIn("p10–p90 over the repetitions of each thread's share",
+                      figs["fairness_shares.png"])
+        # Scaling: an error bar on every point of every line (2 locks x 3
+        # thread counts x 2 placements).
+        self.assertWhiskers(cap.whiskers["fairness_scaling.png"],
+                            fx.expected_spreads(doc, "acq_per_s"), count=2 * 3 * 2,
+                            msg="scaling")
+        # Uncontended: one horizontal whisker per lock.
+        self.assertWhiskers(cap.whiskers["fairness_uncontended.png"],
+                            fx.expected_spreads(doc, "ns_per_op"), count=len(self.LOCKS),
+                            msg="uncontended")
+        # Go counters per acquisition: one whisker per non-zero bar.
+        per_acq = {}
+        for c in sf.GO_COUNTERS:
+            for name, lohi in fx.expected_spreads(doc, lambda e, c=c: e[c] / sum(
+                    e["acq_t%d" % i] for i in range(4)) if "acq_t3" in e and c in e
+                    else None).items():
+                per_acq[(name, c)] = lohi
+        drawn = cap.whiskers["fairness_go_modes.png"]
+        # GoMutex_instr at 4 threads: spins, parks, barges, handoffs, mode switches.
+        self.assertWhiskers(drawn, per_acq, count=5, msg="go modes")
+        for png in cap.texts:
+            self.assertNotIn("no spread", " ".join(cap.texts[png]), png)
+
+    def test_one_repetition_draws_no_whisker(self):
+        s = fx.lock_suite_from("fairness", self.specs(), self.dir, repetitions=1)
+        with fx.CapturedFigures(sf) as cap:
+            figs = dict(sf.figures(self.dir, s, {}))
+        for png in ("fairness_shares.png", "fairness_scaling.png", "fairness_uncontended.png",
+                    "fairness_go_modes.png"):
+            self.assertNoSpread(cap, png)
+            self.assertIn("n=1, no spread", figs[png])
+
+    def test_compare_bars_carry_each_runs_whiskers(self):
+        a, doc_a = fx.jittered_suite("fairness", self.specs(), repetitions=4,
+                                     extra_context=fx.registry_context())
+        b = fx.lock_suite_from("fairness", self.specs(), self.dir, repetitions=1)
+        with fx.CapturedFigures(sf) as cap:
+            sf.compare_figures(self.dir, common.RunSide("A", a, {}), common.RunSide("B", b, {}))
+        want = dict(fx.expected_spreads(doc_a, "acq_per_s"))
+        want.update({k + "/jain": v for k, v in fx.expected_spreads(doc_a, "jain_index").items()})
+        # A's two comparable locks, throughput and Jain; B has one repetition.
+        self.assertWhiskers(cap.whiskers["compare_fairness.png"], want, count=4)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ Figure
 
 import draw
 import style
-from common import Table, save_figure
+from common import Table, save_figure, spread, spread_caption, spread_n
 
 TITLE = "Goroutines: syncscope's runtime next to Go, threads and fibers"
 
@@ -39,12 +39,20 @@ def _value(r):
     return r.value("ns_per_op")
 
 
+def _value_key(r):
+    """The counter _value reads."""
+    return "p50_ns" if r.family == "goroutines_unpark" and r.value("p50_ns") is not None \
+        else "ns_per_op"
+
+
 def _bars(suite, family, key):
+    """[(label, impl, value, p10-p90 over the repetitions or None, Result)]."""
     out = []
     for r in suite.family(family):
         v = _value(r)
         if v is not None and v > 0:
-            out.append((_label(r, key), r.get("impl", "?"), v))
+            out.append((_label(r, key), r.get("impl", "?"), v,
+                        spread(suite, r, _value_key(r)), r))
     return out
 
 
@@ -59,24 +67,33 @@ def figures(run_dir, suite_data, context):
         labels = [b[0] for b in bars]
         ax.barh(range(len(bars)), [b[2] for b in bars],
                 color=[style.colour(b[1]) for b in bars])
+        # Log axis: a whisker starts at the smallest positive repetition.
+        draw.whiskers(ax, range(len(bars)), [b[2] for b in bars],
+                      [b[3] if b[3] and b[3][0] > 0 else None for b in bars], horizontal=True,
+                      capsize=2)
         ax.set_yticks(range(len(bars)))
         ax.set_yticklabels(labels, fontsize=8)
         ax.set_xscale("log")
         ax.set_title(title, fontsize=10)
         for i, b in enumerate(bars):
-            ax.text(b[2], i, " " + draw.fmt_ns(b[2]), va="center", fontsize=7)
+            ax.text(max(b[2], b[3][1] if b[3] else 0.0), i, " " + draw.fmt_ns(b[2]),
+                    va="center", fontsize=7)
+        ax.set_xlim(right=max(max(b[2], b[3][1] if b[3] else 0.0) for b in bars) * 3.0)
     fig.tight_layout()
+    n = spread_n(suite_data, [b[4] for _, bars in panels for b in bars])
+    draw.no_spread_note(fig, n)
     fname = save_figure(fig, run_dir, "goroutines_costs.png")
     caption = ("Costs of the goroutine runtime (medians over repetitions, wall time, log scale): "
                "syncscope's goroutines next to the Go runtime (impl go_runtime / go_chan), std::thread "
-               "and Boost.Fiber. The machine's load during the run is in the context.")
+               "and Boost.Fiber. The machine's load during the run is in the context. "
+               + spread_caption(n))
     return [(fname, caption)]
 
 
 def summary_rows(run_dir, suite_data, context):
     rows = []
     for fam, title, key in PANELS:
-        for label, _, v in _bars(suite_data, fam, key):
+        for label, _, v, _, _ in _bars(suite_data, fam, key):
             rows.append([title, label, draw.fmt_ns(v)])
     for r in suite_data.family("goroutines_parked_memory"):
         b = r.value("rss_per_g_bytes")

@@ -62,5 +62,25 @@ class GoroutinesPlotTest(unittest.TestCase):
         self.assertEqual(suite_goroutines.notes(self.tmp.name, s, {}), [])
 
 
+class WhiskersTest(fx.WhiskerCase):
+    def test_whiskers_are_p10_p90_of_the_repetitions(self):
+        s, doc = fx.jittered_suite("goroutines", FULL, repetitions=5)
+        with fx.CapturedFigures(suite_goroutines) as cap:
+            (png, caption), = suite_goroutines.figures(self.dir, s, {})
+        want = dict(fx.expected_spreads(
+            doc, lambda e: e.get("ns_per_op") if "goroutines_unpark" not in e["name"] else None))
+        want.update({n + "/p50": v for n, v in fx.expected_spreads(doc, "p50_ns").items()})
+        # Every bar: 9 costs (parked memory is a table row, not a bar); unpark by p50.
+        self.assertEqual(cap.bars[png], 9)
+        self.assertWhiskers(cap.whiskers[png], want, count=9)
+        self.assertIn("p10–p90 over the run's repetitions", caption)
+
+    def test_one_repetition_draws_no_whisker(self):
+        with fx.CapturedFigures(suite_goroutines) as cap:
+            (png, caption), = suite_goroutines.figures(self.dir, suite_from(FULL), {})
+        self.assertNoSpread(cap, png)
+        self.assertIn("n=1, no spread", caption)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -25,7 +25,8 @@ from matplotlib.lines import Line2D
 
 import draw
 import style
-from common import SPREAD_CAPTION, Table, fmt_num, go_peer_note, save_figure, spread
+from common import (Table, fmt_num, go_peer_note, save_figure, spread, spread_caption,
+                    spread_n)
 
 TITLE = "Maps: sync.Map vs sharded and locked maps"
 
@@ -64,18 +65,23 @@ def placements(suite, rows):
     return style.ordered(names, style.PLACEMENT_ORDER)
 
 
-def series_points(rows, scenario, m, placement):
-    """[(threads, ops/s)] of one line; the one-thread run (registered under
+def series_results(rows, scenario, m, placement):
+    """[(threads, Result)] of one line; the one-thread run (registered under
     the first placement only) joins every placement's line."""
-    pts = {r.threads: r.value("ops_per_s") for r in rows
+    pts = {r.threads: r for r in rows
            if r.get("scenario") == scenario and r.get("map") == m
            and r.get("placement", "none") == placement}
     if 1 not in pts:
         ones = [r for r in rows if r.get("scenario") == scenario and r.get("map") == m
                 and r.threads == 1]
         if ones and pts:
-            pts[1] = ones[0].value("ops_per_s")
-    return sorted(pts.items())
+            pts[1] = ones[0]
+    return sorted(pts.items(), key=lambda p: p[0])
+
+
+def series_points(rows, scenario, m, placement):
+    """[(threads, ops/s)] of one line (series_results' values)."""
+    return [(t, r.value("ops_per_s")) for t, r in series_results(rows, scenario, m, placement)]
 
 
 def headline(rows):
@@ -115,7 +121,7 @@ def _throughput_figure(run_dir, suite, rows):
         data_axes = []
         for ci, pl in enumerate(pls):
             ax = axes[ri][ci]
-            lines = [(m, series_points(rows, s, m, pl)) for m in maps_of(rows)]
+            lines = [(m, series_results(rows, s, m, pl)) for m in maps_of(rows)]
             lines = [(m, pts) for m, pts in lines if pts
                      and any(r.get("placement", "none") == pl and r.get("scenario") == s
                              for r in rows)]
@@ -131,8 +137,12 @@ def _throughput_figure(run_dir, suite, rows):
             for m, pts in lines:
                 if m not in seen:
                     seen.append(m)
-                ax.plot([t for t, _ in pts], [v for _, v in pts], color=style.colour(m),
+                ys = [r.value("ops_per_s") for _, r in pts]
+                ax.plot([t for t, _ in pts], ys, color=style.colour(m),
                         marker=style.marker(m), linewidth=1.8, markersize=5)
+                draw.whiskers(ax, [t for t, _ in pts], ys,
+                              [spread(suite, r, "ops_per_s") for _, r in pts],
+                              colour=style.colour(m), capsize=2)
             if ri == 0:
                 ax.set_title("placement: %s" % pl)
             draw.thread_axis(ax, all_threads)
@@ -149,13 +159,16 @@ def _throughput_figure(run_dir, suite, rows):
                for m in style.ordered(seen, MAP_ORDER)]
     draw.finish_with_header(fig, "Map throughput vs threads", handles,
                             style.ordered(seen, MAP_ORDER), ncol=min(len(seen), 5))
+    n_reps = spread_n(suite, rows)
+    draw.no_spread_note(fig, n_reps)
     fname = save_figure(fig, run_dir, "maps_throughput.png")
     caption = ("Operations per second of all threads on one shared map (median over "
                "repetitions), one row per scenario and one column per thread placement; "
                "one line per map. SyncMap is syncscope::Map (Go's sync.Map); ConcurrentMap "
                "the 32-shard map; umap_<lock> one std::unordered_map behind that lock "
                "(reader/writer locks taken shared for loads). Rows: scenarios (named on "
-               "the y axis); log scale, one y range per row.")
+               "the y axis); log scale, one y range per row. "
+               + spread_caption(n_reps, kind="Error bars"))
     return fname, caption
 
 
@@ -182,10 +195,12 @@ def _bars_figure(run_dir, suite, rows):
     ax.set_ylabel("ops/s, all threads (log)")
     draw.finish_with_header(fig, "Maps at %s, placement %s" % (_threads_text(t), placement),
                             h, lab, ncol=min(len(lab), 5))
+    n_reps = spread_n(suite, [r for d in by_scenario.values() for r in d.values()])
+    draw.no_spread_note(fig, n_reps)
     fname = save_figure(fig, run_dir, "maps_bars.png")
     caption = ("Throughput of each map at the highest thread count measured (%d, placement "
-               "%s; median over repetitions), one bar group per scenario. Log scale."
-               % (t, placement))
+               "%s; median over repetitions), one bar group per scenario. Log scale. "
+               % (t, placement) + spread_caption(n_reps))
     return fname, caption
 
 

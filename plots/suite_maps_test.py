@@ -76,5 +76,26 @@ class MapsModuleTest(fx.FigureCase):
         self.assertEqual(style.colour("umap_GoMutex"), locks["GoMutex"])
 
 
+class WhiskersTest(fx.WhiskerCase):
+    def test_whiskers_are_p10_p90_of_the_repetitions(self):
+        s, doc = fx.jittered_suite("maps", fx.maps_specs(), repetitions=5)
+        with fx.CapturedFigures(sm) as cap:
+            figs = dict(sm.figures(self.dir, s, {}))
+        want = fx.expected_spreads(doc, "ops_per_s")
+        self.assertWhiskers(cap.whiskers["maps_bars.png"], want, count=cap.bars["maps_bars.png"])
+        rows = sm.rows_of(s)
+        points = sum(len(sm.series_results(rows, sc, m, pl)) for sc in sm.scenarios(rows)
+                     for m in sm.maps_of(rows) for pl in sm.placements(s, rows))
+        self.assertWhiskers(cap.whiskers["maps_throughput.png"], want, count=points)
+        self.assertIn("Error bars: p10–p90", figs["maps_throughput.png"])
+
+    def test_one_repetition_draws_none(self):
+        with fx.CapturedFigures(sm) as cap:
+            figs = dict(sm.figures(self.dir, fx.suite_from("maps", fx.maps_specs()), {}))
+        for png in fx.MAPS_PNGS:
+            self.assertNoSpread(cap, png)
+            self.assertIn("n=1, no spread", figs[png])
+
+
 if __name__ == "__main__":
     unittest.main()

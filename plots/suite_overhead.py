@@ -32,7 +32,8 @@ from collections import OrderedDict, namedtuple
 
 import draw
 import style
-from common import Table, as_number, fmt_num, go_peer_note, save_figure
+from common import (Table, as_number, fmt_num, go_peer_note, save_figure, spread, spread_caption,
+                    spread_n)
 from draw import fmt_ns
 
 TITLE = "Overhead: one operation of each primitive"
@@ -243,6 +244,12 @@ def _table_figure(run_dir, suite):
     return fname, caption
 
 
+def _us_spread(suite, r):
+    """p10-p90 of ns_per_op over the repetitions, in µs, or None."""
+    sp = spread(suite, r, "ns_per_op")
+    return (sp[0] / 1e3, sp[1] / 1e3) if sp else None
+
+
 def _latency_figure(run_dir, suite):
     cond = [r for r in suite.family("overhead_cond_broadcast") if r.value("ns_per_op")]
     ctx = [r for r in suite.family("overhead_context_cancel")
@@ -256,14 +263,18 @@ def _latency_figure(run_dir, suite):
             impls = style.ordered([r.get("impl") for r in cond], ["Cond", "std_condition_variable"])
             ks = sorted(set(as_number(r.get("waiters"), 0) for r in cond))
             for impl in impls:
-                pts = sorted((as_number(r.get("waiters"), 0), r.value("ns_per_op"))
-                             for r in cond if r.get("impl") == impl)
+                pts = sorted(((as_number(r.get("waiters"), 0), r.value("ns_per_op"),
+                               _us_spread(suite, r))
+                              for r in cond if r.get("impl") == impl), key=lambda p: p[0])
                 go = impl == GO_IMPL["Cond"]
-                ax.plot([k for k, _ in pts], [v / 1e3 for _, v in pts],
-                        color=style.colour(GO_COLOUR_NAME if go else impl),
+                colour = style.colour(GO_COLOUR_NAME if go else impl)
+                ax.plot([p[0] for p in pts], [p[1] / 1e3 for p in pts],
+                        color=colour,
                         marker=style.marker(impl), linewidth=1.8,
                         label={"Cond": "Cond (GoMutex)",
                                GO_IMPL["Cond"]: "Go sync.Cond (sync.Mutex)"}.get(impl, impl))
+                draw.whiskers(ax, [p[0] for p in pts], [p[1] / 1e3 for p in pts],
+                              [p[2] for p in pts], colour=colour, capsize=2)
             ax.set_xscale("log", base=2)
             ax.set_xticks(ks)
             ax.set_xticklabels([str(k) for k in ks])
@@ -281,12 +292,16 @@ def _latency_figure(run_dir, suite):
                 for r in rows_of:
                     d, w = as_number(r.get("depth"), 0), as_number(r.get("width"), 0)
                     kind = "chain" if w == 1 else "star" if d == 1 else "tree"
-                    shapes[kind].append((r.value("nodes"), r.value("ns_per_op")))
+                    shapes[kind].append((r.value("nodes"), r.value("ns_per_op"),
+                                         _us_spread(suite, r)))
                 for kind, pts in shapes.items():
                     if not pts:
                         continue
-                    pts.sort()
-                    ax.plot([n for n, _ in pts], [v / 1e3 for _, v in pts], color=colour,
+                    pts.sort(key=lambda p: p[0])
+                    draw.whiskers(ax, [p[0] for p in pts], [p[1] / 1e3 for p in pts],
+                                  [p[2] if p[2] and p[2][0] > 0 else None for p in pts],
+                                  colour=colour, capsize=2)   # log axis: positive only
+                    ax.plot([p[0] for p in pts], [p[1] / 1e3 for p in pts], color=colour,
                             marker=markers[kind],
                             linestyle={"chain": "-", "star": "--", "tree": ":"}[kind],
                             linewidth=1.6, label="%s: %s" % (who, {
@@ -299,6 +314,8 @@ def _latency_figure(run_dir, suite):
             ax.set_title("Context cancellation")
             ax.legend(loc="upper left")
     fig.tight_layout()
+    n = spread_n(suite, cond + ctx)
+    draw.no_spread_note(fig, n)
     fname = save_figure(fig, run_dir, "overhead_latency.png")
     caption = ("Left: time from broadcast() until the last of K parked waiters is awake "
                "(and holds the lock again), median over rounds, syncscope's Cond on a GoMutex "
@@ -306,7 +323,8 @@ def _latency_figure(run_dir, suite):
                "sync.Cond on a sync.Mutex (goroutines). Right: time from cancel() of a root "
                "context until a thread (Go: a goroutine) blocked on every leaf's done() has "
                "seen them all closed, by the number of contexts below the root and the tree's "
-               "shape (log-log), syncscope's Context and Go's context package.")
+               "shape (log-log), syncscope's Context and Go's context package. "
+               + spread_caption(n, kind="Error bars"))
     return fname, caption
 
 

@@ -101,5 +101,25 @@ class OverheadModuleTest(fx.FigureCase):
         self.assertEqual(so.notes(self.dir, empty, {}), [])
 
 
+class WhiskersTest(fx.WhiskerCase):
+    """Error bars (p10-p90 over the repetitions) on every point of the
+    latency lines; none with one repetition, and the figure says so."""
+
+    def test_error_bars_are_p10_p90_of_the_repetitions(self):
+        s, doc = fx.jittered_suite("overhead", fx.overhead_specs(), repetitions=5)
+        with fx.CapturedFigures(so) as cap:
+            figs = dict(so.figures(self.dir, s, {}))
+        want = fx.expected_spreads(doc, "ns_per_op", conv=lambda v: v / 1e3)
+        # Cond: 3 waiter counts x 2 condition variables; Context: 4 tree shapes.
+        self.assertWhiskers(cap.whiskers["overhead_latency.png"], want, count=6 + 4)
+        self.assertIn("Error bars: p10–p90", figs["overhead_latency.png"])
+
+    def test_one_repetition_draws_none(self):
+        with fx.CapturedFigures(so) as cap:
+            figs = dict(so.figures(self.dir, fx.suite_from("overhead", fx.overhead_specs()), {}))
+        self.assertNoSpread(cap, "overhead_latency.png")
+        self.assertIn("n=1, no spread", figs["overhead_latency.png"])
+
+
 if __name__ == "__main__":
     unittest.main()

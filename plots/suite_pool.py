@@ -40,8 +40,8 @@ from collections import OrderedDict
 
 import draw
 import style
-from common import (SPREAD_CAPTION, SideFile, Table, as_number, fmt_num, go_peer_note,
-                    save_figure, spread)
+from common import (SideFile, Table, as_number, fmt_num, go_peer_note, save_figure, spread,
+                    spread_caption, spread_n)
 from draw import fmt_ns
 
 TITLE = "Pool: object reuse (sync.Pool and its alternatives)"
@@ -230,13 +230,15 @@ def _scenarios_figure(run_dir, suite):
             ax.set_ylim(0, 118)
     draw.finish_with_header(fig, "Object reuse by scenario and peer", handles, names,
                             ncol=min(len(names), 4))
+    n_reps = spread_n(suite, [r for p in peers for r in per_peer[p].values() if r is not None])
+    draw.no_spread_note(fig, n_reps)
     fname = save_figure(fig, run_dir, "pool_scenarios.png")
     caption = ("One bar group per scenario, one bar per peer (median over repetitions; "
                "placement 'none' where measured). Top: wall time per op (log scale; "
                "expensive New includes its 1 ms News). Middle: hit rate = 1 − News/Gets. "
                "Bottom: global operator new calls per op, counted by the suite's "
                "allocator hook (no bar for tbb_scalable: scalable_malloc is not "
-               "operator new, so the hook cannot count it). " + SPREAD_CAPTION)
+               "operator new, so the hook cannot count it). " + spread_caption(n_reps))
     return fname, caption
 
 
@@ -283,6 +285,8 @@ def _victim_figure(run_dir, suite):
                 names.append(ll)
     labels = [n if n != "Pool_no_victim" else "Pool_no_victim (trim twice per GC)" for n in names]
     draw.finish_with_header(fig, "Victim cache (go#22950)", handles, labels, ncol=len(labels))
+    n_reps = spread_n(suite, [on, off] + [r for _, r in exp_pair])
+    draw.no_spread_note(fig, n_reps)
     fname = save_figure(fig, run_dir, "pool_victim.png")
     caption = ("What the victim cache saves. Pool keeps the objects of the last trim in a "
                "victim generation and reuses them; Pool_no_victim emulates the pre-1.13 Go "
@@ -291,7 +295,7 @@ def _victim_figure(run_dir, suite):
                "per iteration of 1000 gets, 1000 puts and one GC (Pool's remaining "
                "allocations are its own bookkeeping: a fresh generation and its deques). "
                "Right: News per get when New costs 1 ms and a GC runs every 10 rounds. "
-               + SPREAD_CAPTION)
+               + spread_caption(n_reps))
     return fname, caption
 
 
@@ -332,14 +336,18 @@ def _retained_figure(run_dir, suite):
     else:
         cats = ["retained_bytes_final", "retained_bytes_mean", "retained_bytes_max"]
         bars = [draw.Series(cap_label(cap), colours.get(cap, capped_colour), "",
-                            {c: r.value(c) / float(1 << 20) for c in cats if r.value(c) is not None})
+                            {c: r.value(c) / float(1 << 20) for c in cats if r.value(c) is not None},
+                            {c: spread(suite, r, c, lambda v: v / float(1 << 20)) for c in cats})
                 for cap, r in results]
         h, lab = draw.grouped_bars(ax, cats, bars)
         ax.set_xticklabels(["final", "mean", "max"])
         ax.set_ylabel("bytes retained (MiB)")
         ax.legend(h, lab, loc="upper left")
+        n_reps = spread_n(suite, [r for _, r in results])
+        draw.no_spread_note(fig, n_reps)
         caption = ("Bytes retained by Pool in the variable-size run, no cap vs the 64 KiB "
-                   "cap (counters only: %s, so no time series)." % why)
+                   "cap (counters only: %s, so no time series). " % why
+                   + spread_caption(n_reps))
     ax.set_title("Bytes retained: variable-size buffers (go#23199)")
     fig.tight_layout()
     fname = save_figure(fig, run_dir, "pool_retained.png")
@@ -357,17 +365,22 @@ def _scaling_figure(run_dir, suite):
     threads = sorted(set(r.threads for r in rows))
     for ax, pl in zip(axes[0], placements):
         for p in peers:
-            pts = sorted((r.threads, r.value("ops_per_s")) for r in rows
-                         if r.get("peer") == p and r.get("placement", "none") == pl)
+            pts = sorted(((r.threads, r) for r in rows
+                          if r.get("peer") == p and r.get("placement", "none") == pl),
+                         key=lambda tr: tr[0])
             # A one-thread point is registered under the first placement only:
             # draw it in every panel so each line starts at 1 thread.
             one = [r for r in rows if r.get("peer") == p and r.threads == 1]
             if one and all(t != 1 for t, _ in pts):
-                pts = [(1, one[0].value("ops_per_s"))] + pts
+                pts = [(1, one[0])] + pts
             if not pts:
                 continue
-            ax.plot([t for t, _ in pts], [v for _, v in pts], color=style.colour(p),
+            ys = [r.value("ops_per_s") for _, r in pts]
+            ax.plot([t for t, _ in pts], ys, color=style.colour(p),
                     marker=style.marker(p), linewidth=1.8, label=p)
+            draw.whiskers(ax, [t for t, _ in pts], ys,
+                          [spread(suite, r, "ops_per_s") for _, r in pts],
+                          colour=style.colour(p), capsize=2)
         ax.set_title("placement: %s" % pl)
         draw.thread_axis(ax, threads)
         draw.rate_axis(ax)
@@ -375,10 +388,13 @@ def _scaling_figure(run_dir, suite):
     handles, labels = axes[0][0].get_legend_handles_labels()
     draw.finish_with_header(fig, "Put + get throughput vs threads", handles, labels,
                             ncol=min(len(labels), 4))
+    n_reps = spread_n(suite, rows)
+    draw.no_spread_note(fig, n_reps)
     fname = save_figure(fig, run_dir, "pool_scaling.png")
     caption = ("Put+get pairs per second of all threads (each thread recycles its own "
                "object), one panel per placement; the one-thread point is measured once "
-               "and drawn in every panel. Log scale.")
+               "and drawn in every panel. Log scale. "
+               + spread_caption(n_reps, kind="Error bars"))
     return fname, caption
 
 

@@ -161,5 +161,36 @@ class PoolModuleTest(fx.FigureCase):
         self.assertNotEqual(style.colour("Pool"), style.colour("thread_local_free_list"))
 
 
+class WhiskersTest(fx.WhiskerCase):
+    """Drawn whiskers: the scenario bars' p10-p90 (ns/op, hit rate in %,
+    operator new calls) and error bars on the scaling lines."""
+
+    def test_whiskers_are_p10_p90_of_the_repetitions(self):
+        s, doc = fx.jittered_suite("pool", fx.pool_specs(), repetitions=5)
+        with fx.CapturedFigures(sp) as cap:
+            figs = dict(sp.figures(self.dir, s, {}))
+        want = {}
+        for key, conv in (("ns_per_op", None), ("hit_rate", lambda v: 100.0 * v),
+                          ("allocs_per_op", None), ("ops_per_s", None)):
+            want.update({(n, key): v for n, v in fx.expected_spreads(doc, key, conv).items()})
+        png = "pool_scenarios.png"
+        self.assertWhiskers(cap.whiskers[png], want, count=cap.bars[png])
+        self.assertIn("p10–p90 over the run's repetitions", figs[png])
+        rows = [r for r in s.family("pool_put_get") if r.get("peer")]
+        pls = set(r.get("placement", "none") for r in rows)
+        # Every peer's line in every placement panel, its 1-thread point included.
+        points = sum(len([r for r in rows if r.get("peer") == p and
+                          (r.get("placement", "none") == pl or r.threads == 1)])
+                     for p in set(r.get("peer") for r in rows) for pl in pls)
+        self.assertWhiskers(cap.whiskers["pool_scaling.png"], want, count=points)
+
+    def test_one_repetition_draws_none(self):
+        with fx.CapturedFigures(sp) as cap:
+            figs = dict(sp.figures(self.dir, fx.suite_from("pool", fx.pool_specs()), {}))
+        for png in ("pool_scenarios.png", "pool_victim.png", "pool_scaling.png"):
+            self.assertNoSpread(cap, png)
+            self.assertIn("n=1, no spread", figs[png])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -49,8 +49,9 @@ from collections import OrderedDict
 
 import draw
 import style
-from common import (LockRegistry, SideFile, Table, as_number, fmt_num, histogram_pairs,
-                    is_instrumented, primary_placement, save_figure)
+from common import (SPREAD_MIN_REPETITIONS, LockRegistry, SideFile, Table, as_number, fmt_num,
+                    histogram_pairs, is_instrumented, primary_placement, save_figure, spread,
+                    spread_caption, spread_n)
 from draw import compare_bars, fmt_ns, ns_tick
 
 TITLE = "Lock starvation: how long does an acquisition wait, in the tail?"
@@ -372,6 +373,9 @@ def _lockskew_figure(run_dir, suite, side):
     ys = list(range(n))[::-1]   # first in `order` at the top
     h = 0.38
     vals = []
+    errs = {lk: (spread(suite, bars[lk], "victim_wait_max_ns"),
+                 spread(suite, bars[lk], "victim_wait_p99_ns")) for lk in order}
+    n_reps = spread_n(suite, list(bars.values()))
     for y, lock in zip(ys, order):
         r = bars[lock]
         colour = reg.colour(lock)
@@ -383,6 +387,12 @@ def _lockskew_figure(run_dir, suite, side):
             ax_b.barh(y - h / 2, p99, h, color=colour, alpha=0.38, edgecolor=colour,
                       hatch="///", linewidth=0.6, zorder=3)
             vals.append(p99)
+        # Whiskers on a log axis: from the smallest positive repetition.
+        for yy, v, err in ((y + h / 2, mx, errs[lock][0]), (y - h / 2, p99, errs[lock][1])):
+            if v is not None and v > 0 and err is not None and err[1] > 0:
+                err = (max(err[0], v / 1e3) if err[0] <= 0 else err[0], err[1])
+                draw.whiskers(ax_b, [yy], [v], [err], horizontal=True, capsize=2)
+                vals.append(err[1])
     if not vals:
         vals = [GO_STARVATION_THRESHOLD_NS]
     lo = min(min(vals), GO_STARVATION_THRESHOLD_NS) / 3.0
@@ -393,15 +403,17 @@ def _lockskew_figure(run_dir, suite, side):
         r = bars[lock]
         mx, p99 = r.value("victim_wait_max_ns"), r.value("victim_wait_p99_ns")
         acq = r.value("victim_acq", r.value("victim_wait_count"))
+        emx, ep99 = (e[1] if e else 0.0 for e in errs[lock])
         if mx is not None and mx > 0:
             bounded = mx <= _BOUNDED_FACTOR * GO_STARVATION_THRESHOLD_NS
-            ax_b.text(mx * 1.12, y + h / 2,
+            ax_b.text(max(mx, emx) * 1.12, y + h / 2,
                       "max %s%s" % (fmt_ns(mx), "  ✓ ≤ 2 ms" if bounded else ""),
                       va="center", ha="left", fontsize=7.5,
                       color="#1e7e34" if bounded else "#222222",
                       fontweight="bold" if bounded else "normal", zorder=4)
         if p99 is not None and p99 > 0:
-            ax_b.text(p99 * 1.12, y - h / 2, "p99 %s" % fmt_ns(p99), va="center", ha="left",
+            ax_b.text(max(p99, ep99) * 1.12, y - h / 2, "p99 %s" % fmt_ns(p99), va="center",
+                      ha="left",
                       fontsize=7, color="#555555", zorder=4)
         if acq is not None and acq <= 0:
             ax_b.text(lo * 1.3, y, "victim never acquired", va="center", ha="left",
@@ -453,6 +465,7 @@ def _lockskew_figure(run_dir, suite, side):
         title += "\n(%s)" % setup
     fig.suptitle(title)
     fig.tight_layout()
+    draw.no_spread_note(fig, n_reps)
     fname = save_figure(fig, run_dir, "starvation_lockskew.png")
     caption = ""
     if ax_c is not None:
@@ -466,6 +479,7 @@ def _lockskew_figure(run_dir, suite, side):
                 "designs without it (GoMutex2015, SpinLock, ...) leave the victim to "
                 "chance. A worst wait within %s× of 1 ms is marked \"≤ 2 ms\" (bounded)."
                 % ("%g" % _BOUNDED_FACTOR))
+    caption += " " + spread_caption(n_reps)
     if ax_c is None:
         caption += (" The victim's CCDF is not drawn: %s."
                     % (side.reason or "no histogram for these runs"))
@@ -491,7 +505,7 @@ def _rw_figure(run_dir, suite):
     for k, (who, stat) in enumerate(panels):
         ax = axes[k // 2][k % 2]
         for lock in locks:
-            pts = []
+            pts, errs = [], []
             for i, p in enumerate(pcts):
                 r = data[lock].get(p)
                 if r is None:
@@ -502,10 +516,15 @@ def _rw_figure(run_dir, suite):
                 if v is None or v <= 0 or (cnt is not None and cnt <= 0):
                     continue
                 pts.append((i, v))
+                errs.append(spread(suite, r, "%s_wait_%s_ns" % (who, stat)))
             if pts:
                 ax.plot([i for i, _ in pts], [v for _, v in pts], color=reg.colour(lock),
                         linestyle=styles[lock], marker=style.marker(lock), markersize=5,
                         linewidth=1.7, zorder=3)
+                errs = [(e[0] if e[0] > 0 else v / 1e3, e[1]) if e and e[1] > 0 else None
+                        for (_, v), e in zip(pts, errs)]   # log axis: no 0
+                draw.whiskers(ax, [i for i, _ in pts], [v for _, v in pts], errs,
+                              colour=reg.colour(lock), capsize=2)
                 drawn.add(lock)
                 all_vals.extend(v for _, v in pts)
         ax.set_title("%s wait, %s" % (who, "worst (max)" if stat == "max" else "p99"))
@@ -539,13 +558,15 @@ def _rw_figure(run_dir, suite):
     draw.finish_with_header(
         fig, "Reader/writer locks: who waits as reads dominate (%s threads)"
         % "/".join(str(t) for t in threads), handles, labels, ncol=min(len(labels), 5))
+    n_reps = spread_n(suite, [r for per in data.values() for r in per.values()])
+    draw.no_spread_note(fig, n_reps)
     fname = save_figure(fig, run_dir, "starvation_rw.png")
     caption = ("Wait of writers (top) and readers (bottom) on each reader/writer lock as "
                "the share of reads grows: 99th percentile (left) and worst wait (right), "
                "medians over repetitions, log scale. Writer starvation shows as a writer "
                "worst wait that climbs with the read share (readers keep the lock shared "
                "and a waiting writer never gets in). With 0 % reads there are no reader "
-               "waits to plot.")
+               "waits to plot. " + spread_caption(n_reps, kind="Error bars"))
     return fname, caption
 
 
@@ -581,6 +602,14 @@ def _percentiles_figure(run_dir, suite):
             ax.scatter([v], [y], marker=_PCT_MARKERS[key], s=_PCT_SIZE[key], color=colour,
                        edgecolors="#222222", linewidths=0.6, zorder=3 + _PCT_Z[key])
             vals.append(v)
+            err = spread(suite, r, "wait_%s_ns" % key)
+            if err and err[0] > 0:   # log axis
+                # Each percentile's whisker on its own sub-row under the
+                # ladder (p50 highest, max lowest), so overlapping spans
+                # stay apart.
+                draw.whiskers(ax, [y + 0.3 - 0.12 * _PCT_Z[key]], [v], [err], horizontal=True,
+                              capsize=1.5)
+                vals.append(err[1])
     if not vals:
         import matplotlib.pyplot as plt
         plt.close(fig)
@@ -602,11 +631,16 @@ def _percentiles_figure(run_dir, suite):
     labels.append("1 ms")
     draw.finish_with_header(fig, "Wait percentiles — %d threads, placement %s"
                             % (t_max, placement), handles, labels, ncol=len(labels))
+    n_reps = spread_n(suite, list(by_lock.values()))
+    draw.no_spread_note(fig, n_reps)
     fname = save_figure(fig, run_dir, "starvation_percentiles.png")
     caption = ("The hammer's wait percentiles per lock at %d threads, placement %s "
                "(medians over repetitions): p50, p90, p99, p99.9 and the worst wait, joined "
                "by a line in the lock's colour; locks sorted by p99, shortest at the top. "
-               "The same numbers are in the first table below." % (t_max, placement))
+               "The same numbers are in the first table below. " % (t_max, placement)
+               + spread_caption(n_reps, "the repetitions of each percentile"))
+    if n_reps >= SPREAD_MIN_REPETITIONS:
+        caption += " One whisker sub-row per percentile: p50 at the top, max at the bottom."
     return fname, caption
 
 
@@ -713,21 +747,31 @@ def compare_figures(out_dir, side_a, side_b):
              for s in (side_a, side_b)]
     skews = [lockskew_results(s.suite) if s.suite else OrderedDict() for s in (side_a, side_b)]
     panels = []
+    sides = (side_a, side_b)
+
+    def errs(per_side, key):
+        return [{lk: spread(sides[i].suite, r, key) for lk, r in d.items()}
+                for i, d in enumerate(per_side)]
     p99 = [{lk: r.value("wait_p99_ns") for lk, r in h[2].items()} for h in heads]
     if any(v for d in p99 for v in d.values()):
-        panels.append(("Hammer p99 wait (each run's headline point)", p99))
+        panels.append(("Hammer p99 wait (each run's headline point)", p99,
+                       errs([h[2] for h in heads], "wait_p99_ns")))
     vmax = [{lk: r.value("victim_wait_max_ns") for lk, r in sk.items()} for sk in skews]
     if any(v for d in vmax for v in d.values()):
-        panels.append(("Lockskew: the victim's worst wait", vmax))
+        panels.append(("Lockskew: the victim's worst wait", vmax,
+                       errs(skews, "victim_wait_max_ns")))
+    n_reps = max(spread_n(sides[i].suite, list(heads[i][2].values()) + list(skews[i].values()))
+                 for i in range(2))
     if not panels:
         return []
-    locks = reg.ordered([lk for _, per in panels for d in per for lk in d])
+    locks = reg.ordered([lk for _, per, _ in panels for d in per for lk in d])
     fig, axes = draw.new_figure(max(8.0, 1.5 + 0.75 * len(locks)), 4.1 * len(panels) + 0.8,
                                 nrows=len(panels))
-    for ax, (title, per) in zip(axes[:, 0], panels):
+    for ax, (title, per, err) in zip(axes[:, 0], panels):
         clean = [{lk: v for lk, v in d.items() if v is not None and v > 0} for d in per]
-        compare_bars(ax, locks, clean, label_fmt=fmt_ns, colour=reg.colour)
-        vals = [v for d in clean for v in d.values()]
+        err = [{lk: e for lk, e in d.items() if e and e[0] > 0} for d in err]  # log axis
+        compare_bars(ax, locks, clean, label_fmt=fmt_ns, colour=reg.colour, errs=err)
+        vals = [v for d in clean for v in d.values()] + [e[1] for d in err for e in d.values()]
         ax.set_yscale("log")
         ax.set_ylim(min(vals + [GO_STARVATION_THRESHOLD_NS]) / 3.0,
                     max(vals + [GO_STARVATION_THRESHOLD_NS]) * 8.0)
@@ -737,10 +781,12 @@ def compare_figures(out_dir, side_a, side_b):
         ax.set_ylabel("wait (log)")
     h, lab = draw.run_hatch_handles(side_a.label, side_b.label)
     draw.finish_with_header(fig, "Lock wait tails: A vs B", h, lab, ncol=2)
+    draw.no_spread_note(fig, n_reps)
     fname = save_figure(fig, out_dir, "compare_starvation.png")
     caption = ("Hammer p99 wait at each run's largest thread count (placement none) and "
                "the lockskew victim's worst wait, medians over repetitions, log scale. "
-               "Solid = run A, hatched = run B; colour = lock; dashed red: 1 ms.")
+               "Solid = run A, hatched = run B; colour = lock; dashed red: 1 ms. "
+               + spread_caption(n_reps, "each run's repetitions"))
     return [(fname, caption)]
 
 

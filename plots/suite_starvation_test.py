@@ -219,5 +219,63 @@ class PartialDataTest(fx.FigureCase):
         self.assertEqual(ss.compare_figures(self.dir, none, none), [])
 
 
+class WhiskersTest(fx.WhiskerCase):
+    """p10-p90 over the repetitions on the lockskew bars and the compare
+    bars, error bars on the reader/writer lines; n=1 draws none."""
+
+    def specs(self):
+        return fx.starvation_specs(2, locks=("GoMutex", "GoMutex2015", "TicketLock"),
+                                   placements=("none",))
+
+    def test_whiskers_are_p10_p90_of_the_repetitions(self):
+        s, doc = fx.jittered_suite("starvation", self.specs(), repetitions=5,
+                                   extra_context=fx.registry_context())
+        with fx.CapturedFigures(ss) as cap:
+            figs = dict(ss.figures(self.dir, s, {}))
+        want = {}
+        for key in ("victim_wait_max_ns", "victim_wait_p99_ns"):
+            want.update({(n, key): v for n, v in fx.expected_spreads(doc, key).items()})
+        self.assertWhiskers(cap.whiskers["starvation_lockskew.png"], want, count=2 * 3)
+        self.assertEqual(cap.bars["starvation_lockskew.png"], 2 * 3)
+        self.assertIn("p10–p90 over the run's repetitions", figs["starvation_lockskew.png"])
+        want = {}
+        for who in ("reader", "writer"):
+            for stat in ("p99", "max"):
+                key = "%s_wait_%s_ns" % (who, stat)
+                want.update({(n, key): v for n, v in fx.expected_spreads(doc, key).items()})
+        # Per reader/writer lock: writers at 4 read shares, readers at 3 (0 %
+        # reads has no reader), p99 and max.
+        self.assertWhiskers(cap.whiskers["starvation_rw.png"], want,
+                            count=len(fx.RW_LOCKS) * (4 + 3) * 2)
+        self.assertIn("Error bars: p10–p90", figs["starvation_rw.png"])
+        # Percentile ladder at 4 threads: p50, p90, p99, p99.9 and max per lock.
+        want = {}
+        for key in ("p50", "p90", "p99", "p999", "max"):
+            want.update({(n, key): v for n, v in fx.expected_spreads(
+                doc, "wait_%s_ns" % key).items()})
+        self.assertWhiskers(cap.whiskers["starvation_percentiles.png"], want, count=3 * 5)
+
+    def test_one_repetition_draws_no_whisker(self):
+        s = fx.lock_suite_from("starvation", self.specs(), self.dir, repetitions=1)
+        with fx.CapturedFigures(ss) as cap:
+            figs = dict(ss.figures(self.dir, s, {}))
+        for png in ("starvation_lockskew.png", "starvation_rw.png",
+                    "starvation_percentiles.png"):
+            self.assertNoSpread(cap, png)
+            self.assertIn("n=1, no spread", figs[png])
+
+    def test_compare_whiskers(self):
+        a, doc = fx.jittered_suite("starvation", self.specs(), repetitions=4,
+                                   extra_context=fx.registry_context())
+        b = fx.lock_suite_from("starvation", self.specs(), self.dir, repetitions=1)
+        with fx.CapturedFigures(ss) as cap:
+            ss.compare_figures(self.dir, RunSide("A", a, {}), RunSide("B", b, {}))
+        want = {}
+        for key in ("wait_p99_ns", "victim_wait_max_ns"):
+            want.update({(n, key): v for n, v in fx.expected_spreads(doc, key).items()})
+        # A's hammer p99 and victim max per lock; B has one repetition.
+        self.assertWhiskers(cap.whiskers["compare_starvation.png"], want, count=2 * 3)
+
+
 if __name__ == "__main__":
     unittest.main()

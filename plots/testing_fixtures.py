@@ -970,6 +970,108 @@ class FigureCase(unittest.TestCase):
             self.assertTrue(caption)
 
 
+def jittered_suite(name, specs, repetitions=5, extra_context=None, jitter=0.3, seed=7):
+    """(SuiteData, doc) of a synthetic suite whose repetitions differ (each
+    counter +-jitter), as Google Benchmark 1.7.1 writes them with
+    --benchmark_repetitions=N and report_aggregates_only=false: every
+    repetition's iteration entry, then the aggregates."""
+    import common
+    doc = gb_document(name, specs, repetitions=repetitions, extra_context=extra_context,
+                      jitter=jitter, seed=seed)
+    return common.parse_suite(name, name + ".json", doc), doc
+
+
+def expected_spreads(doc, key, conv=None):
+    """{run_name: (p10, p90)} of `key` over the iteration entries of doc (a
+    Google Benchmark document), computed here with numpy's percentile (the
+    plots compute it with common.percentile); `key` may be a function of an
+    entry, conv maps each value first."""
+    import numpy
+    vals = {}
+    for e in doc["benchmarks"]:
+        if e.get("run_type") != "iteration" or e.get("error_occurred"):
+            continue
+        v = key(e) if callable(key) else e.get(key)
+        if v is None:
+            continue
+        vals.setdefault(e["run_name"], []).append(conv(v) if conv else v)
+    return {n: tuple(float(x) for x in numpy.percentile(v, [10, 90]))
+            for n, v in vals.items()}
+
+
+def whisker_extents(fig):
+    """[(lo, hi)] of every whisker drawn in fig: the segments of each
+    ErrorbarContainer's LineCollections (vertical: y extents, horizontal: x
+    extents), in drawing order."""
+    from matplotlib.container import ErrorbarContainer
+    out = []
+    for ax in fig.axes:
+        for c in ax.containers:
+            if not isinstance(c, ErrorbarContainer):
+                continue
+            for lc in c.lines[2]:
+                for seg in lc.get_segments():
+                    a, b = (seg[0][1], seg[1][1]) if c.has_yerr else (seg[0][0], seg[1][0])
+                    out.append((float(min(a, b)), float(max(a, b))))
+    return out
+
+
+class CapturedFigures:
+    """Context manager: while active, module.save_figure records what each
+    figure drew before writing it: self.whiskers[png] = whisker_extents,
+    self.texts[png] = every text of the figure (fig.texts and the axes'),
+    self.bars[png] = how many bars it drew (ax.bar / ax.barh)."""
+
+    def __init__(self, *modules):
+        self.modules = modules
+        self.whiskers, self.texts, self.bars, self._saved = {}, {}, {}, []
+
+    def __enter__(self):
+        for m in self.modules:
+            real = m.save_figure
+
+            def capture(fig, directory, filename, _real=real):
+                from matplotlib.container import BarContainer
+                self.whiskers[filename] = whisker_extents(fig)
+                self.bars[filename] = sum(len(c.patches) for ax in fig.axes
+                                          for c in ax.containers
+                                          if isinstance(c, BarContainer))
+                self.texts[filename] = [t.get_text() for t in fig.texts] + [
+                    t.get_text() for ax in fig.axes for t in ax.texts]
+                return _real(fig, directory, filename)
+            self._saved.append((m, real))
+            m.save_figure = capture
+        return self
+
+    def __exit__(self, *exc):
+        for m, real in self._saved:
+            m.save_figure = real
+        return False
+
+
+class WhiskerCase(FigureCase):
+    """FigureCase with assertWhiskers(drawn, expected, count): every drawn
+    whisker is (p10, p90) of one benchmark of the input, count of them."""
+
+    def assertWhiskers(self, drawn, expected, count=None, msg=None):
+        self.assertTrue(drawn, msg)
+        if count is not None:
+            self.assertEqual(len(drawn), count, msg)
+        want = list(expected.values()) if isinstance(expected, dict) else list(expected)
+        for lo, hi in drawn:
+            self.assertTrue(any(math.isclose(lo, a, rel_tol=1e-9, abs_tol=1e-12) and
+                                math.isclose(hi, b, rel_tol=1e-9, abs_tol=1e-12)
+                                for a, b in want),
+                            "%s: whisker (%r, %r) is no benchmark's p10-p90" % (msg, lo, hi))
+        # Made-up values vary between repetitions (a value of 0 stays 0).
+        self.assertTrue(any(hi > lo for lo, hi in drawn), msg)
+
+    def assertNoSpread(self, cap, png):
+        """n=1: no whisker in png, and the figure says so."""
+        self.assertEqual(cap.whiskers[png], [], png)
+        self.assertIn("n=1, no spread", " ".join(cap.texts[png]), png)
+
+
 class TempDirCase(unittest.TestCase):
     """A temporary directory cls.tmp for the whole class: setUpClass calls
     cls.build(cls.tmp.name) to fill it, tearDownClass removes it."""
