@@ -269,6 +269,14 @@ struct GoroutineStats {
   uint64_t threads = 0;       // M's (OS threads) created
   uint64_t timers_moved = 0;  // sleeping goroutines' timers moved off P's that
                               // set_gomaxprocs removed
+  // Placement of woken goroutines (scheduler.cc, "Stealing runnext"):
+  uint64_t idle_m_wakes = 0;      // idle M's woken from their sleep (a futex wake
+                                  // and an OS context switch each)
+  uint64_t runnext_backoffs = 0;  // looks at a switching P's runnext that first
+                                  // gave its owner a chance to run it
+  uint64_t runnext_steals = 0;    // runnext slots taken from another P
+  uint64_t spin_polls = 0;        // sleeps of a spinning M that stayed spinning
+                                  // because another P was switching goroutines
 };
 GoroutineStats goroutine_stats() noexcept;
 
