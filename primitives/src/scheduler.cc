@@ -144,8 +144,8 @@ struct P {
   // retired): Go's _Prunning. Written by the M taking / giving up the P,
   // read relaxed by stealers as a hint (see "Stealing runnext").
   std::atomic<bool> running{false};
-  M* m = nullptr;  // owner M; under Sched::mu when idle
-  P* link = nullptr;       // idle list; under Sched::mu
+  M* m = nullptr;     // owner M; under Sched::mu when idle
+  P* link = nullptr;  // idle list; under Sched::mu
   // Timers: a binary min-heap of G's by timer_when; under tmu. timer0 is
   // the earliest `when` (kNever: none), written under tmu, read anywhere.
   std::mutex tmu;
@@ -167,10 +167,10 @@ struct M {
   P* nextp = nullptr;    // the P handed over by startm; read after `note`
   P* oldp = nullptr;     // the P given up by a SyscallGuard
   bool spinning = false;
-  Why why = Why::kNone;         // set by the goroutine right before it switches to g0
-  Sema note{0};                 // the M sleeps here when idle (the parking layer's thread path)
-  M* link = nullptr;            // idle list; under Sched::mu
-  uint32_t rng = 1;             // fastrand state; only this M
+  Why why = Why::kNone;  // set by the goroutine right before it switches to g0
+  Sema note{0};          // the M sleeps here when idle (the parking layer's thread path)
+  M* link = nullptr;     // idle list; under Sched::mu
+  uint32_t rng = 1;      // fastrand state; only this M
   // The schedtick of each P as this M last saw it while looking for work
   // (see "Stealing runnext"); only this M.
   uint32_t seen_tick[kMaxProcs] = {};
@@ -1006,7 +1006,8 @@ G* find_runnable(M* m) {
       continue;
     }
     if (p->timer0.load(std::memory_order_seq_cst) != kNever) run_timers(m, p, now_ns());
-    if (p->schedtick.load(std::memory_order_relaxed) % kGlobalPollEvery == 0 && s.runqsize.load(std::memory_order_relaxed) > 0) {
+    if (p->schedtick.load(std::memory_order_relaxed) % kGlobalPollEvery == 0 &&
+        s.runqsize.load(std::memory_order_relaxed) > 0) {
       std::lock_guard<std::mutex> l(s.mu);
       if (G* g = globrunq_pop_locked(s)) return g;
     }
@@ -1045,9 +1046,8 @@ G* find_runnable(M* m) {
       // Nothing to steal. If another P is switching goroutines, keep
       // spinning, asleep, so that its wakeups wake nobody; if one readied a
       // goroutine meanwhile, look again (see "Stealing runnext": polling).
-      const Others seen = (others_switched(m, p, nprocs) || switching)
-                              ? Others::kSwitching
-                              : watch_others(m, p, nprocs);
+      const Others seen = (others_switched(m, p, nprocs) || switching) ? Others::kSwitching
+                                                                       : watch_others(m, p, nprocs);
       if (seen == Others::kSwitching) {
         bump(m->spin_polls);
         spin_poll_sleep();
