@@ -299,7 +299,8 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline, bool spin) {
   // partner, so spinning would only delay that partner (Go's chan does not
   // spin either); the spin budget and the unpark-latency calibration stay
   // the threads' own.
-  const bool on_goroutine = internal::parkable_goroutine() != nullptr;
+  internal::G* const self = internal::parkable_goroutine();
+  const bool on_goroutine = self != nullptr;
   if (on_goroutine) spin = false;
 
   // Phase 1: spin for this thread's adaptive budget, watching for kDone.
@@ -359,7 +360,7 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline, bool spin) {
   // sees kParked releases our parker (a goroutine: sets `woken` and readies
   // it); if kDone is already there we do not sleep at all.
   const int32_t spun_on = on_goroutine ? -1 : current_cpu();  // see "Adaptive spinning"
-  if (on_goroutine && !detector_watching()) w.g = internal::parkable_goroutine();
+  if (on_goroutine && !detector_watching()) w.g = self;
   // Sleeps until the claimer's wake (true) or the deadline (false).
   auto sleep = [&w](const Deadline* until) -> bool {
     if (w.g == nullptr) {
