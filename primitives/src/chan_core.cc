@@ -110,6 +110,16 @@ constexpr int64_t kLockSpinNs = 4000;
 
 thread_local ChanStats tls_stats;
 
+// True while the blocking-bug detector watches parks: a goroutine then parks
+// on its Waiter's Sema, whose hooks tell the detector what it waits for.
+bool detector_watching() noexcept {
+#if SYNCSCOPE_WAIT_REGISTRY
+  return internal::waitreg::on();
+#else
+  return false;
+#endif
+}
+
 // Nanoseconds per cpu_relax(), measured once (the best of a few short
 // trials, so that a preemption during one does not inflate it).
 double relax_ns() noexcept {
@@ -289,7 +299,8 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline, bool spin) {
   // partner, so spinning would only delay that partner (Go's chan does not
   // spin either); the spin budget and the unpark-latency calibration stay
   // the threads' own.
-  const bool on_goroutine = internal::parkable_goroutine() != nullptr;
+  internal::G* const self = internal::parkable_goroutine();
+  const bool on_goroutine = self != nullptr;
   if (on_goroutine) spin = false;
 
   // Phase 1: spin for this thread's adaptive budget, watching for kDone.
@@ -346,9 +357,26 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline, bool spin) {
   }
 
   // Phase 2: announce kParked, then sleep. A claimer whose fetch_or(kDone)
-  // sees kParked releases our parker; if kDone is already there we do not
-  // sleep at all.
-  const int32_t spun_on = current_cpu();  // see "Adaptive spinning"
+  // sees kParked releases our parker (a goroutine: sets `woken` and readies
+  // it); if kDone is already there we do not sleep at all.
+  const int32_t spun_on = on_goroutine ? -1 : current_cpu();  // see "Adaptive spinning"
+  if (on_goroutine && !detector_watching()) w.g = self;
+  // Sleeps until the claimer's wake (true) or the deadline (false).
+  auto sleep = [&w](const Deadline* until) -> bool {
+    if (w.g == nullptr) {
+      if (until == nullptr) {
+        w.parker.acquire();
+        return true;
+      }
+      return w.parker.acquire_until(*until);
+    }
+    while (w.woken.load(std::memory_order_acquire) == 0) {
+      if (!internal::goroutine_wait(w.g, &w.woken, 0, until)) {
+        return w.woken.load(std::memory_order_acquire) != 0;
+      }
+    }
+    return true;
+  };
   for (;;) {
     if (s & Waiter::kDone) {
       ++st.late_wakeups;
@@ -361,8 +389,8 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline, bool spin) {
   }
   ++st.parks;
   if (deadline == nullptr) {
-    w.parker.acquire();
-  } else if (!w.parker.acquire_until(*deadline)) {
+    sleep(nullptr);
+  } else if (!sleep(deadline)) {
     ChanStats& st_now = stats_now();
     s = w.state.load(std::memory_order_relaxed);
     for (;;) {
@@ -370,7 +398,7 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline, bool spin) {
         // Claimed before we could cancel: the claimer saw (or will see)
         // kParked and releases our Sema; wait for that unit (the claimer
         // is finishing its transfer).
-        w.parker.acquire();
+        sleep(nullptr);
         break;
       }
       if (w.state.compare_exchange_weak(s, s | Waiter::kCancelled, std::memory_order_acquire,
@@ -393,6 +421,17 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline, bool spin) {
     spin_paid_off();
   }
   return done;
+}
+
+// The claimer's half of a goroutine's park (see Waiter::g): Go's goready
+// after send()/recv() copied the value into the sudog. g is read before the
+// store: from the store on, the waiter may return and its frame be gone.
+// goroutine_wake puts g in this P's runnext (or leaves a permit if g has
+// not switched out yet); a stray permit is absorbed by the waiter's loop.
+void wake_goroutine(Waiter* w) noexcept {
+  internal::G* g = w->g;
+  w->woken.store(1, std::memory_order_release);
+  internal::goroutine_wake(g);
 }
 
 // ---- blocking send / receive ------------------------------------------------------

@@ -263,6 +263,56 @@ TEST_F(GoroutineSyncTest, AThreadAndAGoroutinePingPongOnAnUnbufferedChannel) {
   }
 }
 
+// A goroutine parked on a channel sleeps on its Waiter's own word and is
+// readied by the claimer directly (chan_core.h, Waiter::g), without the
+// parking layer's wait table. Every kind of claimer wakes it: a receive, a
+// send and a select from a plain thread (goroutine_wake from outside a P:
+// the global queue), and close(), which wakes a list of parked goroutines
+// after dropping the lock. Waits for exact states: waiting_receivers() /
+// waiting_senders() say the goroutines are queued; whether they parked or
+// not yet, each must end with the value or the close.
+TEST_F(GoroutineSyncTest, ParkedGoroutinesAreWokenByEveryKindOfClaimer) {
+  use_procs(2);
+  constexpr int kParties = 8;
+  Chan<int> in(0), out(0), closing(0);
+  std::atomic<int> received{0}, sent{0}, closed_seen{0};
+  WaitGroup wg;
+  wg.add(3 * kParties);
+  for (int i = 0; i < kParties; ++i) {
+    go([&] {  // woken by the thread's send
+      received.fetch_add(in.receive().value());
+      wg.done();
+    });
+    go([&, i] {  // woken by the thread's receive or select
+      out.send(i + 1);
+      sent.fetch_add(1);
+      wg.done();
+    });
+    go([&] {  // woken by close()
+      if (!closing.receive().has_value()) closed_seen.fetch_add(1);
+      wg.done();
+    });
+  }
+  ASSERT_TRUE(eventually([&] { return in.waiting_receivers() == kParties; }));
+  for (int i = 0; i < kParties; ++i) in.send(i + 1);
+  ASSERT_TRUE(eventually([&] { return out.waiting_senders() == kParties; }));
+  int sum = 0;
+  for (int i = 0; i < kParties; ++i) {
+    if (i % 2 == 0) {
+      sum += out.receive().value();
+    } else {
+      Select().recv(out, [&](std::optional<int> v) { sum += v.value(); }).run();
+    }
+  }
+  ASSERT_TRUE(eventually([&] { return closing.waiting_receivers() == kParties; }));
+  closing.close();
+  wg.wait();
+  EXPECT_EQ(received.load(), kParties * (kParties + 1) / 2);
+  EXPECT_EQ(sum, kParties * (kParties + 1) / 2);
+  EXPECT_EQ(sent.load(), kParties);
+  EXPECT_EQ(closed_seen.load(), kParties);
+}
+
 // ---- select with timeouts on goroutines (timers) -----------------------------------
 TEST_F(GoroutineSyncTest, SelectTimeoutFiresOnAGoroutineAndNotEarly) {
   use_procs(1);

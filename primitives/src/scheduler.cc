@@ -12,6 +12,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <time.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -24,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include <syncscope/arch/atomic.h>
 #include <syncscope/goroutine.h>
 #include <syncscope/internal/context_switch.h>
 #include <syncscope/internal/scheduler.h>
@@ -133,9 +136,16 @@ struct P {
   // runnext: a G that runs before the queue (readied or spawned by the
   // owner). Owner writes with exchange; stealers take it with CAS.
   std::atomic<G*> runnext{nullptr};
-  uint32_t schedtick = 0;  // owner only
-  M* m = nullptr;          // owner M; under Sched::mu when idle
-  P* link = nullptr;       // idle list; under Sched::mu
+  // Goroutines started on this P (execute). Written only by the owner M
+  // (relaxed load + store); read relaxed by spinning M's, which take a
+  // change as "this P is switching goroutines" (see "Stealing runnext").
+  std::atomic<uint32_t> schedtick{0};
+  // True from acquirep until the P goes back to the idle list (or is
+  // retired): Go's _Prunning. Written by the M taking / giving up the P,
+  // read relaxed by stealers as a hint (see "Stealing runnext").
+  std::atomic<bool> running{false};
+  M* m = nullptr;     // owner M; under Sched::mu when idle
+  P* link = nullptr;  // idle list; under Sched::mu
   // Timers: a binary min-heap of G's by timer_when; under tmu. timer0 is
   // the earliest `when` (kNever: none), written under tmu, read anywhere.
   std::mutex tmu;
@@ -157,14 +167,18 @@ struct M {
   P* nextp = nullptr;    // the P handed over by startm; read after `note`
   P* oldp = nullptr;     // the P given up by a SyscallGuard
   bool spinning = false;
-  Why why = Why::kNone;         // set by the goroutine right before it switches to g0
-  Sema note{0};                 // the M sleeps here when idle (the parking layer's thread path)
-  M* link = nullptr;            // idle list; under Sched::mu
-  uint32_t rng = 1;             // fastrand state; only this M
+  Why why = Why::kNone;  // set by the goroutine right before it switches to g0
+  Sema note{0};          // the M sleeps here when idle (the parking layer's thread path)
+  M* link = nullptr;     // idle list; under Sched::mu
+  uint32_t rng = 1;      // fastrand state; only this M
+  // The schedtick of each P as this M last saw it while looking for work
+  // (see "Stealing runnext"); only this M.
+  uint32_t seen_tick[kMaxProcs] = {};
   bool thread_started = false;  // set once, by the startm that creates the thread
   // Counters: written only by this M (relaxed load+store), read by
   // goroutine_stats().
-  std::atomic<uint64_t> switches{0}, parks{0}, steals{0}, timers_fired{0}, syscalls{0}, handoffs{0};
+  std::atomic<uint64_t> switches{0}, parks{0}, steals{0}, timers_fired{0}, syscalls{0}, handoffs{0},
+      runnext_backoffs{0}, runnext_steals{0}, spin_polls{0};
 #if defined(SYNCSCOPE_TSAN_FIBERS)
   void* fiber = nullptr;
 #endif
@@ -215,6 +229,9 @@ struct Sched {
   Sema retired{0};
   std::atomic<uint64_t> timers_moved{0};  // timers moved off retired P's
   std::atomic<uint64_t> threads{0};
+  // Idle M's woken from their note (a futex wake and an OS context switch
+  // each): by startm and by wake_timer_sleeper. Relaxed RMW.
+  std::atomic<uint64_t> idle_m_wakes{0};
 };
 
 Sched& sched() {
@@ -436,9 +453,55 @@ G* runq_get(P* p) {
   }
 }
 
+// ---- Stealing runnext (Go's runqgrab with stealRunNextG, and the spinning M) ----
+// The runnext slot is how a communicating pair stays on one P: a goroutine
+// that readies its partner (goroutine_wake, Go's goready) puts it in its own
+// P's runnext and, most of the time, blocks a few hundred nanoseconds later;
+// its P then switches to the partner in user space. Go's ready() also calls
+// wakep(), so an idle P's M wakes up, spins, and finds that runnext. Taking
+// it there splits the pair over two P's: every later hand-off crosses CPUs,
+// and each M that runs out of work sleeps in the kernel and is woken by the
+// next wakep() — a futex wake and an OS context switch every few messages
+// (issue 11 measured 0.1 per message on a cap-0 channel, Go 0.002).
+// Go avoids it twice over (runtime/proc.go):
+//   * runqgrab: before taking the runnext of a P that is running, the thief
+//     sleeps (usleep(3)) "to give pp a chance to schedule runnext and avoid
+//     thrashing gs between different Ps", then CASes the slot;
+//   * a spinning M is counted in sched.nmspinning while it does so, and
+//     wakep() starts nobody while an M spins: the ready()s of a busy pair
+//     find it spinning and wake nobody.
+// Here, without Go's sleep on every look (it makes a wake-up across P's
+// cost 3 us plus the kernel's timer slack, ~55 us; Go measured 149 us in the
+// goroutines suite):
+//   * Backing off (runq_grab): the thief looks at the victim's schedtick.
+//     Unchanged since this M last looked (before it slept, or in its last
+//     pass): the victim has been running one goroutine all that time, a
+//     long runner that readied someone and does not block: take runnext at
+//     once. Changed: the victim is switching goroutines, so its goroutine
+//     will likely block soon and run runnext itself: spin up to
+//     kRunnextBackoffNs watching the slot and the tick, and take runnext only
+//     if the victim did not schedule meanwhile (Go's usleep(3), as a spin
+//     that ends early).
+//   * Polling (find_runnable): a spinning M that found nothing, while some
+//     running P scheduled since its last look, stays spinning (counted in
+//     nmspinning, so that P's wakeups wake nobody) and sleeps
+//     kSpinPollSleepNs in nanosleep before it looks again, instead of giving
+//     its P back and sleeping on its note until the next wakep(). A P that
+//     stops scheduling (its goroutine runs on, or it went idle) ends the
+//     polling at the next look. The price: one short nanosleep wake-up every
+//     few tens of microseconds (the kernel's timer slack) on a CPU that is
+//     otherwise idle, while a busy pair runs — Go pays the same in usleep(3).
+// What the trade costs: a goroutine readied by a P that is switching is run
+// by another P up to kRunnextBackoffNs later (or, while an M polls, up to
+// one poll later) than if it were taken at once.
+constexpr int64_t kRunnextBackoffNs = 1000;
+constexpr long kSpinPollSleepNs = 3000;  // Go: usleep(3)
+
 // Takes about half of victim's run queue into batch (Go's runqgrab); with
-// steal_next, also its runnext when the ring is empty. Returns the count.
-uint32_t runq_grab(P* victim, G** batch, bool steal_next) {
+// steal_next, also its runnext when the ring is empty, after the back-off
+// above. *switching is set when the victim scheduled during the back-off
+// (its own M ran or replaced runnext: nothing was taken). Returns the count.
+uint32_t runq_grab(M* m, P* victim, G** batch, bool steal_next, bool* switching) {
   for (;;) {
     uint32_t head = victim->runqhead.load(std::memory_order_acquire);
     uint32_t tail = victim->runqtail.load(std::memory_order_acquire);
@@ -447,11 +510,30 @@ uint32_t runq_grab(P* victim, G** batch, bool steal_next) {
     if (n == 0) {
       if (steal_next) {
         G* next = victim->runnext.load(std::memory_order_acquire);
-        if (next != nullptr &&
-            victim->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel)) {
+        if (next == nullptr) return 0;
+        const uint32_t tick = victim->schedtick.load(std::memory_order_relaxed);
+        uint32_t& seen = m->seen_tick[victim->id];
+        if (victim->running.load(std::memory_order_relaxed) && tick != seen) {
+          bump(m->runnext_backoffs);
+          const int64_t until = now_ns() + kRunnextBackoffNs;
+          while (victim->schedtick.load(std::memory_order_relaxed) == tick &&
+                 victim->runnext.load(std::memory_order_relaxed) == next && now_ns() < until) {
+            arch::cpu_relax();
+          }
+          const uint32_t after = victim->schedtick.load(std::memory_order_relaxed);
+          if (after != tick) {
+            seen = after;
+            *switching = true;  // its owner is scheduling: leave runnext to it
+            return 0;
+          }
+        }
+        seen = tick;
+        if (victim->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel)) {
+          bump(m->runnext_steals);
           batch[0] = next;
           return 1;
         }
+        *switching = true;
       }
       return 0;
     }
@@ -466,9 +548,9 @@ uint32_t runq_grab(P* victim, G** batch, bool steal_next) {
 }
 
 // Steals half of victim's queue into p's; returns one G to run (Go's runqsteal).
-G* runq_steal(P* p, P* victim, bool steal_next) {
+G* runq_steal(M* m, P* p, P* victim, bool steal_next, bool* switching) {
   G* batch[kRunqSize / 2];
-  const uint32_t n = runq_grab(victim, batch, steal_next);
+  const uint32_t n = runq_grab(m, victim, batch, steal_next, switching);
   if (n == 0) return nullptr;
   // p's ring is empty (we are looking for work), so n - 1 <= 127 slots fit.
   const uint32_t tail = p->runqtail.load(std::memory_order_relaxed);
@@ -477,6 +559,53 @@ G* runq_steal(P* p, P* victim, bool steal_next) {
   }
   if (n > 1) p->runqtail.store(tail + n - 1, std::memory_order_release);
   return batch[0];
+}
+
+// True if a running P other than p scheduled since m last looked (M::
+// seen_tick); updates what m saw. See "Polling" above.
+bool others_switched(M* m, P* p, int nprocs) {
+  Sched& s = sched();
+  bool any = false;
+  for (int i = 0; i < nprocs; ++i) {
+    P* q = s.allp[i];
+    if (q == p) continue;
+    const uint32_t tick = q->schedtick.load(std::memory_order_relaxed);
+    if (q->running.load(std::memory_order_relaxed) && tick != m->seen_tick[i]) any = true;
+    m->seen_tick[i] = tick;
+  }
+  return any;
+}
+
+// What a spinning M that found nothing saw of the other running P's while
+// it watched them for up to kRunnextBackoffNs (see "Polling").
+enum class Others { kQuiet, kSwitching, kReadied };
+Others watch_others(M* m, P* p, int nprocs) {
+  Sched& s = sched();
+  bool any_running = false;
+  for (int i = 0; i < nprocs && !any_running; ++i) {
+    any_running = s.allp[i] != p && s.allp[i]->running.load(std::memory_order_relaxed);
+  }
+  if (!any_running) return Others::kQuiet;
+  const int64_t until = now_ns() + kRunnextBackoffNs;
+  do {
+    for (int i = 0; i < nprocs; ++i) {
+      P* q = s.allp[i];
+      if (q == p || !q->running.load(std::memory_order_relaxed)) continue;
+      const uint32_t tick = q->schedtick.load(std::memory_order_relaxed);
+      if (tick != m->seen_tick[i]) {
+        m->seen_tick[i] = tick;
+        return Others::kSwitching;
+      }
+      if (q->runnext.load(std::memory_order_relaxed) != nullptr) return Others::kReadied;
+    }
+    arch::cpu_relax();
+  } while (now_ns() < until);
+  return Others::kQuiet;
+}
+
+void spin_poll_sleep() {
+  timespec ts{0, kSpinPollSleepNs};
+  nanosleep(&ts, nullptr);
 }
 
 // ---- timers (per P) ----------------------------------------------------------------
@@ -576,14 +705,19 @@ bool run_timers(M* m, P* q, int64_t now) {
   return n != 0;
 }
 
+// The clock is read only when some P has a timer (Go's checkTimers returns
+// before nanotime() when timer0When is 0): in a virtual machine a
+// clock_gettime costs tens of nanoseconds, and every schedule passes here.
 bool run_all_timers(M* m) {
   Sched& s = sched();
   const int n = s.nprocs.load(std::memory_order_acquire);
-  const int64_t now = now_ns();
+  int64_t now = kNever;
   bool any = false;
   for (int i = 0; i < n; ++i) {
     P* q = s.allp[i];
-    if (q != nullptr && run_timers(m, q, now)) any = true;
+    if (q == nullptr || q->timer0.load(std::memory_order_seq_cst) == kNever) continue;
+    if (now == kNever) now = now_ns();
+    if (run_timers(m, q, now)) any = true;
   }
   return any;
 }
@@ -591,6 +725,7 @@ bool run_all_timers(M* m) {
 // ---- idle P's and M's ----------------------------------------------------------------
 void pidle_put_locked(Sched& s, P* p) {
   p->m = nullptr;
+  p->running.store(false, std::memory_order_relaxed);
   p->link = s.pidle;
   s.pidle = p;
   s.npidle.fetch_add(1, std::memory_order_seq_cst);
@@ -628,6 +763,7 @@ bool midle_remove_locked(Sched& s, M* m) {
 void acquirep(M* m, P* p) {
   m->p = p;
   p->m = m;
+  p->running.store(true, std::memory_order_relaxed);
 }
 
 void mstart(M* m);
@@ -662,6 +798,7 @@ void startm(P* p, bool spinning) {
     m->spinning = spinning;
   }
   if (m->thread_started) {
+    s.idle_m_wakes.fetch_add(1, std::memory_order_relaxed);
     m->note.release();  // an idle M: wake it
   } else {
     m->thread_started = true;
@@ -701,6 +838,7 @@ void wake_timer_sleeper(int64_t when) {
     }
   }
   if (w != nullptr) {
+    s.idle_m_wakes.fetch_add(1, std::memory_order_relaxed);
     w->note.release();
   } else if (start) {
     wakep();
@@ -751,6 +889,7 @@ void retire_p(P* p) {
     update_timer0(to);
   }
   p->m = nullptr;
+  p->running.store(false, std::memory_order_relaxed);
   p->retiring.store(false, std::memory_order_relaxed);
   if (earliest != kNever && earliest < s.timer_wait_until.load(std::memory_order_seq_cst)) {
     wake_timer_sleeper(earliest);
@@ -866,8 +1005,9 @@ G* find_runnable(M* m) {
       stopm(m);
       continue;
     }
-    run_timers(m, p, now_ns());
-    if (p->schedtick % kGlobalPollEvery == 0 && s.runqsize.load(std::memory_order_relaxed) > 0) {
+    if (p->timer0.load(std::memory_order_seq_cst) != kNever) run_timers(m, p, now_ns());
+    if (p->schedtick.load(std::memory_order_relaxed) % kGlobalPollEvery == 0 &&
+        s.runqsize.load(std::memory_order_relaxed) > 0) {
       std::lock_guard<std::mutex> l(s.mu);
       if (G* g = globrunq_pop_locked(s)) return g;
     }
@@ -891,17 +1031,29 @@ G* find_runnable(M* m) {
         m->spinning = true;
         s.nmspinning.fetch_add(1, std::memory_order_seq_cst);
       }
+      bool switching = false;  // a victim scheduled while we backed off
       for (int round = 0; round < 4; ++round) {
         const uint32_t start = fastrand(m);
         for (int k = 0; k < nprocs; ++k) {
           P* victim = s.allp[(start + k) % nprocs];
           if (victim == p) continue;
-          if (G* g = runq_steal(p, victim, round == 3)) {
+          if (G* g = runq_steal(m, p, victim, round == 3, &switching)) {
             bump(m->steals);
             return g;
           }
         }
       }
+      // Nothing to steal. If another P is switching goroutines, keep
+      // spinning, asleep, so that its wakeups wake nobody; if one readied a
+      // goroutine meanwhile, look again (see "Stealing runnext": polling).
+      const Others seen = (others_switched(m, p, nprocs) || switching) ? Others::kSwitching
+                                                                       : watch_others(m, p, nprocs);
+      if (seen == Others::kSwitching) {
+        bump(m->spin_polls);
+        spin_poll_sleep();
+        continue;
+      }
+      if (seen == Others::kReadied) continue;
     }
 
     // Nothing: give the P back (Go's "delicate dance" follows).
@@ -992,7 +1144,8 @@ void execute(M* m, G* g) {
   for (;;) {
     m->curg = g;
     bump(m->switches);
-    m->p->schedtick++;
+    P* const p = m->p;
+    p->schedtick.store(p->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     detail::tls_thread_id = -g->id;  // owner identity for RecursiveMutex & co.
     fiber_enter_g(m, g);
     ctx_switch(&m->g0, g->ctx);
@@ -1371,6 +1524,7 @@ GoroutineStats goroutine_stats() noexcept {
   st.spawned = s.spawned.load(std::memory_order_relaxed);
   st.threads = s.threads.load(std::memory_order_relaxed);
   st.timers_moved = s.timers_moved.load(std::memory_order_relaxed);
+  st.idle_m_wakes = s.idle_m_wakes.load(std::memory_order_relaxed);
   std::lock_guard<std::mutex> l(s.mu);
   for (internal::M* m : s.allm) {
     st.switches += m->switches.load(std::memory_order_relaxed);
@@ -1379,6 +1533,9 @@ GoroutineStats goroutine_stats() noexcept {
     st.timers_fired += m->timers_fired.load(std::memory_order_relaxed);
     st.syscalls += m->syscalls.load(std::memory_order_relaxed);
     st.handoffs += m->handoffs.load(std::memory_order_relaxed);
+    st.runnext_backoffs += m->runnext_backoffs.load(std::memory_order_relaxed);
+    st.runnext_steals += m->runnext_steals.load(std::memory_order_relaxed);
+    st.spin_polls += m->spin_polls.load(std::memory_order_relaxed);
   }
   return st;
 }

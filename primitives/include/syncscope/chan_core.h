@@ -182,6 +182,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include <syncscope/internal/scheduler.h>
 #include <syncscope/internal/sema.h>
 
 namespace syncscope {
@@ -270,6 +271,17 @@ struct Waiter {
   // this" into a sample of the unpark latency, which calibrates how long
   // spinning may last (see "Calibration" in chan_core.cc).
   int64_t wake_ns = 0;
+  // A goroutine that parks (wait_for_claim, with the blocking-bug detector
+  // off) records itself here and sleeps on `woken` through the scheduler
+  // directly (internal/scheduler.h's protocol, Go's gopark/goready with the
+  // sudog): no Sema, so no wait-table bucket lock on either side. Null: the
+  // waiter parks on `parker`. Written by the waiter before its CAS that
+  // sets kParked; read by the claimer whose fetch_or(kDone) saw kParked,
+  // before it stores `woken` (after that store the waiter may be gone).
+  internal::G* g = nullptr;
+  // 0 until that claimer stores 1 (release); the goroutine reads it with
+  // acquire. Unused by threads.
+  std::atomic<uint32_t> woken{0};
   // The waiting thread parks here (acquire); a claimer that saw kParked
   // releases it. Sema::release() does not touch the Sema after publishing
   // its unit (sema.h, "Where the queue lives"), so the waiter may return and
@@ -339,7 +351,12 @@ inline Waiter* publish(Sudog* sg, bool success) noexcept {
 // wake(w): releases a parked waiter (see publish). Call without any channel
 // lock held. The waiter cannot return before the release, so writing
 // wake_ns first is safe; the clock read is paid only on this park path.
+void wake_goroutine(Waiter* w) noexcept;  // chan_core.cc
 inline void wake(Waiter* w) {
+  if (w->g != nullptr) {
+    wake_goroutine(w);
+    return;
+  }
   w->wake_ns = Clock::now().time_since_epoch().count();
   w->parker.release();
 }

@@ -35,7 +35,11 @@
 // called on a plain thread, it parks the thread on a futex exactly as
 // before. A thread and a goroutine can therefore wait on each other through
 // the same channel or mutex: e.g. main() waits for goroutines with a
-// WaitGroup.
+// WaitGroup. A channel operation parked on a goroutine uses that layer's
+// goroutine protocol (internal/scheduler.h) on its own wait record, without
+// the semaphore's wait table: the claimer that hands it the value readies
+// it (Go's sudog and goready); with the blocking-bug detector on, it parks
+// through the semaphore, whose hooks the detector reads.
 //
 // Design (after Go's runtime/proc.go and Dmitry Vyukov's "Scalable Go
 // Scheduler Design", 2012; written here for C++):
@@ -53,6 +57,14 @@
 //     M spinning for work at once (Go's rule); an M that finds none gives
 //     its P back and sleeps (on the parking layer's futex) until a new
 //     goroutine becomes runnable while P's are idle (wakep).
+//   * Runnext and pairs (Go's runqgrab back-off): a spinning M leaves the
+//     runnext of a P that is switching goroutines to that P for about a
+//     microsecond (its goroutine is about to block and run it), and takes
+//     at once the runnext of a P that has run one goroutine since the M
+//     last looked. While another P keeps switching, an M that finds no work
+//     stays spinning, asleep between looks (a few tens of microseconds),
+//     so that the pair's wakeups (wakep) wake no idle M: a communicating
+//     pair runs on one P, in user space (scheduler.cc, "Stealing runnext").
 //   * Timers: each P has a heap of sleeping goroutines' deadlines; its M
 //     runs the expired ones whenever it schedules, an M looking for work
 //     runs other P's expired ones, and one idle M sleeps until the earliest
@@ -269,6 +281,14 @@ struct GoroutineStats {
   uint64_t threads = 0;       // M's (OS threads) created
   uint64_t timers_moved = 0;  // sleeping goroutines' timers moved off P's that
                               // set_gomaxprocs removed
+  // Placement of woken goroutines (scheduler.cc, "Stealing runnext"):
+  uint64_t idle_m_wakes = 0;      // idle M's woken from their sleep (a futex wake
+                                  // and an OS context switch each)
+  uint64_t runnext_backoffs = 0;  // looks at a switching P's runnext that first
+                                  // gave its owner a chance to run it
+  uint64_t runnext_steals = 0;    // runnext slots taken from another P
+  uint64_t spin_polls = 0;        // sleeps of a spinning M that stayed spinning
+                                  // because another P was switching goroutines
 };
 GoroutineStats goroutine_stats() noexcept;
 
