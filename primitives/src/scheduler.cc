@@ -134,6 +134,11 @@ struct P {
   // owner). Owner writes with exchange; stealers take it with CAS.
   std::atomic<G*> runnext{nullptr};
   uint32_t schedtick = 0;  // owner only
+  // The time slice as time_slice_expired() sees it (Go's sysmontick): the
+  // schedtick it last saw and when it first saw it (steady ns). Owner only:
+  // only the goroutine running on this P calls time_slice_expired().
+  uint32_t slice_tick = UINT32_MAX;
+  int64_t slice_start_ns = 0;
   M* m = nullptr;          // owner M; under Sched::mu when idle
   P* link = nullptr;       // idle list; under Sched::mu
   // Timers: a binary min-heap of G's by timer_when; under tmu. timer0 is
@@ -1137,6 +1142,32 @@ bool goroutine_wait(G* g, const std::atomic<uint32_t>* word, uint32_t expected,
   gopark(m, g);
   del_timer(g);
   return now_ns() < when;
+}
+
+SpinView spin_view() noexcept {
+  SpinView v;
+  M* m = getm();
+  if (m == nullptr || m->curg == nullptr || m->p == nullptr) return v;
+  Sched& s = sched();
+  v.on_p = true;
+  v.local_runq_empty = runq_empty(m->p);
+  v.procs = s.nprocs.load(std::memory_order_relaxed);
+  v.idle_procs = s.npidle.load(std::memory_order_relaxed);
+  v.spinning_ms = s.nmspinning.load(std::memory_order_relaxed);
+  return v;
+}
+
+bool time_slice_expired() noexcept {
+  M* m = getm();
+  if (m == nullptr || m->curg == nullptr || m->p == nullptr) return false;
+  P* p = m->p;
+  const int64_t now = now_ns();
+  if (p->slice_tick != p->schedtick) {  // a new slice since the last look
+    p->slice_tick = p->schedtick;
+    p->slice_start_ns = now;
+    return false;
+  }
+  return now - p->slice_start_ns >= kTimeSliceNs;
 }
 
 void goroutine_wake(G* g) noexcept {
