@@ -300,8 +300,9 @@ TEST_F(GoMutexOnGoroutinesTest, AWaiterKeptOutOverAMillisecondStartsStarvationMo
 
 // ---- the time slice ------------------------------------------------------------------
 // time_slice_expired() is Go's sysmon check made by the goroutine: false
-// at the first look of a slice, true once kTimeSliceNs have passed without
-// the P switching, false again after a switch.
+// at the first look of a slice, true at the first clock-reading call once
+// kTimeSliceNs have passed without the P switching, false again after a
+// switch.
 TEST_F(GoMutexOnGoroutinesTest, TimeSliceExpiresWithoutASwitchAndRestartsAfterOne) {
   use_procs(1);
   std::atomic<int> first{-1}, spent{-1}, after_yield{-1};
@@ -312,7 +313,13 @@ TEST_F(GoMutexOnGoroutinesTest, TimeSliceExpiresWithoutASwitchAndRestartsAfterOn
     const auto t = std::chrono::steady_clock::now();
     // The thread sleeps: the goroutine keeps its P and the P does not switch.
     std::this_thread::sleep_until(t + std::chrono::nanoseconds(internal::kTimeSliceNs));
-    spent = internal::time_slice_expired();
+    // Calls between clock reads say false; the next one that reads it, true.
+    int trues = 0, last = 0;
+    for (uint32_t i = 1; i <= internal::kTimeSlicePollEvery; ++i) {
+      last = internal::time_slice_expired();
+      trues += last;
+    }
+    spent = trues == 1 && last == 1;
     gosched();
     after_yield = internal::time_slice_expired();
     done.done();
@@ -348,6 +355,10 @@ TYPED_TEST(GoMutexPreemptionTest, ASpentSliceYieldsBeforeQueueing) {
     // The thread sleeps: the goroutine keeps the only P, which does not switch.
     std::this_thread::sleep_for(std::chrono::nanoseconds(internal::kTimeSliceNs));
     if (!eventually([&] { return next_started.load(); })) settled = false;
+    // All but the last call before the next clock read: the slow path's is it.
+    for (uint32_t i = 1; i < internal::kTimeSlicePollEvery; ++i) {
+      if (internal::time_slice_expired()) settled = false;
+    }
     m.lock();
     m.unlock();
     done.done();

@@ -135,10 +135,12 @@ struct P {
   std::atomic<G*> runnext{nullptr};
   uint32_t schedtick = 0;  // owner only
   // The time slice as time_slice_expired() sees it (Go's sysmontick): the
-  // schedtick it last saw and when it first saw it (steady ns). Owner only:
-  // only the goroutine running on this P calls time_slice_expired().
+  // schedtick it last saw, when it first saw it (steady ns), and the calls
+  // since it last read the clock. Owner only: only the goroutine running on
+  // this P calls time_slice_expired().
   uint32_t slice_tick = UINT32_MAX;
   int64_t slice_start_ns = 0;
+  uint32_t slice_polls = 0;
   M* m = nullptr;          // owner M; under Sched::mu when idle
   P* link = nullptr;       // idle list; under Sched::mu
   // Timers: a binary min-heap of G's by timer_when; under tmu. timer0 is
@@ -1161,13 +1163,17 @@ bool time_slice_expired() noexcept {
   M* m = getm();
   if (m == nullptr || m->curg == nullptr || m->p == nullptr) return false;
   P* p = m->p;
-  const int64_t now = now_ns();
   if (p->slice_tick != p->schedtick) {  // a new slice since the last look
     p->slice_tick = p->schedtick;
-    p->slice_start_ns = now;
+    p->slice_start_ns = now_ns();
+    p->slice_polls = 0;
     return false;
   }
-  return now - p->slice_start_ns >= kTimeSliceNs;
+  // The clock costs more than the rest of a mutex's slow path (a vDSO call,
+  // slower still in a VM): look at it on every kTimeSlicePollEvery-th call.
+  if (++p->slice_polls < kTimeSlicePollEvery) return false;
+  p->slice_polls = 0;
+  return now_ns() - p->slice_start_ns >= kTimeSliceNs;
 }
 
 void goroutine_wake(G* g) noexcept {

@@ -70,17 +70,23 @@ SpinView spin_view() noexcept;
 // without its P switching goroutines is due to be preempted.
 inline constexpr int64_t kTimeSliceNs = 10'000'000;
 
+// time_slice_expired() reads the clock at the first call of a slice and then
+// on every kTimeSlicePollEvery-th call only (a clock read costs more than
+// the rest of a mutex's slow path; Go's sysmon, too, looks every 20 us to
+// 10 ms, not at every call).
+inline constexpr uint32_t kTimeSlicePollEvery = 64;
+
 // time_slice_expired(): true when the caller is a goroutine holding a P
-// whose current time slice is at least kTimeSliceNs old; false otherwise
-// (and always on a thread). The runtime does not preempt (goroutine.h):
+// whose current time slice is at least kTimeSliceNs old, seen at one of
+// the calls that read the clock; false otherwise (and always on a thread). The runtime does not preempt (goroutine.h):
 // this is the check that Go's sysmon makes (retake: a P whose schedtick
 // has not moved for forcePreemptNS gets its goroutine preempted), made by
 // the goroutine itself at a point where it may yield — the Go mutexes'
 // slow paths call it and then gosched(), as Go's preempted goroutine goes
 // to the global run queue. As with sysmon, a slice is measured from the
 // first look after the P switched (schedtick moved), so a slice lasts at
-// least kTimeSliceNs of the goroutine's calls to it. Reads the clock; it
-// writes only two fields of the caller's own P that nothing else reads.
+// least kTimeSliceNs. It writes only fields of the caller's own P that
+// nothing else reads.
 bool time_slice_expired() noexcept;
 
 }  // namespace syncscope::internal
