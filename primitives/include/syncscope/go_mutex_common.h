@@ -83,11 +83,12 @@ struct GoSpinPolicy {
   //     "sync.Mutex is cooperative" (Go's comment). A goroutine that this
   //     lock's unlock readied sits in the unlocker's runnext, and the only
   //     way it runs is that the goroutine on that P blocks. If that
-  //     goroutine spun and won instead, it would never block, and the
-  //     readied waiter would wait for good (no preemption here; Go's sysmon
-  //     preempts after 10 ms). Refused, the caller queues and parks, its P
-  //     runs the readied waiter, and a waiter kept out over 1 ms switches
-  //     the mutex to starvation mode as in Go.
+  //     goroutine spun and won instead, it would not block, and the
+  //     readied waiter would wait until the winner's time slice ends
+  //     (go_preempt_point below; Go's sysmon preempts after 10 ms). Refused,
+  //     the caller queues and parks, its P runs the readied waiter, and a
+  //     waiter kept out over 1 ms switches the mutex to starvation mode as
+  //     in Go.
   //   * on a plain thread (or a goroutine inside a SyscallGuard, which
   //     blocks its thread) there is no cheap equivalent of either condition:
   //     the OS runs the owner if it is runnable, and a woken thread does not
@@ -123,10 +124,11 @@ struct GoSpinPolicy {
 // (internal::time_slice_expired()) it yields (gosched()); elsewhere it
 // returns at once. Without it, two goroutines that keep winning the lock on
 // two P's never block, and the goroutines the unlocks readied into those
-// P's runnext slots, or that wait in the global queue, never run (measured:
-// Jain's index 0.50 with 4 goroutines on 2 P's; Go's own mutex, preempted,
-// 0.96). Not called with the mutex held by the caller, and a yield is not a
-// park: nothing about the mutex's state changes.
+// P's runnext slots, or that wait in the global queue, never run: with 4
+// goroutines on 2 P's, two of them got next to no acquisitions (the
+// fairness suite's model:goroutine rows), where Go's preempted goroutines
+// share evenly. Not called with the mutex held by the caller, and a yield
+// is not a park: nothing about the mutex's state changes.
 void go_preempt_point() noexcept;
 
 // Counters of an instrumented mutex. All are totals since construction or
