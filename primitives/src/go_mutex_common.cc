@@ -1,6 +1,7 @@
 // Shared pieces of the Go mutex family (see syncscope/go_mutex_common.h).
 #include <syncscope/arch/atomic.h>
 #include <syncscope/go_mutex_common.h>
+#include <syncscope/goroutine.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +21,14 @@ void go_fatal(const char* msg) noexcept {
   ssize_t ignored = ::write(STDERR_FILENO, buf, n);
   (void)ignored;
   std::abort();
+}
+
+void go_preempt_point() noexcept {
+  if (internal::time_slice_expired()) goroutine_detail::yield_cpu();
+}
+
+bool GoSpinPolicy::runtime_permits_spin() noexcept {
+  return runtime_permits(internal::spin_view());
 }
 
 void GoSpinPolicy::do_spin() noexcept {

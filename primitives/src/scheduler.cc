@@ -144,6 +144,13 @@ struct P {
   // retired): Go's _Prunning. Written by the M taking / giving up the P,
   // read relaxed by stealers as a hint (see "Stealing runnext").
   std::atomic<bool> running{false};
+  // The time slice as time_slice_expired() sees it (Go's sysmontick): the
+  // schedtick it last saw, when it first saw it (steady ns), and the calls
+  // since it last read the clock. Owner only: only the goroutine running on
+  // this P calls time_slice_expired().
+  uint32_t slice_tick = UINT32_MAX;
+  int64_t slice_start_ns = 0;
+  uint32_t slice_polls = 0;
   M* m = nullptr;     // owner M; under Sched::mu when idle
   P* link = nullptr;  // idle list; under Sched::mu
   // Timers: a binary min-heap of G's by timer_when; under tmu. timer0 is
@@ -1290,6 +1297,37 @@ bool goroutine_wait(G* g, const std::atomic<uint32_t>* word, uint32_t expected,
   gopark(m, g);
   del_timer(g);
   return now_ns() < when;
+}
+
+SpinView spin_view() noexcept {
+  SpinView v;
+  M* m = getm();
+  if (m == nullptr || m->curg == nullptr || m->p == nullptr) return v;
+  Sched& s = sched();
+  v.on_p = true;
+  v.local_runq_empty = runq_empty(m->p);
+  v.procs = s.nprocs.load(std::memory_order_relaxed);
+  v.idle_procs = s.npidle.load(std::memory_order_relaxed);
+  v.spinning_ms = s.nmspinning.load(std::memory_order_relaxed);
+  return v;
+}
+
+bool time_slice_expired() noexcept {
+  M* m = getm();
+  if (m == nullptr || m->curg == nullptr || m->p == nullptr) return false;
+  P* p = m->p;
+  const uint32_t tick = p->schedtick.load(std::memory_order_relaxed);  // owner: our own writes
+  if (p->slice_tick != tick) {  // a new slice since the last look
+    p->slice_tick = tick;
+    p->slice_start_ns = now_ns();
+    p->slice_polls = 0;
+    return false;
+  }
+  // The clock costs more than the rest of a mutex's slow path (a vDSO call,
+  // slower still in a VM): look at it on every kTimeSlicePollEvery-th call.
+  if (++p->slice_polls < kTimeSlicePollEvery) return false;
+  p->slice_polls = 0;
+  return now_ns() - p->slice_start_ns >= kTimeSliceNs;
 }
 
 void goroutine_wake(G* g) noexcept {

@@ -23,7 +23,13 @@
 // (throughput); a waiter that has waited more than 1 ms switches the mutex
 // to starvation mode, where ownership goes to waiters in FIFO order. So no
 // waiter waits much longer than 1 ms plus one FIFO round of the other
-// waiters' critical sections. See "Mutex fairness" below.
+// waiters' critical sections. See "Mutex fairness" below. On goroutines
+// (syncscope/goroutine.h) the same holds as in Go only because the parties
+// get to run: lock() spins by Go's runtime rule (GoSpinPolicy: never while
+// a goroutine is queued on the caller's P, e.g. the waiter an unlock just
+// readied there) and yields in its slow path once the goroutine's 10 ms
+// time slice is spent (go_preempt_point, Go's sysmon preemption); both in
+// go_mutex_common.h.
 //
 // Memory ordering: every change to the state word is an RMW (no plain
 // stores), so the release sequence of an unlock() extends through any later

@@ -21,7 +21,9 @@
 // round trip, so the 2015 design first spins a little: up to
 // GoSpinPolicy::kActiveSpin rounds of kActiveSpinCount cpu-relax hints, and
 // only on a multicore (GoSpinPolicy::can_spin; on one CPU the holder cannot
-// run while we spin). While spinning, a thread tries to set kWoken when
+// run while we spin; on a goroutine, also only while another P runs and
+// none waits in the caller's P's run queue, Go's runtime rule). While
+// spinning, a thread tries to set kWoken when
 // waiters exist and nobody is woken: unlock then does not wake a parked
 // waiter that would only lose the race to the spinner, saving a useless
 // wake-up. After the spin budget the thread registers as a waiter and parks
@@ -30,6 +32,9 @@
 // Fairness and starvation: as in 2012, unfair: newcomers (spinning ones
 // even more) are favoured over woken waiters; a waiter can starve under
 // sustained contention. Go 1.9's starvation mode (GoMutex) bounds this.
+// On goroutines the slow path also yields once the goroutine's time slice
+// is spent (go_preempt_point, Go's sysmon preemption), so the parties a
+// P's winner would otherwise keep off that P get to run.
 //
 // Memory ordering: as GoMutex2012: all changes to the state word are RMWs;
 // acquiring CASes are acquire, unlock's fetch_sub is release. The spinner's

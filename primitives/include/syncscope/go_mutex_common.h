@@ -5,7 +5,8 @@
 //   go_fatal(msg)            Go's fatal error: "fatal error: <msg>" on stderr,
 //                            then the process aborts (not catchable, like Go's
 //                            throw/fatal, unlike a panic).
-//   GoSpinPolicy             Go's runtime_canSpin / runtime_doSpin for threads.
+//   GoSpinPolicy             Go's runtime_canSpin / runtime_doSpin, for threads
+//                            and for goroutines (then with the runtime's state).
 //   GoMutexStats             counters of an instrumented mutex.
 //   ModeSwitchEvent,
 //   ModeSwitchTimeline       the timestamped starvation-mode switches of an
@@ -38,6 +39,7 @@
 #define SYNCSCOPE_GO_MUTEX_COMMON_H_
 
 #include <syncscope/internal/cpus.h>
+#include <syncscope/internal/scheduler.h>
 #include <syncscope/internal/sema.h>
 #include <syncscope/internal/wait_registry.h>
 
@@ -59,23 +61,75 @@ inline constexpr const char* kInconsistentMutexState = "sync: inconsistent mutex
 [[noreturn]] void go_fatal(const char* msg) noexcept;
 
 // Go's active-spinning policy for sync.Mutex (runtime/proc.go,
-// sync_runtime_canSpin / sync_runtime_doSpin), mapped to OS threads.
+// sync_runtime_canSpin / sync_runtime_doSpin), for threads and goroutines.
 struct GoSpinPolicy {
   // Go's active_spin: at most this many spin rounds per lock attempt.
   static constexpr int kActiveSpin = 4;
   // Go's active_spin_cnt: cpu-relax instructions per round (procyield(30)).
   static constexpr int kActiveSpinCount = 30;
 
-  // can_spin(iter): Go spins only if the machine is a multicore (spinning on
-  // a single CPU can never see the owner release), fewer than kActiveSpin
-  // rounds were done, and another P is running (the owner may be running).
-  // For threads the last condition has no cheap equivalent; the OS runs the
-  // owner if it is runnable. The CPU count is syncscope::usable_cpus()
-  // (internal/cpus.h: the process's mask, read once at load).
-  static bool can_spin(int iter) noexcept { return iter < kActiveSpin && usable_cpus() > 1; }
+  // can_spin(iter): whether the caller may do spin round `iter` (0-based)
+  // before it queues. Go's sync_runtime_canSpin: spin only if fewer than
+  // kActiveSpin rounds were done and the machine is a multicore (spinning
+  // on one CPU can never see the owner release; the CPU count is
+  // syncscope::usable_cpus(), internal/cpus.h: the process's mask, read
+  // once at load), and then:
+  //   * on a goroutine of syncscope's runtime (syncscope/goroutine.h), Go's
+  //     two runtime conditions, read from the scheduler
+  //     (internal::spin_view()): another P is running — GOMAXPROCS >
+  //     idle P's + spinning M's + 1 — so that the owner may be running and
+  //     release while we spin; and the caller's own P has nothing queued
+  //     (runnext and local run queue empty). The second matters most:
+  //     "sync.Mutex is cooperative" (Go's comment). A goroutine that this
+  //     lock's unlock readied sits in the unlocker's runnext, and the only
+  //     way it runs is that the goroutine on that P blocks. If that
+  //     goroutine spun and won instead, it would not block, and the
+  //     readied waiter would wait until the winner's time slice ends
+  //     (go_preempt_point below; Go's sysmon preempts after 10 ms). Refused,
+  //     the caller queues and parks, its P runs the readied waiter, and a
+  //     waiter kept out over 1 ms switches the mutex to starvation mode as
+  //     in Go.
+  //   * on a plain thread (or a goroutine inside a SyscallGuard, which
+  //     blocks its thread) there is no cheap equivalent of either condition:
+  //     the OS runs the owner if it is runnable, and a woken thread does not
+  //     wait for the spinner's CPU. Only the first two conditions apply.
+  static bool can_spin(int iter) noexcept {
+    return iter < kActiveSpin && usable_cpus() > 1 && runtime_permits_spin();
+  }
+  // Go's runtime conditions applied to a snapshot of the scheduler: true
+  // when `v` is not a goroutine's view (v.on_p false: a thread), else
+  // v.procs > v.idle_procs + v.spinning_ms + 1 && v.local_runq_empty.
+  static bool runtime_permits(const internal::SpinView& v) noexcept {
+    if (!v.on_p) return true;
+    return v.procs > v.idle_procs + v.spinning_ms + 1 && v.local_runq_empty;
+  }
   // do_spin(): kActiveSpinCount spin-wait hints (syncscope::arch::cpu_relax).
   static void do_spin() noexcept;
+
+ private:
+  // runtime_permits(internal::spin_view()), outlined: the slow path's only
+  // call into the scheduler (a thread-local load on a plain thread).
+  static bool runtime_permits_spin() noexcept;
 };
+
+// go_preempt_point(): where Go would preempt a goroutine that has had its
+// time slice. Go's sysmon (runtime/proc.go, sysmon -> retake ->
+// preemptone) marks a goroutine that has run forcePreemptNS (10 ms)
+// without its P switching, and the goroutine yields at its next function
+// prologue (before Go 1.14, the only way) or at a signal (since): it goes
+// to the global run queue and its P runs the next goroutine. syncscope's
+// runtime does not preempt (syncscope/goroutine.h), so the Go mutexes that
+// spin (GoMutex2015, GoMutex) call this first thing in their slow paths,
+// the prologue of Go's lockSlow: on a goroutine whose slice is spent
+// (internal::time_slice_expired()) it yields (gosched()); elsewhere it
+// returns at once. Without it, two goroutines that keep winning the lock on
+// two P's never block, and the goroutines the unlocks readied into those
+// P's runnext slots, or that wait in the global queue, never run: with 4
+// goroutines on 2 P's, two of them got next to no acquisitions (the
+// fairness suite's model:goroutine rows), where Go's preempted goroutines
+// share evenly. Not called with the mutex held by the caller, and a yield
+// is not a park: nothing about the mutex's state changes.
+void go_preempt_point() noexcept;
 
 // Counters of an instrumented mutex. All are totals since construction or
 // the last reset_stats().

@@ -86,6 +86,14 @@
 //   * No preemption. A goroutine runs until it blocks, calls gosched(),
 //     sleeps, or returns; one that loops without doing so keeps its P (and
 //     delays the timers queued on it) forever. Go preempts since 1.14.
+//     One exception, where Go's own preemption decides who gets a lock: the
+//     slow paths of GoMutex and GoMutex2015 (and so GoRWMutex's writers)
+//     yield like gosched() when the goroutine's time slice is spent — 10 ms
+//     without its P switching goroutines, Go's forcePreemptNS — as Go's
+//     sysmon would have preempted it by then (go_mutex_common.h,
+//     go_preempt_point). Those mutexes also spin only by Go's runtime rule
+//     (GoSpinPolicy): not while a goroutine waits in the spinner's P's run
+//     queue, and not unless another P is running.
 //   * No growable stacks: kGoroutineStackBytes is the limit; recursion
 //     deeper than that is a SIGSEGV on the guard page.
 //   * A blocking OS call (read(2), a std::mutex, std::this_thread::sleep_for,

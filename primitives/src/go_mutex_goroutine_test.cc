@@ -1,0 +1,426 @@
+// The Go mutexes on syncscope's goroutines: Go's canSpin rule with the
+// runtime's real state (GoSpinPolicy, go_mutex_common.h), the time-slice
+// preemption point of the slow paths (go_preempt_point), and progress of
+// every party when goroutines outnumber P's. States and counts only, no
+// timing thresholds: sleeps only set up a situation (a waiter that has
+// waited more than 1 ms, a time slice that is spent) and every wait is for
+// an exact state, with a hang guard.
+//
+// A goroutine "holds its P" below by waiting in testing_support::eventually
+// (its thread sleeps; the runtime has no preemption, so the P stays with it
+// and no M of that P steals or schedules). With every P held that way or
+// running a test goroutine, no M looks for work: what sits in a P's runnext
+// stays there, which is what makes the states below exact.
+#include <gtest/gtest.h>
+#include <syncscope/go_mutex.h>
+#include <syncscope/go_mutex_2015.h>
+#include <syncscope/go_rwmutex.h>
+#include <syncscope/goroutine.h>
+#include <syncscope/internal/scheduler.h>
+#include <syncscope/wait_group.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <thread>
+
+#include "go_mutex_test_support.h"
+
+namespace syncscope {
+namespace {
+
+using namespace std::chrono_literals;
+using internal::SpinView;
+using testing_support::eventually;
+
+const bool kMulticore = usable_cpus() > 1;
+
+class GoMutexOnGoroutinesTest : public ::testing::Test {
+ protected:
+  void use_procs(int n) {
+    ASSERT_TRUE(eventually([] { return num_goroutine() == 0; }));
+    set_gomaxprocs(n);
+  }
+  void TearDown() override {
+    EXPECT_TRUE(eventually([] { return num_goroutine() == 0; })) << "goroutines leaked";
+  }
+};
+
+// The caller's P is the only busy one or both are, with nobody looking for
+// work: the states the rule is asserted in.
+bool other_p_idle() {
+  const SpinView v = internal::spin_view();
+  return v.on_p && v.idle_procs == 1 && v.spinning_ms == 0;
+}
+bool all_ps_busy() {
+  const SpinView v = internal::spin_view();
+  return v.on_p && v.idle_procs == 0 && v.spinning_ms == 0;
+}
+
+// ---- the rule ----------------------------------------------------------------------
+// Go's sync_runtime_canSpin on snapshots: a thread's view leaves the
+// decision to the thread rule; a goroutine spins only with another P
+// running and nothing queued on its own P.
+TEST(GoSpinPolicyRuleTest, RuntimeConditionsOnSnapshots) {
+  EXPECT_TRUE(GoSpinPolicy::runtime_permits(SpinView{}));  // a thread
+  auto view = [](bool empty, int32_t procs, int32_t idle, int32_t spinning) {
+    SpinView v;
+    v.on_p = true;
+    v.local_runq_empty = empty;
+    v.procs = procs;
+    v.idle_procs = idle;
+    v.spinning_ms = spinning;
+    return v;
+  };
+  EXPECT_TRUE(GoSpinPolicy::runtime_permits(view(true, 2, 0, 0)));
+  EXPECT_FALSE(GoSpinPolicy::runtime_permits(view(false, 2, 0, 0)));  // a goroutine queued
+  EXPECT_FALSE(GoSpinPolicy::runtime_permits(view(true, 2, 1, 0)));   // the other P idle
+  EXPECT_FALSE(GoSpinPolicy::runtime_permits(view(true, 2, 0, 1)));   // ... or looking for work
+  EXPECT_FALSE(GoSpinPolicy::runtime_permits(view(true, 1, 0, 0)));   // GOMAXPROCS=1
+  EXPECT_TRUE(GoSpinPolicy::runtime_permits(view(true, 4, 1, 1)));
+  EXPECT_FALSE(GoSpinPolicy::runtime_permits(view(true, 4, 2, 1)));
+}
+
+TEST(GoSpinPolicyRuleTest, APlainThreadSeesNoGoroutineView) {
+  EXPECT_FALSE(internal::spin_view().on_p);
+  EXPECT_FALSE(internal::time_slice_expired());
+  for (int i = 0; i < GoSpinPolicy::kActiveSpin; ++i) EXPECT_EQ(GoSpinPolicy::can_spin(i), kMulticore);
+}
+
+// can_spin on a goroutine, in the three states of the rule: the other P
+// idle (refused), both P's running and an empty queue (allowed on a
+// multicore), a goroutine queued on the caller's P (refused). Inside a
+// SyscallGuard the goroutine blocks its thread, so the thread rule applies.
+TEST_F(GoMutexOnGoroutinesTest, CanSpinFollowsTheRuntimeState) {
+  use_procs(2);
+  struct Seen {
+    std::atomic<bool> settled{false}, spin{false}, queue_empty{false};
+  };
+  Seen alone, both_busy, queued, in_syscall;
+  std::atomic<bool> holder_running{false}, holder_release{false}, queued_ran{false};
+  WaitGroup done;
+
+  // 1. One goroutine, the other P idle: procs (2) <= idle (1) + spinning + 1.
+  done.add(1);
+  go([&] {
+    alone.settled = eventually(other_p_idle);
+    alone.spin = GoSpinPolicy::can_spin(0);
+    done.done();
+  });
+  done.wait();
+  ASSERT_TRUE(alone.settled.load());
+  EXPECT_FALSE(alone.spin.load());
+
+  // 2. A holder keeps the other P; the asker's queue is empty, then holds
+  //    a goroutine it started (go() puts it in the caller's runnext).
+  done.add(3);
+  go([&] {
+    holder_running = true;
+    eventually([&] { return holder_release.load(); });
+    done.done();
+  });
+  ASSERT_TRUE(eventually([&] { return holder_running.load(); }));
+  go([&] {
+    both_busy.settled = eventually([] { return all_ps_busy() && internal::spin_view().local_runq_empty; });
+    both_busy.spin = GoSpinPolicy::can_spin(0);
+    go([&] {
+      queued_ran = true;
+      done.done();
+    });
+    const SpinView v = internal::spin_view();
+    queued.settled = v.on_p && v.idle_procs == 0;
+    queued.queue_empty = v.local_runq_empty;
+    queued.spin = GoSpinPolicy::can_spin(0);
+    {
+      SyscallGuard g;  // the thread rule: no goroutine view
+      in_syscall.settled = !internal::spin_view().on_p;
+      in_syscall.spin = GoSpinPolicy::can_spin(0);
+    }
+    holder_release = true;
+    done.done();
+  });
+  done.wait();
+  ASSERT_TRUE(both_busy.settled.load());
+  EXPECT_EQ(both_busy.spin.load(), kMulticore);
+  ASSERT_TRUE(queued.settled.load());
+  EXPECT_FALSE(queued.queue_empty.load());
+  EXPECT_FALSE(queued.spin.load());
+  EXPECT_TRUE(queued_ran.load());
+  ASSERT_TRUE(in_syscall.settled.load());
+  EXPECT_EQ(in_syscall.spin.load(), kMulticore);
+}
+
+TEST_F(GoMutexOnGoroutinesTest, NoSpinningWithOneP) {
+  use_procs(1);
+  std::atomic<bool> spin{true}, on_p{false};
+  WaitGroup done;
+  done.add(1);
+  go([&] {
+    on_p = internal::spin_view().on_p;
+    spin = GoSpinPolicy::can_spin(0);
+    done.done();
+  });
+  done.wait();
+  EXPECT_TRUE(on_p.load());
+  EXPECT_FALSE(spin.load());
+}
+
+// ---- the rule in GoMutex -------------------------------------------------------------
+// S holds the mutex while W queues (W's P goes idle), then, with a holder H
+// on the other P, S unlocks — which readies W into S's own runnext — and H
+// takes the mutex. S asks for it again: with W queued on its P, S must not
+// spin; it queues and parks, and W runs on S's P. (What W finds there is
+// Go's semaphore at work: S's first semacquire took the unit the unlock
+// released for W — Go's semacquire1 also tries cansemacquire before it
+// queues — so W queues on the semaphore again without returning to the
+// mutex, and S, which could not spin, requeued at the head.) When H lets
+// go, S then W get the mutex, in that order.
+TEST_F(GoMutexOnGoroutinesTest, ASpinnerWithAReadiedWaiterOnItsPParksAndTheWaiterRuns) {
+  use_procs(2);
+  InstrumentedGoMutex m;
+  std::atomic<bool> s_ready{false}, h_running{false}, s_unlocked{false}, h_locked{false},
+      h_release{false};
+  std::atomic<bool> settled{true}, s_queue_empty{true}, s_can_spin{true}, w_ran_on_s_p{false};
+  std::atomic<uint64_t> spins_before{0};
+  std::atomic<int> next_order{0}, w_order{-1}, s_order{-1};
+  WaitGroup done;
+  done.add(3);
+  go([&] {  // S
+    m.lock();
+    go([&] {  // W: runs on the idle P (stolen from S's runnext), spins, parks
+      m.lock();
+      w_order = next_order++;
+      m.unlock();
+      done.done();
+    });
+    // W parked and its P idle again: W is a waiter, not running anywhere.
+    if (!eventually([&] { return m.waiter_count() == 1 && other_p_idle(); })) settled = false;
+    s_ready = true;
+    if (!eventually([&] { return h_running.load() && all_ps_busy(); })) settled = false;
+    m.unlock();  // wakes W: into this P's runnext
+    s_unlocked = true;
+    if (!eventually([&] { return h_locked.load(); })) settled = false;
+    const SpinView v = internal::spin_view();
+    s_queue_empty = v.local_runq_empty;
+    s_can_spin = GoSpinPolicy::can_spin(0);
+    spins_before = m.stats().spins;
+    m.lock();  // H holds it: S queues and parks, W runs here
+    s_order = next_order++;
+    m.unlock();
+    done.done();
+  });
+  ASSERT_TRUE(eventually([&] { return s_ready.load(); }));
+  go([&] {  // H: on the other P
+    h_running = true;
+    eventually([&] { return s_unlocked.load(); });
+    m.lock();
+    h_locked = true;
+    // S's P goes idle only once S has parked and W, queued there, has run
+    // and parked in its turn.
+    w_ran_on_s_p = eventually([&] { return m.waiter_count() == 2 && other_p_idle(); });
+    eventually([&] { return h_release.load(); });
+    m.unlock();
+    done.done();
+  });
+  ASSERT_TRUE(eventually([&] { return w_ran_on_s_p.load(); }));
+  const GoMutexStats s = m.stats();
+  h_release = true;
+  done.wait();
+  ASSERT_TRUE(settled.load());
+  EXPECT_FALSE(s_queue_empty.load());
+  EXPECT_FALSE(s_can_spin.load());
+  // S did not spin (the thread rule would have spun kActiveSpin rounds).
+  EXPECT_EQ(s.spins, spins_before.load());
+  EXPECT_EQ(s.parks, 3u);  // W, S's first try (it took W's unit), S again
+  EXPECT_FALSE(m.is_woken());
+  EXPECT_EQ(s_order.load(), 0);  // requeued at the head
+  EXPECT_EQ(w_order.load(), 1);
+  EXPECT_FALSE(m.is_locked());
+  EXPECT_EQ(m.waiter_count(), 0);
+}
+
+// Starvation mode on goroutines: a woken waiter that has waited more than
+// 1 ms and finds the mutex taken again switches it to starvation mode as it
+// requeues; the next unlock hands ownership to it, and the unlocker, asking
+// again, queues behind it. H holds the mutex on one P while W queues; with
+// X keeping the other P busy, H's unlock readies W into H's runnext, H
+// takes the mutex back at once and parks (on a WaitGroup) holding it, so W
+// runs on H's P and finds it held.
+TEST_F(GoMutexOnGoroutinesTest, AWaiterKeptOutOverAMillisecondStartsStarvationMode) {
+  use_procs(2);
+  InstrumentedGoMutex m;
+  WaitGroup gate;
+  gate.add(1);
+  std::atomic<bool> h_ready{false}, x_running{false}, x_release{false}, settled{true};
+  std::atomic<int> next_order{0}, w_order{-1}, h_order{-1};
+  WaitGroup done;
+  done.add(3);
+  go([&] {  // H
+    m.lock();
+    go([&] {  // W: stolen from H's runnext by the idle P; spins, parks
+      m.lock();
+      w_order = next_order++;
+      m.unlock();
+      done.done();
+    });
+    if (!eventually([&] { return m.waiter_count() == 1 && other_p_idle(); })) settled = false;
+    std::this_thread::sleep_for(2ms);  // W's wait now exceeds the 1 ms threshold
+    h_ready = true;
+    if (!eventually([&] { return x_running.load() && all_ps_busy(); })) settled = false;
+    m.unlock();  // W into this P's runnext
+    m.lock();    // W has not run: taken back at once
+    gate.wait();  // parks holding the mutex: W runs here, finds it held
+    m.unlock();   // starvation mode: hands ownership to W
+    m.lock();     // and queues behind it
+    h_order = next_order++;
+    m.unlock();
+    done.done();
+  });
+  ASSERT_TRUE(eventually([&] { return h_ready.load(); }));
+  go([&] {  // X: keeps the other P
+    x_running = true;
+    eventually([&] { return x_release.load(); });
+    done.done();
+  });
+  ASSERT_TRUE(eventually([&] { return m.is_starving(); }));
+  x_release = true;
+  gate.done();
+  done.wait();
+  EXPECT_TRUE(settled.load());
+  EXPECT_EQ(w_order.load(), 0);
+  EXPECT_EQ(h_order.load(), 1);
+  const GoMutexStats s = m.stats();
+  EXPECT_EQ(s.starvation_entries, 1u);
+  EXPECT_EQ(s.starvation_exits, 1u);
+  EXPECT_GE(s.handoffs, 1u);
+  EXPECT_FALSE(m.is_starving());
+  EXPECT_FALSE(m.is_locked());
+}
+
+// ---- the time slice ------------------------------------------------------------------
+// time_slice_expired() is Go's sysmon check made by the goroutine: false
+// at the first look of a slice, true at the first clock-reading call once
+// kTimeSliceNs have passed without the P switching, false again after a
+// switch.
+TEST_F(GoMutexOnGoroutinesTest, TimeSliceExpiresWithoutASwitchAndRestartsAfterOne) {
+  use_procs(1);
+  std::atomic<int> first{-1}, spent{-1}, after_yield{-1};
+  WaitGroup done;
+  done.add(1);
+  go([&] {
+    first = internal::time_slice_expired();
+    const auto t = std::chrono::steady_clock::now();
+    // The thread sleeps: the goroutine keeps its P and the P does not switch.
+    std::this_thread::sleep_until(t + std::chrono::nanoseconds(internal::kTimeSliceNs));
+    // Calls between clock reads say false; the next one that reads it, true.
+    int trues = 0, last = 0;
+    for (uint32_t i = 1; i <= internal::kTimeSlicePollEvery; ++i) {
+      last = internal::time_slice_expired();
+      trues += last;
+    }
+    spent = trues == 1 && last == 1;
+    gosched();
+    after_yield = internal::time_slice_expired();
+    done.done();
+  });
+  done.wait();
+  EXPECT_EQ(first.load(), 0);
+  EXPECT_EQ(spent.load(), 1);
+  EXPECT_EQ(after_yield.load(), 0);
+}
+
+// A goroutine whose slice is spent yields at the top of lock()'s slow path,
+// before it registers as a waiter and parks: with one P, a goroutine queued
+// in the global queue ahead of it runs first and sees no park. (Without the
+// preemption point the asker would register and park first: the runtime
+// does not preempt.) Queued globally — started by this thread — it runs
+// before the yielded asker, which goes to the back of the same queue.
+template <class M>
+class GoMutexPreemptionTest : public GoMutexOnGoroutinesTest {};
+using SpinningDesigns = ::testing::Types<InstrumentedGoMutex, InstrumentedGoMutex2015>;
+TYPED_TEST_SUITE(GoMutexPreemptionTest, SpinningDesigns);
+
+TYPED_TEST(GoMutexPreemptionTest, ASpentSliceYieldsBeforeQueueing) {
+  this->use_procs(1);
+  TypeParam m;
+  m.lock();  // held by this thread: the goroutine's lock() takes the slow path
+  std::atomic<int64_t> parks_seen_by_next{-1};
+  std::atomic<bool> asker_running{false}, next_started{false}, settled{true};
+  WaitGroup done;
+  done.add(2);
+  go([&] {  // the asker
+    (void)internal::time_slice_expired();  // the slice's first look
+    asker_running = true;
+    // The thread sleeps: the goroutine keeps the only P, which does not switch.
+    std::this_thread::sleep_for(std::chrono::nanoseconds(internal::kTimeSliceNs));
+    if (!eventually([&] { return next_started.load(); })) settled = false;
+    // All but the last call before the next clock read: the slow path's is it.
+    for (uint32_t i = 1; i < internal::kTimeSlicePollEvery; ++i) {
+      if (internal::time_slice_expired()) settled = false;
+    }
+    m.lock();
+    m.unlock();
+    done.done();
+  });
+  ASSERT_TRUE(eventually([&] { return asker_running.load(); }));
+  go([&] {  // global queue: runs when the asker yields or parks
+    parks_seen_by_next = static_cast<int64_t>(m.stats().parks);
+    done.done();
+  });
+  next_started = true;
+  ASSERT_TRUE(eventually([&] { return parks_seen_by_next.load() != -1 && m.stats().parks == 1; }));
+  m.unlock();
+  done.wait();
+  EXPECT_TRUE(settled.load());
+  EXPECT_EQ(parks_seen_by_next.load(), 0);
+}
+
+// ---- progress ------------------------------------------------------------------------
+// Four goroutines on two P's hammer one mutex until each has acquired it,
+// counted: the run stops when every party has at least one acquisition, or
+// fails after kMaxTotal acquisitions in all. Two of the four start in the
+// global queue behind two that never block on their own (they keep
+// winning); they run because the winners yield when their slice is spent
+// and because a winner that finds the lock held with a woken waiter queued
+// on its P parks instead of spinning.
+template <class M>
+class GoMutexProgressTest : public GoMutexOnGoroutinesTest {};
+using ProgressDesigns = ::testing::Types<GoMutex, GoMutex2015, GoRWMutex>;
+TYPED_TEST_SUITE(GoMutexProgressTest, ProgressDesigns);
+
+TYPED_TEST(GoMutexProgressTest, FourGoroutinesOnTwoPsEachAcquire) {
+  this->use_procs(2);
+  constexpr int kParties = 4;
+  constexpr uint64_t kMaxTotal = 50'000'000;  // hang guard, in acquisitions
+  TypeParam m;
+  std::array<uint64_t, kParties> count{};  // each under m
+  uint64_t total = 0;                      // under m
+  int parties_done = 0;                    // parties with >= 1 acquisition; under m
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> kept{0};
+  WaitGroup done;
+  done.add(kParties);
+  for (int t = 0; t < kParties; ++t) {
+    go([&, t] {
+      uint64_t sink = 0;
+      while (!stop.load(std::memory_order_relaxed)) {
+        m.lock();
+        if (count[t]++ == 0) ++parties_done;
+        ++total;
+        for (int i = 0; i < 64; ++i) sink = sink * 31 + static_cast<uint64_t>(i);  // critical work
+        if (parties_done == kParties || total >= kMaxTotal) stop.store(true, std::memory_order_relaxed);
+        m.unlock();
+        for (int i = 0; i < 16; ++i) sink = sink * 7 + static_cast<uint64_t>(i);
+      }
+      kept.fetch_add(sink, std::memory_order_relaxed);  // keeps the work
+      done.done();
+    });
+  }
+  done.wait();
+  EXPECT_LT(total, kMaxTotal);
+  for (int t = 0; t < kParties; ++t) EXPECT_GE(count[t], 1u) << "party " << t;
+}
+
+}  // namespace
+}  // namespace syncscope
