@@ -202,7 +202,9 @@ void register_all() {
       "thread: every party a std::thread (names without a model segment); goroutine "
       "(model:goroutine, the Go designs): every party a goroutine on syncscope's runtime, "
       "GOMAXPROCS=" + std::to_string(gomaxprocs()) +
-          ", unpinned, no preemption (a goroutine keeps its P until it parks or yields); "
+          ", unpinned, no asynchronous preemption (a goroutine keeps its P until it parks or "
+          "yields; GoMutex's slow path yields after a 10 ms time slice, as Go's sysmon "
+          "preempts); "
           "lock:go_sync_mutex: Go's sync.Mutex with goroutines (peer.sh)");
   for_each_lock(MutexLocks{}, []<class E>() { register_lock<E>(); });
   for_each_lock(InstrumentedLocks{}, []<class E>() { register_lock<E>(); });
