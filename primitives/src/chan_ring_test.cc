@@ -325,6 +325,115 @@ TEST_P(RingCapTest, TimedWaitersAndNotificationsLoseNothing) {
   EXPECT_EQ(sum.load(), int64_t{n} * (n + 1) / 2);
 }
 
+// ---- hand-off to queued waiters (chan_core.h, "Hand-off") -----------------------
+// Senders queued on a full ring, oldest first: each receive refills the slot
+// it empties with the oldest queued sender's value under the lock, so a
+// newcomer finds the ring full again (it cannot overtake), the values come
+// out in the senders' arrival order, and each sender blocked exactly once
+// (served, never woken to retry).
+TEST_P(RingCapTest, QueuedSendersGetFreedSlotsOldestFirstAndNoNewcomerOvertakes) {
+  const std::size_t cap = GetParam();
+  Chan<int> c(cap);
+  for (std::size_t i = 0; i < cap; ++i) c.send(-1);
+  constexpr int kSenders = 4;
+  std::vector<uint64_t> blocked(kSenders, 0);
+  Threads threads;
+  for (int i = 0; i < kSenders; ++i) {
+    threads.spawn([&, i] {
+      reset_chan_thread_stats();
+      c.send(i);
+      blocked[i] = chan_thread_stats().blocked;
+    });
+    ASSERT_TRUE(eventually([&] { return c.waiting_senders() == static_cast<std::size_t>(i) + 1; }));
+  }
+  // The buffered values, then the queued senders' in arrival order.
+  std::vector<int> want(cap, -1);
+  for (int i = 0; i < kSenders; ++i) want.push_back(i);
+  for (std::size_t j = 0; j < want.size(); ++j) {
+    EXPECT_EQ(c.receive(), want[j]);
+    if (j < kSenders) {
+      // The slot just freed already holds queued sender j's value.
+      EXPECT_EQ(c.len(), cap);
+      EXPECT_FALSE(c.try_send(99)) << "a newcomer took the slot of a queued sender";
+    }
+  }
+  threads.join();
+  for (int i = 0; i < kSenders; ++i) EXPECT_EQ(blocked[i], 1u) << "sender " << i;
+  EXPECT_EQ(c.len(), 0u);
+  EXPECT_EQ(c.waiting_senders(), 0u);
+}
+
+// Receivers queued on an empty ring, oldest first: each send moves its value
+// straight into the oldest one's destination (Go's send to a waiting
+// receiver), so the ring stays empty, a newcomer's try_receive finds
+// nothing, values reach the receivers in arrival order, and each blocked
+// exactly once.
+TEST_P(RingCapTest, QueuedReceiversGetValuesOldestFirstAndNoNewcomerOvertakes) {
+  Chan<int> c(GetParam());
+  constexpr int kReceivers = 4;
+  std::vector<int> got(kReceivers, -1);
+  std::vector<uint64_t> blocked(kReceivers, 0);
+  Threads threads;
+  for (int i = 0; i < kReceivers; ++i) {
+    threads.spawn([&, i] {
+      reset_chan_thread_stats();
+      got[i] = *c.receive();
+      blocked[i] = chan_thread_stats().blocked;
+    });
+    ASSERT_TRUE(
+        eventually([&] { return c.waiting_receivers() == static_cast<std::size_t>(i) + 1; }));
+  }
+  for (int i = 0; i < kReceivers; ++i) {
+    c.send(i * 10);
+    EXPECT_EQ(c.len(), 0u);
+    EXPECT_EQ(c.try_receive().status, RecvStatus::kWouldBlock)
+        << "a newcomer took the value of a queued receiver";
+  }
+  threads.join();
+  for (int i = 0; i < kReceivers; ++i) {
+    EXPECT_EQ(got[i], i * 10) << "receiver " << i;
+    EXPECT_EQ(blocked[i], 1u) << "receiver " << i;
+  }
+}
+
+// Stress for the senders' side of the hand-off: timed senders on a ring
+// that a slow receiver drains (queued senders served, cancelled ones racing
+// the serving receiver): every send that returned true is received exactly
+// once and in its sender's order, none that returned false is.
+TEST_P(RingCapTest, TimedSendersAndHandOffsLoseAndDuplicateNothing) {
+  const std::size_t cap = GetParam();
+  Chan<int64_t> c(cap);
+  constexpr int kSenders = 3;
+  const int n = scaled(2000);
+  std::vector<std::vector<int64_t>> sent(kSenders);
+  Threads threads;
+  for (int p = 0; p < kSenders; ++p) {
+    threads.spawn([&, p] {
+      for (int64_t i = 0; i < n; ++i) {
+        if (c.send_for(tag(p, i), std::chrono::microseconds(20))) sent[p].push_back(i);
+      }
+    });
+  }
+  std::atomic<bool> done{false};
+  std::vector<std::vector<int64_t>> got(kSenders);
+  std::thread receiver([&] {
+    for (;;) {
+      Received<int64_t> r = c.receive_for(std::chrono::milliseconds(1));
+      if (r) {
+        got[producer_of(*r)].push_back(seq_of(*r));
+      } else if (done.load()) {
+        return;
+      }
+    }
+  });
+  threads.join();
+  done.store(true);
+  receiver.join();
+  while (Received<int64_t> r = c.try_receive()) got[producer_of(*r)].push_back(seq_of(*r));
+  for (int p = 0; p < kSenders; ++p) EXPECT_EQ(got[p], sent[p]) << "producer " << p;
+  EXPECT_EQ(c.waiting_senders(), 0u);
+}
+
 // ---- select over buffered channels ----------------------------------------------
 // A select parked on empty buffered channels is woken by a lock-free send
 // on one of them, and receives that value.
