@@ -102,10 +102,11 @@
 // (syncscope/internal/sema.h). The budget's ceiling is calibrated at run time from
 // the measured unpark latency (chan_core.cc). Fast paths never allocate or
 // make a system call: on a buffered channel a free slot or a value in the
-// ring costs one CAS and no lock (the lock is taken only to wake a queued
-// partner); on an unbuffered one a waiting partner costs one lock
-// round-trip. try_send/try_receive that would block return without taking
-// the lock (Go's fast path).
+// ring costs one CAS and no lock (the lock is taken only when a partner is
+// queued, to serve it); on an unbuffered one a waiting partner costs one
+// lock round-trip. try_send/try_receive that would block return without
+// taking the lock when nobody is queued (Go's fast path). No wait calls
+// sched_yield (chan_core.cc, "No sched_yield()").
 
 #ifndef SYNCSCOPE_CHAN_H_
 #define SYNCSCOPE_CHAN_H_
