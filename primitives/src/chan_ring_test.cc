@@ -18,6 +18,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -556,6 +558,98 @@ TEST_P(RingCapTest, SelectConsumersOverMixedChannelsKeepOrderAndLoseNothing) {
   std::sort(all.begin(), all.end());
   ASSERT_EQ(all.size(), static_cast<std::size_t>(3 * per));
   EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end());
+}
+
+// ---- select's locked pass publishes every hand-off it made ----------------------
+// A buffered case's poll in select's locked pass (pass 1) first serves the
+// queued waiters (serve_locked) and may then still block; the waiters it
+// served must be published and woken all the same. Until this was fixed the
+// hand-offs of a case that blocked were dropped: those waiters stayed
+// claimed and dequeued forever (the channels suite's select_both hang).
+//
+// If a waiter is never woken, the test cannot fail cleanly (its thread can
+// no longer be joined): it reports and aborts after the hang guard.
+template <class Pred>
+void expect_woken(Pred done, const char* who) {
+  if (!eventually(done)) {
+    std::fprintf(stderr, "%s was never woken: a lost wake-up\n", who);
+    std::fflush(stderr);
+    std::abort();
+  }
+}
+
+// Builds, deterministically, the transient state a lock-free operation can
+// leave behind: ring full (one value, cap 1) with a sender AND a receiver
+// queued. The ring-only operations (try_pop / try_push) and the waiting
+// half alone (wait_ring) move the ring without serving anyone, as a
+// newcomer racing a serving thread does.
+//   a holds `ring_value`; S (sending 2) and R (receiving into *got) queued.
+struct BothQueued {
+  Chan<int> a{1};
+  std::optional<int> got;
+  detail::ChanCore::RingWait how = detail::ChanCore::RingWait::kTimedOut;
+  std::atomic<bool> sent{false};
+  std::atomic<bool> received{false};
+  Threads threads;
+
+  void build(bool full) {
+    auto* ring = static_cast<detail::BufferedChan<int>*>(a.core());
+    ASSERT_TRUE(a.try_send(1));
+    threads.spawn([this] {
+      a.send(2);
+      sent.store(true);
+    });
+    ASSERT_TRUE(eventually([&] { return senders_queued(a); }));
+    std::optional<int> one;
+    ASSERT_EQ(ring->try_pop(&one), detail::Poll::kDone);  // empty, S still queued
+    ASSERT_EQ(one, 1);
+    threads.spawn([this] {
+      how = a.core()->wait_ring(/*for_send=*/false, &got, nullptr);
+      received.store(true);
+    });
+    ASSERT_TRUE(eventually([&] { return receivers_queued(a); }));
+    if (full) {
+      int three = 3;
+      ASSERT_EQ(ring->try_push(three), detail::Poll::kDone);  // full, both still queued
+    }
+    ASSERT_TRUE(senders_queued(a) && receivers_queued(a));
+    ASSERT_FALSE(sent.load() || received.load());
+  }
+  void join() {
+    expect_woken([&] { return sent.load(); }, "the queued sender");
+    expect_woken([&] { return received.load(); }, "the queued receiver");
+    threads.join();
+  }
+};
+
+// Send case: the ring is full, so pass 0 skips it; pass 1's poll gives the
+// ring's value (3) to R, S's value (2) to the freed slot, and then finds
+// the ring full: the case blocks and the default fires — R and S must have
+// been completed and woken.
+TEST(RingSelectTest, LockedPassPublishesTheHandOffsOfASendCaseThatBlocks) {
+  BothQueued q;
+  ASSERT_NO_FATAL_FAILURE(q.build(/*full=*/true));
+  EXPECT_EQ(Select().send(q.a, 4).default_case().run(), 1);
+  q.join();
+  EXPECT_EQ(q.how, detail::ChanCore::RingWait::kTransferred);
+  EXPECT_EQ(q.got, 3);
+  EXPECT_EQ(q.a.len(), 1u);
+  EXPECT_EQ(q.a.receive(), 2);
+  EXPECT_EQ(q.a.waiting_senders() + q.a.waiting_receivers(), 0u);
+}
+
+// Receive case: the ring is empty, so pass 0 skips it; pass 1's poll moves
+// S's value (2) into the ring and from there to R, and then finds the ring
+// empty: the case blocks and the default fires.
+TEST(RingSelectTest, LockedPassPublishesTheHandOffsOfAReceiveCaseThatBlocks) {
+  BothQueued q;
+  ASSERT_NO_FATAL_FAILURE(q.build(/*full=*/false));
+  EXPECT_EQ(Select().recv(q.a).default_case().run(), 1);
+  q.join();
+  EXPECT_EQ(q.how, detail::ChanCore::RingWait::kTransferred);
+  EXPECT_EQ(q.got, 2);
+  EXPECT_EQ(q.a.len(), 0u);
+  EXPECT_EQ(q.a.waiting_senders() + q.a.waiting_receivers(), 0u);
 }
 
 // Select's choice among ready buffered cases stays uniform on the lock-free

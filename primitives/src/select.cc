@@ -149,25 +149,40 @@ struct SelectEngine {
       // Pass 1: the first ready case in poll order fires. A buffered
       // channel's ring effects are visible before the unlock, so it is
       // pinned while polled (chan_core.h, "Lifetime").
+      //
+      // `served` collects, across every case polled in this pass, the
+      // waiters the polls completed, and is published on every way out of
+      // the pass (fire, default/timeout, spin, queue, retry) after
+      // unlock_all. A buffered case's poll serves the queued waiters first
+      // (BufferedChan::serve_locked) and may still block afterwards — e.g.
+      // a send case that hands the ring's value to a queued receiver and
+      // the freed slot to a queued sender finds the ring full again — so a
+      // poll that returns kBlock may have completed waiters too. Dropping
+      // them (a Handoffs per case, discarded on kBlock) left those waiters
+      // claimed, dequeued and never woken: a lost wake-up (the select_both
+      // hang). A blocked case's channel stays alive until `served` is
+      // published: the caller holds a handle to every channel of the select
+      // for the whole run.
+      Handoffs served;
       for (uint32_t k = 0; k < norder; ++k) {
         const uint32_t i = pollorder[k];
         SelectCase& c = cases[i];
         const bool pin = c.ch->cap() != 0;
         if (pin) c.ch->ref();
-        Handoffs done;
-        const Poll p = c.poll(c.ch, c.elem, &done);
+        const Poll p = c.poll(c.ch, c.elem, &served);
         if (p == Poll::kBlock) {
           if (pin) c.ch->unref();  // not the last reference: the caller holds one
           continue;
         }
         unlock_all(cases, lockorder, norder);
-        done.finish();
+        served.finish();
         if (pin) c.ch->unref();  // last touch of this channel
-        return complete(c, i, p, done);
+        return complete(c, i, p, served);
       }
 
       if (!block || (deadline != nullptr && Clock::now() >= *deadline)) {
         unlock_all(cases, lockorder, norder);
+        served.finish();
         return block ? kSelectTimeout : kSelectDefault;
       }
       if (may_spin) {
@@ -177,6 +192,7 @@ struct SelectEngine {
         // channels' own operations do; see ChanCore::spin_until_ready).
         may_spin = false;
         unlock_all(cases, lockorder, norder);
+        served.finish();
         struct Ctx {
           const SelectCase* cases;
           const uint32_t* order;
@@ -223,9 +239,11 @@ struct SelectEngine {
           queue(cases[i].ch, sudogs[i].is_send).remove(&sudogs[i]);
         }
         unlock_all(cases, lockorder, norder);
+        served.finish();
         continue;
       }
       unlock_all(cases, lockorder, norder);
+      served.finish();  // before we may sleep: those waiters must not wait for us
 
       // Spin on the Waiter, then park (all-buffered selects also spun
       // before queueing: "Spin/park policy" in chan_core.cc).
