@@ -61,41 +61,47 @@ namespace {
 // longer is far cheaper than one such wake-up, and the calibrated ceiling
 // lets the spin grow to that cost.
 //
-// No sched_yield() phase in a queued wait (wait_for_claim), on purpose: on
-// an oversubscribed machine a yielding waiter hands its core to unrelated
-// runnable processes and gets it back only after their time slices, while a
-// parked thread woken through the futex gets the scheduler's wake-up
-// preference. The wait before queueing (spin_until) is different: its
-// partner never wakes it (it only changes the ring), so the alternative
-// to yielding is spinning on or queueing, and there a few yields past the
-// longest backoff pause are the better choice (see Backoff) — a few, not
-// one per poll:
+// No sched_yield() in any wait, on purpose (neither in a queued wait,
+// wait_for_claim, nor before queueing, spin_until). The tempting version —
+// past the longest backoff pause, yield the CPU a few times so that a
+// runnable partner on this CPU may go first (crossbeam's Backoff::snooze)
+// — was this file's until issue 11's second pass, and it is wrong here on
+// both counts that matter:
+//   * A yield that finds another runnable task hands it the CPU for its
+//     slice, and the yielder gets it back by the scheduler's tick, not by a
+//     wake-up: a thread that parks instead is woken by its partner through
+//     the futex and preempts a low-priority neighbour at once (wake-up
+//     preemption; a SCHED_IDLE task is preempted by any woken task). Under
+//     EEVDF each yield also pushes the yielder's virtual deadline a slice
+//     later, so even a nice-19 or SCHED_IDLE busy loop (the channels
+//     suite's neighbour:busy) then holds the CPU for milliseconds per yield
+//     (an A/B run of that suite's spsc/mpsc/select_rx cases with the
+//     neighbour: several times slower per message with two yields per
+//     wait than with none).
+//   * A yield that finds nothing else runnable still costs a system call
+//     (microseconds in a paravirtualized guest: more than a hand-off).
+// So a wait spins on cache lines (bounded by the adaptive budget below),
+// then parks; the partner that completes it wakes it.
 //
 // Spin/park policy of a buffered channel's wait, and why it does not fall
 // into a park per message when a low-priority process shares the CPUs:
 //   1. Spin before queueing (spin_until), polling head_/tail_ with
 //      exponential backoff, for the thread's adaptive budget (above: grows
 //      while spins pay off, bounded by twice the measured unpark latency,
-//      i.e. by what a hand-off through a park costs). At most
-//      kMaxYieldsPerWait sched_yield() calls per wait, past the longest
-//      pause: one yield lets a runnable partner on this CPU go first (more
-//      threads than CPUs); a yield per poll, in a loop, is the trap — under
-//      EEVDF each yield pushes the yielder's virtual deadline one slice
-//      later, so a storm of yields soon ranks it behind even a nice-19
-//      busy loop, which then holds the CPU for its whole (protected) slice:
-//      a millisecond stall per message, the collapse issue 11 measured.
-//   2. Then queue (the notifier now looks for us), re-check, and spin on
+//      i.e. by what a hand-off through a park costs).
+//   2. Then queue (partners now serve us), re-check, and spin on
 //      the Waiter's own line (wait_for_claim, the same budget): a partner
 //      that frees a slot / sends a value claims us with one CAS and no
 //      futex call while we spin, and we never left the CPU.
-//   3. Only then park. A parked thread is woken by exactly one notifier,
-//      and only when there is something for it (one claim per ring
-//      operation that found it queued); a notifier that finds only stale
-//      Sudogs wakes nobody.
+//   3. Only then park. A parked thread is woken by exactly one partner,
+//      and only with its operation done (the partner moved its value: see
+//      "Hand-off" in chan_core.h), or to retry when a newcomer won the
+//      race or the channel closed; a partner that finds only stale Sudogs
+//      wakes nobody.
 // Parking hands the CPU to whatever else is runnable, a low-priority
-// neighbour included, and the wake-up then waits for that neighbour's
-// slice; so the policy keeps a blocked thread on its CPU for as long as a
-// hand-off through a park would cost anyway, and no longer.
+// neighbour included, and the wake-up preempts it again; so the policy
+// keeps a blocked thread on its CPU for as long as a hand-off through a
+// park would cost anyway, and no longer.
 constexpr int64_t kWaitSpinMinNs = 1000;
 constexpr int64_t kWaitSpinCapNs = 100000;
 constexpr int64_t kUnparkInitialNs = 25000;
@@ -144,49 +150,23 @@ uint32_t spins_for(int64_t budget_ns) noexcept {
 // Backoff::spin): after poll k, wait 2^min(k, kBackoffMaxStep) spin hints.
 // Polling a cache line that another core is writing pulls it away from that
 // core each time; polling it less and less often lets a producer that is
-// busy on the line (the lock word, the count) work undisturbed, so values
-// pile up and are then taken in a run, while the first polls still come
-// quickly after a short wait. Past the longest pause, a wait for a partner
-// (spin_until: room or a value in a buffer, a select's channels) yields the
-// CPU on the next kMaxYieldsPerWait steps (crossbeam's Backoff::snooze,
-// bounded: see "Spin/park policy"), then pauses again: with more
-// threads than CPUs, the thread it waits for may be runnable on this very
-// CPU, and a pause would only delay it (the channels suite's select_rx and
-// mpsc cases at capacity 1024 are the ones this shows in). In the channel
-// lock's backoff yielding does not help: the holder is running. The
-// spinning locks' SpinWait (spin_lock.h) has the same spin-then-yield shape
-// with a fixed 256-hint budget; this one keeps the exponential pauses and
-// the time accounting spin_until's budget needs.
+// busy on the line (the lock word, the positions) work undisturbed, so
+// values pile up and are then taken in a run, while the first polls still
+// come quickly after a short wait. Past the longest pause it keeps pausing
+// (no yield: see "No sched_yield()" above). The spinning locks' SpinWait
+// (spin_lock.h) has a spin-then-yield shape with a fixed 256-hint budget;
+// this one keeps the exponential pauses and the time accounting
+// spin_until's budget needs.
 constexpr uint32_t kBackoffMaxStep = 6;
-// sched_yield() calls one wait before queueing may make (see "Spin/park
-// policy"); past them it goes on with the longest pause.
-constexpr uint32_t kMaxYieldsPerWait = 2;
 // Back-to-back polls of the Waiter's own state before the first spin hint.
 constexpr uint32_t kTightPolls = 16;
 
 class Backoff {
  public:
-  // yield: past the longest pause, yield the CPU instead of pausing longer
-  // (waits for a partner: a full or empty buffer, a select's channels). Not
-  // for the channel lock, whose holder is running (on another CPU, or about
-  // to be on this one only if preempted — rare at these hold times).
-  explicit Backoff(bool yield) noexcept : yield_(yield) {}
-
   // Waits before the next poll; returns the spin hints used. (Not polling
   // back to back first: the tight polls would pull the line away from its
   // writer just when it is busiest.)
   uint32_t snooze() noexcept {
-    if (yield_ && step_ > kBackoffMaxStep && yields_ < kMaxYieldsPerWait) {
-      ++yields_;
-      // Past the longest pause (crossbeam's Backoff::snooze): give the CPU
-      // to a runnable thread, if its run queue has one (the thread we wait
-      // for, when there are more threads than CPUs); with none it returns
-      // at once. Counted as the spin hints its time would have held.
-      const Clock::time_point t0 = Clock::now();
-      sched_yield();
-      const double ns = std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
-      return static_cast<uint32_t>(ns / relax_ns()) + 1;
-    }
     const uint32_t n = 1u << (step_ < kBackoffMaxStep ? step_ : kBackoffMaxStep);
     for (uint32_t i = 0; i < n; ++i) arch::cpu_relax();
     ++step_;
@@ -194,9 +174,7 @@ class Backoff {
   }
 
  private:
-  bool yield_;
   uint32_t step_ = 0;
-  uint32_t yields_ = 0;
 };
 
 // The moving average of the unpark latency (see "Calibration"). Any thread
@@ -259,7 +237,7 @@ void ChanCore::lock_slow() noexcept {
   ++tls_stats.lock_contended;
   if (usable_cpus() > 1) {
     const uint32_t limit = spins_for(kLockSpinNs);
-    Backoff backoff(/*yield=*/false);
+    Backoff backoff;
     for (uint32_t spun = 0; spun < limit;) {
       spun += backoff.snooze();
       uint32_t expected = kUnlocked;
@@ -457,7 +435,7 @@ bool ChanCore::block(WaitQueue& q, Waiter& w, Sudog& sg, const Deadline* deadlin
   return false;
 }
 
-// ---- buffered channels: len, notify, wait -----------------------------------------
+// ---- buffered channels: len, wait -----------------------------------------------
 uint32_t ChanCore::len() const noexcept {
   if (cap_ == 0) return 0;
   for (;;) {
@@ -484,28 +462,22 @@ void ring_snooze(uint32_t& step) noexcept {
   }
 }
 
-void ChanCore::notify_slow(WaitQueue& q) {
-  lock();
-  Sudog* sg = q.dequeue();
-  Waiter* w = sg != nullptr ? publish(sg, true) : nullptr;
-  unlock();
-  if (w != nullptr) wake(w);
-}
-
-bool ChanCore::wait_ring(bool for_send, const Deadline* deadline) {
+ChanCore::RingWait ChanCore::wait_ring(bool for_send, void* elem, const Deadline* deadline) {
   if (for_send) {
     SYNCSCOPE_WAITREG_NOTE(this, What::kChanSend);  // detector hook
-    return wait_ring_queued(sendq_, true, deadline);
+    return wait_ring_queued(sendq_, true, elem, deadline);
   }
   SYNCSCOPE_WAITREG_NOTE(this, What::kChanRecv);  // detector hook
-  return wait_ring_queued(recvq_, false, deadline);
+  return wait_ring_queued(recvq_, false, elem, deadline);
 }
 
-bool ChanCore::wait_ring_queued(WaitQueue& q, bool for_send, const Deadline* deadline) {
-  if (deadline != nullptr && Clock::now() >= *deadline) return false;
+ChanCore::RingWait ChanCore::wait_ring_queued(WaitQueue& q, bool for_send, void* elem,
+                                              const Deadline* deadline) {
+  if (deadline != nullptr && Clock::now() >= *deadline) return RingWait::kTimedOut;
   Waiter w;
   Sudog sg;
   sg.waiter = &w;
+  sg.elem = elem;
   sg.is_send = for_send;
   lock();
   q.enqueue(&sg);  // the announcement: a seq_cst store (see "No lost wake-up")
@@ -515,16 +487,18 @@ bool ChanCore::wait_ring_queued(WaitQueue& q, bool for_send, const Deadline* dea
     // hold this lock.
     q.remove(&sg);
     unlock();
-    return true;
+    return RingWait::kRetry;
   }
   unlock();
   // Spin on our own Waiter before parking (step 2 of "Spin/park policy").
-  if (wait_for_claim(w, deadline, /*spin=*/true)) return true;
+  if (wait_for_claim(w, deadline, /*spin=*/true)) {
+    return w.success ? RingWait::kTransferred : RingWait::kRetry;
+  }
   // Deadline: cancelled, so unclaimable; unlink it if no dequeuer dropped it.
   lock();
   if (sg.linked) q.remove(&sg);
   unlock();
-  return false;
+  return RingWait::kTimedOut;
 }
 
 bool ChanCore::block_send(Waiter& w, Sudog& sg, const Deadline* deadline, bool spin) {
@@ -563,7 +537,7 @@ bool spin_until(bool (*ready)(const void*), const void* ctx, const Deadline* dea
   if (usable_cpus() <= 1 || internal::parkable_goroutine() != nullptr) return false;
   ChanStats& st = tls_stats;
   const uint32_t limit = spins_for(spin_budget_ns());
-  Backoff backoff(/*yield=*/true);
+  Backoff backoff;
   for (uint32_t spun = 0; spun < limit;) {
     if (ready(ctx)) {
       st.spins += spun;
@@ -597,9 +571,14 @@ bool ChanCore::spin_until_ready(bool for_send, const Deadline* deadline) noexcep
 
 // ---- close ----------------------------------------------------------------------
 void ChanCore::close() {
+  // Pinned (see "Lifetime"): the mark and closed_ are visible to lock-free
+  // receivers before this thread unlocks, and a receiver that returns
+  // "closed" may drop the last handle at once.
+  ref();
   lock();
   if (closed_.load(std::memory_order_relaxed) != 0) {
     unlock();
+    unref();
     throw_chan_panic(kCloseOfClosedChannel);
   }
   // Buffered: the mark first, so that no send reserves a slot from now on
@@ -609,25 +588,15 @@ void ChanCore::close() {
   closed_.store(1, std::memory_order_release);
   // Claim every queued operation with success = false: receivers return
   // "closed" (their destination stays empty), senders throw (on a buffered
-  // channel both retry instead, and their retry finds the mark). Parked ones are
-  // chained through their (claimed, unlinked) Sudog and released after
-  // unlocking (Go: glist, goready after unlock). A parked waiter cannot
-  // return before its release, so its Sudog stays alive until then.
-  Sudog* wake_list = nullptr;
+  // channel both retry instead, and their retry finds the mark). Published
+  // and woken after unlocking (Go: glist, goready after unlock).
+  Handoffs woken;
   for (WaitQueue* q : {&recvq_, &sendq_}) {
-    while (Sudog* sg = q->dequeue()) {
-      if (publish(sg, false) != nullptr) {
-        sg->next = wake_list;
-        wake_list = sg;
-      }
-    }
+    while (Sudog* sg = q->dequeue()) woken.add(sg, false);
   }
   unlock();
-  while (wake_list != nullptr) {
-    Sudog* next = wake_list->next;  // read before the release: then it may be gone
-    wake(wake_list->waiter);
-    wake_list = next;
-  }
+  woken.finish();
+  unref();
 }
 
 // ---- the rest -------------------------------------------------------------------

@@ -18,6 +18,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -325,6 +327,115 @@ TEST_P(RingCapTest, TimedWaitersAndNotificationsLoseNothing) {
   EXPECT_EQ(sum.load(), int64_t{n} * (n + 1) / 2);
 }
 
+// ---- hand-off to queued waiters (chan_core.h, "Hand-off") -----------------------
+// Senders queued on a full ring, oldest first: each receive refills the slot
+// it empties with the oldest queued sender's value under the lock, so a
+// newcomer finds the ring full again (it cannot overtake), the values come
+// out in the senders' arrival order, and each sender blocked exactly once
+// (served, never woken to retry).
+TEST_P(RingCapTest, QueuedSendersGetFreedSlotsOldestFirstAndNoNewcomerOvertakes) {
+  const std::size_t cap = GetParam();
+  Chan<int> c(cap);
+  for (std::size_t i = 0; i < cap; ++i) c.send(-1);
+  constexpr int kSenders = 4;
+  std::vector<uint64_t> blocked(kSenders, 0);
+  Threads threads;
+  for (int i = 0; i < kSenders; ++i) {
+    threads.spawn([&, i] {
+      reset_chan_thread_stats();
+      c.send(i);
+      blocked[i] = chan_thread_stats().blocked;
+    });
+    ASSERT_TRUE(eventually([&] { return c.waiting_senders() == static_cast<std::size_t>(i) + 1; }));
+  }
+  // The buffered values, then the queued senders' in arrival order.
+  std::vector<int> want(cap, -1);
+  for (int i = 0; i < kSenders; ++i) want.push_back(i);
+  for (std::size_t j = 0; j < want.size(); ++j) {
+    EXPECT_EQ(c.receive(), want[j]);
+    if (j < kSenders) {
+      // The slot just freed already holds queued sender j's value.
+      EXPECT_EQ(c.len(), cap);
+      EXPECT_FALSE(c.try_send(99)) << "a newcomer took the slot of a queued sender";
+    }
+  }
+  threads.join();
+  for (int i = 0; i < kSenders; ++i) EXPECT_EQ(blocked[i], 1u) << "sender " << i;
+  EXPECT_EQ(c.len(), 0u);
+  EXPECT_EQ(c.waiting_senders(), 0u);
+}
+
+// Receivers queued on an empty ring, oldest first: each send moves its value
+// straight into the oldest one's destination (Go's send to a waiting
+// receiver), so the ring stays empty, a newcomer's try_receive finds
+// nothing, values reach the receivers in arrival order, and each blocked
+// exactly once.
+TEST_P(RingCapTest, QueuedReceiversGetValuesOldestFirstAndNoNewcomerOvertakes) {
+  Chan<int> c(GetParam());
+  constexpr int kReceivers = 4;
+  std::vector<int> got(kReceivers, -1);
+  std::vector<uint64_t> blocked(kReceivers, 0);
+  Threads threads;
+  for (int i = 0; i < kReceivers; ++i) {
+    threads.spawn([&, i] {
+      reset_chan_thread_stats();
+      got[i] = *c.receive();
+      blocked[i] = chan_thread_stats().blocked;
+    });
+    ASSERT_TRUE(
+        eventually([&] { return c.waiting_receivers() == static_cast<std::size_t>(i) + 1; }));
+  }
+  for (int i = 0; i < kReceivers; ++i) {
+    c.send(i * 10);
+    EXPECT_EQ(c.len(), 0u);
+    EXPECT_EQ(c.try_receive().status, RecvStatus::kWouldBlock)
+        << "a newcomer took the value of a queued receiver";
+  }
+  threads.join();
+  for (int i = 0; i < kReceivers; ++i) {
+    EXPECT_EQ(got[i], i * 10) << "receiver " << i;
+    EXPECT_EQ(blocked[i], 1u) << "receiver " << i;
+  }
+}
+
+// Stress for the senders' side of the hand-off: timed senders on a ring
+// that a slow receiver drains (queued senders served, cancelled ones racing
+// the serving receiver): every send that returned true is received exactly
+// once and in its sender's order, none that returned false is.
+TEST_P(RingCapTest, TimedSendersAndHandOffsLoseAndDuplicateNothing) {
+  const std::size_t cap = GetParam();
+  Chan<int64_t> c(cap);
+  constexpr int kSenders = 3;
+  const int n = scaled(2000);
+  std::vector<std::vector<int64_t>> sent(kSenders);
+  Threads threads;
+  for (int p = 0; p < kSenders; ++p) {
+    threads.spawn([&, p] {
+      for (int64_t i = 0; i < n; ++i) {
+        if (c.send_for(tag(p, i), std::chrono::microseconds(20))) sent[p].push_back(i);
+      }
+    });
+  }
+  std::atomic<bool> done{false};
+  std::vector<std::vector<int64_t>> got(kSenders);
+  std::thread receiver([&] {
+    for (;;) {
+      Received<int64_t> r = c.receive_for(std::chrono::milliseconds(1));
+      if (r) {
+        got[producer_of(*r)].push_back(seq_of(*r));
+      } else if (done.load()) {
+        return;
+      }
+    }
+  });
+  threads.join();
+  done.store(true);
+  receiver.join();
+  while (Received<int64_t> r = c.try_receive()) got[producer_of(*r)].push_back(seq_of(*r));
+  for (int p = 0; p < kSenders; ++p) EXPECT_EQ(got[p], sent[p]) << "producer " << p;
+  EXPECT_EQ(c.waiting_senders(), 0u);
+}
+
 // ---- select over buffered channels ----------------------------------------------
 // A select parked on empty buffered channels is woken by a lock-free send
 // on one of them, and receives that value.
@@ -447,6 +558,98 @@ TEST_P(RingCapTest, SelectConsumersOverMixedChannelsKeepOrderAndLoseNothing) {
   std::sort(all.begin(), all.end());
   ASSERT_EQ(all.size(), static_cast<std::size_t>(3 * per));
   EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end());
+}
+
+// ---- select's locked pass publishes every hand-off it made ----------------------
+// A buffered case's poll in select's locked pass (pass 1) first serves the
+// queued waiters (serve_locked) and may then still block; the waiters it
+// served must be published and woken all the same. Until this was fixed the
+// hand-offs of a case that blocked were dropped: those waiters stayed
+// claimed and dequeued forever (the channels suite's select_both hang).
+//
+// If a waiter is never woken, the test cannot fail cleanly (its thread can
+// no longer be joined): it reports and aborts after the hang guard.
+template <class Pred>
+void expect_woken(Pred done, const char* who) {
+  if (!eventually(done)) {
+    std::fprintf(stderr, "%s was never woken: a lost wake-up\n", who);
+    std::fflush(stderr);
+    std::abort();
+  }
+}
+
+// Builds, deterministically, the transient state a lock-free operation can
+// leave behind: ring full (one value, cap 1) with a sender AND a receiver
+// queued. The ring-only operations (try_pop / try_push) and the waiting
+// half alone (wait_ring) move the ring without serving anyone, as a
+// newcomer racing a serving thread does.
+//   a holds `ring_value`; S (sending 2) and R (receiving into *got) queued.
+struct BothQueued {
+  Chan<int> a{1};
+  std::optional<int> got;
+  detail::ChanCore::RingWait how = detail::ChanCore::RingWait::kTimedOut;
+  std::atomic<bool> sent{false};
+  std::atomic<bool> received{false};
+  Threads threads;
+
+  void build(bool full) {
+    auto* ring = static_cast<detail::BufferedChan<int>*>(a.core());
+    ASSERT_TRUE(a.try_send(1));
+    threads.spawn([this] {
+      a.send(2);
+      sent.store(true);
+    });
+    ASSERT_TRUE(eventually([&] { return senders_queued(a); }));
+    std::optional<int> one;
+    ASSERT_EQ(ring->try_pop(&one), detail::Poll::kDone);  // empty, S still queued
+    ASSERT_EQ(one, 1);
+    threads.spawn([this] {
+      how = a.core()->wait_ring(/*for_send=*/false, &got, nullptr);
+      received.store(true);
+    });
+    ASSERT_TRUE(eventually([&] { return receivers_queued(a); }));
+    if (full) {
+      int three = 3;
+      ASSERT_EQ(ring->try_push(three), detail::Poll::kDone);  // full, both still queued
+    }
+    ASSERT_TRUE(senders_queued(a) && receivers_queued(a));
+    ASSERT_FALSE(sent.load() || received.load());
+  }
+  void join() {
+    expect_woken([&] { return sent.load(); }, "the queued sender");
+    expect_woken([&] { return received.load(); }, "the queued receiver");
+    threads.join();
+  }
+};
+
+// Send case: the ring is full, so pass 0 skips it; pass 1's poll gives the
+// ring's value (3) to R, S's value (2) to the freed slot, and then finds
+// the ring full: the case blocks and the default fires — R and S must have
+// been completed and woken.
+TEST(RingSelectTest, LockedPassPublishesTheHandOffsOfASendCaseThatBlocks) {
+  BothQueued q;
+  ASSERT_NO_FATAL_FAILURE(q.build(/*full=*/true));
+  EXPECT_EQ(Select().send(q.a, 4).default_case().run(), 1);
+  q.join();
+  EXPECT_EQ(q.how, detail::ChanCore::RingWait::kTransferred);
+  EXPECT_EQ(q.got, 3);
+  EXPECT_EQ(q.a.len(), 1u);
+  EXPECT_EQ(q.a.receive(), 2);
+  EXPECT_EQ(q.a.waiting_senders() + q.a.waiting_receivers(), 0u);
+}
+
+// Receive case: the ring is empty, so pass 0 skips it; pass 1's poll moves
+// S's value (2) into the ring and from there to R, and then finds the ring
+// empty: the case blocks and the default fires.
+TEST(RingSelectTest, LockedPassPublishesTheHandOffsOfAReceiveCaseThatBlocks) {
+  BothQueued q;
+  ASSERT_NO_FATAL_FAILURE(q.build(/*full=*/false));
+  EXPECT_EQ(Select().recv(q.a).default_case().run(), 1);
+  q.join();
+  EXPECT_EQ(q.how, detail::ChanCore::RingWait::kTransferred);
+  EXPECT_EQ(q.got, 2);
+  EXPECT_EQ(q.a.len(), 0u);
+  EXPECT_EQ(q.a.waiting_senders() + q.a.waiting_receivers(), 0u);
 }
 
 // Select's choice among ready buffered cases stays uniform on the lock-free

@@ -36,12 +36,13 @@ struct SelectEngine {
     }
   }
 
-  // After a case's poll found it ready and its lock(s) were dropped: a send
-  // on a closed channel panics; a partner the operation completed is woken.
-  // Returns the case index.
-  static int complete(const SelectCase& c, uint32_t i, Poll p, Waiter* wake_me) {
+  // After a case's poll found it ready and its lock(s) were dropped: the
+  // partners the operation completed are published and woken (the last
+  // touch of their channels: "Lifetime" in chan_core.h); a send on a
+  // closed channel panics. Returns the case index.
+  static int complete(const SelectCase& c, uint32_t i, Poll p, Handoffs& done) {
+    done.finish();
     if (p == Poll::kClosed && c.is_send) throw_chan_panic(kSendOnClosedChannel);
-    if (wake_me != nullptr) wake(wake_me);
     return static_cast<int>(i);
   }
 
@@ -63,17 +64,17 @@ struct SelectEngine {
       const uint32_t i = pollorder[k];
       SelectCase& c = cases[i];
       if (!c.ch->ready_hint(c.is_send)) continue;
+      Handoffs done;
       if (c.ch->cap() != 0) {
         const Poll p = c.try_ring(c.ch, c.elem);
         if (p == Poll::kBlock) continue;  // lost the race for it
-        return complete(c, i, p, nullptr);
+        return complete(c, i, p, done);
       }
-      Waiter* wake_me = nullptr;
       c.ch->lock();
-      const Poll p = c.poll(c.ch, c.elem, &wake_me);
+      const Poll p = c.poll(c.ch, c.elem, &done);
       c.ch->unlock();
       if (p == Poll::kBlock) continue;  // lost the race for it
-      return complete(c, i, p, wake_me);
+      return complete(c, i, p, done);
     }
     return -1;
   }
@@ -131,32 +132,57 @@ struct SelectEngine {
     for (uint32_t k = 0; k < norder; ++k)
       all_buffered = all_buffered && cases[pollorder[k]].ch->cap() != 0;
 
-    // A case a notification woke us through (buffered), tried first on the
+    // A buffered case we were woken through to retry, tried first on the
     // next round; -1: none.
     int notified = -1;
     for (bool may_spin = block && all_buffered;;) {
       if (notified >= 0) {
         SelectCase& c = cases[notified];
+        Handoffs done;
         const Poll p = c.try_ring(c.ch, c.elem);
-        if (p != Poll::kBlock) return complete(c, static_cast<uint32_t>(notified), p, nullptr);
-        notified = -1;  // a newcomer took it: the notification is used up
+        if (p != Poll::kBlock) return complete(c, static_cast<uint32_t>(notified), p, done);
+        notified = -1;  // a newcomer took it: the wake-up is used up
       }
       if (const int i = try_each(cases, pollorder, norder); i >= 0) return i;
       lock_all(cases, lockorder, norder);
 
-      // Pass 1: the first ready case in poll order fires.
+      // Pass 1: the first ready case in poll order fires. A buffered
+      // channel's ring effects are visible before the unlock, so it is
+      // pinned while polled (chan_core.h, "Lifetime").
+      //
+      // `served` collects, across every case polled in this pass, the
+      // waiters the polls completed, and is published on every way out of
+      // the pass (fire, default/timeout, spin, queue, retry) after
+      // unlock_all. A buffered case's poll serves the queued waiters first
+      // (BufferedChan::serve_locked) and may still block afterwards — e.g.
+      // a send case that hands the ring's value to a queued receiver and
+      // the freed slot to a queued sender finds the ring full again — so a
+      // poll that returns kBlock may have completed waiters too. Dropping
+      // them (a Handoffs per case, discarded on kBlock) left those waiters
+      // claimed, dequeued and never woken: a lost wake-up (the select_both
+      // hang). A blocked case's channel stays alive until `served` is
+      // published: the caller holds a handle to every channel of the select
+      // for the whole run.
+      Handoffs served;
       for (uint32_t k = 0; k < norder; ++k) {
         const uint32_t i = pollorder[k];
         SelectCase& c = cases[i];
-        Waiter* wake_me = nullptr;
-        const Poll p = c.poll(c.ch, c.elem, &wake_me);
-        if (p == Poll::kBlock) continue;
+        const bool pin = c.ch->cap() != 0;
+        if (pin) c.ch->ref();
+        const Poll p = c.poll(c.ch, c.elem, &served);
+        if (p == Poll::kBlock) {
+          if (pin) c.ch->unref();  // not the last reference: the caller holds one
+          continue;
+        }
         unlock_all(cases, lockorder, norder);
-        return complete(c, i, p, wake_me);
+        served.finish();
+        if (pin) c.ch->unref();  // last touch of this channel
+        return complete(c, i, p, served);
       }
 
       if (!block || (deadline != nullptr && Clock::now() >= *deadline)) {
         unlock_all(cases, lockorder, norder);
+        served.finish();
         return block ? kSelectTimeout : kSelectDefault;
       }
       if (may_spin) {
@@ -166,6 +192,7 @@ struct SelectEngine {
         // channels' own operations do; see ChanCore::spin_until_ready).
         may_spin = false;
         unlock_all(cases, lockorder, norder);
+        served.finish();
         struct Ctx {
           const SelectCase* cases;
           const uint32_t* order;
@@ -196,9 +223,9 @@ struct SelectEngine {
         sg.is_send = cases[i].is_send;
         queue(cases[i].ch, sg.is_send).enqueue(&sg);
       }
-      // The waiter's half of the handshake with lock-free notifiers: a
+      // The waiter's half of the handshake with lock-free partners: a
       // buffered ring that became ready after pass 1 and before our
-      // enqueue (whose notifier may have seen no Sudog) is seen here.
+      // enqueue (whose partner may have seen no Sudog) is seen here.
       // Nobody can have claimed w yet: we hold every lock it is queued
       // under.
       bool ready = false;
@@ -212,9 +239,11 @@ struct SelectEngine {
           queue(cases[i].ch, sudogs[i].is_send).remove(&sudogs[i]);
         }
         unlock_all(cases, lockorder, norder);
+        served.finish();
         continue;
       }
       unlock_all(cases, lockorder, norder);
+      served.finish();  // before we may sleep: those waiters must not wait for us
 
       // Spin on the Waiter, then park (all-buffered selects also spun
       // before queueing: "Spin/park policy" in chan_core.cc).
@@ -232,13 +261,16 @@ struct SelectEngine {
 
       if (!completed) return kSelectTimeout;
       const int fired = w.fired;
-      if (cases[fired].ch->cap() != 0) {
-        // Notified (or closed) through a buffered case: retry, that case
-        // first; spin again before queueing again.
+      if (cases[fired].ch->cap() != 0 && !w.success) {
+        // Woken through a buffered case to retry (closed, or a newcomer
+        // won the value / slot a partner meant for us): that case first;
+        // spin again before queueing again.
         notified = fired;
         may_spin = all_buffered;
         continue;
       }
+      // Completed by a partner: the value was moved (buffered or not), or
+      // an unbuffered channel was closed.
       if (!w.success && cases[fired].is_send) throw_chan_panic(kSendOnClosedChannel);
       return fired;
     }

@@ -42,8 +42,10 @@
 // Both flavours share syncscope/chan_core.h: Go's hchan structure (one
 // lock, recvq/sendq of Sudogs on the waiters' stacks, the invariants
 // written there) and the waiting protocol (bounded spinning, then parking
-// on the calling thread's Sema). Unbuffered channels hand values over
-// directly to a waiting partner; buffered ones wake it to retry on the ring.
+// on the calling thread's Sema). A queued waiter is served by its partner
+// on both flavours: its value is moved for it (into the waiting receiver's
+// destination, or into the ring slot the partner frees for the waiting
+// sender) before it is woken.
 //
 // Semantics (the seed's "特别场景" table; Go panics are ChanPanic exceptions,
 // derived from std::logic_error, with Go's messages):
@@ -72,10 +74,15 @@
 // const T& overloads copy into a temporary outside the lock, then move it.
 //
 // Fairness: per channel, values are received in the order they were sent,
-// and blocked senders and blocked receivers are each woken in FIFO order.
-// Unbuffered: newcomers cannot overtake a queued waiter. Buffered: a
-// newcomer arriving between a waiter's wake-up and its retry may take the
-// freed slot / the value first; the waiter then queues again (chan_core.h).
+// and blocked senders and blocked receivers are each served in FIFO order:
+// an operation that finds waiters queued serves them before itself (Go's
+// recvq/sendq discipline). Unbuffered: newcomers cannot overtake a queued
+// waiter. Buffered: the oldest queued receiver gets the next value, the
+// oldest queued sender the next free slot, moved for it by its partner;
+// only a newcomer that has not queued and races a partner in the instant
+// between its check of the ring and its operation for the waiter can take
+// that value / slot first — the waiter is then woken to retry and queues
+// again at the tail if it must (chan_core.h, "Hand-off").
 // The channel lock itself is not fair but is held for a few dozen
 // instructions.
 //
@@ -95,10 +102,11 @@
 // (syncscope/internal/sema.h). The budget's ceiling is calibrated at run time from
 // the measured unpark latency (chan_core.cc). Fast paths never allocate or
 // make a system call: on a buffered channel a free slot or a value in the
-// ring costs one CAS and no lock (the lock is taken only to wake a queued
-// partner); on an unbuffered one a waiting partner costs one lock
-// round-trip. try_send/try_receive that would block return without taking
-// the lock (Go's fast path).
+// ring costs one CAS and no lock (the lock is taken only when a partner is
+// queued, to serve it); on an unbuffered one a waiting partner costs one
+// lock round-trip. try_send/try_receive that would block return without
+// taking the lock when nobody is queued (Go's fast path). No wait calls
+// sched_yield (chan_core.cc, "No sched_yield()").
 
 #ifndef SYNCSCOPE_CHAN_H_
 #define SYNCSCOPE_CHAN_H_
@@ -168,20 +176,22 @@ Deadline to_deadline(const std::chrono::time_point<C, Dur>& t) {
 
 // The typed bodies select.h calls under the channel lock (lock held;
 // dispatch on the flavour). elem: T* (send) / std::optional<T>* (receive).
+// The waiters they complete go to *h (published by the caller after it
+// unlocked); a buffered channel must be pinned (ref()) by the caller.
 template <class T>
-Poll poll_send(ChanCore* core, void* elem, Waiter** wake) noexcept {
+Poll poll_send(ChanCore* core, void* elem, Handoffs* h) noexcept {
   T& v = *static_cast<T*>(elem);
-  if (core->cap() == 0) return static_cast<UnbufferedChan<T>*>(core)->send_locked(v, wake);
-  return static_cast<BufferedChan<T>*>(core)->send_locked(v, wake);
+  if (core->cap() == 0) return static_cast<UnbufferedChan<T>*>(core)->send_locked(v, h);
+  return static_cast<BufferedChan<T>*>(core)->send_locked(v, h);
 }
 template <class T>
-Poll poll_recv(ChanCore* core, void* elem, Waiter** wake) noexcept {
+Poll poll_recv(ChanCore* core, void* elem, Handoffs* h) noexcept {
   auto* out = static_cast<std::optional<T>*>(elem);
-  if (core->cap() == 0) return static_cast<UnbufferedChan<T>*>(core)->recv_locked(out, wake);
-  return static_cast<BufferedChan<T>*>(core)->recv_locked(out, wake);
+  if (core->cap() == 0) return static_cast<UnbufferedChan<T>*>(core)->recv_locked(out, h);
+  return static_cast<BufferedChan<T>*>(core)->recv_locked(out, h);
 }
 // The same for a buffered channel from outside every lock (select's first
-// pass): the lock-free ring operation and its notification.
+// pass): the ring operation, or the hand-off when a waiter is queued.
 template <class T>
 Poll try_send_ring(ChanCore* core, void* elem) {
   return static_cast<BufferedChan<T>*>(core)->send_nb(*static_cast<T*>(elem));
@@ -440,12 +450,12 @@ class Chan {
     if (core_ == nullptr) return nil_wait(d, block);
     if (core_->cap() != 0) return send_ring(static_cast<Buffered*>(core_), v, d, block);
     auto* c = static_cast<Unbuffered*>(core_);
-    detail::Waiter* wake = nullptr;
+    detail::Handoffs h;
     c->lock();
-    const detail::Poll p = c->send_locked(v, &wake);
+    const detail::Poll p = c->send_locked(v, &h);
     if (p == detail::Poll::kDone) {
       c->unlock();
-      if (wake != nullptr) detail::wake(wake);
+      h.finish();  // the last touch: the receiver may free the channel now
       return true;
     }
     if (p == detail::Poll::kClosed) {
@@ -467,12 +477,12 @@ class Chan {
     }
     if (core_->cap() != 0) return recv_ring(static_cast<Buffered*>(core_), out, d, block);
     auto* c = static_cast<Unbuffered*>(core_);
-    detail::Waiter* wake = nullptr;
+    detail::Handoffs h;
     c->lock();
-    const detail::Poll p = c->recv_locked(out, &wake);
+    const detail::Poll p = c->recv_locked(out, &h);
     if (p == detail::Poll::kDone) {
       c->unlock();
-      if (wake != nullptr) detail::wake(wake);
+      h.finish();  // the last touch: the sender may free the channel now
       return RecvStatus::kValue;
     }
     if (p == detail::Poll::kClosed) {
@@ -487,31 +497,38 @@ class Chan {
   }
 
   // send_ring / recv_ring: a buffered channel's operation. The ring try is
-  // inline and lock-free (with the notification of a queued partner, which
-  // looks at one word when nobody waits). Would block: spin outside the
-  // queues for the adaptive budget (ChanCore::spin_until_ready), then
-  // queue and park (ChanCore::wait_ring) until notified, and try again —
-  // after a notification always at least once more, even past the
-  // deadline, so that the notification is not lost (chan_core.h).
+  // inline and lock-free when nobody waits (two relaxed loads of the queue
+  // heads, and the handshake's load). Would block: spin outside the queues
+  // for the adaptive budget (ChanCore::spin_until_ready), then queue and
+  // wait (ChanCore::wait_ring) until a partner completes the operation
+  // (its value moved: done), or wakes it to retry (closed, or a race lost
+  // to a newcomer: try again, even past the deadline, so that nothing
+  // handed to it is lost).
   static bool send_ring(Buffered* c, T& v, const detail::Deadline* d, bool block) {
+    using W = detail::ChanCore::RingWait;
     for (;;) {
       const detail::Poll p = c->send_nb(v);
       if (p == detail::Poll::kDone) return true;
       if (p == detail::Poll::kClosed) detail::throw_chan_panic(kSendOnClosedChannel);
       if (!block) return false;
       if (c->spin_until_ready(true, d)) continue;
-      if (!c->wait_ring(true, d)) return false;
+      const W w = c->wait_ring(true, &v, d);
+      if (w == W::kTransferred) return true;  // the partner moved v into the ring
+      if (w == W::kTimedOut) return false;
     }
   }
   static RecvStatus recv_ring(Buffered* c, std::optional<T>* out, const detail::Deadline* d,
                               bool block) {
+    using W = detail::ChanCore::RingWait;
     for (;;) {
       const detail::Poll p = c->recv_nb(out);
       if (p == detail::Poll::kDone) return RecvStatus::kValue;
       if (p == detail::Poll::kClosed) return RecvStatus::kClosed;
       if (!block) return RecvStatus::kWouldBlock;
       if (c->spin_until_ready(false, d)) continue;
-      if (!c->wait_ring(false, d)) return RecvStatus::kWouldBlock;
+      const W w = c->wait_ring(false, out, d);
+      if (w == W::kTransferred) return RecvStatus::kValue;  // the partner filled *out
+      if (w == W::kTimedOut) return RecvStatus::kWouldBlock;
     }
   }
 

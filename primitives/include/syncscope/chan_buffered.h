@@ -6,8 +6,8 @@
 //   detail::BufferedChan<T>
 //     create(cap)            one allocation: the ChanCore, then cap slots
 //     try_push(v), try_pop(o)          the lock-free ring operations
-//     send_nb(v), recv_nb(o)           ... plus the notification of a waiter
-//     send_locked(v, &w), recv_locked(o, &w)   ... with the lock held (select)
+//     send_nb(v), recv_nb(o)           ... or, with a waiter queued, the hand-off
+//     send_locked(v, &h), recv_locked(o, &h)   ... with the lock held (select)
 //     full_hint()            a relaxed snapshot for try_send's copy
 //
 // The ring: cap_ slots preallocated with the channel, each a stamp and raw
@@ -22,16 +22,21 @@
 // constructible). Between head_ and tail_ every slot holds a value or is
 // being written.
 //
-// Operations (in Go's terms; all lock-free unless they must wait or wake):
-//   send:    tail_ marked -> kClosed (the caller panics). A free slot -> CAS
-//            tail_, construct the value, publish the stamp, then notify one
-//            queued receiver if any. Full -> kBlock (the caller spins, then
-//            queues and parks: ChanCore::wait_ring).
-//   receive: a value -> CAS head_, move it out, publish the stamp, then
-//            notify one queued sender if any. Empty and marked -> kClosed;
-//            empty -> kBlock.
-//   So values leave in the order their sends reserved slots (FIFO), and a
-//   receive returns "closed" only after every value sent before close().
+// Operations (in Go's terms; lock-free unless a waiter is queued):
+//   send:    tail_ marked -> kClosed (the caller panics). A waiter queued ->
+//            the locked path: serve the queued waiters first; then, ring
+//            empty and a receiver queued -> v straight into its
+//            destination; else push. Otherwise a free slot -> CAS tail_,
+//            construct the value, publish the stamp. Full -> kBlock (the
+//            caller spins, then queues: ChanCore::wait_ring).
+//   receive: a waiter queued -> the locked path: serve the queued waiters
+//            first, pop, and refill the emptied slot with the oldest queued
+//            sender's value if the ring was full. Otherwise a value -> CAS
+//            head_, move it out, publish the stamp. Empty and marked ->
+//            kClosed; empty -> kBlock.
+//   So values leave in the order their sends reserved slots (FIFO), a
+//   receive returns "closed" only after every value sent before close(),
+//   and queued waiters are served oldest first (chan_core.h, "Hand-off").
 //
 // Why lock-free and not Go's lock-and-copy: with the lock, every operation
 // of every producer and consumer serializes on one cache line and one
@@ -93,24 +98,156 @@ class BufferedChan final : public ChanCore {
     return c;
   }
 
-  // try_push(v): the ring part of a send; no notification. Moves from v only
-  // on kDone. kBlock: full. kClosed: tail_ is marked.
+  // ---- the ring alone (no queues, no lock needed) ----------------------------
+  // try_push(v): the ring part of a send. Moves from v only on kDone.
+  // kBlock: full. kClosed: tail_ is marked. A thread that has reserved a
+  // slot (the CAS) owns it until its stamp store; see push_nb for the
+  // handshake between the two.
   Poll try_push(T& v) noexcept {
+    uint64_t pos = 0;
+    Slot* s = nullptr;
+    const Poll p = reserve_tail(&pos, &s);
+    if (p == Poll::kDone) commit_push(s, pos, v);
+    return p;
+  }
+
+  // try_pop(out): the ring part of a receive; *out is empty. kDone: *out
+  // holds the value. kClosed: closed and drained. kBlock: empty.
+  Poll try_pop(std::optional<T>* out) noexcept {
+    uint64_t pos = 0;
+    Slot* s = nullptr;
+    const Poll p = reserve_head(&pos, &s);
+    if (p == Poll::kDone) {
+      take(s, out);
+      s->stamp.store(pos + one_lap(), std::memory_order_release);
+    }
+    return p;
+  }
+
+  // ---- whole operations ---------------------------------------------------------
+  // send_nb(v) / recv_nb(out): a whole non-waiting send / receive from
+  // outside any lock (the front end's fast path, select's first pass). With
+  // no waiter queued on either side: the lock-free ring operation, plus one
+  // seq_cst load (the handshake) between its CAS and its stamp store.
+  // With a waiter queued: the locked path, which serves the oldest waiters
+  // first (Go's recvq/sendq discipline; see "Hand-off" above).
+  Poll send_nb(T& v) {
+    if (!recvq_.empty_hint() || !sendq_.empty_hint()) return send_slow(v);
+    uint64_t pos = 0;
+    Slot* s = nullptr;
+    const Poll p = reserve_tail(&pos, &s);
+    if (p != Poll::kDone) return p;
+    // The handshake (chan_core.h, "No lost wake-up"): our seq_cst CAS on
+    // tail_, then this seq_cst load; a receiver that queued before it is
+    // seen here, one that queues after it sees tail_ moved. Read before the
+    // stamp store: once the value is published, a receiver may take it and
+    // free the channel, so a thread that must serve a waiter pins the
+    // channel first ("Lifetime").
+    const bool waiters = !recvq_.empty_sc();
+    if (waiters) ref();
+    commit_push(s, pos, v);
+    if (waiters) serve_pinned();
+    return Poll::kDone;
+  }
+  Poll recv_nb(std::optional<T>* out) {
+    if (!sendq_.empty_hint() || !recvq_.empty_hint()) return recv_slow(out);
+    uint64_t pos = 0;
+    Slot* s = nullptr;
+    const Poll p = reserve_head(&pos, &s);
+    if (p != Poll::kDone) return p;
+    take(s, out);
+    const bool waiters = !sendq_.empty_sc();  // the handshake, as in send_nb
+    if (!waiters) {
+      s->stamp.store(pos + one_lap(), std::memory_order_release);
+      return Poll::kDone;
+    }
+    ref();
+    // A sender queued while we held the slot. If the lock is free, refill
+    // the slot with the oldest sender's value (no newcomer can take it);
+    // never wait for the lock while owning a slot (its holder may be
+    // waiting for this very slot): then free it and serve afterwards.
+    if (try_lock()) {
+      Handoffs h;
+      refill_or_free(s, pos, &h);
+      serve_locked(&h);
+      unlock();
+      h.finish();
+      unref();
+      return Poll::kDone;
+    }
+    s->stamp.store(pos + one_lap(), std::memory_order_release);
+    serve_pinned();
+    return Poll::kDone;
+  }
+
+  // send_locked(v, h) / recv_locked(out, h): the same with this channel's
+  // lock held and the channel pinned by the caller (send_slow/recv_slow,
+  // select's pass over every locked channel). Older waiters are served
+  // first; the waiters this completes are added to *h, to be published by
+  // the caller after it unlocked.
+  Poll send_locked(T& v, Handoffs* h) noexcept {
+    if (tail_.load(std::memory_order_seq_cst) & mark_bit_) return Poll::kClosed;
+    serve_locked(h);
+    // Go's send to a waiting receiver: with the ring empty, the oldest
+    // queued receiver gets v directly (a value already in the ring, or one
+    // a sender is still writing, goes first: then v joins the ring).
+    if (!recvq_.empty_hint() && ring_empty()) {
+      if (Sudog* sg = recvq_.dequeue()) {
+        static_cast<std::optional<T>*>(sg->elem)->emplace(std::move(v));
+        h->add(sg, true);
+        return Poll::kDone;
+      }
+    }
+    const Poll p = try_push(v);
+    if (p == Poll::kDone) serve_locked(h);
+    return p;
+  }
+  Poll recv_locked(std::optional<T>* out, Handoffs* h) noexcept {
+    serve_locked(h);
+    uint64_t pos = 0;
+    Slot* s = nullptr;
+    const Poll p = reserve_head(&pos, &s);
+    if (p != Poll::kDone) return p;
+    take(s, out);
+    // Go's receive from a full channel with a waiting sender: the oldest
+    // sender's value takes the freed slot at once.
+    refill_or_free(s, pos, h);
+    serve_locked(h);
+    return Poll::kDone;
+  }
+
+  // full_hint(): a relaxed guess that a send would block (open and full);
+  // lets try_send(const T&) skip its copy. try_push decides for real.
+  bool full_hint() const noexcept { return !ring_ready(true, std::memory_order_relaxed); }
+
+ private:
+  static constexpr std::size_t kAlign = alignof(Slot) > 64 ? alignof(Slot) : 64;
+  static constexpr std::size_t kSlotsOffset =
+      (sizeof(ChanCore) + alignof(Slot) - 1) / alignof(Slot) * alignof(Slot);
+  // The mark bit must stay below bit 63 with a lap above it.
+  static constexpr std::size_t kMaxCap = std::numeric_limits<uint32_t>::max() - 1;
+  static constexpr std::size_t kMaxBytes = std::numeric_limits<std::ptrdiff_t>::max() / 2;
+  static_assert(kSlotsOffset >= sizeof(ChanCore) && kSlotsOffset % alignof(Slot) == 0,
+                "the ring starts after the core, aligned for a slot");
+
+  explicit BufferedChan(uint32_t cap) noexcept : ChanCore(cap, &destroy) {}
+
+  // reserve_tail(&pos, &s): claims the slot for the next send (the CAS on
+  // tail_); kDone: *pos / *s are that position and slot, which this thread
+  // owns until commit_push. kBlock: full. kClosed: marked.
+  Poll reserve_tail(uint64_t* pos, Slot** out_slot) noexcept {
     uint64_t tail = tail_.load(std::memory_order_relaxed);
     uint32_t step = 0;
     for (;;) {
       if (tail & mark_bit_) return Poll::kClosed;
-      const uint64_t index = tail & (mark_bit_ - 1);
-      const uint64_t lap = tail & ~(one_lap() - 1);
-      Slot* s = slot(index);
+      Slot* s = slot(tail & (mark_bit_ - 1));
       const uint64_t stamp = s->stamp.load(std::memory_order_acquire);
       if (tail == stamp) {
         // Free for this position: reserve it. (On failure `tail` is reloaded.)
-        const uint64_t next = index + 1 < cap_ ? tail + 1 : lap + one_lap();
-        if (tail_.compare_exchange_weak(tail, next, std::memory_order_seq_cst,
+        if (tail_.compare_exchange_weak(tail, successor(tail), std::memory_order_seq_cst,
                                         std::memory_order_relaxed)) {
-          ::new (static_cast<void*>(s->storage)) T(std::move(v));
-          s->stamp.store(tail + 1, std::memory_order_release);
+          *pos = tail;
+          *out_slot = s;
           return Poll::kDone;
         }
       } else if (stamp + one_lap() == tail + 1) {
@@ -127,27 +264,26 @@ class BufferedChan final : public ChanCore {
       }
     }
   }
+  void commit_push(Slot* s, uint64_t pos, T& v) noexcept {
+    ::new (static_cast<void*>(s->storage)) T(std::move(v));
+    s->stamp.store(pos + 1, std::memory_order_release);
+  }
 
-  // try_pop(out): the ring part of a receive; *out is empty; no
-  // notification. kDone: *out holds the value. kClosed: closed and drained.
-  // kBlock: empty.
-  Poll try_pop(std::optional<T>* out) noexcept {
+  // reserve_head(&pos, &s): claims the value of the next receive (the CAS
+  // on head_); kDone: this thread owns the slot until it stores its stamp
+  // (after take()). kClosed: closed and drained. kBlock: empty.
+  Poll reserve_head(uint64_t* pos, Slot** out_slot) noexcept {
     uint64_t head = head_.load(std::memory_order_relaxed);
     uint32_t step = 0;
     for (;;) {
-      const uint64_t index = head & (mark_bit_ - 1);
-      const uint64_t lap = head & ~(one_lap() - 1);
-      Slot* s = slot(index);
+      Slot* s = slot(head & (mark_bit_ - 1));
       const uint64_t stamp = s->stamp.load(std::memory_order_acquire);
       if (head + 1 == stamp) {
         // Holds the value for this position: take it.
-        const uint64_t next = index + 1 < cap_ ? head + 1 : lap + one_lap();
-        if (head_.compare_exchange_weak(head, next, std::memory_order_seq_cst,
+        if (head_.compare_exchange_weak(head, successor(head), std::memory_order_seq_cst,
                                         std::memory_order_relaxed)) {
-          T* p = value(s);
-          out->emplace(std::move(*p));
-          p->~T();
-          s->stamp.store(head + one_lap(), std::memory_order_release);
+          *pos = head;
+          *out_slot = s;
           return Poll::kDone;
         }
       } else if (stamp == head) {
@@ -167,55 +303,112 @@ class BufferedChan final : public ChanCore {
       }
     }
   }
-
-  // send_nb(v) / recv_nb(out): a whole non-waiting send / receive from
-  // outside any lock: the ring operation, then the notification (which may
-  // take the lock). The front end's fast path and select's first pass.
-  Poll send_nb(T& v) {
-    const Poll p = try_push(v);
-    if (p == Poll::kDone) notify_receivers();
-    return p;
-  }
-  Poll recv_nb(std::optional<T>* out) {
-    const Poll p = try_pop(out);
-    if (p == Poll::kDone) notify_senders();
-    return p;
+  static void take(Slot* s, std::optional<T>* out) noexcept {
+    T* p = value(s);
+    out->emplace(std::move(*p));
+    p->~T();
   }
 
-  // send_locked(v, wake) / recv_locked(out, wake): the same with this
-  // channel's lock held (select's pass over every locked channel): the
-  // notified waiter, if any, is claimed here and returned in *wake for the
-  // caller to wake after unlocking (nullptr: none).
-  Poll send_locked(T& v, Waiter** wake) noexcept {
-    const Poll p = try_push(v);
-    if (p == Poll::kDone && !recvq_.empty_sc()) {
-      if (Sudog* sg = recvq_.dequeue()) *wake = publish(sg, true);
+  // The position after pos (crossbeam's: next index, or index 0 of the
+  // next lap).
+  uint64_t successor(uint64_t pos) const noexcept {
+    return (pos & (mark_bit_ - 1)) + 1 < cap_ ? pos + 1 : (pos & ~(one_lap() - 1)) + one_lap();
+  }
+  // No value in the ring and none being written (seq_cst: see send_locked).
+  bool ring_empty() const noexcept {
+    return (tail_.load(std::memory_order_seq_cst) & ~mark_bit_) ==
+           head_.load(std::memory_order_seq_cst);
+  }
+
+  // refill_or_free(s, pos, h): the lock is held, and this thread has just
+  // taken the value at pos out of slot s (its stamp not yet stored). If the
+  // ring was full — tail_ is pos one lap on, the position this slot serves
+  // next — and a sender is queued, the oldest one's value goes straight
+  // into s as the send at tail_ (Go's recv on a full channel with a waiting
+  // sender): no send can reserve that position meanwhile (the stamp still
+  // says "full") and close() needs the lock, so the CAS cannot fail, and
+  // no newcomer overtakes the queued sender. Otherwise s is freed.
+  void refill_or_free(Slot* s, uint64_t pos, Handoffs* h) noexcept {
+    const uint64_t next = pos + one_lap();
+    if (!sendq_.empty_hint() && tail_.load(std::memory_order_seq_cst) == next) {
+      if (Sudog* sg = sendq_.dequeue()) {
+        uint64_t expected = next;
+        const bool reserved = tail_.compare_exchange_strong(
+            expected, successor(next), std::memory_order_seq_cst, std::memory_order_relaxed);
+        (void)reserved;  // true: see above
+        commit_push(s, next, *static_cast<T*>(sg->elem));
+        h->add(sg, true);
+        return;
+      }
     }
-    return p;
+    s->stamp.store(next, std::memory_order_release);
   }
-  Poll recv_locked(std::optional<T>* out, Waiter** wake) noexcept {
-    const Poll p = try_pop(out);
-    if (p == Poll::kDone && !sendq_.empty_sc()) {
-      if (Sudog* sg = sendq_.dequeue()) *wake = publish(sg, true);
+
+  // serve_locked(h): the lock is held. While the oldest queued receiver can
+  // have a value (the ring is not empty) or the oldest queued sender a slot
+  // (not full), claims it and does its ring operation for it (into its
+  // destination / from its value), adding it to *h. A newcomer may still
+  // win the value or slot between the check and the operation (it did not
+  // queue, so it races on the ring): that waiter is then woken to retry
+  // (ok = false), at most one per call. Each served receive frees a slot
+  // and each served send fills one, so both queues are looked at again.
+  void serve_locked(Handoffs* h) noexcept {
+    for (bool progress = true; progress;) {
+      progress = false;
+      if (!recvq_.empty_hint() && ring_ready(false, std::memory_order_seq_cst)) {
+        if (Sudog* sg = recvq_.dequeue()) {
+          const bool ok = try_pop(static_cast<std::optional<T>*>(sg->elem)) == Poll::kDone;
+          h->add(sg, ok);
+          if (!ok) return;
+          progress = true;
+        }
+      }
+      if (!sendq_.empty_hint() && ring_ready(true, std::memory_order_seq_cst)) {
+        if (Sudog* sg = sendq_.dequeue()) {
+          const bool ok = try_push(*static_cast<T*>(sg->elem)) == Poll::kDone;
+          h->add(sg, ok);
+          if (!ok) return;
+          progress = true;
+        }
+      }
     }
-    return p;
   }
 
-  // full_hint(): a relaxed guess that a send would block (open and full);
-  // lets try_send(const T&) skip its copy. try_push decides for real.
-  bool full_hint() const noexcept { return !ring_ready(true, std::memory_order_relaxed); }
+  // serve_pinned(): after a lock-free ring operation that saw a waiter (the
+  // caller pinned the channel with ref()): serve under the lock, publish,
+  // unpin. Outlined: the rare path.
+  __attribute__((noinline)) void serve_pinned() {
+    lock();
+    Handoffs h;
+    serve_locked(&h);
+    unlock();
+    h.finish();
+    unref();
+  }
 
- private:
-  static constexpr std::size_t kAlign = alignof(Slot) > 64 ? alignof(Slot) : 64;
-  static constexpr std::size_t kSlotsOffset =
-      (sizeof(ChanCore) + alignof(Slot) - 1) / alignof(Slot) * alignof(Slot);
-  // The mark bit must stay below bit 63 with a lap above it.
-  static constexpr std::size_t kMaxCap = std::numeric_limits<uint32_t>::max() - 1;
-  static constexpr std::size_t kMaxBytes = std::numeric_limits<std::ptrdiff_t>::max() / 2;
-  static_assert(kSlotsOffset >= sizeof(ChanCore) && kSlotsOffset % alignof(Slot) == 0,
-                "the ring starts after the core, aligned for a slot");
-
-  explicit BufferedChan(uint32_t cap) noexcept : ChanCore(cap, &destroy) {}
+  // send_slow(v) / recv_slow(out): a waiter is queued: the operation under
+  // the lock, pinned (its ring effects are visible before the unlock, and
+  // a partner that sees them may free the channel). Outlined.
+  __attribute__((noinline)) Poll send_slow(T& v) {
+    ref();
+    lock();
+    Handoffs h;
+    const Poll p = send_locked(v, &h);
+    unlock();
+    h.finish();
+    unref();
+    return p;
+  }
+  __attribute__((noinline)) Poll recv_slow(std::optional<T>* out) {
+    ref();
+    lock();
+    Handoffs h;
+    const Poll p = recv_locked(out, &h);
+    unlock();
+    h.finish();
+    unref();
+    return p;
+  }
 
   // Destroys the values still buffered (between head_ and tail_: with the
   // last handle gone no operation is in flight), then the channel.

@@ -58,38 +58,81 @@
 //     send that reserved before finishes its write, and receivers drain
 //     everything reserved before the mark, then report "closed".
 //   * Waiting: a send that finds the ring full (a receive: empty) spins
-//     outside the queues (spin_until_ready), then queues a Sudog under the
-//     lock, re-checks the ring, and parks. The partner does not hand a
-//     value over: after each successful ring operation it looks at the
-//     opposite queue (one load) and, only if a Sudog is there, takes the
-//     lock and claims the oldest one ("notify"). A claimed waiter on a
-//     buffered channel does not hold a value: it retries its operation
-//     (crossbeam's wake-to-retry). The notifier has just freed a slot / added
-//     a value, so the waiter usually completes at once; if a newcomer was
-//     faster, that newcomer consumed what the notification announced, and
-//     the waiter queues again — no wake-up is owed to anybody.
+//     outside the queues (spin_until_ready), then queues a Sudog for its
+//     value / destination under the lock, re-checks the ring, and waits.
+//   * Hand-off (Go's recvq/sendq discipline): a queued waiter is served by
+//     its partner, in FIFO order, and never has to race for what it waited
+//     for. Any operation that finds a waiter queued (two relaxed loads of
+//     the queue heads, on the line every operation reads anyway) takes the
+//     lock and first serves the queued waiters the ring allows
+//     (serve_locked: pops into the oldest receiver's destination while the
+//     ring holds values, pushes the oldest sender's value while it has
+//     room), then does its own operation: a send finding the ring empty
+//     and a receiver queued moves its value straight into that receiver's
+//     destination (Go's send to a waiting receiver); a receive from a full
+//     ring with a sender queued refills the slot it just emptied with the
+//     oldest sender's value before any other send can see the slot free
+//     (Go's receive from a full channel: the buffer stays full, the oldest
+//     sender's value goes in at the tail). The served waiters are
+//     published after the unlock (see "Lifetime"). With nobody queued an
+//     operation is the lock-free ring operation alone, plus the handshake's
+//     load of the opposite queue head between its CAS and its stamp store;
+//     when that load finds a waiter (it queued during the operation), the
+//     thread serves it under the lock after its own operation (a receive
+//     holding its slot refills it if the lock is free at once, try_lock:
+//     a thread owning an unpublished slot never waits for the lock, whose
+//     holder may be waiting for that slot).
+//   * The one race left: a newcomer that has not queued (spinning before
+//     queueing, or a try_*) may take a value / slot between a serving
+//     thread's check of the ring and its operation for the waiter. The
+//     waiter is then woken to retry (Waiter::success = false; at most one
+//     per serving pass) and queues again if it must. close() wakes every
+//     queued operation the same way; their retry sees the mark.
 //   * No lost wake-up (a Dekker handshake on seq_cst operations): the
 //     waiter's enqueue stores WaitQueue::first_ (seq_cst) and then re-reads
-//     head_/tail_ (seq_cst) under the lock before sleeping; the notifier's
+//     head_/tail_ (seq_cst) under the lock before sleeping; the partner's
 //     CAS on head_/tail_ is seq_cst and is followed by a seq_cst load of
-//     first_. In the single total order of seq_cst operations one of the
-//     two loads comes after the other side's write: either the waiter sees
-//     the new room / value and does not sleep, or the notifier sees the
-//     Sudog and claims it.
-//   * A claimed waiter retries even if its deadline passed meanwhile, and a
-//     select woken through a buffered case tries that case first: the
-//     notification is then consumed by the thread it was given to, or by
-//     a newcomer that took the room / value, never dropped.
+//     first_ (before the stamp store). In the single total order of
+//     seq_cst operations one of the two loads comes after the other side's
+//     write: either the waiter sees the new room / value and retries, or
+//     the partner sees the Sudog and serves it. Holders of the lock see
+//     queued Sudogs exactly (they are linked under it), and a waiter that
+//     queues after them re-checks the ring after their unlock.
+//   * A waiter woken to retry retries even if its deadline passed
+//     meanwhile, and a select woken so through a buffered case tries that
+//     case first: the room / value is then taken by the thread it was
+//     meant for, or by a newcomer, never dropped.
+//
+// Lifetime: the thread whose operation completes last may drop the last
+// handle as soon as its call returns (the memory model says the partner's
+// operation is complete by then: a send is synchronized before the receive
+// that takes its value completes; the k-th receive before the (k+C)-th send
+// completes; close before a receive that reports it). So no operation
+// touches the channel after its effect became visible to another thread:
+//   * a waiter completed under the lock (Sudog claimed, dequeued, value
+//     moved) is published (kDone) and woken only after the unlock, through
+//     Handoffs; publishing is the last touch (the waiter's own stack stays
+//     valid until it sees kDone);
+//   * a ring operation's effect is its stamp store (or, for close, the
+//     mark); a thread that still has work on the channel after it — the
+//     lock-free operation that saw a waiter, every locked path, close() —
+//     pins the channel first (ref(), an extra handle) and unpins it as its
+//     very last action (unref(), which may destroy it). Only these rare
+//     paths pay the two RMWs on the cold line.
+// The handles the user holds are not touched by an operation after it has
+// read the channel pointer (chan.h), so the handle itself may go too.
 //
 // Invariants (chan.go's, restated for this code):
 //   * At least one of sendq_ and recvq_ holds no claimable Sudog, except
 //     for an unbuffered channel on which one select waits to both send and
 //     receive (then both queues can hold that select's Sudogs; they cannot
 //     be matched with each other because they share one Waiter). (Buffered:
-//     transiently both may, while notifications are in flight.)
+//     transiently both may, until the next operation that sees them serves
+//     them.)
 //   * Buffered channel: a Sudog stays in sendq_ only while, at its re-check
 //     under the lock, the ring was full, and in recvq_ only while it was
-//     empty; any later ring operation that changes that notifies.
+//     empty; any later ring operation that changes that serves it (or
+//     wakes it to retry, if a newcomer won the race).
 //   * Unbuffered channel: head_ == tail_ == 0 always (no ring).
 //   * Once closed_ is set it never clears; after close() both queues are
 //     empty, and no Sudog is linked into a closed channel again (a waiter
@@ -144,7 +187,11 @@
 //     stamp; the send one lap later reads that stamp with acquire, so the
 //     n-th receive happens-before the (n+cap)-th send completes. head_ and
 //     tail_ are CASed seq_cst (the handshake above; the CAS itself carries
-//     no data). close() sets the mark with a seq_cst RMW; a receive that
+//     no data). A receive that refills its slot for a queued sender
+//     (refill_or_free) CASes tail_ and stores the value's stamp with
+//     release, like the send it performs; the sender's value was published
+//     to it by the channel lock (the Sudog), and the sender reads nothing
+//     back but kDone (acquire). close() sets the mark with a seq_cst RMW; a receive that
 //     returns "closed" saw the mark through a seq_cst load (acquire).
 //     qemu-aarch64 on an x86-64 host runs these with the host's (TSO)
 //     ordering, so the ARM64 tests check the code paths and the LL/SC and
@@ -153,8 +200,8 @@
 //   * closed_ is set with a release store under the lock and may be read
 //     without the lock with acquire (Go's non-blocking fast paths).
 //   * Queue heads are written under the lock and read without it by the
-//     fast paths (relaxed: "would block" only) and by the notifier's check
-//     (seq_cst, the handshake above).
+//     fast paths (relaxed: "would block", or "take the locked path") and
+//     by the handshake's check after a ring CAS (seq_cst, above).
 //   Together these give Go's channel rules (the seed's 内存模型/Channel):
 //   the n-th send happens-before the n-th receive completes; the n-th
 //   receive happens-before the (n+m)-th send completes for capacity m; a
@@ -163,14 +210,17 @@
 // Lock fairness: the channel lock is a test-and-set word with bounded
 // spinning and then a Sema for sleepers; it is not fair, but it is held only
 // for a few pointer updates and one element move. Operation fairness comes
-// from the queues: waiters are woken in FIFO order per channel. On an
-// unbuffered channel a newcomer cannot overtake a queued waiter (a sender
-// hands its value to the oldest waiting receiver). On a buffered channel
-// values leave the ring in the order they entered it; the oldest queued
-// waiter is the one notified, and a newcomer that arrives between the
-// notification and the waiter's retry may take the slot or value first
-// (crossbeam's barging, as in Go's sema and mutex: throughput first) — the
-// waiter then queues again at the tail.
+// from the queues: waiters are served in FIFO order per channel, and a
+// newcomer that finds a waiter queued is itself served behind it (it takes
+// the lock and serves the queue first). On an unbuffered channel a
+// sender hands its value to the oldest waiting receiver. On a buffered
+// channel values leave the ring in the order they entered it, the oldest
+// queued receiver gets the next value and the oldest queued sender the
+// next slot, moved by the partner (no wake-to-retry). The one exception
+// is the race above: a newcomer that has not queued, and that arrives
+// while a serving thread is between its check of the ring and its
+// operation, may take that value / slot; the waiter is then woken to retry
+// and queues again at the tail if it must.
 
 #ifndef SYNCSCOPE_CHAN_CORE_H_
 #define SYNCSCOPE_CHAN_CORE_H_
@@ -302,6 +352,10 @@ struct Sudog {
   int32_t case_index = 0;  // copied into Waiter::fired by the claimer
   bool is_send = false;    // which queue (sendq_ or recvq_) it is in
   bool linked = false;
+  // The outcome its claimer will publish (Waiter::success): written by the
+  // claimer after it dequeued and claimed the Sudog, read by Handoffs::
+  // finish() (the same thread).
+  bool ok = false;
 };
 
 // current_cpu(): the CPU the calling thread runs on (sched_getcpu, a vDSO
@@ -361,6 +415,36 @@ inline void wake(Waiter* w) {
   w->parker.release();
 }
 
+// Handoffs: the operations a thread completed for queued waiters while it
+// held a channel lock (claimed, dequeued, their values moved), published
+// only after it dropped every lock (see "Lifetime" above): a woken waiter
+// may return and free the channel at once, so publishing is the last touch.
+// Chained through the Sudogs' next (free once unlinked); lives on the
+// stack of the thread that holds the lock.
+class Handoffs {
+ public:
+  // add(sg, ok): sg (dequeued and claimed by this thread) completes with
+  // Waiter::success = ok once finish() runs.
+  void add(Sudog* sg, bool ok) noexcept {
+    sg->ok = ok;
+    sg->next = head_;
+    head_ = sg;
+  }
+  bool empty() const noexcept { return head_ == nullptr; }
+  // finish(): publishes each outcome (kDone) and wakes the waiters that
+  // parked. Call with no channel lock held. Each Sudog may be gone as soon
+  // as its kDone is visible, so its successor is read first.
+  void finish() noexcept {
+    while (Sudog* sg = head_) {
+      head_ = sg->next;
+      if (Waiter* w = publish(sg, sg->ok)) wake(w);
+    }
+  }
+
+ private:
+  Sudog* head_ = nullptr;
+};
+
 // A channel's FIFO of Sudogs (Go's waitq). All members require the channel
 // lock, except empty_hint().
 class WaitQueue {
@@ -375,7 +459,7 @@ class WaitQueue {
   bool empty_acquire() const noexcept {
     return first_.load(std::memory_order_acquire) == nullptr;
   }
-  // empty_sc(): the notifier's check after a ring operation (buffered
+  // empty_sc(): the partner's check after a ring CAS (buffered
   // channels; see "No lost wake-up" above): seq_cst, paired with the
   // seq_cst store in enqueue().
   bool empty_sc() const noexcept { return first_.load(std::memory_order_seq_cst) == nullptr; }
@@ -383,7 +467,7 @@ class WaitQueue {
   // enqueue(s): links s at the tail. The store of first_ is seq_cst and
   // happens even when the queue was not empty (storing the same head): it
   // is this waiter's announcement in the handshake with a lock-free
-  // notifier, which must not depend on an older waiter's store.
+  // partner, which must not depend on an older waiter's store.
   void enqueue(Sudog* s) noexcept {
     s->next = nullptr;
     s->prev = last_;
@@ -463,6 +547,14 @@ class alignas(64) ChanCore {
     }
     lock_slow();
   }
+  // try_lock(): one CAS, no waiting. For a thread that holds a ring slot
+  // it has reserved and not yet published (chan_buffered.h): such a thread
+  // must never wait for the lock, whose holder may be waiting for that slot.
+  bool try_lock() noexcept {
+    uint32_t expected = kUnlocked;
+    return lock_word_.compare_exchange_strong(expected, kLocked, std::memory_order_acquire,
+                                              std::memory_order_relaxed);
+  }
   // unlock(): one exchange; a Sema release only if someone may sleep.
   void unlock() noexcept {
     if (lock_word_.exchange(kUnlocked, std::memory_order_release) == kLockedSleepers) {
@@ -530,24 +622,17 @@ class alignas(64) ChanCore {
     return for_send ? h + one_lap() != t : h != t;
   }
 
-  // notify_receivers() / notify_senders(): buffered only, after a
-  // successful send / receive on the ring, without the lock: if a Sudog is
-  // queued on the other side (one seq_cst load; the handshake above), claim
-  // the oldest claimable one under the lock and wake it to retry.
-  // Outlined slow part: the lock and the wake-up.
-  void notify_receivers() {
-    if (!recvq_.empty_sc()) notify_slow(recvq_);
-  }
-  void notify_senders() {
-    if (!sendq_.empty_sc()) notify_slow(sendq_);
-  }
-
-  // wait_ring(for_send, deadline): buffered only; the lock is NOT held.
-  // Queues a Sudog in sendq_ / recvq_, re-checks the ring (the handshake),
-  // and, if it still cannot proceed, parks until notified or closed (true:
-  // retry the operation) or until *deadline (false; nullptr: none).
+  // wait_ring(for_send, elem, deadline): buffered only; the lock is NOT
+  // held. Queues a Sudog for elem (send: the T to move from; receive: the
+  // empty std::optional<T> to fill) in sendq_ / recvq_, re-checks the ring
+  // (the handshake), and, if it still cannot proceed, waits (spin, then
+  // park) until a partner completes the operation for it (kTransferred:
+  // the value was moved), until it is woken to retry (kRetry: closed, or a
+  // newcomer raced the partner for the value / slot, or the re-check found
+  // the ring ready), or until *deadline (kTimedOut; nullptr: none).
   // Outlined: the waiting slow path.
-  bool wait_ring(bool for_send, const Deadline* deadline);
+  enum class RingWait : uint8_t { kTransferred, kRetry, kTimedOut };
+  RingWait wait_ring(bool for_send, void* elem, const Deadline* deadline);
 
   // spin_until_ready(for_send, deadline): buffered channels only; the lock
   // is NOT held. Polls, without the lock, for a moment when the operation
@@ -637,8 +722,7 @@ class alignas(64) ChanCore {
 
  private:
   void lock_slow() noexcept;
-  void notify_slow(WaitQueue& q);
-  bool wait_ring_queued(WaitQueue& q, bool for_send, const Deadline* deadline);
+  RingWait wait_ring_queued(WaitQueue& q, bool for_send, void* elem, const Deadline* deadline);
   bool block(WaitQueue& q, Waiter& w, Sudog& sg, const Deadline* deadline, bool spin,
              bool* success);
 

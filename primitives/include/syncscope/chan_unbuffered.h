@@ -5,14 +5,16 @@
 // which dispatches to this flavour when its capacity is 0):
 //   detail::UnbufferedChan<T>
 //     create()            one allocation: the ChanCore alone (no ring)
-//     send_locked(v, &w)  Go's chansend body, under the channel lock
-//     recv_locked(o, &w)  Go's chanrecv body, under the channel lock
+//     send_locked(v, &h)  Go's chansend body, under the channel lock
+//     recv_locked(o, &h)  Go's chanrecv body, under the channel lock
 //     full_hint(), empty_acquire()  lock-free snapshots for try_* fast paths
 //
 // With no buffer every transfer is a handoff between two threads: the
 // second of a sender/receiver pair to arrive finds the first queued and
 // moves the value directly from the sender's variable into the receiver's
-// destination, under the channel lock. A send therefore completes only once
+// destination, under the channel lock, and publishes the partner's
+// completion only after unlocking (the partner may then free the channel:
+// chan_core.h, "Lifetime"). A send therefore completes only once
 // a receiver has taken its value, and vice versa: both sides of the
 // rendezvous return after the transfer.
 //
@@ -47,22 +49,24 @@ class UnbufferedChan final : public ChanCore {
     return new (mem) UnbufferedChan();
   }
 
-  // send_locked(v, wake): the lock is held. Moves from v only on kDone.
-  Poll send_locked(T& v, Waiter** wake) noexcept {
+  // send_locked(v, h): the lock is held. Moves from v only on kDone; the
+  // receiver it completed is in *h, to be published after unlocking.
+  Poll send_locked(T& v, Handoffs* h) noexcept {
     if (closed_.load(std::memory_order_relaxed) != 0) return Poll::kClosed;
     if (Sudog* sg = recvq_.dequeue()) {
       static_cast<std::optional<T>*>(sg->elem)->emplace(std::move(v));
-      *wake = publish(sg, true);
+      h->add(sg, true);
       return Poll::kDone;
     }
     return Poll::kBlock;
   }
 
-  // recv_locked(out, wake): the lock is held; *out is empty.
-  Poll recv_locked(std::optional<T>* out, Waiter** wake) noexcept {
+  // recv_locked(out, h): the lock is held; *out is empty. The sender it
+  // completed is in *h, to be published after unlocking.
+  Poll recv_locked(std::optional<T>* out, Handoffs* h) noexcept {
     if (Sudog* sg = sendq_.dequeue()) {
       out->emplace(std::move(*static_cast<T*>(sg->elem)));
-      *wake = publish(sg, true);
+      h->add(sg, true);
       return Poll::kDone;
     }
     if (closed_.load(std::memory_order_relaxed) != 0) return Poll::kClosed;

@@ -66,12 +66,13 @@
 // case, which skipped the spin above: spin, then park; otherwise park at
 // once), until the deadline, if any. Before unlocking, the buffered cases'
 // rings are read once more (the waiter's half of the handshake with their
-// lock-free notifiers, chan_core.h): if one became ready the Sudogs are
+// lock-free partners, chan_core.h): if one became ready the Sudogs are
 // unlinked and the select starts over. The first thread to complete one of
-// the cases — or, on a buffered channel, to notify it — claims the Waiter
+// the cases for it (on a buffered channel too: its value moved into or out
+// of the ring by the partner) — or to wake it to retry — claims the Waiter
 // with a CAS (Go's selectDone); its other Sudogs become stale. Pass 3: lock
 // all again and unlink the Sudogs still queued. A select woken through a
-// buffered case tries that case first (so the notification is consumed,
+// buffered case to retry tries that case first (so the wake-up is consumed,
 // even past the deadline), then starts over. See syncscope/chan_core.h.
 //
 // Memory ordering: that of the channel operation that fired (chan.h): the
@@ -107,11 +108,11 @@ namespace detail {
 struct SelectCase {
   ChanCore* ch = nullptr;  // nullptr: a nil channel (never ready)
   void* elem = nullptr;    // send: T* to move from; receive: std::optional<T>* to fill
-  Poll (*poll)(ChanCore*, void*, Waiter**) noexcept = nullptr;  // lock held
+  Poll (*poll)(ChanCore*, void*, Handoffs*) noexcept = nullptr;  // lock held
   bool is_send = false;
   // Buffered channels only: the lock-free ring operation with its
-  // notification, called with no lock held (pass 0, and the retry of a
-  // case a notification woke the select through).
+  // hand-off of a queued partner, called with no lock held (pass 0, and
+  // the retry of a case the select was woken through to retry).
   Poll (*try_ring)(ChanCore*, void*) = nullptr;
 };
 
