@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
 #include <utility>
 
 namespace syncscope::suites {
@@ -107,19 +108,30 @@ NoiseWindow noise_between(const NoiseSample& a, const NoiseSample& b) noexcept {
   return w;
 }
 
+namespace {
+
+// The measured fields of a window, in one place for both of its forms (the
+// suite's JSON record and a benchmark's noise_* counters): f(name, value).
+template <class F>
+void for_each_measured_field(const NoiseWindow& w, F&& f) {
+  f("wall_s", w.wall_s);
+  f("load1_before", w.load1_before);
+  f("load1_after", w.load1_after);
+  f("own_cpu_s", w.own_cpu_s);
+  if (w.have_foreign) {
+    f("foreign_cpu_s", w.foreign_cpu_s);
+    f("foreign_cpus", w.foreign_cpus);
+    f("steal_s", w.steal_s);
+  }
+  f("own_voluntary_csw", w.own_voluntary_csw);
+  f("own_involuntary_csw", w.own_involuntary_csw);
+}
+
+}  // namespace
+
 nlohmann::json noise_json(const NoiseWindow& w) {
   nlohmann::json j;
-  j["wall_s"] = w.wall_s;
-  j["load1_before"] = w.load1_before;
-  j["load1_after"] = w.load1_after;
-  j["own_cpu_s"] = w.own_cpu_s;
-  if (w.have_foreign) {
-    j["foreign_cpu_s"] = w.foreign_cpu_s;
-    j["foreign_cpus"] = w.foreign_cpus;
-    j["steal_s"] = w.steal_s;
-  }
-  j["own_voluntary_csw"] = w.own_voluntary_csw;
-  j["own_involuntary_csw"] = w.own_involuntary_csw;
+  for_each_measured_field(w, [&j](const char* name, auto value) { j[name] = value; });
   j["disturbed"] = w.disturbed();
   j["threshold_foreign_cpus"] = kNoiseForeignCpus;
   j["threshold_steal_fraction"] = kNoiseStealFraction;
@@ -134,17 +146,9 @@ void add_noise_counters(const NoiseWindow& w, benchmark::UserCounters* counters)
   auto& c = *counters;
   c["noise_window_start_s"] = w.start_s;
   c["noise_window_end_s"] = w.end_s;
-  c["noise_wall_s"] = w.wall_s;
-  c["noise_load1_before"] = w.load1_before;
-  c["noise_load1_after"] = w.load1_after;
-  c["noise_own_cpu_s"] = w.own_cpu_s;
-  if (w.have_foreign) {
-    c["noise_foreign_cpu_s"] = w.foreign_cpu_s;
-    c["noise_foreign_cpus"] = w.foreign_cpus;
-    c["noise_steal_s"] = w.steal_s;
-  }
-  c["noise_own_voluntary_csw"] = static_cast<double>(w.own_voluntary_csw);
-  c["noise_own_involuntary_csw"] = static_cast<double>(w.own_involuntary_csw);
+  for_each_measured_field(w, [&c](const char* name, auto value) {
+    c[std::string("noise_") + name] = static_cast<double>(value);
+  });
   c["noise_disturbed"] = w.disturbed() ? 1.0 : 0.0;
 }
 
