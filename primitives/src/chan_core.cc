@@ -85,10 +85,11 @@ namespace {
 //
 // Spin/park policy of a buffered channel's wait, and why it does not fall
 // into a park per message when a low-priority process shares the CPUs:
-//   1. Spin before queueing (spin_until), polling head_/tail_ with
+//   1. Spin before queueing (spin_until_ready), polling head_/tail_ with
 //      exponential backoff, for the thread's adaptive budget (above: grows
 //      while spins pay off, bounded by twice the measured unpark latency,
-//      i.e. by what a hand-off through a park costs).
+//      i.e. by what a hand-off through a park costs), until a batch of
+//      slots / values is there (see "Batching" below).
 //   2. Then queue (partners now serve us), re-check, and spin on
 //      the Waiter's own line (wait_for_claim, the same budget): a partner
 //      that frees a slot / sends a value claims us with one CAS and no
@@ -102,6 +103,32 @@ namespace {
 // neighbour included, and the wake-up preempts it again; so the policy
 // keeps a blocked thread on its CPU for as long as a hand-off through a
 // park would cost anyway, and no longer.
+//
+// Batching (issue 11, Chan on threads at caps >= 16): a buffered wait's
+// spin before queueing (step 1) does not retry at the first free slot /
+// value but waits for a batch of them: ring_batch_target(cap) = cap/2,
+// between 1 and kRingBatchMax (chan_core.h), polling ring_room() with
+// pauses of at most ~target/2 partner operations (ring_batch_max_step).
+// Without it, a producer faster than its consumer keeps the ring full and
+// the two run in lockstep: each receive frees one slot, the polling
+// producer refills it at once, and every message moves the head_ line, the
+// slot's line (4 slots of 16 bytes share one) and the tail_ line between
+// the two cores while both touch the same end of the ring (measured: ~3
+// spin hints and one cross-core round trip per message at spsc cap 16).
+// With the batch, the consumer drains half a ring undisturbed while the
+// producer waits, then the producer refills half a ring on lines the
+// consumer has left: the two work a half-ring apart, as a thread switch
+// makes Go's goroutines work in batches on one P. The spinner retries
+// earlier when the room stopped growing since its previous poll (the
+// partner paused, or other spinners are taking it: ring_spin_done), or
+// when its budget runs out with some room (it does not queue then), so a
+// partner that frees one slot and stops still lets the send complete after
+// one more poll, and the batch never delays a wait by more than one pause.
+// Queued waiters are unaffected (hand-off order, the handshake and the
+// park/wake protocol are untouched): the batch only decides when a thread
+// that has not queued yet polls the ring again. A goroutine does not spin
+// (it queues and parks at once), and caps 1-3 (target 1) keep the plain
+// rule and backoff of spin_until.
 constexpr int64_t kWaitSpinMinNs = 1000;
 constexpr int64_t kWaitSpinCapNs = 100000;
 constexpr int64_t kUnparkInitialNs = 25000;
@@ -158,16 +185,34 @@ uint32_t spins_for(int64_t budget_ns) noexcept {
 // this one keeps the exponential pauses and the time accounting
 // spin_until's budget needs.
 constexpr uint32_t kBackoffMaxStep = 6;
+// spin_until_ready's first pause (2^kRingFirstStep hints, ~80 ns where a
+// hint costs ~20 ns): long enough for a busy partner to move a position
+// at least once, so that "the room stopped growing" (ring_spin_done) means
+// a pause, not a poll that came too soon.
+constexpr uint32_t kRingFirstStep = 2;
+// spin_until_ready's longest pause when it waits for a batch of target
+// slots / values: 2^floor(log2(target)) / 2 hints, i.e. about target/2
+// operations of the partner (a hint and a ring operation both take a few
+// dozen ns): polled more rarely, a full ring of 16 would drain completely
+// between two polls, and the partner then waits in turn.
+constexpr uint32_t ring_batch_max_step(uint32_t target) noexcept {
+  uint32_t lg = 0;
+  while ((2u << lg) <= target) ++lg;
+  return std::min(lg == 0 ? 0 : lg - 1, kBackoffMaxStep);
+}
 // Back-to-back polls of the Waiter's own state before the first spin hint.
 constexpr uint32_t kTightPolls = 16;
 
 class Backoff {
  public:
+  Backoff() = default;
+  Backoff(uint32_t first_step, uint32_t max_step) noexcept
+      : step_(first_step), max_step_(max_step) {}
   // Waits before the next poll; returns the spin hints used. (Not polling
   // back to back first: the tight polls would pull the line away from its
   // writer just when it is busiest.)
   uint32_t snooze() noexcept {
-    const uint32_t n = 1u << (step_ < kBackoffMaxStep ? step_ : kBackoffMaxStep);
+    const uint32_t n = 1u << (step_ < max_step_ ? step_ : max_step_);
     for (uint32_t i = 0; i < n; ++i) arch::cpu_relax();
     ++step_;
     return n;
@@ -175,6 +220,7 @@ class Backoff {
 
  private:
   uint32_t step_ = 0;
+  uint32_t max_step_ = kBackoffMaxStep;
 };
 
 // The moving average of the unpark latency (see "Calibration"). Any thread
@@ -557,16 +603,38 @@ bool spin_until(bool (*ready)(const void*), const void* ctx, const Deadline* dea
 }
 
 bool ChanCore::spin_until_ready(bool for_send, const Deadline* deadline) noexcept {
-  struct Ctx {
-    const ChanCore* c;
-    bool for_send;
-  } ctx{this, for_send};
-  return spin_until(
-      [](const void* p) {
-        const auto* x = static_cast<const Ctx*>(p);
-        return x->c->ready_hint(x->for_send);
-      },
-      &ctx, deadline);
+  // As spin_until, with the batching rule (see "Batching" above).
+  if (usable_cpus() <= 1 || internal::parkable_goroutine() != nullptr) return false;
+  ChanStats& st = tls_stats;
+  const uint32_t limit = spins_for(spin_budget_ns());
+  const uint32_t target = ring_batch_target(cap_);
+  uint32_t prev = 0;
+  uint32_t room = 0;
+  // Target 1 (caps 1-3): spin_until's backoff. Else pauses of ~target/2
+  // operations at most (see "Batching").
+  const uint32_t max_step = target == 1 ? kBackoffMaxStep : ring_batch_max_step(target);
+  Backoff backoff(target == 1 ? 0 : std::min(kRingFirstStep, max_step), max_step);
+  for (uint32_t spun = 0; spun < limit;) {
+    room = ring_room(for_send);
+    if (ring_spin_done(room, prev, target)) {
+      st.spins += spun;
+      ++st.prespin_wins;
+      spin_paid_off();
+      return true;
+    }
+    prev = room;
+    if (deadline != nullptr && Clock::now() >= *deadline) {
+      st.spins += spun;
+      return room > 0;
+    }
+    spun += backoff.snooze();
+  }
+  st.spins += limit;
+  // Out of budget with some room: retry rather than queue (a queued waiter
+  // would be served at once anyway, through the lock).
+  if (room > 0) return true;
+  // No verdict yet: the wait that follows learns where its claimer ran.
+  return false;
 }
 
 // ---- close ----------------------------------------------------------------------

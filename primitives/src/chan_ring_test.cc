@@ -673,6 +673,105 @@ TEST(RingSelectTest, ChoiceAmongReadyBufferedCasesIsUniform) {
   EXPECT_LT(from_a, n / 2 + 5.7 * sigma);
 }
 
+// ---- batching of the spin before queueing (chan_core.cc, "Batching") ----------
+TEST(RingBatchRuleTest, TargetIsHalfTheRingBetweenOneAndTheMaximum) {
+  using detail::kRingBatchMax;
+  using detail::ring_batch_target;
+  EXPECT_EQ(ring_batch_target(1), 1u);
+  EXPECT_EQ(ring_batch_target(2), 1u);
+  EXPECT_EQ(ring_batch_target(3), 1u);
+  EXPECT_EQ(ring_batch_target(4), 2u);
+  EXPECT_EQ(ring_batch_target(16), 8u);
+  EXPECT_EQ(ring_batch_target(64), kRingBatchMax);
+  EXPECT_EQ(ring_batch_target(1024), kRingBatchMax);
+}
+
+TEST(RingBatchRuleTest, SpinEndsAtTheTargetOnCloseOrWhenTheRoomStopsGrowing) {
+  using detail::ChanCore;
+  using detail::ring_spin_done;
+  // Nothing there yet: keep spinning, whatever was seen before.
+  EXPECT_FALSE(ring_spin_done(0, 0, 8));
+  EXPECT_FALSE(ring_spin_done(0, 3, 8));
+  // The target reached, or closed: go.
+  EXPECT_TRUE(ring_spin_done(8, 0, 8));
+  EXPECT_TRUE(ring_spin_done(16, 7, 8));
+  EXPECT_TRUE(ring_spin_done(ChanCore::kRingClosed, 0, 8));
+  // Some room, still growing: wait for more.
+  EXPECT_FALSE(ring_spin_done(1, 0, 8));
+  EXPECT_FALSE(ring_spin_done(5, 4, 8));
+  // Some room that stopped growing (the partner paused) or shrank (other
+  // spinners took some): go now rather than wait.
+  EXPECT_TRUE(ring_spin_done(3, 3, 8));
+  EXPECT_TRUE(ring_spin_done(2, 5, 8));
+  // Target 1 (caps 1-3): any room at all, as without batching.
+  EXPECT_TRUE(ring_spin_done(1, 0, 1));
+}
+
+TEST_P(RingCapTest, RingRoomCountsFreeSlotsAndValuesExactlyAcrossLaps) {
+  const std::size_t cap = GetParam();
+  Chan<int> c(cap);
+  const detail::ChanCore* core = c.core();
+  const auto n = static_cast<uint32_t>(cap);
+  // Three laps of fill-then-drain steps, so the positions wrap.
+  for (int lap = 0; lap < 3; ++lap) {
+    for (uint32_t k = 0; k < n; ++k) {
+      ASSERT_EQ(core->ring_room(false), k);
+      ASSERT_EQ(core->ring_room(true), n - k);
+      c.send(static_cast<int>(k));
+    }
+    ASSERT_EQ(core->ring_room(true), 0u);
+    ASSERT_EQ(core->ring_room(false), n);
+    for (uint32_t k = 0; k < n; ++k) {
+      ASSERT_EQ(c.receive(), static_cast<int>(k));
+      ASSERT_EQ(core->ring_room(true), k + 1);
+    }
+    // Half a ring more each lap, so that head and tail sit mid-ring next lap.
+    for (uint32_t k = 0; k < n / 2; ++k) c.send(1);
+    for (uint32_t k = 0; k < n / 2; ++k) ASSERT_EQ(c.receive(), 1);
+  }
+  c.send(7);
+  c.close();
+  EXPECT_EQ(core->ring_room(true), detail::ChanCore::kRingClosed);
+  EXPECT_EQ(core->ring_room(false), detail::ChanCore::kRingClosed);
+  EXPECT_EQ(c.receive(), 7);
+  EXPECT_EQ(c.receive(), std::nullopt);
+}
+
+// A sender blocked on a full ring whose receiver frees fewer slots than the
+// batch target and then stops must still complete: the batch is an
+// optimisation of the spin, never a condition of the send. The same for a
+// receiver on an empty ring that gets fewer values than the target. Each
+// round waits for the exact state (the send returned / the value arrived).
+TEST_P(RingCapTest, ABatchSmallerThanTheTargetStillCompletesTheWait) {
+  const std::size_t cap = GetParam();
+  const int rounds = scaled(20);
+  for (int round = 0; round < rounds; ++round) {
+    Chan<int> c(cap);
+    for (std::size_t i = 0; i < cap; ++i) c.send(0);
+    std::atomic<bool> sent{false};
+    Threads threads;
+    threads.spawn([&] {
+      c.send(1);  // full: waits for a slot
+      sent.store(true);
+    });
+    EXPECT_EQ(c.receive(), 0);  // one slot only, and no more receives
+    ASSERT_TRUE(eventually([&] { return sent.load(); }));
+    threads.join();
+    for (std::size_t i = 1; i < cap; ++i) ASSERT_EQ(c.receive(), 0);
+    EXPECT_EQ(c.receive(), 1);
+
+    std::atomic<bool> got{false};
+    threads.spawn([&] {
+      EXPECT_EQ(c.receive(), 2);  // empty: waits for a value
+      got.store(true);
+    });
+    c.send(2);  // one value only
+    ASSERT_TRUE(eventually([&] { return got.load(); }));
+    threads.join();
+    EXPECT_EQ(c.len(), 0u);
+  }
+}
+
 // ---- misuse -------------------------------------------------------------------
 TEST(RingMisuseTest, SendOnClosedThrowsAndCloseTwiceThrowsWithGosMessages) {
   Chan<int> c(3);

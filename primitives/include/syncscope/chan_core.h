@@ -151,9 +151,10 @@
 //             parking a goroutine). With a deadline it may instead set
 //             kCancelled. (A buffered channel's send/receive spins before
 //             queueing instead, polling head_/tail_ with exponential
-//             backoff; see spin_until_ready and "Spin/park policy" in
+//             backoff until a batch of slots / values is there; see
+//             spin_until_ready, "Spin/park policy" and "Batching" in
 //             chan_core.cc; so does a select whose channels are all
-//             buffered.)
+//             buffered, without the batch.)
 //   Spinning is bounded by that budget; nothing waits in a spin loop
 //   without bound. ChanStats counts the spin hints, the waits that ended
 //   while spinning and those that parked, so the spinning is measured.
@@ -622,6 +623,36 @@ class alignas(64) ChanCore {
     return for_send ? h + one_lap() != t : h != t;
   }
 
+  // ring_room(for_send): buffered only, lock-free, relaxed: how many
+  // operations could proceed now — free slots (for_send) or values (a
+  // receive) — between 0 and cap_; kRingClosed once tail_ is marked. A
+  // hint for spin_until_ready's batching (chan_core.cc, "Batching"): the
+  // two positions are read at different moments, so the count is clamped
+  // into [0, cap_], and the caller's retry decides for real.
+  static constexpr uint32_t kRingClosed = UINT32_MAX;
+  uint32_t ring_room(bool for_send) const noexcept {
+    // Receiver: head_ first, then tail_ (tail_ only grows, so a late tail_
+    // can only overstate the values already there); sender: tail_ first.
+    uint64_t h;
+    uint64_t t;
+    if (for_send) {
+      t = tail_.load(std::memory_order_relaxed);
+      h = head_.load(std::memory_order_relaxed);
+    } else {
+      h = head_.load(std::memory_order_relaxed);
+      t = tail_.load(std::memory_order_relaxed);
+    }
+    if (t & mark_bit_) return kRingClosed;
+    // Positions as plain counts of operations: lap number * cap_ + index.
+    const auto linear = [this](uint64_t p) {
+      return (p / one_lap()) * cap_ + (p & (mark_bit_ - 1));
+    };
+    const int64_t len = static_cast<int64_t>(linear(t) - linear(h));
+    const uint32_t values =
+        len <= 0 ? 0 : (len >= static_cast<int64_t>(cap_) ? cap_ : static_cast<uint32_t>(len));
+    return for_send ? cap_ - values : values;
+  }
+
   // wait_ring(for_send, elem, deadline): buffered only; the lock is NOT
   // held. Queues a Sudog for elem (send: the T to move from; receive: the
   // empty std::optional<T> to fill) in sendq_ / recvq_, re-checks the ring
@@ -637,9 +668,10 @@ class alignas(64) ChanCore {
   // spin_until_ready(for_send, deadline): buffered channels only; the lock
   // is NOT held. Polls, without the lock, for a moment when the operation
   // could proceed (for_send: a free slot; else: a value), or the channel is
-  // closed, spinning for at most this thread's adaptive spin budget. True
-  // if that moment came (the caller then retries under the lock, and may
-  // still lose the race). Outlined: a slow path.
+  // closed, spinning for at most this thread's adaptive spin budget; with
+  // cap >= 4 it waits for a batch (ring_spin_done below; "Batching" in
+  // chan_core.cc). True if that moment came (the caller then retries, and
+  // may still lose the race). Outlined: a slow path.
   //
   // Why spin here, before queueing, and not only after: a receiver that
   // queues on an empty buffered channel turns every later send into a
@@ -734,6 +766,24 @@ class alignas(64) ChanCore {
 // a little (cpu_relax with exponential backoff, then sched_yield, as
 // crossbeam's Backoff::snooze). Outlined: rare, and keeps the header light.
 void ring_snooze(uint32_t& step) noexcept;
+
+// Batching of a buffered wait's spin before queueing (see "Batching" in
+// chan_core.cc). ring_batch_target(cap): how much room (free slots for a
+// sender, values for a receiver) a spinner waits for before it retries:
+// half the ring, at most kRingBatchMax, at least 1.
+// ring_spin_done(room, prev, target): the rule, applied at each poll to
+// the room seen now (ChanCore::ring_room) and at the previous poll (0 at
+// the first): retry once the room reaches the target, the channel is
+// closed, or there is some room and it stopped growing since the previous
+// poll (the partner paused, or other spinners take it: waiting longer
+// would only cost latency).
+constexpr uint32_t kRingBatchMax = 32;
+constexpr uint32_t ring_batch_target(uint32_t cap) noexcept {
+  return cap / 2 == 0 ? 1 : (cap / 2 < kRingBatchMax ? cap / 2 : kRingBatchMax);
+}
+constexpr bool ring_spin_done(uint32_t room, uint32_t prev, uint32_t target) noexcept {
+  return room == ChanCore::kRingClosed || room >= target || (room > 0 && room <= prev);
+}
 
 // spin_until(ready, ctx, deadline): polls ready(ctx) with exponential
 // backoff for at most the calling thread's adaptive spin budget (see
