@@ -196,6 +196,87 @@ TEST_F(GoroutineTest, TheRunnextOfALongRunnerIsStolen) {
   EXPECT_GT(goroutine_stats().runnext_steals, before);
 }
 
+// The ring back-off (scheduler.cc, "Stealing from a switching P's ring")
+// must not keep work from an idle P when the victim does not drain its own
+// ring: here the parent queues two children on its P (the first is kicked
+// from runnext to the ring by the second) and then spins without a
+// scheduling point, so its ring head never moves. Both children can only
+// run because the other P's M took them: the ring one after its back-off
+// (or at once), the runnext one by the runnext rule.
+TEST_F(GoroutineTest, TheRingOfALongRunnerIsStolen) {
+  use_procs(2);
+  const uint64_t before = goroutine_stats().steals;
+  std::atomic<int> ran{0};
+  std::atomic<bool> gave_up{false};
+  WaitGroup wg;
+  wg.add(1);
+  go([&] {
+    go([&] { ran.fetch_add(1); });  // to runnext, then kicked to the ring
+    go([&] { ran.fetch_add(1); });  // to runnext
+    // No scheduling point from here until both children have run.
+    const auto guard = std::chrono::steady_clock::now() + 60s;
+    while (ran.load() < 2) {
+      if (std::chrono::steady_clock::now() > guard) {
+        gave_up.store(true);
+        break;
+      }
+    }
+    wg.done();
+  });
+  wg.wait();
+  EXPECT_FALSE(gave_up.load()) << "a queued child was never stolen from a long runner's P";
+  EXPECT_GE(goroutine_stats().steals - before, uint64_t{2});
+}
+
+// A group of 2 producers and 2 consumers on one buffered channel, on two
+// P's: the shape the ring back-off is for (woken waiters kick each other
+// from runnext to the ring while their P switches). Every value arrives
+// exactly once and each producer's values arrive in order, whatever the
+// placement; how often the other P backed off or stole is recorded, not
+// asserted (it depends on timing).
+TEST_F(GoroutineTest, AChannelGroupOnTwoPsDeliversEveryValueOnce) {
+  use_procs(2);
+  constexpr int kProducers = 2, kConsumers = 2, kPerProducer = 20000;
+  for (const int cap : {1, 16}) {
+    Chan<int> c(static_cast<size_t>(cap));
+    std::vector<std::vector<int>> got(kConsumers);
+    WaitGroup producers, consumers;
+    producers.add(kProducers);
+    consumers.add(kConsumers);
+    const GoroutineStats s0 = goroutine_stats();
+    for (int p = 0; p < kProducers; ++p) {
+      go([&, p] {
+        for (int i = 0; i < kPerProducer; ++i) c.send(p * kPerProducer + i);
+        producers.done();
+      });
+    }
+    for (int k = 0; k < kConsumers; ++k) {
+      go([&, k] {
+        for (int v : c) got[static_cast<size_t>(k)].push_back(v);
+        consumers.done();
+      });
+    }
+    producers.wait();
+    c.close();
+    consumers.wait();
+    const GoroutineStats s1 = goroutine_stats();
+    std::vector<int> seen(kProducers * kPerProducer, 0);
+    for (const auto& g : got) {
+      std::vector<int> last(kProducers, -1);
+      for (int v : g) {
+        ++seen[static_cast<size_t>(v)];
+        const int p = v / kPerProducer;
+        EXPECT_LT(last[static_cast<size_t>(p)], v) << "producer " << p << " out of order";
+        last[static_cast<size_t>(p)] = v;
+      }
+    }
+    for (size_t v = 0; v < seen.size(); ++v) ASSERT_EQ(seen[v], 1) << "value " << v;
+    const std::string at = "_cap" + std::to_string(cap);
+    RecordProperty("runq_backoffs" + at, static_cast<int>(s1.runq_backoffs - s0.runq_backoffs));
+    RecordProperty("steals" + at, static_cast<int>(s1.steals - s0.steals));
+  }
+}
+
 // A communicating pair on two P's: every message is handed over and each
 // receiver is readied by its partner (into the waker's runnext, Go's
 // goready). What is asserted is what holds on any schedule: at most two
