@@ -71,17 +71,30 @@
 // the cases for it (on a buffered channel too: its value moved into or out
 // of the ring by the partner) — or to wake it to retry — claims the Waiter
 // with a CAS (Go's selectDone); its other Sudogs become stale. Pass 3: lock
-// all again and unlink the Sudogs still queued. A select woken through a
+// each channel that still holds one of its Sudogs, one at a time, and
+// unlink them; the channel of the case a partner completed is not locked
+// again unless another case uses it too (the partner unlinked that Sudog
+// before it published; Go relocks every channel). A select woken through a
 // buffered case to retry tries that case first (so the wake-up is consumed,
 // even past the deadline), then starts over. See syncscope/chan_core.h.
 //
 // Memory ordering: that of the channel operation that fired (chan.h): the
 // select's receive or send is ordered exactly as a plain one would be.
 //
-// Cost: a ready select usually takes one channel lock (pass 0); one that
-// finds nothing ready takes every distinct channel lock three times (poll,
-// enqueue, dequeue) — as in Go. The
-// builder needs C++20 and keeps everything on the caller's stack.
+// Cost: a ready select draws one random word (the poll order for up to 12
+// cases: select.cc, random_poll_order) and completes its first ready case
+// — lock-free on a buffered ring, under that channel's lock alone on an
+// unbuffered one; the lock order is sorted only if pass 0 finds nothing.
+// One that finds nothing ready takes every distinct channel lock twice
+// (poll, enqueue) and, after its wait, the locks of the channels still
+// holding its Sudogs (Go: all three times). Per-thread counters of the
+// passes: select_thread_stats(). The builder needs C++20 and keeps
+// everything on the caller's stack; it initializes nothing it does not
+// need (the engine's scratch and Sudogs are raw until used), and a receive
+// case's destination lives in run()'s frame, not in the case that each
+// builder step moves. Measured (single thread, 4 buffered channels always
+// ready, 19:43 UTC, load 5.5-6): 216-435 ns per select before these two
+// changes, 46-53 ns after; a plain send + receive pair costs 17-42 ns.
 
 #ifndef SYNCSCOPE_SELECT_H_
 #define SYNCSCOPE_SELECT_H_
