@@ -124,11 +124,11 @@ namespace syncscope {
 // them to check which passes a select went through; benchmarks may read
 // them per thread.
 struct SelectStats {
-  uint64_t runs = 0;            // select_run calls
-  uint64_t fast_fires = 0;      // ... that fired in pass 0, before any lock-all
-  uint64_t locked_passes = 0;   // pass 1 rounds (every channel locked)
-  uint64_t queued = 0;          // pass 2 rounds (a Sudog queued per case)
-  uint64_t wake_relocks = 0;    // channel locks taken in pass 3 (unlinking)
+  uint64_t runs = 0;           // select_run calls
+  uint64_t fast_fires = 0;     // ... that fired in pass 0, before any lock-all
+  uint64_t locked_passes = 0;  // pass 1 rounds (every channel locked)
+  uint64_t queued = 0;         // pass 2 rounds (a Sudog queued per case)
+  uint64_t wake_relocks = 0;   // channel locks taken in pass 3 (unlinking)
 };
 
 namespace detail {
@@ -344,9 +344,9 @@ class [[nodiscard]] SelectBuilder {
     describe_all(descs, position, slots, next, default_pos, deadline_pos, deadline,
                  std::index_sequence_for<Cases...>{});
 
-    const int r = detail::select_run(descs.data(), static_cast<uint32_t>(kChannels),
-                                     scratch.data(), sudogs.get(), default_pos < 0,
-                                     deadline_pos >= 0 ? &deadline : nullptr);
+    const int r =
+        detail::select_run(descs.data(), static_cast<uint32_t>(kChannels), scratch.data(),
+                           sudogs.get(), default_pos < 0, deadline_pos >= 0 ? &deadline : nullptr);
     const int fired =
         r >= 0 ? position[r] : (r == detail::kSelectDefault ? default_pos : deadline_pos);
     fire(fired, slots, std::index_sequence_for<Cases...>{});
