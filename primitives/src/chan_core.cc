@@ -682,12 +682,18 @@ void throw_chan_panic(const char* msg) { throw ChanPanic(msg); }
 
 int32_t current_cpu() noexcept { return sched_getcpu(); }
 
-uint32_t uniform_below(uint32_t n) noexcept {
+uint64_t random_u64() noexcept {
   uint64_t& s = tls_rng;
   if (s == 0) s = rng_seed() | 1;
   s += 0xA0761D6478BD642Full;
   const __uint128_t m = static_cast<__uint128_t>(s) * (s ^ 0xE7037ED1A0B428DBull);
-  const uint64_t r = static_cast<uint64_t>(m >> 64) ^ static_cast<uint64_t>(m);
+  return static_cast<uint64_t>(m >> 64) ^ static_cast<uint64_t>(m);
+}
+
+void seed_thread_random(uint64_t s) noexcept { tls_rng = s != 0 ? s : 0x9E3779B97F4A7C15ull; }
+
+uint32_t uniform_below(uint32_t n) noexcept {
+  const uint64_t r = random_u64();
   return static_cast<uint32_t>((static_cast<uint64_t>(static_cast<uint32_t>(r)) * n) >> 32);
 }
 

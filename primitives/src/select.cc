@@ -6,9 +6,55 @@
 
 #include <algorithm>
 #include <functional>
+#include <new>
 
 namespace syncscope {
 namespace detail {
+
+namespace {
+thread_local SelectStats tls_select_stats;
+
+// Above this product of bounds a fresh random word is drawn (see below).
+constexpr uint64_t kBatchLimit = uint64_t{1} << 32;
+}  // namespace
+
+// The poll order: a uniformly random permutation of the non-nil cases,
+// built inside-out (Fisher-Yates, as Go's selectgo builds pollorder): case
+// i goes to a uniform position j in [0, k] among the k cases placed before
+// it. The bounded draws j come several from one 64-bit random word
+// (Brackett-Rozinsky and Lemire, "Batched ranged random integer generation",
+// 2024): multiplying the word x, read as a fraction of 2^64, by the bound b
+// gives j in the high half and the unused fraction in the low half for the
+// next draw. Draws made from one word are the mixed-radix digits of
+// floor(x * B / 2^64), B the product of their bounds, so they are uniform
+// up to a bias of B / 2^64; a new word is drawn before B would pass 2^32,
+// which keeps every permutation's probability within 2^-32 (relative) of
+// uniform — one word covers a whole select of up to 12 cases (12! < 2^32).
+// Go's fastrandn has the same multiply-shift bias per draw.
+uint32_t random_poll_order(const SelectCase* cases, uint32_t n, uint32_t* order) noexcept {
+  uint32_t k = 0;
+  uint64_t x = 0;
+  uint64_t product = kBatchLimit;  // forces a draw before the first bound > 1
+  for (uint32_t i = 0; i < n; ++i) {
+    if (cases[i].ch == nullptr) continue;
+    const uint64_t bound = k + 1;
+    uint32_t j = 0;
+    if (bound > 1) {
+      if (product * bound > kBatchLimit) {
+        x = random_u64();
+        product = 1;
+      }
+      product *= bound;
+      const __uint128_t m = static_cast<__uint128_t>(x) * bound;
+      j = static_cast<uint32_t>(m >> 64);
+      x = static_cast<uint64_t>(m);
+    }
+    order[k] = order[j];
+    order[j] = i;
+    ++k;
+  }
+  return k;
+}
 
 struct SelectEngine {
   static WaitQueue& queue(ChanCore* c, bool is_send) noexcept {
@@ -33,6 +79,38 @@ struct SelectEngine {
       ChanCore* c = cases[lockorder[k]].ch;
       if (k > 0 && cases[lockorder[k - 1]].ch == c) continue;
       c->unlock();
+    }
+  }
+
+  // Pass 3, after the wait: unlinks the Sudogs still queued, one channel
+  // at a time (each unlink needs only its own channel's lock; the Waiter is
+  // already claimed or cancelled, so no other thread can complete anything
+  // through them meanwhile, and holding one lock at a time needs no lock
+  // order). `fired`: the case a claimer completed, or -1 (deadline). The
+  // claimer unlinked that Sudog itself (WaitQueue::dequeue removes before it
+  // claims) before publishing kDone, which we have seen: so a channel used
+  // by the fired case alone is not locked again — Go's selectgo relocks
+  // every channel here; a select woken on one of k distinct channels takes
+  // k - 1 locks.
+  static void unlink_after_wait(const SelectCase* cases, const uint32_t* lockorder, uint32_t n,
+                                Sudog* sudogs, int fired) noexcept {
+    for (uint32_t k = 0; k < n;) {
+      ChanCore* const c = cases[lockorder[k]].ch;
+      uint32_t end = k + 1;
+      bool others = static_cast<int>(lockorder[k]) != fired;
+      for (; end < n && cases[lockorder[end]].ch == c; ++end) {
+        others = others || static_cast<int>(lockorder[end]) != fired;
+      }
+      if (others) {
+        ++tls_select_stats.wake_relocks;
+        c->lock();
+        for (uint32_t m = k; m < end; ++m) {
+          Sudog& sg = sudogs[lockorder[m]];
+          if (sg.linked) queue(c, sg.is_send).remove(&sg);
+        }
+        c->unlock();
+      }
+      k = end;
     }
   }
 
@@ -83,18 +161,10 @@ struct SelectEngine {
                  const Deadline* deadline) {
     uint32_t* const pollorder = scratch;
     uint32_t* const lockorder = scratch + n;
+    SelectStats& st = tls_select_stats;
+    ++st.runs;
 
-    // Poll order: a uniformly random permutation of the non-nil cases
-    // (inside-out Fisher-Yates, as Go builds it). Nil channels are left out:
-    // they are never ready and are not locked.
-    uint32_t norder = 0;
-    for (uint32_t i = 0; i < n; ++i) {
-      if (cases[i].ch == nullptr) continue;
-      const uint32_t j = uniform_below(norder + 1);
-      pollorder[norder] = pollorder[j];
-      pollorder[j] = i;
-      ++norder;
-    }
+    const uint32_t norder = random_poll_order(cases, n, pollorder);
     if (norder == 0) {
       // Only nil channels (or none): Go's `select {}` or a bare default/timeout.
       if (!block) return kSelectDefault;
@@ -103,8 +173,22 @@ struct SelectEngine {
       return kSelectTimeout;
     }
 
+    // Pass 0 before anything else: a ready select (the common case of a
+    // busy consumer) pays for the poll order and one try, not for the lock
+    // order or the scan below.
+    if (const int i = try_each(cases, pollorder, norder); i >= 0) {
+      ++st.fast_fires;
+      return i;
+    }
+
     // Lock order: by channel address, so that concurrent selects over
     // overlapping channels always lock in one global order (no deadlock).
+    // Sorted (stably) from the poll order, not from the cases' own order:
+    // cases on one channel stay in random order, and pass 2 queues their
+    // Sudogs in lock order, so a partner that finds several of them
+    // (GoChanTest.PseudoRandomSend: two sends on one channel) takes a
+    // uniformly random one, as in Go (whose lockorder is a heap sort of
+    // pollorder).
     std::copy(pollorder, pollorder + norder, lockorder);
     const auto by_address = [cases](uint32_t a, uint32_t b) {
       return std::less<ChanCore*>()(cases[a].ch, cases[b].ch);
@@ -135,6 +219,7 @@ struct SelectEngine {
     // A buffered case we were woken through to retry, tried first on the
     // next round; -1: none.
     int notified = -1;
+    bool first_round = true;  // pass 0 has just run
     for (bool may_spin = block && all_buffered;;) {
       if (notified >= 0) {
         SelectCase& c = cases[notified];
@@ -143,7 +228,11 @@ struct SelectEngine {
         if (p != Poll::kBlock) return complete(c, static_cast<uint32_t>(notified), p, done);
         notified = -1;  // a newcomer took it: the wake-up is used up
       }
-      if (const int i = try_each(cases, pollorder, norder); i >= 0) return i;
+      if (!first_round) {
+        if (const int i = try_each(cases, pollorder, norder); i >= 0) return i;
+      }
+      first_round = false;
+      ++st.locked_passes;
       lock_all(cases, lockorder, norder);
 
       // Pass 1: the first ready case in poll order fires. A buffered
@@ -212,11 +301,12 @@ struct SelectEngine {
       }
 
       // Pass 2: queue on every channel, all Sudogs sharing one Waiter.
+      ++st.queued;
       Waiter w;
       for (uint32_t k = 0; k < norder; ++k) {
         const uint32_t i = lockorder[k];
-        Sudog& sg = sudogs[i];
-        sg = Sudog{};
+        // Constructed here: the builder's storage is raw (SudogStorage).
+        Sudog& sg = *::new (static_cast<void*>(&sudogs[i])) Sudog{};
         sg.waiter = &w;
         sg.elem = cases[i].elem;
         sg.case_index = static_cast<int32_t>(i);
@@ -252,12 +342,7 @@ struct SelectEngine {
 
       // Pass 3: unlink what is still queued (every Sudog but the one
       // claimed, minus any that a dequeuer already dropped as stale).
-      lock_all(cases, lockorder, norder);
-      for (uint32_t k = 0; k < norder; ++k) {
-        const uint32_t i = lockorder[k];
-        if (sudogs[i].linked) queue(cases[i].ch, sudogs[i].is_send).remove(&sudogs[i]);
-      }
-      unlock_all(cases, lockorder, norder);
+      unlink_after_wait(cases, lockorder, norder, sudogs, completed ? w.fired : -1);
 
       if (!completed) return kSelectTimeout;
       const int fired = w.fired;
@@ -276,6 +361,9 @@ struct SelectEngine {
     }
   }
 };
+
+SelectStats select_thread_stats_impl() noexcept { return tls_select_stats; }
+void reset_select_thread_stats_impl() noexcept { tls_select_stats = SelectStats{}; }
 
 int select_run(SelectCase* cases, uint32_t n, uint32_t* scratch, Sudog* sudogs, bool block,
                const Deadline* deadline) {

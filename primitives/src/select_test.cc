@@ -9,9 +9,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -356,6 +358,182 @@ TEST(SelectTest, ReadySendCasesAreChosenUniformly) {
   double chi2 = 0;
   for (int n : counts) chi2 += (n - expected) * (n - expected) / expected;
   EXPECT_LT(chi2, 40.0);  // 2 degrees of freedom: P(chi2 > 40) ~ 2e-9
+}
+
+// ---- the poll order and the passes a select goes through ----------------------
+
+// The poll order is a uniformly random permutation (select.cc,
+// random_poll_order: several bounded draws from one random word). Seeded,
+// so the figures are reproducible; the bounds are still generous fixed
+// critical values (P(chi2 > bound) below 1e-6 for a fair generator).
+std::array<detail::SelectCase, 16> fake_cases(std::size_t n, std::size_t nil_every = 0) {
+  std::array<detail::SelectCase, 16> c{};
+  // Non-null placeholders: random_poll_order only tests ch against nullptr.
+  static char dummy[16];
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool nil = nil_every != 0 && i % nil_every == nil_every - 1;
+    c[i].ch = nil ? nullptr : reinterpret_cast<detail::ChanCore*>(&dummy[i]);
+  }
+  return c;
+}
+
+TEST(SelectPollOrderTest, EveryPermutationOfFourCasesIsEquallyLikely) {
+  detail::seed_thread_random(12345);
+  const auto cases = fake_cases(4);
+  std::map<std::array<uint32_t, 4>, int> counts;
+  const int trials = 24 * 500;
+  for (int t = 0; t < trials; ++t) {
+    std::array<uint32_t, 8> order{};
+    ASSERT_EQ(detail::random_poll_order(cases.data(), 4, order.data()), 4u);
+    std::array<uint32_t, 4> perm{order[0], order[1], order[2], order[3]};
+    std::array<uint32_t, 4> sorted = perm;
+    std::sort(sorted.begin(), sorted.end());
+    ASSERT_EQ(sorted, (std::array<uint32_t, 4>{0, 1, 2, 3}));  // a permutation
+    ++counts[perm];
+  }
+  ASSERT_EQ(counts.size(), 24u);  // every one of the 4! orders occurs
+  const double expected = trials / 24.0;
+  double chi2 = 0;
+  for (const auto& [perm, n] : counts) chi2 += (n - expected) * (n - expected) / expected;
+  EXPECT_LT(chi2, 80.0);  // 23 degrees of freedom: P(chi2 > 80) ~ 2e-8
+}
+
+TEST(SelectPollOrderTest, ManyCasesSkipNilsAndStayUniformAcrossRandomWords) {
+  // 15 non-nil cases of 16: 15! > 2^32, so the order takes two random
+  // words; the case placed last must still land anywhere uniformly, and
+  // every case first equally often.
+  detail::seed_thread_random(777);
+  const auto cases = fake_cases(16, /*nil_every=*/16);  // case 15 is nil
+  const int trials = 15 * 800;
+  std::array<int, 15> first{};
+  std::array<int, 15> where_last{};
+  for (int t = 0; t < trials; ++t) {
+    std::array<uint32_t, 32> order{};
+    ASSERT_EQ(detail::random_poll_order(cases.data(), 16, order.data()), 15u);
+    ++first[order[0]];
+    for (uint32_t k = 0; k < 15; ++k) {
+      ASSERT_NE(order[k], 15u) << "the nil case was ordered";
+      if (order[k] == 14) ++where_last[k];
+    }
+  }
+  const double expected = trials / 15.0;
+  double chi_first = 0;
+  double chi_last = 0;
+  for (int k = 0; k < 15; ++k) {
+    chi_first += (first[k] - expected) * (first[k] - expected) / expected;
+    chi_last += (where_last[k] - expected) * (where_last[k] - expected) / expected;
+  }
+  EXPECT_LT(chi_first, 60.0);  // 14 degrees of freedom: P(chi2 > 60) ~ 1e-7
+  EXPECT_LT(chi_last, 60.0);
+}
+
+TEST(SelectPollOrderTest, OnlyTheReadyCasesCompeteAndEachWinsHalfTheTime) {
+  // Two of four cases ready: the uniform choice is among those two.
+  detail::seed_thread_random(99);
+  std::array<Chan<int>, 4> c{Chan<int>(1), Chan<int>(1), Chan<int>(1), Chan<int>(1)};
+  c[1].send(0);
+  c[3].send(0);
+  std::array<int, 4> counts{};
+  const int trials = scaled(4000);
+  for (int t = 0; t < trials; ++t) {
+    const int i = Select().recv(c[0]).recv(c[1]).recv(c[2]).recv(c[3]).run();
+    ++counts[static_cast<std::size_t>(i)];
+    c[static_cast<std::size_t>(i)].send(0);
+  }
+  EXPECT_EQ(counts[0] + counts[2], 0);
+  const double expected = trials / 2.0;
+  const double chi2 = ((counts[1] - expected) * (counts[1] - expected) +
+                       (counts[3] - expected) * (counts[3] - expected)) /
+                      expected;
+  EXPECT_LT(chi2, 30.0);  // 1 degree of freedom: P(chi2 > 30) ~ 4e-8
+}
+
+// A select that finds a case ready fires in pass 0: it never locks every
+// channel and never queues (SelectStats, counted per thread).
+TEST(SelectStatsTest, AReadySelectFiresInPassZero) {
+  std::array<Chan<int>, 4> c{Chan<int>(1), Chan<int>(0), Chan<int>(4), Chan<int>(1)};
+  c[2].send(5);
+  reset_select_thread_stats();
+  std::optional<int> got;
+  const int i = Select()
+                    .recv(c[0])
+                    .recv(c[1])
+                    .recv(c[2], [&](std::optional<int> v) { got = v; })
+                    .recv(c[3])
+                    .run();
+  const SelectStats st = select_thread_stats();
+  EXPECT_EQ(i, 2);
+  EXPECT_EQ(got, std::optional<int>(5));
+  EXPECT_EQ(st.runs, 1u);
+  EXPECT_EQ(st.fast_fires, 1u);
+  EXPECT_EQ(st.locked_passes, 0u);
+  EXPECT_EQ(st.queued, 0u);
+  EXPECT_EQ(st.wake_relocks, 0u);
+}
+
+// A select woken by a partner that completed one of its cases unlinks its
+// other Sudogs, one channel lock each, and does not lock the completed
+// case's channel again (the partner unlinked that Sudog): k - 1 locks for
+// k distinct channels. A channel that also has another case is locked.
+TEST(SelectStatsTest, AWokenSelectRelocksOnlyTheChannelsStillHoldingItsSudogs) {
+  std::array<Chan<int>, 4> c{Chan<int>(0), Chan<int>(0), Chan<int>(0), Chan<int>(0)};
+  Threads threads;
+  threads.spawn([&] {
+    eventually([&] { return c[2].waiting_receivers() == 1; });
+    c[2].send(9);
+  });
+  reset_select_thread_stats();
+  std::optional<int> got;
+  const int i = Select()
+                    .recv(c[0])
+                    .recv(c[1])
+                    .recv(c[2], [&](std::optional<int> v) { got = v; })
+                    .recv(c[3])
+                    .run();
+  threads.join();
+  SelectStats st = select_thread_stats();
+  EXPECT_EQ(i, 2);
+  EXPECT_EQ(got, std::optional<int>(9));
+  EXPECT_EQ(st.queued, 1u);
+  EXPECT_EQ(st.wake_relocks, 3u);
+  for (Chan<int>& ch : c) EXPECT_EQ(ch.waiting_receivers(), 0u);
+
+  // The fired channel also in another case: locked again for that Sudog.
+  threads.spawn([&] {
+    eventually([&] { return c[0].waiting_receivers() == 2; });
+    c[0].send(1);
+  });
+  reset_select_thread_stats();
+  const int j = Select().recv(c[0]).recv(c[0]).recv(c[1]).run();
+  threads.join();
+  st = select_thread_stats();
+  EXPECT_TRUE(j == 0 || j == 1) << j;
+  EXPECT_EQ(st.queued, 1u);
+  EXPECT_EQ(st.wake_relocks, 2u);  // c[0] (the other case's Sudog) and c[1]
+  EXPECT_EQ(c[0].waiting_receivers(), 0u);
+  EXPECT_EQ(c[1].waiting_receivers(), 0u);
+}
+
+// A select that times out was completed by nobody: every distinct channel
+// is locked once to unlink. (A deadline that passes before the select
+// queued ends it in pass 1, without queueing: then it is tried again with
+// a longer one, so the test does not depend on the machine's speed.)
+TEST(SelectStatsTest, ATimedOutSelectRelocksEveryChannel) {
+  Chan<int> a(0);
+  Chan<int> b(0);
+  SelectStats st;
+  int i = -1;
+  for (auto d = std::chrono::milliseconds(1); d <= std::chrono::minutes(1); d *= 2) {
+    reset_select_thread_stats();
+    i = Select().recv(a).recv(b).recv(a).timeout(d).run();
+    st = select_thread_stats();
+    if (st.queued != 0) break;
+  }
+  EXPECT_EQ(i, 3);
+  EXPECT_EQ(st.queued, 1u);
+  EXPECT_EQ(st.wake_relocks, 2u);
+  EXPECT_EQ(a.waiting_receivers(), 0u);
+  EXPECT_EQ(b.waiting_receivers(), 0u);
 }
 
 // ---- DynamicSelect ----------------------------------------------------------

@@ -808,8 +808,14 @@ void sleep_until(const Deadline& deadline);
 [[noreturn]] void throw_chan_panic(const char* msg);
 
 // uniform_below(n): a fast thread-local pseudo-random number in [0, n)
-// (Lemire's multiply-shift on a wyrand stream; select's poll order).
+// (Lemire's multiply-shift on a wyrand stream).
 uint32_t uniform_below(uint32_t n) noexcept;
+// random_u64(): the next 64 bits of the same per-thread stream (select's
+// poll order draws one word for a whole permutation: select.cc).
+uint64_t random_u64() noexcept;
+// seed_thread_random(s): restarts the calling thread's stream from s (tests
+// that need a reproducible poll order; 0 is replaced by a fixed odd seed).
+void seed_thread_random(uint64_t s) noexcept;
 
 }  // namespace detail
 }  // namespace syncscope
