@@ -1442,9 +1442,7 @@ bool preempt_requested() noexcept {
   return mark != 0 && mark - 1 == m->p->schedtick.load(std::memory_order_relaxed);
 }
 
-bool monitor_idle_waiting() noexcept {
-  return sched().mon_idle.load(std::memory_order_seq_cst);
-}
+bool monitor_idle_waiting() noexcept { return sched().mon_idle.load(std::memory_order_seq_cst); }
 
 namespace {
 // The safe point's slow path: the caller's P is marked. Yield if the mark

@@ -347,11 +347,11 @@ struct GoroutineStats {
   uint64_t spin_polls = 0;        // sleeps of a spinning M that stayed spinning
                                   // because another P was switching goroutines
   // Preemption (see "Preemption"):
-  uint64_t preempt_requests = 0;  // slices the monitor marked for preemption (a
-                                  // mark for a P that then switched on its own,
-                                  // or whose M had no goroutine, is not taken)
-  uint64_t preemptions = 0;       // safe points that yielded on a mark
-  uint64_t monitor_looks = 0;     // the monitor's looks at the P's
+  uint64_t preempt_requests = 0;    // slices the monitor marked for preemption (a
+                                    // mark for a P that then switched on its own,
+                                    // or whose M had no goroutine, is not taken)
+  uint64_t preemptions = 0;         // safe points that yielded on a mark
+  uint64_t monitor_looks = 0;       // the monitor's looks at the P's
   uint64_t monitor_idle_waits = 0;  // times it slept until a P became busy
 };
 GoroutineStats goroutine_stats() noexcept;
