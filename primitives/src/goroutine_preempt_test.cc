@@ -73,14 +73,15 @@ TEST_F(PreemptTest, ASafePointOnAThreadDoesNothing) {
 TEST_F(PreemptTest, AMarkedGoroutineYieldsAtItsNextSafePoint) {
   use_procs(1);
   const GoroutineStats before = goroutine_stats();
-  std::atomic<bool> holder_running{false}, marked{false}, other_ran{false};
+  std::atomic<bool> holder_running{false}, other_queued{false}, marked{false}, other_ran{false};
   std::atomic<int> other_ran_before_resume{-1}, marked_after{-1};
   WaitGroup done;
   done.add(2);
   go([&] {
     holder_running = true;
-    // The thread sleeps: the goroutine keeps the only P, which does not switch.
-    marked = eventually([] { return internal::preempt_requested(); });
+    // The thread sleeps: the goroutine keeps the only P, which does not
+    // switch, until the other goroutine is queued and the monitor marked us.
+    marked = eventually([&] { return other_queued.load() && internal::preempt_requested(); });
     preempt_point();  // yields: the other goroutine runs before this returns
     other_ran_before_resume = other_ran.load();
     marked_after = internal::preempt_requested();
@@ -91,6 +92,7 @@ TEST_F(PreemptTest, AMarkedGoroutineYieldsAtItsNextSafePoint) {
     other_ran = true;
     done.done();
   });
+  other_queued = true;
   done.wait();
   EXPECT_TRUE(marked.load());
   EXPECT_EQ(other_ran_before_resume.load(), 1);
@@ -226,10 +228,12 @@ TEST_F(PreemptTest, TheMonitorSleepsWhileEveryPIsIdle) {
     go([&] { done.done(); });
     done.wait();
   }
-  ASSERT_TRUE(eventually([] { return internal::monitor_idle_waiting(); }));
-  const uint64_t waits = goroutine_stats().monitor_idle_waits;
+  // (monitor_idle_waits counts the wait just after mon_idle is set: wait
+  // for both.)
+  ASSERT_TRUE(eventually([] {
+    return internal::monitor_idle_waiting() && goroutine_stats().monitor_idle_waits >= 1;
+  }));
   const uint64_t looks = goroutine_stats().monitor_looks;
-  EXPECT_GE(waits, 1u);
   // Idle means idle: nothing wakes it while no P runs.
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
   EXPECT_TRUE(internal::monitor_idle_waiting());
