@@ -78,7 +78,8 @@ TEST(GoSpinPolicyRuleTest, RuntimeConditionsOnSnapshots) {
 TEST(GoSpinPolicyRuleTest, APlainThreadSeesNoGoroutineView) {
   EXPECT_FALSE(internal::spin_view().on_p);
   EXPECT_FALSE(internal::preempt_requested());
-  for (int i = 0; i < GoSpinPolicy::kActiveSpin; ++i) EXPECT_EQ(GoSpinPolicy::can_spin(i), kMulticore);
+  for (int i = 0; i < GoSpinPolicy::kActiveSpin; ++i)
+    EXPECT_EQ(GoSpinPolicy::can_spin(i), kMulticore);
 }
 
 // can_spin on a goroutine, in the three states of the rule: the other P
@@ -115,7 +116,8 @@ TEST_F(GoMutexOnGoroutinesTest, CanSpinFollowsTheRuntimeState) {
   });
   ASSERT_TRUE(eventually([&] { return holder_running.load(); }));
   go([&] {
-    both_busy.settled = eventually([] { return all_ps_busy() && internal::spin_view().local_runq_empty; });
+    both_busy.settled =
+        eventually([] { return all_ps_busy() && internal::spin_view().local_runq_empty; });
     both_busy.spin = GoSpinPolicy::can_spin(0);
     go([&] {
       queued_ran = true;
@@ -180,6 +182,8 @@ TEST_F(GoMutexOnGoroutinesTest, ASpinnerWithAReadiedWaiterOnItsPParksAndTheWaite
   WaitGroup done;
   done.add(3);
   go([&] {  // S
+    // S holds its P across sleeps: its lock()'s safe point must not yield.
+    internal::preempt_disable();
     m.lock();
     go([&] {  // W: runs on the idle P (stolen from S's runnext), spins, parks
       m.lock();
@@ -201,10 +205,12 @@ TEST_F(GoMutexOnGoroutinesTest, ASpinnerWithAReadiedWaiterOnItsPParksAndTheWaite
     m.lock();  // H holds it: S queues and parks, W runs here
     s_order = next_order++;
     m.unlock();
+    internal::preempt_enable();
     done.done();
   });
   ASSERT_TRUE(eventually([&] { return s_ready.load(); }));
-  go([&] {  // H: on the other P
+  go([&] {                        // H: on the other P
+    internal::preempt_disable();  // H, too, holds its P across sleeps
     h_running = true;
     eventually([&] { return s_unlocked.load(); });
     m.lock();
@@ -214,6 +220,7 @@ TEST_F(GoMutexOnGoroutinesTest, ASpinnerWithAReadiedWaiterOnItsPParksAndTheWaite
     w_ran_on_s_p = eventually([&] { return m.waiter_count() == 2 && other_p_idle(); });
     eventually([&] { return h_release.load(); });
     m.unlock();
+    internal::preempt_enable();
     done.done();
   });
   ASSERT_TRUE(eventually([&] { return w_ran_on_s_p.load(); }));
@@ -261,8 +268,8 @@ TEST_F(GoMutexOnGoroutinesTest, AWaiterKeptOutOverAMillisecondStartsStarvationMo
     std::this_thread::sleep_for(2ms);  // W's wait now exceeds the 1 ms threshold
     h_ready = true;
     if (!eventually([&] { return x_running.load() && all_ps_busy(); })) settled = false;
-    m.unlock();  // W into this P's runnext
-    m.lock();    // W has not run: taken back at once
+    m.unlock();   // W into this P's runnext
+    m.lock();     // W has not run: taken back at once
     gate.wait();  // parks holding the mutex: W runs here, finds it held
     m.unlock();   // starvation mode: hands ownership to W
     m.lock();     // and queues behind it
@@ -296,8 +303,8 @@ TEST_F(GoMutexOnGoroutinesTest, AWaiterKeptOutOverAMillisecondStartsStarvationMo
 // yields at the top of lock()'s slow path, before it registers as a waiter
 // and parks: with one P, a goroutine queued in the global queue ahead of it
 // runs first and sees no park. (Without the safe point the asker would
-// register and park first: its sleep reaches no safe point.) Queued globally — started by this thread — it runs
-// before the yielded asker, which goes to the back of the same queue.
+// register and park first: its sleep reaches no safe point.) Queued globally — started by this
+// thread — it runs before the yielded asker, which goes to the back of the same queue.
 template <class M>
 class GoMutexPreemptionTest : public GoMutexOnGoroutinesTest {};
 using SpinningDesigns = ::testing::Types<InstrumentedGoMutex, InstrumentedGoMutex2015>;
@@ -367,7 +374,8 @@ TYPED_TEST(GoMutexProgressTest, FourGoroutinesOnTwoPsEachAcquire) {
         if (count[t]++ == 0) ++parties_done;
         ++total;
         for (int i = 0; i < 64; ++i) sink = sink * 31 + static_cast<uint64_t>(i);  // critical work
-        if (parties_done == kParties || total >= kMaxTotal) stop.store(true, std::memory_order_relaxed);
+        if (parties_done == kParties || total >= kMaxTotal)
+          stop.store(true, std::memory_order_relaxed);
         m.unlock();
         for (int i = 0; i < 16; ++i) sink = sink * 7 + static_cast<uint64_t>(i);
       }

@@ -106,6 +106,7 @@ struct G {
   int64_t id = 0;           // unique, > 0; set by spawn
   G* link = nullptr;        // global run queue or free list; under Sched::mu
   bool in_syscall = false;  // inside a SyscallGuard; only the goroutine itself
+  int preempt_off = 0;      // preempt_disable() depth; only the goroutine itself
   // Timer (at most one per G: its current timed wait). timer_p is the P
   // whose heap holds it, or null; written under that P's timer lock with
   // release, read by the goroutine itself without it (acquire) to find the
@@ -1442,6 +1443,16 @@ bool preempt_requested() noexcept {
   return mark != 0 && mark - 1 == m->p->schedtick.load(std::memory_order_relaxed);
 }
 
+void preempt_disable() noexcept {
+  M* m = getm();
+  if (m != nullptr && m->curg != nullptr) ++m->curg->preempt_off;
+}
+
+void preempt_enable() noexcept {
+  M* m = getm();
+  if (m != nullptr && m->curg != nullptr) --m->curg->preempt_off;
+}
+
 bool monitor_idle_waiting() noexcept { return sched().mon_idle.load(std::memory_order_seq_cst); }
 
 namespace {
@@ -1449,7 +1460,8 @@ namespace {
 // names the running slice (Go's gopreempt_m: the goroutine goes to the
 // global run queue), else drop the stale mark.
 __attribute__((noinline)) void preempt_slow(M* m, P* p) noexcept {
-  if (m->curg == nullptr) return;  // the M's scheduler code: no goroutine to yield
+  if (m->curg == nullptr) return;        // the M's scheduler code: no goroutine to yield
+  if (m->curg->preempt_off > 0) return;  // preempt_disable(): the mark waits
   uint32_t mark = p->preempt.load(std::memory_order_relaxed);
   const bool current = mark != 0 && mark - 1 == p->schedtick.load(std::memory_order_relaxed);
   // CAS: a newer mark stored meanwhile stays.
@@ -1504,6 +1516,7 @@ void spawn(Task* t) {
   g->task = t;
   g->permit.store(internal::kPermitNone, std::memory_order_relaxed);
   g->in_syscall = false;
+  g->preempt_off = 0;
   g->ctx = internal::ctx_make(g->stack_top, &internal::goroutine_main, g);
 #if defined(SYNCSCOPE_TSAN_FIBERS)
   g->fiber = __tsan_create_fiber(0);

@@ -111,6 +111,16 @@ struct SliceWatch {
 // preempt_point() yields). False on a thread. For tests and diagnostics.
 bool preempt_requested() noexcept;
 
+// preempt_disable() / preempt_enable(): while a goroutine's count of
+// preempt_disable() calls exceeds its preempt_enable() calls, its safe
+// points do not yield (a mark stays for its first safe point after that;
+// Go's acquirem/releasem, which the Go runtime uses the same way). Per
+// goroutine (it may block and resume on another M meanwhile); nothing on a
+// thread. For tests that set up an exact state by holding a P across a
+// sleep and then call a primitive that has a safe point.
+void preempt_disable() noexcept;
+void preempt_enable() noexcept;
+
 // monitor_idle_waiting(): true while the monitor sleeps without a timeout
 // because every P is idle (Go's sysmonwait); it wakes when an M takes a P.
 bool monitor_idle_waiting() noexcept;
