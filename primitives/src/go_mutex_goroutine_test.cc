@@ -257,6 +257,8 @@ TEST_F(GoMutexOnGoroutinesTest, AWaiterKeptOutOverAMillisecondStartsStarvationMo
   WaitGroup done;
   done.add(3);
   go([&] {  // H
+    // H holds its P across sleeps: its lock()'s safe point must not yield.
+    internal::preempt_disable();
     m.lock();
     go([&] {  // W: stolen from H's runnext by the idle P; spins, parks
       m.lock();
@@ -275,6 +277,7 @@ TEST_F(GoMutexOnGoroutinesTest, AWaiterKeptOutOverAMillisecondStartsStarvationMo
     m.lock();     // and queues behind it
     h_order = next_order++;
     m.unlock();
+    internal::preempt_enable();
     done.done();
   });
   ASSERT_TRUE(eventually([&] { return h_ready.load(); }));
