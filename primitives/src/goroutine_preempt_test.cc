@@ -60,6 +60,33 @@ TEST(SliceWatchTest, MarksOnlyASliceThatDidNotSwitch) {
   EXPECT_FALSE(wrap.observe(0, 2 * kTimeSliceNs));
 }
 
+// The process exits (std::exit: atexit handlers, static destructors) while
+// a goroutine loops on safe points and the monitor keeps marking it: the
+// monitor is stopped and joined, and the exit status is the one asked for.
+// The runtime must start in the child: this test comes before every test
+// that starts goroutines (gtest runs them in file order), so a forked child
+// (the "fast" death-test style: under qemu-user a re-executed child cannot
+// exec the aarch64 binary) starts its own; under ThreadSanitizer the child
+// re-executes the binary ("threadsafe").
+TEST(PreemptExitTest, TheProcessExitsWithTheMonitorRunning) {
+  testing_support::use_safe_death_test_style();
+  EXPECT_EXIT(
+      {
+        set_gomaxprocs(1);
+        static std::atomic<bool> spinning{false};
+        go([] {
+          spinning = true;
+          for (;;) preempt_point();
+        });
+        go([] {});  // runs only when the looping goroutine is preempted
+        const bool ok = eventually([] {
+          return spinning.load() && goroutine_stats().preemptions > 0 && num_goroutine() == 1;
+        });
+        std::exit(ok ? 0 : 3);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
 // ---- safe points -------------------------------------------------------------------
 TEST_F(PreemptTest, ASafePointOnAThreadDoesNothing) {
   for (int i = 0; i < 1000; ++i) preempt_point();
@@ -250,30 +277,6 @@ TEST_F(PreemptTest, TheMonitorSleepsWhileEveryPIsIdle) {
   done.wait();
   EXPECT_TRUE(stop.load());
   EXPECT_GT(goroutine_stats().monitor_looks, looks);
-}
-
-// The process exits (std::exit: atexit handlers, static destructors) while
-// a goroutine loops on safe points and the monitor keeps marking it: the
-// monitor is stopped and joined, and the exit status is the one asked for.
-// A fresh process (threadsafe death test: the binary re-executes only this
-// test), so its runtime starts in the child.
-TEST(PreemptExitTest, TheProcessExitsWithTheMonitorRunning) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
-  EXPECT_EXIT(
-      {
-        set_gomaxprocs(1);
-        static std::atomic<bool> spinning{false};
-        go([] {
-          spinning = true;
-          for (;;) preempt_point();
-        });
-        go([] {});  // runs only when the looping goroutine is preempted
-        const bool ok = eventually([] {
-          return spinning.load() && goroutine_stats().preemptions > 0 && num_goroutine() == 1;
-        });
-        std::exit(ok ? 0 : 3);
-      },
-      ::testing::ExitedWithCode(0), "");
 }
 
 }  // namespace
