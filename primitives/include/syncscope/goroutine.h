@@ -139,12 +139,14 @@
 //     the next goroutine. A mark for an earlier slice (the P switched on its
 //     own meanwhile) is dropped without yielding. set_gomaxprocs also marks
 //     a P it removes, so a goroutine at a safe point gives it up there.
-//   * Where: SpinLock and SpinWait's spinning (TTAS, ticket, MCS, CLH,
-//     WaitGroup), the Go mutexes' slow paths and spin rounds, Once's and
-//     RWMutex's waits, Semaphore's and the parking layer's spins, and Chan's
-//     and select's adaptive spins — never while holding something a yield
-//     would block others on (a spin lock's own critical section is the
-//     user's). Counters: GoroutineStats::preempt_requests / preemptions.
+//   * Where: SpinLock (which yields on every failed try anyway) and
+//     SpinWait's spinning (TTAS with its backoff, ticket, MCS, CLH,
+//     WaitGroup, RCU's synchronize), the Go mutexes' slow paths and spin
+//     rounds (so Once, GoRWMutex's writers), Chan's and select's wait-for-
+//     ready spin and the ring's stamp back-off. Not where a yield would keep
+//     something from others: the channel lock's own spin (select takes
+//     several channel locks in turn) and the parking layer's bucket lock.
+//     Counters: GoroutineStats::preempt_requests / preemptions.
 //   * Why not signals: Go 1.14 made preemption asynchronous — sysmon sends
 //     the M a SIGURG, and the handler, if the goroutine is at an
 //     asynchronous safe point (Go's compiler emits stack maps for every
