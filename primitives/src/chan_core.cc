@@ -6,6 +6,7 @@
 #include <sched.h>
 
 #include <syncscope/arch/atomic.h>
+#include <syncscope/goroutine.h>
 #include <syncscope/internal/cpus.h>
 #include <syncscope/internal/scheduler.h>
 #include <syncscope/internal/wait_registry.h>
@@ -503,6 +504,7 @@ void ring_snooze(uint32_t& step) noexcept {
   // from its stamp store), then yield: it may have been preempted there.
   if (step <= kBackoffMaxStep) {
     for (uint32_t i = 0; i < (1u << step); ++i) arch::cpu_relax();
+    preempt_point();  // goroutine safe point (goroutine.h, "Preemption")
     ++step;
   } else {
     sched_yield();
@@ -597,6 +599,7 @@ bool spin_until(bool (*ready)(const void*), const void* ctx, const Deadline* dea
       return false;
     }
     spun += backoff.snooze();
+    preempt_point();  // goroutine safe point, no lock held (goroutine.h, "Preemption")
   }
   // No verdict yet: the wait that follows learns where its claimer ran.
   st.spins += limit;

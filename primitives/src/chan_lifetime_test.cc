@@ -35,6 +35,7 @@ using chan_testing::eventually;
 using chan_testing::receivers_queued;
 using chan_testing::scaled;
 using chan_testing::senders_queued;
+using chan_testing::Threads;
 
 class ChanLifetimeTest : public ::testing::TestWithParam<std::size_t> {};
 INSTANTIATE_TEST_SUITE_P(Caps, ChanLifetimeTest, ::testing::Values(0, 1, 4));
@@ -45,7 +46,8 @@ TEST_P(ChanLifetimeTest, ReceiverDropsTheLastHandleRightAfterAHandOff) {
   for (int round = 0; round < scaled(200); ++round) {
     auto* ch = new Chan<int>(GetParam());
     std::optional<int> got;
-    std::thread receiver([&] {
+    Threads receiver;
+    receiver.spawn([&] {
       got = ch->receive();
       delete ch;  // the sender's send() may still be running
     });
@@ -64,7 +66,8 @@ TEST_P(ChanLifetimeTest, SenderDropsTheLastHandleRightAfterAHandOff) {
     const std::size_t cap = GetParam();
     auto* ch = new Chan<int>(cap);
     for (std::size_t i = 0; i < cap; ++i) ch->send(-1);
-    std::thread sender([&] {
+    Threads sender;
+    sender.spawn([&] {
       ch->send(round);
       delete ch;  // the receiver's receive() may still be running
     });
@@ -82,7 +85,8 @@ TEST_P(ChanLifetimeTest, ReceiverDropsTheLastHandleRightAfterClose) {
   for (int round = 0; round < scaled(200); ++round) {
     auto* ch = new Chan<int>(GetParam());
     std::optional<int> got = 1;
-    std::thread receiver([&] {
+    Threads receiver;
+    receiver.spawn([&] {
       got = ch->receive();
       delete ch;
     });
@@ -100,7 +104,8 @@ TEST_P(ChanLifetimeTest, SelectDropsTheLastHandleRightAfterAHandOff) {
     auto* ch = new Chan<int>(GetParam());
     Chan<int> other(GetParam());
     std::optional<int> got;
-    std::thread receiver([&] {
+    Threads receiver;
+    receiver.spawn([&] {
       Select().recv(*ch, [&](std::optional<int> v) { got = v; }).recv(other).run();
       delete ch;
     });
@@ -117,7 +122,8 @@ TEST_P(ChanLifetimeTest, RacingPartnersNeverTouchAFreedChannel) {
   for (int round = 0; round < scaled(2000); ++round) {
     auto* ch = new Chan<int>(GetParam());
     std::atomic<bool> sent{false};
-    std::thread sender([&] {
+    Threads sender;
+    sender.spawn([&] {
       ch->send(round);
       sent.store(true);
     });

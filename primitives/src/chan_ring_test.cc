@@ -30,6 +30,7 @@ namespace syncscope {
 namespace {
 
 using chan_testing::eventually;
+using chan_testing::expect_woken;
 using chan_testing::receivers_queued;
 using chan_testing::scaled;
 using chan_testing::senders_queued;
@@ -569,14 +570,6 @@ TEST_P(RingCapTest, SelectConsumersOverMixedChannelsKeepOrderAndLoseNothing) {
 //
 // If a waiter is never woken, the test cannot fail cleanly (its thread can
 // no longer be joined): it reports and aborts after the hang guard.
-template <class Pred>
-void expect_woken(Pred done, const char* who) {
-  if (!eventually(done)) {
-    std::fprintf(stderr, "%s was never woken: a lost wake-up\n", who);
-    std::fflush(stderr);
-    std::abort();
-  }
-}
 
 // Builds, deterministically, the transient state a lock-free operation can
 // leave behind: ring full (one value, cap 1) with a sender AND a receiver

@@ -11,14 +11,24 @@
 //                     blocked inside the channel before acting, so the
 //                     blocking path (not a fast path) is what gets tested.
 //   Threads           a vector of std::thread joined on destruction.
-//   workers_drained() live_workers() back to 0 (patterns leak no thread).
+//   expect_woken(done, who)
+//                     waits until done() holds; a worker that is never
+//                     woken cannot be joined, so after the hang guard it
+//                     reports the lost wake-up and aborts (never a timing
+//                     assertion).
+//   workers_drained() live_workers() back to 0 (patterns leak no thread);
+//                     only where chan_patterns.h is included before this
+//                     header. This header does not include it: its go()
+//                     (a thread) clashes with goroutine.h's, and the tests
+//                     that run goroutines use the rest of this header.
 #ifndef SYNCSCOPE_PRIMITIVES_SRC_CHAN_TEST_SUPPORT_H_
 #define SYNCSCOPE_PRIMITIVES_SRC_CHAN_TEST_SUPPORT_H_
 
 #include <syncscope/chan.h>
-#include <syncscope/chan_patterns.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -75,9 +85,20 @@ class Threads {
   std::vector<std::thread> threads_;
 };
 
+template <class Pred>
+void expect_woken(Pred done, const char* who) {
+  if (!eventually(done)) {
+    std::fprintf(stderr, "%s was never woken: a lost wake-up\n", who);
+    std::fflush(stderr);
+    std::abort();
+  }
+}
+
+#if defined(SYNCSCOPE_CHAN_PATTERNS_H_)
 inline bool workers_drained() {
   return eventually([] { return live_workers() == 0; });
 }
+#endif
 
 }  // namespace syncscope::chan_testing
 

@@ -6,7 +6,7 @@ namespace syncscope {
 
 template <bool kInstrumented>
 void BasicGoMutex<kInstrumented>::lock_slow() {
-  go_preempt_point();  // Go's lockSlow prologue: a goroutine whose time slice is spent yields
+  preempt_point();  // Go's lockSlow prologue: a goroutine the runtime marked yields here
   using Clock = std::chrono::steady_clock;
   Clock::time_point wait_start{};  // first park of this call (Go: waitStartTime)
   bool waited = false;             // we have parked at least once

@@ -5,7 +5,7 @@ namespace syncscope {
 
 template <bool kInstrumented>
 void BasicGoMutex2015<kInstrumented>::lock_slow() {
-  go_preempt_point();  // Go's lockSlow prologue: a goroutine whose time slice is spent yields
+  preempt_point();  // Go's lockSlow prologue: a goroutine the runtime marked yields here
   bool awoke = false;   // we own kWoken (set while spinning, or by unlock_slow)
   bool parked = false;  // we slept on sema_ during this lock() call
   int iter = 0;         // spin rounds since the last wake-up

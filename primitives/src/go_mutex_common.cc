@@ -23,16 +23,13 @@ void go_fatal(const char* msg) noexcept {
   std::abort();
 }
 
-void go_preempt_point() noexcept {
-  if (internal::time_slice_expired()) goroutine_detail::yield_cpu();
-}
-
 bool GoSpinPolicy::runtime_permits_spin() noexcept {
   return runtime_permits(internal::spin_view());
 }
 
 void GoSpinPolicy::do_spin() noexcept {
   for (int i = 0; i < kActiveSpinCount; ++i) arch::cpu_relax();
+  preempt_point();  // a goroutine the runtime's monitor marked yields here
 }
 
 namespace detail {

@@ -1,14 +1,15 @@
 // The Go mutexes on syncscope's goroutines: Go's canSpin rule with the
-// runtime's real state (GoSpinPolicy, go_mutex_common.h), the time-slice
-// preemption point of the slow paths (go_preempt_point), and progress of
+// runtime's real state (GoSpinPolicy, go_mutex_common.h), the preemption
+// safe point of the slow paths (preempt_point()), and progress of
 // every party when goroutines outnumber P's. States and counts only, no
 // timing thresholds: sleeps only set up a situation (a waiter that has
 // waited more than 1 ms, a time slice that is spent) and every wait is for
 // an exact state, with a hang guard.
 //
 // A goroutine "holds its P" below by waiting in testing_support::eventually
-// (its thread sleeps; the runtime has no preemption, so the P stays with it
-// and no M of that P steals or schedules). With every P held that way or
+// (its thread sleeps; it reaches no safe point, so even once the runtime's
+// monitor marks it for preemption the P stays with it and no M of that P
+// steals or schedules). With every P held that way or
 // running a test goroutine, no M looks for work: what sits in a P's runnext
 // stays there, which is what makes the states below exact.
 #include <gtest/gtest.h>
@@ -26,6 +27,7 @@
 #include <thread>
 
 #include "go_mutex_test_support.h"
+#include "goroutine_test_support.h"
 
 namespace syncscope {
 namespace {
@@ -36,16 +38,7 @@ using testing_support::eventually;
 
 const bool kMulticore = usable_cpus() > 1;
 
-class GoMutexOnGoroutinesTest : public ::testing::Test {
- protected:
-  void use_procs(int n) {
-    ASSERT_TRUE(eventually([] { return num_goroutine() == 0; }));
-    set_gomaxprocs(n);
-  }
-  void TearDown() override {
-    EXPECT_TRUE(eventually([] { return num_goroutine() == 0; })) << "goroutines leaked";
-  }
-};
+class GoMutexOnGoroutinesTest : public testing_support::OnGoroutinesTest {};
 
 // The caller's P is the only busy one or both are, with nobody looking for
 // work: the states the rule is asserted in.
@@ -84,8 +77,9 @@ TEST(GoSpinPolicyRuleTest, RuntimeConditionsOnSnapshots) {
 
 TEST(GoSpinPolicyRuleTest, APlainThreadSeesNoGoroutineView) {
   EXPECT_FALSE(internal::spin_view().on_p);
-  EXPECT_FALSE(internal::time_slice_expired());
-  for (int i = 0; i < GoSpinPolicy::kActiveSpin; ++i) EXPECT_EQ(GoSpinPolicy::can_spin(i), kMulticore);
+  EXPECT_FALSE(internal::preempt_requested());
+  for (int i = 0; i < GoSpinPolicy::kActiveSpin; ++i)
+    EXPECT_EQ(GoSpinPolicy::can_spin(i), kMulticore);
 }
 
 // can_spin on a goroutine, in the three states of the rule: the other P
@@ -122,7 +116,8 @@ TEST_F(GoMutexOnGoroutinesTest, CanSpinFollowsTheRuntimeState) {
   });
   ASSERT_TRUE(eventually([&] { return holder_running.load(); }));
   go([&] {
-    both_busy.settled = eventually([] { return all_ps_busy() && internal::spin_view().local_runq_empty; });
+    both_busy.settled =
+        eventually([] { return all_ps_busy() && internal::spin_view().local_runq_empty; });
     both_busy.spin = GoSpinPolicy::can_spin(0);
     go([&] {
       queued_ran = true;
@@ -187,6 +182,8 @@ TEST_F(GoMutexOnGoroutinesTest, ASpinnerWithAReadiedWaiterOnItsPParksAndTheWaite
   WaitGroup done;
   done.add(3);
   go([&] {  // S
+    // S holds its P across sleeps: its lock()'s safe point must not yield.
+    internal::preempt_disable();
     m.lock();
     go([&] {  // W: runs on the idle P (stolen from S's runnext), spins, parks
       m.lock();
@@ -208,10 +205,12 @@ TEST_F(GoMutexOnGoroutinesTest, ASpinnerWithAReadiedWaiterOnItsPParksAndTheWaite
     m.lock();  // H holds it: S queues and parks, W runs here
     s_order = next_order++;
     m.unlock();
+    internal::preempt_enable();
     done.done();
   });
   ASSERT_TRUE(eventually([&] { return s_ready.load(); }));
-  go([&] {  // H: on the other P
+  go([&] {                        // H: on the other P
+    internal::preempt_disable();  // H, too, holds its P across sleeps
     h_running = true;
     eventually([&] { return s_unlocked.load(); });
     m.lock();
@@ -221,6 +220,7 @@ TEST_F(GoMutexOnGoroutinesTest, ASpinnerWithAReadiedWaiterOnItsPParksAndTheWaite
     w_ran_on_s_p = eventually([&] { return m.waiter_count() == 2 && other_p_idle(); });
     eventually([&] { return h_release.load(); });
     m.unlock();
+    internal::preempt_enable();
     done.done();
   });
   ASSERT_TRUE(eventually([&] { return w_ran_on_s_p.load(); }));
@@ -257,6 +257,8 @@ TEST_F(GoMutexOnGoroutinesTest, AWaiterKeptOutOverAMillisecondStartsStarvationMo
   WaitGroup done;
   done.add(3);
   go([&] {  // H
+    // H holds its P across sleeps: its lock()'s safe point must not yield.
+    internal::preempt_disable();
     m.lock();
     go([&] {  // W: stolen from H's runnext by the idle P; spins, parks
       m.lock();
@@ -268,13 +270,14 @@ TEST_F(GoMutexOnGoroutinesTest, AWaiterKeptOutOverAMillisecondStartsStarvationMo
     std::this_thread::sleep_for(2ms);  // W's wait now exceeds the 1 ms threshold
     h_ready = true;
     if (!eventually([&] { return x_running.load() && all_ps_busy(); })) settled = false;
-    m.unlock();  // W into this P's runnext
-    m.lock();    // W has not run: taken back at once
+    m.unlock();   // W into this P's runnext
+    m.lock();     // W has not run: taken back at once
     gate.wait();  // parks holding the mutex: W runs here, finds it held
     m.unlock();   // starvation mode: hands ownership to W
     m.lock();     // and queues behind it
     h_order = next_order++;
     m.unlock();
+    internal::preempt_enable();
     done.done();
   });
   ASSERT_TRUE(eventually([&] { return h_ready.load(); }));
@@ -298,44 +301,13 @@ TEST_F(GoMutexOnGoroutinesTest, AWaiterKeptOutOverAMillisecondStartsStarvationMo
   EXPECT_FALSE(m.is_locked());
 }
 
-// ---- the time slice ------------------------------------------------------------------
-// time_slice_expired() is Go's sysmon check made by the goroutine: false
-// at the first look of a slice, true at the first clock-reading call once
-// kTimeSliceNs have passed without the P switching, false again after a
-// switch.
-TEST_F(GoMutexOnGoroutinesTest, TimeSliceExpiresWithoutASwitchAndRestartsAfterOne) {
-  use_procs(1);
-  std::atomic<int> first{-1}, spent{-1}, after_yield{-1};
-  WaitGroup done;
-  done.add(1);
-  go([&] {
-    first = internal::time_slice_expired();
-    const auto t = std::chrono::steady_clock::now();
-    // The thread sleeps: the goroutine keeps its P and the P does not switch.
-    std::this_thread::sleep_until(t + std::chrono::nanoseconds(internal::kTimeSliceNs));
-    // Calls between clock reads say false; the next one that reads it, true.
-    int trues = 0, last = 0;
-    for (uint32_t i = 1; i <= internal::kTimeSlicePollEvery; ++i) {
-      last = internal::time_slice_expired();
-      trues += last;
-    }
-    spent = trues == 1 && last == 1;
-    gosched();
-    after_yield = internal::time_slice_expired();
-    done.done();
-  });
-  done.wait();
-  EXPECT_EQ(first.load(), 0);
-  EXPECT_EQ(spent.load(), 1);
-  EXPECT_EQ(after_yield.load(), 0);
-}
-
-// A goroutine whose slice is spent yields at the top of lock()'s slow path,
-// before it registers as a waiter and parks: with one P, a goroutine queued
-// in the global queue ahead of it runs first and sees no park. (Without the
-// preemption point the asker would register and park first: the runtime
-// does not preempt.) Queued globally — started by this thread — it runs
-// before the yielded asker, which goes to the back of the same queue.
+// ---- preemption ----------------------------------------------------------------------
+// A goroutine marked for preemption (it held its P for a whole slice)
+// yields at the top of lock()'s slow path, before it registers as a waiter
+// and parks: with one P, a goroutine queued in the global queue ahead of it
+// runs first and sees no park. (Without the safe point the asker would
+// register and park first: its sleep reaches no safe point.) Queued globally — started by this
+// thread — it runs before the yielded asker, which goes to the back of the same queue.
 template <class M>
 class GoMutexPreemptionTest : public GoMutexOnGoroutinesTest {};
 using SpinningDesigns = ::testing::Types<InstrumentedGoMutex, InstrumentedGoMutex2015>;
@@ -350,15 +322,11 @@ TYPED_TEST(GoMutexPreemptionTest, ASpentSliceYieldsBeforeQueueing) {
   WaitGroup done;
   done.add(2);
   go([&] {  // the asker
-    (void)internal::time_slice_expired();  // the slice's first look
     asker_running = true;
-    // The thread sleeps: the goroutine keeps the only P, which does not switch.
-    std::this_thread::sleep_for(std::chrono::nanoseconds(internal::kTimeSliceNs));
+    // The thread sleeps: the goroutine keeps the only P, which does not
+    // switch, until the monitor has marked it.
     if (!eventually([&] { return next_started.load(); })) settled = false;
-    // All but the last call before the next clock read: the slow path's is it.
-    for (uint32_t i = 1; i < internal::kTimeSlicePollEvery; ++i) {
-      if (internal::time_slice_expired()) settled = false;
-    }
+    if (!eventually([] { return internal::preempt_requested(); })) settled = false;
     m.lock();
     m.unlock();
     done.done();
@@ -409,7 +377,8 @@ TYPED_TEST(GoMutexProgressTest, FourGoroutinesOnTwoPsEachAcquire) {
         if (count[t]++ == 0) ++parties_done;
         ++total;
         for (int i = 0; i < 64; ++i) sink = sink * 31 + static_cast<uint64_t>(i);  // critical work
-        if (parties_done == kParties || total >= kMaxTotal) stop.store(true, std::memory_order_relaxed);
+        if (parties_done == kParties || total >= kMaxTotal)
+          stop.store(true, std::memory_order_relaxed);
         m.unlock();
         for (int i = 0; i < 16; ++i) sink = sink * 7 + static_cast<uint64_t>(i);
       }

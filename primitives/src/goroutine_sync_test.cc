@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "go_mutex_test_support.h"
+#include "goroutine_test_support.h"
 
 namespace syncscope {
 namespace {
@@ -40,16 +41,7 @@ constexpr int kMany = 1000;
 constexpr int kMany = 10000;
 #endif
 
-class GoroutineSyncTest : public ::testing::Test {
- protected:
-  void use_procs(int n) {
-    ASSERT_TRUE(eventually([] { return num_goroutine() == 0; }));
-    set_gomaxprocs(n);
-  }
-  void TearDown() override {
-    EXPECT_TRUE(eventually([] { return num_goroutine() == 0; })) << "goroutines leaked";
-  }
-};
+class GoroutineSyncTest : public testing_support::OnGoroutinesTest {};
 
 // ---- memory model -----------------------------------------------------------------
 // "The go statement that starts a new goroutine happens before the

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "go_mutex_test_support.h"
+#include "goroutine_test_support.h"
 
 namespace syncscope {
 namespace {
@@ -35,17 +36,7 @@ const int kDefaultProcs = gomaxprocs();
 
 // Every test starts with no goroutine alive (the previous test's are gone:
 // the leak check) and the GOMAXPROCS it asks for.
-class GoroutineTest : public ::testing::Test {
- protected:
-  void use_procs(int n) {
-    ASSERT_TRUE(eventually([] { return num_goroutine() == 0; }));
-    set_gomaxprocs(n);
-    ASSERT_EQ(gomaxprocs(), n);
-  }
-  void TearDown() override {
-    EXPECT_TRUE(eventually([] { return num_goroutine() == 0; })) << "goroutines leaked";
-  }
-};
+class GoroutineTest : public testing_support::OnGoroutinesTest {};
 
 TEST_F(GoroutineTest, DefaultGomaxprocsIsTheUsableCpus) {
   if (std::getenv("SYNCSCOPE_GOMAXPROCS") != nullptr) {
@@ -115,8 +106,9 @@ TEST_F(GoroutineTest, GoroutinesStartedByGoroutinesRun) {
   EXPECT_EQ(leaves.load(), kFanout * kFanout);
 }
 
-// With one P and no preemption, a goroutine that waits for another by
-// polling can only make progress if it yields.
+// With one P, a goroutine that waits for another by polling can only make
+// progress if it yields (here: gosched; preempt_point in
+// goroutine_preempt_test.cc).
 TEST_F(GoroutineTest, GoschedLetsAnotherGoroutineOfTheSamePRun) {
   use_procs(1);
   std::atomic<bool> flag{false};
@@ -135,7 +127,7 @@ TEST_F(GoroutineTest, GoschedLetsAnotherGoroutineOfTheSamePRun) {
 }
 
 // A goroutine spawned by a goroutine goes to its P's runnext. The spawner
-// then busy-waits without yielding (no preemption): the only way for the
+// then busy-waits without yielding or a safe point: the only way for the
 // child to run is another P stealing it.
 TEST_F(GoroutineTest, AnIdlePStealsFromABusyOne) {
   use_procs(2);
@@ -146,13 +138,7 @@ TEST_F(GoroutineTest, AnIdlePStealsFromABusyOne) {
   wg.add(1);
   go([&] {
     go([&] { child_ran.store(true); });
-    const auto guard = std::chrono::steady_clock::now() + 60s;
-    while (!child_ran.load()) {
-      if (std::chrono::steady_clock::now() > guard) {
-        gave_up.store(true);
-        break;
-      }
-    }
+    gave_up.store(!testing_support::busy_wait_for(child_ran));
     wg.done();
   });
   wg.wait();
@@ -182,13 +168,7 @@ TEST_F(GoroutineTest, TheRunnextOfALongRunnerIsStolen) {
     while (c.waiting_receivers() == 0) gosched();
     c.send(1);  // hands the value off and readies the child into runnext
     // No scheduling point from here until the child has run.
-    const auto guard = std::chrono::steady_clock::now() + 60s;
-    while (!child_ran.load()) {
-      if (std::chrono::steady_clock::now() > guard) {
-        gave_up.store(true);
-        break;
-      }
-    }
+    gave_up.store(!testing_support::busy_wait_for(child_ran));
     wg.done();
   });
   wg.wait();

@@ -8,8 +8,10 @@
 // Locks, in order: Sched::mu, then a P's timer lock (never the reverse);
 // the parking layer's bucket locks are taken with neither held. No lock is
 // held across a context switch.
+#include <linux/futex.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <time.h>
@@ -104,6 +106,7 @@ struct G {
   int64_t id = 0;           // unique, > 0; set by spawn
   G* link = nullptr;        // global run queue or free list; under Sched::mu
   bool in_syscall = false;  // inside a SyscallGuard; only the goroutine itself
+  int preempt_off = 0;      // preempt_disable() depth; only the goroutine itself
   // Timer (at most one per G: its current timed wait). timer_p is the P
   // whose heap holds it, or null; written under that P's timer lock with
   // release, read by the goroutine itself without it (acquire) to find the
@@ -144,13 +147,11 @@ struct P {
   // retired): Go's _Prunning. Written by the M taking / giving up the P,
   // read relaxed by stealers as a hint (see "Stealing runnext").
   std::atomic<bool> running{false};
-  // The time slice as time_slice_expired() sees it (Go's sysmontick): the
-  // schedtick it last saw, when it first saw it (steady ns), and the calls
-  // since it last read the clock. Owner only: only the goroutine running on
-  // this P calls time_slice_expired().
-  uint32_t slice_tick = UINT32_MAX;
-  int64_t slice_start_ns = 0;
-  uint32_t slice_polls = 0;
+  // Preemption mark (see "The monitor"): 0, or schedtick + 1 of the slice
+  // the monitor (or set_gomaxprocs) asks to end. Set by them (store);
+  // cleared by the owner's safe point (CAS to 0). All relaxed: a mark read
+  // late only delays a yield, and a yield publishes nothing.
+  std::atomic<uint32_t> preempt{0};
   M* m = nullptr;     // owner M; under Sched::mu when idle
   P* link = nullptr;  // idle list; under Sched::mu
   // Timers: a binary min-heap of G's by timer_when; under tmu. timer0 is
@@ -185,7 +186,7 @@ struct M {
   // Counters: written only by this M (relaxed load+store), read by
   // goroutine_stats().
   std::atomic<uint64_t> switches{0}, parks{0}, steals{0}, timers_fired{0}, syscalls{0}, handoffs{0},
-      runnext_backoffs{0}, runnext_steals{0}, spin_polls{0}, runq_backoffs{0};
+      runnext_backoffs{0}, runnext_steals{0}, spin_polls{0}, runq_backoffs{0}, preemptions{0};
 #if defined(SYNCSCOPE_TSAN_FIBERS)
   void* fiber = nullptr;
 #endif
@@ -239,6 +240,15 @@ struct Sched {
   // Idle M's woken from their note (a futex wake and an OS context switch
   // each): by startm and by wake_timer_sleeper. Relaxed RMW.
   std::atomic<uint64_t> idle_m_wakes{0};
+  // The monitor (see "The monitor"). mon_word is its futex: 1 = wake up.
+  // mon_idle: it sleeps without a timeout until a P runs (seq_cst, paired
+  // with npidle). mon_thread/mon_pid: under mu (set once at start).
+  std::atomic<uint32_t> mon_word{0};
+  std::atomic<bool> mon_idle{false};
+  std::atomic<bool> mon_stop{false};
+  std::thread mon_thread;
+  pid_t mon_pid = 0;
+  std::atomic<uint64_t> preempt_requests{0}, mon_looks{0}, mon_idle_waits{0};
 };
 
 Sched& sched() {
@@ -816,10 +826,20 @@ bool midle_remove_locked(Sched& s, M* m) {
   return false;
 }
 
+void monitor_wake() noexcept;
+
 void acquirep(M* m, P* p) {
   m->p = p;
   p->m = m;
   p->running.store(true, std::memory_order_relaxed);
+  // The monitor sleeps while every P is idle: a P runs again (Go wakes
+  // sysmon the same way). Dekker with the monitor: npidle was decremented
+  // (seq_cst) before this seq_cst load; it stores mon_idle, then reads npidle.
+  Sched& s = sched();
+  if (s.mon_idle.load(std::memory_order_seq_cst) &&
+      s.mon_idle.exchange(false, std::memory_order_seq_cst)) {
+    monitor_wake();
+  }
 }
 
 void mstart(M* m);
@@ -1293,6 +1313,109 @@ void goroutine_main(void* arg) {
   fatal("a finished goroutine was resumed");
 }
 
+// ---- The monitor (Go's sysmon: runtime/proc.go sysmon, retake, preemptone) ----------
+// One thread, started with the runtime and stopped at exit (atexit), that
+// holds no P. It sleeps kMonitorMinSleepUs, and after
+// kMonitorIdleLooksBeforeBackoff looks in a row that changed nothing about
+// the P's it doubles its sleep up to kMonitorMaxSleepUs (Go: "if idle > 50
+// { delay *= 2 }"; Go counts retaken syscall P's as work, and preemption
+// requests not — SyscallGuard hands its P off at once, so here nothing
+// counts and a busy runtime is looked at every 10 ms, as Go's is once its
+// sysmon has backed off). At each look, for each running P, a SliceWatch
+// (Go's sysmontick) sees whether the P has started a goroutine since it
+// last looked; one that has not for kTimeSliceNs gets its mark
+// (P::preempt = schedtick + 1), which the goroutine reads at its next safe
+// point (preempt_point). When every P is idle the monitor sleeps without a
+// timeout (Go's sysmonwait) until acquirep wakes it, so an idle process
+// sees no wakeups from it. Its sleep is a raw futex, not the parking layer:
+// it is not a party of the blocking-bug detector.
+void monitor_wake() noexcept {
+  Sched& s = sched();
+  s.mon_word.store(1, std::memory_order_release);
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&s.mon_word), FUTEX_WAKE_PRIVATE, 1, nullptr,
+          nullptr, 0);
+}
+
+// Sleeps until monitor_wake() or for `us` microseconds (< 0: no timeout).
+void monitor_sleep(int64_t us) noexcept {
+  static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t), "futex word");
+  Sched& s = sched();
+  timespec ts{};
+  ts.tv_sec = static_cast<time_t>(us / 1'000'000);
+  ts.tv_nsec = static_cast<long>((us % 1'000'000) * 1000);
+  // Relative timeout; returns at once if a wake came first (mon_word == 1).
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&s.mon_word), FUTEX_WAIT_PRIVATE, 0,
+          us < 0 ? nullptr : &ts, nullptr, 0);
+  s.mon_word.exchange(0, std::memory_order_acquire);
+}
+
+void monitor_main() {
+  Sched& s = sched();
+  std::vector<SliceWatch> watch(kMaxProcs);
+  int64_t delay_us = kMonitorMinSleepUs;
+  int idle = 0;
+  while (!s.mon_stop.load(std::memory_order_acquire)) {
+    if (idle == 0) {
+      delay_us = kMonitorMinSleepUs;
+    } else if (idle > kMonitorIdleLooksBeforeBackoff) {
+      delay_us = std::min<int64_t>(delay_us * 2, kMonitorMaxSleepUs);
+    }
+    monitor_sleep(delay_us);
+    if (s.mon_stop.load(std::memory_order_acquire)) return;
+    const int n = s.nprocs.load(std::memory_order_acquire);
+    if (s.npidle.load(std::memory_order_seq_cst) >= n) {
+      // Every P idle: sleep until one runs (Go's sysmonwait). Dekker with
+      // acquirep: store mon_idle, then look at npidle again.
+      s.mon_idle.store(true, std::memory_order_seq_cst);
+      if (s.npidle.load(std::memory_order_seq_cst) >= s.nprocs.load(std::memory_order_seq_cst) &&
+          !s.mon_stop.load(std::memory_order_acquire)) {
+        s.mon_idle_waits.fetch_add(1, std::memory_order_relaxed);
+        monitor_sleep(-1);
+      }
+      s.mon_idle.store(false, std::memory_order_seq_cst);
+      for (SliceWatch& w : watch) w.forget();
+      idle = 0;  // Go: after sysmonwait, back to the short sleep
+      continue;
+    }
+    s.mon_looks.fetch_add(1, std::memory_order_relaxed);
+    const int64_t now = now_ns();
+    for (int i = 0; i < n; ++i) {
+      P* p = s.allp[i];  // allp[0..n) is published by the nprocs release store
+      SliceWatch& w = watch[static_cast<size_t>(i)];
+      if (!p->running.load(std::memory_order_relaxed)) {
+        w.forget();
+        continue;
+      }
+      const uint32_t tick = p->schedtick.load(std::memory_order_relaxed);
+      if (!w.observe(tick, now) || tick == UINT32_MAX) continue;  // (tick + 1 == 0: "no mark")
+      if (p->preempt.load(std::memory_order_relaxed) != tick + 1) {
+        p->preempt.store(tick + 1, std::memory_order_relaxed);  // Go's preemptone
+        s.preempt_requests.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+    ++idle;  // as in Go, a preemption request is not "work" for the back-off
+  }
+}
+
+void monitor_stop_at_exit() {
+  Sched& s = sched();
+  std::thread t;
+  {
+    std::lock_guard<std::mutex> l(s.mu);
+    if (s.mon_pid != getpid() || !s.mon_thread.joinable()) return;  // a fork's child: no monitor
+    t = std::move(s.mon_thread);
+  }
+  s.mon_stop.store(true, std::memory_order_release);
+  monitor_wake();
+  t.join();
+}
+
+void monitor_start_locked(Sched& s) {
+  s.mon_pid = getpid();
+  s.mon_thread = std::thread(monitor_main);
+  std::atexit(monitor_stop_at_exit);
+}
+
 void ensure_started_locked(Sched& s) {
   if (s.started) return;
   const int n = s.setting > 0 ? s.setting : default_procs();
@@ -1305,6 +1428,7 @@ void ensure_started_locked(Sched& s) {
   for (int i = n - 1; i >= 0; --i) pidle_put_locked(s, s.allp[i]);
   s.nprocs.store(n, std::memory_order_release);
   s.started = true;
+  monitor_start_locked(s);
 }
 
 }  // namespace
@@ -1361,23 +1485,41 @@ SpinView spin_view() noexcept {
   return v;
 }
 
-bool time_slice_expired() noexcept {
+bool preempt_requested() noexcept {
   M* m = getm();
   if (m == nullptr || m->curg == nullptr || m->p == nullptr) return false;
-  P* p = m->p;
-  const uint32_t tick = p->schedtick.load(std::memory_order_relaxed);  // owner: our own writes
-  if (p->slice_tick != tick) {  // a new slice since the last look
-    p->slice_tick = tick;
-    p->slice_start_ns = now_ns();
-    p->slice_polls = 0;
-    return false;
-  }
-  // The clock costs more than the rest of a mutex's slow path (a vDSO call,
-  // slower still in a VM): look at it on every kTimeSlicePollEvery-th call.
-  if (++p->slice_polls < kTimeSlicePollEvery) return false;
-  p->slice_polls = 0;
-  return now_ns() - p->slice_start_ns >= kTimeSliceNs;
+  const uint32_t mark = m->p->preempt.load(std::memory_order_relaxed);
+  return mark != 0 && mark - 1 == m->p->schedtick.load(std::memory_order_relaxed);
 }
+
+void preempt_disable() noexcept {
+  M* m = getm();
+  if (m != nullptr && m->curg != nullptr) ++m->curg->preempt_off;
+}
+
+void preempt_enable() noexcept {
+  M* m = getm();
+  if (m != nullptr && m->curg != nullptr) --m->curg->preempt_off;
+}
+
+bool monitor_idle_waiting() noexcept { return sched().mon_idle.load(std::memory_order_seq_cst); }
+
+namespace {
+// The safe point's slow path: the caller's P is marked. Yield if the mark
+// names the running slice (Go's gopreempt_m: the goroutine goes to the
+// global run queue), else drop the stale mark.
+__attribute__((noinline)) void preempt_slow(M* m, P* p) noexcept {
+  if (m->curg == nullptr) return;        // the M's scheduler code: no goroutine to yield
+  if (m->curg->preempt_off > 0) return;  // preempt_disable(): the mark waits
+  uint32_t mark = p->preempt.load(std::memory_order_relaxed);
+  const bool current = mark != 0 && mark - 1 == p->schedtick.load(std::memory_order_relaxed);
+  // CAS: a newer mark stored meanwhile stays.
+  p->preempt.compare_exchange_strong(mark, 0, std::memory_order_relaxed);
+  if (!current) return;
+  bump(m->preemptions);
+  switch_to_scheduler(Why::kYield);
+}
+}  // namespace
 
 void goroutine_wake(G* g) noexcept {
   const uint32_t old = g->permit.exchange(kPermitSet, std::memory_order_acq_rel);
@@ -1423,6 +1565,7 @@ void spawn(Task* t) {
   g->task = t;
   g->permit.store(internal::kPermitNone, std::memory_order_relaxed);
   g->in_syscall = false;
+  g->preempt_off = 0;
   g->ctx = internal::ctx_make(g->stack_top, &internal::goroutine_main, g);
 #if defined(SYNCSCOPE_TSAN_FIBERS)
   g->fiber = __tsan_create_fiber(0);
@@ -1472,6 +1615,15 @@ void gosched() {
     return;
   }
   internal::switch_to_scheduler(internal::Why::kYield);
+}
+
+void preempt_point() noexcept {
+  internal::M* m = internal::getm();
+  if (m == nullptr) return;  // a plain thread
+  internal::P* p = m->p;
+  if (p == nullptr) return;  // inside a SyscallGuard (or an M without a P)
+  if (__builtin_expect(p->preempt.load(std::memory_order_relaxed) == 0, 1)) return;
+  internal::preempt_slow(m, p);
 }
 
 int64_t num_goroutine() noexcept {
@@ -1526,6 +1678,9 @@ int set_gomaxprocs(int n) {
           idle_removed.push_back(p);
         } else {
           p->retiring.store(true, std::memory_order_release);
+          // Its goroutine gives it up at its next safe point, too.
+          const uint32_t tick = p->schedtick.load(std::memory_order_relaxed);
+          if (tick != UINT32_MAX) p->preempt.store(tick + 1, std::memory_order_relaxed);
           ++busy_removed;
         }
       }
@@ -1612,6 +1767,9 @@ GoroutineStats goroutine_stats() noexcept {
   st.threads = s.threads.load(std::memory_order_relaxed);
   st.timers_moved = s.timers_moved.load(std::memory_order_relaxed);
   st.idle_m_wakes = s.idle_m_wakes.load(std::memory_order_relaxed);
+  st.preempt_requests = s.preempt_requests.load(std::memory_order_relaxed);
+  st.monitor_looks = s.mon_looks.load(std::memory_order_relaxed);
+  st.monitor_idle_waits = s.mon_idle_waits.load(std::memory_order_relaxed);
   std::lock_guard<std::mutex> l(s.mu);
   for (internal::M* m : s.allm) {
     st.switches += m->switches.load(std::memory_order_relaxed);
@@ -1624,6 +1782,7 @@ GoroutineStats goroutine_stats() noexcept {
     st.runnext_steals += m->runnext_steals.load(std::memory_order_relaxed);
     st.spin_polls += m->spin_polls.load(std::memory_order_relaxed);
     st.runq_backoffs += m->runq_backoffs.load(std::memory_order_relaxed);
+    st.preemptions += m->preemptions.load(std::memory_order_relaxed);
   }
   return st;
 }

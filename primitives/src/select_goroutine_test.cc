@@ -7,8 +7,8 @@
 // those waiters were never woken. The deterministic reproductions are in
 // chan_ring_test.cc (RingSelectTest.LockedPassPublishesTheHandOffs...);
 // this one runs the suite's shape, bounded, on threads and goroutines at
-// once. (A separate file: chan_test_support.h's go() — a thread — clashes
-// with the goroutine runtime's.)
+// once. (A separate file: chan_patterns.h's go() — a thread — clashes
+// with the goroutine runtime's; chan_test_support.h does not include it.)
 #include <syncscope/chan.h>
 #include <syncscope/goroutine.h>
 #include <syncscope/select.h>
@@ -24,36 +24,18 @@
 #include <thread>
 #include <vector>
 
-#include "go_mutex_test_support.h"
+#include "chan_test_support.h"
 
 namespace syncscope {
 namespace {
 
-using testing_support::eventually;
-
-#if defined(SYNCSCOPE_TSAN) || defined(__SANITIZE_THREAD__)
-constexpr int kScale = 4;
-#elif defined(__aarch64__)
-constexpr int kScale = 2;
-#else
-constexpr int kScale = 1;
-#endif
-constexpr int64_t scaled(int64_t n) { return n / kScale > 0 ? n / kScale : 1; }
+using chan_testing::eventually;
+using chan_testing::expect_woken;
+using chan_testing::scaled;
 
 // A value tagged with its producer and its sequence number.
 constexpr int64_t kSeqBits = 32;
 int64_t tag(int producer, int64_t seq) { return (int64_t{producer} << kSeqBits) | seq; }
-
-// A worker that is never woken cannot be joined: report and abort after the
-// hang guard instead of hanging the test (never a timing assertion).
-template <class Pred>
-void expect_woken(Pred done, const char* who) {
-  if (!eventually(done)) {
-    std::fprintf(stderr, "%s was never woken: a lost wake-up\n", who);
-    std::fflush(stderr);
-    std::abort();
-  }
-}
 
 // Stress (the channels suite's select_both with both kinds of waiter, on
 // OS threads and goroutines at once): producers select-send over K

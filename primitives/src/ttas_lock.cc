@@ -43,6 +43,7 @@ void TtasLock::lock_slow() noexcept {
     // holder keeps the lock past the budget, e.g. a preempted holder).
     const uint32_t delay = 1 + (next_random() & (limit - 1));
     for (uint32_t i = 0; i < delay; ++i) arch::cpu_relax();
+    preempt_point();  // goroutine safe point (goroutine.h, "Preemption")
     wait.reset();
     limit = std::min(limit * 2, kMaxBackoff);
   }

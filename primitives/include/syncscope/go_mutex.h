@@ -28,8 +28,9 @@
 // get to run: lock() spins by Go's runtime rule (GoSpinPolicy: never while
 // a goroutine is queued on the caller's P, e.g. the waiter an unlock just
 // readied there) and yields in its slow path once the goroutine's 10 ms
-// time slice is spent (go_preempt_point, Go's sysmon preemption); both in
-// go_mutex_common.h.
+// time slice is spent (syncscope::preempt_point(), the runtime's safe point:
+// its monitor marks a goroutine that has run 10 ms, as Go's sysmon does);
+// see go_mutex_common.h and goroutine.h, "Preemption".
 //
 // Memory ordering: every change to the state word is an RMW (no plain
 // stores), so the release sequence of an unlock() extends through any later

@@ -33,7 +33,7 @@
 // even more) are favoured over woken waiters; a waiter can starve under
 // sustained contention. Go 1.9's starvation mode (GoMutex) bounds this.
 // On goroutines the slow path also yields once the goroutine's time slice
-// is spent (go_preempt_point, Go's sysmon preemption), so the parties a
+// is spent (preempt_point(), the runtime's safe point), so the parties a
 // P's winner would otherwise keep off that P get to run.
 //
 // Memory ordering: as GoMutex2012: all changes to the state word are RMWs;

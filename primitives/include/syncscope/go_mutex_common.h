@@ -38,6 +38,7 @@
 #ifndef SYNCSCOPE_GO_MUTEX_COMMON_H_
 #define SYNCSCOPE_GO_MUTEX_COMMON_H_
 
+#include <syncscope/goroutine.h>
 #include <syncscope/internal/cpus.h>
 #include <syncscope/internal/scheduler.h>
 #include <syncscope/internal/sema.h>
@@ -85,7 +86,7 @@ struct GoSpinPolicy {
   //     way it runs is that the goroutine on that P blocks. If that
   //     goroutine spun and won instead, it would not block, and the
   //     readied waiter would wait until the winner's time slice ends
-  //     (go_preempt_point below; Go's sysmon preempts after 10 ms). Refused,
+  //     (preempt_point(), below; Go's sysmon preempts after 10 ms). Refused,
   //     the caller queues and parks, its P runs the readied waiter, and a
   //     waiter kept out over 1 ms switches the mutex to starvation mode as
   //     in Go.
@@ -103,7 +104,8 @@ struct GoSpinPolicy {
     if (!v.on_p) return true;
     return v.procs > v.idle_procs + v.spinning_ms + 1 && v.local_runq_empty;
   }
-  // do_spin(): kActiveSpinCount spin-wait hints (syncscope::arch::cpu_relax).
+  // do_spin(): kActiveSpinCount spin-wait hints (syncscope::arch::cpu_relax),
+  // then a safe point (syncscope::preempt_point()).
   static void do_spin() noexcept;
 
  private:
@@ -112,24 +114,18 @@ struct GoSpinPolicy {
   static bool runtime_permits_spin() noexcept;
 };
 
-// go_preempt_point(): where Go would preempt a goroutine that has had its
-// time slice. Go's sysmon (runtime/proc.go, sysmon -> retake ->
-// preemptone) marks a goroutine that has run forcePreemptNS (10 ms)
-// without its P switching, and the goroutine yields at its next function
-// prologue (before Go 1.14, the only way) or at a signal (since): it goes
-// to the global run queue and its P runs the next goroutine. syncscope's
-// runtime does not preempt (syncscope/goroutine.h), so the Go mutexes that
-// spin (GoMutex2015, GoMutex) call this first thing in their slow paths,
-// the prologue of Go's lockSlow: on a goroutine whose slice is spent
-// (internal::time_slice_expired()) it yields (gosched()); elsewhere it
-// returns at once. Without it, two goroutines that keep winning the lock on
+// Preemption on goroutines: the slow paths of GoMutex and GoMutex2015 (so
+// GoRWMutex's writers) begin with syncscope::preempt_point() — the prologue
+// of Go's lockSlow, where a goroutine that Go's sysmon marked yields — and
+// do_spin() ends each spin round with one. The runtime's monitor marks a
+// goroutine that has run 10 ms without its P switching (goroutine.h,
+// "Preemption"). Without it, two goroutines that keep winning the lock on
 // two P's never block, and the goroutines the unlocks readied into those
 // P's runnext slots, or that wait in the global queue, never run: with 4
-// goroutines on 2 P's, two of them got next to no acquisitions (the
-// fairness suite's model:goroutine rows), where Go's preempted goroutines
-// share evenly. Not called with the mutex held by the caller, and a yield
-// is not a park: nothing about the mutex's state changes.
-void go_preempt_point() noexcept;
+// goroutines on 2 P's, two of them got next to no acquisitions, where Go's
+// preempted goroutines share evenly. A yield is not a park: nothing about
+// the mutex's state changes (a spinner that set kWoken keeps it while it
+// waits in the run queue, as a Go spinner preempted there does).
 
 // Counters of an instrumented mutex. All are totals since construction or
 // the last reset_stats().

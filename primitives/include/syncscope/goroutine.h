@@ -6,6 +6,10 @@
 //                         taking no argument); returns at once.
 //   gosched()             yields the processor to other goroutines (Go's
 //                         runtime.Gosched). Goroutines only.
+//   preempt_point()       a safe point: yields like gosched() if the runtime
+//                         has asked this goroutine to give up its P (it ran
+//                         10 ms without switching); else, and on a thread,
+//                         returns at once. For long loops that never block.
 //   sleep_for(d), sleep_until(t)
 //                         sleeps; on a goroutine it parks on a timer and
 //                         its processor runs others; on a thread it is
@@ -83,17 +87,13 @@
 //     allocation that fails terminates with that advice.
 //
 // Not supported (the differences from Go that a user must know):
-//   * No preemption. A goroutine runs until it blocks, calls gosched(),
-//     sleeps, or returns; one that loops without doing so keeps its P (and
-//     delays the timers queued on it) forever. Go preempts since 1.14.
-//     One exception, where Go's own preemption decides who gets a lock: the
-//     slow paths of GoMutex and GoMutex2015 (and so GoRWMutex's writers)
-//     yield like gosched() when the goroutine's time slice is spent — 10 ms
-//     without its P switching goroutines, Go's forcePreemptNS — as Go's
-//     sysmon would have preempted it by then (go_mutex_common.h,
-//     go_preempt_point). Those mutexes also spin only by Go's runtime rule
-//     (GoSpinPolicy): not while a goroutine waits in the spinner's P's run
-//     queue, and not unless another P is running.
+//   * Preemption is cooperative, at safe points (see "Preemption" below):
+//     a goroutine that has run 10 ms without its P switching is marked by
+//     the runtime's monitor thread and yields at its next preempt_point()
+//     call. syncscope's primitives call it in every spin and backoff loop;
+//     a user loop that calls neither it nor anything that blocks or yields
+//     keeps its P (and delays the timers queued on it) forever. Go 1.14+
+//     interrupts such a loop with a signal; syncscope does not.
 //   * No growable stacks: kGoroutineStackBytes is the limit; recursion
 //     deeper than that is a SIGSEGV on the guard page.
 //   * A blocking OS call (read(2), a std::mutex, std::this_thread::sleep_for,
@@ -119,6 +119,46 @@
 //   * An exception escaping a goroutine terminates the program (Go: an
 //     unrecovered panic), printing its what().
 //
+// Preemption (after Go's runtime/proc.go: sysmon -> retake -> preemptone,
+// and the stack-guard check every Go function prologue makes):
+//   * The monitor: one thread of the runtime, started with it (the first
+//     go()) and stopped when the process exits (atexit). Like Go's sysmon it
+//     needs no P: it wakes every 20 us, backing off (doubling after 50 looks
+//     that found nothing to do) to every 10 ms; when every P is idle it
+//     sleeps without a timeout until an M takes a P (Go's sysmonwait), so
+//     an idle process is not woken by it. At each look it reads each
+//     running P's schedtick (goroutines started on it); a P whose tick has
+//     not moved for 10 ms (Go's forcePreemptNS) runs one goroutine that has
+//     had its slice: the monitor marks the P for that tick (Go sets
+//     gp.preempt and poisons the stack guard).
+//   * The safe point, preempt_point(): one relaxed load of the caller's P's
+//     mark (on a plain thread, or a goroutine inside a SyscallGuard, only
+//     the thread-local look that finds no P). When the mark names the
+//     running slice, the goroutine clears it and yields like gosched() — to
+//     the back of the global run queue, Go's gopreempt_m — and its P runs
+//     the next goroutine. A mark for an earlier slice (the P switched on its
+//     own meanwhile) is dropped without yielding. set_gomaxprocs also marks
+//     a P it removes, so a goroutine at a safe point gives it up there.
+//   * Where: SpinLock (which yields on every failed try anyway) and
+//     SpinWait's spinning (TTAS with its backoff, ticket, MCS, CLH,
+//     WaitGroup, RCU's synchronize), the Go mutexes' slow paths and spin
+//     rounds (so Once, GoRWMutex's writers), Chan's and select's wait-for-
+//     ready spin and the ring's stamp back-off. Not where a yield would keep
+//     something from others: the channel lock's own spin (select takes
+//     several channel locks in turn) and the parking layer's bucket lock.
+//     Counters: GoroutineStats::preempt_requests / preemptions.
+//   * Why not signals: Go 1.14 made preemption asynchronous — sysmon sends
+//     the M a SIGURG, and the handler, if the goroutine is at an
+//     asynchronous safe point (Go's compiler emits stack maps for every
+//     instruction, so the GC can scan a goroutine stopped anywhere), rewrites
+//     its context to call asyncPreempt. In C++ nothing tells a signal
+//     handler that the interrupted code holds no lock (malloc's, a
+//     std::mutex, the runtime's own), that it is not inside a non-reentrant
+//     library call, or where a switch would be safe: switching stacks from a
+//     handler that interrupted any of those can deadlock or corrupt state.
+//     So a loop without a safe point is not preempted (as in Go before 1.14
+//     for a loop without function calls).
+
 // Misuse (GoroutineError, a std::logic_error, with the message below):
 //   gosched() on a plain thread        "gosched: not on a goroutine"
 //   set_gomaxprocs(n), n < 1 or > kMaxProcs
@@ -144,8 +184,8 @@
 // except that the runnext slot jumps the queue (a woken goroutine runs
 // next; Go's "inherit time slice" trade-off: throughput for a
 // communicating pair, at the price of the others' latency); the global
-// queue is polled every 61st schedule. Without preemption, fairness holds
-// only between goroutines that block or yield.
+// queue is polled every 61st schedule. Preemption being cooperative,
+// fairness holds between goroutines that block, yield or reach safe points.
 
 #ifndef SYNCSCOPE_GOROUTINE_H_
 #define SYNCSCOPE_GOROUTINE_H_
@@ -213,6 +253,16 @@ void go(F&& f) {
 // thread (a thread has std::this_thread::yield()).
 void gosched();
 
+// preempt_point(): a safe point (see "Preemption"). On a goroutine whose P
+// the runtime's monitor has marked for the running slice (it has run
+// kTimeSliceNs = 10 ms without switching), clears the mark and yields like
+// gosched(); otherwise — and on a plain thread, on an M's scheduler, inside
+// a SyscallGuard — returns at once after one load. Call it in loops that
+// may run long without blocking; never call it while holding something
+// that the goroutines of the same P need to make progress unless they
+// can wait (a spin lock they spin on would still work, just slowly).
+void preempt_point() noexcept;
+
 // on_goroutine(): true on a goroutine (also inside a SyscallGuard).
 inline bool on_goroutine() noexcept { return goroutine_detail::on_goroutine(); }
 
@@ -245,8 +295,9 @@ int gomaxprocs() noexcept;
 //   * Shrinking returns once every removed P has been given up: an idle P
 //     at once; a P that runs a goroutine at that goroutine's next
 //     scheduling point (it blocks, yields, sleeps, returns or enters a
-//     SyscallGuard; Go stops the world at the same kind of safe point).
-//     A goroutine that never reaches one delays the call (no preemption).
+//     SyscallGuard; Go stops the world at the same kind of safe point), or
+//     at its next preempt_point() (the removed P is marked for preemption).
+//     A goroutine that reaches none of them delays the call.
 //     The removed P's run queues go to the global queue and their timers
 //     to P 0: no runnable or sleeping goroutine is lost. From the return on,
 //     at most n goroutines run at once (goroutines inside a SyscallGuard
@@ -299,6 +350,13 @@ struct GoroutineStats {
                                   // because another P was switching goroutines
   uint64_t runq_backoffs = 0;     // looks at a switching P's run queue that first
                                   // gave its owner a chance to take from it
+  // Preemption (see "Preemption"):
+  uint64_t preempt_requests = 0;    // slices the monitor marked for preemption (a
+                                    // mark for a P that then switched on its own,
+                                    // or whose M had no goroutine, is not taken)
+  uint64_t preemptions = 0;         // safe points that yielded on a mark
+  uint64_t monitor_looks = 0;       // the monitor's looks at the P's
+  uint64_t monitor_idle_waits = 0;  // times it slept until a P became busy
 };
 GoroutineStats goroutine_stats() noexcept;
 

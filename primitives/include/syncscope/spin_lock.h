@@ -52,8 +52,8 @@
 namespace syncscope {
 
 // SpinWait: the waiting steps of a spin loop, with a budget of spin hints.
-// pause(n) spends n cpu_relax() hints of the budget (fewer if less is left);
-// once the budget of kSpinsBeforeYield hints is spent, every call yields the
+// pause(n) spends n cpu_relax() hints of the budget (fewer if less is left)
+// and then passes a goroutine safe point (preempt_point()); once the budget of kSpinsBeforeYield hints is spent, every call yields the
 // CPU instead. once() is pause(1); reset() restores the budget, and a lock
 // calls it when it sees the lock change hands (its wait is progressing), so
 // that a thread yields only when one holder keeps the lock past the budget.
@@ -89,6 +89,7 @@ class SpinWait {
     if (n > left) n = left;
     spent_ += n;
     for (uint32_t i = 0; i < n; ++i) arch::cpu_relax();
+    preempt_point();  // a goroutine the runtime marked yields (goroutine.h, "Preemption")
   }
 
   // once(): one waiting step: pause(1).

@@ -66,28 +66,64 @@ struct SpinView {
 };
 SpinView spin_view() noexcept;
 
+// ---- preemption (goroutine.h, "Preemption"; scheduler.cc, "The monitor") ----
 // Go's forcePreemptNS (runtime/proc.go): a goroutine that has run this long
-// without its P switching goroutines is due to be preempted.
+// without its P switching goroutines is marked for preemption by the
+// runtime's monitor thread (Go's sysmon -> retake -> preemptone), and
+// yields at its next safe point (syncscope::preempt_point()).
 inline constexpr int64_t kTimeSliceNs = 10'000'000;
 
-// time_slice_expired() reads the clock at the first call of a slice and then
-// on every kTimeSlicePollEvery-th call only (a clock read costs more than
-// the rest of a mutex's slow path; Go's sysmon, too, looks every 20 us to
-// 10 ms, not at every call).
-inline constexpr uint32_t kTimeSlicePollEvery = 64;
+// The monitor's sleep between looks, after Go's sysmon: 20 us while it has
+// just started (or just woke from its idle wait), doubling after 50 looks in
+// a row that found nothing to do, up to 10 ms.
+inline constexpr int64_t kMonitorMinSleepUs = 20;
+inline constexpr int64_t kMonitorMaxSleepUs = 10'000;
+inline constexpr int kMonitorIdleLooksBeforeBackoff = 50;
 
-// time_slice_expired(): true when the caller is a goroutine holding a P
-// whose current time slice is at least kTimeSliceNs old, seen at one of
-// the calls that read the clock; false otherwise (and always on a thread). The runtime does not preempt (goroutine.h):
-// this is the check that Go's sysmon makes (retake: a P whose schedtick
-// has not moved for forcePreemptNS gets its goroutine preempted), made by
-// the goroutine itself at a point where it may yield — the Go mutexes'
-// slow paths call it and then gosched(), as Go's preempted goroutine goes
-// to the global run queue. As with sysmon, a slice is measured from the
-// first look after the P switched (schedtick moved), so a slice lasts at
-// least kTimeSliceNs. It writes only fields of the caller's own P that
-// nothing else reads.
-bool time_slice_expired() noexcept;
+// SliceWatch: what the monitor remembers of one P between two looks (Go's
+// sysmontick: schedtick and schedwhen). observe(tick, now) is one look at
+// a running P: a tick it has not seen starts a new slice at `now` (the P
+// switched goroutines since the last look: nothing to preempt) and returns
+// false; the same tick again returns true once kTimeSliceNs have passed
+// since the look that first saw it — the goroutine that runs has not
+// switched for a whole slice. forget() is for a P seen idle: its next
+// look starts a new slice. So a slice lasts at least kTimeSliceNs, and at
+// most that plus the monitor's sleep (as in Go). Pure: tested on
+// synthetic looks (goroutine_preempt_test.cc).
+struct SliceWatch {
+  uint32_t tick = 0;
+  int64_t since_ns = 0;
+  bool seen = false;
+  bool observe(uint32_t t, int64_t now_ns) noexcept {
+    if (!seen || t != tick) {
+      tick = t;
+      since_ns = now_ns;
+      seen = true;
+      return false;
+    }
+    return now_ns - since_ns >= kTimeSliceNs;
+  }
+  void forget() noexcept { seen = false; }
+};
+
+// preempt_requested(): true when the caller is a goroutine holding a P that
+// the monitor has marked for the caller's current slice (its next
+// preempt_point() yields). False on a thread. For tests and diagnostics.
+bool preempt_requested() noexcept;
+
+// preempt_disable() / preempt_enable(): while a goroutine's count of
+// preempt_disable() calls exceeds its preempt_enable() calls, its safe
+// points do not yield (a mark stays for its first safe point after that;
+// Go's acquirem/releasem, which the Go runtime uses the same way). Per
+// goroutine (it may block and resume on another M meanwhile); nothing on a
+// thread. For tests that set up an exact state by holding a P across a
+// sleep and then call a primitive that has a safe point.
+void preempt_disable() noexcept;
+void preempt_enable() noexcept;
+
+// monitor_idle_waiting(): true while the monitor sleeps without a timeout
+// because every P is idle (Go's sysmonwait); it wakes when an M takes a P.
+bool monitor_idle_waiting() noexcept;
 
 }  // namespace syncscope::internal
 
