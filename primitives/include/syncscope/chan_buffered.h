@@ -45,9 +45,10 @@
 // per message). Here a send and a receive touch different lines (tail_ /
 // head_, and the slot), and nobody waits for a descheduled thread except
 // for the slot it reserved. (A goroutine is never switched out between its
-// reservation and its stamp store — the runtime does not preempt,
-// goroutine.h — so a goroutine that snoozes on a slot waits for another
-// thread, never for a goroutine of its own P.)
+// reservation and its stamp store — the runtime preempts only at safe
+// points (goroutine.h, "Preemption") and there is none in between — so a
+// goroutine that snoozes on a slot waits for another thread, never for a
+// goroutine of its own P.)
 //
 // Memory ordering: see chan_core.h ("The ring"). The stamps are the only
 // publication of slot contents: release store by the writer, acquire load
