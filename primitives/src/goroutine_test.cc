@@ -149,11 +149,16 @@ TEST_F(GoroutineTest, AnIdlePStealsFromABusyOne) {
 // Go's runqgrab rule (scheduler.cc, "Stealing runnext"): a spinning M
 // leaves the runnext of a P that is switching goroutines to its owner, but
 // takes the runnext of a P whose goroutine runs on without a scheduling
-// point. Here the parent readies its child into its own P's runnext and
-// then spins without yielding: the child can only run because the other
+// point. Here the parent readies its parked child into its own P's runnext
+// and then spins without yielding: the child can only run because the other
 // P's M took the slot (the ring is empty), counted as a runnext steal.
+// The setup runs on one P so that the child is certainly off every M (parked,
+// not merely queued on the channel) when the parent sees it waiting: with two
+// P's from the start, the child could be between linking its Sudog and
+// switching out on the other P, take the value there without being readied,
+// and no steal would happen. The second P is added only then.
 TEST_F(GoroutineTest, TheRunnextOfALongRunnerIsStolen) {
-  use_procs(2);
+  use_procs(1);
   const uint64_t before = goroutine_stats().runnext_steals;
   std::atomic<bool> child_ran{false}, gave_up{false};
   WaitGroup wg;
@@ -164,8 +169,10 @@ TEST_F(GoroutineTest, TheRunnextOfALongRunnerIsStolen) {
       c.receive();
       child_ran.store(true);
     });
-    // Let the child park in receive() (gosched runs it, or another P does).
+    // On one P: when the parent runs again and sees the receiver, the child
+    // has run and parked in receive().
     while (c.waiting_receivers() == 0) gosched();
+    set_gomaxprocs(2);  // an idle P for a spinning M
     c.send(1);  // hands the value off and readies the child into runnext
     // No scheduling point from here until the child has run.
     gave_up.store(!testing_support::busy_wait_for(child_ran));
