@@ -448,6 +448,17 @@ TEST(SelectPollOrderTest, OnlyTheReadyCasesCompeteAndEachWinsHalfTheTime) {
   EXPECT_LT(chi2, 30.0);  // 1 degree of freedom: P(chi2 > 30) ~ 4e-8
 }
 
+// Receives from one of c[0..3] in one select; the value of c[2]'s case
+// lands in got. Returns the fired case.
+int select_four_into(std::array<Chan<int>, 4>& c, std::optional<int>& got) {
+  return Select()
+      .recv(c[0])
+      .recv(c[1])
+      .recv(c[2], [&](std::optional<int> v) { got = v; })
+      .recv(c[3])
+      .run();
+}
+
 // A select that finds a case ready fires in pass 0: it never locks every
 // channel and never queues (SelectStats, counted per thread).
 TEST(SelectStatsTest, AReadySelectFiresInPassZero) {
@@ -455,12 +466,7 @@ TEST(SelectStatsTest, AReadySelectFiresInPassZero) {
   c[2].send(5);
   reset_select_thread_stats();
   std::optional<int> got;
-  const int i = Select()
-                    .recv(c[0])
-                    .recv(c[1])
-                    .recv(c[2], [&](std::optional<int> v) { got = v; })
-                    .recv(c[3])
-                    .run();
+  const int i = select_four_into(c, got);
   const SelectStats st = select_thread_stats();
   EXPECT_EQ(i, 2);
   EXPECT_EQ(got, std::optional<int>(5));
@@ -484,12 +490,7 @@ TEST(SelectStatsTest, AWokenSelectRelocksOnlyTheChannelsStillHoldingItsSudogs) {
   });
   reset_select_thread_stats();
   std::optional<int> got;
-  const int i = Select()
-                    .recv(c[0])
-                    .recv(c[1])
-                    .recv(c[2], [&](std::optional<int> v) { got = v; })
-                    .recv(c[3])
-                    .run();
+  const int i = select_four_into(c, got);
   threads.join();
   SelectStats st = select_thread_stats();
   EXPECT_EQ(i, 2);
