@@ -186,7 +186,7 @@ struct M {
   // Counters: written only by this M (relaxed load+store), read by
   // goroutine_stats().
   std::atomic<uint64_t> switches{0}, parks{0}, steals{0}, timers_fired{0}, syscalls{0}, handoffs{0},
-      runnext_backoffs{0}, runnext_steals{0}, spin_polls{0}, runq_backoffs{0}, preemptions{0};
+      runnext_backoffs{0}, runnext_steals{0}, spin_polls{0}, preemptions{0};
 #if defined(SYNCSCOPE_TSAN_FIBERS)
   void* fiber = nullptr;
 #endif
@@ -511,41 +511,14 @@ G* runq_get(P* p) {
 // What the trade costs: a goroutine readied by a P that is switching is run
 // by another P up to kRunnextBackoffNs later (or, while an M polls, up to
 // one poll later) than if it were taken at once.
-//
-// Stealing from a switching P's ring (issue 11, mpmc on goroutines): the
-// same back-off for the local ring. A group of goroutines that talk through
-// one channel (producers and consumers on a buffered channel) keeps its
-// members runnable on one P by turns: a woken waiter goes to the waker's
-// runnext and kicks the previous occupant to the ring, where a spinning M
-// found it and took half the ring at once. The group then ran on both P's,
-// every operation moved the channel's lines between CPUs, and the next
-// park/ready pulled the goroutines back: measured on the 2-CPU machine, mpmc
-// with 2+2 parties at cap 16 ran at ~375 ns/msg while split (0.04 steals
-// per message) and ~60 ns/msg on one P (Go's chan: 130-180). So runq_grab,
-// at its first look at a victim whose schedtick moved since this M last
-// looked and whose ring holds at most kRingBackoffMaxG goroutines (a longer
-// ring is work enough for two P's: taken at once), watches the victim's
-// ring head for up to kRunnextBackoffNs: if the owner takes from its ring
-// meanwhile (it is draining it by itself), the thief leaves it (counted as
-// switching: the M keeps polling); if the head does not move, it takes
-// half as before. A victim whose schedtick did
-// not move (one goroutine running on: a long runner) is robbed at once, so
-// CPU-bound work still spreads on the second look (runq_backoffs counts
-// the looks that backed off). The price: a switching P's queued goroutines
-// reach an idle P up to one back-off (plus a poll) later.
 constexpr int64_t kRunnextBackoffNs = 1000;
 constexpr long kSpinPollSleepNs = 3000;  // Go: usleep(3)
-// The ring back-off applies to rings of at most this many G's: a group that
-// talks through a channel keeps a few runnable at a time; a longer ring is
-// independent work that an idle P should share at once.
-constexpr uint32_t kRingBackoffMaxG = 4;
 
 // Takes about half of victim's run queue into batch (Go's runqgrab); with
 // steal_next, also its runnext when the ring is empty, after the back-off
 // above. *switching is set when the victim scheduled during the back-off
 // (its own M ran or replaced runnext: nothing was taken). Returns the count.
 uint32_t runq_grab(M* m, P* victim, G** batch, bool steal_next, bool* switching) {
-  bool ring_looked = false;
   for (;;) {
     uint32_t head = victim->runqhead.load(std::memory_order_acquire);
     uint32_t tail = victim->runqtail.load(std::memory_order_acquire);
@@ -582,28 +555,6 @@ uint32_t runq_grab(M* m, P* victim, G** batch, bool steal_next, bool* switching)
       return 0;
     }
     if (n > kRunqSize / 2) continue;  // inconsistent head/tail snapshot: retry
-    if (!ring_looked && tail - head <= kRingBackoffMaxG) {
-      // The ring back-off (see "Stealing from a switching P's ring"): once
-      // per grab, a victim that is switching gets up to kRunnextBackoffNs
-      // to take from its own ring before we take half of it.
-      ring_looked = true;
-      const uint32_t tick = victim->schedtick.load(std::memory_order_relaxed);
-      uint32_t& seen = m->seen_tick[victim->id];
-      if (victim->running.load(std::memory_order_relaxed) && tick != seen) {
-        bump(m->runq_backoffs);
-        const int64_t until = now_ns() + kRunnextBackoffNs;
-        while (victim->runqhead.load(std::memory_order_relaxed) == head && now_ns() < until) {
-          arch::cpu_relax();
-        }
-        if (victim->runqhead.load(std::memory_order_acquire) != head) {
-          seen = victim->schedtick.load(std::memory_order_relaxed);
-          *switching = true;  // its owner drains its ring: leave it to it
-          return 0;
-        }
-        seen = tick;
-      }
-      continue;  // look again: the ring may have changed meanwhile
-    }
     for (uint32_t i = 0; i < n; ++i) {
       batch[i] = victim->runq[(head + i) % kRunqSize].load(std::memory_order_relaxed);
     }
@@ -1781,7 +1732,6 @@ GoroutineStats goroutine_stats() noexcept {
     st.runnext_backoffs += m->runnext_backoffs.load(std::memory_order_relaxed);
     st.runnext_steals += m->runnext_steals.load(std::memory_order_relaxed);
     st.spin_polls += m->spin_polls.load(std::memory_order_relaxed);
-    st.runq_backoffs += m->runq_backoffs.load(std::memory_order_relaxed);
     st.preemptions += m->preemptions.load(std::memory_order_relaxed);
   }
   return st;

@@ -213,8 +213,6 @@ struct Outcome {
   BlockStats stats;
   // Model::kGoroutine: goroutine_stats() deltas over the run.
   uint64_t g_parks = 0, g_switches = 0, g_steals = 0;
-  // ... and where woken goroutines ran (scheduler.cc, "Stealing runnext").
-  uint64_t g_idle_m_wakes = 0, g_runnext_steals = 0, g_runq_backoffs = 0, g_spin_polls = 0;
   uint64_t sink = 0;
 };
 
@@ -336,10 +334,6 @@ Outcome run_team(const CaseSpec& c, int n, const std::vector<int>& pus, Body&& b
     o.g_parks = g1.parks - g0.parks;
     o.g_switches = g1.switches - g0.switches;
     o.g_steals = g1.steals - g0.steals;
-    o.g_idle_m_wakes = g1.idle_m_wakes - g0.idle_m_wakes;
-    o.g_runnext_steals = g1.runnext_steals - g0.runnext_steals;
-    o.g_runq_backoffs = g1.runq_backoffs - g0.runq_backoffs;
-    o.g_spin_polls = g1.spin_polls - g0.spin_polls;
   }
   return o;
 }

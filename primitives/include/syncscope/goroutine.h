@@ -348,8 +348,6 @@ struct GoroutineStats {
   uint64_t runnext_steals = 0;    // runnext slots taken from another P
   uint64_t spin_polls = 0;        // sleeps of a spinning M that stayed spinning
                                   // because another P was switching goroutines
-  uint64_t runq_backoffs = 0;     // looks at a switching P's run queue that first
-                                  // gave its owner a chance to take from it
   // Preemption (see "Preemption"):
   uint64_t preempt_requests = 0;    // slices the monitor marked for preemption (a
                                     // mark for a P that then switched on its own,
