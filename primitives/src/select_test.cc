@@ -368,7 +368,8 @@ TEST(SelectTest, ReadySendCasesAreChosenUniformly) {
 // critical values (P(chi2 > bound) below 1e-6 for a fair generator).
 std::array<detail::SelectCase, 16> fake_cases(std::size_t n, std::size_t nil_every = 0) {
   std::array<detail::SelectCase, 16> c{};
-  // Non-null placeholders: random_poll_order only tests ch against nullptr.
+  // Distinct non-null addresses that are never dereferenced: random_poll_order
+  // reads a case's ch only to skip nil channels, so no real channel is needed.
   static char dummy[16];
   for (std::size_t i = 0; i < n; ++i) {
     const bool nil = nil_every != 0 && i % nil_every == nil_every - 1;
