@@ -11,6 +11,7 @@
 #include <syncscope/chan.h>
 #include <syncscope/go_mutex.h>
 #include <syncscope/goroutine.h>
+#include <syncscope/internal/scheduler.h>
 #include <syncscope/wait_group.h>
 #include <unistd.h>
 
@@ -181,6 +182,114 @@ TEST_F(GoroutineTest, TheRunnextOfALongRunnerIsStolen) {
   wg.wait();
   EXPECT_FALSE(gave_up.load()) << "the readied child was never taken from runnext";
   EXPECT_GT(goroutine_stats().runnext_steals, before);
+}
+
+// The ring rule (scheduler.cc, "Stealing from a switching P's ring") on
+// synthetic looks: which goroutines in a victim's ring a thief may take.
+TEST(RingRuleTest, ASwitchingPKeepsWhatItDrainsWithinAPoll) {
+  using internal::ring_take_now;
+  // Nothing queued: nothing to take, whatever the victim does.
+  EXPECT_FALSE(ring_take_now(true, true, 0, 7, 7));
+  EXPECT_FALSE(ring_take_now(false, false, 0, 7, 7));
+  // A switching victim that has taken everything queued at the last look
+  // (seen_tail 5, head now 5 or past it): only newer goroutines are queued.
+  EXPECT_FALSE(ring_take_now(true, true, 5, 5, 7));
+  EXPECT_FALSE(ring_take_now(true, true, 5, 6, 7));
+  // One goroutine queued at the last look is still there (head 5 < 6).
+  EXPECT_TRUE(ring_take_now(true, true, 6, 5, 7));
+  EXPECT_TRUE(ring_take_now(true, true, 7, 5, 7));
+  // A long runner (its schedtick did not move) or an idle P: at once.
+  EXPECT_TRUE(ring_take_now(true, false, 5, 5, 7));
+  EXPECT_TRUE(ring_take_now(false, true, 5, 5, 7));
+  // Positions wrap modulo 2^32 as the ring's do.
+  EXPECT_TRUE(ring_take_now(true, true, 2, UINT32_MAX - 1, 3));
+  EXPECT_FALSE(ring_take_now(true, true, UINT32_MAX, 2, 3));
+  // A look from before the ring was last emptied and refilled, far behind
+  // head (a stale seen_tail), never counts as "still queued".
+  EXPECT_FALSE(ring_take_now(true, true, 1000, 5000, 5002));
+  // seen_tail ahead of tail cannot come from a real look; never "queued".
+  EXPECT_FALSE(ring_take_now(true, true, 9, 5, 7));
+}
+
+// The ring rule must not keep work from an idle P when the victim does not
+// drain its own ring: the parent queues two children on its P (the first is
+// kicked from runnext to the ring by the second) and then spins without a
+// scheduling point, so its schedtick does not move. Both children can only
+// run because the other P's M took them: the ring one as a long runner's
+// (at once, or after one poll if that M's last look predates the parent),
+// the runnext one by the runnext rule.
+TEST_F(GoroutineTest, TheRingOfALongRunnerIsStolen) {
+  use_procs(2);
+  const uint64_t before = goroutine_stats().steals;
+  std::atomic<int> ran{0};
+  std::atomic<bool> both_ran{false}, gave_up{false};
+  WaitGroup wg;
+  wg.add(1);
+  go([&] {
+    go([&] {  // to runnext, then kicked to the ring
+      if (ran.fetch_add(1) == 1) both_ran.store(true);
+    });
+    go([&] {  // to runnext
+      if (ran.fetch_add(1) == 1) both_ran.store(true);
+    });
+    // No scheduling point from here until both children have run.
+    gave_up.store(!testing_support::busy_wait_for(both_ran));
+    wg.done();
+  });
+  wg.wait();
+  EXPECT_FALSE(gave_up.load()) << "a queued child was never stolen from a long runner's P";
+  EXPECT_GE(goroutine_stats().steals - before, uint64_t{2});
+}
+
+// A group of 2 producers and 2 consumers on one channel, on two P's: the
+// shape the ring rule is for (woken waiters kick each other from runnext to
+// the ring while their P switches). Every value arrives exactly once and
+// each producer's values arrive in order, whatever the placement; how
+// often the other P left a ring, backed off or stole is recorded, not
+// asserted (it depends on timing).
+TEST_F(GoroutineTest, AChannelGroupOnTwoPsDeliversEveryValueOnce) {
+  use_procs(2);
+  constexpr int kProducers = 2, kConsumers = 2, kPerProducer = 10000;
+  for (const int cap : {0, 1, 16}) {
+    Chan<int> c(static_cast<size_t>(cap));
+    std::vector<std::vector<int>> got(kConsumers);
+    WaitGroup producers, consumers;
+    producers.add(kProducers);
+    consumers.add(kConsumers);
+    const GoroutineStats s0 = goroutine_stats();
+    for (int p = 0; p < kProducers; ++p) {
+      go([&, p] {
+        for (int i = 0; i < kPerProducer; ++i) c.send(p * kPerProducer + i);
+        producers.done();
+      });
+    }
+    for (int k = 0; k < kConsumers; ++k) {
+      go([&, k] {
+        for (int v : c) got[static_cast<size_t>(k)].push_back(v);
+        consumers.done();
+      });
+    }
+    producers.wait();
+    c.close();
+    consumers.wait();
+    const GoroutineStats s1 = goroutine_stats();
+    std::vector<int> seen(kProducers * kPerProducer, 0);
+    for (const auto& g : got) {
+      std::vector<int> last(kProducers, -1);
+      for (int v : g) {
+        ++seen[static_cast<size_t>(v)];
+        const int p = v / kPerProducer;
+        EXPECT_LT(last[static_cast<size_t>(p)], v) << "producer " << p << " out of order";
+        last[static_cast<size_t>(p)] = v;
+      }
+    }
+    for (size_t v = 0; v < seen.size(); ++v) ASSERT_EQ(seen[v], 1) << "value " << v;
+    const std::string at = "_cap" + std::to_string(cap);
+    RecordProperty("ring_backoffs" + at, static_cast<int>(s1.ring_backoffs - s0.ring_backoffs));
+    RecordProperty("runnext_backoffs" + at,
+                   static_cast<int>(s1.runnext_backoffs - s0.runnext_backoffs));
+    RecordProperty("steals" + at, static_cast<int>(s1.steals - s0.steals));
+  }
 }
 
 // A communicating pair on two P's: every message is handed over and each

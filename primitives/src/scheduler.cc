@@ -182,11 +182,14 @@ struct M {
   // The schedtick of each P as this M last saw it while looking for work
   // (see "Stealing runnext"); only this M.
   uint32_t seen_tick[kMaxProcs] = {};
+  // The runqtail of each P as this M saw it at the end of its last pass
+  // looking for work (see "Stealing from a switching P's ring"); only this M.
+  uint32_t seen_tail[kMaxProcs] = {};
   bool thread_started = false;  // set once, by the startm that creates the thread
   // Counters: written only by this M (relaxed load+store), read by
   // goroutine_stats().
   std::atomic<uint64_t> switches{0}, parks{0}, steals{0}, timers_fired{0}, syscalls{0}, handoffs{0},
-      runnext_backoffs{0}, runnext_steals{0}, spin_polls{0}, preemptions{0};
+      runnext_backoffs{0}, runnext_steals{0}, spin_polls{0}, preemptions{0}, ring_backoffs{0};
 #if defined(SYNCSCOPE_TSAN_FIBERS)
   void* fiber = nullptr;
 #endif
@@ -490,15 +493,24 @@ G* runq_get(P* p) {
 // Here, without Go's sleep on every look (it makes a wake-up across P's
 // cost 3 us plus the kernel's timer slack, ~55 us; Go measured 149 us in the
 // goroutines suite):
-//   * Backing off (runq_grab): the thief looks at the victim's schedtick.
-//     Unchanged since this M last looked (before it slept, or in its last
-//     pass): the victim has been running one goroutine all that time, a
-//     long runner that readied someone and does not block: take runnext at
-//     once. Changed: the victim is switching goroutines, so its goroutine
-//     will likely block soon and run runnext itself: spin up to
-//     kRunnextBackoffNs watching the slot and the tick, and take runnext only
-//     if the victim did not schedule meanwhile (Go's usleep(3), as a spin
-//     that ends early).
+//   * Backing off (runq_grab): before taking the runnext of a running P,
+//     the thief spins up to kRunnextBackoffNs watching the slot and the
+//     victim's schedtick, and takes runnext only if the victim did not
+//     schedule meanwhile (Go's usleep(3), as a spin that ends early). Always,
+//     as Go does: a goroutine that readied its partner and then runs on
+//     (the producer of a pipeline whose consumer is always waiting) still
+//     blocks a few hundred nanoseconds later at its next operation, and its
+//     P then runs runnext itself. (Until issue 11's last stop a thief took
+//     at once the runnext of a P whose schedtick had not moved since its
+//     last look, as a "long runner". That split such a pipeline over two
+//     P's for good: its producer never blocked, since its consumer on the
+//     other P was always waiting, so its tick never moved and every message
+//     readied the consumer into the producer's runnext for the other M to
+//     take — which went idle between messages and was woken through the
+//     kernel: prodcons with 100 ns of work per message measured 0.075 idle-M
+//     wakes and runnext steals per message and ~900 ns/msg, against
+//     ~250 ns/msg with both on one P. A real long runner loses only the
+//     back-off: its runnext is taken ~1 us later.)
 //   * Polling (find_runnable): a spinning M that found nothing, while some
 //     running P scheduled since its last look, stays spinning (counted in
 //     nmspinning, so that P's wakeups wake nobody) and sleeps
@@ -511,31 +523,89 @@ G* runq_get(P* p) {
 // What the trade costs: a goroutine readied by a P that is switching is run
 // by another P up to kRunnextBackoffNs later (or, while an M polls, up to
 // one poll later) than if it were taken at once.
+//
+// Stealing from a switching P's ring (issue 11, mpmc on goroutines). A
+// group of goroutines that talk through one channel keeps most of its
+// members parked on the channel and a few runnable at a time: each ready
+// puts the woken one in the waker's runnext and kicks the previous occupant
+// to the ring. Taking half of that ring at once (Go's runqgrab does) splits
+// the group over both P's; from then on every channel operation moves the
+// channel's lines between CPUs, and each P keeps itself busy readying the
+// goroutines its own goroutines wake, so the split lasts. Measured on the
+// 2-CPU machine, the same run either stayed on one P or split for good:
+// mpmc 16+16 cap 0 at ~120 ns/msg on one P (CPU time = wall time) vs
+// ~600 ns/msg split (CPU time = 2x wall time, 0.04-0.06 steals/msg from a
+// P that ran out for a moment); Go's chan, on the same machine, ~136 ns/msg
+// with CPU time = wall time. So a thief takes from a running P's ring only
+// goroutines that waited there a whole poll: when the victim's schedtick
+// moved since this M last looked (it is switching goroutines: draining its
+// ring by itself) and its ring head has passed everything that was queued
+// at this M's last look (M::seen_tail), the thief notes the tail, leaves
+// the ring to its owner (counted in ring_backoffs; the M keeps polling, as
+// for runnext) and looks again after its poll sleep; a goroutine still
+// queued then — its P did not get to it within a poll — is taken, half the
+// ring with it, as before. A victim whose tick did not move (one goroutine
+// runs on: a long runner) or that is not running is robbed at once, so
+// independent work still spreads. The price: queued work reaches an idle P
+// up to one poll (kSpinPollSleepNs plus the kernel's timer slack, ~55 us
+// here) later than at once, and work that a P gets through within a poll
+// stays on that P. (An earlier try watched the ring head for up to 1 us and
+// left the ring whenever it moved; reverted in 3e81b31 after a 3-round
+// measurement; this rule judges by what is still queued after a poll.)
 constexpr int64_t kRunnextBackoffNs = 1000;
 constexpr long kSpinPollSleepNs = 3000;  // Go: usleep(3)
+
+
+void spin_poll_sleep() {
+  timespec ts{0, kSpinPollSleepNs};
+  nanosleep(&ts, nullptr);
+}
 
 // Takes about half of victim's run queue into batch (Go's runqgrab); with
 // steal_next, also its runnext when the ring is empty, after the back-off
 // above. *switching is set when the victim scheduled during the back-off
 // (its own M ran or replaced runnext: nothing was taken). Returns the count.
 uint32_t runq_grab(M* m, P* victim, G** batch, bool steal_next, bool* switching) {
+  bool ring_looked = false;
   for (;;) {
     uint32_t head = victim->runqhead.load(std::memory_order_acquire);
     uint32_t tail = victim->runqtail.load(std::memory_order_acquire);
     uint32_t n = tail - head;
     n = n - n / 2;
+    if (n != 0 && n <= kRunqSize / 2 && !ring_looked) {
+      // The ring rule (see "Stealing from a switching P's ring"): once per
+      // grab, against what this M saw at the end of its last pass
+      // (others_switched records seen_tick and seen_tail there, so every
+      // grab of one pass judges against the same look).
+      ring_looked = true;
+      const bool running = victim->running.load(std::memory_order_relaxed);
+      const bool moved =
+          victim->schedtick.load(std::memory_order_relaxed) != m->seen_tick[victim->id];
+      if (!ring_take_now(running, moved, m->seen_tail[victim->id], head, tail)) {
+        bump(m->ring_backoffs);
+        *switching = true;  // its owner drains its ring: look again after a poll
+        return 0;
+      }
+    }
     if (n == 0) {
       if (steal_next) {
         G* next = victim->runnext.load(std::memory_order_acquire);
         if (next == nullptr) return 0;
         const uint32_t tick = victim->schedtick.load(std::memory_order_relaxed);
         uint32_t& seen = m->seen_tick[victim->id];
-        if (victim->running.load(std::memory_order_relaxed) && tick != seen) {
+        if (victim->running.load(std::memory_order_relaxed)) {
           bump(m->runnext_backoffs);
           const int64_t until = now_ns() + kRunnextBackoffNs;
           while (victim->schedtick.load(std::memory_order_relaxed) == tick &&
                  victim->runnext.load(std::memory_order_relaxed) == next && now_ns() < until) {
             arch::cpu_relax();
+          }
+          if (victim->schedtick.load(std::memory_order_relaxed) == tick &&
+              victim->runnext.load(std::memory_order_relaxed) == next) {
+            // Still no schedule: the victim's M may be off its CPU — perhaps
+            // preempted by this very M's wake-up on the same CPU. Give the
+            // CPU away once (Go's usleep(3)) before taking the slot.
+            spin_poll_sleep();
           }
           const uint32_t after = victim->schedtick.load(std::memory_order_relaxed);
           if (after != tick) {
@@ -579,7 +649,9 @@ G* runq_steal(M* m, P* p, P* victim, bool steal_next, bool* switching) {
 }
 
 // True if a running P other than p scheduled since m last looked (M::
-// seen_tick); updates what m saw. See "Polling" above.
+// seen_tick); updates what m saw (seen_tick, and seen_tail for the ring
+// rule). Called once per pass of find_runnable, after its steal rounds.
+// See "Polling" and "Stealing from a switching P's ring" above.
 bool others_switched(M* m, P* p, int nprocs) {
   Sched& s = sched();
   bool any = false;
@@ -589,6 +661,7 @@ bool others_switched(M* m, P* p, int nprocs) {
     const uint32_t tick = q->schedtick.load(std::memory_order_relaxed);
     if (q->running.load(std::memory_order_relaxed) && tick != m->seen_tick[i]) any = true;
     m->seen_tick[i] = tick;
+    m->seen_tail[i] = q->runqtail.load(std::memory_order_relaxed);
   }
   return any;
 }
@@ -618,11 +691,6 @@ Others watch_others(M* m, P* p, int nprocs) {
     arch::cpu_relax();
   } while (now_ns() < until);
   return Others::kQuiet;
-}
-
-void spin_poll_sleep() {
-  timespec ts{0, kSpinPollSleepNs};
-  nanosleep(&ts, nullptr);
 }
 
 // ---- timers (per P) ----------------------------------------------------------------
@@ -1733,6 +1801,7 @@ GoroutineStats goroutine_stats() noexcept {
     st.runnext_steals += m->runnext_steals.load(std::memory_order_relaxed);
     st.spin_polls += m->spin_polls.load(std::memory_order_relaxed);
     st.preemptions += m->preemptions.load(std::memory_order_relaxed);
+    st.ring_backoffs += m->ring_backoffs.load(std::memory_order_relaxed);
   }
   return st;
 }

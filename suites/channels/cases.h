@@ -213,6 +213,9 @@ struct Outcome {
   BlockStats stats;
   // Model::kGoroutine: goroutine_stats() deltas over the run.
   uint64_t g_parks = 0, g_switches = 0, g_steals = 0;
+  // ... and where woken goroutines ran (scheduler.cc, "Stealing runnext").
+  uint64_t g_idle_m_wakes = 0, g_runnext_steals = 0, g_runnext_backoffs = 0, g_spin_polls = 0,
+           g_ring_backoffs = 0;
   uint64_t sink = 0;
 };
 
@@ -334,6 +337,11 @@ Outcome run_team(const CaseSpec& c, int n, const std::vector<int>& pus, Body&& b
     o.g_parks = g1.parks - g0.parks;
     o.g_switches = g1.switches - g0.switches;
     o.g_steals = g1.steals - g0.steals;
+    o.g_idle_m_wakes = g1.idle_m_wakes - g0.idle_m_wakes;
+    o.g_runnext_steals = g1.runnext_steals - g0.runnext_steals;
+    o.g_runnext_backoffs = g1.runnext_backoffs - g0.runnext_backoffs;
+    o.g_spin_polls = g1.spin_polls - g0.spin_polls;
+    o.g_ring_backoffs = g1.ring_backoffs - g0.ring_backoffs;
   }
   return o;
 }

@@ -56,7 +56,9 @@
 //                     acquisitions that missed the first CAS, and cpu_relax
 //                     hints spent spinning — the bounded spinning before
 //                     parking, measured)
-//   g_parks_per_msg, g_switches_per_msg, g_steals_per_msg, gomaxprocs
+//   g_parks_per_msg, g_switches_per_msg, g_steals_per_msg, gomaxprocs,
+//   g_idle_m_wakes_per_msg, g_runnext_steals_per_msg,
+//   g_runnext_backoffs_per_msg, g_spin_polls_per_msg, g_ring_backoffs_per_msg
 //                     model:goroutine only: the runtime's counters
 //                     (goroutine_stats()) over the run, per message
 //   cpu_ns_per_msg and ctx_switches_per_msg leave the neighbour's busy
@@ -380,6 +382,11 @@ void BM_Channel(benchmark::State& state, CaseSpec c, std::string name) {
     k["g_parks_per_msg"] = static_cast<double>(o.g_parks) / msgs;
     k["g_switches_per_msg"] = static_cast<double>(o.g_switches) / msgs;
     k["g_steals_per_msg"] = static_cast<double>(o.g_steals) / msgs;
+    k["g_idle_m_wakes_per_msg"] = static_cast<double>(o.g_idle_m_wakes) / msgs;
+    k["g_runnext_steals_per_msg"] = static_cast<double>(o.g_runnext_steals) / msgs;
+    k["g_runnext_backoffs_per_msg"] = static_cast<double>(o.g_runnext_backoffs) / msgs;
+    k["g_spin_polls_per_msg"] = static_cast<double>(o.g_spin_polls) / msgs;
+    k["g_ring_backoffs_per_msg"] = static_cast<double>(o.g_ring_backoffs) / msgs;
     k["gomaxprocs"] = gomaxprocs();
   } else if constexpr (HasChanStats<A>) {
     k["blocked_per_msg"] = static_cast<double>(o.stats.blocked) / msgs;

@@ -346,6 +346,9 @@ struct GoroutineStats {
   uint64_t runnext_backoffs = 0;  // looks at a switching P's runnext that first
                                   // gave its owner a chance to run it
   uint64_t runnext_steals = 0;    // runnext slots taken from another P
+  uint64_t ring_backoffs = 0;     // looks at a switching P's run queue that left
+                                  // it to its owner for a poll (it had run all
+                                  // that was queued at the previous look)
   uint64_t spin_polls = 0;        // sleeps of a spinning M that stayed spinning
                                   // because another P was switching goroutines
   // Preemption (see "Preemption"):

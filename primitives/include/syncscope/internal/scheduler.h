@@ -106,6 +106,26 @@ struct SliceWatch {
   void forget() noexcept { seen = false; }
 };
 
+// ---- stealing (scheduler.cc, "Stealing from a switching P's ring") ----
+// ring_take_now(): may a thief (a spinning M) take from a victim P's local
+// run queue now? head and tail are the victim's ring positions now;
+// seen_tail is its tail as the thief saw it at the end of its previous pass
+// looking for work; running: the victim is held by an M; switching: its
+// schedtick moved since that pass. Take at once from an idle P's ring or a
+// long runner's (not switching); from a switching P's ring only while
+// something that was queued at the previous look is still queued (head has
+// not passed seen_tail): its owner did not get to it within a poll.
+// Otherwise the owner is draining its ring by itself and the thief looks
+// again after its poll sleep. Positions wrap modulo 2^32 as the ring's own
+// do. Pure: tested on synthetic looks (goroutine_test.cc).
+constexpr bool ring_take_now(bool running, bool switching, uint32_t seen_tail, uint32_t head,
+                             uint32_t tail) noexcept {
+  if (head == tail) return false;           // nothing queued
+  if (!running || !switching) return true;  // an idle P, or a long runner
+  const uint32_t still = seen_tail - head;  // queued at the last look, not yet taken
+  return static_cast<int32_t>(still) > 0 && still <= tail - head;
+}
+
 // preempt_requested(): true when the caller is a goroutine holding a P that
 // the monitor has marked for the caller's current slice (its next
 // preempt_point() yields). False on a thread. For tests and diagnostics.
