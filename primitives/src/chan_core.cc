@@ -468,6 +468,9 @@ bool ChanCore::block(WaitQueue& q, Waiter& w, Sudog& sg, const Deadline* deadlin
     return false;
   }
   sg.waiter = &w;
+  // A goroutine waiter never spins, so it never reads claimer_cpu: its
+  // claimer need not ask the kernel where it runs (see publish()).
+  if (internal::parkable_goroutine() != nullptr) w.claimer_cpu = Waiter::kCpuNotWanted;
   q.enqueue(&sg);
   unlock();
 
@@ -528,6 +531,8 @@ ChanCore::RingWait ChanCore::wait_ring_queued(WaitQueue& q, bool for_send, void*
   sg.waiter = &w;
   sg.elem = elem;
   sg.is_send = for_send;
+  // As in block(): a goroutine waiter's claimer need not ask where it runs.
+  if (internal::parkable_goroutine() != nullptr) w.claimer_cpu = Waiter::kCpuNotWanted;
   lock();
   q.enqueue(&sg);  // the announcement: a seq_cst store (see "No lost wake-up")
   if (ring_ready(for_send, std::memory_order_seq_cst)) {

@@ -555,7 +555,6 @@ G* runq_get(P* p) {
 constexpr int64_t kRunnextBackoffNs = 1000;
 constexpr long kSpinPollSleepNs = 3000;  // Go: usleep(3)
 
-
 void spin_poll_sleep() {
   timespec ts{0, kSpinPollSleepNs};
   nanosleep(&ts, nullptr);

@@ -312,6 +312,9 @@ struct Waiter {
   // The CPU the claimer ran on (sched_getcpu), for the adaptive spinning:
   // a waiter that parked after spinning on that same CPU learns that
   // spinning could not have helped. Same writer/reader as `fired`.
+  // kCpuNotWanted: set by a waiter on a goroutine before it links its Sudog
+  // (it never spins, so it never reads this; its claimer skips the call).
+  static constexpr int32_t kCpuNotWanted = -2;
   int32_t claimer_cpu = -1;
   // true: a value was transferred; false: the channel was closed (a receive
   // returns "closed", a send panics). Same writer/reader as `fired`.
@@ -398,7 +401,7 @@ inline Waiter* publish(Sudog* sg, bool success) noexcept {
   Waiter* w = sg->waiter;
   w->fired = sg->case_index;
   w->success = success;
-  w->claimer_cpu = current_cpu();
+  if (w->claimer_cpu != Waiter::kCpuNotWanted) w->claimer_cpu = current_cpu();
   const uint32_t prev = w->state.fetch_or(Waiter::kDone, std::memory_order_acq_rel);
   return (prev & Waiter::kParked) ? w : nullptr;
 }
