@@ -61,14 +61,22 @@
 //     M spinning for work at once (Go's rule); an M that finds none gives
 //     its P back and sleeps (on the parking layer's futex) until a new
 //     goroutine becomes runnable while P's are idle (wakep).
-//   * Runnext and pairs (Go's runqgrab back-off): a spinning M leaves the
-//     runnext of a P that is switching goroutines to that P for about a
-//     microsecond (its goroutine is about to block and run it), and takes
-//     at once the runnext of a P that has run one goroutine since the M
-//     last looked. While another P keeps switching, an M that finds no work
-//     stays spinning, asleep between looks (a few tens of microseconds),
-//     so that the pair's wakeups (wakep) wake no idle M: a communicating
-//     pair runs on one P, in user space (scheduler.cc, "Stealing runnext").
+//   * Runnext and pairs (Go's runqgrab back-off): before taking the
+//     runnext of a running P, a spinning M watches it for about a
+//     microsecond and then gives its CPU away once (Go's usleep(3)); it
+//     leaves the slot to that P if the P scheduled meanwhile (its goroutine
+//     blocked and ran it). While another P keeps switching, an M that
+//     finds no work stays spinning, asleep between looks (a few tens of
+//     microseconds), so that the pair's wakeups (wakep) wake no idle M: a
+//     communicating pair runs on one P, in user space (scheduler.cc,
+//     "Stealing runnext").
+//   * Groups on one channel: from the local queue of a P that is switching
+//     goroutines, a spinning M takes only goroutines that were already
+//     queued at its previous look (one poll earlier): what the P runs
+//     through within a poll stays on it, so producers and consumers of one
+//     channel are not split over two CPUs (scheduler.cc, "Stealing from a
+//     switching P's ring"). A P that runs one goroutine on (a long runner)
+//     is robbed at once, as in Go.
 //   * Timers: each P has a heap of sleeping goroutines' deadlines; its M
 //     runs the expired ones whenever it schedules, an M looking for work
 //     runs other P's expired ones, and one idle M sleeps until the earliest
