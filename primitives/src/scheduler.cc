@@ -495,22 +495,23 @@ G* runq_get(P* p) {
 // goroutines suite):
 //   * Backing off (runq_grab): before taking the runnext of a running P,
 //     the thief spins up to kRunnextBackoffNs watching the slot and the
-//     victim's schedtick, and takes runnext only if the victim did not
-//     schedule meanwhile (Go's usleep(3), as a spin that ends early). Always,
-//     as Go does: a goroutine that readied its partner and then runs on
-//     (the producer of a pipeline whose consumer is always waiting) still
-//     blocks a few hundred nanoseconds later at its next operation, and its
-//     P then runs runnext itself. (Until issue 11's last stop a thief took
-//     at once the runnext of a P whose schedtick had not moved since its
-//     last look, as a "long runner". That split such a pipeline over two
-//     P's for good: its producer never blocked, since its consumer on the
-//     other P was always waiting, so its tick never moved and every message
-//     readied the consumer into the producer's runnext for the other M to
-//     take — which went idle between messages and was woken through the
-//     kernel: prodcons with 100 ns of work per message measured 0.075 idle-M
-//     wakes and runnext steals per message and ~900 ns/msg, against
-//     ~250 ns/msg with both on one P. A real long runner loses only the
-//     back-off: its runnext is taken ~1 us later.)
+//     victim's schedtick; if the victim did not schedule meanwhile, it
+//     gives its CPU away once (nanosleep of kSpinPollSleepNs, Go's
+//     usleep(3)) and looks again; it takes runnext only if the victim still
+//     did not schedule. Always, as Go does. Until issue 11's last stop a
+//     thief took at once the runnext of a P whose schedtick had not moved
+//     since its last look (a "long runner"), and took it after the spin
+//     alone otherwise. Both split a pipeline over two P's: prodcons with
+//     100 ns of work per message measured 0.05-0.075 idle-M wakes and
+//     runnext steals per message and ~800-900 ns/msg (against ~250 ns/msg
+//     with both on one P). The producer readies its consumer and blocks a
+//     few hundred nanoseconds later at its next send, so its P runs runnext
+//     itself — unless its M is off its CPU: on a loaded 2-CPU machine the
+//     thief, woken by wakep() through the kernel, often runs on the very CPU
+//     of the victim's M, which cannot schedule while the thief spins there.
+//     With the spin alone the steals stayed (0.055 per message); giving the
+//     CPU away once brought them to 0. A real long runner's runnext is
+//     taken one back-off and one poll sleep later.
 //   * Polling (find_runnable): a spinning M that found nothing, while some
 //     running P scheduled since its last look, stays spinning (counted in
 //     nmspinning, so that P's wakeups wake nobody) and sleeps
