@@ -532,6 +532,24 @@ void ring_snooze(uint32_t& step) noexcept {
   }
 }
 
+namespace {
+// The last operation in flight this thread's lock-free try left to the batch
+// wait (first_in_flight_meeting); plain thread-local data.
+struct InFlightMeeting {
+  const void* ch = nullptr;
+  uint64_t pos = 0;
+};
+thread_local InFlightMeeting tls_in_flight;
+}  // namespace
+
+bool first_in_flight_meeting(const void* ch, uint64_t pos) noexcept {
+  InFlightMeeting& m = tls_in_flight;
+  if (m.ch == ch && m.pos == pos) return false;
+  m.ch = ch;
+  m.pos = pos;
+  return true;
+}
+
 ChanCore::RingWait ChanCore::wait_ring(bool for_send, void* elem, const Deadline* deadline) {
   if (for_send) {
     SYNCSCOPE_WAITREG_NOTE(this, What::kChanSend);  // detector hook

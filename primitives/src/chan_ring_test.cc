@@ -780,9 +780,10 @@ TEST(RingBatchRuleTest, AdvanceWrapsIntoTheNextLapAtTheCapacity) {
   EXPECT_EQ(core->ring_advance(lap + 10, 5), 2 * lap + 3);
 }
 
-// An operation in flight (its CAS done, its stamp not yet stored): the
-// lock-free try leaves the wait to its caller (would block) instead of
-// waiting on the slot; after close() a receive still waits for the value
+// An operation in flight (its CAS done, its stamp not yet stored): a
+// thread's lock-free try leaves the wait to its caller (would block) the
+// first time it meets it, instead of waiting on the slot, and waits for it
+// when it meets it again; after close() a receive still waits for the value
 // being written and returns it before "closed". The element's move
 // constructor holds the operation in flight: it runs between the ring CAS
 // and the stamp store, in the send (construct into the slot) and in the
@@ -824,8 +825,9 @@ TEST(RingInFlightTest, AReceiveMeetingASendInFlightWouldBlockAndCloseWaitsForIts
   threads.spawn([&] { c.send(Gated(7)); });
   ASSERT_TRUE(eventually([] { return Gated::holding.load(); }));
   EXPECT_EQ(c.len(), 1u);  // reserved: counts as a value
-  // The lock-free try does not wait for the writer.
-  EXPECT_EQ(c.try_receive().status, RecvStatus::kWouldBlock);
+  // A thread's first lock-free try does not wait for the writer (a fresh
+  // thread: what it met last is per thread).
+  std::thread([&] { EXPECT_EQ(c.try_receive().status, RecvStatus::kWouldBlock); }).join();
   // Closed meanwhile: a receive returns the value being written, then "closed".
   c.close();
   std::atomic<int> got{-1};
@@ -853,12 +855,22 @@ TEST(RingInFlightTest, ASendMeetingAReceiveInFlightOnAFullRingWouldBlockThenComp
     got.store(r.has_value() ? r->v : -2);
   });
   ASSERT_TRUE(eventually([] { return Gated::holding.load(); }));
-  // head_ moved, the slot not yet freed: the lock-free try would block.
-  EXPECT_FALSE(c.try_send(Gated(3)));
+  // head_ moved, the slot not yet freed: a thread's first lock-free try
+  // would block; its second try at the same operation in flight waits for
+  // it (its thread may be preempted there), and then sends.
+  std::atomic<bool> first_done{false};
+  std::atomic<int> second{-1};
+  threads.spawn([&] {
+    EXPECT_FALSE(c.try_send(Gated(3)));
+    first_done.store(true);
+    second.store(c.try_send(Gated(3)) ? 1 : 0);
+  });
+  ASSERT_TRUE(eventually([&] { return first_done.load(); }));
   Gated::disarm();
   ASSERT_TRUE(eventually([&] { return got.load() != -1; }));
   EXPECT_EQ(got.load(), 1);
-  EXPECT_TRUE(c.try_send(Gated(3)));
+  ASSERT_TRUE(eventually([&] { return second.load() != -1; }));
+  EXPECT_EQ(second.load(), 1);
   EXPECT_EQ(c.receive()->v, 2);
   EXPECT_EQ(c.receive()->v, 3);
   threads.join();

@@ -249,7 +249,10 @@ class BufferedChan final : public ChanCore {
   // caller's batch wait (spin_until_ready), which polls a line the partner
   // is not writing instead of re-reading the slot the partner is emptying;
   // the locked paths wait, as a queued waiter's re-check (ring_ready)
-  // counts an operation in flight as done.
+  // counts an operation in flight as done. A goroutine waits too: it does
+  // not spin before queueing, so "would block" would send it through the
+  // lock and the queue (and back, as the re-check counts the slot as done)
+  // for a wait of a few instructions.
   Poll reserve_tail(uint64_t* pos, Slot** out_slot, bool wait_in_flight = true) noexcept {
     uint64_t tail = tail_.load(std::memory_order_relaxed);
     uint32_t step = 0;
@@ -269,7 +272,8 @@ class BufferedChan final : public ChanCore {
         // The slot still holds the value sent one lap ago: the ring is full,
         // unless its receive has moved head_ and not yet the stamp.
         const uint64_t head = head_.load(std::memory_order_seq_cst);
-        if (head + one_lap() == tail || !wait_in_flight) return Poll::kBlock;
+        if (head + one_lap() == tail) return Poll::kBlock;
+        if (step == 0 && leave_in_flight(wait_in_flight, tail)) return Poll::kBlock;
         ring_snooze(step);
         tail = tail_.load(std::memory_order_relaxed);
       } else {
@@ -312,7 +316,9 @@ class BufferedChan final : public ChanCore {
         if ((tail & ~mark_bit_) == head) {
           return (tail & mark_bit_) != 0 ? Poll::kClosed : Poll::kBlock;
         }
-        if (!wait_in_flight && (tail & mark_bit_) == 0) return Poll::kBlock;
+        if (step == 0 && (tail & mark_bit_) == 0 && leave_in_flight(wait_in_flight, head)) {
+          return Poll::kBlock;
+        }
         ring_snooze(step);
         head = head_.load(std::memory_order_relaxed);
       } else {
@@ -321,6 +327,16 @@ class BufferedChan final : public ChanCore {
         head = head_.load(std::memory_order_relaxed);
       }
     }
+  }
+  // leave_in_flight(wait_in_flight, pos): the operation in flight at pos
+  // is kBlock (see reserve_tail): not asked to wait, on an OS thread, and
+  // the first time this thread meets pos in flight. Met again (the batch
+  // wait that followed did not see it finish: its thread may have been
+  // preempted between its CAS and its stamp store), it is waited for,
+  // with ring_snooze's yield, as the locked paths do.
+  bool leave_in_flight(bool wait_in_flight, uint64_t pos) const noexcept {
+    return !wait_in_flight && internal::parkable_goroutine() == nullptr &&
+           first_in_flight_meeting(this, pos);
   }
   static void take(Slot* s, std::optional<T>* out) noexcept {
     T* p = value(s);

@@ -60,10 +60,10 @@
 //   * Waiting: a send that finds the ring full (a receive: empty) spins
 //     outside the queues (spin_until_ready), then queues a Sudog for its
 //     value / destination under the lock, re-checks the ring, and waits.
-//     The lock-free try (send_nb / recv_nb) also answers "would block" when
-//     the slot it needs is in flight (the partner's CAS done, its stamp not
-//     yet stored) and the channel is open, and leaves that wait to the
-//     spin too; the operation in flight has not completed, so "would
+//     The lock-free try (send_nb / recv_nb) on an OS thread also answers
+//     "would block" when the slot it needs is in flight (the partner's CAS
+//     done, its stamp not yet stored) and the channel is open, and leaves
+//     that wait to the spin too; the operation in flight has not completed, so "would
 //     block" is a true answer for a try_send / try_receive as well, and a
 //     waiter's re-check (ring_ready) counts it as done, so nobody sleeps
 //     on it. The locked paths, and a receive after close(), wait for it.
@@ -847,6 +847,13 @@ class alignas(64) ChanCore {
 // a little (cpu_relax with exponential backoff, then sched_yield, as
 // crossbeam's Backoff::snooze). Outlined: rare, and keeps the header light.
 void ring_snooze(uint32_t& step) noexcept;
+
+// first_in_flight_meeting(ch, pos): records that this thread's lock-free
+// try met the operation at position pos of channel ch in flight, and says
+// whether that is new (false: its previous meeting was the same ch and
+// pos). Thread-local; outlined: a rare path (chan_buffered.h,
+// leave_in_flight).
+bool first_in_flight_meeting(const void* ch, uint64_t pos) noexcept;
 
 // Batching of a buffered wait's spin before queueing (see "Batching" in
 // chan_core.cc). ring_batch_target(cap): how much room (free slots for a
