@@ -789,9 +789,9 @@ TEST(RingBatchRuleTest, AdvanceWrapsIntoTheNextLapAtTheCapacity) {
 // and the stamp store, in the send (construct into the slot) and in the
 // receive (move out of it).
 struct Gated {
-  static std::atomic<int> hold;       // moves left to pass before holding one
-  static std::atomic<bool> holding;   // a move is being held now
-  static std::atomic<bool> release;   // lets the held move finish
+  static std::atomic<int> hold;      // moves left to pass before holding one
+  static std::atomic<bool> holding;  // a move is being held now
+  static std::atomic<bool> release;  // lets the held move finish
   int v = 0;
   explicit Gated(int x) : v(x) {}
   Gated(Gated&& o) noexcept : v(o.v) {
