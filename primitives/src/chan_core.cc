@@ -86,11 +86,12 @@ namespace {
 //
 // Spin/park policy of a buffered channel's wait, and why it does not fall
 // into a park per message when a low-priority process shares the CPUs:
-//   1. Spin before queueing (spin_until_ready), polling head_/tail_ with
-//      exponential backoff, for the thread's adaptive budget (above: grows
-//      while spins pay off, bounded by twice the measured unpark latency,
-//      i.e. by what a hand-off through a park costs), until a batch of
-//      slots / values is there (see "Batching" below).
+//   1. Spin before queueing (spin_until_ready) for the thread's adaptive
+//      budget (above: grows while spins pay off, bounded by twice the
+//      measured unpark latency, i.e. by what a hand-off through a park
+//      costs), until a batch of slots / values is there (see "Batching"
+//      below: caps >= 4 poll the batch's last slot, caps 1-3 head_/tail_
+//      with exponential backoff).
 //   2. Then queue (partners now serve us), re-check, and spin on
 //      the Waiter's own line (wait_for_claim, the same budget): a partner
 //      that frees a slot / sends a value claims us with one CAS and no
@@ -108,24 +109,54 @@ namespace {
 // Batching (issue 11, Chan on threads at caps >= 16): a buffered wait's
 // spin before queueing (step 1) does not retry at the first free slot /
 // value but waits for a batch of them: ring_batch_target(cap) = cap/2,
-// between 1 and kRingBatchMax (chan_core.h), polling ring_room() with
-// pauses of at most ~target/2 partner operations (ring_batch_max_step).
-// Without it, a producer faster than its consumer keeps the ring full and
-// the two run in lockstep: each receive frees one slot, the polling
-// producer refills it at once, and every message moves the head_ line, the
-// slot's line (4 slots of 16 bytes share one) and the tail_ line between
-// the two cores while both touch the same end of the ring (before this
-// rule, spsc cap 16 on threads spent ~3 spin hints per message waiting:
-// the channels suite's spins_per_msg, 2.9).
-// With the batch, the consumer drains half a ring undisturbed while the
-// producer waits, then the producer refills half a ring on lines the
-// consumer has left: the two work a half-ring apart, as a thread switch
-// makes Go's goroutines work in batches on one P. The spinner retries
-// earlier when the room stopped growing since its previous poll (the
-// partner paused, or other spinners are taking it: ring_spin_done), or
-// when its budget runs out with some room (it does not queue then), so a
-// partner that frees one slot and stops still lets the send complete after
-// one more poll, and the batch never delays a wait by more than one pause.
+// between 1 and kRingBatchMax (chan_core.h). Without it, a producer faster
+// than its consumer keeps the ring full and the two run in lockstep: each
+// receive frees one slot, the producer refills it at once, and every
+// message moves the slot's line (4 slots of 16 bytes share one) between
+// the two cores while both touch the same end of the ring. With the
+// batch, the consumer drains half a ring undisturbed while the producer
+// waits, then the producer refills half a ring on lines the consumer has
+// left: the two work a half-ring apart, as a thread switch makes Go's
+// goroutines work in batches on one P.
+//
+// What the spinner reads while it waits matters as much as when it stops,
+// because on two cores every line it reads that the partner writes costs
+// the partner a miss. A cross-core transfer of a line costs ~230 ns on the
+// 2-vCPU development guest (one-way hand-off of a line between two
+// spinning threads), several times the whole message at cap 16; the ring
+// positions are the worst lines to read: the partner CASes its position at
+// every operation, and a locked CAS on a line another core has read also
+// waits for its invalidation. So the batch wait (caps >= 4; the analogue,
+// for Vyukov's per-slot stamps, of the cached indices of rigtorp's
+// SPSCQueue and folly's ProducerConsumerQueue, which read the other side's
+// index only when their cached copy says full / empty):
+//   * remembers where it started (ring_wait_start: the position its own
+//     operation found full / empty, its own side's line) and polls the
+//     stamp of the batch's last slot (ring_batch_ready), one spin hint
+//     apart: a line the partner writes once, when it gets there;
+//   * polls closed_ (the first line, which nobody writes until close) for
+//     a close, at every poll;
+//   * reads the room (ring_room: head_ and tail_) only every
+//     kRingRoomEvery-th poll, for the partner that paused with a smaller
+//     batch: it retries once the room stopped growing between two such
+//     reads (ring_spin_done) or its budget runs out with some room (it
+//     does not queue then), so a partner that frees one slot and stops
+//     still lets the send complete about 2 x kRingRoomEvery hints later.
+// And the lock-free try itself (send_nb / recv_nb) does not wait on a slot
+// whose partner operation is in flight (its CAS done, its stamp not yet
+// stored: the slot the partner is writing right now): it answers "would
+// block" (chan_buffered.h, reserve_tail / reserve_head) and the batch wait
+// takes over; the locked paths, and a receive after close(), still wait
+// for it. (Measured when this was written, on that guest, the suite's
+// threads at SCHED_FIFO so that the others' builds did not preempt them,
+// ns per message, before -> after: spsc cap 16 ~170 -> ~80, mpsc 3->1
+// cap 16 ~210 -> ~80, prodcons cap 16 ~200 -> ~75, spsc / mpsc cap 1024
+// ~75 -> ~35.)
+// The first version of this rule polled ring_room() with backoff pauses
+// of ~target/2 partner operations, and retried when the room stopped
+// growing between two polls: right for when to stop, but each poll read
+// both positions, and at cap 16 it was no faster than no batch at all.
+//
 // Queued waiters are unaffected (hand-off order, the handshake and the
 // park/wake protocol are untouched): the batch only decides when a thread
 // that has not queued yet polls the ring again. A goroutine does not spin
@@ -187,21 +218,11 @@ uint32_t spins_for(int64_t budget_ns) noexcept {
 // this one keeps the exponential pauses and the time accounting
 // spin_until's budget needs.
 constexpr uint32_t kBackoffMaxStep = 6;
-// spin_until_ready's first pause (2^kRingFirstStep hints, ~80 ns where a
-// hint costs ~20 ns): long enough for a busy partner to move a position
-// at least once, so that "the room stopped growing" (ring_spin_done) means
-// a pause, not a poll that came too soon.
-constexpr uint32_t kRingFirstStep = 2;
-// spin_until_ready's longest pause when it waits for a batch of target
-// slots / values: 2^floor(log2(target)) / 2 hints, i.e. about target/2
-// operations of the partner (a hint and a ring operation both take a few
-// dozen ns): polled more rarely, a full ring of 16 would drain completely
-// between two polls, and the partner then waits in turn.
-constexpr uint32_t ring_batch_max_step(uint32_t target) noexcept {
-  uint32_t lg = 0;
-  while ((2u << lg) <= target) ++lg;
-  return std::min(lg == 0 ? 0 : lg - 1, kBackoffMaxStep);
-}
+// spin_until_ready's batch wait reads the room (head_ and tail_, the lines
+// the partner writes at every operation) only every this many polls (a
+// poll is one spin hint, ~20 ns on the development guest: ~1.3 us); the
+// polls between read the batch's last slot (ring_batch_ready).
+constexpr uint32_t kRingRoomEvery = 64;
 // Back-to-back polls of the Waiter's own state before the first spin hint.
 constexpr uint32_t kTightPolls = 16;
 
@@ -514,6 +535,24 @@ void ring_snooze(uint32_t& step) noexcept {
   }
 }
 
+namespace {
+// The last operation in flight this thread's lock-free try left to the batch
+// wait (first_in_flight_meeting); plain thread-local data.
+struct InFlightMeeting {
+  const void* ch = nullptr;
+  uint64_t pos = 0;
+};
+thread_local InFlightMeeting tls_in_flight;
+}  // namespace
+
+bool first_in_flight_meeting(const void* ch, uint64_t pos) noexcept {
+  InFlightMeeting& m = tls_in_flight;
+  if (m.ch == ch && m.pos == pos) return false;
+  m.ch = ch;
+  m.pos = pos;
+  return true;
+}
+
 ChanCore::RingWait ChanCore::wait_ring(bool for_send, void* elem, const Deadline* deadline) {
   if (for_send) {
     SYNCSCOPE_WAITREG_NOTE(this, What::kChanSend);  // detector hook
@@ -619,29 +658,66 @@ bool ChanCore::spin_until_ready(bool for_send, const Deadline* deadline) noexcep
   const uint32_t target = ring_batch_target(cap_);
   uint32_t prev = 0;
   uint32_t room = 0;
-  // Target 1 (caps 1-3): spin_until's backoff. Else pauses of ~target/2
-  // operations at most (see "Batching").
-  const uint32_t max_step = target == 1 ? kBackoffMaxStep : ring_batch_max_step(target);
-  Backoff backoff(target == 1 ? 0 : std::min(kRingFirstStep, max_step), max_step);
-  for (uint32_t spun = 0; spun < limit;) {
-    room = ring_room(for_send);
-    if (ring_spin_done(room, prev, target)) {
+  if (target == 1) {
+    // Caps 1-3: spin_until's backoff, the room read at every poll.
+    Backoff backoff;
+    for (uint32_t spun = 0; spun < limit;) {
+      room = ring_room(for_send);
+      if (ring_spin_done(room, prev, 1)) {
+        st.spins += spun;
+        ++st.prespin_wins;
+        spin_paid_off();
+        return true;
+      }
+      prev = room;
+      if (deadline != nullptr && Clock::now() >= *deadline) {
+        st.spins += spun;
+        return false;
+      }
+      spun += backoff.snooze();
+    }
+    st.spins += limit;
+    return false;
+  }
+  // The batch wait: the batch's last slot at every poll (a line the
+  // partner writes once, when it gets there), closed_ at every poll (a
+  // line nobody writes until close), the room (head_ and tail_, which
+  // the partner writes at every operation) only every kRingRoomEvery-th.
+  const uint64_t start = ring_wait_start(for_send);
+  if (ring_position_marked(start)) return true;  // closed: the retry reports it
+  for (uint32_t spun = 0, poll = 1; spun < limit; ++poll) {
+    arch::cpu_relax();
+    ++spun;
+    if (ring_batch_ready(for_send, start, target)) {
       st.spins += spun;
       ++st.prespin_wins;
+      ++st.batch_slot_wins;
       spin_paid_off();
       return true;
     }
-    prev = room;
-    if (deadline != nullptr && Clock::now() >= *deadline) {
+    if (closed_.load(std::memory_order_relaxed) != 0) {
       st.spins += spun;
-      return room > 0;
+      return true;
     }
-    spun += backoff.snooze();
+    if (poll % kRingRoomEvery == 0) {
+      room = ring_room(for_send);
+      if (ring_spin_done(room, prev, target)) {
+        st.spins += spun;
+        ++st.prespin_wins;
+        spin_paid_off();
+        return true;
+      }
+      prev = room;
+      if (deadline != nullptr && Clock::now() >= *deadline) {
+        st.spins += spun;
+        return room > 0;
+      }
+    }
   }
   st.spins += limit;
   // Out of budget with some room: retry rather than queue (a queued waiter
   // would be served at once anyway, through the lock).
-  if (room > 0) return true;
+  if (ring_room(for_send) > 0) return true;
   // No verdict yet: the wait that follows learns where its claimer ran.
   return false;
 }
@@ -651,29 +727,24 @@ void ChanCore::close() {
   // Pinned (see "Lifetime"): the mark and closed_ are visible to lock-free
   // receivers before this thread unlocks, and a receiver that returns
   // "closed" may drop the last handle at once.
-  ref();
-  lock();
-  if (closed_.load(std::memory_order_relaxed) != 0) {
-    unlock();
-    unref();
-    throw_chan_panic(kCloseOfClosedChannel);
-  }
-  // Buffered: the mark first, so that no send reserves a slot from now on
-  // (its CAS on tail_ fails); a waiter that queues after this lock re-checks
-  // the ring and sees it.
-  if (cap_ != 0) tail_.fetch_or(mark_bit_, std::memory_order_seq_cst);
-  closed_.store(1, std::memory_order_release);
-  // Claim every queued operation with success = false: receivers return
-  // "closed" (their destination stays empty), senders throw (on a buffered
-  // channel both retry instead, and their retry finds the mark). Published
-  // and woken after unlocking (Go: glist, goready after unlock).
-  Handoffs woken;
-  for (WaitQueue* q : {&recvq_, &sendq_}) {
-    while (Sudog* sg = q->dequeue()) woken.add(sg, false);
-  }
-  unlock();
-  woken.finish();
-  unref();
+  const bool was_closed = pinned_locked([this](Handoffs* woken) {
+    if (closed_.load(std::memory_order_relaxed) != 0) return true;
+    // Buffered: the mark first, so that no send reserves a slot from now on
+    // (its CAS on tail_ fails); a waiter that queues after this lock
+    // re-checks the ring and sees it.
+    if (cap_ != 0) tail_.fetch_or(mark_bit_, std::memory_order_seq_cst);
+    closed_.store(1, std::memory_order_release);
+    // Claim every queued operation with success = false: receivers return
+    // "closed" (their destination stays empty), senders throw (on a
+    // buffered channel both retry instead, and their retry finds the
+    // mark). Published and woken after unlocking (Go: glist, goready after
+    // unlock).
+    for (WaitQueue* q : {&recvq_, &sendq_}) {
+      while (Sudog* sg = q->dequeue()) woken->add(sg, false);
+    }
+    return false;
+  });
+  if (was_closed) throw_chan_panic(kCloseOfClosedChannel);
 }
 
 // ---- the rest -------------------------------------------------------------------

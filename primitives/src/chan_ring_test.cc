@@ -730,6 +730,152 @@ TEST_P(RingCapTest, RingRoomCountsFreeSlotsAndValuesExactlyAcrossLaps) {
   EXPECT_EQ(c.receive(), std::nullopt);
 }
 
+// The batch wait's poll (ring_batch_ready): from where a wait starts, it says
+// "ready" exactly when the batch's last slot is done for it — the target-th
+// value sent (a receiver) or the target-th slot freed (a sender) — on every
+// lap, with the batch crossing the end of the ring in some of them.
+TEST_P(RingCapTest, BatchReadyTurnsTrueExactlyAtTheBatchsLastSlotAcrossLaps) {
+  const std::size_t cap = GetParam();
+  const auto n = static_cast<uint32_t>(cap);
+  const uint32_t target = detail::ring_batch_target(n);
+  Chan<int> c(cap);
+  const detail::ChanCore* core = c.core();
+  for (int lap = 0; lap < 3; ++lap) {
+    // A receiver's wait on an empty ring.
+    const uint64_t rstart = core->ring_wait_start(false);
+    for (uint32_t k = 0; k < n; ++k) {
+      ASSERT_EQ(core->ring_batch_ready(false, rstart, target), k >= target) << k;
+      c.send(static_cast<int>(k));
+    }
+    ASSERT_TRUE(core->ring_batch_ready(false, rstart, target));
+    // A sender's wait on the full ring.
+    const uint64_t sstart = core->ring_wait_start(true);
+    ASSERT_FALSE(core->ring_position_marked(sstart));
+    for (uint32_t k = 0; k < n; ++k) {
+      ASSERT_EQ(core->ring_batch_ready(true, sstart, target), k >= target) << k;
+      ASSERT_EQ(c.receive(), static_cast<int>(k));
+    }
+    ASSERT_TRUE(core->ring_batch_ready(true, sstart, target));
+    // Shift head and tail by a third of a ring, so that the next lap's
+    // batches start mid-ring and wrap.
+    for (uint32_t k = 0; k < n / 3 + 1; ++k) c.send(1);
+    for (uint32_t k = 0; k < n / 3 + 1; ++k) ASSERT_EQ(c.receive(), 1);
+  }
+  c.close();
+  EXPECT_TRUE(core->ring_position_marked(core->ring_wait_start(true)));
+}
+
+// ring_advance: positions k operations on, across the end of a lap, for a
+// capacity that is not a power of two (the index wraps at 12, not at the
+// mark bit 16).
+TEST(RingBatchRuleTest, AdvanceWrapsIntoTheNextLapAtTheCapacity) {
+  Chan<int> c(12);
+  const detail::ChanCore* core = c.core();
+  const uint64_t lap = 32;  // one_lap: twice the mark bit 16
+  EXPECT_EQ(core->ring_advance(0, 0), 0u);
+  EXPECT_EQ(core->ring_advance(0, 11), 11u);
+  EXPECT_EQ(core->ring_advance(5, 6), 11u);
+  EXPECT_EQ(core->ring_advance(5, 7), lap + 0);
+  EXPECT_EQ(core->ring_advance(11, 1), lap + 0);
+  EXPECT_EQ(core->ring_advance(lap + 10, 5), 2 * lap + 3);
+}
+
+// An operation in flight (its CAS done, its stamp not yet stored): a
+// thread's lock-free try leaves the wait to its caller (would block) the
+// first time it meets it, instead of waiting on the slot, and waits for it
+// when it meets it again; after close() a receive still waits for the value
+// being written and returns it before "closed". The element's move
+// constructor holds the operation in flight: it runs between the ring CAS
+// and the stamp store, in the send (construct into the slot) and in the
+// receive (move out of it).
+struct Gated {
+  static std::atomic<int> hold;      // moves left to pass before holding one
+  static std::atomic<bool> holding;  // a move is being held now
+  static std::atomic<bool> release;  // lets the held move finish
+  int v = 0;
+  explicit Gated(int x) : v(x) {}
+  Gated(Gated&& o) noexcept : v(o.v) {
+    if (hold.fetch_sub(1) == 0) {
+      holding.store(true);
+      while (!release.load()) std::this_thread::yield();
+    }
+  }
+  Gated& operator=(Gated&& o) noexcept {
+    v = o.v;
+    return *this;
+  }
+  static void arm(int pass) {
+    release.store(false);
+    holding.store(false);
+    hold.store(pass);
+  }
+  static void disarm() {
+    hold.store(-1000000);
+    release.store(true);
+  }
+};
+std::atomic<int> Gated::hold{-1000000};
+std::atomic<bool> Gated::holding{false};
+std::atomic<bool> Gated::release{false};
+
+TEST(RingInFlightTest, AReceiveMeetingASendInFlightWouldBlockAndCloseWaitsForItsValue) {
+  Chan<Gated> c(4);
+  Threads threads;
+  Gated::arm(0);  // the send's move into the slot is held
+  threads.spawn([&] { c.send(Gated(7)); });
+  ASSERT_TRUE(eventually([] { return Gated::holding.load(); }));
+  EXPECT_EQ(c.len(), 1u);  // reserved: counts as a value
+  // A thread's first lock-free try does not wait for the writer (a fresh
+  // thread: what it met last is per thread).
+  std::thread([&] { EXPECT_EQ(c.try_receive().status, RecvStatus::kWouldBlock); }).join();
+  // Closed meanwhile: a receive returns the value being written, then "closed".
+  c.close();
+  std::atomic<int> got{-1};
+  threads.spawn([&] {
+    auto r = c.receive();
+    got.store(r.has_value() ? r->v : -2);
+  });
+  Gated::release.store(true);
+  ASSERT_TRUE(eventually([&] { return got.load() != -1; }));
+  EXPECT_EQ(got.load(), 7);
+  EXPECT_FALSE(c.receive().has_value());
+  threads.join();
+  Gated::disarm();
+}
+
+TEST(RingInFlightTest, ASendMeetingAReceiveInFlightOnAFullRingWouldBlockThenCompletes) {
+  Chan<Gated> c(2);
+  c.send(Gated(1));
+  c.send(Gated(2));
+  Threads threads;
+  std::atomic<int> got{-1};
+  Gated::arm(0);  // the receive's move out of the slot is held
+  threads.spawn([&] {
+    auto r = c.receive();
+    got.store(r.has_value() ? r->v : -2);
+  });
+  ASSERT_TRUE(eventually([] { return Gated::holding.load(); }));
+  // head_ moved, the slot not yet freed: a thread's first lock-free try
+  // would block; its second try at the same operation in flight waits for
+  // it (its thread may be preempted there), and then sends.
+  std::atomic<bool> first_done{false};
+  std::atomic<int> second{-1};
+  threads.spawn([&] {
+    EXPECT_FALSE(c.try_send(Gated(3)));
+    first_done.store(true);
+    second.store(c.try_send(Gated(3)) ? 1 : 0);
+  });
+  ASSERT_TRUE(eventually([&] { return first_done.load(); }));
+  Gated::disarm();
+  ASSERT_TRUE(eventually([&] { return got.load() != -1; }));
+  EXPECT_EQ(got.load(), 1);
+  ASSERT_TRUE(eventually([&] { return second.load() != -1; }));
+  EXPECT_EQ(second.load(), 1);
+  EXPECT_EQ(c.receive()->v, 2);
+  EXPECT_EQ(c.receive()->v, 3);
+  threads.join();
+}
+
 // A sender blocked on a full ring whose receiver frees fewer slots than the
 // batch target and then stops must still complete: the batch is an
 // optimisation of the spin, never a condition of the send. The same for a

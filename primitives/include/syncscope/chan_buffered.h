@@ -54,7 +54,10 @@
 // publication of slot contents: release store by the writer, acquire load
 // by the next user. Where the ring is found full or empty the other
 // position is read seq_cst: that answer decides whether to queue, and the
-// queueing side's re-check is the seq_cst half of the handshake.
+// queueing side's re-check is the seq_cst half of the handshake. The batch
+// wait's poll of a slot's stamp (ChanCore::ring_batch_ready) is relaxed: it
+// only decides when to retry, and the retry's acquire load of the same
+// stamp is what publishes the slot.
 
 #ifndef SYNCSCOPE_CHAN_BUFFERED_H_
 #define SYNCSCOPE_CHAN_BUFFERED_H_
@@ -82,6 +85,9 @@ class BufferedChan final : public ChanCore {
     std::atomic<uint64_t> stamp;
     alignas(T) unsigned char storage[sizeof(T)];
   };
+  // ChanCore::stamp_at reads a slot's stamp without knowing T.
+  static_assert(offsetof(Slot, stamp) == 0, "a slot begins with its stamp");
+  static_assert(sizeof(Slot) <= std::numeric_limits<uint32_t>::max(), "slot stride fits 32 bits");
 
   // create(cap): cap >= 1. Throws std::length_error("makechan: size out of
   // range") when the ring would not fit in memory (Go's panic).
@@ -136,7 +142,7 @@ class BufferedChan final : public ChanCore {
     if (!recvq_.empty_hint() || !sendq_.empty_hint()) return send_slow(v);
     uint64_t pos = 0;
     Slot* s = nullptr;
-    const Poll p = reserve_tail(&pos, &s);
+    const Poll p = reserve_tail(&pos, &s, /*wait_in_flight=*/false);
     if (p != Poll::kDone) return p;
     // The handshake (chan_core.h, "No lost wake-up"): our seq_cst CAS on
     // tail_, then this seq_cst load; a receiver that queued before it is
@@ -154,7 +160,7 @@ class BufferedChan final : public ChanCore {
     if (!sendq_.empty_hint() || !recvq_.empty_hint()) return recv_slow(out);
     uint64_t pos = 0;
     Slot* s = nullptr;
-    const Poll p = reserve_head(&pos, &s);
+    const Poll p = reserve_head(&pos, &s, /*wait_in_flight=*/false);
     if (p != Poll::kDone) return p;
     take(s, out);
     const bool waiters = !sendq_.empty_sc();  // the handshake, as in send_nb
@@ -231,12 +237,23 @@ class BufferedChan final : public ChanCore {
   static_assert(kSlotsOffset >= sizeof(ChanCore) && kSlotsOffset % alignof(Slot) == 0,
                 "the ring starts after the core, aligned for a slot");
 
-  explicit BufferedChan(uint32_t cap) noexcept : ChanCore(cap, &destroy) {}
+  explicit BufferedChan(uint32_t cap) noexcept
+      : ChanCore(cap, &destroy, static_cast<uint32_t>(sizeof(Slot))) {}
 
-  // reserve_tail(&pos, &s): claims the slot for the next send (the CAS on
-  // tail_); kDone: *pos / *s are that position and slot, which this thread
-  // owns until commit_push. kBlock: full. kClosed: marked.
-  Poll reserve_tail(uint64_t* pos, Slot** out_slot) noexcept {
+  // reserve_tail(&pos, &s, wait_in_flight): claims the slot for the next
+  // send (the CAS on tail_); kDone: *pos / *s are that position and slot,
+  // which this thread owns until commit_push. kBlock: full. kClosed:
+  // marked. A slot whose receive has moved head_ but not yet stored the
+  // stamp (in flight) is waited for (ring_snooze) when wait_in_flight, and
+  // is kBlock otherwise: the lock-free send_nb then leaves the wait to its
+  // caller's batch wait (spin_until_ready), which polls a line the partner
+  // is not writing instead of re-reading the slot the partner is emptying;
+  // the locked paths wait, as a queued waiter's re-check (ring_ready)
+  // counts an operation in flight as done. A goroutine waits too: it does
+  // not spin before queueing, so "would block" would send it through the
+  // lock and the queue (and back, as the re-check counts the slot as done)
+  // for a wait of a few instructions.
+  Poll reserve_tail(uint64_t* pos, Slot** out_slot, bool wait_in_flight = true) noexcept {
     uint64_t tail = tail_.load(std::memory_order_relaxed);
     uint32_t step = 0;
     for (;;) {
@@ -256,6 +273,7 @@ class BufferedChan final : public ChanCore {
         // unless its receive has moved head_ and not yet the stamp.
         const uint64_t head = head_.load(std::memory_order_seq_cst);
         if (head + one_lap() == tail) return Poll::kBlock;
+        if (step == 0 && leave_in_flight(wait_in_flight, tail)) return Poll::kBlock;
         ring_snooze(step);
         tail = tail_.load(std::memory_order_relaxed);
       } else {
@@ -270,10 +288,13 @@ class BufferedChan final : public ChanCore {
     s->stamp.store(pos + 1, std::memory_order_release);
   }
 
-  // reserve_head(&pos, &s): claims the value of the next receive (the CAS
-  // on head_); kDone: this thread owns the slot until it stores its stamp
-  // (after take()). kClosed: closed and drained. kBlock: empty.
-  Poll reserve_head(uint64_t* pos, Slot** out_slot) noexcept {
+  // reserve_head(&pos, &s, wait_in_flight): claims the value of the next
+  // receive (the CAS on head_); kDone: this thread owns the slot until it
+  // stores its stamp (after take()). kClosed: closed and drained. kBlock:
+  // empty, or (!wait_in_flight, channel open) a send has reserved the slot
+  // and not yet stored its stamp (see reserve_tail). After close() a send
+  // in flight is always waited for: "closed" comes only after its value.
+  Poll reserve_head(uint64_t* pos, Slot** out_slot, bool wait_in_flight = true) noexcept {
     uint64_t head = head_.load(std::memory_order_relaxed);
     uint32_t step = 0;
     for (;;) {
@@ -295,6 +316,9 @@ class BufferedChan final : public ChanCore {
         if ((tail & ~mark_bit_) == head) {
           return (tail & mark_bit_) != 0 ? Poll::kClosed : Poll::kBlock;
         }
+        if (step == 0 && (tail & mark_bit_) == 0 && leave_in_flight(wait_in_flight, head)) {
+          return Poll::kBlock;
+        }
         ring_snooze(step);
         head = head_.load(std::memory_order_relaxed);
       } else {
@@ -303,6 +327,16 @@ class BufferedChan final : public ChanCore {
         head = head_.load(std::memory_order_relaxed);
       }
     }
+  }
+  // leave_in_flight(wait_in_flight, pos): the operation in flight at pos
+  // is kBlock (see reserve_tail): not asked to wait, on an OS thread, and
+  // the first time this thread meets pos in flight. Met again (the batch
+  // wait that followed did not see it finish: its thread may have been
+  // preempted between its CAS and its stamp store), it is waited for,
+  // with ring_snooze's yield, as the locked paths do.
+  bool leave_in_flight(bool wait_in_flight, uint64_t pos) const noexcept {
+    return !wait_in_flight && internal::parkable_goroutine() == nullptr &&
+           first_in_flight_meeting(this, pos);
   }
   static void take(Slot* s, std::optional<T>* out) noexcept {
     T* p = value(s);
@@ -379,36 +413,20 @@ class BufferedChan final : public ChanCore {
   // caller pinned the channel with ref()): serve under the lock, publish,
   // unpin. Outlined: the rare path.
   __attribute__((noinline)) void serve_pinned() {
-    lock();
-    Handoffs h;
-    serve_locked(&h);
-    unlock();
-    h.finish();
-    unref();
+    locked_then_unpin([this](Handoffs* h) {
+      serve_locked(h);
+      return true;
+    });
   }
 
   // send_slow(v) / recv_slow(out): a waiter is queued: the operation under
   // the lock, pinned (its ring effects are visible before the unlock, and
   // a partner that sees them may free the channel). Outlined.
   __attribute__((noinline)) Poll send_slow(T& v) {
-    ref();
-    lock();
-    Handoffs h;
-    const Poll p = send_locked(v, &h);
-    unlock();
-    h.finish();
-    unref();
-    return p;
+    return pinned_locked([this, &v](Handoffs* h) { return send_locked(v, h); });
   }
   __attribute__((noinline)) Poll recv_slow(std::optional<T>* out) {
-    ref();
-    lock();
-    Handoffs h;
-    const Poll p = recv_locked(out, &h);
-    unlock();
-    h.finish();
-    unref();
-    return p;
+    return pinned_locked([this, out](Handoffs* h) { return recv_locked(out, h); });
   }
 
   // Destroys the values still buffered (between head_ and tail_: with the

@@ -60,6 +60,13 @@
 //   * Waiting: a send that finds the ring full (a receive: empty) spins
 //     outside the queues (spin_until_ready), then queues a Sudog for its
 //     value / destination under the lock, re-checks the ring, and waits.
+//     The lock-free try (send_nb / recv_nb) on an OS thread also answers
+//     "would block" when the slot it needs is in flight (the partner's CAS
+//     done, its stamp not yet stored) and the channel is open, and leaves
+//     that wait to the spin too; the operation in flight has not completed, so "would
+//     block" is a true answer for a try_send / try_receive as well, and a
+//     waiter's re-check (ring_ready) counts it as done, so nobody sleeps
+//     on it. The locked paths, and a receive after close(), wait for it.
 //   * Hand-off (Go's recvq/sendq discipline): a queued waiter is served by
 //     its partner, in FIFO order, and never has to race for what it waited
 //     for. Any operation that finds a waiter queued (two relaxed loads of
@@ -150,11 +157,11 @@
 //             a CAS and sleeps on the Waiter's Sema(0) (the analogue of
 //             parking a goroutine). With a deadline it may instead set
 //             kCancelled. (A buffered channel's send/receive spins before
-//             queueing instead, polling head_/tail_ with exponential
-//             backoff until a batch of slots / values is there; see
-//             spin_until_ready, "Spin/park policy" and "Batching" in
-//             chan_core.cc; so does a select whose channels are all
-//             buffered, without the batch.)
+//             queueing instead, until a batch of slots / values is there,
+//             polling the batch's last slot; see spin_until_ready,
+//             "Spin/park policy" and "Batching" in chan_core.cc; so does
+//             a select whose channels are all buffered, without the batch,
+//             polling head_/tail_ with exponential backoff.)
 //   Spinning is bounded by that budget; nothing waits in a spin loop
 //   without bound. ChanStats counts the spin hints, the waits that ended
 //   while spinning and those that parked, so the spinning is measured.
@@ -230,6 +237,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <optional>
 #include <stdexcept>
 
@@ -269,6 +277,7 @@ struct ChanStats {
   uint64_t parks = 0;          // ... and slept on the thread's parking Sema
   uint64_t spins = 0;          // cpu_relax() calls spent waiting (both spins below)
   uint64_t prespin_wins = 0;   // buffered: waits avoided by spinning before queueing
+  uint64_t batch_slot_wins = 0;  // ... of which ended on the batch's last slot (ring_batch_ready)
   uint64_t timeouts = 0;       // ... that gave up at their deadline
   uint64_t lock_contended = 0; // channel-lock acquisitions that missed the first CAS
   uint64_t lock_parks = 0;     // ... that slept on the lock's Sema
@@ -629,7 +638,8 @@ class alignas(64) ChanCore {
   // ring_room(for_send): buffered only, lock-free, relaxed: how many
   // operations could proceed now — free slots (for_send) or values (a
   // receive) — between 0 and cap_; kRingClosed once tail_ is marked. A
-  // hint for spin_until_ready's batching (chan_core.cc, "Batching"): the
+  // hint for spin_until_ready's batching (chan_core.cc, "Batching"; read
+  // rarely there: it reads both positions, the partner's busiest line): the
   // two positions are read at different moments, so the count is clamped
   // into [0, cap_], and the caller's retry decides for real.
   static constexpr uint32_t kRingClosed = UINT32_MAX;
@@ -656,6 +666,41 @@ class alignas(64) ChanCore {
     return for_send ? cap_ - values : values;
   }
 
+  // ring_wait_start(for_send): buffered only, relaxed: where a batch wait
+  // starts, tail_ for a sender (with the mark once closed) and head_ for a
+  // receiver: the position its operation just found full / empty.
+  uint64_t ring_wait_start(bool for_send) const noexcept {
+    return for_send ? tail_.load(std::memory_order_relaxed)
+                    : head_.load(std::memory_order_relaxed);
+  }
+  bool ring_position_marked(uint64_t pos) const noexcept { return (pos & mark_bit_) != 0; }
+
+  // ring_batch_ready(for_send, start, n): buffered only, lock-free, relaxed;
+  // 1 <= n <= cap_. start is a position with no mark (head_ for a receive,
+  // tail_ for a send, read when the wait began). True once the slot of the
+  // n-th operation from start, position p = ring_advance(start, n - 1), is
+  // done for it: holds the value sent at p (a receive: stamp >= p + 1; the
+  // stamps of a slot only grow: p - lap + 1, p, p + 1, p + lap, ...) or is
+  // free for the send at p (a send: stamp >= p). A hint for
+  // spin_until_ready's batch wait ("Batching" in chan_core.cc): it reads
+  // one slot's stamp, a line the partner writes once when it gets there,
+  // instead of head_ / tail_, which it writes at every operation. With
+  // several partners it may say true for a batch others took (stale start);
+  // the caller's retry decides.
+  bool ring_batch_ready(bool for_send, uint64_t start, uint32_t n) const noexcept {
+    const uint64_t p = ring_advance(start, n - 1);
+    const uint64_t stamp = stamp_at(p & (mark_bit_ - 1)).load(std::memory_order_relaxed);
+    return stamp >= (for_send ? p : p + 1);
+  }
+  // ring_advance(pos, k): the position k operations after pos (no mark;
+  // k < cap_): the same lap while the index stays below cap_, else index
+  // (index + k - cap_) of the next lap.
+  uint64_t ring_advance(uint64_t pos, uint32_t k) const noexcept {
+    const uint64_t index = pos & (mark_bit_ - 1);
+    if (index + k < cap_) return pos + k;
+    return (pos & ~(one_lap() - 1)) + one_lap() + (index + k - cap_);
+  }
+
   // wait_ring(for_send, elem, deadline): buffered only; the lock is NOT
   // held. Queues a Sudog for elem (send: the T to move from; receive: the
   // empty std::optional<T> to fill) in sendq_ / recvq_, re-checks the ring
@@ -672,9 +717,10 @@ class alignas(64) ChanCore {
   // is NOT held. Polls, without the lock, for a moment when the operation
   // could proceed (for_send: a free slot; else: a value), or the channel is
   // closed, spinning for at most this thread's adaptive spin budget; with
-  // cap >= 4 it waits for a batch (ring_spin_done below; "Batching" in
-  // chan_core.cc). True if that moment came (the caller then retries, and
-  // may still lose the race). Outlined: a slow path.
+  // cap >= 4 it waits for a batch (ring_batch_ready above, ring_spin_done
+  // below; "Batching" in chan_core.cc). True if that moment came (the
+  // caller then retries, and may still lose the race). Outlined: a slow
+  // path.
   //
   // Why spin here, before queueing, and not only after: a receiver that
   // queues on an empty buffered channel turns every later send into a
@@ -697,10 +743,41 @@ class alignas(64) ChanCore {
 
  protected:
   using DestroyFn = void (*)(ChanCore*) noexcept;
-  ChanCore(uint32_t cap, DestroyFn destroy) noexcept
-      : cap_(cap), mark_bit_(lap_bit(cap)), destroy_(destroy) {}
+  // slot_bytes: the size of one ring slot (buffered flavours; 0 without a
+  // ring), whose first member is its stamp (see stamp_at).
+  ChanCore(uint32_t cap, DestroyFn destroy, uint32_t slot_bytes = 0) noexcept
+      : cap_(cap), slot_bytes_(slot_bytes), mark_bit_(lap_bit(cap)), destroy_(destroy) {}
+  // pinned_locked(op) / locked_then_unpin(op): the locked operation of a
+  // thread that must not let the channel go before it is done with it (see
+  // "Lifetime"): pin (ref; locked_then_unpin: the caller pinned already),
+  // lock, op(&handoffs), unlock, publish the handoffs (the woken waiters may
+  // free the channel from then on, but it is still pinned), unpin (unref,
+  // the last touch). op must not throw; what it returns is returned.
+  template <class Op>
+  auto pinned_locked(Op&& op) {
+    ref();
+    return locked_then_unpin(static_cast<Op&&>(op));
+  }
+  template <class Op>
+  auto locked_then_unpin(Op&& op) {
+    lock();
+    Handoffs h;
+    auto result = op(&h);
+    unlock();
+    h.finish();
+    unref();
+    return result;
+  }
+
   // One lap of positions (crossbeam's one_lap): twice the mark bit.
   uint64_t one_lap() const noexcept { return mark_bit_ << 1; }
+  // stamp_at(index): the stamp of ring slot `index` (buffered only). Every
+  // buffered flavour's slot begins with its stamp, slot_bytes_ apart
+  // (chan_buffered.h asserts the layout).
+  const std::atomic<uint64_t>& stamp_at(uint64_t index) const noexcept {
+    return *std::launder(reinterpret_cast<const std::atomic<uint64_t>*>(
+        buf_ + static_cast<std::size_t>(index) * slot_bytes_));
+  }
 
   // The smallest power of two above cap (crossbeam's mark_bit): positions
   // keep their index below it, the mark above it, the lap above that.
@@ -727,6 +804,10 @@ class alignas(64) ChanCore {
   std::atomic<uint32_t> closed_{0};
   // Buffer size (Go's dataqsiz); 0 = unbuffered. Immutable.
   const uint32_t cap_;
+  // Bytes from one ring slot to the next (the flavour's sizeof(Slot); 0
+  // when unbuffered). Immutable. Lets this untyped core read a slot's
+  // stamp (stamp_at) for spin_until_ready's batch wait.
+  const uint32_t slot_bytes_;
   // Position encoding of the ring (see "Buffered channels"); immutable.
   const uint64_t mark_bit_;
   // Blocked receivers and senders (Go's recvq / sendq); guarded by the lock
@@ -769,6 +850,13 @@ class alignas(64) ChanCore {
 // a little (cpu_relax with exponential backoff, then sched_yield, as
 // crossbeam's Backoff::snooze). Outlined: rare, and keeps the header light.
 void ring_snooze(uint32_t& step) noexcept;
+
+// first_in_flight_meeting(ch, pos): records that this thread's lock-free
+// try met the operation at position pos of channel ch in flight, and says
+// whether that is new (false: its previous meeting was the same ch and
+// pos). Thread-local; outlined: a rare path (chan_buffered.h,
+// leave_in_flight).
+bool first_in_flight_meeting(const void* ch, uint64_t pos) noexcept;
 
 // Batching of a buffered wait's spin before queueing (see "Batching" in
 // chan_core.cc). ring_batch_target(cap): how much room (free slots for a
