@@ -51,33 +51,74 @@
 //     at once; a select never matches with itself).
 //
 // Algorithm: Go's selectgo (runtime/select.go), with crossbeam-channel's
-// first step in front. Pass 0: in a random order, each case whose channel
+// first steps in front. Pass 0: in a random order, each case whose channel
 // looks ready from outside the locks is tried — a buffered channel's case
 // lock-free on its ring, an unbuffered one's under its own channel's lock
-// alone; the first that really is ready fires. Pass 1: lock every involved
-// channel in address order (a global order, so two selects over the same
-// channels cannot deadlock), then poll the cases in a random order and
-// complete the first ready one. If none is, the select blocks, and every
-// case's channel is buffered: unlock, spin (the adaptive budget of a
-// channel operation) until some case looks ready from outside the locks,
-// and run pass 1 once more — most waits end here, without queueing. Pass 2
-// (still nothing): link one Sudog per case into the channels' queues, all
-// pointing to one Waiter; unlock; wait on the Waiter (with an unbuffered
-// case, which skipped the spin above: spin, then park; otherwise park at
-// once), until the deadline, if any. Before unlocking, the buffered cases'
-// rings are read once more (the waiter's half of the handshake with their
-// lock-free partners, chan_core.h): if one became ready the Sudogs are
-// unlinked and the select starts over. The first thread to complete one of
-// the cases for it (on a buffered channel too: its value moved into or out
-// of the ring by the partner) — or to wake it to retry — claims the Waiter
-// with a CAS (Go's selectDone); its other Sudogs become stale. Pass 3: lock
-// each channel that still holds one of its Sudogs, one at a time, and
-// unlink them; the channel of the case a partner completed is not locked
-// again unless another case uses it too (the partner unlinked that Sudog
-// before it published; Go relocks every channel). A select woken through a
-// buffered case to retry tries that case first (so the wake-up is consumed,
-// even past the deadline), then starts over. See syncscope/chan_core.h.
+// alone; the first that really is ready fires. If none is and the select
+// may block, a select on an OS thread spins (below) until some case looks
+// ready and runs pass 0 again. Pass 1: lock every involved channel in
+// address order (a global order, so two selects over the same channels
+// cannot deadlock), then poll the cases in a random order and complete the
+// first ready one. Pass 2 (still nothing): link one Sudog per case into
+// the channels' queues, all pointing to one Waiter; unlock; wait on the
+// Waiter (spin, then park), until the deadline, if any. Before unlocking,
+// the buffered cases' rings are read once more (the waiter's half of the
+// handshake with their lock-free partners, chan_core.h): if one became
+// ready the Sudogs are unlinked and the select starts over. The first
+// thread to complete one of the cases for it (on a buffered channel too:
+// its value moved into or out of the ring by the partner) — or to wake it
+// to retry — claims the Waiter with a CAS (Go's selectDone); its other
+// Sudogs become stale. Pass 3: lock each channel that still holds one of
+// its Sudogs, one at a time, and unlink them; the channel of the case a
+// partner completed is not locked again unless another case uses it too
+// (the partner unlinked that Sudog before it published; Go relocks every
+// channel). A select woken through a buffered case to retry tries that
+// case first (so the wake-up is consumed, even past the deadline), then
+// starts over (spinning again before it queues again). See
+// syncscope/chan_core.h.
 //
+// Spinning before queueing (the rule for OS threads; crossbeam-channel's
+// select does the same: Backoff spin, register on every channel, re-check,
+// park; Go's selectgo does not spin, it switches goroutines instead). A
+// select that finds nothing ready in pass 0 and may block spins once,
+// before locking anything: it polls every case's ChanCore::ready_hint
+// (relaxed loads of the ring's positions, the opposite queue's head, the
+// closed flag: no lock, no write, so the partners it waits for are not
+// slowed down) with the exponential backoff and the per-thread adaptive
+// budget of a channel's own wait (spin_until; chan_core.cc, "Adaptive
+// spinning": a spin that sees a case ready doubles the budget, a wait that
+// parks afterwards halves it when its claimer ran on the CPU it spun on).
+// As soon as a case looks ready it runs pass 0 again, which fires it
+// without locking every channel; if the budget runs out it goes on to
+// passes 1 and 2 (it does not spin again before queueing in that round).
+// Without the spin, a select whose partner was a few hundred nanoseconds
+// late took every channel lock twice (pass 1, pass 2), queued a Sudog on
+// each channel, woke through its Waiter and locked again to unlink; a
+// queued select also makes every partner of every one of its channels
+// take that channel's lock (to serve or to drop its Sudog), while a
+// spinning one is invisible to them. Exceptions:
+//   * A select with a send case on an unbuffered channel does not spin
+//     first: such a send becomes visible to its partner only by queueing,
+//     and a partner that is itself a select would wait out its whole spin
+//     for it (two such selects would each spin for the other and then meet
+//     through a park). It queues at once and spins on its Waiter, as a
+//     plain unbuffered send does. Every other case shows its readiness
+//     without the select queueing (room or values in a ring, a queued
+//     sender, a close), so a spinning select never keeps a partner waiting
+//     for it, and two spinning selects never wait for each other.
+//   * A goroutine never spins (spin_until returns at once: its P runs the
+//     partner instead), nor does a thread of a process with one usable CPU.
+//   * A non-blocking select (default_case) never spins; a deadline ends
+//     the spin, and pass 1 then reports the timeout.
+// The guarantees stay those of the passes: a case fires only through its
+// channel's own operation (pass 0 or 1), so the choice among the cases
+// ready when a pass polls is uniform (its random poll order), queued
+// waiters are served oldest first by the channels, the lost-wake-up
+// handshake is pass 2's re-check (the spin only decides when to poll),
+// and cases on one channel keep Go's PseudoRandomSend order in the queue.
+// SelectStats counts the spins (`spins`) and those after which a case
+// fired without queueing (`spin_fires`).
+
 // Memory ordering: that of the channel operation that fired (chan.h): the
 // select's receive or send is ordered exactly as a plain one would be.
 //
@@ -85,9 +126,10 @@
 // cases: select.cc, random_poll_order) and completes its first ready case
 // — lock-free on a buffered ring, under that channel's lock alone on an
 // unbuffered one; the lock order is sorted only if pass 0 finds nothing.
-// One that finds nothing ready takes every distinct channel lock twice
-// (poll, enqueue) and, after its wait, the locks of the channels still
-// holding its Sudogs (Go: all three times). Per-thread counters of the
+// One whose case becomes ready while it spins pays the same once more and
+// takes no other lock. One that still finds nothing takes every distinct
+// channel lock twice (poll, enqueue) and, after its wait, the locks of the
+// channels still holding its Sudogs (Go: all three times). Per-thread counters of the
 // passes: select_thread_stats(). The builder needs C++20 and keeps
 // everything on the caller's stack; it initializes nothing it does not
 // need (the engine's scratch and Sudogs are raw until used), and a receive
@@ -119,8 +161,11 @@ namespace syncscope {
 // SelectStats: counters of the calling thread's selects (plain thread-local
 // counters, like ChanStats): how many ran, how many fired in pass 0 without
 // taking more than the fired channel's own lock, how many locked every
-// channel (pass 1, once per round), how many queued (pass 2), and how many
-// channel locks the selects took to unlink after waking (pass 3). Tests use
+// channel (pass 1, once per round), how many queued (pass 2), how many
+// channel locks the selects took to unlink after waking (pass 3), and how
+// many spun before queueing ("Spinning before queueing" above; the spin's
+// cpu_relax hints and its verdicts for the adaptive budget are in
+// ChanStats: spins, prespin_wins) and fired right after the spin. Tests use
 // them to check which passes a select went through; benchmarks may read
 // them per thread.
 struct SelectStats {
@@ -129,11 +174,20 @@ struct SelectStats {
   uint64_t locked_passes = 0;  // pass 1 rounds (every channel locked)
   uint64_t queued = 0;         // pass 2 rounds (a Sudog queued per case)
   uint64_t wake_relocks = 0;   // channel locks taken in pass 3 (unlinking)
+  uint64_t spins = 0;          // spins before queueing (at most one per round)
+  uint64_t spin_fires = 0;     // ... after which a case fired in pass 0 (no lock-all)
 };
 
 namespace detail {
 SelectStats select_thread_stats_impl() noexcept;
 void reset_select_thread_stats_impl() noexcept;
+
+// set_select_spin_hook(f): tests only. f() runs on the selecting thread at
+// the start of each spin before queueing (select.cc), with no lock held;
+// nullptr (the default) turns it off. Lets a test make a case ready during
+// the spin without depending on timing.
+using SelectSpinHook = void (*)();
+void set_select_spin_hook(SelectSpinHook hook) noexcept;
 }  // namespace detail
 
 // This thread's select counters since it started or since the last reset.
