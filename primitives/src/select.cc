@@ -20,6 +20,13 @@ thread_local SelectStats tls_select_stats;
 // before queueing. Acquire/release: the hook's own data is published with it.
 std::atomic<SelectSpinHook> g_spin_hook{nullptr};
 
+// The skipping rule of "Spinning before queueing" (select.h): this
+// thread's spins before queueing that ran out in a row (at most
+// kPrespinMaxMisses), and how many more selects skip the spin because of
+// them. Plain thread-locals: only the owning thread reads or writes them.
+thread_local uint32_t tls_prespin_misses = 0;
+thread_local uint32_t tls_prespin_skip = 0;
+
 // Above this product of bounds a fresh random word is drawn (see below).
 constexpr uint64_t kBatchLimit = uint64_t{1} << 32;
 }  // namespace
@@ -174,18 +181,37 @@ struct SelectEngine {
     return true;
   }
 
+  // The spin before queueing: true when a case looked ready; false when
+  // the budget or the deadline ran out, when the skipping rule skips it
+  // (select.h, prespin_skips_after), or when the caller is a goroutine or
+  // has one usable CPU (no spin at all).
+  static bool spin_for_ready(const SelectCase* cases, const uint32_t* order, uint32_t norder,
+                             const Deadline* deadline) noexcept {
+    if (usable_cpus() <= 1 || internal::parkable_goroutine() != nullptr) return false;
+    if (tls_prespin_skip > 0) {
+      --tls_prespin_skip;
+      ++tls_select_stats.spins_skipped;
+      return false;
+    }
+    ++tls_select_stats.spins;
+    if (SelectSpinHook hook = g_spin_hook.load(std::memory_order_acquire)) hook();
+    const bool ready = spin_polling(cases, order, norder, deadline);
+    if (ready) {
+      tls_prespin_misses = 0;
+    } else {
+      tls_prespin_misses = std::min(tls_prespin_misses + 1, kPrespinMaxMisses);
+    }
+    tls_prespin_skip = prespin_skips_after(tls_prespin_misses);
+    return ready;
+  }
+
   // The spin itself: polls every case's ChanCore::ready_hint (relaxed
   // loads, no lock, no write) in poll order with the exponential backoff
   // and the thread's adaptive budget of spin_until (chan_core.cc,
   // "Adaptive spinning": a spin that sees a case ready doubles it; a wait
-  // that then parks learns from where its claimer ran). True when a case
-  // looked ready; false when the budget or the deadline ran out, or the
-  // caller is a goroutine or has one usable CPU (no spin at all).
-  static bool spin_for_ready(const SelectCase* cases, const uint32_t* order, uint32_t norder,
-                             const Deadline* deadline) noexcept {
-    if (usable_cpus() <= 1 || internal::parkable_goroutine() != nullptr) return false;
-    ++tls_select_stats.spins;
-    if (SelectSpinHook hook = g_spin_hook.load(std::memory_order_acquire)) hook();
+  // that then parks learns from where its claimer ran).
+  static bool spin_polling(const SelectCase* cases, const uint32_t* order, uint32_t norder,
+                           const Deadline* deadline) noexcept {
     struct Ctx {
       const SelectCase* cases;
       const uint32_t* order;
@@ -403,6 +429,10 @@ struct SelectEngine {
 };
 
 SelectStats select_thread_stats_impl() noexcept { return tls_select_stats; }
+void reset_select_prespin_history() noexcept {
+  tls_prespin_misses = 0;
+  tls_prespin_skip = 0;
+}
 void set_select_spin_hook(SelectSpinHook hook) noexcept {
   g_spin_hook.store(hook, std::memory_order_release);
 }

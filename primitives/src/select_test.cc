@@ -563,6 +563,7 @@ TEST(SelectSpinTest, ABufferedCaseReadyDuringTheSpinFiresWithoutQueueing) {
   std::array<Chan<int>, 4> c{Chan<int>(1), Chan<int>(4), Chan<int>(16), Chan<int>(1)};
   g_hook_chan = &c[1];
   SpinHookGuard hook([] { ASSERT_TRUE(g_hook_chan->try_send(41)); });
+  detail::reset_select_prespin_history();
   reset_select_thread_stats();
   reset_chan_thread_stats();
   std::optional<int> got;
@@ -616,6 +617,7 @@ TEST(SelectSpinTest, AnUnbufferedSenderQueuedDuringTheSpinIsTakenWithoutQueueing
       b.send(7);
     });
   }
+  detail::reset_select_prespin_history();
   reset_select_thread_stats();
   std::optional<int> got;
   const int i = Select().recv(a).recv(b, [&](std::optional<int> v) { got = v; }).recv(c).run();
@@ -643,6 +645,7 @@ TEST(SelectSpinTest, ASelectThatStaysNotReadyQueuesAfterItsSpin) {
       ASSERT_TRUE(eventually([&] { return c[2].waiting_receivers() == 1; }));
       c[2].send(3);
     });
+    detail::reset_select_prespin_history();
     reset_select_thread_stats();
     std::optional<int> got;
     const int i =
@@ -657,6 +660,56 @@ TEST(SelectSpinTest, ASelectThatStaysNotReadyQueuesAfterItsSpin) {
     EXPECT_EQ(st.queued, 1u);
     for (Chan<int>& ch : c) EXPECT_EQ(ch.waiting_receivers(), 0u);
   }
+}
+
+// The skipping rule on fixed values: 2^k - 1 skips after k misses in a
+// row, capped.
+TEST(SelectSpinTest, SkipsDoubleWithEachMissInARow) {
+  EXPECT_EQ(detail::prespin_skips_after(0), 0u);
+  EXPECT_EQ(detail::prespin_skips_after(1), 1u);
+  EXPECT_EQ(detail::prespin_skips_after(2), 3u);
+  EXPECT_EQ(detail::prespin_skips_after(5), 31u);
+  EXPECT_EQ(detail::prespin_skips_after(detail::kPrespinMaxMisses), 63u);
+  EXPECT_EQ(detail::prespin_skips_after(detail::kPrespinMaxMisses + 1), 63u);
+}
+
+// The rule at work: selects that run out their spins (a deadline that has
+// passed ends each spin at once, and the select then times out in pass 1)
+// make the following ones skip the spin, 1, then 3, then 7; a spin that
+// sees a case ready clears the misses, and the next select spins again.
+TEST(SelectSpinTest, SpinsThatRunOutMakeLaterSelectsSkipTheSpin) {
+  Chan<int> a(0);
+  Chan<int> b(4);
+  detail::reset_select_prespin_history();
+  reset_select_thread_stats();
+  const auto past = std::chrono::steady_clock::now();
+  // misses: spin (miss 1) | skip | spin (miss 2) | skip x3 | spin (miss 3) | skip x7
+  constexpr int kRuns = 1 + 1 + 1 + 3 + 1 + 7;
+  for (int r = 0; r < kRuns; ++r) EXPECT_EQ(Select().recv(a).recv(b).deadline(past).run(), 2);
+  SelectStats st = select_thread_stats();
+  if (!spins_here()) {
+    EXPECT_EQ(st.spins + st.spins_skipped, 0u);
+    return;
+  }
+  EXPECT_EQ(st.spins, 3u);
+  EXPECT_EQ(st.spins_skipped, static_cast<uint64_t>(kRuns - 3));
+  EXPECT_EQ(st.spin_fires, 0u);
+  EXPECT_EQ(st.locked_passes, static_cast<uint64_t>(kRuns));
+
+  // The next select spins (the 7 skips are used up); its case becomes
+  // ready during the spin: a hit, so the one after it spins too.
+  g_hook_chan = &b;
+  {
+    SpinHookGuard hook([] { ASSERT_TRUE(g_hook_chan->try_send(1)); });
+    reset_select_thread_stats();
+    EXPECT_EQ(Select().recv(a).recv(b).run(), 1);
+    EXPECT_EQ(Select().recv(a).recv(b).run(), 1);
+  }
+  st = select_thread_stats();
+  EXPECT_EQ(st.spins, 2u);
+  EXPECT_EQ(st.spin_fires, 2u);
+  EXPECT_EQ(st.spins_skipped, 0u);
+  EXPECT_EQ(st.queued, 0u);
 }
 
 // A select with a send case on an unbuffered channel queues at once (its
