@@ -170,13 +170,12 @@ struct SelectEngine {
     return -1;
   }
 
-  // The rule of "Spinning before queueing" (select.h): no case sends on
-  // an unbuffered channel.
+  // The rule of "Spinning before queueing" (select.h): every case's
+  // channel is buffered.
   static bool spin_before_queueing_allowed(const SelectCase* cases, const uint32_t* order,
                                            uint32_t norder) noexcept {
     for (uint32_t k = 0; k < norder; ++k) {
-      const SelectCase& c = cases[order[k]];
-      if (c.is_send && c.ch->cap() == 0) return false;
+      if (cases[order[k]].ch->cap() == 0) return false;
     }
     return true;
   }
@@ -278,15 +277,12 @@ struct SelectEngine {
     }
 
     // Spinning before queueing (see "Spinning before queueing" in
-    // select.h): only on an OS thread (spin_until does nothing on a
+    // select.h): only on an OS thread (spin_for_ready does nothing on a
     // goroutine or with one usable CPU), only for a select that may block,
-    // and only when no case sends on an unbuffered channel: such a send
-    // becomes visible to its partner only by queueing, so a select with one
-    // queues at once (and spins after queueing, in wait_for_claim), as a
-    // plain unbuffered send does. Every other case shows its readiness
-    // without the select queueing (a ring with room / values, a queued
-    // sender, a close), so spinning on it cannot keep a partner waiting for
-    // us, and two spinning selects never wait on each other.
+    // and only when every case's channel is buffered: an unbuffered case's
+    // partner may be a select that becomes visible only by queueing, so a
+    // select with one queues at once (and spins after queueing, in
+    // wait_for_claim), as a plain unbuffered operation does.
     const bool spin_allowed = block && spin_before_queueing_allowed(cases, pollorder, norder);
     bool may_spin = spin_allowed;
     bool spun = false;  // the round now starting follows a spin that saw a case ready

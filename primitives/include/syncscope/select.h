@@ -106,16 +106,28 @@
 // each channel, woke through its Waiter and locked again to unlink; a
 // queued select also makes every partner of every one of its channels
 // take that channel's lock (to serve or to drop its Sudog), while a
-// spinning one is invisible to them. Exceptions:
-//   * A select with a send case on an unbuffered channel does not spin
-//     first: such a send becomes visible to its partner only by queueing,
-//     and a partner that is itself a select would wait out its whole spin
-//     for it (two such selects would each spin for the other and then meet
-//     through a park). It queues at once and spins on its Waiter, as a
-//     plain unbuffered send does. Every other case shows its readiness
-//     without the select queueing (room or values in a ring, a queued
-//     sender, a close), so a spinning select never keeps a partner waiting
-//     for it, and two spinning selects never wait for each other.
+// spinning one is invisible to them. (Before this rule an all-buffered
+// select spun too, but only after pass 1 had locked every channel, and
+// then ran passes 0 and 1 again.) Exceptions:
+//   * A select with a case on an unbuffered channel does not spin first:
+//     it queues at once and spins on its Waiter, as a plain unbuffered
+//     operation does. An unbuffered send becomes visible to its partner
+//     only by queueing, and a partner that is itself a select would wait
+//     out its whole spin for it (two such selects would each spin for the
+//     other and then meet through a park). An unbuffered receive case
+//     could spin safely (a queued sender shows through ready_hint), and
+//     that was tried: it moved the cost of queueing from the receiving
+//     select to its partner instead of saving it — where the partner is a
+//     select that sends (the channels suite's select_both at cap 0), the
+//     sender then queued on all its channels and took their locks again
+//     to unlink, and the case became 1.15-1.19x slower (6 and 10
+//     alternating rounds, load 9-15), select_rx at cap 0 (plain senders)
+//     gained only 0.74-0.99x, and popular (128 receivers whose partner
+//     comes once per 128 messages) lost 1.42x before the skipping rule
+//     below. With every case buffered, readiness shows in the ring itself
+//     (room, values, the close mark), whoever the partners are, so a
+//     spinning select never keeps a partner waiting for it and two
+//     spinning selects never wait for each other.
 //   * A goroutine never spins (spin_until returns at once: its P runs the
 //     partner instead), nor does a thread of a process with one usable CPU.
 //   * A non-blocking select (default_case) never spins; a deadline ends
