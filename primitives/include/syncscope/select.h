@@ -55,13 +55,14 @@
 // looks ready from outside the locks is tried — a buffered channel's case
 // lock-free on its ring, an unbuffered one's under its own channel's lock
 // alone; the first that really is ready fires. If none is and the select
-// may block, a select on an OS thread spins (below) until some case looks
-// ready and runs pass 0 again. Pass 1: lock every involved channel in
-// address order (a global order, so two selects over the same channels
-// cannot deadlock), then poll the cases in a random order and complete the
-// first ready one. Pass 2 (still nothing): link one Sudog per case into
-// the channels' queues, all pointing to one Waiter; unlock; wait on the
-// Waiter (spin, then park), until the deadline, if any. Before unlocking,
+// may block, a select on an OS thread whose channels are all buffered
+// spins (below) until some case looks ready and runs pass 0 again.
+// Pass 1: lock every involved channel in address order (a global order,
+// so two selects over the same channels cannot deadlock), then poll the
+// cases in a random order and complete the first ready one. Pass 2
+// (still nothing): link one Sudog per case into the channels' queues, all
+// pointing to one Waiter; unlock; wait on the Waiter (spin, then park),
+// until the deadline, if any. Before unlocking,
 // the buffered cases' rings are read once more (the waiter's half of the
 // handshake with their lock-free partners, chan_core.h): if one became
 // ready the Sudogs are unlinked and the select starts over. The first
@@ -80,8 +81,8 @@
 // Spinning before queueing (the rule for OS threads; crossbeam-channel's
 // select does the same: Backoff spin, register on every channel, re-check,
 // park; Go's selectgo does not spin, it switches goroutines instead). A
-// select that finds nothing ready in pass 0 and may block spins once,
-// before locking anything: it polls every case's ChanCore::ready_hint
+// select over buffered channels only that finds nothing ready in pass 0
+// and may block spins once, before locking anything: it polls every case's ChanCore::ready_hint
 // (relaxed loads of the ring's positions, the opposite queue's head, the
 // closed flag: no lock, no write, so the partners it waits for are not
 // slowed down) with the exponential backoff and the per-thread adaptive
@@ -92,9 +93,12 @@
 // without locking every channel; if the budget runs out it goes on to
 // passes 1 and 2 (it does not spin again before queueing in that round).
 // A spin that runs out is wasted CPU, and where partners come much later
-// than any budget (the channels suite's `popular`: 128 receiving threads
-// on 2 CPUs, each served once per 128 messages) every spin runs out, and
-// the spinners take the CPUs from the one thread that serves them. So a
+// than any budget every spin runs out and the spinners take the CPUs from
+// the threads they wait for: the channels suite's `popular` (128 receiving
+// threads on 2 CPUs, each served once per 128 messages) ran 1.42x slower
+// when its selects spun, and select_rx's consumer at cap 16 on threads
+// runs out of nearly every spin it starts (it waits for the producers it
+// has just woken, which need its CPU). So a
 // thread whose spins ran out k times in a row (k <= kPrespinMaxMisses)
 // skips the spin in its next 2^k - 1 selects that would spin (they go
 // straight to pass 1), and one spin that sees a case ready clears k: a
@@ -138,9 +142,9 @@
 // waiters are served oldest first by the channels, the lost-wake-up
 // handshake is pass 2's re-check (the spin only decides when to poll),
 // and cases on one channel keep Go's PseudoRandomSend order in the queue.
-// SelectStats counts the spins (`spins`) and those after which a case
-// fired without queueing (`spin_fires`).
-
+// SelectStats counts the spins (`spins`), those after which a case fired
+// without queueing (`spin_fires`) and the skipped ones (`spins_skipped`).
+//
 // Memory ordering: that of the channel operation that fired (chan.h): the
 // select's receive or send is ordered exactly as a plain one would be.
 //
@@ -151,8 +155,8 @@
 // One whose case becomes ready while it spins pays the same once more and
 // takes no other lock. One that still finds nothing takes every distinct
 // channel lock twice (poll, enqueue) and, after its wait, the locks of the
-// channels still holding its Sudogs (Go: all three times). Per-thread counters of the
-// passes: select_thread_stats(). The builder needs C++20 and keeps
+// channels still holding its Sudogs (Go: all three times). Per-thread
+// counters of the passes: select_thread_stats(). The builder needs C++20 and keeps
 // everything on the caller's stack; it initializes nothing it does not
 // need (the engine's scratch and Sudogs are raw until used), and a receive
 // case's destination lives in run()'s frame, not in the case that each
