@@ -2,6 +2,8 @@
 // syncscope/select.h for the semantics and syncscope/chan_core.h for the
 // queues and the waiting protocol.
 #include <syncscope/select.h>
+#include <syncscope/internal/cpus.h>
+#include <syncscope/internal/scheduler.h>
 #include <syncscope/internal/wait_registry.h>
 
 #include <algorithm>
@@ -13,6 +15,17 @@ namespace detail {
 
 namespace {
 thread_local SelectStats tls_select_stats;
+
+// Tests only (set_select_spin_hook): called at the start of every spin
+// before queueing. Acquire/release: the hook's own data is published with it.
+std::atomic<SelectSpinHook> g_spin_hook{nullptr};
+
+// The skipping rule of "Spinning before queueing" (select.h): this
+// thread's spins before queueing that ran out in a row (at most
+// kPrespinMaxMisses), and how many more selects skip the spin because of
+// them. Plain thread-locals: only the owning thread reads or writes them.
+thread_local uint32_t tls_prespin_misses = 0;
+thread_local uint32_t tls_prespin_skip = 0;
 
 // Above this product of bounds a fresh random word is drawn (see below).
 constexpr uint64_t kBatchLimit = uint64_t{1} << 32;
@@ -157,6 +170,64 @@ struct SelectEngine {
     return -1;
   }
 
+  // The rule of "Spinning before queueing" (select.h): every case's
+  // channel is buffered.
+  static bool spin_before_queueing_allowed(const SelectCase* cases, const uint32_t* order,
+                                           uint32_t norder) noexcept {
+    for (uint32_t k = 0; k < norder; ++k) {
+      if (cases[order[k]].ch->cap() == 0) return false;
+    }
+    return true;
+  }
+
+  // The spin before queueing: true when a case looked ready; false when
+  // the budget or the deadline ran out, when the skipping rule skips it
+  // (select.h, prespin_skips_after), or when the caller is a goroutine or
+  // has one usable CPU (no spin at all).
+  static bool spin_for_ready(const SelectCase* cases, const uint32_t* order, uint32_t norder,
+                             const Deadline* deadline) noexcept {
+    if (usable_cpus() <= 1 || internal::parkable_goroutine() != nullptr) return false;
+    if (tls_prespin_skip > 0) {
+      --tls_prespin_skip;
+      ++tls_select_stats.spins_skipped;
+      return false;
+    }
+    ++tls_select_stats.spins;
+    if (SelectSpinHook hook = g_spin_hook.load(std::memory_order_acquire)) hook();
+    const bool ready = spin_polling(cases, order, norder, deadline);
+    if (ready) {
+      tls_prespin_misses = 0;
+    } else {
+      tls_prespin_misses = std::min(tls_prespin_misses + 1, kPrespinMaxMisses);
+    }
+    tls_prespin_skip = prespin_skips_after(tls_prespin_misses);
+    return ready;
+  }
+
+  // The spin itself: polls every case's ChanCore::ready_hint (relaxed
+  // loads, no lock, no write) in poll order with the exponential backoff
+  // and the thread's adaptive budget of spin_until (chan_core.cc,
+  // "Adaptive spinning": a spin that sees a case ready doubles it; a wait
+  // that then parks learns from where its claimer ran).
+  static bool spin_polling(const SelectCase* cases, const uint32_t* order, uint32_t norder,
+                           const Deadline* deadline) noexcept {
+    struct Ctx {
+      const SelectCase* cases;
+      const uint32_t* order;
+      uint32_t n;
+    } ctx{cases, order, norder};
+    return spin_until(
+        [](const void* p) {
+          const auto* x = static_cast<const Ctx*>(p);
+          for (uint32_t k = 0; k < x->n; ++k) {
+            const SelectCase& c = x->cases[x->order[k]];
+            if (c.ch->ready_hint(c.is_send)) return true;
+          }
+          return false;
+        },
+        &ctx, deadline);
+  }
+
   static int run(SelectCase* cases, uint32_t n, uint32_t* scratch, Sudog* sudogs, bool block,
                  const Deadline* deadline) {
     uint32_t* const pollorder = scratch;
@@ -205,22 +276,22 @@ struct SelectEngine {
       std::sort(lockorder, lockorder + norder, by_address);
     }
 
-    // Spinning before queueing pays only when every case's channel is
-    // buffered. On an unbuffered channel a partner becomes visible only by
-    // queueing, and a partner that is itself a select would spin before
-    // queueing too: two such selects would each wait out their whole budget
-    // for the other and then meet through a park and a wake-up. So with an
-    // unbuffered case the select queues at once and spins after queueing
-    // (wait_for_claim), as a plain unbuffered operation does.
-    bool all_buffered = true;
-    for (uint32_t k = 0; k < norder; ++k)
-      all_buffered = all_buffered && cases[pollorder[k]].ch->cap() != 0;
+    // Spinning before queueing (see "Spinning before queueing" in
+    // select.h): only on an OS thread (spin_for_ready does nothing on a
+    // goroutine or with one usable CPU), only for a select that may block,
+    // and only when every case's channel is buffered: an unbuffered case's
+    // partner may be a select that becomes visible only by queueing, so a
+    // select with one queues at once (and spins after queueing, in
+    // wait_for_claim), as a plain unbuffered operation does.
+    const bool spin_allowed = block && spin_before_queueing_allowed(cases, pollorder, norder);
+    bool may_spin = spin_allowed;
+    bool spun = false;  // the round now starting follows a spin that saw a case ready
 
     // A buffered case we were woken through to retry, tried first on the
     // next round; -1: none.
     int notified = -1;
     bool first_round = true;  // pass 0 has just run
-    for (bool may_spin = block && all_buffered;;) {
+    for (;;) {
       if (notified >= 0) {
         SelectCase& c = cases[notified];
         Handoffs done;
@@ -229,9 +300,25 @@ struct SelectEngine {
         notified = -1;  // a newcomer took it: the wake-up is used up
       }
       if (!first_round) {
-        if (const int i = try_each(cases, pollorder, norder); i >= 0) return i;
+        if (const int i = try_each(cases, pollorder, norder); i >= 0) {
+          if (spun) ++st.spin_fires;
+          return i;
+        }
       }
       first_round = false;
+      spun = false;
+      if (may_spin) {
+        // Nothing ready in pass 0. Before locking every channel (pass 1)
+        // and queueing on each (pass 2, and a third round of locks to
+        // dequeue afterwards), spin once outside the locks until some case
+        // looks ready, then run pass 0 again (as a channel's own operation
+        // does before it queues; see ChanCore::spin_until_ready).
+        may_spin = false;
+        if (spin_for_ready(cases, pollorder, norder, deadline)) {
+          spun = true;
+          continue;
+        }
+      }
       ++st.locked_passes;
       lock_all(cases, lockorder, norder);
 
@@ -241,7 +328,7 @@ struct SelectEngine {
       //
       // `served` collects, across every case polled in this pass, the
       // waiters the polls completed, and is published on every way out of
-      // the pass (fire, default/timeout, spin, queue, retry) after
+      // the pass (fire, default/timeout, queue, retry) after
       // unlock_all. A buffered case's poll serves the queued waiters first
       // (BufferedChan::serve_locked) and may still block afterwards — e.g.
       // a send case that hands the ring's value to a queued receiver and
@@ -273,31 +360,6 @@ struct SelectEngine {
         unlock_all(cases, lockorder, norder);
         served.finish();
         return block ? kSelectTimeout : kSelectDefault;
-      }
-      if (may_spin) {
-        // Nothing ready. Before queueing on every channel (and paying for a
-        // third round of locks to dequeue afterwards), spin once outside
-        // the locks until some case looks ready, then poll again (as the
-        // channels' own operations do; see ChanCore::spin_until_ready).
-        may_spin = false;
-        unlock_all(cases, lockorder, norder);
-        served.finish();
-        struct Ctx {
-          const SelectCase* cases;
-          const uint32_t* order;
-          uint32_t n;
-        } ctx{cases, pollorder, norder};
-        spin_until(
-            [](const void* p) {
-              const auto* x = static_cast<const Ctx*>(p);
-              for (uint32_t k = 0; k < x->n; ++k) {
-                const SelectCase& c = x->cases[x->order[k]];
-                if (c.ch->ready_hint(c.is_send)) return true;
-              }
-              return false;
-            },
-            &ctx, deadline);
-        continue;
       }
 
       // Pass 2: queue on every channel, all Sudogs sharing one Waiter.
@@ -335,8 +397,8 @@ struct SelectEngine {
       unlock_all(cases, lockorder, norder);
       served.finish();  // before we may sleep: those waiters must not wait for us
 
-      // Spin on the Waiter, then park (all-buffered selects also spun
-      // before queueing: "Spin/park policy" in chan_core.cc).
+      // Spin on the Waiter, then park (a select that could spin before
+      // queueing did so above: "Spinning before queueing" in select.h).
       SYNCSCOPE_WAITREG_NOTE(cases[0].ch, What::kSelect);  // detector hook
       const bool completed = wait_for_claim(w, deadline, /*spin=*/true);
 
@@ -351,7 +413,7 @@ struct SelectEngine {
         // won the value / slot a partner meant for us): that case first;
         // spin again before queueing again.
         notified = fired;
-        may_spin = all_buffered;
+        may_spin = spin_allowed;
         continue;
       }
       // Completed by a partner: the value was moved (buffered or not), or
@@ -363,6 +425,13 @@ struct SelectEngine {
 };
 
 SelectStats select_thread_stats_impl() noexcept { return tls_select_stats; }
+void reset_select_prespin_history() noexcept {
+  tls_prespin_misses = 0;
+  tls_prespin_skip = 0;
+}
+void set_select_spin_hook(SelectSpinHook hook) noexcept {
+  g_spin_hook.store(hook, std::memory_order_release);
+}
 void reset_select_thread_stats_impl() noexcept { tls_select_stats = SelectStats{}; }
 
 int select_run(SelectCase* cases, uint32_t n, uint32_t* scratch, Sudog* sudogs, bool block,

@@ -2,10 +2,12 @@
 // deadline, nil-channel cases, closed channels, blocking selects woken by
 // every kind of partner, uniform randomness (chi-square), duplicate and
 // self cases, lock-order safety, a ready case needing only its own lock,
-// move-only send values, and DynamicSelect.
+// move-only send values, spinning before queueing (counters and the
+// skipping rule), and DynamicSelect.
 // Correctness only: timeouts below are hang guards or semantics (a timeout
 // case fires only when nothing else can), never speed checks.
 #include <syncscope/select.h>
+#include <syncscope/internal/cpus.h>
 
 #include <gtest/gtest.h>
 
@@ -536,6 +538,280 @@ TEST(SelectStatsTest, ATimedOutSelectRelocksEveryChannel) {
   EXPECT_EQ(st.wake_relocks, 2u);
   EXPECT_EQ(a.waiting_receivers(), 0u);
   EXPECT_EQ(b.waiting_receivers(), 0u);
+}
+
+// ---- spinning before queueing (select.h) ------------------------------------
+//
+// The hook (detail::set_select_spin_hook) runs on the selecting thread when
+// its spin starts, so a test can make a case ready exactly then. On a
+// process with one usable CPU a select does not spin: the tests then check
+// that it queued instead.
+
+bool spins_here() { return usable_cpus() > 1; }
+
+// Clears the hook when a test ends, whatever happens.
+struct SpinHookGuard {
+  explicit SpinHookGuard(detail::SelectSpinHook h) { detail::set_select_spin_hook(h); }
+  ~SpinHookGuard() { detail::set_select_spin_hook(nullptr); }
+};
+
+Chan<int>* g_hook_chan = nullptr;  // the channel the hook makes ready
+
+// A buffered case that becomes ready while the select spins fires in pass
+// 0 right after the spin: no lock-all, no Sudog queued. The spin tells the
+// thread's adaptive budget that it paid off (ChanStats::prespin_wins).
+TEST(SelectSpinTest, ABufferedCaseReadyDuringTheSpinFiresWithoutQueueing) {
+  std::array<Chan<int>, 4> c{Chan<int>(1), Chan<int>(4), Chan<int>(16), Chan<int>(1)};
+  g_hook_chan = &c[1];
+  SpinHookGuard hook([] { ASSERT_TRUE(g_hook_chan->try_send(41)); });
+  detail::reset_select_prespin_history();
+  reset_select_thread_stats();
+  reset_chan_thread_stats();
+  std::optional<int> got;
+  const int i = Select()
+                    .recv(c[0])
+                    .recv(c[1], [&](std::optional<int> v) { got = v; })
+                    .recv(c[2])
+                    .recv(c[3])
+                    .run();
+  const SelectStats st = select_thread_stats();
+  const ChanStats cs = chan_thread_stats();
+  EXPECT_EQ(i, 1);
+  EXPECT_EQ(got, std::optional<int>(41));
+  EXPECT_EQ(st.runs, 1u);
+  EXPECT_EQ(st.fast_fires, 0u);  // pass 0 found nothing before the spin
+  if (spins_here()) {
+    EXPECT_EQ(st.spins, 1u);
+    EXPECT_EQ(st.spin_fires, 1u);
+    EXPECT_EQ(st.locked_passes, 0u);
+    EXPECT_EQ(st.queued, 0u);
+    EXPECT_EQ(cs.prespin_wins, 1u);
+    EXPECT_EQ(cs.blocked, 0u);
+  } else {
+    EXPECT_EQ(st.spins, 0u);
+    EXPECT_EQ(st.spin_fires, 0u);
+  }
+  for (Chan<int>& ch : c) EXPECT_EQ(ch.waiting_receivers(), 0u);
+}
+
+// A select that stays not ready through its spin locks every channel once,
+// queues, and is completed by its partner: the partner waits for the exact
+// state (the select's Sudog queued) before it sends.
+TEST(SelectSpinTest, ASelectThatStaysNotReadyQueuesAfterItsSpin) {
+  for (const std::size_t cap : {std::size_t{1}, std::size_t{16}}) {
+    SCOPED_TRACE(cap);
+    std::array<Chan<int>, 3> c{Chan<int>(cap), Chan<int>(cap), Chan<int>(cap)};
+    Threads threads;
+    threads.spawn([&] {
+      ASSERT_TRUE(eventually([&] { return c[2].waiting_receivers() == 1; }));
+      c[2].send(3);
+    });
+    detail::reset_select_prespin_history();
+    reset_select_thread_stats();
+    std::optional<int> got;
+    const int i =
+        Select().recv(c[0]).recv(c[1]).recv(c[2], [&](std::optional<int> v) { got = v; }).run();
+    threads.join();
+    const SelectStats st = select_thread_stats();
+    EXPECT_EQ(i, 2);
+    EXPECT_EQ(got, std::optional<int>(3));
+    EXPECT_EQ(st.spins, spins_here() ? 1u : 0u);
+    EXPECT_EQ(st.spin_fires, 0u);
+    EXPECT_EQ(st.locked_passes, 1u);
+    EXPECT_EQ(st.queued, 1u);
+    for (Chan<int>& ch : c) EXPECT_EQ(ch.waiting_receivers(), 0u);
+  }
+}
+
+// The skipping rule on fixed values: 2^k - 1 skips after k misses in a
+// row, capped.
+TEST(SelectSpinTest, SkipsDoubleWithEachMissInARow) {
+  EXPECT_EQ(detail::prespin_skips_after(0), 0u);
+  EXPECT_EQ(detail::prespin_skips_after(1), 1u);
+  EXPECT_EQ(detail::prespin_skips_after(2), 3u);
+  EXPECT_EQ(detail::prespin_skips_after(5), 31u);
+  EXPECT_EQ(detail::prespin_skips_after(detail::kPrespinMaxMisses), 63u);
+  EXPECT_EQ(detail::prespin_skips_after(detail::kPrespinMaxMisses + 1), 63u);
+}
+
+// The rule at work: selects that run out their spins (a deadline that has
+// passed ends each spin at once, and the select then times out in pass 1)
+// make the following ones skip the spin, 1, then 3, then 7; a spin that
+// sees a case ready clears the misses, and the next select spins again.
+TEST(SelectSpinTest, SpinsThatRunOutMakeLaterSelectsSkipTheSpin) {
+  Chan<int> a(1);
+  Chan<int> b(4);
+  detail::reset_select_prespin_history();
+  reset_select_thread_stats();
+  const auto past = std::chrono::steady_clock::now();
+  // misses: spin (miss 1) | skip | spin (miss 2) | skip x3 | spin (miss 3) | skip x7
+  constexpr int kRuns = 1 + 1 + 1 + 3 + 1 + 7;
+  for (int r = 0; r < kRuns; ++r) EXPECT_EQ(Select().recv(a).recv(b).deadline(past).run(), 2);
+  SelectStats st = select_thread_stats();
+  if (!spins_here()) {
+    EXPECT_EQ(st.spins + st.spins_skipped, 0u);
+    return;
+  }
+  EXPECT_EQ(st.spins, 3u);
+  EXPECT_EQ(st.spins_skipped, static_cast<uint64_t>(kRuns - 3));
+  EXPECT_EQ(st.spin_fires, 0u);
+  EXPECT_EQ(st.locked_passes, static_cast<uint64_t>(kRuns));
+
+  // The next select spins (the 7 skips are used up); its case becomes
+  // ready during the spin: a hit, so the one after it spins too.
+  g_hook_chan = &b;
+  {
+    SpinHookGuard hook([] { ASSERT_TRUE(g_hook_chan->try_send(1)); });
+    reset_select_thread_stats();
+    EXPECT_EQ(Select().recv(a).recv(b).run(), 1);
+    EXPECT_EQ(Select().recv(a).recv(b).run(), 1);
+  }
+  st = select_thread_stats();
+  EXPECT_EQ(st.spins, 2u);
+  EXPECT_EQ(st.spin_fires, 2u);
+  EXPECT_EQ(st.spins_skipped, 0u);
+  EXPECT_EQ(st.queued, 0u);
+}
+
+// A select with a case on an unbuffered channel queues at once, a send
+// case (its partner can see that send only in the queue) or a receive
+// case alike (select.h says why). Neither does a non-blocking select spin.
+TEST(SelectSpinTest, AnUnbufferedCaseOrADefaultMeansNoSpin) {
+  Chan<int> u(0);
+  Chan<int> r(4);
+  Threads threads;
+  std::optional<int> got;
+  threads.spawn([&] {
+    ASSERT_TRUE(eventually([&] { return u.waiting_senders() == 1; }));
+    got = u.receive();
+  });
+  detail::reset_select_prespin_history();
+  reset_select_thread_stats();
+  const int i = Select().recv(r).send(u, 5).run();
+  threads.join();
+  SelectStats st = select_thread_stats();
+  EXPECT_EQ(i, 1);
+  EXPECT_EQ(got, std::optional<int>(5));
+  EXPECT_EQ(st.spins + st.spins_skipped, 0u);
+  EXPECT_EQ(st.queued, 1u);
+
+  threads.spawn([&] {
+    ASSERT_TRUE(eventually([&] { return u.waiting_receivers() == 1; }));
+    u.send(6);
+  });
+  reset_select_thread_stats();
+  got.reset();
+  const int j = Select().recv(r).recv(u, [&](std::optional<int> v) { got = v; }).run();
+  threads.join();
+  st = select_thread_stats();
+  EXPECT_EQ(j, 1);
+  EXPECT_EQ(got, std::optional<int>(6));
+  EXPECT_EQ(st.spins + st.spins_skipped, 0u);
+  EXPECT_EQ(st.queued, 1u);
+
+  reset_select_thread_stats();
+  EXPECT_EQ(Select().recv(r).recv(u).default_case().run(), 2);
+  st = select_thread_stats();
+  EXPECT_EQ(st.spins + st.spins_skipped, 0u);
+  EXPECT_EQ(st.locked_passes, 1u);
+  EXPECT_EQ(st.queued, 0u);
+}
+
+// Stress (bounded): plain senders on buffered channels, selects that
+// receive from them (they spin first) and selects that receive from one
+// of them or send on an unbuffered channel (they queue at once) run
+// together; every value is received exactly once, and a lost wake-up
+// shows as a hang (guard).
+TEST(SelectSpinTest, SpinningAndQueueingSelectsTogetherLoseNothing) {
+  constexpr int kSenders = 3;
+  constexpr int kRecvSelects = 2;
+  constexpr int kMixed = 2;
+  const int per = scaled(20000);
+  std::array<Chan<int>, 4> c{Chan<int>(1), Chan<int>(2), Chan<int>(1), Chan<int>(16)};
+  Chan<int> relay(0);  // mixed selects send what they received here
+  std::atomic<int> senders_left{kSenders};
+  std::vector<std::vector<int>> got(kRecvSelects + kMixed + 1);
+  Threads threads;
+  for (int s = 0; s < kSenders; ++s) {
+    threads.spawn([&, s] {
+      for (int k = 0; k < per; ++k) c[static_cast<std::size_t>((s + k) % 4)].send(s * per + k);
+      if (senders_left.fetch_sub(1) == 1) {
+        for (Chan<int>& ch : c) ch.close();
+      }
+    });
+  }
+  // Receiving selects: until every channel is closed and drained.
+  for (int r = 0; r < kRecvSelects; ++r) {
+    threads.spawn([&, r] {
+      DynamicSelect sel;
+      for (Chan<int>& ch : c) sel.add_recv(ch);
+      for (std::size_t open = c.size(); open > 0;) {
+        const int i = sel.run();
+        std::optional<int> v = sel.take<int>(static_cast<std::size_t>(i));
+        if (!v) {
+          sel.disable(static_cast<std::size_t>(i));
+          --open;
+          continue;
+        }
+        got[static_cast<std::size_t>(r)].push_back(*v);
+      }
+    });
+  }
+  // Mixed selects: receive from the channels or pass a held value on to
+  // the relay (an unbuffered send case: no spin).
+  std::atomic<int> mixed_left{kMixed};
+  for (int m = 0; m < kMixed; ++m) {
+    threads.spawn([&, m] {
+      std::optional<int> held;
+      std::size_t open = c.size();
+      std::array<bool, 4> closed{};
+      std::vector<int>& mine = got[static_cast<std::size_t>(kRecvSelects + m)];
+      while (open > 0 || held) {
+        if (held) {
+          // Pass the held value on, or take another value from c[0]
+          // meanwhile (a nil case once c[0] is closed).
+          const int i = Select()
+                            .send(relay, *held)
+                            .recv(closed[0] ? Chan<int>() : c[0],
+                                  [&](std::optional<int> v) {
+                                    if (v) {
+                                      mine.push_back(*v);
+                                    } else {
+                                      closed[0] = true;
+                                      --open;
+                                    }
+                                  })
+                            .run();
+          if (i == 0) held.reset();
+          continue;
+        }
+        DynamicSelect d;
+        for (std::size_t k = 0; k < c.size(); ++k) d.add_recv(closed[k] ? Chan<int>() : c[k]);
+        const std::size_t i = static_cast<std::size_t>(d.run());
+        std::optional<int> v = d.take<int>(i);
+        if (v) {
+          held = *v;
+        } else {
+          closed[i] = true;
+          --open;
+        }
+      }
+      if (mixed_left.fetch_sub(1) == 1) relay.close();
+    });
+  }
+  threads.spawn([&] {
+    for (;;) {
+      std::optional<int> v = relay.receive();
+      if (!v) break;
+      got[kRecvSelects + kMixed].push_back(*v);
+    }
+  });
+  threads.join();
+  std::vector<int> all;
+  for (auto& g : got) all.insert(all.end(), g.begin(), g.end());
+  std::sort(all.begin(), all.end());
+  ASSERT_EQ(all.size(), static_cast<std::size_t>(kSenders * per));
+  for (int k = 0; k < kSenders * per; ++k) ASSERT_EQ(all[static_cast<std::size_t>(k)], k);
 }
 
 // ---- DynamicSelect ----------------------------------------------------------

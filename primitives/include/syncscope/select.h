@@ -51,32 +51,99 @@
 //     at once; a select never matches with itself).
 //
 // Algorithm: Go's selectgo (runtime/select.go), with crossbeam-channel's
-// first step in front. Pass 0: in a random order, each case whose channel
+// first steps in front. Pass 0: in a random order, each case whose channel
 // looks ready from outside the locks is tried — a buffered channel's case
 // lock-free on its ring, an unbuffered one's under its own channel's lock
-// alone; the first that really is ready fires. Pass 1: lock every involved
-// channel in address order (a global order, so two selects over the same
-// channels cannot deadlock), then poll the cases in a random order and
-// complete the first ready one. If none is, the select blocks, and every
-// case's channel is buffered: unlock, spin (the adaptive budget of a
-// channel operation) until some case looks ready from outside the locks,
-// and run pass 1 once more — most waits end here, without queueing. Pass 2
+// alone; the first that really is ready fires. If none is and the select
+// may block, a select on an OS thread whose channels are all buffered
+// spins (below) until some case looks ready and runs pass 0 again.
+// Pass 1: lock every involved channel in address order (a global order,
+// so two selects over the same channels cannot deadlock), then poll the
+// cases in a random order and complete the first ready one. Pass 2
 // (still nothing): link one Sudog per case into the channels' queues, all
-// pointing to one Waiter; unlock; wait on the Waiter (with an unbuffered
-// case, which skipped the spin above: spin, then park; otherwise park at
-// once), until the deadline, if any. Before unlocking, the buffered cases'
-// rings are read once more (the waiter's half of the handshake with their
-// lock-free partners, chan_core.h): if one became ready the Sudogs are
-// unlinked and the select starts over. The first thread to complete one of
-// the cases for it (on a buffered channel too: its value moved into or out
-// of the ring by the partner) — or to wake it to retry — claims the Waiter
-// with a CAS (Go's selectDone); its other Sudogs become stale. Pass 3: lock
-// each channel that still holds one of its Sudogs, one at a time, and
-// unlink them; the channel of the case a partner completed is not locked
-// again unless another case uses it too (the partner unlinked that Sudog
-// before it published; Go relocks every channel). A select woken through a
-// buffered case to retry tries that case first (so the wake-up is consumed,
-// even past the deadline), then starts over. See syncscope/chan_core.h.
+// pointing to one Waiter; unlock; wait on the Waiter (spin, then park),
+// until the deadline, if any. Before unlocking,
+// the buffered cases' rings are read once more (the waiter's half of the
+// handshake with their lock-free partners, chan_core.h): if one became
+// ready the Sudogs are unlinked and the select starts over. The first
+// thread to complete one of the cases for it (on a buffered channel too:
+// its value moved into or out of the ring by the partner) — or to wake it
+// to retry — claims the Waiter with a CAS (Go's selectDone); its other
+// Sudogs become stale. Pass 3: lock each channel that still holds one of
+// its Sudogs, one at a time, and unlink them; the channel of the case a
+// partner completed is not locked again unless another case uses it too
+// (the partner unlinked that Sudog before it published; Go relocks every
+// channel). A select woken through a buffered case to retry tries that
+// case first (so the wake-up is consumed, even past the deadline), then
+// starts over (spinning again before it queues again). See
+// syncscope/chan_core.h.
+//
+// Spinning before queueing (the rule for OS threads; crossbeam-channel's
+// select does the same: Backoff spin, register on every channel, re-check,
+// park; Go's selectgo does not spin, it switches goroutines instead). A
+// select over buffered channels only that finds nothing ready in pass 0
+// and may block spins once, before locking anything: it polls every case's ChanCore::ready_hint
+// (relaxed loads of the ring's positions, the opposite queue's head, the
+// closed flag: no lock, no write, so the partners it waits for are not
+// slowed down) with the exponential backoff and the per-thread adaptive
+// budget of a channel's own wait (spin_until; chan_core.cc, "Adaptive
+// spinning": a spin that sees a case ready doubles the budget, a wait that
+// parks afterwards halves it when its claimer ran on the CPU it spun on).
+// As soon as a case looks ready it runs pass 0 again, which fires it
+// without locking every channel; if the budget runs out it goes on to
+// passes 1 and 2 (it does not spin again before queueing in that round).
+// A spin that runs out is wasted CPU, and where partners come much later
+// than any budget every spin runs out and the spinners take the CPUs from
+// the threads they wait for: the channels suite's `popular` (128 receiving
+// threads on 2 CPUs, each served once per 128 messages) ran 1.42x slower
+// when its selects spun, and select_rx's consumer at cap 16 on threads
+// runs out of nearly every spin it starts (it waits for the producers it
+// has just woken, which need its CPU). So a
+// thread whose spins ran out k times in a row (k <= kPrespinMaxMisses)
+// skips the spin in its next 2^k - 1 selects that would spin (they go
+// straight to pass 1), and one spin that sees a case ready clears k: a
+// thread whose partners are usually late spins once in 64 selects, one
+// whose partners are usually in time spins in every select
+// (detail::prespin_skips_after).
+// Without the spin, a select whose partner was a few hundred nanoseconds
+// late took every channel lock twice (pass 1, pass 2), queued a Sudog on
+// each channel, woke through its Waiter and locked again to unlink; a
+// queued select also makes every partner of every one of its channels
+// take that channel's lock (to serve or to drop its Sudog), while a
+// spinning one is invisible to them. (Before this rule an all-buffered
+// select spun too, but only after pass 1 had locked every channel, and
+// then ran passes 0 and 1 again.) Exceptions:
+//   * A select with a case on an unbuffered channel does not spin first:
+//     it queues at once and spins on its Waiter, as a plain unbuffered
+//     operation does. An unbuffered send becomes visible to its partner
+//     only by queueing, and a partner that is itself a select would wait
+//     out its whole spin for it (two such selects would each spin for the
+//     other and then meet through a park). An unbuffered receive case
+//     could spin safely (a queued sender shows through ready_hint), and
+//     that was tried: it moved the cost of queueing from the receiving
+//     select to its partner instead of saving it — where the partner is a
+//     select that sends (the channels suite's select_both at cap 0), the
+//     sender then queued on all its channels and took their locks again
+//     to unlink, and the case became 1.15-1.19x slower (6 and 10
+//     alternating rounds, load 9-15), select_rx at cap 0 (plain senders)
+//     gained only 0.74-0.99x, and popular (128 receivers whose partner
+//     comes once per 128 messages) lost 1.42x before the skipping rule
+//     below. With every case buffered, readiness shows in the ring itself
+//     (room, values, the close mark), whoever the partners are, so a
+//     spinning select never keeps a partner waiting for it and two
+//     spinning selects never wait for each other.
+//   * A goroutine never spins (spin_until returns at once: its P runs the
+//     partner instead), nor does a thread of a process with one usable CPU.
+//   * A non-blocking select (default_case) never spins; a deadline ends
+//     the spin, and pass 1 then reports the timeout.
+// The guarantees stay those of the passes: a case fires only through its
+// channel's own operation (pass 0 or 1), so the choice among the cases
+// ready when a pass polls is uniform (its random poll order), queued
+// waiters are served oldest first by the channels, the lost-wake-up
+// handshake is pass 2's re-check (the spin only decides when to poll),
+// and cases on one channel keep Go's PseudoRandomSend order in the queue.
+// SelectStats counts the spins (`spins`), those after which a case fired
+// without queueing (`spin_fires`) and the skipped ones (`spins_skipped`).
 //
 // Memory ordering: that of the channel operation that fired (chan.h): the
 // select's receive or send is ordered exactly as a plain one would be.
@@ -85,10 +152,11 @@
 // cases: select.cc, random_poll_order) and completes its first ready case
 // — lock-free on a buffered ring, under that channel's lock alone on an
 // unbuffered one; the lock order is sorted only if pass 0 finds nothing.
-// One that finds nothing ready takes every distinct channel lock twice
-// (poll, enqueue) and, after its wait, the locks of the channels still
-// holding its Sudogs (Go: all three times). Per-thread counters of the
-// passes: select_thread_stats(). The builder needs C++20 and keeps
+// One whose case becomes ready while it spins pays the same once more and
+// takes no other lock. One that still finds nothing takes every distinct
+// channel lock twice (poll, enqueue) and, after its wait, the locks of the
+// channels still holding its Sudogs (Go: all three times). Per-thread
+// counters of the passes: select_thread_stats(). The builder needs C++20 and keeps
 // everything on the caller's stack; it initializes nothing it does not
 // need (the engine's scratch and Sudogs are raw until used), and a receive
 // case's destination lives in run()'s frame, not in the case that each
@@ -119,8 +187,11 @@ namespace syncscope {
 // SelectStats: counters of the calling thread's selects (plain thread-local
 // counters, like ChanStats): how many ran, how many fired in pass 0 without
 // taking more than the fired channel's own lock, how many locked every
-// channel (pass 1, once per round), how many queued (pass 2), and how many
-// channel locks the selects took to unlink after waking (pass 3). Tests use
+// channel (pass 1, once per round), how many queued (pass 2), how many
+// channel locks the selects took to unlink after waking (pass 3), and how
+// many spun before queueing ("Spinning before queueing" above; the spin's
+// cpu_relax hints and its verdicts for the adaptive budget are in
+// ChanStats: spins, prespin_wins) and fired right after the spin. Tests use
 // them to check which passes a select went through; benchmarks may read
 // them per thread.
 struct SelectStats {
@@ -129,11 +200,34 @@ struct SelectStats {
   uint64_t locked_passes = 0;  // pass 1 rounds (every channel locked)
   uint64_t queued = 0;         // pass 2 rounds (a Sudog queued per case)
   uint64_t wake_relocks = 0;   // channel locks taken in pass 3 (unlinking)
+  uint64_t spins = 0;          // spins before queueing (at most one per round)
+  uint64_t spin_fires = 0;     // ... after which a case fired in pass 0 (no lock-all)
+  uint64_t spins_skipped = 0;  // rounds that skipped the spin (earlier spins ran out)
 };
 
 namespace detail {
 SelectStats select_thread_stats_impl() noexcept;
 void reset_select_thread_stats_impl() noexcept;
+
+// set_select_spin_hook(f): tests only. f() runs on the selecting thread at
+// the start of each spin before queueing (select.cc), with no lock held;
+// nullptr (the default) turns it off. Lets a test make a case ready during
+// the spin without depending on timing.
+using SelectSpinHook = void (*)();
+void set_select_spin_hook(SelectSpinHook hook) noexcept;
+
+// The skipping rule of "Spinning before queueing": after `misses` spins in
+// a row that ran out (kPrespinMaxMisses at most), the next
+// 2^misses - 1 selects of the thread that would spin skip it instead.
+inline constexpr uint32_t kPrespinMaxMisses = 6;
+constexpr uint32_t prespin_skips_after(uint32_t misses) noexcept {
+  return (1u << (misses < kPrespinMaxMisses ? misses : kPrespinMaxMisses)) - 1;
+}
+static_assert(prespin_skips_after(0) == 0 && prespin_skips_after(1) == 1 &&
+              prespin_skips_after(kPrespinMaxMisses) == 63);
+// reset_select_prespin_history(): tests only; forgets the calling thread's
+// misses (the next select that may spin does).
+void reset_select_prespin_history() noexcept;
 }  // namespace detail
 
 // This thread's select counters since it started or since the last reset.
