@@ -11,6 +11,7 @@
 
 #include "etcd/etcdserver/etcdserverpb/rpc.grpc.pb.h"
 #include "syncscope/etcd/internal/convert.h"
+#include "syncscope/etcd/internal/status.h"
 
 namespace syncscope::etcd {
 
@@ -190,6 +191,28 @@ void to_pb(const Compare& c, pb::Compare* r) {
   }
 }
 
+bool deadline_passed(const grpc::Status& s) {
+  return s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+         (s.error_code() == grpc::StatusCode::UNKNOWN &&
+          s.error_message().find("context deadline exceeded") != std::string::npos);
+}
+
+Errc errc_of(const grpc::Status& s) {
+  if (deadline_passed(s)) return Errc::kDeadlineExceeded;
+  switch (s.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE: return Errc::kUnavailable;
+    case grpc::StatusCode::CANCELLED: return Errc::kCanceled;
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return s.error_message().find("compacted") != std::string::npos ? Errc::kCompacted
+                                                                       : Errc::kInternal;
+    case grpc::StatusCode::NOT_FOUND:
+      return s.error_message().find("lease not found") != std::string::npos
+                 ? Errc::kLeaseNotFound
+                 : Errc::kInternal;
+    case grpc::StatusCode::INVALID_ARGUMENT: return Errc::kInvalidArgument;
+    default: return Errc::kInternal;
+  }
+}
 }  // namespace internal
 
 namespace detail {
@@ -222,23 +245,6 @@ std::chrono::system_clock::time_point to_system(Deadline d) {
   const auto left = d - std::chrono::steady_clock::now();
   return std::chrono::system_clock::now() +
          std::chrono::duration_cast<std::chrono::system_clock::duration>(left);
-}
-
-Errc errc_of(const grpc::Status& s) {
-  switch (s.error_code()) {
-    case grpc::StatusCode::UNAVAILABLE: return Errc::kUnavailable;
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return Errc::kDeadlineExceeded;
-    case grpc::StatusCode::CANCELLED: return Errc::kCanceled;
-    case grpc::StatusCode::OUT_OF_RANGE:
-      return s.error_message().find("compacted") != std::string::npos ? Errc::kCompacted
-                                                                       : Errc::kInternal;
-    case grpc::StatusCode::NOT_FOUND:
-      return s.error_message().find("lease not found") != std::string::npos
-                 ? Errc::kLeaseNotFound
-                 : Errc::kInternal;
-    case grpc::StatusCode::INVALID_ARGUMENT: return Errc::kInvalidArgument;
-    default: return Errc::kInternal;
-  }
 }
 
 struct ClientImpl {
@@ -286,8 +292,7 @@ struct ClientImpl {
       last_ep = opt.endpoints[i];
       if (last.ok()) return;
       per_endpoint[i] = last.error_message();
-      const bool attempt_timed_out = last.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
-                                     attempt_end < deadline;
+      const bool attempt_timed_out = internal::deadline_passed(last) && attempt_end < deadline;
       if (last.error_code() != grpc::StatusCode::UNAVAILABLE && !attempt_timed_out) break;
       // Move on to the next endpoint (unless another thread already did).
       std::size_t expected = i;
@@ -297,7 +302,7 @@ struct ClientImpl {
       if (std::chrono::steady_clock::now() + pause >= deadline) break;
       std::this_thread::sleep_for(pause);
     }
-    Errc code = last.ok() ? Errc::kDeadlineExceeded : errc_of(last);
+    Errc code = last.ok() ? Errc::kDeadlineExceeded : internal::errc_of(last);
     if (code == Errc::kUnavailable && std::chrono::steady_clock::now() >= deadline &&
         last.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
       code = Errc::kDeadlineExceeded;
@@ -445,7 +450,7 @@ struct WatchImpl {
       if (st.error_code() != grpc::StatusCode::UNAVAILABLE &&
           st.error_code() != grpc::StatusCode::OK &&
           st.error_code() != grpc::StatusCode::CANCELLED) {
-        const Errc code = errc_of(st);
+        const Errc code = internal::errc_of(st);
         throw Error(code, "etcd Watch " + key + ": " + errc_name(code) + " (" +
                               st.error_message() + ")");
       }
@@ -626,7 +631,7 @@ StatusResult Client::status(const std::string& endpoint, std::optional<Deadline>
   pb::StatusResponse resp;
   grpc::Status st = stub->Status(&ctx, req, &resp);
   if (!st.ok()) {
-    const Errc code = detail::errc_of(st);
+    const Errc code = internal::errc_of(st);
     throw Error(code, "etcd Status on " + endpoint + ": " + errc_name(code) + " (" +
                           st.error_message() + ")");
   }

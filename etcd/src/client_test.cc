@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "etcd_test_env.h"
+#include "syncscope/etcd/internal/status.h"
 
 namespace syncscope::etcd {
 namespace {
@@ -14,6 +15,29 @@ namespace {
 using testing::test_endpoints;
 using testing::unique_prefix;
 using R = Compare::Result;
+
+// No server: how a failed call's status is read. etcd answers a request
+// whose propagated deadline ran out before it was served with UNKNOWN
+// "context deadline exceeded" (a client stopped by SIGSTOP mid-request):
+// that is a deadline, retried like one, not an internal error.
+TEST(EtcdClient, AServerSideDeadlineIsADeadlineNotAnInternalError) {
+  using grpc::Status;
+  using grpc::StatusCode;
+  const Status server_deadline(StatusCode::UNKNOWN, "context deadline exceeded");
+  EXPECT_TRUE(internal::deadline_passed(server_deadline));
+  EXPECT_EQ(internal::errc_of(server_deadline), Errc::kDeadlineExceeded);
+  const Status client_deadline(StatusCode::DEADLINE_EXCEEDED, "Deadline Exceeded");
+  EXPECT_TRUE(internal::deadline_passed(client_deadline));
+  EXPECT_EQ(internal::errc_of(client_deadline), Errc::kDeadlineExceeded);
+  const Status other(StatusCode::UNKNOWN, "etcdserver: request timed out");
+  EXPECT_FALSE(internal::deadline_passed(other));
+  EXPECT_EQ(internal::errc_of(other), Errc::kInternal);
+  const Status unavailable(StatusCode::UNAVAILABLE, "context deadline exceeded");
+  EXPECT_FALSE(internal::deadline_passed(unavailable));
+  EXPECT_EQ(internal::errc_of(unavailable), Errc::kUnavailable);
+  const Status compacted(StatusCode::OUT_OF_RANGE, "mvcc: required revision has been compacted");
+  EXPECT_EQ(internal::errc_of(compacted), Errc::kCompacted);
+}
 
 TEST(EtcdClient, PutGetDeleteAndRevisions) {
   Client c(test_endpoints());
