@@ -493,25 +493,22 @@ G* runq_get(P* p) {
 // Here, without Go's sleep on every look (it makes a wake-up across P's
 // cost 3 us plus the kernel's timer slack, ~55 us; Go measured 149 us in the
 // goroutines suite):
-//   * Backing off (runq_grab): before taking the runnext of a running P,
-//     the thief spins up to kRunnextBackoffNs watching the slot and the
-//     victim's schedtick; if the victim did not schedule meanwhile, it
-//     gives its CPU away once (nanosleep of kSpinPollSleepNs, Go's
-//     usleep(3)) and looks again; it takes runnext only if the victim still
-//     did not schedule. Always, as Go does. Until issue 11's last stop a
-//     thief took at once the runnext of a P whose schedtick had not moved
-//     since its last look (a "long runner"), and took it after the spin
-//     alone otherwise. Both split a pipeline over two P's: prodcons with
-//     100 ns of work per message measured 0.05-0.075 idle-M wakes and
-//     runnext steals per message and ~800-900 ns/msg (against ~250 ns/msg
-//     with both on one P). The producer readies its consumer and blocks a
-//     few hundred nanoseconds later at its next send, so its P runs runnext
-//     itself — unless its M is off its CPU: on a loaded 2-CPU machine the
-//     thief, woken by wakep() through the kernel, often runs on the very CPU
-//     of the victim's M, which cannot schedule while the thief spins there.
-//     With the spin alone the steals stayed (0.055 per message); giving the
-//     CPU away once brought them to 0. A real long runner's runnext is
-//     taken one back-off and one poll sleep later.
+//   * Backing off (runq_grab): the thief looks at the victim's schedtick.
+//     Unchanged since this M last looked (before it slept, or in its last
+//     pass): the victim has been running one goroutine all that time, a
+//     long runner that readied someone and does not block: take runnext at
+//     once. Changed: the victim is switching goroutines, so its goroutine
+//     will likely block soon and run runnext itself: spin up to
+//     kRunnextBackoffNs watching the slot and the tick, and take runnext only
+//     if the victim did not schedule meanwhile (Go's usleep(3), as a spin
+//     that ends early). (Tried in issue 11 and reverted after measuring:
+//     backing off from every running P's runnext and then giving the CPU
+//     away once (nanosleep) before taking it. It kept spsc cap 1024 on one
+//     P (25 vs 89 ns/msg) but a starvation-mode hand-off's waiter, readied
+//     into the unlocker's runnext, waited for the give-away: lockskew's
+//     victim p99 on goroutines went from 1.1 to 1.8-3.7 ms (Go: 1.16), and
+//     spsc/pingpong caps 0/1 were 10-15 % slower; prodcons with work, which
+//     it was for, did not gain once measured quietly.)
 //   * Polling (find_runnable): a spinning M that found nothing, while some
 //     running P scheduled since its last look, stays spinning (counted in
 //     nmspinning, so that P's wakeups wake nobody) and sleeps
@@ -593,19 +590,12 @@ uint32_t runq_grab(M* m, P* victim, G** batch, bool steal_next, bool* switching)
         if (next == nullptr) return 0;
         const uint32_t tick = victim->schedtick.load(std::memory_order_relaxed);
         uint32_t& seen = m->seen_tick[victim->id];
-        if (victim->running.load(std::memory_order_relaxed)) {
+        if (victim->running.load(std::memory_order_relaxed) && tick != seen) {
           bump(m->runnext_backoffs);
           const int64_t until = now_ns() + kRunnextBackoffNs;
           while (victim->schedtick.load(std::memory_order_relaxed) == tick &&
                  victim->runnext.load(std::memory_order_relaxed) == next && now_ns() < until) {
             arch::cpu_relax();
-          }
-          if (victim->schedtick.load(std::memory_order_relaxed) == tick &&
-              victim->runnext.load(std::memory_order_relaxed) == next) {
-            // Still no schedule: the victim's M may be off its CPU — perhaps
-            // preempted by this very M's wake-up on the same CPU. Give the
-            // CPU away once (Go's usleep(3)) before taking the slot.
-            spin_poll_sleep();
           }
           const uint32_t after = victim->schedtick.load(std::memory_order_relaxed);
           if (after != tick) {
