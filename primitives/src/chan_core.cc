@@ -123,7 +123,7 @@ namespace {
 // because on two cores every line it reads that the partner writes costs
 // the partner a miss. A cross-core transfer of a line costs ~230 ns on the
 // 2-vCPU development guest (one-way hand-off of a line between two
-// spinning threads), several times the whole message at cap 16; the ring
+// spinning threads, measured at load 2-6), several times the whole message at cap 16; the ring
 // positions are the worst lines to read: the partner CASes its position at
 // every operation, and a locked CAS on a line another core has read also
 // waits for its invalidation. So the batch wait (caps >= 4; the analogue,
@@ -147,11 +147,13 @@ namespace {
 // stored: the slot the partner is writing right now): it answers "would
 // block" (chan_buffered.h, reserve_tail / reserve_head) and the batch wait
 // takes over; the locked paths, and a receive after close(), still wait
-// for it. (Measured when this was written, on that guest, the suite's
-// threads at SCHED_FIFO so that the others' builds did not preempt them,
-// ns per message, before -> after: spsc cap 16 ~170 -> ~80, mpsc 3->1
-// cap 16 ~210 -> ~80, prodcons cap 16 ~200 -> ~75, spsc / mpsc cap 1024
-// ~75 -> ~35.)
+// for it. (Measured when this was written, on that guest, ns per message,
+// before -> after, medians of alternating rounds: with the suite's threads
+// at SCHED_FIFO so that the others' builds did not preempt them, 6 rounds
+// at load 10-12: spsc cap 16 154 -> 45, mpsc 3->1 cap 16 100 -> 52,
+// spsc / mpsc 3->1 cap 1024 38 / 47 -> 25 / 26; normally scheduled, 5
+// rounds at load 3.5-6: spsc cap 16 148 -> 70, mpsc 3->1 cap 16
+// 195 -> 116, spsc cap 1024 91 -> 40.)
 // The first version of this rule polled ring_room() with backoff pauses
 // of ~target/2 partner operations, and retried when the room stopped
 // growing between two polls: right for when to stop, but each poll read

@@ -504,10 +504,12 @@ G* runq_get(P* p) {
 //     that ends early). (Tried in issue 11 and reverted after measuring:
 //     backing off from every running P's runnext and then giving the CPU
 //     away once (nanosleep) before taking it. It kept spsc cap 1024 on one
-//     P (25 vs 89 ns/msg) but a starvation-mode hand-off's waiter, readied
-//     into the unlocker's runnext, waited for the give-away: lockskew's
-//     victim p99 on goroutines went from 1.1 to 1.8-3.7 ms (Go: 1.16), and
-//     spsc/pingpong caps 0/1 were 10-15 % slower; prodcons with work, which
+//     P (25 vs 89 ns/msg, 6 alternating rounds, load 1.5) but a
+//     starvation-mode hand-off's waiter, readied into the unlocker's
+//     runnext, waited for the give-away: lockskew's victim p99 on
+//     goroutines went from 1.1 to 1.5-3.7 ms (Go: 1.16; 4 alternating
+//     rounds, load 0.3-0.7), and spsc/pingpong caps 0/1 were 10-15 %
+//     slower; prodcons with work, which
 //     it was for, did not gain once measured quietly.)
 //   * Polling (find_runnable): a spinning M that found nothing, while some
 //     running P scheduled since its last look, stays spinning (counted in
@@ -530,7 +532,8 @@ G* runq_get(P* p) {
 // the group over both P's; from then on every channel operation moves the
 // channel's lines between CPUs, and each P keeps itself busy readying the
 // goroutines its own goroutines wake, so the split lasts. Measured on the
-// 2-CPU machine, the same run either stayed on one P or split for good:
+// 2-CPU machine (load 11-16, other builds running), the same run either
+// stayed on one P or split for good:
 // mpmc 16+16 cap 0 at ~120 ns/msg on one P (CPU time = wall time) vs
 // ~600 ns/msg split (CPU time = 2x wall time, 0.04-0.06 steals/msg from a
 // P that ran out for a moment); Go's chan, on the same machine, ~136 ns/msg

@@ -96,9 +96,10 @@
 // than any budget every spin runs out and the spinners take the CPUs from
 // the threads they wait for: the channels suite's `popular` (128 receiving
 // threads on 2 CPUs, each served once per 128 messages) ran 1.42x slower
-// when its selects spun, and select_rx's consumer at cap 16 on threads
-// runs out of nearly every spin it starts (it waits for the producers it
-// has just woken, which need its CPU). So a
+// when its selects spun (8 alternating rounds, load 15-22), and
+// select_rx's consumer at cap 16 on threads runs out of nearly every spin
+// it starts (it waits for the producers it has just woken, which need its
+// CPU). So a
 // thread whose spins ran out k times in a row (k <= kPrespinMaxMisses)
 // skips the spin in its next 2^k - 1 selects that would spin (they go
 // straight to pass 1), and one spin that sees a case ready clears k: a
@@ -127,7 +128,7 @@
 //     to unlink, and the case became 1.15-1.19x slower (6 and 10
 //     alternating rounds, load 9-15), select_rx at cap 0 (plain senders)
 //     gained only 0.74-0.99x, and popular (128 receivers whose partner
-//     comes once per 128 messages) lost 1.42x before the skipping rule
+//     comes once per 128 messages) lost 1.42x (load 15-22) before the skipping rule
 //     below. With every case buffered, readiness shows in the ring itself
 //     (room, values, the close mark), whoever the partners are, so a
 //     spinning select never keeps a partner waiting for it and two
