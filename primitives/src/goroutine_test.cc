@@ -184,6 +184,70 @@ TEST_F(GoroutineTest, TheRunnextOfALongRunnerIsStolen) {
   EXPECT_GT(goroutine_stats().runnext_steals, before);
 }
 
+// The deferred-wake rule (scheduler.cc, "Deferring the wake of a hand-off")
+// on synthetic looks: when the monitor makes the wake that a P's running
+// goroutine deferred after readying someone into its runnext.
+TEST(DeferredWakeRuleTest, DueOnlyForTheSliceThatDeferredItAtTheSecondLook) {
+  using internal::deferred_wake_due;
+  // The slice with schedtick 41 deferred a wake (mark 42), still runs,
+  // something waits, and the previous look saw the same mark: due.
+  EXPECT_TRUE(deferred_wake_due(42, 41, true, 42));
+  // First sight of the mark: not yet (the waker may block within
+  // nanoseconds and run the readied goroutine itself).
+  EXPECT_FALSE(deferred_wake_due(42, 41, true, 0));
+  EXPECT_FALSE(deferred_wake_due(42, 41, true, 40));
+  // No mark, or the slice that set it has ended (the P switched).
+  EXPECT_FALSE(deferred_wake_due(0, 41, true, 0));
+  EXPECT_FALSE(deferred_wake_due(42, 42, true, 42));
+  EXPECT_FALSE(deferred_wake_due(42, 43, true, 42));
+  // Nothing waits any more (someone took the readied goroutine).
+  EXPECT_FALSE(deferred_wake_due(42, 41, false, 42));
+  // Ticks wrap modulo 2^32: the last tick before the wrap.
+  EXPECT_TRUE(deferred_wake_due(UINT32_MAX, UINT32_MAX - 1, true, UINT32_MAX));
+}
+
+// The deferred wake at work. The parent readies a child into its own P's
+// runnext (a hand-off on an unbuffered channel) while the other P is idle
+// and no M spins: the wake is deferred (the parent is expected to block).
+// The parent then spins without any scheduling point, so only another P
+// can run the child, and only because the monitor made the wake after all.
+// As in TheRunnextOfALongRunnerIsStolen, the setup runs on one P so that
+// the child has certainly parked when the parent sees it waiting.
+TEST_F(GoroutineTest, AWakeDeferredByAGoroutineThatRunsOnIsMadeByTheMonitor) {
+  use_procs(1);
+  const GoroutineStats s0 = goroutine_stats();
+  std::atomic<bool> child_ran{false}, gave_up{false}, never_quiet{false};
+  WaitGroup wg;
+  wg.add(1);
+  go([&] {
+    Chan<int> c(0);
+    go([&] {
+      c.receive();
+      child_ran.store(true);
+    });
+    while (c.waiting_receivers() == 0) gosched();
+    set_gomaxprocs(2);
+    // Wait, without a scheduling point (eventually() sleeps the thread,
+    // which keeps this P), for the exact state the rule is about: the new
+    // P idle and no M spinning (an M started for it gives up once this P
+    // stops switching).
+    never_quiet.store(!eventually([] {
+      const internal::SpinView v = internal::spin_view();
+      return v.idle_procs == 1 && v.spinning_ms == 0;
+    }));
+    c.send(1);  // hands the value off and readies the child into runnext
+    gave_up.store(!testing_support::busy_wait_for(child_ran));
+    wg.done();
+  });
+  wg.wait();
+  ASSERT_FALSE(never_quiet.load()) << "the second P never went idle";
+  EXPECT_FALSE(gave_up.load()) << "the deferred wake was never made";
+  const GoroutineStats s1 = goroutine_stats();
+  EXPECT_GE(s1.wakes_deferred - s0.wakes_deferred, uint64_t{1});
+  EXPECT_GE(s1.deferred_wakes_made - s0.deferred_wakes_made, uint64_t{1});
+  EXPECT_GE(s1.runnext_steals - s0.runnext_steals, uint64_t{1});
+}
+
 // The ring rule (scheduler.cc, "Stealing from a switching P's ring") on
 // synthetic looks: which goroutines in a victim's ring a thief may take.
 TEST(RingRuleTest, ASwitchingPKeepsWhatItDrainsWithinAPoll) {

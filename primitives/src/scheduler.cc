@@ -152,6 +152,13 @@ struct P {
   // cleared by the owner's safe point (CAS to 0). All relaxed: a mark read
   // late only delays a yield, and a yield publishes nothing.
   std::atomic<uint32_t> preempt{0};
+  // Deferred wake (see "Deferring the wake of a hand-off"): 0, or schedtick
+  // + 1 of the slice whose goroutine readied a G into this P's runnext
+  // without waking an idle M. Set by the owner in goroutine_wake and
+  // cleared by the owner when the slice ends (relaxed: read by nobody
+  // else but the monitor, which takes it with a CAS and re-checks the run
+  // queue itself; a mark it reads late only delays its look).
+  std::atomic<uint32_t> wake_deferred{0};
   M* m = nullptr;     // owner M; under Sched::mu when idle
   P* link = nullptr;  // idle list; under Sched::mu
   // Timers: a binary min-heap of G's by timer_when; under tmu. timer0 is
@@ -189,7 +196,8 @@ struct M {
   // Counters: written only by this M (relaxed load+store), read by
   // goroutine_stats().
   std::atomic<uint64_t> switches{0}, parks{0}, steals{0}, timers_fired{0}, syscalls{0}, handoffs{0},
-      runnext_backoffs{0}, runnext_steals{0}, spin_polls{0}, preemptions{0}, ring_backoffs{0};
+      runnext_backoffs{0}, runnext_steals{0}, spin_polls{0}, preemptions{0}, ring_backoffs{0},
+      wakes_deferred{0};
 #if defined(SYNCSCOPE_TSAN_FIBERS)
   void* fiber = nullptr;
 #endif
@@ -252,6 +260,10 @@ struct Sched {
   std::thread mon_thread;
   pid_t mon_pid = 0;
   std::atomic<uint64_t> preempt_requests{0}, mon_looks{0}, mon_idle_waits{0};
+  // Deferred wakes made after all (see "Deferring the wake of a hand-off"):
+  // by the monitor, or by the owner whose goroutine went on running.
+  // Relaxed RMW.
+  std::atomic<uint64_t> deferred_wakes_made{0};
 };
 
 Sched& sched() {
@@ -904,6 +916,61 @@ void wakep() {
   startm(nullptr, true);
 }
 
+// ---- Deferring the wake of a hand-off (issue 11) ----------------------------
+// Go's ready() puts the woken G in the waker's runnext and calls wakep():
+// if a P is idle and no M spins, an idle M is woken (a futex wake and an OS
+// context switch) to come and run it in parallel. In a hand-off the waker
+// almost always blocks a few hundred nanoseconds later (a producer's next
+// send on a full channel, a consumer's next receive), and its own P runs
+// the readied G in user space. The woken M then either finds nothing and
+// goes back to sleep (the wake was wasted) or, a few microseconds later,
+// takes the runnext (the pair is split over two CPUs, and the next hand-off
+// crosses them, wakes the M again, ...). Measured on the 2-CPU development
+// machine, 4 alternating rounds at load 3.2-3.9, GOMAXPROCS=2: prodcons
+// with 100 ns of work per side, cap 0, 635 ns/msg with 0.052 idle-M wakes
+// per message, every one followed by a runnext steal; with the wake left
+// out 351 ns/msg (GOMAXPROCS=1: 374; Go's chan 440); cap 16 489 -> 296
+// (Go 299); mpmc 4+4 cap 1024 43 -> 29.
+// So a goroutine that hands a channel value to a parked G
+// (goroutine_wake_handoff, from chan_core.cc) and readies it into its own
+// P's runnext, with nothing else in that P's ring, does not wake an idle
+// M: it marks its slice
+// (P::wake_deferred = schedtick + 1). If its slice ends (it parks, yields
+// or exits) the mark is dropped: the P runs the readied G itself. If it
+// goes on running, the wake is made after all:
+//   * by the owner, when the goroutine that parked was woken before it
+//     switched out and runs on (execute(): its park did not happen);
+//   * by the monitor (deferred_wake_due), at the second look in a row that
+//     finds the same mark naming the running slice while the P's run queue
+//     is not empty: the goroutine ran on for a whole monitor sleep. A look
+//     that makes such a wake counts as work (the monitor goes back to its
+//     shortest sleep, kMonitorMinSleepUs). A look that merely finds a mark
+//     does not: a pair that hands off all the time has one most of the
+//     time, and in the first version, which woke at the first such look
+//     and kept the monitor at its shortest sleep for it, the monitor's
+//     wake-ups cost the pair more than the idle M's had (prodcons cap 0
+//     without work, 119 -> 138 ns/msg, 4 rounds at load 2.1).
+// With more than one G waiting (the ring not empty), or from a thread, an
+// M's own scheduler code (timers) or with no idle P / an M spinning anyway
+// (wakep would do nothing), it calls wakep() as before; so does every
+// other waker (goroutine_wake: the parking layer's Sema, hence the Go
+// mutexes, WaitGroup, Cond, ...). Tried for every waker first, and
+// measured (6 alternating rounds at load 14-15): lockskew's hog, whose
+// unlock readies the victim and which then goes on running, waited up to
+// 360-380 ms for the lock (8-19 ms with the wake at once), the victim's
+// p99 fell from 4-9 ms to 0.3-0.5 us: far from Go's sync.Mutex, which the
+// Go mutexes reproduce.
+// What it trades: a G readied by a goroutine that then runs on without
+// blocking waits for another P up to two monitor sleeps (each at most
+// kMonitorMaxSleepUs = kTimeSliceNs after a quiet spell, 20 us after a
+// recent deferred wake was made) instead of the futex wake's few
+// microseconds. A goroutine that runs on past its slice is also marked for
+// preemption, and its P runs the readied G at its next safe point.
+void make_deferred_wake() {
+  sched().deferred_wakes_made.fetch_add(1, std::memory_order_relaxed);
+  wakep();
+}
+
 // A timer earlier than the timer sleeper's deadline was armed: wake the
 // sleeper to re-arm, or, without one, get an idle M to become it.
 void wake_timer_sleeper(int64_t when) {
@@ -1240,6 +1307,12 @@ void execute(M* m, G* g) {
     fiber_back_on_g0(m);
     detail::tls_thread_id = 0;
     m->curg = nullptr;
+    // The slice ended: a wake it deferred is not needed if this P now runs
+    // what the goroutine readied (see "Deferring the wake of a hand-off").
+    // (Only on the P it still holds: a SyscallGuard may have handed p on.)
+    const bool deferred =
+        m->p == p && p->wake_deferred.load(std::memory_order_relaxed) != 0;
+    if (deferred) p->wake_deferred.store(0, std::memory_order_relaxed);
     switch (m->why) {
       case Why::kYield:
         globrunq_put(g);
@@ -1249,7 +1322,10 @@ void execute(M* m, G* g) {
         if (g->permit.compare_exchange_strong(expected, kPermitParked, std::memory_order_acq_rel)) {
           return;  // parked: whoever wakes it makes it runnable
         }
-        continue;  // a wake came first: run it again at once
+        // A wake came first: run it again at once. It did not block after
+        // all, so the wake it deferred is made now.
+        if (deferred) make_deferred_wake();
+        continue;
       }
       case Why::kExit:
         gfree(g);
@@ -1364,6 +1440,8 @@ void monitor_sleep(int64_t us) noexcept {
 void monitor_main() {
   Sched& s = sched();
   std::vector<SliceWatch> watch(kMaxProcs);
+  // Each P's wake_deferred as read at the previous look (deferred_wake_due).
+  std::vector<uint32_t> seen_mark(kMaxProcs, 0);
   int64_t delay_us = kMonitorMinSleepUs;
   int idle = 0;
   while (!s.mon_stop.load(std::memory_order_acquire)) {
@@ -1391,21 +1469,36 @@ void monitor_main() {
     }
     s.mon_looks.fetch_add(1, std::memory_order_relaxed);
     const int64_t now = now_ns();
+    bool woke = false;  // made a deferred wake: work, for the back-off
     for (int i = 0; i < n; ++i) {
       P* p = s.allp[i];  // allp[0..n) is published by the nprocs release store
       SliceWatch& w = watch[static_cast<size_t>(i)];
       if (!p->running.load(std::memory_order_relaxed)) {
         w.forget();
+        seen_mark[static_cast<size_t>(i)] = 0;
         continue;
       }
       const uint32_t tick = p->schedtick.load(std::memory_order_relaxed);
+      // A wake its running goroutine deferred and still needs (see
+      // "Deferring the wake of a hand-off"): make it.
+      uint32_t mark = p->wake_deferred.load(std::memory_order_relaxed);
+      uint32_t& seen = seen_mark[static_cast<size_t>(i)];
+      if (deferred_wake_due(mark, tick, !runq_empty(p), seen) &&
+          p->wake_deferred.compare_exchange_strong(mark, 0, std::memory_order_relaxed)) {
+        make_deferred_wake();
+        woke = true;
+        mark = 0;
+      }
+      seen = mark;
       if (!w.observe(tick, now) || tick == UINT32_MAX) continue;  // (tick + 1 == 0: "no mark")
       if (p->preempt.load(std::memory_order_relaxed) != tick + 1) {
         p->preempt.store(tick + 1, std::memory_order_relaxed);  // Go's preemptone
         s.preempt_requests.fetch_add(1, std::memory_order_relaxed);
       }
     }
-    ++idle;  // as in Go, a preemption request is not "work" for the back-off
+    // As in Go, a preemption request is not "work" for the back-off; a
+    // deferred wake made is (a goroutine that ran on may do it again).
+    idle = woke ? 0 : idle + 1;
   }
 }
 
@@ -1533,17 +1626,38 @@ __attribute__((noinline)) void preempt_slow(M* m, P* p) noexcept {
 }
 }  // namespace
 
-void goroutine_wake(G* g) noexcept {
+namespace {
+void wake(G* g, bool handoff) noexcept {
   const uint32_t old = g->permit.exchange(kPermitSet, std::memory_order_acq_rel);
   if (old != kPermitParked) return;  // running (it will see the permit) or already set
   M* m = getm();
   if (m != nullptr && m->p != nullptr) {
-    runq_put(m->p, g, /*next=*/true);  // Go's goready: the waker's runnext
+    P* const p = m->p;
+    runq_put(p, g, /*next=*/true);  // Go's goready: the waker's runnext
+    // Defer the wake when this P's goroutine readied g and g is all that
+    // waits here (see "Deferring the wake of a hand-off").
+    const uint32_t tick = p->schedtick.load(std::memory_order_relaxed);
+    if (handoff && m->curg != nullptr && tick + 1 != 0 &&
+        p->runqhead.load(std::memory_order_acquire) ==
+            p->runqtail.load(std::memory_order_relaxed)) {
+      Sched& s = sched();
+      if (s.npidle.load(std::memory_order_seq_cst) == 0 ||
+          s.nmspinning.load(std::memory_order_seq_cst) != 0) {
+        return;  // wakep() would wake nobody
+      }
+      p->wake_deferred.store(tick + 1, std::memory_order_relaxed);
+      bump(m->wakes_deferred);
+      return;
+    }
   } else {
     globrunq_put(g);
   }
   wakep();
 }
+}  // namespace
+
+void goroutine_wake(G* g) noexcept { wake(g, /*handoff=*/false); }
+void goroutine_wake_handoff(G* g) noexcept { wake(g, /*handoff=*/true); }
 
 }  // namespace internal
 
@@ -1782,6 +1896,7 @@ GoroutineStats goroutine_stats() noexcept {
   st.preempt_requests = s.preempt_requests.load(std::memory_order_relaxed);
   st.monitor_looks = s.mon_looks.load(std::memory_order_relaxed);
   st.monitor_idle_waits = s.mon_idle_waits.load(std::memory_order_relaxed);
+  st.deferred_wakes_made = s.deferred_wakes_made.load(std::memory_order_relaxed);
   std::lock_guard<std::mutex> l(s.mu);
   for (internal::M* m : s.allm) {
     st.switches += m->switches.load(std::memory_order_relaxed);
@@ -1795,6 +1910,7 @@ GoroutineStats goroutine_stats() noexcept {
     st.spin_polls += m->spin_polls.load(std::memory_order_relaxed);
     st.preemptions += m->preemptions.load(std::memory_order_relaxed);
     st.ring_backoffs += m->ring_backoffs.load(std::memory_order_relaxed);
+    st.wakes_deferred += m->wakes_deferred.load(std::memory_order_relaxed);
   }
   return st;
 }

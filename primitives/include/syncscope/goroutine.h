@@ -358,6 +358,12 @@ struct GoroutineStats {
                                   // that was queued at the previous look)
   uint64_t spin_polls = 0;        // sleeps of a spinning M that stayed spinning
                                   // because another P was switching goroutines
+  // Wakes deferred (scheduler.cc, "Deferring the wake of a hand-off"):
+  uint64_t wakes_deferred = 0;       // readies into the waker's runnext that
+                                     // woke no idle M (the waker was expected to
+                                     // block and run the readied goroutine)
+  uint64_t deferred_wakes_made = 0;  // of those, wakes made after all (the
+                                     // waker ran on: by the monitor or the owner)
   // Preemption (see "Preemption"):
   uint64_t preempt_requests = 0;    // slices the monitor marked for preemption (a
                                     // mark for a P that then switched on its own,

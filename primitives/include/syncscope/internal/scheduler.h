@@ -46,6 +46,14 @@ bool goroutine_wait(G* g, const std::atomic<uint32_t>* word, uint32_t expected,
 // Makes g runnable if it is parked, else leaves it a permit. Any thread.
 void goroutine_wake(G* g) noexcept;
 
+// goroutine_wake() for a channel hand-off (chan_core.cc, wake_goroutine):
+// the same, except that a goroutine waker that readies g into its own P's
+// runnext, with nothing else queued there, defers the idle-M wake (it is
+// expected to block soon and run g itself; scheduler.cc, "Deferring the
+// wake of a hand-off"). Other wakers (the parking layer's Sema: mutexes,
+// WaitGroup, ...) keep Go's wake at once: an unlocker goes on running.
+void goroutine_wake_handoff(G* g) noexcept;
+
 // What Go's sync_runtime_canSpin (runtime/proc.go) reads of the runtime,
 // as seen by the caller. The Go mutexes' spin policy (GoSpinPolicy in
 // syncscope/go_mutex_common.h) asks before each spin round; nothing else
@@ -124,6 +132,24 @@ constexpr bool ring_take_now(bool running, bool switching, uint32_t seen_tail, u
   if (!running || !switching) return true;  // an idle P, or a long runner
   const uint32_t still = seen_tail - head;  // queued at the last look, not yet taken
   return static_cast<int32_t>(still) > 0 && still <= tail - head;
+}
+
+// ---- deferred wakes (scheduler.cc, "Deferring the wake of a hand-off") ----
+// deferred_wake_due(): should the monitor make the wake that a P's running
+// goroutine deferred? mark is the P's wake_deferred (0: none; else the
+// schedtick + 1 of the slice that deferred it), tick its schedtick now,
+// queued: something waits in its runnext or ring, seen: the mark the
+// monitor read at its previous look at this P. Due when the slice that
+// deferred it still runs, something waits, and the monitor already saw
+// this very mark at its previous look: the goroutine has run on for a whole
+// monitor sleep since it readied someone (a hand-off that blocks a few
+// hundred nanoseconds later is never woken for). A slice that ended has run
+// the readied goroutine on its own P (its owner drops the mark). A slice
+// whose tick + 1 wraps to 0 never defers. Pure: tested on synthetic looks
+// (goroutine_test.cc).
+constexpr bool deferred_wake_due(uint32_t mark, uint32_t tick, bool queued,
+                                 uint32_t seen) noexcept {
+  return mark != 0 && mark - 1 == tick && queued && mark == seen;
 }
 
 // preempt_requested(): true when the caller is a goroutine holding a P that
