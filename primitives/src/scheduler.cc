@@ -87,7 +87,10 @@ int64_t to_ns(Clock::time_point t) noexcept {
 // The one-permit token of a G (see scheduler.h).
 enum : uint32_t { kPermitNone = 0, kPermitParked = 1, kPermitSet = 2 };
 // Why a goroutine switched to its M's scheduler (M::why).
-enum class Why { kNone, kYield, kPark, kExit, kSyscallNoP };
+// kYield: to the global run queue (gosched, a preemption: Go's gosched_m);
+// kYieldLocal: to the tail of the M's P's own run queue (a hand-off to a
+// goroutine in runnext: Go's goyield_m, see goroutine_wake_handoff).
+enum class Why { kNone, kYield, kYieldLocal, kPark, kExit, kSyscallNoP };
 
 }  // namespace
 
@@ -189,7 +192,8 @@ struct M {
   // Counters: written only by this M (relaxed load+store), read by
   // goroutine_stats().
   std::atomic<uint64_t> switches{0}, parks{0}, steals{0}, timers_fired{0}, syscalls{0}, handoffs{0},
-      runnext_backoffs{0}, runnext_steals{0}, spin_polls{0}, preemptions{0}, ring_backoffs{0};
+      runnext_backoffs{0}, runnext_steals{0}, spin_polls{0}, preemptions{0}, ring_backoffs{0},
+      local_yields{0};
 #if defined(SYNCSCOPE_TSAN_FIBERS)
   void* fiber = nullptr;
 #endif
@@ -1244,6 +1248,12 @@ void execute(M* m, G* g) {
       case Why::kYield:
         globrunq_put(g);
         return;
+      case Why::kYieldLocal:
+        // Behind the goroutine it handed off to (runnext runs first), and
+        // on this P: no other M is woken for it (Go's goyield_m: runqput
+        // with next=false, no wakep).
+        runq_put(m->p, g, /*next=*/false);
+        return;
       case Why::kPark: {
         uint32_t expected = kPermitNone;
         if (g->permit.compare_exchange_strong(expected, kPermitParked, std::memory_order_acq_rel)) {
@@ -1533,16 +1543,34 @@ __attribute__((noinline)) void preempt_slow(M* m, P* p) noexcept {
 }
 }  // namespace
 
-void goroutine_wake(G* g) noexcept {
+namespace {
+// goroutine_wake's body; true when g went into the caller's P's runnext.
+bool ready(G* g) noexcept {
   const uint32_t old = g->permit.exchange(kPermitSet, std::memory_order_acq_rel);
-  if (old != kPermitParked) return;  // running (it will see the permit) or already set
+  if (old != kPermitParked) return false;  // running (it will see the permit) or already set
   M* m = getm();
-  if (m != nullptr && m->p != nullptr) {
+  const bool here = m != nullptr && m->p != nullptr;
+  if (here) {
     runq_put(m->p, g, /*next=*/true);  // Go's goready: the waker's runnext
   } else {
     globrunq_put(g);
   }
   wakep();
+  return here;
+}
+}  // namespace
+
+void goroutine_wake(G* g) noexcept { ready(g); }
+
+bool goroutine_wake_handoff(G* g) noexcept {
+  if (!ready(g)) return false;
+  M* m = getm();
+  // Only a goroutine that may give its P up (Go: getg().m.locks == 0): not
+  // the M's scheduler code (a timer's wake), not under preempt_disable().
+  if (m->curg == nullptr || m->curg->preempt_off > 0) return false;
+  bump(m->local_yields);
+  switch_to_scheduler(Why::kYieldLocal);
+  return true;
 }
 
 }  // namespace internal
@@ -1795,6 +1823,7 @@ GoroutineStats goroutine_stats() noexcept {
     st.spin_polls += m->spin_polls.load(std::memory_order_relaxed);
     st.preemptions += m->preemptions.load(std::memory_order_relaxed);
     st.ring_backoffs += m->ring_backoffs.load(std::memory_order_relaxed);
+    st.local_yields += m->local_yields.load(std::memory_order_relaxed);
   }
   return st;
 }

@@ -358,6 +358,9 @@ struct GoroutineStats {
                                   // that was queued at the previous look)
   uint64_t spin_polls = 0;        // sleeps of a spinning M that stayed spinning
                                   // because another P was switching goroutines
+  uint64_t local_yields = 0;      // hand-offs (a starvation-mode GoMutex unlock)
+                                  // after which the giver yielded its P to the
+                                  // receiver and queued itself on that P
   // Preemption (see "Preemption"):
   uint64_t preempt_requests = 0;    // slices the monitor marked for preemption (a
                                     // mark for a P that then switched on its own,
