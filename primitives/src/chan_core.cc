@@ -480,7 +480,7 @@ bool wait_for_claim(Waiter& w, const Deadline* deadline, bool spin) {
 void wake_goroutine(Waiter* w) noexcept {
   internal::G* g = w->g;
   w->woken.store(1, std::memory_order_release);
-  internal::goroutine_wake_handoff(g);  // may defer the idle-M wake (see its manual)
+  internal::goroutine_wake_chan_handoff(g);  // may defer the idle-M wake (see its manual)
 }
 
 // ---- blocking send / receive ------------------------------------------------------

@@ -108,9 +108,12 @@ void BasicGoMutex<kInstrumented>::unlock_slow(int32_t now) {
     return;
   }
   // Starvation mode: hand ownership to the head waiter. kLocked stays clear;
-  // the receiver sets it. kStarving keeps newcomers away meanwhile. (Go also
-  // yields its time slice here so the receiver runs at once; an OS thread
-  // woken by futex is scheduled by the kernel, typically on another CPU.)
+  // the receiver sets it. kStarving keeps newcomers away meanwhile. On a
+  // goroutine, as in Go, the unlocker also yields its P to the receiver
+  // (the parking layer's handoff: Go's semrelease1 -> goyield), so the
+  // receiver runs at once on this P and the unlocker queues locally behind
+  // it; an OS thread woken by futex is scheduled by the kernel, typically
+  // on another CPU.
   if constexpr (kInstrumented) stats_.add_handoff();
   sema_.release(/*handoff=*/true);
 }

@@ -301,6 +301,52 @@ TEST_F(GoMutexOnGoroutinesTest, AWaiterKeptOutOverAMillisecondStartsStarvationMo
   EXPECT_FALSE(m.is_locked());
 }
 
+// Starvation mode's hand-off yields to the receiver (Go's semrelease1 with
+// handoff: goyield). With one P the record order is the P's run order: U
+// holds the mutex while W parks on it, sleeps so that W's wait exceeds
+// 1 ms, unlocks (W readied into runnext) and takes it back at once; W then
+// runs, finds it held and switches to starvation mode. U's next unlock
+// hands ownership to W and yields the P: W records before U continues.
+// (preempt_disable() only around unlock/lock, so that a safe point cannot
+// let W run between them; the hand-off itself runs with preemption on.)
+TEST_F(GoMutexOnGoroutinesTest, AStarvationModeUnlockRunsTheReceiverBeforeTheUnlocker) {
+  use_procs(1);
+  InstrumentedGoMutex m;
+  std::atomic<int> next{0}, w_at{-1}, u_at{-1};
+  const uint64_t yields_before = goroutine_stats().local_yields;
+  WaitGroup done;
+  done.add(2);
+  go([&] {  // U
+    m.lock();
+    go([&] {  // W
+      m.lock();
+      w_at = next++;
+      m.unlock();
+      done.done();
+    });
+    while (m.waiter_count() != 1) gosched();  // W parked (one P: it ran until then)
+    sleep_for(2ms);                           // W's wait now exceeds 1 ms
+    internal::preempt_disable();
+    m.unlock();  // normal mode: W into runnext
+    m.lock();    // W has not run: taken back at once
+    internal::preempt_enable();
+    while (!m.is_starving()) gosched();  // W ran, found it held, requeued starving
+    m.unlock();                          // hands ownership to W and yields to it
+    u_at = next++;
+    done.done();
+  });
+  done.wait();
+  EXPECT_EQ(w_at.load(), 0);
+  EXPECT_EQ(u_at.load(), 1);
+  const GoMutexStats s = m.stats();
+  EXPECT_EQ(s.starvation_entries, 1u);
+  EXPECT_EQ(s.starvation_exits, 1u);
+  EXPECT_EQ(s.handoffs, 1u);
+  EXPECT_EQ(goroutine_stats().local_yields - yields_before, 1u);
+  EXPECT_FALSE(m.is_starving());
+  EXPECT_FALSE(m.is_locked());
+}
+
 // ---- preemption ----------------------------------------------------------------------
 // A goroutine marked for preemption (it held its P for a whole slice)
 // yields at the top of lock()'s slow path, before it registers as a waiter

@@ -12,6 +12,8 @@
 #include <syncscope/go_mutex.h>
 #include <syncscope/go_rwmutex.h>
 #include <syncscope/goroutine.h>
+#include <syncscope/internal/scheduler.h>
+#include <syncscope/internal/sema.h>
 #include <syncscope/once.h>
 #include <syncscope/recursive_mutex.h>
 #include <syncscope/select.h>
@@ -415,6 +417,107 @@ TEST_F(GoroutineSyncTest, ReceiveForTimesOutAndASemaTimedWaitReturnsOnGoroutines
   });
   wg.wait();
   EXPECT_EQ(status.load(), static_cast<int>(RecvStatus::kWouldBlock));
+}
+
+// ---- a hand-off yields the P (Sema::release(true), Go's semrelease1 + goyield) ------
+// With one P the order in which goroutines record is exactly the order the
+// P ran them. W parks on the semaphore (the P runs nothing else until it
+// has: no safe point on the way), then U hands it the unit. U yields its P
+// to W and waits on the P's local run queue: W records first and sees
+// something queued on its P (U; the global queue is empty); U records
+// second.
+TEST_F(GoroutineSyncTest, AHandoffOnAGoroutineRunsTheReceiverFirstOnTheSameP) {
+  use_procs(1);
+  Sema s(0);
+  std::atomic<int> next{0}, w_at{-1}, u_at{-1};
+  std::atomic<bool> w_saw_queued{false};
+  const uint64_t yields_before = goroutine_stats().local_yields;
+  WaitGroup done;
+  done.add(2);
+  go([&] {  // W
+    s.acquire();
+    w_at = next++;
+    w_saw_queued = !internal::spin_view().local_runq_empty;
+    done.done();
+  });
+  go([&] {  // U
+    // W parked
+    while (s.waiters() != 1) gosched();
+    s.release(/*handoff=*/true);
+    u_at = next++;
+    done.done();
+  });
+  done.wait();
+  EXPECT_EQ(w_at.load(), 0);
+  EXPECT_EQ(u_at.load(), 1);
+  EXPECT_TRUE(w_saw_queued.load()) << "the giver is not on the P's local run queue";
+  EXPECT_EQ(goroutine_stats().local_yields - yields_before, 1u);
+}
+
+// Go skips the yield while the giver may not give up its P (m.locks != 0);
+// here: under preempt_disable(). The receiver then waits in runnext until
+// the giver is done.
+TEST_F(GoroutineSyncTest, AHandoffUnderPreemptDisableDoesNotYield) {
+  use_procs(1);
+  Sema s(0);
+  std::atomic<int> next{0}, w_at{-1}, u_at{-1};
+  const uint64_t yields_before = goroutine_stats().local_yields;
+  WaitGroup done;
+  done.add(2);
+  go([&] {  // W
+    s.acquire();
+    w_at = next++;
+    done.done();
+  });
+  go([&] {  // U
+    while (s.waiters() != 1) gosched();
+    internal::preempt_disable();
+    s.release(/*handoff=*/true);
+    u_at = next++;
+    internal::preempt_enable();
+    done.done();
+  });
+  done.wait();
+  EXPECT_EQ(u_at.load(), 0);
+  EXPECT_EQ(w_at.load(), 1);
+  EXPECT_EQ(goroutine_stats().local_yields - yields_before, 0u);
+}
+
+// Hand-offs that involve a thread yield nothing: a thread handing the unit
+// to a goroutine (the goroutine goes to the global queue) and a goroutine
+// handing it to a thread (FUTEX_WAKE; the goroutine keeps its P). Both
+// receivers get the unit.
+TEST_F(GoroutineSyncTest, AHandoffWithAThreadOnEitherSideDoesNotYield) {
+  use_procs(1);
+  Sema s(0);
+  const uint64_t yields_before = goroutine_stats().local_yields;
+  std::atomic<bool> got{false};
+  WaitGroup done;
+  done.add(1);
+  go([&] {
+    s.acquire();
+    got = true;
+    done.done();
+  });
+  ASSERT_TRUE(eventually([&] { return s.waiters() == 1; }));
+  s.release(/*handoff=*/true);  // granted, or counted if W has not linked yet
+  done.wait();
+  EXPECT_TRUE(got.load());
+  std::atomic<bool> thread_got{false};
+  std::thread t([&] {
+    s.acquire();
+    thread_got = true;
+  });
+  ASSERT_TRUE(eventually([&] { return s.waiters() == 1; }));
+  done.add(1);
+  go([&] {
+    s.release(/*handoff=*/true);
+    done.done();
+  });
+  done.wait();
+  t.join();
+  EXPECT_TRUE(thread_got.load());
+  EXPECT_EQ(goroutine_stats().local_yields - yields_before, 0u);
 }
 
 // ---- many goroutines ---------------------------------------------------------------

@@ -87,7 +87,10 @@ int64_t to_ns(Clock::time_point t) noexcept {
 // The one-permit token of a G (see scheduler.h).
 enum : uint32_t { kPermitNone = 0, kPermitParked = 1, kPermitSet = 2 };
 // Why a goroutine switched to its M's scheduler (M::why).
-enum class Why { kNone, kYield, kPark, kExit, kSyscallNoP };
+// kYield: to the global run queue (gosched, a preemption: Go's gosched_m);
+// kYieldLocal: to the tail of the M's P's own run queue (a hand-off to a
+// goroutine in runnext: Go's goyield_m, see goroutine_wake_handoff).
+enum class Why { kNone, kYield, kYieldLocal, kPark, kExit, kSyscallNoP };
 
 }  // namespace
 
@@ -197,7 +200,7 @@ struct M {
   // goroutine_stats().
   std::atomic<uint64_t> switches{0}, parks{0}, steals{0}, timers_fired{0}, syscalls{0}, handoffs{0},
       runnext_backoffs{0}, runnext_steals{0}, spin_polls{0}, preemptions{0}, ring_backoffs{0},
-      wakes_deferred{0};
+      wakes_deferred{0}, local_yields{0};
 #if defined(SYNCSCOPE_TSAN_FIBERS)
   void* fiber = nullptr;
 #endif
@@ -505,24 +508,32 @@ G* runq_get(P* p) {
 // Here, without Go's sleep on every look (it makes a wake-up across P's
 // cost 3 us plus the kernel's timer slack, ~55 us; Go measured 149 us in the
 // goroutines suite):
-//   * Backing off (runq_grab): the thief looks at the victim's schedtick.
-//     Unchanged since this M last looked (before it slept, or in its last
-//     pass): the victim has been running one goroutine all that time, a
-//     long runner that readied someone and does not block: take runnext at
-//     once. Changed: the victim is switching goroutines, so its goroutine
-//     will likely block soon and run runnext itself: spin up to
-//     kRunnextBackoffNs watching the slot and the tick, and take runnext only
-//     if the victim did not schedule meanwhile (Go's usleep(3), as a spin
-//     that ends early). (Tried in issue 11 and reverted after measuring:
-//     backing off from every running P's runnext and then giving the CPU
-//     away once (nanosleep) before taking it. It kept spsc cap 1024 on one
-//     P (25 vs 89 ns/msg, 6 alternating rounds, load 1.5) but a
-//     starvation-mode hand-off's waiter, readied into the unlocker's
-//     runnext, waited for the give-away: lockskew's victim p99 on
-//     goroutines went from 1.1 to 1.5-3.7 ms (Go: 1.16; 4 alternating
-//     rounds, load 0.3-0.7), and spsc/pingpong caps 0/1 were 10-15 %
-//     slower; prodcons with work, which
-//     it was for, did not gain once measured quietly.)
+//   * Backing off (runq_grab): before taking the runnext of a running P,
+//     the thief spins up to kRunnextBackoffNs watching the slot and the
+//     victim's schedtick; if the victim did not schedule meanwhile, it
+//     gives its CPU away once (nanosleep of kSpinPollSleepNs, Go's
+//     usleep(3)) and looks again; it takes runnext only if the victim still
+//     did not schedule. Always, as Go does, long runners included: a
+//     goroutine that readies its partner and runs on a while — the producer
+//     of a cap-1024 channel fills the ring (~20 us) before it blocks — then
+//     runs it on its own P, and the pair stays there (spsc cap 1024 on
+//     goroutines: 25 vs 89 ns/msg split over two P's; 6 alternating rounds,
+//     load 1.5). The spin alone is not enough on a loaded 2-CPU machine: the
+//     thief, woken by wakep() through the kernel, often runs on the very
+//     CPU of the victim's M, which cannot schedule while the thief spins
+//     there. A real long runner's runnext is taken one back-off and one
+//     poll sleep (~55 us here) later.
+//     History: until issue 11 a thief took at once the runnext of a P whose
+//     schedtick had not moved since its last look (a "long runner"); that
+//     split such pairs. This rule was tried, then reverted (6650f2b) because
+//     a starvation-mode hand-off's receiver, readied into the unlocker's
+//     runnext, waited for it: lockskew's victim p99 on goroutines went from
+//     1.1 to 1.5-3.7 ms (Go: 1.16; 4 alternating rounds, load 0.3-0.7). The
+//     receiver of a hand-off no longer waits in runnext: the giver yields
+//     its P to it at once (goroutine_wake_handoff, Go's semrelease1 +
+//     goyield), so the rule is back. A goroutine readied in normal mode
+//     (a GoMutex waiter woken while the unlocker runs on) waits for the
+//     back-off as it does in Go.
 //   * Polling (find_runnable): a spinning M that found nothing, while some
 //     running P scheduled since its last look, stays spinning (counted in
 //     nmspinning, so that P's wakeups wake nobody) and sleeps
@@ -532,9 +543,10 @@ G* runq_get(P* p) {
 //     polling at the next look. The price: one short nanosleep wake-up every
 //     few tens of microseconds (the kernel's timer slack) on a CPU that is
 //     otherwise idle, while a busy pair runs — Go pays the same in usleep(3).
-// What the trade costs: a goroutine readied by a P that is switching is run
-// by another P up to kRunnextBackoffNs later (or, while an M polls, up to
-// one poll later) than if it were taken at once.
+// What the trade costs: a goroutine readied by a running P that does not
+// get to it is run by another P one back-off and one poll sleep later
+// (kRunnextBackoffNs plus kSpinPollSleepNs and the kernel's timer slack;
+// while an M polls, up to one poll more) than if it were taken at once.
 //
 // Stealing from a switching P's ring (issue 11, mpmc on goroutines). A
 // group of goroutines that talk through one channel keeps most of its
@@ -605,12 +617,19 @@ uint32_t runq_grab(M* m, P* victim, G** batch, bool steal_next, bool* switching)
         if (next == nullptr) return 0;
         const uint32_t tick = victim->schedtick.load(std::memory_order_relaxed);
         uint32_t& seen = m->seen_tick[victim->id];
-        if (victim->running.load(std::memory_order_relaxed) && tick != seen) {
+        if (victim->running.load(std::memory_order_relaxed)) {
           bump(m->runnext_backoffs);
           const int64_t until = now_ns() + kRunnextBackoffNs;
           while (victim->schedtick.load(std::memory_order_relaxed) == tick &&
                  victim->runnext.load(std::memory_order_relaxed) == next && now_ns() < until) {
             arch::cpu_relax();
+          }
+          if (victim->schedtick.load(std::memory_order_relaxed) == tick &&
+              victim->runnext.load(std::memory_order_relaxed) == next) {
+            // Still no schedule: the victim's M may be off its CPU — perhaps
+            // preempted by this very M's wake-up on the same CPU. Give the
+            // CPU away once (Go's usleep(3)) before taking the slot.
+            spin_poll_sleep();
           }
           const uint32_t after = victim->schedtick.load(std::memory_order_relaxed);
           if (after != tick) {
@@ -932,7 +951,7 @@ void wakep() {
 // out 351 ns/msg (GOMAXPROCS=1: 374; Go's chan 440); cap 16 489 -> 296
 // (Go 299); mpmc 4+4 cap 1024 43 -> 29.
 // So a goroutine that hands a channel value to a parked G
-// (goroutine_wake_handoff, from chan_core.cc) and readies it into its own
+// (goroutine_wake_chan_handoff, from chan_core.cc) and readies it into its own
 // P's runnext, with nothing else in that P's ring, does not wake an idle
 // M: it marks its slice
 // (P::wake_deferred = schedtick + 1). If its slice ends (it parks, yields
@@ -1317,6 +1336,12 @@ void execute(M* m, G* g) {
       case Why::kYield:
         globrunq_put(g);
         return;
+      case Why::kYieldLocal:
+        // Behind the goroutine it handed off to (runnext runs first), and
+        // on this P: no other M is woken for it (Go's goyield_m: runqput
+        // with next=false, no wakep).
+        runq_put(m->p, g, /*next=*/false);
+        return;
       case Why::kPark: {
         uint32_t expected = kPermitNone;
         if (g->permit.compare_exchange_strong(expected, kPermitParked, std::memory_order_acq_rel)) {
@@ -1627,37 +1652,52 @@ __attribute__((noinline)) void preempt_slow(M* m, P* p) noexcept {
 }  // namespace
 
 namespace {
-void wake(G* g, bool handoff) noexcept {
+// goroutine_wake's body; true when g went into the caller's P's runnext.
+// chan_handoff: a channel hand-off, which may defer the idle-M wake (see
+// "Deferring the wake of a hand-off").
+bool ready(G* g, bool chan_handoff) noexcept {
   const uint32_t old = g->permit.exchange(kPermitSet, std::memory_order_acq_rel);
-  if (old != kPermitParked) return;  // running (it will see the permit) or already set
+  if (old != kPermitParked) return false;  // running (it will see the permit) or already set
   M* m = getm();
-  if (m != nullptr && m->p != nullptr) {
-    P* const p = m->p;
-    runq_put(p, g, /*next=*/true);  // Go's goready: the waker's runnext
-    // Defer the wake when this P's goroutine readied g and g is all that
-    // waits here (see "Deferring the wake of a hand-off").
-    const uint32_t tick = p->schedtick.load(std::memory_order_relaxed);
-    if (handoff && m->curg != nullptr && tick + 1 != 0 &&
-        p->runqhead.load(std::memory_order_acquire) ==
-            p->runqtail.load(std::memory_order_relaxed)) {
-      Sched& s = sched();
-      if (s.npidle.load(std::memory_order_seq_cst) == 0 ||
-          s.nmspinning.load(std::memory_order_seq_cst) != 0) {
-        return;  // wakep() would wake nobody
-      }
-      p->wake_deferred.store(tick + 1, std::memory_order_relaxed);
-      bump(m->wakes_deferred);
-      return;
-    }
-  } else {
+  if (m == nullptr || m->p == nullptr) {
     globrunq_put(g);
+    wakep();
+    return false;
+  }
+  P* const p = m->p;
+  runq_put(p, g, /*next=*/true);  // Go's goready: the waker's runnext
+  // Defer the wake when this P's goroutine readied g and g is all that
+  // waits here (see "Deferring the wake of a hand-off").
+  const uint32_t tick = p->schedtick.load(std::memory_order_relaxed);
+  if (chan_handoff && m->curg != nullptr && tick + 1 != 0 &&
+      p->runqhead.load(std::memory_order_acquire) == p->runqtail.load(std::memory_order_relaxed)) {
+    Sched& s = sched();
+    if (s.npidle.load(std::memory_order_seq_cst) == 0 ||
+        s.nmspinning.load(std::memory_order_seq_cst) != 0) {
+      return true;  // wakep() would wake nobody
+    }
+    p->wake_deferred.store(tick + 1, std::memory_order_relaxed);
+    bump(m->wakes_deferred);
+    return true;
   }
   wakep();
+  return true;
 }
 }  // namespace
 
-void goroutine_wake(G* g) noexcept { wake(g, /*handoff=*/false); }
-void goroutine_wake_handoff(G* g) noexcept { wake(g, /*handoff=*/true); }
+void goroutine_wake(G* g) noexcept { ready(g, /*chan_handoff=*/false); }
+void goroutine_wake_chan_handoff(G* g) noexcept { ready(g, /*chan_handoff=*/true); }
+
+bool goroutine_wake_handoff(G* g) noexcept {
+  if (!ready(g, /*chan_handoff=*/false)) return false;
+  M* m = getm();
+  // Only a goroutine that may give its P up (Go: getg().m.locks == 0): not
+  // the M's scheduler code (a timer's wake), not under preempt_disable().
+  if (m->curg == nullptr || m->curg->preempt_off > 0) return false;
+  bump(m->local_yields);
+  switch_to_scheduler(Why::kYieldLocal);
+  return true;
+}
 
 }  // namespace internal
 
@@ -1911,6 +1951,7 @@ GoroutineStats goroutine_stats() noexcept {
     st.preemptions += m->preemptions.load(std::memory_order_relaxed);
     st.ring_backoffs += m->ring_backoffs.load(std::memory_order_relaxed);
     st.wakes_deferred += m->wakes_deferred.load(std::memory_order_relaxed);
+    st.local_yields += m->local_yields.load(std::memory_order_relaxed);
   }
   return st;
 }

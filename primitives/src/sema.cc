@@ -113,11 +113,20 @@ bool wait_state(Sema::Waiter& w, uint32_t expected, const timespec* abs,
 }
 
 // Marks an unlinked waiter with `state` and wakes it. `g` was read from the
-// node under the bucket lock: after the store the node may be gone.
+// node under the bucket lock: after the store the node may be gone. A
+// granted goroutine is readied with goroutine_wake_handoff: a goroutine
+// caller yields its P to it (Go's semrelease1 with handoff: goyield), so
+// the new owner runs at once, on the giver's P, while the giver waits on
+// that P's local run queue; a thread caller (or a thread waiter) is
+// unaffected.
 void mark_and_wake(Sema::Waiter* w, internal::G* g, uint32_t state) noexcept {
   w->state.store(state, std::memory_order_release);
   if (g != nullptr) {
-    internal::goroutine_wake(g);  // Go's goready: into the waker's runnext
+    if (state == kGranted) {
+      internal::goroutine_wake_handoff(g);
+    } else {
+      internal::goroutine_wake(g);  // Go's goready: into the waker's runnext
+    }
   } else {
     futex_wake(&w->state, 1);  // see "Lifetime note" in sema.h
   }

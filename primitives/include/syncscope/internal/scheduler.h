@@ -51,8 +51,26 @@ void goroutine_wake(G* g) noexcept;
 // runnext, with nothing else queued there, defers the idle-M wake (it is
 // expected to block soon and run g itself; scheduler.cc, "Deferring the
 // wake of a hand-off"). Other wakers (the parking layer's Sema: mutexes,
-// WaitGroup, ...) keep Go's wake at once: an unlocker goes on running.
-void goroutine_wake_handoff(G* g) noexcept;
+// WaitGroup, ...) keep Go's wake at once: an unlocker goes on running
+// (a starvation-mode hand-off yields instead: goroutine_wake_handoff).
+void goroutine_wake_chan_handoff(G* g) noexcept;
+
+// goroutine_wake(g) for a direct hand-off: the caller has just given g
+// something g waited for (the parking layer's release(handoff=true), which
+// Go's starvation-mode Mutex.Unlock uses). If g was parked and went into
+// the caller's P's runnext, and the caller is a goroutine whose preemption
+// is not disabled, the caller then yields its P to g: it goes to the tail
+// of its own P's local run queue (not the global queue, as gosched() does),
+// so g runs at once, on this P, and the caller runs again after it (and
+// after what was already queued on the P). After Go's semrelease1: "Direct
+// G handoff: readyWithTime has added the waiter G as runnext in the current
+// P; we now call the scheduler so that we start running the waiter G
+// immediately", via goyield (runtime/proc.go goyield_m; Go also skips it
+// when getg().m.locks != 0). Otherwise (a thread, the M's scheduler code,
+// preempt_disable(), g not parked yet, g readied into the global queue)
+// it is goroutine_wake(g). Returns true when the caller yielded (counted
+// in GoroutineStats::local_yields).
+bool goroutine_wake_handoff(G* g) noexcept;
 
 // What Go's sync_runtime_canSpin (runtime/proc.go) reads of the runtime,
 // as seen by the caller. The Go mutexes' spin policy (GoSpinPolicy in

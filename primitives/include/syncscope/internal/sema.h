@@ -42,13 +42,18 @@
 // "sleeping" parks it — its P runs other goroutines, and a deadline becomes
 // a timer on the P — and the releaser, after the same "granted"/"woken"
 // mark, makes it runnable in the releaser's own P's runnext (Go's goready)
-// instead of calling FUTEX_WAKE. Otherwise (a plain thread, a goroutine
-// inside a SyscallGuard) the thread sleeps on the futex exactly as before:
-// the thread path costs one thread-local load more than it did. The queue,
-// the marks, the ordering and the fairness below are the same for both.
-// The bucket lock itself always sleeps on a futex (it blocks the M, like
-// Go's runtime locks): it is held for a few pointer updates, never across
-// a park.
+// instead of calling FUTEX_WAKE. A handoff to a goroutine made by a
+// goroutine goes one step further, as Go's semrelease1 does (goyield): the
+// releaser yields its P to the granted goroutine and waits on that P's
+// local run queue, so the new owner runs at once on the releaser's P
+// instead of waiting until the releaser blocks or another P steals it
+// (scheduler.h, goroutine_wake_handoff). Otherwise (a plain thread, a
+// goroutine inside a SyscallGuard) the thread sleeps on the futex exactly
+// as before: the thread path costs one thread-local load more than it did.
+// The queue, the marks, the ordering and the fairness below are the same
+// for both. The bucket lock itself always sleeps on a futex (it blocks the
+// M, like Go's runtime locks): it is held for a few pointer updates, never
+// across a park.
 //
 // Fairness and starvation: wake-ups are FIFO in arrival order (lifo waiters
 // go first). Without handoff a woken waiter can lose its unit to a newcomer
