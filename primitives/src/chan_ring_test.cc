@@ -9,6 +9,7 @@
 // and 1024. Under qemu-aarch64 these run with the host's memory ordering:
 // they check the code paths and both atomics flavours, not ARM's reorderings.
 #include <syncscope/chan.h>
+#include <syncscope/internal/cpus.h>
 #include <syncscope/select.h>
 
 #include <gtest/gtest.h>
@@ -909,6 +910,172 @@ TEST_P(RingCapTest, ABatchSmallerThanTheTargetStillCompletesTheWait) {
     threads.join();
     EXPECT_EQ(c.len(), 0u);
   }
+}
+
+// ---- serving from the spin (chan_core.h) ---------------------------------------
+// A sender spinning before queueing serves the queued senders when its spin
+// ends; a receive that finds a sender queued meanwhile only frees its slot.
+// The hook (detail::set_send_spin_hook) holds one spinning sender of the
+// channel under test at the start of its spin, so the receive happens
+// exactly while it is counted. With one usable CPU nobody spins: the
+// sender then queues at once and the receive serves the queued sender
+// itself, as the tests check.
+bool senders_spin_here() { return usable_cpus() > 1; }
+
+const detail::ChanCore* g_spin_core = nullptr;  // the channel whose spinner is held
+std::atomic<int> g_spin_holds{0};               // spin starts still to hold
+std::atomic<bool> g_spin_held{false};           // a spinner waits in the hook now
+std::atomic<bool> g_spin_release{false};
+
+void hold_one_spinner(const detail::ChanCore* ch) {
+  if (ch != g_spin_core || g_spin_holds.fetch_sub(1) <= 0) return;
+  g_spin_held.store(true);
+  while (!g_spin_release.load()) std::this_thread::yield();
+}
+
+// Installs the hook for one channel; releases the held spinner and clears
+// the hook when the test ends, whatever happens.
+struct SendSpinHold {
+  explicit SendSpinHold(const detail::ChanCore* ch) {
+    g_spin_core = ch;
+    g_spin_holds.store(1);
+    g_spin_held.store(false);
+    g_spin_release.store(false);
+    detail::set_send_spin_hook(&hold_one_spinner);
+  }
+  void release() { g_spin_release.store(true); }
+  ~SendSpinHold() {
+    release();
+    detail::set_send_spin_hook(nullptr);
+  }
+};
+
+// Ring full, sender Q queued, sender S held in its spin: a receive frees
+// its slot and leaves Q queued (ChanStats::serves_left_to_spinners); once
+// S's spin ends, S serves Q before its own send (spin_end_serves), so the
+// values still leave in Go's order: the buffered ones, Q's, S's. After S
+// is gone nobody spins, and the next receive refills from a queued sender
+// at once again (the count went back to 0).
+TEST_P(RingCapTest, AReceiveLeavesAQueuedSenderToASpinningSenderWhichServesItFirst) {
+  const std::size_t cap = GetParam();
+  Chan<int> c(cap);
+  for (std::size_t i = 0; i < cap; ++i) c.send(static_cast<int>(i));
+  Threads threads;
+  threads.spawn([&] { c.send(1000); });  // Q
+  ASSERT_TRUE(eventually([&] { return c.waiting_senders() == 1; }));
+  SendSpinHold hold(c.core());
+  uint64_t s_spin_end_serves = 0;
+  threads.spawn([&] {  // S
+    reset_chan_thread_stats();
+    c.send(2000);
+    s_spin_end_serves = chan_thread_stats().spin_end_serves;
+  });
+  const bool spins = senders_spin_here();
+  if (spins) {
+    ASSERT_TRUE(eventually([] { return g_spin_held.load(); }));
+  } else {
+    ASSERT_TRUE(eventually([&] { return c.waiting_senders() == 2; }));
+  }
+  reset_chan_thread_stats();
+  EXPECT_EQ(c.receive(), 0);
+  if (spins) {
+    EXPECT_EQ(chan_thread_stats().serves_left_to_spinners, 1u);
+    EXPECT_EQ(c.len(), cap - 1) << "the freed slot stays free for the spinner to fill";
+    EXPECT_EQ(c.waiting_senders(), 1u) << "Q is left to the spinner";
+  } else {
+    EXPECT_EQ(chan_thread_stats().serves_left_to_spinners, 0u);
+    EXPECT_EQ(c.len(), cap) << "Q's value refilled the slot at once";
+  }
+  hold.release();
+  // S serves Q when its spin ends; then the ring is full again and S
+  // waits for a slot (queued) before its own value goes in.
+  ASSERT_TRUE(eventually([&] { return c.waiting_senders() == 1 && c.len() == cap; }));
+  for (std::size_t i = 1; i < cap; ++i) ASSERT_EQ(c.receive(), static_cast<int>(i));
+  EXPECT_EQ(c.receive(), 1000);
+  EXPECT_EQ(c.receive(), 2000);
+  threads.join();
+  if (spins) EXPECT_GE(s_spin_end_serves, 1u);
+  EXPECT_EQ(c.len(), 0u);
+
+  // Nobody spins now: a receive from a full ring refills from the queued
+  // sender itself.
+  for (std::size_t i = 0; i < cap; ++i) c.send(static_cast<int>(i));
+  threads.spawn([&] { c.send(3000); });
+  ASSERT_TRUE(eventually([&] { return c.waiting_senders() == 1; }));
+  reset_chan_thread_stats();
+  EXPECT_EQ(c.receive(), 0);
+  EXPECT_EQ(chan_thread_stats().serves_left_to_spinners, 0u);
+  EXPECT_EQ(c.len(), cap);
+  threads.join();
+  for (std::size_t i = 1; i < cap; ++i) ASSERT_EQ(c.receive(), static_cast<int>(i));
+  EXPECT_EQ(c.receive(), 3000);
+}
+
+// The spinner's send times out (send_for) after the receive left Q to it:
+// its way out through the deadline still serves Q, and its own value is
+// not sent.
+TEST_P(RingCapTest, ASpinnerWhoseSendTimesOutStillServesTheSenderLeftToIt) {
+  const std::size_t cap = GetParam();
+  Chan<int> c(cap);
+  for (std::size_t i = 0; i < cap; ++i) c.send(static_cast<int>(i));
+  Threads threads;
+  std::atomic<bool> q_done{false};
+  threads.spawn([&] {  // Q
+    c.send(1000);
+    q_done.store(true);
+  });
+  ASSERT_TRUE(eventually([&] { return c.waiting_senders() == 1; }));
+  SendSpinHold hold(c.core());
+  std::atomic<int> s_result{-1};
+  threads.spawn([&] {  // S: a deadline that passes while it is held
+    s_result.store(c.send_for(2000, std::chrono::milliseconds(20)) ? 1 : 0);
+  });
+  const bool spins = senders_spin_here();
+  if (spins) {
+    ASSERT_TRUE(eventually([] { return g_spin_held.load(); }));
+  } else {
+    ASSERT_TRUE(eventually([&] { return s_result.load() == 0 || c.waiting_senders() == 2; }));
+  }
+  EXPECT_EQ(c.receive(), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));  // S's deadline passes
+  hold.release();
+  ASSERT_TRUE(eventually([&] { return s_result.load() != -1; }));
+  ASSERT_TRUE(eventually([&] { return q_done.load(); })) << "Q was left queued with room";
+  EXPECT_EQ(s_result.load(), 0) << "S's send had to time out: the ring was full again";
+  threads.join();
+  for (std::size_t i = 1; i < cap; ++i) ASSERT_EQ(c.receive(), static_cast<int>(i));
+  EXPECT_EQ(c.receive(), 1000);
+  EXPECT_EQ(c.len(), 0u);
+  EXPECT_EQ(c.waiting_senders(), 0u);
+}
+
+// Stress: more blocking senders than CPUs on one channel (the channels
+// suite's mpsc at 3 and 4 parties, and beyond), one receiver: every value
+// arrives once, in its producer's order, whoever served whom.
+TEST_P(RingCapTest, SendersSpinningQueuingAndServingEachOtherLoseNothing) {
+  const std::size_t cap = GetParam();
+  const int producers = static_cast<int>(std::max(3u, usable_cpus() + 2));
+  const int64_t per = scaled(20000);
+  Chan<int64_t> c(cap);
+  Threads threads;
+  for (int p = 0; p < producers; ++p) {
+    threads.spawn([&, p] {
+      for (int64_t k = 0; k < per; ++k) c.send(tag(p, k));
+    });
+  }
+  std::vector<int64_t> next(static_cast<std::size_t>(producers), 0);
+  for (int64_t n = 0; n < per * producers; ++n) {
+    const std::optional<int64_t> v = c.receive();
+    ASSERT_TRUE(v.has_value());
+    const int p = producer_of(*v);
+    ASSERT_GE(p, 0);
+    ASSERT_LT(p, producers);
+    ASSERT_EQ(seq_of(*v), next[static_cast<std::size_t>(p)]) << "producer " << p;
+    ++next[static_cast<std::size_t>(p)];
+  }
+  threads.join();
+  EXPECT_EQ(c.len(), 0u);
+  EXPECT_EQ(c.waiting_senders(), 0u);
 }
 
 // ---- misuse -------------------------------------------------------------------
