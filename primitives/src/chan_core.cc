@@ -589,10 +589,6 @@ struct InFlightMeeting {
 thread_local InFlightMeeting tls_in_flight;
 }  // namespace
 
-bool spins_before_queueing() noexcept {
-  return usable_cpus() > 1 && internal::parkable_goroutine() == nullptr;
-}
-
 void count_serving_from_spin(bool left) noexcept {
   if (left) {
     ++tls_stats.serves_left_to_spinners;
@@ -707,7 +703,7 @@ bool spin_until(bool (*ready)(const void*), const void* ctx, const Deadline* dea
 
 bool ChanCore::spin_until_ready(bool for_send, const Deadline* deadline) noexcept {
   // As spin_until, with the batching rule (see "Batching" above).
-  if (!spins_before_queueing()) return false;
+  if (usable_cpus() <= 1 || internal::parkable_goroutine() != nullptr) return false;
   ChanStats& st = tls_stats;
   // A sender is counted in spinning_senders_ for the whole spin, every way
   // out included ("Serving from the spin" in chan_core.h); its caller

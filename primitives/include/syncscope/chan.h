@@ -513,11 +513,9 @@ class Chan {
       if (p == detail::Poll::kDone) return true;
       if (p == detail::Poll::kClosed) detail::throw_chan_panic(kSendOnClosedChannel);
       if (!block) return false;
-      if (detail::spins_before_queueing()) {
-        const bool ready = c->spin_until_ready(true, d);
-        c->serve_after_send_spin();  // queued senders a receive left to us
-        if (ready) continue;
-      }
+      const bool ready = c->spin_until_ready(true, d);
+      c->serve_after_send_spin();  // queued senders a receive left to us
+      if (ready) continue;
       const W w = c->wait_ring(true, &v, d);
       if (w == W::kTransferred) return true;  // the partner moved v into the ring
       if (w == W::kTimedOut) return false;

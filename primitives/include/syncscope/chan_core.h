@@ -757,8 +757,7 @@ class alignas(64) ChanCore {
   // caller then retries, and may still lose the race). Outlined: a slow
   // path. A sending thread counts itself in spinning_senders_ for the
   // whole spin; its caller then calls serve_after_send_spin (chan.h,
-  // send_ring; "Serving from the spin"). Returns false at once where
-  // spins_before_queueing() is false (a goroutine, one usable CPU).
+  // send_ring; "Serving from the spin").
   //
   // Why spin here, before queueing, and not only after: a receiver that
   // queues on an empty buffered channel turns every later send into a
@@ -894,12 +893,6 @@ class alignas(64) ChanCore {
 // a little (cpu_relax with exponential backoff, then sched_yield, as
 // crossbeam's Backoff::snooze). Outlined: rare, and keeps the header light.
 void ring_snooze(uint32_t& step) noexcept;
-
-// spins_before_queueing(): whether the calling thread spins before it
-// queues on a buffered channel (ChanCore::spin_until_ready): an OS thread
-// of a process with more than one usable CPU; a goroutine never does.
-// Outlined (two lookups: the CPU count, the running goroutine).
-bool spins_before_queueing() noexcept;
 
 // set_send_spin_hook(f): tests only. f(ch) runs on a sending thread at the
 // start of its spin before queueing, once it is counted in
