@@ -164,34 +164,6 @@ namespace {
 // that has not queued yet polls the ring again. A goroutine does not spin
 // (it queues and parks at once), and caps 1-3 (target 1) keep the plain
 // rule and backoff of spin_until.
-// Who serves a queued sender (issue 11, Chan on threads at cap 16 with
-// more sending threads than CPUs: mpsc 3->1 and 4->1 on 2 CPUs). A sender
-// that parked on a full ring is served by the next operation that frees a
-// slot: Go's rule, kept here, moves its value into the freed slot and
-// wakes it. When that operation is the consumer's receive, the futex wake
-// lands on the consumer's critical path and, worse, the kernel places the
-// woken sender on the waker's CPU when its own CPU is busy (wake-affine)
-// and lets it preempt the waker (wake-up preemption): the consumer loses
-// its CPU to a producer that finds the ring full again (the refill kept
-// it full), spins there for nothing, and parks again. Traced with
-// perf sched events (mpsc 3->1, cap 16, 2 vCPUs, load 2-4, 200-400 k
-// messages): ~100 % of the wakes landed on the waker's CPU, the consumer
-// was preempted once per wake it did, and once the two producers shared
-// the consumer's CPU the threads' spin budgets sank to the 1 us floor:
-// a park and a wake-up per 10-20 messages, 0.6-2.7 us per message. In the
-// quiet runs of the lead's five-run table (parks 0.004-0.010 per message)
-// the consumer's involuntary context switches match the producers' parks
-// one to one.
-// So while another sender is spinning before queueing (it has to pass
-// through serve_locked before its own send: it sees the queued sender,
-// and it runs on a producer's CPU), a receive that finds a sender queued
-// only frees its slot and leaves the service to that spinner, which
-// serves every queued sender the ring has room for when its spin ends
-// ("Serving from the spin" in chan_core.h): the wake is done by a
-// producer, lands on a producer's CPU, and comes once the spinner's batch
-// is free, i.e. with room for the woken sender's next sends too. With no
-// sender spinning (spsc, one producer, or every sender queued) a receive
-// serves as before.
 constexpr int64_t kWaitSpinMinNs = 1000;
 constexpr int64_t kWaitSpinCapNs = 100000;
 constexpr int64_t kUnparkInitialNs = 25000;
@@ -318,10 +290,6 @@ bool prespin_won(ChanStats& st, uint32_t spun) noexcept {
   spin_paid_off();
   return true;
 }
-
-// Tests only (set_send_spin_hook). Acquire/release: the hook's own data is
-// published with it.
-std::atomic<SendSpinHook> g_send_spin_hook{nullptr};
 
 // The semaphore nil-channel operations sleep on; nobody releases it.
 Sema& never_released() {
@@ -589,18 +557,6 @@ struct InFlightMeeting {
 thread_local InFlightMeeting tls_in_flight;
 }  // namespace
 
-void count_serving_from_spin(bool left) noexcept {
-  if (left) {
-    ++tls_stats.serves_left_to_spinners;
-  } else {
-    ++tls_stats.spin_end_serves;
-  }
-}
-
-void set_send_spin_hook(SendSpinHook hook) noexcept {
-  g_send_spin_hook.store(hook, std::memory_order_release);
-}
-
 bool first_in_flight_meeting(const void* ch, uint64_t pos) noexcept {
   InFlightMeeting& m = tls_in_flight;
   if (m.ch == ch && m.pos == pos) return false;
@@ -705,19 +661,6 @@ bool ChanCore::spin_until_ready(bool for_send, const Deadline* deadline) noexcep
   // As spin_until, with the batching rule (see "Batching" above).
   if (usable_cpus() <= 1 || internal::parkable_goroutine() != nullptr) return false;
   ChanStats& st = tls_stats;
-  // A sender is counted in spinning_senders_ for the whole spin, every way
-  // out included ("Serving from the spin" in chan_core.h); its caller
-  // serves the queued senders afterwards (serve_after_send_spin).
-  struct Counted {
-    std::atomic<uint32_t>* n;
-    ~Counted() {
-      if (n != nullptr) n->fetch_sub(1, std::memory_order_seq_cst);
-    }
-  } counted{for_send ? &spinning_senders_ : nullptr};
-  if (for_send) {
-    spinning_senders_.fetch_add(1, std::memory_order_seq_cst);
-    if (SendSpinHook hook = g_send_spin_hook.load(std::memory_order_acquire)) hook(this);
-  }
   const uint32_t limit = spins_for(spin_budget_ns());
   const uint32_t target = ring_batch_target(cap_);
   uint32_t prev = 0;

@@ -499,9 +499,7 @@ class Chan {
   // send_ring / recv_ring: a buffered channel's operation. The ring try is
   // inline and lock-free when nobody waits (two relaxed loads of the queue
   // heads, and the handshake's load). Would block: spin outside the queues
-  // for the adaptive budget (ChanCore::spin_until_ready; a sender then
-  // serves the queued senders a receive left to it: serve_after_send_spin,
-  // "Serving from the spin" in chan_core.h), then queue and
+  // for the adaptive budget (ChanCore::spin_until_ready), then queue and
   // wait (ChanCore::wait_ring) until a partner completes the operation
   // (its value moved: done), or wakes it to retry (closed, or a race lost
   // to a newcomer: try again, even past the deadline, so that nothing
@@ -513,9 +511,7 @@ class Chan {
       if (p == detail::Poll::kDone) return true;
       if (p == detail::Poll::kClosed) detail::throw_chan_panic(kSendOnClosedChannel);
       if (!block) return false;
-      const bool ready = c->spin_until_ready(true, d);
-      c->serve_after_send_spin();  // queued senders a receive left to us
-      if (ready) continue;
+      if (c->spin_until_ready(true, d)) continue;
       const W w = c->wait_ring(true, &v, d);
       if (w == W::kTransferred) return true;  // the partner moved v into the ring
       if (w == W::kTimedOut) return false;

@@ -156,23 +156,16 @@ class BufferedChan final : public ChanCore {
     if (waiters) serve_pinned();
     return Poll::kDone;
   }
-  // A receive that finds a sender queued while another sender spins
-  // before queueing leaves the queued one to that spinner ("Serving from
-  // the spin" in chan_core.h): it takes the lock-free path and frees its
-  // slot without serving.
   Poll recv_nb(std::optional<T>* out) {
-    if (!recvq_.empty_hint() || (!sendq_.empty_hint() && !senders_spinning())) {
-      return recv_slow(out);
-    }
+    if (!sendq_.empty_hint() || !recvq_.empty_hint()) return recv_slow(out);
     uint64_t pos = 0;
     Slot* s = nullptr;
     const Poll p = reserve_head(&pos, &s, /*wait_in_flight=*/false);
     if (p != Poll::kDone) return p;
     take(s, out);
     const bool waiters = !sendq_.empty_sc();  // the handshake, as in send_nb
-    if (!waiters || senders_spinning()) {
+    if (!waiters) {
       s->stamp.store(pos + one_lap(), std::memory_order_release);
-      if (waiters) count_serving_from_spin(/*left=*/true);
       return Poll::kDone;
     }
     ref();
@@ -228,19 +221,6 @@ class BufferedChan final : public ChanCore {
     refill_or_free(s, pos, h);
     serve_locked(h);
     return Poll::kDone;
-  }
-
-  // serve_after_send_spin(): a sending thread's spin before queueing has
-  // ended (ChanCore::spin_until_ready; the caller is past its decrement of
-  // spinning_senders_): if a sender is queued and the ring has room (or
-  // is closed), serve the queued senders now, under the lock, oldest
-  // first — a receive may have left them to this spinner ("Serving from
-  // the spin" in chan_core.h). Two seq_cst loads when nobody is queued.
-  void serve_after_send_spin() {
-    if (sendq_.empty_sc() || !ring_ready(true, std::memory_order_seq_cst)) return;
-    count_serving_from_spin(/*left=*/false);
-    ref();  // pinned: the senders it wakes may free the channel ("Lifetime")
-    serve_pinned();
   }
 
   // full_hint(): a relaxed guess that a send would block (open and full);

@@ -80,12 +80,7 @@
 //     ring with a sender queued refills the slot it just emptied with the
 //     oldest sender's value before any other send can see the slot free
 //     (Go's receive from a full channel: the buffer stays full, the oldest
-//     sender's value goes in at the tail) — unless another sender is
-//     spinning before queueing at that moment: then the receive only
-//     frees the slot, and that sender serves the queued ones, oldest
-//     first, when its spin ends and before its own send ("Serving from
-//     the spin" below; "Who serves a queued sender" in chan_core.cc).
-//     The served waiters are
+//     sender's value goes in at the tail). The served waiters are
 //     published after the unlock (see "Lifetime"). With nobody queued an
 //     operation is the lock-free ring operation alone, plus the handshake's
 //     load of the opposite queue head between its CAS and its stamp store;
@@ -94,21 +89,6 @@
 //     holding its slot refills it if the lock is free at once, try_lock:
 //     a thread owning an unpublished slot never waits for the lock, whose
 //     holder may be waiting for that slot).
-//   * Serving from the spin: a sending thread counts itself in
-//     spinning_senders_ (seq_cst RMWs) for the whole of its spin before
-//     queueing (ChanCore::spin_until_ready). A receive that finds a
-//     sender queued (its seq_cst load of sendq_'s head, the handshake)
-//     and then spinning_senders_ != 0 (seq_cst) frees its slot and leaves
-//     the queued sender to the spinner. Every spinner, after its
-//     decrement, re-reads sendq_'s head and the ring (seq_cst: the
-//     receive's CAS on head_ and its load of the counter come before the
-//     decrement in the total order, so the spinner sees the Sudog and the
-//     room) and serves the queued senders under the lock if the ring has
-//     room (BufferedChan::serve_after_send_spin), on every way out of the
-//     spin (ready, budget or deadline): the Sudog is never left in sendq_
-//     with room in the ring and nobody bound to serve it. A newcomer send
-//     that sees sendq_ non-empty takes the locked path and serves the
-//     queued senders first, as before.
 //   * The one race left: a newcomer that has not queued (spinning before
 //     queueing, or a try_*) may take a value / slot between a serving
 //     thread's check of the ring and its operation for the waiter. The
@@ -159,9 +139,7 @@
 //   * Buffered channel: a Sudog stays in sendq_ only while, at its re-check
 //     under the lock, the ring was full, and in recvq_ only while it was
 //     empty; any later ring operation that changes that serves it (or
-//     wakes it to retry, if a newcomer won the race), or — a receive while
-//     a sender spins before queueing — leaves it to that spinner, which
-//     serves it when its spin ends ("Serving from the spin").
+//     wakes it to retry, if a newcomer won the race).
 //   * Unbuffered channel: head_ == tail_ == 0 always (no ring).
 //   * Once closed_ is set it never clears; after close() both queues are
 //     empty, and no Sudog is linked into a closed channel again (a waiter
@@ -303,11 +281,6 @@ struct ChanStats {
   uint64_t timeouts = 0;       // ... that gave up at their deadline
   uint64_t lock_contended = 0; // channel-lock acquisitions that missed the first CAS
   uint64_t lock_parks = 0;     // ... that slept on the lock's Sema
-  // buffered, receives: queued senders left to a sender spinning before
-  // queueing ("Who serves a queued sender" in chan_core.cc)
-  uint64_t serves_left_to_spinners = 0;
-  // buffered, sends: spins before queueing whose end served queued senders
-  uint64_t spin_end_serves = 0;
 };
 
 // This thread's counters since it started or since the last reset.
@@ -693,14 +666,6 @@ class alignas(64) ChanCore {
     return for_send ? cap_ - values : values;
   }
 
-  // senders_spinning(): buffered only, seq_cst: some sending thread is in
-  // its spin before queueing now and will serve the queued senders when
-  // it ends ("Serving from the spin"). A receive that found a sender
-  // queued leaves it to that spinner.
-  bool senders_spinning() const noexcept {
-    return spinning_senders_.load(std::memory_order_seq_cst) != 0;
-  }
-
   // ring_wait_start(for_send): buffered only, relaxed: where a batch wait
   // starts, tail_ for a sender (with the mark once closed) and head_ for a
   // receiver: the position its operation just found full / empty.
@@ -755,9 +720,7 @@ class alignas(64) ChanCore {
   // cap >= 4 it waits for a batch (ring_batch_ready above, ring_spin_done
   // below; "Batching" in chan_core.cc). True if that moment came (the
   // caller then retries, and may still lose the race). Outlined: a slow
-  // path. A sending thread counts itself in spinning_senders_ for the
-  // whole spin; its caller then calls serve_after_send_spin (chan.h,
-  // send_ring; "Serving from the spin").
+  // path.
   //
   // Why spin here, before queueing, and not only after: a receiver that
   // queues on an empty buffered channel turns every later send into a
@@ -872,12 +835,6 @@ class alignas(64) ChanCore {
   // Handles alive. Relaxed increments, acq_rel decrements (see unref()).
   std::atomic<uint32_t> refs_{1};
   const DestroyFn destroy_;
-  // Sending OS threads now in their spin before queueing (buffered only;
-  // see "Serving from the spin"). Written by those threads with seq_cst
-  // RMWs, +1 when the spin starts and -1 when it ends; read seq_cst by a
-  // receive that found a sender queued. On this cold line: the spinners
-  // write it once per spin, a receive reads it only when a sender queued.
-  std::atomic<uint32_t> spinning_senders_{0};
 
  private:
   void lock_slow() noexcept;
@@ -893,18 +850,6 @@ class alignas(64) ChanCore {
 // a little (cpu_relax with exponential backoff, then sched_yield, as
 // crossbeam's Backoff::snooze). Outlined: rare, and keeps the header light.
 void ring_snooze(uint32_t& step) noexcept;
-
-// set_send_spin_hook(f): tests only. f(ch) runs on a sending thread at the
-// start of its spin before queueing, once it is counted in
-// spinning_senders_ (so a test can hold a spinner there and watch what a
-// receive does meanwhile); nullptr removes it. Acquire/release.
-using SendSpinHook = void (*)(const ChanCore* ch);
-void set_send_spin_hook(SendSpinHook hook) noexcept;
-// count_serving_from_spin(left): ChanStats bookkeeping of "Serving from the
-// spin", outlined (the paths are rare): left = a receive left queued
-// senders to a spinner (serves_left_to_spinners), else a spin's end served
-// them (spin_end_serves).
-void count_serving_from_spin(bool left) noexcept;
 
 // first_in_flight_meeting(ch, pos): records that this thread's lock-free
 // try met the operation at position pos of channel ch in flight, and says
