@@ -280,6 +280,16 @@ void spin_paid_off() noexcept {
 void spin_was_futile() noexcept {
   tls_spin_budget_ns = std::max(spin_budget_ns() / 2, kWaitSpinMinNs);
 }
+// prespin_won(st, spun): the bookkeeping of a spin before queueing that
+// saw its operation ready after `spun` hints (spin_until, and both waits of
+// spin_until_ready): the hints, the win, and the adaptive budget's verdict
+// (the spin paid off). Returns true, the spinner's answer.
+bool prespin_won(ChanStats& st, uint32_t spun) noexcept {
+  st.spins += spun;
+  ++st.prespin_wins;
+  spin_paid_off();
+  return true;
+}
 
 // The semaphore nil-channel operations sleep on; nobody releases it.
 Sema& never_released() {
@@ -634,12 +644,7 @@ bool spin_until(bool (*ready)(const void*), const void* ctx, const Deadline* dea
   const uint32_t limit = spins_for(spin_budget_ns());
   Backoff backoff;
   for (uint32_t spun = 0; spun < limit;) {
-    if (ready(ctx)) {
-      st.spins += spun;
-      ++st.prespin_wins;
-      spin_paid_off();
-      return true;
-    }
+    if (ready(ctx)) return prespin_won(st, spun);
     if (deadline != nullptr && Clock::now() >= *deadline) {
       st.spins += spun;
       return false;
@@ -665,12 +670,7 @@ bool ChanCore::spin_until_ready(bool for_send, const Deadline* deadline) noexcep
     Backoff backoff;
     for (uint32_t spun = 0; spun < limit;) {
       room = ring_room(for_send);
-      if (ring_spin_done(room, prev, 1)) {
-        st.spins += spun;
-        ++st.prespin_wins;
-        spin_paid_off();
-        return true;
-      }
+      if (ring_spin_done(room, prev, 1)) return prespin_won(st, spun);
       prev = room;
       if (deadline != nullptr && Clock::now() >= *deadline) {
         st.spins += spun;
@@ -691,11 +691,8 @@ bool ChanCore::spin_until_ready(bool for_send, const Deadline* deadline) noexcep
     arch::cpu_relax();
     ++spun;
     if (ring_batch_ready(for_send, start, target)) {
-      st.spins += spun;
-      ++st.prespin_wins;
       ++st.batch_slot_wins;
-      spin_paid_off();
-      return true;
+      return prespin_won(st, spun);
     }
     if (closed_.load(std::memory_order_relaxed) != 0) {
       st.spins += spun;
@@ -703,12 +700,7 @@ bool ChanCore::spin_until_ready(bool for_send, const Deadline* deadline) noexcep
     }
     if (poll % kRingRoomEvery == 0) {
       room = ring_room(for_send);
-      if (ring_spin_done(room, prev, target)) {
-        st.spins += spun;
-        ++st.prespin_wins;
-        spin_paid_off();
-        return true;
-      }
+      if (ring_spin_done(room, prev, target)) return prespin_won(st, spun);
       prev = room;
       if (deadline != nullptr && Clock::now() >= *deadline) {
         st.spins += spun;
