@@ -508,32 +508,24 @@ G* runq_get(P* p) {
 // Here, without Go's sleep on every look (it makes a wake-up across P's
 // cost 3 us plus the kernel's timer slack, ~55 us; Go measured 149 us in the
 // goroutines suite):
-//   * Backing off (runq_grab): before taking the runnext of a running P,
-//     the thief spins up to kRunnextBackoffNs watching the slot and the
-//     victim's schedtick; if the victim did not schedule meanwhile, it
-//     gives its CPU away once (nanosleep of kSpinPollSleepNs, Go's
-//     usleep(3)) and looks again; it takes runnext only if the victim still
-//     did not schedule. Always, as Go does, long runners included: a
-//     goroutine that readies its partner and runs on a while — the producer
-//     of a cap-1024 channel fills the ring (~20 us) before it blocks — then
-//     runs it on its own P, and the pair stays there (spsc cap 1024 on
-//     goroutines: 25 vs 89 ns/msg split over two P's; 6 alternating rounds,
-//     load 1.5). The spin alone is not enough on a loaded 2-CPU machine: the
-//     thief, woken by wakep() through the kernel, often runs on the very
-//     CPU of the victim's M, which cannot schedule while the thief spins
-//     there. A real long runner's runnext is taken one back-off and one
-//     poll sleep (~55 us here) later.
-//     History: until issue 11 a thief took at once the runnext of a P whose
-//     schedtick had not moved since its last look (a "long runner"); that
-//     split such pairs. This rule was tried, then reverted (6650f2b) because
-//     a starvation-mode hand-off's receiver, readied into the unlocker's
-//     runnext, waited for it: lockskew's victim p99 on goroutines went from
-//     1.1 to 1.5-3.7 ms (Go: 1.16; 4 alternating rounds, load 0.3-0.7). The
-//     receiver of a hand-off no longer waits in runnext: the giver yields
-//     its P to it at once (goroutine_wake_handoff, Go's semrelease1 +
-//     goyield), so the rule is back. A goroutine readied in normal mode
-//     (a GoMutex waiter woken while the unlocker runs on) waits for the
-//     back-off as it does in Go.
+//   * Backing off (runq_grab): the thief looks at the victim's schedtick.
+//     Unchanged since this M last looked (before it slept, or in its last
+//     pass): the victim has been running one goroutine all that time, a
+//     long runner that readied someone and does not block: take runnext at
+//     once. Changed: the victim is switching goroutines, so its goroutine
+//     will likely block soon and run runnext itself: spin up to
+//     kRunnextBackoffNs watching the slot and the tick, and take runnext only
+//     if the victim did not schedule meanwhile (Go's usleep(3), as a spin
+//     that ends early). (Tried in issue 11 and reverted after measuring:
+//     backing off from every running P's runnext and then giving the CPU
+//     away once (nanosleep) before taking it. It kept spsc cap 1024 on one
+//     P (25 vs 89 ns/msg, 6 alternating rounds, load 1.5) but a
+//     starvation-mode hand-off's waiter, readied into the unlocker's
+//     runnext, waited for the give-away: lockskew's victim p99 on
+//     goroutines went from 1.1 to 1.5-3.7 ms (Go: 1.16; 4 alternating
+//     rounds, load 0.3-0.7), and spsc/pingpong caps 0/1 were 10-15 %
+//     slower; prodcons with work, which
+//     it was for, did not gain once measured quietly.)
 //   * Polling (find_runnable): a spinning M that found nothing, while some
 //     running P scheduled since its last look, stays spinning (counted in
 //     nmspinning, so that P's wakeups wake nobody) and sleeps
@@ -543,10 +535,9 @@ G* runq_get(P* p) {
 //     polling at the next look. The price: one short nanosleep wake-up every
 //     few tens of microseconds (the kernel's timer slack) on a CPU that is
 //     otherwise idle, while a busy pair runs — Go pays the same in usleep(3).
-// What the trade costs: a goroutine readied by a running P that does not
-// get to it is run by another P one back-off and one poll sleep later
-// (kRunnextBackoffNs plus kSpinPollSleepNs and the kernel's timer slack;
-// while an M polls, up to one poll more) than if it were taken at once.
+// What the trade costs: a goroutine readied by a P that is switching is run
+// by another P up to kRunnextBackoffNs later (or, while an M polls, up to
+// one poll later) than if it were taken at once.
 //
 // Stealing from a switching P's ring (issue 11, mpmc on goroutines). A
 // group of goroutines that talk through one channel keeps most of its
@@ -617,19 +608,12 @@ uint32_t runq_grab(M* m, P* victim, G** batch, bool steal_next, bool* switching)
         if (next == nullptr) return 0;
         const uint32_t tick = victim->schedtick.load(std::memory_order_relaxed);
         uint32_t& seen = m->seen_tick[victim->id];
-        if (victim->running.load(std::memory_order_relaxed)) {
+        if (victim->running.load(std::memory_order_relaxed) && tick != seen) {
           bump(m->runnext_backoffs);
           const int64_t until = now_ns() + kRunnextBackoffNs;
           while (victim->schedtick.load(std::memory_order_relaxed) == tick &&
                  victim->runnext.load(std::memory_order_relaxed) == next && now_ns() < until) {
             arch::cpu_relax();
-          }
-          if (victim->schedtick.load(std::memory_order_relaxed) == tick &&
-              victim->runnext.load(std::memory_order_relaxed) == next) {
-            // Still no schedule: the victim's M may be off its CPU — perhaps
-            // preempted by this very M's wake-up on the same CPU. Give the
-            // CPU away once (Go's usleep(3)) before taking the slot.
-            spin_poll_sleep();
           }
           const uint32_t after = victim->schedtick.load(std::memory_order_relaxed);
           if (after != tick) {

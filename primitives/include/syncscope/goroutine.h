@@ -61,22 +61,14 @@
 //     M spinning for work at once (Go's rule); an M that finds none gives
 //     its P back and sleeps (on the parking layer's futex) until a new
 //     goroutine becomes runnable while P's are idle (wakep).
-//   * Runnext and pairs (Go's runqgrab back-off): before taking the
-//     runnext of a running P, a spinning M watches it for about a
-//     microsecond and then gives its CPU away once (Go's usleep(3)); it
-//     leaves the slot to that P if the P scheduled meanwhile (its goroutine
-//     blocked and ran it). While another P keeps switching, an M that
-//     finds no work stays spinning, asleep between looks (a few tens of
-//     microseconds), so that the pair's wakeups (wakep) wake no idle M: a
-//     communicating pair runs on one P, in user space (scheduler.cc,
-//     "Stealing runnext").
-//   * Hand-offs (Go's semrelease1 with handoff, then goyield): a goroutine
-//     that hands a unit of the parking layer to a parked goroutine (a
-//     starvation-mode GoMutex unlock) readies it into runnext and yields
-//     its P to it at once, queueing itself at the tail of the same P's run
-//     queue (gosched() queues globally): the new owner runs now, on this P,
-//     not after the giver blocks or a thief's back-off
-//     (internal/scheduler.h, goroutine_wake_handoff).
+//   * Runnext and pairs (Go's runqgrab back-off): a spinning M leaves the
+//     runnext of a P that is switching goroutines to that P for about a
+//     microsecond (its goroutine is about to block and run it), and takes
+//     at once the runnext of a P that has run one goroutine since the M
+//     last looked. While another P keeps switching, an M that finds no work
+//     stays spinning, asleep between looks (a few tens of microseconds),
+//     so that the pair's wakeups (wakep) wake no idle M: a communicating
+//     pair runs on one P, in user space (scheduler.cc, "Stealing runnext").
 //   * Groups on one channel: from the local queue of a P that is switching
 //     goroutines, a spinning M takes only goroutines that were already
 //     queued at its previous look (one poll earlier): what the P runs
