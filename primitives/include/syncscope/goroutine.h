@@ -69,6 +69,19 @@
 //     stays spinning, asleep between looks (a few tens of microseconds),
 //     so that the pair's wakeups (wakep) wake no idle M: a communicating
 //     pair runs on one P, in user space (scheduler.cc, "Stealing runnext").
+//   * Hand-offs (Go's semrelease1 with handoff, then goyield): a goroutine
+//     that hands a unit of the parking layer to a parked goroutine (a
+//     starvation-mode GoMutex unlock) readies it into runnext and yields
+//     its P to it at once, queueing itself at the tail of the same P's run
+//     queue (gosched() queues globally): the new owner runs now, on this P
+//     (internal/scheduler.h, goroutine_wake_handoff).
+//   * Channel hand-offs defer the idle-M wake: a goroutine that readies a
+//     channel's waiter into its own P's runnext, with nothing else queued
+//     there, wakes no idle M while it is expected to block and run the
+//     waiter itself; if it runs on instead, its M (when its park is
+//     cancelled) or the preemption monitor (two looks later) makes the wake
+//     (scheduler.cc, "Deferring the wake of a hand-off";
+//     GoroutineStats::wakes_deferred, deferred_wakes_made).
 //   * Groups on one channel: from the local queue of a P that is switching
 //     goroutines, a spinning M takes only goroutines that were already
 //     queued at its previous look (one poll earlier): what the P runs
