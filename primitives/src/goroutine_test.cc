@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -158,10 +159,12 @@ TEST_F(GoroutineTest, AnIdlePStealsFromABusyOne) {
 // P's from the start, the child could be between linking its Sudog and
 // switching out on the other P, take the value there without being readied,
 // and no steal would happen. The second P is added only then.
-TEST_F(GoroutineTest, TheRunnextOfALongRunnerIsStolen) {
-  use_procs(1);
-  const uint64_t before = goroutine_stats().runnext_steals;
-  std::atomic<bool> child_ran{false}, gave_up{false};
+// The setup of the runnext tests, on one P: a goroutine starts a child
+// that parks in receive() on an unbuffered channel and, once it sees the
+// child waiting (on one P: the child has run and parked), runs then_do(c),
+// which hands the child a value. child_ran is set when the child has it.
+void with_a_child_parked_in_receive(std::atomic<bool>& child_ran,
+                                    const std::function<void(Chan<int>&)>& then_do) {
   WaitGroup wg;
   wg.add(1);
   go([&] {
@@ -170,16 +173,23 @@ TEST_F(GoroutineTest, TheRunnextOfALongRunnerIsStolen) {
       c.receive();
       child_ran.store(true);
     });
-    // On one P: when the parent runs again and sees the receiver, the child
-    // has run and parked in receive().
     while (c.waiting_receivers() == 0) gosched();
+    then_do(c);
+    wg.done();
+  });
+  wg.wait();
+}
+
+TEST_F(GoroutineTest, TheRunnextOfALongRunnerIsStolen) {
+  use_procs(1);
+  const uint64_t before = goroutine_stats().runnext_steals;
+  std::atomic<bool> child_ran{false}, gave_up{false};
+  with_a_child_parked_in_receive(child_ran, [&](Chan<int>& c) {
     set_gomaxprocs(2);  // an idle P for a spinning M
     c.send(1);  // hands the value off and readies the child into runnext
     // No scheduling point from here until the child has run.
     gave_up.store(!testing_support::busy_wait_for(child_ran));
-    wg.done();
   });
-  wg.wait();
   EXPECT_FALSE(gave_up.load()) << "the readied child was never taken from runnext";
   EXPECT_GT(goroutine_stats().runnext_steals, before);
 }
@@ -218,15 +228,7 @@ TEST_F(GoroutineTest, AWakeDeferredByAGoroutineThatRunsOnIsMadeByTheMonitor) {
   use_procs(1);
   const GoroutineStats s0 = goroutine_stats();
   std::atomic<bool> child_ran{false}, gave_up{false}, never_quiet{false};
-  WaitGroup wg;
-  wg.add(1);
-  go([&] {
-    Chan<int> c(0);
-    go([&] {
-      c.receive();
-      child_ran.store(true);
-    });
-    while (c.waiting_receivers() == 0) gosched();
+  with_a_child_parked_in_receive(child_ran, [&](Chan<int>& c) {
     set_gomaxprocs(2);
     // Wait, without a scheduling point (eventually() sleeps the thread,
     // which keeps this P), for the exact state the rule is about: the new
@@ -238,9 +240,7 @@ TEST_F(GoroutineTest, AWakeDeferredByAGoroutineThatRunsOnIsMadeByTheMonitor) {
     }));
     c.send(1);  // hands the value off and readies the child into runnext
     gave_up.store(!testing_support::busy_wait_for(child_ran));
-    wg.done();
   });
-  wg.wait();
   ASSERT_FALSE(never_quiet.load()) << "the second P never went idle";
   EXPECT_FALSE(gave_up.load()) << "the deferred wake was never made";
   const GoroutineStats s1 = goroutine_stats();
