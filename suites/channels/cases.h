@@ -216,6 +216,9 @@ struct Outcome {
   // ... and where woken goroutines ran (scheduler.cc, "Stealing runnext").
   uint64_t g_idle_m_wakes = 0, g_runnext_steals = 0, g_runnext_backoffs = 0, g_spin_polls = 0,
            g_ring_backoffs = 0;
+  // ... and channel hand-offs' idle-M wakes (scheduler.cc, "Deferring the
+  // wake of a hand-off"): deferred, and of those made after all.
+  uint64_t g_wakes_deferred = 0, g_deferred_wakes_made = 0;
   uint64_t sink = 0;
 };
 
@@ -342,6 +345,8 @@ Outcome run_team(const CaseSpec& c, int n, const std::vector<int>& pus, Body&& b
     o.g_runnext_backoffs = g1.runnext_backoffs - g0.runnext_backoffs;
     o.g_spin_polls = g1.spin_polls - g0.spin_polls;
     o.g_ring_backoffs = g1.ring_backoffs - g0.ring_backoffs;
+    o.g_wakes_deferred = g1.wakes_deferred - g0.wakes_deferred;
+    o.g_deferred_wakes_made = g1.deferred_wakes_made - g0.deferred_wakes_made;
   }
   return o;
 }
