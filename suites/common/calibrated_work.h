@@ -2,10 +2,25 @@
 // non-critical sections of the lock suites.
 //
 // The unit of work is one step of a dependent integer chain the optimizer
-// cannot remove (an empty asm makes each value opaque). calibrate() measures
-// steps per nanosecond once per process; spin_ns(ns) then runs
-// round(ns * steps_per_ns) steps. Work never touches shared memory, so it adds
-// no coherence traffic of its own.
+// cannot remove (an empty asm makes each value opaque): one 64-bit
+// multiply-add of a linear congruential generator, x = x * A + C (Knuth's
+// MMIX constants). calibrate() measures steps per nanosecond once per
+// process; steps_for(ns) then gives round(ns * steps_per_ns) steps. Work never
+// touches shared memory, so it adds no coherence traffic of its own.
+//
+// The same work in both languages. The Go peers (suites/common/go/gbench,
+// work.go: WorkSteps, StepsPerNs) run this very chain — a multiply and an add
+// per step, calibrated the same way (best of five rounds of 2,000,000 steps) —
+// so a row's "work_ns:100" is the same instructions on both sides of a
+// Chan-vs-Go or GoMutex-vs-sync.Mutex comparison. The obvious version,
+// `x += 1` per step, was used here until issue 11's prodcons rows: it is
+// bound by the loop's issue rate (about one step a cycle), where the
+// multiply chain is bound by its latency, which the CPU overlaps with
+// whatever code comes before and after a call. Calibrated alike, the two do
+// not take alike: measured in one minute on the 2-vCPU development guest, two
+// million back-to-back calls of 100 ns took 111-140 ns a call with `x += 1`,
+// 62-68 ns with the multiply chain in C++ and 63-68 ns in Go — the C++ side
+// of prodcons work_ns:100 ran about 1.7x the Go side's work.
 //
 // WorkPlan precomputes a per-thread ring of step counts — fixed, or drawn
 // from an exponential distribution with the given mean — so the measured loop
@@ -21,11 +36,15 @@
 
 namespace syncscope::suites {
 
+// One step: x = x * kWorkMul + kWorkAdd (the constants of gbench.WorkSteps).
+inline constexpr uint64_t kWorkMul = 6364136223846793005ULL;
+inline constexpr uint64_t kWorkAdd = 1442695040888963407ULL;
+
 inline uint64_t work_steps(uint64_t steps) noexcept {
   uint64_t x = steps;
   for (uint64_t i = 0; i < steps; ++i) {
+    x = x * kWorkMul + kWorkAdd;
     asm volatile("" : "+r"(x));
-    x += 1;
   }
   return x;
 }

@@ -274,3 +274,17 @@ func TestBaseNameDropsGoogleBenchmarkSuffixes(t *testing.T) {
 		t.Errorf("BaseName = %q", got)
 	}
 }
+
+// The work chain is the C++ suites' work_steps (suites/common/calibrated_work.h)
+// step for step: the same values at the same step counts, pinned in both
+// languages (calibrated_work_test.cc), so a row's work_ns is the same
+// instructions on both sides of a comparison.
+func TestWorkStepsIsTheCxxChain(t *testing.T) {
+	for _, c := range []struct{ n, want uint64 }{
+		{0, 0}, {1, 7806831264735756412}, {3, 13547870596056087544}, {1000, 9694332111084602096},
+	} {
+		if got := WorkSteps(c.n); got != c.want {
+			t.Errorf("WorkSteps(%d) = %d, want %d", c.n, got, c.want)
+		}
+	}
+}

@@ -12,7 +12,9 @@ import (
 
 var workSink uint64
 
-// WorkSteps runs n steps of a dependent integer chain.
+// WorkSteps runs n steps of a dependent integer chain: the multiply-add of
+// calibrated_work.h's work_steps, step for step (TestWorkStepsIsTheCxxChain
+// and the C++ test pin the same values).
 //
 //go:noinline
 func WorkSteps(n uint64) uint64 {
