@@ -17,10 +17,12 @@
 // bound by the loop's issue rate (about one step a cycle), where the
 // multiply chain is bound by its latency, which the CPU overlaps with
 // whatever code comes before and after a call. Calibrated alike, the two do
-// not take alike: measured in one minute on the 2-vCPU development guest, two
-// million back-to-back calls of 100 ns took 111-140 ns a call with `x += 1`,
-// 62-68 ns with the multiply chain in C++ and 63-68 ns in Go — the C++ side
-// of prodcons work_ns:100 ran about 1.7x the Go side's work.
+// not take alike: measured in one minute on the 2-vCPU development guest
+// (load 2.1-2.4), rounds of two million back-to-back calls of 100 ns took
+// 110-220 ns a call with `x += 1` (most rounds 111-145), 62-68 ns with the
+// multiply chain in C++ (one disturbed pair of rounds 88 and 109) and 63-68 ns
+// in Go (a few rounds 76-138) — the C++ side of prodcons work_ns:100 did about
+// 1.7x the Go side's work.
 //
 // WorkPlan precomputes a per-thread ring of step counts — fixed, or drawn
 // from an exponential distribution with the given mean — so the measured loop
