@@ -134,9 +134,17 @@ TEST(PlaceRoles, EachRoleGetsItsThreadsPuOrNothingChanges) {
   }
 }
 
-// A lock that sleeps before it locks: every acquisition blocks the thread
-// at least once, so the runner's per-thread rusage must count at least one
-// voluntary context switch per acquisition, and CPU time for the work done.
+// A lock that sleeps before it locks: every acquisition leaves the CPU at
+// least once, so the runner's per-thread rusage must count at least one
+// context switch per acquisition, and CPU time for the work done — with one
+// exception the guest cannot see: a sleep whose CPU stops between arming
+// the sleep's timer and blocking finds the timer expired and does not block
+// (the kernel's do_nanosleep). Preempted by the guest's scheduler, that
+// sleep counts an involuntary switch instead of a voluntary one; when the
+// hypervisor deschedules the vCPU there, it counts none. Seen on the shared
+// 2-vCPU guest at load 4-13: 372 voluntary switches for 373 acquisitions,
+// then 383 voluntary + involuntary for 384 (about one sleep in 20,000). So
+// the count is of both kinds, and up to 1 % of the sleeps may go uncounted.
 struct SleepyLock {
   std::mutex m;
   void lock() {
@@ -156,8 +164,9 @@ TEST(LockRunner, CountsEachThreadsCpuTimeAndContextSwitches) {
     everyone_acquired = true;
     for (auto& t : r.threads) {
       everyone_acquired = everyone_acquired && t->acquisitions > 0;
-      EXPECT_GE(t->vcsw, static_cast<int64_t>(t->acquisitions));
       EXPECT_GE(t->ivcsw, 0);
+      const auto acq = static_cast<int64_t>(t->acquisitions);
+      EXPECT_GE(t->vcsw + t->ivcsw, acq - acq / 100) << t->vcsw << " + " << t->ivcsw;
       if (t->acquisitions > 0) EXPECT_GT(t->cpu_s, 0.0);  // it ran 4 us of work each time
     }
   }
