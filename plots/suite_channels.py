@@ -476,6 +476,25 @@ def model_keys(rows):
     return sorted(keys, key=lambda k: (MODEL_CAPS.index(k[1]), MODEL_CASES.index(k[0]), k[2]))
 
 
+def _add_legend(handles, labels, h, lab):
+    """Adds a panel's legend pairs (h, lab) not seen in an earlier panel."""
+    for hh, ll in zip(h, lab):
+        if ll not in labels:
+            handles.append(hh)
+            labels.append(ll)
+
+
+def _finish_models_figure(fig, run_dir, fname, title, handles, labels, drawn_rows):
+    """A figure of the three models: their legend in MODEL_IMPLS order under
+    `title`, the whiskers' note, saved as fname. Returns (file, repetitions)."""
+    order = [i for i in MODEL_IMPLS if i in labels]
+    handles = [handles[labels.index(x)] for x in order]
+    draw.finish_with_header(fig, title, handles, [MODEL_LABELS[x] for x in order], ncol=3)
+    n = reps_of(drawn_rows)
+    draw.no_spread_note(fig, n)
+    return save_figure(fig, run_dir, fname), n
+
+
 def _model_figure(run_dir, all_rows):
     quiet = [r for r in all_rows if not r.neighbour]
     noisy = [r for r in all_rows if r.neighbour]
@@ -502,17 +521,10 @@ def _model_figure(run_dir, all_rows):
         h, lab = _bars_panel(ax, keys, per_impl, title, cat_labels, errs)
         ax.tick_params(axis="x", labelsize=7.5)
         ax.set_ylabel("time per message (log)")
-        for hh, ll in zip(h, lab):
-            if ll not in labels:
-                handles.append(hh)
-                labels.append(ll)
-    order = [i for i in MODEL_IMPLS if i in labels]
-    handles = [handles[labels.index(x)] for x in order]
-    draw.finish_with_header(fig, "Threads vs goroutines vs Go: the same channel cases",
-                            handles, [MODEL_LABELS[x] for x in order], ncol=3)
-    n = reps_of(drawn_rows)
-    draw.no_spread_note(fig, n)
-    fname = save_figure(fig, run_dir, "channels_models.png")
+        _add_legend(handles, labels, h, lab)
+    fname, n = _finish_models_figure(fig, run_dir, "channels_models.png",
+                                     "Threads vs goroutines vs Go: the same channel cases",
+                                     handles, labels, drawn_rows)
     return fname, ("Time per message (median over repetitions, lower is better, log scale) of "
                    "Chan with every party a std::thread, Chan with every party a goroutine on "
                    "syncscope's runtime (light, dotted bars) and Go's own chan, on the same "
@@ -562,17 +574,11 @@ def _runon_figure(run_dir, rows):
             ax.set_xlabel("the sender's work after the send (without blocking)")
             if col == 0:
                 ax.set_ylabel("send → receiver running (log)")
-            for hh, ll in zip(h, lab):
-                if ll not in labels:
-                    handles.append(hh)
-                    labels.append(ll)
-    order = [i for i in MODEL_IMPLS if i in labels]
-    handles = [handles[labels.index(x)] for x in order]
-    draw.finish_with_header(fig, "A hand-off, then the sender runs on: how long the receiver "
-                            "waits", handles, [MODEL_LABELS[x] for x in order], ncol=3)
-    n = reps_of(drawn_rows)
-    draw.no_spread_note(fig, n)
-    fname = save_figure(fig, run_dir, "channels_handoff_runon.png")
+            _add_legend(handles, labels, h, lab)
+    fname, n = _finish_models_figure(
+        fig, run_dir, "channels_handoff_runon.png",
+        "A hand-off, then the sender runs on: how long the receiver waits", handles, labels,
+        drawn_rows)
     return fname, ("A receiver blocked on an empty channel; the sender hands it one message and "
                    "then runs W of calibrated work without blocking (handoff_runon). Bars: the "
                    "time from the send until the receiver runs with the value, p50 (top) and "
