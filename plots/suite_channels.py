@@ -4,10 +4,12 @@ Family read (suites/channels/channels.cc; the Go peer adds impl:go_chan):
   channels/impl:I[/model:goroutine]/case:C/cap:K/msg:B/threads:T[/work_ns:W]
            [/neighbour:busy]
       ns_per_msg (run time per message; pingpong: per one-way message,
-      try_recv: per call, close: close() -> last receiver running, per round),
+      try_recv: per call, close: close() -> last receiver running, per round,
+      handoff_runon: send -> the receiver running, the mean),
       msgs_per_s, lat_p50_ns / lat_p99_ns / lat_p999_ns, cpu_ns_per_msg,
       ctx_switches_per_msg, units, messages; Chan also blocked_per_msg,
-      parks_per_msg, lock_contended_per_msg.
+      parks_per_msg, lock_contended_per_msg; goroutine rows the runtime's
+      g_*_per_msg; handoff_runon also lat_max_ns.
   "threads" is the name's key (every thread of the case), not Google
   Benchmark's threads field (always 1: the suite runs its own threads).
   The threading-model axis: a row with model:goroutine is drawn as the
@@ -38,6 +40,10 @@ Figures
                           message (log) for the matrix cases at caps 0, 1,
                           16, 1024 and the oversubscribed mpmc, one row
                           quiet and one row with the noisy neighbour.
+  channels_handoff_runon.png  handoff_runon (a hand-off, then the sender
+                          runs on W ns without blocking): the receiver's
+                          wake latency p50 (top) and p99 (bottom) per W, one
+                          column per capacity, for the three models.
 Comparison (compare.py): compare_channels.png, Chan and go_chan ns per
   message for the crossbeam cases, run A solid, run B hatched; a table of
   both implementations' ns per message in A and B.
@@ -47,6 +53,9 @@ Tables
   Chan on goroutines ÷ Go beside it.
   The model table: Chan on threads, on goroutines and go_chan, quiet and
   with the neighbour, and the neighbour's slowdown of each.
+  The hand-off-then-run-on table: p50 / p99 / max wake latency per model
+  and W, with Chan on goroutines' deferred idle-M wakes per message (set,
+  and made after all) — scheduler.cc's "Deferring the wake of a hand-off".
   ns per message of every implementation per case; latency percentiles.
 """
 
@@ -75,7 +84,10 @@ MODEL_CAPS = ["0", "1", "16", "1024"]
 IMPL_ORDER = [CHAN, CHAN_G, GO, "boost_fiber", "moodycamel_blocking", "moodycamel_rw",
               "moodycamel_rw_circular", "tbb_bounded_queue"]
 CASE_ORDER = ["seq", "spsc", "mpsc", "mpmc", "select_rx", "select_both", "pingpong",
-              "prodcons", "try_recv", "popular", "close"]
+              "prodcons", "try_recv", "popular", "close", "handoff_runon"]
+# A hand-off, then the sender runs on without blocking (issue 11): the
+# receiver's wake latency, for the three models only.
+RUNON = "handoff_runon"
 CROSSBEAM_CASES = ["seq", "spsc", "mpsc", "mpmc", "select_rx", "select_both"]
 GO_CASES = ["pingpong", "prodcons", "try_recv", "popular", "close"]
 CAP_ORDER = ["0", "1", "16", "1024", "unbounded"]
@@ -165,6 +177,16 @@ def _key_sort(key):
     return (ci, ki, as_number(msg, 0), threads, as_number(work, -1) if work is not None else -1)
 
 
+def work_label(work):
+    """"100 ns", "50 µs", "20 ms": a work_ns value in its unit."""
+    w = as_number(work)
+    if w is None or w < 10_000:
+        return "%s ns" % work
+    if w < 10_000_000:
+        return "%g µs" % (w / 1e3)
+    return "%g ms" % (w / 1e6)
+
+
 def key_label(key, with_threads=True):
     """"spsc cap 1024" (+ " 64 B", " 4 threads", " work 100 ns")."""
     case, cap, msg, threads, work = key
@@ -174,7 +196,7 @@ def key_label(key, with_threads=True):
     if with_threads and case in ("mpsc", "mpmc", "popular", "close"):
         parts.append("%s threads" % threads)
     if work is not None:
-        parts.append("work %s ns" % work)
+        parts.append("work %s" % work_label(work))
     return ", ".join(parts)
 
 
@@ -454,6 +476,25 @@ def model_keys(rows):
     return sorted(keys, key=lambda k: (MODEL_CAPS.index(k[1]), MODEL_CASES.index(k[0]), k[2]))
 
 
+def _add_legend(handles, labels, h, lab):
+    """Adds a panel's legend pairs (h, lab) not seen in an earlier panel."""
+    for hh, ll in zip(h, lab):
+        if ll not in labels:
+            handles.append(hh)
+            labels.append(ll)
+
+
+def _finish_models_figure(fig, run_dir, fname, title, handles, labels, drawn_rows):
+    """A figure of the three models: their legend in MODEL_IMPLS order under
+    `title`, the whiskers' note, saved as fname. Returns (file, repetitions)."""
+    order = [i for i in MODEL_IMPLS if i in labels]
+    handles = [handles[labels.index(x)] for x in order]
+    draw.finish_with_header(fig, title, handles, [MODEL_LABELS[x] for x in order], ncol=3)
+    n = reps_of(drawn_rows)
+    draw.no_spread_note(fig, n)
+    return save_figure(fig, run_dir, fname), n
+
+
 def _model_figure(run_dir, all_rows):
     quiet = [r for r in all_rows if not r.neighbour]
     noisy = [r for r in all_rows if r.neighbour]
@@ -480,17 +521,10 @@ def _model_figure(run_dir, all_rows):
         h, lab = _bars_panel(ax, keys, per_impl, title, cat_labels, errs)
         ax.tick_params(axis="x", labelsize=7.5)
         ax.set_ylabel("time per message (log)")
-        for hh, ll in zip(h, lab):
-            if ll not in labels:
-                handles.append(hh)
-                labels.append(ll)
-    order = [i for i in MODEL_IMPLS if i in labels]
-    handles = [handles[labels.index(x)] for x in order]
-    draw.finish_with_header(fig, "Threads vs goroutines vs Go: the same channel cases",
-                            handles, [MODEL_LABELS[x] for x in order], ncol=3)
-    n = reps_of(drawn_rows)
-    draw.no_spread_note(fig, n)
-    fname = save_figure(fig, run_dir, "channels_models.png")
+        _add_legend(handles, labels, h, lab)
+    fname, n = _finish_models_figure(fig, run_dir, "channels_models.png",
+                                     "Threads vs goroutines vs Go: the same channel cases",
+                                     handles, labels, drawn_rows)
     return fname, ("Time per message (median over repetitions, lower is better, log scale) of "
                    "Chan with every party a std::thread, Chan with every party a goroutine on "
                    "syncscope's runtime (light, dotted bars) and Go's own chan, on the same "
@@ -503,12 +537,98 @@ def _model_figure(run_dir, all_rows):
                    "user space does not. " + spread_caption(n))
 
 
+def runon_rows(rows):
+    """The handoff_runon rows of the three models, 8-byte messages."""
+    return [r for r in rows if r.case == RUNON and r.impl in MODEL_IMPLS and r.msg == "8"]
+
+
+def _runon_cells(rows):
+    """(caps, works, {(cap, work): {impl: Row}}) of the handoff_runon rows."""
+    cells = {}
+    for r in runon_rows(rows):
+        cells.setdefault((r.cap, r.work), {})[r.impl] = r
+    caps = sorted({c for c, _ in cells}, key=lambda c: as_number(c, 1 << 62))
+    works = sorted({w for _, w in cells}, key=lambda w: as_number(w, -1))
+    return caps, works, cells
+
+
+def _runon_figure(run_dir, rows):
+    caps, works, cells = _runon_cells(rows)
+    if not cells:
+        return None
+    fig, axes = draw.new_figure(max(7.0, 4.2 * len(caps) + 1.0), 8.2, nrows=2, ncols=len(caps))
+    handles, labels, drawn_rows = [], [], []
+    for col, cap in enumerate(caps):
+        for row, (key, what) in enumerate((("lat_p50_ns", "p50"), ("lat_p99_ns", "p99"))):
+            per_impl = OrderedDict((i, {}) for i in MODEL_IMPLS)
+            errs = {i: {} for i in MODEL_IMPLS}
+            for w in works:
+                for impl, r in cells.get((cap, w), {}).items():
+                    if r.value(key):
+                        per_impl[impl][w] = r.value(key)
+                        errs[impl][w] = spread(r.suite, r.result, key)
+                        drawn_rows.append(r)
+            ax = axes[row][col]
+            h, lab = _bars_panel(ax, works, per_impl, "cap %s: %s wake latency" % (cap, what),
+                                 [work_label(w) for w in works], errs)
+            ax.set_xlabel("the sender's work after the send (without blocking)")
+            if col == 0:
+                ax.set_ylabel("send → receiver running (log)")
+            _add_legend(handles, labels, h, lab)
+    fname, n = _finish_models_figure(
+        fig, run_dir, "channels_handoff_runon.png",
+        "A hand-off, then the sender runs on: how long the receiver waits", handles, labels,
+        drawn_rows)
+    return fname, ("A receiver blocked on an empty channel; the sender hands it one message and "
+                   "then runs W of calibrated work without blocking (handoff_runon). Bars: the "
+                   "time from the send until the receiver runs with the value, p50 (top) and "
+                   "p99 (bottom) of every message of a repetition, median over repetitions, "
+                   "log scale. On goroutines the hand-off readies the receiver on the sender's "
+                   "own P without waking an idle M at once (scheduler.cc, \"Deferring the wake "
+                   "of a hand-off\"): it runs when the sender's work ends or when the runtime's "
+                   "monitor makes the wake after all, two of its sleeps later (20 µs after a "
+                   "recent deferred wake, up to 10 ms after a quiet spell). Go's runtime wakes "
+                   "an idle M at once; threads are woken by the kernel. " + spread_caption(n))
+
+
+def runon_table(all_rows):
+    """The handoff_runon rows: p50 / p99 / max wake latency per model and W,
+    and Chan on goroutines' deferred wakes per message."""
+    caps, works, cells = _runon_cells([r for r in all_rows if not r.neighbour])
+    if not cells:
+        return None
+    out = []
+    for cap in caps:
+        for w in works:
+            per = cells.get((cap, w))
+            if not per:
+                continue
+            row = ["cap %s, work %s" % (cap, work_label(w))]
+            for impl in MODEL_IMPLS:
+                r = per.get(impl)
+                row += [fmt_ns(r.value(k)) if r and r.value(k) is not None else "—"
+                        for k in ("lat_p50_ns", "lat_p99_ns", "lat_max_ns")]
+            g = per.get(CHAN_G)
+            row += [fmt_num(g.value(k)) if g and g.value(k) is not None else "—"
+                    for k in ("g_wakes_deferred_per_msg", "g_deferred_wakes_made_per_msg")]
+            out.append(row)
+    head = ["handoff_runon"]
+    for impl in MODEL_IMPLS:
+        head += [MODEL_LABELS[impl] + " p50", "p99", "max"]
+    head += ["goroutines: wakes deferred / msg", "made after all / msg"]
+    return Table("A hand-off, then the sender runs on W without blocking: the receiver's wake "
+                 "latency (send → running with the value, every message; median over "
+                 "repetitions) and, on goroutines, the idle-M wakes the hand-off deferred and "
+                 "those made after all (by the monitor or the sender's M)", head, out)
+
+
 def figures(run_dir, suite_data, context):
     rows = rows_of(suite_data)
     side = SideFile(run_dir, suite_data, HIST_FILE)
     return draw.drawn(_crossbeam_figure(run_dir, rows), _threads_figure(run_dir, rows),
                       _go_cases_figure(run_dir, rows), _latency_figure(run_dir, rows, side),
-                      _model_figure(run_dir, all_rows_of(suite_data)))
+                      _model_figure(run_dir, all_rows_of(suite_data)),
+                      _runon_figure(run_dir, rows))
 
 
 # --------------------------------------------------------------------------
@@ -561,6 +681,9 @@ def summary_rows(run_dir, suite_data, context):
     model = model_table(all_rows_of(suite_data))
     if model:
         tables.append(model)
+    runon = runon_table(all_rows_of(suite_data))
+    if runon:
+        tables.append(runon)
     keys = by_key(rows)
     impls = impls_of(rows)
     if keys:

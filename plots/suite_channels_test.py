@@ -16,6 +16,7 @@ import common  # noqa: E402
 import suite_channels as sc  # noqa: E402
 import testing_fixtures as fx  # noqa: E402
 from common import RunSide  # noqa: E402
+from draw import fmt_ns  # noqa: E402
 
 PNGS = ["channels_crossbeam.png", "channels_threads.png", "channels_go_cases.png",
         "channels_latency_cdf.png"]
@@ -206,6 +207,70 @@ class ModelRunTest(fx.ReportRunCase):
     def test_report_has_the_model_table(self):
         self.assertIn("Threads vs goroutines vs Go", self.html)
         self.assertIn("Chan_goroutine ÷ Go", self.html)
+
+
+# handoff_runon: a hand-off, then the sender runs on W (Chan on both models
+# and go_chan). ns = the mean wait; counters() makes p50 = 3 ns, p99 = 10 ns.
+RUNON_WAIT = {("Chan", 0): 1000.0, ("Chan", 20_000_000): 2000.0,
+              ("Chan_goroutine", 0): 100.0, ("Chan_goroutine", 20_000_000): 3e6,
+              ("go_chan", 0): 200.0, ("go_chan", 20_000_000): 30000.0}
+
+
+def runon_specs():
+    specs = []
+    for (impl, w), ns in RUNON_WAIT.items():
+        base = impl.replace("_goroutine", "")
+        n = name(base, "handoff_runon", "0", 2, work=w)
+        c = counters(ns)
+        c["lat_max_ns"] = ns * 20
+        if impl.endswith("_goroutine"):
+            n = n.replace("/impl:Chan/", "/impl:Chan/model:goroutine/")
+            c["g_wakes_deferred_per_msg"] = 0.5 if w == 0 else 0.9
+            c["g_deferred_wakes_made_per_msg"] = 0.0 if w == 0 else 0.8
+        specs.append(fx.BenchSpec(n + SUFFIX, counters=c, label="placement=none;pus=unpinned",
+                                  explicit_threads=False))
+    return specs
+
+
+class RunOnRunTest(fx.ReportRunCase):
+    """The handoff_runon rows through report.py: their figure and table."""
+
+    RUN_ID = "vm-x86_64-20261128T182000Z"
+    PNGS = PNGS + ["channels_handoff_runon.png"]
+
+    @classmethod
+    def make(cls, directory):
+        return make_channels_run(directory, extra_specs=runon_specs())
+
+    def test_report_has_the_runon_table(self):
+        self.assertIn("the sender runs on W without blocking", self.html)
+        self.assertIn("wakes deferred / msg", self.html)
+
+
+class RunOnTableTest(unittest.TestCase):
+    def setUp(self):
+        self.suite = suite_from(channel_specs(("Chan", "go_chan")) + runon_specs())
+
+    def test_rows_per_cap_and_work_with_each_models_percentiles(self):
+        t = sc.runon_table(sc.all_rows_of(self.suite))
+        self.assertEqual(t.columns[:4], ["handoff_runon", "Chan, threads p50", "p99", "max"])
+        self.assertEqual([r[0] for r in t.rows], ["cap 0, work 0 ns", "cap 0, work 20 ms"])
+        slow = t.rows[1]
+        # Chan 2000 ns mean: p50 6 µs, p99 20 µs, max 40 µs; goroutines 3 ms mean.
+        self.assertEqual(slow[1:4], [fmt_ns(6000.0), fmt_ns(20000.0), fmt_ns(40000.0)])
+        self.assertEqual(slow[4], fmt_ns(9e6))
+        self.assertEqual(slow[7], fmt_ns(90000.0))
+        self.assertEqual(slow[10:], [common.fmt_num(0.9), common.fmt_num(0.8)])
+        self.assertEqual(t.rows[0][10:], [common.fmt_num(0.5), common.fmt_num(0.0)])
+
+    def test_no_runon_rows_no_table(self):
+        self.assertIsNone(sc.runon_table(sc.all_rows_of(suite_from(channel_specs(("Chan",))))))
+
+    def test_work_labels(self):
+        self.assertEqual([sc.work_label(w) for w in ("0", "100", "50000", "500000", "20000000")],
+                         ["0 ns", "100 ns", "50 µs", "500 µs", "20 ms"])
+        self.assertEqual(sc.key_label(("handoff_runon", "16", "8", 2, "50000")),
+                         "handoff_runon cap 16, work 50 µs")
 
 
 class ModelAxisTest(unittest.TestCase):

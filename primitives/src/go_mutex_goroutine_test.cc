@@ -240,6 +240,22 @@ TEST_F(GoMutexOnGoroutinesTest, ASpinnerWithAReadiedWaiterOnItsPParksAndTheWaite
   EXPECT_EQ(m.waiter_count(), 0);
 }
 
+// The end of the starvation-mode tests: W, the waiter kept out, got the
+// mutex (w_order 0) before the goroutine that kept it out asked again
+// (other_order 1), in one starvation episode (entered and left once, by at
+// least one hand-off), and the mutex is left unlocked in normal mode.
+void expect_w_first_in_one_starvation_episode(const InstrumentedGoMutex& m, int w_order,
+                                              int other_order) {
+  EXPECT_EQ(w_order, 0);
+  EXPECT_EQ(other_order, 1);
+  const GoMutexStats s = m.stats();
+  EXPECT_EQ(s.starvation_entries, 1u);
+  EXPECT_EQ(s.starvation_exits, 1u);
+  EXPECT_GE(s.handoffs, 1u);
+  EXPECT_FALSE(m.is_starving());
+  EXPECT_FALSE(m.is_locked());
+}
+
 // Starvation mode on goroutines: a woken waiter that has waited more than
 // 1 ms and finds the mutex taken again switches it to starvation mode as it
 // requeues; the next unlock hands ownership to it, and the unlocker, asking
@@ -291,14 +307,7 @@ TEST_F(GoMutexOnGoroutinesTest, AWaiterKeptOutOverAMillisecondStartsStarvationMo
   gate.done();
   done.wait();
   EXPECT_TRUE(settled.load());
-  EXPECT_EQ(w_order.load(), 0);
-  EXPECT_EQ(h_order.load(), 1);
-  const GoMutexStats s = m.stats();
-  EXPECT_EQ(s.starvation_entries, 1u);
-  EXPECT_EQ(s.starvation_exits, 1u);
-  EXPECT_GE(s.handoffs, 1u);
-  EXPECT_FALSE(m.is_starving());
-  EXPECT_FALSE(m.is_locked());
+  expect_w_first_in_one_starvation_episode(m, w_order.load(), h_order.load());
 }
 
 // Starvation mode's hand-off yields to the receiver (Go's semrelease1 with
@@ -336,15 +345,9 @@ TEST_F(GoMutexOnGoroutinesTest, AStarvationModeUnlockRunsTheReceiverBeforeTheUnl
     done.done();
   });
   done.wait();
-  EXPECT_EQ(w_at.load(), 0);
-  EXPECT_EQ(u_at.load(), 1);
-  const GoMutexStats s = m.stats();
-  EXPECT_EQ(s.starvation_entries, 1u);
-  EXPECT_EQ(s.starvation_exits, 1u);
-  EXPECT_EQ(s.handoffs, 1u);
+  expect_w_first_in_one_starvation_episode(m, w_at.load(), u_at.load());
+  EXPECT_EQ(m.stats().handoffs, 1u);
   EXPECT_EQ(goroutine_stats().local_yields - yields_before, 1u);
-  EXPECT_FALSE(m.is_starving());
-  EXPECT_FALSE(m.is_locked());
 }
 
 // ---- preemption ----------------------------------------------------------------------

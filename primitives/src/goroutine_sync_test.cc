@@ -420,6 +420,27 @@ TEST_F(GoroutineSyncTest, ReceiveForTimesOutAndASemaTimedWaitReturnsOnGoroutines
 }
 
 // ---- a hand-off yields the P (Sema::release(true), Go's semrelease1 + goyield) ------
+// The hand-off tests' two goroutines: W acquires `s` (it parks: nothing
+// was released) and then runs w_got(); U waits until W is parked on `s`,
+// then runs u_release(), which releases `s` and records what U does after.
+// Returns when both are done.
+template <class WGot, class URelease>
+void w_acquires_then_u_releases(Sema& s, WGot w_got, URelease u_release) {
+  WaitGroup done;
+  done.add(2);
+  go([&] {  // W
+    s.acquire();
+    w_got();
+    done.done();
+  });
+  go([&] {  // U
+    while (s.waiters() != 1) gosched();  // W parked
+    u_release();
+    done.done();
+  });
+  done.wait();
+}
+
 // With one P the order in which goroutines record is exactly the order the
 // P ran them. W parks on the semaphore (the P runs nothing else until it
 // has: no safe point on the way), then U hands it the unit. U yields its P
@@ -432,22 +453,16 @@ TEST_F(GoroutineSyncTest, AHandoffOnAGoroutineRunsTheReceiverFirstOnTheSameP) {
   std::atomic<int> next{0}, w_at{-1}, u_at{-1};
   std::atomic<bool> w_saw_queued{false};
   const uint64_t yields_before = goroutine_stats().local_yields;
-  WaitGroup done;
-  done.add(2);
-  go([&] {  // W
-    s.acquire();
-    w_at = next++;
-    w_saw_queued = !internal::spin_view().local_runq_empty;
-    done.done();
-  });
-  go([&] {  // U
-    // W parked
-    while (s.waiters() != 1) gosched();
-    s.release(/*handoff=*/true);
-    u_at = next++;
-    done.done();
-  });
-  done.wait();
+  w_acquires_then_u_releases(
+      s,
+      [&] {
+        w_at = next++;
+        w_saw_queued = !internal::spin_view().local_runq_empty;
+      },
+      [&] {
+        s.release(/*handoff=*/true);
+        u_at = next++;
+      });
   EXPECT_EQ(w_at.load(), 0);
   EXPECT_EQ(u_at.load(), 1);
   EXPECT_TRUE(w_saw_queued.load()) << "the giver is not on the P's local run queue";
@@ -462,22 +477,14 @@ TEST_F(GoroutineSyncTest, AHandoffUnderPreemptDisableDoesNotYield) {
   Sema s(0);
   std::atomic<int> next{0}, w_at{-1}, u_at{-1};
   const uint64_t yields_before = goroutine_stats().local_yields;
-  WaitGroup done;
-  done.add(2);
-  go([&] {  // W
-    s.acquire();
-    w_at = next++;
-    done.done();
-  });
-  go([&] {  // U
-    while (s.waiters() != 1) gosched();
-    internal::preempt_disable();
-    s.release(/*handoff=*/true);
-    u_at = next++;
-    internal::preempt_enable();
-    done.done();
-  });
-  done.wait();
+  w_acquires_then_u_releases(
+      s, [&] { w_at = next++; },
+      [&] {
+        internal::preempt_disable();
+        s.release(/*handoff=*/true);
+        u_at = next++;
+        internal::preempt_enable();
+      });
   EXPECT_EQ(u_at.load(), 0);
   EXPECT_EQ(w_at.load(), 1);
   EXPECT_EQ(goroutine_stats().local_yields - yields_before, 0u);

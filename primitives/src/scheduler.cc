@@ -975,6 +975,26 @@ void wakep() {
 // recent deferred wake was made) instead of the futex wake's few
 // microseconds. A goroutine that runs on past its slice is also marked for
 // preemption, and its P runs the readied G at its next safe point.
+// Measured (the channels suite's case:handoff_runon: a receiver parked on
+// an empty channel, a sender that hands it one value and then runs W of
+// calibrated work without blocking; send -> receiver running, p50 / p99,
+// medians of 3 runs of 5 repetitions, cap 0; 2-CPU VM, load 3.8-7.1,
+// GOMAXPROCS=2, Go 1.19): W = 0 (the sender blocks at once, its P runs the
+// receiver): goroutines 121 ns / 0.6 us, Go 193 ns / 17 us, threads
+// 3.7 / 7.6 us. W = 50 us: goroutines 51 / 84 us (the whole W: no deferred
+// wake is made), Go 84 / 103 us (its woken M sleeps 3 us before it steals
+// runnext, 50 us of timer slack), threads 4.9 / 46 us. W = 500 us:
+// goroutines 0.67 / 3.0 ms (again the whole W), Go 81 / 512 us, threads
+// 30 us / 1.2 ms. W = 20 ms: goroutines 7.4 / 20 ms (0.9 wakes made per
+// message, by the monitor at its 10 ms sleep), Go 0.13 / 9.9 ms, threads
+// 31 us / 10 ms. Three more runs at load 4.2-4.8 agree (p50 goroutines /
+// Go: 50 / 79 us, 508 / 80 us, 13.8 ms / 106 us). In this steady workload the monitor stays backed off: no
+// wake is made while W < its sleep, so nothing brings it back to 20 us;
+// once one is (a cap 16, W = 500 us run: 0.65 made per message) it stays
+// there, and the wait falls to 180 us p50 (two 20 us sleeps, each
+// stretched by the 50 us timer slack of a normal thread). So a sender
+// that runs on after a hand-off delays its receiver by up to its own run
+// (or two 10 ms sleeps) where Go delays it by ~80 us.
 void make_deferred_wake() {
   sched().deferred_wakes_made.fetch_add(1, std::memory_order_relaxed);
   wakep();

@@ -5,7 +5,8 @@
 //   Msg<kBytes>          the message: kBytes of payload; w[0] carries the
 //                        send timestamp of a sampled message (0 otherwise)
 //   Case, case_name()    seq | spsc | mpsc | mpmc | select_rx | select_both |
-//                        pingpong | prodcons | try_recv | popular | close
+//                        pingpong | prodcons | try_recv | popular | close |
+//                        handoff_runon
 //   Model, model_name()  thread | goroutine: what runs the case's parties
 //   CaseSpec             one case: kind, capacity, message size, threads
 //                        (producers/consumers), local work, model, and
@@ -68,6 +69,23 @@
 //                kCloseSettle (so they are asleep) it is closed. A unit is a
 //                round; its time is close() to the last receiver running
 //                again (the run's reported time sums only these spans).
+//   handoff_runon  a receiver blocked on an empty channel, a sender that
+//                sends it one message and then runs work_ns of calibrated
+//                work without blocking (issue 11: the price of
+//                scheduler.cc's "Deferring the wake of a hand-off", where a
+//                goroutine's hand-off does not wake an idle M at once). A
+//                unit is a round: the receiver announces itself and
+//                receives; the sender waits for the announcement, for the
+//                receiver to be queued in the channel (Chan:
+//                waiting_receivers(); Go has no such query) and then
+//                kRunOnSettle more (so a thread has parked and an M that
+//                ran the receiver has stopped looking for work), stamps the
+//                message and sends. Every message is sampled: the latency
+//                is send -> the receiver running with it, and the run's
+//                reported time sums these spans (ns_per_msg = the mean).
+//                The sender's next round starts after its work, so a
+//                receiver that was not woken during the work runs when the
+//                sender waits (relax()) for its announcement.
 //
 // Latency: the sender stamps one message in kSampleEvery (steady clock, ns)
 // and the receiver records now - stamp in its own LogLinearHistogram;
@@ -111,6 +129,9 @@ inline constexpr int kSelectWays = 4;  // channels per select (crossbeam's THREA
 // How long the close case waits after every receiver announced itself, so
 // that all of them are asleep in the channel when it is closed.
 inline constexpr std::chrono::microseconds kCloseSettle{1000};
+// How long the handoff_runon sender waits after the receiver is queued
+// before it sends (see the banner).
+inline constexpr uint64_t kRunOnSettleNs = 200'000;
 
 template <std::size_t kBytes>
 struct Msg {
@@ -131,7 +152,8 @@ enum class Case {
   kProdCons,
   kTryRecv,
   kPopular,
-  kClose
+  kClose,
+  kHandoffRunOn
 };
 
 inline const char* case_name(Case c) {
@@ -147,6 +169,7 @@ inline const char* case_name(Case c) {
     case Case::kTryRecv: return "try_recv";
     case Case::kPopular: return "popular";
     case Case::kClose: return "close";
+    case Case::kHandoffRunOn: return "handoff_runon";
   }
   return "?";
 }
@@ -162,7 +185,7 @@ struct CaseSpec {
   int threads = 2;    // every thread of the case
   int producers = 1;  // transfer cases; popular: 1 sender; close: 1 closer
   int consumers = 1;  // transfer cases; popular/close: K receivers
-  int work_ns = 0;    // prodcons only
+  int work_ns = 0;    // prodcons (each side, per message); handoff_runon (after each send)
   Model model = Model::kThread;
   bool neighbour = false;  // the noisy neighbour runs (neighbour.h)
   bool chan_only = false;  // registered for Chan (both models) only: go_chan replays it
@@ -189,6 +212,12 @@ inline uint64_t round_units(const CaseSpec& c, uint64_t units) {
   return std::max(q, units / q * q);
 }
 
+// Whether a run reports the sum of its spans (close, handoff_runon) rather
+// than its wall time, and samples every message rather than 1 in kSampleEvery.
+inline bool reports_spans(const CaseSpec& c) {
+  return c.kind == Case::kClose || c.kind == Case::kHandoffRunOn;
+}
+
 // Messages moved (the ns_per_msg denominator) for `units` units.
 inline uint64_t messages_of(const CaseSpec& c, uint64_t units) {
   if (c.kind == Case::kPingPong) return 2 * units;
@@ -204,7 +233,7 @@ inline uint64_t now_ns() noexcept {
 
 struct Outcome {
   double wall_s = 0;      // gate open -> last thread done
-  double measured_s = 0;  // the time the case reports (wall_s, or the close spans)
+  double measured_s = 0;  // the time the case reports (wall_s, or the spans: reports_spans)
   uint64_t units = 0;
   uint64_t messages = 0;
   LogLinearHistogram hist;
@@ -228,7 +257,9 @@ struct alignas(128) Slot {
   uint64_t sink = 0;
   uint64_t finish_ns = 0;
   BlockStats stats;
-  double spans_ns = 0;  // close: sum of close -> last wake-up (closer only)
+  // close: sum of close -> last wake-up (closer only); handoff_runon: sum
+  // of send -> receiver running (receiver only)
+  double spans_ns = 0;
 };
 
 // Waits politely for another party (see the banner).
@@ -474,6 +505,40 @@ Outcome run_popular(const CaseSpec& c, uint64_t units, const std::vector<int>& p
   });
 }
 
+// handoff_runon: thread 0 sends, thread 1 receives, one message a round
+// (see the banner).
+template <class A, class M>
+Outcome run_handoff_runon(const CaseSpec& c, uint64_t units, const std::vector<int>& pus) {
+  typename A::template Channel<M> ch(c.cap);
+  std::atomic<uint64_t> announced{0};
+  const uint64_t work = CalibratedWork::steps_for(c.work_ns);
+  return run_team<A>(c, 2, pus, [&](int i, Slot& s) {
+    if (i == 0) {
+      for (uint64_t r = 1; r <= units; ++r) {
+        while (announced.load(std::memory_order_acquire) < r) relax();
+        if constexpr (requires { ch.chan().waiting_receivers(); }) {
+          while (ch.chan().waiting_receivers() == 0) relax();
+        }
+        const uint64_t settled = now_ns() + kRunOnSettleNs;
+        while (now_ns() < settled) relax();
+        M m;
+        m.w[0] = now_ns();
+        ch.send(std::move(m));
+        if (work != 0) s.sink += work_steps(work);  // runs on: no blocking call
+      }
+    } else {
+      for (uint64_t r = 1; r <= units; ++r) {
+        announced.store(r, std::memory_order_release);
+        ch.recv([&s](const M& m) {
+          const uint64_t waited = now_ns() - m.w[0];
+          s.hist.record(waited);
+          s.spans_ns += static_cast<double>(waited);
+        });
+      }
+    }
+  });
+}
+
 // close: thread 0 creates a channel per round, waits until the K receivers
 // (threads 1..K) announced themselves and kCloseSettle passed, then closes.
 template <class A, class M>
@@ -546,10 +611,11 @@ Outcome run_case(const CaseSpec& c, uint64_t units, const std::vector<int>& pus)
     case Case::kClose:
       if constexpr (HasClose<A>) o = detail::run_close<A, M>(c, units, pus);
       break;
+    case Case::kHandoffRunOn: o = detail::run_handoff_runon<A, M>(c, units, pus); break;
   }
   o.units = units;
   o.messages = messages_of(c, units);
-  if (c.kind != Case::kClose) o.measured_s = o.wall_s;
+  if (!reports_spans(c)) o.measured_s = o.wall_s;
   return o;
 }
 

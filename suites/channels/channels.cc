@@ -9,7 +9,9 @@
 //      added to the same JSON by the Go peer (peer.sh, go/), same cases,
 //      same names, same counters.
 //   C  seq spsc mpsc mpmc select_rx select_both pingpong prodcons try_recv
-//      popular close;  K  0 1 16 1024 unbounded;  B  8 64 1024 (bytes);
+//      popular close handoff_runon;  K  0 1 16 1024 unbounded;
+//   B  8 64 1024 (bytes);  W  prodcons 0, 100; handoff_runon 0, 50000,
+//      500000, 20000000 (ns of work after each send);
 //   T  every thread of the case (mpsc: T-1 producers + 1 consumer; mpmc:
 //      T/2 + T/2; popular/close: 1 sender/closer + K receivers).
 //   model:goroutine  (the threading-model axis, issue 11) Chan with every
@@ -28,6 +30,14 @@
 //   Oversubscription: mpmc with 4+4 and 16+16 parties (threads:8, :32) at
 //      caps 0, 1, 16, 1024, beside the matrix's own mpmc thread counts, for
 //      Chan on both models and go_chan.
+//   handoff_runon (cases.h): the wake latency of a receiver handed a value
+//      by a sender that then runs on W ns without blocking, for Chan on both
+//      models and go_chan, at cap 0 (full: 0 and 16). The W values span the
+//      regimes of scheduler.cc's deferred wake: 0 (the sender blocks at
+//      once: its P runs the receiver), 50 us (about two of the monitor's
+//      shortest sleeps), 500 us (the monitor stays at its 20 us sleep: a
+//      deferred wake was made < 50 looks ago) and 20 ms (the monitor has
+//      backed off to its 10 ms sleep between two sends).
 // A case an implementation cannot express is not registered for it; the
 // context key channels_coverage_<impl> lists what each one covers.
 //
@@ -42,12 +52,15 @@
 // Counters (per run; the JSON holds each repetition and the median):
 //   ns_per_msg        run time / messages (pingpong: per one-way message;
 //                     try_recv: per call; close: close() -> last receiver
-//                     running, per round)
+//                     running, per round; handoff_runon: send -> the
+//                     receiver running, the mean over the messages)
 //   msgs_per_s        messages / run time
 //   ns_per_roundtrip  pingpong only
 //   lat_p50_ns, lat_p99_ns, lat_p999_ns, lat_samples
 //                     sampled send -> receive latency (pingpong: round trip;
-//                     close: wake-up delay of each receiver)
+//                     close: wake-up delay of each receiver; handoff_runon:
+//                     send -> the receiver running, every message)
+//   lat_max_ns        handoff_runon only: the longest of those waits
 //   cpu_ns_per_msg, ctx_switches_per_msg   getrusage(RUSAGE_SELF) deltas
 //   units, messages   what the run did
 //   blocked_per_msg, parks_per_msg, lock_contended_per_msg, spins_per_msg
@@ -112,12 +125,20 @@ uint64_t planned_units(const CaseSpec& c) {
     case Case::kTryRecv: return 2'000'000 * scale;
     case Case::kPopular: return full() ? 400 : 100;
     case Case::kClose: return full() ? 200 : 40;
+    case Case::kHandoffRunOn: return full() ? 200 : 100;
   }
   return 1000;
 }
 
 // Time one repetition may take (the pilot lowers units to fit).
 double budget_s() { return full() ? 0.5 : 0.08; }
+
+// handoff_runon keeps at least this many rounds whatever the budget (a
+// round with 20 ms of work would otherwise leave 4 in quick).
+constexpr uint64_t kRunOnMinRounds = 10;
+
+// The handoff_runon cases (see the banner): sender's work after each send.
+constexpr std::array<int, 4> kRunOnWorkNs = {0, 50'000, 500'000, 20'000'000};
 
 std::vector<int> mpsc_threads() {
   std::vector<int> out;
@@ -245,6 +266,12 @@ std::vector<CaseSpec> all_cases() {
     CaseSpec c = transfer(Case::kClose, 0, 1, k);
     v.push_back(c);
   }
+  for (Capacity cap : full() ? std::vector<Capacity>{0, 16} : std::vector<Capacity>{0})
+    for (int work : kRunOnWorkNs) {
+      CaseSpec c = transfer(Case::kHandoffRunOn, cap, 1, 1, 8, work);
+      c.chan_only = true;
+      v.push_back(c);
+    }
   // Oversubscription (4+4 and 16+16) and the noisy neighbour: Chan on both
   // models and go_chan only (register_case).
   for (int t : oversub_threads())
@@ -287,6 +314,7 @@ bool expressible(const CaseSpec& c) {
       if constexpr (std::is_same_v<A, BoostFiberAdapter>) return c.cap != 0;
       return HasTryRecv<A>;
     case Case::kClose: return HasClose<A>;
+    case Case::kHandoffRunOn: return true;
   }
   return false;
 }
@@ -298,7 +326,8 @@ std::string case_bench_name(const char* impl, const CaseSpec& c) {
                        {"cap", capacity_name(c.cap)},
                        {"msg", std::to_string(c.msg_bytes)},
                        {"threads", std::to_string(c.threads)}});
-  if (c.kind == Case::kProdCons) kv.emplace_back("work_ns", std::to_string(c.work_ns));
+  if (c.kind == Case::kProdCons || c.kind == Case::kHandoffRunOn)
+    kv.emplace_back("work_ns", std::to_string(c.work_ns));
   if (c.neighbour) kv.emplace_back("neighbour", "busy");
   return bench_name("channels", kv);
 }
@@ -316,7 +345,8 @@ uint64_t choose_units(const CaseSpec& c, const std::string& name, const std::vec
   auto& cache = chosen_units();
   if (auto it = cache.find(name); it != cache.end()) return it->second;
   const uint64_t planned = round_units(c, planned_units(c));
-  uint64_t u = round_units(c, std::min<uint64_t>(planned, c.kind == Case::kClose ? 2 : 256));
+  // A round of close or handoff_runon lasts a settle time at least.
+  uint64_t u = round_units(c, std::min<uint64_t>(planned, reports_spans(c) ? 2 : 256));
   Outcome o = run_case<A, M>(c, u, pus);
   while (o.wall_s < 0.01 && u < planned) {
     u = round_units(c, std::min(planned, u * 4));
@@ -327,6 +357,7 @@ uint64_t choose_units(const CaseSpec& c, const std::string& name, const std::vec
   if (per_unit > 0 && per_unit * static_cast<double>(planned) > budget_s())
     chosen = round_units(c, std::max<uint64_t>(1, static_cast<uint64_t>(budget_s() / per_unit)));
   chosen = std::min(chosen, planned);
+  if (c.kind == Case::kHandoffRunOn) chosen = std::max(chosen, std::min(planned, kRunOnMinRounds));
   cache[name] = chosen;
   return chosen;
 }
@@ -376,6 +407,7 @@ void BM_Channel(benchmark::State& state, CaseSpec c, std::string name) {
     k["lat_p99_ns"] = static_cast<double>(o.hist.percentile(0.99));
     k["lat_p999_ns"] = static_cast<double>(o.hist.percentile(0.999));
     k["lat_samples"] = static_cast<double>(o.hist.count());
+    if (c.kind == Case::kHandoffRunOn) k["lat_max_ns"] = static_cast<double>(o.hist.max());
   }
   k["cpu_ns_per_msg"] = o.cpu_s * 1e9 / msgs;
   k["ctx_switches_per_msg"] = o.ctx_switches / msgs;
@@ -409,13 +441,14 @@ void BM_Channel(benchmark::State& state, CaseSpec c, std::string name) {
   if (o.hist.count() > 0) {
     nlohmann::json buckets = nlohmann::json::array();
     for (auto [upper, count] : o.hist.buckets()) buckets.push_back({upper, count});
-    const char* what = c.kind == Case::kPingPong ? "round trip"
-                       : c.kind == Case::kClose  ? "close to receiver running"
-                                                 : "send to receive";
+    const char* what = c.kind == Case::kPingPong       ? "round trip"
+                       : c.kind == Case::kClose        ? "close to receiver running"
+                       : c.kind == Case::kHandoffRunOn ? "send to receiver running"
+                                                       : "send to receive";
     record_side_data("channels_hist.json", name,
                      {{"what", what},
                       {"unit", "ns"},
-                      {"sample_every", c.kind == Case::kClose ? 1 : kSampleEvery},
+                      {"sample_every", reports_spans(c) ? 1 : kSampleEvery},
                       {"count", o.hist.count()},
                       {"min", o.hist.min()},
                       {"max", o.hist.max()},
@@ -486,7 +519,8 @@ void register_all() {
   benchmark::AddCustomContext("channels_placement", hw::policy_name(channel_policy()));
   benchmark::AddCustomContext(
       "channels_latency_sampling",
-      "1 message in " + std::to_string(kSampleEvery) + " carries a send timestamp");
+      "1 message in " + std::to_string(kSampleEvery) +
+          " carries a send timestamp (close, handoff_runon: every one)");
   benchmark::AddCustomContext("channels_budget_s_per_run", std::to_string(budget_s()));
   benchmark::AddCustomContext(
       "channels_models",

@@ -1,9 +1,10 @@
 """Schema test of the channels suite's threading-model rows: the suite
 binary (SYNCSCOPE_CHANNELS_BIN) runs a few tiny cases — Chan on threads and
-on goroutines, quiet, with the noisy neighbour and oversubscribed — and its
-JSON must name them as channels.cc says, with each model's counters and
-label, and the models and the neighbour in the context. Nothing here looks
-at a timing."""
+on goroutines, quiet, with the noisy neighbour, oversubscribed, and the
+hand-off-then-run-on case — and its JSON must name them as channels.cc says,
+with each model's counters and label, and the models and the neighbour in
+the context. Nothing here looks at a timing: of handoff_runon's latency
+counters only their order and sample count are checked."""
 
 import os
 import sys
@@ -21,6 +22,11 @@ CASES = [
     "channels/impl:Chan/model:goroutine/case:mpmc/cap:16/msg:8/threads:8",
     "channels/impl:Chan/model:goroutine/case:close/cap:0/msg:8/threads:5",
 ]
+RUNON = [
+    "channels/impl:Chan/case:handoff_runon/cap:0/msg:8/threads:2/work_ns:50000",
+    "channels/impl:Chan/model:goroutine/case:handoff_runon/cap:0/msg:8/threads:2/work_ns:50000",
+]
+CASES += RUNON
 COMMON = ("ns_per_msg", "msgs_per_s", "units", "messages", "cpu_ns_per_msg",
           "ctx_switches_per_msg")
 THREAD_ONLY = ("blocked_per_msg", "parks_per_msg", "lock_contended_per_msg", "spins_per_msg")
@@ -56,6 +62,33 @@ class ModelRowsTest(SuiteRun):
             self.assertEqual("neighbour=" in b["label"], name.endswith("/neighbour:busy"), name)
             if name.endswith("/neighbour:busy"):
                 self.assertRegex(b["label"], r"neighbour=(sched_idle|nice19)x\d+")
+
+    def test_handoff_runon_samples_every_message_and_its_counters_add_up(self):
+        for name in RUNON:
+            b = self.rows[name]
+            # One round = one message, every one's wait recorded; the
+            # reported time is the sum of the waits (ns_per_msg = the mean).
+            self.assertEqual(b["messages"], b["units"], name)
+            self.assertEqual(b["lat_samples"], b["messages"], name)
+            self.assertLessEqual(b["lat_p50_ns"], b["lat_p99_ns"], name)
+            self.assertLessEqual(b["lat_p99_ns"], b["lat_max_ns"], name)
+            # (percentiles are clamped to the exact max; the mean is of exact values)
+            self.assertLessEqual(b["ns_per_msg"], b["lat_max_ns"] * (1 + 1e-9), name)
+            if "/model:goroutine/" in name:
+                # Every deferred-wake counter is per message of this run; a
+                # wake is made only for a mark set, and at most one message
+                # can see a wake deferred before the run started.
+                made = b["g_deferred_wakes_made_per_msg"] * b["messages"]
+                deferred = b["g_wakes_deferred_per_msg"] * b["messages"]
+                self.assertLessEqual(round(made), round(deferred) + 1, name)
+                self.assertLessEqual(deferred, b["messages"] + 1e-6, name)
+        for name, b in self.rows.items():
+            self.assertEqual("lat_max_ns" in b, name in RUNON, name)
+        hist = self.side_file("channels_hist.json")
+        for name in RUNON:
+            self.assertEqual(hist[name]["what"], "send to receiver running")
+            self.assertEqual(hist[name]["sample_every"], 1)
+            self.assertEqual(hist[name]["count"], self.rows[name]["messages"])
 
     def test_context_says_what_the_models_and_the_neighbour_are(self):
         ctx = self.doc["context"]

@@ -99,6 +99,10 @@ struct RunnerResult {
   bool pinned = true;
   bool coordinator_realtime = false;
   std::string rt_refused;          // why SCHED_FIFO was refused ("" when granted or not asked)
+  // RunnerConfig::goroutines only: goroutine_stats() deltas over the run
+  // (gate open -> every party done), as the channels suite's g_* counters.
+  bool goroutines = false;
+  uint64_t g_local_yields = 0;     // the parking layer's hand-off yields (GoMutex starvation mode)
 };
 
 template <class L>
@@ -260,6 +264,7 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
   while (ready.load() < n) std::this_thread::yield();
   rusage self0{};
   getrusage(RUSAGE_SELF, &self0);
+  const GoroutineStats g0 = goroutine_stats();
   const auto t0 = detail::Clock::now();
   result.start_steady_ns = static_cast<int64_t>(detail::now_ns());
   RtScope coordinator_rt(cfg.coordinator_rt_priority);
@@ -274,6 +279,10 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
     for (auto& th : threads) th.join();
   }
   result.elapsed_s = std::chrono::duration<double>(detail::Clock::now() - t0).count();
+  if (cfg.goroutines) {
+    result.goroutines = true;
+    result.g_local_yields = goroutine_stats().local_yields - g0.local_yields;
+  }
   if (cfg.goroutines && n > 0) {
     rusage self1{};
     getrusage(RUSAGE_SELF, &self1);
@@ -317,6 +326,21 @@ inline void set_cost_counters(benchmark::State& state, const RunnerResult& r) {
   state.counters["vcsw_per_acq"] = static_cast<double>(v) / n;
   state.counters["ivcsw_per_acq"] = static_cast<double>(iv) / n;
   state.counters["cpus_used"] = r.elapsed_s > 0 ? cpu / r.elapsed_s : 0;
+}
+
+// The runtime's counters of a goroutine run, per acquisition (every party's
+// acquisitions: a release is one acquisition's unlock):
+//   g_local_yields_per_acq  unlocks that handed the lock to a goroutine and
+//                           yielded their P to it (GoroutineStats::
+//                           local_yields; at most 1: only a starvation-mode
+//                           GoMutex unlock yields)
+// Nothing for a thread run.
+inline void set_goroutine_counters(benchmark::State& state, const RunnerResult& r) {
+  if (!r.goroutines) return;
+  uint64_t acq = 0;
+  for (const auto& t : r.threads) acq += t->acquisitions;
+  state.counters["g_local_yields_per_acq"] =
+      static_cast<double>(r.g_local_yields) / static_cast<double>(acq > 0 ? acq : 1);
 }
 
 // Plans `policy` for the roles' threads (role i is thread i) and, when the

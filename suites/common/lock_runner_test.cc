@@ -162,6 +162,8 @@ TEST(LockRunner, CountsEachThreadsCpuTimeAndContextSwitches) {
     SleepyLock lock;
     RunnerResult r = run_lock(lock, RunnerConfig{roles, duration_s, false, false, 0});
     everyone_acquired = true;
+    EXPECT_FALSE(r.goroutines);  // no runtime counters for a thread run
+    EXPECT_EQ(r.g_local_yields, 0u);
     for (auto& t : r.threads) {
       everyone_acquired = everyone_acquired && t->acquisitions > 0;
       EXPECT_GE(t->ivcsw, 0);
@@ -194,6 +196,9 @@ TEST(LockRunner, GoroutinePartiesCountEveryAcquisition) {
   EXPECT_EQ(r.total_orders, total);
   EXPECT_GE(cpu, 0.0);
   EXPECT_TRUE(r.pinned);
+  // The runtime's hand-off yields over the run: at most one per unlock.
+  EXPECT_TRUE(r.goroutines);
+  EXPECT_LE(r.g_local_yields, total);
 }
 
 }  // namespace

@@ -12,7 +12,8 @@
 //   short-term metrics), acq_t<i> (per-thread acquisitions), and for the
 //   instrumented Go designs spins, parks, barges, handoffs, mode_switches
 //   (starvation-mode entries + exits). Instrumented runs also write their
-//   mode-switch timeline to fairness_timeline.json.
+//   mode-switch timeline to fairness_timeline.json. Goroutine rows also
+//   g_local_yields_per_acq (lock_runner.h, set_goroutine_counters).
 // Family: fairness/lock:L/model:goroutine/threads:T/placement:none/...
 //   the Go designs (GoMutex2008 ... GoMutex) with every party a goroutine on
 //   syncscope's runtime (the threading-model axis, issue 11; lock_runner.h):
@@ -111,6 +112,7 @@ void BM_Fairness(benchmark::State& state, const std::string& name, int threads, 
   state.counters["acq_per_s"] = static_cast<double>(total) / r.elapsed_s;
   state.counters["jain_index"] = cf.jain_index;
   set_cost_counters(state, r);
+  set_goroutine_counters(state, r);
   state.counters["cv"] = cf.cv;
   state.counters["min_max_ratio"] = cf.min_max_ratio;
   state.counters["barging_share"] = sf.barging_share;

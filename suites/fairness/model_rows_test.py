@@ -1,7 +1,8 @@
 """Schema test of the fairness suite's goroutine rows: the suite binary
 (SYNCSCOPE_FAIRNESS_BIN) runs GoMutex on threads and on goroutines
 (model:goroutine) at 2 threads, and its JSON must name them as fairness.cc
-says, with the same counters, the goroutine label and gomaxprocs, and the
+says, with the same counters, the goroutine label, gomaxprocs and the
+runtime's hand-off yields per acquisition (goroutine rows only), and the
 lock registry (the Go peer's locks included) in the context. Nothing here
 looks at a timing."""
 
@@ -37,6 +38,12 @@ class ModelRowsTest(SuiteRun):
             goroutine = "/model:goroutine/" in name
             self.assertEqual("model=goroutine" in b["label"], goroutine, name)
             self.assertEqual("gomaxprocs" in b, goroutine, name)
+            # The runtime's hand-off yields, per acquisition: goroutine rows
+            # only, and at most one per unlock.
+            self.assertEqual("g_local_yields_per_acq" in b, goroutine, name)
+            if goroutine:
+                self.assertGreaterEqual(b["g_local_yields_per_acq"], 0, name)
+                self.assertLessEqual(b["g_local_yields_per_acq"], 1, name)
         self.assertIn("mode_switches", self.rows[CASES[2]])
 
     def test_context_has_the_models_and_the_peer_locks(self):

@@ -2,7 +2,8 @@
 (SYNCSCOPE_STARVATION_BIN) runs the Go designs with goroutines as parties
 (model:goroutine) on the hammer, lockskew and reader/writer families, and
 its JSON must name them as starvation.cc says, with the same counters, a
-label saying goroutines and no real time, and their histograms in
+label saying goroutines and no real time, the runtime's hand-off yields per
+acquisition, and their histograms in
 starvation_hist.json. Nothing here looks at a timing."""
 
 import os
@@ -49,6 +50,9 @@ class ModelRowsTest(SuiteRun):
                 self.assertIn(k, b, (name, k))
             self.assertIn("model=goroutine", b["label"], name)
             self.assertIn(name, self.hist)
+            # The runtime's hand-off yields, per acquisition (at most one per unlock).
+            self.assertGreaterEqual(b["g_local_yields_per_acq"], 0, name)
+            self.assertLessEqual(b["g_local_yields_per_acq"], 1, name)
         skew = self.rows["starvation_lockskew/lock:GoMutex/model:goroutine"]
         self.assertEqual(skew["realtime"], 0)
         self.assertIn("sched=other", skew["label"])

@@ -24,6 +24,8 @@
 //       goroutine on syncscope's runtime (the threading-model axis, issue
 //       11; lock_runner.h): unpinned, never real-time (lockskew's label says
 //       sched=other;model=goroutine), GOMAXPROCS = the usable CPUs.
+//       Their rows also carry g_local_yields_per_acq (lock_runner.h,
+//       set_goroutine_counters).
 //   lock:go_sync_mutex, lock:go_sync_rwmutex: Go's own sync.Mutex and
 //       sync.RWMutex on the same cases with goroutines (the Go peer, peer.sh
 //       and go/, merged into this JSON and its side file).
@@ -112,6 +114,7 @@ void BM_Hammer(benchmark::State& state, const std::string& name, int threads, hw
   set_wait_counters(state, "wait", all);
   state.counters["acq_per_s"] = static_cast<double>(total) / r.elapsed_s;
   set_cost_counters(state, r);
+  set_goroutine_counters(state, r);
   record_side_data("starvation_hist.json", name, {{"buckets", buckets_json(all)}});
   state.SetLabel(goroutines ? goroutine_label(placement) : placement.label());
 }
@@ -149,6 +152,7 @@ void BM_Lockskew(benchmark::State& state, const std::string& name, bool goroutin
   state.counters["victim_acq"] = static_cast<double>(victim.acquisitions);
   state.counters["hog_acq"] = static_cast<double>(hog.acquisitions);
   state.counters["hog_wait_max_ns"] = static_cast<double>(hog.write_wait.max());
+  set_goroutine_counters(state, r);
   const bool realtime = pinned && r.coordinator_realtime && hog.realtime && victim.realtime;
   state.counters["realtime"] = realtime ? 1 : 0;
   if (realtime) {
@@ -182,6 +186,7 @@ void BM_ReadWrite(benchmark::State& state, const std::string& name, int threads,
   set_wait_counters(state, "writer_wait", writes);
   state.counters["acq_per_s"] = static_cast<double>(total) / r.elapsed_s;
   set_cost_counters(state, r);
+  set_goroutine_counters(state, r);
   state.counters["reads"] = static_cast<double>(nreads);
   state.counters["writes"] = static_cast<double>(total - nreads);
   record_side_data(

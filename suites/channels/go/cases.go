@@ -20,6 +20,9 @@ const (
 	sampleEvery = 16 // power of two, as kSampleEvery
 	selectWays  = 4  // channels per select, as kSelectWays
 	closeSettle = time.Millisecond
+	// runOnSettleNs: how long the handoff_runon sender waits after the
+	// receiver announced itself before it sends, as kRunOnSettleNs.
+	runOnSettleNs = 200_000
 )
 
 // msg is a message of 8, 64 or 1024 bytes; element 0 carries the send
@@ -29,13 +32,13 @@ type msg interface {
 }
 
 type caseSpec struct {
-	kind      string // seq spsc mpsc mpmc select_rx select_both pingpong prodcons try_recv popular close
+	kind      string // seq spsc mpsc mpmc select_rx select_both pingpong prodcons try_recv popular close handoff_runon
 	capacity  int
 	msgBytes  int
 	threads   int
 	producers int
 	consumers int
-	workNs    int
+	workNs    int    // prodcons: each side, per message; handoff_runon: after each send
 	neighbour bool   // .../neighbour:busy: the noisy neighbour runs (neighbour.go)
 	model     string // "" (threads) or "goroutine": Chan's rows; only "" is replayed
 }
@@ -353,6 +356,48 @@ func runClose[M msg](c caseSpec, units uint64) outcome {
 	})
 }
 
+// handoff_runon: goroutine 0 sends one message a round once goroutine 1 has
+// announced itself and runOnSettleNs passed (Go cannot ask a chan whether a
+// receiver waits; a receiver on an empty chan parks at once), then runs
+// workNs of calibrated work; goroutine 1 records send -> running with the
+// value, every message. A round's time is that span.
+func runHandoffRunOn[M msg](c caseSpec, units uint64) outcome {
+	ch := make(chan M, c.capacity)
+	var announced uint64
+	work := gbench.StepsFor(float64(c.workNs))
+	return runTeam(2, func(i int, s *slot) {
+		if i == 0 {
+			for r := uint64(1); r <= units; r++ {
+				for atomic.LoadUint64(&announced) < r {
+					runtime.Gosched()
+				}
+				settled := nowNs() + runOnSettleNs
+				for nowNs() < settled {
+					runtime.Gosched()
+				}
+				var m M
+				m[0] = nowNs()
+				ch <- m
+				if work != 0 {
+					s.sink += gbench.WorkSteps(work) // runs on: no blocking call
+				}
+			}
+		} else {
+			for r := uint64(1); r <= units; r++ {
+				atomic.StoreUint64(&announced, r)
+				m := <-ch
+				waited := nowNs() - m[0]
+				s.hist.Record(waited)
+				s.spansNs += float64(waited)
+			}
+		}
+	})
+}
+
+// reportsSpans: the cases whose time is the sum of their spans (and which
+// sample every message), as reports_spans in cases.h.
+func reportsSpans(c caseSpec) bool { return c.kind == "close" || c.kind == "handoff_runon" }
+
 func runCaseTyped[M msg](c caseSpec, units uint64) outcome {
 	var o outcome
 	switch c.kind {
@@ -370,10 +415,12 @@ func runCaseTyped[M msg](c caseSpec, units uint64) outcome {
 		o = runPopular[M](c, units)
 	case "close":
 		o = runClose[M](c, units)
+	case "handoff_runon":
+		o = runHandoffRunOn[M](c, units)
 	}
 	o.units = units
 	o.messages = messagesOf(c, units)
-	if c.kind != "close" {
+	if !reportsSpans(c) {
 		o.measuredS = o.wallS
 	}
 	return o
@@ -399,7 +446,8 @@ func supported(c caseSpec) bool {
 	switch c.kind {
 	case "seq":
 		return c.capacity > 0
-	case "spsc", "mpsc", "mpmc", "prodcons", "select_rx", "select_both", "pingpong", "try_recv", "popular", "close":
+	case "spsc", "mpsc", "mpmc", "prodcons", "select_rx", "select_both", "pingpong", "try_recv", "popular", "close",
+		"handoff_runon":
 		return true
 	}
 	return false

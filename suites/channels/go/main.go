@@ -99,7 +99,7 @@ func parseName(name string) (caseSpec, []string, bool) {
 	switch c.kind {
 	case "seq", "try_recv":
 		c.producers, c.consumers = 1, 1
-	case "spsc", "pingpong", "prodcons":
+	case "spsc", "pingpong", "prodcons", "handoff_runon":
 		c.producers, c.consumers = 1, 1
 	case "mpsc":
 		c.producers, c.consumers = c.threads-1, 1
@@ -191,6 +191,9 @@ func counters(c caseSpec, o outcome) map[string]float64 {
 		k["lat_p99_ns"] = float64(o.hist.Percentile(0.99))
 		k["lat_p999_ns"] = float64(o.hist.Percentile(0.999))
 		k["lat_samples"] = float64(o.hist.Count())
+		if c.kind == "handoff_runon" {
+			k["lat_max_ns"] = float64(o.hist.Max())
+		}
 	}
 	return k
 }
@@ -203,6 +206,9 @@ func histJSON(c caseSpec, h *hist.Histogram) map[string]interface{} {
 		what = "round trip"
 	case "close":
 		what = "close to receiver running"
+		every = 1
+	case "handoff_runon":
+		what = "send to receiver running"
 		every = 1
 	}
 	return map[string]interface{}{

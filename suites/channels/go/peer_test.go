@@ -29,6 +29,8 @@ func TestParseName(t *testing.T) {
 			caseSpec{kind: "spsc", capacity: 0, msgBytes: 8, threads: 2, producers: 1, consumers: 1, neighbour: true}},
 		{"channels/impl:Chan/model:goroutine/case:mpmc/cap:1/msg:8/threads:32",
 			caseSpec{kind: "mpmc", capacity: 1, msgBytes: 8, threads: 32, producers: 16, consumers: 16, model: "goroutine"}},
+		{"channels/impl:Chan/case:handoff_runon/cap:16/msg:8/threads:2/work_ns:500000/iterations:1/manual_time",
+			caseSpec{kind: "handoff_runon", capacity: 16, msgBytes: 8, threads: 2, producers: 1, consumers: 1, workNs: 500000}},
 	}
 	for _, c := range cases {
 		got, _, ok := parseName(c.name)
@@ -135,11 +137,15 @@ func TestEveryCaseRuns(t *testing.T) {
 		{kind: "try_recv", capacity: 0, msgBytes: 8, threads: 1, producers: 1, consumers: 1},
 		{kind: "popular", capacity: 0, msgBytes: 8, threads: 5, producers: 1, consumers: 4},
 		{kind: "close", capacity: 0, msgBytes: 8, threads: 3, producers: 1, consumers: 2},
+		{kind: "handoff_runon", capacity: 0, msgBytes: 8, threads: 2, producers: 1, consumers: 1, workNs: 50000},
 	}
 	for _, c := range specs {
 		units := uint64(48)
 		if c.kind == "close" {
 			units = 2
+		}
+		if c.kind == "handoff_runon" {
+			units = 4
 		}
 		o := runCase(c, units)
 		if o.units != units || o.messages != messagesOf(c, units) || o.wallS <= 0 {
@@ -154,6 +160,14 @@ func TestEveryCaseRuns(t *testing.T) {
 		}
 		if c.kind == "close" && o.hist.Count() != units*uint64(c.consumers) {
 			t.Errorf("close: %d wake-ups recorded, want %d", o.hist.Count(), units*uint64(c.consumers))
+		}
+		if c.kind == "handoff_runon" {
+			// Every message's wait is sampled, and the reported time is their sum.
+			if o.hist.Count() != units || k["lat_max_ns"] != float64(o.hist.Max()) ||
+				k["lat_p50_ns"] > k["lat_max_ns"] || o.measuredS <= 0 || o.measuredS > o.wallS {
+				t.Errorf("handoff_runon: %d waits recorded of %d, counters %v, measured %g of wall %g",
+					o.hist.Count(), units, k, o.measuredS, o.wallS)
+			}
 		}
 		raw, err := json.Marshal(histJSON(c, o.hist))
 		if err != nil || len(raw) == 0 {
