@@ -1479,13 +1479,21 @@ void monitor_main() {
   std::vector<uint32_t> seen_mark(kMaxProcs, 0);
   int64_t delay_us = kMonitorMinSleepUs;
   int idle = 0;
+  // A look that first sights a live deferred-wake mark shortens the next
+  // sleep only (deferred_wake_look's kWatch), at most once per
+  // kMonitorMaxSleepUs slept (deferred_watch_allowed).
+  bool watch_next = false;
+  int64_t slept_since_watch_us = kMonitorMaxSleepUs;
   while (!s.mon_stop.load(std::memory_order_acquire)) {
     if (idle == 0) {
       delay_us = kMonitorMinSleepUs;
     } else if (idle > kMonitorIdleLooksBeforeBackoff) {
       delay_us = std::min<int64_t>(delay_us * 2, kMonitorMaxSleepUs);
     }
-    monitor_sleep(delay_us);
+    const int64_t sleep_us = watch_next ? kMonitorMinSleepUs : delay_us;
+    watch_next = false;
+    monitor_sleep(sleep_us);
+    slept_since_watch_us = std::min<int64_t>(slept_since_watch_us + sleep_us, kMonitorMaxSleepUs);
     if (s.mon_stop.load(std::memory_order_acquire)) return;
     const int n = s.nprocs.load(std::memory_order_acquire);
     if (s.npidle.load(std::memory_order_seq_cst) >= n) {
@@ -1505,6 +1513,7 @@ void monitor_main() {
     s.mon_looks.fetch_add(1, std::memory_order_relaxed);
     const int64_t now = now_ns();
     bool woke = false;  // made a deferred wake: work, for the back-off
+    const bool may_watch = deferred_watch_allowed(delay_us, slept_since_watch_us);
     for (int i = 0; i < n; ++i) {
       P* p = s.allp[i];  // allp[0..n) is published by the nprocs release store
       SliceWatch& w = watch[static_cast<size_t>(i)];
@@ -1515,14 +1524,18 @@ void monitor_main() {
       }
       const uint32_t tick = p->schedtick.load(std::memory_order_relaxed);
       // A wake its running goroutine deferred and still needs (see
-      // "Deferring the wake of a hand-off"): make it.
+      // "Deferring the wake of a hand-off"): make it, or, at the first
+      // sight of its mark, look again after the shortest sleep.
       uint32_t mark = p->wake_deferred.load(std::memory_order_relaxed);
       uint32_t& seen = seen_mark[static_cast<size_t>(i)];
-      if (deferred_wake_due(mark, tick, !runq_empty(p), seen) &&
+      const DeferredLook look = deferred_wake_look(mark, tick, !runq_empty(p), seen, may_watch);
+      if (look == DeferredLook::kWake &&
           p->wake_deferred.compare_exchange_strong(mark, 0, std::memory_order_relaxed)) {
         make_deferred_wake();
         woke = true;
         mark = 0;
+      } else if (look == DeferredLook::kWatch) {
+        watch_next = true;
       }
       seen = mark;
       if (!w.observe(tick, now) || tick == UINT32_MAX) continue;  // (tick + 1 == 0: "no mark")
@@ -1534,6 +1547,7 @@ void monitor_main() {
     // As in Go, a preemption request is not "work" for the back-off; a
     // deferred wake made is (a goroutine that ran on may do it again).
     idle = woke ? 0 : idle + 1;
+    if (watch_next) slept_since_watch_us = 0;
   }
 }
 
