@@ -267,6 +267,25 @@ TEST(DeferredWakeRuleTest, AShortenedSleepAtMostOncePerLongSleep) {
   EXPECT_FALSE(deferred_watch_allowed(kMonitorMaxSleepUs, 0));
 }
 
+// How far the monitor backs off (monitor_max_sleep_us): to the short cap
+// for kMonitorWatchHoldNs after it made a deferred wake, else to the long.
+TEST(DeferredWakeRuleTest, AfterAWakeMadeTheMonitorBacksOffLessForAWhile) {
+  using internal::kMonitorMaxSleepUs;
+  using internal::kMonitorWatchHoldNs;
+  using internal::kMonitorWatchMaxSleepUs;
+  using internal::monitor_max_sleep_us;
+  static_assert(kMonitorWatchMaxSleepUs > internal::kMonitorMinSleepUs &&
+                kMonitorWatchMaxSleepUs < kMonitorMaxSleepUs);
+  // Never made one: the long cap, whatever the clock says.
+  EXPECT_EQ(monitor_max_sleep_us(false, 0), kMonitorMaxSleepUs);
+  EXPECT_EQ(monitor_max_sleep_us(false, kMonitorWatchHoldNs - 1), kMonitorMaxSleepUs);
+  // Made one within the hold: the short cap; at and after its end: long.
+  EXPECT_EQ(monitor_max_sleep_us(true, 0), kMonitorWatchMaxSleepUs);
+  EXPECT_EQ(monitor_max_sleep_us(true, kMonitorWatchHoldNs - 1), kMonitorWatchMaxSleepUs);
+  EXPECT_EQ(monitor_max_sleep_us(true, kMonitorWatchHoldNs), kMonitorMaxSleepUs);
+  EXPECT_EQ(monitor_max_sleep_us(true, 5 * kMonitorWatchHoldNs), kMonitorMaxSleepUs);
+}
+
 // The deferred wake at work. The parent readies a child into its own P's
 // runnext (a hand-off on an unbuffered channel) while the other P is idle
 // and no M spins: the wake is deferred (the parent is expected to block).

@@ -1484,11 +1484,15 @@ void monitor_main() {
   // kMonitorMaxSleepUs slept (deferred_watch_allowed).
   bool watch_next = false;
   int64_t slept_since_watch_us = kMonitorMaxSleepUs;
+  // When it last made a deferred wake (monitor_max_sleep_us).
+  bool made_a_wake = false;
+  int64_t last_wake_ns = 0;
   while (!s.mon_stop.load(std::memory_order_acquire)) {
     if (idle == 0) {
       delay_us = kMonitorMinSleepUs;
     } else if (idle > kMonitorIdleLooksBeforeBackoff) {
-      delay_us = std::min<int64_t>(delay_us * 2, kMonitorMaxSleepUs);
+      const int64_t max_us = monitor_max_sleep_us(made_a_wake, now_ns() - last_wake_ns);
+      delay_us = std::min<int64_t>(delay_us * 2, max_us);
     }
     const int64_t sleep_us = watch_next ? kMonitorMinSleepUs : delay_us;
     watch_next = false;
@@ -1547,6 +1551,10 @@ void monitor_main() {
     // As in Go, a preemption request is not "work" for the back-off; a
     // deferred wake made is (a goroutine that ran on may do it again).
     idle = woke ? 0 : idle + 1;
+    if (woke) {
+      made_a_wake = true;
+      last_wake_ns = now;
+    }
     if (watch_next) slept_since_watch_us = 0;
   }
 }
