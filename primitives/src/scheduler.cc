@@ -1465,7 +1465,9 @@ void goroutine_main(void* arg) {
 // holds no P. It sleeps kMonitorMinSleepUs, and after
 // kMonitorIdleLooksBeforeBackoff looks in a row that changed nothing about
 // the P's it doubles its sleep up to kMonitorMaxSleepUs (Go: "if idle > 50
-// { delay *= 2 }"; Go counts retaken syscall P's as work, and preemption
+// { delay *= 2 }"; up to 200 us only, for a while after it made a deferred
+// wake, and one sleep shortened for a deferred wake's mark: see "Deferring
+// the wake of a hand-off"; Go counts retaken syscall P's as work, and preemption
 // requests not — SyscallGuard hands its P off at once, so here nothing
 // counts and a busy runtime is looked at every 10 ms, as Go's is once its
 // sysmon has backed off). At each look, for each running P, a SliceWatch
