@@ -216,6 +216,76 @@ TEST(DeferredWakeRuleTest, DueOnlyForTheSliceThatDeferredItAtTheSecondLook) {
   EXPECT_TRUE(deferred_wake_due(UINT32_MAX, UINT32_MAX - 1, true, UINT32_MAX));
 }
 
+// The monitor's look at a deferred wake (deferred_wake_look): the first
+// sight of a live mark shortens the next sleep (kWatch) when the rate limit
+// allows; the next look at the same mark on the same slice makes the wake.
+TEST(DeferredWakeRuleTest, AFirstSightShortensTheNextSleepAndTheNextLookWakes) {
+  using internal::deferred_wake_look;
+  using internal::DeferredLook;
+  // First sight of the mark of the running slice with something waiting.
+  EXPECT_EQ(deferred_wake_look(42, 41, true, 0, true), DeferredLook::kWatch);
+  EXPECT_EQ(deferred_wake_look(42, 41, true, 40, true), DeferredLook::kWatch);
+  // The rate limit says no: nothing now; the mark is still remembered by
+  // the caller, and due at the next (backed-off) look.
+  EXPECT_EQ(deferred_wake_look(42, 41, true, 0, false), DeferredLook::kNothing);
+  // The next look, same mark, same slice: due, whatever the rate limit.
+  EXPECT_EQ(deferred_wake_look(42, 41, true, 42, true), DeferredLook::kWake);
+  EXPECT_EQ(deferred_wake_look(42, 41, true, 42, false), DeferredLook::kWake);
+  // A churning pair: the mark is on a new slice at each look: never due,
+  // only a sight (the caller's rate limit bounds how often it shortens).
+  EXPECT_EQ(deferred_wake_look(44, 43, true, 42, true), DeferredLook::kWatch);
+  EXPECT_EQ(deferred_wake_look(44, 43, true, 42, false), DeferredLook::kNothing);
+  // A dead mark: the slice ended (tick moved), nothing waits, or no mark.
+  EXPECT_EQ(deferred_wake_look(42, 42, true, 0, true), DeferredLook::kNothing);
+  EXPECT_EQ(deferred_wake_look(42, 42, true, 42, true), DeferredLook::kNothing);
+  EXPECT_EQ(deferred_wake_look(42, 41, false, 0, true), DeferredLook::kNothing);
+  EXPECT_EQ(deferred_wake_look(42, 41, false, 42, true), DeferredLook::kNothing);
+  EXPECT_EQ(deferred_wake_look(0, 41, true, 0, true), DeferredLook::kNothing);
+  // Ticks wrap modulo 2^32: the last tick before the wrap, seen and unseen.
+  EXPECT_EQ(deferred_wake_look(UINT32_MAX, UINT32_MAX - 1, true, 0, true), DeferredLook::kWatch);
+  EXPECT_EQ(deferred_wake_look(UINT32_MAX, UINT32_MAX - 1, true, UINT32_MAX, false),
+            DeferredLook::kWake);
+  // A slice whose tick + 1 wraps to 0 never defers: mark 0 is "none".
+  EXPECT_EQ(deferred_wake_look(0, UINT32_MAX, true, 0, true), DeferredLook::kNothing);
+}
+
+// The rate limit (deferred_watch_allowed): a shortened sleep only when the
+// monitor is backed off, and at most once per kMonitorMaxSleepUs slept.
+TEST(DeferredWakeRuleTest, AShortenedSleepAtMostOncePerLongSleep) {
+  using internal::deferred_watch_allowed;
+  using internal::kMonitorMaxSleepUs;
+  using internal::kMonitorMinSleepUs;
+  // Backed off, and a long sleep's worth slept since the last shortening.
+  EXPECT_TRUE(deferred_watch_allowed(kMonitorMaxSleepUs, kMonitorMaxSleepUs));
+  EXPECT_TRUE(deferred_watch_allowed(2 * kMonitorMinSleepUs, kMonitorMaxSleepUs));
+  // Already at the shortest sleep: nothing to shorten.
+  EXPECT_FALSE(deferred_watch_allowed(kMonitorMinSleepUs, kMonitorMaxSleepUs));
+  // Shortened less than a long sleep ago (a churning pair's next sight,
+  // one short sleep after the last): not again yet.
+  EXPECT_FALSE(deferred_watch_allowed(kMonitorMaxSleepUs, kMonitorMinSleepUs));
+  EXPECT_FALSE(deferred_watch_allowed(kMonitorMaxSleepUs, kMonitorMaxSleepUs - 1));
+  EXPECT_FALSE(deferred_watch_allowed(kMonitorMaxSleepUs, 0));
+}
+
+// How far the monitor backs off (monitor_max_sleep_us): to the short cap
+// for kMonitorWatchHoldNs after it made a deferred wake, else to the long.
+TEST(DeferredWakeRuleTest, AfterAWakeMadeTheMonitorBacksOffLessForAWhile) {
+  using internal::kMonitorMaxSleepUs;
+  using internal::kMonitorWatchHoldNs;
+  using internal::kMonitorWatchMaxSleepUs;
+  using internal::monitor_max_sleep_us;
+  static_assert(kMonitorWatchMaxSleepUs > internal::kMonitorMinSleepUs &&
+                kMonitorWatchMaxSleepUs < kMonitorMaxSleepUs);
+  // Never made one: the long cap, whatever the clock says.
+  EXPECT_EQ(monitor_max_sleep_us(false, 0), kMonitorMaxSleepUs);
+  EXPECT_EQ(monitor_max_sleep_us(false, kMonitorWatchHoldNs - 1), kMonitorMaxSleepUs);
+  // Made one within the hold: the short cap; at and after its end: long.
+  EXPECT_EQ(monitor_max_sleep_us(true, 0), kMonitorWatchMaxSleepUs);
+  EXPECT_EQ(monitor_max_sleep_us(true, kMonitorWatchHoldNs - 1), kMonitorWatchMaxSleepUs);
+  EXPECT_EQ(monitor_max_sleep_us(true, kMonitorWatchHoldNs), kMonitorMaxSleepUs);
+  EXPECT_EQ(monitor_max_sleep_us(true, 5 * kMonitorWatchHoldNs), kMonitorMaxSleepUs);
+}
+
 // The deferred wake at work. The parent readies a child into its own P's
 // runnext (a hand-off on an unbuffered channel) while the other P is idle
 // and no M spins: the wake is deferred (the parent is expected to block).
@@ -253,6 +323,70 @@ TEST_F(GoroutineTest, AWakeDeferredByAGoroutineThatRunsOnIsMadeByTheMonitor) {
   EXPECT_GE(s1.runnext_steals - s0.runnext_steals, uint64_t{1});
   EXPECT_LE(s1.deferred_wakes_made - s0.deferred_wakes_made,
             s1.wakes_deferred - s0.wakes_deferred);
+}
+
+// The deferred wake made by the monitor, asserted on its counter: a sender
+// hands a value to a parked receiver, which goes into the sender's runnext
+// with the wake deferred, and then runs on without any scheduling point
+// until the receiver has run (its W is unbounded): only the monitor's wake
+// can get the receiver onto the other P. Each round first waits for the
+// exact state the deferral needs (the receiver parked, the other P idle,
+// no M spinning); an M already on its way when that state was seen (seen
+// under qemu, see above) may still take the receiver without the
+// monitor, so rounds repeat, a bounded number of times, until one has
+// the wake made by the monitor.
+TEST_F(GoroutineTest, ASenderThatRunsOnUntilItsReceiverRunsGetsTheWakeMade) {
+  use_procs(1);
+  constexpr int kMaxRounds = 8;
+  const GoroutineStats s0 = goroutine_stats();
+  std::atomic<int> received{0}, rounds{0};
+  std::atomic<bool> ran{false}, gave_up{false}, never_quiet{false};
+  WaitGroup wg;
+  wg.add(1);
+  go([&] {
+    Chan<int> c(0);
+    WaitGroup rx;
+    rx.add(1);
+    go([&] {
+      while (c.receive().has_value()) {
+        received.fetch_add(1);
+        ran.store(true);
+      }
+      rx.done();
+    });
+    while (c.waiting_receivers() == 0) gosched();  // parked, on this one P
+    set_gomaxprocs(2);
+    for (int r = 1; r <= kMaxRounds; ++r) {
+      // No scheduling point from here (eventually() sleeps the thread,
+      // which keeps this P) until the receiver has run on the other P.
+      if (!eventually([&] {
+            const internal::SpinView v = internal::spin_view();
+            return c.waiting_receivers() == 1 && v.idle_procs == 1 && v.spinning_ms == 0;
+          })) {
+        never_quiet.store(true);
+        break;
+      }
+      rounds.store(r);
+      ran.store(false);
+      c.send(r);  // hands the value off and readies the receiver into runnext
+      if (!testing_support::busy_wait_for(ran)) {
+        gave_up.store(true);
+        break;
+      }
+      if (goroutine_stats().deferred_wakes_made > s0.deferred_wakes_made) break;
+    }
+    c.close();
+    rx.wait();
+    wg.done();
+  });
+  wg.wait();
+  ASSERT_FALSE(never_quiet.load()) << "the other P never went idle with the receiver parked";
+  ASSERT_FALSE(gave_up.load()) << "the receiver never ran in round " << rounds.load();
+  EXPECT_EQ(received.load(), rounds.load());
+  const GoroutineStats s1 = goroutine_stats();
+  EXPECT_GE(s1.wakes_deferred - s0.wakes_deferred, uint64_t{1});
+  EXPECT_GE(s1.deferred_wakes_made - s0.deferred_wakes_made, uint64_t{1})
+      << "no round of " << rounds.load() << " had its deferred wake made by the monitor";
 }
 
 // The ring rule (scheduler.cc, "Stealing from a switching P's ring") on

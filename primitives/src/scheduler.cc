@@ -949,16 +949,26 @@ void wakep() {
 // goes on running, the wake is made after all:
 //   * by the owner, when the goroutine that parked was woken before it
 //     switched out and runs on (execute(): its park did not happen);
-//   * by the monitor (deferred_wake_due), at the second look in a row that
+//   * by the monitor (deferred_wake_look), at the second look in a row that
 //     finds the same mark naming the running slice while the P's run queue
-//     is not empty: the goroutine ran on for a whole monitor sleep. A look
-//     that makes such a wake counts as work (the monitor goes back to its
-//     shortest sleep, kMonitorMinSleepUs). A look that merely finds a mark
-//     does not: a pair that hands off all the time has one most of the
-//     time, and in the first version, which woke at the first such look
-//     and kept the monitor at its shortest sleep for it, the monitor's
-//     wake-ups cost the pair more than the idle M's had (prodcons cap 0
-//     without work, 119 -> 138 ns/msg, 4 rounds at load 2.1).
+//     is not empty (deferred_wake_due): the goroutine ran on for a whole
+//     monitor sleep. The look that first sights such a mark shortens the
+//     monitor's next sleep, and that one only, to kMonitorMinSleepUs, at
+//     most once per kMonitorMaxSleepUs slept (deferred_watch_allowed): the
+//     wake comes one short sleep after the first sight, not a backed-off
+//     sleep later. A look that makes such a wake counts as work (the
+//     monitor goes back to its shortest sleep), and for kMonitorWatchHoldNs
+//     after it the monitor backs off only to kMonitorWatchMaxSleepUs
+//     (monitor_max_sleep_us), so the next mark of a workload that runs on
+//     after its hand-offs is sighted within 200 us, not 10 ms. A look that
+//     merely sights a mark does not count as work: a pair that hands off
+//     all the time has one most of the time (on a new slice at each look,
+//     so never due), and in the first version, which woke at the first
+//     such look and kept the monitor at its shortest sleep for it, the
+//     monitor's wake-ups cost the pair more than the idle M's had
+//     (prodcons cap 0 without work, 119 -> 138 ns/msg, 4 rounds at load
+//     2.1); under the rate limit such a pair costs a backed-off monitor one
+//     extra look per kMonitorMaxSleepUs, and it never gets the 200 us cap.
 // With more than one G waiting (the ring not empty), or from a thread, an
 // M's own scheduler code (timers) or with no idle P / an M spinning anyway
 // (wakep would do nothing), it calls wakep() as before; so does every
@@ -970,12 +980,16 @@ void wakep() {
 // p99 fell from 4-9 ms to 0.3-0.5 us: far from Go's sync.Mutex, which the
 // Go mutexes reproduce.
 // What it trades: a G readied by a goroutine that then runs on without
-// blocking waits for another P up to two monitor sleeps (each at most
-// kMonitorMaxSleepUs = kTimeSliceNs after a quiet spell, 20 us after a
-// recent deferred wake was made) instead of the futex wake's few
-// microseconds. A goroutine that runs on past its slice is also marked for
-// preemption, and its P runs the readied G at its next safe point.
-// Measured (the channels suite's case:handoff_runon: a receiver parked on
+// blocking waits for another P until a monitor look sights the mark (at
+// most one monitor sleep: kMonitorMaxSleepUs = kTimeSliceNs after a quiet
+// spell, kMonitorWatchMaxSleepUs = 200 us for kMonitorWatchHoldNs after a
+// deferred wake was made) plus one shortest sleep, instead of the futex
+// wake's few microseconds. A goroutine that runs on past its slice is
+// also marked for preemption, and its P runs the readied G at its next
+// safe point.
+// Before the first-sight rule and the 200 us cap (the monitor made the
+// wake at its second look, whatever its sleep), measured
+// (the channels suite's case:handoff_runon: a receiver parked on
 // an empty channel, a sender that hands it one value and then runs W of
 // calibrated work without blocking; send -> receiver running, p50 / p99,
 // medians of 3 runs of 5 repetitions, cap 0; 2-CPU VM, load 3.8-7.1,
@@ -988,13 +1002,23 @@ void wakep() {
 // 30 us / 1.2 ms. W = 20 ms: goroutines 7.4 / 20 ms (0.9 wakes made per
 // message, by the monitor at its 10 ms sleep), Go 0.13 / 9.9 ms, threads
 // 31 us / 10 ms. Three more runs at load 4.2-4.8 agree (p50 goroutines /
-// Go: 50 / 79 us, 508 / 80 us, 13.8 ms / 106 us). In this steady workload the monitor stays backed off: no
-// wake is made while W < its sleep, so nothing brings it back to 20 us;
-// once one is (a cap 16, W = 500 us run: 0.65 made per message) it stays
-// there, and the wait falls to 180 us p50 (two 20 us sleeps, each
-// stretched by the 50 us timer slack of a normal thread). So a sender
-// that runs on after a hand-off delays its receiver by up to its own run
-// (or two 10 ms sleeps) where Go delays it by ~80 us.
+// Go: 50 / 79 us, 508 / 80 us, 13.8 ms / 106 us). In this steady
+// workload the monitor stayed backed off: no wake was made while W < its
+// sleep, so nothing brought it back to 20 us, and a sender that ran on
+// after a hand-off delayed its receiver by up to its own run (or two 10 ms
+// sleeps) where Go delays it by ~80 us.
+// With the rule: misc2's monitor (base) vs this one, 8 alternating rounds
+// of 3 repetitions, medians of the rounds' medians, goroutines, p50 / p99
+// send -> receiver running; a badly loaded machine (load 19-27, two other
+// engineers' SCHED_FIFO benchmarks running): W = 20 ms, cap 0: 14.5 ->
+// 0.36 ms p50, 35 -> 8.9 ms p99; cap 16: 14.8 -> 0.36 ms, 30 -> 20 ms
+// (one wake made per message in both). W = 500 us, cap 0: 532 -> 194 us
+// p50, 7.8 -> 3.2 ms p99; cap 16: 541 -> 251 us, 8.8 -> 2.4 ms. W = 50 us
+// and W = 0 unchanged (51 us, the whole W, and ~0.1-0.2 us p50: no wake
+// is needed or made). The goroutine rows of spsc / prodcons / pingpong /
+// mpsc make no deferred wake in either build (only the rate-limited
+// extra looks differ) and moved both ways at that load (ratios 0.6-2.7,
+// see the report of this change); measure them again on a quiet machine.
 void make_deferred_wake() {
   sched().deferred_wakes_made.fetch_add(1, std::memory_order_relaxed);
   wakep();
@@ -1441,7 +1465,9 @@ void goroutine_main(void* arg) {
 // holds no P. It sleeps kMonitorMinSleepUs, and after
 // kMonitorIdleLooksBeforeBackoff looks in a row that changed nothing about
 // the P's it doubles its sleep up to kMonitorMaxSleepUs (Go: "if idle > 50
-// { delay *= 2 }"; Go counts retaken syscall P's as work, and preemption
+// { delay *= 2 }"; up to 200 us only, for a while after it made a deferred
+// wake, and one sleep shortened for a deferred wake's mark: see "Deferring
+// the wake of a hand-off"; Go counts retaken syscall P's as work, and preemption
 // requests not — SyscallGuard hands its P off at once, so here nothing
 // counts and a busy runtime is looked at every 10 ms, as Go's is once its
 // sysmon has backed off). At each look, for each running P, a SliceWatch
@@ -1479,13 +1505,25 @@ void monitor_main() {
   std::vector<uint32_t> seen_mark(kMaxProcs, 0);
   int64_t delay_us = kMonitorMinSleepUs;
   int idle = 0;
+  // A look that first sights a live deferred-wake mark shortens the next
+  // sleep only (deferred_wake_look's kWatch), at most once per
+  // kMonitorMaxSleepUs slept (deferred_watch_allowed).
+  bool watch_next = false;
+  int64_t slept_since_watch_us = kMonitorMaxSleepUs;
+  // When it last made a deferred wake (monitor_max_sleep_us).
+  bool made_a_wake = false;
+  int64_t last_wake_ns = 0;
   while (!s.mon_stop.load(std::memory_order_acquire)) {
     if (idle == 0) {
       delay_us = kMonitorMinSleepUs;
     } else if (idle > kMonitorIdleLooksBeforeBackoff) {
-      delay_us = std::min<int64_t>(delay_us * 2, kMonitorMaxSleepUs);
+      const int64_t max_us = monitor_max_sleep_us(made_a_wake, now_ns() - last_wake_ns);
+      delay_us = std::min<int64_t>(delay_us * 2, max_us);
     }
-    monitor_sleep(delay_us);
+    const int64_t sleep_us = watch_next ? kMonitorMinSleepUs : delay_us;
+    watch_next = false;
+    monitor_sleep(sleep_us);
+    slept_since_watch_us = std::min<int64_t>(slept_since_watch_us + sleep_us, kMonitorMaxSleepUs);
     if (s.mon_stop.load(std::memory_order_acquire)) return;
     const int n = s.nprocs.load(std::memory_order_acquire);
     if (s.npidle.load(std::memory_order_seq_cst) >= n) {
@@ -1505,6 +1543,7 @@ void monitor_main() {
     s.mon_looks.fetch_add(1, std::memory_order_relaxed);
     const int64_t now = now_ns();
     bool woke = false;  // made a deferred wake: work, for the back-off
+    const bool may_watch = deferred_watch_allowed(delay_us, slept_since_watch_us);
     for (int i = 0; i < n; ++i) {
       P* p = s.allp[i];  // allp[0..n) is published by the nprocs release store
       SliceWatch& w = watch[static_cast<size_t>(i)];
@@ -1515,14 +1554,18 @@ void monitor_main() {
       }
       const uint32_t tick = p->schedtick.load(std::memory_order_relaxed);
       // A wake its running goroutine deferred and still needs (see
-      // "Deferring the wake of a hand-off"): make it.
+      // "Deferring the wake of a hand-off"): make it, or, at the first
+      // sight of its mark, look again after the shortest sleep.
       uint32_t mark = p->wake_deferred.load(std::memory_order_relaxed);
       uint32_t& seen = seen_mark[static_cast<size_t>(i)];
-      if (deferred_wake_due(mark, tick, !runq_empty(p), seen) &&
+      const DeferredLook look = deferred_wake_look(mark, tick, !runq_empty(p), seen, may_watch);
+      if (look == DeferredLook::kWake &&
           p->wake_deferred.compare_exchange_strong(mark, 0, std::memory_order_relaxed)) {
         make_deferred_wake();
         woke = true;
         mark = 0;
+      } else if (look == DeferredLook::kWatch) {
+        watch_next = true;
       }
       seen = mark;
       if (!w.observe(tick, now) || tick == UINT32_MAX) continue;  // (tick + 1 == 0: "no mark")
@@ -1534,6 +1577,11 @@ void monitor_main() {
     // As in Go, a preemption request is not "work" for the back-off; a
     // deferred wake made is (a goroutine that ran on may do it again).
     idle = woke ? 0 : idle + 1;
+    if (woke) {
+      made_a_wake = true;
+      last_wake_ns = now;
+    }
+    if (watch_next) slept_since_watch_us = 0;
   }
 }
 

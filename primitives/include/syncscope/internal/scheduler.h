@@ -170,6 +170,53 @@ constexpr bool deferred_wake_due(uint32_t mark, uint32_t tick, bool queued,
   return mark != 0 && mark - 1 == tick && queued && mark == seen;
 }
 
+// deferred_wake_look(): what one monitor look does about a P's deferred
+// wake. kWake: deferred_wake_due (make the wake). kWatch: the look sights a
+// live mark (its slice still runs, something waits) for the first time and
+// may_shorten is true: the monitor shortens its next sleep, and only that
+// one, to kMonitorMinSleepUs, so that a goroutine that runs on after a
+// hand-off has its wake made a short sleep later (at the next look, the
+// same mark is due) rather than at the second look of a backed-off
+// monitor. kNothing otherwise. may_shorten is the monitor's rate limit
+// (deferred_watch_allowed): a pair that hands off all the time has a mark
+// on a new slice at most looks and must not keep the monitor short.
+enum class DeferredLook : uint8_t { kNothing, kWatch, kWake };
+constexpr DeferredLook deferred_wake_look(uint32_t mark, uint32_t tick, bool queued, uint32_t seen,
+                                          bool may_shorten) noexcept {
+  if (deferred_wake_due(mark, tick, queued, seen)) return DeferredLook::kWake;
+  const bool live = mark != 0 && mark - 1 == tick && queued;
+  return live && may_shorten ? DeferredLook::kWatch : DeferredLook::kNothing;
+}
+
+// deferred_watch_allowed(): may a look that sights a new mark shorten the
+// monitor's next sleep? backed_off_us is the monitor's sleep now and
+// slept_us the time it has slept (the sum of its sleeps) since it last
+// shortened one for a mark. Not when its sleep is already the shortest
+// (nothing to shorten); otherwise once per kMonitorMaxSleepUs slept, so a
+// churning pair costs a backed-off monitor at most one extra look per
+// kMonitorMaxSleepUs (a goroutine that runs on gets its wake, which is
+// work, and the monitor then stays short by its back-off rule anyway).
+// Pure: tested on fixed inputs (goroutine_test.cc).
+constexpr bool deferred_watch_allowed(int64_t backed_off_us, int64_t slept_us) noexcept {
+  return backed_off_us > kMonitorMinSleepUs && slept_us >= kMonitorMaxSleepUs;
+}
+
+// monitor_max_sleep_us(): how far the monitor backs off. kMonitorMaxSleepUs,
+// except for kMonitorWatchHoldNs after it last made a deferred wake
+// (made_a_wake, ns_since_wake ago): then kMonitorWatchMaxSleepUs. A
+// workload whose goroutines run on after hand-offs (the only one that gets
+// such wakes: a pair that hands off all the time never has a mark due) has
+// its next mark sighted within that shorter sleep, not a 10 ms one, and
+// its receiver runs about one such sleep after the hand-off; it pays at most
+// 1e6 / kMonitorWatchMaxSleepUs monitor looks a second for it. Pure: tested
+// on fixed inputs (goroutine_test.cc).
+inline constexpr int64_t kMonitorWatchMaxSleepUs = 200;
+inline constexpr int64_t kMonitorWatchHoldNs = 100'000'000;
+constexpr int64_t monitor_max_sleep_us(bool made_a_wake, int64_t ns_since_wake) noexcept {
+  return made_a_wake && ns_since_wake < kMonitorWatchHoldNs ? kMonitorWatchMaxSleepUs
+                                                            : kMonitorMaxSleepUs;
+}
+
 // preempt_requested(): true when the caller is a goroutine holding a P that
 // the monitor has marked for the caller's current slice (its next
 // preempt_point() yields). False on a thread. For tests and diagnostics.
