@@ -730,6 +730,62 @@ TEST_P(RingCapTest, RingRoomCountsFreeSlotsAndValuesExactlyAcrossLaps) {
   EXPECT_EQ(c.receive(), std::nullopt);
 }
 
+// ready_hint on a buffered channel (select's filter and spin): a receive's
+// reads head_ and that slot's stamp first, tail_ only when the slot says
+// "no value here". With nobody mid-operation
+// it is exact on every lap, mid-ring starts and wraps included: a receive
+// is ready exactly while a value is buffered, a send while a slot is
+// free, and both once the channel is closed.
+TEST_P(RingCapTest, ReadyHintIsExactAcrossLapsAndTrueOnceClosed) {
+  const std::size_t cap = GetParam();
+  const auto n = static_cast<uint32_t>(cap);
+  Chan<int> c(cap);
+  const detail::ChanCore* core = c.core();
+  for (int lap = 0; lap < 3; ++lap) {
+    for (uint32_t k = 0; k < n; ++k) {
+      ASSERT_EQ(core->ready_hint(false), k > 0) << k;
+      ASSERT_TRUE(core->ready_hint(true)) << k;
+      c.send(static_cast<int>(k));
+    }
+    ASSERT_TRUE(core->ready_hint(false));
+    ASSERT_FALSE(core->ready_hint(true));
+    for (uint32_t k = 0; k < n; ++k) {
+      ASSERT_TRUE(core->ready_hint(false)) << k;
+      ASSERT_EQ(core->ready_hint(true), k > 0) << k;
+      ASSERT_EQ(c.receive(), static_cast<int>(k));
+    }
+    ASSERT_FALSE(core->ready_hint(false));
+    ASSERT_TRUE(core->ready_hint(true));
+    // Shift head and tail by a third of a ring, so that the next lap
+    // starts mid-ring and wraps.
+    for (uint32_t k = 0; k < n / 3 + 1; ++k) c.send(1);
+    for (uint32_t k = 0; k < n / 3 + 1; ++k) ASSERT_EQ(c.receive(), 1);
+  }
+  // Closed and empty: both hints say "go and see" (the try reports closed).
+  c.close();
+  EXPECT_TRUE(core->ready_hint(false));
+  EXPECT_TRUE(core->ready_hint(true));
+  EXPECT_EQ(c.receive(), std::nullopt);
+}
+
+// Closed with values left: the receive hint stays true while they drain
+// and after (the mark), the send hint is true (a send reports the panic).
+TEST_P(RingCapTest, ReadyHintAfterCloseWithValuesBuffered) {
+  const std::size_t cap = GetParam();
+  Chan<int> c(cap);
+  const detail::ChanCore* core = c.core();
+  for (std::size_t k = 0; k < cap; ++k) c.send(static_cast<int>(k));
+  c.close();
+  EXPECT_TRUE(core->ready_hint(true));
+  for (std::size_t k = 0; k < cap; ++k) {
+    EXPECT_TRUE(core->ready_hint(false));
+    EXPECT_EQ(c.receive(), static_cast<int>(k));
+  }
+  EXPECT_TRUE(core->ready_hint(false));
+  EXPECT_EQ(c.receive(), std::nullopt);
+  EXPECT_THROW(c.send(1), ChanPanic);
+}
+
 // The batch wait's poll (ring_batch_ready): from where a wait starts, it says
 // "ready" exactly when the batch's last slot is done for it — the target-th
 // value sent (a receiver) or the target-th slot freed (a sender) — on every
