@@ -582,6 +582,11 @@ bool first_in_flight_meeting(const void* ch, uint64_t pos) noexcept {
 // the locked paths hold the channel lock. Not a wait, so no guarantee
 // changes: FIFO of the ring, the handshake ("No lost wake-up") and the
 // lifetime rules concern a reserved slot, and no slot is held here.
+// (Measured when this was written, 2-vCPU guest at load 20-25, mpmc cap
+// 1024 on goroutines, 8 / 32 parties, ns per message, medians of 6
+// alternating rounds: with the suite and Go's peer at SCHED_FIFO,
+// 177-207 -> 95-121, 0.68-0.85x Go's chan; normally scheduled the old
+// code was in its fast mode, 31-43 -> 41-71, 0.34-0.57x Go's chan.)
 bool ring_cas_lost() noexcept {
   if (internal::parkable_goroutine() == nullptr) return false;
   const internal::SpinView v = internal::spin_view();
