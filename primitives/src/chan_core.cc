@@ -565,36 +565,6 @@ bool first_in_flight_meeting(const void* ch, uint64_t pos) noexcept {
   return true;
 }
 
-// Contention on the ring between P's (issue 11, mpmc at cap 1024 on
-// goroutines): with two P's, each runs some of the group's goroutines, and
-// when both run the same side at once (two receivers, two senders) every
-// operation moves head_ / tail_ between the cores and they chase each
-// other's in-flight slots one by one: 2x the CPU of one P for a fraction of
-// its throughput (perf -e cpu-clock: reserve_head 43 % of the samples, most
-// on the head_ CAS). A thread gets the batch wait (spin_until_ready); a
-// goroutine does not spin. Instead, a goroutine whose lock-free CAS lost
-// (to the other P: goroutines of one P do not interleave between a load
-// and the CAS, which has no safe point) yields its P to the goroutines
-// queued there, so that each P tends to run the side of the group the
-// other P does not, and the side that won goes on undisturbed. With
-// nothing else queued on its P it retries at once (gosched would only
-// take it through the global queue and back). Only the lock-free tries:
-// the locked paths hold the channel lock. Not a wait, so no guarantee
-// changes: FIFO of the ring, the handshake ("No lost wake-up") and the
-// lifetime rules concern a reserved slot, and no slot is held here.
-// (Measured when this was written, 2-vCPU guest at load 20-25, mpmc cap
-// 1024 on goroutines, 8 / 32 parties, ns per message, medians of 6
-// alternating rounds: with the suite and Go's peer at SCHED_FIFO,
-// 177-207 -> 95-121, 0.68-0.85x Go's chan; normally scheduled the old
-// code was in its fast mode, 31-43 -> 41-71, 0.34-0.57x Go's chan.)
-bool ring_cas_lost() noexcept {
-  if (internal::parkable_goroutine() == nullptr) return false;
-  const internal::SpinView v = internal::spin_view();
-  if (!v.on_p || v.local_runq_empty) return false;
-  gosched();
-  return true;
-}
-
 ChanCore::RingWait ChanCore::wait_ring(bool for_send, void* elem, const Deadline* deadline) {
   if (for_send) {
     SYNCSCOPE_WAITREG_NOTE(this, What::kChanSend);  // detector hook

@@ -268,7 +268,6 @@ class BufferedChan final : public ChanCore {
           *out_slot = s;
           return Poll::kDone;
         }
-        if (!wait_in_flight && ring_cas_lost()) tail = tail_.load(std::memory_order_relaxed);
       } else if (stamp + one_lap() == tail + 1) {
         // The slot still holds the value sent one lap ago: the ring is full,
         // unless its receive has moved head_ and not yet the stamp.
@@ -309,7 +308,6 @@ class BufferedChan final : public ChanCore {
           *out_slot = s;
           return Poll::kDone;
         }
-        if (!wait_in_flight && ring_cas_lost()) head = head_.load(std::memory_order_relaxed);
       } else if (stamp == head) {
         // Not written for this position: empty, unless a send has reserved
         // it (tail_ moved) and is still writing. seq_cst (at least acquire):

@@ -881,13 +881,6 @@ void ring_snooze(uint32_t& step) noexcept;
 // leave_in_flight).
 bool first_in_flight_meeting(const void* ch, uint64_t pos) noexcept;
 
-// ring_cas_lost(): a lock-free try (send_nb / recv_nb) lost its CAS on
-// tail_ / head_. On a goroutine whose P has other goroutines queued, yields
-// the P to them (gosched) and returns true (reload the position); else
-// returns false (retry at once). See "Contention on the ring between P's"
-// in chan_core.cc. Outlined: the slow path.
-bool ring_cas_lost() noexcept;
-
 // Batching of a buffered wait's spin before queueing (see "Batching" in
 // chan_core.cc). ring_batch_target(cap): how much room (free slots for a
 // sender, values for a receiver) a spinner waits for before it retries:
