@@ -165,9 +165,13 @@ constexpr bool ring_take_now(bool running, bool switching, uint32_t seen_tail, u
 // the readied goroutine on its own P (its owner drops the mark). A slice
 // whose tick + 1 wraps to 0 never defers. Pure: tested on synthetic looks
 // (goroutine_test.cc).
+// deferred_mark_live(): the mark names the running slice and something waits.
+constexpr bool deferred_mark_live(uint32_t mark, uint32_t tick, bool queued) noexcept {
+  return mark != 0 && mark - 1 == tick && queued;
+}
 constexpr bool deferred_wake_due(uint32_t mark, uint32_t tick, bool queued,
                                  uint32_t seen) noexcept {
-  return mark != 0 && mark - 1 == tick && queued && mark == seen;
+  return deferred_mark_live(mark, tick, queued) && mark == seen;
 }
 
 // deferred_wake_look(): what one monitor look does about a P's deferred
@@ -183,9 +187,9 @@ constexpr bool deferred_wake_due(uint32_t mark, uint32_t tick, bool queued,
 enum class DeferredLook : uint8_t { kNothing, kWatch, kWake };
 constexpr DeferredLook deferred_wake_look(uint32_t mark, uint32_t tick, bool queued, uint32_t seen,
                                           bool may_shorten) noexcept {
-  if (deferred_wake_due(mark, tick, queued, seen)) return DeferredLook::kWake;
-  const bool live = mark != 0 && mark - 1 == tick && queued;
-  return live && may_shorten ? DeferredLook::kWatch : DeferredLook::kNothing;
+  if (!deferred_mark_live(mark, tick, queued)) return DeferredLook::kNothing;
+  if (mark == seen) return DeferredLook::kWake;  // deferred_wake_due
+  return may_shorten ? DeferredLook::kWatch : DeferredLook::kNothing;
 }
 
 // deferred_watch_allowed(): may a look that sights a new mark shorten the
