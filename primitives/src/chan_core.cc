@@ -164,6 +164,23 @@ namespace {
 // that has not queued yet polls the ring again. A goroutine does not spin
 // (it queues and parks at once), and caps 1-3 (target 1) keep the plain
 // rule and backoff of spin_until.
+//
+// The slot layout is part of this rule, and the tempting "fix" for the
+// false sharing between the producer's slot and the consumer's is wrong:
+// the batch works because 4 slots share a line, so a line crosses between
+// the cores once per 4 messages of a batch. Giving each slot a line of its
+// own (slot stride 64), or striding consecutive positions over different
+// lines (position i in line i % (cap/4)), makes every message move its
+// own line, twice: both took 2.8-3.1x the packed layout's ns per message
+// at cap 16 (spsc, mpsc 3->1 / 4->1, prodcons; select_rx 1.1x / 1.5x).
+// Batches larger than half a ring are wrong the other way: the partner
+// idles while the batch fills (3/4 of the ring: 1.6-1.9x; the whole ring:
+// 2.5-2.6x, both sides waiting for each other). Ending the batch at a
+// line boundary (the batch's last slot moved to the end of its line, or
+// back to the end of the previous one) measured 1.0-1.1x, no better.
+// (Issue 11, thr3: each variant chosen at run time in one binary, so the
+// code placement was the same; threads at SCHED_FIFO against builds at
+// load 3-9, 5 alternating rounds of 3 repetitions each.)
 constexpr int64_t kWaitSpinMinNs = 1000;
 constexpr int64_t kWaitSpinCapNs = 100000;
 constexpr int64_t kUnparkInitialNs = 25000;
