@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -182,6 +183,8 @@ INSTANTIATE_TEST_SUITE_P(Caps, RingGoroutineCapTest, ::testing::Values(1, 16, 10
 TEST_P(RingGoroutineCapTest, ManySendersAndReceiversOnTwoPsDeliverEachValueOnce) {
   use_procs(2);
   const std::size_t cap = GetParam();
+  // How often the rule fired (timing-dependent: recorded, not asserted).
+  const uint64_t yields_before = goroutine_stats().contention_yields;
   for (int parties : {2, 4, 16}) {
     const int64_t per = scaled(200000) / parties + 1;
     Chan<int64_t> c(cap);
@@ -223,6 +226,8 @@ TEST_P(RingGoroutineCapTest, ManySendersAndReceiversOnTwoPsDeliverEachValueOnce)
     }
     EXPECT_EQ(total, per * parties) << parties << " parties";
   }
+  RecordProperty("contention_yields",
+                 std::to_string(goroutine_stats().contention_yields - yields_before));
 }
 
 // try_send / try_receive alone (the lock-free tries, where a lost CAS
