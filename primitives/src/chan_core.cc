@@ -582,45 +582,6 @@ bool first_in_flight_meeting(const void* ch, uint64_t pos) noexcept {
   return true;
 }
 
-// Contention on the ring between P's (issue 11, mpmc at cap 1024 on
-// goroutines, 16 + 16 parties on 2 P's): when both P's run the same side
-// of the group at once (a receiver on each, or a sender on each) every
-// operation moves head_ / tail_ between the cores, and the two chase each
-// other's in-flight slots one by one: 2x the CPU of one P for a fraction
-// of its throughput (perf -e cpu-clock: reserve_head 43 % of the samples,
-// most on the head_ CAS). A thread has the batch wait (spin_until_ready);
-// a goroutine does not spin. Instead a goroutine that keeps losing its
-// lock-free CAS — to the other P: goroutines of one P do not interleave
-// between a load and the CAS, there is no safe point in between — hands
-// its P to the goroutines queued there, as Go's goyield does: it goes to
-// the tail of its own P's local run queue (goroutine_yield_local), the
-// P runs what was queued (in a group that size, mostly parties just
-// readied by hand-offs, often of the other side), and the side that won
-// goes on undisturbed on the other P. The rule (ring_contention_yield_due):
-// only after kRingLostCasBeforeYield CASes lost in a row by one operation
-// (contention actually seen: a pair that meets now and then seldom loses
-// that many in a row), and only with something queued on the P (else the
-// yield would be a switch back to itself). (Counting the CASes lost
-// within one run of the goroutine instead, reset by a block, yield or
-// preemption, yielded more often and measured worse.) Not gosched(): the
-// global queue hands the loser to the other P — into the contention — and
-// wakes an M (the first try at this, f0eb3e6, made 4 parties 1.8x
-// slower). Only the
-// lock-free tries: the locked paths hold the channel lock. Not a wait, so
-// no guarantee changes: FIFO of the ring, the handshake ("No lost
-// wake-up") and the lifetime rules concern a reserved slot, and none is
-// held here. (Measured when this was written, on a 2-vCPU guest at load
-// 5-13 shared with other runs: the rule fires rarely — 0 to 0.8 yields
-// per 1000 messages at 4/8/32 parties — and mpmc cap 1024 moved by less
-// than the noise of rows it cannot touch; the slow mode of issue 11 did
-// not show in those runs. Not measured to help.)
-bool ring_cas_lost(uint32_t lost) noexcept {
-  if (lost < kRingLostCasBeforeYield) return false;    // before spin_view's loads
-  const internal::SpinView v = internal::spin_view();  // on_p false on a thread
-  if (!v.on_p || !ring_contention_yield_due(lost, !v.local_runq_empty)) return false;
-  return internal::goroutine_yield_local();
-}
-
 ChanCore::RingWait ChanCore::wait_ring(bool for_send, void* elem, const Deadline* deadline) {
   if (for_send) {
     SYNCSCOPE_WAITREG_NOTE(this, What::kChanSend);  // detector hook

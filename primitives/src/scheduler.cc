@@ -89,8 +89,7 @@ enum : uint32_t { kPermitNone = 0, kPermitParked = 1, kPermitSet = 2 };
 // Why a goroutine switched to its M's scheduler (M::why).
 // kYield: to the global run queue (gosched, a preemption: Go's gosched_m);
 // kYieldLocal: to the tail of the M's P's own run queue (a hand-off to a
-// goroutine in runnext, or a goroutine in the way of those queued on its
-// P: Go's goyield_m, see goroutine_wake_handoff, goroutine_yield_local).
+// goroutine in runnext: Go's goyield_m, see goroutine_wake_handoff).
 enum class Why { kNone, kYield, kYieldLocal, kPark, kExit, kSyscallNoP };
 
 }  // namespace
@@ -201,7 +200,7 @@ struct M {
   // goroutine_stats().
   std::atomic<uint64_t> switches{0}, parks{0}, steals{0}, timers_fired{0}, syscalls{0}, handoffs{0},
       runnext_backoffs{0}, runnext_steals{0}, spin_polls{0}, preemptions{0}, ring_backoffs{0},
-      wakes_deferred{0}, local_yields{0}, contention_yields{0};
+      wakes_deferred{0}, local_yields{0};
 #if defined(SYNCSCOPE_TSAN_FIBERS)
   void* fiber = nullptr;
 #endif
@@ -1758,15 +1757,6 @@ bool goroutine_wake_handoff(G* g) noexcept {
   return true;
 }
 
-bool goroutine_yield_local() noexcept {
-  M* m = getm();
-  if (m == nullptr || m->curg == nullptr || m->p == nullptr) return false;
-  if (m->curg->preempt_off > 0 || runq_empty(m->p)) return false;
-  bump(m->contention_yields);
-  switch_to_scheduler(Why::kYieldLocal);
-  return true;
-}
-
 }  // namespace internal
 
 // ---- the user API (goroutine.h) ------------------------------------------------------
@@ -2020,7 +2010,6 @@ GoroutineStats goroutine_stats() noexcept {
     st.ring_backoffs += m->ring_backoffs.load(std::memory_order_relaxed);
     st.wakes_deferred += m->wakes_deferred.load(std::memory_order_relaxed);
     st.local_yields += m->local_yields.load(std::memory_order_relaxed);
-    st.contention_yields += m->contention_yields.load(std::memory_order_relaxed);
   }
   return st;
 }

@@ -248,9 +248,6 @@ struct Outcome {
   // ... and channel hand-offs' idle-M wakes (scheduler.cc, "Deferring the
   // wake of a hand-off"): deferred, and of those made after all.
   uint64_t g_wakes_deferred = 0, g_deferred_wakes_made = 0;
-  // ... and lost ring CASes that yielded the P (chan_core.cc, "Contention
-  // on the ring between P's").
-  uint64_t g_contention_yields = 0;
   uint64_t sink = 0;
 };
 
@@ -381,7 +378,6 @@ Outcome run_team(const CaseSpec& c, int n, const std::vector<int>& pus, Body&& b
     o.g_ring_backoffs = g1.ring_backoffs - g0.ring_backoffs;
     o.g_wakes_deferred = g1.wakes_deferred - g0.wakes_deferred;
     o.g_deferred_wakes_made = g1.deferred_wakes_made - g0.deferred_wakes_made;
-    o.g_contention_yields = g1.contention_yields - g0.contention_yields;
   }
   return o;
 }

@@ -72,8 +72,7 @@
 //   g_parks_per_msg, g_switches_per_msg, g_steals_per_msg, gomaxprocs,
 //   g_idle_m_wakes_per_msg, g_runnext_steals_per_msg,
 //   g_runnext_backoffs_per_msg, g_spin_polls_per_msg, g_ring_backoffs_per_msg,
-//   g_wakes_deferred_per_msg, g_deferred_wakes_made_per_msg,
-//   g_contention_yields_per_msg
+//   g_wakes_deferred_per_msg, g_deferred_wakes_made_per_msg
 //                     model:goroutine only: the runtime's counters
 //                     (goroutine_stats()) over the run, per message
 //   cpu_ns_per_msg and ctx_switches_per_msg leave the neighbour's busy
@@ -423,7 +422,6 @@ void BM_Channel(benchmark::State& state, CaseSpec c, std::string name) {
     k["g_ring_backoffs_per_msg"] = static_cast<double>(o.g_ring_backoffs) / msgs;
     k["g_wakes_deferred_per_msg"] = static_cast<double>(o.g_wakes_deferred) / msgs;
     k["g_deferred_wakes_made_per_msg"] = static_cast<double>(o.g_deferred_wakes_made) / msgs;
-    k["g_contention_yields_per_msg"] = static_cast<double>(o.g_contention_yields) / msgs;
     k["gomaxprocs"] = gomaxprocs();
   } else if constexpr (HasChanStats<A>) {
     k["blocked_per_msg"] = static_cast<double>(o.stats.blocked) / msgs;

@@ -34,7 +34,7 @@ GOROUTINE_ONLY = ("g_parks_per_msg", "g_switches_per_msg", "g_steals_per_msg", "
                   "g_idle_m_wakes_per_msg", "g_runnext_steals_per_msg",
                   "g_runnext_backoffs_per_msg", "g_spin_polls_per_msg",
                   "g_ring_backoffs_per_msg", "g_wakes_deferred_per_msg",
-                  "g_deferred_wakes_made_per_msg", "g_contention_yields_per_msg")
+                  "g_deferred_wakes_made_per_msg")
 
 
 @unittest.skipUnless(BIN, "set SYNCSCOPE_CHANNELS_BIN (CTest does; a path that does not exist fails)")

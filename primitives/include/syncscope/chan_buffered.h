@@ -256,7 +256,6 @@ class BufferedChan final : public ChanCore {
   Poll reserve_tail(uint64_t* pos, Slot** out_slot, bool wait_in_flight = true) noexcept {
     uint64_t tail = tail_.load(std::memory_order_relaxed);
     uint32_t step = 0;
-    uint32_t lost = 0;  // CASes lost in a row (see ring_cas_lost)
     for (;;) {
       if (tail & mark_bit_) return Poll::kClosed;
       Slot* s = slot(tail & (mark_bit_ - 1));
@@ -269,9 +268,6 @@ class BufferedChan final : public ChanCore {
           *out_slot = s;
           return Poll::kDone;
         }
-        // Lost to another sender (chan_core.cc, "Contention on the ring
-        // between P's"); only the lock-free try: the locked paths hold the lock.
-        if (!wait_in_flight && ring_cas_lost(++lost)) tail = tail_.load(std::memory_order_relaxed);
       } else if (stamp + one_lap() == tail + 1) {
         // The slot still holds the value sent one lap ago: the ring is full,
         // unless its receive has moved head_ and not yet the stamp.
@@ -301,7 +297,6 @@ class BufferedChan final : public ChanCore {
   Poll reserve_head(uint64_t* pos, Slot** out_slot, bool wait_in_flight = true) noexcept {
     uint64_t head = head_.load(std::memory_order_relaxed);
     uint32_t step = 0;
-    uint32_t lost = 0;  // CASes lost in a row (see ring_cas_lost)
     for (;;) {
       Slot* s = slot(head & (mark_bit_ - 1));
       const uint64_t stamp = s->stamp.load(std::memory_order_acquire);
@@ -313,8 +308,6 @@ class BufferedChan final : public ChanCore {
           *out_slot = s;
           return Poll::kDone;
         }
-        // Lost to another receiver: as in reserve_tail.
-        if (!wait_in_flight && ring_cas_lost(++lost)) head = head_.load(std::memory_order_relaxed);
       } else if (stamp == head) {
         // Not written for this position: empty, unless a send has reserved
         // it (tail_ moved) and is still writing. seq_cst (at least acquire):

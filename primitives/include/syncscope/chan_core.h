@@ -881,23 +881,6 @@ void ring_snooze(uint32_t& step) noexcept;
 // leave_in_flight).
 bool first_in_flight_meeting(const void* ch, uint64_t pos) noexcept;
 
-// Contention on the ring between P's (chan_core.cc): a lock-free try
-// (send_nb / recv_nb) that lost its CAS on tail_ / head_ calls
-// ring_cas_lost(lost), lost being how many CASes it has lost in a row in
-// this operation (counting this one). On a goroutine whose P has another
-// goroutine queued, once ring_contention_yield_due says so, it yields the
-// P to the goroutines queued there (internal::goroutine_yield_local) and
-// returns true: reload the position. Otherwise (a thread, too few lost,
-// nothing queued) false: retry at once. Outlined: the slow path.
-bool ring_cas_lost(uint32_t lost) noexcept;
-// ring_contention_yield_due(lost, queued): lost as above; queued: the
-// caller's P has a goroutine waiting (runnext or local run queue). Pure:
-// tested on fixed inputs (chan_ring_goroutine_test.cc).
-inline constexpr uint32_t kRingLostCasBeforeYield = 4;
-constexpr bool ring_contention_yield_due(uint32_t lost, bool queued) noexcept {
-  return queued && lost >= kRingLostCasBeforeYield;
-}
-
 // Batching of a buffered wait's spin before queueing (see "Batching" in
 // chan_core.cc). ring_batch_target(cap): how much room (free slots for a
 // sender, values for a receiver) a spinner waits for before it retries:

@@ -380,10 +380,6 @@ struct GoroutineStats {
   uint64_t local_yields = 0;      // hand-offs (a starvation-mode GoMutex unlock)
                                   // after which the giver yielded its P to the
                                   // receiver and queued itself on that P
-  uint64_t contention_yields = 0;  // goroutines that yielded their P to the ones
-                                   // queued on it after losing the ring's CAS to
-                                   // the other P's (chan_core.cc, "Contention on
-                                   // the ring between P's"; goroutine_yield_local)
   // Preemption (see "Preemption"):
   uint64_t preempt_requests = 0;    // slices the monitor marked for preemption (a
                                     // mark for a P that then switched on its own,

@@ -72,22 +72,6 @@ void goroutine_wake_chan_handoff(G* g) noexcept;
 // in GoroutineStats::local_yields).
 bool goroutine_wake_handoff(G* g) noexcept;
 
-// goroutine_yield_local(): Go's goyield (runtime/proc.go goyield_m) on
-// its own, for a goroutine that sees it is in the way of the goroutines
-// queued on its P (chan_core.cc, "Contention on the ring between P's").
-// If the caller is a goroutine that holds a P, its preemption is not
-// disabled (preempt_disable), and something waits on that P (runnext or
-// its local run queue), the caller goes to the tail of its own P's local
-// run queue and the P runs what waits there first (runnext, then the
-// queue in order); no other M is woken for it (runqput with next=false,
-// no wakep), and the caller runs again on this P after them unless a
-// thief takes it. Returns true then (counted in
-// GoroutineStats::contention_yields). Otherwise (a plain thread, the M's
-// scheduler code, inside a SyscallGuard, under preempt_disable(), nothing
-// queued on the P) it returns false at once: unlike gosched(), it never
-// sends the caller through the global queue.
-bool goroutine_yield_local() noexcept;
-
 // What Go's sync_runtime_canSpin (runtime/proc.go) reads of the runtime,
 // as seen by the caller. The Go mutexes' spin policy (GoSpinPolicy in
 // syncscope/go_mutex_common.h) asks before each spin round; nothing else
