@@ -214,7 +214,7 @@ TEST_F(PreemptTest, ARunnextPairSharesOneSlice) {
   Chan<int> ping(0), pong(0);
   WaitGroup done;
   done.add(3);
-  go([&] {  // A, from the test thread: the global queue, then the only P
+  go([&] {    // A, from the test thread: the global queue, then the only P
     go([&] {  // C: runnext first, then kicked to the ring by B
       c_ran = true;
       done.done();

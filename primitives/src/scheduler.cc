@@ -1447,7 +1447,8 @@ void execute(M* m, G* g) {
         }
         if (p == nullptr) return;  // the M goes idle (schedule_loop)
         acquirep(m, p);
-        inherit = false;  // a new slice on the P it found
+        // A new slice on the P it found.
+        inherit = false;
         continue;  // run g again on the P it found
       }
       case Why::kNone:
@@ -1539,9 +1540,10 @@ void goroutine_main(void* arg) {
 // safe point goes to the global queue, and its partner, if it is in
 // runnext when the P next schedules under that mark, goes there too
 // without starting (find_runnable: Go's partner would yield at its first
-// safe point; a channel hand-off has none), so the P then runs its ring. A preemption mark names a slice, so a stale mark is one for a
-// slice that ended (the P started a goroutine from its ring or the global
-// queue, or a stolen one).
+// safe point; a channel hand-off has none), so the P then runs its ring.
+// A preemption mark names a slice, so a stale mark is one for a slice that
+// ended (the P started a goroutine from its ring or the global queue, or a
+// stolen one).
 void monitor_wake() noexcept {
   Sched& s = sched();
   s.mon_word.store(1, std::memory_order_release);
