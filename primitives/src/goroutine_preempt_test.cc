@@ -11,12 +11,14 @@
 // the monitor has marked it — an exact state, with eventually's hang guard.
 // The loops that need preemption to end are bounded by the test's timeout.
 #include <gtest/gtest.h>
+#include <syncscope/chan.h>
 #include <syncscope/goroutine.h>
 #include <syncscope/internal/scheduler.h>
 #include <syncscope/spin_lock.h>
 #include <syncscope/wait_group.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 
@@ -191,6 +193,52 @@ TEST_F(PreemptTest, ALoopOfSafePointsLetsItsPsOtherGoroutinesRun) {
   const GoroutineStats after = goroutine_stats();
   EXPECT_GE(after.preemptions - before.preemptions, 1u);
   EXPECT_GE(after.preempt_requests - before.preempt_requests, 1u);
+}
+
+// A pair that hands off to each other through runnext shares one slice
+// (scheduler.cc, "Slices and runnext"; Go's inheritTime). On the only P, A
+// and B ping-pong over two unbuffered channels: each hand-off readies the
+// partner into runnext and then parks, so the P always has runnext to run
+// and the channel operations reach no safe point. C was queued behind
+// runnext in the P's ring before the pair started. When every start was a
+// new slice the monitor never marked the pair and C never ran (the loop
+// below then ends only at its hang guard, and the test fails); now the
+// pair's slice is marked after kTimeSliceNs, the partner in runnext is
+// preempted before it starts, and the P runs C while the pair still plays.
+TEST_F(PreemptTest, ARunnextPairSharesOneSlice) {
+  use_procs(1);
+  const GoroutineStats before = goroutine_stats();
+  std::atomic<bool> c_ran{false};
+  std::atomic<bool> c_ran_while_pair_played{false};
+  std::atomic<uint64_t> round_trips{0};
+  Chan<int> ping(0), pong(0);
+  WaitGroup done;
+  done.add(3);
+  go([&] {    // A, from the test thread: the global queue, then the only P
+    go([&] {  // C: runnext first, then kicked to the ring by B
+      c_ran = true;
+      done.done();
+    });
+    go([&] {  // B: runnext
+      while (auto v = ping.receive()) pong.send(*v);
+      done.done();
+    });
+    const auto guard = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!c_ran.load() && std::chrono::steady_clock::now() < guard) {
+      ping.send(1);
+      pong.receive();
+      round_trips.fetch_add(1, std::memory_order_relaxed);
+    }
+    c_ran_while_pair_played = c_ran.load();
+    ping.close();
+    done.done();
+  });
+  done.wait();
+  EXPECT_TRUE(c_ran_while_pair_played.load());
+  EXPECT_GT(round_trips.load(), 0u);
+  const GoroutineStats after = goroutine_stats();
+  EXPECT_GE(after.preempt_requests - before.preempt_requests, 1u);
+  EXPECT_GE(after.preemptions - before.preemptions, 1u);
 }
 
 // The same through SpinWait, with its budget reset at every step (as a lock

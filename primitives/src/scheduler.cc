@@ -146,11 +146,18 @@ struct P {
   // (relaxed load + store); read relaxed by spinning M's, which take a
   // change as "this P is switching goroutines" (see "Stealing runnext").
   std::atomic<uint32_t> schedtick{0};
+  // Time slices started on this P (Go's p.schedtick): bumped by execute()
+  // like schedtick, except for a goroutine taken from this P's own runnext,
+  // which inherits the running slice (Go's inheritTime; see "Slices and
+  // runnext" above the monitor). Written only by the owner M (relaxed load
+  // + store); read relaxed by the monitor (SliceWatch) and by the safe
+  // point (preempt marks name a slice).
+  std::atomic<uint32_t> slicetick{0};
   // True from acquirep until the P goes back to the idle list (or is
   // retired): Go's _Prunning. Written by the M taking / giving up the P,
   // read relaxed by stealers as a hint (see "Stealing runnext").
   std::atomic<bool> running{false};
-  // Preemption mark (see "The monitor"): 0, or schedtick + 1 of the slice
+  // Preemption mark (see "The monitor"): 0, or slicetick + 1 of the slice
   // the monitor (or set_gomaxprocs) asks to end. Set by them (store);
   // cleared by the owner's safe point (CAS to 0). All relaxed: a mark read
   // late only delays a yield, and a yield publishes nothing.
@@ -185,6 +192,9 @@ struct M {
   P* nextp = nullptr;    // the P handed over by startm; read after `note`
   P* oldp = nullptr;     // the P given up by a SyscallGuard
   bool spinning = false;
+  // find_runnable returned the G from this M's P's own runnext: execute()
+  // runs it in the current slice (Go's inheritTime). Only this M.
+  bool inherit_slice = false;
   Why why = Why::kNone;  // set by the goroutine right before it switches to g0
   Sema note{0};          // the M sleeps here when idle (the parking layer's thread path)
   M* link = nullptr;     // idle list; under Sched::mu
@@ -472,13 +482,17 @@ void runq_put(P* p, G* g, bool next) {
   }
 }
 
-// Owner only: runnext first, then the ring's head.
-G* runq_get(P* p) {
+// Owner only: runnext first, then the ring's head. *from_next (if given)
+// tells which: a G from runnext inherits the running slice (Go's runqget
+// returns inheritTime = true for it).
+G* runq_get(P* p, bool* from_next = nullptr) {
   G* next = p->runnext.load(std::memory_order_relaxed);
   if (next != nullptr &&
       p->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acquire)) {
+    if (from_next != nullptr) *from_next = true;
     return next;
   }
+  if (from_next != nullptr) *from_next = false;
   for (;;) {
     uint32_t head = p->runqhead.load(std::memory_order_acquire);
     const uint32_t tail = p->runqtail.load(std::memory_order_relaxed);
@@ -1196,10 +1210,19 @@ uint32_t fastrand(M* m) {  // Marsaglia's xorshift32
   return x;
 }
 
+// The running slice of p (its owner's) has a preemption mark: the monitor
+// saw it last kTimeSliceNs. Takes the mark (CAS: a newer one stays).
+bool slice_marked(P* p) noexcept {
+  uint32_t mark = p->preempt.load(std::memory_order_relaxed);
+  if (mark == 0 || mark - 1 != p->slicetick.load(std::memory_order_relaxed)) return false;
+  return p->preempt.compare_exchange_strong(mark, 0, std::memory_order_relaxed);
+}
+
 // Go's findrunnable: own timers, own queue, global queue, other P's timers,
 // stealing (bounded spinning), then give the P back and sleep.
 G* find_runnable(M* m) {
   Sched& s = sched();
+  m->inherit_slice = false;
   for (;;) {
     P* p = m->p;
     if (p->retiring.load(std::memory_order_acquire)) {
@@ -1219,7 +1242,17 @@ G* find_runnable(M* m) {
       std::lock_guard<std::mutex> l(s.mu);
       if (G* g = globrunq_pop_locked(s)) return g;
     }
-    if (G* g = runq_get(p)) return g;
+    if (G* g = runq_get(p, &m->inherit_slice)) {
+      // g would inherit a slice the monitor has marked (it has had its
+      // kTimeSliceNs): g is preempted before it starts, as Go's goroutine
+      // would be at its first safe point, and the P looks at its ring and
+      // the global queue (see "Slices and runnext").
+      if (!m->inherit_slice || !slice_marked(p)) return g;
+      bump(m->preemptions);
+      m->inherit_slice = false;
+      globrunq_put(g);
+      continue;
+    }
     if (s.runqsize.load(std::memory_order_seq_cst) > 0) {
       std::lock_guard<std::mutex> l(s.mu);
       if (G* g = globrunq_pop_locked(s)) {
@@ -1349,11 +1382,19 @@ void gfree(G* g) {
 // Runs g on m until it switches back, then does what it asked for.
 void execute(M* m, G* g) {
   Sched& s = sched();
+  bool inherit = m->inherit_slice;  // taken from this P's runnext (find_runnable)
+  m->inherit_slice = false;
   for (;;) {
     m->curg = g;
     bump(m->switches);
     P* const p = m->p;
     p->schedtick.store(p->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    // A new slice, unless g came from runnext (or runs on after a park
+    // that did not happen): see "Slices and runnext".
+    if (!inherit) {
+      p->slicetick.store(p->slicetick.load(std::memory_order_relaxed) + 1,
+                         std::memory_order_relaxed);
+    }
     detail::tls_thread_id = -g->id;  // owner identity for RecursiveMutex & co.
     fiber_enter_g(m, g);
     ctx_switch(&m->g0, g->ctx);
@@ -1381,9 +1422,10 @@ void execute(M* m, G* g) {
         if (g->permit.compare_exchange_strong(expected, kPermitParked, std::memory_order_acq_rel)) {
           return;  // parked: whoever wakes it makes it runnable
         }
-        // A wake came first: run it again at once. It did not block after
-        // all, so the wake it deferred is made now.
+        // A wake came first: run it again at once, in the same slice. It
+        // did not block after all, so the wake it deferred is made now.
         if (deferred) make_deferred_wake();
+        inherit = true;
         continue;
       }
       case Why::kExit:
@@ -1405,6 +1447,8 @@ void execute(M* m, G* g) {
         }
         if (p == nullptr) return;  // the M goes idle (schedule_loop)
         acquirep(m, p);
+        // A new slice on the P it found.
+        inherit = false;
         continue;  // run g again on the P it found
       }
       case Why::kNone:
@@ -1471,13 +1515,35 @@ void goroutine_main(void* arg) {
 // requests not — SyscallGuard hands its P off at once, so here nothing
 // counts and a busy runtime is looked at every 10 ms, as Go's is once its
 // sysmon has backed off). At each look, for each running P, a SliceWatch
-// (Go's sysmontick) sees whether the P has started a goroutine since it
+// (Go's sysmontick) sees whether the P has started a slice since it
 // last looked; one that has not for kTimeSliceNs gets its mark
-// (P::preempt = schedtick + 1), which the goroutine reads at its next safe
+// (P::preempt = slicetick + 1), which the goroutine reads at its next safe
 // point (preempt_point). When every P is idle the monitor sleeps without a
 // timeout (Go's sysmonwait) until acquirep wakes it, so an idle process
 // sees no wakeups from it. Its sleep is a raw futex, not the parking layer:
 // it is not a party of the blocking-bug detector.
+//
+// Slices and runnext (Go's inheritTime, runtime/proc.go runqget/execute).
+// A goroutine run from its P's own runnext inherits the running slice: the
+// P's slicetick does not move (its schedtick does: thieves judge switching
+// by that, see "Stealing runnext"). Go does the same so that "a pair of
+// goroutines that hand off to each other through runnext share one time
+// slice" and cannot keep the rest of the P's run queue waiting for ever.
+// Before this (stl3, issue 11), every start was a new slice: a pair that
+// readied each other into runnext (a channel ping-pong, two goroutines
+// passing a GoMutex back and forth) switched every few hundred nanoseconds,
+// so the monitor never saw a slice last kTimeSliceNs and never marked it,
+// and what waited in the P's ring behind runnext ran only when another P's
+// M was idle and stole it: with GOMAXPROCS=1, never
+// (goroutine_preempt_test.cc, ARunnextPairSharesOneSlice). Now the pair
+// is marked after kTimeSliceNs like one long runner: the goroutine at its
+// safe point goes to the global queue, and its partner, if it is in
+// runnext when the P next schedules under that mark, goes there too
+// without starting (find_runnable: Go's partner would yield at its first
+// safe point; a channel hand-off has none), so the P then runs its ring.
+// A preemption mark names a slice, so a stale mark is one for a slice that
+// ended (the P started a goroutine from its ring or the global queue, or a
+// stolen one).
 void monitor_wake() noexcept {
   Sched& s = sched();
   s.mon_word.store(1, std::memory_order_release);
@@ -1568,9 +1634,11 @@ void monitor_main() {
         watch_next = true;
       }
       seen = mark;
-      if (!w.observe(tick, now) || tick == UINT32_MAX) continue;  // (tick + 1 == 0: "no mark")
-      if (p->preempt.load(std::memory_order_relaxed) != tick + 1) {
-        p->preempt.store(tick + 1, std::memory_order_relaxed);  // Go's preemptone
+      // Preemption watches slices, not switches (see "Slices and runnext").
+      const uint32_t slice = p->slicetick.load(std::memory_order_relaxed);
+      if (!w.observe(slice, now) || slice == UINT32_MAX) continue;  // (slice + 1 == 0: "no mark")
+      if (p->preempt.load(std::memory_order_relaxed) != slice + 1) {
+        p->preempt.store(slice + 1, std::memory_order_relaxed);  // Go's preemptone
         s.preempt_requests.fetch_add(1, std::memory_order_relaxed);
       }
     }
@@ -1677,7 +1745,7 @@ bool preempt_requested() noexcept {
   M* m = getm();
   if (m == nullptr || m->curg == nullptr || m->p == nullptr) return false;
   const uint32_t mark = m->p->preempt.load(std::memory_order_relaxed);
-  return mark != 0 && mark - 1 == m->p->schedtick.load(std::memory_order_relaxed);
+  return mark != 0 && mark - 1 == m->p->slicetick.load(std::memory_order_relaxed);
 }
 
 void preempt_disable() noexcept {
@@ -1700,7 +1768,7 @@ __attribute__((noinline)) void preempt_slow(M* m, P* p) noexcept {
   if (m->curg == nullptr) return;        // the M's scheduler code: no goroutine to yield
   if (m->curg->preempt_off > 0) return;  // preempt_disable(): the mark waits
   uint32_t mark = p->preempt.load(std::memory_order_relaxed);
-  const bool current = mark != 0 && mark - 1 == p->schedtick.load(std::memory_order_relaxed);
+  const bool current = mark != 0 && mark - 1 == p->slicetick.load(std::memory_order_relaxed);
   // CAS: a newer mark stored meanwhile stays.
   p->preempt.compare_exchange_strong(mark, 0, std::memory_order_relaxed);
   if (!current) return;
@@ -1903,7 +1971,7 @@ int set_gomaxprocs(int n) {
         } else {
           p->retiring.store(true, std::memory_order_release);
           // Its goroutine gives it up at its next safe point, too.
-          const uint32_t tick = p->schedtick.load(std::memory_order_relaxed);
+          const uint32_t tick = p->slicetick.load(std::memory_order_relaxed);
           if (tick != UINT32_MAX) p->preempt.store(tick + 1, std::memory_order_relaxed);
           ++busy_removed;
         }

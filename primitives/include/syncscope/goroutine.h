@@ -147,10 +147,14 @@
 //     that found nothing to do) to every 10 ms; when every P is idle it
 //     sleeps without a timeout until an M takes a P (Go's sysmonwait), so
 //     an idle process is not woken by it. At each look it reads each
-//     running P's schedtick (goroutines started on it); a P whose tick has
-//     not moved for 10 ms (Go's forcePreemptNS) runs one goroutine that has
-//     had its slice: the monitor marks the P for that tick (Go sets
-//     gp.preempt and poisons the stack guard).
+//     running P's slice count (goroutines started on it, except one run
+//     from the P's runnext, which inherits the slice of the goroutine that
+//     readied it: Go's inheritTime); a P whose count has not moved for
+//     10 ms (Go's forcePreemptNS) runs one goroutine, or a pair that hands
+//     off to each other through runnext, that has had its slice: the
+//     monitor marks the P for that slice (Go sets gp.preempt and poisons
+//     the stack guard). So a ping-pong pair cannot keep the rest of its
+//     P's run queue waiting for more than a slice.
 //   * The safe point, preempt_point(): one relaxed load of the caller's P's
 //     mark (on a plain thread, or a goroutine inside a SyscallGuard, only
 //     the thread-local look that finds no P). When the mark names the

@@ -107,9 +107,11 @@ inline constexpr int64_t kMonitorMaxSleepUs = 10'000;
 inline constexpr int kMonitorIdleLooksBeforeBackoff = 50;
 
 // SliceWatch: what the monitor remembers of one P between two looks (Go's
-// sysmontick: schedtick and schedwhen). observe(tick, now) is one look at
+// sysmontick: schedtick and schedwhen; here the P's slicetick, which a
+// goroutine run from the P's own runnext does not move: scheduler.cc,
+// "Slices and runnext"). observe(tick, now) is one look at
 // a running P: a tick it has not seen starts a new slice at `now` (the P
-// switched goroutines since the last look: nothing to preempt) and returns
+// started a slice since the last look: nothing to preempt) and returns
 // false; the same tick again returns true once kTimeSliceNs have passed
 // since the look that first saw it — the goroutine that runs has not
 // switched for a whole slice. forget() is for a P seen idle: its next
