@@ -1214,7 +1214,7 @@ uint32_t fastrand(M* m) {  // Marsaglia's xorshift32
 // saw it last kTimeSliceNs. Takes the mark (CAS: a newer one stays).
 bool slice_marked(P* p) noexcept {
   uint32_t mark = p->preempt.load(std::memory_order_relaxed);
-  if (mark == 0 || mark - 1 != p->slicetick.load(std::memory_order_relaxed)) return false;
+  if (!mark_names(mark, p->slicetick.load(std::memory_order_relaxed))) return false;
   return p->preempt.compare_exchange_strong(mark, 0, std::memory_order_relaxed);
 }
 
@@ -1745,7 +1745,7 @@ bool preempt_requested() noexcept {
   M* m = getm();
   if (m == nullptr || m->curg == nullptr || m->p == nullptr) return false;
   const uint32_t mark = m->p->preempt.load(std::memory_order_relaxed);
-  return mark != 0 && mark - 1 == m->p->slicetick.load(std::memory_order_relaxed);
+  return mark_names(mark, m->p->slicetick.load(std::memory_order_relaxed));
 }
 
 void preempt_disable() noexcept {
@@ -1768,7 +1768,7 @@ __attribute__((noinline)) void preempt_slow(M* m, P* p) noexcept {
   if (m->curg == nullptr) return;        // the M's scheduler code: no goroutine to yield
   if (m->curg->preempt_off > 0) return;  // preempt_disable(): the mark waits
   uint32_t mark = p->preempt.load(std::memory_order_relaxed);
-  const bool current = mark != 0 && mark - 1 == p->slicetick.load(std::memory_order_relaxed);
+  const bool current = mark_names(mark, p->slicetick.load(std::memory_order_relaxed));
   // CAS: a newer mark stored meanwhile stays.
   p->preempt.compare_exchange_strong(mark, 0, std::memory_order_relaxed);
   if (!current) return;

@@ -167,9 +167,15 @@ constexpr bool ring_take_now(bool running, bool switching, uint32_t seen_tail, u
 // the readied goroutine on its own P (its owner drops the mark). A slice
 // whose tick + 1 wraps to 0 never defers. Pure: tested on synthetic looks
 // (goroutine_test.cc).
+// mark_names(): a P's mark (0: none, else tick + 1: the preemption mark
+// names a slicetick, the deferred-wake mark a schedtick) names `tick`, the
+// P's current one. The one encoding every mark of scheduler.cc uses.
+constexpr bool mark_names(uint32_t mark, uint32_t tick) noexcept {
+  return mark != 0 && mark - 1 == tick;
+}
 // deferred_mark_live(): the mark names the running slice and something waits.
 constexpr bool deferred_mark_live(uint32_t mark, uint32_t tick, bool queued) noexcept {
-  return mark != 0 && mark - 1 == tick && queued;
+  return mark_names(mark, tick) && queued;
 }
 constexpr bool deferred_wake_due(uint32_t mark, uint32_t tick, bool queued,
                                  uint32_t seen) noexcept {
