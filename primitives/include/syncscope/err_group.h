@@ -50,8 +50,9 @@
 //     can never make a running thread block on a new channel).
 //
 // Memory ordering: everything a function did happens-before wait() returns
-// (WaitGroup: done() -> wait()); the first error is written under the
-// group's mutex and read under it by wait().
+// (WaitGroup: done() -> wait()), its function object's destruction (and
+// so that of everything it captured) included; the first error is written
+// under the group's mutex and read under it by wait().
 //
 // Fairness: go() calls blocked on the limit are admitted in FIFO order (the
 // channel's blocked senders are served FIFO); try_go may take a token ahead
@@ -76,6 +77,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <type_traits>
@@ -178,15 +180,25 @@ class ErrGroup {
     if (ec || ex) fail(st, ec, std::move(ex));
   }
 
-  // Starts the thread that runs f and then gives its token back to `sem`
-  // (the channel it was taken from; nil = no limit) and calls done().
+  // Starts the thread that runs f, destroys f (and so everything it
+  // captured), gives its token back to `sem` (the channel it was taken
+  // from; nil = no limit), drops its handle on that channel and calls
+  // done(). done() is the thread's last use of anything but its reference
+  // to the shared state: once wait() returns, no function object of the
+  // group is still alive and no thread of the group touches the caller's
+  // objects (a captured Context, a resource whose destructor must have run)
+  // while the caller goes on — or while its process exits.
   template <class F>
   void start(Chan<Signal> sem, F&& f) {
     st_->wg.add(1);
     try {
-      std::thread([st = st_, sem, f = std::decay_t<F>(std::forward<F>(f))]() mutable {
-        run(*st, f);
+      std::thread([st = st_, sem,
+                   f = std::optional<std::decay_t<F>>(std::in_place,
+                                                      std::forward<F>(f))]() mutable {
+        run(*st, *f);
+        f.reset();
         if (!sem.is_nil()) (void)sem.receive();
+        sem = Chan<Signal>();
         st->wg.done();
       }).detach();
     } catch (...) {
