@@ -699,11 +699,14 @@ def summary_rows(run_dir, suite_data, context):
                 continue
             lat.append([key_label(r.key()), r.impl, fmt_ns(r.value("lat_p50_ns")),
                         fmt_ns(r.value("lat_p99_ns")), fmt_ns(r.value("lat_p999_ns")),
-                        fmt_num(r.value("cpu_ns_per_msg")), fmt_num(r.value("ctx_switches_per_msg"))])
+                        fmt_num(r.value("cpu_ns_per_msg")), fmt_num(r.value("ctx_switches_per_msg")),
+                        fmt_num(r.value("runq_wait_cpus"))])
     if lat:
-        tables.append(Table("Latency percentiles and cost per message (headline cases)",
+        tables.append(Table("Latency percentiles and cost per message (headline cases; threads "
+                            "waiting for a CPU = the run delay of the case's threads over the "
+                            "run's wall time, the average number runnable but not running)",
                             ["case", "implementation", "p50", "p99", "p99.9", "CPU ns / msg",
-                             "context switches / msg"], lat))
+                             "context switches / msg", "threads waiting for a CPU"], lat))
     return tables
 
 
@@ -764,6 +767,8 @@ def notes(run_dir, suite_data, context):
         out.append("Threading models: %s." % ctx["channels_models"])
     if ctx.get("channels_neighbour"):
         out.append("Noisy neighbour: %s." % ctx["channels_neighbour"])
+    if ctx.get("channels_run_delay"):
+        out.append("Run delay (threads waiting for a CPU): %s." % ctx["channels_run_delay"])
     if ctx.get("channels_boost_fiber"):
         out.append("Boost.Fiber: %s." % ctx["channels_boost_fiber"])
     if ctx.get("channels_not_registered"):

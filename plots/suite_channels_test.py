@@ -40,12 +40,14 @@ def name(impl, case, cap, threads, msg="8", work=None):
     return n
 
 
-def counters(ns, lat=True):
+def counters(ns, lat=True, impl="Chan"):
     c = {"ns_per_msg": ns, "msgs_per_s": 1e9 / ns, "units": 1000.0, "messages": 1000.0,
          "cpu_ns_per_msg": ns * 1.5, "ctx_switches_per_msg": 0.01}
     if lat:
         c.update({"lat_p50_ns": ns * 3, "lat_p99_ns": ns * 10, "lat_p999_ns": ns * 30,
                   "lat_samples": 64.0})
+    if impl != "go_chan":
+        c["runq_wait_cpus"] = 0.25
     return c
 
 
@@ -58,7 +60,7 @@ def channel_specs(impls=tuple(BASE_NS), ratio_overrides=None):
     def add(impl, case, cap, threads, msg="8", work=None, factor=1.0, lat=True):
         ns = BASE_NS[impl] * factor * ratio_overrides.get((impl, case, cap), 1.0)
         specs.append(fx.BenchSpec(name(impl, case, cap, threads, msg, work) + SUFFIX,
-                                  counters=counters(ns, lat), label="placement=none;pus=unpinned",
+                                  counters=counters(ns, lat, impl), label="placement=none;pus=unpinned",
                                   explicit_threads=False))
     for impl in impls:
         for cap in CAPS[impl]:
@@ -345,6 +347,14 @@ class RatioTableTest(unittest.TestCase):
             {r.key() for r in self.rows if r.impl == "go_chan"}
         self.assertEqual(len(t.rows), len(both))
         self.assertEqual(sum(1 for row in t.rows if row[0].startswith("★")), 3)
+
+    def test_latency_table_carries_the_run_delay(self):
+        t = [t for t in sc.summary_rows("/nonexistent", self.suite, {})
+             if t.title.startswith("Latency percentiles")][0]
+        self.assertEqual(t.columns[-1], "threads waiting for a CPU")
+        by_impl = {row[1]: row[-1] for row in t.rows}
+        self.assertEqual(by_impl["Chan"], "0.250")  # from the counters
+        self.assertEqual(by_impl["go_chan"], "—")  # the fixture's go_chan rows have none
 
     def test_every_implementation_table_marks_missing(self):
         t = sc.summary_rows("/nonexistent", self.suite, {})[1]

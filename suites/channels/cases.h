@@ -24,7 +24,11 @@
 // them all (split evenly); nobody waits for a particular consumer, so a
 // rendezvous channel completes too. getrusage(RUSAGE_SELF) around the gate
 // and the joins gives CPU time and context switches of the whole process
-// (only the case's threads run then).
+// (only the case's threads run then). The run delay (common/run_delay.h:
+// time runnable but not on a CPU) of the case's threads over the same
+// window tells a run that waited for CPUs from one whose threads slept: on
+// threads, each party's own from the gate to its finish; on goroutines,
+// every thread of the process but the neighbour's (the M's outlive runs).
 //
 // The threading model (the model axis, issue 11): with Model::kThread the
 // parties are fresh std::threads as above; with Model::kGoroutine they are
@@ -101,6 +105,8 @@
 #define SYNCSCOPE_SUITES_CHANNELS_CASES_H_
 
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -108,6 +114,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -120,6 +127,7 @@
 #include "common/calibrated_work.h"
 #include "common/harness.h"
 #include "common/histogram.h"
+#include "common/run_delay.h"
 
 namespace syncscope::suites::channels {
 
@@ -248,6 +256,10 @@ struct Outcome {
   // ... and channel hand-offs' idle-M wakes (scheduler.cc, "Deferring the
   // wake of a hand-off"): deferred, and of those made after all.
   uint64_t g_wakes_deferred = 0, g_deferred_wakes_made = 0;
+  // The run delay of the case's threads over the run (run_delay.h: time
+  // runnable but not on a CPU), summed; false where it cannot be read.
+  bool have_run_delay = false;
+  double run_delay_s = 0;
   uint64_t sink = 0;
 };
 
@@ -260,6 +272,10 @@ struct alignas(128) Slot {
   // close: sum of close -> last wake-up (closer only); handoff_runon: sum
   // of send -> receiver running (receiver only)
   double spans_ns = 0;
+  // Model::kThread: the party's thread id and its run delay at the gate
+  // (read by the benchmark thread) and after its share (read by itself).
+  pid_t tid = 0;
+  std::optional<uint64_t> run_delay_start, run_delay_end;
 };
 
 // Waits politely for another party (see the banner).
@@ -312,10 +328,12 @@ Outcome run_team(const CaseSpec& c, int n, const std::vector<int>& pus, Body&& b
   auto party = [&](int i) {
     Slot& s = *slots[static_cast<size_t>(i)];
     if (!goroutines && !pus.empty()) pin_to(pus[static_cast<size_t>(i) % pus.size()]);
+    if (!goroutines) s.tid = static_cast<pid_t>(syscall(SYS_gettid));
     ready.fetch_add(1, std::memory_order_acq_rel);
     while (!go_flag.load(std::memory_order_acquire)) relax();
     body(i, s);
     s.finish_ns = now_ns();
+    if (!goroutines) s.run_delay_end = thread_run_delay_ns();
     if constexpr (HasChanStats<A>) {
       if (!goroutines) s.stats = A::thread_stats();
     }
@@ -339,6 +357,15 @@ Outcome run_team(const CaseSpec& c, int n, const std::vector<int>& pus, Body&& b
   rusage r0{}, r1{};
   const Neighbour::Usage n0 = nb != nullptr ? nb->usage() : Neighbour::Usage{};
   const GoroutineStats g0 = goroutine_stats();
+  // Run delay at the gate: each party thread's own, or (goroutines, whose
+  // M's live on) every thread of the process but the neighbour's.
+  const std::vector<pid_t> nb_tids = nb != nullptr ? nb->tids() : std::vector<pid_t>{};
+  std::optional<uint64_t> rd0;
+  if (goroutines) {
+    rd0 = process_run_delay_ns(nb_tids);
+  } else {
+    for (auto& s : slots) s->run_delay_start = task_run_delay_ns(s->tid);
+  }
   getrusage(RUSAGE_SELF, &r0);
   const uint64_t t0 = now_ns();
   go_flag.store(true, std::memory_order_release);
@@ -348,6 +375,7 @@ Outcome run_team(const CaseSpec& c, int n, const std::vector<int>& pus, Body&& b
     for (auto& t : threads) t.join();
   }
   getrusage(RUSAGE_SELF, &r1);
+  const std::optional<uint64_t> rd1 = goroutines ? process_run_delay_ns(nb_tids) : std::nullopt;
   const GoroutineStats g1 = goroutine_stats();
   const Neighbour::Usage n1 = nb != nullptr ? nb->usage() : Neighbour::Usage{};
   Outcome o;
@@ -363,6 +391,22 @@ Outcome run_team(const CaseSpec& c, int n, const std::vector<int>& pus, Body&& b
     o.measured_s += s->spans_ns * 1e-9;
   }
   o.wall_s = static_cast<double>(last - t0) * 1e-9;
+  if (goroutines) {
+    o.have_run_delay = rd0 && rd1;
+    if (o.have_run_delay) o.run_delay_s = static_cast<double>(*rd1 - std::min(*rd0, *rd1)) * 1e-9;
+  } else {
+    o.have_run_delay = true;
+    for (auto& s : slots) {
+      if (!s->run_delay_start || !s->run_delay_end) {
+        o.have_run_delay = false;
+        break;
+      }
+      o.run_delay_s +=
+          static_cast<double>(*s->run_delay_end - std::min(*s->run_delay_start, *s->run_delay_end)) *
+          1e-9;
+    }
+    if (!o.have_run_delay) o.run_delay_s = 0;
+  }
   o.cpu_s = std::max(0.0, rusage_cpu_s(r1) - rusage_cpu_s(r0) - (n1.cpu_s - n0.cpu_s));
   o.ctx_switches =
       std::max(0.0, static_cast<double>((r1.ru_nvcsw - r0.ru_nvcsw) + (r1.ru_nivcsw - r0.ru_nivcsw)) -

@@ -62,6 +62,12 @@
 //                     send -> the receiver running, every message)
 //   lat_max_ns        handoff_runon only: the longest of those waits
 //   cpu_ns_per_msg, ctx_switches_per_msg   getrusage(RUSAGE_SELF) deltas
+//   runq_wait_ns_per_msg, runq_wait_cpus
+//                     the run delay of the case's threads (time runnable,
+//                     waiting for a CPU; cases.h), per message and over the
+//                     wall time: the average number of them that waited for
+//                     a CPU. Left out where /proc/.../schedstat cannot be
+//                     read (the context's run_delay says so).
 //   units, messages   what the run did
 //   blocked_per_msg, parks_per_msg, lock_contended_per_msg, spins_per_msg
 //                     Chan on threads only: its per-thread ChanStats
@@ -94,6 +100,7 @@
 #include "channels/cases.h"
 #include "channels/neighbour.h"
 #include "common/harness.h"
+#include "common/run_delay.h"
 
 namespace syncscope::suites::channels {
 namespace {
@@ -411,6 +418,10 @@ void BM_Channel(benchmark::State& state, CaseSpec c, std::string name) {
   }
   k["cpu_ns_per_msg"] = o.cpu_s * 1e9 / msgs;
   k["ctx_switches_per_msg"] = o.ctx_switches / msgs;
+  if (o.have_run_delay) {
+    k["runq_wait_ns_per_msg"] = o.run_delay_s * 1e9 / msgs;
+    k["runq_wait_cpus"] = o.run_delay_s / std::max(o.wall_s, 1e-12);
+  }
   if (c.model == Model::kGoroutine) {
     k["g_parks_per_msg"] = static_cast<double>(o.g_parks) / msgs;
     k["g_switches_per_msg"] = static_cast<double>(o.g_switches) / msgs;
@@ -535,6 +546,13 @@ void register_all() {
           "benchmark's pilot and stopped after it; its CPU time and context switches are "
           "subtracted from cpu_ns_per_msg / ctx_switches_per_msg; the Go peer starts the "
           "same neighbour as a child process");
+  benchmark::AddCustomContext(
+      "channels_run_delay",
+      thread_run_delay_ns()
+          ? "runq_wait_*: /proc/<pid>/task/<tid>/schedstat run delay of the case's threads "
+            "(threads: each party, gate to finish; goroutines: every thread but the "
+            "neighbour's); go_chan: every thread of the Go process"
+          : "unavailable: /proc/thread-self/schedstat cannot be read (no runq_wait_* fields)");
   benchmark::AddCustomContext(
       "channels_not_registered",
       "select/popular: only Chan and go_chan have select; close: tbb abort() "

@@ -105,6 +105,12 @@ class Neighbour {
   }
 
   bool running() const noexcept { return !slots_.empty(); }
+  // The busy threads' ids (left out of the cases' run delay).
+  std::vector<pid_t> tids() const {
+    std::vector<pid_t> v;
+    for (const auto& s : slots_) v.push_back(s->tid.load(std::memory_order_acquire));
+    return v;
+  }
   int threads() const noexcept { return static_cast<int>(slots_.size()); }
   const char* policy() const noexcept {
     return idle_refused_.load(std::memory_order_relaxed) ? "nice19" : "sched_idle";

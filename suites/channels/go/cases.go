@@ -1,7 +1,10 @@
 package main
 
 import (
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -56,7 +59,12 @@ type outcome struct {
 	units, messages   uint64
 	hist              *hist.Histogram
 	cpuS, ctxSwitches float64
-	sink              uint64
+	// runDelayS: the run delay of every thread of this process over the run
+	// (time runnable, waiting for a CPU; the C++ suite's
+	// common/run_delay.h); haveRunDelay false where schedstat is unreadable.
+	runDelayS    float64
+	haveRunDelay bool
+	sink         uint64
 }
 
 func messagesOf(c caseSpec, units uint64) uint64 {
@@ -92,6 +100,33 @@ func rusageNow() (cpu float64, csw float64) {
 	return cpu, float64(ru.Nvcsw + ru.Nivcsw)
 }
 
+// runDelayNow sums the second field of /proc/self/task/*/schedstat (ns a
+// thread spent runnable but not on a CPU) over this process's live threads
+// (the Go runtime's M's outlive a run); ok is false where it cannot be read.
+func runDelayNow() (ns uint64, ok bool) {
+	if _, err := os.Stat("/proc/thread-self/schedstat"); err != nil {
+		return 0, false
+	}
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return 0, false
+	}
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/schedstat")
+		if err != nil {
+			continue // exited meanwhile
+		}
+		f := strings.Fields(string(b))
+		if len(f) != 3 {
+			continue
+		}
+		if v, err := strconv.ParseUint(f[1], 10, 64); err == nil {
+			ns += v
+		}
+	}
+	return ns, true
+}
+
 // runTeam runs body(i, slot) on n goroutines released together; the clock
 // runs from the release to the last one's finish.
 func runTeam(n int, body func(i int, s *slot)) outcome {
@@ -118,12 +153,18 @@ func runTeam(n int, body func(i int, s *slot)) outcome {
 	for atomic.LoadInt32(&ready) < int32(n) {
 		runtime.Gosched()
 	}
+	rd0, ok0 := runDelayNow()
 	cpu0, csw0 := rusageNow()
 	t0 := nowNs()
 	atomic.StoreInt32(&gate, 1)
 	wg.Wait()
 	cpu1, csw1 := rusageNow()
+	rd1, ok1 := runDelayNow()
 	o := outcome{hist: hist.New()}
+	if ok0 && ok1 && rd1 >= rd0 {
+		o.haveRunDelay = true
+		o.runDelayS = float64(rd1-rd0) * 1e-9
+	}
 	last := t0
 	for _, s := range slots {
 		if s.finish > last {

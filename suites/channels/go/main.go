@@ -183,6 +183,10 @@ func counters(c caseSpec, o outcome) map[string]float64 {
 		k["ns_per_msg"] = ns / msgs
 		k["msgs_per_s"] = msgs / math.Max(o.measuredS, 1e-12)
 	}
+	if o.haveRunDelay {
+		k["runq_wait_ns_per_msg"] = o.runDelayS * 1e9 / msgs
+		k["runq_wait_cpus"] = o.runDelayS / math.Max(o.wallS, 1e-12)
+	}
 	if c.kind == "pingpong" {
 		k["ns_per_roundtrip"] = ns / math.Max(float64(o.units), 1)
 	}
