@@ -555,12 +555,19 @@ uint32_t ChanCore::len() const noexcept {
 void ring_snooze(uint32_t& step) noexcept {
   // Short exponential pauses first (the other thread is a few instructions
   // from its stamp store), then yield: it may have been preempted there.
+  ChanStats& st = tls_stats;
+  ++st.ring_snoozes;
   if (step <= kBackoffMaxStep) {
     for (uint32_t i = 0; i < (1u << step); ++i) arch::cpu_relax();
     preempt_point();  // goroutine safe point (goroutine.h, "Preemption")
     ++step;
   } else {
+    // The clock only here: a yield costs a system call anyway.
+    const Clock::time_point t0 = Clock::now();
     sched_yield();
+    ++st.ring_yields;
+    st.ring_yield_ns += static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
   }
 }
 
@@ -577,6 +584,7 @@ thread_local InFlightMeeting tls_in_flight;
 bool first_in_flight_meeting(const void* ch, uint64_t pos) noexcept {
   InFlightMeeting& m = tls_in_flight;
   if (m.ch == ch && m.pos == pos) return false;
+  ++tls_stats.in_flight_left;
   m.ch = ch;
   m.pos = pos;
   return true;
