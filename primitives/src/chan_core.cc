@@ -190,15 +190,18 @@ namespace {
 // it and parks (parks_per_msg about 2/cap, 0.13-0.18 at cap 16, both
 // sides alike). Each park is a futex wait, a wake and, on a loaded
 // machine, a wait for the CPU: 7-15 us, of which the spin before parking
-// (twice the budget's floor) is about 2. Go's goroutines hand off on one
-// P in user space and never need a second CPU. The waits on a slot in
-// flight (a partner preempted between its CAS and its stamp store; see
+// (twice the budget's floor) is about 2. Spinning less did not help: a
+// floor of 100 ns instead of kWaitSpinMinNs parked more often (mpsc and
+// select_rx 1.05-1.34x the time; spsc 0.42x, but most of its runs found
+// both CPUs and did not park at all). Go's goroutines hand off on one P in
+// user space and never need a second CPU. The waits on a slot in flight
+// (a partner preempted between its CAS and its stamp store; see
 // ChanStats::in_flight_left, ring_yields, ring_yield_ns) were 0-150 ns
 // per message in those runs against 1-5 us, so neither a group stamp
 // (FastForward / B-Queue) nor another in-flight rule would close that
 // gap. Given both CPUs (the threads at SCHED_FIFO) the same rows park
 // about never. (Issue 11, thr4: 5 alternating rounds each way, load
-// 12-19.)
+// 6-19.)
 constexpr int64_t kWaitSpinMinNs = 1000;
 constexpr int64_t kWaitSpinCapNs = 100000;
 constexpr int64_t kUnparkInitialNs = 25000;
