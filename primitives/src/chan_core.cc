@@ -181,6 +181,27 @@ namespace {
 // (Issue 11, thr3: each variant chosen at run time in one binary, so the
 // code placement was the same; threads at SCHED_FIFO against builds at
 // load 3-9, 5 alternating rounds of 3 repetitions each.)
+//
+// What no batch or layout can do (issue 11, thr4): when the process gets
+// at most one CPU's time (the other CPU busy with another process:
+// cpu_ns_per_msg <= ns_per_msg in the suite's rows), its threads cannot
+// run side by side, and each ring's worth of messages costs a park on
+// each side: the producer fills the ring and parks, the consumer drains
+// it and parks (parks_per_msg about 2/cap, 0.13-0.18 at cap 16, both
+// sides alike). Each park is a futex wait, a wake and, on a loaded
+// machine, a wait for the CPU: 7-15 us, of which the spin before parking
+// (twice the budget's floor) is about 2. Spinning less did not help: a
+// floor of 100 ns instead of kWaitSpinMinNs parked more often (mpsc and
+// select_rx 1.05-1.34x the time; spsc 0.42x, but most of its runs found
+// both CPUs and did not park at all). Go's goroutines hand off on one P in
+// user space and never need a second CPU. The waits on a slot in flight
+// (a partner preempted between its CAS and its stamp store; see
+// ChanStats::in_flight_left, ring_yields, ring_yield_ns) were 0-150 ns
+// per message in those runs against 1-5 us, so neither a group stamp
+// (FastForward / B-Queue) nor another in-flight rule would close that
+// gap. Given both CPUs (the threads at SCHED_FIFO) the same rows park
+// about never. (Issue 11, thr4: 5 alternating rounds each way, load
+// 6-19.)
 constexpr int64_t kWaitSpinMinNs = 1000;
 constexpr int64_t kWaitSpinCapNs = 100000;
 constexpr int64_t kUnparkInitialNs = 25000;
@@ -555,12 +576,19 @@ uint32_t ChanCore::len() const noexcept {
 void ring_snooze(uint32_t& step) noexcept {
   // Short exponential pauses first (the other thread is a few instructions
   // from its stamp store), then yield: it may have been preempted there.
+  ChanStats& st = tls_stats;
+  ++st.ring_snoozes;
   if (step <= kBackoffMaxStep) {
     for (uint32_t i = 0; i < (1u << step); ++i) arch::cpu_relax();
     preempt_point();  // goroutine safe point (goroutine.h, "Preemption")
     ++step;
   } else {
+    // The clock only here: a yield costs a system call anyway.
+    const Clock::time_point t0 = Clock::now();
     sched_yield();
+    ++st.ring_yields;
+    st.ring_yield_ns += static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
   }
 }
 
@@ -577,6 +605,7 @@ thread_local InFlightMeeting tls_in_flight;
 bool first_in_flight_meeting(const void* ch, uint64_t pos) noexcept {
   InFlightMeeting& m = tls_in_flight;
   if (m.ch == ch && m.pos == pos) return false;
+  ++tls_stats.in_flight_left;
   m.ch = ch;
   m.pos = pos;
   return true;

@@ -932,6 +932,69 @@ TEST(RingInFlightTest, ASendMeetingAReceiveInFlightOnAFullRingWouldBlockThenComp
   threads.join();
 }
 
+// ChanStats' in-flight counters (issue 11, thr4: how often, and how long, a
+// thread waits on a slot whose partner is between its CAS and its stamp
+// store). A lock-free try that meets the send in flight leaves it (one
+// in_flight_left); the blocking receive that follows meets the same
+// operation again and waits on the slot (ring_snooze: backoff steps, then
+// sched_yield), so in_flight_left stays 1. The receiver's counters are its
+// own (per thread), read on its thread after the receive. Whether its wait
+// lasted past the backoff into a yield depends on when it ran, so attempts
+// repeat until one did; what each attempt asserts holds for every schedule.
+TEST(RingInFlightTest, TheCountersSayWhoMetAnOperationInFlightAndHowItWaited) {
+  {
+    // No partner in flight: nothing counted.
+    reset_chan_thread_stats();
+    Chan<int> c(4);
+    for (int i = 0; i < 100; ++i) {
+      c.send(i);
+      EXPECT_EQ(c.receive(), i);
+    }
+    EXPECT_EQ(c.try_receive().status, RecvStatus::kWouldBlock);
+    const ChanStats st = chan_thread_stats();
+    EXPECT_EQ(st.in_flight_left, 0u);
+    EXPECT_EQ(st.ring_snoozes, 0u);
+    EXPECT_EQ(st.ring_yields, 0u);
+    EXPECT_EQ(st.ring_yield_ns, 0u);
+  }
+  bool yielded = false;
+  for (int attempt = 0; attempt < 50 && !yielded; ++attempt) {
+    Chan<Gated> c(4);
+    Threads threads;
+    Gated::arm(0);  // the send's move into the slot is held
+    threads.spawn([&] { c.send(Gated(7)); });
+    ASSERT_TRUE(eventually([] { return Gated::holding.load(); }));
+    std::atomic<bool> tried{false};
+    ChanStats after_try{};
+    ChanStats after_receive{};
+    int got = -1;
+    threads.spawn([&] {
+      reset_chan_thread_stats();
+      EXPECT_EQ(c.try_receive().status, RecvStatus::kWouldBlock);
+      after_try = chan_thread_stats();
+      tried.store(true);
+      auto r = c.receive();
+      after_receive = chan_thread_stats();
+      got = r.has_value() ? r->v : -2;
+    });
+    ASSERT_TRUE(eventually([&] { return tried.load(); }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2 * (attempt + 1)));
+    Gated::release.store(true);
+    threads.join();
+    Gated::disarm();
+    EXPECT_EQ(got, 7);
+    EXPECT_EQ(after_try.in_flight_left, 1u);
+    EXPECT_EQ(after_try.ring_snoozes, 0u);
+    EXPECT_EQ(after_receive.in_flight_left, 1u);  // met again: waited, not left
+    EXPECT_LE(after_receive.ring_yields, after_receive.ring_snoozes);
+    if (after_receive.ring_yields == 0) {
+      EXPECT_EQ(after_receive.ring_yield_ns, 0u);
+    }
+    yielded = after_receive.ring_yields > 0;
+  }
+  EXPECT_TRUE(yielded);
+}
+
 // A sender blocked on a full ring whose receiver frees fewer slots than the
 // batch target and then stops must still complete: the batch is an
 // optimisation of the spin, never a condition of the send. The same for a

@@ -139,6 +139,11 @@ struct BlockStats {
   uint64_t parks = 0;           // ... and slept (futex)
   uint64_t lock_contended = 0;  // channel-lock acquisitions that missed the first CAS
   uint64_t spins = 0;           // cpu_relax() hints spent waiting (bounded spinning)
+  // Waits on a ring slot whose partner operation is in flight (ChanStats):
+  uint64_t in_flight_left = 0;  // lock-free tries that left it to the batch wait
+  uint64_t ring_snoozes = 0;    // backoff steps and yields on a slot / stale position
+  uint64_t ring_yields = 0;     // ... of which sched_yield
+  uint64_t ring_yield_ns = 0;   // wall time in those yields
 };
 
 template <class A>
@@ -207,7 +212,8 @@ struct ChanAdapter {
 
   static BlockStats thread_stats() {
     const ChanStats s = chan_thread_stats();
-    return BlockStats{s.blocked, s.parks, s.lock_contended, s.spins};
+    return BlockStats{s.blocked,        s.parks,        s.lock_contended, s.spins,
+                      s.in_flight_left, s.ring_snoozes, s.ring_yields,    s.ring_yield_ns};
   }
 };
 

@@ -388,6 +388,10 @@ Outcome run_team(const CaseSpec& c, int n, const std::vector<int>& pus, Body&& b
     o.stats.parks += s->stats.parks;
     o.stats.lock_contended += s->stats.lock_contended;
     o.stats.spins += s->stats.spins;
+    o.stats.in_flight_left += s->stats.in_flight_left;
+    o.stats.ring_snoozes += s->stats.ring_snoozes;
+    o.stats.ring_yields += s->stats.ring_yields;
+    o.stats.ring_yield_ns += s->stats.ring_yield_ns;
     o.measured_s += s->spans_ns * 1e-9;
   }
   o.wall_s = static_cast<double>(last - t0) * 1e-9;

@@ -75,6 +75,14 @@
 //                     acquisitions that missed the first CAS, and cpu_relax
 //                     hints spent spinning — the bounded spinning before
 //                     parking, measured)
+//   in_flight_left_per_msg, ring_snoozes_per_msg, ring_yields_per_msg,
+//   ring_yield_ns_per_msg
+//                     Chan on threads only: waits on a ring slot whose
+//                     partner operation is in flight (its CAS done, its
+//                     stamp not yet stored): lock-free tries that left it
+//                     to the batch wait, ring_snooze pauses (a backoff step
+//                     or a sched_yield; also on a stale position), the
+//                     yields among them and the wall time spent in them
 //   g_parks_per_msg, g_switches_per_msg, g_steals_per_msg, gomaxprocs,
 //   g_idle_m_wakes_per_msg, g_runnext_steals_per_msg,
 //   g_runnext_backoffs_per_msg, g_spin_polls_per_msg, g_ring_backoffs_per_msg,
@@ -439,6 +447,10 @@ void BM_Channel(benchmark::State& state, CaseSpec c, std::string name) {
     k["parks_per_msg"] = static_cast<double>(o.stats.parks) / msgs;
     k["lock_contended_per_msg"] = static_cast<double>(o.stats.lock_contended) / msgs;
     k["spins_per_msg"] = static_cast<double>(o.stats.spins) / msgs;
+    k["in_flight_left_per_msg"] = static_cast<double>(o.stats.in_flight_left) / msgs;
+    k["ring_snoozes_per_msg"] = static_cast<double>(o.stats.ring_snoozes) / msgs;
+    k["ring_yields_per_msg"] = static_cast<double>(o.stats.ring_yields) / msgs;
+    k["ring_yield_ns_per_msg"] = static_cast<double>(o.stats.ring_yield_ns) / msgs;
   }
   std::string label = c.model == Model::kGoroutine
                           ? "placement=none;pus=unpinned;model=goroutine;GOMAXPROCS=" +

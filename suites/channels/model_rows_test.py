@@ -29,7 +29,9 @@ RUNON = [
 CASES += RUNON
 COMMON = ("ns_per_msg", "msgs_per_s", "units", "messages", "cpu_ns_per_msg",
           "ctx_switches_per_msg")
-THREAD_ONLY = ("blocked_per_msg", "parks_per_msg", "lock_contended_per_msg", "spins_per_msg")
+THREAD_ONLY = ("blocked_per_msg", "parks_per_msg", "lock_contended_per_msg", "spins_per_msg",
+               "in_flight_left_per_msg", "ring_snoozes_per_msg", "ring_yields_per_msg",
+               "ring_yield_ns_per_msg")
 GOROUTINE_ONLY = ("g_parks_per_msg", "g_switches_per_msg", "g_steals_per_msg", "gomaxprocs",
                   "g_idle_m_wakes_per_msg", "g_runnext_steals_per_msg",
                   "g_runnext_backoffs_per_msg", "g_spin_polls_per_msg",

@@ -281,6 +281,13 @@ struct ChanStats {
   uint64_t timeouts = 0;       // ... that gave up at their deadline
   uint64_t lock_contended = 0; // channel-lock acquisitions that missed the first CAS
   uint64_t lock_parks = 0;     // ... that slept on the lock's Sema
+  // Buffered ring, waits on another thread's operation in flight (its CAS
+  // on head_ / tail_ done, its stamp store not yet: Vyukov's queue is not
+  // lock-free in that window), or on a stale position (ring_snooze):
+  uint64_t in_flight_left = 0;  // lock-free tries that left a slot in flight to the batch wait
+  uint64_t ring_snoozes = 0;    // ring_snooze() pauses (each a backoff step or a yield)
+  uint64_t ring_yields = 0;     // ... of which sched_yield (its thread may be preempted)
+  uint64_t ring_yield_ns = 0;   // wall time spent in those sched_yield calls
 };
 
 // This thread's counters since it started or since the last reset.
