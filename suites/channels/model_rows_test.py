@@ -32,6 +32,8 @@ COMMON = ("ns_per_msg", "msgs_per_s", "units", "messages", "cpu_ns_per_msg",
 THREAD_ONLY = ("blocked_per_msg", "parks_per_msg", "lock_contended_per_msg", "spins_per_msg",
                "in_flight_left_per_msg", "ring_snoozes_per_msg", "ring_yields_per_msg",
                "ring_yield_ns_per_msg")
+RUN_DELAY = ("runq_wait_ns_per_msg", "runq_wait_cpus")
+HAVE_SCHEDSTAT = os.access("/proc/thread-self/schedstat", os.R_OK)
 GOROUTINE_ONLY = ("g_parks_per_msg", "g_switches_per_msg", "g_steals_per_msg", "gomaxprocs",
                   "g_idle_m_wakes_per_msg", "g_runnext_steals_per_msg",
                   "g_runnext_backoffs_per_msg", "g_spin_polls_per_msg",
@@ -60,6 +62,10 @@ class ModelRowsTest(SuiteRun):
                 self.assertEqual(k in b, goroutine, (name, k))
             for k in THREAD_ONLY:
                 self.assertEqual(k in b, not goroutine, (name, k))
+            for k in RUN_DELAY:  # common/run_delay.h, where the kernel has schedstats
+                self.assertEqual(k in b, HAVE_SCHEDSTAT, (name, k))
+                if HAVE_SCHEDSTAT:
+                    self.assertGreaterEqual(b[k], 0, (name, k))
             self.assertEqual("model=goroutine" in b["label"], goroutine, name)
             self.assertEqual("neighbour=" in b["label"], name.endswith("/neighbour:busy"), name)
             if name.endswith("/neighbour:busy"):
