@@ -1,10 +1,10 @@
 // The buffered ring on goroutines shared by many senders and receivers on
 // two P's: the shapes of the channels suite's mpmc rows (2 + 2, 4 + 4 and
 // 16 + 16 goroutines at caps 1, 16 and 1024, GOMAXPROCS = 2), where the
-// group may be split over both P's, its goroutines readied by channel
-// hand-offs into either P and left to their owner or stolen by the ring
-// rule's partner clause (scheduler.cc, "Stealing from a switching P's
-// ring"). Whatever P each goroutine runs on: each receiver sees each
+// group may be split over both P's: its goroutines readied by channel
+// hand-offs into either P, and stolen by the ring rule (scheduler.cc,
+// "Stealing from a switching P's ring"), so that the ring's CASes race
+// between P's. Whatever P each goroutine runs on: each receiver sees each
 // sender's values in order, every value is delivered exactly once, and
 // receivers see "closed" only after every value. No timing is asserted.
 // (The shape of issue 11 gmp3's stress, which was reverted with its rule.)

@@ -389,26 +389,6 @@ TEST_F(GoroutineTest, ASenderThatRunsOnUntilItsReceiverRunsGetsTheWakeMade) {
       << "no round of " << rounds.load() << " had its deferred wake made by the monitor";
 }
 
-// The ring rule's partner clause (scheduler.cc, "Stealing from a switching
-// P's ring") on synthetic looks: a thief leaves the ring only to a running,
-// switching owner that took something from it since the last look, and
-// only while its head goroutine was readied by a channel hand-off.
-TEST(RingRuleTest, ASwitchingPDrainingChannelPartnersKeepsThem) {
-  using internal::ring_leave_partners;
-  // Running, switching, a partner at the head, head moved (5 -> 6): leave.
-  EXPECT_TRUE(ring_leave_partners(true, true, true, 5, 6));
-  // Positions wrap modulo 2^32: any change of head is a move.
-  EXPECT_TRUE(ring_leave_partners(true, true, true, UINT32_MAX, 0));
-  // The owner took nothing from its ring in a whole poll: not left.
-  EXPECT_FALSE(ring_leave_partners(true, true, true, 6, 6));
-  // Not a partner at the head (spawned, yielded, woken by a mutex): not left.
-  EXPECT_FALSE(ring_leave_partners(true, true, false, 5, 6));
-  // A long runner (schedtick did not move: its M may be descheduled) or an
-  // idle P: robbed as before.
-  EXPECT_FALSE(ring_leave_partners(true, false, true, 5, 6));
-  EXPECT_FALSE(ring_leave_partners(false, true, true, 5, 6));
-}
-
 // The ring rule (scheduler.cc, "Stealing from a switching P's ring") on
 // synthetic looks: which goroutines in a victim's ring a thief may take.
 TEST(RingRuleTest, ASwitchingPKeepsWhatItDrainsWithinAPoll) {

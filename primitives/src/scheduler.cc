@@ -107,11 +107,6 @@ struct G {
   // resumes (exchange, acq_rel: it synchronizes with the waker's exchange).
   std::atomic<uint32_t> permit{kPermitNone};
   int64_t id = 0;           // unique, > 0; set by spawn
-  // Readied by a channel hand-off (ready() with chan_handoff) and not run
-  // since: set and cleared by ready(), cleared by execute() when it runs;
-  // read relaxed by a thief looking at a victim's ring (a hint for the ring
-  // rule's partner clause, "Stealing from a switching P's ring").
-  std::atomic<bool> chan_partner{false};
   G* link = nullptr;        // global run queue or free list; under Sched::mu
   bool in_syscall = false;  // inside a SyscallGuard; only the goroutine itself
   int preempt_off = 0;      // preempt_disable() depth; only the goroutine itself
@@ -210,8 +205,6 @@ struct M {
   // The runqtail of each P as this M saw it at the end of its last pass
   // looking for work (see "Stealing from a switching P's ring"); only this M.
   uint32_t seen_tail[kMaxProcs] = {};
-  // ... and its runqhead then (the ring rule's partner clause); only this M.
-  uint32_t seen_head[kMaxProcs] = {};
   bool thread_started = false;  // set once, by the startm that creates the thread
   // Counters: written only by this M (relaxed load+store), read by
   // goroutine_stats().
@@ -595,24 +588,6 @@ G* runq_get(P* p, bool* from_next = nullptr) {
 // stays on that P. (An earlier try watched the ring head for up to 1 us and
 // left the ring whenever it moved; reverted in 3e81b31 after a 3-round
 // measurement; this rule judges by what is still queued after a poll.)
-// The partner clause (issue 11, gmp4; ring_leave_partners in
-// internal/scheduler.h): at cap 1024 a member of an mpmc group runs
-// hundreds of messages per slice, so with 16 + 16 parties what was queued
-// at one look is still queued a poll later and the rule above takes it:
-// in the suite's quiet runs the group split for good (CPU time = 2x wall
-// time in every repetition at 8 and 32 parties), and split, every channel
-// operation moves a ring line between CPUs (35-56 ns/msg when the guest's
-// hand-offs are fast, 123-257 when slow; Go's lock-based chan 60 / 120;
-// on one P 23-30 ns/msg of CPU either way). So a thief also leaves a
-// running, switching P's ring while the goroutine at its head was readied
-// by a channel hand-off (G::chan_partner) and the owner took something
-// from its ring since the last look: the owner is draining a queue of
-// channel partners by itself. A P that ran dry then stays idle (it keeps
-// polling) and the group gathers on the P that runs it. The price: a
-// pool of workers fed through a channel whose jobs are shorter than a poll
-// stays on one P while its owner keeps up; a job that holds its P for a
-// whole poll (head does not move) or a descheduled M (schedtick does not
-// move) still lets the thief take half the ring.
 constexpr int64_t kRunnextBackoffNs = 1000;
 constexpr long kSpinPollSleepNs = 3000;  // Go: usleep(3)
 
@@ -641,13 +616,7 @@ uint32_t runq_grab(M* m, P* victim, G** batch, bool steal_next, bool* switching)
       const bool running = victim->running.load(std::memory_order_relaxed);
       const bool moved =
           victim->schedtick.load(std::memory_order_relaxed) != m->seen_tick[victim->id];
-      // The partner clause: the goroutine at the head was readied by a
-      // channel hand-off (a hint: it may be taken meanwhile, and the CAS
-      // below decides what is taken).
-      const G* first = victim->runq[head % kRunqSize].load(std::memory_order_relaxed);
-      const bool partner = first != nullptr && first->chan_partner.load(std::memory_order_relaxed);
-      if (ring_leave_partners(running, moved, partner, m->seen_head[victim->id], head) ||
-          !ring_take_now(running, moved, m->seen_tail[victim->id], head, tail)) {
+      if (!ring_take_now(running, moved, m->seen_tail[victim->id], head, tail)) {
         bump(m->ring_backoffs);
         *switching = true;  // its owner drains its ring: look again after a poll
         return 0;
@@ -721,7 +690,6 @@ bool others_switched(M* m, P* p, int nprocs) {
     if (q->running.load(std::memory_order_relaxed) && tick != m->seen_tick[i]) any = true;
     m->seen_tick[i] = tick;
     m->seen_tail[i] = q->runqtail.load(std::memory_order_relaxed);
-    m->seen_head[i] = q->runqhead.load(std::memory_order_relaxed);
   }
   return any;
 }
@@ -1418,9 +1386,6 @@ void execute(M* m, G* g) {
   m->inherit_slice = false;
   for (;;) {
     m->curg = g;
-    if (g->chan_partner.load(std::memory_order_relaxed)) {
-      g->chan_partner.store(false, std::memory_order_relaxed);  // runs: no longer queued
-    }
     bump(m->switches);
     P* const p = m->p;
     p->schedtick.store(p->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -1826,7 +1791,6 @@ bool ready(G* g, bool chan_handoff) noexcept {
     return false;
   }
   P* const p = m->p;
-  g->chan_partner.store(chan_handoff, std::memory_order_relaxed);  // before it is queued
   runq_put(p, g, /*next=*/true);  // Go's goready: the waker's runnext
   // Defer the wake when this P's goroutine readied g and g is all that
   // waits here (see "Deferring the wake of a hand-off").

@@ -154,22 +154,6 @@ constexpr bool ring_take_now(bool running, bool switching, uint32_t seen_tail, u
   return static_cast<int32_t>(still) > 0 && still <= tail - head;
 }
 
-// ring_leave_partners(): the partner clause of the ring rule (scheduler.cc,
-// "Stealing from a switching P's ring", issue 11 gmp4). A thief leaves a
-// running, switching victim's ring to its owner, whatever ring_take_now
-// says, while the goroutine at the ring's head was readied by a channel
-// hand-off (partner: goroutine_wake_chan_handoff, not run since) and the
-// owner took something from its ring since the thief's previous look
-// (head != seen_head): the owner is draining a queue of channel partners
-// by itself, and taking half of it would split the group over two P's.
-// An owner that took nothing from its ring in a whole poll, a long runner
-// and an idle P are robbed as before. Pure: tested on synthetic looks
-// (goroutine_test.cc).
-constexpr bool ring_leave_partners(bool running, bool switching, bool partner, uint32_t seen_head,
-                                   uint32_t head) noexcept {
-  return running && switching && partner && head != seen_head;
-}
-
 // ---- deferred wakes (scheduler.cc, "Deferring the wake of a hand-off") ----
 // deferred_wake_due(): should the monitor make the wake that a P's running
 // goroutine deferred? mark is the P's wake_deferred (0: none; else the
