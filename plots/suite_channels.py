@@ -700,13 +700,16 @@ def summary_rows(run_dir, suite_data, context):
             lat.append([key_label(r.key()), r.impl, fmt_ns(r.value("lat_p50_ns")),
                         fmt_ns(r.value("lat_p99_ns")), fmt_ns(r.value("lat_p999_ns")),
                         fmt_num(r.value("cpu_ns_per_msg")), fmt_num(r.value("ctx_switches_per_msg")),
-                        fmt_num(r.value("runq_wait_cpus"))])
+                        fmt_num(r.value("runq_wait_cpus")), fmt_ns(r.value("machine_line_handoff_ns"))])
     if lat:
         tables.append(Table("Latency percentiles and cost per message (headline cases; threads "
                             "waiting for a CPU = the run delay of the case's threads over the "
-                            "run's wall time, the average number runnable but not running)",
+                            "run's wall time, the average number runnable but not running; "
+                            "line hand-off = one cache line's one-way trip between two CPUs, "
+                            "probed just before the run: the machine's state)",
                             ["case", "implementation", "p50", "p99", "p99.9", "CPU ns / msg",
-                             "context switches / msg", "threads waiting for a CPU"], lat))
+                             "context switches / msg", "threads waiting for a CPU",
+                             "line hand-off"], lat))
     return tables
 
 

@@ -48,6 +48,7 @@ def counters(ns, lat=True, impl="Chan"):
                   "lat_samples": 64.0})
     if impl != "go_chan":
         c["runq_wait_cpus"] = 0.25
+        c["machine_line_handoff_ns"] = 24.0
     return c
 
 
@@ -348,11 +349,12 @@ class RatioTableTest(unittest.TestCase):
         self.assertEqual(len(t.rows), len(both))
         self.assertEqual(sum(1 for row in t.rows if row[0].startswith("★")), 3)
 
-    def test_latency_table_carries_the_run_delay(self):
+    def test_latency_table_carries_the_run_delay_and_the_machine_state(self):
         t = [t for t in sc.summary_rows("/nonexistent", self.suite, {})
              if t.title.startswith("Latency percentiles")][0]
-        self.assertEqual(t.columns[-1], "threads waiting for a CPU")
-        by_impl = {row[1]: row[-1] for row in t.rows}
+        self.assertEqual(t.columns[-2:], ["threads waiting for a CPU", "line hand-off"])
+        by_impl = {row[1]: row[-2] for row in t.rows}
+        self.assertEqual({row[1]: row[-1] for row in t.rows}["Chan"], "24 ns")
         self.assertEqual(by_impl["Chan"], "0.250")  # from the counters
         self.assertEqual(by_impl["go_chan"], "—")  # the fixture's go_chan rows have none
 

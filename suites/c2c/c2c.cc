@@ -1,14 +1,9 @@
 // Suite `c2c`: core-to-core latency.
 //
 // For a pair of PUs (a, b), two threads pinned to a and b pass one cache line
-// back and forth with compare-and-swap: the thread on a waits until the line
-// holds 2i and CASes it to 2i+1, the thread on b waits for 2i+1 and CASes it
-// to 2i+2. Each wait spins on a plain load first, so the only line transfers
-// are the ones the protocol needs. One sample = the time of R round trips on
-// the thread on a; one-way latency = sample / (2 R). We report the median and
-// spread over S samples. A fresh, line-aligned cell is allocated per pair, so
-// no pair inherits another's cache state. (The method is the CAS ping-pong of
-// core-to-core-latency by Nicolas Viennot; this is our own implementation.)
+// back and forth (common/line_handoff.h: the CAS ping-pong of
+// core-to-core-latency); one sample = R round trips, one-way latency =
+// sample / (2 R). We report the median and spread over S samples.
 //
 // Families: c2c/pu_a:A/pu_b:B/class:C   counters one_way_ns (median),
 //   one_way_ns_p10, one_way_ns_p90, one_way_ns_min, samples.
@@ -16,7 +11,8 @@
 // cross_package, cross_numa. Up to kAllPairsLimit PUs every pair a < b is
 // measured (latency is taken as symmetric); beyond that, at most
 // kPairsPerClass pairs per class are sampled, and the context says so
-// (c2c_mode = sampled_by_class).
+// (c2c_mode = sampled_by_class). The channels suite takes a short probe of
+// the same measurement beside its runs.
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -28,72 +24,22 @@
 #include <syncscope/arch/atomic.h>
 
 #include "common/harness.h"
+#include "common/line_handoff.h"
 #include "common/stats.h"
 
 namespace syncscope::suites {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr int kAllPairsLimit = 32;
 constexpr int kPairsPerClass = 8;
-
-struct alignas(128) Cell {
-  std::atomic<uint64_t> value{0};
-};
-
-struct PairResult {
-  Summary one_way_ns;
-  bool pinned = true;
-};
-
-// Waits until `cell` holds `from`, then CASes it to from + 1.
-inline void hand_over(std::atomic<uint64_t>& cell, uint64_t from) noexcept {
-  for (;;) {
-    while (cell.load(std::memory_order_relaxed) != from) arch::cpu_relax();
-    uint64_t expected = from;
-    if (cell.compare_exchange_strong(expected, from + 1, std::memory_order_acq_rel,
-                                     std::memory_order_relaxed))
-      return;
-  }
-}
-
-PairResult measure_pair(int pu_a, int pu_b, int rounds, int samples) {
-  auto cell = std::make_unique<Cell>();  // fresh line per pair
-  std::atomic<bool> pong_pinned{true};
-  std::thread pong([&] {
-    pong_pinned.store(pin_to(pu_b));
-    for (int s = 0; s < samples + 1; ++s)
-      for (int i = 0; i < rounds; ++i) hand_over(cell->value, 2 * (uint64_t(s) * rounds + i) + 1);
-  });
-  PairResult result;
-  std::vector<double> one_way;
-  one_way.reserve(samples);
-  result.pinned = pin_to(pu_a);
-  // Sample 0 warms the line and the threads up and is discarded.
-  for (int s = 0; s < samples + 1; ++s) {
-    const auto t0 = Clock::now();
-    for (int i = 0; i < rounds; ++i) hand_over(cell->value, 2 * (uint64_t(s) * rounds + i));
-    // Wait for the last pong so the sample covers whole round trips.
-    const uint64_t end = 2 * (uint64_t(s) * rounds + rounds);
-    while (cell->value.load(std::memory_order_acquire) != end) arch::cpu_relax();
-    const auto t1 = Clock::now();
-    if (s > 0)
-      one_way.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() / (2.0 * rounds));
-  }
-  pong.join();
-  pin_to(-1);
-  result.pinned = result.pinned && pong_pinned.load();
-  result.one_way_ns = summarize(one_way);
-  return result;
-}
 
 void BM_Pair(benchmark::State& state, int pu_a, int pu_b) {
   const bool full = options().profile == Profile::kFull;
   const int rounds = full ? 1000 : 200;
   const int samples = full ? 300 : 60;
-  PairResult r;
+  LineHandoff r;
   for (auto _ : state) {
-    r = measure_pair(pu_a, pu_b, rounds, samples);
+    r = measure_line_handoff(pu_a, pu_b, rounds, samples);
     state.SetIterationTime(r.one_way_ns.median * 1e-9);
   }
   if (!r.pinned) {

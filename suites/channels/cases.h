@@ -29,6 +29,11 @@
 // window tells a run that waited for CPUs from one whose threads slept: on
 // threads, each party's own from the gate to its finish; on goroutines,
 // every thread of the process but the neighbour's (the M's outlive runs).
+// Before the case's threads are created, a short probe of one cache line's
+// hand-off between two CPUs (common/line_handoff.h, well under 1 ms) records
+// the machine's state the run starts in: on a shared virtual machine it
+// flips between ~20 and ~100 ns within seconds, and every run that moves
+// lines between cores follows it.
 //
 // The threading model (the model axis, issue 11): with Model::kThread the
 // parties are fresh std::threads as above; with Model::kGoroutine they are
@@ -127,6 +132,7 @@
 #include "common/calibrated_work.h"
 #include "common/harness.h"
 #include "common/histogram.h"
+#include "common/line_handoff.h"
 #include "common/run_delay.h"
 
 namespace syncscope::suites::channels {
@@ -260,6 +266,10 @@ struct Outcome {
   // runnable but not on a CPU), summed; false where it cannot be read.
   bool have_run_delay = false;
   double run_delay_s = 0;
+  // The machine's state just before the run (line_handoff.h's probe: one
+  // cache line's one-way hand-off between two CPUs, ns); nullopt with one
+  // CPU or when the probe could not pin.
+  std::optional<double> line_handoff_ns;
   uint64_t sink = 0;
 };
 
@@ -320,6 +330,8 @@ inline double rusage_cpu_s(const rusage& r) {
 // together (see the banner).
 template <class A, class Body>
 Outcome run_team(const CaseSpec& c, int n, const std::vector<int>& pus, Body&& body) {
+  // Before the parties exist, so that nothing of the run competes with it.
+  const std::optional<double> handoff = probe_line_handoff_ns();
   std::vector<std::unique_ptr<Slot>> slots;
   for (int i = 0; i < n; ++i) slots.push_back(std::make_unique<Slot>());
   std::atomic<int> ready{0};
@@ -379,6 +391,7 @@ Outcome run_team(const CaseSpec& c, int n, const std::vector<int>& pus, Body&& b
   const GoroutineStats g1 = goroutine_stats();
   const Neighbour::Usage n1 = nb != nullptr ? nb->usage() : Neighbour::Usage{};
   Outcome o;
+  o.line_handoff_ns = handoff;
   uint64_t last = t0;
   for (auto& s : slots) {
     last = std::max(last, s->finish_ns);

@@ -68,6 +68,10 @@
 //                     wall time: the average number of them that waited for
 //                     a CPU. Left out where /proc/.../schedstat cannot be
 //                     read (the context's run_delay says so).
+//   machine_line_handoff_ns   the machine's state just before the run: one
+//                     cache line's one-way hand-off between the first two
+//                     usable CPUs (common/line_handoff.h), the median of a
+//                     short probe; left out with one CPU
 //   units, messages   what the run did
 //   blocked_per_msg, parks_per_msg, lock_contended_per_msg, spins_per_msg
 //                     Chan on threads only: its per-thread ChanStats
@@ -426,6 +430,7 @@ void BM_Channel(benchmark::State& state, CaseSpec c, std::string name) {
   }
   k["cpu_ns_per_msg"] = o.cpu_s * 1e9 / msgs;
   k["ctx_switches_per_msg"] = o.ctx_switches / msgs;
+  if (o.line_handoff_ns) k["machine_line_handoff_ns"] = *o.line_handoff_ns;
   if (o.have_run_delay) {
     k["runq_wait_ns_per_msg"] = o.run_delay_s * 1e9 / msgs;
     k["runq_wait_cpus"] = o.run_delay_s / std::max(o.wall_s, 1e-12);

@@ -64,7 +64,11 @@ type outcome struct {
 	// common/run_delay.h); haveRunDelay false where schedstat is unreadable.
 	runDelayS    float64
 	haveRunDelay bool
-	sink         uint64
+	// lineHandoffNs: the machine's state just before the run
+	// (probeLineHandoffNs); haveLineHandoff false with one CPU.
+	lineHandoffNs   float64
+	haveLineHandoff bool
+	sink            uint64
 }
 
 func messagesOf(c caseSpec, units uint64) uint64 {
@@ -130,6 +134,7 @@ func runDelayNow() (ns uint64, ok bool) {
 // runTeam runs body(i, slot) on n goroutines released together; the clock
 // runs from the release to the last one's finish.
 func runTeam(n int, body func(i int, s *slot)) outcome {
+	handoff, haveHandoff := probeLineHandoffNs() // before the parties exist
 	slots := make([]*slot, n)
 	for i := range slots {
 		slots[i] = &slot{hist: hist.New()}
@@ -160,7 +165,7 @@ func runTeam(n int, body func(i int, s *slot)) outcome {
 	wg.Wait()
 	cpu1, csw1 := rusageNow()
 	rd1, ok1 := runDelayNow()
-	o := outcome{hist: hist.New()}
+	o := outcome{hist: hist.New(), lineHandoffNs: handoff, haveLineHandoff: haveHandoff}
 	if ok0 && ok1 && rd1 >= rd0 {
 		o.haveRunDelay = true
 		o.runDelayS = float64(rd1-rd0) * 1e-9

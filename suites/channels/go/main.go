@@ -183,6 +183,9 @@ func counters(c caseSpec, o outcome) map[string]float64 {
 		k["ns_per_msg"] = ns / msgs
 		k["msgs_per_s"] = msgs / math.Max(o.measuredS, 1e-12)
 	}
+	if o.haveLineHandoff {
+		k["machine_line_handoff_ns"] = o.lineHandoffNs
+	}
 	if o.haveRunDelay {
 		k["runq_wait_ns_per_msg"] = o.runDelayS * 1e9 / msgs
 		k["runq_wait_cpus"] = o.runDelayS / math.Max(o.wallS, 1e-12)
