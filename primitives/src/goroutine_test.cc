@@ -389,26 +389,6 @@ TEST_F(GoroutineTest, ASenderThatRunsOnUntilItsReceiverRunsGetsTheWakeMade) {
       << "no round of " << rounds.load() << " had its deferred wake made by the monitor";
 }
 
-// The runnext rule (scheduler.cc, "Stealing runnext") on fixed inputs: how
-// a thief takes the goroutine in a victim P's runnext.
-TEST(RunnextRuleTest, ASemaphoresWakeIsTakenByGosRuleAChannelPartnerIsLeftToASwitchingP) {
-  using internal::runnext_take;
-  using internal::RunnextTake;
-  // An idle victim (not running): at once, whoever readied the goroutine.
-  EXPECT_EQ(runnext_take(false, false, false), RunnextTake::kNow);
-  EXPECT_EQ(runnext_take(false, true, false), RunnextTake::kNow);
-  EXPECT_EQ(runnext_take(false, false, true), RunnextTake::kNow);
-  EXPECT_EQ(runnext_take(false, true, true), RunnextTake::kNow);
-  // Readied by a semaphore release, the victim running: Go's runqgrab
-  // (sleep, then take), whether or not the victim switched.
-  EXPECT_EQ(runnext_take(true, false, true), RunnextTake::kAfterSleep);
-  EXPECT_EQ(runnext_take(true, true, true), RunnextTake::kAfterSleep);
-  // A channel partner (or a spawned goroutine): left to a switching
-  // victim for the back-off, taken at once from a long runner.
-  EXPECT_EQ(runnext_take(true, true, false), RunnextTake::kBackOff);
-  EXPECT_EQ(runnext_take(true, false, false), RunnextTake::kNow);
-}
-
 // The ring rule (scheduler.cc, "Stealing from a switching P's ring") on
 // synthetic looks: which goroutines in a victim's ring a thief may take.
 TEST(RingRuleTest, ASwitchingPKeepsWhatItDrainsWithinAPoll) {

@@ -110,12 +110,8 @@ struct G {
   G* link = nullptr;        // global run queue or free list; under Sched::mu
   bool in_syscall = false;  // inside a SyscallGuard; only the goroutine itself
   int preempt_off = 0;      // preempt_disable() depth; only the goroutine itself
-  // Readied by the parking layer (goroutine_wake / goroutine_wake_handoff:
-  // a semaphore release), not by a channel hand-off or spawned: a thief
-  // takes it from runnext by Go's rule (see "Stealing runnext"). Written by
-  // the waker before it publishes g in runnext, read relaxed by thieves (a
-  // G is never freed, so a stale read only picks the other rule once).
-  std::atomic<bool> go_steal{false};
+  // SCRATCH (mtx4): readied by goroutine_wake (not a channel hand-off).
+  std::atomic<bool> woke_nonchan{false};
   // Timer (at most one per G: its current timed wait). timer_p is the P
   // whose heap holds it, or null; written under that P's timer lock with
   // release, read by the goroutine itself without it (acquire) to find the
@@ -525,45 +521,10 @@ G* runq_get(P* p, bool* from_next = nullptr) {
 //   * a spinning M is counted in sched.nmspinning while it does so, and
 //     wakep() starts nobody while an M spins: the ready()s of a busy pair
 //     find it spinning and wake nobody.
-// Here, without Go's sleep on every look at a channel partner (it makes a
-// wake-up across P's cost 3 us plus the kernel's timer slack, ~55 us; Go
-// measured 149 us in the goroutines suite); runq_grab asks runnext_take
-// (internal/scheduler.h), which G::go_steal tells apart:
-//   * Go's rule for the parking layer's wakes: a goroutine readied by
-//     goroutine_wake (a semaphore release: the Go mutexes', WaitGroup's,
-//     Cond's) is taken as Go's runqgrab takes any: if the victim runs, the
-//     thief sleeps kSpinPollSleepNs, then CASes the slot whether or not the
-//     victim switched meanwhile (a lost CAS looks again). An unlocker goes
-//     on running after its Unlock, so its waiter, left to it, ran only when
-//     the unlocker blocked: with the back-off below for every goroutine,
-//     lockskew's victim got the lock at once (p50 40 ns) where Go's victim
-//     waits for the starvation-mode hand-off (p50 1.07 ms), and 4-party
-//     fairness on goroutines was less even than Go's (Jain 0.93 vs 0.99).
-//     Measured in one binary (issue 11, mtx4: the rule chosen at run time),
-//     10 alternating rounds of 3 repetitions with Go's sync.Mutex each
-//     round, load 2.6-8, medians: lockskew victim p50 / p99 back-off 40 ns
-//     / 0.09 ms, this rule 1.06 / 2.6 ms, Go 1.07 / 5.3 ms; fairness
-//     threads:4 on goroutines, acq/s vs Go (per-round ratio) and Jain, cs
-//     100 ns: back-off 1.08x / 0.928, this rule 1.04x / 0.988, Go 0.988;
-//     cs 1000: 1.04x / 0.894, 0.88x / 0.990, Go 0.988; cs 50 / ncs 5000:
-//     0.99x / 0.715, 0.95x / 0.711, Go 0.996. Six more rounds at load
-//     1.8-20: acq/s vs Go 1.06x / 1.12x (cs 100), 0.75x / 0.98x (cs 1000),
-//     0.71x / 1.10x (cs 50). No run here reached the quiet machine's
-//     two-P mode (1.5-1.9 CPUs), where the back-off measured +60 % over
-//     Go at cs 100: every run used <= 1 CPU. Go's rule for every
-//     goroutine (channel partners too) measured the same on the mutex
-//     rows; it is not taken because it moves the channel rows (the same 6
-//     rounds: 8 of 73 goroutine rows > 1.1x the back-off, and earlier,
-//     quietly, spsc/pingpong caps 0/1 10-15 % slower: see below), and
-//     Go's rule without polling (an M that finds nothing stops, as Go's
-//     findrunnable) was 1.5-4x slower on most channel rows in one round.
-//     This rule leaves the channel hand-offs' path as it was: its 6 rounds
-//     against the back-off on every goroutine row of the channels matrix
-//     gave a geometric mean of 0.95x, inside the noise of the same runs
-//     (rows no stealing touches, seq at one goroutine, moved 0.55-1.40x).
-//   * Backing off (runq_grab), for a channel partner (readied by a channel
-//     hand-off) or a spawned goroutine: the thief looks at the victim's
-//     schedtick.
+// Here, without Go's sleep on every look (it makes a wake-up across P's
+// cost 3 us plus the kernel's timer slack, ~55 us; Go measured 149 us in the
+// goroutines suite):
+//   * Backing off (runq_grab): the thief looks at the victim's schedtick.
 //     Unchanged since this M last looked (before it slept, or in its last
 //     pass): the victim has been running one goroutine all that time, a
 //     long runner that readied someone and does not block: take runnext at
@@ -632,15 +593,30 @@ G* runq_get(P* p, bool* from_next = nullptr) {
 constexpr int64_t kRunnextBackoffNs = 1000;
 constexpr long kSpinPollSleepNs = 3000;  // Go: usleep(3)
 
+// SCRATCH (mtx4 A/B): SYNCSCOPE_RUNNEXT_RULE, read once.
+//   0 / unset: the rule above.
+//   1 "go": Go 1.19's runqgrab: nanosleep(3 us) if the victim runs, then CAS
+//     runnext, whether or not the victim switched (polling kept).
+//   2 "gonopoll": 1, and a spinning M that found nothing never polls (Go's
+//     findrunnable: it gives its P back and stops).
+//   3 "narrow": 1 only for a runnext G readied by goroutine_wake (a
+//     semaphore release, WaitGroup, Cond: not a channel hand-off); 0 else.
+int runnext_rule() {
+  static const int r = [] {
+    const char* e = std::getenv("SYNCSCOPE_RUNNEXT_RULE");
+    return e == nullptr ? 0 : std::atoi(e);
+  }();
+  return r;
+}
+
 void spin_poll_sleep() {
   timespec ts{0, kSpinPollSleepNs};
   nanosleep(&ts, nullptr);
 }
 
 // Takes about half of victim's run queue into batch (Go's runqgrab); with
-// steal_next, also its runnext when the ring is empty, by the rules above
-// (runnext_take). *switching is set when the ring rule left the ring to its
-// owner, or when the victim scheduled during a channel partner's back-off
+// steal_next, also its runnext when the ring is empty, after the back-off
+// above. *switching is set when the victim scheduled during the back-off
 // (its own M ran or replaced runnext: nothing was taken). Returns the count.
 uint32_t runq_grab(M* m, P* victim, G** batch, bool steal_next, bool* switching) {
   bool ring_looked = false;
@@ -668,26 +644,22 @@ uint32_t runq_grab(M* m, P* victim, G** batch, bool steal_next, bool* switching)
       if (steal_next) {
         G* next = victim->runnext.load(std::memory_order_acquire);
         if (next == nullptr) return 0;
-        const uint32_t tick = victim->schedtick.load(std::memory_order_relaxed);
-        uint32_t& seen = m->seen_tick[victim->id];
-        const bool go_rule = next->go_steal.load(std::memory_order_relaxed);
-        const RunnextTake how =
-            runnext_take(victim->running.load(std::memory_order_relaxed), tick != seen, go_rule);
-        if (go_rule) {
-          // Go's runqgrab (runtime/proc.go): usleep(3) if the victim runs,
-          // then the CAS, whatever the victim did meanwhile.
-          if (how == RunnextTake::kAfterSleep) {
-            bump(m->runnext_backoffs);
-            spin_poll_sleep();
-          }
-          if (!victim->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel)) {
-            continue;  // its owner ran or replaced next: look again
+        const int rule = runnext_rule();
+        if (rule == 1 || rule == 2 ||
+            (rule == 3 && next->woke_nonchan.load(std::memory_order_relaxed))) {
+          // Go's runqgrab (runtime/proc.go, Go 1.19).
+          if (victim->running.load(std::memory_order_relaxed)) spin_poll_sleep();
+          if (!victim->runnext.compare_exchange_strong(next, nullptr,
+                                                       std::memory_order_acq_rel)) {
+            continue;
           }
           bump(m->runnext_steals);
           batch[0] = next;
           return 1;
         }
-        if (how == RunnextTake::kBackOff) {
+        const uint32_t tick = victim->schedtick.load(std::memory_order_relaxed);
+        uint32_t& seen = m->seen_tick[victim->id];
+        if (victim->running.load(std::memory_order_relaxed) && tick != seen) {
           bump(m->runnext_backoffs);
           const int64_t until = now_ns() + kRunnextBackoffNs;
           while (victim->schedtick.load(std::memory_order_relaxed) == tick &&
@@ -1331,7 +1303,7 @@ G* find_runnable(M* m) {
         m->spinning = true;
         s.nmspinning.fetch_add(1, std::memory_order_seq_cst);
       }
-      bool switching = false;  // a victim kept its ring, or scheduled while we backed off
+      bool switching = false;  // a victim scheduled while we backed off
       for (int round = 0; round < 4; ++round) {
         const uint32_t start = fastrand(m);
         for (int k = 0; k < nprocs; ++k) {
@@ -1346,8 +1318,10 @@ G* find_runnable(M* m) {
       // Nothing to steal. If another P is switching goroutines, keep
       // spinning, asleep, so that its wakeups wake nobody; if one readied a
       // goroutine meanwhile, look again (see "Stealing runnext": polling).
-      const Others seen = (others_switched(m, p, nprocs) || switching) ? Others::kSwitching
-                                                                       : watch_others(m, p, nprocs);
+      const Others seen = runnext_rule() == 2 ? Others::kQuiet
+                          : (others_switched(m, p, nprocs) || switching)
+                              ? Others::kSwitching
+                              : watch_others(m, p, nprocs);
       if (seen == Others::kSwitching) {
         bump(m->spin_polls);
         spin_poll_sleep();
@@ -1850,7 +1824,7 @@ bool ready(G* g, bool chan_handoff) noexcept {
     return false;
   }
   P* const p = m->p;
-  g->go_steal.store(!chan_handoff, std::memory_order_relaxed);  // see "Stealing runnext"
+  g->woke_nonchan.store(!chan_handoff, std::memory_order_relaxed);
   runq_put(p, g, /*next=*/true);  // Go's goready: the waker's runnext
   // Defer the wake when this P's goroutine readied g and g is all that
   // waits here (see "Deferring the wake of a hand-off").
@@ -1918,7 +1892,6 @@ void spawn(Task* t) {
   g->permit.store(internal::kPermitNone, std::memory_order_relaxed);
   g->in_syscall = false;
   g->preempt_off = 0;
-  g->go_steal.store(false, std::memory_order_relaxed);  // spawned: not a semaphore's wake
   g->ctx = internal::ctx_make(g->stack_top, &internal::goroutine_main, g);
 #if defined(SYNCSCOPE_TSAN_FIBERS)
   g->fiber = __tsan_create_fiber(0);

@@ -367,11 +367,8 @@ struct GoroutineStats {
   // Placement of woken goroutines (scheduler.cc, "Stealing runnext"):
   uint64_t idle_m_wakes = 0;      // idle M's woken from their sleep (a futex wake
                                   // and an OS context switch each)
-  uint64_t runnext_backoffs = 0;  // looks at a running P's runnext that first
-                                  // gave its owner a chance to run it (a
-                                  // channel partner's back-off at a switching
-                                  // P, or Go's sleep before taking a
-                                  // semaphore's wake)
+  uint64_t runnext_backoffs = 0;  // looks at a switching P's runnext that first
+                                  // gave its owner a chance to run it
   uint64_t runnext_steals = 0;    // runnext slots taken from another P
   uint64_t ring_backoffs = 0;     // looks at a switching P's run queue that left
                                   // it to its owner for a poll (it had run all

@@ -44,8 +44,6 @@ bool goroutine_wait(G* g, const std::atomic<uint32_t>* word, uint32_t expected,
                     const std::chrono::steady_clock::time_point* deadline);
 
 // Makes g runnable if it is parked, else leaves it a permit. Any thread.
-// Another P takes g from the waker's runnext by Go's rule (scheduler.cc,
-// "Stealing runnext"; runnext_take's go_rule).
 void goroutine_wake(G* g) noexcept;
 
 // goroutine_wake() for a channel hand-off (chan_core.cc, wake_goroutine):
@@ -136,7 +134,7 @@ struct SliceWatch {
   void forget() noexcept { seen = false; }
 };
 
-// ---- stealing (scheduler.cc, "Stealing runnext", "Stealing from a switching P's ring") ----
+// ---- stealing (scheduler.cc, "Stealing from a switching P's ring") ----
 // ring_take_now(): may a thief (a spinning M) take from a victim P's local
 // run queue now? head and tail are the victim's ring positions now;
 // seen_tail is its tail as the thief saw it at the end of its previous pass
@@ -154,24 +152,6 @@ constexpr bool ring_take_now(bool running, bool switching, uint32_t seen_tail, u
   if (!running || !switching) return true;  // an idle P, or a long runner
   const uint32_t still = seen_tail - head;  // queued at the last look, not yet taken
   return static_cast<int32_t>(still) > 0 && still <= tail - head;
-}
-
-// runnext_take(): how a thief takes the goroutine in a victim P's runnext
-// (scheduler.cc, "Stealing runnext"). running: the victim is held by an M;
-// switching: its schedtick moved since the thief last looked; go_rule: the
-// goroutine was readied by the parking layer (goroutine_wake: a semaphore
-// release, as the Go mutexes', WaitGroup's, Cond's), not by a channel
-// hand-off or spawned. kNow: CAS it at once (an idle victim, or a long
-// runner that readied a channel partner). kAfterSleep (go_rule, the victim
-// runs): Go's runqgrab, sleep kSpinPollSleepNs and then CAS it whatever the
-// victim did meanwhile. kBackOff (a channel partner, the victim switches):
-// watch the victim up to kRunnextBackoffNs and leave the goroutine to its
-// owner if it schedules. Pure: tested on fixed inputs (goroutine_test.cc).
-enum class RunnextTake : uint8_t { kNow, kAfterSleep, kBackOff };
-constexpr RunnextTake runnext_take(bool running, bool switching, bool go_rule) noexcept {
-  if (!running) return RunnextTake::kNow;
-  if (go_rule) return RunnextTake::kAfterSleep;
-  return switching ? RunnextTake::kBackOff : RunnextTake::kNow;
 }
 
 // ---- deferred wakes (scheduler.cc, "Deferring the wake of a hand-off") ----
