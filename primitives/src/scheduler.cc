@@ -110,8 +110,6 @@ struct G {
   G* link = nullptr;        // global run queue or free list; under Sched::mu
   bool in_syscall = false;  // inside a SyscallGuard; only the goroutine itself
   int preempt_off = 0;      // preempt_disable() depth; only the goroutine itself
-  // SCRATCH (mtx4): readied by goroutine_wake (not a channel hand-off).
-  std::atomic<bool> woke_nonchan{false};
   // Timer (at most one per G: its current timed wait). timer_p is the P
   // whose heap holds it, or null; written under that P's timer lock with
   // release, read by the goroutine itself without it (acquire) to find the
@@ -593,22 +591,6 @@ G* runq_get(P* p, bool* from_next = nullptr) {
 constexpr int64_t kRunnextBackoffNs = 1000;
 constexpr long kSpinPollSleepNs = 3000;  // Go: usleep(3)
 
-// SCRATCH (mtx4 A/B): SYNCSCOPE_RUNNEXT_RULE, read once.
-//   0 / unset: the rule above.
-//   1 "go": Go 1.19's runqgrab: nanosleep(3 us) if the victim runs, then CAS
-//     runnext, whether or not the victim switched (polling kept).
-//   2 "gonopoll": 1, and a spinning M that found nothing never polls (Go's
-//     findrunnable: it gives its P back and stops).
-//   3 "narrow": 1 only for a runnext G readied by goroutine_wake (a
-//     semaphore release, WaitGroup, Cond: not a channel hand-off); 0 else.
-int runnext_rule() {
-  static const int r = [] {
-    const char* e = std::getenv("SYNCSCOPE_RUNNEXT_RULE");
-    return e == nullptr ? 0 : std::atoi(e);
-  }();
-  return r;
-}
-
 void spin_poll_sleep() {
   timespec ts{0, kSpinPollSleepNs};
   nanosleep(&ts, nullptr);
@@ -644,19 +626,6 @@ uint32_t runq_grab(M* m, P* victim, G** batch, bool steal_next, bool* switching)
       if (steal_next) {
         G* next = victim->runnext.load(std::memory_order_acquire);
         if (next == nullptr) return 0;
-        const int rule = runnext_rule();
-        if (rule == 1 || rule == 2 ||
-            (rule == 3 && next->woke_nonchan.load(std::memory_order_relaxed))) {
-          // Go's runqgrab (runtime/proc.go, Go 1.19).
-          if (victim->running.load(std::memory_order_relaxed)) spin_poll_sleep();
-          if (!victim->runnext.compare_exchange_strong(next, nullptr,
-                                                       std::memory_order_acq_rel)) {
-            continue;
-          }
-          bump(m->runnext_steals);
-          batch[0] = next;
-          return 1;
-        }
         const uint32_t tick = victim->schedtick.load(std::memory_order_relaxed);
         uint32_t& seen = m->seen_tick[victim->id];
         if (victim->running.load(std::memory_order_relaxed) && tick != seen) {
@@ -1318,10 +1287,8 @@ G* find_runnable(M* m) {
       // Nothing to steal. If another P is switching goroutines, keep
       // spinning, asleep, so that its wakeups wake nobody; if one readied a
       // goroutine meanwhile, look again (see "Stealing runnext": polling).
-      const Others seen = runnext_rule() == 2 ? Others::kQuiet
-                          : (others_switched(m, p, nprocs) || switching)
-                              ? Others::kSwitching
-                              : watch_others(m, p, nprocs);
+      const Others seen = (others_switched(m, p, nprocs) || switching) ? Others::kSwitching
+                                                                       : watch_others(m, p, nprocs);
       if (seen == Others::kSwitching) {
         bump(m->spin_polls);
         spin_poll_sleep();
@@ -1824,7 +1791,6 @@ bool ready(G* g, bool chan_handoff) noexcept {
     return false;
   }
   P* const p = m->p;
-  g->woke_nonchan.store(!chan_handoff, std::memory_order_relaxed);
   runq_put(p, g, /*next=*/true);  // Go's goready: the waker's runnext
   // Defer the wake when this P's goroutine readied g and g is all that
   // waits here (see "Deferring the wake of a hand-off").
