@@ -546,6 +546,24 @@ G* runq_get(P* p, bool* from_next = nullptr) {
 //     (1.18-3.64) against 1.11 without it and Go's 1.15; spsc cap 1024 is
 //     kept on one P by the deferred wake instead, see "Deferring the wake
 //     of a hand-off".)
+//     Go's rule itself (nanosleep kSpinPollSleepNs if the victim runs, then
+//     CAS runnext whether or not it switched) was measured against this
+//     one in one binary (issue 11, mtx4; the rule chosen at run time, in
+//     history before its revert), both for every goroutine and only for a
+//     goroutine readied by the parking layer (a semaphore release). It is
+//     not the cause of GoMutex's +60 % over Go's sync.Mutex at fairness cs
+//     100 / ncs 100 on goroutines: quiet (load 1.7-2.3, 5 alternating
+//     rounds), acq/s / CPUs / barging share: this rule 5.35 M / 1.51 /
+//     0.93, Go's for every goroutine 5.71 M / 1.44 / 0.95, Go's for
+//     semaphore wakes only 5.92 M / 1.41 / 0.95, Go 3.36 M / 1.87 / 0.74.
+//     Loaded (load 2.6-8, 10 rounds) it did bring lockskew's victim p50
+//     to Go's (1.06 vs 1.07 ms; this rule 40 ns) and fairness Jain to Go's
+//     (cs 100: 0.986-0.988 vs 0.928, Go 0.988); over 6 loaded rounds
+//     (load 1.8-20) of the channels matrix's goroutine rows, Go's rule for
+//     every goroutine was 0.83x this one (geometric mean, 8 of 73 rows
+//     > 1.1x), the semaphore-only rule 0.95x (noise: rows no steal
+//     touches moved 0.55-1.40x). Without polling as well (Go's
+//     findrunnable) most channel rows were 1.5-4x slower (one round).
 //   * Polling (find_runnable): a spinning M that found nothing, while some
 //     running P scheduled since its last look, stays spinning (counted in
 //     nmspinning, so that P's wakeups wake nobody) and sleeps
