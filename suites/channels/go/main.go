@@ -14,8 +14,13 @@
 // Chan and go_chan always move the same number of messages. The case
 // bodies (cases.go) mirror suites/channels/cases.h.
 //
-// Chan's goroutine rows (model:goroutine) are not replayed: go_chan is Go's
-// own goroutines already. Cases named .../neighbour:busy run with the noisy
+// Chan's goroutine rows (model:goroutine) are not replayed as rows of their
+// own: go_chan is Go's own goroutines already, one row per case, compared
+// with both models. Each model's row was sized by its own pilot (the
+// profile's minimum time), so under load a thread row may move far fewer
+// messages than its goroutine twin: go_chan moves the larger of the two
+// rows' units (and repetitions), never a run shorter than either Chan row,
+// and a case that ran only on goroutines is replayed from that row. Cases named .../neighbour:busy run with the noisy
 // neighbour on (neighbour.go), started before the case's first repetition
 // and stopped after its last; the label says which policy it got.
 //
@@ -145,10 +150,14 @@ func readPlan(path string) ([]planEntry, error) {
 		if !ok || units < 1 {
 			continue
 		}
-		if _, dup := index[name]; dup {
-			continue
+		// One entry per case: the goroutine row's name without its model;
+		// rows match on the name up to Google Benchmark's suffixes.
+		runName := strings.Replace(name, "/model:goroutine/", "/", 1)
+		key := runName
+		if i := strings.Index(key, "/iterations:"); i >= 0 {
+			key = key[:i]
 		}
-		spec, _, ok := parseName(name)
+		spec, _, ok := parseName(runName)
 		if !ok || !supported(spec) || spec.model != "" {
 			continue
 		}
@@ -156,8 +165,17 @@ func readPlan(path string) ([]planEntry, error) {
 		if r, ok := b["repetitions"].(float64); ok && r >= 1 {
 			reps = int(r)
 		}
-		index[name] = len(plan)
-		plan = append(plan, planEntry{runName: name, spec: spec, units: uint64(units), repetitions: reps})
+		if i, seen := index[key]; seen {
+			if uint64(units) > plan[i].units {
+				plan[i].units = uint64(units)
+			}
+			if reps > plan[i].repetitions {
+				plan[i].repetitions = reps
+			}
+			continue
+		}
+		index[key] = len(plan)
+		plan = append(plan, planEntry{runName: runName, spec: spec, units: uint64(units), repetitions: reps})
 	}
 	return plan, nil
 }

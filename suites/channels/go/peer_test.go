@@ -67,7 +67,9 @@ func TestReadPlan(t *testing.T) {
   {"name": "channels/impl:Chan/case:seq/cap:unbounded/msg:8/threads:1", "run_type": "iteration", "units": 8},
   {"name": "channels/impl:Chan/model:goroutine/case:spsc/cap:16/msg:8/threads:2", "run_type": "iteration", "units": 9},
   {"name": "channels/impl:Chan/case:close/cap:0/msg:8/threads:5", "run_type": "iteration", "units": 7},
-  {"name": "channels/impl:Chan/case:spsc/cap:1/msg:8/threads:2/neighbour:busy", "run_type": "iteration", "units": 5}
+  {"name": "channels/impl:Chan/case:spsc/cap:1/msg:8/threads:2/neighbour:busy", "run_type": "iteration", "units": 5},
+  {"name": "channels/impl:Chan/model:goroutine/case:close/cap:0/msg:8/threads:5", "run_type": "iteration", "repetitions": 2, "units": 70},
+  {"name": "channels/impl:Chan/model:goroutine/case:mpmc/cap:1024/msg:8/threads:32", "run_type": "iteration", "units": 11}
 ]}`
 	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
 		t.Fatal(err)
@@ -76,16 +78,23 @@ func TestReadPlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(plan) != 3 {
-		t.Fatalf("plan has %d entries, want 3 (no model:goroutine row): %+v", len(plan), plan)
+	// A goroutine row joins its case's entry (the larger units and
+	// repetitions win); a case only on goroutines gets its own.
+	if len(plan) != 4 {
+		t.Fatalf("plan has %d entries, want 4: %+v", len(plan), plan)
+	}
+	if p := plan[3]; p.runName != "channels/impl:Chan/case:mpmc/cap:1024/msg:8/threads:32" ||
+		p.units != 11 || p.spec.model != "" || p.spec.producers != 16 {
+		t.Errorf("plan[3] = %+v", p)
 	}
 	if !plan[2].spec.neighbour || plan[2].units != 5 || plan[0].spec.neighbour {
 		t.Errorf("neighbour flags: %+v / %+v", plan[0], plan[2])
 	}
-	if plan[0].units != 4000 || plan[0].repetitions != 3 || plan[0].spec.kind != "spsc" {
+	if plan[0].units != 4000 || plan[0].repetitions != 3 || plan[0].spec.kind != "spsc" ||
+		plan[0].runName != "channels/impl:Chan/case:spsc/cap:16/msg:8/threads:2/iterations:1/manual_time" {
 		t.Errorf("plan[0] = %+v", plan[0])
 	}
-	if plan[1].units != 7 || plan[1].repetitions != 1 || plan[1].spec.consumers != 4 {
+	if plan[1].units != 70 || plan[1].repetitions != 2 || plan[1].spec.consumers != 4 {
 		t.Errorf("plan[1] = %+v", plan[1])
 	}
 }
