@@ -318,6 +318,16 @@ class ModelAxisTest(unittest.TestCase):
         self.assertEqual(spsc0[5], "%.2f" % (1000.0 / 2400.0))
 
 
+class FakeRow:
+    """A row with counters only (what handoff_cell reads)."""
+
+    def __init__(self, counters):
+        self.counters = counters
+
+    def value(self, k):
+        return self.counters.get(k)
+
+
 class RatioTableTest(unittest.TestCase):
     def setUp(self):
         # Chan twice as fast as Go at spsc/1024, slower at mpmc/1024, equal at spsc/0.
@@ -338,9 +348,10 @@ class RatioTableTest(unittest.TestCase):
     def test_table_rows_and_verdicts(self):
         t = sc.summary_rows("/nonexistent", self.suite, {})[0]
         self.assertEqual(t.columns, ["case", "Chan", "Chan_goroutine", "go_chan", "Chan ÷ Go",
-                                     "Chan_goroutine ÷ Go", ""])
+                                     "Chan_goroutine ÷ Go",
+                                     "line hand-off Chan / Chan_goroutine / Go", ""])
         self.assertEqual(t.rows[0], ["★ spsc cap 1024", "60 ns", "—", "120 ns", "0.50", "—",
-                                     "Chan faster"])
+                                     "24 ns / — / —", "Chan faster"])
         self.assertEqual(t.rows[1][-1], "Go faster")
         self.assertEqual([t.rows[2][4], t.rows[2][-1]], ["1.00", "equal"])
         # Every case both ran is in the table, Go-only or Chan-only cases are not.
@@ -357,6 +368,25 @@ class RatioTableTest(unittest.TestCase):
         self.assertEqual({row[1]: row[-1] for row in t.rows}["Chan"], "24 ns")
         self.assertEqual(by_impl["Chan"], "0.250")  # from the counters
         self.assertEqual(by_impl["go_chan"], "—")  # the fixture's go_chan rows have none
+
+    def test_ratios_across_machine_states_are_marked(self):
+        def row(ns, handoff):
+            c = {"ns_per_msg": ns}
+            if handoff is not None:
+                c["machine_line_handoff_ns"] = handoff
+            return c
+        r = {"Chan": row(60, 30.0), "go": row(120, 220.0), "same": row(120, 50.0)}
+        cell, apart = sc.handoff_cell([FakeRow(r["Chan"]), None, FakeRow(r["go"])])
+        self.assertEqual((cell, apart), ("30 ns / — / 220 ns", True))
+        self.assertFalse(sc.handoff_cell([FakeRow(r["Chan"]), FakeRow(r["same"])])[1])  # 50 <= 2 x 30
+        self.assertFalse(sc.handoff_cell([FakeRow(r["Chan"]), FakeRow(row(120, None))])[1])
+        # In the table: the verdict says so.
+        specs = [fx.BenchSpec(name(impl, "spsc", "16", 2) + SUFFIX,
+                              counters=dict(counters(ns, impl=impl), machine_line_handoff_ns=h),
+                              label="placement=none;pus=unpinned", explicit_threads=False)
+                 for impl, ns, h in (("Chan", 60, 30.0), ("go_chan", 120, 220.0))]
+        t = sc.summary_rows("/nonexistent", suite_from(specs), {})[0]
+        self.assertEqual(t.rows[0][-2:], ["30 ns / — / 220 ns", "Chan faster (machine states differ)"])
 
     def test_every_implementation_table_marks_missing(self):
         t = sc.summary_rows("/nonexistent", self.suite, {})[1]
