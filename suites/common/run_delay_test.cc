@@ -48,9 +48,10 @@ double thread_cpu_s() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-// Two threads pinned to one CPU, each busy until it has run 50 ms: while
-// one runs the other is runnable, so both wait for the CPU. They then stay
-// alive, blocked, until released (a blocked thread's run delay stays put).
+// Two threads pinned to one CPU, each busy until it has run 50 ms, both
+// started once both are pinned: while one runs the other is runnable, so
+// at least one of them waits for the CPU. They then stay alive, blocked,
+// until released (a blocked thread's run delay stays put).
 TEST(RunDelay, ThreadsSharingOneCpuWaitForIt) {
   if (!have_schedstat()) {
     EXPECT_FALSE(thread_run_delay_ns());
@@ -60,6 +61,7 @@ TEST(RunDelay, ThreadsSharingOneCpuWaitForIt) {
   ASSERT_EQ(sched_getaffinity(0, sizeof mine, &mine), 0);
   int cpu = 0;
   while (!CPU_ISSET(cpu, &mine)) ++cpu;
+  std::atomic<int> pinned{0}, pin_failed{0};
   std::atomic<int> done{0};
   std::atomic<bool> release{false};
   uint64_t before[2] = {}, after[2] = {};
@@ -71,7 +73,9 @@ TEST(RunDelay, ThreadsSharingOneCpuWaitForIt) {
       cpu_set_t one;
       CPU_ZERO(&one);
       CPU_SET(cpu, &one);
-      (void)sched_setaffinity(0, sizeof one, &one);
+      if (sched_setaffinity(0, sizeof one, &one) != 0) pin_failed.fetch_add(1);
+      pinned.fetch_add(1);
+      while (pinned.load() < 2) std::this_thread::yield();
       before[i] = thread_run_delay_ns().value_or(0);
       const double start = thread_cpu_s();
       while (thread_cpu_s() - start < 0.05) {
@@ -89,12 +93,13 @@ TEST(RunDelay, ThreadsSharingOneCpuWaitForIt) {
   const std::optional<uint64_t> first = task_run_delay_ns(tids[0]);
   release.store(true);
   for (auto& t : ts) t.join();
+  ASSERT_EQ(pin_failed.load(), 0) << "could not pin both threads to CPU " << cpu;
   for (int i = 0; i < 2; ++i) {
     EXPECT_GE(after[i], before[i]) << i;
   }
   EXPECT_FALSE(task_run_delay_ns(tids[0]));  // joined: gone
   // The one that finished second waited while the other ran (at least one
-  // of them; a thread that ran its 50 ms in one stretch first waited 0).
+  // of them: a thread that ran its 50 ms in one stretch first waited 0).
   EXPECT_GT((after[0] - before[0]) + (after[1] - before[1]), 0u);
   ASSERT_TRUE(first);
   EXPECT_GE(*first, after[0]);
