@@ -201,6 +201,12 @@ run_ctest() {  # label, build dir, extra env...
     --output-junit "$junit" 2>&1)"
   rc=$?
   set -e
+  if [ "$rc" -ne 0 ]; then
+    # What each failed test printed (--output-on-failure puts it after the
+    # test's status line), 80 lines at most per test: the last 40 lines
+    # below are only the summary.
+    echo "$out" | awk '/^ *[0-9]+\/[0-9]+ Test +#/ { show = ($0 !~ / Passed /); n = 0 } show && n++ < 80'
+  fi
   echo "$out" | tail -n 40
   if counts="$("$PY" "$ROOT/tests/ctest_counts.py" "$junit")"; then
     read -r passed failed <<<"$counts"

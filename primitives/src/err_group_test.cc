@@ -242,6 +242,23 @@ TEST(ErrGroupTest, WaitReturnsAfterEveryCaptureIsDestroyed) {
   }
 }
 
+// A thread creation that fails with EAGAIN is retried (Go never fails to
+// start a goroutine); the function runs once, the bookkeeping is intact.
+TEST(ErrGroupTest, ATransientThreadCreationFailureIsRetried) {
+  ErrGroup g;
+  g.set_limit(1);
+  std::atomic<int> ran{0};
+  detail::errgroup_failed_spawns_to_inject.store(3);
+  g.go([&] { ran.fetch_add(1); });
+  EXPECT_LE(detail::errgroup_failed_spawns_to_inject.load(), 0);  // all three were used
+  EXPECT_EQ(g.wait(), std::error_code());
+  EXPECT_EQ(ran.load(), 1);
+  EXPECT_EQ(g.active(), 0);
+  g.go([&] { ran.fetch_add(1); });  // the token came back: the limit admits the next
+  EXPECT_EQ(g.wait(), std::error_code());
+  EXPECT_EQ(ran.load(), 2);
+}
+
 TEST(ErrGroupTest, StressManyLimitedGoroutinesWithRandomFailures) {
   constexpr int kSpawners = 3;
   constexpr int kPerSpawner = 60;

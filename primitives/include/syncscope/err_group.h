@@ -73,6 +73,8 @@
 #ifndef SYNCSCOPE_ERR_GROUP_H_
 #define SYNCSCOPE_ERR_GROUP_H_
 
+#include <atomic>
+#include <chrono>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -93,6 +95,12 @@ namespace syncscope {
 
 inline constexpr const char* kErrGroupModifyLimit = "errgroup: modify limit while ";
 
+namespace detail {
+// Tests only: the next this-many thread creations of any ErrGroup fail with
+// EAGAIN before trying (ErrGroup::spawn_detached's retry is the subject).
+inline std::atomic<int> errgroup_failed_spawns_to_inject{0};
+}  // namespace detail
+
 class ErrGroup {
  public:
   // ErrGroup(): Go's zero Group: no limit, cancels nothing on error.
@@ -109,7 +117,8 @@ class ErrGroup {
 
   // go(f): Go's Go: calls f on a new thread. With a limit, first blocks
   // until fewer than the limit are active. Rethrows (after undoing its
-  // bookkeeping) if the thread cannot be created.
+  // bookkeeping) if the thread cannot be created (a transient EAGAIN is
+  // retried first: spawn_detached).
   template <class F>
   void go(F&& f) {
     Chan<Signal> sem = st_->sem;
@@ -192,7 +201,7 @@ class ErrGroup {
   void start(Chan<Signal> sem, F&& f) {
     st_->wg.add(1);
     try {
-      std::thread([st = st_, sem,
+      auto task = [st = st_, sem,
                    f = std::optional<std::decay_t<F>>(std::in_place,
                                                       std::forward<F>(f))]() mutable {
         run(*st, *f);
@@ -200,11 +209,42 @@ class ErrGroup {
         if (!sem.is_nil()) (void)sem.receive();
         sem = Chan<Signal>();
         st->wg.done();
-      }).detach();
+      };
+      // Shared, so that a thread creation that fails (and destroys what it
+      // was given) leaves the task here for the next attempt.
+      auto shared = std::make_shared<decltype(task)>(std::move(task));
+      spawn_detached([shared] { (*shared)(); });
     } catch (...) {
       if (!sem.is_nil()) (void)sem.receive();
       st_->wg.done();
       throw;
+    }
+  }
+
+  // Starts fn on a detached thread. A creation that fails with EAGAIN
+  // (resource_unavailable_try_again: the process is at a thread or memory
+  // limit for a moment, as under qemu-user while the group's finished
+  // threads are still exiting) is retried after a short sleep (1 ms,
+  // doubling up to 50 ms) for up to kSpawnRetryMs in all, as Go never fails
+  // to start a goroutine; any other failure, or EAGAIN after that, is
+  // thrown.
+  static constexpr int kSpawnRetryMs = 5000;
+  template <class Fn>
+  static void spawn_detached(const Fn& fn) {
+    int slept_ms = 0;
+    for (int pause_ms = 1;; pause_ms = pause_ms < 25 ? 2 * pause_ms : 50) {
+      try {
+        if (detail::errgroup_failed_spawns_to_inject.load() > 0 &&
+            detail::errgroup_failed_spawns_to_inject.fetch_sub(1) > 0) {
+          throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
+        }
+        std::thread(fn).detach();
+        return;
+      } catch (const std::system_error& e) {
+        if (e.code() != std::errc::resource_unavailable_try_again || slept_ms >= kSpawnRetryMs) throw;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
+      slept_ms += pause_ms;
     }
   }
 
