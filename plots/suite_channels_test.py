@@ -318,16 +318,6 @@ class ModelAxisTest(unittest.TestCase):
         self.assertEqual(spsc0[5], "%.2f" % (1000.0 / 2400.0))
 
 
-class FakeRow:
-    """A row with counters only (what handoff_cell reads)."""
-
-    def __init__(self, counters):
-        self.counters = counters
-
-    def value(self, k):
-        return self.counters.get(k)
-
-
 class RatioTableTest(unittest.TestCase):
     def setUp(self):
         # Chan twice as fast as Go at spsc/1024, slower at mpmc/1024, equal at spsc/0.
@@ -370,23 +360,21 @@ class RatioTableTest(unittest.TestCase):
         self.assertEqual(by_impl["go_chan"], "—")  # the fixture's go_chan rows have none
 
     def test_ratios_across_machine_states_are_marked(self):
-        def row(ns, handoff):
-            c = {"ns_per_msg": ns}
-            if handoff is not None:
-                c["machine_line_handoff_ns"] = handoff
-            return c
-        r = {"Chan": row(60, 30.0), "go": row(120, 220.0), "same": row(120, 50.0)}
-        cell, apart = sc.handoff_cell([FakeRow(r["Chan"]), None, FakeRow(r["go"])])
-        self.assertEqual((cell, apart), ("30 ns / — / 220 ns", True))
-        self.assertFalse(sc.handoff_cell([FakeRow(r["Chan"]), FakeRow(r["same"])])[1])  # 50 <= 2 x 30
-        self.assertFalse(sc.handoff_cell([FakeRow(r["Chan"]), FakeRow(row(120, None))])[1])
-        # In the table: the verdict says so.
-        specs = [fx.BenchSpec(name(impl, "spsc", "16", 2) + SUFFIX,
-                              counters=dict(counters(ns, impl=impl), machine_line_handoff_ns=h),
-                              label="placement=none;pus=unpinned", explicit_threads=False)
-                 for impl, ns, h in (("Chan", 60, 30.0), ("go_chan", 120, 220.0))]
+        # Chan's probe 30 ns against Go's 220 (apart), 50 (within 2x) and none.
+        specs = []
+        for cap, go_handoff in (("16", 220.0), ("1024", 50.0), ("0", None)):
+            for impl, ns, h in (("Chan", 60, 30.0), ("go_chan", 120, go_handoff)):
+                c = counters(ns, impl=impl)
+                if h is not None:
+                    c["machine_line_handoff_ns"] = h
+                specs.append(fx.BenchSpec(name(impl, "spsc", cap, 2) + SUFFIX, counters=c,
+                                          label="placement=none;pus=unpinned",
+                                          explicit_threads=False))
         t = sc.summary_rows("/nonexistent", suite_from(specs), {})[0]
-        self.assertEqual(t.rows[0][-2:], ["30 ns / — / 220 ns", "Chan faster (machine states differ)"])
+        by_cap = {row[0].split(" cap ")[1]: row[-2:] for row in t.rows}
+        self.assertEqual(by_cap["16"], ["30 ns / — / 220 ns", "Chan faster (machine states differ)"])
+        self.assertEqual(by_cap["1024"], ["30 ns / — / 50 ns", "Chan faster"])
+        self.assertEqual(by_cap["0"], ["30 ns / — / —", "Chan faster"])
 
     def test_every_implementation_table_marks_missing(self):
         t = sc.summary_rows("/nonexistent", self.suite, {})[1]

@@ -30,10 +30,12 @@
 // threads, each party's own from the gate to its finish; on goroutines,
 // every thread of the process but the neighbour's (the M's outlive runs).
 // Before the case's threads are created, a short probe of one cache line's
-// hand-off between two CPUs (common/line_handoff.h, well under 1 ms) records
-// the machine's state the run starts in: on a shared virtual machine it
-// flips between ~20 and ~100 ns within seconds, and every run that moves
-// lines between cores follows it.
+// hand-off between two CPUs (common/line_handoff.h; 0.3-1.6 ms, median
+// 0.4, over 50 probes on the 2-vCPU development VM at load 0.3) records the
+// machine's state the run starts in: there it read 20-60 ns or 180-280 ns,
+// nothing between, flipping within seconds (issue 11, five runs of the
+// suite at load 1.2-3.4), and every run that moves lines between cores
+// follows it.
 //
 // The threading model (the model axis, issue 11): with Model::kThread the
 // parties are fresh std::threads as above; with Model::kGoroutine they are
