@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -140,7 +141,24 @@ TEST(ChildProcess, InterruptedOwnerTakesItsChildrenDown) {
     ASSERT_GT(grandchild, 0) << "signal " << sig;
     ASSERT_FALSE(pid_gone(grandchild));
     owner.signal(sig);
-    owner.wait();
+#if defined(__SANITIZE_THREAD__)
+    // ThreadSanitizer (gcc 12) sometimes loses a signal sent to an instrumented
+    // process: the owner went on sleeping, the kernel's disposition reset
+    // (SA_RESETHAND fired, so the runtime's handler got it), ours never run
+    // (the runtime's table still held it; ours would have set SIG_DFL there),
+    // nothing pending: 23 of about 1800 runs of this test, SIGINT and SIGTERM,
+    // 6 at once beside two busy loops; CI timed out on it once. The Release
+    // build lost none in about 600 runs alike. Send it again after 10 s: the
+    // default action then ends the owner, and the parent-death signal its child.
+    for (int resend = 0; resend < 3 && sig != SIGKILL; ++resend) {
+      for (int i = 0; i < 1000 && owner.running(); ++i) std::this_thread::sleep_for(10ms);
+      if (!owner.running()) break;
+      std::fprintf(stderr, "signal %d lost by the sanitizer's runtime: sent again\n", sig);
+      owner.signal(sig);
+    }
+#endif
+    const int st = owner.wait();
+    EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == sig) << "signal " << sig << ": status " << st;
     // SIGTERM/SIGINT: the owner's handler kills it; SIGKILL: the kernel's
     // parent-death signal does.
     EXPECT_TRUE(eventually_gone(grandchild))
