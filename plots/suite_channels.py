@@ -50,7 +50,10 @@ Comparison (compare.py): compare_channels.png, Chan and go_chan ns per
 Tables
   Chan vs Go: Chan ns/msg / go_chan ns/msg for every case both ran, the
   headline cases (spsc cap 1024, mpmc cap 1024, spsc cap 0) first, with
-  Chan on goroutines ÷ Go beside it.
+  Chan on goroutines ÷ Go beside it, both ratios again over only the
+  repetitions that met one machine state (state_split, same_state_ratio),
+  and each row's line hand-off probe; the notes count the cases at or
+  below Go both ways.
   The model table: Chan on threads, on goroutines and go_chan, quiet and
   with the neighbour, and the neighbour's slowdown of each.
   The hand-off-then-run-on table: p50 / p99 / max wake latency per model
@@ -59,6 +62,7 @@ Tables
   ns per message of every implementation per case; latency percentiles.
 """
 
+import statistics
 from collections import OrderedDict
 
 import draw
@@ -676,6 +680,60 @@ def handoff_cell(rows):
     return " / ".join(fmt_ns(v) if v else "—" for v in vals), apart
 
 
+# The run's probes fall into machine states where the widest gap between two
+# consecutive distinct probes (sorted) is wider than this factor: one state
+# below the gap, one above (issue 11, a shared 2-CPU VM: 20-100 ns and
+# 180-280 ns, nothing between). A narrower widest gap: one state.
+STATE_GAP = 1.5
+
+
+def _reps(suite, row, keys=("ns_per_msg", "machine_line_handoff_ns")):
+    """[(ns per message, probe)] of each repetition of row that has both."""
+    if row is None:
+        return []
+    out = []
+    for rep in getattr(suite, "rep_values", {}).get(row.result.name) or []:
+        v = [rep.get(k) for k in keys]
+        if all(isinstance(x, (int, float)) and not isinstance(x, bool) and x > 0 for x in v):
+            out.append(tuple(v))
+    return out
+
+
+def state_split(suite, rows):
+    """The probe (ns) that splits the repetitions of rows into a fast and a
+    slow state of the machine, or None when their probes form one state."""
+    probes = sorted({p for r in rows for _, p in _reps(suite, r)})
+    best, split = STATE_GAP, None
+    for lo, hi in zip(probes, probes[1:]):
+        if hi / lo > best:
+            best, split = hi / lo, (lo * hi) ** 0.5
+    return split
+
+
+def state_of(probe, split):
+    return "one" if split is None else ("fast" if probe < split else "slow")
+
+
+def same_state_ratio(suite, a, b, split):
+    """(ratio, state, n_a, n_b): median ns per message of a's repetitions over
+    b's, both taken in the one machine state that both met most often (by
+    the fewer of the two counts, then the more repetitions); None when no
+    state holds repetitions of both."""
+    by = {}
+    for which, row in ((0, a), (1, b)):
+        for ns, probe in _reps(suite, row):
+            by.setdefault(state_of(probe, split), ([], []))[which].append(ns)
+    both = [(min(len(x), len(y)), len(x) + len(y), st_, x, y) for st_, (x, y) in by.items() if x and y]
+    if not both:
+        return None
+    _, _, st_, x, y = max(both, key=lambda t: (t[0], t[1], t[2] == "slow"))
+    return statistics.median(x) / statistics.median(y), st_, len(x), len(y)
+
+
+def same_state_cell(r):
+    return "—" if r is None else "%.2f %s (%d+%d)" % r
+
+
 def summary_rows(run_dir, suite_data, context):
     rows = rows_of(suite_data)
     tables = []
@@ -683,24 +741,33 @@ def summary_rows(run_dir, suite_data, context):
     keyed = by_key(rows)
     if pairs:
         out = []
+        split = state_split(suite_data, all_rows_of(suite_data))
         for key, c, g, ratio in pairs:
             verdict = "Chan faster" if ratio < 0.995 else ("Go faster" if ratio > 1.005 else "equal")
             cg = keyed.get(key, {}).get(CHAN_G)
             handoff, _ = handoff_cell([c, cg, g])
             if handoff_cell([c, g])[1]:
                 verdict += " (machine states differ)"
+            same = [same_state_ratio(suite_data, x, g, split) if x is not None else None
+                    for x in (c, cg)]
             out.append([("★ " if is_headline(key, rows) else "") + key_label(key),
                         fmt_ns(c.ns), fmt_ns(cg.ns) if cg and cg.ns else "—", fmt_ns(g.ns),
                         "%.2f" % ratio, "%.2f" % (cg.ns / g.ns) if cg and cg.ns else "—",
-                        handoff, verdict])
+                        " / ".join(same_state_cell(x) for x in same), handoff, verdict])
         tables.append(Table("Chan vs Go's chan: ns per message, ratio = Chan ÷ Go (below 1: Chan "
                             "faster; ★ = headline case); Chan_goroutine = Chan with every party "
                             "a goroutine (— where not measured); line hand-off = the machine's "
                             "state probed before each row (one cache line's one-way trip between "
                             "two CPUs); where Chan's and Go's are more than %gx apart the two "
                             "rows ran in different states of the machine and their ratio "
-                            "compares the states as much as the implementations" % STATE_APART,
+                            "compares the states as much as the implementations; same state = "
+                            "the ratio of the medians over only the repetitions that met the "
+                            "machine state both rows met most (fast or slow: the run's probes "
+                            "split at their widest gap, when wider than %gx; one: no such gap), "
+                            "with how many repetitions of each went into it (— where they met "
+                            "no state in common, or have no probe)" % (STATE_APART, STATE_GAP),
                             ["case", CHAN, CHAN_G, GO, "Chan ÷ Go", "Chan_goroutine ÷ Go",
+                             "same state: Chan ÷ Go / Chan_goroutine ÷ Go",
                              "line hand-off Chan / Chan_goroutine / Go", ""], out))
     model = model_table(all_rows_of(suite_data))
     if model:
@@ -762,6 +829,43 @@ def model_table(all_rows):
                  "message, median over repetitions; slowdown = with ÷ without)", head, out)
 
 
+def state_notes(suite_data, rows):
+    """How the run's repetitions split into machine states, and how many
+    cases each Chan model ran at or below Go's time per message, plainly and
+    counting only repetitions of one machine state."""
+    all_rows = all_rows_of(suite_data)
+    reps = [p for r in all_rows for _, p in _reps(suite_data, r)]
+    if not reps:
+        return []
+    split = state_split(suite_data, all_rows)
+    if split is None:
+        out = ["Machine state: the line hand-off probes of the run's %d repetitions (%s to %s) "
+               "form one state." % (len(reps), fmt_ns(min(reps)), fmt_ns(max(reps)))]
+    else:
+        fast = sum(1 for p in reps if p < split)
+        out = ["Machine states: the line hand-off probes of the run's repetitions split at "
+               "%s: fast (below) %d, slow %d. A ratio between rows that met different states "
+               "compares the states as much as the implementations; the same-state ratios "
+               "count only repetitions of one state." % (fmt_ns(split), fast, len(reps) - fast)]
+    keyed = by_key(rows)
+    for impl in (CHAN_G, CHAN):
+        plain = same = n_same = n = 0
+        for key, per in keyed.items():
+            x, g = per.get(impl), per.get(GO)
+            if not (x and g and x.ns and g.ns):
+                continue
+            n += 1
+            plain += x.ns <= g.ns
+            r = same_state_ratio(suite_data, x, g, split)
+            if r is not None:
+                n_same += 1
+                same += r[0] <= 1.0
+        if n:
+            out.append("%s ÷ Go ≤ 1.00 in %d of %d cases; over same-state repetitions in %d of "
+                       "%d." % (impl, plain, n, same, n_same))
+    return out
+
+
 def notes(run_dir, suite_data, context):
     ctx = suite_data.context or {}
     rows = rows_of(suite_data)
@@ -778,6 +882,7 @@ def notes(run_dir, suite_data, context):
     if pairs:
         out.append("Headline (Chan ÷ Go, ns per message): " + "; ".join(
             "%s %.2f" % (key_label(k), ratio) for k, _, _, ratio in pairs) + ".")
+    out.extend(state_notes(suite_data, rows))
     load, cpus = ctx.get("load_avg"), ctx.get("num_cpus")
     if isinstance(load, list) and load and isinstance(cpus, (int, float)) and cpus > 0 \
             and isinstance(load[0], (int, float)) and load[0] > 0.5 * cpus:

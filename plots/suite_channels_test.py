@@ -8,6 +8,7 @@ entries, a comparison with one side missing. Nothing here looks at timing."""
 import os
 import sys
 import tempfile
+import statistics as st
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -339,9 +340,11 @@ class RatioTableTest(unittest.TestCase):
         t = sc.summary_rows("/nonexistent", self.suite, {})[0]
         self.assertEqual(t.columns, ["case", "Chan", "Chan_goroutine", "go_chan", "Chan ÷ Go",
                                      "Chan_goroutine ÷ Go",
+                                     "same state: Chan ÷ Go / Chan_goroutine ÷ Go",
                                      "line hand-off Chan / Chan_goroutine / Go", ""])
+        # The fixture's go_chan rows have no probe: no same-state ratio.
         self.assertEqual(t.rows[0], ["★ spsc cap 1024", "60 ns", "—", "120 ns", "0.50", "—",
-                                     "24 ns / — / —", "Chan faster"])
+                                     "— / —", "24 ns / — / —", "Chan faster"])
         self.assertEqual(t.rows[1][-1], "Go faster")
         self.assertEqual([t.rows[2][4], t.rows[2][-1]], ["1.00", "equal"])
         # Every case both ran is in the table, Go-only or Chan-only cases are not.
@@ -375,6 +378,48 @@ class RatioTableTest(unittest.TestCase):
         self.assertEqual(by_cap["16"], ["30 ns / — / 220 ns", "Chan faster (machine states differ)"])
         self.assertEqual(by_cap["1024"], ["30 ns / — / 50 ns", "Chan faster"])
         self.assertEqual(by_cap["0"], ["30 ns / — / —", "Chan faster"])
+
+    def test_same_state_ratios_pair_repetitions_by_machine_state(self):
+        # Three repetitions a row; the probes of the run split between 60
+        # and 220 ns (the widest gap, 3.7x). spsc cap 16: Chan fast, fast,
+        # slow; Go slow, slow, fast: fast holds 2 + 1, slow 1 + 2, a tie on
+        # the fewer count and on the total, which the slow state wins.
+        # spsc cap 1024: Chan all fast, Go all slow: no state in common.
+        reps = {
+            ("Chan", "16"): [(40, 30.0), (44, 35.0), (100, 220.0)],
+            ("go_chan", "16"): [(80, 240.0), (90, 250.0), (50, 60.0)],
+            ("Chan", "1024"): [(20, 30.0), (22, 32.0), (24, 34.0)],
+            ("go_chan", "1024"): [(60, 230.0), (70, 240.0), (80, 250.0)],
+        }
+        specs = [fx.BenchSpec(name(impl, "spsc", cap, 2) + SUFFIX,
+                              counters=counters(st.median(ns for ns, _ in v), impl=impl),
+                              label="placement=none;pus=unpinned", explicit_threads=False)
+                 for (impl, cap), v in reps.items()]
+        suite = suite_from(specs, repetitions=3)
+        rows = {(r.impl, r.cap): r for r in sc.rows_of(suite)}
+        for key, v in reps.items():
+            self.assertEqual(len(suite.rep_values[rows[key].result.name]), 3)
+            suite.rep_values[rows[key].result.name] = [
+                {"ns_per_msg": ns, "machine_line_handoff_ns": h} for ns, h in v]
+        split = sc.state_split(suite, rows.values())
+        self.assertAlmostEqual(split, (60.0 * 220.0) ** 0.5)
+        self.assertEqual(sc.state_of(59.0, split), "fast")
+        self.assertEqual(sc.state_of(220.0, split), "slow")
+        self.assertEqual(sc.same_state_ratio(suite, rows[("Chan", "16")], rows[("go_chan", "16")],
+                                             split), (100 / 85, "slow", 1, 2))
+        self.assertIsNone(sc.same_state_ratio(suite, rows[("Chan", "1024")],
+                                              rows[("go_chan", "1024")], split))
+        t = sc.summary_rows("/nonexistent", suite, {})[0]
+        by_cap = {row[0].split(" cap ")[1].split(",")[0]: row[6] for row in t.rows}
+        self.assertEqual(by_cap, {"16": "1.18 slow (1+2) / —", "1024": "— / —"})
+        notes = sc.state_notes(suite, sc.rows_of(suite))
+        self.assertIn("split at 115 ns: fast (below) 6, slow 6", notes[0])
+        self.assertEqual(notes[1:], ["Chan ÷ Go ≤ 1.00 in 2 of 2 cases; over same-state "
+                                     "repetitions in 0 of 1."])
+        # Probes that form one state (no gap wider than STATE_GAP): one state.
+        self.assertIsNone(sc.state_split(suite, [rows[("Chan", "1024")]]))
+        self.assertEqual(sc.same_state_ratio(suite, rows[("Chan", "1024")],
+                                             rows[("Chan", "1024")], None), (1.0, "one", 3, 3))
 
     def test_every_implementation_table_marks_missing(self):
         t = sc.summary_rows("/nonexistent", self.suite, {})[1]
