@@ -128,7 +128,7 @@ def noise_section(run):
             records.append(("%s (Go peer)" % name, peer))
     for name, n in records:
         if n is None:
-            rows.append([name, "—", "—", "—", "—", "—", "—", "not recorded"])
+            rows.append([name, "—", "—", "—", "—", "—", "—", "—", "not recorded"])
             classes.append("")
             continue
         why = common.disturbance(n)
@@ -142,6 +142,8 @@ def noise_section(run):
                      "%.1f" % n.get("own_cpu_s", 0.0),
                      "%.2f" % n.get("steal_s", float("nan")),
                      str(n.get("own_involuntary_csw", "—")),
+                     " → ".join(fmt_ns_plain(n[k]) if isinstance(n.get(k), (int, float)) else "—"
+                                for k in ("line_handoff_before_ns", "line_handoff_after_ns")),
                      ("DISTURBED: " + why) if why else "quiet"])
         classes.append("bad" if why else "")
     out = ["<h2 id=\"noise\">Measurement disturbance</h2>"]
@@ -158,7 +160,8 @@ def noise_section(run):
                    "guard).</p>")
     out.append(html_table(["suite", "wall s", "load avg (1 min) before → after",
                            "other processes' CPUs", "suite's own CPU s", "steal s",
-                           "suite's involuntary context switches", "verdict"],
+                           "suite's involuntary context switches",
+                           "machine state before → after (line hand-off)", "verdict"],
                           rows, numeric={1, 3, 4, 5, 6}, row_classes=classes))
     bench_html, benches = bench_noise_html(run)
     out.append(bench_html)

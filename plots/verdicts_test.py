@@ -87,7 +87,7 @@ def one_disturbed_row_run(directory):
         FAST1 % "tas": reps([500, 501, 502, 503, 504], window(104, 0.1)),
         FAST1 % "ticket": reps([400, 401, 402, 403, 404], window(106, 0.0)),
         FAST4 % "tas": [{"acq_per_s": v, "jain_index": 0.9} for v in (50, 51, 52)],
-    }, noise=fx.QUIET_NOISE)
+    }, noise=dict(fx.QUIET_NOISE, line_handoff_before_ns=31.0, line_handoff_after_ns=215.0))
     return directory
 
 
@@ -161,6 +161,8 @@ class DisturbedRowReportTest(fx.TempDirCase):
         noise = self.text[self.text.index('<h2 id="noise"'):
                           self.text.index('<h2 id="context"')]
         self.assertIn("<b>1 of 4 benchmarks (25 %) were disturbed</b>", noise)
+        # The machine's state at the suite's two ends (noise.h).
+        self.assertIn("<td>31.0 ns → 215 ns</td>", noise)
         self.assertIn('id="noise-benchmarks"', noise)
         self.assertEqual(noise.count(esc_name(FAST % "tas")), 1)
         self.assertNotIn(esc_name(FAST % "ticket"), noise)

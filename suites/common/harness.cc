@@ -360,7 +360,7 @@ int suite_main(int argc, char** argv, const char* suite, void (*register_benchma
     return 2;
   }
   register_benchmarks();
-  const NoiseSample noise_before = sample_noise();
+  const NoiseSample noise_before = sample_noise_and_state();
   // Per-benchmark windows need a JSON file to go into and the repetitions of
   // each benchmark back to back (noise.h).
   std::string per_benchmark;
@@ -379,14 +379,14 @@ int suite_main(int argc, char** argv, const char* suite, void (*register_benchma
         "recorded: each benchmark's rows carry the noise_* fields of its own window (its "
         "repetitions back to back, from the previous benchmark's report to its own)";
     windows = std::make_unique<NoiseWindowReporter>(std::make_unique<benchmark::JSONReporter>(),
-                                                    sample_noise, noise_before);
+                                                    sample_noise_and_state, noise_before);
   }
   if (windows) {
     benchmark::RunSpecifiedBenchmarks(nullptr, windows.get());
   } else {
     benchmark::RunSpecifiedBenchmarks();
   }
-  nlohmann::json noise = noise_json(noise_between(noise_before, sample_noise()));
+  nlohmann::json noise = noise_json(noise_between(noise_before, sample_noise_and_state()));
   noise["usable_pus"] = usable_pus();
   noise["per_benchmark"] = per_benchmark;
   if (windows) {

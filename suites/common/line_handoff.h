@@ -17,11 +17,14 @@
 // cell per measurement, so none inherits another's cache state.
 //
 // Why a suite probes it (issue 11): on a shared virtual machine the same
-// hand-off costs 15-25 ns in one state and 80-120 ns in another, and the
-// state flips within seconds; every run that moves lines between cores
-// (a channel split over two CPUs) follows it. A row that carries the probe
-// taken just before it can be read in its state; the probe is the median of
-// its samples, so a sample stretched by a thread waiting for its CPU does not
+// hand-off costs 20-60 ns in one state and 180-280 ns in the other (the
+// 2-CPU development VM, five runs of the channels suite in a row), and the
+// state flips within seconds to minutes; every run that moves lines between
+// cores (a channel split over two CPUs, a contended lock) follows it. A row
+// that carries the probe taken just before it can be read in its state: the
+// channels suite probes before each repetition, every suite at both ends of
+// each benchmark's noise window (noise.h). The probe is the median of its
+// samples, so a sample stretched by a thread waiting for its CPU does not
 // decide it.
 #ifndef SYNCSCOPE_SUITES_COMMON_LINE_HANDOFF_H_
 #define SYNCSCOPE_SUITES_COMMON_LINE_HANDOFF_H_

@@ -13,6 +13,8 @@
 #include <string>
 #include <utility>
 
+#include "common/line_handoff.h"
+
 namespace syncscope::suites {
 namespace {
 
@@ -105,7 +107,15 @@ NoiseWindow noise_between(const NoiseSample& a, const NoiseSample& b) noexcept {
   }
   w.own_voluntary_csw = b.nvcsw - a.nvcsw;
   w.own_involuntary_csw = b.nivcsw - a.nivcsw;
+  w.line_handoff_before_ns = a.line_handoff_ns;
+  w.line_handoff_after_ns = b.line_handoff_ns;
   return w;
+}
+
+NoiseSample sample_noise_and_state() {
+  NoiseSample n = sample_noise();
+  if (const auto ns = probe_line_handoff_ns()) n.line_handoff_ns = *ns;
+  return n;
 }
 
 namespace {
@@ -125,6 +135,8 @@ void for_each_measured_field(const NoiseWindow& w, F&& f) {
   }
   f("own_voluntary_csw", w.own_voluntary_csw);
   f("own_involuntary_csw", w.own_involuntary_csw);
+  if (w.line_handoff_before_ns >= 0) f("line_handoff_before_ns", w.line_handoff_before_ns);
+  if (w.line_handoff_after_ns >= 0) f("line_handoff_after_ns", w.line_handoff_after_ns);
 }
 
 }  // namespace

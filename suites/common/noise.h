@@ -3,6 +3,8 @@
 //
 // Offers:
 //   NoiseSample, sample_noise()   the machine's and this process's counters now
+//   sample_noise_and_state()      the same and the machine's state (a short
+//                                 line hand-off probe, line_handoff.h)
 //   NoiseWindow, noise_between()  what happened between two samples
 //   NoiseWindow::disturbed()      the one rule for "disturbed" (thresholds below)
 //   noise_json()                  a window as the suite's "syncscope_noise" record
@@ -59,6 +61,10 @@ struct NoiseSample {
   double mono_s = 0;  // CLOCK_MONOTONIC (std::chrono::steady_clock), seconds
   double load1 = -1, busy_s = -1, steal_s = -1, own_cpu_s = 0;
   long nvcsw = 0, nivcsw = 0;
+  // The machine's state (line_handoff.h, probe_line_handoff_ns): one cache
+  // line's one-way trip between two CPUs, ns; -1 when not probed (fewer
+  // than two usable CPUs, pinning refused, or sample_noise()).
+  double line_handoff_ns = -1;
 };
 
 // Reads the counters now (a few /proc reads and a scan of /proc for live
@@ -73,6 +79,9 @@ struct NoiseWindow {
   bool have_foreign = false;  // /proc/stat was readable at both ends
   double foreign_cpu_s = 0, foreign_cpus = 0, steal_s = 0;
   long own_voluntary_csw = 0, own_involuntary_csw = 0;
+  // The machine's state at the window's two ends (-1: not probed): a
+  // benchmark whose two probes disagree may have run in either state.
+  double line_handoff_before_ns = -1, line_handoff_after_ns = -1;
 
   // Other processes kept more than kNoiseForeignCpus CPUs busy on average,
   // or steal time exceeded kNoiseStealFraction of the wall time.
@@ -80,6 +89,12 @@ struct NoiseWindow {
 };
 
 NoiseWindow noise_between(const NoiseSample& a, const NoiseSample& b) noexcept;
+
+// sample_noise() and the machine's state (line_handoff_ns): what the harness
+// samples at the suite's ends and at each benchmark's report. The probe
+// takes 0.3-1.6 ms (median 0.4 on the 2-CPU development VM) and runs
+// between benchmarks, never during one.
+NoiseSample sample_noise_and_state();
 
 // The suite's record (keys as "syncscope_noise" has always had them, plus
 // disturbed and the thresholds).
@@ -90,8 +105,9 @@ nlohmann::json noise_json(const NoiseWindow& w);
 // noise_window_start_s, noise_window_end_s, noise_wall_s, noise_load1_before,
 // noise_load1_after, noise_own_cpu_s, noise_foreign_cpu_s, noise_foreign_cpus,
 // noise_steal_s (the three foreign/steal ones only when /proc/stat was
-// readable), noise_own_voluntary_csw, noise_own_involuntary_csw and
-// noise_disturbed (1 or 0).
+// readable), noise_own_voluntary_csw, noise_own_involuntary_csw,
+// noise_line_handoff_before_ns and noise_line_handoff_after_ns (only when
+// probed) and noise_disturbed (1 or 0).
 void add_noise_counters(const NoiseWindow& w, benchmark::UserCounters* counters);
 
 // Wraps the file reporter (Google Benchmark's JSONReporter in the suites)

@@ -4,6 +4,7 @@
 // The end-to-end test with a real busy process is noise_window_test.py.
 #include "common/noise.h"
 
+#include <sched.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -188,6 +189,50 @@ TEST(NoiseWindowReporterTest, OneWindowPerBenchmarkOnEveryRowAndTheWindowsTile) 
       EXPECT_EQ(counter(r, "noise_disturbed"), 0.0);
     }
   }
+}
+
+TEST(NoiseWindowReporterTest, TheMachineStateAtBothEndsOfEachWindowWhenProbed) {
+  // a's window starts at a probed sample (30 ns) and ends at one (220 ns);
+  // b's starts there and ends unprobed: it carries only its "before".
+  NoiseSample start = at(100, 1000, 10), a_end = at(101, 1000.5, 10.4), b_end = at(102, 1001, 10.8);
+  start.line_handoff_ns = 30;
+  a_end.line_handoff_ns = 220;
+  std::vector<NoiseSample> script = {a_end, b_end};
+  size_t next = 0;
+  auto capture = std::make_unique<CaptureReporter>();
+  CaptureReporter* inner = capture.get();
+  NoiseWindowReporter rep(std::move(capture), [&] { return script.at(next++); }, start);
+  using Runs = std::vector<benchmark::BenchmarkReporter::Run>;
+  rep.ReportRuns(Runs{run_of("a", false)});
+  rep.ReportRuns(Runs{run_of("b", false)});
+  ASSERT_EQ(inner->calls.size(), 2u);
+  EXPECT_EQ(counter(inner->calls[0].front(), "noise_line_handoff_before_ns"), 30.0);
+  EXPECT_EQ(counter(inner->calls[0].front(), "noise_line_handoff_after_ns"), 220.0);
+  EXPECT_EQ(counter(inner->calls[1].front(), "noise_line_handoff_before_ns"), 220.0);
+  EXPECT_EQ(counter(inner->calls[1].front(), "noise_line_handoff_after_ns"), -12345.0);  // none
+  // The suite's record names them alike.
+  const nlohmann::json j = noise_json(noise_between(start, a_end));
+  EXPECT_EQ(j.at("line_handoff_before_ns"), 30.0);
+  EXPECT_EQ(j.at("line_handoff_after_ns"), 220.0);
+  EXPECT_FALSE(noise_json(noise_between(b_end, b_end)).contains("line_handoff_before_ns"));
+}
+
+TEST(NoiseSampleTest, SampleNoiseAndStateProbesWhereTwoCpusAreUsable) {
+  EXPECT_EQ(sample_noise().line_handoff_ns, -1.0);  // the plain sample never probes
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  ASSERT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
+  const NoiseSample n = sample_noise_and_state();
+  if (CPU_COUNT(&set) >= 2) {
+    EXPECT_GT(n.line_handoff_ns, 0.0);
+  } else {
+    EXPECT_EQ(n.line_handoff_ns, -1.0);
+  }
+  // The caller's affinity is restored after the probe.
+  cpu_set_t after;
+  CPU_ZERO(&after);
+  ASSERT_EQ(sched_getaffinity(0, sizeof after, &after), 0);
+  EXPECT_TRUE(CPU_EQUAL(&set, &after));
 }
 
 }  // namespace

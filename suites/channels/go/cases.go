@@ -65,7 +65,7 @@ type outcome struct {
 	runDelayS    float64
 	haveRunDelay bool
 	// lineHandoffNs: the machine's state just before the run
-	// (probeLineHandoffNs); haveLineHandoff false with one CPU.
+	// (gbench.ProbeLineHandoffNs); haveLineHandoff false with one CPU.
 	lineHandoffNs   float64
 	haveLineHandoff bool
 	sink            uint64
@@ -134,7 +134,7 @@ func runDelayNow() (ns uint64, ok bool) {
 // runTeam runs body(i, slot) on n goroutines released together; the clock
 // runs from the release to the last one's finish.
 func runTeam(n int, body func(i int, s *slot)) outcome {
-	handoff, haveHandoff := probeLineHandoffNs() // before the parties exist
+	handoff, haveHandoff := gbench.ProbeLineHandoffNs() // before the parties exist
 	slots := make([]*slot, n)
 	for i := range slots {
 		slots[i] = &slot{hist: hist.New()}

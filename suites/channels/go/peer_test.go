@@ -133,26 +133,6 @@ func TestMain(m *testing.M) {
 }
 
 // Every case runs to completion with tiny unit counts and reports what it did.
-func TestLineHandoffProbe(t *testing.T) {
-	var before, after cpuMask
-	if !getAffinity(&before) {
-		t.Fatal("sched_getaffinity failed")
-	}
-	ns, ok := probeLineHandoffNs()
-	n := 0
-	for _, w := range before {
-		for ; w != 0; w &= w - 1 {
-			n++
-		}
-	}
-	if ok != (n >= 2) || (ok && ns <= 0) {
-		t.Errorf("probe: %g ns, ok %v, with %d CPUs", ns, ok, n)
-	}
-	if !getAffinity(&after) || after != before {
-		t.Errorf("affinity not given back: %v -> %v", before, after)
-	}
-}
-
 func TestEveryCaseRuns(t *testing.T) {
 	specs := []caseSpec{
 		{kind: "seq", capacity: 16, msgBytes: 8, threads: 1, producers: 1, consumers: 1},

@@ -367,7 +367,7 @@ func Aggregates(name string, fi, repetitions, threads int, timeUnit, label strin
 // line per case.
 func RunAll(cases []Case, progress func(string)) []map[string]interface{} {
 	var out []map[string]interface{}
-	last := SampleNoise()
+	last := SampleNoiseAndState()
 	for fi, c := range cases {
 		first := len(out)
 		var entries []map[string]interface{}
@@ -389,7 +389,7 @@ func RunAll(cases []Case, progress func(string)) []map[string]interface{} {
 			}
 			entries = append(entries, e)
 		}
-		now := SampleNoise()
+		now := SampleNoiseAndState()
 		window := CaseNoise(last, now)
 		last = now
 		out = append(out, entries...)
@@ -447,6 +447,7 @@ type NoiseSample struct {
 	BusyS, StealS float64 // /proc/stat "cpu" line, -1 if unreadable
 	OwnCPUS       float64 // getrusage(RUSAGE_SELF): user + system
 	Nvcsw, Nivcsw int64   // the process's voluntary / involuntary switches
+	LineHandoffNs float64 // the machine's state (ProbeLineHandoffNs), -1 if not probed
 }
 
 // userHz is the unit of /proc/stat's times: USER_HZ, which Linux fixes at
@@ -456,7 +457,7 @@ const userHz = 100.0
 
 // SampleNoise reads the machine's counters now.
 func SampleNoise() NoiseSample {
-	n := NoiseSample{WallNs: Now(), Load1: -1, BusyS: -1, StealS: -1}
+	n := NoiseSample{WallNs: Now(), Load1: -1, BusyS: -1, StealS: -1, LineHandoffNs: -1}
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		if f := strings.Fields(string(b)); len(f) > 0 {
 			if v, err := strconv.ParseFloat(f[0], 64); err == nil {
@@ -492,6 +493,18 @@ func SampleNoise() NoiseSample {
 	return n
 }
 
+// SampleNoiseAndState is SampleNoise and the machine's state (a line
+// hand-off probe, under a millisecond): what the C++ harness samples at
+// the suite's ends and at each benchmark's report (noise.h,
+// sample_noise_and_state), and RunAll at each case's.
+func SampleNoiseAndState() NoiseSample {
+	n := SampleNoise()
+	if ns, ok := ProbeLineHandoffNs(); ok {
+		n.LineHandoffNs = ns
+	}
+	return n
+}
+
 // Noise is the record between two samples, with the keys (and meaning) of
 // the C++ harness's "syncscope_noise": other processes' CPU time is the
 // machine's busy time minus this process's (clamped at 0: /proc/stat ticks
@@ -516,6 +529,12 @@ func Noise(a, b NoiseSample) map[string]interface{} {
 		j["foreign_cpus"] = foreign / wall
 		j["steal_s"] = b.StealS - a.StealS
 	}
+	if a.LineHandoffNs >= 0 {
+		j["line_handoff_before_ns"] = a.LineHandoffNs
+	}
+	if b.LineHandoffNs >= 0 {
+		j["line_handoff_after_ns"] = b.LineHandoffNs
+	}
 	return j
 }
 
@@ -532,8 +551,9 @@ const (
 // (suites/common/noise.h, add_noise_counters): monotonic start and end (the
 // runtime's nanotime, CLOCK_MONOTONIC, as C++'s steady_clock), load average
 // before and after, this process's CPU time and switches, other processes'
-// CPU time and steal (when /proc/stat was readable), and noise_disturbed
-// (1 or 0) by the thresholds above.
+// CPU time and steal (when /proc/stat was readable), the machine's state at
+// both ends (when probed), and noise_disturbed (1 or 0) by the thresholds
+// above.
 func CaseNoise(a, b NoiseSample) map[string]float64 {
 	wall := math.Max(1e-9, float64(b.WallNs-a.WallNs)*1e-9)
 	own := b.OwnCPUS - a.OwnCPUS
@@ -547,6 +567,12 @@ func CaseNoise(a, b NoiseSample) map[string]float64 {
 		"noise_own_voluntary_csw":   float64(b.Nvcsw - a.Nvcsw),
 		"noise_own_involuntary_csw": float64(b.Nivcsw - a.Nivcsw),
 		"noise_disturbed":           0,
+	}
+	if a.LineHandoffNs >= 0 {
+		f["noise_line_handoff_before_ns"] = a.LineHandoffNs
+	}
+	if b.LineHandoffNs >= 0 {
+		f["noise_line_handoff_after_ns"] = b.LineHandoffNs
 	}
 	if a.BusyS >= 0 && b.BusyS >= 0 {
 		foreign := math.Max(0, (b.BusyS-a.BusyS)-own)
@@ -624,12 +650,12 @@ func (p Peer) Finish(cases []Case, label string, context map[string]interface{})
 	for i := range cases {
 		cases[i].Label = label
 	}
-	before := SampleNoise()
+	before := SampleNoiseAndState()
 	benchmarks := RunAll(cases, func(s string) { fmt.Println(s) })
 	if context == nil {
 		context = map[string]interface{}{}
 	}
-	noise := Noise(before, SampleNoise())
+	noise := Noise(before, SampleNoiseAndState())
 	noise["per_benchmark"] = "recorded: each case's rows carry the noise_* fields of its own " +
 		"window (its repetitions back to back)"
 	context[p.Suite+"_go_noise"] = noise

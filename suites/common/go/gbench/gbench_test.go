@@ -192,6 +192,21 @@ func TestRunAllGivesEachCaseItsOwnNoiseWindow(t *testing.T) {
 	if own := burn["noise_own_cpu_s"].(float64); own < 0.05 {
 		t.Errorf("burn's window counts %v s of own CPU after burning 60 ms", own)
 	}
+	// With two usable CPUs each window carries the machine's state at both
+	// ends, and the second window's "before" is the first's "after".
+	if _, ok := ProbeLineHandoffNs(); ok {
+		for _, k := range []string{"noise_line_handoff_before_ns", "noise_line_handoff_after_ns"} {
+			if v, ok := burn[k].(float64); !ok || v <= 0 {
+				t.Errorf("burn: %s = %v", k, burn[k])
+			}
+		}
+		if sleep["noise_line_handoff_before_ns"] != burn["noise_line_handoff_after_ns"] {
+			t.Errorf("state probes do not tile: %v then %v", burn["noise_line_handoff_after_ns"],
+				sleep["noise_line_handoff_before_ns"])
+		}
+	} else if _, has := burn["noise_line_handoff_before_ns"]; has {
+		t.Errorf("a state probe recorded where none can be taken")
+	}
 	// The windows tile: the second starts where the first ended.
 	if sleep["noise_window_start_s"] != burn["noise_window_end_s"] {
 		t.Errorf("windows %v..%v and %v..%v do not tile", burn["noise_window_start_s"],
@@ -286,5 +301,27 @@ func TestWorkStepsIsTheCxxChain(t *testing.T) {
 		if got := WorkSteps(c.n); got != c.want {
 			t.Errorf("WorkSteps(%d) = %d, want %d", c.n, got, c.want)
 		}
+	}
+}
+
+// The probe answers with two usable CPUs, not with one, and gives the
+// calling thread its mask back.
+func TestLineHandoffProbe(t *testing.T) {
+	var before, after CPUMask
+	if !GetAffinity(&before) {
+		t.Fatal("sched_getaffinity failed")
+	}
+	ns, ok := ProbeLineHandoffNs()
+	n := 0
+	for _, w := range before {
+		for ; w != 0; w &= w - 1 {
+			n++
+		}
+	}
+	if ok != (n >= 2) || (ok && ns <= 0) {
+		t.Errorf("probe: %g ns, ok %v, with %d CPUs", ns, ok, n)
+	}
+	if !GetAffinity(&after) || after != before {
+		t.Errorf("affinity not given back: %v -> %v", before, after)
 	}
 }

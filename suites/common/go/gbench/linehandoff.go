@@ -1,4 +1,4 @@
-package main
+package gbench
 
 import (
 	"runtime"
@@ -8,28 +8,31 @@ import (
 	"unsafe"
 )
 
-// The machine's state before a run, as the C++ suite records it
-// (suites/common/line_handoff.h): one cache line's one-way hand-off between
+// The machine's state, as the C++ suites record it (suites/common/
+// line_handoff.h; the channels peer before each run, every peer at the ends
+// of each case's noise window, noise.h): one cache line's one-way hand-off between
 // the first two CPUs of the process's affinity mask, by the same CAS
 // ping-pong (core-to-core-latency's method), 21 samples of 20 round trips,
 // the first discarded, the median. Each side runs on a goroutine locked to
 // its own OS thread, pinned with sched_setaffinity; both threads get the
 // original mask back before they are unlocked.
 
-type cpuMask [1024 / 64]uint64
+// CPUMask is a sched_{get,set}affinity mask.
+type CPUMask [1024 / 64]uint64
 
-func getAffinity(m *cpuMask) bool {
+// GetAffinity reads the calling thread's mask.
+func GetAffinity(m *CPUMask) bool {
 	_, _, e := syscall.RawSyscall(syscall.SYS_SCHED_GETAFFINITY, 0, unsafe.Sizeof(*m), uintptr(unsafe.Pointer(m)))
 	return e == 0
 }
 
-func setAffinity(m *cpuMask) bool {
+func setAffinity(m *CPUMask) bool {
 	_, _, e := syscall.RawSyscall(syscall.SYS_SCHED_SETAFFINITY, 0, unsafe.Sizeof(*m), uintptr(unsafe.Pointer(m)))
 	return e == 0
 }
 
-func onlyCPU(c int) *cpuMask {
-	var m cpuMask
+func onlyCPU(c int) *CPUMask {
+	var m CPUMask
 	m[c/64] |= 1 << (uint(c) % 64)
 	return &m
 }
@@ -51,12 +54,12 @@ func handOver(v *uint64, from uint64) {
 	}
 }
 
-// probeLineHandoffNs returns the median one-way hand-off in ns, or false
+// ProbeLineHandoffNs returns the median one-way hand-off in ns, or false
 // with fewer than two CPUs or when pinning fails.
-func probeLineHandoffNs() (float64, bool) {
+func ProbeLineHandoffNs() (float64, bool) {
 	const rounds, samples = 20, 21
-	var orig cpuMask
-	if !getAffinity(&orig) {
+	var orig CPUMask
+	if !GetAffinity(&orig) {
 		return 0, false
 	}
 	cpus := []int{}
