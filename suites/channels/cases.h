@@ -31,7 +31,8 @@
 // every thread of the process but the neighbour's (the M's outlive runs).
 // Before the case's threads are created, a short probe of one cache line's
 // hand-off between two CPUs (common/line_handoff.h; 0.3-1.6 ms, median
-// 0.4, over 50 probes on the 2-vCPU development VM at load 0.3) records the
+// 0.4, over 50 probes on the 2-vCPU development VM at load 0.3; cut off at
+// 20 ms under load, and then left out) records the
 // machine's state the run starts in: there it read 20-60 ns or 180-280 ns,
 // nothing between, flipping within seconds (issue 11, five runs of the
 // suite at load 1.2-3.4), and every run that moves lines between cores

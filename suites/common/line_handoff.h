@@ -52,16 +52,23 @@ struct alignas(128) Cell {
   std::atomic<uint64_t> value{0};
 };
 
-// Waits until `cell` holds `from`, then CASes it to from + 1. (The
-// parentheses around arch::cpu_relax keep Boost.Fiber's function-like
-// cpu_relax() macro out, for suites that include it.)
-inline void hand_over(std::atomic<uint64_t>& cell, uint64_t from) noexcept {
+// What the thread on a stores to end the exchange early (a budget).
+inline constexpr uint64_t kStop = ~uint64_t{0};
+
+// Waits until `cell` holds `from`, then CASes it to from + 1; false when the
+// other side ended the exchange (kStop). (The parentheses around
+// arch::cpu_relax keep Boost.Fiber's function-like cpu_relax() macro out,
+// for suites that include it.)
+inline bool hand_over(std::atomic<uint64_t>& cell, uint64_t from) noexcept {
   for (;;) {
-    while (cell.load(std::memory_order_relaxed) != from) (arch::cpu_relax)();
+    for (uint64_t v; (v = cell.load(std::memory_order_relaxed)) != from;) {
+      if (v == kStop) return false;
+      (arch::cpu_relax)();
+    }
     uint64_t expected = from;
     if (cell.compare_exchange_strong(expected, from + 1, std::memory_order_acq_rel,
                                      std::memory_order_relaxed))
-      return;
+      return true;
   }
 }
 
@@ -73,9 +80,14 @@ struct LineHandoff {
 };
 
 // The calling thread runs on pu_a (and gets its own affinity mask back
-// after), a new thread on pu_b.
-inline LineHandoff measure_line_handoff(int pu_a, int pu_b, int rounds, int samples) {
+// after), a new thread on pu_b. A budget above zero ends the measurement
+// after the first sample that ends past it (the samples taken so far are
+// summarised): two threads that must take turns on one CPU hand the line
+// over once per scheduler slice, and a probe under load took 0.4-100 ms.
+inline LineHandoff measure_line_handoff(int pu_a, int pu_b, int rounds, int samples,
+                                        std::chrono::nanoseconds budget = {}) {
   using line_handoff_detail::hand_over;
+  using line_handoff_detail::kStop;
   using Clock = std::chrono::steady_clock;
   cpu_set_t mine;
   const bool have_mine = sched_getaffinity(0, sizeof mine, &mine) == 0;
@@ -84,13 +96,15 @@ inline LineHandoff measure_line_handoff(int pu_a, int pu_b, int rounds, int samp
   std::thread pong([&] {
     pong_pinned.store(pin_to(pu_b));
     for (int s = 0; s < samples + 1; ++s)
-      for (int i = 0; i < rounds; ++i) hand_over(cell->value, 2 * (uint64_t(s) * rounds + i) + 1);
+      for (int i = 0; i < rounds; ++i)
+        if (!hand_over(cell->value, 2 * (uint64_t(s) * rounds + i) + 1)) return;
   });
   LineHandoff result;
   std::vector<double> one_way;
   one_way.reserve(static_cast<size_t>(samples));
   result.pinned = pin_to(pu_a);
   // Sample 0 warms the line and the threads up and is discarded.
+  const auto start = Clock::now();
   for (int s = 0; s < samples + 1; ++s) {
     const auto t0 = Clock::now();
     for (int i = 0; i < rounds; ++i) hand_over(cell->value, 2 * (uint64_t(s) * rounds + i));
@@ -100,6 +114,12 @@ inline LineHandoff measure_line_handoff(int pu_a, int pu_b, int rounds, int samp
     const auto t1 = Clock::now();
     if (s > 0)
       one_way.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() / (2.0 * rounds));
+    if (budget.count() > 0 && s < samples && t1 - start > budget) {
+      // The pong side has made its last hand-over of this sample and waits
+      // for our next one: it reads kStop instead and returns.
+      cell->value.store(kStop, std::memory_order_release);
+      break;
+    }
   }
   pong.join();
   if (have_mine) sched_setaffinity(0, sizeof mine, &mine);
@@ -113,6 +133,11 @@ inline LineHandoff measure_line_handoff(int pu_a, int pu_b, int rounds, int samp
 // in its slow state) between the first two CPUs the
 // calling thread may run on; nullopt with fewer than two or when pinning
 // fails. The median one-way latency, ns.
+// The probe stops after kProbeBudget and answers only with at least
+// kProbeMinSamples samples: under load it is either quick or not worth its
+// time (a suite takes one at every benchmark's boundary).
+inline constexpr std::chrono::milliseconds kProbeBudget{20};
+inline constexpr size_t kProbeMinSamples = 3;
 inline std::optional<double> probe_line_handoff_ns() {
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -122,8 +147,8 @@ inline std::optional<double> probe_line_handoff_ns() {
   for (int c = 0; c < CPU_SETSIZE && n < 2; ++c)
     if (CPU_ISSET(c, &set)) pus[n++] = c;
   if (n < 2) return std::nullopt;
-  const LineHandoff r = measure_line_handoff(pus[0], pus[1], 20, 21);
-  if (!r.pinned) return std::nullopt;
+  const LineHandoff r = measure_line_handoff(pus[0], pus[1], 20, 21, kProbeBudget);
+  if (!r.pinned || r.one_way_ns.count < kProbeMinSamples) return std::nullopt;
   return r.one_way_ns.median;
 }
 

