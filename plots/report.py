@@ -263,6 +263,13 @@ def verdict_section(run, page_ids):
     if n_dis:
         out.append("<div class=\"warn\"><b>%d of %d verdicts</b> compare rows measured while "
                    "the machine was disturbed (marked below).</div>" % (n_dis, len(vs)))
+    n_states = sum(1 for v in vs if v.states)
+    if n_states:
+        out.append("<div class=\"warn\"><b>%d of %d verdicts</b> compare a winner and a "
+                   "runner-up that ran in different states of the machine (their windows' line "
+                   "hand-off probes more than %gx apart: see \"measured\"); their ratio "
+                   "compares the states as much as the candidates.</div>"
+                   % (n_states, len(vs), verdicts_mod.STATE_APART))
 
     def link(v):
         fid = "fig-" + v.figure
@@ -281,6 +288,8 @@ def verdict_section(run, page_ids):
                 dis = v.disturbed
                 measured = ("DISTURBED: " + dis if dis else
                             "quiet" if dis == "" else "not recorded")
+                if v.states:
+                    measured += "; machine states differ: " + v.states
                 rows.append("<tr%s><td>%s</td><td><b>%s</b></td><td>%s</td>"
                             "<td class=\"num\">%s</td><td class=\"num\">%s</td><td>%s</td>"
                             "<td>%s</td><td>%s</td></tr>"

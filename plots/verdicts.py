@@ -16,6 +16,13 @@ per-benchmark window, or a Go peer's per-case window); a row without one by
 the window it was measured in: its Go peer's (SUITE_go_noise) for a go_ row,
 else the suite's.
 
+A verdict also says when its winner's and runner-up's rows ran in different
+states of the machine: their windows' line hand-off probes (the harness's
+noise_line_handoff_before_ns / _after_ns, one cache line's trip between two
+CPUs) more than STATE_APART apart. On a shared VM the state flips minutes
+apart between ~20-60 and ~180-280 ns (issue 11), and a ratio between rows in
+two states compares the states as much as the candidates.
+
 Imports common only; report.py renders the rows.
 """
 
@@ -51,9 +58,14 @@ _NOT_CASE = ("real_time", "manual_time", "process_time", "iterations", "repeats"
 # disturbed: "" when every row of the case was measured quiet, else why
 # ("tas: other processes used ..."; "; " between rows), None when no row has
 # a noise record; disturbed_rows: the candidates whose rows were disturbed.
+# states: "" unless the winner's and the runner-up's rows met different
+# machine states (then "tas 31 ns, ticket 215-230 ns": their probes).
 Verdict = namedtuple("Verdict", "suite question case winner runner_up ratio p mark "
                                 "figure winner_value runner_value metric candidates "
-                                "disturbed disturbed_rows")
+                                "disturbed disturbed_rows states")
+
+STATE_APART = 2.0
+STATE_KEYS = ("line_handoff_before_ns", "line_handoff_after_ns")
 
 
 def _case(result, candidate):
@@ -103,6 +115,29 @@ def case_disturbance(suite, rows, candidate):
     return ("; ".join(whys) if known else None), names
 
 
+def row_probes(suite, result):
+    """The machine-state probes (ns) at the ends of the row's own window."""
+    own = common.bench_noise_of(suite, result.name) or {}
+    return [own[k] for k in STATE_KEYS
+            if isinstance(own.get(k), (int, float)) and not isinstance(own.get(k), bool)
+            and own[k] > 0]
+
+
+def states_apart(suite, a, b, candidate):
+    """"" unless every probe of one row is more than STATE_APART times every
+    probe of the other (a row whose window saw both states is in neither);
+    then the two rows' probes, named by candidate."""
+    pa, pb = row_probes(suite, a), row_probes(suite, b)
+    if not pa or not pb or not (min(pa) > STATE_APART * max(pb) or
+                                min(pb) > STATE_APART * max(pa)):
+        return ""
+
+    def span(p):
+        lo, hi = min(p), max(p)
+        return common.fmt_num(lo) + ("" if hi == lo else "-" + common.fmt_num(hi)) + " ns"
+    return "%s %s, %s %s" % (a.params[candidate], span(pa), b.params[candidate], span(pb))
+
+
 def answer(q, suite):
     """The verdicts of one question over one SuiteData."""
     results = [r for r in suite.results if r.family in q.families
@@ -126,7 +161,8 @@ def answer(q, suite):
         disturbed, disturbed_rows = case_disturbance(suite, rs, q.candidate)
         out.append(Verdict(q.suite, q.question, (fam + " " + case).strip(),
                            w.params[q.candidate], ru.params[q.candidate], ratio, p, mark,
-                           q.figure, wv, rv, q.metric, len(rs), disturbed, disturbed_rows))
+                           q.figure, wv, rv, q.metric, len(rs), disturbed, disturbed_rows,
+                           states_apart(suite, w, ru, q.candidate)))
     return out
 
 

@@ -58,14 +58,17 @@ class VerdictTest(fx.TempDirCase):
         self.assertAlmostEqual(v.ratio, 41.5 / 11.5)
 
 
-def window(start, foreign_cpus, wall=2.0):
-    """The noise_* fields the harness writes on every row of one benchmark."""
-    return {"noise_window_start_s": start, "noise_window_end_s": start + wall,
+def window(start, foreign_cpus, wall=2.0, probes=None):
+    """The noise_* fields the harness writes on every row of one benchmark
+    (probes: the machine-state probes at its two ends, ns)."""
+    w = {} if probes is None else {"noise_line_handoff_before_ns": probes[0],
+                                   "noise_line_handoff_after_ns": probes[1]}
+    return dict(w, **{"noise_window_start_s": start, "noise_window_end_s": start + wall,
             "noise_wall_s": wall, "noise_load1_before": 1.0, "noise_load1_after": 1.2,
             "noise_own_cpu_s": 1.9, "noise_foreign_cpu_s": foreign_cpus * wall,
             "noise_foreign_cpus": foreign_cpus, "noise_steal_s": 0.0,
             "noise_own_voluntary_csw": 3, "noise_own_involuntary_csw": 7,
-            "noise_disturbed": 1 if foreign_cpus > 0.25 else 0}
+            "noise_disturbed": 1 if foreign_cpus > 0.25 else 0})
 
 
 FAST = "fairness/lock:%s/threads:2/placement:none/cs_ns:100/ncs_ns:100/dist:fixed/manual_time"
@@ -78,14 +81,16 @@ def one_disturbed_row_run(directory):
     at 2 threads tas (5 repetitions, its window disturbed: 0.90 other CPUs)
     beats ticket (quiet window); at 1 thread tas and ticket both quiet; at 4
     threads tas alone (no verdict), its rows without a window (as a peer
-    that records none would write them)."""
+    that records none would write them). Machine states: at 2 threads tas
+    ran fast (30-35 ns probes), ticket slow (215-230); at 1 thread tas's
+    window saw both (30 then 215) and ticket's slow: not apart."""
     def reps(values, w):
         return [dict(w, acq_per_s=v, jain_index=0.9) for v in values]
     fx.write_reps_suite(directory, "fairness", {
-        FAST % "tas": reps([200, 201, 202, 203, 204], window(100, 0.9)),
-        FAST % "ticket": reps([100, 101, 102, 103, 104], window(102, 0.05)),
-        FAST1 % "tas": reps([500, 501, 502, 503, 504], window(104, 0.1)),
-        FAST1 % "ticket": reps([400, 401, 402, 403, 404], window(106, 0.0)),
+        FAST % "tas": reps([200, 201, 202, 203, 204], window(100, 0.9, probes=(30.0, 35.0))),
+        FAST % "ticket": reps([100, 101, 102, 103, 104], window(102, 0.05, probes=(215.0, 230.0))),
+        FAST1 % "tas": reps([500, 501, 502, 503, 504], window(104, 0.1, probes=(30.0, 215.0))),
+        FAST1 % "ticket": reps([400, 401, 402, 403, 404], window(106, 0.0, probes=(220.0, 220.0))),
         FAST4 % "tas": [{"acq_per_s": v, "jain_index": 0.9} for v in (50, 51, 52)],
     }, noise=dict(fx.QUIET_NOISE, line_handoff_before_ns=31.0, line_handoff_after_ns=215.0))
     return directory
@@ -113,6 +118,15 @@ class DisturbedRowVerdictTest(fx.TempDirCase):
             self.assertFalse([k for k in r.values if k.startswith("noise_")], r.values)
         self.assertFalse([k for reps in suite.rep_values.values() for v in reps for k in v
                           if k.startswith("noise_")])
+
+    def test_verdicts_across_machine_states_say_so(self):
+        by_case = {v.case.split("/")[0]: v for v in self.vs}
+        self.assertEqual(by_case["threads:2"].states, "tas 30.0-35.0 ns, ticket 215-230 ns")
+        self.assertEqual(by_case["threads:1"].states, "")  # tas's window saw both states
+        suite = self.data.suites["fairness"]
+        self.assertEqual(verdicts.row_probes(suite, next(r for r in suite.results
+                                                         if r.name.startswith(FAST4 % "tas"))),
+                         [])
 
     def test_the_verdict_with_the_disturbed_row_says_so(self):
         by_case = {v.case.split("/")[0]: v for v in self.vs}
@@ -158,6 +172,10 @@ class DisturbedRowReportTest(fx.TempDirCase):
         self.assertEqual(verdict.count("(disturbed: tas)"), 2)
         self.assertEqual(verdict.count("DISTURBED: tas: other processes used 0.90 CPUs"), 2)
         self.assertEqual(verdict.count("<td>quiet</td>"), 2)
+        # Both questions at 2 threads compare tas (fast state) with ticket (slow).
+        self.assertIn("<b>2 of 4 verdicts</b> compare a winner and a runner-up that ran in "
+                      "different states", verdict)
+        self.assertEqual(verdict.count("; machine states differ: "), 2)
         noise = self.text[self.text.index('<h2 id="noise"'):
                           self.text.index('<h2 id="context"')]
         self.assertIn("<b>1 of 4 benchmarks (25 %) were disturbed</b>", noise)
