@@ -5,7 +5,7 @@
 // Offers:
 //   measure_line_handoff(pu_a, pu_b, rounds, samples)   c2c's measurement
 //   probe_line_handoff_ns()    a short one between the first two CPUs of
-//                              the calling thread's affinity mask
+//                              the process (internal/cpus.h)
 //
 // Method (core-to-core-latency by Nicolas Viennot, our own implementation):
 // two threads pinned to a and b pass one line back and forth with
@@ -131,7 +131,7 @@ inline LineHandoff measure_line_handoff(int pu_a, int pu_b, int rounds, int samp
 // A short measurement (21 samples of 20 round trips: 0.3-1.6 ms, median
 // 0.4, with its two threads' creation, on the development VM at load 0.3
 // in its slow state) between the first two CPUs the
-// calling thread may run on; nullopt with fewer than two or when pinning
+// process may run on; nullopt with fewer than two or when pinning
 // fails. The median one-way latency, ns.
 // The probe stops after kProbeBudget and answers only with at least
 // kProbeMinSamples samples: under load it is either quick or not worth its
@@ -139,15 +139,13 @@ inline LineHandoff measure_line_handoff(int pu_a, int pu_b, int rounds, int samp
 inline constexpr std::chrono::milliseconds kProbeBudget{20};
 inline constexpr size_t kProbeMinSamples = 3;
 inline std::optional<double> probe_line_handoff_ns() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return std::nullopt;
-  int pus[2];
-  int n = 0;
-  for (int c = 0; c < CPU_SETSIZE && n < 2; ++c)
-    if (CPU_ISSET(c, &set)) pus[n++] = c;
-  if (n < 2) return std::nullopt;
-  const LineHandoff r = measure_line_handoff(pus[0], pus[1], 20, 21, kProbeBudget);
+  // The process's CPUs as read at load (internal/cpus.h), not the calling
+  // thread's mask now: a harness thread pinned to one CPU (a placement)
+  // would leave the suite without its probe at every boundary (the atomics
+  // suite had no probe at either end of 217 of its 329 windows that way).
+  const std::vector<int>& cpus = usable_cpu_list();
+  if (cpus.size() < 2) return std::nullopt;
+  const LineHandoff r = measure_line_handoff(cpus[0], cpus[1], 20, 21, kProbeBudget);
   if (!r.pinned || r.one_way_ns.count < kProbeMinSamples) return std::nullopt;
   return r.one_way_ns.median;
 }

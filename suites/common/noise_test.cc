@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "common/harness.h"
+
 namespace syncscope::suites {
 namespace {
 
@@ -223,7 +225,7 @@ TEST(NoiseSampleTest, SampleNoiseAndStateProbesWhereTwoCpusAreUsable) {
   CPU_ZERO(&set);
   ASSERT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
   const NoiseSample n = sample_noise_and_state();
-  if (CPU_COUNT(&set) >= 2) {
+  if (usable_pus() >= 2) {
     // -1 only when the probe's budget ran out (a loaded machine).
     EXPECT_TRUE(n.line_handoff_ns > 0.0 || n.line_handoff_ns == -1.0) << n.line_handoff_ns;
   } else {
