@@ -67,8 +67,8 @@ from collections import OrderedDict
 
 import draw
 import style
-from common import (SideFile, Table, as_number, fmt_num, histogram_pairs, save_figure, spread,
-                    spread_caption, spread_n)
+from common import (STATE_APART, SideFile, Table, as_number, fmt_num, histogram_pairs,
+                    save_figure, spread, spread_caption, spread_n)
 from draw import fmt_ns, ns_tick
 
 TITLE = "Channels: Chan<T> vs Go, Boost.Fiber, moodycamel and TBB"
@@ -661,14 +661,6 @@ def chan_vs_go(rows):
 def is_headline(key, rows):
     case, cap, msg, threads, _ = key
     return (case, cap) in HEADLINE and msg == "8" and threads == _max_threads(rows, case, cap)
-
-
-# Two rows whose line hand-off probes (machine_line_handoff_ns, taken just
-# before each run) are further apart than this factor ran in two different
-# states of the machine: their ratio compares the states as much as the
-# implementations (issue 11: ~30 vs ~220 ns on a shared VM, flipping within
-# seconds).
-STATE_APART = 2.0
 
 
 def handoff_cell(rows):

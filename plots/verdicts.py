@@ -64,7 +64,7 @@ Verdict = namedtuple("Verdict", "suite question case winner runner_up ratio p ma
                                 "figure winner_value runner_value metric candidates "
                                 "disturbed disturbed_rows states")
 
-STATE_APART = 2.0
+STATE_APART = common.STATE_APART  # one home: plots/common.py
 STATE_KEYS = ("line_handoff_before_ns", "line_handoff_after_ns")
 
 
