@@ -146,7 +146,7 @@ TEST(ChildProcess, InterruptedOwnerTakesItsChildrenDown) {
     // process: the owner went on sleeping, the kernel's disposition reset
     // (SA_RESETHAND fired, so the runtime's handler got it), ours never run
     // (the runtime's table still held it; ours would have set SIG_DFL there),
-    // nothing pending: 23 of about 1800 runs of this test, SIGINT and SIGTERM,
+    // nothing pending: 25 of at most 2000 runs of this test, SIGINT and SIGTERM,
     // 6 at once beside two busy loops; CI timed out on it once. The Release
     // build lost none in about 600 runs alike. Send it again after 10 s: the
     // default action then ends the owner, and the parent-death signal its child.
