@@ -350,3 +350,36 @@ func TestLineHandoffBudgetEndsTheExchange(t *testing.T) {
 		t.Errorf("affinity not given back")
 	}
 }
+
+// A caller whose thread is pinned to one CPU still probes between the
+// process's first two CPUs, and keeps its mask.
+func TestLineHandoffProbeFromAPinnedThread(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var all CPUMask
+	if !GetAffinity(&all) {
+		t.Fatal("sched_getaffinity failed")
+	}
+	first := 0
+	for all[first/64]&(1<<(uint(first)%64)) == 0 {
+		first++
+	}
+	if !setAffinity(onlyCPU(first)) {
+		t.Fatal("sched_setaffinity failed")
+	}
+	defer setAffinity(&all)
+	_, ok := lineHandoffSamples(5, 7, math.Inf(1))
+	n := 0
+	for _, w := range processMask {
+		for ; w != 0; w &= w - 1 {
+			n++
+		}
+	}
+	if ok != (n >= 2) {
+		t.Errorf("pinned caller: ok %v with %d CPUs in the process", ok, n)
+	}
+	var after CPUMask
+	if !GetAffinity(&after) || after != *onlyCPU(first) {
+		t.Errorf("the caller's mask changed: %v", after)
+	}
+}

@@ -68,8 +68,18 @@ const (
 	probeMinSamples = 3
 )
 
+// processMask is the CPUs the process may run on, read once when the
+// package is initialised (on the main thread, before the peer's code pins
+// any), as the C++ probe takes internal/cpus.h's list read at load: a
+// thread pinned later does not hide the machine's second CPU.
+var processMask, processMaskOK = func() (CPUMask, bool) {
+	var m CPUMask
+	ok := GetAffinity(&m)
+	return m, ok
+}()
+
 // ProbeLineHandoffNs returns the median one-way hand-off in ns, or false
-// with fewer than two CPUs, when pinning fails, or when fewer than
+// with fewer than two CPUs in processMask, when pinning fails, or when fewer than
 // probeMinSamples samples fit in probeBudgetNs (a loaded machine).
 func ProbeLineHandoffNs() (float64, bool) {
 	oneWay, ok := lineHandoffSamples(20, 21, probeBudgetNs)
@@ -84,17 +94,20 @@ func ProbeLineHandoffNs() (float64, bool) {
 // round trips (after a warm-up sample), ending after the first sample that
 // ends past budgetNs; false with fewer than two CPUs or when pinning fails.
 func lineHandoffSamples(rounds, samples int, budgetNs float64) ([]float64, bool) {
-	var orig CPUMask
-	if !GetAffinity(&orig) {
-		return nil, false
-	}
 	cpus := []int{}
-	for c := 0; c < len(orig)*64 && len(cpus) < 2; c++ {
-		if orig[c/64]&(1<<(uint(c)%64)) != 0 {
+	for c := 0; processMaskOK && c < len(processMask)*64 && len(cpus) < 2; c++ {
+		if processMask[c/64]&(1<<(uint(c)%64)) != 0 {
 			cpus = append(cpus, c)
 		}
 	}
 	if len(cpus) < 2 {
+		return nil, false
+	}
+	// Each side pins its own locked thread and gives it its own mask back.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var orig CPUMask
+	if !GetAffinity(&orig) {
 		return nil, false
 	}
 	cell := &paddedCell{}
@@ -103,7 +116,8 @@ func lineHandoffSamples(rounds, samples int, budgetNs float64) ([]float64, bool)
 	go func() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		ok := setAffinity(onlyCPU(cpus[1]))
+		var mine CPUMask
+		ok := GetAffinity(&mine) && setAffinity(onlyCPU(cpus[1]))
 		pongPinned <- ok
 		if ok {
 		pong:
@@ -114,12 +128,10 @@ func lineHandoffSamples(rounds, samples int, budgetNs float64) ([]float64, bool)
 					}
 				}
 			}
-			setAffinity(&orig)
+			setAffinity(&mine)
 		}
 		close(done)
 	}()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	pinned := setAffinity(onlyCPU(cpus[0]))
 	if !<-pongPinned {
 		setAffinity(&orig)
