@@ -1118,6 +1118,15 @@ NOISE_STEAL_FRACTION = 0.05  # steal time over wall time
 STATE_APART = 2.0
 
 
+def probes_apart(a, b):
+    """Whether two rows' machine-state probes (lists of ns; empty: none)
+    put them in different states: every probe of one more than STATE_APART
+    times every probe of the other (a row whose probes saw both states is
+    in neither)."""
+    return bool(a) and bool(b) and (min(a) > STATE_APART * max(b) or
+                                    min(b) > STATE_APART * max(a))
+
+
 def noise_of(suite):
     """The suite's "syncscope_noise" record (dict) or None."""
     doc = getattr(suite, "noise", None)

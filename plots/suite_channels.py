@@ -68,7 +68,7 @@ from collections import OrderedDict
 import draw
 import style
 from common import (STATE_APART, SideFile, Table, as_number, fmt_num, histogram_pairs,
-                    save_figure, spread, spread_caption, spread_n)
+                    probes_apart, save_figure, spread, spread_caption, spread_n)
 from draw import fmt_ns, ns_tick
 
 TITLE = "Channels: Chan<T> vs Go, Boost.Fiber, moodycamel and TBB"
@@ -668,7 +668,7 @@ def handoff_cell(rows):
     none), and whether the probes that exist are STATE_APART apart."""
     vals = [r.value("machine_line_handoff_ns") if r is not None else None for r in rows]
     have = [v for v in vals if v]
-    apart = len(have) >= 2 and max(have) > STATE_APART * min(have)
+    apart = any(probes_apart([x], [y]) for x in have for y in have)
     return " / ".join(fmt_ns(v) if v else "—" for v in vals), apart
 
 

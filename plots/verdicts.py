@@ -128,8 +128,7 @@ def states_apart(suite, a, b, candidate):
     probe of the other (a row whose window saw both states is in neither);
     then the two rows' probes, named by candidate."""
     pa, pb = row_probes(suite, a), row_probes(suite, b)
-    if not pa or not pb or not (min(pa) > STATE_APART * max(pb) or
-                                min(pb) > STATE_APART * max(pa)):
+    if not common.probes_apart(pa, pb):
         return ""
 
     def span(p):

@@ -43,17 +43,31 @@ type paddedCell struct {
 	_ [64]byte
 }
 
-// stopValue is what the pinging side stores to end the exchange early.
+// stopValue is what the pinging side stores to end the exchange early (its
+// budget ran out); never a value either side waits for or CASes from, so it
+// may be stored at any moment.
 const stopValue = ^uint64(0)
 
+// waitFor waits until the cell holds value; false when it holds stopValue
+// or past deadline (nanotime; 0: none; the clock read every 256 spins).
+func waitFor(v *uint64, value uint64, deadline int64) bool {
+	for spins := 1; ; spins++ {
+		x := atomic.LoadUint64(v)
+		if x == value {
+			return true
+		}
+		if x == stopValue || (deadline != 0 && spins%256 == 0 && nanotime() > deadline) {
+			return false
+		}
+	}
+}
+
 // handOver waits until the cell holds from, then CASes it to from+1; false
-// when the other side ended the exchange (stopValue).
-func handOver(v *uint64, from uint64) bool {
+// as waitFor.
+func handOver(v *uint64, from uint64, deadline int64) bool {
 	for {
-		for x := atomic.LoadUint64(v); x != from; x = atomic.LoadUint64(v) {
-			if x == stopValue {
-				return false
-			}
+		if !waitFor(v, from, deadline) {
+			return false
 		}
 		if atomic.CompareAndSwapUint64(v, from, from+1) {
 			return true
@@ -82,7 +96,16 @@ var processMask, processMaskOK = func() (CPUMask, bool) {
 // with fewer than two CPUs in processMask, when pinning fails, or when fewer than
 // probeMinSamples samples fit in probeBudgetNs (a loaded machine).
 func ProbeLineHandoffNs() (float64, bool) {
-	oneWay, ok := lineHandoffSamples(20, 21, probeBudgetNs)
+	cpus := []int{}
+	for c := 0; processMaskOK && c < len(processMask)*64 && len(cpus) < 2; c++ {
+		if processMask[c/64]&(1<<(uint(c)%64)) != 0 {
+			cpus = append(cpus, c)
+		}
+	}
+	if len(cpus) < 2 {
+		return 0, false
+	}
+	oneWay, ok := lineHandoffSamples(cpus[0], cpus[1], 20, 21, probeBudgetNs)
 	if !ok || len(oneWay) < probeMinSamples {
 		return 0, false
 	}
@@ -91,18 +114,10 @@ func ProbeLineHandoffNs() (float64, bool) {
 }
 
 // lineHandoffSamples: one-way times of up to `samples` samples of `rounds`
-// round trips (after a warm-up sample), ending after the first sample that
-// ends past budgetNs; false with fewer than two CPUs or when pinning fails.
-func lineHandoffSamples(rounds, samples int, budgetNs float64) ([]float64, bool) {
-	cpus := []int{}
-	for c := 0; processMaskOK && c < len(processMask)*64 && len(cpus) < 2; c++ {
-		if processMask[c/64]&(1<<(uint(c)%64)) != 0 {
-			cpus = append(cpus, c)
-		}
-	}
-	if len(cpus) < 2 {
-		return nil, false
-	}
+// round trips (after a warm-up sample) between cpuA (the caller's thread)
+// and cpuB (cpuA itself works: the two take turns), ending where budgetNs
+// runs out, inside a sample too (0: no budget); false when pinning fails.
+func lineHandoffSamples(cpuA, cpuB, rounds, samples int, budgetNs float64) ([]float64, bool) {
 	// Each side pins its own locked thread and gives it its own mask back.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -117,13 +132,13 @@ func lineHandoffSamples(rounds, samples int, budgetNs float64) ([]float64, bool)
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		var mine CPUMask
-		ok := GetAffinity(&mine) && setAffinity(onlyCPU(cpus[1]))
+		ok := GetAffinity(&mine) && setAffinity(onlyCPU(cpuB))
 		pongPinned <- ok
 		if ok {
 		pong:
 			for s := 0; s < samples+1; s++ {
 				for i := 0; i < rounds; i++ {
-					if !handOver(&cell.v, 2*(uint64(s*rounds+i))+1) {
+					if !handOver(&cell.v, 2*(uint64(s*rounds+i))+1, 0) {
 						break pong
 					}
 				}
@@ -132,30 +147,33 @@ func lineHandoffSamples(rounds, samples int, budgetNs float64) ([]float64, bool)
 		}
 		close(done)
 	}()
-	pinned := setAffinity(onlyCPU(cpus[0]))
+	pinned := setAffinity(onlyCPU(cpuA))
 	if !<-pongPinned {
 		setAffinity(&orig)
 		<-done
 		return nil, false
 	}
 	oneWay := make([]float64, 0, samples)
-	start := nanotime()
+	var deadline int64
+	if budgetNs > 0 {
+		deadline = nanotime() + int64(budgetNs)
+	}
 	for s := 0; s < samples+1; s++ {
 		t0 := nanotime()
-		for i := 0; i < rounds; i++ {
-			handOver(&cell.v, 2*uint64(s*rounds+i))
+		whole := true
+		for i := 0; i < rounds && whole; i++ {
+			whole = handOver(&cell.v, 2*uint64(s*rounds+i), deadline)
 		}
-		end := 2 * uint64(s*rounds+rounds)
-		for atomic.LoadUint64(&cell.v) != end {
-		}
+		// Wait for the last pong so the sample covers whole round trips.
+		whole = whole && waitFor(&cell.v, 2*uint64(s*rounds+rounds), deadline)
 		t1 := nanotime()
-		if s > 0 {
+		if whole && s > 0 {
 			oneWay = append(oneWay, float64(t1-t0)/(2*float64(rounds)))
 		}
-		if s < samples && float64(t1-start) > budgetNs {
-			// The pong side made its last hand-over of this sample and
-			// waits for our next one: it reads stopValue instead.
-			atomic.StoreUint64(&cell.v, stopValue)
+		// Out of time mid-sample, or between samples (waits answered
+		// within 256 spins never read the clock).
+		if !whole || (s < samples && deadline != 0 && t1 > deadline) {
+			atomic.StoreUint64(&cell.v, stopValue) // the pong side reads it and returns
 			break
 		}
 	}
