@@ -151,20 +151,16 @@ func ReadBenchmarks(path string) ([]map[string]interface{}, error) {
 	if err != nil {
 		return nil, err
 	}
-	var doc struct {
-		Benchmarks []map[string]interface{} `json:"benchmarks"`
-	}
-	// Google Benchmark writes NaN / inf for some aggregates (the cv of a
-	// counter that is 0 in every repetition); encoding/json rejects them.
-	raw = nonFinite.ReplaceAll(raw, []byte("${1}null"))
-	if err := json.Unmarshal(raw, &doc); err != nil {
+	rows, _, err := decodeBenchmarks(raw)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
-	return doc.Benchmarks, nil
+	return rows, nil
 }
 
 // ReadPlan returns the cases of a suite's JSON that ran without error, in
-// order, one entry per run_name (iteration entries only).
+// order, one entry per run_name (iteration entries only): PlanFromBenchmarks
+// of the file's "benchmarks" array.
 func ReadPlan(path string) ([]PlanEntry, error) {
 	benchmarks, err := ReadBenchmarks(path)
 	if err != nil {
@@ -173,6 +169,14 @@ func ReadPlan(path string) ([]PlanEntry, error) {
 	if benchmarks == nil {
 		return nil, fmt.Errorf("%s: no \"benchmarks\" array", path)
 	}
+	return PlanFromBenchmarks(benchmarks), nil
+}
+
+// PlanFromBenchmarks is the plan of a "benchmarks" array (a plan file's or a
+// serve request's): the rows that ran without error, in order, one entry per
+// run_name, aggregates left out. A value that is not a number (null where
+// the suite had a non-finite one) counts as absent.
+func PlanFromBenchmarks(benchmarks []map[string]interface{}) []PlanEntry {
 	var plan []PlanEntry
 	seen := map[string]bool{}
 	for _, b := range benchmarks {
@@ -199,7 +203,7 @@ func ReadPlan(path string) ([]PlanEntry, error) {
 		}
 		plan = append(plan, e)
 	}
-	return plan, nil
+	return plan
 }
 
 // Result is one repetition of a case.
@@ -366,9 +370,20 @@ func Aggregates(name string, fi, repetitions, threads int, timeUnit, label strin
 // added after the aggregates so that none is averaged. progress gets one
 // line per case.
 func RunAll(cases []Case, progress func(string)) []map[string]interface{} {
-	var out []map[string]interface{}
-	last := SampleNoiseAndState()
-	for fi, c := range cases {
+	out, _ := runCases(cases, 0, SampleNoiseAndState(), progress)
+	return out
+}
+
+// runCases is RunAll from family index firstFI on (a served peer's cases
+// come a few per request and keep one numbering), with the first case's
+// window starting at start; it also returns the sample that ended the last
+// window.
+func runCases(cases []Case, firstFI int, start NoiseSample,
+	progress func(string)) ([]map[string]interface{}, NoiseSample) {
+	out := []map[string]interface{}{} // [] in JSON when no case ran
+	last := start
+	for i, c := range cases {
+		fi := firstFI + i
 		first := len(out)
 		var entries []map[string]interface{}
 		for rep := 0; rep < c.Repetitions; rep++ {
@@ -417,7 +432,7 @@ func RunAll(cases []Case, progress func(string)) []map[string]interface{} {
 			}
 		}
 	}
-	return out
+	return out, last
 }
 
 // RuntimeContext describes the Go runtime a peer ran on: version, OS/arch,
@@ -600,29 +615,35 @@ func WriteJSON(path string, v interface{}) error {
 	return os.Rename(tmp, path)
 }
 
-// Peer is what a peer's command line gave it (Start), and what Finish needs.
+// Peer is what a peer's command line gave it (Start), and what Finish and
+// Serve need.
 type Peer struct {
 	Prog    string
 	Suite   string
+	Entries string // what the peer writes (e.g. "go_sync_mutex"), for -out's help and the ready line
 	OutPath string
 	Profile Profile
-	Plan    []PlanEntry
+	Plan    []PlanEntry // nil when Served
+	Served  bool        // -serve: the suite runs this peer as its child and asks for each twin (serve.go)
 }
 
 // Start is the beginning of every peer's main: it declares the flags all
-// peers take (-plan, -out, -gomaxprocs, -profile; a peer declares its own
-// before calling Start), parses the command line, sets GOMAXPROCS and reads
-// the plan. suite names the C++ suite (its SUITE.json is the plan); entries
-// says what the peer writes (for -out's help). Bad usage: one line, exit 2;
-// a plan that cannot be read: Fail.
+// peers take (-plan or -serve, -out, -gomaxprocs, -profile; a peer declares
+// its own before calling Start), parses the command line, sets GOMAXPROCS
+// and reads the plan (not with -serve: the requests are the plan). suite
+// names the C++ suite (its SUITE.json is the plan); entries says what the
+// peer writes (for -out's help). Bad usage: one line, exit 2; a plan that
+// cannot be read: Fail.
 func Start(prog, suite, entries string) Peer {
 	planPath := flag.String("plan", "", "the C++ suite's "+suite+".json (Google Benchmark JSON)")
+	serve := flag.Bool("serve", false, "run each case when the suite asks for it (requests on stdin, "+
+		"answers on stdout; the suite runs this peer as its child) instead of replaying -plan")
 	outPath := flag.String("out", "", "where to write the "+entries+" entries (JSON)")
 	procs := flag.Int("gomaxprocs", 0, "GOMAXPROCS (default: the usable CPUs)")
 	profName := flag.String("profile", "quick", "the run's profile: quick or full")
 	flag.Parse()
-	if *planPath == "" || *outPath == "" || flag.NArg() != 0 {
-		fmt.Fprintf(os.Stderr, "usage: %s -plan %s_JSON -out OUT_JSON [-gomaxprocs N] [-profile quick|full]\n",
+	if (*planPath == "") == !*serve || *outPath == "" || flag.NArg() != 0 {
+		fmt.Fprintf(os.Stderr, "usage: %s (-plan %s_JSON | -serve) -out OUT_JSON [-gomaxprocs N] [-profile quick|full]\n",
 			prog, strings.ToUpper(suite))
 		os.Exit(2)
 	}
@@ -634,18 +655,37 @@ func Start(prog, suite, entries string) Peer {
 	if *procs > 0 {
 		runtime.GOMAXPROCS(*procs)
 	}
-	plan, err := ReadPlan(*planPath)
-	if err != nil {
-		Fail(prog, "%v", err)
+	p := Peer{Prog: prog, Suite: suite, Entries: entries, OutPath: *outPath, Profile: prof, Served: *serve}
+	if !*serve {
+		if p.Plan, err = ReadPlan(*planPath); err != nil {
+			Fail(prog, "%v", err)
+		}
 	}
-	return Peer{Prog: prog, Suite: suite, OutPath: *outPath, Profile: prof, Plan: plan}
+	return p
 }
 
-// Finish is the end of every peer's main: it gives every case label, runs
-// them all (RunAll, one progress line per case on stdout) and writes
-// {"context": context, "benchmarks": ...} to the -out file (WriteJSON).
-// context gets the peer's noise record too, as SUITE_go_noise (see Noise),
-// and each row its case's own window (RunAll, CaseNoise).
+// Run is the end of every peer's main: with -serve it serves the suite's
+// requests on stdin / stdout (Serve; a bad request: exit 1, nothing
+// written), else it replays the plan (Finish of casesFor(Plan)). casesFor
+// maps plan entries to the peer's cases; context(n) is the peer's context
+// keys once n cases have run. Either way -out is written when Run returns.
+func (p Peer) Run(casesFor func([]PlanEntry) []Case, label string,
+	context func(n int) map[string]interface{}) {
+	if !p.Served {
+		cases := casesFor(p.Plan)
+		p.Finish(cases, label, context(len(cases)))
+		return
+	}
+	if err := p.Serve(os.Stdin, os.Stdout, casesFor, label, context); err != nil {
+		Fail(p.Prog, "%v", err)
+	}
+}
+
+// Finish replays: it gives every case label, runs them all (RunAll, one
+// progress line per case on stdout) and writes {"context": context,
+// "benchmarks": ...} to the -out file (WriteJSON). context gets the peer's
+// noise record too, as SUITE_go_noise (see Noise), each row its case's own
+// window (RunAll, CaseNoise), and SUITE_peer_mode PeerModeReplayed.
 func (p Peer) Finish(cases []Case, label string, context map[string]interface{}) {
 	for i := range cases {
 		cases[i].Label = label
@@ -659,6 +699,7 @@ func (p Peer) Finish(cases []Case, label string, context map[string]interface{})
 	noise["per_benchmark"] = "recorded: each case's rows carry the noise_* fields of its own " +
 		"window (its repetitions back to back)"
 	context[p.Suite+"_go_noise"] = noise
+	context[p.Suite+"_peer_mode"] = PeerModeReplayed
 	doc := map[string]interface{}{
 		"context":    context,
 		"benchmarks": benchmarks,
