@@ -4,9 +4,15 @@
 // runner and the metrics are suites/common/go/lockpeer, the twins of
 // lock_runner.h and fairness_metrics.h).
 //
-// Usage (suites/fairness/peer.sh runs it through suites/common/go_peer.sh):
+// Usage (suites/fairness/peer.sh runs it through suites/common/go_peer.sh, or the
+// suite itself with -serve):
 //
 //	fairness_go -plan RUN/fairness.json -out GO.json [-gomaxprocs N] [-profile quick|full]
+//
+// With -serve instead of -plan (suites/fairness/prepare.sh prints that command
+// for the suite, which runs it as its child) it runs each Go case right
+// after the C++ benchmark it twins, as the suite asks (gbench's serve.go has
+// the protocol), and writes -out at the end of its input.
 //
 // Every case lock:GoMutex ran on threads (no model segment) is replayed once
 // per thread count and work configuration as placement:none (goroutines
@@ -34,12 +40,14 @@ const (
 
 func main() {
 	p := gbench.Start(prog, "fairness", implName)
-	cases := Cases(p.Plan, p.Profile)
-	p.Finish(cases, fmt.Sprintf("placement=none;pus=unpinned;GOMAXPROCS=%d", runtime.GOMAXPROCS(0)),
-		map[string]interface{}{
-			"fairness_peer_go": fmt.Sprintf("%s; %d cases replayed from lock:%s (threads, placement none); sync.Mutex, goroutines unpinned",
-				gbench.RuntimeContext(), len(cases), refLock),
-			"fairness_go_profile": p.Profile.Name,
+	p.Run(func(plan []gbench.PlanEntry) []gbench.Case { return Cases(plan, p.Profile) },
+		fmt.Sprintf("placement=none;pus=unpinned;GOMAXPROCS=%d", runtime.GOMAXPROCS(0)),
+		func(n int) map[string]interface{} {
+			return map[string]interface{}{
+				"fairness_peer_go": fmt.Sprintf("%s; %d cases of lock:%s (threads, placement none); sync.Mutex, goroutines unpinned",
+					gbench.RuntimeContext(), n, refLock),
+				"fairness_go_profile": p.Profile.Name,
+			}
 		})
 }
 

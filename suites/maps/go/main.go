@@ -3,9 +3,15 @@
 // map:go_sync_map (suites/maps/maps.cc and map_workload.h describe them;
 // the bodies here mirror them).
 //
-// Usage (suites/maps/peer.sh runs it through suites/common/go_peer.sh):
+// Usage (suites/maps/peer.sh runs it through suites/common/go_peer.sh, or the
+// suite itself with -serve):
 //
 //	maps_go -plan RUN/maps.json -out GO.json [-gomaxprocs N] [-profile quick|full]
+//
+// With -serve instead of -plan (suites/maps/prepare.sh prints that command
+// for the suite, which runs it as its child) it runs each Go case right
+// after the C++ benchmark it twins, as the suite asks (gbench's serve.go has
+// the protocol), and writes -out at the end of its input.
 //
 // Every case map:SyncMap ran is replayed once per thread count, with the
 // same repetitions, as placement:none (goroutines cannot be pinned). Keys
@@ -29,12 +35,14 @@ const (
 
 func main() {
 	p := gbench.Start(prog, "maps", implName)
-	cases := Cases(p.Plan, p.Profile)
-	p.Finish(cases, fmt.Sprintf("placement=none;pus=unpinned;GOMAXPROCS=%d", runtime.GOMAXPROCS(0)),
-		map[string]interface{}{
-			"maps_peer_go": fmt.Sprintf("%s; %d cases replayed from map:%s; sync.Map with uint64 keys and values boxed in interface{}",
-				gbench.RuntimeContext(), len(cases), refMap),
-			"maps_go_profile": p.Profile.Name,
+	p.Run(func(plan []gbench.PlanEntry) []gbench.Case { return Cases(plan, p.Profile) },
+		fmt.Sprintf("placement=none;pus=unpinned;GOMAXPROCS=%d", runtime.GOMAXPROCS(0)),
+		func(n int) map[string]interface{} {
+			return map[string]interface{}{
+				"maps_peer_go": fmt.Sprintf("%s; %d cases of map:%s; sync.Map with uint64 keys and values boxed in interface{}",
+					gbench.RuntimeContext(), n, refMap),
+				"maps_go_profile": p.Profile.Name,
+			}
 		})
 }
 

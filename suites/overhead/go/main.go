@@ -15,10 +15,16 @@
 // (the C++ context and single-flight families have no impl segment: only
 // syncscope's ran; the Go row adds one after the family name).
 //
-// Usage (suites/overhead/peer.sh runs it through suites/common/go_peer.sh):
+// Usage (suites/overhead/peer.sh runs it through suites/common/go_peer.sh, or the
+// suite itself with -serve):
 //
 //	overhead_go -plan RUN/overhead.json -out GO.json [-gomaxprocs N] [-profile quick|full]
 //	            [-skip FAMILY,...]
+//
+// With -serve instead of -plan (suites/overhead/prepare.sh prints that command
+// for the suite, which runs it as its child) it runs each Go case right
+// after the C++ benchmark it twins, as the suite asks (gbench's serve.go has
+// the protocol), and writes -out at the end of its input.
 //
 // -skip leaves families out (recorded in the context key
 // overhead_go_skipped); go_peer.sh says which and why.
@@ -49,13 +55,15 @@ func main() {
 			skip[f] = true
 		}
 	}
-	cases := Cases(p.Plan, p.Profile, skip)
-	p.Finish(cases, fmt.Sprintf("GOMAXPROCS=%d", runtime.GOMAXPROCS(0)),
-		map[string]interface{}{
-			"overhead_peer_go": fmt.Sprintf("%s; golang.org/x/sync from /usr/share/gocode; %d cases replayed",
-				gbench.RuntimeContext(), len(cases)),
-			"overhead_go_profile": p.Profile.Name,
-			"overhead_go_skipped": *skipList,
+	p.Run(func(plan []gbench.PlanEntry) []gbench.Case { return Cases(plan, p.Profile, skip) },
+		fmt.Sprintf("GOMAXPROCS=%d", runtime.GOMAXPROCS(0)),
+		func(n int) map[string]interface{} {
+			return map[string]interface{}{
+				"overhead_peer_go": fmt.Sprintf("%s; golang.org/x/sync from /usr/share/gocode; %d cases",
+					gbench.RuntimeContext(), n),
+				"overhead_go_profile": p.Profile.Name,
+				"overhead_go_skipped": *skipList,
+			}
 		})
 }
 

@@ -2,9 +2,15 @@
 // sync.Pool on the suite's cases, under the same names with peer:go_sync_pool
 // (suites/pool/pool.cc describes each family; the bodies here mirror it).
 //
-// Usage (suites/pool/peer.sh runs it through suites/common/go_peer.sh):
+// Usage (suites/pool/peer.sh runs it through suites/common/go_peer.sh, or the
+// suite itself with -serve):
 //
 //	pool_go -plan RUN/pool.json -out GO.json [-gomaxprocs N] [-profile quick|full]
+//
+// With -serve instead of -plan (suites/pool/prepare.sh prints that command
+// for the suite, which runs it as its child) it runs each Go case right
+// after the C++ benchmark it twins, as the suite asks (gbench's serve.go has
+// the protocol), and writes -out at the end of its input.
 //
 // Every case peer:Pool ran is replayed once per thread count, with the
 // same repetitions, as placement:none (goroutines cannot be pinned).
@@ -41,13 +47,25 @@ const (
 
 func main() {
 	p := gbench.Start(prog, "pool", implName)
-	cases, skipped := Cases(p.Plan, p.Profile)
-	p.Finish(cases, fmt.Sprintf("placement=none;pus=unpinned;GOMAXPROCS=%d", runtime.GOMAXPROCS(0)),
-		map[string]interface{}{
-			"pool_peer_go": fmt.Sprintf("%s; %d cases replayed from peer:%s; Pool::trim() <-> runtime.GC() (poolCleanup at each GC start)",
-				gbench.RuntimeContext(), len(cases), refPeer),
-			"pool_go_profile": p.Profile.Name,
-			"pool_go_skipped": strings.Join(skipped, "; "),
+	var skipped []string // every request's, once each
+	seen := map[string]bool{}
+	p.Run(func(plan []gbench.PlanEntry) []gbench.Case {
+		cases, sk := Cases(plan, p.Profile)
+		for _, s := range sk {
+			if !seen[s] {
+				seen[s] = true
+				skipped = append(skipped, s)
+			}
+		}
+		return cases
+	}, fmt.Sprintf("placement=none;pus=unpinned;GOMAXPROCS=%d", runtime.GOMAXPROCS(0)),
+		func(n int) map[string]interface{} {
+			return map[string]interface{}{
+				"pool_peer_go": fmt.Sprintf("%s; %d cases of peer:%s; Pool::trim() <-> runtime.GC() (poolCleanup at each GC start)",
+					gbench.RuntimeContext(), n, refPeer),
+				"pool_go_profile": p.Profile.Name,
+				"pool_go_skipped": strings.Join(skipped, "; "),
+			}
 		})
 }
 

@@ -5,10 +5,16 @@
 // histogram are suites/common/go/lockpeer and suites/common/go/hist, the twins of lock_runner.h and
 // histogram.h).
 //
-// Usage (suites/starvation/peer.sh runs it through suites/common/go_peer.sh):
+// Usage (suites/starvation/peer.sh runs it through suites/common/go_peer.sh, or the
+// suite itself with -serve):
 //
 //	starvation_go -plan RUN/starvation.json -out GO.json -hist GO_HIST.json
 //	              [-gomaxprocs N] [-profile quick|full]
+//
+// With -serve instead of -plan (suites/starvation/prepare.sh prints that command
+// for the suite, which runs it as its child) it runs each Go case right
+// after the C++ benchmark it twins, as the suite asks (gbench's serve.go has
+// the protocol), and writes -out at the end of its input.
 //
 // Replayed from the plan (the thread rows, no model segment):
 //
@@ -51,16 +57,18 @@ func main() {
 	histPath := flag.String("hist", "", "where to write the wait histograms (JSON, as starvation_hist.json)")
 	p := gbench.Start(prog, "starvation", "go_sync_mutex and go_sync_rwmutex")
 	if *histPath == "" {
-		fmt.Fprintf(os.Stderr, "usage: %s -plan STARVATION_JSON -out OUT_JSON -hist HIST_JSON [-gomaxprocs N] [-profile quick|full]\n", prog)
+		fmt.Fprintf(os.Stderr, "usage: %s (-plan STARVATION_JSON | -serve) -out OUT_JSON -hist HIST_JSON [-gomaxprocs N] [-profile quick|full]\n", prog)
 		os.Exit(2)
 	}
 	hists := map[string]interface{}{}
-	cases := Cases(p.Plan, p.Profile, hists)
-	p.Finish(cases, fmt.Sprintf("placement=none;pus=unpinned;GOMAXPROCS=%d;sched=other", runtime.GOMAXPROCS(0)),
-		map[string]interface{}{
-			"starvation_peer_go": fmt.Sprintf("%s; %d cases replayed from lock:GoMutex / lock:GoRWMutex (threads); sync.Mutex / sync.RWMutex, goroutines unpinned, not real-time",
-				gbench.RuntimeContext(), len(cases)),
-			"starvation_go_profile": p.Profile.Name,
+	p.Run(func(plan []gbench.PlanEntry) []gbench.Case { return Cases(plan, p.Profile, hists) },
+		fmt.Sprintf("placement=none;pus=unpinned;GOMAXPROCS=%d;sched=other", runtime.GOMAXPROCS(0)),
+		func(n int) map[string]interface{} {
+			return map[string]interface{}{
+				"starvation_peer_go": fmt.Sprintf("%s; %d cases of lock:GoMutex / lock:GoRWMutex (threads); sync.Mutex / sync.RWMutex, goroutines unpinned, not real-time",
+					gbench.RuntimeContext(), n),
+				"starvation_go_profile": p.Profile.Name,
+			}
 		})
 	if err := gbench.WriteJSON(*histPath, hists); err != nil {
 		gbench.Fail(prog, "%v", err)
