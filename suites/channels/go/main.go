@@ -3,10 +3,20 @@
 // results in the shape Google Benchmark gives the C++ implementations, so
 // they sit in the same channels.json under impl:go_chan.
 //
-// Usage (suites/channels/peer.sh runs it; nothing else needs to):
+// Usage (suites/channels/peer.sh runs it after the suite; with -serve the
+// suite runs it as its child, from the command suites/channels/prepare.sh
+// prints):
 //
 //	channels_go -plan RUN/channels.json -out GO.json -hist GO_HIST.json
 //	            [-gomaxprocs N] [-profile quick|full]
+//	channels_go -serve -out GO.json -hist GO_HIST.json [-gomaxprocs N] [-profile quick|full]
+//
+// Served (suites/common/go/gbench/serve.go has the protocol), each go_chan
+// case runs seconds after its Chan rows instead of minutes after the whole
+// suite, in the same state of the machine: the suite sends each benchmark's
+// rows as it finishes, and a case runs once it has had both of its Chan
+// rows (runner.serve says when exactly); -out and -hist are written at the
+// end of the input.
 //
 // The plan is the C++ suite's own output: every benchmark of impl:Chan that
 // ran without error is replayed with the same name (impl:go_chan), the same
@@ -38,6 +48,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"runtime"
@@ -125,59 +136,86 @@ func parseName(name string) (caseSpec, []string, bool) {
 	return c, segs, true
 }
 
+// chanRow reads one row of the suite: a Chan row with a go_chan twin gives
+// the case's key (the name without its model and Google Benchmark's
+// suffixes), its entry (the thread row's name, the row's units and
+// repetitions) and whether it is the goroutine row; ok is false for every
+// other row (other implementations, aggregates, errors, cases Go cannot
+// run).
+func chanRow(b map[string]interface{}) (key string, e planEntry, goroutine, ok bool) {
+	name, _ := b["run_name"].(string)
+	if name == "" {
+		name, _ = b["name"].(string)
+	}
+	if !strings.HasPrefix(name, "channels/impl:Chan/") {
+		return
+	}
+	if rt, _ := b["run_type"].(string); rt == "aggregate" {
+		return
+	}
+	if failed, _ := b["error_occurred"].(bool); failed {
+		return
+	}
+	units, isNum := b["units"].(float64)
+	if !isNum || units < 1 {
+		return
+	}
+	// One entry per case: the goroutine row's name without its model;
+	// rows match on the name up to Google Benchmark's suffixes.
+	runName := strings.Replace(name, "/model:goroutine/", "/", 1)
+	goroutine = runName != name
+	key = runName
+	if i := strings.Index(key, "/iterations:"); i >= 0 {
+		key = key[:i]
+	}
+	spec, _, parsed := parseName(runName)
+	if !parsed || !supported(spec) || spec.model != "" {
+		return
+	}
+	reps := 1
+	if r, isNum := b["repetitions"].(float64); isNum && r >= 1 {
+		reps = int(r)
+	}
+	return key, planEntry{runName: runName, spec: spec, units: uint64(units), repetitions: reps}, goroutine, true
+}
+
+// merge: the larger units and repetitions of two rows of one case (the
+// max-units rule of the package comment).
+func (p *planEntry) merge(o planEntry) {
+	if o.units > p.units {
+		p.units = o.units
+	}
+	if o.repetitions > p.repetitions {
+		p.repetitions = o.repetitions
+	}
+}
+
 func readPlan(path string) ([]planEntry, error) {
 	benchmarks, err := gbench.ReadBenchmarks(path)
 	if err != nil {
 		return nil, err
 	}
+	return planFromBenchmarks(benchmarks), nil
+}
+
+// planFromBenchmarks: one entry per Chan case of the rows, in order, its
+// rows merged.
+func planFromBenchmarks(benchmarks []map[string]interface{}) []planEntry {
 	var plan []planEntry
 	index := map[string]int{}
 	for _, b := range benchmarks {
-		name, _ := b["run_name"].(string)
-		if name == "" {
-			name, _ = b["name"].(string)
-		}
-		if !strings.HasPrefix(name, "channels/impl:Chan/") {
+		key, e, _, ok := chanRow(b)
+		if !ok {
 			continue
-		}
-		if rt, _ := b["run_type"].(string); rt == "aggregate" {
-			continue
-		}
-		if e, _ := b["error_occurred"].(bool); e {
-			continue
-		}
-		units, ok := b["units"].(float64)
-		if !ok || units < 1 {
-			continue
-		}
-		// One entry per case: the goroutine row's name without its model;
-		// rows match on the name up to Google Benchmark's suffixes.
-		runName := strings.Replace(name, "/model:goroutine/", "/", 1)
-		key := runName
-		if i := strings.Index(key, "/iterations:"); i >= 0 {
-			key = key[:i]
-		}
-		spec, _, ok := parseName(runName)
-		if !ok || !supported(spec) || spec.model != "" {
-			continue
-		}
-		reps := 1
-		if r, ok := b["repetitions"].(float64); ok && r >= 1 {
-			reps = int(r)
 		}
 		if i, seen := index[key]; seen {
-			if uint64(units) > plan[i].units {
-				plan[i].units = uint64(units)
-			}
-			if reps > plan[i].repetitions {
-				plan[i].repetitions = reps
-			}
+			plan[i].merge(e)
 			continue
 		}
 		index[key] = len(plan)
-		plan = append(plan, planEntry{runName: runName, spec: spec, units: uint64(units), repetitions: reps})
+		plan = append(plan, e)
 	}
-	return plan, nil
+	return plan
 }
 
 // goName: the Chan run name with impl:go_chan.
@@ -244,6 +282,8 @@ func histJSON(c caseSpec, h *hist.Histogram) map[string]interface{} {
 
 func main() {
 	planPath := flag.String("plan", "", "the C++ suite's channels.json (Google Benchmark JSON)")
+	serve := flag.Bool("serve", false, "run each case when the suite asks for it (requests on stdin, "+
+		"answers on stdout; the suite runs this peer as its child) instead of replaying -plan")
 	outPath := flag.String("out", "", "where to write the go_chan entries (JSON)")
 	histPath := flag.String("hist", "", "where to write the go_chan latency histograms (JSON)")
 	procs := flag.Int("gomaxprocs", 0, "GOMAXPROCS (default: the usable CPUs)")
@@ -254,8 +294,8 @@ func main() {
 		neighbourChild()
 		return
 	}
-	if *planPath == "" || *outPath == "" || *histPath == "" || flag.NArg() != 0 {
-		fmt.Fprintln(os.Stderr, "usage: channels_go -plan CHANNELS_JSON -out OUT_JSON -hist HIST_JSON [-gomaxprocs N] [-profile quick|full]")
+	if (*planPath == "") == !*serve || *outPath == "" || *histPath == "" || flag.NArg() != 0 {
+		fmt.Fprintln(os.Stderr, "usage: channels_go (-plan CHANNELS_JSON | -serve) -out OUT_JSON -hist HIST_JSON [-gomaxprocs N] [-profile quick|full]")
 		os.Exit(2)
 	}
 	if *profile != "quick" && *profile != "full" {
@@ -267,81 +307,196 @@ func main() {
 		n = *procs
 	}
 	runtime.GOMAXPROCS(n)
-
-	plan, err := readPlan(*planPath)
-	if err != nil {
-		fail("%v", err)
-	}
-	label := fmt.Sprintf("placement=none;pus=unpinned;GOMAXPROCS=%d", n)
-	var benchmarks []map[string]interface{}
-	hists := map[string]interface{}{}
-	covered := []string{}
-	seenCov := map[string]bool{}
-	for fi, p := range plan {
-		name := goName(p.runName)
-		var entries []map[string]interface{}
-		var last outcome
-		caseLabel := label
-		var nb *neighbour
-		if p.spec.neighbour {
-			if nb, err = startNeighbour(); err != nil {
+	r := newRunner(n)
+	if *serve {
+		r.progress = os.Stderr // stdout is the reply channel
+		if err := r.serve(os.Stdin, os.Stdout); err != nil {
+			fail("%v", err)
+		}
+	} else {
+		plan, err := readPlan(*planPath)
+		if err != nil {
+			fail("%v", err)
+		}
+		for _, p := range plan {
+			if err := r.run(p); err != nil {
 				fail("%v", err)
 			}
-			caseLabel = fmt.Sprintf("%s;neighbour=%sx%d", label, nb.policy, runtime.NumCPU())
 		}
-		for rep := 0; rep < p.repetitions; rep++ {
-			o := runCase(p.spec, p.units)
-			last = o
-			e := map[string]interface{}{
-				"name": name, "family_index": fi, "per_family_instance_index": 0,
-				"run_name": name, "run_type": "iteration", "repetitions": p.repetitions,
-				"repetition_index": rep, "threads": 1, "iterations": 1,
-				"real_time": math.Max(o.measuredS, 1e-9) * 1e3, "cpu_time": o.cpuS * 1e3,
-				"time_unit": "ms", "label": caseLabel,
+	}
+	if err := r.write(*outPath, *histPath, *profile, *serve); err != nil {
+		fail("%v", err)
+	}
+}
+
+// runner runs cases one at a time and keeps what -out and -hist get.
+type runner struct {
+	gomaxprocs int
+	label      string
+	progress   io.Writer // one line per case
+	benchmarks []map[string]interface{}
+	hists      map[string]interface{}
+	covered    []string // kind@capacity, in order
+	seenCov    map[string]bool
+	cases      int // cases run: the next one's family_index
+}
+
+func newRunner(gomaxprocs int) *runner {
+	return &runner{gomaxprocs: gomaxprocs, progress: os.Stdout,
+		label:      fmt.Sprintf("placement=none;pus=unpinned;GOMAXPROCS=%d", gomaxprocs),
+		benchmarks: []map[string]interface{}{}, hists: map[string]interface{}{}, seenCov: map[string]bool{}}
+}
+
+// run runs one case, all its repetitions (the neighbour on around them for a
+// neighbour:busy case), and keeps its rows, aggregates and histogram.
+func (r *runner) run(p planEntry) error {
+	fi := r.cases
+	r.cases++
+	name := goName(p.runName)
+	var entries []map[string]interface{}
+	var last outcome
+	caseLabel := r.label
+	var nb *neighbour
+	if p.spec.neighbour {
+		var err error
+		if nb, err = startNeighbour(); err != nil {
+			return err
+		}
+		caseLabel = fmt.Sprintf("%s;neighbour=%sx%d", r.label, nb.policy, runtime.NumCPU())
+	}
+	for rep := 0; rep < p.repetitions; rep++ {
+		o := runCase(p.spec, p.units)
+		last = o
+		e := map[string]interface{}{
+			"name": name, "family_index": fi, "per_family_instance_index": 0,
+			"run_name": name, "run_type": "iteration", "repetitions": p.repetitions,
+			"repetition_index": rep, "threads": 1, "iterations": 1,
+			"real_time": math.Max(o.measuredS, 1e-9) * 1e3, "cpu_time": o.cpuS * 1e3,
+			"time_unit": "ms", "label": caseLabel,
+		}
+		for k, v := range counters(p.spec, o) {
+			e[k] = v
+		}
+		entries = append(entries, e)
+	}
+	if nb != nil {
+		nb.stop()
+	}
+	r.benchmarks = append(r.benchmarks, entries...)
+	if p.repetitions > 1 {
+		keys := []string{"real_time", "cpu_time"}
+		for k := range counters(p.spec, last) {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys[2:])
+		r.benchmarks = append(r.benchmarks, gbench.Aggregates(name, fi, p.repetitions, 1, "ms", caseLabel, keys, entries)...)
+	}
+	if last.hist != nil && last.hist.Count() > 0 {
+		r.hists[gbench.BaseName(name)] = histJSON(p.spec, last.hist)
+	}
+	cov := p.spec.kind + "@" + strconv.Itoa(p.spec.capacity)
+	if !r.seenCov[cov] {
+		r.seenCov[cov] = true
+		r.covered = append(r.covered, cov)
+	}
+	fmt.Fprintf(r.progress, "%-72s %10.1f ns/msg\n", name, counters(p.spec, last)["ns_per_msg"])
+	return nil
+}
+
+// serve answers the suite's requests (gbench.ServeLines) until EOF, then runs
+// the case still pending. The suite registers a case's Chan thread row and
+// goroutine row next to each other, then the other implementations' rows of
+// that case; go_chan runs once per case with the larger of the two rows'
+// units and repetitions (the package comment), so one case is pending at a
+// time, built from its Chan rows: it runs as soon as it has seen both, or
+// when a request that is not one of its Chan rows comes (another case's
+// Chan row runs it first), or at EOF. A case that already ran does not run
+// again.
+func (r *runner) serve(in io.Reader, out io.Writer) error {
+	type pendingCase struct {
+		key               string
+		entry             planEntry
+		thread, goroutine bool
+	}
+	var pending *pendingCase
+	done := map[string]bool{}
+	var ran []string
+	flush := func() error {
+		if pending == nil {
+			return nil
+		}
+		p := pending.entry
+		pending = nil
+		ran = append(ran, goName(p.runName))
+		return r.run(p)
+	}
+	ready := fmt.Sprintf("channels_go: Go's chans (impl:%s) on the channels suite's requests; %s %s/%s, GOMAXPROCS=%d",
+		implName, runtime.Version(), runtime.GOOS, runtime.GOARCH, r.gomaxprocs)
+	err := gbench.ServeLines(in, out, ready, func(rows []map[string]interface{}) ([]string, error) {
+		ran = []string{}
+		chanRows := 0
+		for _, b := range rows {
+			key, e, goroutine, ok := chanRow(b)
+			if !ok {
+				continue
 			}
-			for k, v := range counters(p.spec, o) {
-				e[k] = v
+			chanRows++
+			if pending != nil && pending.key != key {
+				if err := flush(); err != nil {
+					return nil, err
+				}
 			}
-			entries = append(entries, e)
-		}
-		if nb != nil {
-			nb.stop()
-		}
-		benchmarks = append(benchmarks, entries...)
-		if p.repetitions > 1 {
-			keys := []string{"real_time", "cpu_time"}
-			for k := range counters(p.spec, last) {
-				keys = append(keys, k)
+			if pending == nil {
+				if done[key] {
+					continue
+				}
+				done[key] = true
+				pending = &pendingCase{key: key, entry: e}
+			} else {
+				pending.entry.merge(e)
 			}
-			sort.Strings(keys[2:])
-			benchmarks = append(benchmarks, gbench.Aggregates(name, fi, p.repetitions, 1, "ms", caseLabel, keys, entries)...)
+			if goroutine {
+				pending.goroutine = true
+			} else {
+				pending.thread = true
+			}
+			if pending.thread && pending.goroutine {
+				if err := flush(); err != nil {
+					return nil, err
+				}
+			}
 		}
-		if last.hist != nil && last.hist.Count() > 0 {
-			hists[gbench.BaseName(name)] = histJSON(p.spec, last.hist)
+		if chanRows == 0 {
+			if err := flush(); err != nil {
+				return nil, err
+			}
 		}
-		capName := strconv.Itoa(p.spec.capacity)
-		cov := p.spec.kind + "@" + capName
-		if !seenCov[cov] {
-			seenCov[cov] = true
-			covered = append(covered, cov)
-		}
-		fmt.Printf("%-72s %10.1f ns/msg\n", name, counters(p.spec, last)["ns_per_msg"])
+		return ran, nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
+// write writes -out ({"context", "benchmarks"}) and -hist ({name: histogram}).
+func (r *runner) write(outPath, histPath, profile string, served bool) error {
+	mode := gbench.PeerModeReplayed
+	if served {
+		mode = gbench.PeerModeServed
 	}
 	doc := map[string]interface{}{
 		"context": map[string]interface{}{
-			"channels_peer_go": fmt.Sprintf("%s %s/%s, GOMAXPROCS=%d, %d cases replayed from impl:Chan",
-				runtime.Version(), runtime.GOOS, runtime.GOARCH, n, len(plan)),
-			"channels_coverage_" + implName: strings.Join(covered, ","),
-			"channels_go_profile":           *profile,
+			"channels_peer_go": fmt.Sprintf("%s %s/%s, GOMAXPROCS=%d, %d cases of impl:Chan",
+				runtime.Version(), runtime.GOOS, runtime.GOARCH, r.gomaxprocs, r.cases),
+			"channels_coverage_" + implName: strings.Join(r.covered, ","),
+			"channels_go_profile":           profile,
+			"channels_peer_mode":            mode,
 		},
-		"benchmarks": benchmarks,
+		"benchmarks": r.benchmarks,
 	}
-	writeJSON(*outPath, doc)
-	writeJSON(*histPath, hists)
-}
-
-func writeJSON(path string, v interface{}) {
-	if err := gbench.WriteJSON(path, v); err != nil {
-		fail("%v", err)
+	if err := gbench.WriteJSON(outPath, doc); err != nil {
+		return err
 	}
+	return gbench.WriteJSON(histPath, r.hists)
 }
