@@ -5,12 +5,25 @@
 # suites/common/go/lockpeer; channels has its own module,
 # suites/channels/peer.sh).
 #
+#   suites/common/go_peer.sh --prepare SUITE RUN_TMP_DIR PROFILE BUILD_DIR
+#       what suites/SUITE/prepare.sh does for run.sh before the suite: build
+#       the peer (as below) and print the one line
+#         SYNCSCOPE_PEER=BIN -serve -out RUN_TMP_DIR/.SUITE_go.json
+#           [-hist RUN_TMP_DIR/.SUITE_go_hist.json] -gomaxprocs N -profile P
+#       which run.sh exports to that suite alone: the suite then runs the
+#       peer as its child and asks it for each benchmark's Go twin right
+#       after the benchmark (served; the protocol: suites/common/go/gbench/
+#       serve.go). Everything else goes to stderr; no `go`: nothing printed
 #   suites/common/go_peer.sh SUITE RUN_TMP_DIR PROFILE BUILD_DIR
-#       what suites/SUITE/peer.sh does for run.sh: after the suite wrote
-#       RUN_TMP_DIR/SUITE.json, build suites/SUITE/go/ (package main) into
+#       what suites/SUITE/peer.sh does for run.sh after the suite wrote
+#       RUN_TMP_DIR/SUITE.json: when the served peer wrote
+#       RUN_TMP_DIR/.SUITE_go.json, merge it (no build, no replay);
+#       otherwise build suites/SUITE/go/ (package main) into
 #       BUILD_DIR/suites/SUITE/go-peer/, run it on the cases the C++ suite
-#       ran (the plan is SUITE.json itself), and merge its rows into
-#       SUITE.json with suites/common/peer_merge.py (atomic replace)
+#       ran (the plan is SUITE.json itself: replayed after the suite). Either
+#       way its rows are merged into SUITE.json with
+#       suites/common/peer_merge.py (atomic replace) and the temporary files
+#       removed
 #   suites/common/go_peer.sh --test SUITE BUILD_DIR
 #       stage the peer as for a build and run its `go test` (CTest's
 #       SUITE_go_peer_unit), with the shared packages' tests
@@ -60,6 +73,24 @@ stage() {
   pkg="$src/${suite}_go"
 }
 
+# A peer with a histogram side file (SUITE_hist.json): starvation.
+has_hist() { [ "$1" = starvation ] && echo yes || echo no; }
+
+# run.sh starts this script through spawn_owned (its own session, signals at
+# their defaults); what it starts dies with it (parent-death signal), so an
+# interrupted run leaves no `go build` or peer binary behind.
+owned() { setpriv --pdeathsig KILL -- "$@"; }
+
+# build_peer SUITE BUILD_DIR (absolute): the peer built offline; sets bin.
+# Its messages go to stderr (a prepare step's stdout is its one line).
+build_peer() {
+  local out="$2/suites/$1/go-peer"
+  stage "$1" "$out"
+  echo "$1 peer: $(go version), building $suites_dir/$1/go (GOPATH mode)" >&2
+  (cd "$pkg" && owned go build -o "$out/${1}_go" .)
+  bin="$out/${1}_go"
+}
+
 case "${1:-}" in
   -h|--help) peer_usage; exit 0 ;;
   --test)
@@ -74,6 +105,23 @@ case "${1:-}" in
     stage "$2" "$build/suites/$2/go-peer-test"
     cd "$pkg" && exec go test -count=1 syncscope/gbench syncscope/hist syncscope/lockpeer .
     ;;
+  --prepare)
+    shift
+    [ $# -ge 1 ] || { echo "error: --prepare takes SUITE RUN_TMP_DIR PROFILE BUILD_DIR (got 0 arguments)" >&2; exit 2; }
+    check_suite "$1"
+    suite="$1"
+    peer_prepare_args "$@"
+    if ! command -v go >/dev/null 2>&1; then
+      echo "$suite prepare: no 'go' on PATH: no Go peer (./run.sh setup installs golang-go)" >&2
+      exit 0
+    fi
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    trap 'exit 129' HUP
+    build_peer "$suite" "$build"
+    peer_serve_line "$suite" "$bin" "$run" "$profile" "$(has_hist "$suite")"
+    exit 0
+    ;;
 esac
 
 if [ $# -ne 4 ]; then
@@ -84,6 +132,22 @@ suite="$1" run="$2" profile="$3" build="$4"
 check_suite "$suite"
 peer_check_run "$suite" "$run" "$profile" "$build"
 
+peer_files "$suite" "$run"
+merge_hist=()
+[ "$(has_hist "$suite")" = no ] || merge_hist=(--peer-hist "$peer_hist")
+trap 'rm -f "$peer_json" "$peer_json.tmp" "$peer_hist" "$peer_hist.tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+if [ -f "$peer_json" ]; then
+  echo "$suite peer: served (each Go case ran right after its C++ twin): merging $peer_json"
+  owned "$PY" "$merge" "$run" --suite "$suite" --peer go --peer-json "$peer_json" \
+    ${merge_hist[@]+"${merge_hist[@]}"}
+  echo "$suite peer: go_* entries merged into $suite.json"
+  exit 0
+fi
+
 if ! command -v go >/dev/null 2>&1; then
   note="absent: no 'go' on PATH, Go's side of $suite not measured (./run.sh setup installs golang-go)"
   echo "$suite peer: Go runtime $note"
@@ -91,33 +155,14 @@ if ! command -v go >/dev/null 2>&1; then
   exit 0
 fi
 
-# run.sh starts this script through spawn_owned (its own session, signals at
-# their defaults); what it starts dies with it (parent-death signal), so an
-# interrupted run leaves no `go build` or peer binary behind.
-owned() { setpriv --pdeathsig KILL -- "$@"; }
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-
 build="$(cd "$build" && pwd)"  # Go wants absolute GOCACHE / GOPATH
-out="$build/suites/$suite/go-peer"
-stage "$suite" "$out"
-echo "$suite peer: $(go version), building $suites_dir/$suite/go (GOPATH mode)"
-(cd "$pkg" && owned go build -o "$out/${suite}_go" .)
-
-# A peer with a histogram side file (SUITE_hist.json): starvation.
-tmp_hist="$run/.${suite}_go_hist.json"
-hist_args=() merge_hist=()
-case "$suite" in
-  starvation) hist_args=(-hist "$tmp_hist") merge_hist=(--peer-hist "$tmp_hist") ;;
-esac
-
+build_peer "$suite" "$build"
+hist_args=()
+[ "$(has_hist "$suite")" = no ] || hist_args=(-hist "$peer_hist")
 cpus="$(nproc)"
-tmp_json="$run/.${suite}_go.json"
-trap 'rm -f "$tmp_json" "$tmp_json.tmp" "$tmp_hist" "$tmp_hist.tmp"' EXIT
-echo "$suite peer: replaying $suite's cases with Go's runtime (GOMAXPROCS=$cpus, profile $profile)"
-owned "$out/${suite}_go" -plan "$run/$suite.json" -out "$tmp_json" -gomaxprocs "$cpus" -profile "$profile" \
+echo "$suite peer: replaying $suite's cases with Go's runtime after the suite (GOMAXPROCS=$cpus, profile $profile)"
+owned "$bin" -plan "$run/$suite.json" -out "$peer_json" -gomaxprocs "$cpus" -profile "$profile" \
   ${hist_args[@]+"${hist_args[@]}"}
-owned "$PY" "$merge" "$run" --suite "$suite" --peer go --peer-json "$tmp_json" \
+owned "$PY" "$merge" "$run" --suite "$suite" --peer go --peer-json "$peer_json" \
   ${merge_hist[@]+"${merge_hist[@]}"}
 echo "$suite peer: go_* entries merged into $suite.json"

@@ -35,3 +35,53 @@ peer_args() {
   run="$1" profile="$2" build="$3"
   peer_check_run "$suite" "$run" "$profile" "$build"
 }
+
+# peer_prepare_args SUITE ARG...: a prepare step's command line (RUN_TMP_DIR
+# PROFILE BUILD_DIR; the suite has not run yet, so RUN_TMP_DIR need only
+# exist); sets run (absolute), profile and build (absolute). Bad usage: one
+# line, exit 2.
+peer_prepare_args() {
+  shift
+  if [ $# -ne 3 ]; then
+    echo "error: prepare.sh takes RUN_TMP_DIR PROFILE BUILD_DIR (got $# arguments)" >&2
+    exit 2
+  fi
+  case "$2" in
+    quick|full) ;;
+    *) echo "error: unknown profile '$2' (valid: quick, full)" >&2; exit 2 ;;
+  esac
+  [ -d "$1" ] || { echo "error: run directory '$1' does not exist (valid: the run's temporary directory)" >&2; exit 2; }
+  [ -d "$3" ] || { echo "error: build directory '$3' does not exist (valid: the CMake build directory of the suites)" >&2; exit 2; }
+  run="$(cd "$1" && pwd)" profile="$2" build="$(cd "$3" && pwd)"
+}
+
+# peer_files SUITE RUN_TMP_DIR: the files a Go peer writes, served or
+# replayed (RUN_TMP_DIR/.SUITE_go.json and .SUITE_go_hist.json), as
+# peer_json and peer_hist. After the suite, peer_json already there means
+# the peer was served: the peer script merges it (no replay); it removes
+# both either way.
+peer_files() {
+  peer_json="$2/.$1_go.json" peer_hist="$2/.$1_go_hist.json"
+}
+
+# peer_serve_line SUITE BIN RUN_TMP_DIR PROFILE HIST: print the prepare
+# step's one stdout line, the command the suite runs its peer with
+# (SYNCSCOPE_PEER=BIN -serve -out ... [-hist ...] -gomaxprocs N -profile P;
+# HIST yes or no: whether the peer writes histograms), after removing any
+# served files an earlier attempt left. The suite splits it on spaces: with
+# a space in a path it prints nothing (the suite then runs unpaired and the
+# peer replays after it) and says so on stderr.
+peer_serve_line() {
+  local suite="$1" bin="$2" run="$3" profile="$4" hist="$5" line
+  peer_files "$suite" "$run"
+  rm -f "$peer_json" "$peer_json.tmp" "$peer_hist" "$peer_hist.tmp"
+  line="$bin -serve -out $peer_json"
+  [ "$hist" = yes ] && line+=" -hist $peer_hist"
+  line+=" -gomaxprocs $(nproc) -profile $profile"
+  case "$bin$run" in
+    *[[:space:]]*)
+      echo "$suite prepare: a space in '$bin' or '$run': not served (the peer replays after the suite)" >&2
+      return 0 ;;
+  esac
+  echo "SYNCSCOPE_PEER=$line"
+}

@@ -98,7 +98,11 @@ func writeLine(out io.Writer, v interface{}) error {
 func ServeLines(in io.Reader, out io.Writer, peer string,
 	handle func(rows []map[string]interface{}) ([]string, error)) error {
 	peer = strings.Join(strings.Fields(peer), " ")
-	if err := writeLine(out, map[string]interface{}{"ready": true, "peer": peer}); err != nil {
+	ready := struct { // in the protocol's order
+		Ready bool   `json:"ready"`
+		Peer  string `json:"peer"`
+	}{true, peer}
+	if err := writeLine(out, ready); err != nil {
 		return err
 	}
 	r := bufio.NewReader(in)
