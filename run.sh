@@ -515,8 +515,13 @@ run_suite() {  # index, count, suite, run dir, suite flags...
   for a in "$@"; do case "$a" in --profile=*) profile="${a#--profile=}" ;; esac; done
   # Prepare hook: an executable suites/<suite>/prepare.sh runs before the
   # suite as `prepare.sh RUN_TMP_DIR PROFILE BUILD_DIR`; the SYNCSCOPE_*=VALUE
-  # lines it prints are exported to the suite (e.g. the `distributed` suite's
-  # Go peer command, which the suite runs against the etcd nodes it starts).
+  # lines it prints are exported to this suite alone (local -x: gone when
+  # run_suite returns), e.g. the `distributed` suite's Go peer command, which
+  # the suite runs against the etcd nodes it starts, or SYNCSCOPE_PEER, the
+  # served Go peer the suite runs as its child (suites/common/go_peer.sh).
+  # SYNCSCOPE_PEER names one suite's peer: none from the environment or an
+  # earlier suite reaches a suite whose prepare step printed none.
+  unset SYNCSCOPE_PEER
   if [ -x "$prep" ]; then
     spawn_owned "$prep" "$dir" "$profile" "$RELEASE_DIR" >"$dir/logs/$s.prepare" 2>>"$dir/logs/$s.log"
     if ! wait_owned "$OWNED_PID"; then
@@ -525,7 +530,7 @@ run_suite() {  # index, count, suite, run dir, suite flags...
       return 1
     fi
     while IFS= read -r line; do
-      case "$line" in SYNCSCOPE_[A-Z_]*=*) export "${line?}" ;; esac
+      case "$line" in SYNCSCOPE_[A-Z_]*=*) local -x "${line?}" ;; esac
     done <"$dir/logs/$s.prepare"
   fi
   list="$dir/logs/$s.list"

@@ -3,12 +3,25 @@
 #
 # run.sh calls it after syncscope_channels has written RUN_TMP_DIR/channels.json:
 #   suites/channels/peer.sh RUN_TMP_DIR PROFILE BUILD_DIR
-# It builds the Go peer (suites/channels/go/, package main, standard library
-# and suites/common/go/gbench, which go.mod's replace names: no download)
-# with `go build` into BUILD_DIR/suites/channels/go-peer/, runs it on
-# the cases impl:Chan ran (same names with impl:go_chan, same units, same
-# repetitions), and merges its entries into channels.json and its histograms
-# into channels_hist.json (suites/common/peer_merge.py, atomic replace).
+# When the suite served its Go peer (below) and the peer wrote
+# RUN_TMP_DIR/.channels_go.json, it merges that (no build, no replay).
+# Otherwise it builds the Go peer (suites/channels/go/, package main,
+# standard library and suites/common/go/gbench, which go.mod's replace
+# names: no download) with `go build` into BUILD_DIR/suites/channels/go-peer/,
+# runs it on the cases impl:Chan ran (same names with impl:go_chan, same
+# units, same repetitions: replayed after the suite). Either way its entries
+# are merged into channels.json and its histograms into channels_hist.json
+# (suites/common/peer_merge.py, atomic replace).
+#
+# suites/channels/prepare.sh (run.sh's prepare hook, before the suite) runs
+#   suites/channels/peer.sh --prepare RUN_TMP_DIR PROFILE BUILD_DIR
+# which builds the peer the same way and prints one line,
+#   SYNCSCOPE_PEER=BIN -serve -out RUN_TMP_DIR/.channels_go.json
+#     -hist RUN_TMP_DIR/.channels_go_hist.json -gomaxprocs N -profile P
+# that run.sh exports to the suite: the suite runs the peer as its child and
+# each go_chan case runs right after its Chan rows (served; the protocol:
+# suites/common/go/gbench/serve.go). Its other output goes to stderr; no
+# `go`: nothing printed.
 #
 # Go stays inside the build directory and offline: GOCACHE and GOPATH live
 # under BUILD_DIR, GOENV=off (no $HOME config), GOTOOLCHAIN=local,
@@ -29,37 +42,57 @@ set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=../common/peer_lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../common/peer_lib.sh"
-peer_args channels "$@"
-
-build="$(cd "$build" && pwd)"  # Go wants absolute GOCACHE / GOPATH
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PY=/usr/bin/python3
 merge="$here/../common/peer_merge.py"
-
-if ! command -v go >/dev/null 2>&1; then
-  note="absent: no 'go' on PATH, Go's channels not measured (./run.sh setup installs golang-go)"
-  echo "channels peer: Go runtime $note"
-  "$PY" "$merge" "$run" --suite channels --peer go --note "$note"
-  exit 0
-fi
-
-out="$build/suites/channels/go-peer"
-mkdir -p "$out/cache" "$out/gopath"
-export GOCACHE="$out/cache" GOPATH="$out/gopath" GOENV=off GOTOOLCHAIN=local GOPROXY=off \
-  GOFLAGS='' CGO_ENABLED=0 GO111MODULE=on
-echo "channels peer: $(go version), building $here/go"
 # A child that dies with this script (see above).
 owned() { setpriv --pdeathsig KILL -- "$@"; }
-(cd "$here/go" && owned go build -o "$out/channels_go" .)
-
-cpus="$(nproc)"
-tmp_json="$run/.channels_go.json" tmp_hist="$run/.channels_go_hist.json"
-trap 'rm -f "$tmp_json" "$tmp_hist" "$tmp_json.tmp" "$tmp_hist.tmp"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
-echo "channels peer: replaying impl:Chan's cases with goroutines (GOMAXPROCS=$cpus, profile $profile)"
-owned "$out/channels_go" -plan "$run/channels.json" -out "$tmp_json" -hist "$tmp_hist" \
-  -gomaxprocs "$cpus" -profile "$profile"
-owned "$PY" "$merge" "$run" --suite channels --peer go --peer-json "$tmp_json" --peer-hist "$tmp_hist"
+
+# build_peer BUILD_DIR (absolute): the peer built offline; sets bin. Its
+# messages go to stderr (a prepare step's stdout is its one line).
+build_peer() {
+  local out="$1/suites/channels/go-peer"
+  mkdir -p "$out/cache" "$out/gopath"
+  export GOCACHE="$out/cache" GOPATH="$out/gopath" GOENV=off GOTOOLCHAIN=local GOPROXY=off \
+    GOFLAGS='' CGO_ENABLED=0 GO111MODULE=on
+  echo "channels peer: $(go version), building $here/go" >&2
+  (cd "$here/go" && owned go build -o "$out/channels_go" .)
+  bin="$out/channels_go"
+}
+
+if [ "${1:-}" = --prepare ]; then
+  peer_prepare_args channels "${@:2}"
+  if ! command -v go >/dev/null 2>&1; then
+    echo "channels prepare: no 'go' on PATH: no Go peer (./run.sh setup installs golang-go)" >&2
+    exit 0
+  fi
+  build_peer "$build"
+  peer_serve_line channels "$bin" "$run" "$profile" yes
+  exit 0
+fi
+
+peer_args channels "$@"
+build="$(cd "$build" && pwd)"  # Go wants absolute GOCACHE / GOPATH
+peer_files channels "$run"
+trap 'rm -f "$peer_json" "$peer_hist" "$peer_json.tmp" "$peer_hist.tmp"' EXIT
+
+if [ -f "$peer_json" ]; then
+  echo "channels peer: served (each go_chan case ran right after its Chan rows): merging $peer_json"
+else
+  if ! command -v go >/dev/null 2>&1; then
+    note="absent: no 'go' on PATH, Go's channels not measured (./run.sh setup installs golang-go)"
+    echo "channels peer: Go runtime $note"
+    "$PY" "$merge" "$run" --suite channels --peer go --note "$note"
+    exit 0
+  fi
+  build_peer "$build"
+  cpus="$(nproc)"
+  echo "channels peer: replaying impl:Chan's cases with goroutines after the suite (GOMAXPROCS=$cpus, profile $profile)"
+  owned "$bin" -plan "$run/channels.json" -out "$peer_json" -hist "$peer_hist" \
+    -gomaxprocs "$cpus" -profile "$profile"
+fi
+owned "$PY" "$merge" "$run" --suite channels --peer go --peer-json "$peer_json" --peer-hist "$peer_hist"
 echo "channels peer: go_chan entries merged into channels.json and channels_hist.json"
