@@ -69,6 +69,7 @@ if [ "${1:-}" = --prepare ]; then
     echo "channels prepare: no 'go' on PATH: no Go peer (./run.sh setup installs golang-go)" >&2
     exit 0
   fi
+  cleanup
   build_peer "$build"
   peer_serve_line channels "$bin" "$run" "$profile" yes
   exit 0
@@ -77,9 +78,12 @@ fi
 peer_args channels "$@"
 build="$(cd "$build" && pwd)"  # Go wants absolute GOCACHE / GOPATH
 peer_files channels "$run"
-trap 'rm -f "$peer_json" "$peer_hist" "$peer_json.tmp" "$peer_hist.tmp"' EXIT
+# The peer's files go when this script does (set where they may exist: the
+# absent path runs on a PATH that may lack rm).
+cleanup() { trap 'rm -f "$peer_json" "$peer_hist" "$peer_json.tmp" "$peer_hist.tmp"' EXIT; }
 
 if [ -f "$peer_json" ]; then
+  cleanup
   echo "channels peer: served (each go_chan case ran right after its Chan rows): merging $peer_json"
 else
   if ! command -v go >/dev/null 2>&1; then
@@ -88,6 +92,7 @@ else
     "$PY" "$merge" "$run" --suite channels --peer go --note "$note"
     exit 0
   fi
+  cleanup
   build_peer "$build"
   cpus="$(nproc)"
   echo "channels peer: replaying impl:Chan's cases with goroutines after the suite (GOMAXPROCS=$cpus, profile $profile)"

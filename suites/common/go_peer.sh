@@ -135,12 +135,15 @@ peer_check_run "$suite" "$run" "$profile" "$build"
 peer_files "$suite" "$run"
 merge_hist=()
 [ "$(has_hist "$suite")" = no ] || merge_hist=(--peer-hist "$peer_hist")
-trap 'rm -f "$peer_json" "$peer_json.tmp" "$peer_hist" "$peer_hist.tmp"' EXIT
+# The peer's files go when this script does (set where they may exist: the
+# absent path runs on a PATH that may lack rm).
+cleanup() { trap 'rm -f "$peer_json" "$peer_json.tmp" "$peer_hist" "$peer_hist.tmp"' EXIT; }
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
 if [ -f "$peer_json" ]; then
+  cleanup
   echo "$suite peer: served (each Go case ran right after its C++ twin): merging $peer_json"
   owned "$PY" "$merge" "$run" --suite "$suite" --peer go --peer-json "$peer_json" \
     ${merge_hist[@]+"${merge_hist[@]}"}
@@ -155,6 +158,7 @@ if ! command -v go >/dev/null 2>&1; then
   exit 0
 fi
 
+cleanup
 build="$(cd "$build" && pwd)"  # Go wants absolute GOCACHE / GOPATH
 build_peer "$suite" "$build"
 hist_args=()

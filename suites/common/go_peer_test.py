@@ -1,8 +1,11 @@
-"""Tests of suites/common/go_peer.sh and the peer.sh of pool, maps,
-overhead, fairness and starvation: bad usage is refused with one line and exit 2, a missing `go` is
-recorded in the suite's context and is not an error, and (where Go is
-installed) each peer builds offline, runs a small plan and its rows land in
-the suite's JSON next to the C++ rows."""
+"""Tests of suites/common/go_peer.sh and the peer.sh and prepare.sh of pool,
+maps, overhead, fairness and starvation: bad usage is refused with one line
+and exit 2, a missing `go` is recorded in the suite's context and is not an
+error (prepare.sh: prints nothing), and (where Go is installed) each peer
+builds offline, runs a small plan and its rows land in the suite's JSON next
+to the C++ rows; served, prepare.sh prints the command, the peer answers
+the suite's requests (driven here as the suite would) and peer.sh merges
+what it wrote without a replay."""
 
 import json
 import os
@@ -51,7 +54,8 @@ PLANS = {
 HIST = {"starvation": "starvation_hist.json"}
 
 
-def write_plan(run_dir, suite):
+def plan_rows(suite):
+    """The C++ rows of a suite's small plan (Google Benchmark's shape)."""
     rows = []
     for n in PLANS[suite][0]:
         # The Google Benchmark threads of a row: those of a threads:N suffix
@@ -60,8 +64,12 @@ def write_plan(run_dir, suite):
         threads = int(tail) if tail.isdigit() else 1
         rows.append({"name": n, "run_name": n, "run_type": "iteration", "repetitions": 1,
                      "threads": threads, "ns_per_op": 1.0})
+    return rows
+
+
+def write_plan(run_dir, suite):
     with open(os.path.join(run_dir, suite + ".json"), "w", encoding="utf-8") as f:
-        json.dump({"context": {"syncscope_suite": suite}, "benchmarks": rows}, f)
+        json.dump({"context": {"syncscope_suite": suite}, "benchmarks": plan_rows(suite)}, f)
 
 
 def read(path):
@@ -69,7 +77,10 @@ def read(path):
         return json.load(f)
 
 
-class GoPeerTest(unittest.TestCase):
+class PeerCase(unittest.TestCase):
+    """A run directory with every suite's small plan, a build directory, and
+    a PATH without go (self.bin)."""
+
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.addCleanup(self.tmp.cleanup)
@@ -92,6 +103,8 @@ class GoPeerTest(unittest.TestCase):
         return subprocess.run(["/bin/bash"] + args, capture_output=True, text=True, env=env,
                               timeout=timeout)
 
+
+class GoPeerTest(PeerCase):
     def test_bad_usage(self):
         for args in ((), ("pool", self.run_dir, "quick"), ("chan", self.run_dir, "quick", self.build),
                      ("pool", self.run_dir, "slow", self.build),
@@ -139,6 +152,80 @@ class GoPeerTest(unittest.TestCase):
                 self.assertGreater(b["iterations"], 0, b)
                 self.assertTrue(any(k.endswith("_ns") or k.endswith("_per_op")
                                     or k.endswith("_per_acq") for k in b), b)
+            if s in HIST:
+                side = read(os.path.join(self.run_dir, HIST[s]))
+                for n in go:
+                    self.assertIn(n.rsplit("/manual_time", 1)[0], side, s)
+            self.assertEqual(sorted(f for f in os.listdir(self.run_dir) if f.startswith(".")), [])
+
+
+class PrepareTest(PeerCase):
+    """suites/SUITE/prepare.sh (go_peer.sh --prepare) and the served path."""
+
+    def prepare(self, s, *args, path=None, timeout=120):
+        return self.call([os.path.join(SUITES, s, "prepare.sh")] + list(args), path=path,
+                         timeout=timeout)
+
+    def test_prepare_bad_usage(self):
+        nope = os.path.join(self.tmp.name, "nope")
+        for s in PLANS:
+            for args in ((), (self.run_dir, "quick"), (self.run_dir, "slow", self.build),
+                         (nope, "quick", self.build), (self.run_dir, "quick", nope)):
+                p = self.prepare(s, *args)
+                self.assertEqual(p.returncode, 2, (s, args, p.stderr))
+                self.assertTrue(p.stderr.startswith("error: "), p.stderr)
+                self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+                self.assertEqual(p.stdout, "")
+            self.assertEqual(self.prepare(s, "--help").returncode, 0)
+        p = self.call([DRIVER, "--prepare", "chan", self.run_dir, "quick", self.build])
+        self.assertEqual((p.returncode, len(p.stderr.strip().splitlines())), (2, 1), p.stderr)
+
+    def test_prepare_without_go_prints_nothing(self):
+        for s in PLANS:
+            p = self.prepare(s, self.run_dir, "quick", self.build, path=self.bin)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(p.stdout, "", s)
+            self.assertIn("no 'go' on PATH", p.stderr)
+
+    @unittest.skipUnless(shutil.which("go"), "needs Go (the CTest test is registered only with Go)")
+    def test_served_peer_is_merged_without_a_replay(self):
+        # After the suite, peer.sh finds no `go` on this PATH: a replay could
+        # only record "absent"; the served rows must be merged instead.
+        for tool in ("setpriv", "rm"):
+            os.symlink(shutil.which(tool), os.path.join(self.bin, tool))
+        for s, (cpp, go) in PLANS.items():
+            p = self.prepare(s, self.run_dir, "quick", self.build, timeout=600)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            lines = p.stdout.splitlines()
+            self.assertEqual(len(lines), 1, p.stdout)
+            self.assertTrue(lines[0].startswith("SYNCSCOPE_PEER="), lines[0])
+            cmd = lines[0][len("SYNCSCOPE_PEER="):].split(" ")
+            self.assertTrue(os.access(cmd[0], os.X_OK), cmd[0])
+            out = os.path.join(self.run_dir, ".%s_go.json" % s)
+            want = ["-serve", "-out", out]
+            if s in HIST:
+                want += ["-hist", os.path.join(self.run_dir, ".%s_go_hist.json" % s)]
+            want += ["-gomaxprocs", str(len(os.sched_getaffinity(0))),
+                     "-profile", "quick"]
+            self.assertEqual(cmd[1:], want, s)
+            # The suite's side: one request per C++ benchmark, then EOF.
+            requests = "".join(json.dumps({"benchmarks": [r]}, separators=(",", ":")) + "\n"
+                               for r in plan_rows(s))
+            p = subprocess.run(cmd, input=requests, capture_output=True, text=True, timeout=300)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            answers = [json.loads(line) for line in p.stdout.splitlines()]
+            self.assertEqual(answers[0]["ready"], True, s)
+            self.assertIn("GOMAXPROCS=", answers[0]["peer"])
+            self.assertEqual(len(answers), 1 + len(cpp), p.stdout)
+            self.assertEqual([n for a in answers[1:] for n in a["ran"]], go, s)
+            p = self.call([os.path.join(SUITES, s, "peer.sh"), self.run_dir, "quick", self.build],
+                          path=self.bin)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertIn("served", p.stdout)
+            doc = read(os.path.join(self.run_dir, s + ".json"))
+            self.assertEqual([b["name"] for b in doc["benchmarks"]], cpp + go, s)
+            self.assertTrue(doc["context"][s + "_peer_mode"].startswith("served: "), s)
+            self.assertIn("GOMAXPROCS=", doc["context"][s + "_peer_go"])
             if s in HIST:
                 side = read(os.path.join(self.run_dir, HIST[s]))
                 for n in go:
