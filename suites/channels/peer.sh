@@ -69,7 +69,6 @@ if [ "${1:-}" = --prepare ]; then
     echo "channels prepare: no 'go' on PATH: no Go peer (./run.sh setup installs golang-go)" >&2
     exit 0
   fi
-  cleanup
   build_peer "$build"
   peer_serve_line channels "$bin" "$run" "$profile" yes
   exit 0
