@@ -537,8 +537,9 @@ run_suite() {  # index, count, suite, run dir, suite flags...
   spawn_owned "$bin" "$@" --benchmark_list_tests=true >"$list"
   wait_owned "$OWNED_PID" || { echo "error: suite '$s' cannot list its benchmarks" >&2; return 1; }
   total=$(wc -l <"$list")
+  # >>: after what the prepare step said (the Go peer's build, ...).
   spawn_owned "$bin" "$@" --benchmark_out="$dir/$s.json" --benchmark_out_format=json \
-    --benchmark_color=false >"$dir/logs/$s.log" 2>&1
+    --benchmark_color=false >>"$dir/logs/$s.log" 2>&1
   pid=$OWNED_PID
   if is_tty; then
     PROGRESS_LINE=1
