@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# suites/common/peer_lib.sh — sourced by the suites' peer scripts
+# suites/common/peer_lib.sh — sourced by the suites' peer and prepare scripts
 # (suites/channels/peer.sh, suites/goroutines/peer.sh,
-# suites/common/go_peer.sh): their help text and argument checks.
+# suites/common/go_peer.sh): their help text, argument checks and the
+# served peer's command line (peer_serve_line).
 
 # peer_usage: the calling script's header comment (line 2 to `set -euo`).
 peer_usage() {

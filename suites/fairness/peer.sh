@@ -3,8 +3,11 @@
 # cases (suites/fairness/go/, rows lock:go_sync_mutex). run.sh
 # calls it after the suite:
 #   suites/fairness/peer.sh RUN_TMP_DIR PROFILE BUILD_DIR
-# The work is suites/common/go_peer.sh's (build offline, run, merge; a
-# missing `go` is recorded and not an error); --help there says more.
+# When the suite served the peer (suites/fairness/prepare.sh gave it the
+# command) it only merges what the peer wrote; otherwise it builds the
+# peer and replays the suite's cases. The work is suites/common/go_peer.sh's
+# (build offline, run, merge; a missing `go` is recorded and not an
+# error); --help there says more.
 set -euo pipefail
 case "${1:-}" in
   -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;

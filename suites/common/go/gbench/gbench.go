@@ -6,6 +6,12 @@
 // suites/common/peer_merge.py can put them into the suite's JSON next to the
 // C++ rows under the same names (one segment's value says "go_...").
 //
+// A peer runs in one of two modes (Start, Run): replayed (-plan SUITE.json,
+// after the suite, Finish) or served (-serve, serve.go: the suite runs the
+// peer as its child and asks for each benchmark's Go twin right after the
+// benchmark, so the two rows meet the same state of the machine); the
+// context key SUITE_peer_mode says which.
+//
 // The peers are built offline in GOPATH mode (GO111MODULE=off) by
 // suites/common/go_peer.sh, which stages this package as "syncscope/gbench"
 // next to the suite's own package main. The channels peer, a module of its
