@@ -10,7 +10,9 @@
 //   noise_json()                  a window as the suite's "syncscope_noise" record
 //   add_noise_counters()          a window as a benchmark row's noise_* fields
 //   NoiseWindowReporter           wraps Google Benchmark's file reporter and
-//                                 gives every benchmark its own window
+//                                 gives every benchmark its own window; an
+//                                 after-benchmark callback between two windows
+//                                 (the served peer's turn, served_peer.h)
 //
 // What a window counts. Other processes' CPU time is the machine's busy time
 // (/proc/stat "cpu" line: user + nice + system + irq + softirq) minus this

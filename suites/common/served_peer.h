@@ -66,10 +66,15 @@ class PeerError : public std::runtime_error {
 
 class ServedPeer {
  public:
+  // The protocol's bounds (see the top of this file); tests pass shorter ones
+  // where a fake peer never answers.
+  static constexpr std::chrono::seconds kReadyTimeout{120};
+  static constexpr std::chrono::seconds kAnswerTimeout{30 * 60};
+  static constexpr std::chrono::seconds kExitTimeout{600};
   struct Timeouts {
-    std::chrono::milliseconds ready{std::chrono::seconds(120)};
-    std::chrono::milliseconds answer{std::chrono::minutes(30)};
-    std::chrono::milliseconds exit{std::chrono::seconds(600)};
+    std::chrono::milliseconds ready{kReadyTimeout};
+    std::chrono::milliseconds answer{kAnswerTimeout};
+    std::chrono::milliseconds exit{kExitTimeout};
   };
 
   // Starts `command` ("/path/peer -serve -out F ..."; split on single spaces,
