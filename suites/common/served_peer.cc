@@ -143,7 +143,7 @@ ServedPeer::ServedPeer(const std::string& command, Timeouts timeouts)
         throw PeerError("no ready line within " + seconds_text(timeouts_.ready) +
                         " (the peer was killed)");
       case Read::kEof:
-        throw PeerError("stdout closed before the ready line (" + how_it_ended() + ")");
+        throw PeerError("stdout closed before the ready line; the peer " + how_it_ended());
       case Read::kLine:
         break;
     }
@@ -257,8 +257,8 @@ void ServedPeer::write_all(const std::string& data, Clock::time_point deadline) 
                     " (the peer was killed)");
   }
   if (err != 0)
-    throw PeerError(std::string("writing to its stdin: ") + std::strerror(err) + " (" +
-                    how_it_ended() + ")");
+    throw PeerError(std::string("writing to its stdin: ") + std::strerror(err) + "; the peer " +
+                    how_it_ended());
 }
 
 std::string ServedPeer::how_it_ended() {
@@ -297,7 +297,7 @@ std::vector<std::string> ServedPeer::ask(const nlohmann::json& rows) {
                     " (the peer was killed)");
   }
   if (r == Read::kEof)
-    throw PeerError("stdout closed before the answer to " + what + " (" + how_it_ended() + ")");
+    throw PeerError("stdout closed before the answer to " + what + "; the peer " + how_it_ended());
   const nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (j.is_object() && j.size() == 1 && j.contains("error") && j["error"].is_string())
     throw PeerError(one_line(j["error"].get<std::string>(), 1000));

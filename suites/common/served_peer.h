@@ -107,7 +107,7 @@ class ServedPeer {
   enum class Read { kLine, kEof, kTimeout };
   Read read_line(std::chrono::steady_clock::time_point deadline, std::string* line);
   void write_all(const std::string& data, std::chrono::steady_clock::time_point deadline);
-  // "exited with status 3", "killed by signal 9", "still running (killed)":
+  // "exited with status 3", "killed by signal 9 (Killed)", "still running 10 s later: killed":
   // how the peer ended, after its stdout said EOF (waits a little for it).
   std::string how_it_ended();
   void close_fds() noexcept;

@@ -121,12 +121,12 @@ TEST_F(ServedPeerTest, PeerThatNeverSaysReadyTimesOutAndIsKilled) {
 
 TEST_F(ServedPeerTest, PeerThatExitsBeforeReadyOrSaysSomethingElse) {
   EXPECT_EQ(error_of([&] { ServedPeer p(peer("early", "exit 7\n")); }),
-            "stdout closed before the ready line (exited with status 7)");
+            "stdout closed before the ready line; the peer exited with status 7");
   EXPECT_EQ(error_of([&] { ServedPeer p(peer("chatty", "echo 'building peer...'\nexec cat\n")); }),
             "expected the ready line {\"ready\":true,\"peer\":\"...\"}, got: building peer...");
   // A program that cannot start: setpriv's exec fails (127), or spawn throws.
   const std::string missing = error_of([&] { ServedPeer p(dir_ + "/no-such-peer -serve"); });
-  EXPECT_TRUE(missing == "stdout closed before the ready line (exited with status 127)" ||
+  EXPECT_TRUE(missing == "stdout closed before the ready line; the peer exited with status 127" ||
               missing.find("no-such-peer") != std::string::npos)
       << missing;
   EXPECT_EQ(error_of([&] { ServedPeer p("   "); }), "empty command");
@@ -138,7 +138,7 @@ TEST_F(ServedPeerTest, PeerThatExitsMidRunIsNamedWithItsStatus) {
                                    "IFS= read -r line; exit 5\n"));
   EXPECT_TRUE(p.ask(rows_for("a", 1)).empty());
   EXPECT_EQ(error_of([&] { p.ask(rows_for("b/x:1", 2)); }),
-            "stdout closed before the answer to request 2 (b/x:1) (exited with status 5)");
+            "stdout closed before the answer to request 2 (b/x:1); the peer exited with status 5");
 }
 
 TEST_F(ServedPeerTest, WritingToAPeerThatClosedItsStdinIsAnErrorNotSigpipe) {
@@ -146,7 +146,7 @@ TEST_F(ServedPeerTest, WritingToAPeerThatClosedItsStdinIsAnErrorNotSigpipe) {
   // (and SIGPIPE, which must not end this test process).
   ServedPeer p(peer("deaf", std::string("exec 0<&-\n") + kReady + "exit 6\n"));
   EXPECT_EQ(error_of([&] { p.ask(rows_for("a", 1)); }),
-            "writing to its stdin: Broken pipe (exited with status 6)");
+            "writing to its stdin: Broken pipe; the peer exited with status 6");
 }
 
 TEST_F(ServedPeerTest, GarbageAnswerIsAnError) {
