@@ -148,12 +148,55 @@ ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv,
                                  const std::string& output_path) {
   if (argv.empty()) throw std::invalid_argument("ChildProcess::spawn: empty argv");
   std::call_once(g_install_once, install_handlers);
-  const pid_t pid = Spawner::get().run([&] { return spawn_here(argv, output_path); });
+  Stdio io;
+  io.output_path = output_path;
+  const pid_t pid = Spawner::get().run([&] { return spawn_here(argv, io); });
   return ChildProcess(pid);
 }
 
-pid_t ChildProcess::spawn_here(const std::vector<std::string>& argv,
-                               const std::string& output_path) {
+ChildProcess ChildProcess::spawn_piped(const std::vector<std::string>& argv,
+                                       const std::string& stderr_path_or_inherit, int* to_child,
+                                       int* from_child) {
+  if (argv.empty()) throw std::invalid_argument("ChildProcess::spawn_piped: empty argv");
+  std::call_once(g_install_once, install_handlers);
+  // Both pipes close-on-exec at birth (pipe2, not pipe + fcntl): a child
+  // another thread spawns meanwhile must not inherit either end, or our
+  // child would never see EOF on its stdin while that other child lives.
+  // The child gets its two ends as fds 0 and 1 through dup2, which clears
+  // the flag on the copies only.
+  int in[2], out[2];
+  if (::pipe2(in, O_CLOEXEC) != 0)
+    throw std::system_error(errno, std::generic_category(), "ChildProcess: pipe for '" + argv[0] + "'");
+  if (::pipe2(out, O_CLOEXEC) != 0) {
+    const int e = errno;
+    ::close(in[0]);
+    ::close(in[1]);
+    throw std::system_error(e, std::generic_category(), "ChildProcess: pipe for '" + argv[0] + "'");
+  }
+  Stdio io;
+  io.stdin_fd = in[0];
+  io.stdout_fd = out[1];
+  io.output_path = stderr_path_or_inherit;
+  io.inherit_stderr = stderr_path_or_inherit.empty();
+  pid_t pid = -1;
+  try {
+    pid = Spawner::get().run([&] { return spawn_here(argv, io); });
+  } catch (...) {
+    for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
+    throw;
+  }
+  // The child's ends are the child's now: closing ours is what lets the
+  // child see EOF on stdin when we close in[1], and us see EOF on out[0]
+  // when the child exits.
+  ::close(in[0]);
+  ::close(out[1]);
+  *to_child = in[1];
+  *from_child = out[0];
+  return ChildProcess(pid);
+}
+
+pid_t ChildProcess::spawn_here(const std::vector<std::string>& argv, const Stdio& io) {
+  const std::string& output_path = io.output_path;
   std::vector<std::string> full;
   // setpriv --pdeathsig KILL: the kernel kills the child if we die by SIGKILL.
   if (executable("/usr/bin/setpriv")) full = {"/usr/bin/setpriv", "--pdeathsig", "KILL", "--"};
@@ -165,9 +208,17 @@ pid_t ChildProcess::spawn_here(const std::vector<std::string>& argv,
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   const char* out = output_path.empty() ? "/dev/null" : output_path.c_str();
-  posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  if (io.stdout_fd >= 0) {
+    // Piped: stdin and stdout are the pipes; stderr is ours or the file.
+    posix_spawn_file_actions_adddup2(&fa, io.stdin_fd, 0);
+    posix_spawn_file_actions_adddup2(&fa, io.stdout_fd, 1);
+    if (!io.inherit_stderr)
+      posix_spawn_file_actions_addopen(&fa, 2, out, O_WRONLY | O_CREAT | O_APPEND, 0644);
+  } else {
+    posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  }
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t none, all_default;

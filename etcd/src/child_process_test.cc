@@ -3,9 +3,13 @@
 // (SIGKILL).
 #include "syncscope/etcd/child_process.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <chrono>
 #include <cstdio>
@@ -109,6 +113,74 @@ TEST(ChildProcess, SpawnedFromAShortLivedThreadSurvivesTheThread) {
   // the finished worker: the child must still run.
   EXPECT_TRUE(p.running());
   p.kill();
+}
+
+// Reads `fd` to EOF (a test's child is short-lived; bounded by its exit).
+std::string read_all(int fd) {
+  std::string out;
+  char buf[256];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      out.append(buf, static_cast<size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      return out;
+    }
+  }
+}
+
+TEST(ChildProcess, PipedChildReadsStdinAndWritesStdout) {
+  const std::string dir = testing::test_dir("piped");
+  const std::size_t before = owned_child_count();
+  int to = -1, from = -1;
+  ChildProcess p = ChildProcess::spawn_piped(
+      {"sh", "-c", "read line; echo \"got $line\"; echo to-stderr >&2; exit 4"}, dir + "/err.log",
+      &to, &from);
+  EXPECT_EQ(owned_child_count(), before + 1);  // registered as every child is
+  // Ours are close-on-exec; the child's ends are not ours to hold.
+  EXPECT_TRUE(::fcntl(to, F_GETFD) & FD_CLOEXEC);
+  EXPECT_TRUE(::fcntl(from, F_GETFD) & FD_CLOEXEC);
+  ASSERT_EQ(::write(to, "ping\n", 5), 5);
+  ::close(to);
+  EXPECT_EQ(read_all(from), "got ping\n");  // EOF once the child exits
+  ::close(from);
+  const int st = p.wait();
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 4) << st;
+  EXPECT_EQ(owned_child_count(), before);
+  std::ifstream f(dir + "/err.log");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  EXPECT_EQ(ss.str(), "to-stderr\n");
+}
+
+TEST(ChildProcess, PipedChildSeesEofThoughAnotherChildStartedLater) {
+  // The write end of the piped child's stdin must not leak into a child
+  // spawned after it (close-on-exec): if it did, `cat` would wait for EOF
+  // as long as the sleeper lives.
+  int to = -1, from = -1;
+  ChildProcess cat = ChildProcess::spawn_piped({"cat"}, "", &to, &from);
+  ChildProcess sleeper = ChildProcess::spawn({"sleep", "300"}, "");
+  ASSERT_EQ(::write(to, "x\n", 2), 2);
+  ::close(to);
+  EXPECT_EQ(read_all(from), "x\n");
+  ::close(from);
+  const int st = cat.wait();
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << st;
+  EXPECT_TRUE(sleeper.running());
+  sleeper.kill();
+}
+
+TEST(ChildProcess, PipedChildIsStoppedByTheDestructor) {
+  pid_t pid;
+  int to = -1, from = -1;
+  {
+    ChildProcess p = ChildProcess::spawn_piped({"sleep", "300"}, "", &to, &from);
+    pid = p.pid();
+  }
+  EXPECT_TRUE(pid_gone(pid));
+  ::close(to);
+  ::close(from);
+  EXPECT_THROW(ChildProcess::spawn_piped({}, "", &to, &from), std::invalid_argument);
 }
 
 // Child role: spawns `sleep 300` as its own owned child, writes its PID, and

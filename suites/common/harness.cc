@@ -2,6 +2,7 @@
 #include "common/harness.h"
 
 #include "common/noise.h"
+#include "common/served_peer.h"
 
 #include <sched.h>
 #include <unistd.h>
@@ -360,11 +361,10 @@ int suite_main(int argc, char** argv, const char* suite, void (*register_benchma
     return 2;
   }
   register_benchmarks();
-  const NoiseSample noise_before = sample_noise_and_state();
   // Per-benchmark windows need a JSON file to go into and the repetitions of
   // each benchmark back to back (noise.h).
   std::string per_benchmark;
-  std::unique_ptr<NoiseWindowReporter> windows;
+  bool per_benchmark_windows = false;
   if (benchmark_out.empty()) {
     per_benchmark = "not recorded: no --benchmark_out file";
   } else if (interleaved) {
@@ -378,8 +378,63 @@ int suite_main(int argc, char** argv, const char* suite, void (*register_benchma
     per_benchmark =
         "recorded: each benchmark's rows carry the noise_* fields of its own window (its "
         "repetitions back to back, from the previous benchmark's report to its own)";
+    per_benchmark_windows = true;
+  }
+
+  // The served peer (served_peer.h): started before the first benchmark and
+  // before the suite's window opens (its start-up is in no window), asked
+  // after each benchmark by the window reporter. Served only where each
+  // benchmark has its own window: the peer's run must fall between two
+  // windows, never inside one.
+  const char* peer_env = std::getenv("SYNCSCOPE_PEER");
+  const std::string peer_command = peer_env != nullptr ? peer_env : "";
+  std::unique_ptr<ServedPeer> peer;
+  std::string not_served;
+  // A peer error ends the suite: one line, exit 1, and no --benchmark_out
+  // file left behind (removed, not truncated: a file that parses would look
+  // like a finished run; a stale one from an earlier run at that path would
+  // too). std::exit, not an exception: the error may come from inside
+  // RunSpecifiedBenchmarks, through the reporter, and Google Benchmark's
+  // frames are not ours to unwind; exit's atexit handler kills and reaps the
+  // peer (ChildProcess's ownership), and the JSON reporter's unflushed
+  // stream dies with the process.
+  auto peer_failed = [&](const std::string& what) {
+    std::fprintf(stderr, "error: %s peer: %s\n", suite, what.c_str());
+    std::fflush(stderr);
+    if (!benchmark_out.empty()) std::remove(benchmark_out.c_str());
+    std::exit(1);
+  };
+  if (peer_command.empty()) {
+    not_served = "SYNCSCOPE_PEER not set";
+  } else if (!per_benchmark_windows) {
+    not_served = "SYNCSCOPE_PEER set, but benchmarks get no window of their own here (" +
+                 per_benchmark + ")";
+  } else {
+    try {
+      peer = std::make_unique<ServedPeer>(peer_command);
+    } catch (const std::exception& e) {
+      peer_failed(e.what());
+    }
+  }
+  benchmark::AddCustomContext("syncscope_peer", peer ? "served: " + peer->ready_text()
+                                                     : "not served: " + not_served);
+
+  const NoiseSample noise_before = sample_noise_and_state();
+  std::unique_ptr<NoiseWindowReporter> windows;
+  if (per_benchmark_windows) {
     windows = std::make_unique<NoiseWindowReporter>(std::make_unique<benchmark::JSONReporter>(),
                                                     sample_noise_and_state, noise_before);
+    if (peer) {
+      windows->set_after_benchmark([&](const std::vector<benchmark::BenchmarkReporter::Run>& rows) {
+        nlohmann::json request = nlohmann::json::array();
+        for (const auto& r : rows) request.push_back(request_row(r));
+        try {
+          peer->ask(request);
+        } catch (const std::exception& e) {
+          peer_failed(e.what());
+        }
+      });
+    }
   }
   if (windows) {
     benchmark::RunSpecifiedBenchmarks(nullptr, windows.get());
@@ -387,6 +442,20 @@ int suite_main(int argc, char** argv, const char* suite, void (*register_benchma
     benchmark::RunSpecifiedBenchmarks();
   }
   nlohmann::json noise = noise_json(noise_between(noise_before, sample_noise_and_state()));
+  if (peer) {
+    // After the suite's window: the peer's last writes are its own business.
+    try {
+      peer->finish();
+    } catch (const std::exception& e) {
+      peer_failed(e.what());
+    }
+    noise["peer"] = {{"command", peer->command()},
+                     {"requests", peer->requests()},
+                     {"go_rows", peer->go_rows()},
+                     {"seconds", peer->seconds()}};
+  } else {
+    noise["peer"] = "not served: " + not_served;
+  }
   noise["usable_pus"] = usable_pus();
   noise["per_benchmark"] = per_benchmark;
   if (windows) {

@@ -35,6 +35,23 @@
 // on stderr. With interleaving on, or a non-JSON --benchmark_out_format,
 // only the suite's window is recorded and per_benchmark says why.
 //
+// Served peer (served_peer.h; issue 11's protocol): with env SYNCSCOPE_PEER
+// set (by the suite's prepare.sh: "<peer binary> -serve -out F ...", split
+// on single spaces) and per-benchmark windows recorded, suite_main starts
+// that command before the first benchmark (stdin and stdout piped, stderr
+// the suite's; it waits up to 120 s for its ready line), and after each
+// benchmark that measured asks it to run that benchmark's Go twin at once,
+// sending the benchmark's iteration rows; the next benchmark's window opens
+// after the answer (noise.h). After the run it closes the peer's stdin and
+// waits for its exit (600 s, then SIGKILL). The context gets
+// "syncscope_peer": "served: <the peer's ready text>" or "not served: why",
+// and "syncscope_noise" gets "peer": {"command", "requests", "go_rows",
+// "seconds" (waiting for answers)} or "not served: why". With interleaving
+// on or no JSON --benchmark_out the peer is not started (peer.sh replays
+// afterwards, as without SYNCSCOPE_PEER). Any peer failure prints one line
+// "error: <suite> peer: <what happened>", removes the --benchmark_out file
+// and exits 1.
+//
 // Measurement hygiene: nothing here locks or allocates inside a measured
 // loop. Placement and counters are set up before the loop and read after it.
 #ifndef SYNCSCOPE_SUITES_COMMON_HARNESS_H_

@@ -185,7 +185,8 @@ void NoiseWindowReporter::ReportRuns(const std::vector<Run>& runs) {
   // The repetitions and the aggregates of one benchmark come in two calls
   // with one run name; the first call of a new name closes its window.
   const std::string name = runs.front().run_name.str();
-  if (!have_current_ || name != current_) {
+  const bool first_call = !have_current_ || name != current_;
+  if (first_call) {
     const NoiseSample now = sample_();
     window_ = noise_between(last_, now);
     last_ = now;
@@ -205,6 +206,16 @@ void NoiseWindowReporter::ReportRuns(const std::vector<Run>& runs) {
     for (Run& r : copy)
       if (!r.error_occurred) add_noise_counters(window_, &r.counters);
   inner_->ReportRuns(copy);
+  if (first_call && measured_ && after_) {
+    std::vector<Run> iterations;
+    for (const Run& r : copy)
+      if (r.run_type == Run::RT_Iteration) iterations.push_back(r);
+    if (!iterations.empty()) {
+      after_(iterations);
+      // The next window opens here, after the peer's run (noise.h).
+      last_ = sample_();
+    }
+  }
 }
 
 void NoiseWindowReporter::Finalize() { inner_->Finalize(); }

@@ -10,7 +10,9 @@
 //   noise_json()                  a window as the suite's "syncscope_noise" record
 //   add_noise_counters()          a window as a benchmark row's noise_* fields
 //   NoiseWindowReporter           wraps Google Benchmark's file reporter and
-//                                 gives every benchmark its own window
+//                                 gives every benchmark its own window; an
+//                                 after-benchmark callback between two windows
+//                                 (the served peer's turn, served_peer.h)
 //
 // What a window counts. Other processes' CPU time is the machine's busy time
 // (/proc/stat "cpu" line: user + nice + system + irq + softirq) minus this
@@ -117,10 +119,27 @@ void add_noise_counters(const NoiseWindow& w, benchmark::UserCounters* counters)
 // nothing: its rows get no window and it is not counted.
 // Requires random interleaving off (see the top of this file). `sample` is
 // sample_noise in the suites; tests pass their own.
+//
+// After a benchmark (served peers, served_peer.h): set_after_benchmark(f)
+// makes the reporter call f once per benchmark that measured, with that
+// benchmark's iteration rows exactly as they went to the inner reporter
+// (noise_* fields included), right after its first ReportRuns call — in
+// 1.7.1 the iterations come in that call and the aggregates in a second
+// one. f is called after the rows were written and before the next window
+// opens: when f returns the reporter samples again, so the next benchmark's
+// window starts after f's work (the peer's Go run is in no C++ window; the
+// gap between the two windows is f's time). Not called for a benchmark
+// whose runs all errored, nor when the first call holds no iteration row
+// (--benchmark_report_aggregates_only). f must not throw: it runs inside
+// Google Benchmark's RunSpecifiedBenchmarks (suite_main's ends the process
+// on a peer error instead).
 class NoiseWindowReporter final : public benchmark::BenchmarkReporter {
  public:
   NoiseWindowReporter(std::unique_ptr<benchmark::BenchmarkReporter> inner,
                       std::function<NoiseSample()> sample, const NoiseSample& start);
+
+  using AfterBenchmark = std::function<void(const std::vector<Run>&)>;
+  void set_after_benchmark(AfterBenchmark f) { after_ = std::move(f); }
 
   bool ReportContext(const Context& context) override;
   void ReportRuns(const std::vector<Run>& runs) override;
@@ -134,6 +153,7 @@ class NoiseWindowReporter final : public benchmark::BenchmarkReporter {
  private:
   std::unique_ptr<benchmark::BenchmarkReporter> inner_;
   std::function<NoiseSample()> sample_;
+  AfterBenchmark after_;  // may be empty
   NoiseSample last_;     // where the next benchmark's window starts
   std::string current_;  // run name of the benchmark whose window is window_
   bool have_current_ = false;

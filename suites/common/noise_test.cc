@@ -219,6 +219,71 @@ TEST(NoiseWindowReporterTest, TheMachineStateAtBothEndsOfEachWindowWhenProbed) {
   EXPECT_FALSE(noise_json(noise_between(b_end, b_end)).contains("line_handoff_before_ns"));
 }
 
+TEST(NoiseWindowReporterTest, AfterBenchmarkRunsOncePerMeasuredBenchmarkBetweenWindows) {
+  // Samples: a's window ends at 101, then the reporter samples again after
+  // the callback (the peer's run) at 150; b ends at 152, re-sampled at 160;
+  // e (all errored) ends at 161 and calls nobody; c ends at 165, then 170.
+  std::vector<NoiseSample> script = {at(101, 1000, 10), at(150, 1000, 10), at(152, 1000, 10),
+                                     at(160, 1000, 10), at(161, 1000, 10), at(165, 1000, 10),
+                                     at(170, 1000, 10)};
+  size_t next = 0;
+  auto capture = std::make_unique<CaptureReporter>();
+  CaptureReporter* inner = capture.get();
+  NoiseWindowReporter rep(
+      std::move(capture), [&] { return script.at(next++); }, at(100, 1000, 10));
+  using Runs = std::vector<benchmark::BenchmarkReporter::Run>;
+  struct Call {
+    std::vector<std::string> names;
+    size_t inner_calls;   // rows already written when it ran
+    size_t samples;       // samples taken when it ran
+    double window_start;  // noise_window_start_s of its first row
+  };
+  std::vector<Call> calls;
+  rep.set_after_benchmark([&](const Runs& rows) {
+    Call c{{}, inner->calls.size(), next, counter(rows.front(), "noise_window_start_s")};
+    for (const auto& r : rows) {
+      c.names.push_back(r.run_name.str());
+      EXPECT_EQ(r.run_type, benchmark::BenchmarkReporter::Run::RT_Iteration);
+    }
+    calls.push_back(c);
+  });
+  rep.ReportRuns(Runs{run_of("a", false), run_of("a", false)});
+  rep.ReportRuns(Runs{run_of("a", true, "mean"), run_of("a", true, "median")});
+  rep.ReportRuns(Runs{run_of("b", false)});
+  Runs errored{run_of("e", false), run_of("e", false)};
+  for (auto& r : errored) {
+    r.error_occurred = true;
+    r.error_message = "placement smt not honoured";
+  }
+  rep.ReportRuns(errored);
+  Runs c_runs{run_of("c", false), run_of("c", false)};
+  c_runs[1].error_occurred = true;  // one repetition errored: c still measured
+  rep.ReportRuns(c_runs);
+  rep.ReportRuns(Runs{run_of("c", true, "mean")});
+
+  ASSERT_EQ(calls.size(), 3u);  // a, b, c: once each, not for the aggregates, not for e
+  EXPECT_EQ(calls[0].names, (std::vector<std::string>{"a", "a"}));
+  EXPECT_EQ(calls[1].names, std::vector<std::string>{"b"});
+  EXPECT_EQ(calls[2].names, (std::vector<std::string>{"c", "c"}));
+  // Each ran after its rows went to the inner reporter, with the rows as
+  // written (its window's noise_* fields), and before the re-sample.
+  EXPECT_EQ(calls[0].inner_calls, 1u);
+  EXPECT_EQ(calls[1].inner_calls, 3u);
+  EXPECT_EQ(calls[2].inner_calls, 5u);
+  EXPECT_EQ(calls[0].samples, 1u);
+  EXPECT_EQ(calls[1].samples, 3u);
+  EXPECT_EQ(calls[2].samples, 6u);
+  EXPECT_EQ(calls[0].window_start, 100.0);
+  EXPECT_EQ(next, script.size());  // one re-sample per call, none for e
+  // The next window starts after the callback: b's at 150, not at 101.
+  EXPECT_EQ(counter(inner->calls[2].front(), "noise_window_start_s"), 150.0);
+  EXPECT_EQ(counter(inner->calls[2].front(), "noise_window_end_s"), 152.0);
+  // e's window (160..161) closed uncounted; c's starts where it ended.
+  EXPECT_EQ(counter(inner->calls[4].front(), "noise_window_start_s"), 161.0);
+  EXPECT_EQ(counter(inner->calls[4].front(), "noise_window_end_s"), 165.0);
+  EXPECT_EQ(rep.windows(), 3);
+}
+
 TEST(NoiseSampleTest, SampleNoiseAndStateProbesWhereTwoCpusAreUsable) {
   EXPECT_EQ(sample_noise().line_handoff_ns, -1.0);  // the plain sample never probes
   cpu_set_t set;
