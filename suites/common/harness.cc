@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -428,6 +429,11 @@ int suite_main(int argc, char** argv, const char* suite, void (*register_benchma
       windows->set_after_benchmark([&](const std::vector<benchmark::BenchmarkReporter::Run>& rows) {
         nlohmann::json request = nlohmann::json::array();
         for (const auto& r : rows) request.push_back(request_row(r));
+        // The console reporter's lines are buffered; the peer's progress
+        // lines go straight to the shared stderr/log: flush first, or they
+        // land in the middle of a table row.
+        std::cout.flush();
+        std::fflush(stdout);
         try {
           peer->ask(request);
         } catch (const std::exception& e) {
