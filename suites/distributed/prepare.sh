@@ -21,15 +21,9 @@ set -euo pipefail
 case "${1:-}" in
   -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 esac
-if [ $# -ne 3 ]; then
-  echo "error: prepare.sh takes RUN_TMP_DIR PROFILE BUILD_DIR (got $# arguments)" >&2
-  exit 2
-fi
-case "$2" in
-  quick|full) ;;
-  *) echo "error: unknown profile '$2' (valid: quick, full)" >&2; exit 2 ;;
-esac
-[ -d "$3" ] || { echo "error: build directory '$3' does not exist (valid: the CMake build directory of the suites)" >&2; exit 2; }
+# shellcheck source-path=SCRIPTDIR source=../common/peer_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../common/peer_lib.sh"
+peer_prepare_args distributed "$@"  # sets run, profile, build (absolute)
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 if [ -n "${SYNCSCOPE_DISTRIBUTED_PEER:-}" ]; then
@@ -49,7 +43,7 @@ fi
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
 rc=0
-setpriv --pdeathsig KILL -- "$here/go/build.sh" "$(cd "$3" && pwd)" >"$out" || rc=$?
+setpriv --pdeathsig KILL -- "$here/go/build.sh" "$build" >"$out" || rc=$?
 if [ "$rc" -eq 3 ]; then
   echo "distributed prepare: $here/go/build.sh says the Go side is not installed: no Go peer" >&2
   exit 0
