@@ -1141,6 +1141,15 @@ def go_peer_noise_of(suite):
     return doc if isinstance(doc, dict) else None
 
 
+def go_peer_served(suite):
+    """Whether the suite's Go peer was served (ran each case right after its
+    C++ twin, inside the suite's own run: context key <suite>_peer_mode
+    starting "served"), not replayed after the suite."""
+    ctx = getattr(suite, "context", None) or {}
+    mode = ctx.get("%s_peer_mode" % getattr(suite, "name", ""))
+    return isinstance(mode, str) and mode.startswith("served")
+
+
 def bench_noise_of(suite, name):
     """The noise window of one benchmark (a run_name): the noise_* fields of
     its rows without the prefix (wall_s, foreign_cpus, steal_s, load1_before,

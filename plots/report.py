@@ -122,20 +122,29 @@ def noise_section(run):
     total = disturbed = 0.0
     records = []
     for name, suite in run.suites.items():
-        records.append((name, common.noise_of(suite)))
+        records.append((name, common.noise_of(suite), True))
         peer = common.go_peer_noise_of(suite)
-        if peer is not None:  # the Go peer measured after the suite, in its own window
-            records.append(("%s (Go peer)" % name, peer))
-    for name, n in records:
+        if peer is None:
+            continue
+        if common.go_peer_served(suite):
+            # Served: the peer ran inside the suite's run, each case right
+            # after its C++ twin; its windows lie within the suite's, whose
+            # wall time already counts them.
+            records.append(("%s (Go peer, served: each case after its C++ twin)" % name, peer,
+                            False))
+        else:  # replayed after the suite, in a window of its own
+            records.append(("%s (Go peer, replayed after the suite)" % name, peer, True))
+    for name, n, counted in records:
         if n is None:
             rows.append([name, "—", "—", "—", "—", "—", "—", "—", "not recorded"])
             classes.append("")
             continue
         why = common.disturbance(n)
         wall = n.get("wall_s") or 0.0
-        total += wall
-        if why:
-            disturbed += wall
+        if counted:
+            total += wall
+            if why:
+                disturbed += wall
         rows.append([name, "%.1f" % wall,
                      "%.2f → %.2f" % (n.get("load1_before", -1), n.get("load1_after", -1)),
                      "%.2f" % n.get("foreign_cpus", float("nan")),

@@ -256,10 +256,38 @@ class GoPeerNoiseReportTest(fx.TempDirCase):
     def test_peer_row_flagged(self):
         self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
         noise = self.text[self.text.index('<h2 id="noise"'):]
-        self.assertIn("maps (Go peer)", noise)
+        self.assertIn("maps (Go peer, replayed after the suite)", noise)
         self.assertIn("50 % of the measuring time (10 of 20 s) was disturbed", noise)
         self.assertEqual(noise.count("DISTURBED: other processes used 0.90 CPUs"), 1)
         self.assertIn("DISTURBED while the Go peer measured", self.text)
+
+
+
+class ServedPeerNoiseTest(fx.TempDirCase):
+    """The same, with the peer served (it ran each case right after its C++
+    twin, inside the suite's run): its row is still flagged, but its wall
+    time lies within the suite's and is not counted a second time."""
+
+    @classmethod
+    def build(cls, tmp):
+        cls.dir = os.path.join(tmp, "run")
+        fx.write_reps_suite(cls.dir, "maps", {
+            "maps/scenario:read_mostly/map:sync_map/placement:none/real_time/threads:2":
+                [{"ops_per_s": v} for v in (300, 310, 320)]},
+            noise=fx.QUIET_NOISE,
+            extra_context={"maps_peer_go": "go1.19.8 linux/amd64, GOMAXPROCS=2",
+                           "maps_go_noise": fx.BUSY_NOISE,
+                           "maps_peer_mode": "served: each Go case ran right after the C++ "
+                                             "benchmark it twins (interleaved)"})
+        cls.proc = fx.run_script("report.py", cls.dir)
+        cls.text = fx.read_text(os.path.join(cls.dir, "report.html"))
+
+    def test_served_row_flagged_not_counted_twice(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        noise = self.text[self.text.index('<h2 id="noise"'):]
+        self.assertIn("maps (Go peer, served: each case after its C++ twin)", noise)
+        self.assertIn("0 % of the measuring time (0 of 10 s) was disturbed", noise)
+        self.assertEqual(noise.count("DISTURBED: other processes used 0.90 CPUs"), 1)
 
 
 if __name__ == "__main__":
