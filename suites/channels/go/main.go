@@ -41,8 +41,12 @@
 // Benchmark 1.7.1 writes them. cpu_time is the process's CPU time over the
 // run (the C++ entries' cpu_time is their benchmark thread's only: compare
 // cpu_ns_per_msg instead). -hist gets {name: histogram} like the suite's
-// channels_hist.json. Placement: goroutines cannot be pinned; GOMAXPROCS is
-// the number of usable CPUs unless -gomaxprocs says otherwise.
+// channels_hist.json. Every row of a case carries the case's noise window
+// (noise_* fields, gbench.CaseNoise: from before its first repetition to
+// after its last, neighbour included), and the context channels_go_noise
+// the peer's record (gbench's served or replayed form). Placement:
+// goroutines cannot be pinned; GOMAXPROCS is the number of usable CPUs
+// unless -gomaxprocs says otherwise.
 package main
 
 import (
@@ -339,6 +343,10 @@ type runner struct {
 	covered    []string // kind@capacity, in order
 	seenCov    map[string]bool
 	cases      int // cases run: the next one's family_index
+	// Each case's noise window (gbench.CaseNoise on its rows), from the
+	// sample before its first repetition (the neighbour's start included)
+	// to the one after its last (the neighbour stopped and waited for).
+	windows [][2]gbench.NoiseSample
 }
 
 func newRunner(gomaxprocs int) *runner {
@@ -356,6 +364,7 @@ func (r *runner) run(p planEntry) error {
 	var entries []map[string]interface{}
 	var last outcome
 	caseLabel := r.label
+	start := gbench.SampleNoiseAndState()
 	var nb *neighbour
 	if p.spec.neighbour {
 		var err error
@@ -382,15 +391,25 @@ func (r *runner) run(p planEntry) error {
 	if nb != nil {
 		nb.stop()
 	}
-	r.benchmarks = append(r.benchmarks, entries...)
+	end := gbench.SampleNoiseAndState()
+	r.windows = append(r.windows, [2]gbench.NoiseSample{start, end})
+	window := gbench.CaseNoise(start, end)
+	var rows []map[string]interface{}
+	rows = append(rows, entries...)
 	if p.repetitions > 1 {
 		keys := []string{"real_time", "cpu_time"}
 		for k := range counters(p.spec, last) {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys[2:])
-		r.benchmarks = append(r.benchmarks, gbench.Aggregates(name, fi, p.repetitions, 1, "ms", caseLabel, keys, entries)...)
+		rows = append(rows, gbench.Aggregates(name, fi, p.repetitions, 1, "ms", caseLabel, keys, entries)...)
 	}
+	for _, e := range rows { // every row of the case carries its window
+		for k, v := range window {
+			e[k] = v
+		}
+	}
+	r.benchmarks = append(r.benchmarks, rows...)
 	if last.hist != nil && last.hist.Count() > 0 {
 		r.hists[gbench.BaseName(name)] = histJSON(p.spec, last.hist)
 	}
@@ -479,6 +498,23 @@ func (r *runner) serve(in io.Reader, out io.Writer) error {
 	return flush()
 }
 
+// noise: the peer's noise record (context key channels_go_noise), as the
+// gbench peers write theirs: served, the sum of its cases' windows (the C++
+// suite's benchmarks between them are in none); replayed, from its first
+// case's start to its last case's end.
+func (r *runner) noise(served bool) map[string]interface{} {
+	if served {
+		return gbench.ServedNoise(r.windows)
+	}
+	if len(r.windows) == 0 {
+		return map[string]interface{}{"wall_s": 0.0, "per_benchmark": "no case ran"}
+	}
+	j := gbench.Noise(r.windows[0][0], r.windows[len(r.windows)-1][1])
+	j["per_benchmark"] = "recorded: each case's rows carry the noise_* fields of its own " +
+		"window (its repetitions back to back)"
+	return j
+}
+
 // write writes -out ({"context", "benchmarks"}) and -hist ({name: histogram}).
 func (r *runner) write(outPath, histPath, profile string, served bool) error {
 	mode := gbench.PeerModeReplayed
@@ -492,6 +528,7 @@ func (r *runner) write(outPath, histPath, profile string, served bool) error {
 			"channels_coverage_" + implName: strings.Join(r.covered, ","),
 			"channels_go_profile":           profile,
 			"channels_peer_mode":            mode,
+			"channels_go_noise":             r.noise(served),
 		},
 		"benchmarks": r.benchmarks,
 	}

@@ -101,6 +101,10 @@ func TestServeRunsEachCaseOnceAtTheRightRequest(t *testing.T) {
 		if row["run_type"] == "iteration" {
 			names = append(names, row["name"].(string))
 		}
+		// Every row (iterations and aggregates) carries its case's window.
+		if w, ok := row["noise_wall_s"].(float64); !ok || w <= 0 || row["noise_own_cpu_s"] == nil {
+			t.Errorf("row %v: no noise window (noise_wall_s %v)", row["name"], row["noise_wall_s"])
+		}
 		if row["name"] == g(a+sfx) && (row["units"] != 64.0 || row["repetitions"] != 2.0) {
 			t.Errorf("case a: units %v repetitions %v, want the goroutine row's 64 and 2", row["units"], row["repetitions"])
 		}
@@ -115,6 +119,11 @@ func TestServeRunsEachCaseOnceAtTheRightRequest(t *testing.T) {
 	if doc.Context["channels_peer_mode"] != gbench.PeerModeServed ||
 		!strings.Contains(doc.Context["channels_peer_go"].(string), "5 cases") {
 		t.Errorf("context %v", doc.Context)
+	}
+	// The served noise record sums the five cases' windows.
+	if nz, ok := doc.Context["channels_go_noise"].(map[string]interface{}); !ok || nz["windows"] != 5.0 ||
+		!strings.HasPrefix(nz["served"].(string), "served") {
+		t.Errorf("channels_go_noise %v", doc.Context["channels_go_noise"])
 	}
 	var hists map[string]interface{}
 	raw, _ = os.ReadFile(histPath)

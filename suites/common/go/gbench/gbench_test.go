@@ -3,6 +3,7 @@ package gbench
 import (
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -402,5 +403,21 @@ func TestLineHandoffProbeFromAPinnedThread(t *testing.T) {
 	var after CPUMask
 	if !GetAffinity(&after) || after != *onlyCPU(first) {
 		t.Errorf("the caller's mask changed: %v", after)
+	}
+}
+
+// A child the peer waited for counts as the peer's own CPU (the channels
+// peer's neighbour is one): the sample's OwnCPUS grows by at least the
+// child's own user + system time.
+func TestSampleNoiseCountsWaitedChildren(t *testing.T) {
+	before := SampleNoise()
+	cmd := exec.Command("/bin/sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	child := (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
+	after := SampleNoise()
+	if got := after.OwnCPUS - before.OwnCPUS; got+1e-9 < child {
+		t.Errorf("own CPU grew by %.4f s, the child alone used %.4f s", got, child)
 	}
 }
