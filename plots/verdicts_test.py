@@ -236,6 +236,20 @@ class VerdictReportTest(fx.TempDirCase):
         self.assertNotIn("{'present", self.text)
 
 
+def build_quiet_suite_busy_peer(cls, tmp, extra_context=None):
+    """A maps run measured quietly whose Go peer's window was busy; the
+    report's text on cls (dir, proc, text)."""
+    cls.dir = os.path.join(tmp, "run")
+    fx.write_reps_suite(cls.dir, "maps", {
+        "maps/scenario:read_mostly/map:sync_map/placement:none/real_time/threads:2":
+            [{"ops_per_s": v} for v in (300, 310, 320)]},
+        noise=fx.QUIET_NOISE,
+        extra_context=dict({"maps_peer_go": "go1.19.8 linux/amd64, GOMAXPROCS=2",
+                            "maps_go_noise": fx.BUSY_NOISE}, **(extra_context or {})))
+    cls.proc = fx.run_script("report.py", cls.dir)
+    cls.text = fx.read_text(os.path.join(cls.dir, "report.html"))
+
+
 class GoPeerNoiseReportTest(fx.TempDirCase):
     """A suite measured on a quiet machine whose Go peer then ran beside a
     busy process: the peer's window is its own row of the disturbance
@@ -243,15 +257,7 @@ class GoPeerNoiseReportTest(fx.TempDirCase):
 
     @classmethod
     def build(cls, tmp):
-        cls.dir = os.path.join(tmp, "run")
-        fx.write_reps_suite(cls.dir, "maps", {
-            "maps/scenario:read_mostly/map:sync_map/placement:none/real_time/threads:2":
-                [{"ops_per_s": v} for v in (300, 310, 320)]},
-            noise=fx.QUIET_NOISE,
-            extra_context={"maps_peer_go": "go1.19.8 linux/amd64, GOMAXPROCS=2",
-                           "maps_go_noise": fx.BUSY_NOISE})
-        cls.proc = fx.run_script("report.py", cls.dir)
-        cls.text = fx.read_text(os.path.join(cls.dir, "report.html"))
+        build_quiet_suite_busy_peer(cls, tmp)
 
     def test_peer_row_flagged(self):
         self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
@@ -270,17 +276,9 @@ class ServedPeerNoiseTest(fx.TempDirCase):
 
     @classmethod
     def build(cls, tmp):
-        cls.dir = os.path.join(tmp, "run")
-        fx.write_reps_suite(cls.dir, "maps", {
-            "maps/scenario:read_mostly/map:sync_map/placement:none/real_time/threads:2":
-                [{"ops_per_s": v} for v in (300, 310, 320)]},
-            noise=fx.QUIET_NOISE,
-            extra_context={"maps_peer_go": "go1.19.8 linux/amd64, GOMAXPROCS=2",
-                           "maps_go_noise": fx.BUSY_NOISE,
-                           "maps_peer_mode": "served: each Go case ran right after the C++ "
-                                             "benchmark it twins (interleaved)"})
-        cls.proc = fx.run_script("report.py", cls.dir)
-        cls.text = fx.read_text(os.path.join(cls.dir, "report.html"))
+        build_quiet_suite_busy_peer(cls, tmp, {
+            "maps_peer_mode": "served: each Go case ran right after the C++ benchmark it twins "
+                              "(interleaved)"})
 
     def test_served_row_flagged_not_counted_twice(self):
         self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
