@@ -1,7 +1,7 @@
 // syncscope served peer — the suite's side of a peer program (the Go twin of
 // a suite) that the suite starts once and asks, after each benchmark, to run
-// that benchmark's twin right away. The protocol is issue 11's
-// (/work/tasks9/protocol.md); in short, one line of compact JSON each way:
+// that benchmark's twin right away (issue 11). The protocol, whose peer side
+// is suites/common/go/gbench/serve.go: one line of compact JSON each way:
 //
 //   peer -> suite, once    {"ready":true,"peer":"<go version, GOMAXPROCS, ...>"}
 //   suite -> peer          {"benchmarks":[ROW, ...]}   one benchmark's iteration rows,
