@@ -133,12 +133,13 @@ class Run:
     """One `./run.sh bench` in its own session: stdout and stderr in files,
     or (tty=True) on a pseudo-terminal that is its controlling terminal."""
 
-    def __init__(self, case, extra=(), tty=False, held=True):
+    def __init__(self, case, extra=(), tty=False, held=True, extra_env=None):
         self.case = case
         self.marker = uuid.uuid4().hex
         env = dict(os.environ)
         env.update({MARKER: self.marker, "SYNCSCOPE_LOCK_FILE": case.lock,
                     "SYNCSCOPE_PREBUILT": case.held if held else PREBUILT})
+        env.update(extra_env or {})
         args = [RUN_SH, "bench", "--suite", "c2c", "--threads", "2", "--profile", "quick",
                 "--out", case.out, *extra]
         self.tty = tty
@@ -222,8 +223,8 @@ class RunShTest(unittest.TestCase):
             r.kill_leftovers()
         self.tmp.cleanup()
 
-    def start(self, extra=(), tty=False, held=True):
-        r = Run(self, extra, tty, held)
+    def start(self, extra=(), tty=False, held=True, env=None):
+        r = Run(self, extra, tty, held, env)
         self.runs.append(r)
         return r
 
@@ -346,6 +347,21 @@ class RunShTest(unittest.TestCase):
             windows.append((m["measuring_started_utc"], m["measuring_finished_utc"]))
         windows.sort()
         self.assertLessEqual(windows[0][1], windows[1][0], windows)
+
+    # ------------------------------------------------------------ served peers
+
+    def test_a_peer_command_reaches_only_the_suite_whose_prepare_step_named_it(self):
+        # SYNCSCOPE_PEER names one suite's served Go peer (its prepare.sh
+        # prints it; run.sh exports it to that suite alone). One left in the
+        # environment must not reach a suite without a prepare step (c2c):
+        # the suite would start it as its peer (here /bin/false, which never
+        # says ready, so the suite would fail).
+        r = self.start(held=False, env={"SYNCSCOPE_PEER": "/bin/false -serve"})
+        self.assertEqual(r.finish(), 0, r.output())
+        (d,) = self.run_dirs()
+        with open(os.path.join(self.out, d, "c2c.json")) as f:
+            doc = json.load(f)
+        self.assertEqual(doc["context"]["syncscope_peer"], "not served: SYNCSCOPE_PEER not set")
 
     # ------------------------------------------------------------ kill -9
 
