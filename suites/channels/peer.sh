@@ -51,25 +51,13 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-# build_peer BUILD_DIR (absolute): the peer built offline; sets bin. Its
-# messages go to stderr (a prepare step's stdout is its one line).
-build_peer() {
-  local out="$1/suites/channels/go-peer"
-  mkdir -p "$out/cache" "$out/gopath"
-  export GOCACHE="$out/cache" GOPATH="$out/gopath" GOENV=off GOTOOLCHAIN=local GOPROXY=off \
-    GOFLAGS='' CGO_ENABLED=0 GO111MODULE=on
-  echo "channels peer: $(go version), building $here/go" >&2
-  (cd "$here/go" && owned go build -o "$out/channels_go" .)
-  bin="$out/channels_go"
-}
-
 if [ "${1:-}" = --prepare ]; then
   peer_prepare_args channels "${@:2}"
   if ! command -v go >/dev/null 2>&1; then
     echo "channels prepare: no 'go' on PATH: no Go peer (./run.sh setup installs golang-go)" >&2
     exit 0
   fi
-  build_peer "$build"
+  peer_build_module channels "$build"
   peer_serve_line channels "$bin" "$run" "$profile" yes
   exit 0
 fi
@@ -92,7 +80,7 @@ else
     exit 0
   fi
   cleanup
-  build_peer "$build"
+  peer_build_module channels "$build"
   cpus="$(nproc)"
   echo "channels peer: replaying impl:Chan's cases with goroutines after the suite (GOMAXPROCS=$cpus, profile $profile)"
   owned "$bin" -plan "$run/channels.json" -out "$peer_json" -hist "$peer_hist" \

@@ -86,3 +86,20 @@ peer_serve_line() {
   esac
   echo "SYNCSCOPE_PEER=$line"
 }
+
+# peer_build_module SUITE BUILD_DIR: builds suites/SUITE/go (a Go module whose
+# go.mod replaces name this repository's suites/common/go packages: no
+# download) into BUILD_DIR/suites/SUITE/go-peer/SUITE_go and sets bin. Go
+# stays inside the build directory and offline; the compilers get the
+# parent-death signal; messages go to stderr (a prepare step's stdout is
+# its one line).
+peer_build_module() {
+  local suite="$1" out="$2/suites/$1/go-peer" src
+  src="$(cd "$(dirname "${BASH_SOURCE[0]}")/../$suite/go" && pwd)"
+  mkdir -p "$out/cache" "$out/gopath"
+  export GOCACHE="$out/cache" GOPATH="$out/gopath" GOENV=off GOTOOLCHAIN=local GOPROXY=off \
+    GOFLAGS='' CGO_ENABLED=0 GO111MODULE=on
+  echo "$suite peer: $(go version), building $src" >&2
+  (cd "$src" && setpriv --pdeathsig KILL -- go build -o "$out/${suite}_go" .)
+  bin="$out/${suite}_go"
+}

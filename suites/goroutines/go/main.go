@@ -4,9 +4,16 @@
 // Benchmark gives the C++ entries (impl:go_runtime for the runtime's costs,
 // impl:go_chan for channels), so that they sit in the same goroutines.json.
 //
-// Usage (suites/goroutines/peer.sh runs it):
+// Usage (suites/goroutines/peer.sh runs it, or the suite serves it):
 //
-//	goroutines_go -out GO.json [-profile quick|full] [-gomaxprocs N]
+//	goroutines_go [-serve] -out GO.json [-profile quick|full] [-gomaxprocs N]
+//
+// Without -serve it runs every case, one after the other. With -serve
+// (issue 11) the suite runs it as its child and, after each benchmark,
+// sends that benchmark's rows on stdin (suites/common/served_peer.h): the
+// case whose C++ twin that row is (cases, below) runs at once and its row
+// names are the answer on stdout; at EOF the cases no request named run
+// too, so the output always holds every case.
 //
 // Every case: `repetitions` repetitions (quick 3, full 10), each looping
 // batches until the profile's minimum time (quick 0.05 s, full 0.5 s) has
@@ -15,9 +22,9 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"sort"
@@ -26,6 +33,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"syncscope/gbench"
 )
 
 type entry map[string]interface{}
@@ -300,10 +309,74 @@ func chanCase(pingpong bool) {
 	aggregate(name)
 }
 
+// goCase is one of the peer's cases and the C++ row it twins (a run_name
+// prefix): in serve mode it runs right after that row's benchmark.
+type goCase struct {
+	twin string
+	run  func()
+}
+
+// cases, in the order the replay runs them (the suite's order).
+var cases = []goCase{
+	{"goroutines_spawn_join/impl:goroutine/", spawnJoin},
+	{"goroutines_switch/impl:gosched/", switchCost},
+	{"goroutines_unpark/impl:goroutine/p:same/", func() { unpark(false) }},
+	{"goroutines_unpark/impl:goroutine/p:cross/", func() { unpark(true) }},
+	{"goroutines_parked_memory/impl:goroutine/", parkedMemory},
+	{"goroutines_chan/impl:Chan/case:spsc/", func() { chanCase(false) }},
+	{"goroutines_chan/impl:Chan/case:pingpong/", func() { chanCase(true) }},
+}
+
+// runCase runs cases[i] once and returns the names of the rows it added.
+func runCase(i int, done []bool) []string {
+	done[i] = true
+	first := len(out)
+	cases[i].run()
+	var names []string
+	for _, e := range out[first:] {
+		if e["run_type"] == "iteration" && (len(names) == 0 || names[len(names)-1] != e["name"]) {
+			names = append(names, e["name"].(string))
+		}
+	}
+	return names
+}
+
+// serve answers the suite's requests (gbench.ServeLines): a request whose
+// row twins a case not yet run runs it now; at EOF the cases no request
+// named run too, so the output holds every case as a replay's does.
+func serve(in io.Reader, w io.Writer) error {
+	done := make([]bool, len(cases))
+	ready := fmt.Sprintf("goroutines_go: the Go runtime's goroutines and chans on the goroutines suite's requests; %s %s/%s, GOMAXPROCS=%d",
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, procs)
+	err := gbench.ServeLines(in, w, ready, func(rows []map[string]interface{}) ([]string, error) {
+		ran := []string{}
+		for _, row := range rows {
+			name, _ := row["run_name"].(string)
+			for i, c := range cases {
+				if !done[i] && strings.HasPrefix(name, c.twin) {
+					ran = append(ran, runCase(i, done)...)
+				}
+			}
+		}
+		return ran, nil
+	})
+	if err != nil {
+		return err
+	}
+	for i := range cases {
+		if !done[i] {
+			runCase(i, done)
+		}
+	}
+	return nil
+}
+
 func main() {
 	outPath := flag.String("out", "", "output JSON")
 	profile := flag.String("profile", "quick", "quick or full")
 	gmp := flag.Int("gomaxprocs", runtime.NumCPU(), "P's for the multi-P cases")
+	serveFlag := flag.Bool("serve", false, "run each case when the suite asks for it (requests on "+
+		"stdin, answers on stdout; the suite runs this peer as its child) instead of all at once")
 	flag.Parse()
 	switch *profile {
 	case "quick":
@@ -319,22 +392,25 @@ func main() {
 		fail("-gomaxprocs %d (valid: 1 or more)", *gmp)
 	}
 	procs = *gmp
-	spawnJoin()
-	switchCost()
-	unpark(false)
-	unpark(true)
-	parkedMemory()
-	chanCase(false)
-	chanCase(true)
+	mode := gbench.PeerModeReplayed
+	if *serveFlag {
+		mode = gbench.PeerModeServed
+		if err := serve(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintf(os.Stderr, "goroutines_go: error: %v\n", err)
+			os.Exit(1)
+		}
+	} else {
+		done := make([]bool, len(cases))
+		for i := range cases {
+			runCase(i, done)
+		}
+	}
 	doc := map[string]interface{}{
-		"context":    map[string]interface{}{"goroutines_peer_go": runtime.Version()},
+		"context": map[string]interface{}{"goroutines_peer_go": runtime.Version(),
+			"goroutines_peer_mode": mode},
 		"benchmarks": out,
 	}
-	b, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		fail("encoding: %v", err)
-	}
-	if err := os.WriteFile(*outPath, append(b, '\n'), 0o644); err != nil {
+	if err := gbench.WriteJSON(*outPath, doc); err != nil {
 		fail("writing %s: %v", *outPath, err)
 	}
 }
