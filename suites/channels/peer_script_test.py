@@ -8,48 +8,19 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
+import sys
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "common"))
+from peer_script_case import PeerScriptCase, read  # noqa: E402
+
 CHAN = "channels/impl:Chan/case:spsc/cap:16/msg:8/threads:2/iterations:1/manual_time"
 
 
-def write(path, obj):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(json.dumps(obj))
-
-
-def read(path):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
-
-
-class PeerScriptTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(self.tmp.cleanup)
-        self.run_dir = os.path.join(self.tmp.name, "run")
-        self.build = os.environ.get("SYNCSCOPE_TEST_BUILD") or os.path.join(self.tmp.name, "build")
-        os.makedirs(self.run_dir)
-        os.makedirs(self.build, exist_ok=True)
-        write(os.path.join(self.run_dir, "channels.json"),
-              {"context": {}, "benchmarks": [{"name": CHAN, "run_type": "iteration", "units": 4}]})
-        # A PATH with the few tools peer.sh needs before it looks for go.
-        self.bin = os.path.join(self.tmp.name, "bin")
-        os.makedirs(self.bin)
-        for tool in ("dirname", "bash"):  # bash: prepare.sh runs peer.sh by its #! line
-            os.symlink(shutil.which(tool), os.path.join(self.bin, tool))
-
-    def peer(self, *args, path=None, script="peer.sh", timeout=120):
-        env = dict(os.environ)
-        if path is not None:
-            env["PATH"] = path
-        return subprocess.run(["/bin/bash", os.path.join(HERE, script)] + list(args),
-                              capture_output=True, text=True, env=env, timeout=timeout)
-
-    def prepare(self, *args, **kw):
-        return self.peer(*args, script="prepare.sh", **kw)
+class PeerScriptTest(PeerScriptCase):
+    SUITE, HERE = "channels", HERE
+    BENCHMARKS = [{"name": CHAN, "run_type": "iteration", "units": 4}]
 
     def test_go_absent_is_recorded_and_not_an_error(self):
         p = self.peer(self.run_dir, "quick", self.build, path=self.bin)
@@ -89,13 +60,7 @@ class PeerScriptTest(unittest.TestCase):
 
     @unittest.skipUnless(shutil.which("go"), "needs Go")
     def test_served_peer_is_merged_without_a_replay(self):
-        p = self.prepare(self.run_dir, "quick", self.build, timeout=600)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        lines = p.stdout.splitlines()
-        self.assertEqual(len(lines), 1, p.stdout)
-        self.assertTrue(lines[0].startswith("SYNCSCOPE_PEER="), lines[0])
-        cmd = lines[0][len("SYNCSCOPE_PEER="):].split(" ")
-        self.assertTrue(os.access(cmd[0], os.X_OK), cmd[0])
+        cmd = self.served_command()
         run = os.path.realpath(self.run_dir)
         self.assertEqual(cmd[1:], ["-serve", "-out", os.path.join(run, ".channels_go.json"),
                                    "-hist", os.path.join(run, ".channels_go_hist.json"),

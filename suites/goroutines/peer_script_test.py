@@ -8,65 +8,40 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
+import sys
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "common"))
+from peer_script_case import PeerScriptCase, read  # noqa: E402
+
 CHAN = "goroutines_chan/impl:Chan/case:spsc/cap:0/manual_time"
 
 
-def read(path):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
-
-
-class PeerScriptTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(self.tmp.cleanup)
-        self.run_dir = os.path.join(self.tmp.name, "run")
-        self.build = os.environ.get("SYNCSCOPE_TEST_BUILD") or os.path.join(self.tmp.name, "build")
-        os.makedirs(self.run_dir)
-        os.makedirs(self.build, exist_ok=True)
-        with open(os.path.join(self.run_dir, "goroutines.json"), "w", encoding="utf-8") as f:
-            json.dump({"context": {}, "benchmarks": [{"name": CHAN, "run_type": "iteration"}]}, f)
-        self.bin = os.path.join(self.tmp.name, "bin")  # a PATH without go
-        os.makedirs(self.bin)
-        for tool in ("dirname", "bash"):
-            os.symlink(shutil.which(tool), os.path.join(self.bin, tool))
-
-    def script(self, name, *args, path=None, timeout=120):
-        env = dict(os.environ)
-        if path is not None:
-            env["PATH"] = path
-        return subprocess.run(["/bin/bash", os.path.join(HERE, name)] + list(args),
-                              capture_output=True, text=True, env=env, timeout=timeout)
+class PeerScriptTest(PeerScriptCase):
+    SUITE, HERE = "goroutines", HERE
+    BENCHMARKS = [{"name": CHAN, "run_type": "iteration"}]
 
     def test_bad_usage_is_one_line_and_exit_2(self):
         for name, args in (("peer.sh", [self.run_dir, "fast", self.build]),
                            ("prepare.sh", [self.run_dir, "fast", self.build]),
                            ("prepare.sh", [self.run_dir, "quick"])):
-            p = self.script(name, *args)
+            p = self.peer(*args, script=name)
             self.assertEqual(p.returncode, 2, (name, args, p.stderr))
             self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
 
     def test_go_absent(self):
-        p = self.script("prepare.sh", self.run_dir, "quick", self.build, path=self.bin)
+        p = self.prepare(self.run_dir, "quick", self.build, path=self.bin)
         self.assertEqual((p.returncode, p.stdout), (0, ""), p.stderr)
-        p = self.script("peer.sh", self.run_dir, "quick", self.build, path=self.bin)
+        p = self.peer(self.run_dir, "quick", self.build, path=self.bin)
         self.assertEqual(p.returncode, 0, p.stderr)
         doc = read(os.path.join(self.run_dir, "goroutines.json"))
         self.assertTrue(doc["context"]["goroutines_peer_go"].startswith("absent: no 'go' on PATH"))
 
     @unittest.skipUnless(shutil.which("go"), "needs Go (the CTest test is registered only with Go)")
     def test_served_peer_is_merged_without_running_the_cases_again(self):
-        p = self.script("prepare.sh", self.run_dir, "quick", self.build, timeout=600)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        (line,) = p.stdout.splitlines()
-        self.assertTrue(line.startswith("SYNCSCOPE_PEER="), line)
-        cmd = line[len("SYNCSCOPE_PEER="):].split(" ")
-        out = os.path.join(os.path.realpath(self.run_dir), ".goroutines_go.json")
-        self.assertEqual(cmd[1:4], ["-serve", "-out", out])
+        cmd = self.served_command()
+        out = cmd[3]
         request = json.dumps({"benchmarks": [{"name": CHAN, "run_name": CHAN,
                                               "run_type": "iteration"}]})
         served = subprocess.run(cmd, input=request + "\n", capture_output=True, text=True,
@@ -75,7 +50,7 @@ class PeerScriptTest(unittest.TestCase):
         ready, answer = [json.loads(l) for l in served.stdout.splitlines()]
         self.assertTrue(ready["ready"])
         self.assertEqual(answer["ran"], ["goroutines_chan/impl:go_chan/case:spsc/cap:0/manual_time"])
-        p = self.script("peer.sh", self.run_dir, "quick", self.build, timeout=600)
+        p = self.peer(self.run_dir, "quick", self.build, timeout=600)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("served", p.stdout)
         self.assertNotIn("running the cases", p.stdout)
