@@ -210,11 +210,8 @@ void NoiseWindowReporter::ReportRuns(const std::vector<Run>& runs) {
     std::vector<Run> iterations;
     for (const Run& r : copy)
       if (r.run_type == Run::RT_Iteration) iterations.push_back(r);
-    if (!iterations.empty()) {
-      after_(iterations);
-      // The next window opens here, after the peer's run (noise.h).
-      last_ = sample_();
-    }
+    // The next window opens after the peer's run, if it ran anything (noise.h).
+    if (!iterations.empty() && after_(iterations)) last_ = sample_();
   }
 }
 

@@ -126,9 +126,12 @@ void add_noise_counters(const NoiseWindow& w, benchmark::UserCounters* counters)
 // (noise_* fields included), right after its first ReportRuns call — in
 // 1.7.1 the iterations come in that call and the aggregates in a second
 // one. f is called after the rows were written and before the next window
-// opens: when f returns the reporter samples again, so the next benchmark's
-// window starts after f's work (the peer's Go run is in no C++ window; the
-// gap between the two windows is f's time). Not called for a benchmark
+// opens; it returns whether it did work that belongs in no window (the
+// peer ran a Go case). Then the reporter samples again, so the next
+// benchmark's window starts after f's work (the peer's Go run is in no C++
+// window; the gap between the two windows is f's time); when f did nothing
+// (the peer has no twin for the benchmark) the window goes on from the
+// same sample, with no second probe of the machine. Not called for a benchmark
 // whose runs all errored, nor when the first call holds no iteration row
 // (--benchmark_report_aggregates_only). f must not throw: it runs inside
 // Google Benchmark's RunSpecifiedBenchmarks (suite_main's ends the process
@@ -138,7 +141,7 @@ class NoiseWindowReporter final : public benchmark::BenchmarkReporter {
   NoiseWindowReporter(std::unique_ptr<benchmark::BenchmarkReporter> inner,
                       std::function<NoiseSample()> sample, const NoiseSample& start);
 
-  using AfterBenchmark = std::function<void(const std::vector<Run>&)>;
+  using AfterBenchmark = std::function<bool(const std::vector<Run>&)>;
   void set_after_benchmark(AfterBenchmark f) { after_ = std::move(f); }
 
   bool ReportContext(const Context& context) override;

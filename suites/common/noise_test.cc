@@ -246,6 +246,7 @@ TEST(NoiseWindowReporterTest, AfterBenchmarkRunsOncePerMeasuredBenchmarkBetweenW
       EXPECT_EQ(r.run_type, benchmark::BenchmarkReporter::Run::RT_Iteration);
     }
     calls.push_back(c);
+    return true;  // the peer ran something: the reporter samples again
   });
   rep.ReportRuns(Runs{run_of("a", false), run_of("a", false)});
   rep.ReportRuns(Runs{run_of("a", true, "mean"), run_of("a", true, "median")});
@@ -282,6 +283,28 @@ TEST(NoiseWindowReporterTest, AfterBenchmarkRunsOncePerMeasuredBenchmarkBetweenW
   EXPECT_EQ(counter(inner->calls[4].front(), "noise_window_start_s"), 161.0);
   EXPECT_EQ(counter(inner->calls[4].front(), "noise_window_end_s"), 165.0);
   EXPECT_EQ(rep.windows(), 3);
+}
+
+TEST(NoiseWindowReporterTest, AfterBenchmarkThatRanNothingTakesNoSecondSample) {
+  // The peer had no twin for a: no re-sample, b's window starts where a's
+  // ended (101), and only the window ends are sampled.
+  std::vector<NoiseSample> script = {at(101, 1000, 10), at(104, 1000, 10)};
+  size_t next = 0;
+  auto capture = std::make_unique<CaptureReporter>();
+  CaptureReporter* inner = capture.get();
+  NoiseWindowReporter rep(
+      std::move(capture), [&] { return script.at(next++); }, at(100, 1000, 10));
+  using Runs = std::vector<benchmark::BenchmarkReporter::Run>;
+  int calls = 0;
+  rep.set_after_benchmark([&](const Runs&) {
+    ++calls;
+    return false;
+  });
+  rep.ReportRuns(Runs{run_of("a", false)});
+  rep.ReportRuns(Runs{run_of("b", false)});
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(counter(inner->calls[1].front(), "noise_window_start_s"), 101.0);
+  EXPECT_EQ(counter(inner->calls[1].front(), "noise_window_end_s"), 104.0);
 }
 
 TEST(NoiseSampleTest, SampleNoiseAndStateProbesWhereTwoCpusAreUsable) {

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/served_peer.h"
 #include "syncscope/etcd/child_process.h"
 #include "syncscope/etcd/client.h"
 
@@ -25,13 +26,6 @@ using Clock = std::chrono::steady_clock;
 std::string join(const std::vector<std::string>& v, const char* sep) {
   std::string out;
   for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
-  return out;
-}
-
-std::vector<std::string> split_spaces(const std::string& s) {
-  std::istringstream in(s);
-  std::vector<std::string> out;
-  for (std::string w; in >> w;) out.push_back(w);
   return out;
 }
 
@@ -177,7 +171,7 @@ void Env::restart(int member) {
 
 void Env::run_peer(const Cluster& c) {
   if (cfg_.peer_cmd.empty()) return;
-  std::vector<std::string> argv = split_spaces(cfg_.peer_cmd);
+  std::vector<std::string> argv = split_peer_command(cfg_.peer_cmd);
   const std::string out = out_dir_ + "/distributed_peer_go_cluster" + c.label + ".json";
   const std::string log = out_dir_ + "/distributed_peer_go_cluster" + c.label + ".log";
   argv.insert(argv.end(), {"--endpoints", join(c.endpoints, ","), "--cluster", c.label, "--profile",
