@@ -11,8 +11,9 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 import unittest
+
+from peer_script_case import PeerScriptCase, read
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SUITES = os.path.dirname(HERE)
@@ -72,29 +73,13 @@ def write_plan(run_dir, suite):
         json.dump({"context": {"syncscope_suite": suite}, "benchmarks": plan_rows(suite)}, f)
 
 
-def read(path):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
-
-
-class PeerCase(unittest.TestCase):
+class PeerCase(PeerScriptCase):
     """A run directory with every suite's small plan, a build directory, and
     a PATH without go (self.bin)."""
 
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(self.tmp.cleanup)
-        self.run_dir = os.path.join(self.tmp.name, "run")
-        self.build = os.environ.get("SYNCSCOPE_TEST_BUILD") or os.path.join(self.tmp.name, "build")
-        os.makedirs(self.run_dir)
-        os.makedirs(self.build, exist_ok=True)
+    def write_run_files(self):
         for s in PLANS:
             write_plan(self.run_dir, s)
-        # A PATH with the few tools the scripts need before they look for go.
-        self.bin = os.path.join(self.tmp.name, "bin")
-        os.makedirs(self.bin)
-        for tool in ("dirname", "bash"):
-            os.symlink(shutil.which(tool), os.path.join(self.bin, tool))
 
     def call(self, args, path=None, timeout=120):
         env = dict(os.environ)
@@ -194,13 +179,7 @@ class PrepareTest(PeerCase):
         for tool in ("setpriv", "rm"):
             os.symlink(shutil.which(tool), os.path.join(self.bin, tool))
         for s, (cpp, go) in PLANS.items():
-            p = self.prepare(s, self.run_dir, "quick", self.build, timeout=600)
-            self.assertEqual(p.returncode, 0, p.stderr)
-            lines = p.stdout.splitlines()
-            self.assertEqual(len(lines), 1, p.stdout)
-            self.assertTrue(lines[0].startswith("SYNCSCOPE_PEER="), lines[0])
-            cmd = lines[0][len("SYNCSCOPE_PEER="):].split(" ")
-            self.assertTrue(os.access(cmd[0], os.X_OK), cmd[0])
+            cmd = self.served_line(self.prepare(s, self.run_dir, "quick", self.build, timeout=600), s)
             out = os.path.join(self.run_dir, ".%s_go.json" % s)
             want = ["-serve", "-out", out]
             if s in HIST:
