@@ -20,8 +20,10 @@
 // The threading model (issue 11): with RunnerConfig::goroutines the parties
 // are goroutines on syncscope's runtime (syncscope/goroutine.h, GOMAXPROCS =
 // the usable CPUs) instead of threads: never pinned, never real-time, gate
-// waited with gosched() (the runtime does not preempt: a goroutine that
-// spun without yielding would keep the others off its P), and the cost of
+// waited with gosched() (the runtime preempts only at safe points: a
+// goroutine that spun without one would keep the others off its P), a safe
+// point (preempt_point()) before each piece of work, as the Go peer's loop
+// has one in each call of its work function, and the cost of
 // the run is the process's (getrusage(RUSAGE_SELF) around it, spread evenly
 // over the records: a goroutine moves between OS threads, so
 // RUSAGE_THREAD would measure an M, not a party). The coordinator stays a
@@ -203,6 +205,13 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
     rusage ru0{};
     getrusage(RUSAGE_THREAD, &ru0);
     while (!stop.load(std::memory_order_relaxed)) {
+      // Goroutines: a safe point before each piece of work, as the Go
+      // peer's loop has one in each call of its (not inlined) work
+      // function (the prologue's stack check; see "Preemption" in
+      // syncscope/goroutine.h). Without it a goroutine that never blocks
+      // keeps its P for good: at GOMAXPROCS=1, cs 100 / ncs 100, one
+      // party took every acquisition (Jain 0.25; Go's sync.Mutex 0.89-0.96).
+      if (cfg.goroutines) preempt_point();
       rec.sink += ncs.run();
       bool read = false;
       if constexpr (SharedLockable<L>) read = read_plan[step++ & (WorkPlan::kRing - 1)];
@@ -225,6 +234,7 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
         if (cfg.record_order && order < cfg.order_capacity && rec.n_orders < rec.orders.size())
           rec.orders[rec.n_orders++] = static_cast<uint32_t>(order);
       }
+      if (cfg.goroutines) preempt_point();  // inside the critical section too, as Go's
       rec.sink += cs.run();
       if constexpr (SharedLockable<L>) {
         if (read) {

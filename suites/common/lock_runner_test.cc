@@ -201,5 +201,33 @@ TEST(LockRunner, GoroutinePartiesCountEveryAcquisition) {
   EXPECT_LE(r.g_local_yields, total);
 }
 
+// With one P, parties that never block on the lock (it is always free when
+// the one running goroutine asks) still take turns: the loop has a safe
+// point before each piece of work, as the Go peer's has in its work
+// function, so the runtime's monitor preempts a party after its slice.
+// Without them the first party kept the P for the whole run (Jain 0.25).
+// Repeated, twice as long each time, until every party acquired (a loaded
+// machine may give a short run little time).
+TEST(LockRunner, GoroutinePartiesTakeTurnsOnOneP) {
+  const int before = gomaxprocs();
+  set_gomaxprocs(1);
+  std::vector<ThreadRole> roles(4, ThreadRole{100, 100, WorkDist::kFixed, 0, -1, 0});
+  bool everyone_acquired = false;
+  const GoroutineStats g0 = goroutine_stats();
+  double duration_s = 0.05;
+  for (int run = 0; run < 6 && !everyone_acquired; ++run, duration_s *= 2) {
+    RunnerConfig cfg{roles, duration_s, true, false, 1 << 12};
+    cfg.goroutines = true;
+    GoMutex lock;
+    RunnerResult r = run_lock(lock, cfg);
+    everyone_acquired = true;
+    for (auto& t : r.threads) everyone_acquired = everyone_acquired && t->acquisitions > 0;
+  }
+  const GoroutineStats g1 = goroutine_stats();
+  set_gomaxprocs(before);
+  EXPECT_TRUE(everyone_acquired) << "a party never ran on the one P";
+  EXPECT_GT(g1.preemptions, g0.preemptions);
+}
+
 }  // namespace
 }  // namespace syncscope::suites
