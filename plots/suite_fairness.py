@@ -11,6 +11,13 @@ Family read (benchmark names '/'-separated, see common.parse_name):
   fairness_uncontended/lock:L
       One thread, lock() + unlock() in a tight loop: the fast path's cost.
       Counter ns_per_op (one lock + unlock pair).
+  fairness_gomaxprocs1/lock:L/model:goroutine/threads:T/... and
+  fairness_gomaxprocs1/lock:go_sync_mutex/threads:T/...
+      The Go designs on goroutines and Go's sync.Mutex with one P
+      (GOMAXPROCS=1), the same counters: no lock hand-off crosses CPUs, so
+      the port and the original meet on their algorithm alone. Only in the
+      table "... with one P and with N" (beside the same locks' rows of the
+      fairness family), in no figure.
   The thread count is the name's "threads:T" (Google Benchmark itself runs
   each benchmark on one thread, so the entry's own "threads" is 1).
   fairness/lock:L/model:goroutine/... (the Go designs with goroutines as
@@ -69,6 +76,8 @@ TITLE = "Lock fairness: who gets the lock, and how evenly"
 
 FAMILY = "fairness"
 UNCONTENDED = "fairness_uncontended"
+ONE_PROC = "fairness_gomaxprocs1"
+GO_PEER_LOCK = "go_sync_mutex"
 TIMELINE_FILE = "fairness_timeline.json"
 GO_COUNTERS = ("spins", "parks", "barges", "handoffs", "mode_switches")
 
@@ -103,10 +112,10 @@ def workload_label(w):
     return ", ".join(parts) or "default workload"
 
 
-def rows_of(suite):
-    """Every fairness result with a lock name, as Row."""
+def rows_of(suite, family=FAMILY):
+    """Every result of `family` (default: fairness) with a lock name, as Row."""
     out = []
-    for r in suite.family(FAMILY):
+    for r in suite.family(family):
         lock = r.get("lock")
         if not lock:
             continue
@@ -787,6 +796,48 @@ def _f3(v):
     return "—" if v is None else "%.3f" % v
 
 
+def _ratio(a, b):
+    return "—" if a is None or not b else "%.2f" % (a / b)
+
+
+def one_proc_table(suite, rows, reg):
+    """The one-P rows (fairness_gomaxprocs1) beside the same lock, threads
+    and workload at placement none in the fairness family (N P's): acq/s,
+    Jain, and acq/s over go_sync_mutex's at the same P count. None without
+    one-P rows."""
+    one = rows_of(suite, ONE_PROC)
+    if not one:
+        return None
+
+    def at(rs, lock, threads, w):
+        return next((r.result for r in rs if r.lock == lock and r.threads == threads
+                     and r.workload == w and r.placement == "none"), None)
+
+    def val(result, key):
+        return None if result is None else result.value(key)
+
+    trs = []
+    procs = sorted({int(v) for r in rows if r.placement == "none"
+                    for v in [r.result.value("gomaxprocs")] if v is not None})
+    for w in workloads(one):
+        cand = [r for r in one if r.workload == w]
+        for lock in reg.ordered(dict.fromkeys(r.lock for r in cand)):
+            for t in sorted({r.threads for r in cand if r.lock == lock}):
+                r1, rn = at(one, lock, t, w), at(rows, lock, t, w)
+                g1, gn = at(one, GO_PEER_LOCK, t, w), at(rows, GO_PEER_LOCK, t, w)
+                trs.append([lock, str(t), workload_label(w),
+                            fmt_num(val(r1, "acq_per_s")), _f3(val(r1, "jain_index")),
+                            _ratio(val(r1, "acq_per_s"), val(g1, "acq_per_s")),
+                            fmt_num(val(rn, "acq_per_s")), _f3(val(rn, "jain_index")),
+                            _ratio(val(rn, "acq_per_s"), val(gn, "acq_per_s"))])
+    n = "/".join(str(p) for p in procs) or "N"
+    return Table("The Go designs on goroutines and Go's sync.Mutex with one P and with %s "
+                 "(GOMAXPROCS; placement none, medians over repetitions; ÷ Go: acq/s over "
+                 "%s's at the same GOMAXPROCS)" % (n, GO_PEER_LOCK),
+                 ["lock", "threads", "workload", "acq/s, 1 P", "Jain, 1 P", "÷ Go, 1 P",
+                  "acq/s, %s P" % n, "Jain, %s P" % n, "÷ Go, %s P" % n], trs)
+
+
 def summary_rows(run_dir, suite_data, context):
     rows = rows_of(suite_data)
     reg = LockRegistry.of(suite_data)
@@ -831,6 +882,9 @@ def summary_rows(run_dir, suite_data, context):
                 "Instrumented Go mutexes, placement %s (%s): event counts"
                 % (placement, workload_label(w)),
                 ["lock", "threads", "acquisitions"] + list(GO_COUNTERS), trs))
+    one = one_proc_table(suite_data, rows, reg)
+    if one is not None:
+        tables.append(one)
     return tables
 
 

@@ -185,6 +185,39 @@ class ModelAxisTest(fx.FigureCase):
         self.assertIn("go_sync_mutex", [row[0] for row in table.rows])
         self.assertIn("GoMutex_goroutine", [row[0] for row in table.rows])
 
+    def test_one_proc_rows_make_their_own_table(self):
+        # The one-P family (fairness_gomaxprocs1) at 4 threads: GoMutex on
+        # goroutines and Go's sync.Mutex; the N-P rows carry gomaxprocs 2.
+        def one_p(spec, rate):
+            name = spec.name.replace("fairness/", sf.ONE_PROC + "/", 1)
+            return spec._replace(name=name, counters=dict(spec.counters, acq_per_s=rate,
+                                                          gomaxprocs=1.0))
+        specs = []
+        for spec in model_specs():
+            if "/placement:none/" in spec.name and ("goroutine" in spec.name
+                                                     or "go_sync_mutex" in spec.name):
+                spec = spec._replace(counters=dict(spec.counters, gomaxprocs=2.0))
+            specs.append(spec)
+        four = [sp for sp in specs if "/threads:4/placement:none/" in sp.name]
+        gor = next(sp for sp in four if "lock:GoMutex/model:goroutine/" in sp.name)
+        go = next(sp for sp in four if "lock:go_sync_mutex/" in sp.name)
+        s = fx.lock_suite_from("fairness", specs + [one_p(gor, 7.0e6), one_p(go, 6.4e6)],
+                               self.dir)
+        # Not among the fairness family's rows (no figure draws them).
+        self.assertFalse(any(r.lock == "GoMutex_goroutine" and r.result.value("gomaxprocs") == 1
+                             for r in sf.rows_of(s)))
+        table = sf.summary_rows(self.dir, s, {})[-1]
+        self.assertIn("with one P and with 2", table.title)
+        self.assertEqual([r[0] for r in table.rows], ["GoMutex_goroutine", "go_sync_mutex"])
+        row = table.rows[0]
+        self.assertEqual(row[1:6], ["4", "cs 100 ns, ncs 100 ns, fixed", "7.00M", row[4], "1.09"])
+        n_ratio = gor.counters["acq_per_s"] / go.counters["acq_per_s"]
+        self.assertEqual(row[8], "%.2f" % n_ratio)
+        self.assertEqual(table.rows[1][5], "1.00")
+        # Without one-P rows: no such table.
+        s = fx.lock_suite_from("fairness", specs, self.dir)
+        self.assertFalse(any("one P" in t.title for t in sf.summary_rows(self.dir, s, {})))
+
     def test_fold_and_lighten(self):
         p = {"lock": "GoMutex", "model": "goroutine"}
         common.fold_model(p)

@@ -22,6 +22,17 @@
 // Family: fairness/lock:go_sync_mutex/threads:T/placement:none/...
 //   Go's own sync.Mutex on the same cases, with goroutines (the Go peer,
 //   peer.sh and go/, merged into this JSON), for the placement none runs.
+// Family: fairness_gomaxprocs1/lock:L/model:goroutine/threads:T/placement:none/...
+//   the Go designs on goroutines with ONE P (GOMAXPROCS=1 for the run, then
+//   back), at the sweep's largest thread count, the same counters; and
+//   fairness_gomaxprocs1/lock:go_sync_mutex/threads:T/... from the Go peer
+//   with runtime.GOMAXPROCS(1). With one P no lock hand-off crosses CPUs,
+//   so the port and the original are compared on their algorithm alone:
+//   with N P's, how often each runtime moves the lock between CPUs (its
+//   scheduler, not the mutex) decides much of the throughput on a machine
+//   where a cache line crosses CPUs slowly (issue 11: 1.3-1.7x Go with
+//   two P's in that state, 1.09-1.11x with one). Registered only when
+//   GOMAXPROCS > 1 (otherwise the model:goroutine rows are these).
 // Family: fairness_uncontended/lock:L — one thread, lock+unlock in a tight
 //   loop: the fast path's cost. Counter ns_per_op (one lock+unlock pair).
 #include <chrono>
@@ -58,10 +69,14 @@ concept HasTimeline = requires(const L& l) { l.mode_switch_timeline(); };
 
 // The Go designs, which also run with goroutines as parties.
 bool is_go_design(const char* name) { return std::string(name).rfind("GoMutex", 0) == 0; }
+bool is_instrumented(const char* name) {
+  const std::string n(name);
+  return n.size() > 6 && n.compare(n.size() - 6, 6, "_instr") == 0;
+}
 
 template <class Entry>
 void BM_Fairness(benchmark::State& state, const std::string& name, int threads, hw::Policy policy,
-                 WorkConfig w, bool goroutines) {
+                 WorkConfig w, bool goroutines, bool one_p = false) {
   using L = typename Entry::type;
   std::vector<ThreadRole> roles(static_cast<size_t>(threads),
                                 ThreadRole{w.cs_ns, w.ncs_ns, w.dist, 0, -1});
@@ -80,6 +95,17 @@ void BM_Fairness(benchmark::State& state, const std::string& name, int threads, 
   RunnerResult r;
   nlohmann::json timeline;
   [[maybe_unused]] GoMutexStats stats{};
+  // One P for this run only (fairness_gomaxprocs1); the P's come back even
+  // when the run throws.
+  struct ProcsScope {
+    int before = 0;
+    explicit ProcsScope(bool on) : before(on ? gomaxprocs() : 0) {
+      if (on) set_gomaxprocs(1);
+    }
+    ~ProcsScope() {
+      if (before > 0) set_gomaxprocs(before);
+    }
+  } procs(one_p);
   for (auto _ : state) {
     auto lock = std::make_unique<L>();
     r = run_lock(*lock, cfg);
@@ -133,8 +159,9 @@ void BM_Fairness(benchmark::State& state, const std::string& name, int threads, 
                      {{"duration_ms", r.elapsed_s * 1e3}, {"events", timeline}});
   }
   if (goroutines) {
-    state.counters["gomaxprocs"] = gomaxprocs();
-    state.SetLabel(placement.label() + ";model=goroutine;GOMAXPROCS=" + std::to_string(gomaxprocs()));
+    const int procs = one_p ? 1 : gomaxprocs();
+    state.counters["gomaxprocs"] = procs;
+    state.SetLabel(placement.label() + ";model=goroutine;GOMAXPROCS=" + std::to_string(procs));
   } else {
     state.SetLabel(placement.label());
   }
@@ -192,6 +219,19 @@ void register_lock() {
         BM_Fairness<Entry>(st, name, t, hw::Policy::kNone, w, true);
       })->UseManualTime();
     }
+    const int t1 = thread_sweep(max_threads).back();
+    if (gomaxprocs() < 2 || t1 < 2 || is_instrumented(Entry::kName)) continue;
+    std::string name1 =
+        bench_name("fairness_gomaxprocs1", {{"lock", Entry::kName},
+                                            {"model", "goroutine"},
+                                            {"threads", std::to_string(t1)},
+                                            {"placement", "none"},
+                                            {"cs_ns", std::to_string(static_cast<int>(w.cs_ns))},
+                                            {"ncs_ns", std::to_string(static_cast<int>(w.ncs_ns))},
+                                            {"dist", work_dist_name(w.dist)}});
+    benchmark::RegisterBenchmark(name1.c_str(), [=](benchmark::State& st) {
+      BM_Fairness<Entry>(st, name1, t1, hw::Policy::kNone, w, true, true);
+    })->UseManualTime();
   }
 }
 
@@ -207,7 +247,10 @@ void register_all() {
           ", unpinned, no asynchronous preemption (a goroutine keeps its P until it parks or "
           "yields; GoMutex's slow path yields after a 10 ms time slice, as Go's sysmon "
           "preempts); "
-          "lock:go_sync_mutex: Go's sync.Mutex with goroutines (peer.sh)");
+          "lock:go_sync_mutex: Go's sync.Mutex with goroutines (peer.sh); family "
+          "fairness_gomaxprocs1: the Go designs on goroutines and Go's sync.Mutex with one P "
+          "(GOMAXPROCS=1 for the run), at the sweep's largest thread count" +
+          std::string(gomaxprocs() > 1 ? "" : " (not run: GOMAXPROCS is 1 already)"));
   for_each_lock(MutexLocks{}, []<class E>() { register_lock<E>(); });
   for_each_lock(InstrumentedLocks{}, []<class E>() { register_lock<E>(); });
 }

@@ -52,5 +52,31 @@ class ModelRowsTest(SuiteRun):
         self.assertTrue(ctx["locks_peer"].startswith("go_sync_mutex=#"))
 
 
+@unittest.skipUnless(BIN, "set SYNCSCOPE_FAIRNESS_BIN (CTest does; a path that does not exist fails)")
+class OneProcRowsTest(SuiteRun):
+    """fairness_gomaxprocs1: GoMutex on goroutines with one P, at the sweep's
+    largest thread count (twice the usable CPUs), registered only where
+    GOMAXPROCS > 1; gomaxprocs 1 in its counters and label, the same
+    counters as the fairness family."""
+    BIN, SUITE, FILTER = BIN, "fairness", "^fairness_gomaxprocs1/lock:GoMutex/"
+    ARGS = ("--placement=none",)
+
+    def test_one_row_with_one_p(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        cpus = len(os.sched_getaffinity(0))
+        if cpus < 2:
+            self.assertEqual(self.rows, {})
+            return
+        name = ("fairness_gomaxprocs1/lock:GoMutex/model:goroutine/threads:%d/placement:none/"
+                "cs_ns:100/ncs_ns:100/dist:fixed" % (2 * cpus))
+        self.assertEqual(list(self.rows), [name])
+        b = self.rows[name]
+        self.assertFalse(b.get("error_occurred"), b.get("error_message"))
+        for k in COUNTERS:
+            self.assertIn(k, b, k)
+        self.assertEqual(b["gomaxprocs"], 1)
+        self.assertIn("model=goroutine;GOMAXPROCS=1", b["label"])
+
+
 if __name__ == "__main__":
     unittest.main()

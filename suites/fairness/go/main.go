@@ -19,6 +19,9 @@
 // cannot be pinned), with the same repetitions, duration and counters:
 // it is the original of GoMutex (Go 1.9's design) on the same workload,
 // to set beside GoMutex on goroutines (model:goroutine) and on threads.
+// Every case fairness_gomaxprocs1/lock:GoMutex/model:goroutine/... (GoMutex
+// on goroutines with one P) is run as fairness_gomaxprocs1/lock:go_sync_mutex/...
+// with runtime.GOMAXPROCS(1) for the case, then the P's it had.
 package main
 
 import (
@@ -26,6 +29,7 @@ import (
 	"math"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 
 	"syncscope/gbench"
@@ -36,6 +40,8 @@ const (
 	prog     = "fairness_go"
 	implName = "go_sync_mutex"
 	refLock  = "GoMutex"
+	// The family of the one-P cases (fairness.cc).
+	oneProcFamily = "fairness_gomaxprocs1"
 )
 
 func main() {
@@ -56,14 +62,18 @@ type spec struct {
 	threads     int
 	csNs, ncsNs float64
 	exp         bool
+	procs       int // > 0: GOMAXPROCS for this case only
 }
 
-// Cases maps the plan's lock:GoMutex thread cases to Go cases.
+// Cases maps the plan's lock:GoMutex thread cases, and its one-P goroutine
+// cases, to Go cases.
 func Cases(plan []gbench.PlanEntry, prof gbench.Profile) []gbench.Case {
 	var cases []gbench.Case
 	seen := map[string]bool{}
 	for _, e := range plan {
-		if gbench.Family(e.RunName) != "fairness" || e.Segment("lock") != refLock || e.Segment("model") != "" {
+		family := gbench.Family(e.RunName)
+		oneProc := family == oneProcFamily && e.Segment("model") == "goroutine"
+		if !(family == "fairness" && e.Segment("model") == "" || oneProc) || e.Segment("lock") != refLock {
 			continue
 		}
 		t, ok1 := gbench.SegmentInt(e.RunName, "threads")
@@ -73,20 +83,37 @@ func Cases(plan []gbench.PlanEntry, prof gbench.Profile) []gbench.Case {
 		if !ok1 || !ok2 || !ok3 || t < 1 || (dist != "fixed" && dist != "exp") {
 			continue
 		}
-		name := gbench.SetSegment(gbench.SetSegment(e.RunName, "lock", implName), "placement", "none")
+		name := gbench.SetSegment(gbench.SetSegment(dropSegment(e.RunName, "model"), "lock", implName), "placement", "none")
 		if seen[name] {
 			continue
 		}
 		seen[name] = true
 		s := spec{threads: t, csNs: float64(cs), ncsNs: float64(ncs), exp: dist == "exp"}
+		if oneProc {
+			s.procs = 1
+		}
 		cases = append(cases, gbench.Case{Name: name, Repetitions: e.Repetitions, Threads: 1,
 			Run: func() gbench.Result { return run(s, prof) }})
 	}
 	return cases
 }
 
+// dropSegment: name without its KEY:... segment (unchanged without one).
+func dropSegment(name, key string) string {
+	var keep []string
+	for _, seg := range strings.Split(name, "/") {
+		if !strings.HasPrefix(seg, key+":") {
+			keep = append(keep, seg)
+		}
+	}
+	return strings.Join(keep, "/")
+}
+
 // run: BM_Fairness of fairness.cc with sync.Mutex.
 func run(s spec, prof gbench.Profile) gbench.Result {
+	if s.procs > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(s.procs))
+	}
 	duration := 0.1
 	if prof.Full() {
 		duration = 1.0

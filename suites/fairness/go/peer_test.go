@@ -1,6 +1,7 @@
 package main
 
 import (
+	"runtime"
 	"testing"
 
 	"syncscope/gbench"
@@ -41,5 +42,33 @@ func TestCasesReplayGoMutexThreadRows(t *testing.T) {
 	}
 	if r.Counters["acq_per_s"] <= 0 || r.Counters["jain_index"] <= 0 || r.Counters["jain_index"] > 1 {
 		t.Errorf("counters %v", r.Counters)
+	}
+}
+
+// A one-P goroutine row of GoMutex becomes a go_sync_mutex case of the same
+// family without the model segment; it runs with GOMAXPROCS 1 and gives the
+// P's back afterwards. Other locks' one-P rows have no twin.
+func TestCasesOneProcRows(t *testing.T) {
+	plan := []gbench.PlanEntry{
+		{RunName: "fairness_gomaxprocs1/lock:GoMutex/model:goroutine/threads:3/placement:none/cs_ns:100/ncs_ns:100/dist:fixed/manual_time", Repetitions: 1, Threads: 1},
+		{RunName: "fairness_gomaxprocs1/lock:GoMutex2015/model:goroutine/threads:3/placement:none/cs_ns:100/ncs_ns:100/dist:fixed/manual_time", Repetitions: 1, Threads: 1},
+		{RunName: "fairness_gomaxprocs1/lock:GoMutex/threads:3/placement:none/cs_ns:100/ncs_ns:100/dist:fixed/manual_time", Repetitions: 1, Threads: 1},
+	}
+	prof, _ := gbench.ParseProfile("quick")
+	cases := Cases(plan, prof)
+	want := "fairness_gomaxprocs1/lock:go_sync_mutex/threads:3/placement:none/cs_ns:100/ncs_ns:100/dist:fixed/manual_time"
+	if len(cases) != 1 || cases[0].Name != want {
+		t.Fatalf("cases %+v, want one: %s", cases, want)
+	}
+	before := runtime.GOMAXPROCS(0)
+	r := cases[0].Run()
+	if got := r.Counters["gomaxprocs"]; got != 1 {
+		t.Errorf("gomaxprocs counter %v, want 1", got)
+	}
+	if after := runtime.GOMAXPROCS(0); after != before {
+		t.Errorf("GOMAXPROCS %d after the case, %d before", after, before)
+	}
+	if r.Counters["acq_per_s"] <= 0 || r.Counters["acq_t2"] <= 0 {
+		t.Errorf("counters %v: every party should have run (Go preempts)", r.Counters)
 	}
 }
