@@ -19,6 +19,12 @@
 // batches until the profile's minimum time (quick 0.05 s, full 0.5 s) has
 // passed; per repetition an "iteration" entry, then a "median" aggregate,
 // with ns_per_op (and the case's other counters) as top-level numbers.
+// Each case's rows carry the noise_* fields of its own window (its
+// repetitions back to back; gbench.CaseNoise, as the gbench peers' rows),
+// and the context the peer's noise record, goroutines_go_noise: the sum of
+// the case windows when served (gbench.ServedNoise: the suite's own
+// benchmarks between them are in none), the whole replay otherwise
+// (gbench.Noise).
 package main
 
 import (
@@ -44,6 +50,8 @@ var (
 	minTime = 50 * time.Millisecond
 	procs   = runtime.NumCPU()
 	out     []entry
+	// windows: each case's noise window, [start, end], in the order run.
+	windows [][2]gbench.NoiseSample
 )
 
 func fail(format string, a ...interface{}) {
@@ -327,11 +335,20 @@ var cases = []goCase{
 	{"goroutines_chan/impl:Chan/case:pingpong/", func() { chanCase(true) }},
 }
 
-// runCase runs cases[i] once and returns the names of the rows it added.
+// runCase runs cases[i] once, gives the rows it added its noise window,
+// and returns their names.
 func runCase(i int, done []bool) []string {
 	done[i] = true
 	first := len(out)
+	start := gbench.SampleNoiseAndState()
 	cases[i].run()
+	end := gbench.SampleNoiseAndState()
+	windows = append(windows, [2]gbench.NoiseSample{start, end})
+	for k, v := range gbench.CaseNoise(start, end) {
+		for _, e := range out[first:] {
+			e[k] = v
+		}
+	}
 	var names []string
 	for _, e := range out[first:] {
 		if e["run_type"] == "iteration" && (len(names) == 0 || names[len(names)-1] != e["name"]) {
@@ -393,21 +410,27 @@ func main() {
 	}
 	procs = *gmp
 	mode := gbench.PeerModeReplayed
+	var noise map[string]interface{}
 	if *serveFlag {
 		mode = gbench.PeerModeServed
 		if err := serve(os.Stdin, os.Stdout); err != nil {
 			fmt.Fprintf(os.Stderr, "goroutines_go: error: %v\n", err)
 			os.Exit(1)
 		}
+		noise = gbench.ServedNoise(windows)
 	} else {
+		before := gbench.SampleNoiseAndState()
 		done := make([]bool, len(cases))
 		for i := range cases {
 			runCase(i, done)
 		}
+		noise = gbench.Noise(before, gbench.SampleNoiseAndState())
+		noise["per_benchmark"] = "recorded: each case's rows carry the noise_* fields of its own " +
+			"window (its repetitions back to back)"
 	}
 	doc := map[string]interface{}{
 		"context": map[string]interface{}{"goroutines_peer_go": runtime.Version(),
-			"goroutines_peer_mode": mode},
+			"goroutines_peer_mode": mode, "goroutines_go_noise": noise},
 		"benchmarks": out,
 	}
 	if err := gbench.WriteJSON(*outPath, doc); err != nil {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"syncscope/gbench"
 )
 
 // fakeCases stands in for the real cases: each appends one iteration row
@@ -106,5 +108,37 @@ func TestServeRunsTheRealChanCase(t *testing.T) {
 	}
 	if v, ok := out[0]["ns_per_op"].(float64); !ok || v <= 0 {
 		t.Errorf("row %v", out[0])
+	}
+}
+
+// Each case's rows carry its own noise window (start before end, the
+// disturbed flag), one window per case run, and the served record sums
+// them (gbench.ServedNoise).
+func TestServedCasesCarryTheirNoiseWindows(t *testing.T) {
+	fakeCases(t, "fam/impl:a/", "fam/impl:b/")
+	savedWin := windows
+	t.Cleanup(func() { windows = savedWin })
+	windows = nil
+	in := `{"benchmarks":[{"name":"fam/impl:b/x","run_name":"fam/impl:b/x","run_type":"iteration"}]}` + "\n"
+	var w strings.Builder
+	if err := serve(strings.NewReader(in), &w); err != nil {
+		t.Fatal(err)
+	}
+	if len(windows) != 2 || len(out) != 2 {
+		t.Fatalf("%d windows, %d rows; want 2 and 2", len(windows), len(out))
+	}
+	for i, e := range out {
+		s, ok1 := e["noise_window_start_s"].(float64)
+		f, ok2 := e["noise_window_end_s"].(float64)
+		if !ok1 || !ok2 || f < s {
+			t.Errorf("row %d: window %v .. %v", i, e["noise_window_start_s"], e["noise_window_end_s"])
+		}
+		if _, ok := e["noise_disturbed"].(float64); !ok {
+			t.Errorf("row %d: no noise_disturbed", i)
+		}
+	}
+	rec := gbench.ServedNoise(windows)
+	if rec["windows"] != 2 {
+		t.Errorf("record %v: want 2 windows", rec)
 	}
 }
