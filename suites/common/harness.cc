@@ -227,10 +227,13 @@ void write_side_files(const std::string& benchmark_out) {
 }  // namespace
 
 bool random_interleaving_on(int argc, char** argv) {
+  return bool_flag_on(argc, argv, "--benchmark_enable_random_interleaving");
+}
+
+bool bool_flag_on(int argc, char** argv, std::string_view kFlag) {
   // Google Benchmark's own reading of a bool flag (IsTruthyFlagValue): the
   // last occurrence wins; a bare flag or any value but 0/f/n/false/no/off is
   // true.
-  constexpr std::string_view kFlag = "--benchmark_enable_random_interleaving";
   bool on = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
@@ -347,6 +350,9 @@ int suite_main(int argc, char** argv, const char* suite, void (*register_benchma
   argc = static_cast<int>(args.size()) - 1;
   argv = args.data();
   const bool interleaved = random_interleaving_on(argc, argv);
+  // Only aggregates reach the file reporter: a served peer would never be
+  // asked (it twins iteration rows), so it is not served (peer.sh replays).
+  const bool aggregates_only = bool_flag_on(argc, argv, "--benchmark_report_aggregates_only");
   std::string out_format = "json";
   for (int i = 1; i < argc; ++i)
     if (starts_with(argv[i], "--benchmark_out_format="))
@@ -410,6 +416,10 @@ int suite_main(int argc, char** argv, const char* suite, void (*register_benchma
   } else if (!per_benchmark_windows) {
     not_served = "SYNCSCOPE_PEER set, but benchmarks get no window of their own here (" +
                  per_benchmark + ")";
+  } else if (aggregates_only) {
+    not_served =
+        "SYNCSCOPE_PEER set, but --benchmark_report_aggregates_only leaves no iteration rows to "
+        "ask the peer with";
   } else {
     try {
       peer = std::make_unique<ServedPeer>(peer_command);

@@ -60,6 +60,7 @@
 #include <benchmark/benchmark.h>
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -144,9 +145,11 @@ std::string bench_name(const std::string& family,
 // --benchmark_out file when the run ends. Call outside measured loops only.
 void record_side_data(const std::string& file, const std::string& key, nlohmann::json value);
 
-// Whether Google Benchmark will interleave repetitions at random given these
-// arguments: the last --benchmark_enable_random_interleaving[=V] read as
-// Google Benchmark reads a bool flag; false when absent.
+// bool_flag_on(argc, argv, flag): the last FLAG[=V] among the arguments read
+// as Google Benchmark reads a bool flag (a bare flag is true); false when
+// absent. random_interleaving_on: --benchmark_enable_random_interleaving
+// (Google Benchmark will interleave repetitions at random).
+bool bool_flag_on(int argc, char** argv, std::string_view flag);
 bool random_interleaving_on(int argc, char** argv);
 
 // The main() of a suite: parse flags, record context (suite, profile,

@@ -84,5 +84,16 @@ TEST(SuiteFlags, RandomInterleavingReadAsGoogleBenchmarkReadsABoolFlag) {
   EXPECT_FALSE(interleaved({"--benchmark_enable_random_interleavingX=true"}));
 }
 
+TEST(SuiteFlags, AnyBoolFlagReadTheSameWay) {
+  std::vector<std::string> args = {"suite", "--benchmark_report_aggregates_only",
+                                   "--benchmark_enable_random_interleaving=no"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  const int argc = static_cast<int>(argv.size());
+  EXPECT_TRUE(bool_flag_on(argc, argv.data(), "--benchmark_report_aggregates_only"));
+  EXPECT_FALSE(bool_flag_on(argc, argv.data(), "--benchmark_enable_random_interleaving"));
+  EXPECT_FALSE(bool_flag_on(argc, argv.data(), "--benchmark_display_aggregates_only"));
+}
+
 }  // namespace
 }  // namespace syncscope::suites

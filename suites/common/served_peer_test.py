@@ -131,6 +131,16 @@ class ServedPeerTest(unittest.TestCase):
             "not served: SYNCSCOPE_PEER set, but benchmarks get no window of their own here"))
         self.assertTrue(doc["context"]["syncscope_peer"].startswith("not served: "))
 
+    def test_not_served_when_only_aggregates_are_reported(self):
+        p = self.run_probe(args=("--benchmark_report_aggregates_only",))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.requests(), [])
+        with open(self.out) as f:
+            doc = json.load(f)
+        self.assertEqual(doc["syncscope_noise"]["peer"],
+                         "not served: SYNCSCOPE_PEER set, but --benchmark_report_aggregates_only "
+                         "leaves no iteration rows to ask the peer with")
+
 
 if __name__ == "__main__":
     unittest.main()
