@@ -180,17 +180,26 @@ func ReadPlan(path string) ([]PlanEntry, error) {
 
 // PlanFromBenchmarks is the plan of a "benchmarks" array (a plan file's or a
 // serve request's): the rows that ran without error, in order, one entry per
-// run_name, aggregates left out. A value that is not a number (null where
-// the suite had a non-finite one) counts as absent.
+// run_name, aggregates left out — unless the array has aggregates only (a
+// suite run with --benchmark_report_aggregates_only): then they stand for
+// their runs. A value that is not a number (null where the suite had a
+// non-finite one) counts as absent.
 func PlanFromBenchmarks(benchmarks []map[string]interface{}) []PlanEntry {
 	var plan []PlanEntry
 	seen := map[string]bool{}
+	onlyAggregates := true
+	for _, b := range benchmarks {
+		if rt, _ := b["run_type"].(string); rt != "aggregate" {
+			onlyAggregates = false
+			break
+		}
+	}
 	for _, b := range benchmarks {
 		name, _ := b["run_name"].(string)
 		if name == "" {
 			name, _ = b["name"].(string)
 		}
-		if rt, _ := b["run_type"].(string); rt == "aggregate" {
+		if rt, _ := b["run_type"].(string); rt == "aggregate" && !onlyAggregates {
 			continue
 		}
 		if e, _ := b["error_occurred"].(bool); e {

@@ -71,6 +71,23 @@ func TestReadPlan(t *testing.T) {
 	}
 }
 
+// A suite run with --benchmark_report_aggregates_only writes aggregates
+// only: they stand for their runs (one entry per run_name, with its
+// repetitions), an errored one still left out.
+func TestPlanFromAggregatesOnly(t *testing.T) {
+	rows := []map[string]interface{}{
+		{"name": "a/x:1_mean", "run_name": "a/x:1", "run_type": "aggregate", "repetitions": 3.0},
+		{"name": "a/x:1_median", "run_name": "a/x:1", "run_type": "aggregate", "repetitions": 3.0},
+		{"name": "b/y:2_mean", "run_name": "b/y:2", "run_type": "aggregate", "error_occurred": true},
+		{"name": "c/z:3_median", "run_name": "c/z:3", "run_type": "aggregate", "repetitions": 2.0},
+	}
+	plan := PlanFromBenchmarks(rows)
+	if len(plan) != 2 || plan[0].RunName != "a/x:1" || plan[0].Repetitions != 3 ||
+		plan[1].RunName != "c/z:3" || plan[1].Repetitions != 2 {
+		t.Fatalf("plan = %+v", plan)
+	}
+}
+
 func TestParseProfile(t *testing.T) {
 	for _, name := range []string{"quick", "full"} {
 		p, err := ParseProfile(name)
