@@ -14,6 +14,15 @@
 //   (starvation-mode entries + exits). Instrumented runs also write their
 //   mode-switch timeline to fairness_timeline.json. Goroutine rows also
 //   g_local_yields_per_acq (lock_runner.h, set_goroutine_counters).
+//   Every row (threads, goroutines, and the Go peer's) also
+//   lock_moves_per_acq: the share of consecutive acquisitions that ran on
+//   different CPUs — how often the lock word and its holder's lines were
+//   dragged across — and lock_move_pairs, the pairs it is over
+//   (lock_runner.h's banner: each acquisition's CPU read right after its
+//   unlock with LSL of Linux's per-CPU GDT segment, the vDSO getcpu's
+//   trick; the Go peer uses the same instruction). Absent when that read
+//   is unavailable; the context key lock_moves says how it was measured or
+//   why not (the peer's: fairness_go_lock_moves).
 // Family: fairness/lock:L/model:goroutine/threads:T/placement:none/...
 //   the Go designs (GoMutex2008 ... GoMutex) with every party a goroutine on
 //   syncscope's runtime (the threading-model axis, issue 11; lock_runner.h):
@@ -113,6 +122,7 @@ void BM_Fairness(benchmark::State& state, const std::string& name, int threads, 
   state.counters["jain_index"] = cf.jain_index;
   set_cost_counters(state, r);
   set_goroutine_counters(state, r);
+  set_lock_move_counters(state, r);
   state.counters["cv"] = cf.cv;
   state.counters["min_max_ratio"] = cf.min_max_ratio;
   state.counters["barging_share"] = sf.barging_share;
@@ -208,6 +218,7 @@ void register_all() {
           "yields; GoMutex's slow path yields after a 10 ms time slice, as Go's sysmon "
           "preempts); "
           "lock:go_sync_mutex: Go's sync.Mutex with goroutines (peer.sh)");
+  benchmark::AddCustomContext("lock_moves", lock_moves_context());
   for_each_lock(MutexLocks{}, []<class E>() { register_lock<E>(); });
   for_each_lock(InstrumentedLocks{}, []<class E>() { register_lock<E>(); });
 }
