@@ -19,6 +19,10 @@
 // cannot be pinned), with the same repetitions, duration and counters:
 // it is the original of GoMutex (Go 1.9's design) on the same workload,
 // to set beside GoMutex on goroutines (model:goroutine) and on threads.
+// Its rows carry the C++ rows' counters, lock_moves_per_acq and
+// lock_move_pairs included (measured with the same CPU read: lockpeer's
+// cpuid_linux_amd64.go; the context key fairness_go_lock_moves says how,
+// or why they are absent).
 package main
 
 import (
@@ -47,6 +51,9 @@ func main() {
 				"fairness_peer_go": fmt.Sprintf("%s; %d cases of lock:%s (threads, placement none); sync.Mutex, goroutines unpinned",
 					gbench.RuntimeContext(), n, refLock),
 				"fairness_go_profile": p.Profile.Name,
+				// How lock_moves_per_acq was measured on Go's side, or why not
+				// (the C++ side's is the context key lock_moves).
+				"fairness_go_lock_moves": lockpeer.LockMovesContext(),
 			}
 		})
 }
@@ -123,6 +130,7 @@ func run(s spec, prof gbench.Profile) gbench.Result {
 	k["seq_len"] = float64(len(seq))
 	k["gomaxprocs"] = float64(runtime.GOMAXPROCS(0))
 	lockpeer.CostCounters(r, k)
+	lockpeer.LockMoveCounters(r, k)
 	cpu := 0.0
 	for _, rec := range r.Records {
 		cpu += rec.CPUS

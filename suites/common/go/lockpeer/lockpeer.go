@@ -15,6 +15,17 @@
 // placement:none rows. Cost: the process's CPU time and context switches
 // (getrusage RUSAGE_SELF) over the run, spread evenly over the records,
 // as lock_runner.h does for goroutines.
+//
+// Lock moves (lock_runner.h's banner): with orders recorded, each recorded
+// acquisition's CPU too (Record.OrderCPUs, beside Record.Orders), read right
+// after the Unlock — outside the critical section — with ReadCPU: LSL of
+// Linux's per-CPU GDT segment, the instruction the C++ side uses
+// (cpuid_linux_amd64.go; the trick of the vDSO's getcpu, Linux's
+// arch/x86/include/asm/segment.h vdso_read_cpunode). LockMoves merges them
+// by order and counts consecutive acquisitions on different CPUs: how often
+// Go's scheduler moved the lock (and its holder's lines) between CPUs.
+// Not recorded when CPURead() says the read is unavailable (other
+// platforms, or a read that disagrees with the kernel's getcpu).
 package lockpeer
 
 import (
@@ -22,6 +33,7 @@ import (
 	"math/rand"
 	"runtime"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -93,10 +105,34 @@ type Config struct {
 	OrderCapacity int  // orders kept per goroutine
 }
 
+// NoCPU marks a CPU that was not read (kNoCpu of fairness_metrics.h).
+const NoCPU = math.MaxUint16
+
+// CPUReadStatus: whether ReadCPU can be trusted here (checked once).
+type CPUReadStatus struct {
+	Available   bool
+	CPUsChecked int    // CPUs ReadCPU was checked on
+	Reason      string // why not available
+}
+
+var (
+	cpuReadOnce   sync.Once
+	cpuReadStatus CPUReadStatus
+)
+
+// CPURead is the start-up check of ReadCPU (cpuid_*.go), made once.
+func CPURead() CPUReadStatus {
+	cpuReadOnce.Do(func() { cpuReadStatus = checkCPURead() })
+	return cpuReadStatus
+}
+
 // Record is what one goroutine did.
 type Record struct {
 	Acquisitions, Reads uint64
 	Orders              []uint32
+	// OrderCPUs[i]: the CPU of Orders[i]'s acquisition, read after its Unlock
+	// (NoCPU: the read failed); kept when Result.CPUsRecorded.
+	OrderCPUs           []uint16
 	WriteWait, ReadWait *hist.Histogram
 	CPUS                float64
 	Vcsw, Ivcsw         float64
@@ -106,9 +142,10 @@ type Record struct {
 
 // Result is one run.
 type Result struct {
-	Records    []*Record
-	TotalOrder uint64 // the lock-protected counter
-	ElapsedS   float64
+	Records      []*Record
+	TotalOrder   uint64 // the lock-protected counter
+	ElapsedS     float64
+	CPUsRecorded bool // Record.OrderCPUs kept (orders recorded and CPURead().Available)
 }
 
 func rusage() (cpu, v, iv float64) {
@@ -122,11 +159,15 @@ func rusage() (cpu, v, iv float64) {
 func Run(lock Locker, cfg Config) Result {
 	n := len(cfg.Roles)
 	rw, _ := lock.(RWLocker)
+	recordCPU := cfg.RecordOrder && CPURead().Available
 	recs := make([]*Record, n)
 	for i := range recs {
 		recs[i] = &Record{WriteWait: hist.New(), ReadWait: hist.New()}
 		if cfg.RecordOrder {
 			recs[i].Orders = make([]uint32, 0, cfg.OrderCapacity)
+		}
+		if recordCPU {
+			recs[i].OrderCPUs = make([]uint16, 0, cfg.OrderCapacity)
 		}
 	}
 	var ready, gate, stop int32
@@ -173,11 +214,13 @@ func Run(lock Locker, cfg Config) Result {
 						rec.WriteWait.Record(w)
 					}
 				}
+				recorded := false
 				if !read {
 					order := nextOrder
 					nextOrder++
 					if cfg.RecordOrder && len(rec.Orders) < cap(rec.Orders) && order < uint64(cfg.OrderCapacity) {
 						rec.Orders = append(rec.Orders, uint32(order))
+						recorded = true
 					}
 				}
 				rec.sink += cs.run()
@@ -186,6 +229,15 @@ func Run(lock Locker, cfg Config) Result {
 					rec.Reads++
 				} else {
 					lock.Unlock()
+				}
+				// Outside the critical section: the CPU this acquisition ran on
+				// (preallocated: the append never allocates).
+				if recordCPU && recorded {
+					cpu := uint16(NoCPU)
+					if c := ReadCPU(); c >= 0 {
+						cpu = uint16(c)
+					}
+					rec.OrderCPUs = append(rec.OrderCPUs, cpu)
 				}
 				rec.Acquisitions++
 			}
@@ -207,7 +259,7 @@ func Run(lock Locker, cfg Config) Result {
 		r.Vcsw = (v1 - v0) / float64(n)
 		r.Ivcsw = (iv1 - iv0) / float64(n)
 	}
-	return Result{Records: recs, TotalOrder: nextOrder, ElapsedS: elapsed}
+	return Result{Records: recs, TotalOrder: nextOrder, ElapsedS: elapsed, CPUsRecorded: recordCPU}
 }
 
 // CostCounters: set_cost_counters of lock_runner.h.
@@ -290,6 +342,68 @@ func MergeOrders(recs []*Record) []uint16 {
 		k++
 	}
 	return seq[:k]
+}
+
+// LockMoves (lock_moves of fairness_metrics.h): merged by order number,
+// over every pair of consecutive orders k-1, k both recorded with a CPU
+// (not NoCPU), how many pairs there are and how many ran on different CPUs.
+func LockMoves(recs []*Record) (moves, pairs uint64) {
+	size := 0
+	for _, r := range recs {
+		for _, o := range r.Orders {
+			if int(o)+1 > size {
+				size = int(o) + 1
+			}
+		}
+	}
+	cpuOf := make([]uint16, size)
+	for i := range cpuOf {
+		cpuOf[i] = NoCPU
+	}
+	for _, r := range recs {
+		for i, o := range r.Orders {
+			if i < len(r.OrderCPUs) {
+				cpuOf[o] = r.OrderCPUs[i]
+			}
+		}
+	}
+	for k := 1; k < len(cpuOf); k++ {
+		if cpuOf[k-1] == NoCPU || cpuOf[k] == NoCPU {
+			continue
+		}
+		pairs++
+		if cpuOf[k-1] != cpuOf[k] {
+			moves++
+		}
+	}
+	return moves, pairs
+}
+
+// LockMoveCounters: set_lock_move_counters of lock_runner.h
+// (lock_moves_per_acq, lock_move_pairs); nothing when no CPUs were recorded.
+func LockMoveCounters(r Result, k map[string]float64) {
+	if !r.CPUsRecorded {
+		return
+	}
+	moves, pairs := LockMoves(r.Records)
+	k["lock_moves_per_acq"] = 0
+	if pairs > 0 {
+		k["lock_moves_per_acq"] = float64(moves) / float64(pairs)
+	}
+	k["lock_move_pairs"] = float64(pairs)
+}
+
+// LockMovesContext: lock_moves_context of lock_runner.h, for the peer's
+// context — how lock_moves_per_acq is measured, or why it is absent.
+func LockMovesContext() string {
+	s := CPURead()
+	if !s.Available {
+		return "unavailable: no lock_moves_per_acq (" + s.Reason + ")"
+	}
+	return "lock_moves_per_acq: share of consecutive acquisitions (by the lock-protected order) " +
+		"whose CPUs differ, over lock_move_pairs pairs; each recorded acquisition's CPU read right " +
+		"after its Unlock with " + CPUReadMethod + ", checked against getcpu on " +
+		strconv.Itoa(s.CPUsChecked) + " CPU(s) at start-up"
 }
 
 // SequenceFairness: barging share, LWSS and MTTR of an acquisition sequence.
