@@ -23,7 +23,9 @@
 // sched_getcpu() on every CPU the process may run on (pinning the calling
 // thread to each in turn, then restoring its affinity): a guest or kernel
 // where it does not gets "not available" and a reason, rather than a
-// counter that is wrong.
+// counter that is wrong. SYNCSCOPE_LOCK_MOVES=off in the environment makes
+// it "not available" too (both sides: the Go peer reads the same
+// variable), to measure what the read costs.
 #ifndef SYNCSCOPE_SUITES_COMMON_CPU_ID_H_
 #define SYNCSCOPE_SUITES_COMMON_CPU_ID_H_
 
@@ -61,6 +63,9 @@ constexpr const char* kCpuReadMethod =
 #else
     "sched_getcpu()";
 #endif
+
+// The environment variable that turns the read off ("off").
+constexpr const char* kCpuReadEnv = "SYNCSCOPE_LOCK_MOVES";
 
 struct CpuReadStatus {
   bool available = false;

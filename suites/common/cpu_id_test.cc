@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sched.h>
 
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -45,6 +46,15 @@ TEST(ReadCpu, StartUpCheckFindsItAvailableAndRestoresTheAffinity) {
   EXPECT_TRUE(s.reason.empty()) << s.reason;
   EXPECT_EQ(s.cpus_checked, CPU_COUNT(&before));
   EXPECT_EQ(cpu_read_status().available, s.available);
+}
+
+TEST(ReadCpu, TurnedOffByTheEnvironment) {
+  ASSERT_EQ(setenv(kCpuReadEnv, "off", 1), 0);
+  const CpuReadStatus s = check_cpu_read();
+  unsetenv(kCpuReadEnv);
+  EXPECT_FALSE(s.available);
+  EXPECT_EQ(s.reason, "turned off by SYNCSCOPE_LOCK_MOVES=off");
+  EXPECT_EQ(s.cpus_checked, 0);
 }
 
 }  // namespace

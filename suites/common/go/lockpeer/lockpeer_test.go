@@ -164,3 +164,11 @@ func TestReadCPUAndRunRecordsCPUs(t *testing.T) {
 		t.Error("CPUs recorded without orders")
 	}
 }
+
+// SYNCSCOPE_LOCK_MOVES=off turns the CPU read off, and says so.
+func TestCPUReadTurnedOff(t *testing.T) {
+	t.Setenv(CPUReadEnv, "off")
+	if s := checkCPUReadUnlessOff(); s.Available || s.Reason != "turned off by SYNCSCOPE_LOCK_MOVES=off" {
+		t.Errorf("status %+v", s)
+	}
+}
