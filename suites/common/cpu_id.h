@@ -26,6 +26,19 @@
 // counter that is wrong. SYNCSCOPE_LOCK_MOVES=off in the environment makes
 // it "not available" too (both sides: the Go peer reads the same
 // variable), to measure what the read costs.
+//
+// Cost, and what it disturbs: not nothing. In a guest without RDPID (and
+// without RDTSCP exposed) an LSL took ~17 ns (CpuReadStatus::read_ns, timed
+// at start-up; the lock_moves context says it), a sixth of a 100 ns
+// non-critical section. In the window where the runner reads it (the first
+// order_capacity acquisitions, which the sequence metrics barging_share,
+// lwss and mttr also use) it changed who takes the lock after an unlock:
+// fewer re-acquisitions by the releaser, about twice the moves a 1.5 ns
+// read (glibc's sched_getcpu(), a load from the rseq area) counted — and
+// taking the read's time off the following non-critical work did not undo
+// it. The Go peer has no rseq area, so both sides use LSL and are
+// disturbed alike; SYNCSCOPE_LOCK_MOVES=off gives rows without the read
+// (and without the counter) to set beside them.
 #ifndef SYNCSCOPE_SUITES_COMMON_CPU_ID_H_
 #define SYNCSCOPE_SUITES_COMMON_CPU_ID_H_
 
@@ -70,6 +83,8 @@ constexpr const char* kCpuReadEnv = "SYNCSCOPE_LOCK_MOVES";
 struct CpuReadStatus {
   bool available = false;
   int cpus_checked = 0;   // CPUs read_cpu() was checked on
+  double read_ns = 0;     // what one read_cpu() costs here (the fastest of a few timed
+                          // batches; available only)
   std::string reason;     // why not available ("" when available)
 };
 

@@ -25,7 +25,9 @@
 // cpu_read_status() says the read is unavailable (RunnerResult::
 // cpus_recorded is then false). The CPU is the one the holder is on after
 // unlocking: a party moved by the OS inside its critical section counts on
-// its new CPU (rare next to a 100 ns section).
+// its new CPU (rare next to a 100 ns section). The read is cheap, not free:
+// cpu_id.h says what it costs and disturbs, and how to run without it
+// (SYNCSCOPE_LOCK_MOVES=off).
 //
 // Per-thread roles (cs_ns, ncs_ns, read fraction) let one runner express the
 // plain hammer, the lockskew scenario (a hog and an occasional victim) and
@@ -392,7 +394,9 @@ inline std::string lock_moves_context() {
                      "lock-protected order) whose CPUs differ, over lock_move_pairs pairs; "
                      "each recorded acquisition's CPU read right after its unlock with ") +
          kCpuReadMethod + ", checked against sched_getcpu() on " +
-         std::to_string(s.cpus_checked) + " CPU(s) at start-up";
+         std::to_string(s.cpus_checked) + " CPU(s) at start-up; one read takes " +
+         std::to_string(static_cast<int>(s.read_ns + 0.5)) + " ns here (" + kCpuReadEnv +
+         "=off: no read, no counter)";
 }
 
 // The runtime's counters of a goroutine run, per acquisition (every party's

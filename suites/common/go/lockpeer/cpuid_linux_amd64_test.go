@@ -23,7 +23,7 @@ func TestReadCPUNamesEachPinnedCPU(t *testing.T) {
 		t.Fatalf("checked %d CPUs of %d allowed", checked, want)
 	}
 	s := CPURead()
-	if !s.Available || s.CPUsChecked != checked {
+	if !s.Available || s.CPUsChecked != checked || !(s.ReadNs > 0) {
 		t.Errorf("start-up check %+v, %d CPUs pinned here", s, checked)
 	}
 	if !strings.HasPrefix(LockMovesContext(), "lock_moves_per_acq: ") {

@@ -25,7 +25,9 @@
 // by order and counts consecutive acquisitions on different CPUs: how often
 // Go's scheduler moved the lock (and its holder's lines) between CPUs.
 // Not recorded when CPURead() says the read is unavailable (other
-// platforms, or a read that disagrees with the kernel's getcpu).
+// platforms, a read that disagrees with the kernel's getcpu, or
+// SYNCSCOPE_LOCK_MOVES=off). The read is cheap, not free: what it costs and
+// disturbs is in suites/common/cpu_id.h.
 package lockpeer
 
 import (
@@ -112,8 +114,9 @@ const NoCPU = math.MaxUint16
 // CPUReadStatus: whether ReadCPU can be trusted here (checked once).
 type CPUReadStatus struct {
 	Available   bool
-	CPUsChecked int    // CPUs ReadCPU was checked on
-	Reason      string // why not available
+	CPUsChecked int     // CPUs ReadCPU was checked on
+	ReadNs      float64 // what one ReadCPU takes here (timed; available only)
+	Reason      string  // why not available
 }
 
 var (
@@ -415,7 +418,8 @@ func LockMovesContext() string {
 	return "lock_moves_per_acq: share of consecutive acquisitions (by the lock-protected order) " +
 		"whose CPUs differ, over lock_move_pairs pairs; each recorded acquisition's CPU read right " +
 		"after its Unlock with " + CPUReadMethod + ", checked against getcpu on " +
-		strconv.Itoa(s.CPUsChecked) + " CPU(s) at start-up"
+		strconv.Itoa(s.CPUsChecked) + " CPU(s) at start-up; one read takes " +
+		strconv.Itoa(int(s.ReadNs+0.5)) + " ns here (" + CPUReadEnv + "=off: no read, no counter)"
 }
 
 // SequenceFairness: barging share, LWSS and MTTR of an acquisition sequence.
