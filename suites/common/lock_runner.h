@@ -366,8 +366,9 @@ inline void set_cost_counters(benchmark::State& state, const RunnerResult& r) {
 // lock_moves), for a run that recorded CPUs:
 //   lock_moves_per_acq  share of consecutive acquisitions k-1, k that ran on
 //                       different CPUs (0..1)
-//   lock_move_pairs     how many such pairs it is over (the recorded
-//                       prefix of each thread: order_capacity bounds it)
+//   lock_move_pairs     how many such pairs it is over (orders are kept for
+//                       the run's first order_capacity acquisitions only, as
+//                       for the sequence metrics)
 // Nothing when the run recorded no CPUs (lock_moves_context() says why).
 inline void set_lock_move_counters(benchmark::State& state, const RunnerResult& r) {
   if (!r.cpus_recorded) return;

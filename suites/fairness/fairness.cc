@@ -17,7 +17,8 @@
 //   Every row (threads, goroutines, and the Go peer's) also
 //   lock_moves_per_acq: the share of consecutive acquisitions that ran on
 //   different CPUs — how often the lock word and its holder's lines were
-//   dragged across — and lock_move_pairs, the pairs it is over
+//   dragged across — and lock_move_pairs, the pairs it is over (within
+//   the acquisitions whose orders are kept, as seq_len's)
 //   (lock_runner.h's banner: each acquisition's CPU read right after its
 //   unlock with LSL of Linux's per-CPU GDT segment, the vDSO getcpu's
 //   trick; the Go peer uses the same instruction). Absent when that read
