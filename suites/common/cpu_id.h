@@ -30,15 +30,17 @@
 // Cost, and what it disturbs: not nothing. In a guest without RDPID (and
 // without RDTSCP exposed) an LSL took ~17 ns (CpuReadStatus::read_ns, timed
 // at start-up; the lock_moves context says it), a sixth of a 100 ns
-// non-critical section. In the window where the runner reads it (the first
-// order_capacity acquisitions, which the sequence metrics barging_share,
-// lwss and mttr also use) it changed who takes the lock after an unlock:
-// fewer re-acquisitions by the releaser, about twice the moves a 1.5 ns
-// read (glibc's sched_getcpu(), a load from the rseq area) counted — and
-// taking the read's time off the following non-critical work did not undo
-// it. The Go peer has no rseq area, so both sides use LSL and are
-// disturbed alike; SYNCSCOPE_LOCK_MOVES=off gives rows without the read
-// (and without the counter) to set beside them.
+// non-critical section. Read after every recorded acquisition, it changed
+// who takes the lock after an unlock, at 4 parties, cs 100 / ncs 100: fewer
+// re-acquisitions by the releaser (barging_share down by up to ~0.15),
+// about twice the moves a 1.5 ns read (glibc's sched_getcpu(), a load from
+// the rseq area) counted, and fewer acquisitions per second — and taking
+// the read's time off the following non-critical work did not undo it.
+// So the runner reads it only in the run's first acquisitions
+// (RunnerConfig::cpu_orders), leaving the rest of the run as it was. The
+// Go peer has no rseq area, so both sides use LSL and are disturbed alike;
+// SYNCSCOPE_LOCK_MOVES=off gives rows without the read (and without the
+// counter) to set beside them.
 #ifndef SYNCSCOPE_SUITES_COMMON_CPU_ID_H_
 #define SYNCSCOPE_SUITES_COMMON_CPU_ID_H_
 

@@ -27,7 +27,9 @@
 // unlocking: a party moved by the OS inside its critical section counts on
 // its new CPU (rare next to a 100 ns section). The read is cheap, not free:
 // cpu_id.h says what it costs and disturbs, and how to run without it
-// (SYNCSCOPE_LOCK_MOVES=off).
+// (SYNCSCOPE_LOCK_MOVES=off). RunnerConfig::cpu_orders confines it to the
+// run's first acquisitions, so that the rest of the run (most of the
+// throughput, most of the orders the sequence metrics use) goes undisturbed.
 //
 // Per-thread roles (cs_ns, ncs_ns, read fraction) let one runner express the
 // plain hammer, the lockskew scenario (a hog and an occasional victim) and
@@ -85,6 +87,9 @@ struct RunnerConfig {
   bool record_order = true;        // keep acquisition orders (fairness)
   bool record_wait = false;        // time each acquisition (starvation)
   size_t order_capacity = 1 << 20; // orders kept per thread (below this bound)
+  size_t cpu_orders = 0;           // > 0: CPUs (lock moves) read only for orders below this
+                                   // (the run's first cpu_orders acquisitions); 0: every order
+                                   // kept (see the banner: the read disturbs)
   int coordinator_rt_priority = 0; // > 0: the coordinator runs SCHED_FIFO from the start signal
                                    // until the threads are joined (above the workers' priority,
                                    // so the stop signal is not delayed by a busy worker)
@@ -192,6 +197,7 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
   RunnerResult result;
   result.order_capacity = cfg.order_capacity;
   const bool record_cpu = cfg.record_order && cpu_read_status().available;
+  const uint64_t cpu_orders = cfg.cpu_orders > 0 ? cfg.cpu_orders : UINT64_MAX;
   result.cpus_recorded = record_cpu;
   for (int i = 0; i < n; ++i) {
     auto r = std::make_unique<ThreadRecord>();
@@ -246,12 +252,12 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
         const uint64_t w = detail::now_ns() - t0;
         (read ? rec.read_wait : rec.write_wait).record(w);
       }
-      bool recorded = false;
+      bool read_cpu_after = false;
       if (!read) {
         const uint64_t order = next_order++;
         if (cfg.record_order && order < cfg.order_capacity && rec.n_orders < rec.orders.size()) {
           rec.orders[rec.n_orders++] = static_cast<uint32_t>(order);
-          recorded = true;
+          read_cpu_after = record_cpu && order < cpu_orders;
         }
       }
       rec.sink += cs.run();
@@ -266,7 +272,7 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
         lock.unlock();
       }
       // Outside the critical section: the CPU this acquisition ran on.
-      if (record_cpu && recorded) {
+      if (read_cpu_after) {
         const int cpu = read_cpu();
         rec.cpus[rec.n_orders - 1] = cpu < 0 ? kNoCpu : static_cast<uint16_t>(cpu);
       }
@@ -366,9 +372,9 @@ inline void set_cost_counters(benchmark::State& state, const RunnerResult& r) {
 // lock_moves), for a run that recorded CPUs:
 //   lock_moves_per_acq  share of consecutive acquisitions k-1, k that ran on
 //                       different CPUs (0..1)
-//   lock_move_pairs     how many such pairs it is over (orders are kept for
-//                       the run's first order_capacity acquisitions only, as
-//                       for the sequence metrics)
+//   lock_move_pairs     how many such pairs it is over (CPUs are read for
+//                       the run's first cpu_orders acquisitions, within the
+//                       order_capacity whose orders are kept)
 // Nothing when the run recorded no CPUs (lock_moves_context() says why).
 inline void set_lock_move_counters(benchmark::State& state, const RunnerResult& r) {
   if (!r.cpus_recorded) return;

@@ -240,6 +240,21 @@ TEST(LockRunner, RecordsEachAcquisitionsCpuBesideItsOrder) {
     EXPECT_EQ(mv.moves, 0u);
   }
 
+  // cpu_orders: CPUs read for the first orders only.
+  RunnerConfig first = cfg;
+  first.cpu_orders = 64;
+  RunnerResult w = run_lock(m, first);
+  ASSERT_TRUE(w.cpus_recorded);
+  size_t with_cpu = 0;
+  for (size_t t = 0; t < w.threads.size(); ++t) {
+    const ThreadRecord& rec = *w.threads[t];
+    for (size_t i = 0; i < rec.n_orders; ++i) {
+      EXPECT_EQ(rec.cpus[i] != kNoCpu, rec.orders[i] < 64) << "order " << rec.orders[i];
+      with_cpu += rec.cpus[i] != kNoCpu;
+    }
+  }
+  EXPECT_EQ(with_cpu, std::min<uint64_t>(64, w.total_orders));
+
   // No orders, no CPUs.
   RunnerResult plain = run_lock(m, RunnerConfig{roles, 0.01, false, false, 0});
   EXPECT_FALSE(plain.cpus_recorded);

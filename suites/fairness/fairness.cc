@@ -17,8 +17,8 @@
 //   Every row (threads, goroutines, and the Go peer's) also
 //   lock_moves_per_acq: the share of consecutive acquisitions that ran on
 //   different CPUs — how often the lock word and its holder's lines were
-//   dragged across — and lock_move_pairs, the pairs it is over (within
-//   the acquisitions whose orders are kept, as seq_len's)
+//   dragged across — and lock_move_pairs, the pairs it is over (the
+//   run's first kLockMoveOrders acquisitions: the read disturbs)
 //   (lock_runner.h's banner: each acquisition's CPU read right after its
 //   unlock with LSL of Linux's per-CPU GDT segment, the vDSO getcpu's
 //   trick; the Go peer uses the same instruction). Absent when that read
@@ -45,6 +45,12 @@
 
 namespace syncscope::suites {
 namespace {
+
+// Lock moves are counted over the run's first kLockMoveOrders acquisitions
+// (lock_runner.h: the CPU read disturbs the lock's dynamics where it runs;
+// the Go peer counts over as many, go/main.go's lockMoveOrders). At 4-6 M
+// acquisitions/s that is the first ~25 ms of a full-profile run.
+constexpr size_t kLockMoveOrders = size_t{1} << 17;
 
 struct WorkConfig {
   double cs_ns;
@@ -87,6 +93,7 @@ void BM_Fairness(benchmark::State& state, const std::string& name, int threads, 
   cfg.duration_s = options().profile == Profile::kFull ? 1.0 : 0.1;
   cfg.record_order = true;
   cfg.order_capacity = std::max<size_t>(1 << 16, (size_t{1} << 22) / static_cast<size_t>(threads));
+  cfg.cpu_orders = kLockMoveOrders;
   RunnerResult r;
   nlohmann::json timeline;
   [[maybe_unused]] GoMutexStats stats{};

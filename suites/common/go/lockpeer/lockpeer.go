@@ -27,7 +27,8 @@
 // Not recorded when CPURead() says the read is unavailable (other
 // platforms, a read that disagrees with the kernel's getcpu, or
 // SYNCSCOPE_LOCK_MOVES=off). The read is cheap, not free: what it costs and
-// disturbs is in suites/common/cpu_id.h.
+// disturbs is in suites/common/cpu_id.h; Config.CPUOrders confines it to
+// the run's first acquisitions, as the C++ runner's cpu_orders does.
 package lockpeer
 
 import (
@@ -106,6 +107,7 @@ type Config struct {
 	RecordOrder   bool // keep acquisition orders (fairness)
 	RecordWait    bool // time each acquisition (starvation)
 	OrderCapacity int  // orders kept per goroutine
+	CPUOrders     int  // > 0: CPUs (lock moves) read only for orders below this; 0: every order kept
 }
 
 // NoCPU marks a CPU that was not read (kNoCpu of fairness_metrics.h).
@@ -146,7 +148,8 @@ type Record struct {
 	Acquisitions, Reads uint64
 	Orders              []uint32
 	// OrderCPUs[i]: the CPU of Orders[i]'s acquisition, read after its Unlock
-	// (NoCPU: the read failed); kept when Result.CPUsRecorded.
+	// (NoCPU: the read failed); kept when Result.CPUsRecorded, for the
+	// orders below Config.CPUOrders (a prefix of Orders).
 	OrderCPUs           []uint16
 	WriteWait, ReadWait *hist.Histogram
 	CPUS                float64
@@ -182,7 +185,11 @@ func Run(lock Locker, cfg Config) Result {
 			recs[i].Orders = make([]uint32, 0, cfg.OrderCapacity)
 		}
 		if recordCPU {
-			recs[i].OrderCPUs = make([]uint16, 0, cfg.OrderCapacity)
+			n := cfg.OrderCapacity
+			if cfg.CPUOrders > 0 && cfg.CPUOrders < n {
+				n = cfg.CPUOrders
+			}
+			recs[i].OrderCPUs = make([]uint16, 0, n)
 		}
 	}
 	var ready, gate, stop int32
@@ -229,13 +236,13 @@ func Run(lock Locker, cfg Config) Result {
 						rec.WriteWait.Record(w)
 					}
 				}
-				recorded := false
+				readCPUAfter := false
 				if !read {
 					order := nextOrder
 					nextOrder++
 					if cfg.RecordOrder && len(rec.Orders) < cap(rec.Orders) && order < uint64(cfg.OrderCapacity) {
 						rec.Orders = append(rec.Orders, uint32(order))
-						recorded = true
+						readCPUAfter = recordCPU && (cfg.CPUOrders <= 0 || order < uint64(cfg.CPUOrders))
 					}
 				}
 				rec.sink += cs.run()
@@ -247,7 +254,7 @@ func Run(lock Locker, cfg Config) Result {
 				}
 				// Outside the critical section: the CPU this acquisition ran on
 				// (preallocated: the append never allocates).
-				if recordCPU && recorded {
+				if readCPUAfter {
 					cpu := uint16(NoCPU)
 					if c := ReadCPU(); c >= 0 {
 						cpu = uint16(c)

@@ -158,6 +158,25 @@ func TestReadCPUAndRunRecordsCPUs(t *testing.T) {
 	if v, ok := k["lock_moves_per_acq"]; !ok || v < 0 || v > 1 || k["lock_move_pairs"] < 1 {
 		t.Errorf("counters %v", k)
 	}
+	// CPUOrders: CPUs read for the first orders only (a prefix of each
+	// party's orders).
+	r = Run(&mu, Config{Roles: roles, DurationS: 0.02, RecordOrder: true, OrderCapacity: 1 << 12, CPUOrders: 64})
+	withCPU := 0
+	for i, rec := range r.Records {
+		for j, o := range rec.Orders {
+			if (j < len(rec.OrderCPUs)) != (o < 64) {
+				t.Fatalf("party %d: order %d, %d CPUs", i, o, len(rec.OrderCPUs))
+			}
+		}
+		withCPU += len(rec.OrderCPUs)
+	}
+	want := 64
+	if r.TotalOrder < 64 {
+		want = int(r.TotalOrder)
+	}
+	if withCPU != want {
+		t.Errorf("%d CPUs read, want %d", withCPU, want)
+	}
 	// Without orders, no CPUs.
 	r = Run(&mu, Config{Roles: roles, DurationS: 0.01})
 	if r.CPUsRecorded {
