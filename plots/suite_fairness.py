@@ -862,7 +862,7 @@ def notes(run_dir, suite_data, context):
         out.append("Lock moves/acq: the share of consecutive acquisitions that ran on "
                    "different CPUs, over the run's first acquisitions (each one's CPU read "
                    "right after its unlock, with the same instruction in the C++ suite and "
-                   "the Go peer; the context key lock_moves says how many). Each move "
+                   "the Go peer; the counter lock_move_pairs says how many pairs). Each move "
                    "drags the lock word and the lines its holder touches to the other CPU: "
                    "where such a transfer is slow, a lock that moves less can be faster.")
     if len(workloads(rows)) > 1:
