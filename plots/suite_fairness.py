@@ -7,7 +7,10 @@ Family read (benchmark names '/'-separated, see common.parse_name):
       acq_per_s (all threads), jain_index, cv, min_max_ratio, barging_share,
       lwss, mttr, seq_len, acq_t0 .. acq_t{T-1} (each thread's
       acquisitions); the instrumented Go designs (names ending "_instr") add
-      spins, parks, barges, handoffs, mode_switches.
+      spins, parks, barges, handoffs, mode_switches. lock_moves_per_acq
+      (where the suite could read the CPU; the Go peer's rows too): share of
+      consecutive acquisitions that ran on different CPUs — a column of the
+      headline table, beside the throughput, when present.
   fairness_uncontended/lock:L
       One thread, lock() + unlock() in a tight loop: the fast path's cost.
       Counter ns_per_op (one lock + unlock pair).
@@ -80,6 +83,8 @@ ONE_PROC = "fairness_gomaxprocs1"
 GO_PEER_LOCK = "go_sync_mutex"
 TIMELINE_FILE = "fairness_timeline.json"
 GO_COUNTERS = ("spins", "parks", "barges", "handoffs", "mode_switches")
+# Share of consecutive acquisitions on different CPUs (lock_runner.h).
+MOVES = "lock_moves_per_acq"
 
 # Panels per row before a figure wraps.
 _MAX_COLS = 3
@@ -851,10 +856,14 @@ def summary_rows(run_dir, suite_data, context):
         t_max, placement, by_lock = headline(rows, reg, w)
         if not by_lock:
             continue
+        # Lock moves, beside the throughput, when the run measured them.
+        moves = any(row.result.value(MOVES) is not None for row in by_lock.values())
         trs = []
         for lock, row in by_lock.items():
             r = row.result
-            trs.append([lock, fmt_num(r.value("acq_per_s")), _f3(r.value("jain_index")),
+            trs.append([lock, fmt_num(r.value("acq_per_s"))] +
+                       ([_f3(r.value(MOVES))] if moves else []) +
+                       [_f3(r.value("jain_index")),
                         _f3(r.value("cv")), _f3(r.value("min_max_ratio")),
                         _f3(r.value("barging_share")), fmt_num(r.value("lwss")),
                         fmt_num(r.value("mttr")), fmt_num(r.value("cpu_ns_per_acq")),
@@ -862,7 +871,8 @@ def summary_rows(run_dir, suite_data, context):
         tables.append(Table(
             "Fairness at %d threads, placement %s (%s; medians over repetitions)"
             % (t_max, placement, workload_label(w)),
-            ["lock", "acq/s", "Jain", "CV", "min/max", "barging", "LWSS", "MTTR",
+            ["lock", "acq/s"] + (["lock moves/acq"] if moves else []) +
+            ["Jain", "CV", "min/max", "barging", "LWSS", "MTTR",
              "CPU ns/acq", "vol. csw/acq", "invol. csw/acq"], trs))
     # Instrumented counters, every thread count of the headline placement.
     if rows:
@@ -902,6 +912,13 @@ def notes(run_dir, suite_data, context):
                "before. LWSS: mean distinct acquirers per window of 1000 acquisitions. "
                "MTTR: median acquisitions between two of the same thread's."
                % (t_max, placement, workload_label(workloads(rows)[0])))
+    if any(row.result.value(MOVES) is not None for row in rows):
+        out.append("Lock moves/acq: the share of consecutive acquisitions that ran on "
+                   "different CPUs, over the run's first acquisitions (each one's CPU read "
+                   "right after its unlock, with the same instruction in the C++ suite and "
+                   "the Go peer; the counter lock_move_pairs says how many pairs). Each move "
+                   "drags the lock word and the lines its holder touches to the other CPU: "
+                   "where such a transfer is slow, a lock that moves less can be faster.")
     if len(workloads(rows)) > 1:
         out.append("Workloads measured: %s. Figures use the first unless they say "
                    "otherwise." % "; ".join(workload_label(w) for w in workloads(rows)))

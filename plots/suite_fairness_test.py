@@ -260,6 +260,24 @@ class PartialDataTest(fx.FigureCase):
                                    "1.00", "1.00", "409", "0.400", "0.010"]])
         self.assertIn("Headline point: 1 threads", sf.notes(self.dir, s, {})[0])
 
+    def test_lock_moves_column_beside_the_throughput(self):
+        specs = fx.fairness_specs(2, locks=("GoMutex", "SpinLock"), placements=("none",))
+        s = fx.lock_suite_from("fairness", specs, self.dir)
+        t = sf.summary_rows(self.dir, s, {})[0]
+        self.assertNotIn("lock moves/acq", t.columns)  # not measured: no column, no note
+        self.assertFalse(any("Lock moves/acq" in n for n in sf.notes(self.dir, s, {})))
+        for sp in specs:  # measured for GoMutex only (e.g. the read was unavailable elsewhere)
+            if "/lock:GoMutex/" in sp.name and not sp.error:
+                sp.counters[sf.MOVES] = 0.25
+        s = fx.lock_suite_from("fairness", specs, self.dir)
+        t = sf.summary_rows(self.dir, s, {})[0]
+        self.assertEqual(t.columns[:3], ["lock", "acq/s", "lock moves/acq"])
+        by_lock = {row[0]: row for row in t.rows}
+        self.assertEqual(by_lock["GoMutex"][2], "0.250")
+        self.assertEqual(by_lock["SpinLock"][2], "—")
+        self.assertEqual(len(t.columns), len(by_lock["GoMutex"]))
+        self.assertTrue(any("Lock moves/acq" in n for n in sf.notes(self.dir, s, {})))
+
     def test_fairness_without_per_thread_counters_or_none_placement(self):
         specs = fx.fairness_specs(2, locks=("GoMutex", "TicketLock"),
                                   placements=("compact", "cross"), per_thread=False)

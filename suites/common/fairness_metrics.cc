@@ -80,4 +80,23 @@ std::vector<uint16_t> merge_orders(const std::vector<const std::vector<uint32_t>
   return seq;
 }
 
+LockMoves lock_moves(const std::vector<const std::vector<uint32_t>*>& orders,
+                     const std::vector<const std::vector<uint16_t>*>& cpus,
+                     const std::vector<size_t>& lengths) {
+  size_t cap = 0;
+  for (size_t t = 0; t < orders.size(); ++t)
+    for (size_t i = 0; i < lengths[t]; ++i)
+      cap = std::max<size_t>(cap, static_cast<size_t>((*orders[t])[i]) + 1);
+  std::vector<uint16_t> cpu_of(cap, kNoCpu);  // by order number
+  for (size_t t = 0; t < orders.size(); ++t)
+    for (size_t i = 0; i < lengths[t]; ++i) cpu_of[(*orders[t])[i]] = (*cpus[t])[i];
+  LockMoves m;
+  for (size_t k = 1; k < cpu_of.size(); ++k) {
+    if (cpu_of[k - 1] == kNoCpu || cpu_of[k] == kNoCpu) continue;
+    ++m.pairs;
+    m.moves += cpu_of[k - 1] != cpu_of[k];
+  }
+  return m;
+}
+
 }  // namespace syncscope::suites

@@ -40,5 +40,55 @@ TEST(MergeOrders, RebuildsLongestCompletePrefix) {
   EXPECT_EQ(seq, (std::vector<uint16_t>{0, 1, 0, 0, 1}));
 }
 
+// lock_moves on hand-made (order, CPU) lists.
+LockMoves moves_of(const std::vector<std::vector<uint32_t>>& orders,
+                   const std::vector<std::vector<uint16_t>>& cpus) {
+  std::vector<const std::vector<uint32_t>*> o;
+  std::vector<const std::vector<uint16_t>*> c;
+  std::vector<size_t> n;
+  for (size_t t = 0; t < orders.size(); ++t) {
+    o.push_back(&orders[t]);
+    c.push_back(&cpus[t]);
+    n.push_back(orders[t].size());
+  }
+  return lock_moves(o, c, n);
+}
+
+TEST(LockMoves, AllOnOneCpuIsZero) {
+  const auto m = moves_of({{0, 2, 4}, {1, 3, 5}}, {{1, 1, 1}, {1, 1, 1}});
+  EXPECT_EQ(m.pairs, 5u);
+  EXPECT_EQ(m.moves, 0u);
+  EXPECT_DOUBLE_EQ(m.per_acq(), 0.0);
+}
+
+TEST(LockMoves, AlternatingCpusIsOne) {
+  // Two threads on their own CPUs taking turns: every hand-over moves.
+  const auto m = moves_of({{0, 2, 4, 6}, {1, 3, 5}}, {{0, 0, 0, 0}, {1, 1, 1}});
+  EXPECT_EQ(m.pairs, 6u);
+  EXPECT_EQ(m.moves, 6u);
+  EXPECT_DOUBLE_EQ(m.per_acq(), 1.0);
+}
+
+TEST(LockMoves, CountsByOrderNotByThread) {
+  // Thread 0 ran on CPU 0 then moved to CPU 1; thread 1 stayed on CPU 1.
+  // By order: 0:c0 1:c1 2:c0 3:c1 4:c1 5:c1 -> moves at 1, 2, 3.
+  const auto m = moves_of({{0, 2, 4}, {1, 3, 5}}, {{0, 0, 1}, {1, 1, 1}});
+  EXPECT_EQ(m.pairs, 5u);
+  EXPECT_EQ(m.moves, 3u);
+  EXPECT_DOUBLE_EQ(m.per_acq(), 0.6);
+}
+
+TEST(LockMoves, GapsAndUnreadCpusDropOnlyTheirPairs) {
+  // Orders 3 and 6 missing (past a capacity, or a shared acquisition),
+  // order 8's CPU unread: pairs (0,1) (1,2) (4,5) (7,8)x (8,9)x -> 3 pairs.
+  const auto m = moves_of({{0, 2, 4, 8}, {1, 5, 7, 9}}, {{0, 0, 0, kNoCpu}, {1, 0, 0, 0}});
+  EXPECT_EQ(m.pairs, 3u);
+  EXPECT_EQ(m.moves, 2u);  // 0->1 (c0->c1), 1->2 (c1->c0); 4->5 stays on c0
+  const auto none = moves_of({{0}, {}}, {{3}, {}});
+  EXPECT_EQ(none.pairs, 0u);
+  EXPECT_DOUBLE_EQ(none.per_acq(), 0.0);
+  EXPECT_EQ(moves_of({}, {}).pairs, 0u);
+}
+
 }  // namespace
 }  // namespace syncscope::suites

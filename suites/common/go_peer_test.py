@@ -89,6 +89,26 @@ class PeerCase(PeerScriptCase):
                               timeout=timeout)
 
 
+def check_lock_moves(test, doc, suite, go_rows):
+    """fairness' Go rows carry lock_moves_per_acq (0..1) and lock_move_pairs
+    where the peer's context says the CPU read was available, and none where
+    it says why not; the other peers record no CPUs."""
+    how = doc["context"].get("fairness_go_lock_moves")
+    if suite != "fairness":
+        test.assertIsNone(how, suite)
+        return
+    test.assertTrue(how.startswith("lock_moves_per_acq: ") or how.startswith("unavailable: "), how)
+    rows = [b for b in doc["benchmarks"] if b["name"] in go_rows]
+    test.assertEqual(len(rows), len(go_rows))
+    for b in rows:
+        if how.startswith("unavailable: "):
+            test.assertNotIn("lock_moves_per_acq", b)
+            continue
+        test.assertGreaterEqual(b["lock_moves_per_acq"], 0, b["name"])
+        test.assertLessEqual(b["lock_moves_per_acq"], 1, b["name"])
+        test.assertGreaterEqual(b["lock_move_pairs"], 1, b["name"])
+
+
 class GoPeerTest(PeerCase):
     def test_bad_usage(self):
         for args in ((), ("pool", self.run_dir, "quick"), ("chan", self.run_dir, "quick", self.build),
@@ -137,6 +157,7 @@ class GoPeerTest(PeerCase):
                 self.assertGreater(b["iterations"], 0, b)
                 self.assertTrue(any(k.endswith("_ns") or k.endswith("_per_op")
                                     or k.endswith("_per_acq") for k in b), b)
+            check_lock_moves(self, doc, s, go)
             if s in HIST:
                 side = read(os.path.join(self.run_dir, HIST[s]))
                 for n in go:
@@ -205,6 +226,7 @@ class PrepareTest(PeerCase):
             self.assertEqual([b["name"] for b in doc["benchmarks"]], cpp + go, s)
             self.assertTrue(doc["context"][s + "_peer_mode"].startswith("served: "), s)
             self.assertIn("GOMAXPROCS=", doc["context"][s + "_peer_go"])
+            check_lock_moves(self, doc, s, go)
             if s in HIST:
                 side = read(os.path.join(self.run_dir, HIST[s]))
                 for n in go:

@@ -6,12 +6,30 @@
 //
 //   repeat until stop:  non-critical work; [t0 = now]; lock; [wait = now - t0]
 //                       order = next_order++   (protected by the lock itself)
-//                       critical work; unlock
+//                       critical work; unlock; [cpu = read_cpu()]
 //
 // Everything a thread records goes into its own preallocated, padded slot:
 // an acquisition count, the global acquisition orders it obtained (up to a
 // fixed capacity), and wait-time histograms. Nothing in the loop locks
 // (other than the lock under test) or allocates.
+//
+// Lock moves: where orders are recorded, each recorded acquisition's CPU
+// too (ThreadRecord::cpus, at the order's index), read right after the
+// unlock — outside the critical section, so the lock's hand-over is not
+// slowed — with cpu_id.h's read_cpu() (LSL of Linux's per-CPU GDT segment
+// on x86-64, the vDSO getcpu's trick; the Go peer reads it with the same
+// instruction). Merged by order number after the run, consecutive
+// acquisitions on different CPUs are the times the lock (its word, and the
+// lines its holders touch) moved between CPUs: fairness_metrics.h's
+// lock_moves, the fairness suite's lock_moves_per_acq. Not recorded when
+// cpu_read_status() says the read is unavailable (RunnerResult::
+// cpus_recorded is then false). The CPU is the one the holder is on after
+// unlocking: a party moved by the OS inside its critical section counts on
+// its new CPU (rare next to a 100 ns section). The read is cheap, not free:
+// cpu_id.h says what it costs and disturbs, and how to run without it
+// (SYNCSCOPE_LOCK_MOVES=off). RunnerConfig::cpu_orders confines it to the
+// run's first acquisitions, so that the rest of the run (most of the
+// throughput, most of the orders the sequence metrics use) goes undisturbed.
 //
 // Per-thread roles (cs_ns, ncs_ns, read fraction) let one runner express the
 // plain hammer, the lockskew scenario (a hog and an occasional victim) and
@@ -49,6 +67,8 @@
 #include <syncscope/wait_group.h>
 
 #include "common/calibrated_work.h"
+#include "common/cpu_id.h"
+#include "common/fairness_metrics.h"
 #include "common/harness.h"
 #include "common/histogram.h"
 
@@ -69,6 +89,9 @@ struct RunnerConfig {
   bool record_order = true;        // keep acquisition orders (fairness)
   bool record_wait = false;        // time each acquisition (starvation)
   size_t order_capacity = 1 << 20; // orders kept per thread (below this bound)
+  size_t cpu_orders = 0;           // > 0: CPUs (lock moves) read only for orders below this
+                                   // (the run's first cpu_orders acquisitions); 0: every order
+                                   // kept (see the banner: the read disturbs)
   int coordinator_rt_priority = 0; // > 0: the coordinator runs SCHED_FIFO from the start signal
                                    // until the threads are joined (above the workers' priority,
                                    // so the stop signal is not delayed by a busy worker)
@@ -81,6 +104,9 @@ struct alignas(128) ThreadRecord {
   uint64_t reads = 0;              // shared acquisitions
   std::vector<uint32_t> orders;    // sized before the run; first n_orders valid
   size_t n_orders = 0;
+  std::vector<uint16_t> cpus;      // cpus[i]: the CPU orders[i]'s acquisition ran on, read
+                                   // after its unlock (kNoCpu: the read failed); sized with
+                                   // orders when RunnerResult::cpus_recorded
   LogLinearHistogram write_wait;   // exclusive acquisitions, ns
   LogLinearHistogram read_wait;    // shared acquisitions, ns
   bool pinned = true;
@@ -95,6 +121,8 @@ struct alignas(128) ThreadRecord {
 struct RunnerResult {
   std::vector<std::unique_ptr<ThreadRecord>> threads;
   uint64_t total_orders = 0;       // acquisitions counted by the lock-protected counter
+  bool cpus_recorded = false;      // ThreadRecord::cpus kept (orders recorded, and
+                                   // cpu_read_status().available)
   size_t order_capacity = 0;
   double elapsed_s = 0;
   int64_t start_steady_ns = 0;     // steady_clock at the start signal (for timelines)
@@ -170,9 +198,13 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
   const int n = static_cast<int>(cfg.roles.size());
   RunnerResult result;
   result.order_capacity = cfg.order_capacity;
+  const bool record_cpu = cfg.record_order && cpu_read_status().available;
+  const uint64_t cpu_orders = cfg.cpu_orders > 0 ? cfg.cpu_orders : UINT64_MAX;
+  result.cpus_recorded = record_cpu;
   for (int i = 0; i < n; ++i) {
     auto r = std::make_unique<ThreadRecord>();
     if (cfg.record_order) r->orders.resize(cfg.order_capacity);
+    if (record_cpu) r->cpus.resize(cfg.order_capacity, kNoCpu);
     result.threads.push_back(std::move(r));
   }
   std::atomic<int> ready{0};
@@ -229,10 +261,13 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
         const uint64_t w = detail::now_ns() - t0;
         (read ? rec.read_wait : rec.write_wait).record(w);
       }
+      bool read_cpu_after = false;
       if (!read) {
         const uint64_t order = next_order++;
-        if (cfg.record_order && order < cfg.order_capacity && rec.n_orders < rec.orders.size())
+        if (cfg.record_order && order < cfg.order_capacity && rec.n_orders < rec.orders.size()) {
           rec.orders[rec.n_orders++] = static_cast<uint32_t>(order);
+          read_cpu_after = record_cpu && order < cpu_orders;
+        }
       }
       if (cfg.goroutines) preempt_point();  // inside the critical section too, as Go's
       rec.sink += cs.run();
@@ -245,6 +280,11 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
         }
       } else {
         lock.unlock();
+      }
+      // Outside the critical section: the CPU this acquisition ran on.
+      if (read_cpu_after) {
+        const int cpu = read_cpu();
+        rec.cpus[rec.n_orders - 1] = cpu < 0 ? kNoCpu : static_cast<uint16_t>(cpu);
       }
       ++rec.acquisitions;
     }
@@ -336,6 +376,44 @@ inline void set_cost_counters(benchmark::State& state, const RunnerResult& r) {
   state.counters["vcsw_per_acq"] = static_cast<double>(v) / n;
   state.counters["ivcsw_per_acq"] = static_cast<double>(iv) / n;
   state.counters["cpus_used"] = r.elapsed_s > 0 ? cpu / r.elapsed_s : 0;
+}
+
+// How often the lock changed CPU (see the banner; fairness_metrics.h's
+// lock_moves), for a run that recorded CPUs:
+//   lock_moves_per_acq  share of consecutive acquisitions k-1, k that ran on
+//                       different CPUs (0..1)
+//   lock_move_pairs     how many such pairs it is over (CPUs are read for
+//                       the run's first cpu_orders acquisitions, within the
+//                       order_capacity whose orders are kept)
+// Nothing when the run recorded no CPUs (lock_moves_context() says why).
+inline void set_lock_move_counters(benchmark::State& state, const RunnerResult& r) {
+  if (!r.cpus_recorded) return;
+  std::vector<const std::vector<uint32_t>*> orders;
+  std::vector<const std::vector<uint16_t>*> cpus;
+  std::vector<size_t> lengths;
+  for (const auto& t : r.threads) {
+    orders.push_back(&t->orders);
+    cpus.push_back(&t->cpus);
+    lengths.push_back(t->n_orders);
+  }
+  const LockMoves m = lock_moves(orders, cpus, lengths);
+  state.counters["lock_moves_per_acq"] = m.per_acq();
+  state.counters["lock_move_pairs"] = static_cast<double>(m.pairs);
+}
+
+// The context string of the lock_moves key: how the counter is measured,
+// or why it is absent.
+inline std::string lock_moves_context() {
+  const CpuReadStatus& s = cpu_read_status();
+  if (!s.available)
+    return std::string("unavailable: no lock_moves_per_acq (") + s.reason + ")";
+  return std::string("lock_moves_per_acq: share of consecutive acquisitions (by the "
+                     "lock-protected order) whose CPUs differ, over lock_move_pairs pairs; "
+                     "each recorded acquisition's CPU read right after its unlock with ") +
+         kCpuReadMethod + ", checked against sched_getcpu() on " +
+         std::to_string(s.cpus_checked) + " CPU(s) at start-up; one read takes " +
+         std::to_string(static_cast<int>(s.read_ns + 0.5)) + " ns here (" + kCpuReadEnv +
+         "=off: no read, no counter)";
 }
 
 // The runtime's counters of a goroutine run, per acquisition (every party's

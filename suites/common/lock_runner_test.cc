@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -169,7 +170,9 @@ TEST(LockRunner, CountsEachThreadsCpuTimeAndContextSwitches) {
       EXPECT_GE(t->ivcsw, 0);
       const auto acq = static_cast<int64_t>(t->acquisitions);
       EXPECT_GE(t->vcsw + t->ivcsw, acq - acq / 100) << t->vcsw << " + " << t->ivcsw;
-      if (t->acquisitions > 0) EXPECT_GT(t->cpu_s, 0.0);  // it ran 4 us of work each time
+      if (t->acquisitions > 0) {
+        EXPECT_GT(t->cpu_s, 0.0);  // it ran 4 us of work each time
+      }
     }
   }
   EXPECT_TRUE(everyone_acquired);
@@ -227,6 +230,65 @@ TEST(LockRunner, GoroutinePartiesTakeTurnsOnOneP) {
   set_gomaxprocs(before);
   EXPECT_TRUE(everyone_acquired) << "a party never ran on the one P";
   EXPECT_GT(g1.preemptions, g0.preemptions);
+}
+
+// Lock moves: with orders recorded, each recorded acquisition's CPU is kept
+// at its order's index (read after the unlock). Pinned threads can only
+// have run on their own PU, so every CPU recorded must be it, and the
+// counters say how often the lock changed CPU.
+TEST(LockRunner, RecordsEachAcquisitionsCpuBesideItsOrder) {
+  std::vector<ThreadRole> roles(std::min(2, usable_pus()),
+                                ThreadRole{100, 100, WorkDist::kFixed, 0, -1, 0});
+  ASSERT_TRUE(place_roles(hw::Policy::kCompact, roles).honoured);
+  RunnerConfig cfg{roles, 0.02, /*record_order=*/true, false, 1 << 12};
+  std::mutex m;
+  RunnerResult r = run_lock(m, cfg);
+  ASSERT_TRUE(r.pinned);
+  ASSERT_EQ(r.cpus_recorded, cpu_read_status().available) << cpu_read_status().reason;
+  if (!r.cpus_recorded) return;  // nothing kept: the suites then omit the counter
+  uint64_t recorded = 0;
+  for (size_t t = 0; t < r.threads.size(); ++t) {
+    const ThreadRecord& rec = *r.threads[t];
+    ASSERT_EQ(rec.cpus.size(), rec.orders.size());
+    for (size_t i = 0; i < rec.n_orders; ++i)
+      ASSERT_EQ(rec.cpus[i], static_cast<uint16_t>(roles[t].pu)) << "thread " << t << " acq " << i;
+    recorded += rec.n_orders;
+  }
+  EXPECT_GT(recorded, 0u);
+  std::vector<const std::vector<uint32_t>*> orders;
+  std::vector<const std::vector<uint16_t>*> cpus;
+  std::vector<size_t> lengths;
+  for (auto& t : r.threads) {
+    orders.push_back(&t->orders);
+    cpus.push_back(&t->cpus);
+    lengths.push_back(t->n_orders);
+  }
+  const LockMoves mv = lock_moves(orders, cpus, lengths);
+  EXPECT_GT(mv.pairs, 0u);
+  EXPECT_LE(mv.moves, mv.pairs);
+  if (roles.size() == 1) {
+    EXPECT_EQ(mv.moves, 0u);
+  }
+
+  // cpu_orders: CPUs read for the first orders only.
+  RunnerConfig first = cfg;
+  first.cpu_orders = 64;
+  RunnerResult w = run_lock(m, first);
+  ASSERT_TRUE(w.cpus_recorded);
+  size_t with_cpu = 0;
+  for (size_t t = 0; t < w.threads.size(); ++t) {
+    const ThreadRecord& rec = *w.threads[t];
+    for (size_t i = 0; i < rec.n_orders; ++i) {
+      EXPECT_EQ(rec.cpus[i] != kNoCpu, rec.orders[i] < 64) << "order " << rec.orders[i];
+      with_cpu += rec.cpus[i] != kNoCpu;
+    }
+  }
+  EXPECT_EQ(with_cpu, std::min<uint64_t>(64, w.total_orders));
+
+  // No orders, no CPUs.
+  RunnerResult plain = run_lock(m, RunnerConfig{roles, 0.01, false, false, 0});
+  EXPECT_FALSE(plain.cpus_recorded);
+  for (auto& t : plain.threads) EXPECT_TRUE(t->cpus.empty());
 }
 
 }  // namespace

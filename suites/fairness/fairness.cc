@@ -14,6 +14,16 @@
 //   (starvation-mode entries + exits). Instrumented runs also write their
 //   mode-switch timeline to fairness_timeline.json. Goroutine rows also
 //   g_local_yields_per_acq (lock_runner.h, set_goroutine_counters).
+//   Every row (threads, goroutines, and the Go peer's) also
+//   lock_moves_per_acq: the share of consecutive acquisitions that ran on
+//   different CPUs — how often the lock word and its holder's lines were
+//   dragged across — and lock_move_pairs, the pairs it is over (the
+//   run's first kLockMoveOrders acquisitions: the read disturbs)
+//   (lock_runner.h's banner: each acquisition's CPU read right after its
+//   unlock with LSL of Linux's per-CPU GDT segment, the vDSO getcpu's
+//   trick; the Go peer uses the same instruction). Absent when that read
+//   is unavailable; the context key lock_moves says how it was measured or
+//   why not (the peer's: fairness_go_lock_moves).
 // Family: fairness/lock:L/model:goroutine/threads:T/placement:none/...
 //   the Go designs (GoMutex2008 ... GoMutex) with every party a goroutine on
 //   syncscope's runtime (the threading-model axis, issue 11; lock_runner.h):
@@ -46,6 +56,12 @@
 
 namespace syncscope::suites {
 namespace {
+
+// Lock moves are counted over the run's first kLockMoveOrders acquisitions
+// (lock_runner.h: the CPU read disturbs the lock's dynamics where it runs;
+// the Go peer counts over as many, go/main.go's lockMoveOrders). At 4-6 M
+// acquisitions/s that is the first ~25 ms of a full-profile run.
+constexpr size_t kLockMoveOrders = size_t{1} << 17;
 
 struct WorkConfig {
   double cs_ns;
@@ -92,6 +108,7 @@ void BM_Fairness(benchmark::State& state, const std::string& name, int threads, 
   cfg.duration_s = options().profile == Profile::kFull ? 1.0 : 0.1;
   cfg.record_order = true;
   cfg.order_capacity = std::max<size_t>(1 << 16, (size_t{1} << 22) / static_cast<size_t>(threads));
+  cfg.cpu_orders = kLockMoveOrders;
   RunnerResult r;
   nlohmann::json timeline;
   [[maybe_unused]] GoMutexStats stats{};
@@ -139,6 +156,7 @@ void BM_Fairness(benchmark::State& state, const std::string& name, int threads, 
   state.counters["jain_index"] = cf.jain_index;
   set_cost_counters(state, r);
   set_goroutine_counters(state, r);
+  set_lock_move_counters(state, r);
   state.counters["cv"] = cf.cv;
   state.counters["min_max_ratio"] = cf.min_max_ratio;
   state.counters["barging_share"] = sf.barging_share;
@@ -251,6 +269,7 @@ void register_all() {
           "fairness_gomaxprocs1: the Go designs on goroutines and Go's sync.Mutex with one P "
           "(GOMAXPROCS=1 for the run), at the sweep's largest thread count" +
           std::string(gomaxprocs() > 1 ? "" : " (not run: GOMAXPROCS is 1 already)"));
+  benchmark::AddCustomContext("lock_moves", lock_moves_context());
   for_each_lock(MutexLocks{}, []<class E>() { register_lock<E>(); });
   for_each_lock(InstrumentedLocks{}, []<class E>() { register_lock<E>(); });
 }

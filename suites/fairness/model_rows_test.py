@@ -2,9 +2,10 @@
 (SYNCSCOPE_FAIRNESS_BIN) runs GoMutex on threads and on goroutines
 (model:goroutine) at 2 threads, and its JSON must name them as fairness.cc
 says, with the same counters, the goroutine label, gomaxprocs and the
-runtime's hand-off yields per acquisition (goroutine rows only), and the
-lock registry (the Go peer's locks included) in the context. Nothing here
-looks at a timing."""
+runtime's hand-off yields per acquisition (goroutine rows only), the lock
+moves per acquisition (every row, 0..1, where the context key lock_moves
+says the CPU read is available), and the lock registry (the Go peer's locks
+included) in the context. Nothing here looks at a timing."""
 
 import os
 import sys
@@ -45,6 +46,21 @@ class ModelRowsTest(SuiteRun):
                 self.assertGreaterEqual(b["g_local_yields_per_acq"], 0, name)
                 self.assertLessEqual(b["g_local_yields_per_acq"], 1, name)
         self.assertIn("mode_switches", self.rows[CASES[2]])
+
+    def test_lock_moves_on_every_row_or_why_not(self):
+        how = self.doc["context"]["lock_moves"]
+        available = how.startswith("lock_moves_per_acq: ")
+        self.assertTrue(available or how.startswith("unavailable: "), how)
+        for name, b in self.rows.items():
+            self.assertEqual("lock_moves_per_acq" in b, available, (name, how))
+            self.assertEqual("lock_move_pairs" in b, available, (name, how))
+            if available:
+                self.assertGreaterEqual(b["lock_moves_per_acq"], 0, name)
+                self.assertLessEqual(b["lock_moves_per_acq"], 1, name)
+                # Pairs of consecutive recorded orders: at most one fewer
+                # than the acquisitions.
+                self.assertGreaterEqual(b["lock_move_pairs"], 1, name)
+                self.assertLess(b["lock_move_pairs"], b["acq_t0"] + b["acq_t1"], name)
 
     def test_context_has_the_models_and_the_peer_locks(self):
         ctx = self.doc["context"]

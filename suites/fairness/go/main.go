@@ -22,6 +22,10 @@
 // Every case fairness_gomaxprocs1/lock:GoMutex/model:goroutine/... (GoMutex
 // on goroutines with one P) is run as fairness_gomaxprocs1/lock:go_sync_mutex/...
 // with runtime.GOMAXPROCS(1) for the case, then the P's it had.
+// Its rows carry the C++ rows' counters, lock_moves_per_acq and
+// lock_move_pairs included (measured with the same CPU read: lockpeer's
+// cpuid_linux_amd64.go; the context key fairness_go_lock_moves says how,
+// or why they are absent).
 package main
 
 import (
@@ -53,9 +57,17 @@ func main() {
 				"fairness_peer_go": fmt.Sprintf("%s; %d cases of lock:%s (threads, placement none); sync.Mutex, goroutines unpinned",
 					gbench.RuntimeContext(), n, refLock),
 				"fairness_go_profile": p.Profile.Name,
+				// How lock_moves_per_acq was measured on Go's side, or why not
+				// (the C++ side's is the context key lock_moves).
+				"fairness_go_lock_moves": lockpeer.LockMovesContext(),
 			}
 		})
 }
+
+// lockMoveOrders: lock moves are counted over the run's first
+// lockMoveOrders acquisitions, as fairness.cc's kLockMoveOrders (the CPU
+// read disturbs where it runs; suites/common/cpu_id.h).
+const lockMoveOrders = 1 << 17
 
 // spec is one fairness case.
 type spec struct {
@@ -128,7 +140,7 @@ func run(s spec, prof gbench.Profile) gbench.Result {
 	}
 	var mu sync.Mutex
 	r := lockpeer.Run(&mu, lockpeer.Config{Roles: roles, DurationS: duration, RecordOrder: true,
-		OrderCapacity: capacity})
+		OrderCapacity: capacity, CPUOrders: lockMoveOrders})
 	counts := make([]uint64, len(r.Records))
 	var total uint64
 	k := map[string]float64{}
@@ -150,6 +162,7 @@ func run(s spec, prof gbench.Profile) gbench.Result {
 	k["seq_len"] = float64(len(seq))
 	k["gomaxprocs"] = float64(runtime.GOMAXPROCS(0))
 	lockpeer.CostCounters(r, k)
+	lockpeer.LockMoveCounters(r, k)
 	cpu := 0.0
 	for _, rec := range r.Records {
 		cpu += rec.CPUS

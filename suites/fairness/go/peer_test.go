@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"syncscope/gbench"
+	"syncscope/lockpeer"
 )
 
 // Only lock:GoMutex's thread rows are replayed, once per case, as
@@ -42,6 +43,14 @@ func TestCasesReplayGoMutexThreadRows(t *testing.T) {
 	}
 	if r.Counters["acq_per_s"] <= 0 || r.Counters["jain_index"] <= 0 || r.Counters["jain_index"] > 1 {
 		t.Errorf("counters %v", r.Counters)
+	}
+	// The lock moves, where the CPU read is available (lockpeer says why not).
+	v, ok := r.Counters["lock_moves_per_acq"]
+	if ok != lockpeer.CPURead().Available {
+		t.Errorf("lock_moves_per_acq present %v, CPU read %+v", ok, lockpeer.CPURead())
+	}
+	if ok && (v < 0 || v > 1 || r.Counters["lock_move_pairs"] < 1) {
+		t.Errorf("lock_moves_per_acq %g over %g pairs", v, r.Counters["lock_move_pairs"])
 	}
 }
 

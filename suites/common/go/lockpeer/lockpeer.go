@@ -15,13 +15,29 @@
 // placement:none rows. Cost: the process's CPU time and context switches
 // (getrusage RUSAGE_SELF) over the run, spread evenly over the records,
 // as lock_runner.h does for goroutines.
+//
+// Lock moves (lock_runner.h's banner): with orders recorded, each recorded
+// acquisition's CPU too (Record.OrderCPUs, beside Record.Orders), read right
+// after the Unlock — outside the critical section — with ReadCPU: LSL of
+// Linux's per-CPU GDT segment, the instruction the C++ side uses
+// (cpuid_linux_amd64.go; the trick of the vDSO's getcpu, Linux's
+// arch/x86/include/asm/segment.h vdso_read_cpunode). LockMoves merges them
+// by order and counts consecutive acquisitions on different CPUs: how often
+// Go's scheduler moved the lock (and its holder's lines) between CPUs.
+// Not recorded when CPURead() says the read is unavailable (other
+// platforms, a read that disagrees with the kernel's getcpu, or
+// SYNCSCOPE_LOCK_MOVES=off). The read is cheap, not free: what it costs and
+// disturbs is in suites/common/cpu_id.h; Config.CPUOrders confines it to
+// the run's first acquisitions, as the C++ runner's cpu_orders does.
 package lockpeer
 
 import (
 	"math"
 	"math/rand"
+	"os"
 	"runtime"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -91,12 +107,50 @@ type Config struct {
 	RecordOrder   bool // keep acquisition orders (fairness)
 	RecordWait    bool // time each acquisition (starvation)
 	OrderCapacity int  // orders kept per goroutine
+	CPUOrders     int  // > 0: CPUs (lock moves) read only for orders below this; 0: every order kept
+}
+
+// NoCPU marks a CPU that was not read (kNoCpu of fairness_metrics.h).
+const NoCPU = math.MaxUint16
+
+// CPUReadStatus: whether ReadCPU can be trusted here (checked once).
+type CPUReadStatus struct {
+	Available   bool
+	CPUsChecked int     // CPUs ReadCPU was checked on
+	ReadNs      float64 // what one ReadCPU takes here (timed; available only)
+	Reason      string  // why not available
+}
+
+var (
+	cpuReadOnce   sync.Once
+	cpuReadStatus CPUReadStatus
+)
+
+// CPUReadEnv turns the CPU read off when set to "off" (kCpuReadEnv of
+// cpu_id.h: the suite's child peer inherits it), to measure its cost.
+const CPUReadEnv = "SYNCSCOPE_LOCK_MOVES"
+
+// CPURead is the start-up check of ReadCPU (cpuid_*.go), made once.
+func CPURead() CPUReadStatus {
+	cpuReadOnce.Do(func() { cpuReadStatus = checkCPUReadUnlessOff() })
+	return cpuReadStatus
+}
+
+func checkCPUReadUnlessOff() CPUReadStatus {
+	if os.Getenv(CPUReadEnv) == "off" {
+		return CPUReadStatus{Reason: "turned off by " + CPUReadEnv + "=off"}
+	}
+	return checkCPURead()
 }
 
 // Record is what one goroutine did.
 type Record struct {
 	Acquisitions, Reads uint64
 	Orders              []uint32
+	// OrderCPUs[i]: the CPU of Orders[i]'s acquisition, read after its Unlock
+	// (NoCPU: the read failed); kept when Result.CPUsRecorded, for the
+	// orders below Config.CPUOrders (a prefix of Orders).
+	OrderCPUs           []uint16
 	WriteWait, ReadWait *hist.Histogram
 	CPUS                float64
 	Vcsw, Ivcsw         float64
@@ -106,9 +160,10 @@ type Record struct {
 
 // Result is one run.
 type Result struct {
-	Records    []*Record
-	TotalOrder uint64 // the lock-protected counter
-	ElapsedS   float64
+	Records      []*Record
+	TotalOrder   uint64 // the lock-protected counter
+	ElapsedS     float64
+	CPUsRecorded bool // Record.OrderCPUs kept (orders recorded and CPURead().Available)
 }
 
 func rusage() (cpu, v, iv float64) {
@@ -122,11 +177,19 @@ func rusage() (cpu, v, iv float64) {
 func Run(lock Locker, cfg Config) Result {
 	n := len(cfg.Roles)
 	rw, _ := lock.(RWLocker)
+	recordCPU := cfg.RecordOrder && CPURead().Available
 	recs := make([]*Record, n)
 	for i := range recs {
 		recs[i] = &Record{WriteWait: hist.New(), ReadWait: hist.New()}
 		if cfg.RecordOrder {
 			recs[i].Orders = make([]uint32, 0, cfg.OrderCapacity)
+		}
+		if recordCPU {
+			n := cfg.OrderCapacity
+			if cfg.CPUOrders > 0 && cfg.CPUOrders < n {
+				n = cfg.CPUOrders
+			}
+			recs[i].OrderCPUs = make([]uint16, 0, n)
 		}
 	}
 	var ready, gate, stop int32
@@ -173,11 +236,13 @@ func Run(lock Locker, cfg Config) Result {
 						rec.WriteWait.Record(w)
 					}
 				}
+				readCPUAfter := false
 				if !read {
 					order := nextOrder
 					nextOrder++
 					if cfg.RecordOrder && len(rec.Orders) < cap(rec.Orders) && order < uint64(cfg.OrderCapacity) {
 						rec.Orders = append(rec.Orders, uint32(order))
+						readCPUAfter = recordCPU && (cfg.CPUOrders <= 0 || order < uint64(cfg.CPUOrders))
 					}
 				}
 				rec.sink += cs.run()
@@ -186,6 +251,15 @@ func Run(lock Locker, cfg Config) Result {
 					rec.Reads++
 				} else {
 					lock.Unlock()
+				}
+				// Outside the critical section: the CPU this acquisition ran on
+				// (preallocated: the append never allocates).
+				if readCPUAfter {
+					cpu := uint16(NoCPU)
+					if c := ReadCPU(); c >= 0 {
+						cpu = uint16(c)
+					}
+					rec.OrderCPUs = append(rec.OrderCPUs, cpu)
 				}
 				rec.Acquisitions++
 			}
@@ -207,7 +281,7 @@ func Run(lock Locker, cfg Config) Result {
 		r.Vcsw = (v1 - v0) / float64(n)
 		r.Ivcsw = (iv1 - iv0) / float64(n)
 	}
-	return Result{Records: recs, TotalOrder: nextOrder, ElapsedS: elapsed}
+	return Result{Records: recs, TotalOrder: nextOrder, ElapsedS: elapsed, CPUsRecorded: recordCPU}
 }
 
 // CostCounters: set_cost_counters of lock_runner.h.
@@ -290,6 +364,69 @@ func MergeOrders(recs []*Record) []uint16 {
 		k++
 	}
 	return seq[:k]
+}
+
+// LockMoves (lock_moves of fairness_metrics.h): merged by order number,
+// over every pair of consecutive orders k-1, k both recorded with a CPU
+// (not NoCPU), how many pairs there are and how many ran on different CPUs.
+func LockMoves(recs []*Record) (moves, pairs uint64) {
+	size := 0
+	for _, r := range recs {
+		for _, o := range r.Orders {
+			if int(o)+1 > size {
+				size = int(o) + 1
+			}
+		}
+	}
+	cpuOf := make([]uint16, size)
+	for i := range cpuOf {
+		cpuOf[i] = NoCPU
+	}
+	for _, r := range recs {
+		for i, o := range r.Orders {
+			if i < len(r.OrderCPUs) {
+				cpuOf[o] = r.OrderCPUs[i]
+			}
+		}
+	}
+	for k := 1; k < len(cpuOf); k++ {
+		if cpuOf[k-1] == NoCPU || cpuOf[k] == NoCPU {
+			continue
+		}
+		pairs++
+		if cpuOf[k-1] != cpuOf[k] {
+			moves++
+		}
+	}
+	return moves, pairs
+}
+
+// LockMoveCounters: set_lock_move_counters of lock_runner.h
+// (lock_moves_per_acq, lock_move_pairs); nothing when no CPUs were recorded.
+func LockMoveCounters(r Result, k map[string]float64) {
+	if !r.CPUsRecorded {
+		return
+	}
+	moves, pairs := LockMoves(r.Records)
+	k["lock_moves_per_acq"] = 0
+	if pairs > 0 {
+		k["lock_moves_per_acq"] = float64(moves) / float64(pairs)
+	}
+	k["lock_move_pairs"] = float64(pairs)
+}
+
+// LockMovesContext: lock_moves_context of lock_runner.h, for the peer's
+// context — how lock_moves_per_acq is measured, or why it is absent.
+func LockMovesContext() string {
+	s := CPURead()
+	if !s.Available {
+		return "unavailable: no lock_moves_per_acq (" + s.Reason + ")"
+	}
+	return "lock_moves_per_acq: share of consecutive acquisitions (by the lock-protected order) " +
+		"whose CPUs differ, over lock_move_pairs pairs; each recorded acquisition's CPU read right " +
+		"after its Unlock with " + CPUReadMethod + ", checked against getcpu on " +
+		strconv.Itoa(s.CPUsChecked) + " CPU(s) at start-up; one read takes " +
+		strconv.Itoa(int(s.ReadNs+0.5)) + " ns here (" + CPUReadEnv + "=off: no read, no counter)"
 }
 
 // SequenceFairness: barging share, LWSS and MTTR of an acquisition sequence.
