@@ -808,8 +808,9 @@ def _ratio(a, b):
 def one_proc_table(suite, rows, reg):
     """The one-P rows (fairness_gomaxprocs1) beside the same lock, threads
     and workload at placement none in the fairness family (N P's): acq/s,
-    Jain, and acq/s over go_sync_mutex's at the same P count. None without
-    one-P rows."""
+    Jain, acq/s over go_sync_mutex's at the same P count, and how often the
+    lock changed CPU (lock_moves_per_acq, "—" where not measured). None
+    without one-P rows."""
     one = rows_of(suite, ONE_PROC)
     if not one:
         return None
@@ -834,13 +835,16 @@ def one_proc_table(suite, rows, reg):
                             fmt_num(val(r1, "acq_per_s")), _f3(val(r1, "jain_index")),
                             _ratio(val(r1, "acq_per_s"), val(g1, "acq_per_s")),
                             fmt_num(val(rn, "acq_per_s")), _f3(val(rn, "jain_index")),
-                            _ratio(val(rn, "acq_per_s"), val(gn, "acq_per_s"))])
+                            _ratio(val(rn, "acq_per_s"), val(gn, "acq_per_s")),
+                            _f3(val(r1, "lock_moves_per_acq")),
+                            _f3(val(rn, "lock_moves_per_acq"))])
     n = "/".join(str(p) for p in procs) or "N"
     return Table("The Go designs on goroutines and Go's sync.Mutex with one P and with %s "
                  "(GOMAXPROCS; placement none, medians over repetitions; ÷ Go: acq/s over "
                  "%s's at the same GOMAXPROCS)" % (n, GO_PEER_LOCK),
                  ["lock", "threads", "workload", "acq/s, 1 P", "Jain, 1 P", "÷ Go, 1 P",
-                  "acq/s, %s P" % n, "Jain, %s P" % n, "÷ Go, %s P" % n], trs)
+                  "acq/s, %s P" % n, "Jain, %s P" % n, "÷ Go, %s P" % n,
+                  "lock moves/acq, 1 P", "lock moves/acq, %s P" % n], trs)
 
 
 def summary_rows(run_dir, suite_data, context):

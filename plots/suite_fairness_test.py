@@ -214,6 +214,8 @@ class ModelAxisTest(fx.FigureCase):
         n_ratio = gor.counters["acq_per_s"] / go.counters["acq_per_s"]
         self.assertEqual(row[8], "%.2f" % n_ratio)
         self.assertEqual(table.rows[1][5], "1.00")
+        self.assertEqual(len(row), len(table.columns))
+        self.assertEqual(row[9:], ["—", "—"])   # no lock_moves_per_acq in these rows
         # Without one-P rows: no such table.
         s = fx.lock_suite_from("fairness", specs, self.dir)
         self.assertFalse(any("one P" in t.title for t in sf.summary_rows(self.dir, s, {})))
