@@ -262,9 +262,10 @@ void register_all() {
       "thread: every party a std::thread (names without a model segment); goroutine "
       "(model:goroutine, the Go designs): every party a goroutine on syncscope's runtime, "
       "GOMAXPROCS=" + std::to_string(gomaxprocs()) +
-          ", unpinned, no asynchronous preemption (a goroutine keeps its P until it parks or "
-          "yields; GoMutex's slow path yields after a 10 ms time slice, as Go's sysmon "
-          "preempts); "
+          ", unpinned, no asynchronous preemption: a safe point before each piece of work in "
+          "the parties' loop (as the Go peer's loop has one in each call of its work "
+          "function), where the runtime's monitor preempts a party after a 10 ms slice, as "
+          "Go's sysmon does, and GoMutex's slow path yields after its time slice; "
           "lock:go_sync_mutex: Go's sync.Mutex with goroutines (peer.sh); family "
           "fairness_gomaxprocs1: the Go designs on goroutines and Go's sync.Mutex with one P "
           "(GOMAXPROCS=1 for the run), at the sweep's largest thread count" +

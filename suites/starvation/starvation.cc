@@ -266,8 +266,10 @@ void register_all() {
       "thread: every party a std::thread (names without a model segment); goroutine "
       "(model:goroutine, the Go designs): every party a goroutine on syncscope's runtime, "
       "GOMAXPROCS=" + std::to_string(gomaxprocs()) +
-          ", unpinned, never real-time, no asynchronous preemption (GoMutex's slow path "
-          "yields after a 10 ms time slice, as Go's sysmon preempts); lock:go_sync_mutex / "
+          ", unpinned, never real-time, no asynchronous preemption (a safe point before each "
+          "piece of work in the parties' loop, as the Go peer's work function has one, where "
+          "the runtime's monitor preempts a party after a 10 ms slice; GoMutex's slow path "
+          "yields after its time slice, as Go's sysmon preempts); lock:go_sync_mutex / "
           "go_sync_rwmutex: Go's sync.Mutex / sync.RWMutex with goroutines (peer.sh)");
   for_each_lock(MutexLocks{}, []<class E>() { register_mutex<E>(); });
   for_each_lock(SharedLocks{}, []<class E>() { register_shared<E>(); });
