@@ -224,32 +224,25 @@ void register_lock() {
       }
     }
     if (!is_go_design(Entry::kName)) continue;
-    for (int t : thread_sweep(max_threads)) {
+    // The goroutine rows: every thread count with the runtime's P's, and
+    // (one_p) the largest with one P, in the family fairness_gomaxprocs1.
+    auto add_goroutine_row = [&w](const char* family, int t, bool one_p) {
       std::string name =
-          bench_name("fairness", {{"lock", Entry::kName},
-                                  {"model", "goroutine"},
-                                  {"threads", std::to_string(t)},
-                                  {"placement", "none"},
-                                  {"cs_ns", std::to_string(static_cast<int>(w.cs_ns))},
-                                  {"ncs_ns", std::to_string(static_cast<int>(w.ncs_ns))},
-                                  {"dist", work_dist_name(w.dist)}});
+          bench_name(family, {{"lock", Entry::kName},
+                              {"model", "goroutine"},
+                              {"threads", std::to_string(t)},
+                              {"placement", "none"},
+                              {"cs_ns", std::to_string(static_cast<int>(w.cs_ns))},
+                              {"ncs_ns", std::to_string(static_cast<int>(w.ncs_ns))},
+                              {"dist", work_dist_name(w.dist)}});
       benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& st) {
-        BM_Fairness<Entry>(st, name, t, hw::Policy::kNone, w, true);
+        BM_Fairness<Entry>(st, name, t, hw::Policy::kNone, w, true, one_p);
       })->UseManualTime();
-    }
+    };
+    for (int t : thread_sweep(max_threads)) add_goroutine_row("fairness", t, false);
     const int t1 = thread_sweep(max_threads).back();
     if (gomaxprocs() < 2 || t1 < 2 || is_instrumented(Entry::kName)) continue;
-    std::string name1 =
-        bench_name("fairness_gomaxprocs1", {{"lock", Entry::kName},
-                                            {"model", "goroutine"},
-                                            {"threads", std::to_string(t1)},
-                                            {"placement", "none"},
-                                            {"cs_ns", std::to_string(static_cast<int>(w.cs_ns))},
-                                            {"ncs_ns", std::to_string(static_cast<int>(w.ncs_ns))},
-                                            {"dist", work_dist_name(w.dist)}});
-    benchmark::RegisterBenchmark(name1.c_str(), [=](benchmark::State& st) {
-      BM_Fairness<Entry>(st, name1, t1, hw::Policy::kNone, w, true, true);
-    })->UseManualTime();
+    add_goroutine_row("fairness_gomaxprocs1", t1, true);
   }
 }
 
