@@ -52,13 +52,7 @@ trap 'exit 143' TERM
 trap 'exit 129' HUP
 
 if [ "${1:-}" = --prepare ]; then
-  peer_prepare_args channels "${@:2}"
-  if ! command -v go >/dev/null 2>&1; then
-    echo "channels prepare: no 'go' on PATH: no Go peer (./run.sh setup installs golang-go)" >&2
-    exit 0
-  fi
-  peer_build_module channels "$build"
-  peer_serve_line channels "$bin" "$run" "$profile" yes
+  peer_prepare_module channels yes "${@:2}"
   exit 0
 fi
 

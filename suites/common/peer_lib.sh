@@ -103,3 +103,20 @@ peer_build_module() {
   (cd "$src" && setpriv --pdeathsig KILL -- go build -o "$out/${suite}_go" .)
   bin="$out/${suite}_go"
 }
+
+# peer_prepare_module SUITE HIST RUN_TMP_DIR PROFILE BUILD_DIR: a Go module
+# peer's whole prepare step (peer.sh --prepare): checks the arguments, and
+# without `go` says so on stderr and prints nothing (the suite runs
+# unpaired, peer.sh records why); otherwise builds the module and prints
+# the served line (HIST as peer_serve_line's).
+peer_prepare_module() {
+  local suite="$1" hist="$2"
+  shift 2
+  peer_prepare_args "$suite" "$@"
+  if ! command -v go >/dev/null 2>&1; then
+    echo "$suite prepare: no 'go' on PATH: no Go peer (./run.sh setup installs golang-go)" >&2
+    return 0
+  fi
+  peer_build_module "$suite" "$build"
+  peer_serve_line "$suite" "$bin" "$run" "$profile" "$hist"
+}

@@ -38,13 +38,7 @@ trap 'exit 143' TERM
 trap 'exit 129' HUP
 
 if [ "${1:-}" = --prepare ]; then
-  peer_prepare_args goroutines "${@:2}"
-  if ! command -v go >/dev/null 2>&1; then
-    echo "goroutines prepare: no 'go' on PATH: no Go peer (./run.sh setup installs golang-go)" >&2
-    exit 0
-  fi
-  peer_build_module goroutines "$build"
-  peer_serve_line goroutines "$bin" "$run" "$profile" no
+  peer_prepare_module goroutines no "${@:2}"
   exit 0
 fi
 
