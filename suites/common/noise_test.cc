@@ -139,18 +139,33 @@ double counter(const benchmark::BenchmarkReporter::Run& r, const char* k) {
   return it == r.counters.end() ? -12345.0 : it->second.value;
 }
 
+// A NoiseWindowReporter over a CaptureReporter whose sampler hands out
+// `script` in order (next: how many it handed out), its first window
+// starting at `start`.
+struct Scripted {
+  std::vector<NoiseSample> script;
+  size_t next = 0;
+  CaptureReporter* inner = nullptr;
+  std::unique_ptr<NoiseWindowReporter> rep;
+  Scripted(std::vector<NoiseSample> samples, const NoiseSample& start)
+      : script(std::move(samples)) {
+    auto capture = std::make_unique<CaptureReporter>();
+    inner = capture.get();
+    rep = std::make_unique<NoiseWindowReporter>(
+        std::move(capture), [this] { return script.at(next++); }, start);
+  }
+};
+
 TEST(NoiseWindowReporterTest, OneWindowPerBenchmarkOnEveryRowAndTheWindowsTile) {
   // Samples the scripted sampler hands out: the end of benchmark a's window
   // (1 s after the start, 0.1 s of foreign CPU: quiet), then b's (2 s later,
   // 1.6 s foreign: 0.8 CPUs, disturbed), then c's (quiet).
   // Then e, whose runs errored (its window closes, nobody gets it).
-  std::vector<NoiseSample> script = {at(101, 1000.5, 10.4), at(103, 1002.9, 11.2),
-                                     at(104, 1003.5, 11.7), at(104.1, 1003.7, 11.7)};
-  size_t next = 0;
-  auto capture = std::make_unique<CaptureReporter>();
-  CaptureReporter* inner = capture.get();
-  NoiseWindowReporter rep(
-      std::move(capture), [&] { return script.at(next++); }, at(100, 1000, 10));
+  Scripted sc({at(101, 1000.5, 10.4), at(103, 1002.9, 11.2), at(104, 1003.5, 11.7),
+               at(104.1, 1003.7, 11.7)},
+              at(100, 1000, 10));
+  CaptureReporter* inner = sc.inner;
+  NoiseWindowReporter& rep = *sc.rep;
   using Runs = std::vector<benchmark::BenchmarkReporter::Run>;
   rep.ReportRuns(Runs{run_of("a", false), run_of("a", false)});
   rep.ReportRuns(Runs{run_of("a", true, "mean"), run_of("a", true, "median")});
@@ -161,7 +176,7 @@ TEST(NoiseWindowReporterTest, OneWindowPerBenchmarkOnEveryRowAndTheWindowsTile) 
   errored[0].error_occurred = true;
   errored[0].error_message = "placement smt not honoured";
   rep.ReportRuns(errored);
-  EXPECT_EQ(next, 4u);  // one sample per benchmark, none for the aggregates' call
+  EXPECT_EQ(sc.next, 4u);  // one sample per benchmark, none for the aggregates' call
   ASSERT_EQ(inner->calls.size(), 6u);
   EXPECT_EQ(counter(inner->calls[5].front(), "noise_window_start_s"), -12345.0);  // none
   EXPECT_EQ(rep.windows(), 3);
@@ -199,11 +214,9 @@ TEST(NoiseWindowReporterTest, TheMachineStateAtBothEndsOfEachWindowWhenProbed) {
   NoiseSample start = at(100, 1000, 10), a_end = at(101, 1000.5, 10.4), b_end = at(102, 1001, 10.8);
   start.line_handoff_ns = 30;
   a_end.line_handoff_ns = 220;
-  std::vector<NoiseSample> script = {a_end, b_end};
-  size_t next = 0;
-  auto capture = std::make_unique<CaptureReporter>();
-  CaptureReporter* inner = capture.get();
-  NoiseWindowReporter rep(std::move(capture), [&] { return script.at(next++); }, start);
+  Scripted sc({a_end, b_end}, start);
+  CaptureReporter* inner = sc.inner;
+  NoiseWindowReporter& rep = *sc.rep;
   using Runs = std::vector<benchmark::BenchmarkReporter::Run>;
   rep.ReportRuns(Runs{run_of("a", false)});
   rep.ReportRuns(Runs{run_of("b", false)});
@@ -223,14 +236,11 @@ TEST(NoiseWindowReporterTest, AfterBenchmarkRunsOncePerMeasuredBenchmarkBetweenW
   // Samples: a's window ends at 101, then the reporter samples again after
   // the callback (the peer's run) at 150; b ends at 152, re-sampled at 160;
   // e (all errored) ends at 161 and calls nobody; c ends at 165, then 170.
-  std::vector<NoiseSample> script = {at(101, 1000, 10), at(150, 1000, 10), at(152, 1000, 10),
-                                     at(160, 1000, 10), at(161, 1000, 10), at(165, 1000, 10),
-                                     at(170, 1000, 10)};
-  size_t next = 0;
-  auto capture = std::make_unique<CaptureReporter>();
-  CaptureReporter* inner = capture.get();
-  NoiseWindowReporter rep(
-      std::move(capture), [&] { return script.at(next++); }, at(100, 1000, 10));
+  Scripted sc({at(101, 1000, 10), at(150, 1000, 10), at(152, 1000, 10), at(160, 1000, 10),
+               at(161, 1000, 10), at(165, 1000, 10), at(170, 1000, 10)},
+              at(100, 1000, 10));
+  CaptureReporter* inner = sc.inner;
+  NoiseWindowReporter& rep = *sc.rep;
   using Runs = std::vector<benchmark::BenchmarkReporter::Run>;
   struct Call {
     std::vector<std::string> names;
@@ -240,7 +250,7 @@ TEST(NoiseWindowReporterTest, AfterBenchmarkRunsOncePerMeasuredBenchmarkBetweenW
   };
   std::vector<Call> calls;
   rep.set_after_benchmark([&](const Runs& rows) {
-    Call c{{}, inner->calls.size(), next, counter(rows.front(), "noise_window_start_s")};
+    Call c{{}, inner->calls.size(), sc.next, counter(rows.front(), "noise_window_start_s")};
     for (const auto& r : rows) {
       c.names.push_back(r.run_name.str());
       EXPECT_EQ(r.run_type, benchmark::BenchmarkReporter::Run::RT_Iteration);
@@ -275,7 +285,7 @@ TEST(NoiseWindowReporterTest, AfterBenchmarkRunsOncePerMeasuredBenchmarkBetweenW
   EXPECT_EQ(calls[1].samples, 3u);
   EXPECT_EQ(calls[2].samples, 6u);
   EXPECT_EQ(calls[0].window_start, 100.0);
-  EXPECT_EQ(next, script.size());  // one re-sample per call, none for e
+  EXPECT_EQ(sc.next, sc.script.size());  // one re-sample per call, none for e
   // The next window starts after the callback: b's at 150, not at 101.
   EXPECT_EQ(counter(inner->calls[2].front(), "noise_window_start_s"), 150.0);
   EXPECT_EQ(counter(inner->calls[2].front(), "noise_window_end_s"), 152.0);
@@ -288,12 +298,9 @@ TEST(NoiseWindowReporterTest, AfterBenchmarkRunsOncePerMeasuredBenchmarkBetweenW
 TEST(NoiseWindowReporterTest, AfterBenchmarkThatRanNothingTakesNoSecondSample) {
   // The peer had no twin for a: no re-sample, b's window starts where a's
   // ended (101), and only the window ends are sampled.
-  std::vector<NoiseSample> script = {at(101, 1000, 10), at(104, 1000, 10)};
-  size_t next = 0;
-  auto capture = std::make_unique<CaptureReporter>();
-  CaptureReporter* inner = capture.get();
-  NoiseWindowReporter rep(
-      std::move(capture), [&] { return script.at(next++); }, at(100, 1000, 10));
+  Scripted sc({at(101, 1000, 10), at(104, 1000, 10)}, at(100, 1000, 10));
+  CaptureReporter* inner = sc.inner;
+  NoiseWindowReporter& rep = *sc.rep;
   using Runs = std::vector<benchmark::BenchmarkReporter::Run>;
   int calls = 0;
   rep.set_after_benchmark([&](const Runs&) {
