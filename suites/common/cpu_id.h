@@ -35,8 +35,12 @@
 // re-acquisitions by the releaser (barging_share down by up to ~0.15),
 // about twice the moves a 1.5 ns read (glibc's sched_getcpu(), a load from
 // the rseq area) counted, and fewer acquisitions per second — and taking
-// the read's time off the following non-critical work did not undo it.
-// So the runner reads it only in the run's first acquisitions
+// the read's time off the following non-critical work did not undo it
+// (the 2-vCPU development guest, alternating runs, 2026-12-07 20:29-20:41,
+// load 1.7-2.9, partly beside other runs and a compile of ours: a lead,
+// not a clean figure). Confined as below, the rows with and without it
+// were 0.99-1.01x, barging within 0.02 (22:20-22:22, load 0.7-2.2,
+// nothing else running). So the runner reads it only in the run's first acquisitions
 // (RunnerConfig::cpu_orders), leaving the rest of the run as it was. The
 // Go peer has no rseq area, so both sides use LSL and are disturbed alike;
 // SYNCSCOPE_LOCK_MOVES=off gives rows without the read (and without the

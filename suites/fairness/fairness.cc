@@ -40,8 +40,9 @@
 //   so the port and the original are compared on their algorithm alone:
 //   with N P's, how often each runtime moves the lock between CPUs (its
 //   scheduler, not the mutex) decides much of the throughput on a machine
-//   where a cache line crosses CPUs slowly (issue 11: 1.3-1.7x Go with
-//   two P's in that state, 1.09-1.11x with one). Registered only when
+//   where a cache line crosses CPUs slowly (issue 11, five served runs
+//   2026-12-07 21:05-21:17, load 1.6-2.6: cs 100 / ncs 100 at 1.14-1.59x
+//   Go with two P's in that state, 0.98-1.24x with one). Registered only when
 //   GOMAXPROCS > 1 (otherwise the model:goroutine rows are these).
 // Family: fairness_uncontended/lock:L — one thread, lock+unlock in a tight
 //   loop: the fast path's cost. Counter ns_per_op (one lock+unlock pair).

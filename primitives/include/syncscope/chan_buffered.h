@@ -348,8 +348,10 @@ class BufferedChan final : public ChanCore {
   // array flavour spins its Backoff after every failed CAS on head / tail).
   // Parties on the two P's racing for one position otherwise retry back to
   // back, and each retry pulls the position's line across: measured (issue
-  // 11, 2-vCPU guest in the slow line hand-off state, 6 alternating rounds
-  // each, 21:40-21:44, one binary with and without it) Chan on goroutines,
+  // 11, 2-vCPU guest in the slow line hand-off state, one binary with and
+  // without it, two sets of 6 alternating rounds, 2026-12-07 21:40-21:44,
+  // load 0.9-3.5 and 4.7-10.6 from the runs' own threads — the second set
+  // has the 129-party case — nothing else running) Chan on goroutines,
   // mpmc cap 1024, 4 / 8 / 32 parties: 0.68x / 0.41x / 0.37x the ns per
   // message (61 -> 40, 163 -> 62, 227-240 -> 82-83), every other goroutine
   // row 0.92-1.03x. On OS threads it gained nothing (0.92-1.09x; mpsc
