@@ -133,6 +133,11 @@ struct RunnerResult {
   // (gate open -> every party done), as the channels suite's g_* counters.
   bool goroutines = false;
   uint64_t g_local_yields = 0;     // the parking layer's hand-off yields (GoMutex starvation mode)
+  uint64_t g_parks = 0;            // goroutines parked (lock waits, sleeps)
+  uint64_t g_switches = 0;         // user-space switches into a goroutine
+  uint64_t g_steals = 0;           // goroutines taken from another P's run queue
+  uint64_t g_idle_m_wakes = 0;     // idle M's woken to run a readied goroutine
+  uint64_t g_spin_polls = 0;       // a spinning M's sleeps while another P switched
 };
 
 template <class L>
@@ -331,7 +336,13 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
   result.elapsed_s = std::chrono::duration<double>(detail::Clock::now() - t0).count();
   if (cfg.goroutines) {
     result.goroutines = true;
-    result.g_local_yields = goroutine_stats().local_yields - g0.local_yields;
+    const GoroutineStats g1 = goroutine_stats();
+    result.g_local_yields = g1.local_yields - g0.local_yields;
+    result.g_parks = g1.parks - g0.parks;
+    result.g_switches = g1.switches - g0.switches;
+    result.g_steals = g1.steals - g0.steals;
+    result.g_idle_m_wakes = g1.idle_m_wakes - g0.idle_m_wakes;
+    result.g_spin_polls = g1.spin_polls - g0.spin_polls;
   }
   if (cfg.goroutines && n > 0) {
     rusage self1{};
@@ -417,18 +428,36 @@ inline std::string lock_moves_context() {
 }
 
 // The runtime's counters of a goroutine run, per acquisition (every party's
-// acquisitions: a release is one acquisition's unlock):
+// acquisitions: a release is one acquisition's unlock), the channels
+// suite's g_*_per_msg for locks (GoroutineStats, goroutine.h):
 //   g_local_yields_per_acq  unlocks that handed the lock to a goroutine and
-//                           yielded their P to it (GoroutineStats::
-//                           local_yields; at most 1: only a starvation-mode
-//                           GoMutex unlock yields)
+//                           yielded their P to it (local_yields; at most 1:
+//                           only a starvation-mode GoMutex unlock yields)
+//   g_parks_per_acq         goroutines parked (a lock wait, a sleep)
+//   g_switches_per_acq      switches into a goroutine
+//   g_steals_per_acq        goroutines a P took from another P's queue
+//   g_idle_m_wakes_per_acq  idle M's woken (a futex wake each) to run one
+//   g_spin_polls_per_acq    polling sleeps of a spinning M that found no
+//                           work while another P switched goroutines
+// Together with cpus_used they say how the run used its P's: GoMutex's
+// cs 100 / ncs 100 row with 4 goroutines on two P's settles into either
+// mode from one run to the next (issue 11; 20 runs in a row, 2026-12-07
+// 23:44, load ~1): both P's contending (2 runs: 0.05-0.06 parks per
+// acquisition, 1.65-1.75 CPUs, 3.0-3.3 M acq/s, as Go's sync.Mutex) or one
+// P doing most of the work while the other's M polls and steals (18 runs:
+// 0.017-0.031 parks, 1.40-1.55 CPUs, 3.8-5.0 M acq/s).
 // Nothing for a thread run.
 inline void set_goroutine_counters(benchmark::State& state, const RunnerResult& r) {
   if (!r.goroutines) return;
   uint64_t acq = 0;
   for (const auto& t : r.threads) acq += t->acquisitions;
-  state.counters["g_local_yields_per_acq"] =
-      static_cast<double>(r.g_local_yields) / static_cast<double>(acq > 0 ? acq : 1);
+  const double per = static_cast<double>(acq > 0 ? acq : 1);
+  state.counters["g_local_yields_per_acq"] = static_cast<double>(r.g_local_yields) / per;
+  state.counters["g_parks_per_acq"] = static_cast<double>(r.g_parks) / per;
+  state.counters["g_switches_per_acq"] = static_cast<double>(r.g_switches) / per;
+  state.counters["g_steals_per_acq"] = static_cast<double>(r.g_steals) / per;
+  state.counters["g_idle_m_wakes_per_acq"] = static_cast<double>(r.g_idle_m_wakes) / per;
+  state.counters["g_spin_polls_per_acq"] = static_cast<double>(r.g_spin_polls) / per;
 }
 
 // Plans `policy` for the roles' threads (role i is thread i) and, when the

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 #include <syncscope/go_mutex.h>
+#include <syncscope/goroutine.h>
 #include <pthread.h>
 #include <sched.h>
 
@@ -202,6 +203,47 @@ TEST(LockRunner, GoroutinePartiesCountEveryAcquisition) {
   // The runtime's hand-off yields over the run: at most one per unlock.
   EXPECT_TRUE(r.goroutines);
   EXPECT_LE(r.g_local_yields, total);
+  // Every goroutine that parked was switched back in before its party
+  // ended, and every stolen goroutine was switched into.
+  EXPECT_LE(r.g_parks, r.g_switches);
+  EXPECT_LE(r.g_steals, r.g_switches);
+}
+
+// A lock whose every acquisition first sleeps: on a goroutine the sleep
+// parks it on its P's timer heap, so the runtime's counters must show about
+// one park, and one switch back in, per acquisition. (Not exactly one: a
+// nap whose deadline has passed by the time it would park returns without
+// parking — its M descheduled by the OS, or qemu's slow path — so the test
+// asks for half, far above the zero a missing count would give. Measured
+// natively: 416 parks for 417 acquisitions with 20 us naps, 1 run in 40.)
+struct NappingLock {
+  GoMutex m;
+  void lock() {
+    syncscope::sleep_for(std::chrono::milliseconds(1));
+    m.lock();
+  }
+  void unlock() { m.unlock(); }
+};
+
+TEST(LockRunner, GoroutineRunsCountTheRuntimesParksAndSwitches) {
+  std::vector<ThreadRole> roles(2, ThreadRole{100, 100, WorkDist::kFixed, 0, -1, 0});
+  RunnerConfig cfg{roles, 0.02, false, false, 0};
+  cfg.goroutines = true;
+  NappingLock lock;
+  RunnerResult r = run_lock(lock, cfg);
+  uint64_t total = 0;
+  for (auto& t : r.threads) total += t->acquisitions;
+  ASSERT_GT(total, 0u);
+  ASSERT_TRUE(r.goroutines);
+  EXPECT_GE(r.g_parks, total / 2);
+  EXPECT_GE(r.g_switches, r.g_parks);
+  EXPECT_LE(r.g_steals, r.g_switches);
+  // A thread run leaves them all at zero: no runtime counts for it.
+  cfg.goroutines = false;
+  NappingLock on_threads;
+  RunnerResult t = run_lock(on_threads, cfg);
+  EXPECT_FALSE(t.goroutines);
+  EXPECT_EQ(t.g_parks + t.g_switches + t.g_steals + t.g_idle_m_wakes + t.g_spin_polls, 0u);
 }
 
 // With one P, parties that never block on the lock (it is always free when

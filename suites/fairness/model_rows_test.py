@@ -2,7 +2,8 @@
 (SYNCSCOPE_FAIRNESS_BIN) runs GoMutex on threads and on goroutines
 (model:goroutine) at 2 threads, and its JSON must name them as fairness.cc
 says, with the same counters, the goroutine label, gomaxprocs and the
-runtime's hand-off yields per acquisition (goroutine rows only), the lock
+runtime's hand-off yields, parks, switches, steals, idle-M wakes and
+spinning M's polls per acquisition (goroutine rows only), the lock
 moves per acquisition (every row, 0..1, where the context key lock_moves
 says the CPU read is available), and the lock registry (the Go peer's locks
 included) in the context. Nothing here looks at a timing."""
@@ -21,6 +22,20 @@ CASES = ["fairness/lock:GoMutex/" + TAIL, "fairness/lock:GoMutex/model:goroutine
 COUNTERS = ("acq_per_s", "jain_index", "cv", "min_max_ratio", "barging_share", "lwss", "mttr",
             "seq_len", "acq_t0", "acq_t1", "cpu_ns_per_acq", "vcsw_per_acq", "ivcsw_per_acq",
             "cpus_used")
+
+
+G_COUNTERS = ("g_parks_per_acq", "g_switches_per_acq", "g_steals_per_acq",
+              "g_idle_m_wakes_per_acq", "g_spin_polls_per_acq")
+
+
+def check_runtime_counters(test, name, b):
+    """A goroutine row's runtime counters: none negative; every park was
+    followed by a switch back in and every steal by a switch into the stolen
+    goroutine (the parties all ended), so neither exceeds the switches."""
+    for k in G_COUNTERS:
+        test.assertGreaterEqual(b[k], 0, (name, k))
+    test.assertLessEqual(b["g_parks_per_acq"], b["g_switches_per_acq"], name)
+    test.assertLessEqual(b["g_steals_per_acq"], b["g_switches_per_acq"], name)
 
 
 @unittest.skipUnless(BIN, "set SYNCSCOPE_FAIRNESS_BIN (CTest does; a path that does not exist fails)")
@@ -45,6 +60,12 @@ class ModelRowsTest(SuiteRun):
             if goroutine:
                 self.assertGreaterEqual(b["g_local_yields_per_acq"], 0, name)
                 self.assertLessEqual(b["g_local_yields_per_acq"], 1, name)
+            # The rest of the runtime's counters (lock_runner.h,
+            # set_goroutine_counters): goroutine rows only.
+            for k in G_COUNTERS:
+                self.assertEqual(k in b, goroutine, (name, k))
+            if goroutine:
+                check_runtime_counters(self, name, b)
         self.assertIn("mode_switches", self.rows[CASES[2]])
 
     def test_lock_moves_on_every_row_or_why_not(self):
@@ -92,6 +113,10 @@ class OneProcRowsTest(SuiteRun):
             self.assertIn(k, b, k)
         self.assertEqual(b["gomaxprocs"], 1)
         self.assertIn("model=goroutine;GOMAXPROCS=1", b["label"])
+        # One P: nobody to steal from, no other P to poll for.
+        check_runtime_counters(self, name, b)
+        self.assertEqual(b["g_steals_per_acq"], 0)
+        self.assertEqual(b["g_spin_polls_per_acq"], 0)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 (SYNCSCOPE_STARVATION_BIN) runs the Go designs with goroutines as parties
 (model:goroutine) on the hammer, lockskew and reader/writer families, and
 its JSON must name them as starvation.cc says, with the same counters, a
-label saying goroutines and no real time, the runtime's hand-off yields per
-acquisition, and their histograms in
+label saying goroutines and no real time, the runtime's counters per
+acquisition (hand-off yields, parks, switches, steals, idle-M wakes,
+polls), and their histograms in
 starvation_hist.json. Nothing here looks at a timing."""
 
 import os
@@ -53,6 +54,13 @@ class ModelRowsTest(SuiteRun):
             # The runtime's hand-off yields, per acquisition (at most one per unlock).
             self.assertGreaterEqual(b["g_local_yields_per_acq"], 0, name)
             self.assertLessEqual(b["g_local_yields_per_acq"], 1, name)
+            # Its parks and steals: each followed by a switch into the
+            # goroutine before the run ended (lock_runner.h).
+            for k in ("g_parks_per_acq", "g_switches_per_acq", "g_steals_per_acq",
+                      "g_idle_m_wakes_per_acq", "g_spin_polls_per_acq"):
+                self.assertGreaterEqual(b[k], 0, (name, k))
+            self.assertLessEqual(b["g_parks_per_acq"], b["g_switches_per_acq"], name)
+            self.assertLessEqual(b["g_steals_per_acq"], b["g_switches_per_acq"], name)
         skew = self.rows["starvation_lockskew/lock:GoMutex/model:goroutine"]
         self.assertEqual(skew["realtime"], 0)
         self.assertIn("sched=other", skew["label"])
