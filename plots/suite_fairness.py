@@ -801,6 +801,10 @@ def _f3(v):
     return "—" if v is None else "%.3f" % v
 
 
+def _f2(v):
+    return "—" if v is None else "%.2f" % v
+
+
 def _ratio(a, b):
     return "—" if a is None or not b else "%.2f" % (a / b)
 
@@ -808,9 +812,12 @@ def _ratio(a, b):
 def one_proc_table(suite, rows, reg):
     """The one-P rows (fairness_gomaxprocs1) beside the same lock, threads
     and workload at placement none in the fairness family (N P's): acq/s,
-    Jain, acq/s over go_sync_mutex's at the same P count, and how often the
-    lock changed CPU (lock_moves_per_acq, "—" where not measured). None
-    without one-P rows."""
+    Jain, acq/s over go_sync_mutex's at the same P count, how often the
+    lock changed CPU (lock_moves_per_acq, "—" where not measured), and at
+    N P's the CPUs the run kept busy and its goroutines' parks per
+    acquisition (g_parks_per_acq; syncscope's runtime only, "—" for Go's):
+    together they say which mode an N-P run settled into (lock_runner.h,
+    set_goroutine_counters). None without one-P rows."""
     one = rows_of(suite, ONE_PROC)
     if not one:
         return None
@@ -837,14 +844,16 @@ def one_proc_table(suite, rows, reg):
                             fmt_num(val(rn, "acq_per_s")), _f3(val(rn, "jain_index")),
                             _ratio(val(rn, "acq_per_s"), val(gn, "acq_per_s")),
                             _f3(val(r1, "lock_moves_per_acq")),
-                            _f3(val(rn, "lock_moves_per_acq"))])
+                            _f3(val(rn, "lock_moves_per_acq")),
+                            _f2(val(rn, "cpus_used")), _f3(val(rn, "g_parks_per_acq"))])
     n = "/".join(str(p) for p in procs) or "N"
     return Table("The Go designs on goroutines and Go's sync.Mutex with one P and with %s "
                  "(GOMAXPROCS; placement none, medians over repetitions; ÷ Go: acq/s over "
                  "%s's at the same GOMAXPROCS)" % (n, GO_PEER_LOCK),
                  ["lock", "threads", "workload", "acq/s, 1 P", "Jain, 1 P", "÷ Go, 1 P",
                   "acq/s, %s P" % n, "Jain, %s P" % n, "÷ Go, %s P" % n,
-                  "lock moves/acq, 1 P", "lock moves/acq, %s P" % n], trs)
+                  "lock moves/acq, 1 P", "lock moves/acq, %s P" % n,
+                  "CPUs, %s P" % n, "parks/acq, %s P" % n], trs)
 
 
 def summary_rows(run_dir, suite_data, context):

@@ -197,6 +197,8 @@ class ModelAxisTest(fx.FigureCase):
             if "/placement:none/" in spec.name and ("goroutine" in spec.name
                                                      or "go_sync_mutex" in spec.name):
                 spec = spec._replace(counters=dict(spec.counters, gomaxprocs=2.0))
+                if "goroutine" in spec.name:  # syncscope's runtime counts its parks
+                    spec = spec._replace(counters=dict(spec.counters, g_parks_per_acq=0.021))
             specs.append(spec)
         four = [sp for sp in specs if "/threads:4/placement:none/" in sp.name]
         gor = next(sp for sp in four if "lock:GoMutex/model:goroutine/" in sp.name)
@@ -215,7 +217,11 @@ class ModelAxisTest(fx.FigureCase):
         self.assertEqual(row[8], "%.2f" % n_ratio)
         self.assertEqual(table.rows[1][5], "1.00")
         self.assertEqual(len(row), len(table.columns))
-        self.assertEqual(row[9:], ["—", "—"])   # no lock_moves_per_acq in these rows
+        self.assertEqual(row[9:11], ["—", "—"])   # no lock_moves_per_acq in these rows
+        # At N P's: the CPUs each row kept busy, and our goroutines' parks
+        # per acquisition (Go's runtime does not count them: "—").
+        self.assertEqual(row[11:], ["%.2f" % gor.counters["cpus_used"], "0.021"])
+        self.assertEqual(table.rows[1][11:], ["%.2f" % go.counters["cpus_used"], "—"])
         # Without one-P rows: no such table.
         s = fx.lock_suite_from("fairness", specs, self.dir)
         self.assertFalse(any("one P" in t.title for t in sf.summary_rows(self.dir, s, {})))
