@@ -262,13 +262,20 @@ void expect_w_first_in_one_starvation_episode(const InstrumentedGoMutex& m, int 
 // again, queues behind it. H holds the mutex on one P while W queues; with
 // X keeping the other P busy, H's unlock readies W into H's runnext, H
 // takes the mutex back at once and parks (on a WaitGroup) holding it, so W
-// runs on H's P and finds it held.
+// runs on H's P and finds it held. H unlocks again only once W has parked
+// (X, on the other P, sees H's P idle with the mutex starving): W's CAS
+// that sets the starving bit comes before W queues on the semaphore, and
+// an unlock in that window hands its unit to no queued waiter — the next
+// locker takes it, as in Go (semrelease1 adds the unit and finds nobody
+// to dequeue). Under qemu with another process busy, that happened in 2 of
+// 150 runs when H waited for the starving bit alone.
 TEST_F(GoMutexOnGoroutinesTest, AWaiterKeptOutOverAMillisecondStartsStarvationMode) {
   use_procs(2);
   InstrumentedGoMutex m;
   WaitGroup gate;
   gate.add(1);
-  std::atomic<bool> h_ready{false}, x_running{false}, x_release{false}, settled{true};
+  std::atomic<bool> h_ready{false}, x_running{false}, x_release{false}, settled{true},
+      w_requeued{false};
   std::atomic<int> next_order{0}, w_order{-1}, h_order{-1};
   WaitGroup done;
   done.add(3);
@@ -297,12 +304,16 @@ TEST_F(GoMutexOnGoroutinesTest, AWaiterKeptOutOverAMillisecondStartsStarvationMo
     done.done();
   });
   ASSERT_TRUE(eventually([&] { return h_ready.load(); }));
-  go([&] {  // X: keeps the other P
+  go([&] {  // X: keeps the other P, and sees W park again in starvation mode
     x_running = true;
+    // H's P goes idle only once H waits on the gate and W, run there, has
+    // switched the mutex to starvation mode and parked on its semaphore.
+    if (!eventually([&] { return m.is_starving() && other_p_idle(); })) settled = false;
+    w_requeued = true;
     eventually([&] { return x_release.load(); });
     done.done();
   });
-  ASSERT_TRUE(eventually([&] { return m.is_starving(); }));
+  ASSERT_TRUE(eventually([&] { return w_requeued.load(); }));
   x_release = true;
   gate.done();
   done.wait();
