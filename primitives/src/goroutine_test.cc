@@ -21,6 +21,7 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "go_mutex_test_support.h"
@@ -78,6 +79,39 @@ TEST_F(GoroutineTest, NumGoroutineCountsParkedOnes) {
   EXPECT_EQ(num_goroutine(), kN);
   gate.close();
   ASSERT_TRUE(eventually([] { return num_goroutine() == 0; }));
+}
+
+// later - earlier subtracts every field of GoroutineStats (all uint64_t):
+// each field of `later` is set apart from `earlier` by its own amount, so
+// a field the operator forgot (or mixed up) shows in the difference.
+TEST(GoroutineStatsTest, DifferenceSubtractsEveryField) {
+  static_assert(std::is_trivially_copyable_v<GoroutineStats>);
+  static_assert(sizeof(GoroutineStats) % sizeof(uint64_t) == 0);
+  constexpr size_t kFields = sizeof(GoroutineStats) / sizeof(uint64_t);
+  uint64_t early[kFields], late[kFields], diff[kFields];
+  for (size_t i = 0; i < kFields; ++i) {
+    early[i] = 1000 + i;
+    late[i] = early[i] + 7 * (i + 1);
+  }
+  GoroutineStats a, b;
+  std::memcpy(&a, late, sizeof a);
+  std::memcpy(&b, early, sizeof b);
+  const GoroutineStats d = a - b;
+  std::memcpy(diff, &d, sizeof d);
+  for (size_t i = 0; i < kFields; ++i) EXPECT_EQ(diff[i], 7 * (i + 1)) << "field " << i;
+}
+
+// And on real snapshots: the window around three goroutines holds their
+// three spawns and at least one switch into each.
+TEST_F(GoroutineTest, StatsDifferenceCountsAWindowsGoroutines) {
+  const GoroutineStats before = goroutine_stats();
+  WaitGroup wg;
+  wg.add(3);
+  for (int i = 0; i < 3; ++i) go([&] { wg.done(); });
+  wg.wait();
+  const GoroutineStats d = goroutine_stats() - before;
+  EXPECT_EQ(d.spawned, 3u);
+  EXPECT_GE(d.switches, 3u);
 }
 
 TEST_F(GoroutineTest, MovesTheCallableAndDestroysItOnTheGoroutine) {

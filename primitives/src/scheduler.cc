@@ -2100,4 +2100,30 @@ GoroutineStats goroutine_stats() noexcept {
   return st;
 }
 
+GoroutineStats operator-(const GoroutineStats& later, const GoroutineStats& earlier) noexcept {
+  GoroutineStats d;
+  d.spawned = later.spawned - earlier.spawned;
+  d.switches = later.switches - earlier.switches;
+  d.parks = later.parks - earlier.parks;
+  d.steals = later.steals - earlier.steals;
+  d.timers_fired = later.timers_fired - earlier.timers_fired;
+  d.syscalls = later.syscalls - earlier.syscalls;
+  d.handoffs = later.handoffs - earlier.handoffs;
+  d.threads = later.threads - earlier.threads;
+  d.timers_moved = later.timers_moved - earlier.timers_moved;
+  d.idle_m_wakes = later.idle_m_wakes - earlier.idle_m_wakes;
+  d.runnext_backoffs = later.runnext_backoffs - earlier.runnext_backoffs;
+  d.runnext_steals = later.runnext_steals - earlier.runnext_steals;
+  d.ring_backoffs = later.ring_backoffs - earlier.ring_backoffs;
+  d.spin_polls = later.spin_polls - earlier.spin_polls;
+  d.wakes_deferred = later.wakes_deferred - earlier.wakes_deferred;
+  d.deferred_wakes_made = later.deferred_wakes_made - earlier.deferred_wakes_made;
+  d.local_yields = later.local_yields - earlier.local_yields;
+  d.preempt_requests = later.preempt_requests - earlier.preempt_requests;
+  d.preemptions = later.preemptions - earlier.preemptions;
+  d.monitor_looks = later.monitor_looks - earlier.monitor_looks;
+  d.monitor_idle_waits = later.monitor_idle_waits - earlier.monitor_idle_waits;
+  return d;
+}
+
 }  // namespace syncscope

@@ -257,14 +257,11 @@ struct Outcome {
   double cpu_s = 0;
   double ctx_switches = 0;
   BlockStats stats;
-  // Model::kGoroutine: goroutine_stats() deltas over the run.
-  uint64_t g_parks = 0, g_switches = 0, g_steals = 0;
-  // ... and where woken goroutines ran (scheduler.cc, "Stealing runnext").
-  uint64_t g_idle_m_wakes = 0, g_runnext_steals = 0, g_runnext_backoffs = 0, g_spin_polls = 0,
-           g_ring_backoffs = 0;
-  // ... and channel hand-offs' idle-M wakes (scheduler.cc, "Deferring the
-  // wake of a hand-off"): deferred, and of those made after all.
-  uint64_t g_wakes_deferred = 0, g_deferred_wakes_made = 0;
+  // Model::kGoroutine: what the scheduler did over the run (goroutine_stats()
+  // after minus before): parks, switches, steals, where woken goroutines ran
+  // (scheduler.cc, "Stealing runnext") and channel hand-offs' idle-M wakes
+  // ("Deferring the wake of a hand-off"). All zero for threads.
+  GoroutineStats g;
   // The run delay of the case's threads over the run (run_delay.h: time
   // runnable but not on a CPU), summed; false where it cannot be read.
   bool have_run_delay = false;
@@ -431,18 +428,7 @@ Outcome run_team(const CaseSpec& c, int n, const std::vector<int>& pus, Body&& b
   o.ctx_switches =
       std::max(0.0, static_cast<double>((r1.ru_nvcsw - r0.ru_nvcsw) + (r1.ru_nivcsw - r0.ru_nivcsw)) -
                         (n1.ctx_switches - n0.ctx_switches));
-  if (goroutines) {
-    o.g_parks = g1.parks - g0.parks;
-    o.g_switches = g1.switches - g0.switches;
-    o.g_steals = g1.steals - g0.steals;
-    o.g_idle_m_wakes = g1.idle_m_wakes - g0.idle_m_wakes;
-    o.g_runnext_steals = g1.runnext_steals - g0.runnext_steals;
-    o.g_runnext_backoffs = g1.runnext_backoffs - g0.runnext_backoffs;
-    o.g_spin_polls = g1.spin_polls - g0.spin_polls;
-    o.g_ring_backoffs = g1.ring_backoffs - g0.ring_backoffs;
-    o.g_wakes_deferred = g1.wakes_deferred - g0.wakes_deferred;
-    o.g_deferred_wakes_made = g1.deferred_wakes_made - g0.deferred_wakes_made;
-  }
+  if (goroutines) o.g = g1 - g0;
   return o;
 }
 

@@ -436,16 +436,16 @@ void BM_Channel(benchmark::State& state, CaseSpec c, std::string name) {
     k["runq_wait_cpus"] = o.run_delay_s / std::max(o.wall_s, 1e-12);
   }
   if (c.model == Model::kGoroutine) {
-    k["g_parks_per_msg"] = static_cast<double>(o.g_parks) / msgs;
-    k["g_switches_per_msg"] = static_cast<double>(o.g_switches) / msgs;
-    k["g_steals_per_msg"] = static_cast<double>(o.g_steals) / msgs;
-    k["g_idle_m_wakes_per_msg"] = static_cast<double>(o.g_idle_m_wakes) / msgs;
-    k["g_runnext_steals_per_msg"] = static_cast<double>(o.g_runnext_steals) / msgs;
-    k["g_runnext_backoffs_per_msg"] = static_cast<double>(o.g_runnext_backoffs) / msgs;
-    k["g_spin_polls_per_msg"] = static_cast<double>(o.g_spin_polls) / msgs;
-    k["g_ring_backoffs_per_msg"] = static_cast<double>(o.g_ring_backoffs) / msgs;
-    k["g_wakes_deferred_per_msg"] = static_cast<double>(o.g_wakes_deferred) / msgs;
-    k["g_deferred_wakes_made_per_msg"] = static_cast<double>(o.g_deferred_wakes_made) / msgs;
+    k["g_parks_per_msg"] = static_cast<double>(o.g.parks) / msgs;
+    k["g_switches_per_msg"] = static_cast<double>(o.g.switches) / msgs;
+    k["g_steals_per_msg"] = static_cast<double>(o.g.steals) / msgs;
+    k["g_idle_m_wakes_per_msg"] = static_cast<double>(o.g.idle_m_wakes) / msgs;
+    k["g_runnext_steals_per_msg"] = static_cast<double>(o.g.runnext_steals) / msgs;
+    k["g_runnext_backoffs_per_msg"] = static_cast<double>(o.g.runnext_backoffs) / msgs;
+    k["g_spin_polls_per_msg"] = static_cast<double>(o.g.spin_polls) / msgs;
+    k["g_ring_backoffs_per_msg"] = static_cast<double>(o.g.ring_backoffs) / msgs;
+    k["g_wakes_deferred_per_msg"] = static_cast<double>(o.g.wakes_deferred) / msgs;
+    k["g_deferred_wakes_made_per_msg"] = static_cast<double>(o.g.deferred_wakes_made) / msgs;
     k["gomaxprocs"] = gomaxprocs();
   } else if constexpr (HasChanStats<A>) {
     k["blocked_per_msg"] = static_cast<double>(o.stats.blocked) / msgs;

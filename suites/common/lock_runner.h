@@ -132,12 +132,7 @@ struct RunnerResult {
   // RunnerConfig::goroutines only: goroutine_stats() deltas over the run
   // (gate open -> every party done), as the channels suite's g_* counters.
   bool goroutines = false;
-  uint64_t g_local_yields = 0;     // the parking layer's hand-off yields (GoMutex starvation mode)
-  uint64_t g_parks = 0;            // goroutines parked (lock waits, sleeps)
-  uint64_t g_switches = 0;         // user-space switches into a goroutine
-  uint64_t g_steals = 0;           // goroutines taken from another P's run queue
-  uint64_t g_idle_m_wakes = 0;     // idle M's woken to run a readied goroutine
-  uint64_t g_spin_polls = 0;       // a spinning M's sleeps while another P switched
+  GoroutineStats g;  // what the scheduler did over the run (all zero for threads)
 };
 
 template <class L>
@@ -336,13 +331,7 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
   result.elapsed_s = std::chrono::duration<double>(detail::Clock::now() - t0).count();
   if (cfg.goroutines) {
     result.goroutines = true;
-    const GoroutineStats g1 = goroutine_stats();
-    result.g_local_yields = g1.local_yields - g0.local_yields;
-    result.g_parks = g1.parks - g0.parks;
-    result.g_switches = g1.switches - g0.switches;
-    result.g_steals = g1.steals - g0.steals;
-    result.g_idle_m_wakes = g1.idle_m_wakes - g0.idle_m_wakes;
-    result.g_spin_polls = g1.spin_polls - g0.spin_polls;
+    result.g = goroutine_stats() - g0;
   }
   if (cfg.goroutines && n > 0) {
     rusage self1{};
@@ -452,12 +441,12 @@ inline void set_goroutine_counters(benchmark::State& state, const RunnerResult& 
   uint64_t acq = 0;
   for (const auto& t : r.threads) acq += t->acquisitions;
   const double per = static_cast<double>(acq > 0 ? acq : 1);
-  state.counters["g_local_yields_per_acq"] = static_cast<double>(r.g_local_yields) / per;
-  state.counters["g_parks_per_acq"] = static_cast<double>(r.g_parks) / per;
-  state.counters["g_switches_per_acq"] = static_cast<double>(r.g_switches) / per;
-  state.counters["g_steals_per_acq"] = static_cast<double>(r.g_steals) / per;
-  state.counters["g_idle_m_wakes_per_acq"] = static_cast<double>(r.g_idle_m_wakes) / per;
-  state.counters["g_spin_polls_per_acq"] = static_cast<double>(r.g_spin_polls) / per;
+  state.counters["g_local_yields_per_acq"] = static_cast<double>(r.g.local_yields) / per;
+  state.counters["g_parks_per_acq"] = static_cast<double>(r.g.parks) / per;
+  state.counters["g_switches_per_acq"] = static_cast<double>(r.g.switches) / per;
+  state.counters["g_steals_per_acq"] = static_cast<double>(r.g.steals) / per;
+  state.counters["g_idle_m_wakes_per_acq"] = static_cast<double>(r.g.idle_m_wakes) / per;
+  state.counters["g_spin_polls_per_acq"] = static_cast<double>(r.g.spin_polls) / per;
 }
 
 // Plans `policy` for the roles' threads (role i is thread i) and, when the

@@ -165,7 +165,7 @@ TEST(LockRunner, CountsEachThreadsCpuTimeAndContextSwitches) {
     RunnerResult r = run_lock(lock, RunnerConfig{roles, duration_s, false, false, 0});
     everyone_acquired = true;
     EXPECT_FALSE(r.goroutines);  // no runtime counters for a thread run
-    EXPECT_EQ(r.g_local_yields, 0u);
+    EXPECT_EQ(r.g.local_yields, 0u);
     for (auto& t : r.threads) {
       everyone_acquired = everyone_acquired && t->acquisitions > 0;
       EXPECT_GE(t->ivcsw, 0);
@@ -202,11 +202,11 @@ TEST(LockRunner, GoroutinePartiesCountEveryAcquisition) {
   EXPECT_TRUE(r.pinned);
   // The runtime's hand-off yields over the run: at most one per unlock.
   EXPECT_TRUE(r.goroutines);
-  EXPECT_LE(r.g_local_yields, total);
+  EXPECT_LE(r.g.local_yields, total);
   // Every goroutine that parked was switched back in before its party
   // ended, and every stolen goroutine was switched into.
-  EXPECT_LE(r.g_parks, r.g_switches);
-  EXPECT_LE(r.g_steals, r.g_switches);
+  EXPECT_LE(r.g.parks, r.g.switches);
+  EXPECT_LE(r.g.steals, r.g.switches);
 }
 
 // A lock whose every acquisition first sleeps: on a goroutine the sleep
@@ -235,15 +235,15 @@ TEST(LockRunner, GoroutineRunsCountTheRuntimesParksAndSwitches) {
   for (auto& t : r.threads) total += t->acquisitions;
   ASSERT_GT(total, 0u);
   ASSERT_TRUE(r.goroutines);
-  EXPECT_GE(r.g_parks, total / 2);
-  EXPECT_GE(r.g_switches, r.g_parks);
-  EXPECT_LE(r.g_steals, r.g_switches);
+  EXPECT_GE(r.g.parks, total / 2);
+  EXPECT_GE(r.g.switches, r.g.parks);
+  EXPECT_LE(r.g.steals, r.g.switches);
   // A thread run leaves them all at zero: no runtime counts for it.
   cfg.goroutines = false;
   NappingLock on_threads;
   RunnerResult t = run_lock(on_threads, cfg);
   EXPECT_FALSE(t.goroutines);
-  EXPECT_EQ(t.g_parks + t.g_switches + t.g_steals + t.g_idle_m_wakes + t.g_spin_polls, 0u);
+  EXPECT_EQ(t.g.parks + t.g.switches + t.g.steals + t.g.idle_m_wakes + t.g.spin_polls, 0u);
 }
 
 // With one P, parties that never block on the lock (it is always free when

@@ -27,7 +27,7 @@
 //                         the P is handed off so other goroutines keep
 //                         running (Go's entersyscall / exitsyscall).
 //   GoroutineError        what a misuse throws (see "Misuse").
-//   GoroutineStats, goroutine_stats()
+//   GoroutineStats, goroutine_stats(), later - earlier (a window's counts)
 //                         scheduler counters (steals, parks, ...).
 //
 // Blocking primitives: every blocking primitive of syncscope — Chan and
@@ -393,6 +393,10 @@ struct GoroutineStats {
   uint64_t monitor_idle_waits = 0;  // times it slept until a P became busy
 };
 GoroutineStats goroutine_stats() noexcept;
+
+// later - earlier, field by field: what the scheduler did between two
+// snapshots (a suite's run: goroutine_stats() after minus before).
+GoroutineStats operator-(const GoroutineStats& later, const GoroutineStats& earlier) noexcept;
 
 }  // namespace syncscope
 
