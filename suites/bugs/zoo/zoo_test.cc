@@ -115,7 +115,9 @@ TEST_P(ZooTest, DetectorReportsBuggyBlockingVersionsOnly) {
   const RunResult r = run_zoo(std::string("run ") + b.name + " buggy --detector");
   EXPECT_EQ(field(r.out, "detector"), "on");
   EXPECT_EQ(!findings(r.out).empty(), b.syncscope_detector) << r.out;
-  if (b.syncscope_detector) EXPECT_NE(field(r.out, "finding_text"), "") << r.out;
+  if (b.syncscope_detector) {
+    EXPECT_NE(field(r.out, "finding_text"), "") << r.out;
+  }
 }
 
 TEST_P(ZooTest, DetectorIsSilentOnFixedVersion) {
