@@ -87,12 +87,12 @@
 //                     to the batch wait, ring_snooze pauses (a backoff step
 //                     or a sched_yield; also on a stale position), the
 //                     yields among them and the wall time spent in them
-//   g_parks_per_msg, g_switches_per_msg, g_steals_per_msg, gomaxprocs,
-//   g_idle_m_wakes_per_msg, g_runnext_steals_per_msg,
-//   g_runnext_backoffs_per_msg, g_spin_polls_per_msg, g_ring_backoffs_per_msg,
-//   g_wakes_deferred_per_msg, g_deferred_wakes_made_per_msg
-//                     model:goroutine only: the runtime's counters
-//                     (goroutine_stats()) over the run, per message
+//   g_<count>_per_msg, gomaxprocs
+//                     model:goroutine only: the runtime's counts over the
+//                     run, per message (parks, switches, steals, idle-M
+//                     wakes, runnext steals and back-offs, spin polls, ring
+//                     back-offs, deferred wakes and those made, local
+//                     yields: common/goroutine_counters.h)
 //   cpu_ns_per_msg and ctx_switches_per_msg leave the neighbour's busy
 //   threads out (their own CPU clocks and switch counts are subtracted).
 // Side file channels_hist.json: per benchmark name, the merged latency
@@ -111,6 +111,7 @@
 #include "channels/adapters.h"
 #include "channels/cases.h"
 #include "channels/neighbour.h"
+#include "common/goroutine_counters.h"
 #include "common/harness.h"
 #include "common/run_delay.h"
 
@@ -436,16 +437,7 @@ void BM_Channel(benchmark::State& state, CaseSpec c, std::string name) {
     k["runq_wait_cpus"] = o.run_delay_s / std::max(o.wall_s, 1e-12);
   }
   if (c.model == Model::kGoroutine) {
-    k["g_parks_per_msg"] = static_cast<double>(o.g.parks) / msgs;
-    k["g_switches_per_msg"] = static_cast<double>(o.g.switches) / msgs;
-    k["g_steals_per_msg"] = static_cast<double>(o.g.steals) / msgs;
-    k["g_idle_m_wakes_per_msg"] = static_cast<double>(o.g.idle_m_wakes) / msgs;
-    k["g_runnext_steals_per_msg"] = static_cast<double>(o.g.runnext_steals) / msgs;
-    k["g_runnext_backoffs_per_msg"] = static_cast<double>(o.g.runnext_backoffs) / msgs;
-    k["g_spin_polls_per_msg"] = static_cast<double>(o.g.spin_polls) / msgs;
-    k["g_ring_backoffs_per_msg"] = static_cast<double>(o.g.ring_backoffs) / msgs;
-    k["g_wakes_deferred_per_msg"] = static_cast<double>(o.g.wakes_deferred) / msgs;
-    k["g_deferred_wakes_made_per_msg"] = static_cast<double>(o.g.deferred_wakes_made) / msgs;
+    set_goroutine_counters(k, o.g, msgs, "msg");
     k["gomaxprocs"] = gomaxprocs();
   } else if constexpr (HasChanStats<A>) {
     k["blocked_per_msg"] = static_cast<double>(o.stats.blocked) / msgs;

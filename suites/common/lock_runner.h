@@ -69,6 +69,7 @@
 #include "common/calibrated_work.h"
 #include "common/cpu_id.h"
 #include "common/fairness_metrics.h"
+#include "common/goroutine_counters.h"
 #include "common/harness.h"
 #include "common/histogram.h"
 
@@ -241,8 +242,8 @@ RunnerResult run_lock(L& lock, const RunnerConfig& cfg) {
       // peer's loop has one in each call of its (not inlined) work
       // function (the prologue's stack check; see "Preemption" in
       // syncscope/goroutine.h). Without it a goroutine that never blocks
-      // keeps its P for good: at GOMAXPROCS=1, cs 100 / ncs 100, one
-      // party took every acquisition (Jain 0.25; Go's sync.Mutex 0.89-0.96).
+      // keeps its P for good: at GOMAXPROCS=1 one party takes every
+      // acquisition (lock_runner_test.cc, GoroutinePartiesTakeTurnsOnOneP).
       if (cfg.goroutines) preempt_point();
       rec.sink += ncs.run();
       bool read = false;
@@ -417,36 +418,20 @@ inline std::string lock_moves_context() {
 }
 
 // The runtime's counters of a goroutine run, per acquisition (every party's
-// acquisitions: a release is one acquisition's unlock), the channels
-// suite's g_*_per_msg for locks (GoroutineStats, goroutine.h):
-//   g_local_yields_per_acq  unlocks that handed the lock to a goroutine and
-//                           yielded their P to it (local_yields; at most 1:
-//                           only a starvation-mode GoMutex unlock yields)
-//   g_parks_per_acq         goroutines parked (a lock wait, a sleep)
-//   g_switches_per_acq      switches into a goroutine
-//   g_steals_per_acq        goroutines a P took from another P's queue
-//   g_idle_m_wakes_per_acq  idle M's woken (a futex wake each) to run one
-//   g_spin_polls_per_acq    polling sleeps of a spinning M that found no
-//                           work while another P switched goroutines
-// Together with cpus_used they say how the run used its P's: GoMutex's
-// cs 100 / ncs 100 row with 4 goroutines on two P's settles into either
-// mode from one run to the next (issue 11; 20 runs in a row, 2026-12-07
-// 23:44, load ~1): both P's contending (2 runs: 0.05-0.06 parks per
-// acquisition, 1.65-1.75 CPUs, 3.0-3.3 M acq/s, as Go's sync.Mutex) or one
-// P doing most of the work while the other's M polls and steals (18 runs:
-// 0.017-0.031 parks, 1.40-1.55 CPUs, 3.8-5.0 M acq/s).
+// acquisitions: a release is one acquisition's unlock): g_<count>_per_acq,
+// goroutine_counters.h's list, the channels suite's g_<count>_per_msg for
+// locks. g_local_yields_per_acq is at most 1 (only a starvation-mode
+// GoMutex unlock yields). With cpus_used they say how the run used its P's:
+// GoMutex's cs 100 / ncs 100 row with 4 goroutines on two P's settles into
+// one of two modes from one run to the next (issue 11): both P's contending,
+// as Go's sync.Mutex does, with more parks per acquisition, or one P doing
+// most of the work while the other's M polls and steals, faster.
 // Nothing for a thread run.
 inline void set_goroutine_counters(benchmark::State& state, const RunnerResult& r) {
   if (!r.goroutines) return;
   uint64_t acq = 0;
   for (const auto& t : r.threads) acq += t->acquisitions;
-  const double per = static_cast<double>(acq > 0 ? acq : 1);
-  state.counters["g_local_yields_per_acq"] = static_cast<double>(r.g.local_yields) / per;
-  state.counters["g_parks_per_acq"] = static_cast<double>(r.g.parks) / per;
-  state.counters["g_switches_per_acq"] = static_cast<double>(r.g.switches) / per;
-  state.counters["g_steals_per_acq"] = static_cast<double>(r.g.steals) / per;
-  state.counters["g_idle_m_wakes_per_acq"] = static_cast<double>(r.g.idle_m_wakes) / per;
-  state.counters["g_spin_polls_per_acq"] = static_cast<double>(r.g.spin_polls) / per;
+  set_goroutine_counters(state.counters, r.g, static_cast<double>(acq), "acq");
 }
 
 // Plans `policy` for the roles' threads (role i is thread i) and, when the

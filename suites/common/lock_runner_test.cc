@@ -18,6 +18,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace syncscope::suites {
@@ -244,6 +245,32 @@ TEST(LockRunner, GoroutineRunsCountTheRuntimesParksAndSwitches) {
   RunnerResult t = run_lock(on_threads, cfg);
   EXPECT_FALSE(t.goroutines);
   EXPECT_EQ(t.g.parks + t.g.switches + t.g.steals + t.g.idle_m_wakes + t.g.spin_polls, 0u);
+}
+
+// The scheduler's counts of a run, per unit, under goroutine_counters.h's
+// names: every count divided by the units, each under its own name (each
+// field set apart by its own value); no units count as one.
+TEST(GoroutineCounters, EveryCountPerUnitUnderItsName) {
+  GoroutineStats g;
+  g.parks = 2, g.switches = 4, g.steals = 6, g.idle_m_wakes = 8, g.runnext_steals = 10;
+  g.runnext_backoffs = 12, g.spin_polls = 14, g.ring_backoffs = 16, g.wakes_deferred = 18;
+  g.deferred_wakes_made = 20, g.local_yields = 22;
+  benchmark::UserCounters k;
+  set_goroutine_counters(k, g, 2.0, "acq");
+  const std::vector<std::pair<std::string, double>> want = {
+      {"parks", 1}, {"switches", 2}, {"steals", 3}, {"idle_m_wakes", 4},
+      {"runnext_steals", 5}, {"runnext_backoffs", 6}, {"spin_polls", 7},
+      {"ring_backoffs", 8}, {"wakes_deferred", 9}, {"deferred_wakes_made", 10},
+      {"local_yields", 11}};
+  EXPECT_EQ(k.size(), want.size());
+  for (const auto& [name, v] : want) {
+    const auto it = k.find("g_" + name + "_per_acq");
+    ASSERT_NE(it, k.end()) << name;
+    EXPECT_DOUBLE_EQ(it->second.value, v) << name;
+  }
+  benchmark::UserCounters none;
+  set_goroutine_counters(none, g, 0.0, "msg");
+  EXPECT_DOUBLE_EQ(none.at("g_parks_per_msg").value, 2.0);
 }
 
 // With one P, parties that never block on the lock (it is always free when

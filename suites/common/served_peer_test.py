@@ -121,22 +121,23 @@ class ServedPeerTest(unittest.TestCase):
                          "error: noise_probe peer: exited with status 3 after its stdin closed")
         self.assertFalse(os.path.exists(self.out))
 
-    def test_not_served_without_windows_of_its_own(self):
-        p = self.run_probe(args=("--benchmark_enable_random_interleaving=true",))
+    def run_not_served(self, *args):
+        """Runs the probe with args, under which the peer is not served: the
+        suite succeeds, asks the peer nothing, and its JSON is returned."""
+        p = self.run_probe(args=args)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(self.requests(), [])
         with open(self.out) as f:
-            doc = json.load(f)
+            return json.load(f)
+
+    def test_not_served_without_windows_of_its_own(self):
+        doc = self.run_not_served("--benchmark_enable_random_interleaving=true")
         self.assertTrue(doc["syncscope_noise"]["peer"].startswith(
             "not served: SYNCSCOPE_PEER set, but benchmarks get no window of their own here"))
         self.assertTrue(doc["context"]["syncscope_peer"].startswith("not served: "))
 
     def test_not_served_when_only_aggregates_are_reported(self):
-        p = self.run_probe(args=("--benchmark_report_aggregates_only",))
-        self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertEqual(self.requests(), [])
-        with open(self.out) as f:
-            doc = json.load(f)
+        doc = self.run_not_served("--benchmark_report_aggregates_only")
         self.assertEqual(doc["syncscope_noise"]["peer"],
                          "not served: SYNCSCOPE_PEER set, but --benchmark_report_aggregates_only "
                          "leaves no iteration rows to ask the peer with")

@@ -13,10 +13,9 @@
 //   instrumented Go designs spins, parks, barges, handoffs, mode_switches
 //   (starvation-mode entries + exits). Instrumented runs also write their
 //   mode-switch timeline to fairness_timeline.json. Goroutine rows also
-//   the runtime's counters per acquisition, g_local_yields, g_parks,
-//   g_switches, g_steals, g_idle_m_wakes and g_spin_polls _per_acq
-//   (lock_runner.h, set_goroutine_counters: with cpus_used they say how the
-//   run used its P's).
+//   the runtime's counts per acquisition, g_<count>_per_acq (parks,
+//   switches, steals, idle-M wakes, ...: common/goroutine_counters.h; with
+//   cpus_used they say how the run used its P's).
 //   Every row (threads, goroutines, and the Go peer's) also
 //   lock_moves_per_acq: the share of consecutive acquisitions that ran on
 //   different CPUs — how often the lock word and its holder's lines were

@@ -24,9 +24,8 @@
 //       goroutine on syncscope's runtime (the threading-model axis, issue
 //       11; lock_runner.h): unpinned, never real-time (lockskew's label says
 //       sched=other;model=goroutine), GOMAXPROCS = the usable CPUs.
-//       Their rows also carry the runtime's counters per acquisition,
-//       g_local_yields, g_parks, g_switches, g_steals, g_idle_m_wakes and
-//       g_spin_polls _per_acq (lock_runner.h, set_goroutine_counters).
+//       Their rows also carry the runtime's counts per acquisition,
+//       g_<count>_per_acq (common/goroutine_counters.h).
 //   lock:go_sync_mutex, lock:go_sync_rwmutex: Go's own sync.Mutex and
 //       sync.RWMutex on the same cases with goroutines (the Go peer, peer.sh
 //       and go/, merged into this JSON and its side file).
